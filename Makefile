@@ -1,0 +1,41 @@
+# The two commands: `make run` (set up, then materialize the whole graph on the embedded default)
+# and `make test` (set up, then the test suite). Everything else is optional.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+export CRAWL4_AI_BASE_DIRECTORY ?= $(CURDIR)/.tileshop/crawl4ai
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: setup run test bench ui status db-stop clean
+
+setup: $(STAMP)
+
+# torch first and exactly 2.13.0: its CPU wheel is on disk; any other resolution pulls CUDA builds.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/tileshop run
+
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m bench
+
+ui: setup
+	$(BIN)/tileshop ui
+
+status: setup
+	$(BIN)/tileshop status
+
+db-stop:
+	$(BIN)/tileshop db stop
+
+clean: db-stop
+	rm -rf .tileshop

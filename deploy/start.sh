@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Container entry point: the Dagster daemon (schedules, sensors, run queue) and the webserver.
+# DATABASE_URL is required in production; DAGSTER_PG_URL is derived from it.
+set -euo pipefail -m
+: "${DATABASE_URL:?DATABASE_URL must be set (Fly Postgres or Supabase connection string)}"
+export DAGSTER_PG_URL="${DAGSTER_PG_URL:-$(python -c 'import os; from tileshop_pipelines.store.db import dagster_storage_url; print(dagster_storage_url(os.environ["DATABASE_URL"]))')}"
+dagster-daemon run -w workspace.yaml &
+daemon=$!
+dagster-webserver -w workspace.yaml -h 0.0.0.0 -p 3000 &
+web=$!
+trap 'kill -TERM $daemon $web; wait' TERM INT
+wait -n $daemon $web

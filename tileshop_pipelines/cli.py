@@ -1,0 +1,256 @@
+"""`tileshop`: run the pipeline, inspect its state, parse pages, ask questions, serve the sample catalog."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+SAMPLE_QUESTIONS = (
+    "Marmi Imperiali Zenobia porcelain",
+    "white matte ceramic wall tile 12 x 36",
+    "mortar for large format tile",
+)
+ASSET_TABLES = ("sitemap_urls", "product_pages", "products", "product_chunks", "product_embeddings",
+                "product_vectors")
+DEFAULT_CATALOG_PORT = 8765
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"tileshop: error: {message}", file=sys.stderr)
+    return code
+
+
+# --- parse ----------------------------------------------------------------------------------
+def cmd_parse(args) -> int:
+    from tileshop_pipelines.catalog.extract import NotAProductPage, extract_product
+
+    path = Path(args.page)
+    try:
+        html = path.read_bytes()
+    except OSError as exc:
+        return _fail(f"cannot read {path}: {exc.strerror}")
+    try:
+        record = extract_product(html, args.url)
+    except NotAProductPage as exc:
+        return _fail(f"{path} is not a product page: {exc}")
+    print(json.dumps(record, indent=2, ensure_ascii=False))
+    return 0
+
+
+# --- status ---------------------------------------------------------------------------------
+def collect_status() -> dict:
+    from tileshop_pipelines.store import db
+    from tileshop_pipelines.store.migrations import migrate
+
+    db.configure_environment()
+    with db.connect() as conn:
+        migrate(conn)
+        tables = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ASSET_TABLES}
+        tables["products_listed"] = conn.execute(
+            "SELECT count(DISTINCT product_key) FROM sitemap_urls WHERE kind = 'product' AND removed_at IS NULL"
+        ).fetchone()[0]
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs_count()
+        succeeded = instance.get_runs_count(dg.RunsFilter(statuses=[dg.DagsterRunStatus.SUCCESS]))
+    return {"tables": tables, "dagster": {"runs": runs, "succeeded": succeeded,
+                                          "storage": type(instance.run_storage).__name__}}
+
+
+def cmd_status(args) -> int:
+    status = collect_status()
+    if args.json:
+        print(json.dumps(status, indent=2))
+    else:
+        for table, count in status["tables"].items():
+            print(f"{table:22} {count:>8}")
+        print(f"dagster runs           {status['dagster']['runs']:>8} ({status['dagster']['storage']})")
+    return 0
+
+
+# --- ask ------------------------------------------------------------------------------------
+def cmd_ask(args) -> int:
+    from rag_app.answer import answer_question
+    from tileshop_pipelines.store import db
+
+    if not args.question.strip():
+        return _fail("the question is empty")
+    db.configure_environment()
+    with db.connect() as conn:
+        result = answer_question(conn, args.question, limit=args.limit)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+# --- catalog serve --------------------------------------------------------------------------
+def cmd_catalog_serve(args) -> int:
+    from tileshop_pipelines.sample_catalog import run_server
+
+    run_server(host=args.host, port=args.port, n_products=args.products, seed=args.seed,
+               gzip_sitemaps=args.gzip, flat_sitemap=args.flat_sitemap, lastmod=args.lastmod)
+    return 0
+
+
+def start_catalog_process(port: int, products: int, seed: int) -> subprocess.Popen:
+    """The sample catalog in its own process (so it doesn't compete with the crawl for the GIL)."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise RuntimeError(f"port {port} on 127.0.0.1 is already in use; pass --catalog-port")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tileshop_pipelines.cli", "catalog", "serve", "--port", str(port),
+         "--products", str(products), "--seed", str(seed)],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the sample catalog server exited with code {proc.returncode}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=1).read()
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.terminate()
+    raise RuntimeError("the sample catalog server did not start within 60 s")
+
+
+# --- run ------------------------------------------------------------------------------------
+def cmd_run(args) -> int:
+    from tileshop_pipelines.store import db
+
+    started = time.perf_counter()
+    db.configure_environment()
+    catalog = None
+    if args.sitemap_url:
+        os.environ["TILESHOP_SITEMAP_URL"] = args.sitemap_url
+    elif not os.environ.get("TILESHOP_SITEMAP_URL"):
+        print(f"starting the sample catalog ({args.products} products) on 127.0.0.1:{args.catalog_port}")
+        catalog = start_catalog_process(args.catalog_port, args.products, args.seed)
+        os.environ["TILESHOP_SITEMAP_URL"] = f"http://127.0.0.1:{args.catalog_port}/sitemap.xml"
+    try:
+        import dagster as dg
+
+        from tileshop_pipelines.definitions import build_definitions
+
+        print(f"materializing the asset graph from {os.environ['TILESHOP_SITEMAP_URL']}")
+        with dg.DagsterInstance.get() as instance:
+            result = build_definitions().resolve_job_def("catalog_refresh").execute_in_process(
+                instance=instance,
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                raise_on_error=False,
+            )
+            run_id = result.run_id
+        if not result.success:
+            return _fail(f"run {run_id} failed; see `tileshop ui` for its logs", code=1)
+    finally:
+        if catalog is not None:
+            catalog.terminate()
+            catalog.wait(timeout=10)
+    status = collect_status()
+    print("\n== summary ==")
+    print(f"run {run_id} succeeded in {time.perf_counter() - started:.1f} s (wall time, setup excluded)")
+    for table, count in status["tables"].items():
+        print(f"  {table:22} {count:>8}")
+    print(f"  dagster runs stored    {status['dagster']['runs']:>8}")
+    from rag_app.answer import answer_question
+
+    with db.connect() as conn:
+        for question in SAMPLE_QUESTIONS:
+            result = answer_question(conn, question, limit=3)
+            print(f"\nQ: {question}\n{result['answer']}")
+    return 0
+
+
+# --- ui / db --------------------------------------------------------------------------------
+def cmd_ui(args) -> int:
+    from tileshop_pipelines.store import db
+
+    env = db.configure_environment()
+    workspace = db.PROJECT_ROOT / "workspace.yaml"
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
+    os.execvp("dagster", ["dagster", "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)])
+
+
+def cmd_db(args) -> int:
+    from tileshop_pipelines.store import db
+
+    if args.action == "url":
+        print(db.database_url())
+    elif args.action == "start":
+        print(db.embedded_database_url())
+    elif args.action == "stop":
+        print("stopped" if db.stop_embedded() else "not running")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tileshop", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="materialize the whole asset graph through Dagster and print a summary")
+    p.add_argument("--products", type=int, default=500, help="sample catalog size (default 500)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--catalog-port", type=int, default=DEFAULT_CATALOG_PORT)
+    p.add_argument("--sitemap-url", help="crawl this sitemap instead of the sample catalog")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("parse", help="print the product record of a saved product page")
+    p.add_argument("page")
+    p.add_argument("--url")
+    p.set_defaults(func=cmd_parse)
+
+    p = sub.add_parser("ask", help="answer a shopper's question from product_vectors (offline mode)")
+    p.add_argument("question")
+    p.add_argument("--limit", type=int, default=5)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("status", help="row counts per asset table and Dagster runs in Postgres")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("ui", help="open the Dagster UI on the same instance")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_ui)
+
+    p = sub.add_parser("db", help="the database: print its URL, start or stop the embedded server")
+    p.add_argument("action", choices=["url", "start", "stop"])
+    p.set_defaults(func=cmd_db)
+
+    catalog = sub.add_parser("catalog", help="the sample catalog").add_subparsers(dest="catalog_command", required=True)
+    p = catalog.add_parser("serve", help="serve a deterministic tileshop-like catalog over HTTP")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=DEFAULT_CATALOG_PORT)
+    p.add_argument("--products", type=int, default=500)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--gzip", action="store_true", help="gzip the child sitemaps")
+    p.add_argument("--flat-sitemap", action="store_true", help="one flat <urlset> instead of an index")
+    p.add_argument("--lastmod", action="store_true", help="include <lastmod> in the sitemaps")
+    p.set_defaults(func=cmd_catalog_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from tileshop_pipelines.store.db import DatabaseConfigError
+
+        if isinstance(exc, DatabaseConfigError):
+            return _fail(str(exc))
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""SQL for the products table: one structured record per product key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+
+def keys_to_parse(conn: psycopg.Connection) -> list[str]:
+    """Product keys whose stored HTML is new, changed, or failed to parse last time."""
+    return [row[0] for row in conn.execute(
+        """
+        SELECT pg.product_key
+        FROM product_pages pg
+        LEFT JOIN products p USING (product_key)
+        WHERE pg.html IS NOT NULL
+          AND (p.product_key IS NULL OR p.content_hash IS DISTINCT FROM pg.content_hash
+               OR pg.parse_error IS NOT NULL)
+        ORDER BY pg.product_key
+        """
+    )]
+
+
+def load_pages(conn: psycopg.Connection, keys: list[str]) -> list[tuple[str, str, str, str]]:
+    """(product_key, url, html, content_hash) for the given keys."""
+    return [tuple(row) for row in conn.execute(
+        "SELECT product_key, url, html, content_hash FROM product_pages WHERE product_key = ANY(%s)",
+        (keys,),
+    )]
+
+
+def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
+                 failures: list[tuple[str, str]]) -> None:
+    """records: (product_key, content_hash, record); failures: (product_key, error)."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.executemany(
+            """
+            INSERT INTO products (product_key, sku, url, name, price, price_unit, record, content_hash, parsed_at)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now())
+            ON CONFLICT (product_key) DO UPDATE SET
+                sku = EXCLUDED.sku, url = EXCLUDED.url, name = EXCLUDED.name, price = EXCLUDED.price,
+                price_unit = EXCLUDED.price_unit, record = EXCLUDED.record,
+                content_hash = EXCLUDED.content_hash, parsed_at = now()
+            """,
+            [(key, r.get("sku"), r.get("url"), r.get("name"), r.get("price"), r.get("price_unit"),
+              Jsonb(r), digest) for key, digest, r in records],
+        )
+        cur.executemany("UPDATE product_pages SET parse_error = NULL WHERE product_key = %s",
+                        [(key,) for key, _, _ in records])
+        cur.executemany("UPDATE product_pages SET parse_error = %s WHERE product_key = %s",
+                        [(error, key) for key, error in failures])
+
+
+def all_records(conn: psycopg.Connection) -> Iterator[tuple[str, dict]]:
+    with conn.cursor() as cur:
+        cur.execute("SELECT product_key, record FROM products ORDER BY product_key")
+        yield from cur

@@ -1,0 +1,227 @@
+import gzip
+import time
+from importlib import resources
+
+import pytest
+
+from tileshop_pipelines.catalog.sitemap import (
+    MAX_SITEMAP_BYTES,
+    Robots,
+    Sitemap,
+    SitemapEntry,
+    SitemapError,
+    parse_robots,
+    parse_sitemap,
+)
+
+NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+SOURCE = "https://www.tileshop.com/sitemap.xml"
+
+
+def real_product_paths() -> list[str]:
+    text = resources.files("tileshop_pipelines.sample_catalog").joinpath("data/product_paths.txt").read_text("utf-8")
+    return [line for line in text.splitlines() if line]
+
+
+URLSET = f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="{NS}" xmlns:image="http://www.google.com/schemas/sitemap-image/1.1">
+  <url>
+    <loc>
+      https://www.tileshop.com/products/morris-&amp;-co-pure-net-brick-porcelain-wall-and-floor-tile-13-x-13-in-683861
+    </loc>
+    <image:image><image:loc>https://tileshop.scene7.com/is/image/TileShop/683861</image:loc></image:image>
+  </url>
+  <url><loc>https://www.tileshop.com/products/goboard-backer-board-4-ft-x-8-ft-x-½-in-350067</loc>
+       <lastmod> 2025-07-09 </lastmod><changefreq>daily</changefreq></url>
+  <!-- a comment between entries -->
+  <url><loc>https://www.tileshop.com/products/superior-white-lft-bond-mortar-50lb-43521</loc><lastmod></lastmod></url>
+</urlset>
+""".encode()
+
+INDEX = f"""<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="{NS}">
+  <sitemap><loc>https://www.tileshop.com/sitemap-products.xml.gz</loc>
+    <lastmod>2025-07-09T15:55:00+00:00</lastmod></sitemap>
+  <sitemap><loc>https://www.tileshop.com/sitemap-pages.xml</loc></sitemap>
+</sitemapindex>
+""".encode()
+
+MORRIS = "https://www.tileshop.com/products/morris-&-co-pure-net-brick-porcelain-wall-and-floor-tile-13-x-13-in-683861"
+EXPECTED_URLSET = Sitemap(
+    kind="urlset",
+    entries=[
+        SitemapEntry(MORRIS, None),
+        SitemapEntry("https://www.tileshop.com/products/goboard-backer-board-4-ft-x-8-ft-x-½-in-350067", "2025-07-09"),
+        SitemapEntry("https://www.tileshop.com/products/superior-white-lft-bond-mortar-50lb-43521", None),
+    ],
+)
+
+
+def test_urlset_entities_decoded_whitespace_stripped_lastmod_optional():
+    assert parse_sitemap(URLSET, SOURCE) == EXPECTED_URLSET
+
+
+def test_sitemap_index():
+    assert parse_sitemap(INDEX, SOURCE) == Sitemap(
+        kind="index",
+        entries=[
+            SitemapEntry("https://www.tileshop.com/sitemap-products.xml.gz", "2025-07-09T15:55:00+00:00"),
+            SitemapEntry("https://www.tileshop.com/sitemap-pages.xml", None),
+        ],
+    )
+
+
+def test_gzip_detected_by_magic_bytes_not_by_name():
+    assert parse_sitemap(gzip.compress(URLSET), "https://www.tileshop.com/sitemap.xml") == EXPECTED_URLSET
+    assert parse_sitemap(URLSET, "https://www.tileshop.com/sitemap.xml.gz") == EXPECTED_URLSET
+
+
+@pytest.mark.parametrize(
+    "root",
+    [
+        "<urlset>",  # no namespace
+        '<urlset xmlns="https://www.sitemaps.org/schemas/sitemap/0.9">',  # https variant
+        '<sm:urlset xmlns:sm="http://www.sitemaps.org/schemas/sitemap/0.9">',  # prefixed
+    ],
+)
+def test_any_namespace_or_none(root):
+    closing = "</sm:urlset>" if root.startswith("<sm:") else "</urlset>"
+    prefix = "sm:" if root.startswith("<sm:") else ""
+    xml = f"{root}<{prefix}url><{prefix}loc>https://a/products/x-123456</{prefix}loc></{prefix}url>{closing}"
+    assert parse_sitemap(xml.encode(), SOURCE).entries == [SitemapEntry("https://a/products/x-123456", None)]
+
+
+def test_duplicate_locs_are_kept_as_listed():
+    xml = f'<urlset xmlns="{NS}">' + "<url><loc>https://a/products/x-123456</loc></url>" * 2 + "</urlset>"
+    assert len(parse_sitemap(xml.encode(), SOURCE).entries) == 2
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"<urlset><url><loc>https://a/x</loc></url>", "malformed XML"),
+        (b"", "malformed XML"),
+        (b"<!DOCTYPE html><html><body><p>The Tile Shop<br></p></body></html>", "malformed XML"),
+        (b"<html><body><p>blocked</p></body></html>", "root element is <html>"),
+        (f'<urlset xmlns="{NS}"></urlset>'.encode(), "empty <urlset>"),
+        (f'<sitemapindex xmlns="{NS}"/>'.encode(), "empty <sitemapindex>"),
+        (f'<urlset xmlns="{NS}"><url><lastmod>2025-07-09</lastmod></url></urlset>'.encode(), "number 1 has no <loc>"),
+        (f'<urlset xmlns="{NS}"><url><loc>  </loc></url></urlset>'.encode(), "has no <loc>"),
+        (gzip.compress(URLSET)[:12] + b"\xff" * 40, "corrupt gzip"),
+        (gzip.compress(URLSET)[:-30], "truncated gzip"),
+    ],
+)
+def test_unusable_sitemaps_raise_an_error_naming_the_source(content, problem):
+    with pytest.raises(SitemapError) as error:
+        parse_sitemap(content, "https://example.test/broken-sitemap.xml")
+    assert "https://example.test/broken-sitemap.xml" in str(error.value)
+    assert problem in str(error.value)
+    assert isinstance(error.value, ValueError)
+
+
+def test_external_entities_are_refused_and_never_read(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    xml = (
+        f'<?xml version="1.0"?><!DOCTYPE urlset [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+        f'<urlset xmlns="{NS}"><url><loc>https://a/&xxe;</loc></url></urlset>'
+    )
+    with pytest.raises(SitemapError, match="entity declarations") as error:
+        parse_sitemap(xml.encode(), SOURCE)
+    assert "TOP-SECRET" not in str(error.value)
+
+
+def test_entity_expansion_bomb_is_refused_quickly():
+    # Nine levels of ten references each: a billion "lol"s if expanded.
+    levels = [f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10)]
+    entities = '<!ENTITY a0 "lol">' + "".join(levels)
+    xml = f'<?xml version="1.0"?><!DOCTYPE urlset [{entities}]><urlset><url><loc>&a9;</loc></url></urlset>'
+    started = time.perf_counter()
+    with pytest.raises(SitemapError):
+        parse_sitemap(xml.encode(), SOURCE)
+    assert time.perf_counter() - started < 1
+
+
+def test_gzip_bomb_is_refused(monkeypatch):
+    monkeypatch.setattr("tileshop_pipelines.catalog.sitemap.MAX_SITEMAP_BYTES", 1000)
+    with pytest.raises(SitemapError, match="more than 1000 bytes"):
+        parse_sitemap(gzip.compress(URLSET + b" " * 5000), SOURCE)
+    assert MAX_SITEMAP_BYTES == 50 * 1024 * 1024
+
+
+def test_real_sized_gzip_urlset_parses_every_url_in_order():
+    paths = real_product_paths()
+    body = "".join(f"<url><loc>https://www.tileshop.com{p.replace('&', '&amp;')}</loc></url>" for p in paths)
+    content = gzip.compress(f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="{NS}">{body}</urlset>'.encode())
+    sitemap = parse_sitemap(content, SOURCE)
+    assert sitemap.kind == "urlset"
+    assert [entry.loc for entry in sitemap.entries] == [f"https://www.tileshop.com{p}" for p in paths]
+    assert all(entry.lastmod is None for entry in sitemap.entries)
+
+
+# --- robots.txt --------------------------------------------------------------------------------
+
+ROBOTS = """\
+# robots.txt for https://www.tileshop.com
+User-agent: Googlebot
+Disallow: /googlebot-only/
+
+User-agent: Bingbot
+User-agent: *
+Disallow: /cart
+Disallow: /checkout/
+Disallow: /*?sort=
+Disallow: /search$
+Allow: /checkout/help
+disallow:        # empty: allows everything
+Crawl-delay: 5
+
+Sitemap: https://www.tileshop.com/sitemap.xml
+SITEMAP: https://www.tileshop.com/sitemap-images.xml  # trailing comment
+
+User-agent: *
+Disallow: /account/
+"""
+
+
+def test_robots_rules_of_the_star_group_and_every_sitemap():
+    robots = parse_robots(ROBOTS)
+    assert robots.sitemaps == ["https://www.tileshop.com/sitemap.xml", "https://www.tileshop.com/sitemap-images.xml"]
+    assert robots.disallow == ["/cart", "/checkout/", "/*?sort=", "/search$", "/account/"]
+    assert robots.allow == ["/checkout/help"]
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/products/marmi-imperiali-zenobia-porcelain-wall-and-floor-tile-12-in-684287", True),
+        ("/sitemap.xml", True),
+        ("/googlebot-only/page", True),  # another agent's rule
+        ("/cart", False),
+        ("/cart/items", False),  # prefix match
+        ("/checkout/pay", False),
+        ("/checkout/help/returns", True),  # the longer Allow wins
+        ("/tile/porcelain-tile?sort=price", False),  # wildcard
+        ("/tile/porcelain-tile?page=2", True),
+        ("/search", False),
+        ("/search/tile", True),  # "$" anchors the end
+        ("/account/orders", False),  # from the second "*" group
+    ],
+)
+def test_robots_allows(path, allowed):
+    assert parse_robots(ROBOTS).allows("https://www.tileshop.com" + path) is allowed
+
+
+def test_robots_without_rules_allows_everything():
+    robots = parse_robots("User-agent: *\nDisallow:\n")
+    assert robots == Robots(sitemaps=[], disallow=[], allow=[])
+    assert robots.allows("https://www.tileshop.com/cart")
+
+
+def test_robots_disallow_all():
+    assert not parse_robots("User-agent: *\nDisallow: /\n").allows("https://www.tileshop.com/products/x-123456")
+
+
+def test_allow_wins_a_tie_of_equal_length():
+    robots = Robots(sitemaps=[], disallow=["/products/"], allow=["/products/"])
+    assert robots.allows("https://www.tileshop.com/products/x-123456")

@@ -1,0 +1,63 @@
+"""Shared fixtures: a real Postgres database per test session, the sample catalog on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+
+from tileshop_pipelines.store import db
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(db.libpq_url(url))
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    """TEST_DATABASE_URL's server if set, else the project's embedded Postgres."""
+    return os.environ.get("TEST_DATABASE_URL") or db.embedded_database_url()
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str):
+    """A fresh database for this session, dropped afterwards."""
+    name = f"tileshop_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(db.libpq_url(server_url), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = _with_database(server_url, name)
+    yield url
+    with psycopg.connect(db.libpq_url(server_url), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def conn(database_url: str):
+    from tileshop_pipelines.store.migrations import migrate
+
+    with db.connect(database_url) as connection:
+        migrate(connection)
+        yield connection
+
+
+@pytest.fixture(scope="session")
+def tileshop_env(database_url: str, tmp_path_factory) -> dict[str, str]:
+    """Environment for Dagster and the CLI pointing at the session database and a temp DAGSTER_HOME."""
+    home: Path = tmp_path_factory.mktemp("tileshop_home")
+    saved = dict(os.environ)
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["TILESHOP_HOME"] = str(home)
+    os.environ.pop("DAGSTER_HOME", None)
+    os.environ.pop("DAGSTER_PG_URL", None)
+    env = db.configure_environment()
+    yield env
+    os.environ.clear()
+    os.environ.update(saved)

@@ -1,0 +1,37 @@
+import pytest
+
+from tileshop_pipelines.store import db
+from tileshop_pipelines.store.migrations import migrate, migration_files
+
+
+def test_dagster_storage_url_uses_psycopg2_driver():
+    assert db.dagster_storage_url("postgresql://u:p@h:5432/d") == "postgresql+psycopg2://u:p@h:5432/d"
+    assert db.dagster_storage_url("postgres://u@/d?host=/tmp/x") == "postgresql+psycopg2://u@/d?host=/tmp/x"
+    assert db.libpq_url("postgresql+psycopg2://u@h/d") == "postgresql://u@h/d"
+
+
+def test_database_url_rejects_other_schemes(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "mysql://u@h/d")
+    with pytest.raises(db.DatabaseConfigError, match="DATABASE_URL"):
+        db.database_url()
+
+
+def test_connect_error_names_the_server_without_password():
+    with pytest.raises(db.DatabaseConfigError) as err:
+        db.connect("postgresql://user:s3cret@127.0.0.1:1/nodb")
+    assert "127.0.0.1:1" in str(err.value)
+    assert "s3cret" not in str(err.value)
+
+
+def test_migrations_apply_once(conn):
+    assert migrate(conn) == []  # the fixture already applied them
+    applied = {r[0] for r in conn.execute("SELECT name FROM schema_migrations")}
+    assert applied == {p.name for p in migration_files()}
+    indexes = {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'product_vectors'")}
+    assert "product_vectors_embedding_hnsw" in indexes
+
+
+def test_embedded_server_has_pgvector(server_url):
+    with db.connect(server_url) as conn:
+        version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+    assert version is not None

@@ -1,0 +1,128 @@
+"""The whole graph, materialized through Dagster against the real Postgres and a local catalog."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import dagster as dg
+import pytest
+
+from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
+from tileshop_pipelines.store import db
+
+N_PRODUCTS = 60
+TABLES = ("sitemap_urls", "product_pages", "products", "product_chunks", "product_embeddings", "product_vectors")
+
+
+def _counts(conn) -> dict[str, int]:
+    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def _run_job(env) -> dg.ExecuteInProcessResult:
+    from tileshop_pipelines.definitions import build_definitions
+
+    with dg.DagsterInstance.get() as instance:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        return build_definitions().resolve_job_def("catalog_refresh").execute_in_process(
+            instance=instance, raise_on_error=True)
+
+
+@pytest.fixture(scope="module")
+def materialized(tileshop_env):
+    catalog = build_catalog(n_products=N_PRODUCTS, seed=7)
+    with CatalogServer(catalog, port=0) as server:
+        os.environ["TILESHOP_SITEMAP_URL"] = f"{server.base_url}/sitemap.xml"
+        first = _run_job(tileshop_env)
+        with db.connect(tileshop_env["DATABASE_URL"]) as conn:
+            after_first = _counts(conn)
+        second = _run_job(tileshop_env)
+        yield {"catalog": catalog, "server": server, "first": first, "second": second,
+               "after_first": after_first, "env": tileshop_env}
+    os.environ.pop("TILESHOP_SITEMAP_URL", None)
+
+
+def test_graph_materializes_every_asset(materialized):
+    result = materialized["first"]
+    assert result.success
+    keys = {e.event_specific_data.materialization.asset_key.to_user_string()
+            for e in result.get_asset_materialization_events()}
+    assert keys == set(TABLES)
+
+
+def test_counts_and_unique_keys(materialized):
+    catalog = materialized["catalog"]
+    expected_products = len({p.path for p in catalog.products})
+    with db.connect(materialized["env"]["DATABASE_URL"]) as conn:
+        counts = _counts(conn)
+        assert counts["products"] >= expected_products - 1  # every distinct product page parsed
+        assert counts["product_embeddings"] == counts["product_chunks"] == counts["product_vectors"]
+        assert counts["product_chunks"] >= 2 * counts["products"]
+        dupes = conn.execute(
+            "SELECT product_key FROM products GROUP BY product_key HAVING count(*) > 1").fetchall()
+        assert dupes == []
+        failed = conn.execute("SELECT count(*) FROM product_pages WHERE error IS NOT NULL").fetchone()[0]
+        assert failed == 0
+
+
+def test_second_run_is_idempotent(materialized):
+    assert materialized["second"].success
+    with db.connect(materialized["env"]["DATABASE_URL"]) as conn:
+        assert _counts(conn) == materialized["after_first"]
+    meta = {e.event_specific_data.materialization.asset_key.to_user_string():
+            e.event_specific_data.materialization.metadata
+            for e in materialized["second"].get_asset_materialization_events()}
+    assert meta["products"]["parsed"].value == 0  # unchanged pages are not re-parsed
+    assert meta["product_embeddings"]["embedded"].value == 0  # nor re-embedded
+
+
+def test_runs_are_stored_in_postgres(materialized):
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+        assert {materialized["first"].run_id, materialized["second"].run_id} <= {r.run_id for r in runs}
+        assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
+        record = instance.get_latest_materialization_event(dg.AssetKey("product_vectors"))
+        assert record is not None
+
+
+def test_record_of_684287(materialized):
+    with db.connect(materialized["env"]["DATABASE_URL"]) as conn:
+        record = conn.execute("SELECT record FROM products WHERE sku = '684287'").fetchone()[0]
+    assert record["price"] == 77.11
+    assert record["price_unit"] == "box"
+    assert record["price_per_sqft"] == 12.99
+    assert record["box_quantity"] == 6
+    assert record["edge_type"] == "Rectified"
+    assert record["material"] == "Porcelain"
+    assert record["applications"] == ["Floor", "Light Commercial", "Wall"]
+    assert record["box_weight_lbs"] == 22.9
+    assert record["country_of_origin"] == "Italy"
+    assert record["directional_layout"] is False
+    assert record["shade_variation"] == "V3"
+    assert record["specifications"]["SurfaceAbrasion"] == "CLASS 5"
+    assert record["specifications"]["FrostResistance"] == "Resistant"
+
+
+def test_cli_ask_returns_684287_first(materialized):
+    env = {**os.environ, **materialized["env"]}
+    out = subprocess.run(
+        [sys.executable, "-m", "tileshop_pipelines.cli", "ask", "Marmi Imperiali Zenobia porcelain"],
+        env=env, capture_output=True, text=True, timeout=180, check=True,
+    )
+    answer = json.loads(out.stdout)
+    assert answer["mode"] == "offline"
+    assert answer["products"][0]["sku"] == "684287"
+    assert set(answer["products"][0]) == {"sku", "name", "url", "price", "price_unit", "score"}
+    assert "Offline answer" in answer["answer"]
+
+
+def test_cli_status_json(materialized):
+    env = {**os.environ, **materialized["env"]}
+    out = subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", "status", "--json"],
+                         env=env, capture_output=True, text=True, timeout=120, check=True)
+    status = json.loads(out.stdout)
+    assert status["tables"]["products"] >= N_PRODUCTS - 1
+    assert status["tables"]["product_embeddings"] == status["tables"]["product_chunks"]
+    assert status["dagster"]["runs"] >= 2

@@ -1,0 +1,23 @@
+import pytest
+
+from tileshop_pipelines.defs.resources import DEFAULT_SITEMAP_URL, build_resources
+
+
+def test_resources_follow_the_environment(monkeypatch):
+    monkeypatch.setenv("TILESHOP_SITEMAP_URL", "http://127.0.0.1:9/sitemap.xml")
+    monkeypatch.setenv("TILESHOP_CRAWL_CONCURRENCY", "3")
+    resources = build_resources()
+    assert resources["site"].sitemap_url == "http://127.0.0.1:9/sitemap.xml"
+    assert resources["crawler"].concurrency == 3
+
+
+def test_defaults_point_at_the_real_site(monkeypatch):
+    monkeypatch.delenv("TILESHOP_SITEMAP_URL", raising=False)
+    assert build_resources()["site"].sitemap_url == DEFAULT_SITEMAP_URL == "https://www.tileshop.com/sitemap.xml"
+
+
+@pytest.mark.parametrize("value", ["eight", "0"])
+def test_bad_integer_setting_names_the_variable(monkeypatch, value):
+    monkeypatch.setenv("TILESHOP_CRAWL_CONCURRENCY", value)
+    with pytest.raises(ValueError, match="TILESHOP_CRAWL_CONCURRENCY"):
+        build_resources()
