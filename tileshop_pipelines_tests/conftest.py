@@ -28,15 +28,27 @@ def server_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(server_url: str):
-    """A fresh database for this session, dropped afterwards."""
-    name = f"tileshop_test_{uuid.uuid4().hex[:10]}"
+def make_database(server_url: str):
+    """Creates empty databases on the test server; all are dropped at the end of the session."""
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"tileshop_test_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(db.libpq_url(server_url), autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return _with_database(server_url, name)
+
+    yield make
     with psycopg.connect(db.libpq_url(server_url), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = _with_database(server_url, name)
-    yield url
-    with psycopg.connect(db.libpq_url(server_url), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for name in created:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_url(make_database) -> str:
+    """A database shared by the store tests (each cleans the tables it uses)."""
+    return make_database()
 
 
 @pytest.fixture
@@ -48,12 +60,12 @@ def conn(database_url: str):
         yield connection
 
 
-@pytest.fixture(scope="session")
-def tileshop_env(database_url: str, tmp_path_factory) -> dict[str, str]:
-    """Environment for Dagster and the CLI pointing at the session database and a temp DAGSTER_HOME."""
+@pytest.fixture(scope="module")
+def tileshop_env(make_database, tmp_path_factory) -> dict[str, str]:
+    """Environment for Dagster and the CLI: a database of its own and a temp DAGSTER_HOME."""
     home: Path = tmp_path_factory.mktemp("tileshop_home")
     saved = dict(os.environ)
-    os.environ["DATABASE_URL"] = database_url
+    os.environ["DATABASE_URL"] = make_database()
     os.environ["TILESHOP_HOME"] = str(home)
     os.environ.pop("DAGSTER_HOME", None)
     os.environ.pop("DAGSTER_PG_URL", None)

@@ -34,14 +34,16 @@ def load_model(model_name: str = DEFAULT_MODEL, device: str = "cpu"):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # no "Loading weights" bar in run logs
     return SentenceTransformer(model_path(model_name), device=device)
 
 
 def embed_texts(model, texts: list[str], batch_size: int = 32) -> np.ndarray:
     """Unit-normalized float32 embeddings, one row per text."""
     if not texts:
-        return np.zeros((0, model.get_sentence_embedding_dimension()), dtype=np.float32)
+        return np.zeros((0, model.get_embedding_dimension()), dtype=np.float32)
     vectors = model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                            convert_to_numpy=True, show_progress_bar=False)
     return vectors.astype(np.float32, copy=False)

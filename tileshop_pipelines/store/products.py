@@ -9,16 +9,13 @@ from psycopg.types.json import Jsonb
 
 
 def keys_to_parse(conn: psycopg.Connection) -> list[str]:
-    """Product keys whose stored HTML is new, changed, or failed to parse last time."""
+    """Product keys whose stored HTML has not been parsed yet (new or changed since the last
+    attempt). A page that failed to parse is tried again only when its content changes."""
     return [row[0] for row in conn.execute(
         """
-        SELECT pg.product_key
-        FROM product_pages pg
-        LEFT JOIN products p USING (product_key)
-        WHERE pg.html IS NOT NULL
-          AND (p.product_key IS NULL OR p.content_hash IS DISTINCT FROM pg.content_hash
-               OR pg.parse_error IS NOT NULL)
-        ORDER BY pg.product_key
+        SELECT product_key FROM product_pages
+        WHERE html IS NOT NULL AND parsed_hash IS DISTINCT FROM content_hash
+        ORDER BY product_key
         """
     )]
 
@@ -33,7 +30,7 @@ def load_pages(conn: psycopg.Connection, keys: list[str]) -> list[tuple[str, str
 
 def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
                  failures: list[tuple[str, str]]) -> None:
-    """records: (product_key, content_hash, record); failures: (product_key, error)."""
+    """records: (product_key, content_hash, record); failures: (product_key, content_hash, error)."""
     with conn.transaction(), conn.cursor() as cur:
         cur.executemany(
             """
@@ -47,10 +44,10 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
             [(key, r.get("sku"), r.get("url"), r.get("name"), r.get("price"), r.get("price_unit"),
               Jsonb(r), digest) for key, digest, r in records],
         )
-        cur.executemany("UPDATE product_pages SET parse_error = NULL WHERE product_key = %s",
-                        [(key,) for key, _, _ in records])
-        cur.executemany("UPDATE product_pages SET parse_error = %s WHERE product_key = %s",
-                        [(error, key) for key, error in failures])
+        cur.executemany("UPDATE product_pages SET parse_error = NULL, parsed_hash = %s WHERE product_key = %s",
+                        [(digest, key) for key, digest, _ in records])
+        cur.executemany("UPDATE product_pages SET parse_error = %s, parsed_hash = %s WHERE product_key = %s",
+                        [(error, digest, key) for key, digest, error in failures])
 
 
 def all_records(conn: psycopg.Connection) -> Iterator[tuple[str, dict]]:

@@ -90,7 +90,7 @@ def products(context: dg.AssetExecutionContext, postgres: PostgresResource) -> d
                 try:
                     records.append((key, digest, extract_product(html, url)))
                 except NotAProductPage as exc:
-                    failures.append((key, str(exc)))
+                    failures.append((key, digest, str(exc)))
             products_sql.save_records(conn, records, failures)
             parsed += len(records)
             failed += len(failures)

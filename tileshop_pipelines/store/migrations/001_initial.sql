@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS product_pages (
     content_hash  text,
     error         text,
     parse_error   text,
+    parsed_hash   text,          -- content_hash of the last parse attempt, success or not
     fetched_at    timestamptz NOT NULL DEFAULT now(),
     last_ok_at    timestamptz
 );
