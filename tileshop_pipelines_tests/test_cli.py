@@ -1,0 +1,85 @@
+"""`tileshop parse` on sample catalog pages of the seven known products: the CONTEXT.md facts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tileshop_pipelines.cli import main
+from tileshop_pipelines.sample_catalog import KNOWN_SKUS, build_catalog
+from tileshop_pipelines.sample_catalog.render import home_page, product_page
+
+BASE = "http://127.0.0.1:8765"
+
+# CONTEXT.md, "Known products": field -> value as stated there (None: the page states none).
+FACTS = {
+    "684287": {"price": 77.11, "price_unit": "box", "price_per_sqft": 12.99, "box_quantity": 6,
+               "edge_type": "Rectified", "material": "Porcelain",
+               "applications": ["Floor", "Light Commercial", "Wall"], "box_weight_lbs": 22.9,
+               "country_of_origin": "Italy", "directional_layout": False, "shade_variation": "V3",
+               ("specifications", "SurfaceAbrasion"): "CLASS 5",
+               ("specifications", "FrostResistance"): "Resistant"},
+    "684272": {"price": 69.99, "price_unit": "each", "price_per_piece": 69.99, "price_per_box": None,
+               "price_per_sqft": None},
+    "485000": {"price": 70.20, "price_unit": "box", "coverage_sqft_per_box": 5.40, "price_per_sqft": None,
+               "color": "White"},
+    "683861": {"price": 139.82, "price_unit": "box", "coverage_sqft_per_box": 10.76, "price_per_sqft": 12.99,
+               "color": "Beige, Brown"},
+    "485020": {"applications": ["Wall"], "thickness": "8.7mm", "box_quantity": 5},
+    "43521": {"price": 35.99, "price_unit": "each", "sku": "43521"},
+    "683549": {"price": 22.99, "price_unit": "each"},
+}
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return build_catalog(n_products=40, seed=11)
+
+
+def _parse(tmp_path, capsys, html: str, url: str | None = None) -> tuple[int, str, str]:
+    page = tmp_path / "page.html"
+    page.write_text(html, encoding="utf-8")
+    code = main(["parse", str(page)] + (["--url", url] if url else []))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_every_known_product_has_facts():
+    assert set(FACTS) == set(KNOWN_SKUS)
+
+
+@pytest.mark.parametrize("sku", sorted(FACTS))
+def test_parse_known_product_page(sku, catalog, tmp_path, capsys):
+    product = catalog.product(sku)
+    url = f"{BASE}{product.path}"
+    code, out, _ = _parse(tmp_path, capsys, product_page(product, BASE), url)
+    assert code == 0
+    record = json.loads(out)
+    assert record["sku"] == sku and isinstance(record["sku"], str)
+    assert record["url"] == url
+    for field, expected in FACTS[sku].items():
+        actual = record[field[0]][field[1]] if isinstance(field, tuple) else record[field]
+        assert actual == expected, f"{sku} {field}: {actual!r} != {expected!r}"
+    assert record["name"] and record["description"] and "<" not in record["description"]
+
+
+def test_683861_lists_its_safety_data_sheet(catalog, tmp_path, capsys):
+    product = catalog.product("683861")
+    _, out, _ = _parse(tmp_path, capsys, product_page(product, BASE), f"{BASE}{product.path}")
+    documents = json.loads(out)["documents"]
+    assert any("safety" in d["name"].lower() and d["url"].endswith(".pdf") and "porcelain" in d["url"]
+               for d in documents)
+
+
+def test_home_page_is_not_a_product(tmp_path, capsys):
+    code, out, err = _parse(tmp_path, capsys, home_page(BASE), f"{BASE}/products/some-tile-123456")
+    assert code == 2
+    assert out == ""
+    assert "is not a product page" in err and "blocked" in err
+
+
+def test_missing_file_is_a_clear_error(tmp_path, capsys):
+    code = main(["parse", str(tmp_path / "nope.html")])
+    _, err = capsys.readouterr()
+    assert code == 2 and "cannot read" in err and "nope.html" in err
