@@ -172,7 +172,7 @@ def bench_embedding(texts_wanted: int, repeats: int) -> dict:
     from tileshop_pipelines.sample_catalog.render import product_page
     from tileshop_pipelines.text.chunks import product_chunks
 
-    catalog = build_catalog(n_products=max(100, texts_wanted // 3), seed=7)
+    catalog = build_catalog(n_products=max(100, texts_wanted), seed=7)
     texts: list[str] = []
     for product in catalog.products:
         url = f"http://127.0.0.1{product.path}"

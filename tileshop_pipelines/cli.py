@@ -176,7 +176,8 @@ def cmd_ui(args) -> int:
     env = db.configure_environment()
     workspace = db.PROJECT_ROOT / "workspace.yaml"
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
-    os.execvp("dagster", ["dagster", "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)])
+    dagster = Path(sys.executable).with_name("dagster")  # the virtualenv's, activated or not
+    os.execv(dagster, [str(dagster), "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)])
 
 
 def cmd_db(args) -> int:
