@@ -1,11 +1,31 @@
-"""SQL for chunks, embeddings and the pgvector serving table, and vector search."""
+"""SQL for the pipeline's chunk and embedding tables, and the rows they publish to a vector store."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import numpy as np
 import psycopg
 
+from tileshop_pipelines.store.search import match_products
 from tileshop_pipelines.text.chunks import Chunk
+
+# A product is listed while at least one of its product URLs is still in the sitemap; products
+# the site removed or discontinued have none, and their chunks leave the index.
+_LISTED = """EXISTS (SELECT 1 FROM sitemap_urls s
+                     WHERE s.product_key = p.product_key AND s.kind = 'product' AND s.removed_at IS NULL)"""
+
+
+def listed_product_records(conn: psycopg.Connection) -> Iterator[tuple[str, dict]]:
+    """(product_key, record) of every product still listed, in key order."""
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT p.product_key, p.record FROM products p WHERE {_LISTED} ORDER BY p.product_key")
+        yield from cur
+
+
+def product_counts(conn: psycopg.Connection) -> dict[str, int]:
+    total, listed = conn.execute(f"SELECT count(*), count(*) FILTER (WHERE {_LISTED}) FROM products p").fetchone()
+    return {"products": total, "listed": listed}
 
 
 def existing_chunk_hashes(conn: psycopg.Connection) -> dict[str, str]:
@@ -40,35 +60,45 @@ def sync_chunks(conn: psycopg.Connection, chunks: list[Chunk]) -> dict[str, int]
     }
 
 
-def chunks_to_embed(conn: psycopg.Connection, model: str) -> list[tuple[str, str, str]]:
-    """(chunk_id, content, text_hash) of chunks with no embedding for their current text and model."""
+def chunks_to_embed(conn: psycopg.Connection, model: str, dim: int) -> list[tuple[str, str, str]]:
+    """(chunk_id, content, text_hash) of chunks with no embedding for their current text, model and
+    dimension."""
     return [tuple(row) for row in conn.execute(
         """
         SELECT c.chunk_id, c.content, c.text_hash
         FROM product_chunks c LEFT JOIN product_embeddings e USING (chunk_id)
-        WHERE e.chunk_id IS NULL OR e.text_hash <> c.text_hash OR e.model <> %s
+        WHERE e.chunk_id IS NULL OR e.text_hash <> c.text_hash OR e.model <> %s OR e.dim <> %s
         ORDER BY c.chunk_id
         """,
-        (model,),
+        (model, dim),
     )]
 
 
 def save_embeddings(conn: psycopg.Connection, rows: list[tuple[str, str]], vectors: np.ndarray,
                     model: str) -> None:
-    """rows: (chunk_id, text_hash) aligned with `vectors`."""
+    """rows: (chunk_id, text_hash) aligned with `vectors`. One transaction: binary COPY into a
+    staging table, then one upsert, so a failure leaves none of the batch behind."""
     if len(rows) != len(vectors):
         raise ValueError(f"{len(rows)} chunks but {len(vectors)} vectors")
-    dim = int(vectors.shape[1]) if len(vectors) else 0
+    if not rows:
+        return
+    dim = int(vectors.shape[1])
     with conn.transaction(), conn.cursor() as cur:
-        cur.executemany(
+        cur.execute("CREATE TEMP TABLE embeddings_load (chunk_id text, text_hash text, model text, dim int,"
+                    " embedding vector) ON COMMIT DROP")
+        with cur.copy("COPY embeddings_load (chunk_id, text_hash, model, dim, embedding)"
+                      " FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "text", "text", "int4", "vector"])
+            for (chunk_id, text_hash), vector in zip(rows, vectors):
+                copy.write_row((chunk_id, text_hash, model, dim, vector))
+        cur.execute(
             """
             INSERT INTO product_embeddings (chunk_id, text_hash, model, dim, embedding)
-            VALUES (%s, %s, %s, %s, %s)
+            SELECT chunk_id, text_hash, model, dim, embedding FROM embeddings_load
             ON CONFLICT (chunk_id) DO UPDATE SET
                 text_hash = EXCLUDED.text_hash, model = EXCLUDED.model, dim = EXCLUDED.dim,
                 embedding = EXCLUDED.embedding, embedded_at = now()
-            """,
-            [(cid, th, model, dim, vec) for (cid, th), vec in zip(rows, vectors)],
+            """
         )
 
 
@@ -80,45 +110,45 @@ def delete_orphan_embeddings(conn: psycopg.Connection) -> int:
     return cur.rowcount
 
 
-def sync_vectors(conn: psycopg.Connection) -> dict[str, int]:
-    """Make product_vectors mirror the embedded chunks (content, metadata, embedding)."""
-    with conn.transaction():
-        upserted = conn.execute(
-            """
-            INSERT INTO product_vectors (id, product_key, chunk_kind, content, metadata, embedding, text_hash)
-            SELECT c.chunk_id, c.product_key, c.chunk_kind, c.content,
-                   jsonb_build_object('sku', p.sku, 'name', p.name, 'url', p.url, 'price', p.price,
-                                      'price_unit', p.price_unit, 'chunk_kind', c.chunk_kind),
-                   e.embedding, c.text_hash
-            FROM product_chunks c
-            JOIN product_embeddings e ON e.chunk_id = c.chunk_id AND e.text_hash = c.text_hash
-            JOIN products p ON p.product_key = c.product_key
-            ON CONFLICT (id) DO UPDATE SET
-                content = EXCLUDED.content, metadata = EXCLUDED.metadata,
-                embedding = EXCLUDED.embedding, text_hash = EXCLUDED.text_hash
-            WHERE product_vectors.text_hash IS DISTINCT FROM EXCLUDED.text_hash
-               OR product_vectors.embedding IS DISTINCT FROM EXCLUDED.embedding
-               OR product_vectors.metadata IS DISTINCT FROM EXCLUDED.metadata
-            """
-        ).rowcount
-        deleted = conn.execute(
-            "DELETE FROM product_vectors v WHERE NOT EXISTS "
-            "(SELECT 1 FROM product_chunks c WHERE c.chunk_id = v.id)"
-        ).rowcount
-        total = conn.execute("SELECT count(*) FROM product_vectors").fetchone()[0]
-    return {"vectors": total, "written": upserted, "deleted": deleted}
+# What a vector row carries besides its text: the product facts an answer cites or a filter uses.
+_PUBLISHED = """
+    SELECT c.chunk_id, c.product_key, c.chunk_kind, c.content, c.text_hash, e.embedding,
+           jsonb_strip_nulls(jsonb_build_object(
+               'sku', p.sku, 'name', p.name, 'url', p.url, 'price', p.price, 'price_unit', p.price_unit,
+               'price_per_sqft', p.record->'price_per_sqft', 'category', p.record->'category',
+               'material', p.record->'material', 'color', p.record->'color', 'finish', p.record->'finish',
+               'size', p.record->'size', 'chunk_kind', c.chunk_kind)) AS metadata,
+           e.model, e.dim
+    FROM product_chunks c
+    JOIN product_embeddings e ON e.chunk_id = c.chunk_id AND e.text_hash = c.text_hash AND e.model = %(model)s
+    JOIN products p ON p.product_key = c.product_key
+"""
+
+
+def published_source_hashes(conn: psycopg.Connection, model: str) -> dict[str, str]:
+    """chunk id -> hash of everything its vector row is made of (text, model, metadata)."""
+    return dict(conn.execute(
+        f"SELECT chunk_id, md5(concat_ws('|', text_hash, model, dim, metadata::text)) FROM ({_PUBLISHED}) r",
+        {"model": model},
+    ).fetchall())
+
+
+def published_rows(conn: psycopg.Connection, model: str, ids: list[str]) -> list[dict]:
+    """The vector rows (VectorRow fields) of the given chunk ids."""
+    rows = conn.execute(
+        f"""SELECT chunk_id, product_key, chunk_kind, content, metadata, embedding, text_hash,
+                   md5(concat_ws('|', text_hash, model, dim, metadata::text))
+            FROM ({_PUBLISHED} WHERE c.chunk_id = ANY(%(ids)s)) r ORDER BY chunk_id""",
+        {"model": model, "ids": ids},
+    ).fetchall()
+    keys = ("id", "product_key", "chunk_kind", "content", "metadata", "embedding", "text_hash", "source_hash")
+    return [dict(zip(keys, row)) for row in rows]
+
+
+def chunk_count(conn: psycopg.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM product_chunks").fetchone()[0]
 
 
 def vector_search(conn: psycopg.Connection, query_embedding: np.ndarray, limit: int = 20) -> list[dict]:
-    """Nearest chunks by cosine distance; ORDER BY distance LIMIT k so the HNSW index is used."""
-    rows = conn.execute(
-        """
-        SELECT id, product_key, chunk_kind, content, metadata, 1 - (embedding <=> %(q)s) AS score
-        FROM product_vectors
-        ORDER BY embedding <=> %(q)s
-        LIMIT %(k)s
-        """,
-        {"q": query_embedding, "k": limit},
-    ).fetchall()
-    keys = ("id", "product_key", "chunk_kind", "content", "metadata", "score")
-    return [dict(zip(keys, row)) for row in rows]
+    """Nearest chunks by cosine distance (the `match_products` SQL function)."""
+    return match_products(conn, query_embedding, limit)

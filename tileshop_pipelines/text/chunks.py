@@ -1,16 +1,29 @@
-"""Product records -> text chunks for embedding.
+"""Product records -> text chunks for embedding and full-text search.
 
-Chunk ids are ``{product_key}:{kind}:{ordinal}``: stable across runs and unique across the
-catalog because product keys are. Only facts present in the record are written.
+Per product: one summary chunk (the facts a shopper filters on), description chunks (windows of
+the model's word pieces, with overlap), one specifications chunk. Chunk ids are
+``{product_key}:{kind}:{ordinal}``: stable across runs and unique across the catalog because
+product keys are. Only facts present in the record are written.
+
+Description windows are measured in the embedding model's word pieces, so that every chunk fits
+the model's input (256 word pieces for all-MiniLM-L6-v2, [CLS] and [SEP] included) and nothing is
+silently truncated at encode time. The tokenizer is passed in as `WordPieceSpans` (character spans
+of the word pieces of a text), so this module needs no model.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-DESCRIPTION_WINDOW_WORDS = 160
-DESCRIPTION_OVERLAP_WORDS = 30
+MAX_SEQUENCE_WORD_PIECES = 256  # all-MiniLM-L6-v2's max_seq_length
+SPECIAL_WORD_PIECES = 2  # [CLS] ... [SEP]
+DESCRIPTION_OVERLAP_WORD_PIECES = 32
+
+# A text -> the (start, end) character span of each of its word pieces, special tokens excluded.
+WordPieceSpans = Callable[[str], list[tuple[int, int]]]
 
 _UNIT_LABELS = {"box": "per box", "sqft": "per sq. ft.", "each": "each", "bag": "per bag"}
 
@@ -54,20 +67,12 @@ def summary_text(record: dict) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def description_windows(text: str, window: int = DESCRIPTION_WINDOW_WORDS,
-                        overlap: int = DESCRIPTION_OVERLAP_WORDS) -> list[str]:
-    words = text.split()
+def spec_label(key: str) -> str:
+    """'CountryOfOrigin' -> 'Country of origin': words a shopper (and the tokenizer) recognise."""
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", key)
     if not words:
-        return []
-    if window <= overlap:
-        raise ValueError(f"window ({window}) must exceed overlap ({overlap})")
-    step = window - overlap
-    windows = []
-    for start in range(0, len(words), step):
-        windows.append(" ".join(words[start:start + window]))
-        if start + window >= len(words):
-            break
-    return windows
+        return key
+    return " ".join([words[0]] + [w if w.isupper() else w.lower() for w in words[1:]])
 
 
 def specifications_text(record: dict) -> str | None:
@@ -75,18 +80,49 @@ def specifications_text(record: dict) -> str | None:
     if not specs:
         return None
     lines = [f"{record.get('name') or record.get('sku')} specifications"]
-    lines += [f"{key}: {value}" for key, value in specs.items()]
+    lines += [f"{spec_label(key)}: {value}" for key, value in specs.items()]
     return "\n".join(lines)
 
 
-def product_chunks(product_key: str, record: dict) -> list[Chunk]:
+def description_windows(text: str, word_piece_spans: WordPieceSpans, budget: int,
+                        overlap: int = DESCRIPTION_OVERLAP_WORD_PIECES) -> list[str]:
+    """Slices of `text` of at most `budget` word pieces each; consecutive slices share about
+    `overlap` word pieces. Slices start and end on word boundaries unless a single word is longer
+    than the budget, and together they cover every word piece."""
+    if budget <= overlap:
+        raise ValueError(f"word piece budget ({budget}) must exceed the overlap ({overlap})")
+    spans = word_piece_spans(text)
+    if not spans:
+        return []
+    # A word starts at piece i when whitespace (or the text's start) precedes it.
+    starts_word = [i == 0 or spans[i][0] > spans[i - 1][1] for i in range(len(spans))]
+    windows = []
+    first = 0
+    while True:
+        end = min(first + budget, len(spans))  # exclusive
+        if end < len(spans):
+            snapped = max((i for i in range(first + 1, end + 1) if starts_word[i]), default=end)
+            end = snapped if snapped > first + overlap else end
+        windows.append(text[spans[first][0]:spans[end - 1][1]])
+        if end >= len(spans):
+            return windows
+        target = max(end - overlap, first + 1)
+        first = next((i for i in range(target, end) if starts_word[i]), target)
+
+
+def product_chunks(product_key: str, record: dict, word_piece_spans: WordPieceSpans,
+                   max_word_pieces: int = MAX_SEQUENCE_WORD_PIECES) -> list[Chunk]:
     def chunk(kind: str, ordinal: int, content: str) -> Chunk:
         return Chunk(f"{product_key}:{kind}:{ordinal}", product_key, kind, ordinal, content)
 
     chunks = [chunk("summary", 0, summary_text(record))]
     name = record.get("name") or ""
-    for i, window in enumerate(description_windows(record.get("description") or "")):
-        chunks.append(chunk("description", i, f"{name}\n{window}" if name else window))
+    # Each description chunk repeats the product name, so it is retrievable on its own.
+    prefix = f"{name}\n" if name else ""
+    budget = max_word_pieces - SPECIAL_WORD_PIECES - len(word_piece_spans(prefix))
+    for i, window in enumerate(description_windows(record.get("description") or "", word_piece_spans,
+                                                   budget=budget)):
+        chunks.append(chunk("description", i, prefix + window))
     specs = specifications_text(record)
     if specs:
         chunks.append(chunk("specifications", 0, specs))

@@ -1,8 +1,12 @@
+"""Chunk, embedding and vector tables on the real Postgres, and the Postgres vector store."""
+
 import numpy as np
+import psycopg
 import pytest
 
 from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store import vectors as vectors_sql
+from tileshop_pipelines.store.vector_store import PostgresVectorStore, sync_vector_store
 from tileshop_pipelines.text.chunks import Chunk
 
 
@@ -13,30 +17,51 @@ def _unit(seed: int) -> np.ndarray:
 
 @pytest.fixture
 def clean(conn):
-    conn.execute("TRUNCATE products, product_chunks, product_embeddings, product_vectors")
+    conn.execute("TRUNCATE sitemap_urls, products, product_chunks, product_embeddings, product_vectors")
     return conn
+
+
+def _list(conn, key: str, removed: bool = False, url: str | None = None) -> None:
+    conn.execute("INSERT INTO sitemap_urls (url, kind, product_key, removed_at) VALUES (%s, 'product', %s, %s)",
+                 (url or f"http://s/products/{key}", key, "2025-07-01" if removed else None))
+
+
+def _two_products(conn) -> list[Chunk]:
+    products_sql.save_records(conn, [
+        ("a", "h1", {"sku": "1", "url": "http://s/products/a-1", "name": "Alpha", "price": 5.0, "price_unit": "box",
+                     "material": "Porcelain"}),
+        ("b", "h2", {"sku": "2", "url": "http://s/products/b-2", "name": "Beta", "price": 9.5, "price_unit": "each"}),
+    ], [])
+    _list(conn, "a")
+    _list(conn, "b")
+    return [Chunk("a:summary:0", "a", "summary", 0, "alpha porcelain tile"),
+            Chunk("b:summary:0", "b", "summary", 0, "beta mortar bag")]
+
+
+def _embed_pending(conn, model="m", seeds=None) -> None:
+    pending = vectors_sql.chunks_to_embed(conn, model, 384)
+    vectors = np.stack([_unit(seeds[cid] if seeds else i) for i, (cid, _, _) in enumerate(pending)])
+    vectors_sql.save_embeddings(conn, [(cid, th) for cid, _, th in pending], vectors, model)
 
 
 def test_chunks_embeddings_vectors_roundtrip(clean):
     conn = clean
-    products_sql.save_records(conn, [
-        ("a", "h1", {"sku": "1", "url": "http://s/products/a-1", "name": "Alpha", "price": 5.0, "price_unit": "box"}),
-        ("b", "h2", {"sku": "2", "url": "http://s/products/b-2", "name": "Beta", "price": 9.5, "price_unit": "each"}),
-    ], [])
-    chunks = [Chunk("a:summary:0", "a", "summary", 0, "alpha text"),
-              Chunk("b:summary:0", "b", "summary", 0, "beta text")]
+    chunks = _two_products(conn)
     assert vectors_sql.sync_chunks(conn, chunks) == {"chunks": 2, "written": 2, "deleted": 0, "unchanged": 0}
     assert vectors_sql.sync_chunks(conn, chunks)["written"] == 0
 
-    pending = vectors_sql.chunks_to_embed(conn, "m")
+    pending = vectors_sql.chunks_to_embed(conn, "m", 384)
     assert [p[0] for p in pending] == ["a:summary:0", "b:summary:0"]
-    vectors = np.stack([_unit(1), _unit(2)])
-    vectors_sql.save_embeddings(conn, [(cid, th) for cid, _, th in pending], vectors, "m")
-    assert vectors_sql.chunks_to_embed(conn, "m") == []
-    assert len(vectors_sql.chunks_to_embed(conn, "other-model")) == 2  # model change re-embeds
+    _embed_pending(conn, seeds={"a:summary:0": 1, "b:summary:0": 2})
+    assert vectors_sql.chunks_to_embed(conn, "m", 384) == []
+    assert len(vectors_sql.chunks_to_embed(conn, "other-model", 384)) == 2  # model change re-embeds
+    assert len(vectors_sql.chunks_to_embed(conn, "m", 768)) == 2  # so does a dimension change
 
-    assert vectors_sql.sync_vectors(conn) == {"vectors": 2, "written": 2, "deleted": 0}
-    assert vectors_sql.sync_vectors(conn)["written"] == 0  # idempotent
+    store = PostgresVectorStore(conn)
+    counts = sync_vector_store(conn, store, "m")
+    assert counts | {} == {"vectors": 2, "written": 2, "deleted": 0, "unchanged": 0, "bulk_load": False,
+                           "index_built": False}
+    assert sync_vector_store(conn, store, "m")["written"] == 0  # idempotent
 
     hits = vectors_sql.vector_search(conn, _unit(2), limit=2)
     assert hits[0]["id"] == "b:summary:0"
@@ -44,13 +69,33 @@ def test_chunks_embeddings_vectors_roundtrip(clean):
     assert hits[0]["metadata"] == {"sku": "2", "name": "Beta", "url": "http://s/products/b-2", "price": 9.5,
                                    "price_unit": "each", "chunk_kind": "summary"}
 
+    # a price change changes only metadata: the vector row is rewritten without re-embedding
+    products_sql.save_records(conn, [("b", "h3", {"sku": "2", "url": "http://s/products/b-2", "name": "Beta",
+                                                  "price": 8.0, "price_unit": "each"})], [])
+    assert vectors_sql.chunks_to_embed(conn, "m", 384) == []
+    assert sync_vector_store(conn, store, "m")["written"] == 1
+    assert store.match_products(_unit(2), 1)[0]["metadata"]["price"] == 8.0
+
     # a changed text needs a new embedding before its vector is replaced; a vanished chunk leaves
     changed = [Chunk("a:summary:0", "a", "summary", 0, "alpha text, new price")]
     assert vectors_sql.sync_chunks(conn, changed) == {"chunks": 1, "written": 1, "deleted": 1, "unchanged": 0}
-    assert [p[0] for p in vectors_sql.chunks_to_embed(conn, "m")] == ["a:summary:0"]
+    assert [p[0] for p in vectors_sql.chunks_to_embed(conn, "m", 384)] == ["a:summary:0"]
     assert vectors_sql.delete_orphan_embeddings(conn) == 1
-    assert vectors_sql.sync_vectors(conn)["deleted"] == 1
-    assert conn.execute("SELECT id FROM product_vectors").fetchall() == [("a:summary:0",)]
+    counts = sync_vector_store(conn, store, "m")
+    assert (counts["deleted"], counts["written"]) == (2, 0)  # b vanished; a's stale text is not served
+    _embed_pending(conn)
+    assert sync_vector_store(conn, store, "m")["written"] == 1
+    assert conn.execute("SELECT id, content FROM product_vectors").fetchall() == [("a:summary:0", "alpha text, new price")]
+
+
+def test_delisted_products_are_not_chunked(clean):
+    _two_products(clean)
+    assert [k for k, _ in vectors_sql.listed_product_records(clean)] == ["a", "b"]
+    clean.execute("UPDATE sitemap_urls SET removed_at = now() WHERE product_key = 'b'")
+    assert [k for k, _ in vectors_sql.listed_product_records(clean)] == ["a"]
+    _list(clean, "b", url="http://s/products/b-2-other-url")  # still listed under a second URL
+    assert [k for k, _ in vectors_sql.listed_product_records(clean)] == ["a", "b"]
+    assert vectors_sql.product_counts(clean) == {"products": 2, "listed": 2}
 
 
 def test_save_embeddings_rejects_misaligned_rows(clean):
@@ -58,9 +103,33 @@ def test_save_embeddings_rejects_misaligned_rows(clean):
         vectors_sql.save_embeddings(clean, [("x", "h"), ("y", "h")], np.stack([_unit(1)]), "m")
 
 
-def test_vector_search_uses_hnsw_index(clean):
-    clean.execute("SET enable_seqscan = off")
-    plan = "\n".join(r[0] for r in clean.execute(
-        "EXPLAIN SELECT id FROM product_vectors ORDER BY embedding <=> %s LIMIT 5", (_unit(3),)))
-    clean.execute("RESET enable_seqscan")
-    assert "product_vectors_embedding_hnsw" in plan
+def test_a_failing_batch_leaves_nothing_behind(clean):
+    store = PostgresVectorStore(clean)
+    good = {"id": "g:summary:0", "product_key": "g", "chunk_kind": "summary", "content": "good",
+            "metadata": {}, "embedding": _unit(1), "text_hash": "h", "source_hash": "s"}
+    bad = {**good, "id": "x:summary:0", "embedding": np.ones(3, dtype=np.float32)}  # wrong dimension
+    with pytest.raises(psycopg.errors.DataException):
+        store.upsert([good, bad])
+    assert clean.execute("SELECT count(*) FROM product_vectors").fetchone()[0] == 0
+    store.upsert([good])
+    store.upsert([{**good, "content": "better"}])  # upsert: same id, new content
+    assert clean.execute("SELECT content FROM product_vectors").fetchall() == [("better",)]
+
+
+def test_bulk_load_drops_and_rebuilds_the_hnsw_index(clean, monkeypatch):
+    from tileshop_pipelines.store import vector_store
+
+    chunks = _two_products(clean)
+    vectors_sql.sync_chunks(clean, chunks)
+    _embed_pending(clean)
+    monkeypatch.setattr(vector_store, "BULK_LOAD_MIN_ROWS", 2)
+    store = PostgresVectorStore(clean)
+    counts = sync_vector_store(clean, store, "m")
+    assert counts["bulk_load"] and counts["index_built"]
+    assert store.stats()["hnsw_index"]
+
+
+def test_stats(clean):
+    stats = PostgresVectorStore(clean).stats()
+    assert stats == {"vectors": 0, "dimensions": [], "embedding_type": "vector(384)", "hnsw_index": True,
+                     "fulltext_index": True}

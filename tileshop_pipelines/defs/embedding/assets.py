@@ -6,7 +6,6 @@ import dagster as dg
 
 from tileshop_pipelines.defs.acquisition.assets import products
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource
-from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store import vectors as vectors_sql
 from tileshop_pipelines.text.chunks import product_chunks as chunk_product
 
@@ -14,30 +13,44 @@ GROUP = "embedding"
 EMBED_WRITE_BATCH = 512
 
 
-@dg.asset(group_name=GROUP, deps=[products], kinds={"postgres"})
-def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource) -> dg.MaterializeResult:
-    """Summary, description and specification chunks per product, with stable ids."""
+@dg.asset(group_name=GROUP, deps=[products], kinds={"postgres"}, code_version="2")
+def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource,
+                   embedder: EmbedderResource) -> dg.MaterializeResult:
+    """Summary, description and specification chunks of every listed product, with stable ids;
+    description windows are measured in the embedding model's word pieces."""
+    spans = embedder.word_piece_spans()
     with postgres.connect() as conn:
-        chunks = [c for key, record in products_sql.all_records(conn) for c in chunk_product(key, record)]
-        counts = vectors_sql.sync_chunks(conn, chunks)
-    context.log.info(f"chunks: {counts}")
-    return dg.MaterializeResult(metadata=counts)
+        counts = vectors_sql.product_counts(conn)
+        if counts["products"] and not counts["listed"]:
+            # Every product delisted at once is an acquisition fault, not a closing-down sale.
+            raise dg.Failure(description=f"none of the {counts['products']} products is listed in the sitemap; "
+                                         "refusing to empty the index")
+        chunks = [c for key, record in vectors_sql.listed_product_records(conn) for c in chunk_product(key, record, spans)]
+        written = vectors_sql.sync_chunks(conn, chunks)
+    context.log.info(f"chunks: {written} from {counts['listed']} listed products")
+    return dg.MaterializeResult(metadata={**written, "listed_products": counts["listed"],
+                                          "delisted_products": counts["products"] - counts["listed"]})
 
 
-@dg.asset(group_name=GROUP, deps=[product_chunks], kinds={"postgres"}, code_version="1")
+@dg.asset(group_name=GROUP, deps=[product_chunks], kinds={"postgres"}, code_version="2")
 def product_embeddings(context: dg.AssetExecutionContext, postgres: PostgresResource,
                        embedder: EmbedderResource) -> dg.MaterializeResult:
-    """all-MiniLM-L6-v2 embeddings (normalized) of chunks whose text or model changed."""
+    """Normalized embeddings of the chunks whose text, model or dimension changed."""
     started = time.perf_counter()
+    dim = embedder.dimension
     with postgres.connect() as conn:
-        pending = vectors_sql.chunks_to_embed(conn, embedder.model_name)
+        pending = vectors_sql.chunks_to_embed(conn, embedder.model_id, dim)
         for start in range(0, len(pending), EMBED_WRITE_BATCH):
             batch = pending[start:start + EMBED_WRITE_BATCH]
             try:
                 vectors = embedder.embed([content for _, content, _ in batch])
             except Exception as exc:
-                raise dg.Failure(description=f"embedding failed on a batch of {len(batch)} chunks: {exc}") from exc
-            vectors_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch], vectors, embedder.model_name)
+                raise dg.Failure(description=f"embedding failed on a batch of {len(batch)} chunks "
+                                             f"(first {batch[0][0]}): {exc}") from exc
+            if vectors.shape != (len(batch), dim):
+                raise dg.Failure(description=f"model {embedder.model_id} returned vectors of shape {vectors.shape} "
+                                             f"for {len(batch)} chunks; expected dimension {dim}")
+            vectors_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch], vectors, embedder.model_id)
             context.log.info(f"embedded {min(start + EMBED_WRITE_BATCH, len(pending))}/{len(pending)} chunks")
         removed = vectors_sql.delete_orphan_embeddings(conn)
         total = conn.execute("SELECT count(*) FROM product_embeddings").fetchone()[0]
@@ -46,6 +59,8 @@ def product_embeddings(context: dg.AssetExecutionContext, postgres: PostgresReso
         "embedded": len(pending),
         "removed": removed,
         "embeddings": total,
-        "model": embedder.model_name,
+        "model": embedder.model_id,
+        "dimension": dim,
         "seconds": round(elapsed, 2),
+        "texts_per_s": round(len(pending) / elapsed, 1) if pending else 0.0,
     })

@@ -1,18 +1,22 @@
-"""product_embeddings -> product_vectors: the pgvector table the app searches (HNSW, cosine)."""
+"""product_embeddings -> product_vectors: the store the app searches (HNSW cosine + full text)."""
 
 import dagster as dg
 
 from tileshop_pipelines.defs.embedding.assets import product_embeddings
-from tileshop_pipelines.defs.resources import PostgresResource
+from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource, VectorStoreResource
 from tileshop_pipelines.store import vectors as vectors_sql
+from tileshop_pipelines.store.vector_store import sync_vector_store
 
 GROUP = "vectors"
 
 
-@dg.asset(group_name=GROUP, deps=[product_embeddings], kinds={"postgres"})
-def product_vectors(context: dg.AssetExecutionContext, postgres: PostgresResource) -> dg.MaterializeResult:
-    """Chunks with their embeddings and product metadata, in the Supabase-style vector table."""
+@dg.asset(group_name=GROUP, deps=[product_embeddings], kinds={"postgres"}, code_version="2")
+def product_vectors(context: dg.AssetExecutionContext, postgres: PostgresResource, embedder: EmbedderResource,
+                    vector_store: VectorStoreResource) -> dg.MaterializeResult:
+    """Chunks with their embeddings and product metadata in the Supabase-style vector table;
+    only changed rows are written (binary COPY on Postgres, REST upserts on Supabase)."""
     with postgres.connect() as conn:
-        counts = vectors_sql.sync_vectors(conn)
+        store = vector_store.open(conn)
+        counts = sync_vector_store(conn, store, embedder.model_id, log=context.log.info)
     context.log.info(f"vectors: {counts}")
-    return dg.MaterializeResult(metadata=counts)
+    return dg.MaterializeResult(metadata={**counts, "backend": store.backend})

@@ -1,0 +1,95 @@
+-- Hybrid search on product_vectors: a generated tsvector with a GIN index beside the HNSW index,
+-- and the search functions in the Supabase convention (callable over SQL or PostgREST rpc).
+-- store/sql/supabase_vector_store.sql creates the same table and functions on a Supabase project;
+-- a test compares the two.
+
+-- The row's inputs (text hash, model, metadata) hashed: a store is synced by comparing these.
+ALTER TABLE product_vectors ADD COLUMN IF NOT EXISTS source_hash text;
+
+-- Name and SKU weigh more than body text; 'english' stems ("tiles" finds "tile").
+ALTER TABLE product_vectors ADD COLUMN IF NOT EXISTS fts tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('english', coalesce(metadata->>'name', '') || ' ' || coalesce(metadata->>'sku', '')), 'A')
+    || setweight(to_tsvector('english', content), 'B')
+) STORED;
+CREATE INDEX IF NOT EXISTS product_vectors_fts ON product_vectors USING gin (fts);
+
+-- The model the stored embedding came from, so a model change re-embeds (text hash, model, dim).
+CREATE INDEX IF NOT EXISTS product_embeddings_model ON product_embeddings (model, dim);
+
+-- A shopper's question as an OR of its stemmed words: ranking rewards chunks that match more of
+-- them, where plainto/websearch_to_tsquery's AND finds nothing for most natural questions.
+CREATE OR REPLACE FUNCTION fulltext_query(query_text text) RETURNS tsquery
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT replace(plainto_tsquery('english', query_text)::text, ' & ', ' | ')::tsquery
+$$;
+
+-- Nearest chunks by cosine distance. ORDER BY embedding <=> q LIMIT k is what lets the planner use
+-- the HNSW index; iterative scans keep filtered queries from coming back short.
+CREATE OR REPLACE FUNCTION match_products(query_embedding vector(384), match_count int,
+                                          filter jsonb DEFAULT '{}')
+RETURNS TABLE (id text, product_key text, chunk_kind text, content text, metadata jsonb, score float8)
+LANGUAGE sql STABLE
+SET hnsw.iterative_scan = 'relaxed_order'
+AS $$
+    WITH nearest AS MATERIALIZED (
+        SELECT v.id, v.product_key, v.chunk_kind, v.content, v.metadata,
+               v.embedding <=> query_embedding AS distance
+        FROM product_vectors v
+        WHERE v.metadata @> filter
+        ORDER BY v.embedding <=> query_embedding
+        LIMIT match_count
+    )
+    SELECT n.id, n.product_key, n.chunk_kind, n.content, n.metadata, 1 - n.distance
+    FROM nearest n
+    ORDER BY n.distance, n.id
+$$;
+
+CREATE OR REPLACE FUNCTION fulltext_search(query_text text, match_count int, filter jsonb DEFAULT '{}')
+RETURNS TABLE (id text, product_key text, chunk_kind text, content text, metadata jsonb, score float8)
+LANGUAGE sql STABLE AS $$
+    SELECT v.id, v.product_key, v.chunk_kind, v.content, v.metadata, ts_rank(v.fts, q)::float8
+    FROM product_vectors v, fulltext_query(query_text) AS q
+    WHERE v.fts @@ q AND v.metadata @> filter
+    ORDER BY ts_rank(v.fts, q) DESC, v.id
+    LIMIT match_count
+$$;
+
+-- Reciprocal rank fusion of the two rankings above (Supabase's hybrid_search, plus a filter).
+CREATE OR REPLACE FUNCTION hybrid_search(query_text text, query_embedding vector(384), match_count int,
+                                         full_text_weight float8 DEFAULT 1, semantic_weight float8 DEFAULT 1,
+                                         rrf_k int DEFAULT 50, filter jsonb DEFAULT '{}')
+RETURNS TABLE (id text, product_key text, chunk_kind text, content text, metadata jsonb, score float8)
+LANGUAGE sql STABLE AS $$
+    WITH full_text AS (
+        SELECT f.id, row_number() OVER (ORDER BY f.score DESC, f.id) AS rank_ix
+        FROM fulltext_search(query_text, match_count * 2, filter) f
+    ), semantic AS (
+        SELECT s.id, row_number() OVER (ORDER BY s.score DESC, s.id) AS rank_ix
+        FROM match_products(query_embedding, match_count * 2, filter) s
+    ), fused AS (
+        SELECT coalesce(full_text.id, semantic.id) AS id,
+               coalesce(full_text_weight / (rrf_k + full_text.rank_ix), 0.0)
+               + coalesce(semantic_weight / (rrf_k + semantic.rank_ix), 0.0) AS score
+        FROM full_text FULL OUTER JOIN semantic ON full_text.id = semantic.id
+    )
+    SELECT v.id, v.product_key, v.chunk_kind, v.content, v.metadata, fused.score::float8
+    FROM fused JOIN product_vectors v ON v.id = fused.id
+    ORDER BY fused.score DESC, v.id
+    LIMIT match_count
+$$;
+
+-- What the asset checks look at, readable over SQL and PostgREST alike.
+CREATE OR REPLACE FUNCTION product_vectors_stats() RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT jsonb_build_object(
+        'vectors', (SELECT count(*) FROM product_vectors),
+        'dimensions', (SELECT coalesce(jsonb_agg(DISTINCT vector_dims(embedding)), '[]'::jsonb)
+                       FROM product_vectors),
+        'embedding_type', (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                           WHERE a.attrelid = 'product_vectors'::regclass AND a.attname = 'embedding'),
+        'hnsw_index', EXISTS (SELECT 1 FROM pg_indexes WHERE tablename = 'product_vectors'
+                              AND indexdef LIKE '%USING hnsw (embedding vector_cosine_ops)%'),
+        'fulltext_index', EXISTS (SELECT 1 FROM pg_indexes WHERE tablename = 'product_vectors'
+                                  AND indexdef LIKE '%USING gin (fts)%')
+    )
+$$;

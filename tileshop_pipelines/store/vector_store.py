@@ -1,0 +1,153 @@
+"""The serving vector store behind one interface, and the sync that keeps it equal to the pipeline.
+
+Two backends: `PostgresVectorStore` (psycopg 3 + pgvector: the embedded default, Fly Postgres or a
+Supabase project's Postgres) here, and `SupabaseVectorStore` (the supabase client over PostgREST)
+in supabase_backend.py. A vector row is a dict with the keys of `VECTOR_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from tileshop_pipelines.store import search
+from tileshop_pipelines.store import vectors as vectors_sql
+
+VECTOR_COLUMNS = ("id", "product_key", "chunk_kind", "content", "metadata", "embedding", "text_hash",
+                  "source_hash")
+HNSW_INDEX = "product_vectors_embedding_hnsw"
+# The 64MB default made a 100k-vector build 3-5x slower here.
+INDEX_BUILD_MEMORY = "512MB"
+# Loading this many rows into a store that holds fewer is a bulk load: the HNSW index is dropped
+# first and built once afterwards, which is far faster than inserting into it row by row.
+BULK_LOAD_MIN_ROWS = 5_000
+
+
+class VectorStore(Protocol):
+    backend: str
+    batch_rows: int  # rows per upsert, each upsert one transaction
+
+    def source_hashes(self) -> dict[str, str | None]: ...
+    def upsert(self, rows: list[dict]) -> None: ...  # all rows or none
+    def delete(self, ids: list[str]) -> None: ...
+    def drop_index(self) -> None: ...
+    def ensure_index(self) -> bool: ...  # True when it had to build it
+    def stats(self) -> dict: ...
+    def match_products(self, query_embedding: np.ndarray, match_count: int,
+                       filter: dict | None = None) -> list[dict]: ...
+    def fulltext_search(self, query_text: str, match_count: int, filter: dict | None = None) -> list[dict]: ...
+    def hybrid_search(self, query_text: str, query_embedding: np.ndarray, match_count: int,
+                      filter: dict | None = None, full_text_weight: float = 1.0,
+                      semantic_weight: float = 1.0, rrf_k: int = 50) -> list[dict]: ...
+
+
+class PostgresVectorStore:
+    """product_vectors in a Postgres with pgvector, loaded by binary COPY."""
+
+    backend = "postgres"
+    batch_rows = 2_000
+
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+
+    def source_hashes(self) -> dict[str, str | None]:
+        return dict(self.conn.execute("SELECT id, source_hash FROM product_vectors").fetchall())
+
+    def upsert(self, rows: list[dict]) -> None:
+        """One transaction: binary COPY into a staging table, then one INSERT .. ON CONFLICT."""
+        if not rows:
+            return
+        columns = sql.SQL(", ").join(map(sql.Identifier, VECTOR_COLUMNS))
+        updates = sql.SQL(", ").join(
+            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in VECTOR_COLUMNS if c != "id")
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            cur.execute("CREATE TEMP TABLE vectors_load (id text, product_key text, chunk_kind text, content text,"
+                        " metadata jsonb, embedding vector, text_hash text, source_hash text) ON COMMIT DROP")
+            with cur.copy(sql.SQL("COPY vectors_load ({}) FROM STDIN (FORMAT BINARY)").format(columns)) as copy:
+                copy.set_types(["text", "text", "text", "text", "jsonb", "vector", "text", "text"])
+                for row in rows:
+                    copy.write_row((row["id"], row["product_key"], row["chunk_kind"], row["content"],
+                                    Jsonb(row["metadata"]), row["embedding"], row["text_hash"],
+                                    row["source_hash"]))
+            cur.execute(sql.SQL(
+                "INSERT INTO product_vectors ({cols}) SELECT {cols} FROM vectors_load"
+                " ON CONFLICT (id) DO UPDATE SET {updates}").format(cols=columns, updates=updates))
+
+    def delete(self, ids: list[str]) -> None:
+        if ids:
+            with self.conn.transaction():
+                self.conn.execute("DELETE FROM product_vectors WHERE id = ANY(%s)", (ids,))
+
+    def drop_index(self) -> None:
+        self.conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(HNSW_INDEX)))
+
+    def ensure_index(self) -> bool:
+        if self.stats()["hnsw_index"]:
+            return False
+        with self.conn.transaction():
+            self.conn.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(INDEX_BUILD_MEMORY)))
+            self.conn.execute(sql.SQL(
+                "CREATE INDEX IF NOT EXISTS {} ON product_vectors USING hnsw (embedding vector_cosine_ops)"
+            ).format(sql.Identifier(HNSW_INDEX)))
+        return True
+
+    def stats(self) -> dict:
+        return self.conn.execute("SELECT product_vectors_stats()").fetchone()[0]
+
+    def match_products(self, query_embedding, match_count, filter=None):
+        return search.match_products(self.conn, query_embedding, match_count, filter)
+
+    def fulltext_search(self, query_text, match_count, filter=None):
+        return search.fulltext_search(self.conn, query_text, match_count, filter)
+
+    def hybrid_search(self, query_text, query_embedding, match_count, filter=None, full_text_weight=1.0,
+                      semantic_weight=1.0, rrf_k=50):
+        return search.hybrid_search(self.conn, query_text, query_embedding, match_count, filter,
+                                    full_text_weight, semantic_weight, rrf_k)
+
+
+def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
+                      log: Callable[[str], None] = lambda _: None) -> dict:
+    """Make the store hold exactly the pipeline's embedded chunks (from `conn`, for `model`).
+
+    Only rows whose source hash differs are written, in batches of `store.batch_rows`, each batch
+    in one transaction; rows the pipeline no longer has are deleted after the writes.
+    """
+    wanted = vectors_sql.published_source_hashes(conn, model)
+    current = store.source_hashes()
+    to_write = sorted(i for i, h in wanted.items() if current.get(i) != h)
+    to_delete = sorted(set(current) - set(wanted))
+    bulk = len(to_write) >= BULK_LOAD_MIN_ROWS and len(to_write) > len(current)
+    if bulk:
+        log(f"bulk load of {len(to_write)} rows into a store of {len(current)}: HNSW index rebuilt afterwards")
+        store.drop_index()
+    batch_rows = store.batch_rows
+    for start in range(0, len(to_write), batch_rows):
+        store.upsert(vectors_sql.published_rows(conn, model, to_write[start:start + batch_rows]))
+        log(f"vectors written {min(start + batch_rows, len(to_write))}/{len(to_write)}")
+    for start in range(0, len(to_delete), batch_rows):
+        store.delete(to_delete[start:start + batch_rows])
+    index_built = store.ensure_index()
+    return {"vectors": len(wanted), "written": len(to_write), "deleted": len(to_delete),
+            "unchanged": len(wanted) - len(to_write), "bulk_load": bulk, "index_built": index_built}
+
+
+VECTOR_STORE_BACKENDS = ("postgres", "supabase")
+
+
+def open_vector_store(backend: str, conn: psycopg.Connection, supabase_url: str = "",
+                      supabase_key: str = "") -> VectorStore:
+    """`postgres`: product_vectors beside the pipeline's tables (on `conn`); `supabase`: a Supabase
+    project's REST API."""
+    if backend == "postgres":
+        return PostgresVectorStore(conn)
+    if backend == "supabase":
+        from tileshop_pipelines.store.supabase_backend import SupabaseVectorStore
+
+        return SupabaseVectorStore.connect(supabase_url, supabase_key)
+    raise ValueError(f"vector store backend {backend!r} is not one of {VECTOR_STORE_BACKENDS}")
