@@ -48,23 +48,43 @@ def format_price(price: float | None, unit: str | None) -> str | None:
     return f"${price:,.2f} {label}".strip()
 
 
+def description_line(record: dict) -> str | None:
+    """The filterable facts as one phrase a shopper might type: 'Matte white ceramic tile for
+    wall, 12 x 36 in, by The Tile Shop.' (a phrase embeds closer to such questions than label:
+    value lines do)."""
+    words = [record.get("finish"), (record.get("color") or "").lower() or None,
+             (record.get("material") or "").lower() or None, (record.get("category") or "").lower() or None]
+    phrase = " ".join(w for w in words if w)
+    applications = [a.lower() for a in record.get("applications") or []]
+    if applications:
+        phrase += " for " + (", ".join(applications[:-1]) + " and " if len(applications) > 1 else "") + applications[-1]
+    if record.get("size"):
+        phrase += f", {record['size']}"
+    if record.get("brand"):
+        phrase += f", by {record['brand']}"
+    phrase = phrase.strip(" ,")
+    return f"{phrase[:1].upper()}{phrase[1:]}." if phrase else None
+
+
+def price_line(record: dict) -> str | None:
+    """'$77.11 per box, $12.99 per sq. ft.': the selling unit's price first, as the page states it."""
+    prices = [format_price(record.get("price"), record.get("price_unit"))]
+    if record.get("price_unit") != "sqft":
+        prices.append(format_price(record.get("price_per_sqft"), "sqft"))
+    return ", ".join(p for p in prices if p) or None
+
+
 def summary_text(record: dict) -> str:
-    lines = [record.get("name") or ""]
-    facts = [
-        ("SKU", record.get("sku")),
-        ("Brand", record.get("brand")),
-        ("Category", record.get("category")),
-        ("Price", format_price(record.get("price"), record.get("price_unit"))),
-        ("Price per sq. ft.", format_price(record.get("price_per_sqft"), "sqft")
-         if record.get("price_unit") != "sqft" else None),
-        ("Size", record.get("size")),
-        ("Color", record.get("color")),
-        ("Finish", record.get("finish")),
-        ("Material", record.get("material")),
-        ("Applications", ", ".join(record.get("applications") or []) or None),
-    ]
-    lines += [f"{label}: {value}" for label, value in facts if value not in (None, "")]
+    """Name, the facts phrase and the price. The SKU is left to the row's metadata (full-text
+    indexed there): a line of digits only pulls the summary's embedding away from questions."""
+    lines = [record.get("name") or "", description_line(record) or "", price_line(record) or ""]
     return "\n".join(line for line in lines if line)
+
+
+def facts_text(record: dict) -> str | None:
+    """The facts phrase alone. Beside the name and prices of the summary it is a small part of
+    that chunk's embedding; alone it is what matches 'gloss white ceramic wall tile 4 x 12'."""
+    return description_line({**record, "brand": None})
 
 
 def spec_label(key: str) -> str:
@@ -116,6 +136,9 @@ def product_chunks(product_key: str, record: dict, word_piece_spans: WordPieceSp
         return Chunk(f"{product_key}:{kind}:{ordinal}", product_key, kind, ordinal, content)
 
     chunks = [chunk("summary", 0, summary_text(record))]
+    facts = facts_text(record)
+    if facts:
+        chunks.append(chunk("facts", 0, facts))
     name = record.get("name") or ""
     # Each description chunk repeats the product name, so it is retrievable on its own.
     prefix = f"{name}\n" if name else ""

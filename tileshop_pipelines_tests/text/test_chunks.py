@@ -38,19 +38,31 @@ def _pieces(text: str) -> int:
 
 
 def test_summary_states_only_present_facts():
-    text = summary_text(RECORD)
-    assert "Price: $77.11 per box" in text
-    assert "Price per sq. ft.: $12.99 per sq. ft." in text
-    assert "Applications: Floor, Light Commercial, Wall" in text
-    assert "SKU: 684287" in text
-    assert "Color" not in text  # None is not written as "None"
+    text = summary_text({**RECORD, "color": "Beige, White", "finish": "Polished"})
+    assert text.splitlines() == [
+        RECORD["name"],
+        "Polished beige, white porcelain porcelain tile for floor, light commercial and wall, 12 x 12 in, "
+        "by The Tile Shop.",
+        "$77.11 per box, $12.99 per sq. ft.",
+    ]
+    text = summary_text(RECORD)  # no color, no finish
+    assert "Porcelain porcelain tile for floor" in text
     assert "None" not in text
 
 
 def test_sqft_priced_product_does_not_repeat_its_price():
     text = summary_text({**RECORD, "price": 12.99, "price_unit": "sqft"})
-    assert "Price: $12.99 per sq. ft." in text
-    assert "Price per sq. ft." not in text
+    assert text.endswith("\n$12.99 per sq. ft.")
+
+
+def test_a_record_without_facts_still_has_a_summary():
+    chunks = product_chunks("k", {"name": "Snow corner shelf"}, SPANS)
+    assert [(c.kind, c.content) for c in chunks] == [("summary", "Snow corner shelf")]
+
+
+def test_facts_chunk_is_the_attribute_phrase():
+    chunk = next(c for c in product_chunks("k", RECORD, SPANS) if c.kind == "facts")
+    assert chunk.content == "Porcelain porcelain tile for floor, light commercial and wall, 12 x 12 in."
 
 
 def test_specifications_use_readable_labels():
@@ -117,8 +129,8 @@ def test_chunk_ids_are_stable_and_unique():
     ids = [c.chunk_id for c in first]
     assert len(ids) == len(set(ids))
     assert ids[0] == "marmi-684287:summary:0"
-    assert ids[1:3] == ["marmi-684287:description:0", "marmi-684287:description:1"]
-    assert {c.kind for c in first} == {"summary", "description", "specifications"}
+    assert ids[1:4] == ["marmi-684287:facts:0", "marmi-684287:description:0", "marmi-684287:description:1"]
+    assert {c.kind for c in first} == {"summary", "facts", "description", "specifications"}
     other = product_chunks("other-1", RECORD, SPANS)
     assert not set(ids) & {c.chunk_id for c in other}
 

@@ -1,0 +1,164 @@
+"""A retrieval question set built from the sample catalog's true facts.
+
+Each question carries the set of products that truly answer it, computed from the catalog's
+attributes (never from any search result): by SKU, by exact name, by paraphrase (series name and
+attributes in other words), by attribute combination ("matte white ceramic wall tile 12 x 36"), by
+category ("unsanded grout in dove grey") and by price ("porcelain tile under $5 per sq. ft. for a
+floor"). Products are picked with a seeded random generator, so the set is the same every run.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tileshop_pipelines.catalog.urls import classify_url
+from tileshop_pipelines.sample_catalog.generator import Catalog, SampleProduct
+
+PER_KIND = {"sku": 30, "name": 30, "paraphrase": 30, "attributes": 30, "category": 10, "price": 10}
+SURFACE_KINDS = ("tile", "stone")
+_NOUNS = {"tile": "tile", "stone": "natural stone tile", "lvt": "luxury vinyl plank", "laminate": "laminate",
+          "wood": "engineered wood", "trim": "trim piece"}
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    kind: str  # one of PER_KIND
+    relevant: frozenset[str]  # product keys that answer it
+
+
+def product_key(product: SampleProduct) -> str:
+    return classify_url(f"http://catalog.invalid{product.path}").product_key
+
+
+def _applications(product: SampleProduct) -> list[str]:
+    return [a.strip() for a in product.specs.get("Applications", "").split(",") if a.strip()]
+
+
+def _colors(product: SampleProduct) -> list[str]:
+    return [c.strip() for c in product.specs.get("Color", "").split(",") if c.strip()]
+
+
+def _attribute_words(product: SampleProduct) -> set[str]:
+    """Lower-case words of the product's attribute values (colors, finish, material, applications)."""
+    values = [*_colors(product), product.specs.get("Finish", ""), product.specs.get("MaterialType", ""),
+              *_applications(product)]
+    return {w.lower() for value in values for w in _WORD.findall(value)}
+
+
+_GENERIC_WORDS = {"tile", "tiles", "wall", "floor", "and", "in", "x", "mosaic", "trim", "the", "by", "of", "with",
+                  "gloss", "glossy", "matte", "polished", "honed", "porcelain", "ceramic", "glass", "marble",
+                  "luxury", "vinyl", "plank", "subway", "natural", "stone", "ft", "lb"}
+
+
+def series_words(product: SampleProduct) -> list[str]:
+    """The name's distinctive words (the series, e.g. 'Marmi Imperiali Zenobia'), attributes removed."""
+    skip = _GENERIC_WORDS | _attribute_words(product)
+    return [w for w in _WORD.findall(product.name) if w.lower() not in skip and len(w) > 1]
+
+
+def _size_words(size: str) -> str:
+    return size.replace(" x ", " by ").replace(" in", " inches").replace(" ft", " feet")
+
+
+def _matching(catalog: Catalog, test: Callable[[SampleProduct], bool]) -> frozenset[str]:
+    return frozenset(product_key(p) for p in catalog.products if test(p))
+
+
+def _sku_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Question]:
+    with_sku = [p for p in catalog.products if p.sku]
+    return [Question(p.sku, "sku", _matching(catalog, lambda q, s=p.sku: q.sku == s))
+            for p in rng.sample(with_sku, min(n, len(with_sku)))]
+
+
+def _name_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Question]:
+    return [Question(p.name, "name", _matching(catalog, lambda q, name=p.name.lower(): q.name.lower() == name))
+            for p in rng.sample(catalog.products, min(n, len(catalog.products)))]
+
+
+def _paraphrase_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Question]:
+    candidates = [p for p in catalog.products if p.kind in _NOUNS and series_words(p) and _colors(p)
+                  and p.specs.get("Finish")]
+    questions = []
+    for p in rng.sample(candidates, min(n, len(candidates))):
+        series = " ".join(series_words(p))
+        color, finish, noun = _colors(p)[0].lower(), p.specs["Finish"].lower(), _NOUNS[p.kind]
+        size = p.specs.get("ApproximateSize")
+        template = rng.randrange(3)
+        if template == 0 or not size:
+            text = f"{series} {noun} in {color} with a {finish} finish"
+            states_size = False
+        elif template == 1:
+            text = f"the {series} {noun}, {color}, {_size_words(size)}"
+            states_size, finish = True, None
+        else:
+            text = f"{finish} {color} {series} {noun} measuring {_size_words(size)}"
+            states_size = True
+
+        def answers(q: SampleProduct, p=p, color=color, finish=finish, states_size=states_size) -> bool:
+            return (q.kind == p.kind and set(series_words(p)) <= set(_WORD.findall(q.name))
+                    and color in [c.lower() for c in _colors(q)]
+                    and (finish is None or q.specs.get("Finish", "").lower() == finish)
+                    and (not states_size or q.specs.get("ApproximateSize") == p.specs.get("ApproximateSize")))
+
+        questions.append(Question(text, "paraphrase", _matching(catalog, answers)))
+    return questions
+
+
+def _attribute_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Question]:
+    candidates = [p for p in catalog.products if p.kind in SURFACE_KINDS and _colors(p) and _applications(p)
+                  and p.specs.get("Finish") and p.specs.get("ApproximateSize", "").endswith(" in")]
+    questions = []
+    for p in rng.sample(candidates, min(n, len(candidates))):
+        finish, color, material = p.specs["Finish"], rng.choice(_colors(p)), p.specs["MaterialType"]
+        application, size = rng.choice(_applications(p)), p.specs["ApproximateSize"]
+        text = f"{finish} {color} {material} {application} tile {size.removesuffix(' in')}".lower()
+
+        def answers(q: SampleProduct, finish=finish, color=color, material=material, application=application,
+                    size=size) -> bool:
+            return (q.kind in SURFACE_KINDS and q.specs.get("Finish") == finish and color in _colors(q)
+                    and q.specs.get("MaterialType") == material and application in _applications(q)
+                    and q.specs.get("ApproximateSize") == size)
+
+        questions.append(Question(text, "attributes", _matching(catalog, answers)))
+    return questions
+
+
+def _category_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Question]:
+    grouts = [p for p in catalog.products if p.kind == "grout" and p.specs.get("MaterialType", "").endswith("Grout")]
+    questions = [Question("grout for rectified porcelain", "category",
+                          _matching(catalog, lambda q: q.kind == "grout" and "Grout" in q.specs.get("MaterialType", "")))]
+    for p in rng.sample(grouts, min(n - 1, len(grouts))):
+        material, color = p.specs["MaterialType"], p.specs.get("Color", "")
+        text = f"{material.replace(' Cement', '').lower()} in {color.lower()}"
+        questions.append(Question(text, "category", _matching(
+            catalog, lambda q, m=material, c=color: q.kind == "grout" and q.specs.get("MaterialType") == m
+            and q.specs.get("Color") == c)))
+    return questions
+
+
+def _price_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Question]:
+    priced = [p for p in catalog.products if p.kind in SURFACE_KINDS and p.price_per_sqft and _applications(p)]
+    questions = []
+    for p in rng.sample(priced, min(n, len(priced))):
+        limit = int(p.price_per_sqft) + 1
+        material, application = p.specs["MaterialType"], rng.choice(_applications(p))
+        text = f"{material.lower()} tile under ${limit} per sq ft for a {application.lower()}"
+        questions.append(Question(text, "price", _matching(
+            catalog, lambda q, m=material, a=application, limit=limit: q.kind in SURFACE_KINDS
+            and q.specs.get("MaterialType") == m and a in _applications(q)
+            and q.price_per_sqft is not None and q.price_per_sqft < limit)))
+    return questions
+
+
+def build_questions(catalog: Catalog, seed: int = 7, per_kind: dict[str, int] | None = None) -> list[Question]:
+    counts = {**PER_KIND, **(per_kind or {})}
+    rng = random.Random(seed)
+    builders = {"sku": _sku_questions, "name": _name_questions, "paraphrase": _paraphrase_questions,
+                "attributes": _attribute_questions, "category": _category_questions, "price": _price_questions}
+    questions = [q for kind, build in builders.items() for q in build(catalog, rng, counts[kind])]
+    return [q for q in questions if q.relevant]
