@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 import anthropic
 
 from rag_app.retrieval import ProductHit
-from tileshop_pipelines.text.chunks import format_price, summary_text
+from tileshop_pipelines.text.chunks import format_price, specifications_text, summary_text
 
 SYSTEM_PROMPT = """\
 You are the product assistant of The Tile Shop, helping shoppers choose tile, stone, grout, trim, \
@@ -36,6 +36,7 @@ sq. ft., each). Never invent a price, size, color or availability.
 """
 
 MAX_HISTORY_MESSAGES = 20
+MAX_DESCRIPTION_CHARS = 2000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,16 +53,17 @@ class TextDelta:
 
 
 def product_search_result(hit: ProductHit) -> dict:
-    """One product as a search_result block: its facts, then the passage that matched."""
-    facts = summary_text(hit.record) if hit.record else "\n".join(
+    """One product as a search_result block; each text block (facts, description, specifications)
+    is separately citable."""
+    record = hit.record or {}
+    facts = summary_text(record) if record else "\n".join(
         x for x in (hit.name, f"SKU: {hit.sku}" if hit.sku else None,
                     f"Price: {format_price(hit.price, hit.price_unit)}" if hit.price is not None else None) if x)
-    content = [{"type": "text", "text": facts}]
-    if hit.evidence and hit.evidence != facts:
-        content.append({"type": "text", "text": hit.evidence})
+    texts = [facts, (record.get("description") or "")[:MAX_DESCRIPTION_CHARS], specifications_text(record) or ""]
     title = f"{hit.name} (SKU {hit.sku})" if hit.sku else (hit.name or hit.product_key)
     return {"type": "search_result", "source": hit.url or hit.product_key, "title": title,
-            "content": content, "citations": {"enabled": True}}
+            "content": [{"type": "text", "text": text} for text in texts if text.strip()],
+            "citations": {"enabled": True}}
 
 
 def build_messages(question: str, history: list[dict], hits: list[ProductHit]) -> list[dict]:

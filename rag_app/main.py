@@ -32,7 +32,7 @@ from rag_app.filters import PRICE_BASES, PRICE_UNITS, ProductFilters
 from rag_app.metrics import AppMetrics, MetricsMiddleware
 from rag_app.product_queries import list_products, product_history, products_by_sku
 from rag_app.query_embedding import QueryEmbedder
-from rag_app.retrieval import ProductHit
+from rag_app.retrieval import hit_from_product
 from rag_app.security import BodySizeLimitMiddleware, RateLimiter, RateLimitMiddleware, admin_guard
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.db import DatabaseConfigError
@@ -287,9 +287,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
             if not filters:
                 raise HTTPException(status_code=422, detail="give a query (q) or at least one filter")
             rows = await pool.run(lambda conn: list_products(conn, filters, limit))
-            cards = [ProductHit(sku=r["sku"], name=r["name"], url=r["url"], price=r["price"],
-                                price_unit=r["price_unit"], score=0.0, product_key=r["product_key"], evidence="",
-                                record=r["record"]).card() for r in rows]
+            cards = [hit_from_product(row, 0.0).card() for row in rows]
             applied = filters
         return {"query": query or None, "filters": applied.active(), "products": cards,
                 "latency_ms": round((time.perf_counter() - started) * 1000, 1)}

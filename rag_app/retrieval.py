@@ -35,7 +35,6 @@ class ProductHit:
     price_unit: str | None
     score: float
     product_key: str
-    evidence: str  # the best-matching chunk's text
     record: dict = dataclasses.field(default_factory=dict, repr=False)
 
     @property
@@ -144,10 +143,10 @@ def fold_chunks(chunks: list[dict], limit: int) -> list[dict]:
     return sorted(best.values(), key=lambda c: c["score"], reverse=True)[:limit]
 
 
-def _hit(product: dict, score: float, evidence: str) -> ProductHit:
+def hit_from_product(product: dict, score: float) -> ProductHit:
     return ProductHit(sku=product["sku"], name=product["name"], url=product["url"], price=product["price"],
                       price_unit=product["price_unit"], score=round(float(score), 4),
-                      product_key=product["product_key"], evidence=evidence, record=product["record"])
+                      product_key=product["product_key"], record=product["record"])
 
 
 def retrieve(conn: psycopg.Connection, question: str, query_embedding: np.ndarray, *, limit: int = 5,
@@ -166,7 +165,7 @@ def retrieve(conn: psycopg.Connection, question: str, query_embedding: np.ndarra
     applied = parsed.filters.merged(explicit)
     hits: list[ProductHit] = []
     for product in products_by_sku(conn, list(parsed.skus)):
-        hits.append(_hit(product, 1.0, f"SKU {product['sku']} matches the question exactly"))
+        hits.append(hit_from_product(product, 1.0))
     relaxed = False
     wanted = limit - len(hits)
     if wanted > 0:
@@ -180,7 +179,7 @@ def retrieve(conn: psycopg.Connection, question: str, query_embedding: np.ndarra
         seen = {h.product_key for h in hits}
         folded = [c for c in folded if c["product_key"] not in seen][:wanted]
         records = products_by_key(conn, [c["product_key"] for c in folded])
-        hits += [_hit(records[c["product_key"]], c["score"], c["content"])
+        hits += [hit_from_product(records[c["product_key"]], c["score"])
                  for c in folded if c["product_key"] in records]
     return Retrieval(hits=hits, parsed=parsed, filters=applied, relaxed=relaxed,
                      seconds=time.perf_counter() - started)

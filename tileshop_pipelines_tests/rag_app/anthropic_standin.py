@@ -1,7 +1,7 @@
 """A local stand-in for the Anthropic Messages API (the one thing that cannot exist here).
 
 It speaks the wire format the real `anthropic` client expects: `POST /v1/messages` as JSON or as
-server-sent events (`"stream": true`), `GET /v1/models`, x-api-key authentication, error bodies
+server-sent events (`"stream": true`), `GET /v1/models`, API-key authentication, error bodies
 `{"type": "error", "error": {...}}`, 429 with `retry-after-ms`, 5xx, and an `error` event in the
 middle of a stream. Each request is recorded (headers, JSON body, arrival time) for assertions.
 
@@ -102,8 +102,10 @@ class AnthropicStandIn:
                                              "body": body, "at": time.monotonic()})
 
             def _authorized(self) -> bool:
-                if self.headers.get("x-api-key") != standin.api_key:
-                    self._error(401, "authentication_error", "invalid x-api-key")
+                # The pinned SDK sends the key as a bearer token; older clients send x-api-key.
+                sent = {self.headers.get("x-api-key"), (self.headers.get("authorization") or "").removeprefix("Bearer ")}
+                if standin.api_key not in sent:
+                    self._error(401, "authentication_error", "invalid API key")
                     return False
                 return True
 

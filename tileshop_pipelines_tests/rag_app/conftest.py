@@ -62,8 +62,8 @@ def settings_for(**overrides) -> Settings:
 
 
 def claude_settings(standin: AnthropicStandIn, **overrides) -> Settings:
-    return settings_for(anthropic_api_key=standin.api_key, anthropic_base_url=standin.base_url,
-                        claude_max_retries=2, claude_timeout_s=5.0, **overrides)
+    return settings_for(**{"anthropic_api_key": standin.api_key, "anthropic_base_url": standin.base_url,
+                           "claude_max_retries": 2, "claude_timeout_s": 5.0, **overrides})
 
 
 @contextlib.contextmanager
