@@ -36,6 +36,7 @@ from rag_app.retrieval import hit_from_product
 from rag_app.security import BodySizeLimitMiddleware, RateLimiter, RateLimitMiddleware, admin_guard
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.db import DatabaseConfigError
+from tileshop_pipelines.store.migrations import migrate
 
 MAX_QUERY_CHARS = 2000
 MAX_HISTORY_MESSAGES = 50
@@ -193,6 +194,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         embedder.start()
+        try:  # the tables exist (empty until the pipeline runs) even on a fresh database
+            await pool.run(migrate)
+        except (psycopg.Error, DatabaseConfigError) as exc:
+            log.error("database unavailable at startup (%s); /api/system/detailed-health will say so",
+                      type(exc).__name__)
         log.info("rag_app ready: %s answers", f"Claude ({settings.claude_model})" if answerer else "offline")
         try:
             yield

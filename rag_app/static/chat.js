@@ -174,6 +174,7 @@ async function ask(question) {
     view.turn.remove();
     asked.turn.remove();
     input.value = question;  // nothing lost: the question is back in the box
+    counter.textContent = `${question.length} / ${MAX_QUERY}`;
     const message = err instanceof TypeError ? "Cannot reach the assistant. Check your connection and try again."
       : err.message;
     showError(message);
