@@ -8,7 +8,7 @@ export CRAWL4_AI_BASE_DIRECTORY ?= $(CURDIR)/.tileshop/crawl4ai
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run test bench ui status db-stop clean
+.PHONY: setup browser run serve test bench ui status db-stop clean
 
 setup: $(STAMP)
 
@@ -22,7 +22,17 @@ $(STAMP): pyproject.toml constraints.txt
 run: setup
 	$(BIN)/tileshop run
 
-test: setup
+# The shoppers' app (rag_app) on the embedded default database; prints its URL. HOST/PORT override.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+serve: setup
+	$(BIN)/python -m rag_app --host $(HOST) --port $(PORT)
+
+# The chat page's browser test drives Debian's chromium (never a downloaded browser).
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+test: setup browser
 	$(BIN)/python -m pytest
 
 bench: setup

@@ -1,17 +1,48 @@
-"""Answers built from retrieved products. Offline mode: no LLM, the products speak for themselves."""
+"""Offline answers: no language model, the retrieved products speak for themselves.
+
+Used when no Anthropic key is configured and whenever Claude fails after its retries. Only
+structured fields (name, SKU, price, URL) are written: product descriptions never reach the
+answer text, so text planted in a description cannot steer it.
+"""
 
 from __future__ import annotations
 
+from rag_app.filters import ProductFilters
 from rag_app.retrieval import ProductHit
 from tileshop_pipelines.text.chunks import format_price
 
 OFFLINE_NOTICE = "Offline answer (no language model was used): the closest products in the catalog are listed below."
+_FILTER_LABELS = {"min_price": "price at least", "max_price": "price at most", "price_unit": "sold per",
+                  "color": "color", "finish": "finish", "material": "material", "application": "application",
+                  "size": "size"}
+_BASIS_LABELS = {"box": " per box", "sqft": " per sq. ft.", "unit": ""}
 
 
-def offline_answer(question: str, hits: list[ProductHit]) -> str:
-    if not hits:
-        return f"{OFFLINE_NOTICE}\nNo product in the catalog matches {question!r}."
+def describe_filters(filters: ProductFilters) -> str:
+    active = filters.active()
+    parts = []
+    for name, label in _FILTER_LABELS.items():
+        if name not in active:
+            continue
+        value = active[name]
+        if name in ("min_price", "max_price"):
+            value = f"${value:,.2f}{_BASIS_LABELS[filters.price_basis]}"
+        parts.append(f"{label} {value}")
+    return ", ".join(parts)
+
+
+def offline_answer(hits: list[ProductHit], filters: ProductFilters | None = None,
+                   relaxed: bool = False, reason: str | None = None) -> str:
     lines = [OFFLINE_NOTICE]
+    if reason:
+        lines.append(f"({reason})")
+    if filters:
+        lines.append(f"Filters applied: {describe_filters(filters)}.")
+    if relaxed:
+        lines.append("No product matched every detail of the question, so these are the closest overall.")
+    if not hits:
+        lines.append("No product in the catalog matches this question.")
+        return "\n".join(lines)
     for i, hit in enumerate(hits, 1):
         price = format_price(hit.price, hit.price_unit) or "price not stated"
         lines.append(f"{i}. {hit.name} (SKU {hit.sku}): {price}. {hit.url}")
@@ -19,11 +50,12 @@ def offline_answer(question: str, hits: list[ProductHit]) -> str:
 
 
 def answer_question(conn, question: str, limit: int = 5) -> dict:
+    """`tileshop ask`: retrieval in this process and the offline answer."""
     from rag_app.retrieval import search_products
 
     hits = search_products(conn, question, limit=limit)
     return {
-        "answer": offline_answer(question, hits),
+        "answer": offline_answer(hits),
         "mode": "offline",
         "products": [hit.public() for hit in hits],
     }

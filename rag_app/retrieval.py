@@ -1,18 +1,32 @@
-"""Questions -> products: embed the question, search product_vectors, fold chunks into products."""
+"""Questions -> products.
+
+1. A SKU in the question is looked up exactly first.
+2. Filters (given, or parsed from the question) restrict the search in SQL.
+3. `search_chunks` finds the nearest chunks (vector search over product_vectors; the one place to
+   switch to hybrid search), chunks are folded into products, and the products' records are read
+   for the facts shown and sent to the model.
+
+Every statement takes bound parameters; filter SQL is assembled only from fixed fragments.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import dataclasses
+import time
 
+import numpy as np
 import psycopg
 
+from rag_app.filters import ParsedQuestion, ProductFilters, Vocabulary, parse_question
+from rag_app.product_queries import filter_sql, products_by_key, products_by_sku
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL, embed_texts, load_model
 from tileshop_pipelines.store.vectors import vector_search
 
 CHUNKS_PER_PRODUCT_WANTED = 4  # search this many chunks per product asked for, then fold
+VOCABULARY_TTL_S = 300.0
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class ProductHit:
     sku: str | None
     name: str | None
@@ -21,42 +35,159 @@ class ProductHit:
     price_unit: str | None
     score: float
     product_key: str
-    evidence: str  # the best-matching chunk's text
+    record: dict = dataclasses.field(default_factory=dict, repr=False)
+
+    @property
+    def image(self) -> str | None:
+        images = self.record.get("images") or []
+        return images[0] if images else None
 
     def public(self) -> dict:
-        data = asdict(self)
-        data.pop("evidence")
-        data.pop("product_key")
-        return data
+        """The fields `tileshop ask` prints."""
+        return {"sku": self.sku, "name": self.name, "url": self.url, "price": self.price,
+                "price_unit": self.price_unit, "score": self.score}
+
+    def card(self) -> dict:
+        """The fields the app's API and chat page show."""
+        return {**self.public(), "image": self.image}
 
 
-def embed_question(question: str, model_name: str = DEFAULT_MODEL):
+@dataclasses.dataclass(frozen=True)
+class Retrieval:
+    hits: list[ProductHit]
+    parsed: ParsedQuestion
+    filters: ProductFilters  # the filters applied to the search
+    relaxed: bool  # True when filters read from the question matched nothing and were dropped
+    seconds: float
+
+
+def embed_question(question: str, model_name: str = DEFAULT_MODEL) -> np.ndarray:
     return embed_texts(load_model(model_name), [question])[0]
 
 
-def fold_chunks(chunks: list[dict], limit: int) -> list[ProductHit]:
+# --- vocabulary -----------------------------------------------------------------------------
+def load_vocabulary(conn: psycopg.Connection) -> Vocabulary:
+    """Colors (each part of "Beige, Brown"), finishes, materials and applications in the catalog."""
+    rows = conn.execute(
+        """
+        SELECT 'color', trim(c) FROM products, regexp_split_to_table(record->>'color', ',') AS c
+        UNION SELECT 'finish', record->>'finish' FROM products
+        UNION SELECT 'material', record->>'material' FROM products
+        UNION SELECT 'application', a FROM products,
+              jsonb_array_elements_text(CASE jsonb_typeof(record->'applications')
+                                        WHEN 'array' THEN record->'applications' ELSE '[]' END) AS a
+        """
+    ).fetchall()
+    found: dict[str, dict[str, str]] = {"color": {}, "finish": {}, "material": {}, "application": {}}
+    for kind, value in rows:
+        if value and len(value) >= 3:
+            found[kind][value.lower()] = value
+    return Vocabulary(colors=found["color"], finishes=found["finish"], materials=found["material"],
+                      applications=found["application"])
+
+
+class VocabularyCache:
+    """The catalog vocabulary, re-read at most every `ttl_s` seconds."""
+
+    def __init__(self, ttl_s: float = VOCABULARY_TTL_S):
+        self.ttl_s = ttl_s
+        self._value: Vocabulary | None = None
+        self._loaded_at = 0.0
+
+    def get(self, conn: psycopg.Connection) -> Vocabulary:
+        now = time.monotonic()
+        if self._value is None or now - self._loaded_at > self.ttl_s:
+            self._value = load_vocabulary(conn)
+            self._loaded_at = now
+        return self._value
+
+
+# --- SQL ------------------------------------------------------------------------------------
+def search_chunks(conn: psycopg.Connection, query_text: str, query_embedding: np.ndarray, limit: int,
+                  filters: ProductFilters | None = None) -> list[dict]:
+    """The chunks nearest the question, among products matching `filters`.
+
+    Without filters this is store.vectors.vector_search. With filters, the HNSW scan runs
+    iteratively (pgvector >= 0.8) so that a selective filter still fills `limit`.
+    `query_text` is unused by vector search; hybrid search ranks on it too.
+    """
+    del query_text
+    if not filters:
+        return vector_search(conn, query_embedding, limit=limit)
+    where, params = filter_sql(filters)
+    with conn.transaction():
+        conn.execute("SET LOCAL hnsw.iterative_scan = strict_order")
+        rows = conn.execute(
+            f"""
+            SELECT v.id, v.product_key, v.chunk_kind, v.content, v.metadata,
+                   1 - (v.embedding <=> %(q)s) AS score
+            FROM product_vectors v JOIN products p ON p.product_key = v.product_key
+            WHERE {where}
+            ORDER BY v.embedding <=> %(q)s
+            LIMIT %(k)s
+            """,
+            {**params, "q": query_embedding, "k": limit},
+        ).fetchall()
+    keys = ("id", "product_key", "chunk_kind", "content", "metadata", "score")
+    return [dict(zip(keys, row)) for row in rows]
+
+
+# --- folding --------------------------------------------------------------------------------
+def fold_chunks(chunks: list[dict], limit: int) -> list[dict]:
     """Best chunk per product, products ordered by that chunk's score."""
     best: dict[str, dict] = {}
     for chunk in chunks:
         key = chunk["product_key"]
         if key not in best or chunk["score"] > best[key]["score"]:
             best[key] = chunk
-    hits = []
-    for chunk in sorted(best.values(), key=lambda c: c["score"], reverse=True)[:limit]:
-        meta = chunk["metadata"] or {}
-        price = meta.get("price")
-        hits.append(ProductHit(
-            sku=meta.get("sku"), name=meta.get("name"), url=meta.get("url"),
-            price=float(price) if price is not None else None, price_unit=meta.get("price_unit"),
-            score=round(float(chunk["score"]), 4), product_key=chunk["product_key"],
-            evidence=chunk["content"],
-        ))
-    return hits
+    return sorted(best.values(), key=lambda c: c["score"], reverse=True)[:limit]
 
 
-def search_products(conn: psycopg.Connection, question: str, limit: int = 5) -> list[ProductHit]:
+def hit_from_product(product: dict, score: float) -> ProductHit:
+    return ProductHit(sku=product["sku"], name=product["name"], url=product["url"], price=product["price"],
+                      price_unit=product["price_unit"], score=round(float(score), 4),
+                      product_key=product["product_key"], record=product["record"])
+
+
+def retrieve(conn: psycopg.Connection, question: str, query_embedding: np.ndarray, *, limit: int = 5,
+             filters: ProductFilters | None = None, vocabulary: Vocabulary | None = None) -> Retrieval:
+    """SKU matches first, then the nearest products under the filters.
+
+    Explicit `filters` win over those read from the question. When only question-derived filters
+    are in play and nothing matches them, the search runs again without them (`relaxed`).
+    """
+    started = time.perf_counter()
     question = question.strip()
     if not question:
         raise ValueError("the question is empty")
-    chunks = vector_search(conn, embed_question(question), limit=limit * CHUNKS_PER_PRODUCT_WANTED)
-    return fold_chunks(chunks, limit)
+    parsed = parse_question(question, vocabulary or load_vocabulary(conn))
+    explicit = filters or ProductFilters()
+    applied = parsed.filters.merged(explicit)
+    hits: list[ProductHit] = []
+    for product in products_by_sku(conn, list(parsed.skus)):
+        hits.append(hit_from_product(product, 1.0))
+    relaxed = False
+    wanted = limit - len(hits)
+    if wanted > 0:
+        folded = fold_chunks(search_chunks(conn, question, query_embedding, limit * CHUNKS_PER_PRODUCT_WANTED,
+                                           applied), limit)
+        if not folded and applied != explicit:
+            relaxed = True
+            applied = explicit
+            folded = fold_chunks(search_chunks(conn, question, query_embedding,
+                                               limit * CHUNKS_PER_PRODUCT_WANTED, applied), limit)
+        seen = {h.product_key for h in hits}
+        folded = [c for c in folded if c["product_key"] not in seen][:wanted]
+        records = products_by_key(conn, [c["product_key"] for c in folded])
+        hits += [hit_from_product(records[c["product_key"]], c["score"])
+                 for c in folded if c["product_key"] in records]
+    return Retrieval(hits=hits, parsed=parsed, filters=applied, relaxed=relaxed,
+                     seconds=time.perf_counter() - started)
+
+
+def search_products(conn: psycopg.Connection, question: str, limit: int = 5) -> list[ProductHit]:
+    """`tileshop ask`'s retrieval: embed in this process, then `retrieve`."""
+    question = question.strip()
+    if not question:
+        raise ValueError("the question is empty")
+    return retrieve(conn, question, embed_question(question), limit=limit).hits

@@ -1,0 +1,51 @@
+"""A sample catalog loaded straight into the pipeline's tables, without crawling.
+
+Each product page is rendered by the sample catalog, parsed by the pipeline's extractor, stored
+with `store.products`, chunked by `text.chunks`, embedded by the pipeline's model and synced into
+product_vectors with `store.vectors`: the same functions the Dagster assets call, minus the HTTP
+fetch. The rag_app tests use it as their fixture and the load bench as its 5,000-product index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import psycopg
+
+from tileshop_pipelines.catalog.extract import extract_product
+from tileshop_pipelines.catalog.urls import classify_url
+from tileshop_pipelines.embedding.model import DEFAULT_MODEL, embed_texts, load_model
+from tileshop_pipelines.sample_catalog import Catalog
+from tileshop_pipelines.sample_catalog.render import product_page
+from tileshop_pipelines.store import products as products_sql
+from tileshop_pipelines.store import vectors as vectors_sql
+from tileshop_pipelines.store.migrations import migrate
+from tileshop_pipelines.text.chunks import product_chunks
+
+EMBED_BATCH = 256
+
+
+def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "http://127.0.0.1:8765",
+                 model_name: str = DEFAULT_MODEL, progress=None) -> dict[str, int]:
+    """Records, chunks, embeddings and vectors of every product in `catalog`; returns table counts."""
+    migrate(conn)
+    records: dict[str, tuple[str, str, dict]] = {}
+    for product in catalog.products:
+        info = classify_url(base_url + product.path)
+        html = product_page(product, base_url)
+        records[info.product_key] = (info.product_key, hashlib.sha256(html.encode()).hexdigest(),
+                                     extract_product(html, info.url))
+    products_sql.save_records(conn, list(records.values()), [])
+    chunks = [c for key, _, record in records.values() for c in product_chunks(key, record)]
+    vectors_sql.sync_chunks(conn, chunks)
+    pending = vectors_sql.chunks_to_embed(conn, model_name)
+    model = load_model(model_name)
+    for start in range(0, len(pending), EMBED_BATCH):
+        batch = pending[start:start + EMBED_BATCH]
+        vectors = embed_texts(model, [content for _, content, _ in batch], batch_size=64)
+        vectors_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch], vectors, model_name)
+        if progress:
+            progress(min(start + EMBED_BATCH, len(pending)), len(pending))
+    vectors_sql.sync_vectors(conn)
+    return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("products", "product_chunks", "product_vectors")}

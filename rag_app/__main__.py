@@ -1,0 +1,34 @@
+"""`python -m rag_app [--host H] [--port P]`: serve the app (`make serve`) and print its URL."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rag_app", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
+
+    import uvicorn
+
+    from rag_app.config import ConfigError
+    from rag_app.main import create_app
+    from tileshop_pipelines.store.db import DatabaseConfigError
+
+    try:
+        app = create_app()
+    except (ConfigError, DatabaseConfigError) as exc:
+        print(f"rag_app: error: {exc}", file=sys.stderr)
+        return 2
+    mode = "Claude" if app.state.settings.claude_enabled else "offline (ANTHROPIC_API_KEY not set)"
+    print(f"Tile Shop assistant on http://{args.host}:{args.port}/  (API docs /docs, answers: {mode})", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""One chat turn: embed the question, retrieve products, answer with Claude or offline.
+
+`events` yields the turn as it happens (text deltas, then the result); the JSON endpoint and the
+SSE endpoint both consume it, so streamed and non-streamed answers cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import anthropic
+
+from rag_app.answer import offline_answer
+from rag_app.claude import ClaudeAnswer, ClaudeAnswerer, TextDelta
+from rag_app.connections import ConnectionPool
+from rag_app.filters import ProductFilters
+from rag_app.metrics import AppMetrics
+from rag_app.query_embedding import QueryEmbedder
+from rag_app.retrieval import Retrieval, VocabularyCache, retrieve
+
+log = logging.getLogger("rag_app.chat")
+
+
+def failure_reason(exc: BaseException) -> tuple[str, str]:
+    """(metric label, sentence for the shopper) of a Claude failure; never the exception's text,
+    which may quote request data."""
+    if isinstance(exc, anthropic.RateLimitError):
+        return "rate_limited", "the language model is over its rate limit"
+    if isinstance(exc, anthropic.APITimeoutError):
+        return "timeout", "the language model did not answer in time"
+    if isinstance(exc, anthropic.APIStatusError):
+        return f"http_{exc.status_code}", f"the language model service failed (HTTP {exc.status_code})"
+    if isinstance(exc, anthropic.APIConnectionError):
+        return "connection", "the language model service is unreachable"
+    return type(exc).__name__, "the language model failed"
+
+
+class ChatService:
+    def __init__(self, pool: ConnectionPool, embedder: QueryEmbedder, answerer: ClaudeAnswerer | None,
+                 metrics: AppMetrics, products_per_answer: int = 5):
+        self.pool = pool
+        self.embedder = embedder
+        self.answerer = answerer
+        self.metrics = metrics
+        self.products_per_answer = products_per_answer
+        self.vocabulary = VocabularyCache()
+
+    async def retrieve(self, question: str, filters: ProductFilters | None, limit: int) -> Retrieval:
+        started = time.perf_counter()
+        embedding = await self.embedder.embed(question)
+        self.metrics.embedding_seconds.observe(time.perf_counter() - started)
+        result = await self.pool.run(lambda conn: retrieve(
+            conn, question, embedding, limit=limit, filters=filters, vocabulary=self.vocabulary.get(conn)))
+        self.metrics.retrieval_seconds.observe(result.seconds)
+        return result
+
+    async def events(self, question: str, history: list[dict],
+                     filters: ProductFilters | None) -> AsyncIterator[tuple[str, dict]]:
+        """("delta", {text}) ..., possibly ("reset", {reason}) when Claude failed mid-answer and the
+        offline answer replaces what was sent, then ("result", the whole response)."""
+        started = time.perf_counter()
+        found = await self.retrieve(question, filters, self.products_per_answer)
+        mode, text, citations, reason = "offline", "", [], None
+        if self.answerer is not None:
+            sent_text = False
+            llm_started = time.perf_counter()
+            try:
+                async for item in self.answerer.stream(question, history, found.hits):
+                    if isinstance(item, TextDelta):
+                        sent_text = True
+                        yield "delta", {"text": item.text}
+                    elif isinstance(item, ClaudeAnswer):
+                        mode, text, citations = "claude", item.text, item.citations
+                self.metrics.llm_calls.labels("ok").inc()
+            except Exception as exc:  # any failure: the shopper still gets the offline answer
+                kind, reason = failure_reason(exc)
+                log.warning("Claude failed after retries (%s); answering offline", kind)
+                self.metrics.llm_calls.labels("error").inc()
+                self.metrics.llm_errors.labels(kind).inc()
+                if sent_text:
+                    yield "reset", {"reason": reason}
+            finally:
+                self.metrics.llm_seconds.observe(time.perf_counter() - llm_started)
+        if mode == "offline":
+            text = offline_answer(found.hits, found.filters, found.relaxed,
+                                  f"Claude was not used: {reason}" if reason else None)
+            yield "delta", {"text": text}
+        self.metrics.answers.labels(mode).inc()
+        yield "result", {
+            "answer": text,
+            "mode": mode,
+            "products": [hit.card() for hit in found.hits],
+            "citations": citations,
+            "filters": found.filters.active(),
+            "filters_relaxed": found.relaxed,
+            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+
+    async def answer(self, question: str, history: list[dict], filters: ProductFilters | None) -> dict:
+        async for kind, data in self.events(question, history, filters):
+            if kind == "result":
+                return data
+        raise RuntimeError("the chat turn ended without a result")

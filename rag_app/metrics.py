@@ -1,0 +1,70 @@
+"""Prometheus metrics of one app instance (its own registry, so several apps can share a process)."""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class AppMetrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter("tileshop_http_requests_total", "HTTP requests by route and status",
+                                ["method", "route", "status"], registry=self.registry)
+        self.request_seconds = Histogram("tileshop_http_request_seconds", "HTTP request latency by route",
+                                         ["method", "route"], buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.retrieval_seconds = Histogram("tileshop_retrieval_seconds",
+                                           "Retrieval latency (SKU lookup, filters, vector search, records)",
+                                           buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.embedding_seconds = Histogram("tileshop_query_embedding_seconds",
+                                           "Query embedding latency, queueing included",
+                                           buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.llm_calls = Counter("tileshop_llm_calls_total", "Claude calls by outcome (ok, error)",
+                                 ["outcome"], registry=self.registry)
+        self.llm_errors = Counter("tileshop_llm_errors_total", "Claude failures after retries, by kind",
+                                  ["kind"], registry=self.registry)
+        self.llm_seconds = Histogram("tileshop_llm_seconds", "Claude call latency (retries included)",
+                                     buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.answers = Counter("tileshop_answers_total", "Answers by mode (claude, offline)", ["mode"],
+                               registry=self.registry)
+        self.rate_limited = Counter("tileshop_rate_limited_total", "Requests refused by the rate limiter",
+                                    registry=self.registry)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request under its route template (not the raw path, whose
+    SKUs and typos would make unbounded label values)."""
+
+    def __init__(self, app, metrics: AppMetrics):
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = time.perf_counter()
+        status = 500
+
+        async def recording_send(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or ("/static" if scope["path"].startswith("/static/")
+                                                         else "unmatched")
+            self.metrics.requests.labels(scope["method"], template, str(status)).inc()
+            self.metrics.request_seconds.labels(scope["method"], template).observe(time.perf_counter() - started)

@@ -1,0 +1,135 @@
+"""Request guards: admin bearer token, per-client rate limits, request body size limit.
+
+The guards are plain ASGI middleware (no per-request task or body copy beyond the limit).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import math
+import threading
+import time
+
+from fastapi import Header, HTTPException
+
+# Paths never rate-limited: liveness probes and scrapes must keep working under a flood.
+UNLIMITED_PATHS = frozenset({"/api/system/health", "/metrics"})
+
+
+def admin_guard(token: str | None):
+    """A FastAPI dependency: `Authorization: Bearer <TILESHOP_ADMIN_TOKEN>`, compared in constant time."""
+    expected = f"Bearer {token}".encode() if token else None
+
+    def require_admin(authorization: str = Header(default="", include_in_schema=False)) -> None:
+        if expected is None:
+            raise HTTPException(status_code=403, detail="admin endpoints are disabled: TILESHOP_ADMIN_TOKEN is not set")
+        if not hmac.compare_digest(authorization.encode(), expected):
+            raise HTTPException(status_code=401, detail="missing or wrong admin bearer token",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    return require_admin
+
+
+class RateLimiter:
+    """A token bucket per client: `per_minute` sustained, `burst` at once."""
+
+    def __init__(self, per_minute: int, burst: int, max_clients: int = 100_000):
+        self.rate = per_minute / 60.0
+        self.burst = float(burst)
+        self.max_clients = max_clients
+        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, updated)
+        self._lock = threading.Lock()
+
+    def take(self, client: str, now: float | None = None) -> float:
+        """0 when the request may go ahead, else the seconds until it may."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, updated = self._buckets.get(client, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - updated) * self.rate)
+            if tokens >= 1.0:
+                self._buckets[client] = (tokens - 1.0, now)
+                wait = 0.0
+            else:
+                self._buckets[client] = (tokens, now)
+                wait = (1.0 - tokens) / self.rate
+            if len(self._buckets) > self.max_clients:  # forget the idlest clients first
+                for key, _ in sorted(self._buckets.items(), key=lambda kv: kv[1][1])[: self.max_clients // 10]:
+                    del self._buckets[key]
+        return wait
+
+
+async def _send_json(send, status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> None:
+    payload = json.dumps(body).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                            *headers]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+class RateLimitMiddleware:
+    def __init__(self, app, limiter: RateLimiter, on_limited=None):
+        self.app = app
+        self.limiter = limiter
+        self.on_limited = on_limited
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith("/api/") or scope["path"] in UNLIMITED_PATHS:
+            return await self.app(scope, receive, send)
+        client = (scope.get("client") or ("unknown", 0))[0]
+        wait = self.limiter.take(client)
+        if wait > 0:
+            if self.on_limited:
+                self.on_limited()
+            retry_after = str(max(1, math.ceil(wait)))
+            return await _send_json(send, 429, {"detail": f"rate limit exceeded; retry after {retry_after} s"},
+                                    [(b"retry-after", retry_after.encode())])
+        return await self.app(scope, receive, send)
+
+
+class BodySizeLimitMiddleware:
+    """413 for a request body over `max_bytes`, by its Content-Length or, when chunked, as it arrives."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        too_large = {"detail": f"request body exceeds {self.max_bytes} bytes"}
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    length = int(value)
+                except ValueError:
+                    return await _send_json(send, 400, {"detail": "malformed Content-Length"})
+                if length > self.max_bytes:
+                    return await _send_json(send, 413, too_large)
+        received = 0
+        started = False
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLarge(status_code=413, detail=too_large["detail"])
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await _send_json(send, 413, too_large)
+
+
+class _BodyTooLarge(HTTPException):
+    """An HTTPException, so FastAPI's body reader passes it through to the 413 handler."""

@@ -1,0 +1,243 @@
+"""A local stand-in for the Anthropic Messages API (the one thing that cannot exist here).
+
+It speaks the wire format the real `anthropic` client expects: `POST /v1/messages` as JSON or as
+server-sent events (`"stream": true`), `GET /v1/models`, API-key authentication, error bodies
+`{"type": "error", "error": {...}}`, 429 with `retry-after-ms`, 5xx, and an `error` event in the
+middle of a stream. Each request is recorded (headers, JSON body, arrival time) for assertions.
+
+Its answer is derived from the request, not canned: it names the first search_result's title and
+cites that result's first content block, so a test can tell which products reached the model.
+Behaviour is scripted per request: `server.script = ["429", "500", "ok"]` answers the next three
+requests that way; afterwards every request gets `server.default` ("ok" unless set).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+MODEL_IDS = ("claude-sonnet-5-5", "claude-haiku-5-5")
+
+
+class AnthropicStandIn:
+    def __init__(self, api_key: str = "sk-ant-test-standin-key-0123456789"):
+        self.api_key = api_key
+        self.requests: list[dict] = []
+        self.script: list[str] = []
+        self.default = "ok"
+        self.slow_seconds = 2.0
+        self._lock = threading.Lock()
+        self._cached_prefixes: set[str] = set()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> AnthropicStandIn:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self.script.clear()
+            self.default = "ok"
+
+    def messages_requests(self) -> list[dict]:
+        return [r for r in self.requests if r["path"] == "/v1/messages"]
+
+    def _next_behaviour(self) -> str:
+        with self._lock:
+            return self.script.pop(0) if self.script else self.default
+
+    def _cache_usage(self, body: dict) -> dict:
+        """Prompt-caching accounting: a cache_control'd system prompt is written once, then read."""
+        system = body.get("system")
+        if not isinstance(system, list) or not any(b.get("cache_control") for b in system):
+            return {"cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+        prefix = json.dumps(system, sort_keys=True)
+        size = len(prefix) // 4
+        with self._lock:
+            seen = prefix in self._cached_prefixes
+            self._cached_prefixes.add(prefix)
+        return {"cache_creation_input_tokens": 0 if seen else size, "cache_read_input_tokens": size if seen else 0}
+
+    def _handler(self):
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def _json(self, status: int, body: dict, headers: dict | None = None) -> None:
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.send_header("request-id", f"req_standin_{len(standin.requests)}")
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _error(self, status: int, kind: str, message: str, headers: dict | None = None) -> None:
+                self._json(status, {"type": "error", "error": {"type": kind, "message": message}}, headers)
+
+            def _record(self, body: dict | None) -> None:
+                with standin._lock:
+                    standin.requests.append({"path": self.path.split("?")[0], "method": self.command,
+                                             "headers": {k.lower(): v for k, v in self.headers.items()},
+                                             "body": body, "at": time.monotonic()})
+
+            def _authorized(self) -> bool:
+                # The pinned SDK sends the key as a bearer token; older clients send x-api-key.
+                sent = {self.headers.get("x-api-key"), (self.headers.get("authorization") or "").removeprefix("Bearer ")}
+                if standin.api_key not in sent:
+                    self._error(401, "authentication_error", "invalid API key")
+                    return False
+                return True
+
+            def do_GET(self) -> None:
+                self._record(None)
+                if not self.path.startswith("/v1/models"):
+                    return self._error(404, "not_found_error", f"no route {self.path}")
+                if not self._authorized():
+                    return
+                data = [{"type": "model", "id": m, "display_name": m, "created_at": "2026-01-01T00:00:00Z"}
+                        for m in MODEL_IDS]
+                self._json(200, {"data": data, "has_more": False, "first_id": data[0]["id"],
+                                 "last_id": data[-1]["id"]})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                except ValueError:
+                    self._record(None)
+                    return self._error(400, "invalid_request_error", "body is not JSON")
+                self._record(body)
+                if self.path.split("?")[0] != "/v1/messages":
+                    return self._error(404, "not_found_error", f"no route {self.path}")
+                if not self._authorized():
+                    return
+                problem = validate_messages_request(body)
+                if problem:
+                    return self._error(400, "invalid_request_error", problem)
+                behaviour = standin._next_behaviour()
+                if behaviour == "429":
+                    return self._error(429, "rate_limit_error", "Number of requests has exceeded your rate limit",
+                                       {"retry-after-ms": "50"})
+                if behaviour == "500":
+                    return self._error(500, "api_error", "Internal server error")
+                if behaviour == "529":
+                    return self._error(529, "overloaded_error", "Overloaded")
+                if behaviour == "slow":
+                    time.sleep(standin.slow_seconds)
+                text, citation = compose_answer(body)
+                usage = {"input_tokens": 100, "output_tokens": len(text.split()), **standin._cache_usage(body)}
+                if body.get("stream"):
+                    return self._stream(body, text, citation, usage, break_midway=behaviour == "stream_error")
+                content = [{"type": "text", "text": text, "citations": [citation] if citation else None}]
+                self._json(200, {"id": "msg_standin", "type": "message", "role": "assistant", "model": body["model"],
+                                 "content": content, "stop_reason": "end_turn", "stop_sequence": None,
+                                 "usage": usage})
+
+            def _stream(self, body: dict, text: str, citation: dict | None, usage: dict, break_midway: bool) -> None:
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("cache-control", "no-cache")
+                self.send_header("connection", "close")
+                self.end_headers()
+
+                def event(name: str, data: dict) -> None:
+                    self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+                    self.wfile.flush()
+
+                event("message_start", {"type": "message_start", "message": {
+                    "id": "msg_standin", "type": "message", "role": "assistant", "model": body["model"],
+                    "content": [], "stop_reason": None, "stop_sequence": None,
+                    "usage": {**usage, "output_tokens": 1}}})
+                event("ping", {"type": "ping"})
+                event("content_block_start", {"type": "content_block_start", "index": 0,
+                                              "content_block": {"type": "text", "text": "", "citations": []}})
+                words = text.split(" ")
+                for i, word in enumerate(words):
+                    piece = word if i == 0 else " " + word
+                    event("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                  "delta": {"type": "text_delta", "text": piece}})
+                    if break_midway and i == len(words) // 2:
+                        event("error", {"type": "error", "error": {"type": "overloaded_error",
+                                                                   "message": "Overloaded"}})
+                        self.close_connection = True
+                        return
+                if citation:
+                    event("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                  "delta": {"type": "citations_delta", "citation": citation}})
+                event("content_block_stop", {"type": "content_block_stop", "index": 0})
+                event("message_delta", {"type": "message_delta",
+                                        "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                                        "usage": {"output_tokens": usage["output_tokens"]}})
+                event("message_stop", {"type": "message_stop"})
+                self.close_connection = True
+
+        return Handler
+
+
+def validate_messages_request(body: dict) -> str | None:
+    """The Messages API rules our app must follow (what the real API would reject)."""
+    for name in ("model", "max_tokens", "messages"):
+        if name not in body:
+            return f"{name}: field required"
+    messages = body["messages"]
+    if not messages or messages[0].get("role") != "user":
+        return "messages: the first message must use the user role"
+    for i, message in enumerate(messages):
+        if message.get("role") not in ("user", "assistant"):
+            return f"messages.{i}.role: unexpected role {message.get('role')!r} (use the system parameter)"
+    breakpoints = sum(1 for b in (body.get("system") or []) if isinstance(b, dict) and b.get("cache_control"))
+    for message in messages:
+        content = message["content"]
+        if isinstance(content, list):
+            breakpoints += sum(1 for b in content if b.get("cache_control"))
+            for block in content:
+                if block.get("type") == "search_result":
+                    if not block.get("source") or not block.get("title") or not block.get("content"):
+                        return "search_result: source, title and content are required"
+                    if any(c.get("type") != "text" for c in block["content"]):
+                        return "search_result.content: only text blocks are allowed"
+    if breakpoints > 4:
+        return f"A maximum of 4 blocks with cache_control may be provided. Found {breakpoints}."
+    return None
+
+
+def search_results(body: dict) -> list[dict]:
+    return [block for message in body["messages"] if isinstance(message["content"], list)
+            for block in message["content"] if block.get("type") == "search_result"]
+
+
+def compose_answer(body: dict) -> tuple[str, dict | None]:
+    results = search_results(body)
+    if not results:
+        return "I could not find a matching product in the catalog.", None
+    first = results[0]
+    text = f"From the catalog, {first['title']} is the closest match for your question."
+    if len(results) > 1:
+        text += f" Also consider {results[1]['title']}."
+    citation = None
+    if (first.get("citations") or {}).get("enabled"):
+        citation = {"type": "search_result_location", "source": first["source"], "title": first["title"],
+                    "cited_text": first["content"][0]["text"], "search_result_index": 0,
+                    "start_block_index": 0, "end_block_index": 1}
+    return text, citation

@@ -1,0 +1,78 @@
+"""Filters read from shoppers' questions, and the SQL they become."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag_app.filters import ProductFilters, Vocabulary, parse_question
+from rag_app.product_queries import filter_sql
+
+VOCABULARY = Vocabulary(
+    colors={"white": "White", "blue": "Blue", "beige": "Beige", "light gray": "Light Gray"},
+    finishes={"matte": "Matte", "polished": "Polished"},
+    materials={"porcelain": "Porcelain", "ceramic": "Ceramic", "glass": "Glass"},
+    applications={"wall": "Wall", "floor": "Floor", "shower wall": "Shower Wall"},
+)
+
+
+def parse(text: str):
+    return parse_question(text, VOCABULARY)
+
+
+def test_structured_question():
+    parsed = parse("white matte ceramic wall tile 12 x 36 under $80 per box")
+    assert parsed.filters == ProductFilters(max_price=80.0, price_basis="box", color="White", finish="Matte",
+                                            material="Ceramic", application="Wall", size="12 x 36")
+    assert parsed.skus == ()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("porcelain under $5 per sq ft", (None, 5.0, "sqft")),
+    ("tile below $12.99/Sq. Ft.", (None, 12.99, "sqft")),
+    ("grout under 20 dollars", (None, 20.0, "unit")),
+    ("tile over $50 a box", (50.0, None, "box")),
+    ("tile between $40 and $90 per box", (40.0, 90.0, "box")),
+    ("between 90 and 40", (40.0, 90.0, "unit")),
+    ("mosaic under $1,200", (None, 1200.0, "unit")),
+])
+def test_price_limits(text, expected):
+    f = parse(text).filters
+    assert (f.min_price, f.max_price, f.price_basis) == expected
+
+
+def test_skus_found_and_prices_and_sizes_are_not_skus():
+    assert parse("do you have SKU 684287 in stock?").skus == ("684287",)
+    assert parse("compare 43521 and 052003").skus == ("43521", "052003")
+    assert parse("is 684018E engineered?").skus == ("684018e",)
+    assert parse("tile under $125000").skus == ()
+    assert parse("24 x 48 tile").skus == ()
+
+
+def test_longest_term_wins_and_words_are_whole():
+    assert parse("light gray tile for the shower wall").filters.color == "Light Gray"
+    assert parse("light gray tile for the shower wall").filters.application == "Shower Wall"
+    assert parse("whitewashed oak").filters.color is None  # "white" inside a word is not a color
+    assert parse("blue tiles for walls").filters.application == "Wall"
+
+
+def test_filters_validate():
+    with pytest.raises(ValueError, match="min_price"):
+        ProductFilters(min_price=10, max_price=5)
+    with pytest.raises(ValueError, match="price_basis"):
+        ProductFilters(price_basis="pallet")
+    with pytest.raises(ValueError, match="negative"):
+        ProductFilters(max_price=-1)
+
+
+def test_filter_sql_binds_every_value():
+    hostile = "White'); DROP TABLE products; --"
+    where, params = filter_sql(ProductFilters(color=hostile, max_price=10, price_basis="sqft", size="12 x 24"))
+    assert hostile not in where and "DROP" not in where
+    assert params["color"] == hostile and params["max_price"] == 10
+    assert "price_per_sqft" in where
+
+
+def test_explicit_filters_override_parsed():
+    parsed = parse("white tile under $50").filters
+    merged = parsed.merged(ProductFilters(color="Blue"))
+    assert merged.color == "Blue" and merged.max_price == 50.0

@@ -1,0 +1,92 @@
+"""Guards: admin bearer token, per-client rate limits, body and query size limits, CORS."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from rag_app.security import RateLimiter
+
+from .conftest import ADMIN_TOKEN, app_client, served_app, settings_for
+
+
+def test_token_bucket_refills_at_the_sustained_rate():
+    limiter = RateLimiter(per_minute=60, burst=2)
+    assert limiter.take("a", now=0.0) == 0 and limiter.take("a", now=0.0) == 0
+    assert limiter.take("a", now=0.0) == pytest.approx(1.0)  # one token per second
+    assert limiter.take("b", now=0.0) == 0  # per client
+    assert limiter.take("a", now=1.0) == 0
+
+
+def test_rate_limit_answers_429_with_retry_after(index_url):
+    with app_client(index_url, settings_for(rate_limit_per_minute=6, rate_limit_burst=3)) as client:
+        codes = [client.get("/api/products/search", params={"color": "White"}).status_code for _ in range(3)]
+        limited = client.post("/api/chat", json={"query": "white tile"})
+        assert codes == [200, 200, 200]
+        assert limited.status_code == 429
+        assert int(limited.headers["Retry-After"]) >= 1
+        assert "rate limit" in limited.json()["detail"]
+        # liveness and metrics stay reachable under the limit
+        assert client.get("/api/system/health").status_code == 200
+        assert "tileshop_rate_limited_total 1.0" in client.get("/metrics").text
+
+
+def test_body_size_limit_by_content_length_and_chunked(index_url):
+    with app_client(index_url, settings_for(max_body_bytes=4096)) as client:
+        big = {"query": "tile", "conversation_history": [{"role": "user", "content": "x" * 3000}] * 2}
+        response = client.post("/api/chat", json=big)
+        assert response.status_code == 413 and "4096 bytes" in response.json()["detail"]
+
+        def chunks():
+            yield b'{"query": "tile", "conversation_history": ['
+            for _ in range(10):
+                yield b'{"role": "user", "content": "' + b"y" * 1000 + b'"},'
+            yield b'{"role": "user", "content": "end"}]}'
+
+        chunked = client.post("/api/chat", content=chunks(), headers={"content-type": "application/json"})
+        assert chunked.status_code == 413
+        assert client.post("/api/chat", json={"query": "white tile"}).status_code == 200
+
+
+def test_query_over_2000_characters_is_422(offline_client):
+    response = offline_client.post("/api/chat", json={"query": "a" * 2001})
+    assert response.status_code == 422 and "2000" in response.text
+    assert offline_client.post("/api/chat", json={"query": "a" * 2000}).status_code == 200
+
+
+@pytest.mark.parametrize("path, method", [("/api/acquisition/start", "POST"), ("/api/acquisition/status", "GET")])
+def test_admin_endpoints_need_the_bearer_token(offline_client, path, method):
+    assert offline_client.request(method, path).status_code == 401
+    wrong = offline_client.request(method, path, headers={"Authorization": "Bearer " + "x" * len(ADMIN_TOKEN)})
+    assert wrong.status_code == 401 and wrong.headers["WWW-Authenticate"] == "Bearer"
+    assert offline_client.request(method, path, headers={"Authorization": ADMIN_TOKEN}).status_code == 401
+    # With the right token the request reaches Dagster, which these settings point at a closed port.
+    right = offline_client.request(method, path, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert right.status_code == 502 and "unreachable" in right.json()["detail"]
+
+
+def test_admin_endpoints_disabled_without_a_token(index_url):
+    with app_client(index_url, settings_for(admin_token=None)) as client:
+        response = client.post("/api/acquisition/start", headers={"Authorization": "Bearer anything"})
+        assert response.status_code == 403 and "TILESHOP_ADMIN_TOKEN" in response.json()["detail"]
+
+
+def test_cors_only_for_configured_origins(index_url):
+    settings = settings_for(cors_origins=("https://shop.example",))
+    with app_client(index_url, settings) as client:
+        allowed = client.options("/api/chat", headers={"Origin": "https://shop.example",
+                                                       "Access-Control-Request-Method": "POST"})
+        assert allowed.headers["access-control-allow-origin"] == "https://shop.example"
+        other = client.get("/api/system/health", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+    with app_client(index_url, settings_for()) as client:
+        default = client.get("/api/system/health", headers={"Origin": "https://shop.example"})
+        assert "access-control-allow-origin" not in default.headers
+
+
+def test_rate_limit_is_per_client_over_real_http(index_url):
+    """Over a real socket the client address is the key: a flood from one address is cut off."""
+    with served_app(index_url, settings_for(rate_limit_per_minute=60, rate_limit_burst=5)) as base:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            codes = [client.get("/api/products/search", params={"color": "Blue"}).status_code for _ in range(8)]
+    assert codes[:5] == [200] * 5 and set(codes[5:]) == {429}
