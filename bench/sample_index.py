@@ -14,12 +14,20 @@ import psycopg
 
 from tileshop_pipelines.catalog.extract import extract_product
 from tileshop_pipelines.catalog.urls import classify_url
-from tileshop_pipelines.embedding.model import DEFAULT_MODEL, embed_texts, load_model
+from tileshop_pipelines.embedding.model import (
+    DEFAULT_MODEL,
+    embed_texts,
+    load_model,
+    model_dimension,
+    model_id,
+    word_piece_spans,
+)
 from tileshop_pipelines.sample_catalog import Catalog
 from tileshop_pipelines.sample_catalog.render import product_page
 from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store import vectors as vectors_sql
 from tileshop_pipelines.store.migrations import migrate
+from tileshop_pipelines.store.vector_store import PostgresVectorStore, sync_vector_store
 from tileshop_pipelines.text.chunks import product_chunks
 
 EMBED_BATCH = 256
@@ -36,16 +44,18 @@ def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "ht
         records[info.product_key] = (info.product_key, hashlib.sha256(html.encode()).hexdigest(),
                                      extract_product(html, info.url))
     products_sql.save_records(conn, list(records.values()), [])
-    chunks = [c for key, _, record in records.values() for c in product_chunks(key, record)]
+    spans = word_piece_spans(model_name)
+    chunks = [c for key, _, record in records.values() for c in product_chunks(key, record, spans)]
     vectors_sql.sync_chunks(conn, chunks)
-    pending = vectors_sql.chunks_to_embed(conn, model_name)
+    model_key = model_id(model_name)
+    pending = vectors_sql.chunks_to_embed(conn, model_key, model_dimension(model_name))
     model = load_model(model_name)
     for start in range(0, len(pending), EMBED_BATCH):
         batch = pending[start:start + EMBED_BATCH]
         vectors = embed_texts(model, [content for _, content, _ in batch], batch_size=64)
-        vectors_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch], vectors, model_name)
+        vectors_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch], vectors, model_key)
         if progress:
             progress(min(start + EMBED_BATCH, len(pending)), len(pending))
-    vectors_sql.sync_vectors(conn)
+    sync_vector_store(conn, PostgresVectorStore(conn), model_key)
     return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("products", "product_chunks", "product_vectors")}

@@ -34,7 +34,7 @@ def test_claude_answer_with_search_results_and_citations(claude_client, standin)
     assert body["answer"].startswith(f"From the catalog, {first['name']} (SKU 684287)")
     assert body["citations"] == [{"sku": "684287", "url": first["url"], "title": f"{first['name']} (SKU 684287)",
                                   "cited_text": body["citations"][0]["cited_text"]}]
-    assert "Price: $77.11 per box" in body["citations"][0]["cited_text"]
+    assert "$77.11 per box" in body["citations"][0]["cited_text"]
 
     (request,) = standin.messages_requests()
     sent = request["body"]
