@@ -135,21 +135,21 @@ def cmd_run(args) -> int:
         print(f"starting the sample catalog ({args.products} products) on 127.0.0.1:{args.catalog_port}")
         catalog = start_catalog_process(args.catalog_port, args.products, args.seed)
         os.environ["TILESHOP_SITEMAP_URL"] = f"http://127.0.0.1:{args.catalog_port}/sitemap.xml"
+    if catalog is not None and not os.environ.get("TILESHOP_CRAWL_RATE"):
+        os.environ["TILESHOP_CRAWL_RATE"] = "0"  # our own local server: no politeness limit needed
+        print("politeness off for the local sample catalog (TILESHOP_CRAWL_RATE=0)")
     try:
         import dagster as dg
 
-        from tileshop_pipelines.definitions import build_definitions
+        from tileshop_pipelines.defs.refresh import refresh_everything
 
         print(f"materializing the asset graph from {os.environ['TILESHOP_SITEMAP_URL']}")
         with dg.DagsterInstance.get() as instance:
-            result = build_definitions().resolve_job_def("catalog_refresh").execute_in_process(
-                instance=instance,
-                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-                raise_on_error=False,
-            )
-            run_id = result.run_id
-        if not result.success:
-            return _fail(f"run {run_id} failed; see `tileshop ui` for its logs", code=1)
+            results = refresh_everything(instance, log_level="INFO")
+        failed = [r for r in results if not r.success]
+        if failed:
+            return _fail(f"run {failed[0].run_id} failed; see `tileshop ui` for its logs", code=1)
+        run_id = ", ".join(r.run_id for r in results)
     finally:
         if catalog is not None:
             catalog.terminate()
