@@ -10,6 +10,7 @@ product page from a block page); an unchanged page (304, or the same content has
 from __future__ import annotations
 
 import collections
+import time
 from dataclasses import dataclass, field
 
 import psycopg
@@ -20,6 +21,7 @@ from tileshop_pipelines.store import acquisition as acquisition_sql
 from tileshop_pipelines.store import products as products_sql
 
 WRITE_BATCH = 100
+FLUSH_INTERVAL_S = 2.0  # a slow (polite) crawl still lands its pages every few seconds
 
 
 @dataclass
@@ -63,7 +65,7 @@ async def refresh_products(conn: psycopg.Connection, crawler: PageCrawler, keys:
                            log=lambda message: None) -> RefreshReport:
     """Check every listed product among `keys`; see the module docstring. Never raises for a
     page's failure; a tripped circuit breaker ends the crawl with `circuit_open` set, after
-    storing the pages already answered and without recording the failures of the outage."""
+    storing the pages that answered and without recording any failure of the crawl."""
     report = RefreshReport()
     report.reparsed = parse_stored_pages(conn, keys)
     cycle_start = acquisition_sql.current_cycle_start(conn) if skip_checked_in_cycle else None
@@ -83,17 +85,22 @@ async def refresh_products(conn: psycopg.Connection, crawler: PageCrawler, keys:
 
     requests = [PageRequest(t.url, t.etag, t.last_modified, key=t.product_key) for t in targets]
     batch: list[PageFetch] = []
+    # Failed and blocked checks wait for the end of the crawl: if the breaker opens, they were
+    # the outage, and are dropped instead of counted against the products.
+    unanswered: list[PageFetch] = []
+    flushed = time.monotonic()
     try:
         async for fetch in crawler.crawl(requests, is_blocked=is_blocked):
-            batch.append(fetch)
-            if len(batch) >= write_batch:
+            (batch if fetch.ok or fetch.outcome == "gone" else unanswered).append(fetch)
+            if len(batch) >= write_batch or batch and time.monotonic() - flushed >= FLUSH_INTERVAL_S:
                 report.outcomes += _store_batch(conn, batch, parsed)
                 batch.clear()
+                flushed = time.monotonic()
                 log(f"checked {len(report.outcomes)}/{len(targets)} pages")
     except CircuitOpen as exc:
         report.circuit_open = str(exc)
-        batch = [f for f in batch if f.outcome in ("ok", "not_modified", "gone")]
-    report.outcomes += _store_batch(conn, batch, parsed)
+        unanswered.clear()
+    report.outcomes += _store_batch(conn, batch + unanswered, parsed)
     return report
 
 
