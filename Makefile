@@ -22,7 +22,9 @@ $(STAMP): pyproject.toml constraints.txt
 run: setup
 	$(BIN)/tileshop run
 
+# The browser-mode crawler test drives Debian's chromium (never a downloaded browser).
 test: setup
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 	$(BIN)/python -m pytest
 
 bench: setup
