@@ -28,7 +28,8 @@ PORT ?= 8000
 serve: setup
 	$(BIN)/python -m rag_app --host $(HOST) --port $(PORT)
 
-# The chat page's browser test drives Debian's chromium (never a downloaded browser).
+# The chat page's browser test and the crawler's browser mode drive Debian's chromium (never a
+# downloaded browser).
 browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 

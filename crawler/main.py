@@ -1,24 +1,40 @@
 """The crawl service: crawl4ai behind HTTP, deployable as its own Fly.io app (`tileshop-crawler`).
 
-POST /crawl {"urls": [...]} -> {"results": [{url, status_code, html, error}]}, shaped after
-crawl4ai's own REST API. Every route but /health needs `Authorization: Bearer $CRAWLER_TOKEN`.
+POST /crawl {"urls": [...], "headers": {...}} -> {"success", "results": [{url, status_code, html,
+error, error_kind, response_headers}]}, shaped after crawl4ai's own REST API (POST /crawl with a
+list of URLs; per-URL results with `status_code`, `html`, `response_headers`). One attempt per URL,
+with the same response limits as the pipeline's `http` mode; politeness, retries and the circuit
+breaker stay with the caller (the pipeline's crawler resource in `service` mode), which sees every
+status and header, 304 and Retry-After included.
+
+Every route but /health needs `Authorization: Bearer $CRAWLER_TOKEN`; request bodies over
+MAX_REQUEST_BYTES are refused before they are read.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import os
+from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Header, HTTPException
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from tileshop_pipelines.crawl.fetcher import DEFAULT_USER_AGENT, PageFetcher
+from tileshop_pipelines.crawl.crawler import DEFAULT_USER_AGENT
+from tileshop_pipelines.crawl.transports import DEFAULT_MAX_BODY_BYTES, HttpTransport
 
 MAX_URLS_PER_REQUEST = 100
+MAX_REQUEST_BYTES = 256 * 1024
+_FORWARDED_HEADERS = {"if-none-match", "if-modified-since", "accept-language"}
 
 
 class CrawlRequest(BaseModel):
     urls: list[str] = Field(min_length=1, max_length=MAX_URLS_PER_REQUEST)
+    headers: dict[str, str] = Field(default_factory=dict, max_length=10,
+                                    description="request headers for every URL (conditional GET only)")
+    user_agent: str | None = Field(default=None, max_length=300)
 
 
 class CrawlResult(BaseModel):
@@ -26,9 +42,12 @@ class CrawlResult(BaseModel):
     status_code: int | None
     html: str | None
     error: str | None
+    error_kind: str | None = None
+    response_headers: dict[str, str] = Field(default_factory=dict)
 
 
 class CrawlResponse(BaseModel):
+    success: bool
     results: list[CrawlResult]
 
 
@@ -47,11 +66,34 @@ def require_token(authorization: str = Header(default="")) -> None:
 
 def create_app() -> FastAPI:
     _token()
-    app = FastAPI(title="tileshop crawler", version="0.1.0")
-    fetcher = PageFetcher(
-        user_agent=os.environ.get("TILESHOP_USER_AGENT", DEFAULT_USER_AGENT),
-        concurrency=int(os.environ.get("CRAWLER_CONCURRENCY", "8")),
-    )
+    transports: dict[str, HttpTransport] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        for transport in transports.values():
+            await transport.__aexit__(None, None, None)
+
+    app = FastAPI(title="tileshop crawler", version="0.2.0", lifespan=lifespan)
+    concurrency = int(os.environ.get("CRAWLER_CONCURRENCY", "8"))
+    default_agent = os.environ.get("TILESHOP_USER_AGENT", DEFAULT_USER_AGENT)
+    timeout_s = float(os.environ.get("CRAWLER_TIMEOUT_S", "30"))
+    max_body = int(os.environ.get("CRAWLER_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES)))
+
+    @app.middleware("http")
+    async def limit_request_size(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_REQUEST_BYTES):
+            return JSONResponse({"detail": f"request body over {MAX_REQUEST_BYTES} bytes"}, status_code=413)
+        if length is None and request.method == "POST":
+            return JSONResponse({"detail": "Content-Length required"}, status_code=411)
+        return await call_next(request)
+
+    async def transport_for(agent: str) -> HttpTransport:
+        if agent not in transports:  # one connection pool per user agent (the caller's identity)
+            transports[agent] = await HttpTransport(user_agent=agent, max_connections=concurrency,
+                                                    timeout_s=timeout_s, max_body_bytes=max_body).__aenter__()
+        return transports[agent]
 
     @app.get("/health")
     async def health() -> dict:
@@ -59,11 +101,17 @@ def create_app() -> FastAPI:
 
     @app.post("/crawl", response_model=CrawlResponse, dependencies=[Depends(require_token)])
     async def crawl(request: CrawlRequest) -> CrawlResponse:
-        order = {url: i for i, url in enumerate(request.urls)}
-        results = [r async for r in fetcher.fetch_iter(dict.fromkeys(request.urls))]
-        results.sort(key=lambda r: order[r.url])
-        return CrawlResponse(results=[
-            CrawlResult(url=r.url, status_code=r.status_code, html=r.html, error=r.error) for r in results
-        ])
+        headers = {k: v for k, v in request.headers.items() if k.lower() in _FORWARDED_HEADERS}
+        transport = await transport_for(request.user_agent or default_agent)
+        semaphore = asyncio.Semaphore(concurrency)
+
+        async def one(url: str) -> CrawlResult:
+            async with semaphore:
+                raw = await transport.get(url, headers)
+            return CrawlResult(url=url, status_code=raw.status_code, html=raw.html, error=raw.error,
+                               error_kind=raw.error_kind, response_headers=raw.headers)
+
+        results = await asyncio.gather(*(one(url) for url in request.urls))
+        return CrawlResponse(success=all(r.error is None for r in results), results=list(results))
 
     return app

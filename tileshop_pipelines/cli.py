@@ -44,6 +44,60 @@ def cmd_parse(args) -> int:
     return 0
 
 
+# --- sitemap parse / history ----------------------------------------------------------------
+def cmd_sitemap_parse(args) -> int:
+    """One JSON line per URL of a sitemap file or URL (an index is followed to its children)."""
+    from tileshop_pipelines.catalog.sitemap import SitemapError, parse_sitemap
+    from tileshop_pipelines.catalog.urls import classify_url
+    from tileshop_pipelines.crawl.sitemaps import collect_sitemap_entries
+
+    source = args.source
+    try:
+        if source.startswith(("http://", "https://")):
+            entries = collect_sitemap_entries(source, user_agent=os.environ.get(
+                "TILESHOP_USER_AGENT", "TileshopPipelines/0.1 (product catalog indexer)"))
+        else:
+            try:
+                content = Path(source).read_bytes()
+            except OSError as exc:
+                return _fail(f"cannot read {source}: {exc.strerror}")
+            sitemap = parse_sitemap(content, source=source)
+            entries = sitemap.entries
+            if sitemap.kind == "index":
+                entries = [e for child in sitemap.entries for e in collect_sitemap_entries(
+                    child.loc, user_agent="TileshopPipelines/0.1 (product catalog indexer)")]
+    except SitemapError as exc:
+        return _fail(str(exc))
+    for entry in entries:
+        try:
+            info = classify_url(entry.loc)
+        except ValueError as exc:
+            print(f"tileshop: skipped: {exc}", file=sys.stderr)
+            continue
+        print(json.dumps({"url": info.url, "kind": info.kind, "sku": info.sku, "lastmod": entry.lastmod},
+                         ensure_ascii=False))
+    return 0
+
+
+def cmd_history(args) -> int:
+    """Every stored version of the product(s) with this SKU, oldest first, as JSON."""
+    from tileshop_pipelines.store import db
+    from tileshop_pipelines.store.migrations import migrate
+    from tileshop_pipelines.store.products import history_for_sku
+
+    db.configure_environment()
+    with db.connect() as conn:
+        migrate(conn)
+        versions = history_for_sku(conn, args.sku)
+    if not versions:
+        return _fail(f"no product with SKU {args.sku!r} has been stored", code=1)
+    for version in versions:
+        if not args.full:
+            version.pop("record")
+        print(json.dumps(version, ensure_ascii=False))
+    return 0
+
+
 # --- status ---------------------------------------------------------------------------------
 def collect_status() -> dict:
     from tileshop_pipelines.store import db
@@ -135,21 +189,21 @@ def cmd_run(args) -> int:
         print(f"starting the sample catalog ({args.products} products) on 127.0.0.1:{args.catalog_port}")
         catalog = start_catalog_process(args.catalog_port, args.products, args.seed)
         os.environ["TILESHOP_SITEMAP_URL"] = f"http://127.0.0.1:{args.catalog_port}/sitemap.xml"
+    if catalog is not None and not os.environ.get("TILESHOP_CRAWL_RATE"):
+        os.environ["TILESHOP_CRAWL_RATE"] = "0"  # our own local server: no politeness limit needed
+        print("politeness off for the local sample catalog (TILESHOP_CRAWL_RATE=0)")
     try:
         import dagster as dg
 
-        from tileshop_pipelines.definitions import build_definitions
+        from tileshop_pipelines.defs.refresh import refresh_everything
 
         print(f"materializing the asset graph from {os.environ['TILESHOP_SITEMAP_URL']}")
         with dg.DagsterInstance.get() as instance:
-            result = build_definitions().resolve_job_def("catalog_refresh").execute_in_process(
-                instance=instance,
-                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-                raise_on_error=False,
-            )
-            run_id = result.run_id
-        if not result.success:
-            return _fail(f"run {run_id} failed; see `tileshop ui` for its logs", code=1)
+            results = refresh_everything(instance, log_level="INFO")
+        failed = [r for r in results if not r.success]
+        if failed:
+            return _fail(f"run {failed[0].run_id} failed; see `tileshop ui` for its logs", code=1)
+        run_id = ", ".join(r.run_id for r in results)
     finally:
         if catalog is not None:
             catalog.terminate()
@@ -212,6 +266,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--limit", type=int, default=5)
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("history", help="every stored version of a product (price and spec changes over time)")
+    p.add_argument("sku", help="the SKU as written in the URL (a string: 052003, 684018E)")
+    p.add_argument("--full", action="store_true", help="include the whole record of each version")
+    p.set_defaults(func=cmd_history)
+
+    sitemap = sub.add_parser("sitemap", help="sitemaps").add_subparsers(dest="sitemap_command", required=True)
+    p = sitemap.add_parser("parse", help="one JSON line per URL: {url, kind, sku, lastmod}")
+    p.add_argument("source", metavar="FILE_OR_URL")
+    p.set_defaults(func=cmd_sitemap_parse)
 
     p = sub.add_parser("status", help="row counts per asset table and Dagster runs in Postgres")
     p.add_argument("--json", action="store_true")

@@ -21,13 +21,16 @@ def _counts(conn) -> dict[str, int]:
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
 
 
-def _run_job(env) -> dg.ExecuteInProcessResult:
-    from tileshop_pipelines.definitions import build_definitions
+def _run_job(env) -> list[dg.ExecuteInProcessResult]:
+    from tileshop_pipelines.defs.refresh import refresh_everything
 
     with dg.DagsterInstance.get() as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
-        return build_definitions().resolve_job_def("catalog_refresh").execute_in_process(
-            instance=instance, raise_on_error=True)
+        return refresh_everything(instance, raise_on_error=True)
+
+
+def _materializations(results) -> list:
+    return [e.event_specific_data.materialization for r in results for e in r.get_asset_materialization_events()]
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +38,7 @@ def materialized(tileshop_env):
     catalog = build_catalog(n_products=N_PRODUCTS, seed=7)
     with CatalogServer(catalog, port=0) as server:
         os.environ["TILESHOP_SITEMAP_URL"] = f"{server.base_url}/sitemap.xml"
+        os.environ["TILESHOP_CRAWL_RATE"] = "0"
         first = _run_job(tileshop_env)
         with db.connect(tileshop_env["DATABASE_URL"]) as conn:
             after_first = _counts(conn)
@@ -42,13 +46,13 @@ def materialized(tileshop_env):
         yield {"catalog": catalog, "server": server, "first": first, "second": second,
                "after_first": after_first, "env": tileshop_env}
     os.environ.pop("TILESHOP_SITEMAP_URL", None)
+    os.environ.pop("TILESHOP_CRAWL_RATE", None)
 
 
 def test_graph_materializes_every_asset(materialized):
-    result = materialized["first"]
-    assert result.success
-    keys = {e.event_specific_data.materialization.asset_key.to_user_string()
-            for e in result.get_asset_materialization_events()}
+    results = materialized["first"]
+    assert all(r.success for r in results)
+    keys = {m.asset_key.to_user_string() for m in _materializations(results)}
     assert keys == set(TABLES)
 
 
@@ -68,20 +72,23 @@ def test_counts_and_unique_keys(materialized):
 
 
 def test_second_run_is_idempotent(materialized):
-    assert materialized["second"].success
+    assert all(r.success for r in materialized["second"])
     with db.connect(materialized["env"]["DATABASE_URL"]) as conn:
         assert _counts(conn) == materialized["after_first"]
-    meta = {e.event_specific_data.materialization.asset_key.to_user_string():
-            e.event_specific_data.materialization.metadata
-            for e in materialized["second"].get_asset_materialization_events()}
-    assert meta["products"]["parsed"].value == 0  # unchanged pages are not re-parsed
+        assert conn.execute("SELECT max(version) FROM products").fetchone()[0] == 1
+    materializations = _materializations(materialized["second"])
+    pages = [m.metadata for m in materializations if m.asset_key.to_user_string() == "product_pages"]
+    assert pages and {p["outcome"].value for p in pages} == {"not_modified"}  # conditional GETs: 304
+    assert not any(m.metadata["new_version"].value for m in materializations
+                   if m.asset_key.to_user_string() == "products")  # nothing re-parsed or re-versioned
+    meta = {m.asset_key.to_user_string(): m.metadata for m in materializations}
     assert meta["product_embeddings"]["embedded"].value == 0  # nor re-embedded
 
 
 def test_runs_are_stored_in_postgres(materialized):
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs()
-        assert {materialized["first"].run_id, materialized["second"].run_id} <= {r.run_id for r in runs}
+        assert {r.run_id for r in materialized["first"] + materialized["second"]} <= {r.run_id for r in runs}
         assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
         record = instance.get_latest_materialization_event(dg.AssetKey("product_vectors"))
         assert record is not None

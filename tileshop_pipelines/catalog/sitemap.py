@@ -7,6 +7,7 @@ sitemap lists them; deduplication belongs to whoever keys the URLs (see urls.pro
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -167,3 +168,16 @@ def _robots_rule_matches(rule: str, target: str) -> bool:
     anchored = rule.endswith("$")
     pattern = ".*".join(re.escape(piece) for piece in rule.rstrip("$").split("*"))
     return re.match(pattern + ("$" if anchored else ""), target) is not None
+
+
+def parse_lastmod(text: str | None) -> dt.datetime | None:
+    """A <lastmod> (W3C datetime: a date, or a date and time with a zone) as an aware datetime;
+    None when absent or unreadable (a bad lastmod must not fail the sitemap). A date alone, or
+    a time without a zone, is taken as UTC."""
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 import dagster as dg
 import psycopg
 
-from tileshop_pipelines.crawl.fetcher import DEFAULT_USER_AGENT, PageFetcher
+from tileshop_pipelines.crawl.crawler import DEFAULT_USER_AGENT, CrawlPolicy, PageCrawler
+from tileshop_pipelines.crawl.transports import BrowserTransport, HttpTransport, ServiceTransport
 from tileshop_pipelines.embedding import model as embedding_model
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL
 from tileshop_pipelines.store import db
@@ -38,15 +39,59 @@ class CatalogSiteResource(dg.ConfigurableResource):
     user_agent: str = DEFAULT_USER_AGENT
 
 
+CRAWL_MODES = ("http", "browser", "service")
+
+
 class CrawlerResource(dg.ConfigurableResource):
-    """Product page fetching with crawl4ai (`AsyncHTTPCrawlerStrategy`)."""
+    """Product page crawling with crawl4ai, politely (see crawl/crawler.py).
 
+    mode: `http` (crawl4ai's AsyncHTTPCrawlerStrategy, the default), `browser` (crawl4ai driving
+    the system Chromium), `service` (the crawler/ app at `service_url`, bearer `service_token`).
+    The defaults are tileshop.com's politeness: 2 requests/s and 4 concurrent requests per host.
+    """
+
+    mode: str = "http"
     user_agent: str = DEFAULT_USER_AGENT
-    concurrency: int = 8
+    requests_per_second: float = 2.0
+    concurrency: int = 4
     timeout_s: float = 30.0
+    max_attempts: int = 4
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 60.0
+    max_retry_after_s: float = 300.0
+    max_body_bytes: int = 5 * 1024 * 1024
+    breaker_window: int = 20
+    breaker_failure_ratio: float = 0.8
+    service_url: str = ""
+    service_token: str = ""
+    chromium_path: str = ""
 
-    def fetcher(self) -> PageFetcher:
-        return PageFetcher(user_agent=self.user_agent, concurrency=self.concurrency, timeout_s=self.timeout_s)
+    def policy(self) -> CrawlPolicy:
+        return CrawlPolicy(
+            user_agent=self.user_agent, requests_per_second=self.requests_per_second,
+            concurrency_per_host=self.concurrency, timeout_s=self.timeout_s, max_attempts=self.max_attempts,
+            backoff_base_s=self.backoff_base_s, backoff_max_s=self.backoff_max_s,
+            max_retry_after_s=self.max_retry_after_s, breaker_window=self.breaker_window,
+            breaker_failure_ratio=self.breaker_failure_ratio,
+        )
+
+    def crawler(self) -> PageCrawler:
+        if self.mode not in CRAWL_MODES:
+            raise ValueError(f"crawler mode must be one of {', '.join(CRAWL_MODES)}; got {self.mode!r}")
+        if self.mode == "http":
+            def transport():
+                return HttpTransport(user_agent=self.user_agent, max_connections=self.concurrency,
+                                     timeout_s=self.timeout_s, max_body_bytes=self.max_body_bytes)
+        elif self.mode == "browser":
+            def transport():
+                return BrowserTransport(user_agent=self.user_agent, timeout_s=self.timeout_s,
+                                        executable=self.chromium_path, max_body_bytes=self.max_body_bytes)
+        else:
+            def transport():
+                return ServiceTransport(service_url=self.service_url, token=self.service_token,
+                                        user_agent=self.user_agent, timeout_s=self.timeout_s,
+                                        max_body_bytes=self.max_body_bytes)
+        return PageCrawler(transport, self.policy())
 
 
 class EmbedderResource(dg.ConfigurableResource):
@@ -104,6 +149,19 @@ def _env_int(name: str, default: int) -> int:
     return value
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from None
+    if value < 0:
+        raise ValueError(f"environment variable {name} must be >= 0, got {value}")
+    return value
+
+
 def build_resources() -> dict:
     return {
         # The URL stays out of the resource config (it may hold a password): resolved at connect time.
@@ -113,8 +171,14 @@ def build_resources() -> dict:
             user_agent=_env("TILESHOP_USER_AGENT", DEFAULT_USER_AGENT),
         ),
         "crawler": CrawlerResource(
+            mode=_env("TILESHOP_CRAWL_MODE", "http"),
             user_agent=_env("TILESHOP_USER_AGENT", DEFAULT_USER_AGENT),
-            concurrency=_env_int("TILESHOP_CRAWL_CONCURRENCY", 8),
+            requests_per_second=_env_float("TILESHOP_CRAWL_RATE", 2.0),
+            concurrency=_env_int("TILESHOP_CRAWL_CONCURRENCY", 4),
+            service_url=_env("CRAWLER_URL", ""),
+            # The token stays an EnvVar: resolved at run time, never shown in the run's config.
+            service_token=dg.EnvVar("CRAWLER_TOKEN") if os.environ.get("CRAWLER_TOKEN") else "",
+            chromium_path=_env("TILESHOP_CHROMIUM", ""),
         ),
         "embedder": EmbedderResource(
             model_name=_env("TILESHOP_EMBEDDING_MODEL", DEFAULT_MODEL),

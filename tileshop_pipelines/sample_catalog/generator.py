@@ -127,6 +127,7 @@ class Catalog:
         self.other_pages = other_pages
         self.seed = seed
         self.revision = 0  # bumped by every update(); sitemaps with lastmod depend on it
+        self.removed: set[str] = set()  # paths of discontinued products: unlisted, their pages 404
         self.lock = threading.Lock()  # held while a product changes; renderers take it for a consistent read
         self._by_path = {p.path: p for p in products}
         self._by_sku: dict[str, list[SampleProduct]] = {}
@@ -155,6 +156,17 @@ class Catalog:
             raise KeyError(f"SKU {path_or_sku!r} is on {len(same_sku)} URLs; look it up by path: "
                            + ", ".join(p.path for p in same_sku))
         raise KeyError(f"no product {path_or_sku!r}")
+
+    def remove(self, path_or_sku: str) -> SampleProduct:
+        """Discontinue a product: it leaves the sitemaps (every listing of it) and its page 404s."""
+        product = self.product(path_or_sku)
+        with self.lock:
+            if product.path not in self.removed:
+                self.removed.add(product.path)
+                for chunk in self.product_sitemaps:
+                    chunk[:] = [p for p in chunk if decode_path(p) != product.path]
+                self.revision += 1
+        return product
 
     def update(self, path_or_sku: str, price: float | None = None, **changes: str | float | None) -> SampleProduct:
         """Change a product's content; its page, ETag and Last-Modified change with it.

@@ -8,9 +8,12 @@ lookup, so the raw and the encoded form of a URL reach the same page.
 Control endpoints, for a server running in another process:
   POST /__faults  JSON, e.g. {"status": {"/products/x": 404}, "retry_after": {"/products/y": {"times": 2,
                   "seconds": 1}}, "slow": {"/products/z": 1.5}, "blocked": ["/products/w"],
-                  "malformed_jsonld": ["/products/v"], "fail_all_status": 503, "clear": true}
+                  "malformed_jsonld": ["/products/v"], "fail_all_status": 503, "content_type": {"/products/u":
+                  "application/pdf"}, "charset": {"/products/t": "iso-8859-1"}, "oversize": {"/products/s":
+                  6000000}, "clear": true}
   GET  /__faults  the current faults
   POST /__update  {"path_or_sku": ..., "price": ..., <spec or field changes>} -> Catalog.update
+  POST /__remove  {"path_or_sku": ...} -> Catalog.remove (unlisted; the page answers 404)
 """
 
 from __future__ import annotations
@@ -46,7 +49,9 @@ class Faults:
     """Fault switches, keyed by decoded URL path. Thread-safe; change them while the server runs.
 
     Precedence for a request: slow (delay first), status override, 429 retry_after, fail_all_status
-    (product pages only), blocked (HTTP 200 with the home page), malformed JSON-LD.
+    (product pages only), blocked (HTTP 200 with the home page), malformed JSON-LD, content type
+    (a 200 of another type), charset (the page encoded in another charset, declared in the
+    Content-Type), oversize (the page padded with a comment of that many bytes).
     """
 
     def __init__(self) -> None:
@@ -57,12 +62,16 @@ class Faults:
         self.blocked: set[str] = set()
         self.malformed_jsonld: set[str] = set()
         self.fail_all_status: int | None = None
+        self.content_type: dict[str, str] = {}
+        self.charset: dict[str, str] = {}
+        self.oversize: dict[str, int] = {}
 
     def clear(self) -> None:
         with self._lock:
             self.status, self.retry_after, self.slow = {}, {}, {}
             self.blocked, self.malformed_jsonld = set(), set()
             self.fail_all_status = None
+            self.content_type, self.charset, self.oversize = {}, {}, {}
 
     def set_status(self, path: str, status: int) -> None:
         self.status[decode_path(path)] = int(status)
@@ -95,6 +104,9 @@ class Faults:
             self.block(path)
         for path in spec.get("malformed_jsonld", []):
             self.malform_jsonld(path)
+        for name in ("content_type", "charset", "oversize"):
+            for path, value in spec.get(name, {}).items():
+                getattr(self, name)[decode_path(path)] = value
         if "fail_all_status" in spec:
             value = spec["fail_all_status"]
             self.fail_all_status = None if value is None else int(value)
@@ -103,11 +115,13 @@ class Faults:
         with self._lock:
             return {"status": dict(self.status), "retry_after": {k: dict(v) for k, v in self.retry_after.items()},
                     "slow": dict(self.slow), "blocked": sorted(self.blocked),
-                    "malformed_jsonld": sorted(self.malformed_jsonld), "fail_all_status": self.fail_all_status}
+                    "malformed_jsonld": sorted(self.malformed_jsonld), "fail_all_status": self.fail_all_status,
+                    "content_type": dict(self.content_type), "charset": dict(self.charset),
+                    "oversize": dict(self.oversize)}
 
     def active(self) -> bool:
         return bool(self.status or self.retry_after or self.slow or self.blocked or self.malformed_jsonld
-                    or self.fail_all_status)
+                    or self.fail_all_status or self.content_type or self.charset or self.oversize)
 
     def take_retry_after(self, path: str) -> float | None:
         """Seconds to ask the client to wait if this request still owes a 429, else None."""
@@ -263,7 +277,8 @@ class CatalogServer:
 
     def _sitemap_routes(self) -> dict[str, _Route]:
         base, catalog, suffix = self.base_url, self.catalog, ".xml.gz" if self.gzip_sitemaps else ".xml"
-        version = (lambda: catalog.revision) if self.lastmod else (lambda: 0)
+        # A sitemap changes when a product is removed, and with lastmod when any product changes.
+        version = (lambda: catalog.revision) if self.lastmod else (lambda: len(catalog.removed))
 
         def lastmod_of(path: str) -> str | None:
             if not self.lastmod:
@@ -275,9 +290,9 @@ class CatalogServer:
 
         def child(paths: list[str], compress: bool) -> _Route:
             def make() -> tuple[int, bytes, None]:
-                rev = catalog.revision
+                rev, removed = catalog.revision, len(catalog.removed)
                 body = render.urlset(base, [(p, lastmod_of(p)) for p in paths]).encode()
-                return rev if self.lastmod else 0, gzip.compress(body, mtime=0) if compress else body, None
+                return rev if self.lastmod else removed, gzip.compress(body, mtime=0) if compress else body, None
             return _Route(make, version, GZIP if compress else XML)
 
         pages = list(catalog.other_pages)
@@ -293,10 +308,10 @@ class CatalogServer:
         routes = {path: child(paths, self.gzip_sitemaps) for path, paths in children.items()}
 
         def index() -> tuple[int, bytes, None]:
-            rev = catalog.revision
+            rev, removed = catalog.revision, len(catalog.removed)
             entries = [(path, max(lastmod_of(p) for p in paths) if self.lastmod else None)
                        for path, paths in children.items()]
-            return rev if self.lastmod else 0, render.sitemap_index(base, entries).encode(), None
+            return rev if self.lastmod else removed, render.sitemap_index(base, entries).encode(), None
         routes["/sitemap.xml"] = _Route(index, version, XML)
         return routes
 
@@ -325,7 +340,7 @@ class CatalogServer:
             if path == "/__faults":
                 return self._json(200, self.faults.to_dict())
             return self._get(path, headers)
-        if method == b"POST" and path in ("/__faults", "/__update"):
+        if method == b"POST" and path in ("/__faults", "/__update", "/__remove"):
             return self._post(path, body)
         return self._error(405, [("Allow", "GET, HEAD")])
 
@@ -339,7 +354,7 @@ class CatalogServer:
             faulted = self._faulted(path, route)
             if faulted is not None:
                 return faulted
-        if route is None:
+        if route is None or route.product is not None and route.product.path in self.catalog.removed:
             return self._error(404)
         entry = self._entry(path, route)
         if self._not_modified(headers, entry):
@@ -367,6 +382,16 @@ class CatalogServer:
             with self.catalog.lock:
                 body = render.product_page(route.product, self.base_url, malformed_jsonld=True).encode()
             return _message(200, [("Content-Type", HTML)], body)
+        if path in faults.content_type:
+            return _message(200, [("Content-Type", faults.content_type[path])], b"%PDF-1.4 not a web page\n")
+        if path in faults.charset or path in faults.oversize:
+            with self.catalog.lock:
+                page = render.product_page(route.product, self.base_url)
+            charset = faults.charset.get(path, "utf-8")
+            body = page.encode(charset, errors="xmlcharrefreplace")
+            if path in faults.oversize:
+                body += b"<!--" + b"x" * int(faults.oversize[path]) + b"-->"
+            return _message(200, [("Content-Type", f"text/html; charset={charset}")], body)
         return None
 
     @staticmethod
@@ -400,6 +425,9 @@ class CatalogServer:
                 self.faults.apply(payload)
                 return self._json(200, self.faults.to_dict())
             key = payload.pop("path_or_sku")
+            if path == "/__remove":
+                removed = self.catalog.remove(key)
+                return self._json(200, {"path": removed.path, "sku": removed.sku, "removed": True})
             product = self.catalog.update(key, **payload)
             entry = self._entry(product.path, self._routes[product.path])
             return self._json(200, {"path": product.path, "sku": product.sku, "version": product.version,

@@ -1,12 +1,27 @@
-"""SQL for the acquisition tables: sitemap_urls and product_pages (bound parameters only)."""
+"""SQL for the acquisition tables: sitemap_urls, sitemap_refreshes, product_pages (bound parameters only)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import psycopg
+
+# Backoff across sensor ticks for pages whose check failed: base * 2^(attempts-1), capped.
+RETRY_BASE = dt.timedelta(minutes=5)
+RETRY_MAX = dt.timedelta(days=1)
+
+
+class SitemapShrunk(ValueError):
+    """The new listing drops more of the listed products than allowed; nothing was written."""
+
+    def __init__(self, previous: int, listed: int, max_shrink: float):
+        self.previous, self.listed, self.max_shrink = previous, listed, max_shrink
+        super().__init__(
+            f"the sitemap lists {listed} products, {previous - listed} fewer than the {previous} listed "
+            f"now ({shrink_ratio(previous, listed):.1%} > {max_shrink:.0%}); refusing to mark them "
+            "discontinued. If the catalog really shrank, materialize sitemap_urls with allow_shrink: true")
 
 
 @dataclass(frozen=True)
@@ -16,6 +31,7 @@ class ListedUrl:
     product_key: str | None
     sku: str | None
     lastmod: str | None
+    lastmod_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -25,23 +41,40 @@ class SitemapDiff:
     added: int
     removed: int
     unchanged: int
+    previous_products: int = 0
+    new_product_keys: tuple[str, ...] = ()
 
 
-def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl]) -> SitemapDiff:
-    """Upsert this listing; URLs no longer listed get removed_at (never deleted)."""
+def shrink_ratio(previous: int, listed: int) -> float:
+    return (previous - listed) / previous if previous else 0.0
+
+
+def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl], *, sitemap_url: str = "",
+                   max_shrink: float | None = None) -> SitemapDiff:
+    """Upsert this listing and open a new refresh cycle; URLs no longer listed get removed_at
+    (never deleted). With `max_shrink`, a listing with that much fewer products than are listed
+    now raises SitemapShrunk and writes nothing."""
+    products_now = {u.product_key for u in urls if u.kind == "product"}
     with conn.transaction():
-        before = {row[0] for row in conn.execute(
-            "SELECT url FROM sitemap_urls WHERE removed_at IS NULL")}
+        before = {row[0] for row in conn.execute("SELECT url FROM sitemap_urls WHERE removed_at IS NULL")}
+        known_keys = {row[0] for row in conn.execute(
+            "SELECT DISTINCT product_key FROM sitemap_urls WHERE kind = 'product'")}
+        previous_products = conn.execute(
+            "SELECT count(DISTINCT product_key) FROM sitemap_urls WHERE kind = 'product' AND removed_at IS NULL"
+        ).fetchone()[0]
+        if max_shrink is not None and shrink_ratio(previous_products, len(products_now)) > max_shrink:
+            raise SitemapShrunk(previous_products, len(products_now), max_shrink)
         with conn.cursor() as cur:
             cur.executemany(
                 """
-                INSERT INTO sitemap_urls (url, kind, product_key, sku, lastmod)
-                VALUES (%s, %s, %s, %s, %s)
+                INSERT INTO sitemap_urls (url, kind, product_key, sku, lastmod, lastmod_at)
+                VALUES (%s, %s, %s, %s, %s, %s)
                 ON CONFLICT (url) DO UPDATE SET
                     kind = EXCLUDED.kind, product_key = EXCLUDED.product_key, sku = EXCLUDED.sku,
-                    lastmod = EXCLUDED.lastmod, last_seen = now(), removed_at = NULL
+                    lastmod = EXCLUDED.lastmod, lastmod_at = EXCLUDED.lastmod_at, last_seen = now(),
+                    removed_at = NULL
                 """,
-                [(u.url, u.kind, u.product_key, u.sku, u.lastmod) for u in urls],
+                [(u.url, u.kind, u.product_key, u.sku, u.lastmod, u.lastmod_at) for u in urls],
             )
         listed = {u.url for u in urls}
         gone = sorted(before - listed)
@@ -50,13 +83,21 @@ def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl]) -> SitemapDi
                 "UPDATE sitemap_urls SET removed_at = now() WHERE url = ANY(%s) AND removed_at IS NULL",
                 (gone,),
             )
-    return SitemapDiff(
-        listed=len(listed),
-        products=len({u.product_key for u in urls if u.kind == "product"}),
-        added=len(listed - before),
-        removed=len(gone),
-        unchanged=len(listed & before),
-    )
+        diff = SitemapDiff(
+            listed=len(listed),
+            products=len(products_now),
+            added=len(listed - before),
+            removed=len(gone),
+            unchanged=len(listed & before),
+            previous_products=previous_products,
+            new_product_keys=tuple(sorted(products_now - known_keys)),
+        )
+        conn.execute(
+            "INSERT INTO sitemap_refreshes (sitemap_url, listed, products, added, removed, unchanged)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
+            (sitemap_url, diff.listed, diff.products, diff.added, diff.removed, diff.unchanged),
+        )
+    return diff
 
 
 def listed_products(conn: psycopg.Connection) -> list[tuple[str, str]]:
@@ -70,33 +111,183 @@ def listed_products(conn: psycopg.Connection) -> list[tuple[str, str]]:
     )]
 
 
+def listed_product_count(conn: psycopg.Connection) -> int:
+    return conn.execute(
+        "SELECT count(DISTINCT product_key) FROM sitemap_urls WHERE kind = 'product' AND removed_at IS NULL"
+    ).fetchone()[0]
+
+
 def content_hash(html: str) -> str:
     return hashlib.sha256(html.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
-def save_page_results(conn: psycopg.Connection, rows: Iterable[tuple]) -> None:
-    """rows: (product_key, url, status_code, html | None, error | None).
+@dataclass(frozen=True)
+class CrawlTarget:
+    """A listed product to fetch, with what a conditional request needs from its last good fetch."""
 
-    A failed fetch records its status and error but keeps the last good HTML and its hash.
+    product_key: str
+    url: str
+    etag: str | None
+    last_modified: str | None
+    checked_at: dt.datetime | None
+    content_hash: str | None
+
+
+def crawl_targets(conn: psycopg.Connection, keys: list[str], *, skip_checked_since: dt.datetime | None = None
+                  ) -> tuple[list[CrawlTarget], list[str]]:
+    """(targets, skipped keys) for the given product keys that are listed now.
+
+    A page checked at or after `skip_checked_since` (the current refresh cycle's start) is skipped:
+    a resumed crawl does not fetch again what it already stored.
     """
-    params = [
-        (key, url, status, html, content_hash(html) if html is not None else None, error)
-        for key, url, status, html, error in rows
-    ]
+    rows = conn.execute(
+        """
+        SELECT DISTINCT ON (s.product_key) s.product_key, s.url, p.etag, p.last_modified, p.checked_at,
+               p.content_hash
+          FROM sitemap_urls s LEFT JOIN product_pages p ON p.product_key = s.product_key
+         WHERE s.kind = 'product' AND s.removed_at IS NULL AND s.product_key = ANY(%s)
+         ORDER BY s.product_key, s.url
+        """,
+        (keys,),
+    ).fetchall()
+    targets, skipped = [], []
+    for key, url, etag, last_modified, checked_at, digest in rows:
+        if skip_checked_since is not None and checked_at is not None and checked_at >= skip_checked_since:
+            skipped.append(key)
+        else:
+            targets.append(CrawlTarget(key, url, etag, last_modified, checked_at, digest))
+    return targets, skipped
+
+
+def current_cycle_start(conn: psycopg.Connection) -> dt.datetime | None:
+    """When the latest sitemap refresh started: the start of the current refresh cycle."""
+    return conn.execute("SELECT max(started_at) FROM sitemap_refreshes").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class PageCheck:
+    """The outcome of one page check, as crawl.crawler judged it."""
+
+    product_key: str
+    url: str
+    outcome: str  # ok | not_modified | gone | blocked | failed
+    status_code: int | None
+    html: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+
+
+def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dict[str, bool]:
+    """Store a batch of checks in one transaction; returns {product_key: content changed}.
+
+    ok: the new HTML, its hash and validators; not_modified: only the check time; gone: the
+    state (the last good HTML stays); blocked / failed: the error, one more attempt and the next
+    retry time (backoff), keeping the last good HTML and hash.
+    """
+    if not checks:
+        return {}
+    keys = [c.product_key for c in checks]
     with conn.transaction(), conn.cursor() as cur:
+        previous = dict(cur.execute(
+            "SELECT product_key, content_hash FROM product_pages WHERE product_key = ANY(%s)", (keys,)).fetchall())
+        changed: dict[str, bool] = {}
+        answered, unanswered = [], []
+        for c in checks:
+            if c.outcome == "ok":
+                digest = content_hash(c.html)
+                changed[c.product_key] = previous.get(c.product_key) != digest
+                answered.append((c.product_key, c.url, c.status_code, "ok", c.html, digest, c.etag,
+                                 c.last_modified, None, changed[c.product_key]))
+            elif c.outcome in ("not_modified", "gone"):
+                changed[c.product_key] = False
+                answered.append((c.product_key, c.url, c.status_code, "ok" if c.outcome == "not_modified" else "gone",
+                                 None, None, None, None, c.error, False))
+            else:
+                changed[c.product_key] = False
+                unanswered.append((c.product_key, c.url, c.status_code, c.outcome, c.error))
         cur.executemany(
             """
-            INSERT INTO product_pages (product_key, url, status_code, html, content_hash, error,
-                                       fetched_at, last_ok_at)
-            VALUES (%s, %s, %s, %s, %s, %s, now(), CASE WHEN %s::text IS NULL THEN NULL ELSE now() END)
+            INSERT INTO product_pages AS p (product_key, url, status_code, state, html, content_hash, etag,
+                                            last_modified, error, attempts, fetched_at, checked_at, last_ok_at,
+                                            changed_at)
+            VALUES (%(key)s, %(url)s, %(status)s, %(state)s, %(html)s, %(hash)s, %(etag)s, %(last_modified)s,
+                    %(error)s, 0, now(), now(), CASE WHEN %(state)s = 'ok' THEN now() END,
+                    CASE WHEN %(changed)s THEN now() END)
             ON CONFLICT (product_key) DO UPDATE SET
-                url = EXCLUDED.url,
-                status_code = EXCLUDED.status_code,
-                error = EXCLUDED.error,
-                fetched_at = now(),
-                html = COALESCE(EXCLUDED.html, product_pages.html),
-                content_hash = COALESCE(EXCLUDED.content_hash, product_pages.content_hash),
-                last_ok_at = COALESCE(EXCLUDED.last_ok_at, product_pages.last_ok_at)
+                url = EXCLUDED.url, status_code = EXCLUDED.status_code, state = EXCLUDED.state,
+                error = EXCLUDED.error, attempts = 0, next_attempt_at = NULL,
+                fetched_at = now(), checked_at = now(),
+                html = COALESCE(EXCLUDED.html, p.html),
+                content_hash = COALESCE(EXCLUDED.content_hash, p.content_hash),
+                etag = CASE WHEN EXCLUDED.html IS NULL THEN p.etag ELSE EXCLUDED.etag END,
+                last_modified = CASE WHEN EXCLUDED.html IS NULL THEN p.last_modified ELSE EXCLUDED.last_modified END,
+                last_ok_at = COALESCE(EXCLUDED.last_ok_at, p.last_ok_at),
+                changed_at = COALESCE(EXCLUDED.changed_at, p.changed_at)
             """,
-            [(*p, p[4]) for p in params],
+            [dict(zip(("key", "url", "status", "state", "html", "hash", "etag", "last_modified", "error", "changed"),
+                      row)) for row in answered],
         )
+        cur.executemany(
+            """
+            INSERT INTO product_pages AS p (product_key, url, status_code, state, error, attempts, fetched_at,
+                                            next_attempt_at)
+            VALUES (%(key)s, %(url)s, %(status)s, %(state)s, %(error)s, 1, now(), now() + %(base)s)
+            ON CONFLICT (product_key) DO UPDATE SET
+                url = EXCLUDED.url, status_code = EXCLUDED.status_code, state = EXCLUDED.state,
+                error = EXCLUDED.error, attempts = p.attempts + 1, fetched_at = now(),
+                next_attempt_at = now() + LEAST(%(base)s * power(2, p.attempts), %(cap)s)
+            """,
+            [{"key": key, "url": url, "status": status, "state": state, "error": error,
+              "base": RETRY_BASE, "cap": RETRY_MAX} for key, url, status, state, error in unanswered],
+        )
+    return changed
+
+
+@dataclass(frozen=True)
+class DueProduct:
+    product_key: str
+    reason: str  # new | changed | retry | stale
+    fetched_at: dt.datetime | None
+
+
+def due_products(conn: psycopg.Connection, *, max_age: dt.timedelta, limit: int) -> list[DueProduct]:
+    """Listed products to check now, most urgent first: never fetched (new), <lastmod> newer
+    than the last check (changed), failed or blocked with their backoff over (retry), or last
+    checked more than `max_age` ago (stale; oldest first, so checks spread over max_age)."""
+    rows = conn.execute(
+        """
+        WITH listed AS (
+            SELECT product_key, max(lastmod_at) AS lastmod_at FROM sitemap_urls
+             WHERE kind = 'product' AND removed_at IS NULL GROUP BY product_key
+        ), judged AS (
+            SELECT l.product_key, p.fetched_at,
+                   CASE WHEN p.product_key IS NULL THEN 'new'
+                        WHEN p.state IN ('failed', 'blocked')
+                             THEN CASE WHEN p.next_attempt_at <= now() THEN 'retry' END
+                        WHEN p.checked_at IS NULL THEN 'new'
+                        WHEN l.lastmod_at > p.checked_at THEN 'changed'
+                        WHEN p.checked_at < now() - %(max_age)s THEN 'stale'
+                   END AS reason,
+                   p.checked_at
+              FROM listed l LEFT JOIN product_pages p ON p.product_key = l.product_key
+        )
+        SELECT product_key, reason, fetched_at FROM judged WHERE reason IS NOT NULL
+         ORDER BY array_position(ARRAY['new', 'changed', 'retry', 'stale'], reason),
+                  checked_at NULLS FIRST, product_key
+         LIMIT %(limit)s
+        """,
+        {"max_age": max_age, "limit": limit},
+    ).fetchall()
+    return [DueProduct(*row) for row in rows]
+
+
+def failing_pages(conn: psycopg.Connection, limit: int = 50) -> list[tuple]:
+    """(product_key, state, attempts, error, next_attempt_at) of pages whose last check failed."""
+    return conn.execute(
+        """
+        SELECT product_key, state, attempts, error, next_attempt_at FROM product_pages
+         WHERE state IN ('failed', 'blocked') ORDER BY attempts DESC, product_key LIMIT %s
+        """,
+        (limit,),
+    ).fetchall()

@@ -1,4 +1,4 @@
-"""SQL for the products table: one structured record per product key."""
+"""SQL for the products table (one current record per product key) and product_history (every version)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 
-def keys_to_parse(conn: psycopg.Connection) -> list[str]:
+def keys_to_parse(conn: psycopg.Connection, keys: list[str] | None = None) -> list[str]:
     """Product keys whose stored HTML has not been parsed yet (new or changed since the last
-    attempt). A page that failed to parse is tried again only when its content changes."""
+    attempt), optionally among `keys`. A page that failed to parse is tried again only when its
+    content changes."""
     return [row[0] for row in conn.execute(
         """
         SELECT product_key FROM product_pages
         WHERE html IS NOT NULL AND parsed_hash IS DISTINCT FROM content_hash
+          AND (%(keys)s::text[] IS NULL OR product_key = ANY(%(keys)s))
         ORDER BY product_key
-        """
+        """,
+        {"keys": keys},
     )]
 
 
@@ -29,28 +32,92 @@ def load_pages(conn: psycopg.Connection, keys: list[str]) -> list[tuple[str, str
 
 
 def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
-                 failures: list[tuple[str, str]]) -> None:
-    """records: (product_key, content_hash, record); failures: (product_key, content_hash, error)."""
+                 failures: list[tuple[str, str, str]]) -> dict[str, int]:
+    """records: (product_key, content_hash, record); failures: (product_key, content_hash, error).
+
+    A record that differs from the current one becomes a new version: the current history row
+    gets valid_to, a new one opens. An identical record (a page whose markup changed but whose
+    data did not) only moves content_hash/parsed_at. Returns {product_key: version} of the
+    records that got a new version.
+    """
+    keys = [key for key, _, _ in records]
     with conn.transaction(), conn.cursor() as cur:
+        current = {key: (record, version) for key, record, version in cur.execute(
+            "SELECT product_key, record, version FROM products WHERE product_key = ANY(%s) FOR UPDATE", (keys,))}
+        versioned = {}
+        for key, _, record in records:
+            before = current.get(key)
+            if before is None or before[0] != record:
+                versioned[key] = 1 if before is None else before[1] + 1
+        rows = [(key, r.get("sku"), r.get("url"), r.get("name"), r.get("price"), r.get("price_unit"), Jsonb(r),
+                 digest, versioned.get(key)) for key, digest, r in records]
         cur.executemany(
             """
-            INSERT INTO products (product_key, sku, url, name, price, price_unit, record, content_hash, parsed_at)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, now())
+            INSERT INTO products AS p (product_key, sku, url, name, price, price_unit, record, content_hash,
+                                       version, record_hash, parsed_at)
+            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, COALESCE(%s, 1), md5(%s::jsonb::text), now())
             ON CONFLICT (product_key) DO UPDATE SET
                 sku = EXCLUDED.sku, url = EXCLUDED.url, name = EXCLUDED.name, price = EXCLUDED.price,
-                price_unit = EXCLUDED.price_unit, record = EXCLUDED.record,
-                content_hash = EXCLUDED.content_hash, parsed_at = now()
+                price_unit = EXCLUDED.price_unit, record = EXCLUDED.record, record_hash = EXCLUDED.record_hash,
+                content_hash = EXCLUDED.content_hash, parsed_at = now(), gone_at = NULL,
+                version = CASE WHEN %s::int IS NULL THEN p.version ELSE EXCLUDED.version END
             """,
-            [(key, r.get("sku"), r.get("url"), r.get("name"), r.get("price"), r.get("price_unit"),
-              Jsonb(r), digest) for key, digest, r in records],
+            [(*row[:8], row[8], row[6], row[8]) for row in rows],
         )
+        if versioned:
+            cur.execute(
+                "UPDATE product_history SET valid_to = now() WHERE product_key = ANY(%s) AND valid_to IS NULL",
+                (list(versioned),))
+            cur.execute(
+                """
+                INSERT INTO product_history (product_key, version, sku, url, name, price, price_unit, record,
+                                             record_hash, valid_from)
+                SELECT product_key, version, sku, url, name, price, price_unit, record, record_hash, now()
+                  FROM products WHERE product_key = ANY(%s)
+                """,
+                (list(versioned),))
         cur.executemany("UPDATE product_pages SET parse_error = NULL, parsed_hash = %s WHERE product_key = %s",
                         [(digest, key) for key, digest, _ in records])
         cur.executemany("UPDATE product_pages SET parse_error = %s, parsed_hash = %s WHERE product_key = %s",
                         [(error, digest, key) for key, digest, error in failures])
+    return versioned
+
+
+def mark_gone(conn: psycopg.Connection, keys: list[str]) -> None:
+    """The site answered 404/410 for these products: their record stays, marked gone."""
+    if keys:
+        conn.execute("UPDATE products SET gone_at = now() WHERE product_key = ANY(%s) AND gone_at IS NULL", (keys,))
 
 
 def all_records(conn: psycopg.Connection) -> Iterator[tuple[str, dict]]:
     with conn.cursor() as cur:
         cur.execute("SELECT product_key, record FROM products ORDER BY product_key")
         yield from cur
+
+
+def history_for_sku(conn: psycopg.Connection, sku: str) -> list[dict]:
+    """Every version of the products with this SKU (a SKU can sit on two URLs), oldest first."""
+    rows = conn.execute(
+        """
+        SELECT product_key, version, url, name, price, price_unit, valid_from, valid_to, record
+          FROM product_history WHERE sku = %s ORDER BY product_key, version
+        """,
+        (sku,),
+    ).fetchall()
+    return [
+        {"product_key": key, "version": version, "url": url, "name": name,
+         "price": float(price) if price is not None else None, "price_unit": unit,
+         "valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat() if valid_to else None,
+         "record": record}
+        for key, version, url, name, price, unit, valid_from, valid_to, record in rows
+    ]
+
+
+def required_field_coverage(conn: psycopg.Connection, fields: tuple[str, ...]) -> tuple[int, int]:
+    """(records with every one of `fields` present and not null, records) over current products."""
+    total, complete = conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE " +
+        " AND ".join("record->>%s IS NOT NULL" for _ in fields) + ") FROM products WHERE gone_at IS NULL",
+        fields,
+    ).fetchone()
+    return complete, total

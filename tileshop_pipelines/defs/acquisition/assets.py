@@ -1,103 +1,211 @@
-"""sitemap_urls -> product_pages -> products: the site as structured product records."""
+"""sitemap_urls -> product_pages -> products: the site as structured, versioned product records.
+
+sitemap_urls is one asset per refresh; product_pages and products are partitioned per product
+and materialized together, in batched runs, by one crawl step (fetch, parse, store).
+"""
 
 import asyncio
-import time
 
 import dagster as dg
+from pydantic import Field
 
-from tileshop_pipelines.catalog.extract import NotAProductPage, extract_product
-from tileshop_pipelines.catalog.sitemap import SitemapError
+from tileshop_pipelines.catalog.sitemap import SitemapError, parse_lastmod
 from tileshop_pipelines.catalog.urls import classify_url
-from tileshop_pipelines.crawl.sitemaps import collect_sitemap_entries
+from tileshop_pipelines.crawl.refresh import RefreshReport, refresh_products
+from tileshop_pipelines.crawl.sitemaps import collect_site_listing
+from tileshop_pipelines.defs.acquisition.partitions import (
+    crawl_batch_size,
+    product_partitions,
+    register_product_partitions,
+)
 from tileshop_pipelines.defs.resources import CatalogSiteResource, CrawlerResource, PostgresResource
 from tileshop_pipelines.store import acquisition as acquisition_sql
 from tileshop_pipelines.store import products as products_sql
 
 GROUP = "acquisition"
-PAGE_WRITE_BATCH = 200
+CRAWL_POOL = "crawl"
+MIN_SCRAPE_SUCCESS_RATE = 0.95
+MIN_REQUIRED_FIELDS_RATE = 0.99
+REQUIRED_FIELDS = ("name", "sku", "price", "price_unit")
+MAX_SITEMAP_SHRINK = 0.10
 
 
-@dg.asset(group_name=GROUP, kinds={"postgres"})
-def sitemap_urls(context: dg.AssetExecutionContext, site: CatalogSiteResource,
-                 postgres: PostgresResource) -> dg.MaterializeResult:
-    """Every URL in the sitemap, classified (product or other), with its SKU and product key."""
+class SitemapConfig(dg.Config):
+    allow_shrink: bool = Field(
+        default=False, description="accept a listing with more than 10% fewer products than now "
+                                   "(those products get marked discontinued)")
+
+
+@dg.asset(
+    group_name=GROUP, kinds={"postgres"},
+    check_specs=[dg.AssetCheckSpec(
+        "sitemap_not_shrunk", asset="sitemap_urls", blocking=True,
+        description=f"The sitemap lists no more than {MAX_SITEMAP_SHRINK:.0%} fewer products than the "
+                    "previous materialization; a broken sitemap must not discontinue the catalog.")],
+)
+def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site: CatalogSiteResource,
+                 postgres: PostgresResource):
+    """Every URL in the sitemap (index or urlset, gzip; robots.txt's Sitemap lines and rules
+    honoured), classified, with SKU, product key and lastmod. Unlisted URLs are marked removed
+    (discontinued), never deleted. Registers a partition for each new product."""
     try:
-        entries = collect_sitemap_entries(site.sitemap_url, user_agent=site.user_agent)
+        listing = collect_site_listing(site.sitemap_url, user_agent=site.user_agent)
     except SitemapError as exc:
         raise dg.Failure(description=f"sitemap acquisition failed, stored state untouched: {exc}") from exc
     listed: dict[str, acquisition_sql.ListedUrl] = {}
-    for entry in entries:
-        info = classify_url(entry.loc)
-        listed[info.url] = acquisition_sql.ListedUrl(info.url, info.kind, info.product_key, info.sku, entry.lastmod)
+    disallowed = 0
+    for entry in listing.entries:
+        try:
+            info = classify_url(entry.loc)
+        except ValueError as exc:
+            raise dg.Failure(description=f"sitemap acquisition failed, stored state untouched: {exc}") from exc
+        if not listing.robots.allows(info.url):
+            disallowed += 1
+            continue
+        listed[info.url] = acquisition_sql.ListedUrl(info.url, info.kind, info.product_key, info.sku,
+                                                     entry.lastmod, parse_lastmod(entry.lastmod))
+    max_shrink = None if config.allow_shrink else MAX_SITEMAP_SHRINK
     with postgres.connect() as conn:
-        diff = acquisition_sql.record_sitemap(conn, list(listed.values()))
-    context.log.info(f"sitemap {site.sitemap_url}: {diff}")
-    return dg.MaterializeResult(metadata={
-        "sitemap_url": site.sitemap_url,
-        "entries": len(entries),
-        "urls": diff.listed,
-        "products": diff.products,
-        "added": diff.added,
-        "removed": diff.removed,
-        "unchanged": diff.unchanged,
-    })
+        try:
+            diff = acquisition_sql.record_sitemap(conn, list(listed.values()), sitemap_url=site.sitemap_url,
+                                                  max_shrink=max_shrink)
+        except acquisition_sql.SitemapShrunk as exc:
+            yield dg.AssetCheckResult(
+                check_name="sitemap_not_shrunk", passed=False,
+                metadata={"previous_products": exc.previous, "listed_products": exc.listed,
+                          "shrink": round(acquisition_sql.shrink_ratio(exc.previous, exc.listed), 4)})
+            raise dg.Failure(description=f"{site.sitemap_url}: {exc}") from exc
+    added_partitions = register_product_partitions(
+        context.instance, sorted({u.product_key for u in listed.values() if u.kind == "product"}))
+    context.log.info(f"sitemap {site.sitemap_url}: {diff}; {len(added_partitions)} new product partitions")
+    yield dg.MaterializeResult(
+        metadata={
+            "sitemap_url": site.sitemap_url,
+            "sitemap_files": len(listing.sitemaps),
+            "entries": len(listing.entries),
+            "urls": diff.listed,
+            "products": diff.products,
+            "added": diff.added,
+            "removed": diff.removed,
+            "unchanged": diff.unchanged,
+            "disallowed_by_robots": disallowed,
+            "with_lastmod": sum(u.lastmod_at is not None for u in listed.values()),
+            "new_partitions": len(added_partitions),
+        },
+        check_results=[dg.AssetCheckResult(
+            check_name="sitemap_not_shrunk", passed=True,
+            metadata={"previous_products": diff.previous_products, "listed_products": diff.products})],
+    )
 
 
-@dg.asset(group_name=GROUP, deps=[sitemap_urls], kinds={"postgres"})
-def product_pages(context: dg.AssetExecutionContext, crawler: CrawlerResource,
-                  postgres: PostgresResource) -> dg.MaterializeResult:
-    """The HTML of every listed product page, fetched with crawl4ai and stored with its hash."""
+class CrawlConfig(dg.Config):
+    product_keys: list[str] = Field(
+        default_factory=list,
+        description="Crawl only these product keys of the run's partitions (the sensor's batch); "
+                    "empty: every partition of the run.")
+    force: bool = Field(
+        default=False, description="Fetch pages already checked in the current refresh cycle too "
+                                   "(by default a resumed crawl skips them).")
+
+
+@dg.multi_asset(
+    name="crawl_products",
+    specs=[
+        dg.AssetSpec("product_pages", deps=[sitemap_urls], partitions_def=product_partitions, skippable=True,
+                     group_name=GROUP, kinds={"postgres"},
+                     description="The HTML of each product page (conditional GET, crawl4ai), its content "
+                                 "hash, validators and crawl state (ok, gone, blocked, failed; attempts)."),
+        dg.AssetSpec("products", deps=["product_pages"], partitions_def=product_partitions, skippable=True,
+                     group_name=GROUP, kinds={"postgres"},
+                     description="The product record parsed from JSON-LD and __NEXT_DATA__; a changed "
+                                 "record is a new version in product_history."),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec("scrape_success_rate", asset="product_pages",
+                          description=f"At least {MIN_SCRAPE_SUCCESS_RATE:.0%} of the pages checked in the "
+                                      "run answered as product pages (ok, not modified or gone)."),
+        dg.AssetCheckSpec("required_fields", asset="products",
+                          description=f"{', '.join(REQUIRED_FIELDS)} present on at least "
+                                      f"{MIN_REQUIRED_FIELDS_RATE:.0%} of the product records."),
+    ],
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=crawl_batch_size()),
+    pool=CRAWL_POOL,
+)
+def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawler: CrawlerResource,
+                   postgres: PostgresResource):
+    """Fetch, parse and store the run's products; one materialization per product and asset."""
+    in_run = context.partition_keys
+    keys = list(dict.fromkeys(config.product_keys)) or list(in_run)
+    outside = sorted(set(keys) - set(in_run))
+    if outside:
+        raise dg.Failure(description=f"product_keys outside the run's partitions: {outside[:10]}")
     with postgres.connect() as conn:
-        targets = acquisition_sql.listed_products(conn)
-        key_by_url = {url: key for key, url in targets}
-        counts = {"fetched": 0, "ok": 0, "failed": 0}
-        started = time.perf_counter()
+        report = asyncio.run(refresh_products(conn, crawler.crawler(), keys, skip_checked_in_cycle=not config.force,
+                                              log=context.log.info))
+        states = dict(conn.execute(
+            "SELECT product_key, state FROM product_pages WHERE product_key = ANY(%s)", (report.skipped,)).fetchall())
+        attempts = dict(conn.execute(
+            "SELECT product_key, attempts FROM product_pages WHERE product_key = ANY(%s)",
+            ([o.product_key for o in report.outcomes if o.outcome not in ("ok", "not_modified", "gone")],),
+        ).fetchall())
+        coverage = products_sql.required_field_coverage(conn, REQUIRED_FIELDS)
+    yield from _partition_events(report, states, attempts)
+    counts = report.counts
+    context.log.info(f"crawl: {counts}, success rate {report.success_rate:.1%}")
+    failing = [o for o in report.outcomes if o.outcome in ("blocked", "failed")]
+    yield dg.AssetCheckResult(
+        check_name="scrape_success_rate", asset_key="product_pages",
+        passed=report.circuit_open is None and report.success_rate >= MIN_SCRAPE_SUCCESS_RATE,
+        metadata={"success_rate": round(report.success_rate, 4), **counts,
+                  "failing": dg.MetadataValue.md(_failing_table(failing, attempts))},
+    )
+    complete, total = coverage
+    yield dg.AssetCheckResult(
+        check_name="required_fields", asset_key="products",
+        passed=total == 0 or complete / total >= MIN_REQUIRED_FIELDS_RATE,
+        metadata={"complete_records": complete, "records": total,
+                  "rate": round(complete / total, 4) if total else 1.0},
+    )
+    if report.circuit_open:
+        raise dg.Failure(description=f"circuit breaker open: {report.circuit_open}. Pages answered before it "
+                                     "opened are stored; nothing else was marked failed.",
+                         metadata=counts)
+    if report.outcomes and report.success_rate == 0:
+        raise dg.Failure(description=f"all {len(report.outcomes)} page checks failed", metadata=counts)
 
-        async def crawl() -> None:
-            batch: list[tuple] = []
-            async for fetch in crawler.fetcher().fetch_iter(key_by_url):
-                counts["fetched"] += 1
-                counts["ok" if fetch.ok else "failed"] += 1
-                batch.append((key_by_url[fetch.url], fetch.url, fetch.status_code,
-                              fetch.html if fetch.ok else None, fetch.error))
-                if len(batch) >= PAGE_WRITE_BATCH:
-                    acquisition_sql.save_page_results(conn, batch)
-                    batch.clear()
-                    context.log.info(f"fetched {counts['fetched']}/{len(targets)} pages")
-            acquisition_sql.save_page_results(conn, batch)
 
-        asyncio.run(crawl())
-    elapsed = time.perf_counter() - started
-    if targets and counts["ok"] == 0:
-        raise dg.Failure(description=f"all {len(targets)} product page fetches failed")
-    return dg.MaterializeResult(metadata={
-        "pages": len(targets),
-        **counts,
-        "seconds": round(elapsed, 2),
-        "pages_per_second": round(len(targets) / elapsed, 1) if elapsed else 0.0,
-    })
+# The two assets the crawl step materializes, for `deps=[...]` downstream.
+product_pages = dg.AssetKey("product_pages")
+products = dg.AssetKey("products")
 
 
-@dg.asset(group_name=GROUP, deps=[product_pages], kinds={"postgres"})
-def products(context: dg.AssetExecutionContext, postgres: PostgresResource) -> dg.MaterializeResult:
-    """Structured product records parsed from JSON-LD and __NEXT_DATA__, upserted by product key."""
-    parsed = failed = 0
-    with postgres.connect() as conn:
-        keys = products_sql.keys_to_parse(conn)
-        for start in range(0, len(keys), 500):
-            records, failures = [], []
-            for key, url, html, digest in products_sql.load_pages(conn, keys[start:start + 500]):
-                try:
-                    records.append((key, digest, extract_product(html, url)))
-                except NotAProductPage as exc:
-                    failures.append((key, digest, str(exc)))
-            products_sql.save_records(conn, records, failures)
-            parsed += len(records)
-            failed += len(failures)
-        total = conn.execute("SELECT count(*) FROM products").fetchone()[0]
-    if keys and parsed == 0:
-        raise dg.Failure(description=f"none of {len(keys)} changed pages parsed as a product")
-    context.log.info(f"parsed {parsed}, not products {failed}, total {total}")
-    return dg.MaterializeResult(metadata={
-        "changed_pages": len(keys), "parsed": parsed, "not_products": failed, "products": total,
-    })
+def _partition_events(report: RefreshReport, skipped_states: dict[str, str], attempts: dict[str, int]):
+    for o in report.outcomes:
+        meta = {"outcome": o.outcome, "status_code": o.status_code, "url": o.url, "requests": o.attempts}
+        if o.outcome in ("ok", "not_modified", "gone"):
+            yield dg.AssetMaterialization("product_pages", partition=o.product_key,
+                                          metadata={**meta, "content_changed": o.changed})
+            if o.outcome == "gone":
+                yield dg.AssetObservation("products", partition=o.product_key, metadata={"gone": True})
+            else:
+                yield dg.AssetMaterialization("products", partition=o.product_key,
+                                              metadata={"new_version": o.version is not None,
+                                                        "version": o.version})
+        else:
+            yield dg.AssetObservation("product_pages", partition=o.product_key,
+                                      metadata={**meta, "error": o.error, "attempts": attempts.get(o.product_key)})
+    for key in report.skipped:  # stored earlier in this cycle (e.g. by a run that was killed)
+        meta = {"outcome": "checked_earlier_this_cycle", "state": skipped_states.get(key)}
+        yield dg.AssetMaterialization("product_pages", partition=key, metadata=meta)
+        if skipped_states.get(key) == "ok":
+            yield dg.AssetMaterialization("products", partition=key, metadata=meta)
+
+
+def _failing_table(failing, attempts: dict[str, int], limit: int = 50) -> str:
+    if not failing:
+        return "none"
+    lines = ["| product | outcome | attempts | error |", "| --- | --- | --- | --- |"]
+    lines += [f"| {o.product_key} | {o.outcome} | {attempts.get(o.product_key)} | {o.error} |" for o in failing[:limit]]
+    if len(failing) > limit:
+        lines.append(f"| ... {len(failing) - limit} more | | | |")
+    return "\n".join(lines)

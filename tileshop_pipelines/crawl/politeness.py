@@ -1,0 +1,51 @@
+"""Per-host politeness: a cap on concurrent requests and on requests per second.
+
+The rate is enforced as evenly spaced start slots (one every 1/rate seconds per host), so a crawl
+of N pages at rate r takes about N / r seconds however many workers wait. A host can also be
+paused (a 429/503 with Retry-After pauses every request to that host, not just the one URL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
+
+
+class HostLimiter:
+    """`async with limiter.request(url):` waits for a free slot on the URL's host."""
+
+    def __init__(self, *, requests_per_second: float, concurrency_per_host: int, clock=time.monotonic):
+        if concurrency_per_host < 1:
+            raise ValueError(f"concurrency per host must be >= 1, got {concurrency_per_host}")
+        if requests_per_second < 0:
+            raise ValueError(f"requests per second must be >= 0 (0 = no limit), got {requests_per_second}")
+        self.interval_s = 1.0 / requests_per_second if requests_per_second else 0.0
+        self.concurrency_per_host = concurrency_per_host
+        self._clock = clock
+        self._next_start: dict[str, float] = {}
+        self._semaphores: dict[str, asyncio.Semaphore] = {}
+
+    @asynccontextmanager
+    async def request(self, url: str):
+        host = urlsplit(url).netloc
+        semaphore = self._semaphores.setdefault(host, asyncio.Semaphore(self.concurrency_per_host))
+        async with semaphore:
+            await self._wait_for_slot(host)
+            yield
+
+    def pause(self, url: str, seconds: float) -> None:
+        """No request to this URL's host starts in the next `seconds` (e.g. Retry-After)."""
+        host = urlsplit(url).netloc
+        self._next_start[host] = max(self._next_start.get(host, 0.0), self._clock() + seconds)
+
+    async def _wait_for_slot(self, host: str) -> None:
+        # Take the slot only when it has come: a pause set while waiting still applies.
+        while True:
+            now = self._clock()
+            start = max(now, self._next_start.get(host, 0.0))
+            if start <= now:
+                self._next_start[host] = now + self.interval_s
+                return
+            await asyncio.sleep(start - now)

@@ -1,0 +1,270 @@
+"""How one page request travels: crawl4ai over HTTP, crawl4ai driving Chromium, or the crawl service.
+
+Each transport makes exactly one attempt per call and reports what came back, whatever the
+status, with the response headers (ETag, Last-Modified, Retry-After, Content-Type); retrying,
+politeness and judging the answer belong to ``crawl.crawler``. Response limits apply here, where
+the bytes arrive: a body over ``max_body_bytes`` or a content type that is not HTML is rejected
+without being kept, and text is decoded per the declared charset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+@dataclass
+class RawResponse:
+    """One attempt's result. `error_kind` is set when no usable answer arrived:
+    "timeout", "connection" (both worth retrying), "too_large", "content_type", "charset"
+    (rejections: retrying gives the same answer)."""
+
+    status_code: int | None
+    headers: dict[str, str] = field(default_factory=dict)  # lowercased names
+    html: str | None = None
+    error: str | None = None
+    error_kind: str | None = None
+
+
+class Transport(Protocol):
+    async def __aenter__(self) -> Transport: ...
+    async def __aexit__(self, *exc) -> None: ...
+    async def get(self, url: str, headers: dict[str, str]) -> RawResponse: ...
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def declared_charset(content_type: str | None, body: bytes) -> str:
+    """The charset of the Content-Type header, else of a <meta> in the first 2 KB, else UTF-8."""
+    for part in (content_type or "").split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"').lower()
+    match = _META_CHARSET.search(body[:2048])
+    return match.group(1).decode("ascii").lower() if match else "utf-8"
+
+
+def decode_html(body: bytes, content_type: str | None) -> tuple[str | None, str | None]:
+    """(text, None), or (None, error) when the declared charset is unknown."""
+    charset = declared_charset(content_type, body)
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        return None, f"unknown charset {charset!r}"
+    return body.decode(charset, errors="replace"), None
+
+
+def check_html_response(headers: dict[str, str], size: int | None, max_body_bytes: int) -> RawResponse | None:
+    """A rejection for a 2xx answer that is not HTML or declares a body over the limit, else None."""
+    kind = media_type(headers.get("content-type"))
+    if kind and kind not in HTML_CONTENT_TYPES:
+        return RawResponse(200, headers, error=f"content type {kind!r} is not HTML", error_kind="content_type")
+    if size is not None and size > max_body_bytes:
+        return RawResponse(200, headers, error=f"body of {size} bytes is over the {max_body_bytes}-byte limit",
+                           error_kind="too_large")
+    return None
+
+
+# --- http: crawl4ai's AsyncHTTPCrawlerStrategy --------------------------------------------------
+def _bounded_strategy_class():
+    from crawl4ai.async_crawler_strategy import AsyncHTTPCrawlerStrategy
+
+    class BoundedHTTPCrawlerStrategy(AsyncHTTPCrawlerStrategy):
+        """crawl4ai's HTTP strategy (its aiohttp session, base headers, config and hooks), with a
+        request that answers every status with its headers and reads bodies within a limit.
+
+        The parent's ``_handle_http`` reads the whole body before looking at it, raises on any
+        non-2xx status with the headers dropped (no Retry-After, no 304), and saves non-HTML
+        responses to disk as downloads: none of which a polite, bounded crawler can use.
+        """
+
+        async def fetch(self, url: str, headers: dict[str, str], *, timeout_s: float,
+                        max_body_bytes: int) -> RawResponse:
+            import aiohttp
+
+            request_headers = dict(self._BASE_HEADERS)
+            request_headers.update(self.browser_config.headers or {})
+            request_headers.update(headers)
+            timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(10.0, timeout_s))
+            kwargs = {"headers": request_headers, "timeout": timeout,
+                      "allow_redirects": self.browser_config.follow_redirects, "ssl": self.browser_config.verify_ssl}
+            await self.hooks["before_request"](url, kwargs)
+            try:
+                async with self._session_context() as session, session.get(url, **kwargs) as response:
+                    answer = {k.lower(): v for k, v in response.headers.items()}
+                    if not 200 <= response.status < 300:
+                        await _drain(response, max_body_bytes)
+                        return RawResponse(response.status, answer)
+                    rejected = check_html_response(answer, response.content_length, max_body_bytes)
+                    if rejected is not None:
+                        return rejected
+                    body = bytearray()
+                    async for chunk in response.content.iter_chunked(64 * 1024):
+                        body += chunk
+                        if len(body) > max_body_bytes:
+                            return RawResponse(response.status, answer, error_kind="too_large",
+                                               error=f"body over the {max_body_bytes}-byte limit")
+                    html, error = decode_html(bytes(body), answer.get("content-type"))
+                    return RawResponse(response.status, answer, html, error, "charset" if error else None)
+            except (aiohttp.ServerTimeoutError, asyncio.TimeoutError) as exc:
+                await self.hooks["on_error"](exc)
+                return RawResponse(None, error=f"timed out after {timeout_s:g} s", error_kind="timeout")
+            except aiohttp.ClientError as exc:
+                await self.hooks["on_error"](exc)
+                message = self._redact_proxy_credentials(f"{type(exc).__name__}: {exc}", None)
+                return RawResponse(None, error=message, error_kind="connection")
+
+    return BoundedHTTPCrawlerStrategy
+
+
+async def _drain(response, limit: int) -> None:
+    """Read (and drop) an error page so the connection can be reused; give up past the limit."""
+    read = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        read += len(chunk)
+        if read > limit:
+            response.close()
+            return
+
+
+class HttpTransport:
+    """Plain HTTP GET through crawl4ai's HTTP strategy; one connection pool for the crawl."""
+
+    def __init__(self, *, user_agent: str, max_connections: int, timeout_s: float,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES):
+        from crawl4ai.async_configs import HTTPCrawlerConfig
+
+        self.timeout_s, self.max_body_bytes = timeout_s, max_body_bytes
+        self.strategy = _bounded_strategy_class()(
+            browser_config=HTTPCrawlerConfig(headers={"User-Agent": user_agent}),
+            max_connections=max_connections,
+        )
+
+    async def __aenter__(self) -> HttpTransport:
+        await self.strategy.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.strategy.close()
+
+    async def get(self, url: str, headers: dict[str, str]) -> RawResponse:
+        return await self.strategy.fetch(url, headers, timeout_s=self.timeout_s, max_body_bytes=self.max_body_bytes)
+
+
+# --- service: the crawler/ app -------------------------------------------------------------------
+class ServiceTransport:
+    """The crawl service (crawler/main.py) over HTTP with a bearer token; it fetches with
+    HttpTransport on its side and answers {url, status_code, html, error, response_headers}."""
+
+    def __init__(self, *, service_url: str, token: str, user_agent: str, timeout_s: float,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES):
+        if not service_url:
+            raise ValueError("crawler mode 'service' needs CRAWLER_URL (the crawl service's base URL)")
+        if not token:
+            raise ValueError("crawler mode 'service' needs CRAWLER_TOKEN (the crawl service's bearer token)")
+        self.service_url, self.token, self.user_agent = service_url.rstrip("/"), token, user_agent
+        self.timeout_s, self.max_body_bytes = timeout_s, max_body_bytes
+        self._client = None
+
+    async def __aenter__(self) -> ServiceTransport:
+        import httpx
+
+        self._client = httpx.AsyncClient(
+            base_url=self.service_url, headers={"Authorization": f"Bearer {self.token}"},
+            timeout=self.timeout_s + 10)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self._client.aclose()
+
+    async def get(self, url: str, headers: dict[str, str]) -> RawResponse:
+        import httpx
+
+        payload = {"urls": [url], "headers": headers, "user_agent": self.user_agent}
+        try:
+            response = await self._client.post("/crawl", json=payload)
+        except httpx.TimeoutException:
+            return RawResponse(None, error="crawl service timed out", error_kind="timeout")
+        except httpx.HTTPError as exc:
+            return RawResponse(None, error=f"crawl service unreachable: {type(exc).__name__}: {exc}",
+                               error_kind="connection")
+        if response.status_code in (401, 403):
+            raise PermissionError(f"the crawl service at {self.service_url} refused the bearer token "
+                                  f"(HTTP {response.status_code}); check CRAWLER_TOKEN")
+        if response.status_code != 200:
+            return RawResponse(None, error=f"crawl service answered HTTP {response.status_code}",
+                               error_kind="connection")
+        result = response.json()["results"][0]
+        return RawResponse(result["status_code"], {k.lower(): v for k, v in (result.get("response_headers") or {}).items()},
+                           result.get("html"), result.get("error"), result.get("error_kind"))
+
+
+# --- browser: crawl4ai with Debian's chromium ------------------------------------------------------
+def find_chromium(executable: str = "") -> str:
+    path = executable or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        raise FileNotFoundError("crawler mode 'browser' needs Chromium: install the `chromium` package "
+                                "(apt-get install chromium) or set TILESHOP_CHROMIUM to its path")
+    return path
+
+
+class BrowserTransport:
+    """crawl4ai's Playwright strategy driving a system Chromium (never a downloaded browser).
+
+    For pages that need JavaScript; tileshop.com renders server-side, so `http` is the default.
+    Conditional request headers are sent as extra HTTP headers.
+    """
+
+    def __init__(self, *, user_agent: str, timeout_s: float, executable: str = "",
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES):
+        self.executable = find_chromium(executable)
+        self.user_agent, self.timeout_s, self.max_body_bytes = user_agent, timeout_s, max_body_bytes
+        self.strategy = None
+
+    async def __aenter__(self) -> BrowserTransport:
+        from crawl4ai.async_configs import BrowserConfig
+        from crawl4ai.async_crawler_strategy import AsyncPlaywrightCrawlerStrategy
+
+        config = BrowserConfig(browser_type="chromium", headless=True, user_agent=self.user_agent,
+                               text_mode=True, verbose=False)
+        self.strategy = AsyncPlaywrightCrawlerStrategy(browser_config=config)
+        manager = self.strategy.browser_manager
+        build_args = manager._build_browser_args
+        # crawl4ai has no setting for the browser binary; Playwright's launch() takes executable_path.
+        manager._build_browser_args = lambda: {**build_args(), "executable_path": self.executable}
+        await self.strategy.start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.strategy.close()
+
+    async def get(self, url: str, headers: dict[str, str]) -> RawResponse:
+        from crawl4ai.async_configs import CacheMode, CrawlerRunConfig
+
+        config = CrawlerRunConfig(page_timeout=int(self.timeout_s * 1000), cache_mode=CacheMode.BYPASS,
+                                  verbose=False)
+        started = time.monotonic()
+        try:
+            response = await self.strategy.crawl(url, config=config)
+        except Exception as exc:  # Playwright raises for navigation errors and timeouts alike
+            kind = "timeout" if time.monotonic() - started >= self.timeout_s or "Timeout" in str(exc) else "connection"
+            return RawResponse(None, error=f"{type(exc).__name__}: {str(exc)[:300]}", error_kind=kind)
+        answer = {k.lower(): v for k, v in (response.response_headers or {}).items()}
+        status = response.status_code
+        if status is None or not 200 <= status < 300:
+            return RawResponse(status, answer)
+        html = response.html or ""
+        size = len(html.encode("utf-8", errors="replace"))
+        rejected = check_html_response(answer, size, self.max_body_bytes)
+        return rejected or RawResponse(status, answer, html)

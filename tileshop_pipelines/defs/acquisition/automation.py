@@ -1,0 +1,116 @@
+"""When acquisition runs: a daily sitemap refresh, and a sensor that turns due products into
+batched crawl runs (new, changed per <lastmod>, failed with their backoff over, stale)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections import Counter
+
+import dagster as dg
+
+from tileshop_pipelines.defs.acquisition.assets import crawl_products, product_pages, products, sitemap_urls
+from tileshop_pipelines.defs.acquisition.partitions import PRODUCT_PARTITIONS_NAME, crawl_batch_size
+from tileshop_pipelines.defs.resources import PostgresResource
+from tileshop_pipelines.store import acquisition as acquisition_sql
+
+DEFAULT_SITEMAP_CRON = "0 6 * * *"
+SENSOR_INTERVAL_S = 30
+DEFAULT_MAX_AGE_DAYS = 7.0
+MAX_BATCHES_PER_TICK = 10
+# A product requested by a tick is not requested again until its run touched it or this passed.
+IN_FLIGHT_TTL = dt.timedelta(hours=1)
+# Stale products alone start a run once a batch is full or the oldest waited this long past max_age.
+STALE_MAX_WAIT = dt.timedelta(hours=1)
+
+
+def automation_default_status() -> dg.DefaultSensorStatus:
+    """Schedules and sensors run as soon as the daemon does, unless TILESHOP_AUTOMATION=off."""
+    off = os.environ.get("TILESHOP_AUTOMATION", "on").lower() in ("off", "0", "false", "no")
+    return dg.DefaultSensorStatus.STOPPED if off else dg.DefaultSensorStatus.RUNNING
+
+
+def max_age() -> dt.timedelta:
+    raw = os.environ.get("TILESHOP_MAX_AGE_DAYS", str(DEFAULT_MAX_AGE_DAYS))
+    try:
+        days = float(raw)
+    except ValueError:
+        raise ValueError(f"environment variable TILESHOP_MAX_AGE_DAYS must be a number, got {raw!r}") from None
+    return dt.timedelta(days=days)
+
+
+sitemap_refresh_job = dg.define_asset_job(
+    "sitemap_refresh", selection=dg.AssetSelection.assets(sitemap_urls),
+    description="Read robots.txt and the sitemap; register new products; mark unlisted ones discontinued.")
+
+sitemap_refresh_schedule = dg.ScheduleDefinition(
+    name="daily_sitemap_refresh",
+    job=sitemap_refresh_job,
+    cron_schedule=os.environ.get("TILESHOP_SITEMAP_CRON", DEFAULT_SITEMAP_CRON),
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus(automation_default_status().value),
+)
+
+
+def plan_crawl_batches(due: list[acquisition_sql.DueProduct], partition_order: list[str], batch_size: int,
+                       ) -> list[list[acquisition_sql.DueProduct]]:
+    """Due products in partition order, cut into batches of at most `batch_size`.
+
+    A run's partitions are a range of neighbouring keys, so a batch runs as the range from its
+    first to its last key with the batch named in the run config; keys of the range outside the
+    batch are left alone.
+    """
+    position = {key: i for i, key in enumerate(partition_order)}
+    ordered = sorted((d for d in due if d.product_key in position), key=lambda d: position[d.product_key])
+    return [ordered[i:i + batch_size] for i in range(0, len(ordered), batch_size)]
+
+
+@dg.sensor(
+    name="product_refresh_sensor",
+    target=[product_pages, products],
+    minimum_interval_seconds=SENSOR_INTERVAL_S,
+    default_status=automation_default_status(),
+    description="New, changed, failed (after backoff) and stale products -> batched crawl runs.",
+)
+def product_refresh_sensor(context: dg.SensorEvaluationContext, postgres: PostgresResource):
+    now = dt.datetime.now(dt.timezone.utc)
+    batch_size = crawl_batch_size()
+    requested = {key: dt.datetime.fromisoformat(at)
+                 for key, at in json.loads(context.cursor or "{}").get("requested", {}).items()}
+    with postgres.connect() as conn:
+        due = acquisition_sql.due_products(conn, max_age=max_age(),
+                                           limit=batch_size * MAX_BATCHES_PER_TICK + len(requested))
+    # Still waiting for the run that was asked to check it: leave it out.
+    due = [d for d in due if not (d.product_key in requested and now - requested[d.product_key] < IN_FLIGHT_TTL
+                                  and (d.fetched_at is None or d.fetched_at < requested[d.product_key]))]
+    urgent = [d for d in due if d.reason != "stale"]
+    if not urgent and len(due) < batch_size and not _stale_waited_too_long(due, now):
+        return dg.SkipReason(f"{len(due)} stale products waiting; a run starts at {batch_size} "
+                             "or when one waited an hour")
+    batches = plan_crawl_batches(due, context.instance.get_dynamic_partitions(PRODUCT_PARTITIONS_NAME),
+                                 batch_size)[:MAX_BATCHES_PER_TICK]
+    run_requests = []
+    for batch in batches:
+        reasons = Counter(d.reason for d in batch)
+        run_requests.append(dg.RunRequest(
+            asset_selection=[product_pages, products],
+            tags={"dagster/asset_partition_range_start": batch[0].product_key,
+                  "dagster/asset_partition_range_end": batch[-1].product_key,
+                  "tileshop/crawl_reasons": ",".join(f"{r}={n}" for r, n in sorted(reasons.items()))},
+            run_config={"ops": {crawl_products.op.name: {"config": {"product_keys": [d.product_key for d in batch]}}}},
+        ))
+        for d in batch:
+            requested[d.product_key] = now
+    requested = {k: at for k, at in requested.items() if now - at < IN_FLIGHT_TTL}
+    return dg.SensorResult(
+        run_requests=run_requests,
+        cursor=json.dumps({"requested": {k: at.isoformat() for k, at in requested.items()}}),
+    )
+
+
+def _stale_waited_too_long(due: list[acquisition_sql.DueProduct], now: dt.datetime) -> bool:
+    if not due:
+        return False
+    oldest = min((d.fetched_at for d in due if d.fetched_at is not None), default=None)
+    return oldest is None or now - oldest > max_age() + STALE_MAX_WAIT

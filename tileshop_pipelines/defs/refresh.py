@@ -1,0 +1,54 @@
+"""Catalog refreshes in this process (what `tileshop run` does), in the steps the daemon takes:
+sitemap_urls, then the product partitions in one ranged crawl run, then the index."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from tileshop_pipelines.defs.acquisition.partitions import PRODUCT_PARTITIONS_NAME
+
+
+def _run_config(log_level: str, extra: dict | None = None) -> dict:
+    return {"loggers": {"console": {"config": {"log_level": log_level}}}, **(extra or {})}
+
+
+def _definitions() -> dg.Definitions:
+    from tileshop_pipelines.definitions import build_definitions
+
+    return build_definitions()
+
+
+def refresh_sitemap(instance: dg.DagsterInstance, *, log_level: str = "WARNING", raise_on_error: bool = False,
+                    run_config: dict | None = None) -> dg.ExecuteInProcessResult:
+    return _definitions().resolve_job_def("sitemap_refresh").execute_in_process(
+        instance=instance, run_config=_run_config(log_level, run_config), raise_on_error=raise_on_error)
+
+
+def crawl_all_products(instance: dg.DagsterInstance, *, log_level: str = "WARNING", raise_on_error: bool = False,
+                       run_config: dict | None = None) -> dg.ExecuteInProcessResult | None:
+    """One product_crawl run over every registered product partition (None when there is none)."""
+    keys = instance.get_dynamic_partitions(PRODUCT_PARTITIONS_NAME)
+    if not keys:
+        return None
+    return _definitions().resolve_job_def("product_crawl").execute_in_process(
+        instance=instance, run_config=_run_config(log_level, run_config), raise_on_error=raise_on_error,
+        tags={"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]})
+
+
+def refresh_index(instance: dg.DagsterInstance, *, log_level: str = "WARNING",
+                  raise_on_error: bool = False) -> dg.ExecuteInProcessResult:
+    return _definitions().resolve_job_def("index_refresh").execute_in_process(
+        instance=instance, run_config=_run_config(log_level), raise_on_error=raise_on_error)
+
+
+def refresh_everything(instance: dg.DagsterInstance, *, log_level: str = "WARNING",
+                       raise_on_error: bool = False) -> list[dg.ExecuteInProcessResult]:
+    """sitemap_refresh, product_crawl and index_refresh in order; stops at a failed run."""
+    results = [refresh_sitemap(instance, log_level=log_level, raise_on_error=raise_on_error)]
+    if results[-1].success:
+        crawl = crawl_all_products(instance, log_level=log_level, raise_on_error=raise_on_error)
+        if crawl is not None:
+            results.append(crawl)
+    if results[-1].success:
+        results.append(refresh_index(instance, log_level=log_level, raise_on_error=raise_on_error))
+    return results

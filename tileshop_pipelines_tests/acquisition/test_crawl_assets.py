@@ -1,0 +1,232 @@
+"""Acquisition through Dagster (in process): partitions, incremental crawl, failure modes, checks,
+history and the sensor, against the sample catalog's fault switches and a real Postgres."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+
+import dagster as dg
+import pytest
+
+from tileshop_pipelines.defs.refresh import crawl_all_products, refresh_sitemap
+from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
+from tileshop_pipelines.store import db
+
+N_PRODUCTS = 40
+FAST_CRAWLER = {"resources": {"crawler": {"config": {"backoff_base_s": 0.01, "backoff_max_s": 0.05,
+                                                      "max_attempts": 2}}}}
+
+
+@pytest.fixture(scope="module")
+def site(tileshop_env):
+    catalog = build_catalog(n_products=N_PRODUCTS, seed=11)
+    with CatalogServer(catalog, port=0) as server:
+        os.environ.update({"TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", "TILESHOP_CRAWL_RATE": "0",
+                           "TILESHOP_AUTOMATION": "off"})
+        with dg.DagsterInstance.get() as instance:
+            refresh_sitemap(instance, raise_on_error=True)
+            first_crawl = crawl_all_products(instance, raise_on_error=True, run_config=FAST_CRAWLER)
+            yield {"server": server, "catalog": catalog, "instance": instance, "first_crawl": first_crawl,
+                   "env": tileshop_env}
+    for name in ("TILESHOP_SITEMAP_URL", "TILESHOP_CRAWL_RATE", "TILESHOP_AUTOMATION"):
+        os.environ.pop(name, None)
+
+
+@pytest.fixture(autouse=True)
+def clear_faults(site):
+    site["server"].faults.clear()
+    yield
+    site["server"].faults.clear()
+
+
+def _sql(site, query, params=()):
+    with db.connect(site["env"]["DATABASE_URL"]) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def _key(site, path):
+    return _sql(site, "SELECT product_key FROM sitemap_urls WHERE url = %s", (site["server"].base_url + path,))[0][0]
+
+
+def _crawl(site, keys=None, force=True, **kwargs):
+    config = {"ops": {"crawl_products": {"config": {"product_keys": keys or [], "force": force}}}}
+    return crawl_all_products(site["instance"], run_config={**FAST_CRAWLER, **config}, **kwargs)
+
+
+def _partition_events(result, asset, kind="materialization"):
+    events = (result.get_asset_materialization_events() if kind == "materialization"
+              else result.get_asset_observation_events())
+    out = {}
+    for event in events:
+        data = event.event_specific_data
+        record = data.materialization if kind == "materialization" else data.asset_observation
+        if record.asset_key.to_user_string() == asset:
+            out[record.partition] = {k: v.value for k, v in record.metadata.items()}
+    return out
+
+
+def _checks(result):
+    return {e.event_specific_data.asset_check_key.name: e.event_specific_data.passed
+            for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+
+
+def test_one_partition_per_listed_product_each_materialized(site):
+    instance = site["instance"]
+    keys = set(instance.get_dynamic_partitions("product"))
+    listed = {row[0] for row in _sql(site, "SELECT DISTINCT product_key FROM sitemap_urls WHERE kind = 'product'")}
+    assert keys == listed and len(keys) >= N_PRODUCTS - 1  # the duplicate URL and encoded twin are one key each
+    assert instance.get_materialized_partitions(dg.AssetKey("product_pages")) == keys
+    assert instance.get_materialized_partitions(dg.AssetKey("products")) == keys
+    checks = _checks(site["first_crawl"])
+    assert checks["scrape_success_rate"] is True
+    # The sample catalog carries every no-SKU slug of the real one: in 40 products that is 3 records
+    # without a SKU (7.5%), so the 99% check must fail here and says why.
+    complete, total = _sql(site, "SELECT count(*) FILTER (WHERE record->>'sku' IS NOT NULL AND record->>'name' "
+                                 "IS NOT NULL AND record->>'price' IS NOT NULL AND record->>'price_unit' IS NOT "
+                                 "NULL), count(*) FROM products")[0]
+    assert total - complete == 3
+    assert checks["required_fields"] is (complete / total >= 0.99) is False
+    pages = _partition_events(site["first_crawl"], "product_pages")
+    assert {m["outcome"] for m in pages.values()} == {"ok"}
+
+
+def test_unchanged_catalog_is_304_and_one_price_change_is_one_new_version(site):
+    product = site["catalog"].products[5]
+    key = _key(site, product.path)
+    hits_before = dict(site["server"].hits)
+    site["catalog"].update(product.path, price=round(product.price + 1.25, 2))
+    result = _crawl(site)
+    pages = _partition_events(result, "product_pages")
+    products = _partition_events(result, "products")
+    assert {k for k, m in pages.items() if m["outcome"] == "ok"} == {key}
+    assert {m["outcome"] for k, m in pages.items() if k != key} == {"not_modified"}
+    assert {k for k, m in products.items() if m["new_version"]} == {key}
+    assert all(site["server"].hits[p.path] == hits_before.get(p.path, 0) + 1 for p in site["catalog"].products[:10])
+
+    out = subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", "history", product.sku],
+                         env={**os.environ, **site["env"]}, capture_output=True, text=True, timeout=120, check=True)
+    versions = [json.loads(line) for line in out.stdout.splitlines()]
+    mine = [v for v in versions if v["product_key"] == key]
+    assert [v["version"] for v in mine] == [1, 2]
+    assert mine[1]["price"] == product.price and mine[0]["price"] != product.price
+    assert mine[0]["valid_to"] == mine[1]["valid_from"] and mine[1]["valid_to"] is None
+
+
+def test_history_of_an_unknown_sku_is_an_error(site):
+    out = subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", "history", "000000"],
+                         env={**os.environ, **site["env"]}, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1 and "000000" in out.stderr
+
+
+def test_blocked_page_is_not_stored_and_is_retried_later(site):
+    product = site["catalog"].products[7]
+    key = _key(site, product.path)
+    record_before = _sql(site, "SELECT record, version FROM products WHERE product_key = %s", (key,))
+    site["server"].faults.block(product.path)
+    result = _crawl(site, keys=[key])
+    observed = _partition_events(result, "product_pages", kind="observation")
+    assert observed[key]["outcome"] == "blocked" and observed[key]["attempts"] == 1
+    assert key not in _partition_events(result, "product_pages")
+    assert _sql(site, "SELECT record, version FROM products WHERE product_key = %s", (key,)) == record_before
+    state, attempts, retry_at, html = _sql(
+        site, "SELECT state, attempts, next_attempt_at, html FROM product_pages WHERE product_key = %s", (key,))[0]
+    assert (state, attempts) == ("blocked", 1) and retry_at > dt.datetime.now(dt.timezone.utc)
+    assert "Product" in html  # the last good page is kept, not the home page
+    assert _checks(result)["scrape_success_rate"] is False  # 0 of 1 pages answered
+
+    site["server"].faults.clear()
+    _sql_exec(site, "UPDATE product_pages SET next_attempt_at = now() - interval '1 s' WHERE product_key = %s", key)
+    from tileshop_pipelines.store.acquisition import due_products
+    with db.connect(site["env"]["DATABASE_URL"]) as conn:
+        due = {d.product_key: d.reason for d in due_products(conn, max_age=dt.timedelta(days=7), limit=1000)}
+    assert due.get(key) == "retry"
+    _crawl(site, keys=[key])
+    assert _sql(site, "SELECT state, attempts FROM product_pages WHERE product_key = %s", (key,)) == [("ok", 0)]
+
+
+def _sql_exec(site, query, *params):
+    with db.connect(site["env"]["DATABASE_URL"]) as conn:
+        conn.execute(query, params)
+
+
+def test_404_marks_the_product_gone_and_keeps_its_record(site):
+    product = site["catalog"].products[9]
+    key = _key(site, product.path)
+    site["server"].faults.set_status(product.path, 404)
+    result = _crawl(site, keys=[key])
+    assert _partition_events(result, "product_pages")[key]["outcome"] == "gone"
+    state, gone = _sql(site, "SELECT p.state, r.gone_at IS NOT NULL FROM product_pages p JOIN products r "
+                             "USING (product_key) WHERE product_key = %s", (key,))[0]
+    assert (state, gone) == ("gone", True)
+
+
+def test_outage_trips_the_breaker_and_marks_nothing_failed(site):
+    before = _sql(site, "SELECT product_key, state, attempts FROM product_pages ORDER BY product_key")
+    site["server"].faults.apply({"fail_all_status": 503})
+    result = _crawl(site, raise_on_error=False)
+    assert not result.success
+    failure = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"][0]
+    assert "circuit breaker open" in failure.event_specific_data.error.message
+    assert _sql(site, "SELECT product_key, state, attempts FROM product_pages ORDER BY product_key") == before
+
+
+def test_sensor_turns_due_products_into_batched_runs(site, monkeypatch):
+    from tileshop_pipelines.defs.acquisition.automation import product_refresh_sensor
+    from tileshop_pipelines.defs.resources import PostgresResource
+
+    monkeypatch.setenv("TILESHOP_CRAWL_BATCH_SIZE", "10")
+    _sql_exec(site, "UPDATE product_pages SET checked_at = now() - interval '8 days'")  # everything stale
+    keys = site["instance"].get_dynamic_partitions("product")
+
+    def tick(cursor=None):
+        context = dg.build_sensor_context(instance=site["instance"], cursor=cursor,
+                                          resources={"postgres": PostgresResource()})
+        return product_refresh_sensor(context)
+
+    result = tick()
+    requests = result.run_requests
+    assert len(requests) == -(-len(keys) // 10)  # ceil: batches of 10, never one run per product
+    batches = [r.run_config["ops"]["crawl_products"]["config"]["product_keys"] for r in requests]
+    assert sorted(k for b in batches for k in b) == sorted(keys) and max(map(len, batches)) == 10
+    for request, batch in zip(requests, batches):
+        start, end = request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]
+        assert (start, end) == (batch[0], batch[-1]) and "stale=" in request.tags["tileshop/crawl_reasons"]
+    again = tick(result.cursor)  # the same products are in flight: not requested twice
+    assert isinstance(again, dg.SkipReason) or not again.run_requests
+    _sql_exec(site, "UPDATE product_pages SET checked_at = now()")
+
+
+def test_shrinking_sitemap_fails_the_blocking_check_and_keeps_the_catalog(site):
+    catalog, instance = site["catalog"], site["instance"]
+    listed_before = _sql(site, "SELECT url FROM sitemap_urls WHERE removed_at IS NULL ORDER BY url")
+    records_before = _sql(site, "SELECT count(*) FROM products")
+    removed = [p.path for p in catalog.products[-8:]]  # 20% of the catalog
+    for path in removed:
+        catalog.remove(path)
+    result = refresh_sitemap(instance)
+    assert not result.success
+    assert _checks(result) == {"sitemap_not_shrunk": False}
+    assert _sql(site, "SELECT url FROM sitemap_urls WHERE removed_at IS NULL ORDER BY url") == listed_before
+
+    ok = refresh_sitemap(instance, run_config={"ops": {"sitemap_urls": {"config": {"allow_shrink": True}}}})
+    assert ok.success
+    meta = _partition_events(ok, "sitemap_urls")[None]
+    assert meta["removed"] >= len(removed)
+    gone = {row[0] for row in _sql(site, "SELECT url FROM sitemap_urls WHERE removed_at IS NOT NULL")}
+    assert {site["server"].base_url + p for p in removed} <= gone
+    # discontinued, never deleted: their product records are still there
+    assert _sql(site, "SELECT count(*) FROM products") == records_before
+
+
+def test_unreachable_sitemap_fails_clearly_and_changes_nothing(site):
+    before = _sql(site, "SELECT url, removed_at FROM sitemap_urls ORDER BY url")
+    site["server"].faults.set_status("/sitemaps/products-1.xml", 500)
+    result = refresh_sitemap(site["instance"])
+    assert not result.success
+    failure = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"][0]
+    assert "products-1.xml: sitemap answered HTTP 500" in failure.event_specific_data.error.message
+    assert _sql(site, "SELECT url, removed_at FROM sitemap_urls ORDER BY url") == before

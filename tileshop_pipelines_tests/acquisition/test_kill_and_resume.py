@@ -1,0 +1,78 @@
+"""kill -9 of a crawl run mid-crawl, then the next run: no duplicates, and no page stored in the
+same refresh cycle is fetched again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from urllib.parse import unquote, urlsplit
+
+import dagster as dg
+
+from tileshop_pipelines.defs.refresh import crawl_all_products, refresh_sitemap
+from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
+from tileshop_pipelines.store import db
+
+CRAWL = """
+import dagster as dg
+from tileshop_pipelines.defs.refresh import crawl_all_products
+with dg.DagsterInstance.get() as instance:
+    crawl_all_products(instance)
+"""
+
+
+def _count(url: str, query: str) -> int:
+    with db.connect(url) as conn:
+        return conn.execute(query).fetchone()[0]
+
+
+def test_kill_9_mid_crawl_then_resume(tileshop_env, monkeypatch):
+    catalog = build_catalog(n_products=60, seed=13)
+    with CatalogServer(catalog, port=0) as server:
+        settings = {"TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", "TILESHOP_CRAWL_RATE": "12",
+                    "TILESHOP_AUTOMATION": "off"}
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        database = tileshop_env["DATABASE_URL"]
+        with dg.DagsterInstance.get() as instance:
+            refresh_sitemap(instance, raise_on_error=True)
+            listed = len(instance.get_dynamic_partitions("product"))
+
+            proc = subprocess.Popen([sys.executable, "-c", CRAWL], env={**os.environ, "PYTHONPATH": str(db.PROJECT_ROOT)},
+                                    cwd=db.PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 120
+            while _count(database, "SELECT count(*) FROM product_pages") < 15:
+                assert proc.poll() is None and time.monotonic() < deadline, "the crawl ended before it was killed"
+                time.sleep(0.1)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            stored = _count(database, "SELECT count(*) FROM product_pages")
+            assert 15 <= stored < listed  # killed mid-crawl
+
+            # What run monitoring does for a run whose process died: mark it failed, free its pool slot.
+            for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED,
+                                                                  dg.DagsterRunStatus.STARTING])):
+                instance.report_run_failed(run)
+                instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+
+            with db.connect(database) as conn:
+                stored_paths = {unquote(urlsplit(url).path) for (url,) in conn.execute("SELECT url FROM product_pages")}
+            hits_before = {path: server.hits[path] for path in stored_paths}
+
+            result = crawl_all_products(instance, raise_on_error=True)
+            assert result.success
+            assert {path: server.hits[path] for path in stored_paths} == hits_before  # not fetched again
+            resumed = [e.event_specific_data.materialization for e in result.get_asset_materialization_events()
+                       if e.event_specific_data.materialization.asset_key.to_user_string() == "product_pages"]
+            earlier = [m for m in resumed if m.metadata["outcome"].value == "checked_earlier_this_cycle"]
+            assert len(earlier) == stored
+            assert instance.get_materialized_partitions(dg.AssetKey("products")) == set(
+                instance.get_dynamic_partitions("product"))
+
+        assert _count(database, "SELECT count(*) FROM product_pages") == listed
+        assert _count(database, "SELECT count(*) FROM products") == listed
+        assert _count(database, "SELECT count(*) FROM product_history") == listed  # one version each, no duplicate
+        assert _count(database, "SELECT count(*) FROM product_pages WHERE parsed_hash IS DISTINCT FROM content_hash") == 0

@@ -1,0 +1,176 @@
+"""The polite crawler over crawl4ai's HTTP strategy, against the sample catalog's fault switches."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from tileshop_pipelines.crawl.crawler import CircuitOpen, CrawlPolicy, PageCrawler, PageRequest, retry_after_seconds
+from tileshop_pipelines.crawl.transports import HttpTransport
+from tileshop_pipelines.sample_catalog import QUIRK_PATHS, CatalogServer, build_catalog
+
+FAST = dict(requests_per_second=0, concurrency_per_host=4, timeout_s=5, max_attempts=3, backoff_base_s=0.05,
+            backoff_max_s=0.2)
+
+
+@pytest.fixture(scope="module")
+def server():
+    with CatalogServer(build_catalog(n_products=80, seed=3), port=0) as srv:
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def clean_faults(server):
+    server.faults.clear()
+    yield
+    server.faults.clear()
+
+
+def _crawl(requests, **policy):
+    settings = {**FAST, **policy}
+    policy = CrawlPolicy(**settings)
+
+    async def go():
+        crawler = PageCrawler(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4,
+                                                    timeout_s=policy.timeout_s, max_body_bytes=1_000_000), policy)
+        return [f async for f in crawler.crawl(requests)]
+    return asyncio.run(go())
+
+
+def _requests(server, paths):
+    return [PageRequest(f"{server.base_url}{p}", key=p) for p in paths]
+
+
+def _paths(server, n, start=0):
+    return [p.path for p in server.catalog.products[start:start + n]]
+
+
+def test_every_page_once_with_the_user_agent_then_304_on_conditional_get(server):
+    paths = _paths(server, 12)
+    before = {p: server.hits[p] for p in paths}
+    first = _crawl(_requests(server, paths), user_agent="TileshopPipelines-test/1.0")
+    assert sorted(f.key for f in first) == sorted(paths)
+    assert {f.outcome for f in first} == {"ok"} and all('"Product"' in f.html for f in first)
+    assert all(server.hits[p] == before[p] + 1 for p in paths)
+    assert server.last_user_agent == "TileshopPipelines-test/1.0"
+    again = _crawl([PageRequest(f.url, f.headers["etag"], f.headers.get("last-modified"), key=f.key) for f in first])
+    assert {f.outcome for f in again} == {"not_modified"} and all(f.html is None for f in again)
+    by_date = _crawl([PageRequest(f.url, None, f.headers["last-modified"], key=f.key) for f in first[:3]])
+    assert {f.outcome for f in by_date} == {"not_modified"}
+
+
+def test_429_waits_for_retry_after_then_succeeds(server):
+    path = _paths(server, 1)[0]
+    server.faults.set_retry_after(path, times=2, seconds=1)
+    started = time.monotonic()
+    [fetch] = _crawl(_requests(server, [path]))
+    assert fetch.outcome == "ok" and fetch.attempts == 3
+    assert time.monotonic() - started >= 2.0  # two Retry-After: 1 waits, not the 0.05 s backoff
+
+
+def test_retry_after_longer_than_the_cap_gives_up_for_this_run(server):
+    path = _paths(server, 1)[0]
+    server.faults.set_retry_after(path, times=1, seconds=3600)
+    [fetch] = _crawl(_requests(server, [path]), max_retry_after_s=5)
+    assert fetch.outcome == "failed" and fetch.attempts == 1 and "Retry-After" in fetch.error
+
+
+def test_5xx_is_retried_with_backoff_then_failed(server):
+    path = _paths(server, 1)[0]
+    server.faults.set_status(path, 503)
+    hits = server.hits[path]
+    [fetch] = _crawl(_requests(server, [path]), max_attempts=3)
+    assert (fetch.outcome, fetch.status_code, fetch.attempts) == ("failed", 503, 3)
+    assert server.hits[path] == hits + 3
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_404_and_410_mean_gone_without_retry(server, status):
+    path = _paths(server, 1, start=1)[0]
+    server.faults.set_status(path, status)
+    hits = server.hits[path]
+    [fetch] = _crawl(_requests(server, [path]))
+    assert (fetch.outcome, fetch.status_code, fetch.attempts) == ("gone", status, 1)
+    assert server.hits[path] == hits + 1
+
+
+def test_other_4xx_fails_without_retry(server):
+    path = _paths(server, 1, start=2)[0]
+    server.faults.set_status(path, 403)
+    [fetch] = _crawl(_requests(server, [path]))
+    assert (fetch.outcome, fetch.attempts, fetch.error) == ("failed", 1, "HTTP 403")
+
+
+def test_home_page_for_a_product_url_is_blocked(server):
+    path = _paths(server, 1, start=3)[0]
+    server.faults.block(path)
+    [fetch] = _crawl(_requests(server, [path]))
+    assert fetch.outcome == "blocked" and fetch.attempts == 1
+
+
+def test_timeouts_are_retried_then_failed(server):
+    path = _paths(server, 1, start=4)[0]
+    server.faults.set_slow(path, 1.5)
+    [fetch] = _crawl(_requests(server, [path]), timeout_s=0.3, max_attempts=2)
+    assert fetch.outcome == "failed" and fetch.attempts == 2 and "timed out" in fetch.error
+
+
+def test_connection_refused_is_a_failure_not_an_exception():
+    [fetch] = _crawl([PageRequest("http://127.0.0.1:9/products/x-12345", key="x")], max_attempts=2)
+    assert fetch.outcome == "failed" and fetch.status_code is None and fetch.attempts == 2
+
+
+def test_circuit_breaker_stops_an_outage_early(server):
+    paths = _paths(server, 60)
+    server.faults.apply({"fail_all_status": 503})
+    before = sum(server.hits[p] for p in paths)
+    with pytest.raises(CircuitOpen, match="latest 10 requests failed"):
+        _crawl(_requests(server, paths), breaker_window=10, breaker_min_attempts=10, max_attempts=3)
+    made = sum(server.hits[p] for p in paths) - before
+    assert made < 20  # 60 pages x 3 attempts were not all tried
+
+
+def test_breaker_ignores_a_few_failures(server):
+    paths = _paths(server, 30)
+    server.faults.set_status(paths[0], 500)
+    fetches = _crawl(_requests(server, paths), breaker_window=10, breaker_min_attempts=10)
+    assert sum(f.outcome == "ok" for f in fetches) == 29
+
+
+def test_non_html_content_type_is_rejected(server):
+    path = _paths(server, 1, start=5)[0]
+    server.faults.apply({"content_type": {path: "application/pdf"}})
+    [fetch] = _crawl(_requests(server, [path]))
+    assert fetch.outcome == "failed" and fetch.attempts == 1 and "not HTML" in fetch.error and fetch.html is None
+
+
+def test_body_over_the_limit_is_rejected(server):
+    path = _paths(server, 1, start=6)[0]
+    server.faults.apply({"oversize": {path: 2_000_000}})
+    [fetch] = _crawl(_requests(server, [path]))
+    assert fetch.outcome == "failed" and "limit" in fetch.error and fetch.html is None
+
+
+def test_page_is_decoded_per_its_declared_charset(server):
+    path = QUIRK_PATHS["non_ascii"]
+    server.faults.apply({"charset": {path: "iso-8859-1"}})
+    [fetch] = _crawl(_requests(server, [path]))
+    assert fetch.outcome == "ok"
+    assert "½" in fetch.html and "\ufffd" not in fetch.html
+
+
+def test_rate_limit_spaces_requests(server):
+    paths = _paths(server, 10, start=10)
+    started = time.monotonic()
+    fetches = _crawl(_requests(server, paths), requests_per_second=10, concurrency_per_host=4)
+    elapsed = time.monotonic() - started
+    assert len(fetches) == 10
+    assert 0.85 <= elapsed < 3.0  # 10 requests at 10/s: the 10th starts ~0.9 s after the first
+
+
+def test_retry_after_parsing():
+    assert retry_after_seconds("120") == 120
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=lambda: 1445412480 - 60) == 60
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None

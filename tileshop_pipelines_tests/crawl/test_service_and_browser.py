@@ -1,0 +1,125 @@
+"""The crawler resource's `service` mode (the crawler/ app over HTTP with a bearer token) and
+`browser` mode (crawl4ai driving the system Chromium), against the sample catalog."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tileshop_pipelines.crawl.crawler import PageRequest
+from tileshop_pipelines.defs.resources import CrawlerResource
+from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
+from tileshop_pipelines.store import db
+
+TOKEN = "test-token-0f3a"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site():
+    with CatalogServer(build_catalog(n_products=30, seed=9), port=0) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def service():
+    port = _free_port()
+    env = {**os.environ, "CRAWLER_TOKEN": TOKEN, "PYTHONPATH": str(db.PROJECT_ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "crawler.main:create_app", "--factory",
+                             "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, cwd=db.PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "the crawl service did not start"
+        time.sleep(0.2)
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=20)
+
+
+def _crawl(resource: CrawlerResource, requests):
+    async def go():
+        return [f async for f in resource.crawler().crawl(requests)]
+    return asyncio.run(go())
+
+
+def _service_resource(url: str, token: str = TOKEN) -> CrawlerResource:
+    return CrawlerResource(mode="service", service_url=url, service_token=token, requests_per_second=0,
+                           backoff_base_s=0.01, max_attempts=2)
+
+
+def test_service_mode_crawls_with_conditional_requests_and_statuses(site, service):
+    paths = [p.path for p in site.catalog.products[:6]]
+    site.faults.set_status(paths[5], 410)
+    try:
+        first = {f.key: f for f in _crawl(_service_resource(service),
+                                          [PageRequest(site.base_url + p, key=p) for p in paths])}
+    finally:
+        site.faults.clear()
+    assert {first[p].outcome for p in paths[:5]} == {"ok"} and first[paths[5]].outcome == "gone"
+    assert all('"Product"' in first[p].html for p in paths[:5])
+    again = _crawl(_service_resource(service), [PageRequest(first[p].url, first[p].headers["etag"], key=p)
+                                                for p in paths[:5]])
+    assert {f.outcome for f in again} == {"not_modified"}
+
+
+def test_service_needs_the_bearer_token(site, service):
+    assert httpx.post(f"{service}/crawl", json={"urls": [site.base_url + "/"]}).status_code == 401
+    with pytest.raises(PermissionError, match="CRAWLER_TOKEN"):
+        _crawl(_service_resource(service, token="wrong"), [PageRequest(site.base_url + "/")])
+
+
+def test_service_refuses_oversized_requests(service):
+    body = {"urls": ["http://127.0.0.1/" + "x" * 300_000]}
+    response = httpx.post(f"{service}/crawl", json=body, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 413
+    too_many = {"urls": [f"http://127.0.0.1/{i}" for i in range(101)]}
+    response = httpx.post(f"{service}/crawl", json=too_many, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 422
+
+
+def test_service_mode_without_settings_says_what_is_missing():
+    with pytest.raises(ValueError, match="CRAWLER_URL"):
+        _crawl(CrawlerResource(mode="service"), [PageRequest("http://127.0.0.1/")])
+
+
+def test_unknown_mode_is_refused():
+    with pytest.raises(ValueError, match="http, browser, service"):
+        CrawlerResource(mode="curl").crawler()
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium (make test installs it)")
+def test_browser_mode_crawls_with_chromium(site):
+    paths = [p.path for p in site.catalog.products[:3]]
+    site.faults.block(paths[2])
+    try:
+        fetches = {f.key: f for f in _crawl(CrawlerResource(mode="browser", requests_per_second=0, timeout_s=60,
+                                                            concurrency=2),
+                                            [PageRequest(site.base_url + p, key=p) for p in paths])}
+    finally:
+        site.faults.clear()
+    assert {fetches[p].outcome for p in paths[:2]} == {"ok"}
+    assert all('"Product"' in fetches[p].html for p in paths[:2])
+    assert fetches[paths[2]].outcome == "blocked"
