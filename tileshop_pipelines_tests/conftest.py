@@ -57,6 +57,11 @@ def conn(database_url: str):
 
     with db.connect(database_url) as connection:
         migrate(connection)
+        # Every test starts from empty tables, whatever tables later migrations add.
+        tables = [r[0] for r in connection.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'schema_migrations'")]
+        if tables:
+            connection.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
         yield connection
 
 
