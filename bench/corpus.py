@@ -52,7 +52,7 @@ def cached_embeddings(texts: list[str], cache_file: Path, log=print) -> np.ndarr
         with np.load(cache_file) as data:
             cache = dict(zip(data["keys"].tolist(), data["vectors"]))
     keys = [_text_key(t) for t in texts]
-    missing = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
+    missing = list({k: t for k, t in zip(keys, texts) if k not in cache}.items())  # in text order
     if missing:
         log(f"embedding {len(missing)} texts not in {cache_file} (cached: {len(cache)})")
         set_torch_threads(2)
@@ -66,6 +66,21 @@ def cached_embeddings(texts: list[str], cache_file: Path, log=print) -> np.ndarr
             done = start + len(batch)
             log(f"  {done}/{len(missing)} embedded ({done / (time.perf_counter() - started):.0f} texts/s)")
     return np.stack([cache[k] for k in keys]).astype(np.float32, copy=False)
+
+
+def cached_rows(count: int, cache_file: Path, pool: int = 60_000, log=print
+                ) -> tuple[list[tuple[str, str, str, str]], np.ndarray]:
+    """`count` chunk rows of a `pool`-chunk corpus whose embeddings are cached (the first ones in
+    corpus order), embedding more only when fewer than `count` are cached."""
+    rows = chunk_texts(max(pool, count))
+    cached: set[str] = set()
+    if cache_file.exists():
+        with np.load(cache_file) as data:
+            cached = set(data["keys"].tolist())
+    hits = [r for r in rows if _text_key(r[3]) in cached][:count]
+    if len(hits) < count:
+        hits = rows[:count]
+    return hits, cached_embeddings([r[3] for r in hits], cache_file, log=log)
 
 
 def _save(cache: dict[str, np.ndarray], cache_file: Path) -> None:

@@ -144,6 +144,34 @@ def cmd_ask(args) -> int:
     return 0
 
 
+# --- eval -----------------------------------------------------------------------------------
+def cmd_eval(args) -> int:
+    from tileshop_pipelines.defs.resources import build_resources
+    from tileshop_pipelines.evaluation.questions import build_questions
+    from tileshop_pipelines.evaluation.scoring import EvaluationError, evaluate
+    from tileshop_pipelines.sample_catalog import build_catalog
+    from tileshop_pipelines.store import db
+
+    db.configure_environment()
+    resources = build_resources()
+    questions = build_questions(build_catalog(n_products=args.products, seed=args.seed), seed=args.seed)
+    with db.connect() as conn:
+        try:
+            report = evaluate(resources["vector_store"].open(conn), questions, resources["embedder"].embed)
+        except EvaluationError as exc:
+            return _fail(f"{exc} (`tileshop run --products {args.products} --seed {args.seed}`)")
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"{report['questions']} questions from the {args.products}-product sample catalog (seed {args.seed})")
+    print(f"{'':12}" + "".join(f"{mode:>20}" for mode in report["modes"]))
+    for kind, row in [("all", report["modes"]), *report["by_kind"].items()]:
+        cells = "".join(f"{row[m]['recall@5']:>10.3f}{row[m]['mrr']:>10.3f}" for m in report["modes"])
+        print(f"{kind:12}{cells}")
+    print(f"{'':12}" + "   recall@5       MRR" * len(report["modes"]))
+    return 0
+
+
 # --- catalog serve --------------------------------------------------------------------------
 def cmd_catalog_serve(args) -> int:
     from tileshop_pipelines.sample_catalog import run_server
@@ -276,6 +304,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sitemap.add_parser("parse", help="one JSON line per URL: {url, kind, sku, lastmod}")
     p.add_argument("source", metavar="FILE_OR_URL")
     p.set_defaults(func=cmd_sitemap_parse)
+
+    p = sub.add_parser("eval", help="recall@5 and MRR of vector, full-text and hybrid search on questions "
+                                    "built from the sample catalog's facts")
+    p.add_argument("--products", type=int, default=500, help="the sample catalog the database holds (default 500)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("status", help="row counts per asset table and Dagster runs in Postgres")
     p.add_argument("--json", action="store_true")

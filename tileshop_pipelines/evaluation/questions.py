@@ -19,8 +19,6 @@ from tileshop_pipelines.sample_catalog.generator import Catalog, SampleProduct
 
 PER_KIND = {"sku": 30, "name": 30, "paraphrase": 30, "attributes": 30, "category": 10, "price": 10}
 SURFACE_KINDS = ("tile", "stone")
-_NOUNS = {"tile": "tile", "stone": "natural stone tile", "lvt": "luxury vinyl plank", "laminate": "laminate",
-          "wood": "engineered wood", "trim": "trim piece"}
 _WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -61,10 +59,6 @@ def series_words(product: SampleProduct) -> list[str]:
     return [w for w in _WORD.findall(product.name) if w.lower() not in skip and len(w) > 1]
 
 
-def _size_words(size: str) -> str:
-    return size.replace(" x ", " by ").replace(" in", " inches").replace(" ft", " feet")
-
-
 def _matching(catalog: Catalog, test: Callable[[SampleProduct], bool]) -> frozenset[str]:
     return frozenset(product_key(p) for p in catalog.products if test(p))
 
@@ -80,30 +74,46 @@ def _name_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Questi
             for p in rng.sample(catalog.products, min(n, len(catalog.products)))]
 
 
-def _paraphrase_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Question]:
-    candidates = [p for p in catalog.products if p.kind in _NOUNS and series_words(p) and _colors(p)
-                  and p.specs.get("Finish")]
-    questions = []
-    for p in rng.sample(candidates, min(n, len(candidates))):
-        series = " ".join(series_words(p))
-        color, finish, noun = _colors(p)[0].lower(), p.specs["Finish"].lower(), _NOUNS[p.kind]
-        size = p.specs.get("ApproximateSize")
-        template = rng.randrange(3)
-        if template == 0 or not size:
-            text = f"{series} {noun} in {color} with a {finish} finish"
-            states_size = False
-        elif template == 1:
-            text = f"the {series} {noun}, {color}, {_size_words(size)}"
-            states_size, finish = True, None
-        else:
-            text = f"{finish} {color} {series} {noun} measuring {_size_words(size)}"
-            states_size = True
+# How shoppers say what the catalog calls otherwise (a paraphrase shares meaning, not words).
+_SHOPPER_FINISH = {"Gloss": "shiny", "Matte": "flat, non-shiny", "Polished": "high-shine", "Honed": "smooth satin-look",
+                   "Textured": "slip-resistant", "Frosted": "misted", "Brushed": "brushed-metal look",
+                   "Satin": "soft-sheen", "Tumbled": "rustic worn-edge"}
+_SHOPPER_COLOR = {"Grey": "gray", "Gray": "grey", "Ivory": "off-white", "Cream": "off-white", "Beige": "tan",
+                  "Brown": "chocolate", "Multi": "multicolored", "Charcoal": "dark gray", "Black": "jet black",
+                  "White": "bright white", "Blue": "navy", "Silver": "metallic", "Gold": "golden", "Sand": "tan"}
+_SHOPPER_NOUN = {"tile": "tiles", "stone": "natural stone", "lvt": "vinyl planks", "laminate": "laminate flooring",
+                 "wood": "wood flooring", "trim": "edging"}
+_SHOPPER_PLACE = {"Wall": "walls", "Floor": "floors", "Backsplash": "a kitchen backsplash",
+                  "Shower Wall": "a shower surround", "Countertop": "counters", "Exterior": "outdoors",
+                  "Light Commercial": "a shop or office"}
 
-        def answers(q: SampleProduct, p=p, color=color, finish=finish, states_size=states_size) -> bool:
-            return (q.kind == p.kind and set(series_words(p)) <= set(_WORD.findall(q.name))
-                    and color in [c.lower() for c in _colors(q)]
-                    and (finish is None or q.specs.get("Finish", "").lower() == finish)
-                    and (not states_size or q.specs.get("ApproximateSize") == p.specs.get("ApproximateSize")))
+
+def _shopper_size(size: str) -> str:
+    return size.replace(" x ", " by ").replace(" in", " inch").replace(" ft", " foot")
+
+
+def _paraphrase_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Question]:
+    """The product in a shopper's own words: every stated attribute holds for the answers. Half
+    name the series ('Zenobia'), half only describe the product."""
+    candidates = [p for p in catalog.products if p.kind in _SHOPPER_NOUN and _colors(p)
+                  and p.specs.get("Finish") in _SHOPPER_FINISH and _colors(p)[0] in _SHOPPER_COLOR
+                  and _applications(p)]
+    questions = []
+    for i, p in enumerate(rng.sample(candidates, min(n, len(candidates)))):
+        color, finish, place = _colors(p)[0], p.specs["Finish"], rng.choice(_applications(p))
+        size = p.specs.get("ApproximateSize")
+        named = i % 2 == 0 and bool(series_words(p))
+        words = [_SHOPPER_FINISH[finish], _SHOPPER_COLOR[color], " ".join(series_words(p)) if named else "",
+                 _SHOPPER_NOUN[p.kind], f"for {_SHOPPER_PLACE.get(place, place.lower())}"]
+        if size and not named:
+            words.append(f"about {_shopper_size(size)}")
+        text = " ".join(w for w in words if w)
+
+        def answers(q: SampleProduct, p=p, color=color, finish=finish, place=place, named=named) -> bool:
+            return (q.kind == p.kind and color in _colors(q) and q.specs.get("Finish") == finish
+                    and place in _applications(q)
+                    and (set(series_words(p)) <= set(_WORD.findall(q.name)) if named
+                         else q.specs.get("ApproximateSize") == p.specs.get("ApproximateSize")))
 
         questions.append(Question(text, "paraphrase", _matching(catalog, answers)))
     return questions

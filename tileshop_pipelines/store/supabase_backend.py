@@ -59,6 +59,9 @@ class SupabaseVectorStore:
                 return hashes
             start += PAGE_ROWS
 
+    def insert(self, rows: list[dict]) -> None:
+        self.upsert(rows)
+
     def upsert(self, rows: list[dict]) -> None:
         """One request, so one transaction on the server."""
         if rows:

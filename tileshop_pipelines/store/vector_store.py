@@ -33,6 +33,7 @@ class VectorStore(Protocol):
     batch_rows: int  # rows per upsert, each upsert one transaction
 
     def source_hashes(self) -> dict[str, str | None]: ...
+    def insert(self, rows: list[dict]) -> None: ...  # rows with new ids; all or none
     def upsert(self, rows: list[dict]) -> None: ...  # all rows or none
     def delete(self, ids: list[str]) -> None: ...
     def drop_index(self) -> None: ...
@@ -58,6 +59,13 @@ class PostgresVectorStore:
     def source_hashes(self) -> dict[str, str | None]:
         return dict(self.conn.execute("SELECT id, source_hash FROM product_vectors").fetchall())
 
+    def insert(self, rows: list[dict]) -> None:
+        """Rows whose ids the store does not hold: one binary COPY straight into the table (one
+        transaction; an id that exists after all fails the whole batch)."""
+        if rows:
+            with self.conn.transaction(), self.conn.cursor() as cur:
+                self._copy(cur, "product_vectors", rows)
+
     def upsert(self, rows: list[dict]) -> None:
         """One transaction: binary COPY into a staging table, then one INSERT .. ON CONFLICT."""
         if not rows:
@@ -68,15 +76,19 @@ class PostgresVectorStore:
         with self.conn.transaction(), self.conn.cursor() as cur:
             cur.execute("CREATE TEMP TABLE vectors_load (id text, product_key text, chunk_kind text, content text,"
                         " metadata jsonb, embedding vector, text_hash text, source_hash text) ON COMMIT DROP")
-            with cur.copy(sql.SQL("COPY vectors_load ({}) FROM STDIN (FORMAT BINARY)").format(columns)) as copy:
-                copy.set_types(["text", "text", "text", "text", "jsonb", "vector", "text", "text"])
-                for row in rows:
-                    copy.write_row((row["id"], row["product_key"], row["chunk_kind"], row["content"],
-                                    Jsonb(row["metadata"]), row["embedding"], row["text_hash"],
-                                    row["source_hash"]))
+            self._copy(cur, "vectors_load", rows)
             cur.execute(sql.SQL(
                 "INSERT INTO product_vectors ({cols}) SELECT {cols} FROM vectors_load"
                 " ON CONFLICT (id) DO UPDATE SET {updates}").format(cols=columns, updates=updates))
+
+    @staticmethod
+    def _copy(cur: psycopg.Cursor, table: str, rows: list[dict]) -> None:
+        columns = sql.SQL(", ").join(map(sql.Identifier, VECTOR_COLUMNS))
+        with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.Identifier(table), columns)) as copy:
+            copy.set_types(["text", "text", "text", "text", "jsonb", "vector", "text", "text"])
+            for row in rows:
+                copy.write_row((row["id"], row["product_key"], row["chunk_kind"], row["content"],
+                                Jsonb(row["metadata"]), row["embedding"], row["text_hash"], row["source_hash"]))
 
     def delete(self, ids: list[str]) -> None:
         if ids:
@@ -128,7 +140,9 @@ def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
         store.drop_index()
     batch_rows = store.batch_rows
     for start in range(0, len(to_write), batch_rows):
-        store.upsert(vectors_sql.published_rows(conn, model, to_write[start:start + batch_rows]))
+        rows = vectors_sql.published_rows(conn, model, to_write[start:start + batch_rows])
+        store.insert([r for r in rows if r["id"] not in current])
+        store.upsert([r for r in rows if r["id"] in current])
         log(f"vectors written {min(start + batch_rows, len(to_write))}/{len(to_write)}")
     for start in range(0, len(to_delete), batch_rows):
         store.delete(to_delete[start:start + batch_rows])

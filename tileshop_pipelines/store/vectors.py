@@ -134,8 +134,9 @@ def published_source_hashes(conn: psycopg.Connection, model: str) -> dict[str, s
 
 
 def published_rows(conn: psycopg.Connection, model: str, ids: list[str]) -> list[dict]:
-    """The vector rows (VectorRow fields) of the given chunk ids."""
-    rows = conn.execute(
+    """The vector rows (VECTOR_COLUMNS) of the given chunk ids. Binary results: 384 floats per row
+    parse far faster than their text form."""
+    rows = conn.cursor(binary=True).execute(
         f"""SELECT chunk_id, product_key, chunk_kind, content, metadata, embedding, text_hash,
                    md5(concat_ws('|', text_hash, model, dim, metadata::text))
             FROM ({_PUBLISHED} WHERE c.chunk_id = ANY(%(ids)s)) r ORDER BY chunk_id""",

@@ -6,11 +6,12 @@ import dagster as dg
 
 from tileshop_pipelines.defs.acquisition.assets import products
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource
+from tileshop_pipelines.embedding.model import EmbeddingError
+from tileshop_pipelines.embedding.pending import EmbeddingBatchError, embed_pending_chunks
 from tileshop_pipelines.store import vectors as vectors_sql
 from tileshop_pipelines.text.chunks import product_chunks as chunk_product
 
 GROUP = "embedding"
-EMBED_WRITE_BATCH = 512
 
 
 @dg.asset(group_name=GROUP, deps=[products], kinds={"postgres"}, code_version="2")
@@ -37,30 +38,24 @@ def product_embeddings(context: dg.AssetExecutionContext, postgres: PostgresReso
                        embedder: EmbedderResource) -> dg.MaterializeResult:
     """Normalized embeddings of the chunks whose text, model or dimension changed."""
     started = time.perf_counter()
-    dim = embedder.dimension
+    try:
+        dim = embedder.dimension
+    except EmbeddingError as exc:
+        raise dg.Failure(description=str(exc)) from exc
     with postgres.connect() as conn:
-        pending = vectors_sql.chunks_to_embed(conn, embedder.model_id, dim)
-        for start in range(0, len(pending), EMBED_WRITE_BATCH):
-            batch = pending[start:start + EMBED_WRITE_BATCH]
-            try:
-                vectors = embedder.embed([content for _, content, _ in batch])
-            except Exception as exc:
-                raise dg.Failure(description=f"embedding failed on a batch of {len(batch)} chunks "
-                                             f"(first {batch[0][0]}): {exc}") from exc
-            if vectors.shape != (len(batch), dim):
-                raise dg.Failure(description=f"model {embedder.model_id} returned vectors of shape {vectors.shape} "
-                                             f"for {len(batch)} chunks; expected dimension {dim}")
-            vectors_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch], vectors, embedder.model_id)
-            context.log.info(f"embedded {min(start + EMBED_WRITE_BATCH, len(pending))}/{len(pending)} chunks")
+        try:
+            embedded = embed_pending_chunks(conn, embedder.embed, embedder.model_id, dim, log=context.log.info)
+        except EmbeddingBatchError as exc:
+            raise dg.Failure(description=str(exc)) from exc
         removed = vectors_sql.delete_orphan_embeddings(conn)
         total = conn.execute("SELECT count(*) FROM product_embeddings").fetchone()[0]
     elapsed = time.perf_counter() - started
     return dg.MaterializeResult(metadata={
-        "embedded": len(pending),
+        "embedded": embedded,
         "removed": removed,
         "embeddings": total,
         "model": embedder.model_id,
         "dimension": dim,
         "seconds": round(elapsed, 2),
-        "texts_per_s": round(len(pending) / elapsed, 1) if pending else 0.0,
+        "texts_per_s": round(embedded / elapsed, 1) if embedded else 0.0,
     })

@@ -54,27 +54,42 @@ LANGUAGE sql STABLE AS $$
     LIMIT match_count
 $$;
 
--- Reciprocal rank fusion of the two rankings above (Supabase's hybrid_search, plus a filter).
+-- Reciprocal rank fusion of the two rankings above (Supabase's hybrid_search, plus a filter), per
+-- product: a product's rank in each list is the rank of its best chunk, so a product with four
+-- matching chunks counts once, as the shopper sees it. Each row is a candidate chunk with its
+-- product's fused score; within a product, chunks keep their best rank in either list.
 CREATE OR REPLACE FUNCTION hybrid_search(query_text text, query_embedding vector(384), match_count int,
                                          full_text_weight float8 DEFAULT 1, semantic_weight float8 DEFAULT 1,
                                          rrf_k int DEFAULT 50, filter jsonb DEFAULT '{}')
 RETURNS TABLE (id text, product_key text, chunk_kind text, content text, metadata jsonb, score float8)
 LANGUAGE sql STABLE AS $$
     WITH full_text AS (
-        SELECT f.id, row_number() OVER (ORDER BY f.score DESC, f.id) AS rank_ix
+        SELECT f.id, f.product_key, row_number() OVER (ORDER BY f.score DESC, f.id) AS chunk_rank
         FROM fulltext_search(query_text, match_count * 2, filter) f
     ), semantic AS (
-        SELECT s.id, row_number() OVER (ORDER BY s.score DESC, s.id) AS rank_ix
+        SELECT s.id, s.product_key, row_number() OVER (ORDER BY s.score DESC, s.id) AS chunk_rank
         FROM match_products(query_embedding, match_count * 2, filter) s
+    ), full_text_products AS (
+        SELECT t.product_key, row_number() OVER (ORDER BY min(t.chunk_rank)) AS rank_ix
+        FROM full_text t GROUP BY t.product_key
+    ), semantic_products AS (
+        SELECT t.product_key, row_number() OVER (ORDER BY min(t.chunk_rank)) AS rank_ix
+        FROM semantic t GROUP BY t.product_key
     ), fused AS (
-        SELECT coalesce(full_text.id, semantic.id) AS id,
-               coalesce(full_text_weight / (rrf_k + full_text.rank_ix), 0.0)
-               + coalesce(semantic_weight / (rrf_k + semantic.rank_ix), 0.0) AS score
-        FROM full_text FULL OUTER JOIN semantic ON full_text.id = semantic.id
+        SELECT coalesce(f.product_key, s.product_key) AS product_key,
+               coalesce(full_text_weight / (rrf_k + f.rank_ix), 0.0)
+               + coalesce(semantic_weight / (rrf_k + s.rank_ix), 0.0) AS score
+        FROM full_text_products f FULL OUTER JOIN semantic_products s ON f.product_key = s.product_key
+    ), candidates AS (
+        SELECT c.id, min(c.chunk_rank) AS chunk_rank
+        FROM (SELECT id, chunk_rank FROM full_text UNION ALL SELECT id, chunk_rank FROM semantic) c
+        GROUP BY c.id
     )
     SELECT v.id, v.product_key, v.chunk_kind, v.content, v.metadata, fused.score::float8
-    FROM fused JOIN product_vectors v ON v.id = fused.id
-    ORDER BY fused.score DESC, v.id
+    FROM candidates c
+    JOIN product_vectors v ON v.id = c.id
+    JOIN fused ON fused.product_key = v.product_key
+    ORDER BY fused.score DESC, v.product_key, c.chunk_rank, v.id
     LIMIT match_count
 $$;
 

@@ -1,0 +1,200 @@
+"""Vector store benchmarks on the embedded Postgres, each against a baseline in the same run.
+
+1. load: the store's load of the rows (`PostgresVectorStore.insert` per batch of 2,000, each its
+   own transaction), and the whole `sync_vector_store` into an empty store (which also reads the
+   rows from the pipeline's tables and diffs them), vs one raw binary COPY of the same rows into
+   an identical table. Both tables have the same columns and indexes (primary key,
+   generated tsvector + GIN) and no HNSW index during the load: the bulk path builds it afterwards,
+   timed separately with maintenance_work_mem 512MB vs the 64MB default.
+2. hnsw: top-10 latency of `match_products` (HNSW, ef_search 40) over N real MiniLM chunk
+   embeddings, and recall@10 against exact search (numpy, on the same vectors; a hit counts when it
+   is as near as the exact 10th, since identical chunk texts give identical vectors), on held-out
+   chunk embeddings as queries.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+from contextlib import contextmanager
+
+import numpy as np
+
+QUERIES = 200
+
+
+@contextmanager
+def scratch_database():
+    """A fresh database on the project's server, with the pipeline's schema; dropped afterwards."""
+    import psycopg
+
+    from tileshop_pipelines.store import db
+    from tileshop_pipelines.store.migrations import migrate
+
+    server = db.database_url()
+    name = f"tileshop_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(db.libpq_url(server), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    parts = db.libpq_url(server).split("?", 1)
+    base, query = parts[0], (f"?{parts[1]}" if len(parts) > 1 else "")
+    url = f"{base.rsplit('/', 1)[0]}/{name}{query}"
+    try:
+        with db.connect(url) as conn:
+            migrate(conn)
+            yield conn
+    finally:
+        with psycopg.connect(db.libpq_url(server), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _fill_pipeline_tables(conn, rows: list[tuple[str, str, str, str]], vectors: np.ndarray, model: str) -> None:
+    """Products, chunks and embeddings as the embedding assets leave them."""
+    from psycopg.types.json import Jsonb
+
+    from tileshop_pipelines.store import vectors as vectors_sql
+    from tileshop_pipelines.text.chunks import Chunk
+
+    keys = sorted({key for _, key, _, _ in rows})
+    with conn.transaction(), conn.cursor() as cur:
+        with cur.copy("COPY products (product_key, sku, url, name, price, price_unit, record, content_hash)"
+                      " FROM STDIN") as copy:
+            for key in keys:
+                record = {"name": key.replace("-", " "), "sku": key.rsplit("-", 1)[-1], "price": 9.99,
+                          "price_unit": "box", "category": "Tile"}
+                copy.write_row((key, record["sku"], f"http://127.0.0.1/products/{key}", record["name"], 9.99,
+                                "box", Jsonb(record), "h"))
+    vectors_sql.sync_chunks(conn, [Chunk(cid, key, kind, int(cid.rsplit(":", 1)[1]), content)
+                                   for cid, key, kind, content in rows])
+    pending = vectors_sql.chunks_to_embed(conn, model, vectors.shape[1])
+    index = {cid: i for i, (cid, _, _, _) in enumerate(rows)}
+    for start in range(0, len(pending), 5000):
+        batch = pending[start:start + 5000]
+        vectors_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch],
+                                    vectors[[index[cid] for cid, _, _ in batch]], model)
+
+
+def _raw_copy(conn, table: str, rows: list[dict]) -> None:
+    from psycopg.types.json import Jsonb
+
+    with conn.transaction(), conn.cursor() as cur:
+        with cur.copy(f"COPY {table} (id, product_key, chunk_kind, content, metadata, embedding, text_hash,"
+                      " source_hash) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text", "text", "text", "text", "jsonb", "vector", "text", "text"])
+            for r in rows:
+                copy.write_row((r["id"], r["product_key"], r["chunk_kind"], r["content"], Jsonb(r["metadata"]),
+                                r["embedding"], r["text_hash"], r["source_hash"]))
+
+
+def _timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def bench_vector_load(rows: list[tuple[str, str, str, str]], vectors: np.ndarray, repeats: int = 2) -> dict:
+    from tileshop_pipelines.store import vectors as vectors_sql
+    from tileshop_pipelines.store.vector_store import HNSW_INDEX, PostgresVectorStore, sync_vector_store
+
+    model = "bench-model"
+    with scratch_database() as conn:
+        _fill_pipeline_tables(conn, rows, vectors, model)
+        published = vectors_sql.published_rows(conn, model, [r[0] for r in rows])
+        conn.execute("CREATE TABLE raw_vectors (LIKE product_vectors INCLUDING ALL)")
+        raw_hnsw = conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'raw_vectors'"
+                                " AND indexdef LIKE '%hnsw%'").fetchone()[0]
+        conn.execute(f'DROP INDEX "{raw_hnsw}"')
+        store = PostgresVectorStore(conn)
+        best: dict[str, float] = {}
+        index_build_s = None
+        for _ in range(repeats):
+            conn.execute("TRUNCATE product_vectors, raw_vectors")
+            conn.execute("VACUUM ANALYZE")  # both tables start from the same state
+            raw = _timed(lambda: _raw_copy(conn, "raw_vectors", published))
+            conn.execute(f"DROP INDEX IF EXISTS {HNSW_INDEX}")
+            counts = {}
+            pipeline = _timed(lambda: counts.update(sync_vector_store(conn, _StoreWithoutIndexBuild(store), model)))
+            assert counts["written"] == len(rows), counts
+            conn.execute("TRUNCATE product_vectors")
+            conn.execute("VACUUM ANALYZE product_vectors")
+            batch = store.batch_rows
+            loader = _timed(lambda: [store.insert(published[i:i + batch]) for i in range(0, len(published), batch)])
+            best["raw"] = min(best.get("raw", raw), raw)
+            best["pipeline"] = min(best.get("pipeline", pipeline), pipeline)
+            best["loader"] = min(best.get("loader", loader), loader)
+            if index_build_s is None:
+                index_build_s = _timed(store.ensure_index)
+                conn.execute(f"DROP INDEX {HNSW_INDEX}")
+                conn.execute("SET maintenance_work_mem = '64MB'")
+                default_mem_s = _timed(lambda: conn.execute(
+                    f"CREATE INDEX {HNSW_INDEX} ON product_vectors USING hnsw (embedding vector_cosine_ops)"))
+                conn.execute("RESET maintenance_work_mem")
+    n = len(rows)
+    return {
+        "rows": n,
+        "runs": {"raw_binary_copy": {"wall_s": round(best["raw"], 3), "rows_per_s": round(n / best["raw"])},
+                 "store_load": {"wall_s": round(best["loader"], 3), "rows_per_s": round(n / best["loader"])},
+                 "pipeline_sync": {"wall_s": round(best["pipeline"], 3), "rows_per_s": round(n / best["pipeline"])}},
+        "hnsw_build_s": {"maintenance_work_mem_512MB": round(index_build_s, 2),
+                         "maintenance_work_mem_64MB": round(default_mem_s, 2)},
+        "ratios": {"load_rows_per_s_store_vs_raw_copy": round(best["raw"] / best["loader"], 3),
+                   "load_rows_per_s_sync_vs_raw_copy": round(best["raw"] / best["pipeline"], 3)},
+    }
+
+
+class _StoreWithoutIndexBuild:
+    """The Postgres store with the post-load index build left out, so the load alone is timed
+    (the build is timed on its own)."""
+
+    def __init__(self, store):
+        self._store = store
+        self.backend, self.batch_rows = store.backend, store.batch_rows
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def ensure_index(self) -> bool:
+        return False
+
+
+def bench_hnsw(rows: list[tuple[str, str, str, str]], vectors: np.ndarray, k: int = 10) -> dict:
+    """rows/vectors: the first len - QUERIES are indexed, the last QUERIES are the queries."""
+    from tileshop_pipelines.store import search
+    from tileshop_pipelines.store.vector_store import PostgresVectorStore, sync_vector_store
+
+    indexed_rows, indexed = rows[:-QUERIES], vectors[:-QUERIES]
+    queries = vectors[-QUERIES:]
+    model = "bench-model"
+    with scratch_database() as conn:
+        _fill_pipeline_tables(conn, indexed_rows, indexed, model)
+        started = time.perf_counter()
+        counts = sync_vector_store(conn, PostgresVectorStore(conn), model)  # bulk load + index build
+        load_s = time.perf_counter() - started
+        conn.execute("VACUUM ANALYZE product_vectors")
+        plan = "\n".join(r[0] for r in conn.execute(
+            "EXPLAIN SELECT id FROM product_vectors ORDER BY embedding <=> %s LIMIT 10", (queries[0],)))
+        position = {r[0]: i for i, r in enumerate(indexed_rows)}
+        similarity = queries @ indexed.T  # cosine = dot on unit vectors
+        # The k-th best exact similarity per query. Many chunks are identical texts (the facts
+        # phrase of products sharing attributes), so a hit counts when it is as near as that.
+        kth = -np.sort(-similarity, axis=1)[:, k - 1]
+        for q in queries[:20]:  # warm the index into shared buffers
+            search.match_products(conn, q, k)
+        latencies, recalls = [], []
+        for qi, q in enumerate(queries):
+            started = time.perf_counter()
+            hits = search.match_products(conn, q, k)
+            latencies.append((time.perf_counter() - started) * 1000)
+            recalls.append(sum(similarity[qi, position[h["id"]]] >= kth[qi] - 1e-6 for h in hits) / k)
+        ef_search = conn.execute("SHOW hnsw.ef_search").fetchone()[0]
+    latencies.sort()
+    return {
+        "chunks": len(indexed_rows), "queries": len(queries), "k": k, "ef_search": int(ef_search),
+        "bulk_load_and_index_s": round(load_s, 2), "bulk_load": counts["bulk_load"],
+        "index_used": "product_vectors_embedding_hnsw" in plan,
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
+        "recall_at_10": round(float(np.mean(recalls)), 4),
+    }
+
+

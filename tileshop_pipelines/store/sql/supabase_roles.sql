@@ -1,0 +1,21 @@
+-- Roles and grants for the vector store on a Supabase project (after supabase_vector_store.sql).
+-- Supabase's API (PostgREST) runs each request as the role in its JWT: `anon` (the public anon
+-- key), `authenticated` (a signed-in user) or `service_role` (the service key; bypasses RLS).
+-- The shoppers' app only searches; only the pipeline (service key) writes.
+GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
+
+ALTER TABLE product_vectors ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS "product vectors are public" ON product_vectors;
+CREATE POLICY "product vectors are public" ON product_vectors FOR SELECT TO anon, authenticated USING (true);
+
+REVOKE ALL ON product_vectors FROM anon, authenticated;
+GRANT SELECT ON product_vectors TO anon, authenticated;
+GRANT SELECT, INSERT, UPDATE, DELETE ON product_vectors TO service_role;
+
+REVOKE EXECUTE ON FUNCTION fulltext_query(text), match_products(vector, int, jsonb),
+    fulltext_search(text, int, jsonb), hybrid_search(text, vector, int, float8, float8, int, jsonb),
+    product_vectors_stats() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION fulltext_query(text), match_products(vector, int, jsonb),
+    fulltext_search(text, int, jsonb), hybrid_search(text, vector, int, float8, float8, int, jsonb)
+    TO anon, authenticated, service_role;
+GRANT EXECUTE ON FUNCTION product_vectors_stats() TO service_role;

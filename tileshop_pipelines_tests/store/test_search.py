@@ -1,0 +1,137 @@
+"""match_products / fulltext_search / hybrid_search on the real Postgres with real MiniLM vectors."""
+
+import numpy as np
+import pytest
+
+from tileshop_pipelines.embedding.model import embed_texts, load_model
+from tileshop_pipelines.store import search
+from tileshop_pipelines.store.vector_store import PostgresVectorStore
+
+PRODUCTS = {
+    "marmi-684287": ("684287", "Marmi Imperiali Zenobia Porcelain Wall and Floor Tile 12 x 12 in",
+                     "Polished beige, white porcelain tile for floor and wall, 12 x 12 in."),
+    "linewood-485020": ("485020", "Linewood White Matte Ceramic Wall Tile 12 x 36 in",
+                        "Matte white ceramic tile for wall, 12 x 36 in."),
+    "lft-43521": ("43521", "Superior LFT Mortar 50 lb", "Large format tile mortar for floor and wall."),
+    "excel-490001": ("490001", "Superior Excel Dove Grey Unsanded Grout 5 lb", "Unsanded cement grout, dove grey."),
+}
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+@pytest.fixture
+def store(conn, model):
+    conn.execute("TRUNCATE product_vectors")
+    rows = []
+    for key, (sku, name, facts) in PRODUCTS.items():
+        for kind, content in (("summary", f"{name}\n{facts}"), ("facts", facts)):
+            rows.append({"id": f"{key}:{kind}:0", "product_key": key, "chunk_kind": kind, "content": content,
+                         "metadata": {"sku": sku, "name": name, "chunk_kind": kind}, "text_hash": "h",
+                         "source_hash": "s"})
+    vectors = embed_texts(model, [r["content"] for r in rows])
+    store = PostgresVectorStore(conn)
+    store.upsert([{**r, "embedding": v} for r, v in zip(rows, vectors)])
+    return store
+
+
+def _skus(hits):
+    return [h["metadata"]["sku"] for h in hits]
+
+
+def test_fulltext_query_is_an_or_of_stemmed_words(conn):
+    assert conn.execute("SELECT fulltext_query('grout for rectified porcelain tiles')::text").fetchone()[0] == \
+        "'grout' | 'rectifi' | 'porcelain' | 'tile'"
+
+
+def test_sku_is_found_by_full_text_not_by_vectors(store, model):
+    q = embed_texts(model, ["43521"])[0]
+    assert _skus(store.fulltext_search("43521", 2)) == ["43521", "43521"]
+    assert _skus(store.hybrid_search("43521", q, 4))[0] == "43521"
+
+
+def test_words_not_in_the_text_are_found_by_vectors(store, model):
+    text = "glue for setting big slabs"  # no word of it is in the mortar's text
+    q = embed_texts(model, [text])[0]
+    assert store.fulltext_search(text, 5) == []
+    assert _skus(store.match_products(q, 1)) == ["43521"]
+    assert _skus(store.hybrid_search(text, q, 1)) == ["43521"]
+
+
+def test_hybrid_fuses_per_product_by_reciprocal_rank(store, model):
+    text = "Marmi Imperiali Zenobia porcelain"
+    q = embed_texts(model, [text])[0]
+    hits = store.hybrid_search(text, q, 8, rrf_k=50)
+    assert hits[0]["metadata"]["sku"] == "684287"
+    # rank 1 in both lists: 1/51 + 1/51, shared by the product's chunks
+    assert hits[0]["score"] == pytest.approx(2 / 51) and hits[1]["score"] == pytest.approx(2 / 51)
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+    only_text = store.hybrid_search(text, q, 8, semantic_weight=0)
+    assert only_text[0]["score"] == pytest.approx(1 / 51)
+
+
+def test_filters_are_metadata_containment(store, model):
+    q = embed_texts(model, ["tile"])[0]
+    assert set(_skus(store.match_products(q, 8, filter={"sku": "485020"}))) == {"485020"}
+    assert set(_skus(store.hybrid_search("tile", q, 8, filter={"chunk_kind": "facts"}))) <= set(
+        s for s, _, _ in PRODUCTS.values())
+    assert all(h["chunk_kind"] == "facts" for h in store.hybrid_search("tile", q, 8, filter={"chunk_kind": "facts"}))
+
+
+def test_match_count_must_be_positive(conn):
+    with pytest.raises(ValueError, match="match_count"):
+        search.match_products(conn, np.zeros(384, dtype=np.float32), 0)
+
+
+def test_vector_search_uses_the_hnsw_index(conn):
+    conn.execute("SET enable_seqscan = off")  # a handful of rows would otherwise be scanned
+    plan = "\n".join(r[0] for r in conn.execute(
+        "EXPLAIN SELECT id FROM product_vectors ORDER BY embedding <=> %s LIMIT 5",
+        (np.ones(384, dtype=np.float32),)))
+    assert "Index Scan using product_vectors_embedding_hnsw" in plan
+
+
+def test_match_products_function_runs_an_hnsw_scan(store, conn, model):
+    """The plan inside the SQL function, as auto_explain logs it (sent to us as notices)."""
+    notices = []
+    conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
+    conn.execute("LOAD 'auto_explain'")
+    for setting in ("auto_explain.log_min_duration = 0", "auto_explain.log_nested_statements = on",
+                    "client_min_messages = log", "enable_seqscan = off"):
+        conn.execute(f"SET {setting}")
+    try:
+        store.match_products(embed_texts(model, ["white wall tile"])[0], 3)
+    finally:
+        conn.execute("RESET client_min_messages")
+        conn.execute("RESET enable_seqscan")
+    nested = [n for n in notices if "ORDER BY v.embedding <=> query_embedding" in n]
+    assert nested and "Index Scan using product_vectors_embedding_hnsw" in nested[0]
+
+
+def test_filtered_search_is_not_cut_short_by_ef_search(conn):
+    """1 row in 10 matches the filter: without iterative scans an HNSW scan would return only the
+    matches among its ef_search (40) candidates."""
+    conn.execute("TRUNCATE product_vectors")
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((600, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    PostgresVectorStore(conn).upsert([
+        {"id": f"p{i}:summary:0", "product_key": f"p{i}", "chunk_kind": "summary", "content": "x",
+         "metadata": {"color": "red" if i % 10 == 0 else "blue"}, "embedding": v, "text_hash": "h", "source_hash": "s"}
+        for i, v in enumerate(vectors)])
+    conn.execute("SET enable_seqscan = off")
+    conn.execute("SET hnsw.iterative_scan = off")
+    try:
+        plain = conn.execute("SELECT count(*) FROM (SELECT id FROM product_vectors WHERE metadata @> %s"
+                             " ORDER BY embedding <=> %s LIMIT 30) t",
+                             ('{"color": "red"}', vectors[1])).fetchone()[0]
+        hits = search.match_products(conn, vectors[1], 30, filter={"color": "red"})
+    finally:
+        conn.execute("RESET enable_seqscan")
+        conn.execute("RESET hnsw.iterative_scan")
+    assert plain < 30  # the problem
+    assert len(hits) == 30 and all(h["metadata"]["color"] == "red" for h in hits)
+    distances = [1 - h["score"] for h in hits]
+    assert distances == sorted(distances)

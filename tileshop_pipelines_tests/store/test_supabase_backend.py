@@ -1,0 +1,158 @@
+"""The `supabase` backend: the real supabase client against a PostgREST stand-in on the real
+Postgres, with the shipped Supabase SQL (table, functions, roles and grants)."""
+
+from __future__ import annotations
+
+import numpy as np
+import psycopg
+import pytest
+from postgrest.exceptions import APIError
+from supabase import create_client
+
+from tileshop_pipelines.store import db
+from tileshop_pipelines.store import products as products_sql
+from tileshop_pipelines.store import vectors as vectors_sql
+from tileshop_pipelines.store.migrations import migrate
+from tileshop_pipelines.store.supabase_backend import SupabaseConfigError, SupabaseVectorStore
+from tileshop_pipelines.store.vector_store import PostgresVectorStore, open_vector_store, sync_vector_store
+from tileshop_pipelines.text.chunks import Chunk
+from tileshop_pipelines_tests.store.postgrest_stand_in import ROLES, StandIn, _split_in_list, make_jwt
+
+SQL_DIR = db.PROJECT_ROOT / "tileshop_pipelines" / "store" / "sql"
+SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
+FUNCTIONS = ("fulltext_query", "match_products", "fulltext_search", "hybrid_search", "product_vectors_stats")
+
+
+def _unit(seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+@pytest.fixture(scope="module")
+def supabase_db(make_database, server_url) -> str:
+    """A database set up the way a Supabase project would be, from the shipped SQL files."""
+    with psycopg.connect(db.libpq_url(server_url), autocommit=True) as admin:
+        for role in ROLES:  # cluster-wide; exist on every Supabase project
+            if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                admin.execute(f"CREATE ROLE {role} NOLOGIN" + (" BYPASSRLS" if role == "service_role" else ""))
+    url = make_database()
+    with psycopg.connect(db.libpq_url(url), autocommit=True) as conn:
+        conn.execute((SQL_DIR / "supabase_vector_store.sql").read_text())
+        conn.execute((SQL_DIR / "supabase_roles.sql").read_text())
+    return db.libpq_url(url)
+
+
+@pytest.fixture(scope="module")
+def stand_in(supabase_db):
+    with StandIn(supabase_db, SECRET) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def pipeline(make_database):
+    """The pipeline's own database with a few embedded chunks."""
+    with db.connect(make_database()) as conn:
+        migrate(conn)
+        records = [(f"p{i}", f"h{i}", {"sku": f"10{i}", "url": f"http://s/products/p-{i}", "name": f"Product {i}",
+                                       "price": 1.5 + i, "price_unit": "box"}) for i in range(6)]
+        products_sql.save_records(conn, records, [])
+        for key, _, _ in records:
+            conn.execute("INSERT INTO sitemap_urls (url, kind, product_key) VALUES (%s, 'product', %s)",
+                         (f"http://s/products/{key}", key))
+        words = ["white matte ceramic wall tile", "grey polished porcelain floor tile", "sanded grout, dove grey",
+                 "marble mosaic, honed", "luxury vinyl plank, oak", "thinset mortar for large format tile"]
+        chunks = [Chunk(f"p{i}:{kind}:0", f"p{i}", kind, 0, f"{words[i]} {kind}")
+                  for i in range(6) for kind in ("summary", "facts")]
+        vectors_sql.sync_chunks(conn, chunks)
+        pending = vectors_sql.chunks_to_embed(conn, "m", 384)
+        vectors_sql.save_embeddings(conn, [(c, h) for c, _, h in pending],
+                                    np.stack([_unit(i) for i in range(len(pending))]), "m")
+        yield conn
+
+
+def test_in_list_syntax():
+    assert _split_in_list('(a,"b,c","d\\"e",f:1)') == ["a", "b,c", 'd"e', "f:1"]
+
+
+def test_sync_and_search_through_the_supabase_client(stand_in, pipeline, supabase_db):
+    store = SupabaseVectorStore(create_client(stand_in.url, make_jwt(SECRET, "service_role")))
+    counts = sync_vector_store(pipeline, store, "m")
+    assert (counts["vectors"], counts["written"], counts["deleted"]) == (12, 12, 0)
+    assert sync_vector_store(pipeline, store, "m")["written"] == 0  # source hashes came back over REST
+    assert ("POST", "/rest/v1/product_vectors") in stand_in.requests
+
+    # the same rows as the postgres backend writes, so the same search results
+    local = PostgresVectorStore(pipeline)
+    sync_vector_store(pipeline, local, "m")
+    query = pipeline.execute("SELECT embedding FROM product_embeddings WHERE chunk_id = 'p3:facts:0'").fetchone()[0]
+    query = np.asarray(query.to_list(), dtype=np.float32)
+    remote_hits = store.match_products(query, 4)
+    assert [h["id"] for h in remote_hits] == [h["id"] for h in local.match_products(query, 4)]
+    assert remote_hits[0]["id"] == "p3:facts:0" and remote_hits[0]["score"] == pytest.approx(1.0, abs=1e-5)
+    assert [h["id"] for h in store.fulltext_search("dove grey grout", 3)] == \
+        [h["id"] for h in local.fulltext_search("dove grey grout", 3)]
+    assert [h["id"] for h in store.hybrid_search("honed marble", query, 5)] == \
+        [h["id"] for h in local.hybrid_search("honed marble", query, 5)]
+    assert store.match_products(query, 3, filter={"sku": "101"})[0]["metadata"]["sku"] == "101"
+    assert store.stats() == {**local.stats(), "vectors": 12}
+
+    # a delisted product leaves the remote store too (DELETE ?id=in.(...) with quoted ids)
+    pipeline.execute("UPDATE sitemap_urls SET removed_at = now() WHERE product_key = 'p5'")
+    chunks = [Chunk(cid, key, kind, 0, content) for cid, key, kind, content in pipeline.execute(
+        "SELECT chunk_id, product_key, chunk_kind, content FROM product_chunks WHERE product_key <> 'p5'")]
+    vectors_sql.sync_chunks(pipeline, chunks)
+    assert sync_vector_store(pipeline, store, "m")["deleted"] == 2
+    with psycopg.connect(supabase_db) as conn:
+        assert conn.execute("SELECT count(*) FROM product_vectors WHERE product_key = 'p5'").fetchone()[0] == 0
+
+
+def test_anon_key_searches_but_cannot_write(stand_in, pipeline):
+    anon = SupabaseVectorStore(create_client(stand_in.url, make_jwt(SECRET, "anon")))
+    assert anon.fulltext_search("grout", 2)  # RLS policy + grants allow reading
+    row = {"id": "x:summary:0", "product_key": "x", "chunk_kind": "summary", "content": "x", "metadata": {},
+           "embedding": _unit(9), "text_hash": "h", "source_hash": "s"}
+    with pytest.raises(APIError) as denied:
+        anon.upsert([row])
+    assert denied.value.code == "42501"
+    with pytest.raises(APIError):
+        anon.stats()  # only the service role reads the store's health
+    forged = SupabaseVectorStore(create_client(stand_in.url, make_jwt("another-secret-of-at-least-32-chars!!", "service_role")))
+    with pytest.raises(APIError, match="JWSInvalidSignature"):
+        forged.upsert([row])
+
+
+def test_a_failed_upsert_writes_nothing(stand_in, supabase_db):
+    store = SupabaseVectorStore(create_client(stand_in.url, make_jwt(SECRET, "service_role")))
+    good = {"id": "y:summary:0", "product_key": "y", "chunk_kind": "summary", "content": "y", "metadata": {},
+            "embedding": _unit(1), "text_hash": "h", "source_hash": "s"}
+    with pytest.raises(APIError):
+        store.upsert([good, {**good, "id": "z:summary:0", "embedding": np.ones(3)}])  # wrong dimension
+    with psycopg.connect(supabase_db) as conn:
+        assert conn.execute("SELECT count(*) FROM product_vectors WHERE id IN ('y:summary:0', 'z:summary:0')"
+                            ).fetchone()[0] == 0
+
+
+def test_supabase_sql_matches_the_migrations(supabase_db, conn):
+    def schema(c) -> dict:
+        columns = c.execute(
+            "SELECT attname, format_type(atttypid, atttypmod), attnotnull, pg_get_expr(d.adbin, d.adrelid)"
+            " FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+            " WHERE attrelid = 'product_vectors'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attname"
+        ).fetchall()
+        indexes = c.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'product_vectors'"
+                            " ORDER BY indexname").fetchall()
+        functions = c.execute("SELECT proname, pg_get_functiondef(oid) FROM pg_proc WHERE proname = ANY(%s)"
+                              " AND pronamespace = 'public'::regnamespace ORDER BY proname", (list(FUNCTIONS),)).fetchall()
+        return {"columns": columns, "indexes": indexes, "functions": functions}
+
+    with psycopg.connect(supabase_db) as remote:
+        expected = schema(remote)
+    assert len(expected["functions"]) == len(FUNCTIONS)
+    assert schema(conn) == expected
+
+
+def test_backend_configuration_errors(conn):
+    with pytest.raises(SupabaseConfigError, match="SUPABASE_URL"):
+        open_vector_store("supabase", conn, "", "")
+    with pytest.raises(ValueError, match="not one of"):
+        open_vector_store("pinecone", conn)
