@@ -4,8 +4,10 @@
    local sample catalog, vs httpx + selectolax JSON-LD extraction (same pages, same concurrency),
    and vs crawl4ai's bare `AsyncHTTPCrawlerStrategy.crawl()` + the same selectolax extraction.
 2. embedding: the pipeline's embedder on product chunk texts vs raw `model.encode` on the same texts.
+3. rag: open-loop load on the app over a 5,000-product index (bench/load_rag.py), beside the raw
+   query embedding and search SQL latency measured in the same run; saturation point.
 
-Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--products N]
+Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|rag] [--products N] [--rag-products N]
 """
 
 from __future__ import annotations
@@ -206,18 +208,37 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--texts", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--only", choices=("fetch", "embedding", "rag"), action="append",
+                        help="run only these benchmarks (repeatable); default all")
+    parser.add_argument("--rag-products", type=int, default=5000, help="catalog size of the app's load test")
+    parser.add_argument("--rag-duration", type=float, default=60.0, help="seconds of load per endpoint")
+    parser.add_argument("--rag-users", type=int, default=100, help="simulated users")
+    parser.add_argument("--rag-rate", type=float, default=50.0, help="requests per second, all users together")
+    parser.add_argument("--rag-saturation-step", type=float, default=15.0, help="seconds per saturation step")
     args = parser.parse_args()
+    only = set(args.only or ("fetch", "embedding", "rag"))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     env = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()}
     RESULTS.mkdir(exist_ok=True)
-    fetch = bench_fetch_parse(args.products, args.concurrency, args.repeats)
-    (RESULTS / "fetch_parse.json").write_text(json.dumps({**fetch, "env": env}, indent=2))
-    print("fetch+parse:", json.dumps(fetch["runs"], indent=1))
-    print("fetch+parse ratios:", fetch["ratios"])
-    embed = bench_embedding(args.texts, args.repeats)
-    (RESULTS / "embedding.json").write_text(json.dumps({**embed, "env": env}, indent=2))
-    print("embedding:", json.dumps(embed["runs"], indent=1))
-    print("embedding ratios:", embed["ratios"])
+    if "fetch" in only:
+        fetch = bench_fetch_parse(args.products, args.concurrency, args.repeats)
+        (RESULTS / "fetch_parse.json").write_text(json.dumps({**fetch, "env": env}, indent=2))
+        print("fetch+parse:", json.dumps(fetch["runs"], indent=1))
+        print("fetch+parse ratios:", fetch["ratios"])
+    if "embedding" in only:
+        embed = bench_embedding(args.texts, args.repeats)
+        (RESULTS / "embedding.json").write_text(json.dumps({**embed, "env": env}, indent=2))
+        print("embedding:", json.dumps(embed["runs"], indent=1))
+        print("embedding ratios:", embed["ratios"])
+    if "rag" in only:
+        from bench.load_rag import bench_rag_load
+
+        rag = bench_rag_load(args.rag_products, args.rag_duration, args.rag_rate, args.rag_users,
+                             args.rag_saturation_step)
+        (RESULTS / "rag_load.json").write_text(json.dumps({**rag, "env": env}, indent=2))
+        print("rag load targets met:", rag["passed"], "saturation:",
+              {k: v["saturation_rate"] for k, v in rag["saturation"].items()})
+        print("rag ratios:", rag["ratios"])
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 
