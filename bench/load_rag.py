@@ -26,6 +26,8 @@ import time
 import urllib.request
 from urllib.parse import urlsplit, urlunsplit
 
+SATURATION_START_RATE = 5.0  # requests/s; raised by half each step
+
 QUESTION_TEMPLATES = (
     "{color} {material} tile for a {application}",
     "{finish} {color} tile under ${price} per box",
@@ -72,11 +74,11 @@ def bench_database_url(products: int, seed: int) -> str:
                 n = conn.execute("SELECT count(*) FROM products").fetchone()[0]
                 v = conn.execute("SELECT count(*) FROM product_vectors").fetchone()[0]
             if n == products and v > 0:
-                print(f"rag index: reusing database {name} ({n} products, {v} vectors)")
+                print(f"rag index: reusing database {name} ({n} products, {v} vectors)", flush=True)
                 return url
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
-    print(f"rag index: building {products} products into database {name} (several minutes on 2 cores)")
+    print(f"rag index: building {products} products into database {name} (several minutes on 2 cores)", flush=True)
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
@@ -87,7 +89,7 @@ def bench_database_url(products: int, seed: int) -> str:
         counts = load_catalog(conn, build_catalog(n_products=products, seed=seed), progress=progress)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"database": name, **counts, "seconds": round(time.perf_counter() - started, 1)}))
-    print(f"rag index: {counts} in {time.perf_counter() - started:.0f} s")
+    print(f"rag index: {counts} in {time.perf_counter() - started:.0f} s", flush=True)
     return url
 
 
@@ -102,7 +104,9 @@ def question_pool(url: str, size: int, seed: int) -> tuple[list[str], list[dict]
     rng = random.Random(seed)
     questions: set[str] = set()
     searches: list[dict] = []
-    while len(questions) < size:
+    for _ in range(20 * size):  # a small catalog has fewer distinct questions than `size`
+        if len(questions) >= size:
+            break
         sku, name, color, material, finish, size_text, application = rng.choice(rows)
         values = {"sku": sku or "", "name": name or "tile", "color": (color or "white").split(",")[0].lower(),
                   "material": (material or "porcelain").lower(), "finish": (finish or "matte").lower(),
@@ -165,8 +169,8 @@ def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
 
 # --- the app under load ---------------------------------------------------------------------
 def start_app(url: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "TILESHOP_RATE_LIMIT_PER_MINUTE": "100000000",
-           "TILESHOP_RATE_LIMIT_BURST": "100000000", "ANTHROPIC_API_KEY": ""}
+    env = {**os.environ, "DATABASE_URL": url, "TILESHOP_RATE_LIMIT_PER_MINUTE": "1000000",
+           "TILESHOP_RATE_LIMIT_BURST": "1000000", "ANTHROPIC_API_KEY": ""}
     proc = subprocess.Popen([sys.executable, "-m", "rag_app", "--port", str(port), "--log-level", "warning"],
                             env=env, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -259,7 +263,7 @@ def bench_rag_load(products: int, duration_s: float, rate: float, users: int, sa
     url = bench_database_url(products, seed)
     questions, searches = question_pool(url, 3000, seed)
     baselines = raw_baselines(url, questions, samples=200)
-    print("raw baselines:", json.dumps(baselines))
+    print("raw baselines:", json.dumps(baselines), flush=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = start_app(url, port)
@@ -268,9 +272,9 @@ def bench_rag_load(products: int, duration_s: float, rate: float, users: int, sa
         before = app_counters(base)
         chat = asyncio.run(open_loop(base, "/api/chat", questions, rate, duration_s, users, seed))
         after = app_counters(base)
-        print("chat load:", json.dumps(chat))
+        print("chat load:", json.dumps(chat), flush=True)
         search = asyncio.run(open_loop(base, "/api/products/search", searches, rate, duration_s, users, seed))
-        print("search load:", json.dumps(search))
+        print("search load:", json.dumps(search), flush=True)
         inside = {
             "query_embedding_mean_ms": round(1000 * (after["tileshop_query_embedding_seconds_sum"]
                                                      - before["tileshop_query_embedding_seconds_sum"])
@@ -281,9 +285,10 @@ def bench_rag_load(products: int, duration_s: float, rate: float, users: int, sa
                                        / max(1, after["tileshop_retrieval_seconds_count"]
                                              - before["tileshop_retrieval_seconds_count"]), 2),
         }
-        print("saturation search:", flush=True)
-        chat_saturation = saturation(base, "/api/chat", questions, rate, saturation_step_s, seed + 2)
-        search_saturation = saturation(base, "/api/products/search", searches, rate, saturation_step_s, seed + 3)
+        print("saturation:", flush=True)
+        chat_saturation = saturation(base, "/api/chat", questions, SATURATION_START_RATE, saturation_step_s, seed + 2)
+        search_saturation = saturation(base, "/api/products/search", searches, SATURATION_START_RATE,
+                                       saturation_step_s, seed + 3)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
