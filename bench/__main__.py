@@ -6,8 +6,10 @@
 2. embedding: the embedding asset's work on product chunk texts vs raw `model.encode` on the same texts.
 3. vectors (bench/vectors.py): the vector load vs a raw binary COPY of the same rows; HNSW top-10
    p95 latency and recall@10 against exact search on real MiniLM chunk embeddings.
+4. rag: open-loop load on the app over a 5,000-product index (bench/load_rag.py), beside the raw
+   query embedding and search SQL latency measured in the same run; saturation point.
 
-Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--products N]
+Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|vectors|rag] [--products N] [--rag-products N]
 """
 
 from __future__ import annotations
@@ -236,23 +238,39 @@ def main() -> int:
     parser.add_argument("--hnsw-chunks", type=int, default=50_000,
                         help="real MiniLM chunk embeddings for the HNSW benchmark (cached in .tileshop/bench; "
                              "the first run embeds them: ~10 min per 50,000 on 2 cores); 0 skips it")
-    parser.add_argument("--only", choices=["fetch", "embedding", "vectors"], help="run one benchmark")
+    parser.add_argument("--only", choices=("fetch", "embedding", "vectors", "rag"), action="append",
+                        help="run only these benchmarks (repeatable); default all")
+    parser.add_argument("--rag-products", type=int, default=5000, help="catalog size of the app's load test")
+    parser.add_argument("--rag-duration", type=float, default=60.0, help="seconds of load per endpoint")
+    parser.add_argument("--rag-users", type=int, default=100, help="simulated users")
+    parser.add_argument("--rag-rate", type=float, default=50.0, help="requests per second, all users together")
+    parser.add_argument("--rag-saturation-step", type=float, default=15.0, help="seconds per saturation step")
     args = parser.parse_args()
+    only = set(args.only or ("fetch", "embedding", "vectors", "rag"))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     env = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()}
     RESULTS.mkdir(exist_ok=True)
-    if args.only in (None, "fetch"):
+    if "fetch" in only:
         fetch = bench_fetch_parse(args.products, args.concurrency, args.repeats)
         (RESULTS / "fetch_parse.json").write_text(json.dumps({**fetch, "env": env}, indent=2))
         print("fetch+parse:", json.dumps(fetch["runs"], indent=1))
         print("fetch+parse ratios:", fetch["ratios"])
-    if args.only in (None, "embedding"):
+    if "embedding" in only:
         embed = bench_embedding(args.texts, args.repeats)
         (RESULTS / "embedding.json").write_text(json.dumps({**embed, "env": env}, indent=2))
         print("embedding:", json.dumps(embed["runs"], indent=1))
         print("embedding ratios:", embed["ratios"])
-    if args.only in (None, "vectors"):
+    if "vectors" in only:
         bench_vector_store(args, env)
+    if "rag" in only:
+        from bench.load_rag import bench_rag_load
+
+        rag = bench_rag_load(args.rag_products, args.rag_duration, args.rag_rate, args.rag_users,
+                             args.rag_saturation_step)
+        (RESULTS / "rag_load.json").write_text(json.dumps({**rag, "env": env}, indent=2))
+        print("rag load targets met:", rag["passed"], "saturation:",
+              {k: v["saturation_rate"] for k, v in rag["saturation"].items()})
+        print("rag ratios:", rag["ratios"])
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 

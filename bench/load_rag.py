@@ -1,0 +1,308 @@
+"""Open-loop load on the app (rag_app) over a 5,000-product sample index.
+
+- The index: the sample catalog loaded through the pipeline's store functions and embedder
+  (bench/sample_index.py) into its own database, kept between runs (a marker file in
+  .tileshop/bench/ names it); built once, in several minutes on two cores.
+- The app runs in its own process (`python -m rag_app`), offline answer mode, rate limits raised.
+- Open loop: simulated users each send a question after an exponential pause (mean 2 s), whether
+  or not earlier answers came back, so a slow server meets the same arrival rate (no coordinated
+  omission). Questions come from a pool of distinct shopper questions built from the catalog.
+- Baselines in the same run: one question's raw embedding (`model.encode`, one thread) and the raw
+  search SQL (store.vectors.vector_search, and the filtered search rag_app issues) on the same
+  database, so the app's own overhead shows.
+- Saturation: the arrival rate is raised step by step until p95 passes 500 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from urllib.parse import urlsplit, urlunsplit
+
+SATURATION_START_RATE = 5.0  # requests/s; raised by half each step
+
+QUESTION_TEMPLATES = (
+    "{color} {material} tile for a {application}",
+    "{finish} {color} tile under ${price} per box",
+    "{material} {application} tile under ${sqft} per sq ft",
+    "do you have {name}?",
+    "what does SKU {sku} cost?",
+    "{color} tile {size}",
+    "grout for {color} {material} tile",
+    "{name} price",
+)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summarize_ms(values: list[float]) -> dict:
+    return {"n": len(values), "p50_ms": round(percentile(values, 50), 2), "p95_ms": round(percentile(values, 95), 2),
+            "p99_ms": round(percentile(values, 99), 2), "mean_ms": round(statistics.fmean(values), 2) if values else None}
+
+
+# --- the index ------------------------------------------------------------------------------
+def bench_database_url(products: int, seed: int) -> str:
+    """A database of its own on the project's server, holding the sample index; built if missing."""
+    import psycopg
+
+    from bench.sample_index import load_catalog
+    from tileshop_pipelines.sample_catalog import build_catalog
+    from tileshop_pipelines.store import db
+
+    server = db.libpq_url(db.database_url())
+    name = f"tileshop_bench_rag_{products}_s{seed}"
+    split = urlsplit(server)
+    url = urlunsplit((split.scheme, split.netloc, f"/{name}", split.query, split.fragment))
+    marker = db.tileshop_home() / "bench" / f"{name}.json"
+    with psycopg.connect(server, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists and marker.exists():
+            with db.connect(url) as conn:
+                n = conn.execute("SELECT count(*) FROM products").fetchone()[0]
+                v = conn.execute("SELECT count(*) FROM product_vectors").fetchone()[0]
+            if n == products and v > 0:
+                print(f"rag index: reusing database {name} ({n} products, {v} vectors)", flush=True)
+                return url
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    print(f"rag index: building {products} products into database {name} (several minutes on 2 cores)", flush=True)
+    started = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 2560 == 0:
+            print(f"  embedded {done}/{total} chunks ({time.perf_counter() - started:.0f} s)", flush=True)
+
+    with db.connect(url) as conn:
+        counts = load_catalog(conn, build_catalog(n_products=products, seed=seed), progress=progress)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"database": name, **counts, "seconds": round(time.perf_counter() - started, 1)}))
+    print(f"rag index: {counts} in {time.perf_counter() - started:.0f} s", flush=True)
+    return url
+
+
+def question_pool(url: str, size: int, seed: int) -> tuple[list[str], list[dict]]:
+    """Distinct shopper questions and search requests built from the catalog's own values."""
+    from tileshop_pipelines.store import db
+
+    with db.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT sku, name, record->>'color', record->>'material', record->>'finish', record->>'size', "
+            "record->'applications'->>0 FROM products ORDER BY product_key").fetchall()
+    rng = random.Random(seed)
+    questions: set[str] = set()
+    searches: list[dict] = []
+    for _ in range(20 * size):  # a small catalog has fewer distinct questions than `size`
+        if len(questions) >= size:
+            break
+        sku, name, color, material, finish, size_text, application = rng.choice(rows)
+        values = {"sku": sku or "", "name": name or "tile", "color": (color or "white").split(",")[0].lower(),
+                  "material": (material or "porcelain").lower(), "finish": (finish or "matte").lower(),
+                  "size": size_text or "12 x 24 in", "application": (application or "floor").lower(),
+                  "price": rng.choice((40, 60, 80, 120, 200)), "sqft": rng.choice((3, 5, 8, 12))}
+        template = rng.choice(QUESTION_TEMPLATES)
+        if "{sku}" in template and not sku:
+            continue
+        questions.add(template.format(**values))
+        if len(searches) < size:
+            params = {"q": rng.choice((values["name"], f"{values['color']} {values['material']} tile")),
+                      "limit": 10}
+            if rng.random() < 0.5:
+                params["max_price"] = values["price"]
+                params["price_basis"] = "box"
+            searches.append(params)
+    return sorted(questions), searches
+
+
+# --- baselines ------------------------------------------------------------------------------
+def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
+    import torch
+
+    from rag_app.filters import ProductFilters
+    from rag_app.retrieval import search_chunks
+    from tileshop_pipelines.embedding.model import embed_texts, load_model
+    from tileshop_pipelines.store import db
+    from tileshop_pipelines.store.vectors import vector_search
+
+    model = load_model()
+    torch.set_num_threads(1)  # as the app runs it
+    embed_texts(model, questions[:8])
+    embed_ms, embeddings = [], []
+    for question in questions[:samples]:
+        t = time.perf_counter()
+        embeddings.append(embed_texts(model, [question])[0])
+        embed_ms.append(1000 * (time.perf_counter() - t))
+    batch = questions[:16]
+    t = time.perf_counter()
+    embed_texts(model, batch)
+    batch_ms_per_question = 1000 * (time.perf_counter() - t) / len(batch)
+    sql_ms, filtered_ms = [], []
+    with db.connect(url) as conn:
+        for e in embeddings[:10]:
+            vector_search(conn, e, limit=20)  # warm the index pages
+        for e in embeddings:
+            t = time.perf_counter()
+            vector_search(conn, e, limit=20)
+            sql_ms.append(1000 * (time.perf_counter() - t))
+        filters = ProductFilters(max_price=120, price_basis="box", material="Porcelain")
+        for question, e in zip(questions, embeddings):
+            t = time.perf_counter()
+            search_chunks(conn, question, e, 20, filters)
+            filtered_ms.append(1000 * (time.perf_counter() - t))
+    return {"query_embedding": summarize_ms(embed_ms),
+            "query_embedding_batched16_ms_per_question": round(batch_ms_per_question, 2),
+            "vector_search_sql": summarize_ms(sql_ms),
+            "filtered_vector_search_sql": summarize_ms(filtered_ms)}
+
+
+# --- the app under load ---------------------------------------------------------------------
+def start_app(url: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": url, "TILESHOP_RATE_LIMIT_PER_MINUTE": "1000000",
+           "TILESHOP_RATE_LIMIT_BURST": "1000000", "ANTHROPIC_API_KEY": ""}
+    proc = subprocess.Popen([sys.executable, "-m", "rag_app", "--port", str(port), "--log-level", "warning"],
+                            env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited with code {proc.returncode}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/system/health", timeout=1).read()
+            return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("the app did not start within 120 s")
+
+
+async def open_loop(base: str, endpoint: str, payloads: list, rate: float, duration_s: float, users: int,
+                    seed: int) -> dict:
+    """`users` simulated users with exponential think times (mean users/rate s) for `duration_s`."""
+    import httpx
+
+    rng = random.Random(seed)
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    pending: set[asyncio.Task] = set()
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+    mean_pause = users / rate
+    async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as client:
+        async def one(payload) -> None:
+            t = time.perf_counter()
+            try:
+                if endpoint == "/api/chat":
+                    response = await client.post(endpoint, json={"query": payload})
+                else:
+                    response = await client.get(endpoint, params=payload)
+                if response.status_code != 200:
+                    errors[str(response.status_code)] = errors.get(str(response.status_code), 0) + 1
+                    return
+            except httpx.HTTPError as exc:
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                return
+            latencies.append(1000 * (time.perf_counter() - t))
+
+        async def user(index: int) -> None:
+            end = started + duration_s
+            await asyncio.sleep(rng.uniform(0, mean_pause))
+            while time.perf_counter() < end:
+                task = asyncio.create_task(one(rng.choice(payloads)))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+                await asyncio.sleep(rng.expovariate(1 / mean_pause))
+
+        started = time.perf_counter()
+        await asyncio.gather(*(user(i) for i in range(users)))
+        sent_window = time.perf_counter() - started
+        if pending:
+            await asyncio.gather(*pending)
+    sent = len(latencies) + sum(errors.values())
+    return {"endpoint": endpoint, "target_rate": rate, "users": users, "duration_s": duration_s,
+            "sent": sent, "achieved_rate": round(sent / sent_window, 1), "ok": len(latencies), "errors": errors,
+            "error_rate": round(sum(errors.values()) / sent, 4) if sent else None, **summarize_ms(latencies)}
+
+
+def app_counters(base: str) -> dict:
+    text = urllib.request.urlopen(f"{base}/metrics", timeout=5).read().decode()
+    wanted = ("tileshop_query_embedding_seconds_sum", "tileshop_query_embedding_seconds_count",
+              "tileshop_retrieval_seconds_sum", "tileshop_retrieval_seconds_count")
+    return {line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line.split(" ")[0] in wanted}
+
+
+def saturation(base: str, endpoint: str, payloads: list, start_rate: float, step_s: float, seed: int) -> dict:
+    """Raise the arrival rate by half each step until p95 passes 500 ms (or errors pass 1%)."""
+    steps = []
+    rate = start_rate
+    while rate <= 2000:
+        row = asyncio.run(open_loop(base, endpoint, payloads, rate, step_s, users=max(50, int(rate * 2)),
+                                    seed=seed))
+        steps.append({k: row[k] for k in ("target_rate", "achieved_rate", "p50_ms", "p95_ms", "error_rate")})
+        print(f"  {endpoint} at {rate:.0f}/s: p95 {row['p95_ms']} ms, errors {row['error_rate']}", flush=True)
+        if row["p95_ms"] > 500 or (row["error_rate"] or 0) > 0.01:
+            return {"saturation_rate": rate, "last_good_rate": steps[-2]["target_rate"] if len(steps) > 1 else None,
+                    "steps": steps}
+        rate *= 1.5
+    return {"saturation_rate": None, "steps": steps}
+
+
+def bench_rag_load(products: int, duration_s: float, rate: float, users: int, saturation_step_s: float,
+                   seed: int = 7) -> dict:
+    from bench.__main__ import free_port
+
+    url = bench_database_url(products, seed)
+    questions, searches = question_pool(url, 3000, seed)
+    baselines = raw_baselines(url, questions, samples=200)
+    print("raw baselines:", json.dumps(baselines), flush=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_app(url, port)
+    try:
+        asyncio.run(open_loop(base, "/api/chat", questions, rate=10, duration_s=5, users=10, seed=seed + 1))  # warm
+        before = app_counters(base)
+        chat = asyncio.run(open_loop(base, "/api/chat", questions, rate, duration_s, users, seed))
+        after = app_counters(base)
+        print("chat load:", json.dumps(chat), flush=True)
+        search = asyncio.run(open_loop(base, "/api/products/search", searches, rate, duration_s, users, seed))
+        print("search load:", json.dumps(search), flush=True)
+        inside = {
+            "query_embedding_mean_ms": round(1000 * (after["tileshop_query_embedding_seconds_sum"]
+                                                     - before["tileshop_query_embedding_seconds_sum"])
+                                             / max(1, after["tileshop_query_embedding_seconds_count"]
+                                                   - before["tileshop_query_embedding_seconds_count"]), 2),
+            "retrieval_mean_ms": round(1000 * (after["tileshop_retrieval_seconds_sum"]
+                                               - before["tileshop_retrieval_seconds_sum"])
+                                       / max(1, after["tileshop_retrieval_seconds_count"]
+                                             - before["tileshop_retrieval_seconds_count"]), 2),
+        }
+        print("saturation:", flush=True)
+        chat_saturation = saturation(base, "/api/chat", questions, SATURATION_START_RATE, saturation_step_s, seed + 2)
+        search_saturation = saturation(base, "/api/products/search", searches, SATURATION_START_RATE,
+                                       saturation_step_s, seed + 3)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    raw_pipeline_ms = baselines["query_embedding"]["p50_ms"] + baselines["filtered_vector_search_sql"]["p50_ms"]
+    return {
+        "products": products, "questions": len(questions), "baselines": baselines, "chat": chat, "search": search,
+        "inside_app_during_chat_load": inside,
+        "saturation": {"chat": chat_saturation, "search": search_saturation},
+        "targets": {"error_rate_below": 0.01, "p95_ms_at_most": 150},
+        "passed": {name: (row["error_rate"] or 0) < 0.01 and row["p95_ms"] <= 150
+                   for name, row in (("chat", chat), ("search", search))},
+        "ratios": {
+            "chat_p50_vs_raw_embedding_plus_sql_p50": round(chat["p50_ms"] / raw_pipeline_ms, 2),
+            "chat_p95_vs_raw_embedding_plus_sql_p50": round(chat["p95_ms"] / raw_pipeline_ms, 2),
+            "search_p50_vs_raw_embedding_plus_sql_p50": round(search["p50_ms"] / raw_pipeline_ms, 2),
+        },
+    }
