@@ -176,6 +176,7 @@ class PageCheck:
     etag: str | None = None
     last_modified: str | None = None
     error: str | None = None
+    content_hash: str | None = None  # of html, when the caller has it already
 
 
 def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dict[str, bool]:
@@ -195,7 +196,7 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
         answered, unanswered = [], []
         for c in checks:
             if c.outcome == "ok":
-                digest = content_hash(c.html)
+                digest = c.content_hash or content_hash(c.html)
                 changed[c.product_key] = previous.get(c.product_key) != digest
                 answered.append((c.product_key, c.url, c.status_code, "ok", c.html, digest, c.etag,
                                  c.last_modified, None, changed[c.product_key]))
