@@ -1,13 +1,19 @@
 """`make bench`: the pipeline's hot paths against baselines measured in the same run.
 
-1. fetch+parse: the pipeline's crawl4ai fetcher + extract_product over every product page of a
-   local sample catalog, vs httpx + selectolax JSON-LD extraction (same pages, same concurrency),
-   and vs crawl4ai's bare `AsyncHTTPCrawlerStrategy.crawl()` + the same selectolax extraction.
-2. embedding: the embedding asset's work on product chunk texts vs raw `model.encode` on the same texts.
-3. vectors (bench/vectors.py): the vector load vs a raw binary COPY of the same rows; HNSW top-10
+1. fetch+parse(+store): the pipeline's crawl (PageCrawler over crawl4ai's HTTP strategy, politeness
+   off) + extract_product, and the same plus storing pages, records and history in Postgres
+   (crawl.refresh), over every product page of a local sample catalog; vs crawl4ai's bare
+   `AsyncHTTPCrawlerStrategy.crawl()` + selectolax JSON-LD extraction, and httpx + selectolax (same
+   pages, same concurrency). CPU is this process's; Postgres' own CPU is not in it.
+2. politeness: a crawl at a fixed requests/second; wall time vs N / rate.
+3. incremental: after the full crawl, 1% of the products change; a refresh with conditional
+   requests re-parses, re-versions and re-embeds exactly those; wall time vs the full run's.
+4. embedding: the embedding asset's work on product chunk texts vs raw `model.encode` on the same texts.
+5. vectors (bench/vectors.py): the vector load vs a raw binary COPY of the same rows; HNSW top-10
    p95 latency and recall@10 against exact search on real MiniLM chunk embeddings.
-4. rag: open-loop load on the app over a 5,000-product index (bench/load_rag.py), beside the raw
+6. rag: open-loop load on the app over a 5,000-product index (bench/load_rag.py), beside the raw
    query embedding and search SQL latency measured in the same run; saturation point.
+Peak RSS of the crawl stages is reported before the model is loaded.
 
 Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|vectors|rag] [--products N] [--rag-products N]
 """
@@ -84,12 +90,19 @@ def jsonld_products(html: str) -> list[dict]:
     return found
 
 
+def pipeline_crawler(concurrency: int, requests_per_second: float = 0):
+    from tileshop_pipelines.defs.resources import CrawlerResource
+
+    return CrawlerResource(requests_per_second=requests_per_second, concurrency=concurrency).crawler()
+
+
 async def pipeline_fetch_parse(urls: list[str], concurrency: int) -> int:
     from tileshop_pipelines.catalog.extract import NotAProductPage, extract_product
-    from tileshop_pipelines.crawl.fetcher import PageFetcher
+    from tileshop_pipelines.crawl.crawler import PageRequest
 
     parsed = 0
-    async for fetch in PageFetcher(concurrency=concurrency).fetch_iter(urls):
+    async for fetch in pipeline_crawler(concurrency).crawl([PageRequest(u) for u in urls],
+                                                           is_blocked=lambda url, html: False):
         if fetch.ok:
             try:
                 extract_product(fetch.html, fetch.url)
@@ -97,6 +110,54 @@ async def pipeline_fetch_parse(urls: list[str], concurrency: int) -> int:
             except NotAProductPage:
                 pass
     return parsed
+
+
+class BenchDatabase:
+    """A fresh database on the project's Postgres (embedded unless DATABASE_URL), dropped at the end."""
+
+    def __enter__(self):
+        import uuid
+
+        import psycopg
+
+        from tileshop_pipelines.store import db
+        from tileshop_pipelines.store.migrations import migrate
+
+        self.server = db.libpq_url(db.database_url())
+        self.name = f"tileshop_bench_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(self.server, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{self.name}"')
+        parts = self.server.split("?", 1)
+        base = parts[0].rsplit("/", 1)[0]
+        self.url = f"{base}/{self.name}" + (f"?{parts[1]}" if len(parts) > 1 else "")
+        self.conn = db.connect(self.url)
+        migrate(self.conn)
+        return self
+
+    def __exit__(self, *exc):
+        import psycopg
+
+        self.conn.close()
+        with psycopg.connect(self.server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+    def list_sitemap(self, urls: list[str]) -> list[str]:
+        from tileshop_pipelines.catalog.urls import classify_url
+        from tileshop_pipelines.store.acquisition import ListedUrl, record_sitemap
+
+        listed = [ListedUrl(i.url, i.kind, i.product_key, i.sku, None) for i in map(classify_url, urls)]
+        record_sitemap(self.conn, listed)
+        return [u.product_key for u in listed]
+
+    def reset_pages(self) -> None:
+        self.conn.execute("TRUNCATE product_pages, products, product_history, product_chunks, product_embeddings")
+
+
+def pipeline_refresh(bench_db: BenchDatabase, keys: list[str], concurrency: int, requests_per_second: float = 0):
+    from tileshop_pipelines.crawl.refresh import refresh_products
+
+    return asyncio.run(refresh_products(bench_db.conn, pipeline_crawler(concurrency, requests_per_second), keys,
+                                        skip_checked_in_cycle=False))
 
 
 async def httpx_baseline(urls: list[str], concurrency: int) -> int:
@@ -136,38 +197,130 @@ async def crawl4ai_strategy_baseline(urls: list[str], concurrency: int) -> int:
     return parsed
 
 
-def bench_fetch_parse(products: int, concurrency: int, repeats: int) -> dict:
+def bench_fetch_parse(products: int, concurrency: int, repeats: int, politeness_products: int,
+                      politeness_rate: float, embed_incremental: bool) -> dict:
+    from tileshop_pipelines.crawl.refresh import refresh_products
+
     proc, base = start_catalog(products)
     try:
         urls = product_urls(base)
-        runs = {"pipeline": pipeline_fetch_parse, "httpx_selectolax": httpx_baseline,
-                "crawl4ai_strategy_selectolax": crawl4ai_strategy_baseline}
         asyncio.run(httpx_baseline(urls[:200], concurrency))  # warm the server's page cache
-        best: dict[str, dict] = {}
-        for _ in range(repeats):
-            for name, fn in runs.items():
-                with Meter() as m:
-                    parsed = asyncio.run(fn(urls, concurrency))
-                row = {"pages": len(urls), "parsed": parsed, "wall_s": round(m.wall, 3),
-                       "cpu_s": round(m.cpu, 3), "pages_per_s": round(len(urls) / m.wall, 1),
-                       "cpu_ms_per_page": round(1000 * m.cpu / len(urls), 3)}
-                if name not in best or row["cpu_s"] < best[name]["cpu_s"]:
-                    best[name] = row
+        with BenchDatabase() as bench_db:
+            keys = bench_db.list_sitemap(urls)
+
+            async def fetch_parse_store(urls, concurrency):
+                bench_db.reset_pages()
+                report = await refresh_products(bench_db.conn, pipeline_crawler(concurrency), keys,
+                                                skip_checked_in_cycle=False)
+                return report.counts["new_versions"]
+
+            runs = {"pipeline_fetch_parse": pipeline_fetch_parse, "pipeline_fetch_parse_store": fetch_parse_store,
+                    "httpx_selectolax": httpx_baseline, "crawl4ai_strategy_selectolax": crawl4ai_strategy_baseline}
+            for fn in runs.values():  # imports and first-use costs out of the measurement
+                asyncio.run(fn(urls[:50], concurrency))
+            best: dict[str, dict] = {}
+            for _ in range(repeats):
+                for name, fn in runs.items():
+                    with Meter() as m:
+                        parsed = asyncio.run(fn(urls, concurrency))
+                    row = {"pages": len(urls), "parsed": parsed, "wall_s": round(m.wall, 3),
+                           "cpu_s": round(m.cpu, 3), "pages_per_s": round(len(urls) / m.wall, 1),
+                           "cpu_ms_per_page": round(1000 * m.cpu / len(urls), 3)}
+                    if name not in best or row["cpu_s"] < best[name]["cpu_s"]:
+                        best[name] = row
+            crawl_peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            incremental = bench_incremental(bench_db, base, keys, concurrency, embed_incremental)
+            politeness = bench_politeness(bench_db, keys[:politeness_products], politeness_rate)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    pipe = best["pipeline"]
+    bare = best["crawl4ai_strategy_selectolax"]
     return {
         "products": products, "concurrency": concurrency, "repeats": repeats, "runs": best,
+        "incremental": incremental, "politeness": politeness,
+        "crawl_peak_rss_mb": round(crawl_peak_rss_mb),
         "ratios": {
-            "cpu_per_page_pipeline_vs_httpx_selectolax":
-                round(pipe["cpu_s"] / best["httpx_selectolax"]["cpu_s"], 3),
-            "cpu_per_page_pipeline_vs_crawl4ai_strategy":
-                round(pipe["cpu_s"] / best["crawl4ai_strategy_selectolax"]["cpu_s"], 3),
-            "throughput_pipeline_vs_httpx_selectolax":
-                round(pipe["pages_per_s"] / best["httpx_selectolax"]["pages_per_s"], 3),
+            "cpu_per_page_fetch_parse_store_vs_crawl4ai_strategy":
+                round(best["pipeline_fetch_parse_store"]["cpu_s"] / bare["cpu_s"], 3),
+            "cpu_per_page_fetch_parse_vs_crawl4ai_strategy":
+                round(best["pipeline_fetch_parse"]["cpu_s"] / bare["cpu_s"], 3),
+            "cpu_per_page_fetch_parse_store_vs_httpx_selectolax":
+                round(best["pipeline_fetch_parse_store"]["cpu_s"] / best["httpx_selectolax"]["cpu_s"], 3),
+            "politeness_wall_vs_n_over_rate": politeness["wall_vs_n_over_rate"],
+            "incremental_wall_vs_full": incremental["wall_vs_full"],
         },
     }
+
+
+def bench_incremental(bench_db: BenchDatabase, base: str, keys: list[str], concurrency: int, embed: bool) -> dict:
+    """Full crawl (+ index), change 1% of the products on the server, refresh again (+ index)."""
+    import urllib.request
+
+    from tileshop_pipelines.store import vectors as vectors_sql
+
+    def index() -> dict:
+        """Chunk every product, sync product_chunks; the chunks whose text changed are the ones
+        the embedding step embeds (it keys embeddings by text hash). Embeds them with `embed`."""
+        from tileshop_pipelines.store import products as products_sql
+        from tileshop_pipelines.text.chunks import product_chunks
+
+        chunks = [c for key, record in products_sql.all_records(bench_db.conn) for c in product_chunks(key, record)]
+        current = vectors_sql.existing_chunk_hashes(bench_db.conn)
+        to_embed = [c for c in chunks if current.get(c.chunk_id) != c.text_hash]
+        vectors_sql.sync_chunks(bench_db.conn, chunks)
+        if embed:
+            from tileshop_pipelines.defs.resources import EmbedderResource
+
+            embedder = EmbedderResource()
+            pending = vectors_sql.chunks_to_embed(bench_db.conn, embedder.model_name)
+            for start in range(0, len(pending), 512):
+                batch = pending[start:start + 512]
+                vectors = embedder.embed([content for _, content, _ in batch])
+                vectors_sql.save_embeddings(bench_db.conn, [(cid, th) for cid, _, th in batch], vectors,
+                                            embedder.model_name)
+        return {"chunks_to_embed": len(to_embed), "products_to_embed": {c.product_key for c in to_embed}}
+
+    bench_db.reset_pages()
+    with Meter() as full:
+        full_report = pipeline_refresh(bench_db, keys, concurrency)
+        full_index = index()
+    changed_keys = set()
+    step = 100  # 1%
+    for key in keys[::step]:
+        url = bench_db.conn.execute("SELECT url FROM sitemap_urls WHERE product_key = %s", (key,)).fetchone()[0]
+        body = json.dumps({"path_or_sku": url, "name": f"Renamed {key[:20]}"}).encode()
+        request = urllib.request.Request(f"{base}/__update", data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(request, timeout=10).read()
+        changed_keys.add(key)
+    with Meter() as incremental:
+        report = pipeline_refresh(bench_db, keys, concurrency)
+        incremental_index = index()
+    reparsed = {o.product_key for o in report.outcomes if o.changed}
+    versioned = {o.product_key for o in report.outcomes if o.version is not None}
+    result = {
+        "products": len(keys), "changed_on_site": len(changed_keys),
+        "full": {"wall_s": round(full.wall, 2), "counts": full_report.counts,
+                 "chunks_to_embed": full_index["chunks_to_embed"]},
+        "incremental": {"wall_s": round(incremental.wall, 2), "counts": report.counts,
+                        "chunks_to_embed": incremental_index["chunks_to_embed"]},
+        "reparsed_exactly_the_changed": reparsed == changed_keys,
+        "reversioned_exactly_the_changed": versioned == changed_keys,
+        "reembeds_exactly_the_changed": incremental_index["products_to_embed"] == changed_keys,
+        "embedding_included_in_wall_time": embed,
+        "wall_vs_full": round(incremental.wall / full.wall, 3),
+    }
+    return result
+
+
+def bench_politeness(bench_db: BenchDatabase, keys: list[str], rate: float) -> dict:
+    """A crawl at `rate` requests/s (concurrency 4): wall time vs N / rate."""
+    bench_db.reset_pages()
+    with Meter() as m:
+        report = pipeline_refresh(bench_db, keys, concurrency=4, requests_per_second=rate)
+    ideal = len(keys) / rate
+    return {"pages": len(keys), "rate": rate, "wall_s": round(m.wall, 2), "n_over_rate_s": round(ideal, 2),
+            "ok": report.counts["ok"], "wall_vs_n_over_rate": round(m.wall / ideal, 3)}
 
 
 def bench_embedding(texts_wanted: int, repeats: int) -> dict:
@@ -230,7 +383,11 @@ def bench_vector_store(args, env: dict) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--products", type=int, default=2000)
+    parser.add_argument("--products", type=int, default=5000)
+    parser.add_argument("--politeness-products", type=int, default=1000)
+    parser.add_argument("--politeness-rate", type=float, default=4.0)
+    parser.add_argument("--embed", action="store_true",
+                        help="also run the embedding model in the incremental bench (slow at 5,000 products)")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--texts", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=2)
@@ -251,10 +408,14 @@ def main() -> int:
     env = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()}
     RESULTS.mkdir(exist_ok=True)
     if "fetch" in only:
-        fetch = bench_fetch_parse(args.products, args.concurrency, args.repeats)
+        fetch = bench_fetch_parse(args.products, args.concurrency, args.repeats, args.politeness_products,
+                                  args.politeness_rate, args.embed)
         (RESULTS / "fetch_parse.json").write_text(json.dumps({**fetch, "env": env}, indent=2))
-        print("fetch+parse:", json.dumps(fetch["runs"], indent=1))
-        print("fetch+parse ratios:", fetch["ratios"])
+        print("fetch+parse(+store):", json.dumps(fetch["runs"], indent=1))
+        print("incremental:", json.dumps(fetch["incremental"], indent=1))
+        print("politeness:", json.dumps(fetch["politeness"], indent=1))
+        print(f"crawl peak RSS {fetch['crawl_peak_rss_mb']} MB")
+        print("acquisition ratios:", fetch["ratios"])
     if "embedding" in only:
         embed = bench_embedding(args.texts, args.repeats)
         (RESULTS / "embedding.json").write_text(json.dumps({**embed, "env": env}, indent=2))
@@ -271,7 +432,7 @@ def main() -> int:
         print("rag load targets met:", rag["passed"], "saturation:",
               {k: v["saturation_rate"] for k, v in rag["saturation"].items()})
         print("rag ratios:", rag["ratios"])
-    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print(f"peak RSS (with the model) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 
 

@@ -21,3 +21,25 @@ def test_bad_integer_setting_names_the_variable(monkeypatch, value):
     monkeypatch.setenv("TILESHOP_CRAWL_CONCURRENCY", value)
     with pytest.raises(ValueError, match="TILESHOP_CRAWL_CONCURRENCY"):
         build_resources()
+
+
+def test_crawler_settings_follow_the_environment(monkeypatch):
+    monkeypatch.setenv("TILESHOP_CRAWL_MODE", "service")
+    monkeypatch.setenv("TILESHOP_CRAWL_RATE", "0.5")
+    monkeypatch.setenv("CRAWLER_URL", "http://tileshop-crawler.internal:11235")
+    crawler = build_resources()["crawler"]
+    assert (crawler.mode, crawler.requests_per_second, crawler.service_url) == (
+        "service", 0.5, "http://tileshop-crawler.internal:11235")
+
+
+def test_crawler_defaults_are_tileshop_politeness(monkeypatch):
+    for name in ("TILESHOP_CRAWL_MODE", "TILESHOP_CRAWL_RATE", "TILESHOP_CRAWL_CONCURRENCY"):
+        monkeypatch.delenv(name, raising=False)
+    crawler = build_resources()["crawler"]
+    assert (crawler.mode, crawler.requests_per_second, crawler.concurrency) == ("http", 2.0, 4)
+
+
+def test_bad_rate_names_the_variable(monkeypatch):
+    monkeypatch.setenv("TILESHOP_CRAWL_RATE", "fast")
+    with pytest.raises(ValueError, match="TILESHOP_CRAWL_RATE"):
+        build_resources()

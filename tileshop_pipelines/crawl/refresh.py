@@ -72,9 +72,10 @@ async def refresh_products(conn: psycopg.Connection, crawler: PageCrawler, keys:
     targets, report.skipped = acquisition_sql.crawl_targets(conn, keys, skip_checked_since=cycle_start)
     stored_hash = {t.url: t.content_hash for t in targets}
     parsed: dict[str, dict] = {}
+    hashes: dict[str, str] = {}  # url -> content hash of the page just fetched
 
     def is_blocked(url: str, html: str) -> bool:
-        digest = acquisition_sql.content_hash(html)
+        digest = hashes[url] = acquisition_sql.content_hash(html)
         if digest == stored_hash.get(url):
             return False  # the stored page was a product page; same bytes, no need to parse again
         try:
@@ -93,30 +94,33 @@ async def refresh_products(conn: psycopg.Connection, crawler: PageCrawler, keys:
         async for fetch in crawler.crawl(requests, is_blocked=is_blocked):
             (batch if fetch.ok or fetch.outcome == "gone" else unanswered).append(fetch)
             if len(batch) >= write_batch or batch and time.monotonic() - flushed >= FLUSH_INTERVAL_S:
-                report.outcomes += _store_batch(conn, batch, parsed)
+                report.outcomes += _store_batch(conn, batch, parsed, hashes)
                 batch.clear()
                 flushed = time.monotonic()
                 log(f"checked {len(report.outcomes)}/{len(targets)} pages")
     except CircuitOpen as exc:
         report.circuit_open = str(exc)
         unanswered.clear()
-    report.outcomes += _store_batch(conn, batch + unanswered, parsed)
+    report.outcomes += _store_batch(conn, batch + unanswered, parsed, hashes)
     return report
 
 
-def _store_batch(conn: psycopg.Connection, batch: list[PageFetch], parsed: dict[str, dict]) -> list[ProductOutcome]:
+def _store_batch(conn: psycopg.Connection, batch: list[PageFetch], parsed: dict[str, dict],
+                 hashes: dict[str, str]) -> list[ProductOutcome]:
     if not batch:
         return []
     checks = [acquisition_sql.PageCheck(f.key, f.url, f.outcome, f.status_code, f.html, f.headers.get("etag"),
-                                        f.headers.get("last-modified"), f.error) for f in batch]
+                                        f.headers.get("last-modified"), f.error, hashes.get(f.url))
+              for f in batch]
     with conn.transaction():
         changed = acquisition_sql.record_page_checks(conn, checks)
-        records = [(f.key, acquisition_sql.content_hash(f.html), parsed.pop(f.url))
+        records = [(f.key, hashes[f.url], parsed.pop(f.url))
                    for f in batch if f.outcome == "ok" and changed[f.key] and f.url in parsed]
         versions = products_sql.save_records(conn, records, [])
         products_sql.mark_gone(conn, [f.key for f in batch if f.outcome == "gone"])
     for f in batch:
         parsed.pop(f.url, None)
+        hashes.pop(f.url, None)
     return [ProductOutcome(f.key, f.url, f.outcome, f.status_code, f.error, f.attempts, changed[f.key],
                            versions.get(f.key)) for f in batch]
 

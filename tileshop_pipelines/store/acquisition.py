@@ -176,6 +176,7 @@ class PageCheck:
     etag: str | None = None
     last_modified: str | None = None
     error: str | None = None
+    content_hash: str | None = None  # of html, when the caller has it already
 
 
 def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dict[str, bool]:
@@ -192,10 +193,13 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
         previous = dict(cur.execute(
             "SELECT product_key, content_hash FROM product_pages WHERE product_key = ANY(%s)", (keys,)).fetchall())
         changed: dict[str, bool] = {}
-        answered, unanswered = [], []
+        answered, not_modified, unanswered = [], [], []
         for c in checks:
-            if c.outcome == "ok":
-                digest = content_hash(c.html)
+            if c.outcome == "not_modified" and c.product_key in previous:
+                changed[c.product_key] = False
+                not_modified.append(c.product_key)
+            elif c.outcome == "ok":
+                digest = c.content_hash or content_hash(c.html)
                 changed[c.product_key] = previous.get(c.product_key) != digest
                 answered.append((c.product_key, c.url, c.status_code, "ok", c.html, digest, c.etag,
                                  c.last_modified, None, changed[c.product_key]))
@@ -228,6 +232,15 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
             [dict(zip(("key", "url", "status", "state", "html", "hash", "etag", "last_modified", "error", "changed"),
                       row)) for row in answered],
         )
+        if not_modified:  # the bulk of an incremental refresh: one statement, not one per page
+            cur.execute(
+                """
+                UPDATE product_pages SET status_code = 304, state = 'ok', error = NULL, attempts = 0,
+                       next_attempt_at = NULL, fetched_at = now(), checked_at = now()
+                 WHERE product_key = ANY(%s)
+                """,
+                (not_modified,),
+            )
         cur.executemany(
             """
             INSERT INTO product_pages AS p (product_key, url, status_code, state, error, attempts, fetched_at,

@@ -230,3 +230,21 @@ def test_unreachable_sitemap_fails_clearly_and_changes_nothing(site):
     failure = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"][0]
     assert "products-1.xml: sitemap answered HTTP 500" in failure.event_specific_data.error.message
     assert _sql(site, "SELECT url, removed_at FROM sitemap_urls ORDER BY url") == before
+
+
+def test_downstream_follows_a_product_update(site):
+    from tileshop_pipelines.definitions import build_definitions
+
+    defs = build_definitions()
+    instance = site["instance"]
+    first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    product = site["catalog"].products[3]
+    site["catalog"].update(product.path, price=round(product.price + 2, 2))
+    _crawl(site, keys=[_key(site, product.path)])
+    second = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
+    requested = {key.to_user_string() for key in
+                 (dg.AssetKey("product_chunks"), dg.AssetKey("product_embeddings"), dg.AssetKey("product_vectors"))
+                 if second.get_num_requested(key)}
+    assert requested == {"product_chunks"}  # the next hop follows once product_chunks has run
+    third = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=second.cursor)
+    assert third.total_requested == 0  # handled: not requested again without a new update

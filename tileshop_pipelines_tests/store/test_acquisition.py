@@ -87,15 +87,18 @@ def test_page_checks_keep_the_last_good_page_and_count_attempts(conn):
 
 def test_due_products_and_resumable_targets(conn):
     conn.execute("TRUNCATE sitemap_urls, sitemap_refreshes, product_pages")
-    record_sitemap(conn, [_product(s) for s in ("new-1", "fresh-2", "stale-3", "failed-4", "waiting-5")])
+    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    record_sitemap(conn, [_product(s) for s in ("new-1", "fresh-2", "stale-3", "failed-4", "waiting-5")]
+                   + [ListedUrl("http://site/products/changed-6", "product", "changed-6", None, "x", soon)])
     record_page_checks(conn, [PageCheck(k, f"http://site/products/{k}", "ok", 200, f"<p>{k}</p>")
-                              for k in ("fresh-2", "stale-3")])
+                              for k in ("fresh-2", "stale-3", "changed-6")])
     record_page_checks(conn, [PageCheck(k, f"http://site/products/{k}", "failed", 500, error="HTTP 500")
                               for k in ("failed-4", "waiting-5")])
     conn.execute("UPDATE product_pages SET checked_at = now() - interval '8 days' WHERE product_key = 'stale-3'")
     conn.execute("UPDATE product_pages SET next_attempt_at = now() - interval '1 s' WHERE product_key = 'failed-4'")
     due = {d.product_key: d.reason for d in due_products(conn, max_age=dt.timedelta(days=7), limit=100)}
-    assert due == {"new-1": "new", "stale-3": "stale", "failed-4": "retry"}
+    # changed-6: its <lastmod> is newer than its last check
+    assert due == {"new-1": "new", "stale-3": "stale", "failed-4": "retry", "changed-6": "changed"}
 
     targets, skipped = crawl_targets(conn, ["new-1", "fresh-2", "stale-3"],
                                      skip_checked_since=current_cycle_start(conn))
