@@ -38,7 +38,7 @@ class Settings:
     embedding_cache_size: int = 4096
     embedding_threads: int = 1
     dagster_graphql_url: str = DEFAULT_DAGSTER_GRAPHQL_URL
-    acquisition_job: str = "catalog_refresh"
+    acquisition_job: str = "sitemap_refresh"
     crawler_url: str | None = None  # the crawl service; None: the pipeline crawls in-process
 
     @property
@@ -127,6 +127,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         embedding_cache_size=_int(env, "TILESHOP_QUERY_CACHE_SIZE", 4096, 0, 1_000_000),
         embedding_threads=_int(env, "TILESHOP_QUERY_EMBED_THREADS", 1, 1, 64),
         dagster_graphql_url=_http_url(env, "DAGSTER_GRAPHQL_URL", DEFAULT_DAGSTER_GRAPHQL_URL),
-        acquisition_job=_text(env, "TILESHOP_ACQUISITION_JOB") or "catalog_refresh",
+        acquisition_job=_text(env, "TILESHOP_ACQUISITION_JOB") or "sitemap_refresh",
         crawler_url=_http_url(env, "TILESHOP_CRAWLER_URL", None),
     )

@@ -22,16 +22,17 @@ SEED = 7
 
 @pytest.fixture(scope="module")
 def materialized(tileshop_env):
-    from tileshop_pipelines.definitions import build_definitions
+    from tileshop_pipelines.defs.refresh import refresh_everything
 
     catalog = build_catalog(n_products=N_PRODUCTS, seed=SEED)
     with CatalogServer(catalog, port=0) as server:
         os.environ["TILESHOP_SITEMAP_URL"] = f"{server.base_url}/sitemap.xml"
+        os.environ["TILESHOP_CRAWL_RATE"] = "0"  # our own local server: politeness off
         with dg.DagsterInstance.get() as instance:
-            result = build_definitions().resolve_job_def("catalog_refresh").execute_in_process(
-                instance=instance, raise_on_error=True)
+            results = refresh_everything(instance, raise_on_error=True)
     os.environ.pop("TILESHOP_SITEMAP_URL", None)
-    yield {"catalog": catalog, "result": result, "env": tileshop_env}
+    os.environ.pop("TILESHOP_CRAWL_RATE", None)
+    yield {"catalog": catalog, "results": results, "env": tileshop_env}
 
 
 def test_question_set_is_built_from_catalog_facts():
@@ -64,7 +65,7 @@ def test_metrics():
 
 
 def test_asset_checks_pass(materialized):
-    evaluations = {e.check_name: e for e in materialized["result"].get_asset_check_evaluations()}
+    evaluations = {e.check_name: e for e in materialized["results"][-1].get_asset_check_evaluations()}
     assert set(evaluations) == {"vectors_match_chunks", "vector_dimension", "vector_indexes", "canary_query"}
     assert all(e.passed for e in evaluations.values()), {n: e.metadata for n, e in evaluations.items()}
     assert "684287" in evaluations["canary_query"].metadata["top_skus"].value

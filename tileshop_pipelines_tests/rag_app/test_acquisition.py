@@ -54,12 +54,12 @@ def test_launch_and_watch_the_acquisition_job(index_url, dagster_graphql):
         launched = client.post("/api/acquisition/start", headers=AUTH)
         assert launched.status_code == 202, launched.text
         run = launched.json()
-        assert run["job"] == "catalog_refresh" and run["location"] == "tileshop_pipelines"
+        assert run["job"] == "sitemap_refresh" and run["location"] == "tileshop_pipelines"
         # dagster.yaml's QueuedRunCoordinator queues the run for the daemon
         assert run["status"] in ("QUEUED", "NOT_STARTED", "STARTING", "STARTED")
 
         one = client.get("/api/acquisition/status", params={"run_id": run["run_id"]}, headers=AUTH).json()
-        assert one["runs"][0]["run_id"] == run["run_id"] and one["runs"][0]["job"] == "catalog_refresh"
+        assert one["runs"][0]["run_id"] == run["run_id"] and one["runs"][0]["job"] == "sitemap_refresh"
         latest = client.get("/api/acquisition/status", headers=AUTH).json()
         assert run["run_id"] in [r["run_id"] for r in latest["runs"]]
         assert client.get("/api/acquisition/status", params={"run_id": "not a run id"},
