@@ -30,13 +30,14 @@ from rag_app.connections import ConnectionPool
 from rag_app.dagster_jobs import DagsterError, DagsterJobs
 from rag_app.filters import PRICE_BASES, PRICE_UNITS, ProductFilters
 from rag_app.metrics import AppMetrics, MetricsMiddleware
-from rag_app.product_queries import list_products, product_history, products_by_sku
+from rag_app.product_queries import list_products, products_by_sku
 from rag_app.query_embedding import QueryEmbedder
 from rag_app.retrieval import hit_from_product
 from rag_app.security import BodySizeLimitMiddleware, RateLimiter, RateLimitMiddleware, admin_guard
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.db import DatabaseConfigError
 from tileshop_pipelines.store.migrations import migrate
+from tileshop_pipelines.store.products import history_for_sku
 
 MAX_QUERY_CHARS = 2000
 MAX_HISTORY_MESSAGES = 50
@@ -132,7 +133,8 @@ class ProductDetail(BaseModel):
     price_unit: str | None
     image: str | None
     record: dict
-    history: list[dict] | None = Field(description="price/spec history; null while no product_history table exists")
+    history: list[dict] = Field(description="every stored version of the record (price/spec changes), oldest "
+                                            "first, each with its validity interval valid_from/valid_to")
 
 
 class ProductResponse(BaseModel):
@@ -301,14 +303,15 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     @app.get("/api/products/{sku}", response_model=ProductResponse, tags=["shoppers"],
              responses={404: {"description": "no product has this SKU"}})
     async def product(sku: str) -> dict:
-        """A product by SKU (every URL it sits on), with its price/spec history once that is recorded."""
+        """A product by SKU (every URL it sits on), with its price/spec history."""
         if not 1 <= len(sku) <= 40:
             raise HTTPException(status_code=422, detail="sku must be 1 to 40 characters")
 
         def load(conn) -> list[dict]:
             rows = products_by_sku(conn, [sku])
+            versions = history_for_sku(conn, sku) if rows else []
             for row in rows:
-                row["history"] = product_history(conn, row["product_key"])
+                row["history"] = [v for v in versions if v["product_key"] == row["product_key"]]
             return rows
 
         rows = await pool.run(load)

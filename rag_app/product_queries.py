@@ -1,4 +1,4 @@
-"""SQL over the products table for the app: filters, lookups by SKU and key, listings, history.
+"""SQL over the products table for the app: filters, lookups by SKU and key, listings.
 
 Every statement takes bound parameters; filter SQL is assembled only from the fixed fragments
 below, never from input text.
@@ -10,11 +10,6 @@ import psycopg
 
 from rag_app.filters import ProductFilters
 
-# Columns that may order a product_history row in time, in order of preference. The history table
-# comes from the acquisition work; it is read only when it exists (checked at query time).
-HISTORY_TIME_COLUMNS = ("observed_at", "recorded_at", "changed_at", "valid_from", "created_at", "fetched_at",
-                        "parsed_at")
-HISTORY_LIMIT = 200
 
 _PRICE_COLUMN = {
     "box": "(p.record->>'price_per_box')::numeric",
@@ -106,21 +101,3 @@ def list_products(conn: psycopg.Connection, filters: ProductFilters, limit: int)
         {**params, "limit": limit},
     ).fetchall()
     return [_product_row(row) for row in rows]
-
-
-def product_history(conn: psycopg.Connection, product_key: str) -> list[dict] | None:
-    """The product's rows in product_history, oldest first; None when that table does not exist."""
-    if conn.execute("SELECT to_regclass('product_history')").fetchone()[0] is None:
-        return None
-    columns = {row[0] for row in conn.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'product_history' "
-        "AND table_schema = current_schema()")}
-    if "product_key" not in columns:
-        return None
-    order = next((c for c in HISTORY_TIME_COLUMNS if c in columns), None)
-    # `order` is one of the fixed names above, never input.
-    order_sql = f'h."{order}", ' if order else ""
-    rows = conn.execute(
-        f"SELECT to_jsonb(h) FROM product_history h WHERE h.product_key = %s ORDER BY {order_sql}h.ctid "
-        f"LIMIT %s", (product_key, HISTORY_LIMIT)).fetchall()
-    return [row[0] for row in rows]

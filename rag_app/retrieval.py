@@ -20,7 +20,7 @@ import psycopg
 from rag_app.filters import ParsedQuestion, ProductFilters, Vocabulary, parse_question
 from rag_app.product_queries import filter_sql, products_by_key, products_by_sku
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL, embed_texts, load_model
-from tileshop_pipelines.store.vectors import vector_search
+from tileshop_pipelines.store.search import hybrid_search
 
 CHUNKS_PER_PRODUCT_WANTED = 4  # search this many chunks per product asked for, then fold
 VOCABULARY_TTL_S = 300.0
@@ -105,15 +105,15 @@ class VocabularyCache:
 # --- SQL ------------------------------------------------------------------------------------
 def search_chunks(conn: psycopg.Connection, query_text: str, query_embedding: np.ndarray, limit: int,
                   filters: ProductFilters | None = None) -> list[dict]:
-    """The chunks nearest the question, among products matching `filters`.
+    """The chunks that best answer the question, among products matching `filters`.
 
-    Without filters this is store.vectors.vector_search. With filters, the HNSW scan runs
-    iteratively (pgvector >= 0.8) so that a selective filter still fills `limit`.
-    `query_text` is unused by vector search; hybrid search ranks on it too.
+    Without filters: hybrid search (full-text and vector rankings fused by reciprocal rank,
+    store.search.hybrid_search). With structured filters, which are SQL over the products table,
+    the vector ranking runs inside them, the HNSW scan iterating (pgvector >= 0.8) so that a
+    selective filter still fills `limit`.
     """
-    del query_text
     if not filters:
-        return vector_search(conn, query_embedding, limit=limit)
+        return hybrid_search(conn, query_text, query_embedding, match_count=limit)
     where, params = filter_sql(filters)
     with conn.transaction():
         conn.execute("SET LOCAL hnsw.iterative_scan = strict_order")

@@ -131,27 +131,27 @@ def test_product_by_sku(offline_client):
     body = offline_client.get("/api/products/684287").json()
     product = body["products"][0]
     assert product["record"]["price_per_sqft"] == 12.99 and product["record"]["box_quantity"] == 6
-    assert product["history"] is None  # no product_history table in this database
+    assert [(v["version"], v["price"], v["valid_to"]) for v in product["history"]] == [(1, 77.11, None)]
     shared = offline_client.get("/api/products/484842").json()["products"]
     assert len(shared) == 2 and len({p["url"] for p in shared}) == 2
     missing = offline_client.get("/api/products/999999")
     assert missing.status_code == 404 and "999999" in missing.json()["detail"]
 
 
-def test_product_history_is_included_once_the_table_exists(index_url, make_database):
+def test_product_history_lists_every_version(index_url, make_database):
     from bench.sample_index import load_catalog
     from tileshop_pipelines.sample_catalog import build_catalog
+    from tileshop_pipelines.store.products import save_records
 
     url = make_database()
     with db.connect(url) as conn:
         load_catalog(conn, build_catalog(n_products=30, seed=7))
-        key = conn.execute("SELECT product_key FROM products WHERE sku = '684287'").fetchone()[0]
-        conn.execute("CREATE TABLE product_history (product_key text, observed_at timestamptz, price numeric)")
-        conn.execute("INSERT INTO product_history VALUES (%s, '2025-07-02', 79.99), (%s, '2025-07-01', 77.11)",
-                     (key, key))
+        key, record = conn.execute("SELECT product_key, record FROM products WHERE sku = '684287'").fetchone()
+        save_records(conn, [(key, "new-page-hash", {**record, "price": 79.99})], [])
     with app_client(url, settings_for()) as client:
         history = client.get("/api/products/684287").json()["products"][0]["history"]
-    assert [h["price"] for h in history] == [77.11, 79.99]
+    assert [(v["version"], v["price"]) for v in history] == [(1, 77.11), (2, 79.99)]
+    assert history[0]["valid_to"] == history[1]["valid_from"] and history[1]["valid_to"] is None
 
 
 def test_liveness_and_detailed_health(offline_client):
