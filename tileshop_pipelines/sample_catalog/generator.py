@@ -99,6 +99,15 @@ class SampleProduct:
     version: int = 0                   # bumped by Catalog.update
     last_modified: dt.datetime = CATALOG_EPOCH
 
+    @property
+    def page_sku(self) -> str:
+        """The item number the page states. A slug without a trailing code (penny rounds, kits,
+        caulks) still sells under an item number; ours is derived from the path, stable, and starts
+        with 9, which no real SKU does."""
+        if self.sku is not None:
+            return self.sku
+        return "9" + str(int(hashlib.sha1(self.path.encode()).hexdigest()[:8], 16) % 100_000).zfill(5)
+
     def spec_groups(self) -> dict[str, list[dict[str, str]]]:
         """Specifications as the page's __NEXT_DATA__ states them."""
         return {

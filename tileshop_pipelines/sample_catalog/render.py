@@ -228,9 +228,8 @@ def _price_block(product: SampleProduct) -> str:
 
 def product_jsonld(product: SampleProduct, base_url: str) -> dict:
     url = base_url + product.path
-    data: dict = {"@context": "https://schema.org", "@type": "Product", "name": product.name}
-    if product.sku is not None:
-        data["sku"] = product.sku
+    data: dict = {"@context": "https://schema.org", "@type": "Product", "name": product.name,
+                  "sku": product.page_sku}
     data.update({
         "description": product.description_html,
         "brand": {"@type": "Brand", "name": product.brand},
@@ -267,7 +266,7 @@ def breadcrumb_jsonld(crumbs: Sequence[tuple[str, str]], base_url: str) -> dict:
 
 def product_data(product: SampleProduct) -> dict:
     """props.pageProps.layoutData.sitecore.context.productData of __NEXT_DATA__."""
-    return {"ProductId": product.sku, "Name": product.name, "Specifications": product.spec_groups(),
+    return {"ProductId": product.page_sku, "Name": product.name, "Specifications": product.spec_groups(),
             "Documents": [dict(d) for d in product.documents]}
 
 
@@ -296,7 +295,7 @@ def product_page(product: SampleProduct, base_url: str, *, malformed_jsonld: boo
                         for d in product.documents)
         documents = f'<section class="pdp-documents"><h2>Documents</h2><ul>{links}</ul></section>'
     stock = "In Stock" if product.availability == "InStock" else "Out of Stock"
-    sku_line = f'<p class="pdp-sku">SKU: {_esc(product.sku)}</p>' if product.sku else ""
+    sku_line = f'<p class="pdp-sku">SKU: {_esc(product.page_sku)}</p>'
     body = (
         f'{_breadcrumb_nav(product.breadcrumbs)}<div class="pdp"><div class="pdp-gallery">{images}</div>'
         f'<div class="pdp-info"><h1 class="pdp-title">{_esc(product.name)}</h1>{sku_line}'

@@ -40,3 +40,16 @@ def test_a_changed_record_is_a_new_version_and_history_keeps_the_old_one(conn):
     assert [(h["version"], h["price"], h["valid_to"] is None) for h in history] == [(1, 5.0, False), (2, 6.5, True)]
     assert history[0]["valid_to"] == history[1]["valid_from"]
     assert products_sql.history_for_sku(conn, "123") == []  # SKUs are strings: the zero matters
+
+
+def test_required_field_coverage_counts_records_missing_any_field(conn):
+    from tileshop_pipelines.store.products import required_field_coverage
+
+    full = {"sku": "1", "url": "u", "name": "A", "price": 5.0, "price_unit": "box"}
+    products_sql.save_records(conn, [
+        ("a", "h1", full),
+        ("b", "h2", {**full, "sku": "2", "price": None}),
+        ("c", "h3", {**full, "sku": "3", "price_unit": None}),
+    ], [])
+    assert required_field_coverage(conn, ("name", "sku", "price", "price_unit")) == (1, 3)
+    assert required_field_coverage(conn, ("name", "sku")) == (3, 3)
