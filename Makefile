@@ -37,7 +37,7 @@ test: setup browser
 	$(BIN)/python -m pytest
 
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 ui: setup
 	$(BIN)/tileshop ui

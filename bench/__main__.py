@@ -367,13 +367,14 @@ def bench_vector_store(args, env: dict) -> None:
     from bench.vectors import QUERIES, bench_hnsw, bench_vector_load
     from tileshop_pipelines.store.db import tileshop_home
 
-    # Loading speed does not depend on the vector values: real chunk rows, unit random vectors.
-    rows = chunk_texts(args.load_rows)
-    vectors = np.random.default_rng(7).standard_normal((len(rows), 384)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    load = bench_vector_load(rows, vectors, repeats=args.repeats)
-    (RESULTS / "vector_load.json").write_text(json.dumps({**load, "env": env}, indent=2))
-    print("vector load:", json.dumps(load, indent=1))
+    if args.load_rows:
+        # Loading speed does not depend on the vector values: real chunk rows, unit random vectors.
+        rows = chunk_texts(args.load_rows)
+        vectors = np.random.default_rng(7).standard_normal((len(rows), 384)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        load = bench_vector_load(rows, vectors, repeats=args.repeats)
+        (RESULTS / "vector_load.json").write_text(json.dumps({**load, "env": env}, indent=2))
+        print("vector load:", json.dumps(load, indent=1))
     if args.hnsw_chunks:
         rows, vectors = cached_rows(args.hnsw_chunks + QUERIES, tileshop_home() / "bench" / "all-MiniLM-L6-v2.npz")
         hnsw = bench_hnsw(rows, vectors)
@@ -391,7 +392,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--texts", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--load-rows", type=int, default=50_000, help="rows for the vector load benchmark")
+    parser.add_argument("--load-rows", type=int, default=50_000,
+                        help="rows for the vector load benchmark; 0 skips it")
     parser.add_argument("--hnsw-chunks", type=int, default=50_000,
                         help="real MiniLM chunk embeddings for the HNSW benchmark (cached in .tileshop/bench; "
                              "the first run embeds them: ~10 min per 50,000 on 2 cores); 0 skips it")

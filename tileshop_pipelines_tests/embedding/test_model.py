@@ -22,3 +22,27 @@ def test_empty_batch():
 def test_unknown_model_is_refused_not_downloaded():
     with pytest.raises(EmbeddingError, match="never downloaded"):
         model_path("sentence-transformers/all-mpnet-base-v2")
+
+
+def test_dimension_and_model_id_without_loading_the_model():
+    from tileshop_pipelines.embedding.model import model_dimension, model_id
+
+    assert model_dimension("all-MiniLM-L6-v2") == DIMENSION
+    assert model_id("all-MiniLM-L6-v2") == "all-MiniLM-L6-v2"
+    assert model_id("all-MiniLM-L6-v2", "onnx") == "all-MiniLM-L6-v2@onnx"  # its vectors differ slightly
+
+
+def test_onnx_backend_without_the_extra_is_a_clear_error():
+    with pytest.raises(EmbeddingError, match="optional extra"):
+        load_model("all-MiniLM-L6-v2", "cpu", "onnx")
+    with pytest.raises(EmbeddingError, match="not one of"):
+        load_model("all-MiniLM-L6-v2", "cpu", "tensorflow")
+
+
+def test_tokenizer_counts_word_pieces_without_truncation():
+    from tileshop_pipelines.embedding.model import word_piece_spans
+
+    spans = word_piece_spans()
+    text = "porcelain " * 300
+    assert len(spans(text)) == 300  # the packaged tokenizer.json truncates at 128; ours must not
+    assert [("Zenobia tile")[a:b] for a, b in spans("Zenobia tile")] == ["Zen", "ob", "ia", "tile"]

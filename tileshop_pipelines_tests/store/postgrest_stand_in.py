@@ -20,7 +20,6 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 import socket
 import threading
 import time
