@@ -26,6 +26,8 @@ import time
 import urllib.request
 from urllib.parse import urlsplit, urlunsplit
 
+from tileshop_pipelines.cli import wait_until_serving
+
 SATURATION_START_RATE = 5.0  # requests/s; raised by half each step
 
 QUESTION_TEMPLATES = (
@@ -173,17 +175,7 @@ def start_app(url: str, port: int) -> subprocess.Popen:
            "TILESHOP_RATE_LIMIT_BURST": "1000000", "ANTHROPIC_API_KEY": ""}
     proc = subprocess.Popen([sys.executable, "-m", "rag_app", "--port", str(port), "--log-level", "warning"],
                             env=env, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited with code {proc.returncode}")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/system/health", timeout=1).read()
-            return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.terminate()
-    raise RuntimeError("the app did not start within 120 s")
+    return wait_until_serving(proc, f"http://127.0.0.1:{port}/api/system/health", "the app", 120)
 
 
 async def open_loop(base: str, endpoint: str, payloads: list, rate: float, duration_s: float, users: int,

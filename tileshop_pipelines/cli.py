@@ -191,17 +191,22 @@ def start_catalog_process(port: int, products: int, seed: int) -> subprocess.Pop
          "--products", str(products), "--seed", str(seed)],
         stdout=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 60
+    return wait_until_serving(proc, f"http://127.0.0.1:{port}/robots.txt", "the sample catalog server", 60)
+
+
+def wait_until_serving(proc: subprocess.Popen, url: str, what: str, timeout_s: float) -> subprocess.Popen:
+    """Wait until `proc` answers `url`; terminate it and raise, naming `what`, if it exits or times out."""
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the sample catalog server exited with code {proc.returncode}")
+            raise RuntimeError(f"{what} exited with code {proc.returncode}")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/robots.txt", timeout=1).read()
+            urllib.request.urlopen(url, timeout=1).read()
             return proc
         except OSError:
             time.sleep(0.2)
     proc.terminate()
-    raise RuntimeError("the sample catalog server did not start within 60 s")
+    raise RuntimeError(f"{what} did not start within {timeout_s:.0f} s")
 
 
 # --- run ------------------------------------------------------------------------------------

@@ -136,7 +136,7 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
 
-def _env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     if not raw:
         return default
@@ -174,7 +174,7 @@ def build_resources() -> dict:
             mode=_env("TILESHOP_CRAWL_MODE", "http"),
             user_agent=_env("TILESHOP_USER_AGENT", DEFAULT_USER_AGENT),
             requests_per_second=_env_float("TILESHOP_CRAWL_RATE", 2.0),
-            concurrency=_env_int("TILESHOP_CRAWL_CONCURRENCY", 4),
+            concurrency=env_int("TILESHOP_CRAWL_CONCURRENCY", 4),
             service_url=_env("CRAWLER_URL", ""),
             # The token stays an EnvVar: resolved at run time, never shown in the run's config.
             service_token=dg.EnvVar("CRAWLER_TOKEN") if os.environ.get("CRAWLER_TOKEN") else "",
@@ -182,10 +182,10 @@ def build_resources() -> dict:
         ),
         "embedder": EmbedderResource(
             model_name=_env("TILESHOP_EMBEDDING_MODEL", DEFAULT_MODEL),
-            batch_size=_env_int("TILESHOP_EMBEDDING_BATCH_SIZE", 32),
+            batch_size=env_int("TILESHOP_EMBEDDING_BATCH_SIZE", 32),
             device=_env("TILESHOP_EMBEDDING_DEVICE", "cpu"),
             backend=_env("TILESHOP_EMBEDDING_BACKEND", "torch"),
-            torch_threads=_env_int("TILESHOP_TORCH_THREADS", 0),
+            torch_threads=env_int("TILESHOP_TORCH_THREADS", 0),
         ),
         "vector_store": VectorStoreResource(backend=_env("TILESHOP_VECTOR_STORE", "postgres")),
     }

@@ -4,23 +4,17 @@ Product pages are crawled in batched runs: a backfill of any subset runs at most
 `TILESHOP_CRAWL_BATCH_SIZE` (default 100) products per run, never one process per product.
 """
 
-import os
-
 import dagster as dg
+
+from tileshop_pipelines.defs.resources import env_int
 
 PRODUCT_PARTITIONS_NAME = "product"
 product_partitions = dg.DynamicPartitionsDefinition(name=PRODUCT_PARTITIONS_NAME)
 
 
 def crawl_batch_size() -> int:
-    raw = os.environ.get("TILESHOP_CRAWL_BATCH_SIZE", "100")
-    try:
-        size = int(raw)
-    except ValueError:
-        raise ValueError(f"environment variable TILESHOP_CRAWL_BATCH_SIZE must be an integer, got {raw!r}") from None
-    if size < 1:
-        raise ValueError(f"environment variable TILESHOP_CRAWL_BATCH_SIZE must be >= 1, got {size}")
-    return size
+    """Products per crawl run (sensor batches and backfill runs): TILESHOP_CRAWL_BATCH_SIZE, default 100."""
+    return env_int("TILESHOP_CRAWL_BATCH_SIZE", 100)
 
 
 def register_product_partitions(instance: dg.DagsterInstance, keys: list[str]) -> list[str]:
