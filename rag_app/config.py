@@ -52,26 +52,21 @@ def _text(env: Mapping[str, str], name: str) -> str | None:
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int, maximum: int) -> int:
-    raw = _text(env, name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"environment variable {name} must be an integer, got {raw!r}") from None
-    if not minimum <= value <= maximum:
-        raise ConfigError(f"environment variable {name} must be between {minimum} and {maximum}, got {value}")
-    return value
+    return _number(env, name, default, minimum, maximum, int, "an integer")
 
 
 def _float(env: Mapping[str, str], name: str, default: float, minimum: float, maximum: float) -> float:
+    return _number(env, name, default, minimum, maximum, float, "a number")
+
+
+def _number(env, name, default, minimum, maximum, parse, kind):
     raw = _text(env, name)
     if raw is None:
         return default
     try:
-        value = float(raw)
+        value = parse(raw)
     except ValueError:
-        raise ConfigError(f"environment variable {name} must be a number, got {raw!r}") from None
+        raise ConfigError(f"environment variable {name} must be {kind}, got {raw!r}") from None
     if not minimum <= value <= maximum:
         raise ConfigError(f"environment variable {name} must be between {minimum} and {maximum}, got {value}")
     return value
