@@ -162,18 +162,14 @@ class PageCrawler:
             workers = [asyncio.create_task(worker())
                        for _ in range(min(len(pending), policy.concurrency_per_host * hosts, 256) or 1)]
             try:
+                # The worker whose attempt trips the breaker hands CircuitOpen over through
+                # `results`, so waiting on the queue alone sees it at once.
                 for _ in range(len(pending)):
-                    if breaker.tripped_reason is not None:
-                        raise CircuitOpen(breaker.tripped_reason)
-                    getter = asyncio.ensure_future(results.get())
-                    while not getter.done():
-                        await asyncio.wait([getter], timeout=0.2)
-                        if breaker.tripped_reason is not None and not getter.done():
-                            getter.cancel()
-                            raise CircuitOpen(breaker.tripped_reason)
-                    item = getter.result()
+                    item = await results.get()
                     if isinstance(item, BaseException):
                         raise item
+                    if breaker.tripped_reason is not None:
+                        raise CircuitOpen(breaker.tripped_reason)
                     yield item
             finally:
                 for task in workers:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from tileshop_pipelines.store import db
+
 # Backoff across sensor ticks for pages whose check failed: base * 2^(attempts-1), capped.
 RETRY_BASE = dt.timedelta(minutes=5)
 RETRY_MAX = dt.timedelta(days=1)
@@ -164,6 +166,11 @@ def current_cycle_start(conn: psycopg.Connection) -> dt.datetime | None:
     return conn.execute("SELECT max(started_at) FROM sitemap_refreshes").fetchone()[0]
 
 
+PAGE_CHECK_COLUMNS = {"product_key": "text", "url": "text", "status_code": "int4", "state": "text", "html": "text",
+                      "content_hash": "text", "etag": "text", "last_modified": "text", "error": "text",
+                      "changed": "bool"}
+
+
 @dataclass(frozen=True)
 class PageCheck:
     """The outcome of one page check, as crawl.crawler judged it."""
@@ -188,6 +195,7 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
     """
     if not checks:
         return {}
+    checks = list({c.product_key: c for c in checks}.values())  # one row per product: the latest check
     keys = [c.product_key for c in checks]
     with conn.transaction(), conn.cursor() as cur:
         previous = dict(cur.execute(
@@ -210,28 +218,29 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
             else:
                 changed[c.product_key] = False
                 unanswered.append((c.product_key, c.url, c.status_code, c.outcome, c.error))
-        cur.executemany(
-            """
-            INSERT INTO product_pages AS p (product_key, url, status_code, state, html, content_hash, etag,
-                                            last_modified, error, attempts, fetched_at, checked_at, last_ok_at,
-                                            changed_at)
-            VALUES (%(key)s, %(url)s, %(status)s, %(state)s, %(html)s, %(hash)s, %(etag)s, %(last_modified)s,
-                    %(error)s, 0, now(), now(), CASE WHEN %(state)s = 'ok' THEN now() END,
-                    CASE WHEN %(changed)s THEN now() END)
-            ON CONFLICT (product_key) DO UPDATE SET
-                url = EXCLUDED.url, status_code = EXCLUDED.status_code, state = EXCLUDED.state,
-                error = EXCLUDED.error, attempts = 0, next_attempt_at = NULL,
-                fetched_at = now(), checked_at = now(),
-                html = COALESCE(EXCLUDED.html, p.html),
-                content_hash = COALESCE(EXCLUDED.content_hash, p.content_hash),
-                etag = CASE WHEN EXCLUDED.html IS NULL THEN p.etag ELSE EXCLUDED.etag END,
-                last_modified = CASE WHEN EXCLUDED.html IS NULL THEN p.last_modified ELSE EXCLUDED.last_modified END,
-                last_ok_at = COALESCE(EXCLUDED.last_ok_at, p.last_ok_at),
-                changed_at = COALESCE(EXCLUDED.changed_at, p.changed_at)
-            """,
-            [dict(zip(("key", "url", "status", "state", "html", "hash", "etag", "last_modified", "error", "changed"),
-                      row)) for row in answered],
-        )
+        if answered:  # staged by one COPY: a crawl's hot path writes whole pages (see db.stage)
+            db.stage(cur, "page_checks_load", PAGE_CHECK_COLUMNS, answered)
+            cur.execute(
+                """
+                INSERT INTO product_pages AS p (product_key, url, status_code, state, html, content_hash, etag,
+                                                last_modified, error, attempts, fetched_at, checked_at, last_ok_at,
+                                                changed_at)
+                SELECT product_key, url, status_code, state, html, content_hash, etag, last_modified, error, 0,
+                       now(), now(), CASE WHEN state = 'ok' THEN now() END, CASE WHEN changed THEN now() END
+                  FROM page_checks_load
+                ON CONFLICT (product_key) DO UPDATE SET
+                    url = EXCLUDED.url, status_code = EXCLUDED.status_code, state = EXCLUDED.state,
+                    error = EXCLUDED.error, attempts = 0, next_attempt_at = NULL,
+                    fetched_at = now(), checked_at = now(),
+                    html = COALESCE(EXCLUDED.html, p.html),
+                    content_hash = COALESCE(EXCLUDED.content_hash, p.content_hash),
+                    etag = CASE WHEN EXCLUDED.html IS NULL THEN p.etag ELSE EXCLUDED.etag END,
+                    last_modified = CASE WHEN EXCLUDED.html IS NULL THEN p.last_modified
+                                         ELSE EXCLUDED.last_modified END,
+                    last_ok_at = COALESCE(EXCLUDED.last_ok_at, p.last_ok_at),
+                    changed_at = COALESCE(EXCLUDED.changed_at, p.changed_at)
+                """
+            )
         if not_modified:  # the bulk of an incremental refresh: one statement, not one per page
             cur.execute(
                 """

@@ -12,7 +12,10 @@ import warnings
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import orjson
 import psycopg
+from psycopg import sql
+from psycopg.types.json import set_json_dumps, set_json_loads
 from pgvector.psycopg import register_vector
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -101,7 +104,27 @@ def connect(url: str | None = None) -> psycopg.Connection:
     if conn.execute("SELECT 1 FROM pg_type WHERE typname = 'vector'").fetchone() is None:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     register_vector(conn)
+    set_json_dumps(orjson.dumps, conn)  # records travel as JSON on every crawl and chunking pass
+    set_json_loads(orjson.loads, conn)
     return conn
+
+
+def stage(cur: psycopg.Cursor, table: str, columns: dict[str, str], rows) -> None:
+    """A temporary table `table` (name -> SQL type), dropped at commit, filled by one binary COPY.
+
+    Set-based SQL over the staged rows then does a batch's work in a few statements; COPY costs
+    the client far less per row than one bound statement per row, and a temp table dropped at
+    commit lives only inside the caller's transaction (safe behind a transaction pooler).
+    """
+    names = sql.SQL(", ").join(map(sql.Identifier, columns))
+    cur.execute(sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
+        sql.Identifier(table),
+        sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
+                           for name, kind in columns.items())))
+    with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.Identifier(table), names)) as copy:
+        copy.set_types(list(columns.values()))
+        for row in rows:
+            copy.write_row(row)
 
 
 def _redacted(url: str) -> str:

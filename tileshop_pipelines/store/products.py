@@ -7,6 +7,11 @@ from collections.abc import Iterator
 import psycopg
 from psycopg.types.json import Jsonb
 
+from tileshop_pipelines.store import db
+
+RECORD_COLUMNS = {"product_key": "text", "sku": "text", "url": "text", "name": "text", "price": "float8",
+                  "price_unit": "text", "record": "jsonb", "content_hash": "text"}
+
 
 def keys_to_parse(conn: psycopg.Connection, keys: list[str] | None = None) -> list[str]:
     """Product keys whose stored HTML has not been parsed yet (new or changed since the last
@@ -40,29 +45,33 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
     data did not) only moves content_hash/parsed_at. Returns {product_key: version} of the
     records that got a new version.
     """
-    keys = [key for key, _, _ in records]
+    latest = {key: (key, digest, record) for key, digest, record in records}  # one row per product
     with conn.transaction(), conn.cursor() as cur:
-        current = {key: (record, version) for key, record, version in cur.execute(
-            "SELECT product_key, record, version FROM products WHERE product_key = ANY(%s) FOR UPDATE", (keys,))}
-        versioned = {}
-        for key, _, record in records:
-            before = current.get(key)
-            if before is None or before[0] != record:
-                versioned[key] = 1 if before is None else before[1] + 1
-        rows = [(key, r.get("sku"), r.get("url"), r.get("name"), r.get("price"), r.get("price_unit"), Jsonb(r),
-                 digest, versioned.get(key)) for key, digest, r in records]
-        cur.executemany(
+        # Staged by one COPY, then compared and written set-based in the server: the crawl's hot
+        # path sends each record once and decodes none of the stored ones.
+        db.stage(cur, "records_load", RECORD_COLUMNS,
+                 [(key, r.get("sku"), r.get("url"), r.get("name"), _float(r.get("price")), r.get("price_unit"),
+                   Jsonb(r), digest) for key, digest, r in latest.values()])
+        cur.execute("SELECT 1 FROM products p JOIN records_load USING (product_key) ORDER BY p.product_key "
+                    "FOR UPDATE OF p")  # versions are read and written under the rows' locks
+        versioned = dict(cur.execute(
+            """
+            SELECT l.product_key, COALESCE(p.version + 1, 1) FROM records_load l
+              LEFT JOIN products p USING (product_key)
+             WHERE p.product_key IS NULL OR p.record IS DISTINCT FROM l.record
+            """).fetchall())
+        cur.execute(
             """
             INSERT INTO products AS p (product_key, sku, url, name, price, price_unit, record, content_hash,
                                        version, record_hash, parsed_at)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, COALESCE(%s, 1), md5(%s::jsonb::text), now())
+            SELECT product_key, sku, url, name, price, price_unit, record, content_hash, 1, md5(record::text), now()
+              FROM records_load
             ON CONFLICT (product_key) DO UPDATE SET
                 sku = EXCLUDED.sku, url = EXCLUDED.url, name = EXCLUDED.name, price = EXCLUDED.price,
                 price_unit = EXCLUDED.price_unit, record = EXCLUDED.record, record_hash = EXCLUDED.record_hash,
                 content_hash = EXCLUDED.content_hash, parsed_at = now(), gone_at = NULL,
-                version = CASE WHEN %s::int IS NULL THEN p.version ELSE EXCLUDED.version END
-            """,
-            [(*row[:8], row[8], row[6], row[8]) for row in rows],
+                version = CASE WHEN p.record IS DISTINCT FROM EXCLUDED.record THEN p.version + 1 ELSE p.version END
+            """
         )
         if versioned:
             cur.execute(
@@ -76,11 +85,16 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
                   FROM products WHERE product_key = ANY(%s)
                 """,
                 (list(versioned),))
-        cur.executemany("UPDATE product_pages SET parse_error = NULL, parsed_hash = %s WHERE product_key = %s",
-                        [(digest, key) for key, digest, _ in records])
+        if latest:
+            cur.execute("UPDATE product_pages pp SET parse_error = NULL, parsed_hash = l.content_hash "
+                        "FROM records_load l WHERE pp.product_key = l.product_key")
         cur.executemany("UPDATE product_pages SET parse_error = %s, parsed_hash = %s WHERE product_key = %s",
                         [(error, digest, key) for key, digest, error in failures])
     return versioned
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def mark_gone(conn: psycopg.Connection, keys: list[str]) -> None:

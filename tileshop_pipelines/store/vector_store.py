@@ -15,17 +15,23 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from tileshop_pipelines.store import search
+from tileshop_pipelines.store import db, search
 from tileshop_pipelines.store import vectors as vectors_sql
 
 VECTOR_COLUMNS = ("id", "product_key", "chunk_kind", "content", "metadata", "embedding", "text_hash",
                   "source_hash")
+VECTOR_TYPES = ("text", "text", "text", "text", "jsonb", "vector", "text", "text")
 HNSW_INDEX = "product_vectors_embedding_hnsw"
 # The 64MB default made a 100k-vector build 3-5x slower here.
 INDEX_BUILD_MEMORY = "512MB"
 # Loading this many rows into a store that holds fewer is a bulk load: the HNSW index is dropped
 # first and built once afterwards, which is far faster than inserting into it row by row.
 BULK_LOAD_MIN_ROWS = 5_000
+
+
+def _vector_row(row: dict) -> tuple:
+    return (row["id"], row["product_key"], row["chunk_kind"], row["content"], Jsonb(row["metadata"]),
+            row["embedding"], row["text_hash"], row["source_hash"])
 
 
 class VectorStore(Protocol):
@@ -74,9 +80,7 @@ class PostgresVectorStore:
         updates = sql.SQL(", ").join(
             sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in VECTOR_COLUMNS if c != "id")
         with self.conn.transaction(), self.conn.cursor() as cur:
-            cur.execute("CREATE TEMP TABLE vectors_load (id text, product_key text, chunk_kind text, content text,"
-                        " metadata jsonb, embedding vector, text_hash text, source_hash text) ON COMMIT DROP")
-            self._copy(cur, "vectors_load", rows)
+            db.stage(cur, "vectors_load", dict(zip(VECTOR_COLUMNS, VECTOR_TYPES)), map(_vector_row, rows))
             cur.execute(sql.SQL(
                 "INSERT INTO product_vectors ({cols}) SELECT {cols} FROM vectors_load"
                 " ON CONFLICT (id) DO UPDATE SET {updates}").format(cols=columns, updates=updates))
@@ -85,10 +89,9 @@ class PostgresVectorStore:
     def _copy(cur: psycopg.Cursor, table: str, rows: list[dict]) -> None:
         columns = sql.SQL(", ").join(map(sql.Identifier, VECTOR_COLUMNS))
         with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.Identifier(table), columns)) as copy:
-            copy.set_types(["text", "text", "text", "text", "jsonb", "vector", "text", "text"])
+            copy.set_types(list(VECTOR_TYPES))
             for row in rows:
-                copy.write_row((row["id"], row["product_key"], row["chunk_kind"], row["content"],
-                                Jsonb(row["metadata"]), row["embedding"], row["text_hash"], row["source_hash"]))
+                copy.write_row(_vector_row(row))
 
     def delete(self, ids: list[str]) -> None:
         if ids:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 import psycopg
 
+from tileshop_pipelines.store import db
 from tileshop_pipelines.store.search import match_products
 from tileshop_pipelines.text.chunks import Chunk
 
@@ -84,13 +85,9 @@ def save_embeddings(conn: psycopg.Connection, rows: list[tuple[str, str]], vecto
         return
     dim = int(vectors.shape[1])
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute("CREATE TEMP TABLE embeddings_load (chunk_id text, text_hash text, model text, dim int,"
-                    " embedding vector) ON COMMIT DROP")
-        with cur.copy("COPY embeddings_load (chunk_id, text_hash, model, dim, embedding)"
-                      " FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["text", "text", "text", "int4", "vector"])
-            for (chunk_id, text_hash), vector in zip(rows, vectors):
-                copy.write_row((chunk_id, text_hash, model, dim, vector))
+        db.stage(cur, "embeddings_load",
+                 {"chunk_id": "text", "text_hash": "text", "model": "text", "dim": "int4", "embedding": "vector"},
+                 ((chunk_id, text_hash, model, dim, vector) for (chunk_id, text_hash), vector in zip(rows, vectors)))
         cur.execute(
             """
             INSERT INTO product_embeddings (chunk_id, text_hash, model, dim, embedding)
