@@ -33,10 +33,12 @@ class Settings:
     rate_limit_burst: int = 30
     max_body_bytes: int = 64 * 1024
     products_per_answer: int = 5
-    db_pool_size: int = 8
+    db_pool_size: int = 4
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_cache_size: int = 4096
     embedding_threads: int = 1
+    embedding_gather_ms: float = 5.0
+    embedding_backend: str = "onnx"
     dagster_graphql_url: str = DEFAULT_DAGSTER_GRAPHQL_URL
     acquisition_job: str = "sitemap_refresh"
     crawler_url: str | None = None  # the crawl service; None: the pipeline crawls in-process
@@ -69,6 +71,13 @@ def _number(env, name, default, minimum, maximum, parse, kind):
         raise ConfigError(f"environment variable {name} must be {kind}, got {raw!r}") from None
     if not minimum <= value <= maximum:
         raise ConfigError(f"environment variable {name} must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = (_text(env, name) or default).lower()
+    if value not in choices:
+        raise ConfigError(f"environment variable {name} must be one of {', '.join(choices)}, got {value!r}")
     return value
 
 
@@ -117,10 +126,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rate_limit_burst=_int(env, "TILESHOP_RATE_LIMIT_BURST", 30, 1, 1_000_000),
         max_body_bytes=_int(env, "TILESHOP_MAX_BODY_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
         products_per_answer=_int(env, "TILESHOP_PRODUCTS_PER_ANSWER", 5, 1, 20),
-        db_pool_size=_int(env, "TILESHOP_DB_POOL_SIZE", 8, 1, 64),
+        db_pool_size=_int(env, "TILESHOP_DB_POOL_SIZE", 4, 1, 64),
         embedding_model=_text(env, "TILESHOP_EMBEDDING_MODEL") or "all-MiniLM-L6-v2",
         embedding_cache_size=_int(env, "TILESHOP_QUERY_CACHE_SIZE", 4096, 0, 1_000_000),
         embedding_threads=_int(env, "TILESHOP_QUERY_EMBED_THREADS", 1, 1, 64),
+        embedding_gather_ms=_float(env, "TILESHOP_QUERY_EMBED_GATHER_MS", 5.0, 0.0, 100.0),
+        embedding_backend=_choice(env, "TILESHOP_QUERY_EMBED_BACKEND", "onnx", ("onnx", "torch")),
         dagster_graphql_url=_http_url(env, "DAGSTER_GRAPHQL_URL", DEFAULT_DAGSTER_GRAPHQL_URL),
         acquisition_job=_text(env, "TILESHOP_ACQUISITION_JOB") or "sitemap_refresh",
         crawler_url=_http_url(env, "TILESHOP_CRAWLER_URL", None),

@@ -184,7 +184,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     url = database_url or db.database_url()
     metrics = AppMetrics()
     pool = ConnectionPool(url, settings.db_pool_size)
-    embedder = QueryEmbedder(settings.embedding_model, settings.embedding_cache_size, settings.embedding_threads)
+    embedder = QueryEmbedder(settings.embedding_model, settings.embedding_cache_size, settings.embedding_threads,
+                             settings.embedding_gather_ms, settings.embedding_backend)
     answerer = (ClaudeAnswerer(settings.anthropic_api_key, settings.claude_model,
                                base_url=settings.anthropic_base_url, timeout_s=settings.claude_timeout_s,
                                max_retries=settings.claude_max_retries, max_tokens=settings.claude_max_tokens)

@@ -11,9 +11,10 @@ import psycopg
 from rag_app.filters import ProductFilters
 
 
+# Stored, lowercased columns of products (migration 004), compared with lowercased values.
 _PRICE_COLUMN = {
-    "box": "(p.record->>'price_per_box')::numeric",
-    "sqft": "(p.record->>'price_per_sqft')::numeric",
+    "box": "p.price_per_box",
+    "sqft": "p.price_per_sqft",
     "unit": "p.price",
 }
 
@@ -33,23 +34,20 @@ def filter_sql(filters: ProductFilters) -> tuple[str, dict]:
         clauses.append("p.price_unit = %(price_unit)s")
         params["price_unit"] = filters.price_unit
     if filters.color is not None:
-        clauses.append("EXISTS (SELECT 1 FROM regexp_split_to_table(p.record->>'color', ',') AS c "
-                       "WHERE lower(trim(c)) = lower(%(color)s))")
-        params["color"] = filters.color
+        clauses.append("%(color)s = ANY(p.filter_colors)")
+        params["color"] = filters.color.strip().lower()
     if filters.finish is not None:
-        clauses.append("lower(p.record->>'finish') = lower(%(finish)s)")
-        params["finish"] = filters.finish
+        clauses.append("p.filter_finish = %(finish)s")
+        params["finish"] = filters.finish.lower()
     if filters.material is not None:
-        clauses.append("lower(p.record->>'material') = lower(%(material)s)")
-        params["material"] = filters.material
+        clauses.append("p.filter_material = %(material)s")
+        params["material"] = filters.material.lower()
     if filters.application is not None:
-        clauses.append("EXISTS (SELECT 1 FROM jsonb_array_elements_text(CASE jsonb_typeof(p.record->'applications') "
-                       "WHEN 'array' THEN p.record->'applications' ELSE '[]' END) AS a "
-                       "WHERE lower(a) = lower(%(application)s))")
-        params["application"] = filters.application
+        clauses.append("%(application)s = ANY(p.filter_applications)")
+        params["application"] = filters.application.strip().lower()
     if filters.size is not None:
         # "12 x 24" matches "12 x 24 in" but not "12 x 240 in"
-        clauses.append("lower(p.record->>'size') ~ ('^' || %(size_pattern)s || '([^0-9.]|$)')")
+        clauses.append("p.filter_size ~ ('^' || %(size_pattern)s || '([^0-9.]|$)')")
         params["size_pattern"] = _size_pattern(filters.size)
     return " AND ".join(clauses) or "TRUE", params
 

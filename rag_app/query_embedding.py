@@ -5,6 +5,8 @@ batch, so under load one `encode` call serves many questions (one forward pass o
 costs far less than one per question on two cores). Identical questions (after whitespace
 normalization) reuse the stored vector; answers are never cached.
 
+The encoder is ONNX Runtime over the same model (backend "onnx", the default: about half torch's
+CPU per question, same vectors; see embedding.onnx_encoder) or the torch model itself.
 Torch runs on `torch_threads` threads (default 1): with two OpenMP threads on a busy two-core
 machine one short query took ~500 ms instead of ~25 ms (threads spin waiting for each other).
 """
@@ -15,13 +17,17 @@ import asyncio
 import collections
 import queue
 import threading
+import time
 from concurrent.futures import Future
 
 import numpy as np
 
 from tileshop_pipelines.embedding.model import embed_texts, load_model
+from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder
+from tileshop_pipelines.store.db import tileshop_home
 
 MAX_BATCH = 32
+QUERY_BACKENDS = ("onnx", "torch")
 
 
 def cache_key(text: str) -> str:
@@ -30,8 +36,14 @@ def cache_key(text: str) -> str:
 
 
 class QueryEmbedder:
-    def __init__(self, model_name: str, cache_size: int = 4096, torch_threads: int = 1):
+    def __init__(self, model_name: str, cache_size: int = 4096, torch_threads: int = 1, gather_ms: float = 0.0,
+                 backend: str = "torch"):
+        if backend not in QUERY_BACKENDS:
+            raise ValueError(f"query embedding backend {backend!r} is not one of {QUERY_BACKENDS}")
         self.model_name = model_name
+        self.backend = backend
+        self.gather_s = gather_ms / 1000
+        self._encode = None
         self.torch_threads = torch_threads
         self.cache_size = cache_size
         self._cache: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
@@ -44,8 +56,13 @@ class QueryEmbedder:
         """Load the model (about 10 s the first time in a process) and start the worker."""
         import torch
 
-        load_model(self.model_name)
+        model = load_model(self.model_name)
         torch.set_num_threads(self.torch_threads)  # process-wide: this process serves queries
+        if self.backend == "onnx":
+            encoder = load_onnx_encoder(self.model_name, tileshop_home() / "onnx", self.torch_threads)
+            self._encode = encoder.encode
+        else:
+            self._encode = lambda texts: embed_texts(model, texts)
         if self._thread is None:
             self._thread = threading.Thread(target=self._work, name="query-embedder", daemon=True)
             self._thread.start()
@@ -98,15 +115,15 @@ class QueryEmbedder:
         return self.submit(text).result()
 
     def _work(self) -> None:
-        model = load_model(self.model_name)
         while True:
             item = self._queue.get()
             if item is None:
                 return
             batch = [item]
+            deadline = time.monotonic() + self.gather_s
             while len(batch) < MAX_BATCH:
                 try:
-                    nxt = self._queue.get_nowait()
+                    nxt = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
                     break
                 if nxt is None:
@@ -115,7 +132,7 @@ class QueryEmbedder:
                 batch.append(nxt)
             texts = list(dict.fromkeys(key for key, _ in batch))
             try:
-                vectors = dict(zip(texts, embed_texts(model, texts)))
+                vectors = dict(zip(texts, self._encode(texts)))
             except Exception as exc:  # the callers get the error, the worker lives on
                 for _, future in batch:
                     future.set_exception(exc)

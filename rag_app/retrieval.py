@@ -24,6 +24,8 @@ from tileshop_pipelines.store.search import hybrid_search
 
 CHUNKS_PER_PRODUCT_WANTED = 4  # search this many chunks per product asked for, then fold
 VOCABULARY_TTL_S = 300.0
+# Up to this many products matching the filters (~4 chunks each), exact search beats the index.
+EXACT_SEARCH_MAX_PRODUCTS = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,25 +111,43 @@ def search_chunks(conn: psycopg.Connection, query_text: str, query_embedding: np
 
     Without filters: hybrid search (full-text and vector rankings fused by reciprocal rank,
     store.search.hybrid_search). With structured filters, which are SQL over the products table,
-    the vector ranking runs inside them, the HNSW scan iterating (pgvector >= 0.8) so that a
-    selective filter still fills `limit`.
+    the vector ranking runs inside them: exact distances when few products match, else the HNSW
+    scan iterating (pgvector >= 0.8) so that the filter still fills `limit`.
     """
     if not filters:
         return hybrid_search(conn, query_text, query_embedding, match_count=limit)
     where, params = filter_sql(filters)
-    with conn.transaction():
-        conn.execute("SET LOCAL hnsw.iterative_scan = strict_order")
+    matching = [row[0] for row in conn.execute(f"SELECT p.product_key FROM products p WHERE {where}", params)]
+    if not matching:
+        return []
+    if len(matching) <= EXACT_SEARCH_MAX_PRODUCTS:
+        # A selective filter: exact distances over the few matching products' chunks. Walking the
+        # HNSW graph for them would pass thousands of non-matching neighbours first.
         rows = conn.execute(
-            f"""
-            SELECT v.id, v.product_key, v.chunk_kind, v.content, v.metadata,
-                   1 - (v.embedding <=> %(q)s) AS score
-            FROM product_vectors v JOIN products p ON p.product_key = v.product_key
-            WHERE {where}
-            ORDER BY v.embedding <=> %(q)s
-            LIMIT %(k)s
+            """
+            WITH candidates AS MATERIALIZED (
+                SELECT v.id, v.product_key, v.chunk_kind, v.content, v.metadata, v.embedding <=> %(q)s AS distance
+                FROM product_vectors v WHERE v.product_key = ANY(%(keys)s)
+            )
+            SELECT id, product_key, chunk_kind, content, metadata, 1 - distance FROM candidates
+            ORDER BY distance, id LIMIT %(k)s
             """,
-            {**params, "q": query_embedding, "k": limit},
+            {"q": query_embedding, "keys": matching, "k": limit},
         ).fetchall()
+    else:
+        with conn.transaction():
+            conn.execute("SET LOCAL hnsw.iterative_scan = strict_order")
+            rows = conn.execute(
+                f"""
+                SELECT v.id, v.product_key, v.chunk_kind, v.content, v.metadata,
+                       1 - (v.embedding <=> %(q)s) AS score
+                FROM product_vectors v JOIN products p ON p.product_key = v.product_key
+                WHERE {where}
+                ORDER BY v.embedding <=> %(q)s
+                LIMIT %(k)s
+                """,
+                {**params, "q": query_embedding, "k": limit},
+            ).fetchall()
     keys = ("id", "product_key", "chunk_kind", "content", "metadata", "score")
     return [dict(zip(keys, row)) for row in rows]
 

@@ -109,6 +109,8 @@ class PostgresVectorStore:
             self.conn.execute(sql.SQL(
                 "CREATE INDEX IF NOT EXISTS {} ON product_vectors USING hnsw (embedding vector_cosine_ops)"
             ).format(sql.Identifier(HNSW_INDEX)))
+        # Fresh statistics after a bulk load: the planner's, and fulltext_query's common words.
+        self.conn.execute("ANALYZE product_vectors")
         return True
 
     def stats(self) -> dict:

@@ -52,6 +52,8 @@ def test_secrets_stay_out_of_repr():
     ("TILESHOP_CORS_ORIGINS", "https://ok.example,https://bad.example/path", "origins"),
     ("TILESHOP_ADMIN_TOKEN", "short", "at least 16 characters"),
     ("TILESHOP_CLAUDE_MODEL", "claude sonnet", "model id"),
+    ("TILESHOP_QUERY_EMBED_BACKEND", "tensorflow", "one of onnx, torch"),
+    ("TILESHOP_QUERY_EMBED_GATHER_MS", "500", "between 0.0 and 100.0"),
 ])
 def test_malformed_variables_are_named(name, value, words):
     with pytest.raises(ConfigError) as excinfo:

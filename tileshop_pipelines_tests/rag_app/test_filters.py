@@ -68,7 +68,7 @@ def test_filter_sql_binds_every_value():
     hostile = "White'); DROP TABLE products; --"
     where, params = filter_sql(ProductFilters(color=hostile, max_price=10, price_basis="sqft", size="12 x 24"))
     assert hostile not in where and "DROP" not in where
-    assert params["color"] == hostile and params["max_price"] == 10
+    assert params["color"] == hostile.lower() and params["max_price"] == 10
     assert "price_per_sqft" in where
 
 

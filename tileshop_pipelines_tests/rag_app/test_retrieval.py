@@ -1,0 +1,66 @@
+"""Filtered chunk search: the exact path (few matching products) and the HNSW path agree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag_app import retrieval
+from rag_app.filters import ProductFilters
+from rag_app.retrieval import embed_question, search_chunks
+from tileshop_pipelines.store import db
+
+FILTERS = [
+    ProductFilters(material="Porcelain"),
+    ProductFilters(application="Floor", max_price=100, price_basis="box"),
+    ProductFilters(color="White"),
+]
+
+
+@pytest.fixture(scope="module")
+def conn(index_url):
+    with db.connect(index_url) as connection:
+        yield connection
+
+
+def _matching_keys(conn, filters: ProductFilters) -> set[str]:
+    from rag_app.product_queries import filter_sql
+
+    where, params = filter_sql(filters)
+    return {row[0] for row in conn.execute(f"SELECT p.product_key FROM products p WHERE {where}", params)}
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: repr({k: v for k, v in vars(f).items() if v}))
+def test_exact_and_hnsw_paths_return_the_same_nearest_chunks(conn, monkeypatch, filters):
+    question = "glossy tile for a shower wall"
+    embedding = embed_question(question)
+    matching = _matching_keys(conn, filters)
+    assert matching, f"the sample index has no product for {filters}"
+
+    exact = search_chunks(conn, question, embedding, 8, filters)
+    monkeypatch.setattr(retrieval, "EXACT_SEARCH_MAX_PRODUCTS", 0)
+    through_index = search_chunks(conn, question, embedding, 8, filters)
+
+    assert exact and {c["product_key"] for c in exact} <= matching
+    assert [c["id"] for c in through_index] == [c["id"] for c in exact]
+    scores = [c["score"] for c in exact]
+    assert scores == sorted(scores, reverse=True)
+    # the exact path's best chunk really is the nearest among all matching products' chunks
+    rows = conn.execute("SELECT embedding FROM product_vectors WHERE product_key = ANY(%s)",
+                        (sorted(matching),)).fetchall()
+    best = max(float(np.dot(embedding, r[0].to_numpy())) for r in rows)
+    assert exact[0]["score"] == pytest.approx(best, abs=1e-4)
+
+
+def test_filter_columns_follow_the_record(conn):
+    key, record, colors, applications, material = conn.execute(
+        "SELECT product_key, record, filter_colors, filter_applications, filter_material FROM products "
+        "WHERE record->>'color' LIKE '%,%' AND jsonb_array_length(record->'applications') > 0 LIMIT 1").fetchone()
+    assert colors == [c.strip().lower() for c in record["color"].split(",")]
+    assert applications == [a.lower() for a in record["applications"]]
+    assert material == (record["material"] or "").lower() or material is None
+
+
+def test_no_matching_product_means_no_chunks(conn):
+    embedding = embed_question("tile")
+    assert search_chunks(conn, "tile", embedding, 8, ProductFilters(color="no-such-colour")) == []
