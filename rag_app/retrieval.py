@@ -24,8 +24,9 @@ from tileshop_pipelines.store.search import hybrid_search
 
 CHUNKS_PER_PRODUCT_WANTED = 4  # search this many chunks per product asked for, then fold
 VOCABULARY_TTL_S = 300.0
-# Up to this many products matching the filters (~4 chunks each), exact search beats the index.
-EXACT_SEARCH_MAX_PRODUCTS = 1000
+# Up to this many products matching the filters (~4 chunks each), exact search beats the index's
+# iterative scan (5,000-product catalog: 93 products 10 vs 16 ms, 536: 25 vs 28, 889: 49 vs 16).
+EXACT_SEARCH_MAX_PRODUCTS = 500
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,6 +6,7 @@ import os
 from contextlib import contextmanager
 
 import dagster as dg
+import numpy as np
 import psycopg
 
 from tileshop_pipelines.crawl.crawler import DEFAULT_USER_AGENT, CrawlPolicy, PageCrawler
@@ -96,7 +97,8 @@ class CrawlerResource(dg.ConfigurableResource):
 
 class EmbedderResource(dg.ConfigurableResource):
     """The sentence-transformers model, offline. Batch 32 with 2 torch threads was fastest on the
-    2-core development machine; `onnx` needs the optional sentence-transformers[onnx] extra."""
+    2-core development machine. `onnx` runs the same model exported to ONNX Runtime
+    (embedding.onnx_encoder); its vectors carry their own model id, so switching re-embeds."""
 
     model_name: str = DEFAULT_MODEL
     batch_size: int = 32
@@ -114,7 +116,15 @@ class EmbedderResource(dg.ConfigurableResource):
 
     def embed(self, texts: list[str]):
         embedding_model.set_torch_threads(self.torch_threads)
-        model = embedding_model.load_model(self.model_name, self.device, self.backend)
+        if embedding_model.check_backend(self.backend) == "onnx":
+            from tileshop_pipelines.embedding.onnx_encoder import shared_onnx_encoder
+
+            if not texts:
+                return np.zeros((0, self.dimension), dtype=np.float32)
+            encoder = shared_onnx_encoder(self.model_name, db.tileshop_home() / "onnx", self.torch_threads or 2)
+            return np.concatenate([encoder.encode(texts[i:i + self.batch_size])
+                                   for i in range(0, len(texts), self.batch_size)])
+        model = embedding_model.load_model(self.model_name, self.device)
         return embedding_model.embed_texts(model, texts, batch_size=self.batch_size)
 
     def word_piece_spans(self):

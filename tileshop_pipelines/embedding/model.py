@@ -52,24 +52,21 @@ def model_id(model_name: str, backend: str = "torch") -> str:
 
 
 @lru_cache(maxsize=4)
-def load_model(model_name: str = DEFAULT_MODEL, device: str = "cpu", backend: str = "torch"):
-    if backend not in BACKENDS:
-        raise EmbeddingError(f"embedding backend {backend!r} is not one of {BACKENDS}")
+def load_model(model_name: str = DEFAULT_MODEL, device: str = "cpu"):
+    """The sentence-transformers (torch) model; `embedding.onnx_encoder` runs it on ONNX Runtime."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()  # no "Loading weights" bar in run logs
-    if backend == "onnx":
-        try:
-            import onnxruntime  # noqa: F401  (the optional `onnx` extra)
-        except ImportError:
-            raise EmbeddingError(
-                "embedding backend 'onnx' needs onnxruntime and optimum (sentence-transformers[onnx]); "
-                "it is an optional extra, not installed here"
-            ) from None
-    return SentenceTransformer(model_path(model_name), device=device, backend=backend)
+    return SentenceTransformer(model_path(model_name), device=device)
+
+
+def check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise EmbeddingError(f"embedding backend {backend!r} is not one of {BACKENDS}")
+    return backend
 
 
 def set_torch_threads(threads: int) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -113,3 +114,9 @@ def load_onnx_encoder(model_name: str, cache_dir: Path, threads: int = 1) -> Onn
         raise EmbeddingError(f"the ONNX export {path} disagrees with the torch model (probe cosine {cosine:.6f} < "
                              f"{MIN_PROBE_COSINE}); delete it to export again, or use the torch backend")
     return encoder
+
+
+@lru_cache(maxsize=4)
+def shared_onnx_encoder(model_name: str, cache_dir: Path, threads: int = 1) -> OnnxEncoder:
+    """One encoder per model and thread count in a process (the pipeline's embedding batches)."""
+    return load_onnx_encoder(model_name, cache_dir, threads)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import psycopg
 
@@ -17,13 +15,6 @@ _LISTED = """EXISTS (SELECT 1 FROM sitemap_urls s
                      WHERE s.product_key = p.product_key AND s.kind = 'product' AND s.removed_at IS NULL)"""
 
 
-def listed_product_records(conn: psycopg.Connection) -> Iterator[tuple[str, dict]]:
-    """(product_key, record) of every product still listed, in key order."""
-    with conn.cursor() as cur:
-        cur.execute(f"SELECT p.product_key, p.record FROM products p WHERE {_LISTED} ORDER BY p.product_key")
-        yield from cur
-
-
 def product_counts(conn: psycopg.Connection) -> dict[str, int]:
     total, listed = conn.execute(f"SELECT count(*), count(*) FILTER (WHERE {_LISTED}) FROM products p").fetchone()
     return {"products": total, "listed": listed}
@@ -33,32 +24,76 @@ def existing_chunk_hashes(conn: psycopg.Connection) -> dict[str, str]:
     return dict(conn.execute("SELECT chunk_id, text_hash FROM product_chunks").fetchall())
 
 
-def sync_chunks(conn: psycopg.Connection, chunks: list[Chunk]) -> dict[str, int]:
-    """Make product_chunks equal to `chunks`: insert new, update changed, delete vanished."""
-    current = existing_chunk_hashes(conn)
+def records_to_chunk(conn: psycopg.Connection, signature: str) -> list[tuple[str, dict]]:
+    """(product_key, record) of listed products whose chunks were not made from their current
+    record with this chunker `signature` (new, changed, re-listed, or a new chunker), in key order."""
+    return [tuple(row) for row in conn.execute(
+        f"""
+        SELECT p.product_key, p.record FROM products p
+         WHERE {_LISTED} AND p.chunked_as IS DISTINCT FROM p.record_hash || ':' || %s
+         ORDER BY p.product_key
+        """,
+        (signature,),
+    )]
+
+
+def sync_chunks(conn: psycopg.Connection, chunks: list[Chunk], product_keys: list[str] | None = None,
+                signature: str | None = None) -> dict[str, int]:
+    """Make product_chunks equal to `chunks`: insert new, update changed, delete vanished.
+
+    With `product_keys`, only those products' chunks are compared and replaced (the others stay)
+    and, given the chunker `signature`, the products are marked as chunked from their current record.
+    """
+    if product_keys is None:
+        current = existing_chunk_hashes(conn)
+    else:
+        current = dict(conn.execute("SELECT chunk_id, text_hash FROM product_chunks WHERE product_key = ANY(%s)",
+                                    (product_keys,)).fetchall())
+        outside = {c.product_key for c in chunks} - set(product_keys)
+        if outside:
+            raise ValueError(f"chunks of products not being synced: {sorted(outside)[:5]}")
     wanted = {c.chunk_id: c for c in chunks}
     if len(wanted) != len(chunks):
         raise ValueError("duplicate chunk ids in the chunk set")
     changed = [c for c in chunks if current.get(c.chunk_id) != c.text_hash]
     vanished = sorted(set(current) - set(wanted))
     with conn.transaction(), conn.cursor() as cur:
-        cur.executemany(
-            """
-            INSERT INTO product_chunks (chunk_id, product_key, chunk_kind, ordinal, content, text_hash)
-            VALUES (%s, %s, %s, %s, %s, %s)
-            ON CONFLICT (chunk_id) DO UPDATE SET
-                content = EXCLUDED.content, text_hash = EXCLUDED.text_hash, updated_at = now()
-            """,
-            [(c.chunk_id, c.product_key, c.kind, c.ordinal, c.content, c.text_hash) for c in changed],
-        )
+        if changed:
+            db.stage(cur, "chunks_load", {"chunk_id": "text", "product_key": "text", "chunk_kind": "text",
+                                          "ordinal": "int4", "content": "text", "text_hash": "text"},
+                     ((c.chunk_id, c.product_key, c.kind, c.ordinal, c.content, c.text_hash) for c in changed))
+            cur.execute(
+                """
+                INSERT INTO product_chunks (chunk_id, product_key, chunk_kind, ordinal, content, text_hash)
+                SELECT chunk_id, product_key, chunk_kind, ordinal, content, text_hash FROM chunks_load
+                ON CONFLICT (chunk_id) DO UPDATE SET
+                    content = EXCLUDED.content, text_hash = EXCLUDED.text_hash, updated_at = now()
+                """
+            )
         if vanished:
             cur.execute("DELETE FROM product_chunks WHERE chunk_id = ANY(%s)", (vanished,))
+        if product_keys and signature is not None:
+            cur.execute("UPDATE products SET chunked_as = record_hash || ':' || %s WHERE product_key = ANY(%s)",
+                        (signature, product_keys))
     return {
         "chunks": len(wanted),
         "written": len(changed),
         "deleted": len(vanished),
         "unchanged": len(wanted) - len(changed),
     }
+
+
+def drop_delisted_chunks(conn: psycopg.Connection) -> int:
+    """Delete the chunks of products no longer listed (or no longer stored); such products are
+    marked unchunked, so a product listed again is chunked again. Returns chunks deleted."""
+    with conn.transaction():
+        deleted = conn.execute(
+            f"""
+            DELETE FROM product_chunks c WHERE NOT EXISTS
+                (SELECT 1 FROM products p WHERE p.product_key = c.product_key AND {_LISTED})
+            """).rowcount
+        conn.execute(f"UPDATE products p SET chunked_as = NULL WHERE chunked_as IS NOT NULL AND NOT {_LISTED}")
+    return deleted
 
 
 def chunks_to_embed(conn: psycopg.Connection, model: str, dim: int) -> list[tuple[str, str, str]]:

@@ -21,6 +21,13 @@ from dataclasses import dataclass
 MAX_SEQUENCE_WORD_PIECES = 256  # all-MiniLM-L6-v2's max_seq_length
 SPECIAL_WORD_PIECES = 2  # [CLS] ... [SEP]
 DESCRIPTION_OVERLAP_WORD_PIECES = 32
+# Raise when the chunk texts change for the same record: every product is chunked again.
+CHUNKER_VERSION = 1
+
+
+def chunker_signature(model_name: str) -> str:
+    """What a product's chunks depend on besides its record: this chunker and the word-piece model."""
+    return f"chunker-v{CHUNKER_VERSION}/{model_name}"
 
 # A text -> the (start, end) character span of each of its word pieces, special tokens excluded.
 WordPieceSpans = Callable[[str], list[tuple[int, int]]]

@@ -32,11 +32,17 @@ def test_dimension_and_model_id_without_loading_the_model():
     assert model_id("all-MiniLM-L6-v2", "onnx") == "all-MiniLM-L6-v2@onnx"  # its vectors differ slightly
 
 
-def test_onnx_backend_without_the_extra_is_a_clear_error():
-    with pytest.raises(EmbeddingError, match="optional extra"):
-        load_model("all-MiniLM-L6-v2", "cpu", "onnx")
+def test_embedder_resource_on_onnx_gives_the_torch_vectors(tmp_path, monkeypatch):
+    from tileshop_pipelines.defs.resources import EmbedderResource
+
+    monkeypatch.setenv("TILESHOP_HOME", str(tmp_path))
+    texts = [f"porcelain floor tile number {i}" for i in range(40)]
+    onnx = EmbedderResource(backend="onnx", batch_size=16).embed(texts)
+    torch_vectors = EmbedderResource().embed(texts)
+    assert onnx.shape == (40, 384) and (onnx * torch_vectors).sum(axis=1).min() > 0.9999
+    assert EmbedderResource(backend="onnx").embed([]).shape == (0, 384)
     with pytest.raises(EmbeddingError, match="not one of"):
-        load_model("all-MiniLM-L6-v2", "cpu", "tensorflow")
+        EmbedderResource(backend="tensorflow").embed(["x"])
 
 
 def test_tokenizer_counts_word_pieces_without_truncation():

@@ -90,11 +90,12 @@ def test_chunks_embeddings_vectors_roundtrip(clean):
 
 def test_delisted_products_are_not_chunked(clean):
     _two_products(clean)
-    assert [k for k, _ in vectors_sql.listed_product_records(clean)] == ["a", "b"]
+    pending = lambda: [k for k, _ in vectors_sql.records_to_chunk(clean, "sig")]  # noqa: E731
+    assert pending() == ["a", "b"]
     clean.execute("UPDATE sitemap_urls SET removed_at = now() WHERE product_key = 'b'")
-    assert [k for k, _ in vectors_sql.listed_product_records(clean)] == ["a"]
+    assert pending() == ["a"]
     _list(clean, "b", url="http://s/products/b-2-other-url")  # still listed under a second URL
-    assert [k for k, _ in vectors_sql.listed_product_records(clean)] == ["a", "b"]
+    assert pending() == ["a", "b"]
     assert vectors_sql.product_counts(clean) == {"products": 2, "listed": 2}
 
 
@@ -133,3 +134,34 @@ def test_stats(clean):
     stats = PostgresVectorStore(clean).stats()
     assert stats == {"vectors": 0, "dimensions": [], "embedding_type": "vector(384)", "hnsw_index": True,
                      "fulltext_index": True}
+
+
+def test_only_products_whose_record_changed_are_chunked_again(clean):
+    chunks = _two_products(clean)
+    pending = lambda signature="sig": [k for k, _ in vectors_sql.records_to_chunk(clean, signature)]  # noqa: E731
+    assert vectors_sql.sync_chunks(clean, chunks, ["a", "b"], "sig")["written"] == 2
+    assert pending() == []  # chunked from their current records
+    assert pending("sig2") == ["a", "b"]  # a new chunker chunks everything again
+
+    products_sql.save_records(clean, [("a", "h1b", {"sku": "1", "url": "http://s/products/a-1", "name": "Alpha 2",
+                                                    "price": 6.0, "price_unit": "box"})], [])
+    products_sql.save_records(clean, [("b", "h2b", {"sku": "2", "url": "http://s/products/b-2", "name": "Beta",
+                                                    "price": 9.5, "price_unit": "each"})], [])  # same record
+    assert pending() == ["a"]
+    written = vectors_sql.sync_chunks(clean, [Chunk("a:summary:0", "a", "summary", 0, "alpha 2 porcelain tile")],
+                                      ["a"], "sig")
+    assert written == {"chunks": 1, "written": 1, "deleted": 0, "unchanged": 0}
+    assert pending() == []
+    assert clean.execute("SELECT count(*) FROM product_chunks WHERE product_key = 'b'").fetchone()[0] == 1
+    with pytest.raises(ValueError, match="not being synced"):
+        vectors_sql.sync_chunks(clean, chunks, ["a"], "sig")
+
+
+def test_delisted_chunks_leave_and_come_back_when_listed_again(clean):
+    chunks = _two_products(clean)
+    vectors_sql.sync_chunks(clean, chunks, ["a", "b"], "sig")
+    clean.execute("UPDATE sitemap_urls SET removed_at = now() WHERE product_key = 'b'")
+    assert vectors_sql.drop_delisted_chunks(clean) == 1
+    assert [r[0] for r in clean.execute("SELECT chunk_id FROM product_chunks")] == ["a:summary:0"]
+    clean.execute("UPDATE sitemap_urls SET removed_at = NULL WHERE product_key = 'b'")
+    assert [k for k, _ in vectors_sql.records_to_chunk(clean, "sig")] == ["b"]

@@ -9,28 +9,38 @@ from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource
 from tileshop_pipelines.embedding.model import EmbeddingError
 from tileshop_pipelines.embedding.pending import EmbeddingBatchError, embed_pending_chunks
 from tileshop_pipelines.store import vectors as vectors_sql
+from tileshop_pipelines.text.chunks import chunker_signature
 from tileshop_pipelines.text.chunks import product_chunks as chunk_product
 
 GROUP = "embedding"
 
 
-@dg.asset(group_name=GROUP, deps=[products], kinds={"postgres"}, code_version="2")
+@dg.asset(group_name=GROUP, deps=[products], kinds={"postgres"}, code_version="3")
 def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource,
                    embedder: EmbedderResource) -> dg.MaterializeResult:
     """Summary, description and specification chunks of every listed product, with stable ids;
-    description windows are measured in the embedding model's word pieces."""
-    spans = embedder.word_piece_spans()
+    description windows are measured in the embedding model's word pieces. Only products whose
+    record (or the chunker) changed since their chunks were made are chunked again; delisted
+    products' chunks leave."""
+    signature = chunker_signature(embedder.model_name)
     with postgres.connect() as conn:
         counts = vectors_sql.product_counts(conn)
         if counts["products"] and not counts["listed"]:
             # Every product delisted at once is an acquisition fault, not a closing-down sale.
             raise dg.Failure(description=f"none of the {counts['products']} products is listed in the sitemap; "
                                          "refusing to empty the index")
-        chunks = [c for key, record in vectors_sql.listed_product_records(conn) for c in chunk_product(key, record, spans)]
-        written = vectors_sql.sync_chunks(conn, chunks)
-    context.log.info(f"chunks: {written} from {counts['listed']} listed products")
-    return dg.MaterializeResult(metadata={**written, "listed_products": counts["listed"],
-                                          "delisted_products": counts["products"] - counts["listed"]})
+        pending = vectors_sql.records_to_chunk(conn, signature)
+        spans = embedder.word_piece_spans() if pending else None
+        chunks = [c for key, record in pending for c in chunk_product(key, record, spans)]
+        written = vectors_sql.sync_chunks(conn, chunks, [key for key, _ in pending], signature)
+        delisted = vectors_sql.drop_delisted_chunks(conn)
+        total = vectors_sql.chunk_count(conn)
+    context.log.info(f"chunks: {written} from {len(pending)} re-chunked of {counts['listed']} listed products; "
+                     f"{delisted} delisted chunks dropped")
+    return dg.MaterializeResult(metadata={
+        "chunks": total, "written": written["written"], "deleted": written["deleted"] + delisted,
+        "rechunked_products": len(pending), "listed_products": counts["listed"],
+        "delisted_products": counts["products"] - counts["listed"]})
 
 
 @dg.asset(group_name=GROUP, deps=[product_chunks], kinds={"postgres"}, code_version="2")
