@@ -259,26 +259,27 @@ def bench_incremental(bench_db: BenchDatabase, base: str, keys: list[str], concu
     from tileshop_pipelines.store import vectors as vectors_sql
 
     def index() -> dict:
-        """Chunk every product, sync product_chunks; the chunks whose text changed are the ones
-        the embedding step embeds (it keys embeddings by text hash). Embeds them with `embed`."""
-        from tileshop_pipelines.store import products as products_sql
-        from tileshop_pipelines.text.chunks import product_chunks
+        """What the product_chunks and product_embeddings assets do, through the same functions:
+        chunk the products whose record changed, then embed the chunks whose text changed (with
+        `embed`; otherwise the chunks that would be embedded are only counted)."""
+        from tileshop_pipelines.defs.resources import EmbedderResource
+        from tileshop_pipelines.embedding.pending import embed_pending_chunks
+        from tileshop_pipelines.text.chunks import chunker_signature, product_chunks
 
-        chunks = [c for key, record in products_sql.all_records(bench_db.conn) for c in product_chunks(key, record)]
-        current = vectors_sql.existing_chunk_hashes(bench_db.conn)
-        to_embed = [c for c in chunks if current.get(c.chunk_id) != c.text_hash]
-        vectors_sql.sync_chunks(bench_db.conn, chunks)
+        embedder = EmbedderResource()
+        spans = embedder.word_piece_spans()
+
+        def pending() -> set[tuple[str, str]]:
+            return {(cid, th) for cid, _, th in vectors_sql.chunks_to_embed(bench_db.conn, embedder.model_id,
+                                                                             embedder.dimension)}
+
+        before = set() if embed else pending()  # unembedded chunks from earlier rounds are not new work
+        vectors_sql.rechunk_changed_products(bench_db.conn, chunker_signature(embedder.model_name),
+                                             lambda key, record: product_chunks(key, record, spans))
+        new = pending() - before
         if embed:
-            from tileshop_pipelines.defs.resources import EmbedderResource
-
-            embedder = EmbedderResource()
-            pending = vectors_sql.chunks_to_embed(bench_db.conn, embedder.model_name)
-            for start in range(0, len(pending), 512):
-                batch = pending[start:start + 512]
-                vectors = embedder.embed([content for _, content, _ in batch])
-                vectors_sql.save_embeddings(bench_db.conn, [(cid, th) for cid, _, th in batch], vectors,
-                                            embedder.model_name)
-        return {"chunks_to_embed": len(to_embed), "products_to_embed": {c.product_key for c in to_embed}}
+            embed_pending_chunks(bench_db.conn, embedder.embed, embedder.model_id, embedder.dimension)
+        return {"chunks_to_embed": len(new), "products_to_embed": {cid.rsplit(":", 2)[0] for cid, _ in new}}
 
     bench_db.reset_pages()
     with Meter() as full:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import psycopg
 
@@ -81,6 +83,18 @@ def sync_chunks(conn: psycopg.Connection, chunks: list[Chunk], product_keys: lis
         "deleted": len(vanished),
         "unchanged": len(wanted) - len(changed),
     }
+
+
+def rechunk_changed_products(conn: psycopg.Connection, signature: str,
+                             chunk: Callable[[str, dict], list[Chunk]]) -> dict[str, int]:
+    """Chunk the listed products whose record or chunker changed (`records_to_chunk`) with
+    `chunk(product_key, record)`, write their chunks, drop delisted products' chunks."""
+    pending = records_to_chunk(conn, signature)
+    chunks = [c for key, record in pending for c in chunk(key, record)]
+    written = sync_chunks(conn, chunks, [key for key, _ in pending], signature)
+    delisted = drop_delisted_chunks(conn)
+    return {"chunks": chunk_count(conn), "written": written["written"], "deleted": written["deleted"] + delisted,
+            "rechunked_products": len(pending)}
 
 
 def drop_delisted_chunks(conn: psycopg.Connection) -> int:

@@ -29,18 +29,18 @@ def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource
             # Every product delisted at once is an acquisition fault, not a closing-down sale.
             raise dg.Failure(description=f"none of the {counts['products']} products is listed in the sitemap; "
                                          "refusing to empty the index")
-        pending = vectors_sql.records_to_chunk(conn, signature)
-        spans = embedder.word_piece_spans() if pending else None
-        chunks = [c for key, record in pending for c in chunk_product(key, record, spans)]
-        written = vectors_sql.sync_chunks(conn, chunks, [key for key, _ in pending], signature)
-        delisted = vectors_sql.drop_delisted_chunks(conn)
-        total = vectors_sql.chunk_count(conn)
-    context.log.info(f"chunks: {written} from {len(pending)} re-chunked of {counts['listed']} listed products; "
-                     f"{delisted} delisted chunks dropped")
-    return dg.MaterializeResult(metadata={
-        "chunks": total, "written": written["written"], "deleted": written["deleted"] + delisted,
-        "rechunked_products": len(pending), "listed_products": counts["listed"],
-        "delisted_products": counts["products"] - counts["listed"]})
+        spans = None
+
+        def chunk(key: str, record: dict):
+            nonlocal spans
+            spans = spans or embedder.word_piece_spans()  # the tokenizer loads only when needed
+            return chunk_product(key, record, spans)
+
+        written = vectors_sql.rechunk_changed_products(conn, signature, chunk)
+    context.log.info(f"chunks: {written['written']} written for {written['rechunked_products']} re-chunked of "
+                     f"{counts['listed']} listed products, {written['deleted']} deleted")
+    return dg.MaterializeResult(metadata={**written, "listed_products": counts["listed"],
+                                          "delisted_products": counts["products"] - counts["listed"]})
 
 
 @dg.asset(group_name=GROUP, deps=[product_chunks], kinds={"postgres"}, code_version="2")
