@@ -22,12 +22,11 @@ from concurrent.futures import Future
 
 import numpy as np
 
-from tileshop_pipelines.embedding.model import embed_texts, load_model
+from tileshop_pipelines.embedding.model import BACKENDS, embed_texts, load_model
 from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder
 from tileshop_pipelines.store.db import tileshop_home
 
 MAX_BATCH = 32
-QUERY_BACKENDS = ("onnx", "torch")
 
 
 def cache_key(text: str) -> str:
@@ -38,8 +37,8 @@ def cache_key(text: str) -> str:
 class QueryEmbedder:
     def __init__(self, model_name: str, cache_size: int = 4096, torch_threads: int = 1, gather_ms: float = 0.0,
                  backend: str = "torch"):
-        if backend not in QUERY_BACKENDS:
-            raise ValueError(f"query embedding backend {backend!r} is not one of {QUERY_BACKENDS}")
+        if backend not in BACKENDS:
+            raise ValueError(f"query embedding backend {backend!r} is not one of {BACKENDS}")
         self.model_name = model_name
         self.backend = backend
         self.gather_s = gather_ms / 1000
