@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tileshop_pipelines.store import search
+
 TABLE = "product_vectors"
 PAGE_ROWS = 1000  # PostgREST's usual max-rows
 DELETE_IDS = 100  # ids per DELETE ?id=in.(...) URL
@@ -90,8 +92,9 @@ class SupabaseVectorStore:
         return _search_rows(self.client.rpc("fulltext_search", {
             "query_text": query_text, "match_count": match_count, "filter": filter or {}}).execute().data)
 
-    def hybrid_search(self, query_text, query_embedding, match_count, filter=None, full_text_weight=1.0,
-                      semantic_weight=1.0, rrf_k=50):
+    def hybrid_search(self, query_text, query_embedding, match_count, filter=None,
+                      full_text_weight=search.FULL_TEXT_WEIGHT, semantic_weight=search.SEMANTIC_WEIGHT,
+                      rrf_k=search.RRF_K):
         return _search_rows(self.client.rpc("hybrid_search", {
             "query_text": query_text, "query_embedding": _vector_list(query_embedding),
             "match_count": match_count, "full_text_weight": full_text_weight,

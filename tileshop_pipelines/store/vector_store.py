@@ -49,8 +49,8 @@ class VectorStore(Protocol):
                        filter: dict | None = None) -> list[dict]: ...
     def fulltext_search(self, query_text: str, match_count: int, filter: dict | None = None) -> list[dict]: ...
     def hybrid_search(self, query_text: str, query_embedding: np.ndarray, match_count: int,
-                      filter: dict | None = None, full_text_weight: float = 1.0,
-                      semantic_weight: float = 1.0, rrf_k: int = 50) -> list[dict]: ...
+                      filter: dict | None = None, full_text_weight: float = search.FULL_TEXT_WEIGHT,
+                      semantic_weight: float = search.SEMANTIC_WEIGHT, rrf_k: int = search.RRF_K) -> list[dict]: ...
 
 
 class PostgresVectorStore:
@@ -109,8 +109,8 @@ class PostgresVectorStore:
             self.conn.execute(sql.SQL(
                 "CREATE INDEX IF NOT EXISTS {} ON product_vectors USING hnsw (embedding vector_cosine_ops)"
             ).format(sql.Identifier(HNSW_INDEX)))
-        # Fresh statistics after a bulk load: the planner's, and fulltext_query's common words.
-        self.conn.execute("ANALYZE product_vectors")
+        # Fresh planner statistics after a bulk load.
+        self.conn.execute("ANALYZE product_vectors, product_search_text")
         return True
 
     def stats(self) -> dict:
@@ -122,8 +122,9 @@ class PostgresVectorStore:
     def fulltext_search(self, query_text, match_count, filter=None):
         return search.fulltext_search(self.conn, query_text, match_count, filter)
 
-    def hybrid_search(self, query_text, query_embedding, match_count, filter=None, full_text_weight=1.0,
-                      semantic_weight=1.0, rrf_k=50):
+    def hybrid_search(self, query_text, query_embedding, match_count, filter=None,
+                      full_text_weight=search.FULL_TEXT_WEIGHT, semantic_weight=search.SEMANTIC_WEIGHT,
+                      rrf_k=search.RRF_K):
         return search.hybrid_search(self.conn, query_text, query_embedding, match_count, filter,
                                     full_text_weight, semantic_weight, rrf_k)
 

@@ -63,13 +63,13 @@ def test_words_not_in_the_text_are_found_by_vectors(store, model):
 def test_hybrid_fuses_per_product_by_reciprocal_rank(store, model):
     text = "Marmi Imperiali Zenobia porcelain"
     q = embed_texts(model, [text])[0]
-    hits = store.hybrid_search(text, q, 8, rrf_k=50)
+    hits = store.hybrid_search(text, q, 8, full_text_weight=1, rrf_k=50)
     assert hits[0]["metadata"]["sku"] == "684287"
     # rank 1 in both lists: 1/51 + 1/51, shared by the product's chunks
     assert hits[0]["score"] == pytest.approx(2 / 51) and hits[1]["score"] == pytest.approx(2 / 51)
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
-    only_text = store.hybrid_search(text, q, 8, semantic_weight=0)
-    assert only_text[0]["score"] == pytest.approx(1 / 51)
+    only_text = store.hybrid_search(text, q, 8, semantic_weight=0)  # defaults: full-text weight 1.5, k 10
+    assert only_text[0]["score"] == pytest.approx(1.5 / 11)
 
 
 def test_filters_are_metadata_containment(store, model):
@@ -135,3 +135,47 @@ def test_filtered_search_is_not_cut_short_by_ef_search(conn):
     assert len(hits) == 30 and all(h["metadata"]["color"] == "red" for h in hits)
     distances = [1 - h["score"] for h in hits]
     assert distances == sorted(distances)
+
+
+def _search_text(conn) -> dict[str, str]:
+    return dict(conn.execute("SELECT product_key, fts::text FROM product_search_text").fetchall())
+
+
+def test_product_search_text_follows_every_write_to_product_vectors(store, conn, model):
+    assert set(_search_text(conn)) == set(PRODUCTS)
+    assert store.stats()["products_without_search_text"] == 0
+    conn.execute("DELETE FROM product_search_text WHERE product_key = 'marmi-684287'")  # what the check catches
+    assert store.stats()["products_without_search_text"] == 1
+    conn.execute("SELECT refresh_product_search_text(ARRAY['marmi-684287'])")
+    # an upsert that changes one chunk's text: that product's row changes, no other
+    before = _search_text(conn)
+    row = {"id": "lft-43521:facts:0", "product_key": "lft-43521", "chunk_kind": "facts",
+           "content": "Trowel with a half-inch notch.", "metadata": {"sku": "43521", "name": "Superior LFT Mortar 50 lb"},
+           "text_hash": "h2", "source_hash": "s2", "embedding": embed_texts(model, ["trowel"])[0]}
+    store.upsert([row])
+    after = _search_text(conn)
+    assert "'trowel'" in after["lft-43521"] and "'trowel'" not in before["lft-43521"]
+    assert {k: v for k, v in after.items() if k != "lft-43521"} == {k: v for k, v in before.items() if k != "lft-43521"}
+    assert _skus(store.fulltext_search("trowel", 5)) == ["43521"]
+    # a product whose last chunk leaves leaves the search text; one with chunks left keeps it
+    store.delete(["excel-490001:summary:0", "excel-490001:facts:0", "lft-43521:facts:0"])
+    assert set(_search_text(conn)) == set(PRODUCTS) - {"excel-490001"}
+    assert "'trowel'" not in _search_text(conn)["lft-43521"]
+    assert store.fulltext_search("grout", 5) == []
+    conn.execute("TRUNCATE product_vectors")
+    assert _search_text(conn) == {}
+
+
+def test_fulltext_ranks_products_by_all_their_text(store, model):
+    # "large" is only in the mortar's facts, "mortar" in its name: one product, its matching chunks
+    hits = store.fulltext_search("large mortar", 5)
+    assert {h["product_key"] for h in hits} == {"lft-43521"}
+    assert {h["id"] for h in hits} == {"lft-43521:summary:0", "lft-43521:facts:0"}
+    assert len({h["score"] for h in hits}) == 1  # the product's score, shared by its chunks
+    # products in order of their whole text's rank; a product matching more of the words first
+    ranked = store.fulltext_search("white porcelain wall tile", 8)
+    assert ranked[0]["product_key"] in ("marmi-684287", "linewood-485020")
+    assert [h["score"] for h in ranked] == sorted((h["score"] for h in ranked), reverse=True)
+    # a filter keeps products with a matching chunk that holds it, and only such chunks
+    facts = store.fulltext_search("mortar tile", 8, filter={"chunk_kind": "facts"})
+    assert facts and all(h["chunk_kind"] == "facts" for h in facts)

@@ -20,7 +20,9 @@ from tileshop_pipelines_tests.store.postgrest_stand_in import ROLES, StandIn, _s
 
 SQL_DIR = db.PROJECT_ROOT / "tileshop_pipelines" / "store" / "sql"
 SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
-FUNCTIONS = ("fulltext_query", "match_products", "fulltext_search", "hybrid_search", "product_vectors_stats")
+FUNCTIONS = ("fulltext_query", "match_products", "fulltext_products", "fulltext_search", "hybrid_search",
+             "product_vectors_stats", "refresh_product_search_text", "product_vectors_search_text_sync")
+TABLES = ("product_vectors", "product_search_text")
 
 
 def _unit(seed: int) -> np.ndarray:
@@ -135,19 +137,27 @@ def test_a_failed_upsert_writes_nothing(stand_in, supabase_db):
 def test_supabase_sql_matches_the_migrations(supabase_db, conn):
     def schema(c) -> dict:
         columns = c.execute(
-            "SELECT attname, format_type(atttypid, atttypmod), attnotnull, pg_get_expr(d.adbin, d.adrelid)"
+            "SELECT attrelid::regclass::text, attname, format_type(atttypid, atttypmod), attnotnull,"
+            " pg_get_expr(d.adbin, d.adrelid)"
             " FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-            " WHERE attrelid = 'product_vectors'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attname"
-        ).fetchall()
-        indexes = c.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'product_vectors'"
-                            " ORDER BY indexname").fetchall()
+            " WHERE attrelid::regclass::text = ANY(%s) AND attnum > 0 AND NOT attisdropped ORDER BY 1, 2",
+            (list(TABLES),)).fetchall()
+        indexes = c.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)"
+                            " ORDER BY indexname", (list(TABLES),)).fetchall()
+        triggers = c.execute("SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger"
+                             " WHERE tgrelid = 'product_vectors'::regclass AND NOT tgisinternal ORDER BY tgname"
+                             ).fetchall()
         functions = c.execute("SELECT proname, pg_get_functiondef(oid) FROM pg_proc WHERE proname = ANY(%s)"
                               " AND pronamespace = 'public'::regnamespace ORDER BY proname", (list(FUNCTIONS),)).fetchall()
-        return {"columns": columns, "indexes": indexes, "functions": functions}
+        aggregates = c.execute("SELECT aggfnoid::regprocedure::text, aggtransfn::regprocedure::text, agginitval"
+                               " FROM pg_aggregate WHERE aggfnoid::regproc::text = 'tsvector_concat_agg'").fetchall()
+        return {"columns": columns, "indexes": indexes, "triggers": triggers, "functions": functions,
+                "aggregates": aggregates}
 
     with psycopg.connect(supabase_db) as remote:
         expected = schema(remote)
-    assert len(expected["functions"]) == len(FUNCTIONS)
+    assert len(expected["functions"]) == len(FUNCTIONS) and len(expected["triggers"]) == 4
+    assert len(expected["aggregates"]) == 1
     assert schema(conn) == expected
 
 

@@ -133,7 +133,7 @@ def test_bulk_load_drops_and_rebuilds_the_hnsw_index(clean, monkeypatch):
 def test_stats(clean):
     stats = PostgresVectorStore(clean).stats()
     assert stats == {"vectors": 0, "dimensions": [], "embedding_type": "vector(384)", "hnsw_index": True,
-                     "fulltext_index": True}
+                     "fulltext_index": True, "products_without_search_text": 0}
 
 
 def test_only_products_whose_record_changed_are_chunked_again(clean):

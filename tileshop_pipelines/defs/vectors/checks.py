@@ -30,12 +30,15 @@ def vector_dimension(postgres: PostgresResource, vector_store: VectorStoreResour
         "column_type": stats["embedding_type"], "dimensions": str(stats["dimensions"]), "expected": expected})
 
 
-@dg.asset_check(asset=product_vectors, description="the HNSW (cosine) and full-text GIN indexes exist")
+@dg.asset_check(asset=product_vectors, description="the HNSW (cosine) and full-text GIN indexes exist, and every "
+                                                 "product with vectors has its full-text search row")
 def vector_indexes(postgres: PostgresResource, vector_store: VectorStoreResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
         stats = vector_store.open(conn).stats()
-    return dg.AssetCheckResult(passed=bool(stats["hnsw_index"] and stats["fulltext_index"]),
-                               metadata={"hnsw_index": stats["hnsw_index"], "fulltext_index": stats["fulltext_index"]})
+    missing = stats["products_without_search_text"]
+    return dg.AssetCheckResult(passed=bool(stats["hnsw_index"] and stats["fulltext_index"] and missing == 0),
+                               metadata={"hnsw_index": stats["hnsw_index"], "fulltext_index": stats["fulltext_index"],
+                                         "products_without_search_text": missing})
 
 
 @dg.asset_check(asset=product_vectors,

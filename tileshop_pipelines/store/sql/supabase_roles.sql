@@ -12,10 +12,22 @@ REVOKE ALL ON product_vectors FROM anon, authenticated;
 GRANT SELECT ON product_vectors TO anon, authenticated;
 GRANT SELECT, INSERT, UPDATE, DELETE ON product_vectors TO service_role;
 
+-- Per-product search text: read by the search functions (which run as the caller), written only by
+-- product_vectors' triggers, which run as the writer.
+ALTER TABLE product_search_text ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS "product search text is public" ON product_search_text;
+CREATE POLICY "product search text is public" ON product_search_text FOR SELECT TO anon, authenticated
+    USING (true);
+REVOKE ALL ON product_search_text FROM anon, authenticated;
+GRANT SELECT ON product_search_text TO anon, authenticated;
+GRANT SELECT, INSERT, UPDATE, DELETE ON product_search_text TO service_role;
+
 REVOKE EXECUTE ON FUNCTION fulltext_query(text), match_products(vector, int, jsonb),
-    fulltext_search(text, int, jsonb), hybrid_search(text, vector, int, float8, float8, int, jsonb),
-    product_vectors_stats() FROM PUBLIC;
+    fulltext_products(text, int, jsonb), fulltext_search(text, int, jsonb),
+    hybrid_search(text, vector, int, float8, float8, int, jsonb), product_vectors_stats() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION fulltext_query(text), match_products(vector, int, jsonb),
-    fulltext_search(text, int, jsonb), hybrid_search(text, vector, int, float8, float8, int, jsonb)
-    TO anon, authenticated, service_role;
+    fulltext_products(text, int, jsonb), fulltext_search(text, int, jsonb),
+    hybrid_search(text, vector, int, float8, float8, int, jsonb) TO anon, authenticated, service_role;
 GRANT EXECUTE ON FUNCTION product_vectors_stats() TO service_role;
+REVOKE EXECUTE ON FUNCTION refresh_product_search_text(text[]), product_vectors_search_text_sync() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION refresh_product_search_text(text[]), product_vectors_search_text_sync() TO service_role;
