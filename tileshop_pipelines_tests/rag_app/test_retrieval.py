@@ -64,3 +64,15 @@ def test_filter_columns_follow_the_record(conn):
 def test_no_matching_product_means_no_chunks(conn):
     embedding = embed_question("tile")
     assert search_chunks(conn, "tile", embedding, 8, ProductFilters(color="no-such-colour")) == []
+
+
+def test_sku_lookup_is_case_insensitive_and_served_by_an_index(conn):
+    from rag_app.product_queries import products_by_sku
+
+    sku = conn.execute("SELECT sku FROM products WHERE sku IS NOT NULL ORDER BY product_key LIMIT 1").fetchone()[0]
+    assert [p["sku"] for p in products_by_sku(conn, [sku.swapcase(), "no-such-sku"])] == [sku]
+    with conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN SELECT 1 FROM products WHERE lower(sku) = ANY(%s)",
+                                                      ([sku.lower()],)))
+    assert "products_sku_lower" in plan, plan
