@@ -20,7 +20,7 @@ import psycopg
 from rag_app.filters import ParsedQuestion, ProductFilters, Vocabulary, parse_question
 from rag_app.product_queries import filter_sql, products_by_key, products_by_sku
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL, embed_texts, load_model
-from tileshop_pipelines.store.search import hybrid_search
+from tileshop_pipelines.store.search import ROW_KEYS, hybrid_search
 
 CHUNKS_PER_PRODUCT_WANTED = 4  # search this many chunks per product asked for, then fold
 VOCABULARY_TTL_S = 300.0
@@ -152,8 +152,7 @@ def search_chunks(conn: psycopg.Connection, query_text: str, query_embedding: np
                 """,
                 {**params, "q": query_embedding, "k": limit},
             ).fetchall()
-    keys = ("id", "product_key", "chunk_kind", "content", "metadata", "score")
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(ROW_KEYS, row)) for row in rows]
 
 
 # --- folding --------------------------------------------------------------------------------
