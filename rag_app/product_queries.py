@@ -34,7 +34,7 @@ def filter_sql(filters: ProductFilters) -> tuple[str, dict]:
         clauses.append("p.price_unit = %(price_unit)s")
         params["price_unit"] = filters.price_unit
     if filters.color is not None:
-        clauses.append("%(color)s = ANY(p.filter_colors)")
+        clauses.append("p.filter_colors @> ARRAY[%(color)s]::text[]")  # @>: the GIN index can serve it
         params["color"] = filters.color.strip().lower()
     if filters.finish is not None:
         clauses.append("p.filter_finish = %(finish)s")
@@ -43,7 +43,7 @@ def filter_sql(filters: ProductFilters) -> tuple[str, dict]:
         clauses.append("p.filter_material = %(material)s")
         params["material"] = filters.material.lower()
     if filters.application is not None:
-        clauses.append("%(application)s = ANY(p.filter_applications)")
+        clauses.append("p.filter_applications @> ARRAY[%(application)s]::text[]")
         params["application"] = filters.application.strip().lower()
     if filters.size is not None:
         # "12 x 24" matches "12 x 24 in" but not "12 x 240 in"

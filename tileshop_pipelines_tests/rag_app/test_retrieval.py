@@ -76,3 +76,23 @@ def test_sku_lookup_is_case_insensitive_and_served_by_an_index(conn):
         plan = "\n".join(r[0] for r in conn.execute("EXPLAIN SELECT 1 FROM products WHERE lower(sku) = ANY(%s)",
                                                       ([sku.lower()],)))
     assert "products_sku_lower" in plan, plan
+
+
+@pytest.mark.parametrize("filters, index", [
+    (ProductFilters(color="White"), "products_filter_colors"),
+    (ProductFilters(application="Floor"), "products_filter_applications"),
+    (ProductFilters(material="Porcelain"), "products_filter_material"),
+    (ProductFilters(finish="Matte"), "products_filter_finish"),
+    (ProductFilters(max_price=50, price_basis="box"), "products_price_per_box"),
+    (ProductFilters(max_price=5, price_basis="sqft"), "products_price_per_sqft"),
+    (ProductFilters(min_price=5), "products_price"),
+])
+def test_filters_can_be_served_by_indexes(conn, filters, index):
+    from rag_app.product_queries import filter_sql
+
+    where, params = filter_sql(filters)
+    with conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN SELECT p.product_key FROM products p WHERE {where}",
+                                                      params))
+    assert index in plan, plan
