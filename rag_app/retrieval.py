@@ -141,6 +141,9 @@ def search_chunks(conn: psycopg.Connection, query_text: str, query_embedding: np
     else:
         with conn.transaction():
             conn.execute("SET LOCAL hnsw.iterative_scan = strict_order")
+            # Never prepared: a generic plan (what a prepared statement turns into after a few runs)
+            # sorts every matching product's chunks by exact distance instead of walking the index:
+            # 47 vs 12 ms p50 for 889 matching products.
             rows = conn.execute(
                 f"""
                 SELECT v.id, v.product_key, v.chunk_kind, v.content, v.metadata,
@@ -150,7 +153,7 @@ def search_chunks(conn: psycopg.Connection, query_text: str, query_embedding: np
                 ORDER BY v.embedding <=> %(q)s
                 LIMIT %(k)s
                 """,
-                {**params, "q": query_embedding, "k": limit},
+                {**params, "q": query_embedding, "k": limit}, prepare=False,
             ).fetchall()
     return [dict(zip(ROW_KEYS, row)) for row in rows]
 
