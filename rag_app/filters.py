@@ -8,6 +8,7 @@ and the colors, finishes, materials, applications and sizes the catalog actually
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 
 PRICE_BASES = ("box", "sqft", "unit")  # unit: the selling unit's price, whatever it is
@@ -53,6 +54,29 @@ class ProductFilters:
         return ProductFilters(**{**mine, **theirs})
 
 
+class TermFinder:
+    """Finds the longest of `terms` (lower-cased -> as stored) present in a text as whole words,
+    plural 's' allowed; among equally long terms, the first in `terms`' order.
+
+    One compiled pattern for all terms: at every word start, a lookahead tries the terms longest
+    first, so each position reports its longest term; the answer is the best over all positions.
+    (A pattern per term, searched in turn, cost ~0.5 ms per question over the catalog's ~130 terms,
+    more than the rest of the parsing together.)"""
+
+    def __init__(self, terms: dict[str, str]):
+        self.terms = terms
+        self._ordered = sorted(terms, key=len, reverse=True)
+        self._rank = {term: i for i, term in enumerate(self._ordered)}
+        alternation = "|".join(re.escape(term) for term in self._ordered)
+        self._pattern = re.compile(rf"(?<![a-z0-9])(?=({alternation})s?(?![a-z0-9]))") if terms else None
+
+    def find(self, text: str) -> str | None:
+        if self._pattern is None:
+            return None
+        found = [m.group(1) for m in self._pattern.finditer(text)]
+        return self.terms[min(found, key=self._rank.__getitem__)] if found else None
+
+
 @dataclasses.dataclass(frozen=True)
 class Vocabulary:
     """The filterable values present in the catalog, lower-cased -> as stored."""
@@ -61,6 +85,10 @@ class Vocabulary:
     finishes: dict[str, str]
     materials: dict[str, str]
     applications: dict[str, str]
+
+    @functools.cached_property
+    def finders(self) -> dict[str, TermFinder]:
+        return {kind: TermFinder(getattr(self, kind)) for kind in ("colors", "finishes", "materials", "applications")}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,14 +126,6 @@ def _amount(raw: str) -> float:
     return float(raw.replace(",", ""))
 
 
-def _find_term(text: str, terms: dict[str, str]) -> str | None:
-    """The longest catalog term present in the text as whole words (plural 's' allowed)."""
-    for term in sorted(terms, key=len, reverse=True):
-        if re.search(rf"(?<![a-z0-9]){re.escape(term)}s?(?![a-z0-9])", text):
-            return terms[term]
-    return None
-
-
 def parse_question(question: str, vocabulary: Vocabulary) -> ParsedQuestion:
     text = question.lower()
     size_match = _SIZE.search(text)
@@ -131,9 +151,9 @@ def parse_question(question: str, vocabulary: Vocabulary) -> ParsedQuestion:
         min_price, max_price = max_price, min_price
     filters = ProductFilters(
         min_price=min_price, max_price=max_price, price_basis=basis, size=size,
-        color=_find_term(text, vocabulary.colors),
-        finish=_find_term(text, vocabulary.finishes),
-        material=_find_term(text, vocabulary.materials),
-        application=_find_term(text, vocabulary.applications),
+        color=vocabulary.finders["colors"].find(text),
+        finish=vocabulary.finders["finishes"].find(text),
+        material=vocabulary.finders["materials"].find(text),
+        application=vocabulary.finders["applications"].find(text),
     )
     return ParsedQuestion(skus=skus, filters=filters)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag_app.filters import ProductFilters, Vocabulary, parse_question
+from rag_app.filters import ProductFilters, TermFinder, Vocabulary, parse_question
 from rag_app.product_queries import filter_sql
 
 VOCABULARY = Vocabulary(
@@ -53,6 +53,16 @@ def test_longest_term_wins_and_words_are_whole():
     assert parse("light gray tile for the shower wall").filters.application == "Shower Wall"
     assert parse("whitewashed oak").filters.color is None  # "white" inside a word is not a color
     assert parse("blue tiles for walls").filters.application == "Wall"
+
+
+def test_term_finder_prefers_the_longest_term_anywhere_over_the_leftmost():
+    finder = TermFinder({"white": "White", "light gray": "Light Gray", "gray": "Gray", "off-white (2)": "Off-White (2)",
+                         "blue": "Blue", "teal": "Teal"})
+    assert finder.find("white and light gray tile") == "Light Gray"  # not the leftmost "white"
+    assert finder.find("grays and whites") == "White"  # equally long: the first in the vocabulary
+    assert finder.find("an off-white (2) tile") == "Off-White (2)"  # regex characters are literal
+    assert finder.find("bluegray") is None and finder.find("teal-blue") == "Blue"  # tie: vocabulary order
+    assert TermFinder({}).find("white") is None
 
 
 def test_filters_validate():
