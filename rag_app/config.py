@@ -37,7 +37,7 @@ class Settings:
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_cache_size: int = 4096
     embedding_threads: int = 1
-    embedding_gather_ms: float = 5.0
+    embedding_gather_ms: float = 0.0
     embedding_backend: str = "onnx"
     dagster_graphql_url: str = DEFAULT_DAGSTER_GRAPHQL_URL
     acquisition_job: str = "sitemap_refresh"
@@ -130,7 +130,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         embedding_model=_text(env, "TILESHOP_EMBEDDING_MODEL") or "all-MiniLM-L6-v2",
         embedding_cache_size=_int(env, "TILESHOP_QUERY_CACHE_SIZE", 4096, 0, 1_000_000),
         embedding_threads=_int(env, "TILESHOP_QUERY_EMBED_THREADS", 1, 1, 64),
-        embedding_gather_ms=_float(env, "TILESHOP_QUERY_EMBED_GATHER_MS", 5.0, 0.0, 100.0),
+        embedding_gather_ms=_float(env, "TILESHOP_QUERY_EMBED_GATHER_MS", 0.0, 0.0, 100.0),
         embedding_backend=_choice(env, "TILESHOP_QUERY_EMBED_BACKEND", "onnx", ("onnx", "torch")),
         dagster_graphql_url=_http_url(env, "DAGSTER_GRAPHQL_URL", DEFAULT_DAGSTER_GRAPHQL_URL),
         acquisition_job=_text(env, "TILESHOP_ACQUISITION_JOB") or "sitemap_refresh",
