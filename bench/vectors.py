@@ -118,7 +118,10 @@ def bench_vector_load(rows: list[tuple[str, str, str, str]], vectors: np.ndarray
             conn.execute("TRUNCATE product_vectors")
             conn.execute("VACUUM ANALYZE product_vectors")
             batch = store.batch_rows
-            loader = _timed(lambda: [store.insert(published[i:i + batch]) for i in range(0, len(published), batch)])
+            # as sync_vector_store runs a bulk load, minus the HNSW build (the raw table has none)
+            loader = _timed(lambda: (store.drop_index(),
+                                     [store.insert(published[i:i + batch]) for i in range(0, len(published), batch)],
+                                     store.ensure_search_text_index()))
             best["raw"] = min(best.get("raw", raw), raw)
             best["pipeline"] = min(best.get("pipeline", pipeline), pipeline)
             best["loader"] = min(best.get("loader", loader), loader)
@@ -153,8 +156,8 @@ class _StoreWithoutIndexBuild:
     def __getattr__(self, name):
         return getattr(self._store, name)
 
-    def ensure_index(self) -> bool:
-        return False
+    def ensure_index(self) -> bool:  # the HNSW build is timed apart; the full-text GIN rebuild counts
+        return self._store.ensure_search_text_index()
 
 
 def bench_hnsw(rows: list[tuple[str, str, str, str]], vectors: np.ndarray, k: int = 10) -> dict:

@@ -22,10 +22,12 @@ VECTOR_COLUMNS = ("id", "product_key", "chunk_kind", "content", "metadata", "emb
                   "source_hash")
 VECTOR_TYPES = ("text", "text", "text", "text", "jsonb", "vector", "text", "text")
 HNSW_INDEX = "product_vectors_embedding_hnsw"
+SEARCH_TEXT_INDEX = "product_search_text_fts"  # migration 006
 # The 64MB default made a 100k-vector build 3-5x slower here.
 INDEX_BUILD_MEMORY = "512MB"
-# Loading this many rows into a store that holds fewer is a bulk load: the HNSW index is dropped
-# first and built once afterwards, which is far faster than inserting into it row by row.
+# Loading this many rows into a store that holds fewer is a bulk load: the HNSW index (and the
+# search text's GIN index) are dropped first and built once afterwards, which is far faster than
+# inserting into them row by row.
 BULK_LOAD_MIN_ROWS = 5_000
 
 
@@ -99,11 +101,24 @@ class PostgresVectorStore:
                 self.conn.execute("DELETE FROM product_vectors WHERE id = ANY(%s)", (ids,))
 
     def drop_index(self) -> None:
-        self.conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(HNSW_INDEX)))
+        """Before a bulk load: the HNSW index, and the per-product full-text GIN index (built in one
+        pass afterwards instead of taking every product's ~75 lexemes one insert at a time)."""
+        with self.conn.transaction():
+            for index in (HNSW_INDEX, SEARCH_TEXT_INDEX):
+                self.conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(index)))
+
+    def ensure_search_text_index(self) -> bool:
+        """The full-text GIN index of product_search_text, built if a bulk load dropped it."""
+        if self.conn.execute("SELECT to_regclass(%s)", (SEARCH_TEXT_INDEX,)).fetchone()[0] is not None:
+            return False
+        self.conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON product_search_text USING gin (fts)")
+                          .format(sql.Identifier(SEARCH_TEXT_INDEX)))
+        return True
 
     def ensure_index(self) -> bool:
+        built_gin = self.ensure_search_text_index()
         if self.stats()["hnsw_index"]:
-            return False
+            return built_gin
         with self.conn.transaction():
             self.conn.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(INDEX_BUILD_MEMORY)))
             self.conn.execute(sql.SQL(

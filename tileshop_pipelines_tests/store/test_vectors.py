@@ -117,7 +117,7 @@ def test_a_failing_batch_leaves_nothing_behind(clean):
     assert clean.execute("SELECT content FROM product_vectors").fetchall() == [("better",)]
 
 
-def test_bulk_load_drops_and_rebuilds_the_hnsw_index(clean, monkeypatch):
+def test_bulk_load_drops_and_rebuilds_the_hnsw_and_search_text_indexes(clean, monkeypatch):
     from tileshop_pipelines.store import vector_store
 
     chunks = _two_products(clean)
@@ -125,9 +125,19 @@ def test_bulk_load_drops_and_rebuilds_the_hnsw_index(clean, monkeypatch):
     _embed_pending(clean)
     monkeypatch.setattr(vector_store, "BULK_LOAD_MIN_ROWS", 2)
     store = PostgresVectorStore(clean)
+    present = lambda: {r[0] for r in clean.execute(  # noqa: E731
+        "SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)",
+        ([vector_store.HNSW_INDEX, vector_store.SEARCH_TEXT_INDEX],))}
+    during_load = []
+    insert = store.insert
+    monkeypatch.setattr(store, "insert", lambda rows: (during_load.append(present()), insert(rows)))
     counts = sync_vector_store(clean, store, "m")
     assert counts["bulk_load"] and counts["index_built"]
+    assert during_load == [set()]
+    assert present() == {vector_store.HNSW_INDEX, vector_store.SEARCH_TEXT_INDEX}
     assert store.stats()["hnsw_index"]
+    keys = [r[0] for r in clean.execute("SELECT product_key FROM fulltext_products('tile', 5)")]
+    assert keys, "the rebuilt search-text index serves full-text search"
 
 
 def test_stats(clean):
