@@ -111,8 +111,10 @@ class PostgresVectorStore:
         """The full-text GIN index of product_search_text, built if a bulk load dropped it."""
         if self.conn.execute("SELECT to_regclass(%s)", (SEARCH_TEXT_INDEX,)).fetchone()[0] is not None:
             return False
-        self.conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON product_search_text USING gin (fts)")
-                          .format(sql.Identifier(SEARCH_TEXT_INDEX)))
+        with self.conn.transaction():
+            self.conn.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(INDEX_BUILD_MEMORY)))
+            self.conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON product_search_text USING gin (fts)")
+                              .format(sql.Identifier(SEARCH_TEXT_INDEX)))
         return True
 
     def ensure_index(self) -> bool:
