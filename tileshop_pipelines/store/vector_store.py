@@ -111,24 +111,24 @@ class PostgresVectorStore:
         """The full-text GIN index of product_search_text, built if a bulk load dropped it."""
         if self.conn.execute("SELECT to_regclass(%s)", (SEARCH_TEXT_INDEX,)).fetchone()[0] is not None:
             return False
-        with self.conn.transaction():
-            self.conn.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(INDEX_BUILD_MEMORY)))
-            self.conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON product_search_text USING gin (fts)")
-                              .format(sql.Identifier(SEARCH_TEXT_INDEX)))
+        self._build_index(SEARCH_TEXT_INDEX, "product_search_text USING gin (fts)")
         return True
 
     def ensure_index(self) -> bool:
         built_gin = self.ensure_search_text_index()
         if self.stats()["hnsw_index"]:
             return built_gin
-        with self.conn.transaction():
-            self.conn.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(INDEX_BUILD_MEMORY)))
-            self.conn.execute(sql.SQL(
-                "CREATE INDEX IF NOT EXISTS {} ON product_vectors USING hnsw (embedding vector_cosine_ops)"
-            ).format(sql.Identifier(HNSW_INDEX)))
+        self._build_index(HNSW_INDEX, "product_vectors USING hnsw (embedding vector_cosine_ops)")
         # Fresh planner statistics after a bulk load.
         self.conn.execute("ANALYZE product_vectors, product_search_text")
         return True
+
+    def _build_index(self, name: str, definition: str) -> None:
+        """CREATE INDEX name ON <definition>, with the index-build memory, in one transaction."""
+        with self.conn.transaction():
+            self.conn.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(INDEX_BUILD_MEMORY)))
+            self.conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON ").format(sql.Identifier(name))
+                              + sql.SQL(definition))
 
     def stats(self) -> dict:
         return self.conn.execute("SELECT product_vectors_stats()").fetchone()[0]
