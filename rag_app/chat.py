@@ -1,7 +1,9 @@
 """One chat turn: embed the question, retrieve products, answer with Claude or offline.
 
-`events` yields the turn as it happens (text deltas, then the result); the JSON endpoint and the
-SSE endpoint both consume it, so streamed and non-streamed answers cannot drift apart.
+`retrieve` runs first and alone holds a place at the admission gate (the CPU-bound part), so an
+overloaded app refuses a question before any answer starts streaming. `answer_events` then yields
+the answer as it happens (text deltas, then the result); the JSON endpoint and the SSE endpoint
+both consume it, so streamed and non-streamed answers cannot drift apart.
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ from collections.abc import AsyncIterator
 
 import anthropic
 
+from rag_app.admission import AdmissionGate
 from rag_app.answer import offline_answer
 from rag_app.claude import ClaudeAnswer, ClaudeAnswerer, TextDelta
 from rag_app.connections import ConnectionPool
 from rag_app.filters import ProductFilters
 from rag_app.metrics import AppMetrics
+from rag_app.product_queries import list_products
 from rag_app.query_embedding import QueryEmbedder
-from rag_app.retrieval import Retrieval, VocabularyCache, retrieve
+from rag_app.retrieval import ProductHit, Retrieval, VocabularyCache, hit_from_product, retrieve
 
 log = logging.getLogger("rag_app.chat")
 
@@ -39,29 +43,38 @@ def failure_reason(exc: BaseException) -> tuple[str, str]:
 
 class ChatService:
     def __init__(self, pool: ConnectionPool, embedder: QueryEmbedder, answerer: ClaudeAnswerer | None,
-                 metrics: AppMetrics, products_per_answer: int = 5):
+                 metrics: AppMetrics, gate: AdmissionGate, products_per_answer: int = 5):
         self.pool = pool
+        self.gate = gate
         self.embedder = embedder
         self.answerer = answerer
         self.metrics = metrics
         self.products_per_answer = products_per_answer
         self.vocabulary = VocabularyCache()
 
-    async def retrieve(self, question: str, filters: ProductFilters | None, limit: int) -> Retrieval:
-        started = time.perf_counter()
-        embedding = await self.embedder.embed(question)
-        self.metrics.embedding_seconds.observe(time.perf_counter() - started)
-        result = await self.pool.run(lambda conn: retrieve(
-            conn, question, embedding, limit=limit, filters=filters, vocabulary=self.vocabulary.get(conn)))
+    async def retrieve(self, question: str, filters: ProductFilters | None, limit: int | None = None) -> Retrieval:
+        """The question's products; raises admission.Overloaded when the gate is full."""
+        with self.gate.admit():
+            started = time.perf_counter()
+            embedding = await self.embedder.embed(question)
+            self.metrics.embedding_seconds.observe(time.perf_counter() - started)
+            result = await self.pool.run(lambda conn: retrieve(
+                conn, question, embedding, limit=limit or self.products_per_answer, filters=filters,
+                vocabulary=self.vocabulary.get(conn)))
         self.metrics.retrieval_seconds.observe(result.seconds)
         return result
 
-    async def events(self, question: str, history: list[dict],
-                     filters: ProductFilters | None) -> AsyncIterator[tuple[str, dict]]:
-        """("delta", {text}) ..., possibly ("reset", {reason}) when Claude failed mid-answer and the
-        offline answer replaces what was sent, then ("result", the whole response)."""
-        started = time.perf_counter()
-        found = await self.retrieve(question, filters, self.products_per_answer)
+    async def browse(self, filters: ProductFilters, limit: int) -> list[ProductHit]:
+        """The products matching `filters` alone, cheapest first (through the same gate)."""
+        with self.gate.admit():
+            rows = await self.pool.run(lambda conn: list_products(conn, filters, limit))
+        return [hit_from_product(row, 0.0) for row in rows]
+
+    async def answer_events(self, question: str, history: list[dict], found: Retrieval,
+                            started: float) -> AsyncIterator[tuple[str, dict]]:
+        """The answer to a retrieved question: ("delta", {text}) ..., possibly ("reset", {reason})
+        when Claude failed mid-answer and the offline answer replaces what was sent, then
+        ("result", the whole response, its latency counted from `started`)."""
         mode, text, citations, reason = "offline", "", [], None
         if self.answerer is not None:
             sent_text = False
@@ -99,7 +112,9 @@ class ChatService:
         }
 
     async def answer(self, question: str, history: list[dict], filters: ProductFilters | None) -> dict:
-        async for kind, data in self.events(question, history, filters):
+        started = time.perf_counter()
+        found = await self.retrieve(question, filters)
+        async for kind, data in self.answer_events(question, history, found, started):
             if kind == "result":
                 return data
         raise RuntimeError("the chat turn ended without a result")

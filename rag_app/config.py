@@ -34,6 +34,7 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     products_per_answer: int = 5
     db_pool_size: int = 4
+    max_in_flight_searches: int = 32
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_cache_size: int = 4096
     embedding_threads: int = 1
@@ -127,6 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_body_bytes=_int(env, "TILESHOP_MAX_BODY_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
         products_per_answer=_int(env, "TILESHOP_PRODUCTS_PER_ANSWER", 5, 1, 20),
         db_pool_size=_int(env, "TILESHOP_DB_POOL_SIZE", 4, 1, 64),
+        max_in_flight_searches=_int(env, "TILESHOP_MAX_IN_FLIGHT_SEARCHES", 32, 1, 100_000),
         embedding_model=_text(env, "TILESHOP_EMBEDDING_MODEL") or "all-MiniLM-L6-v2",
         embedding_cache_size=_int(env, "TILESHOP_QUERY_CACHE_SIZE", 4096, 0, 1_000_000),
         embedding_threads=_int(env, "TILESHOP_QUERY_EMBED_THREADS", 1, 1, 64),

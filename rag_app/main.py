@@ -24,6 +24,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, model_validator
 
 from rag_app import health as health_checks
+from rag_app.admission import AdmissionGate, Overloaded
 from rag_app.chat import ChatService
 from rag_app.claude import ClaudeAnswerer
 from rag_app.config import Settings, load_settings
@@ -31,9 +32,8 @@ from rag_app.connections import ConnectionPool
 from rag_app.dagster_jobs import DagsterError, DagsterJobs
 from rag_app.filters import PRICE_BASES, PRICE_UNITS, ProductFilters
 from rag_app.metrics import AppMetrics, MetricsMiddleware
-from rag_app.product_queries import list_products, products_by_sku
+from rag_app.product_queries import products_by_sku
 from rag_app.query_embedding import QueryEmbedder
-from rag_app.retrieval import hit_from_product
 from rag_app.security import BodySizeLimitMiddleware, RateLimiter, RateLimitMiddleware, admin_guard
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.db import DatabaseConfigError
@@ -191,7 +191,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
                                base_url=settings.anthropic_base_url, timeout_s=settings.claude_timeout_s,
                                max_retries=settings.claude_max_retries, max_tokens=settings.claude_max_tokens)
                 if settings.claude_enabled else None)
-    chat = ChatService(pool, embedder, answerer, metrics, settings.products_per_answer)
+    chat = ChatService(pool, embedder, answerer, metrics, AdmissionGate(settings.max_in_flight_searches),
+                       settings.products_per_answer)
     jobs = DagsterJobs(settings.dagster_graphql_url, settings.acquisition_job)
     require_admin = admin_guard(settings.admin_token)
 
@@ -238,6 +239,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         log.error("database error on %s: %s", request.url.path, type(exc).__name__)
         return JSONResponse(status_code=503, content={"detail": "the product database is unavailable"})
 
+    @app.exception_handler(Overloaded)
+    async def overloaded(request: Request, exc: Overloaded) -> JSONResponse:
+        metrics.shed.inc()
+        return JSONResponse(status_code=503, headers={"Retry-After": str(exc.retry_after_s)},
+                            content={"detail": f"the assistant is at capacity; retry after {exc.retry_after_s} s"})
+
     # --- shoppers ---------------------------------------------------------------------------
     @app.get("/", include_in_schema=False)
     async def chat_page() -> FileResponse:
@@ -245,7 +252,10 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    @app.post("/api/chat", response_model=ChatResponse, tags=["shoppers"])
+    at_capacity = {503: {"description": "the product database is unavailable, or the app is at capacity "
+                                        "(with Retry-After)"}}
+
+    @app.post("/api/chat", response_model=ChatResponse, tags=["shoppers"], responses=at_capacity)
     async def chat_turn(request: ChatRequest) -> dict:
         """Answer a question from the catalog: Claude when configured and reachable, else offline."""
         return await chat.answer(request.query, [m.model_dump() for m in request.conversation_history],
@@ -253,25 +263,24 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
 
     @app.post("/api/chat/stream", tags=["shoppers"], response_class=StreamingResponse,
               responses={200: {"content": {"text/event-stream": {}},
-                               "description": "events: delta {text}*, reset {reason}?, products {the "
-                                              "/api/chat response}, or error {detail}"}})
+                               "description": "events: delta {text}*, reset {reason}?, then products {the "
+                                              "/api/chat response}"}, **at_capacity})
     async def chat_stream(request: ChatRequest) -> StreamingResponse:
-        """The same answer as /api/chat, as server-sent events: text deltas, then the products."""
+        """The same answer as /api/chat, as server-sent events: text deltas, then the products.
+
+        Retrieval runs before the stream opens, so a database outage or a full app is a plain 503."""
+        started = time.perf_counter()
         history = [m.model_dump() for m in request.conversation_history]
-        filters = request.filters.to_filters() if request.filters else None
+        found = await chat.retrieve(request.query, request.filters.to_filters() if request.filters else None)
 
         async def events():
-            try:
-                async for kind, data in chat.events(request.query, history, filters):
-                    yield _sse("products" if kind == "result" else kind, data)
-            except (psycopg.Error, DatabaseConfigError) as exc:
-                log.error("database error while streaming: %s", type(exc).__name__)
-                yield _sse("error", {"detail": "the product database is unavailable"})
+            async for kind, data in chat.answer_events(request.query, history, found, started):
+                yield _sse("products" if kind == "result" else kind, data)
 
         return StreamingResponse(events(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-    @app.get("/api/products/search", response_model=SearchResponse, tags=["shoppers"])
+    @app.get("/api/products/search", response_model=SearchResponse, tags=["shoppers"], responses=at_capacity)
     async def search(
         q: str | None = Query(default=None, max_length=MAX_QUERY_CHARS, description="free text, SKUs too"),
         limit: int = Query(default=10, ge=1, le=50),
@@ -300,9 +309,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         else:
             if not filters:
                 raise HTTPException(status_code=422, detail="give a query (q) or at least one filter")
-            rows = await pool.run(lambda conn: list_products(conn, filters, limit))
-            cards = [hit_from_product(row, 0.0).card() for row in rows]
-            applied = filters
+            cards, applied = [hit.card() for hit in await chat.browse(filters, limit)], filters
         return {"query": query or None, "filters": applied.active(), "products": cards,
                 "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
 

@@ -35,6 +35,9 @@ class AppMetrics:
                                registry=self.registry)
         self.rate_limited = Counter("tileshop_rate_limited_total", "Requests refused by the rate limiter",
                                     registry=self.registry)
+        self.shed = Counter("tileshop_requests_shed_total",
+                            "Requests refused with 503 because the searches in flight were at their limit",
+                            registry=self.registry)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

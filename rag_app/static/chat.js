@@ -130,6 +130,9 @@ async function errorMessage(response) {
   }
   if (response.status === 413) return "That message is too long to send.";
   if (response.status === 422) return "The question could not be read" + (detail ? ": " + detail : ".");
+  if (response.status === 503 && response.headers.get("Retry-After")) {
+    return `The assistant is busy. Please wait ${response.headers.get("Retry-After")} seconds and ask again.`;
+  }
   if (response.status === 503) return "The catalog is unavailable right now. Please try again shortly.";
   return `The assistant failed (HTTP ${response.status})` + (detail ? ": " + detail : ".");
 }
@@ -159,8 +162,6 @@ async function ask(question) {
         view.body.textContent = "";
       } else if (name === "products") {
         result = data;
-      } else if (name === "error") {
-        throw new Error(data.detail || "the answer stream failed");
       }
     });
     if (!result) throw new Error("The answer was cut off. Please ask again.");

@@ -175,6 +175,8 @@ def test_database_outage_is_a_503_not_a_crash(index_url):
         response = client.post("/api/chat", json={"query": "tile"})
         assert response.status_code == 503
         assert response.json() == {"detail": "the product database is unavailable"}
+        streamed = client.post("/api/chat/stream", json={"query": "tile"})  # before the stream opens
+        assert streamed.status_code == 503 and streamed.json() == response.json()
         health = client.get("/api/system/detailed-health").json()
         assert health["components"]["database"]["healthy"] is False
         assert client.get("/api/system/health").status_code == 200

@@ -29,11 +29,12 @@ def test_values_are_read():
         "TILESHOP_CLAUDE_MODEL": "claude-haiku-5-5", "TILESHOP_CLAUDE_TIMEOUT_S": "2.5",
         "TILESHOP_CORS_ORIGINS": "https://tileshop.example, http://localhost:3000",
         "TILESHOP_ADMIN_TOKEN": "0123456789abcdef0123", "TILESHOP_RATE_LIMIT_PER_MINUTE": "600",
+        "TILESHOP_MAX_IN_FLIGHT_SEARCHES": "8",
     })
     assert settings.claude_enabled and settings.anthropic_base_url == "http://127.0.0.1:9999"
     assert settings.claude_model == "claude-haiku-5-5" and settings.claude_timeout_s == 2.5
     assert settings.cors_origins == ("https://tileshop.example", "http://localhost:3000")
-    assert settings.rate_limit_per_minute == 600
+    assert settings.rate_limit_per_minute == 600 and settings.max_in_flight_searches == 8
 
 
 def test_secrets_stay_out_of_repr():
@@ -54,6 +55,7 @@ def test_secrets_stay_out_of_repr():
     ("TILESHOP_CLAUDE_MODEL", "claude sonnet", "model id"),
     ("TILESHOP_QUERY_EMBED_BACKEND", "tensorflow", "one of onnx, torch"),
     ("TILESHOP_QUERY_EMBED_GATHER_MS", "500", "between 0.0 and 100.0"),
+    ("TILESHOP_MAX_IN_FLIGHT_SEARCHES", "0", "between 1 and 100000"),
 ])
 def test_malformed_variables_are_named(name, value, words):
     with pytest.raises(ConfigError) as excinfo:
