@@ -187,9 +187,13 @@ def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
 
 
 # --- the app under load ---------------------------------------------------------------------
-def start_app(url: str, port: int) -> subprocess.Popen:
+def start_app(url: str, port: int, max_in_flight: int | None = None) -> subprocess.Popen:
+    """The app as deployed, but for rate limits (every simulated user shares one address) and,
+    when given, the admission limit (a very high one measures the app without shedding)."""
     env = {**os.environ, "DATABASE_URL": url, "TILESHOP_RATE_LIMIT_PER_MINUTE": "1000000",
            "TILESHOP_RATE_LIMIT_BURST": "1000000", "ANTHROPIC_API_KEY": ""}
+    if max_in_flight is not None:
+        env["TILESHOP_MAX_IN_FLIGHT_SEARCHES"] = str(max_in_flight)
     proc = subprocess.Popen([sys.executable, "-m", "rag_app", "--port", str(port), "--log-level", "warning"],
                             env=env, stdout=subprocess.DEVNULL)
     return wait_until_serving(proc, f"http://127.0.0.1:{port}/api/system/health", "the app", 120)
@@ -261,7 +265,7 @@ def saturation(base: str, endpoint: str, payloads: list, start_rate: float, step
     while rate <= 2000:
         row = asyncio.run(open_loop(base, endpoint, payloads, rate, step_s, users=max(50, int(rate * 2)),
                                     seed=seed))
-        steps.append({k: row[k] for k in ("target_rate", "achieved_rate", "p50_ms", "p95_ms", "error_rate")})
+        steps.append({k: row[k] for k in ("target_rate", "achieved_rate", "p50_ms", "p95_ms", "error_rate", "errors")})
         print(f"  {endpoint} at {rate:.0f}/s: p95 {row['p95_ms']} ms, errors {row['error_rate']}", flush=True)
         if row["p95_ms"] > 500 or (row["error_rate"] or 0) > 0.01:
             return {"saturation_rate": rate, "last_good_rate": steps[-2]["target_rate"] if len(steps) > 1 else None,
@@ -271,7 +275,7 @@ def saturation(base: str, endpoint: str, payloads: list, start_rate: float, step
 
 
 def bench_rag_load(products: int, duration_s: float, rate: float, users: int, saturation_step_s: float,
-                   seed: int = 7) -> dict:
+                   max_in_flight: int | None = None, seed: int = 7) -> dict:
     from bench.__main__ import free_port
 
     url = bench_database_url(products, seed)
@@ -280,7 +284,7 @@ def bench_rag_load(products: int, duration_s: float, rate: float, users: int, sa
     print("raw baselines:", json.dumps(baselines), flush=True)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = start_app(url, port)
+    proc = start_app(url, port, max_in_flight)
     try:
         asyncio.run(open_loop(base, "/api/chat", questions, rate=10, duration_s=5, users=10, seed=seed + 1))  # warm
         before = app_counters(base)
@@ -309,7 +313,7 @@ def bench_rag_load(products: int, duration_s: float, rate: float, users: int, sa
     # the raw parts of one question as the app runs them: ONNX encoding + the hybrid search SQL
     raw_pipeline_ms = baselines["query_embedding_onnx"]["p50_ms"] + baselines["hybrid_search_sql"]["p50_ms"]
     return {
-        "products": products, "questions": len(questions), "baselines": baselines, "chat": chat, "search": search,
+        "products": products, "questions": len(questions), "max_in_flight_searches": max_in_flight or "default", "baselines": baselines, "chat": chat, "search": search,
         "inside_app_during_chat_load": inside,
         "saturation": {"chat": chat_saturation, "search": search_saturation},
         "targets": {"error_rate_below": 0.01, "p95_ms_at_most": 150},
