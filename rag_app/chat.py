@@ -19,6 +19,7 @@ from rag_app.answer import offline_answer
 from rag_app.claude import ClaudeAnswer, ClaudeAnswerer, TextDelta
 from rag_app.connections import ConnectionPool
 from rag_app.filters import ProductFilters
+from rag_app.followups import search_text
 from rag_app.metrics import AppMetrics
 from rag_app.product_queries import list_products
 from rag_app.query_embedding import QueryEmbedder
@@ -113,7 +114,7 @@ class ChatService:
 
     async def answer(self, question: str, history: list[dict], filters: ProductFilters | None) -> dict:
         started = time.perf_counter()
-        found = await self.retrieve(question, filters)
+        found = await self.retrieve(search_text(question, history), filters)
         async for kind, data in self.answer_events(question, history, found, started):
             if kind == "result":
                 return data

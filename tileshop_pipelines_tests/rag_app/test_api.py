@@ -32,6 +32,19 @@ def test_chat_offline_answers_from_the_catalog(offline_client):
     assert body["citations"] == [] and body["latency_ms"] > 0
 
 
+def test_a_follow_up_question_finds_the_product_talked_about(offline_client):
+    history = [{"role": "user", "content": "Marmi Imperiali Zenobia porcelain"},
+               {"role": "assistant", "content": "The Marmi Imperiali Zenobia tile is $77.11 per box."}]
+    question = {"query": "how heavy is a box of it?"}
+    alone = offline_client.post("/api/chat", json=question).json()
+    followed = offline_client.post("/api/chat", json={**question, "conversation_history": history}).json()
+    assert "684287" not in [p["sku"] for p in alone["products"]]
+    assert followed["products"][0]["sku"] == "684287"
+    with offline_client.stream("POST", "/api/chat/stream",
+                               json={**question, "conversation_history": history}) as response:
+        assert '"sku": "684287"' in response.read().decode()
+
+
 def test_sku_in_the_question_is_looked_up_first(offline_client):
     body = offline_client.post("/api/chat", json={"query": "what does sku 43521 cost?"}).json()
     assert body["products"][0]["sku"] == "43521"
