@@ -65,6 +65,12 @@ class ChatService:
         self.metrics.retrieval_seconds.observe(result.seconds)
         return result
 
+    async def retrieve_for_turn(self, question: str, history: list[dict],
+                                filters: ProductFilters | None) -> Retrieval:
+        """A chat turn's products: a follow-up that refers back is searched with the shopper's
+        previous question (followups.search_text)."""
+        return await self.retrieve(search_text(question, history), filters)
+
     async def browse(self, filters: ProductFilters, limit: int) -> list[ProductHit]:
         """The products matching `filters` alone, cheapest first (through the same gate)."""
         with self.gate.admit():
@@ -114,7 +120,7 @@ class ChatService:
 
     async def answer(self, question: str, history: list[dict], filters: ProductFilters | None) -> dict:
         started = time.perf_counter()
-        found = await self.retrieve(search_text(question, history), filters)
+        found = await self.retrieve_for_turn(question, history, filters)
         async for kind, data in self.answer_events(question, history, found, started):
             if kind == "result":
                 return data

@@ -31,7 +31,6 @@ from rag_app.config import Settings, load_settings
 from rag_app.connections import ConnectionPool
 from rag_app.dagster_jobs import DagsterError, DagsterJobs
 from rag_app.filters import PRICE_BASES, PRICE_UNITS, ProductFilters
-from rag_app.followups import search_text
 from rag_app.metrics import AppMetrics, MetricsMiddleware
 from rag_app.product_queries import products_by_sku
 from rag_app.query_embedding import QueryEmbedder
@@ -272,8 +271,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         Retrieval runs before the stream opens, so a database outage or a full app is a plain 503."""
         started = time.perf_counter()
         history = [m.model_dump() for m in request.conversation_history]
-        found = await chat.retrieve(search_text(request.query, history),
-                                    request.filters.to_filters() if request.filters else None)
+        found = await chat.retrieve_for_turn(request.query, history,
+                                             request.filters.to_filters() if request.filters else None)
 
         async def events():
             async for kind, data in chat.answer_events(request.query, history, found, started):
