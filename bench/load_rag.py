@@ -313,7 +313,8 @@ def bench_rag_load(products: int, duration_s: float, rate: float, users: int, sa
     # the raw parts of one question as the app runs them: ONNX encoding + the hybrid search SQL
     raw_pipeline_ms = baselines["query_embedding_onnx"]["p50_ms"] + baselines["hybrid_search_sql"]["p50_ms"]
     return {
-        "products": products, "questions": len(questions), "max_in_flight_searches": max_in_flight or "default", "baselines": baselines, "chat": chat, "search": search,
+        "products": products, "questions": len(questions), "max_in_flight_searches": max_in_flight or "default",
+        "baselines": baselines, "chat": chat, "search": search,
         "inside_app_during_chat_load": inside,
         "saturation": {"chat": chat_saturation, "search": search_saturation},
         "targets": {"error_rate_below": 0.01, "p95_ms_at_most": 150},

@@ -20,7 +20,6 @@ class Overloaded(Exception):
 
     def __init__(self, limit: int, retry_after_s: int):
         super().__init__(f"{limit} searches already in flight; retry after {retry_after_s} s")
-        self.limit = limit
         self.retry_after_s = retry_after_s
 
 
