@@ -256,7 +256,7 @@ def bench_incremental(bench_db: BenchDatabase, base: str, keys: list[str], concu
     """Full crawl (+ index), change 1% of the products on the server, refresh again (+ index)."""
     import urllib.request
 
-    from tileshop_pipelines.store import vectors as vectors_sql
+    from tileshop_pipelines.store import chunks as chunks_sql
 
     def index() -> dict:
         """What the product_chunks and product_embeddings assets do, through the same functions:
@@ -264,18 +264,18 @@ def bench_incremental(bench_db: BenchDatabase, base: str, keys: list[str], concu
         `embed`; otherwise the chunks that would be embedded are only counted)."""
         from tileshop_pipelines.defs.resources import EmbedderResource
         from tileshop_pipelines.embedding.pending import embed_pending_chunks
-        from tileshop_pipelines.text.chunks import chunker_signature, product_chunks
+        from tileshop_pipelines.text.chunks import chunk_product, chunker_signature
 
         embedder = EmbedderResource()
         spans = embedder.word_piece_spans()
 
         def pending() -> set[tuple[str, str]]:
-            return {(cid, th) for cid, _, th in vectors_sql.chunks_to_embed(bench_db.conn, embedder.model_id,
+            return {(cid, th) for cid, _, th in chunks_sql.chunks_to_embed(bench_db.conn, embedder.model_id,
                                                                              embedder.dimension)}
 
         before = set() if embed else pending()  # unembedded chunks from earlier rounds are not new work
-        vectors_sql.rechunk_changed_products(bench_db.conn, chunker_signature(embedder.model_name),
-                                             lambda key, record: product_chunks(key, record, spans))
+        chunks_sql.rechunk_changed_products(bench_db.conn, chunker_signature(embedder.model_name),
+                                             lambda key, record: chunk_product(key, record, spans))
         new = pending() - before
         if embed:
             embed_pending_chunks(bench_db.conn, embedder.embed, embedder.model_id, embedder.dimension)
@@ -332,7 +332,7 @@ def bench_embedding(texts_wanted: int, repeats: int) -> dict:
     from tileshop_pipelines.defs.resources import EmbedderResource
     from tileshop_pipelines.embedding.model import embed_texts, load_model, set_torch_threads
     from tileshop_pipelines.embedding.pending import embed_pending_chunks
-    from tileshop_pipelines.store import vectors as vectors_sql
+    from tileshop_pipelines.store import chunks as chunks_sql
     from tileshop_pipelines.text.chunks import Chunk
 
     rows = chunk_texts(texts_wanted)
@@ -343,7 +343,7 @@ def bench_embedding(texts_wanted: int, repeats: int) -> dict:
     embed_texts(model, texts[:64])  # warm-up
     best: dict[str, dict] = {}
     with scratch_database() as conn:
-        vectors_sql.sync_chunks(conn, [Chunk(cid, key, kind, int(cid.rsplit(":", 1)[1]), content)
+        chunks_sql.sync_chunks(conn, [Chunk(cid, key, kind, int(cid.rsplit(":", 1)[1]), content)
                                        for cid, key, kind, content in rows])
         for _ in range(repeats):
             conn.execute("TRUNCATE product_embeddings")

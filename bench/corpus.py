@@ -22,7 +22,7 @@ def chunk_texts(count: int, seed: int = 7) -> list[tuple[str, str, str, str]]:
     from tileshop_pipelines.embedding.model import word_piece_spans
     from tileshop_pipelines.sample_catalog import build_catalog
     from tileshop_pipelines.sample_catalog.render import product_page
-    from tileshop_pipelines.text.chunks import product_chunks
+    from tileshop_pipelines.text.chunks import chunk_product
 
     spans = word_piece_spans()
     n_products = max(100, count // 3 + 50)  # ~3 chunks per product
@@ -33,7 +33,7 @@ def chunk_texts(count: int, seed: int = 7) -> list[tuple[str, str, str, str]]:
         for product in catalog.products:
             record = extract_product(product_page(product, "http://127.0.0.1"), f"http://127.0.0.1{product.path}")
             key = product.path.rsplit("/", 1)[-1]
-            rows += [(c.chunk_id, c.product_key, c.kind, c.content) for c in product_chunks(key, record, spans)]
+            rows += [(c.chunk_id, c.product_key, c.kind, c.content) for c in chunk_product(key, record, spans)]
             if len(rows) >= count:
                 return rows[:count]
         n_products = int(n_products * 1.3) + 10

@@ -25,10 +25,10 @@ from tileshop_pipelines.embedding.model import (
 from tileshop_pipelines.sample_catalog import Catalog
 from tileshop_pipelines.sample_catalog.render import product_page
 from tileshop_pipelines.store import products as products_sql
-from tileshop_pipelines.store import vectors as vectors_sql
+from tileshop_pipelines.store import chunks as chunks_sql
 from tileshop_pipelines.store.migrations import migrate
-from tileshop_pipelines.store.vector_store import PostgresVectorStore, sync_vector_store
-from tileshop_pipelines.text.chunks import product_chunks
+from tileshop_pipelines.store.product_vectors import PostgresVectorStore, sync_vector_store
+from tileshop_pipelines.text.chunks import chunk_product
 
 EMBED_BATCH = 256
 
@@ -45,15 +45,15 @@ def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "ht
                                      extract_product(html, info.url))
     products_sql.save_records(conn, list(records.values()), [])
     spans = word_piece_spans(model_name)
-    chunks = [c for key, _, record in records.values() for c in product_chunks(key, record, spans)]
-    vectors_sql.sync_chunks(conn, chunks)
+    chunks = [c for key, _, record in records.values() for c in chunk_product(key, record, spans)]
+    chunks_sql.sync_chunks(conn, chunks)
     model_key = model_id(model_name)
-    pending = vectors_sql.chunks_to_embed(conn, model_key, model_dimension(model_name))
+    pending = chunks_sql.chunks_to_embed(conn, model_key, model_dimension(model_name))
     model = load_model(model_name)
     for start in range(0, len(pending), EMBED_BATCH):
         batch = pending[start:start + EMBED_BATCH]
         vectors = embed_texts(model, [content for _, content, _ in batch], batch_size=64)
-        vectors_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch], vectors, model_key)
+        chunks_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch], vectors, model_key)
         if progress:
             progress(min(start + EMBED_BATCH, len(pending)), len(pending))
     sync_vector_store(conn, PostgresVectorStore(conn), model_key)

@@ -52,7 +52,7 @@ def _fill_pipeline_tables(conn, rows: list[tuple[str, str, str, str]], vectors: 
     """Products, chunks and embeddings as the embedding assets leave them."""
     from psycopg.types.json import Jsonb
 
-    from tileshop_pipelines.store import vectors as vectors_sql
+    from tileshop_pipelines.store import chunks as chunks_sql
     from tileshop_pipelines.text.chunks import Chunk
 
     keys = sorted({key for _, key, _, _ in rows})
@@ -64,13 +64,13 @@ def _fill_pipeline_tables(conn, rows: list[tuple[str, str, str, str]], vectors: 
                           "price_unit": "box", "category": "Tile"}
                 copy.write_row((key, record["sku"], f"http://127.0.0.1/products/{key}", record["name"], 9.99,
                                 "box", Jsonb(record), "h"))
-    vectors_sql.sync_chunks(conn, [Chunk(cid, key, kind, int(cid.rsplit(":", 1)[1]), content)
+    chunks_sql.sync_chunks(conn, [Chunk(cid, key, kind, int(cid.rsplit(":", 1)[1]), content)
                                    for cid, key, kind, content in rows])
-    pending = vectors_sql.chunks_to_embed(conn, model, vectors.shape[1])
+    pending = chunks_sql.chunks_to_embed(conn, model, vectors.shape[1])
     index = {cid: i for i, (cid, _, _, _) in enumerate(rows)}
     for start in range(0, len(pending), 5000):
         batch = pending[start:start + 5000]
-        vectors_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch],
+        chunks_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch],
                                     vectors[[index[cid] for cid, _, _ in batch]], model)
 
 
@@ -93,13 +93,13 @@ def _timed(fn) -> float:
 
 
 def bench_vector_load(rows: list[tuple[str, str, str, str]], vectors: np.ndarray, repeats: int = 2) -> dict:
-    from tileshop_pipelines.store import vectors as vectors_sql
-    from tileshop_pipelines.store.vector_store import HNSW_INDEX, PostgresVectorStore, sync_vector_store
+    from tileshop_pipelines.store import chunks as chunks_sql
+    from tileshop_pipelines.store.product_vectors import HNSW_INDEX, PostgresVectorStore, sync_vector_store
 
     model = "bench-model"
     with scratch_database() as conn:
         _fill_pipeline_tables(conn, rows, vectors, model)
-        published = vectors_sql.published_rows(conn, model, [r[0] for r in rows])
+        published = chunks_sql.published_rows(conn, model, [r[0] for r in rows])
         conn.execute("CREATE TABLE raw_vectors (LIKE product_vectors INCLUDING ALL)")
         raw_hnsw = conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'raw_vectors'"
                                 " AND indexdef LIKE '%hnsw%'").fetchone()[0]
@@ -163,7 +163,7 @@ class _StoreWithoutIndexBuild:
 def bench_hnsw(rows: list[tuple[str, str, str, str]], vectors: np.ndarray, k: int = 10) -> dict:
     """rows/vectors: the first len - QUERIES are indexed, the last QUERIES are the queries."""
     from tileshop_pipelines.store import search
-    from tileshop_pipelines.store.vector_store import PostgresVectorStore, sync_vector_store
+    from tileshop_pipelines.store.product_vectors import PostgresVectorStore, sync_vector_store
 
     indexed_rows, indexed = rows[:-QUERIES], vectors[:-QUERIES]
     queries = vectors[-QUERIES:]

@@ -228,7 +228,7 @@ def cmd_run(args) -> int:
     try:
         import dagster as dg
 
-        from tileshop_pipelines.defs.refresh import refresh_everything
+        from tileshop_pipelines.local_runs import refresh_everything
 
         print(f"materializing the asset graph from {os.environ['TILESHOP_SITEMAP_URL']}")
         with dg.DagsterInstance.get() as instance:

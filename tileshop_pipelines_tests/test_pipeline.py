@@ -22,7 +22,7 @@ def _counts(conn) -> dict[str, int]:
 
 
 def _run_job(env) -> list[dg.ExecuteInProcessResult]:
-    from tileshop_pipelines.defs.refresh import refresh_everything
+    from tileshop_pipelines.local_runs import refresh_everything
 
     with dg.DagsterInstance.get() as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"

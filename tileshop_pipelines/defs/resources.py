@@ -15,7 +15,7 @@ from tileshop_pipelines.embedding import model as embedding_model
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.migrations import migrate
-from tileshop_pipelines.store.vector_store import VectorStore, open_vector_store
+from tileshop_pipelines.store.product_vectors import VectorStore, open_vector_store
 
 DEFAULT_SITEMAP_URL = "https://www.tileshop.com/sitemap.xml"
 

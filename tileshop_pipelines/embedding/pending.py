@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import psycopg
 
-from tileshop_pipelines.store import vectors as vectors_sql
+from tileshop_pipelines.store import chunks as chunks_sql
 
 WRITE_BATCH = 512  # chunks per encode + write; each write is one transaction
 
@@ -20,7 +20,7 @@ def embed_pending_chunks(conn: psycopg.Connection, embed: Callable[[list[str]], 
                          dim: int, log: Callable[[str], None] = lambda _: None) -> int:
     """Returns how many chunks were embedded. Stops at the first failing batch (batches written
     before it stay: they are complete, and the next run resumes after them)."""
-    pending = vectors_sql.chunks_to_embed(conn, model_id, dim)
+    pending = chunks_sql.chunks_to_embed(conn, model_id, dim)
     for start in range(0, len(pending), WRITE_BATCH):
         batch = pending[start:start + WRITE_BATCH]
         try:
@@ -31,6 +31,6 @@ def embed_pending_chunks(conn: psycopg.Connection, embed: Callable[[list[str]], 
         if vectors.shape != (len(batch), dim):
             raise EmbeddingBatchError(f"model {model_id} returned vectors of shape {vectors.shape} for "
                                       f"{len(batch)} chunks; expected dimension {dim}")
-        vectors_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch], vectors, model_id)
+        chunks_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch], vectors, model_id)
         log(f"embedded {min(start + WRITE_BATCH, len(pending))}/{len(pending)} chunks")
     return len(pending)

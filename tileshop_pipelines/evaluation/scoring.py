@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from tileshop_pipelines.evaluation.questions import Question
-from tileshop_pipelines.store.vector_store import VectorStore
+from tileshop_pipelines.store.product_vectors import VectorStore
 
 MODES = ("vector", "fulltext", "hybrid")
 CHUNKS_PER_QUESTION = 40

@@ -137,7 +137,7 @@ def description_windows(text: str, word_piece_spans: WordPieceSpans, budget: int
         first = next((i for i in range(target, end) if starts_word[i]), target)
 
 
-def product_chunks(product_key: str, record: dict, word_piece_spans: WordPieceSpans,
+def chunk_product(product_key: str, record: dict, word_piece_spans: WordPieceSpans,
                    max_word_pieces: int = MAX_SEQUENCE_WORD_PIECES) -> list[Chunk]:
     def chunk(kind: str, ordinal: int, content: str) -> Chunk:
         return Chunk(f"{product_key}:{kind}:{ordinal}", product_key, kind, ordinal, content)

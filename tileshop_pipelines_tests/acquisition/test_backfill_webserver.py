@@ -15,7 +15,7 @@ import dagster as dg
 import httpx
 import pytest
 
-from tileshop_pipelines.defs.refresh import refresh_sitemap
+from tileshop_pipelines.local_runs import refresh_sitemap
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
 

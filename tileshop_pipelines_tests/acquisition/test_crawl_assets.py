@@ -12,7 +12,7 @@ import sys
 import dagster as dg
 import pytest
 
-from tileshop_pipelines.defs.refresh import crawl_all_products, refresh_sitemap
+from tileshop_pipelines.local_runs import crawl_all_products, refresh_sitemap
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
 

@@ -12,13 +12,13 @@ from urllib.parse import unquote, urlsplit
 
 import dagster as dg
 
-from tileshop_pipelines.defs.refresh import crawl_all_products, refresh_sitemap
+from tileshop_pipelines.local_runs import crawl_all_products, refresh_sitemap
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
 
 CRAWL = """
 import dagster as dg
-from tileshop_pipelines.defs.refresh import crawl_all_products
+from tileshop_pipelines.local_runs import crawl_all_products
 with dg.DagsterInstance.get() as instance:
     crawl_all_products(instance)
 """

@@ -2,14 +2,14 @@ import numpy as np
 import pytest
 
 from tileshop_pipelines.embedding.pending import WRITE_BATCH, EmbeddingBatchError, embed_pending_chunks
-from tileshop_pipelines.store import vectors as vectors_sql
+from tileshop_pipelines.store import chunks as chunks_sql
 from tileshop_pipelines.text.chunks import Chunk
 
 
 @pytest.fixture
 def chunks(conn):
     conn.execute("TRUNCATE product_chunks, product_embeddings")
-    vectors_sql.sync_chunks(conn, [Chunk(f"k{i:04}:summary:0", f"k{i:04}", "summary", 0, f"text {i}")
+    chunks_sql.sync_chunks(conn, [Chunk(f"k{i:04}:summary:0", f"k{i:04}", "summary", 0, f"text {i}")
                                    for i in range(WRITE_BATCH + 10)])
     return conn
 
@@ -33,7 +33,7 @@ def test_embeds_only_what_changed(chunks):
     assert embed_pending_chunks(chunks, embed, "m", 384) == WRITE_BATCH + 10
     assert calls == [WRITE_BATCH, 10]
     assert embed_pending_chunks(chunks, embed, "m", 384) == 0  # nothing new
-    vectors_sql.sync_chunks(chunks, [Chunk("k0000:summary:0", "k0000", "summary", 0, "changed")])
+    chunks_sql.sync_chunks(chunks, [Chunk("k0000:summary:0", "k0000", "summary", 0, "changed")])
     assert embed_pending_chunks(chunks, embed, "m", 384) == 1
 
 
@@ -42,7 +42,7 @@ def test_a_failing_batch_is_loud_and_earlier_batches_stay(chunks):
     with pytest.raises(EmbeddingBatchError, match="CUDA out of memory"):
         embed_pending_chunks(chunks, embed, "m", 384)
     assert chunks.execute("SELECT count(*) FROM product_embeddings").fetchone()[0] == WRITE_BATCH
-    assert len(vectors_sql.chunks_to_embed(chunks, "m", 384)) == 10  # the next run resumes there
+    assert len(chunks_sql.chunks_to_embed(chunks, "m", 384)) == 10  # the next run resumes there
 
 
 def test_wrong_dimension_is_refused(chunks):

@@ -14,7 +14,7 @@ from tileshop_pipelines.evaluation.questions import PER_KIND, build_questions, p
 from tileshop_pipelines.evaluation.scoring import EvaluationError, evaluate, recall_at, reciprocal_rank
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
-from tileshop_pipelines.store.vector_store import PostgresVectorStore
+from tileshop_pipelines.store.product_vectors import PostgresVectorStore
 
 N_PRODUCTS = 200
 SEED = 7
@@ -22,7 +22,7 @@ SEED = 7
 
 @pytest.fixture(scope="module")
 def materialized(tileshop_env):
-    from tileshop_pipelines.defs.refresh import refresh_everything
+    from tileshop_pipelines.local_runs import refresh_everything
 
     catalog = build_catalog(n_products=N_PRODUCTS, seed=SEED)
     with CatalogServer(catalog, port=0) as server:

@@ -5,7 +5,7 @@ import pytest
 
 from tileshop_pipelines.embedding.model import embed_texts, load_model
 from tileshop_pipelines.store import search
-from tileshop_pipelines.store.vector_store import PostgresVectorStore
+from tileshop_pipelines.store.product_vectors import PostgresVectorStore
 
 PRODUCTS = {
     "marmi-684287": ("684287", "Marmi Imperiali Zenobia Porcelain Wall and Floor Tile 12 x 12 in",

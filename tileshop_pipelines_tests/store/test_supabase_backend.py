@@ -11,10 +11,10 @@ from supabase import create_client
 
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store import products as products_sql
-from tileshop_pipelines.store import vectors as vectors_sql
+from tileshop_pipelines.store import chunks as chunks_sql
 from tileshop_pipelines.store.migrations import migrate
 from tileshop_pipelines.store.supabase_backend import SupabaseConfigError, SupabaseVectorStore
-from tileshop_pipelines.store.vector_store import PostgresVectorStore, open_vector_store, sync_vector_store
+from tileshop_pipelines.store.product_vectors import PostgresVectorStore, open_vector_store, sync_vector_store
 from tileshop_pipelines.text.chunks import Chunk
 from tileshop_pipelines_tests.store.postgrest_stand_in import ROLES, StandIn, _split_in_list, make_jwt
 
@@ -65,9 +65,9 @@ def pipeline(make_database):
                  "marble mosaic, honed", "luxury vinyl plank, oak", "thinset mortar for large format tile"]
         chunks = [Chunk(f"p{i}:{kind}:0", f"p{i}", kind, 0, f"{words[i]} {kind}")
                   for i in range(6) for kind in ("summary", "facts")]
-        vectors_sql.sync_chunks(conn, chunks)
-        pending = vectors_sql.chunks_to_embed(conn, "m", 384)
-        vectors_sql.save_embeddings(conn, [(c, h) for c, _, h in pending],
+        chunks_sql.sync_chunks(conn, chunks)
+        pending = chunks_sql.chunks_to_embed(conn, "m", 384)
+        chunks_sql.save_embeddings(conn, [(c, h) for c, _, h in pending],
                                     np.stack([_unit(i) for i in range(len(pending))]), "m")
         yield conn
 
@@ -102,7 +102,7 @@ def test_sync_and_search_through_the_supabase_client(stand_in, pipeline, supabas
     pipeline.execute("UPDATE sitemap_urls SET removed_at = now() WHERE product_key = 'p5'")
     chunks = [Chunk(cid, key, kind, 0, content) for cid, key, kind, content in pipeline.execute(
         "SELECT chunk_id, product_key, chunk_kind, content FROM product_chunks WHERE product_key <> 'p5'")]
-    vectors_sql.sync_chunks(pipeline, chunks)
+    chunks_sql.sync_chunks(pipeline, chunks)
     assert sync_vector_store(pipeline, store, "m")["deleted"] == 2
     with psycopg.connect(supabase_db) as conn:
         assert conn.execute("SELECT count(*) FROM product_vectors WHERE product_key = 'p5'").fetchone()[0] == 0

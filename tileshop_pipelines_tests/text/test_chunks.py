@@ -8,7 +8,7 @@ from tileshop_pipelines.text.chunks import (
     MAX_SEQUENCE_WORD_PIECES,
     description_windows,
     format_price,
-    product_chunks,
+    chunk_product,
     spec_label,
     specifications_text,
     summary_text,
@@ -56,12 +56,12 @@ def test_sqft_priced_product_does_not_repeat_its_price():
 
 
 def test_a_record_without_facts_still_has_a_summary():
-    chunks = product_chunks("k", {"name": "Snow corner shelf"}, SPANS)
+    chunks = chunk_product("k", {"name": "Snow corner shelf"}, SPANS)
     assert [(c.kind, c.content) for c in chunks] == [("summary", "Snow corner shelf")]
 
 
 def test_facts_chunk_is_the_attribute_phrase():
-    chunk = next(c for c in product_chunks("k", RECORD, SPANS) if c.kind == "facts")
+    chunk = next(c for c in chunk_product("k", RECORD, SPANS) if c.kind == "facts")
     assert chunk.content == "Porcelain porcelain tile for floor, light commercial and wall, 12 x 12 in."
 
 
@@ -102,7 +102,7 @@ def test_description_windows_empty_short_and_bad_budget():
 
 
 def test_every_chunk_fits_the_model_input():
-    chunks = product_chunks("marmi-684287", RECORD, SPANS)
+    chunks = chunk_product("marmi-684287", RECORD, SPANS)
     descriptions = [c for c in chunks if c.kind == "description"]
     assert len(descriptions) >= 2
     assert all(c.content.startswith(RECORD["name"] + "\n") for c in descriptions)
@@ -114,7 +114,7 @@ def test_sample_catalog_chunks_fit_and_are_unique():
     ids = []
     for product in catalog.products:
         record = extract_product(product_page(product, "http://127.0.0.1"), f"http://127.0.0.1{product.path}")
-        chunks = product_chunks(product.path, record, SPANS)
+        chunks = chunk_product(product.path, record, SPANS)
         assert {c.kind for c in chunks} >= {"summary", "description"}
         assert all(_pieces(c.content) + 2 <= MAX_SEQUENCE_WORD_PIECES for c in chunks), product.path
         ids += [c.chunk_id for c in chunks]
@@ -122,8 +122,8 @@ def test_sample_catalog_chunks_fit_and_are_unique():
 
 
 def test_chunk_ids_are_stable_and_unique():
-    first = product_chunks("marmi-684287", RECORD, SPANS)
-    second = product_chunks("marmi-684287", dict(RECORD), SPANS)
+    first = chunk_product("marmi-684287", RECORD, SPANS)
+    second = chunk_product("marmi-684287", dict(RECORD), SPANS)
     assert [c.chunk_id for c in first] == [c.chunk_id for c in second]
     assert [c.text_hash for c in first] == [c.text_hash for c in second]
     ids = [c.chunk_id for c in first]
@@ -131,13 +131,13 @@ def test_chunk_ids_are_stable_and_unique():
     assert ids[0] == "marmi-684287:summary:0"
     assert ids[1:4] == ["marmi-684287:facts:0", "marmi-684287:description:0", "marmi-684287:description:1"]
     assert {c.kind for c in first} == {"summary", "facts", "description", "specifications"}
-    other = product_chunks("other-1", RECORD, SPANS)
+    other = chunk_product("other-1", RECORD, SPANS)
     assert not set(ids) & {c.chunk_id for c in other}
 
 
 def test_text_change_changes_hash():
-    before = product_chunks("k", RECORD, SPANS)[0]
-    after = product_chunks("k", {**RECORD, "price": 70.0}, SPANS)[0]
+    before = chunk_product("k", RECORD, SPANS)[0]
+    after = chunk_product("k", {**RECORD, "price": 70.0}, SPANS)[0]
     assert before.chunk_id == after.chunk_id
     assert before.text_hash != after.text_hash
 

@@ -8,9 +8,9 @@ from tileshop_pipelines.defs.acquisition.assets import products
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource
 from tileshop_pipelines.embedding.model import EmbeddingError
 from tileshop_pipelines.embedding.pending import EmbeddingBatchError, embed_pending_chunks
-from tileshop_pipelines.store import vectors as vectors_sql
+from tileshop_pipelines.store import chunks as chunks_sql
 from tileshop_pipelines.text.chunks import chunker_signature
-from tileshop_pipelines.text.chunks import product_chunks as chunk_product
+from tileshop_pipelines.text.chunks import chunk_product
 
 GROUP = "embedding"
 
@@ -24,7 +24,7 @@ def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource
     products' chunks leave."""
     signature = chunker_signature(embedder.model_name)
     with postgres.connect() as conn:
-        counts = vectors_sql.product_counts(conn)
+        counts = chunks_sql.product_counts(conn)
         if counts["products"] and not counts["listed"]:
             # Every product delisted at once is an acquisition fault, not a closing-down sale.
             raise dg.Failure(description=f"none of the {counts['products']} products is listed in the sitemap; "
@@ -36,7 +36,7 @@ def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource
             spans = spans or embedder.word_piece_spans()  # the tokenizer loads only when needed
             return chunk_product(key, record, spans)
 
-        written = vectors_sql.rechunk_changed_products(conn, signature, chunk)
+        written = chunks_sql.rechunk_changed_products(conn, signature, chunk)
     context.log.info(f"chunks: {written['written']} written for {written['rechunked_products']} re-chunked of "
                      f"{counts['listed']} listed products, {written['deleted']} deleted")
     return dg.MaterializeResult(metadata={**written, "listed_products": counts["listed"],
@@ -57,7 +57,7 @@ def product_embeddings(context: dg.AssetExecutionContext, postgres: PostgresReso
             embedded = embed_pending_chunks(conn, embedder.embed, embedder.model_id, dim, log=context.log.info)
         except EmbeddingBatchError as exc:
             raise dg.Failure(description=str(exc)) from exc
-        removed = vectors_sql.delete_orphan_embeddings(conn)
+        removed = chunks_sql.delete_orphan_embeddings(conn)
         total = conn.execute("SELECT count(*) FROM product_embeddings").fetchone()[0]
     elapsed = time.perf_counter() - started
     return dg.MaterializeResult(metadata={

@@ -4,7 +4,7 @@ import dagster as dg
 
 from tileshop_pipelines.defs.embedding.assets import product_embeddings
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource, VectorStoreResource
-from tileshop_pipelines.store.vector_store import sync_vector_store
+from tileshop_pipelines.store.product_vectors import sync_vector_store
 
 GROUP = "vectors"
 

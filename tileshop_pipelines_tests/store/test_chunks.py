@@ -5,8 +5,8 @@ import psycopg
 import pytest
 
 from tileshop_pipelines.store import products as products_sql
-from tileshop_pipelines.store import vectors as vectors_sql
-from tileshop_pipelines.store.vector_store import PostgresVectorStore, sync_vector_store
+from tileshop_pipelines.store import chunks as chunks_sql
+from tileshop_pipelines.store.product_vectors import PostgresVectorStore, sync_vector_store
 from tileshop_pipelines.text.chunks import Chunk
 
 
@@ -39,23 +39,23 @@ def _two_products(conn) -> list[Chunk]:
 
 
 def _embed_pending(conn, model="m", seeds=None) -> None:
-    pending = vectors_sql.chunks_to_embed(conn, model, 384)
+    pending = chunks_sql.chunks_to_embed(conn, model, 384)
     vectors = np.stack([_unit(seeds[cid] if seeds else i) for i, (cid, _, _) in enumerate(pending)])
-    vectors_sql.save_embeddings(conn, [(cid, th) for cid, _, th in pending], vectors, model)
+    chunks_sql.save_embeddings(conn, [(cid, th) for cid, _, th in pending], vectors, model)
 
 
 def test_chunks_embeddings_vectors_roundtrip(clean):
     conn = clean
     chunks = _two_products(conn)
-    assert vectors_sql.sync_chunks(conn, chunks) == {"chunks": 2, "written": 2, "deleted": 0, "unchanged": 0}
-    assert vectors_sql.sync_chunks(conn, chunks)["written"] == 0
+    assert chunks_sql.sync_chunks(conn, chunks) == {"chunks": 2, "written": 2, "deleted": 0, "unchanged": 0}
+    assert chunks_sql.sync_chunks(conn, chunks)["written"] == 0
 
-    pending = vectors_sql.chunks_to_embed(conn, "m", 384)
+    pending = chunks_sql.chunks_to_embed(conn, "m", 384)
     assert [p[0] for p in pending] == ["a:summary:0", "b:summary:0"]
     _embed_pending(conn, seeds={"a:summary:0": 1, "b:summary:0": 2})
-    assert vectors_sql.chunks_to_embed(conn, "m", 384) == []
-    assert len(vectors_sql.chunks_to_embed(conn, "other-model", 384)) == 2  # model change re-embeds
-    assert len(vectors_sql.chunks_to_embed(conn, "m", 768)) == 2  # so does a dimension change
+    assert chunks_sql.chunks_to_embed(conn, "m", 384) == []
+    assert len(chunks_sql.chunks_to_embed(conn, "other-model", 384)) == 2  # model change re-embeds
+    assert len(chunks_sql.chunks_to_embed(conn, "m", 768)) == 2  # so does a dimension change
 
     store = PostgresVectorStore(conn)
     counts = sync_vector_store(conn, store, "m")
@@ -63,7 +63,7 @@ def test_chunks_embeddings_vectors_roundtrip(clean):
                            "index_built": False}
     assert sync_vector_store(conn, store, "m")["written"] == 0  # idempotent
 
-    hits = vectors_sql.vector_search(conn, _unit(2), limit=2)
+    hits = chunks_sql.vector_search(conn, _unit(2), limit=2)
     assert hits[0]["id"] == "b:summary:0"
     assert hits[0]["score"] == pytest.approx(1.0, abs=1e-5)
     assert hits[0]["metadata"] == {"sku": "2", "name": "Beta", "url": "http://s/products/b-2", "price": 9.5,
@@ -72,15 +72,15 @@ def test_chunks_embeddings_vectors_roundtrip(clean):
     # a price change changes only metadata: the vector row is rewritten without re-embedding
     products_sql.save_records(conn, [("b", "h3", {"sku": "2", "url": "http://s/products/b-2", "name": "Beta",
                                                   "price": 8.0, "price_unit": "each"})], [])
-    assert vectors_sql.chunks_to_embed(conn, "m", 384) == []
+    assert chunks_sql.chunks_to_embed(conn, "m", 384) == []
     assert sync_vector_store(conn, store, "m")["written"] == 1
     assert store.match_products(_unit(2), 1)[0]["metadata"]["price"] == 8.0
 
     # a changed text needs a new embedding before its vector is replaced; a vanished chunk leaves
     changed = [Chunk("a:summary:0", "a", "summary", 0, "alpha text, new price")]
-    assert vectors_sql.sync_chunks(conn, changed) == {"chunks": 1, "written": 1, "deleted": 1, "unchanged": 0}
-    assert [p[0] for p in vectors_sql.chunks_to_embed(conn, "m", 384)] == ["a:summary:0"]
-    assert vectors_sql.delete_orphan_embeddings(conn) == 1
+    assert chunks_sql.sync_chunks(conn, changed) == {"chunks": 1, "written": 1, "deleted": 1, "unchanged": 0}
+    assert [p[0] for p in chunks_sql.chunks_to_embed(conn, "m", 384)] == ["a:summary:0"]
+    assert chunks_sql.delete_orphan_embeddings(conn) == 1
     counts = sync_vector_store(conn, store, "m")
     assert (counts["deleted"], counts["written"]) == (2, 0)  # b vanished; a's stale text is not served
     _embed_pending(conn)
@@ -90,18 +90,18 @@ def test_chunks_embeddings_vectors_roundtrip(clean):
 
 def test_delisted_products_are_not_chunked(clean):
     _two_products(clean)
-    pending = lambda: [k for k, _ in vectors_sql.records_to_chunk(clean, "sig")]  # noqa: E731
+    pending = lambda: [k for k, _ in chunks_sql.records_to_chunk(clean, "sig")]  # noqa: E731
     assert pending() == ["a", "b"]
     clean.execute("UPDATE sitemap_urls SET removed_at = now() WHERE product_key = 'b'")
     assert pending() == ["a"]
     _list(clean, "b", url="http://s/products/b-2-other-url")  # still listed under a second URL
     assert pending() == ["a", "b"]
-    assert vectors_sql.product_counts(clean) == {"products": 2, "listed": 2}
+    assert chunks_sql.product_counts(clean) == {"products": 2, "listed": 2}
 
 
 def test_save_embeddings_rejects_misaligned_rows(clean):
     with pytest.raises(ValueError, match="2 chunks but 1 vectors"):
-        vectors_sql.save_embeddings(clean, [("x", "h"), ("y", "h")], np.stack([_unit(1)]), "m")
+        chunks_sql.save_embeddings(clean, [("x", "h"), ("y", "h")], np.stack([_unit(1)]), "m")
 
 
 def test_a_failing_batch_leaves_nothing_behind(clean):
@@ -118,10 +118,10 @@ def test_a_failing_batch_leaves_nothing_behind(clean):
 
 
 def test_bulk_load_drops_and_rebuilds_the_hnsw_and_search_text_indexes(clean, monkeypatch):
-    from tileshop_pipelines.store import vector_store
+    from tileshop_pipelines.store import product_vectors as vector_store
 
     chunks = _two_products(clean)
-    vectors_sql.sync_chunks(clean, chunks)
+    chunks_sql.sync_chunks(clean, chunks)
     _embed_pending(clean)
     monkeypatch.setattr(vector_store, "BULK_LOAD_MIN_ROWS", 2)
     store = PostgresVectorStore(clean)
@@ -148,8 +148,8 @@ def test_stats(clean):
 
 def test_only_products_whose_record_changed_are_chunked_again(clean):
     chunks = _two_products(clean)
-    pending = lambda signature="sig": [k for k, _ in vectors_sql.records_to_chunk(clean, signature)]  # noqa: E731
-    assert vectors_sql.sync_chunks(clean, chunks, ["a", "b"], "sig")["written"] == 2
+    pending = lambda signature="sig": [k for k, _ in chunks_sql.records_to_chunk(clean, signature)]  # noqa: E731
+    assert chunks_sql.sync_chunks(clean, chunks, ["a", "b"], "sig")["written"] == 2
     assert pending() == []  # chunked from their current records
     assert pending("sig2") == ["a", "b"]  # a new chunker chunks everything again
 
@@ -158,20 +158,20 @@ def test_only_products_whose_record_changed_are_chunked_again(clean):
     products_sql.save_records(clean, [("b", "h2b", {"sku": "2", "url": "http://s/products/b-2", "name": "Beta",
                                                     "price": 9.5, "price_unit": "each"})], [])  # same record
     assert pending() == ["a"]
-    written = vectors_sql.sync_chunks(clean, [Chunk("a:summary:0", "a", "summary", 0, "alpha 2 porcelain tile")],
+    written = chunks_sql.sync_chunks(clean, [Chunk("a:summary:0", "a", "summary", 0, "alpha 2 porcelain tile")],
                                       ["a"], "sig")
     assert written == {"chunks": 1, "written": 1, "deleted": 0, "unchanged": 0}
     assert pending() == []
     assert clean.execute("SELECT count(*) FROM product_chunks WHERE product_key = 'b'").fetchone()[0] == 1
     with pytest.raises(ValueError, match="not being synced"):
-        vectors_sql.sync_chunks(clean, chunks, ["a"], "sig")
+        chunks_sql.sync_chunks(clean, chunks, ["a"], "sig")
 
 
 def test_delisted_chunks_leave_and_come_back_when_listed_again(clean):
     chunks = _two_products(clean)
-    vectors_sql.sync_chunks(clean, chunks, ["a", "b"], "sig")
+    chunks_sql.sync_chunks(clean, chunks, ["a", "b"], "sig")
     clean.execute("UPDATE sitemap_urls SET removed_at = now() WHERE product_key = 'b'")
-    assert vectors_sql.drop_delisted_chunks(clean) == 1
+    assert chunks_sql.drop_delisted_chunks(clean) == 1
     assert [r[0] for r in clean.execute("SELECT chunk_id FROM product_chunks")] == ["a:summary:0"]
     clean.execute("UPDATE sitemap_urls SET removed_at = NULL WHERE product_key = 'b'")
-    assert [k for k, _ in vectors_sql.records_to_chunk(clean, "sig")] == ["b"]
+    assert [k for k, _ in chunks_sql.records_to_chunk(clean, "sig")] == ["b"]

@@ -11,10 +11,8 @@ from tileshop_pipelines.store import db
 from tileshop_pipelines.store.search import match_products
 from tileshop_pipelines.text.chunks import Chunk
 
-# A product is listed while at least one of its product URLs is still in the sitemap; products
-# the site removed or discontinued have none, and their chunks leave the index.
-_LISTED = """EXISTS (SELECT 1 FROM sitemap_urls s
-                     WHERE s.product_key = p.product_key AND s.kind = 'product' AND s.removed_at IS NULL)"""
+# Listed: migration 009's view, the one definition of a product still in the sitemap.
+_LISTED = "EXISTS (SELECT 1 FROM listed_product_urls s WHERE s.product_key = p.product_key)"
 
 
 def product_counts(conn: psycopg.Connection) -> dict[str, int]:

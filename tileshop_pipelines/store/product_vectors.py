@@ -16,7 +16,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from tileshop_pipelines.store import db, search
-from tileshop_pipelines.store import vectors as vectors_sql
+from tileshop_pipelines.store import chunks as chunks_sql
 
 VECTOR_COLUMNS = ("id", "product_key", "chunk_kind", "content", "metadata", "embedding", "text_hash",
                   "source_hash")
@@ -153,7 +153,7 @@ def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
     Only rows whose source hash differs are written, in batches of `store.batch_rows`, each batch
     in one transaction; rows the pipeline no longer has are deleted after the writes.
     """
-    wanted = vectors_sql.published_source_hashes(conn, model)
+    wanted = chunks_sql.published_source_hashes(conn, model)
     current = store.source_hashes()
     to_write = sorted(i for i, h in wanted.items() if current.get(i) != h)
     to_delete = sorted(set(current) - set(wanted))
@@ -163,7 +163,7 @@ def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
         store.drop_index()
     batch_rows = store.batch_rows
     for start in range(0, len(to_write), batch_rows):
-        rows = vectors_sql.published_rows(conn, model, to_write[start:start + batch_rows])
+        rows = chunks_sql.published_rows(conn, model, to_write[start:start + batch_rows])
         store.insert([r for r in rows if r["id"] not in current])
         store.upsert([r for r in rows if r["id"] in current])
         log(f"vectors written {min(start + batch_rows, len(to_write))}/{len(to_write)}")
