@@ -98,14 +98,14 @@ def pipeline_crawler(concurrency: int, requests_per_second: float = 0):
 
 async def pipeline_fetch_parse(urls: list[str], concurrency: int) -> int:
     from tileshop_pipelines.catalog.extract import NotAProductPage, extract_product
+    from tileshop_pipelines.crawl.checks import Outcome
     from tileshop_pipelines.crawl.crawler import PageRequest
 
     parsed = 0
-    async for fetch in pipeline_crawler(concurrency).crawl([PageRequest(u) for u in urls],
-                                                           is_blocked=lambda url, html: False):
-        if fetch.ok:
+    async for check in pipeline_crawler(concurrency).crawl([PageRequest(u) for u in urls]):
+        if check.outcome is Outcome.OK:
             try:
-                extract_product(fetch.html, fetch.url)
+                extract_product(check.html, check.url)
                 parsed += 1
             except NotAProductPage:
                 pass
@@ -297,8 +297,8 @@ def bench_incremental(bench_db: BenchDatabase, base: str, keys: list[str], concu
     with Meter() as incremental:
         report = pipeline_refresh(bench_db, keys, concurrency)
         incremental_index = index()
-    reparsed = {o.product_key for o in report.outcomes if o.changed}
-    versioned = {o.product_key for o in report.outcomes if o.version is not None}
+    reparsed = {c.product_key for c in report.checks if c.changed}
+    versioned = {c.product_key for c in report.checks if c.version is not None}
     result = {
         "products": len(keys), "changed_on_site": len(changed_keys),
         "full": {"wall_s": round(full.wall, 2), "counts": full_report.counts,

@@ -8,12 +8,11 @@ sitemap lists them; deduplication belongs to whoever keys the URLs (see urls.pro
 from __future__ import annotations
 
 import datetime as dt
-import re
 import zlib
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from dataclasses import dataclass
 
 from lxml import etree
+from protego import Protego
 
 # The sitemaps protocol caps a sitemap at 50 MB uncompressed; anything bigger is refused rather
 # than decompressed without bound.
@@ -103,71 +102,33 @@ def _child_text(element, localname: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
 class Robots:
-    """The rules robots.txt gives every crawler (``User-agent: *``) and its Sitemap lines.
+    """robots.txt as it applies to one crawler, read by protego (RFC 9309): the group naming the
+    crawler's product token wins over ``*``, the longest matching rule wins, Allow wins a tie.
+    Sitemap lines belong to no group."""
 
-    ``allow`` holds the group's Allow rules; matching follows RFC 9309: the longest matching
-    rule wins, Allow wins a tie, ``*`` matches any run of characters and a final ``$`` anchors.
-    """
-
-    sitemaps: list[str]
-    disallow: list[str]
-    allow: list[str] = field(default_factory=list)
+    def __init__(self, parser: Protego, product_token: str):
+        self._parser, self.product_token = parser, product_token
+        self.sitemaps = list(parser.sitemaps)
 
     def allows(self, url: str) -> bool:
-        parts = urlsplit(url)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        best_length, allowed = -1, True
-        # Allow rules come second, so at equal length they replace a Disallow: Allow wins a tie.
-        for rules, verdict in ((self.disallow, False), (self.allow, True)):
-            for rule in rules:
-                if len(rule) >= best_length and _robots_rule_matches(rule, target):
-                    best_length, allowed = len(rule), verdict
-        return allowed
+        return self._parser.can_fetch(url, self.product_token)
+
+    @property
+    def request_interval_s(self) -> float | None:
+        """The least time between two requests the group asks for: Crawl-delay, or Request-rate
+        as seconds per request (its time-of-day window ignored: it applies all day), the larger;
+        None when it asks neither."""
+        rate = self._parser.request_rate(self.product_token)
+        return max(self._parser.crawl_delay(self.product_token) or 0.0,
+                   rate.seconds / rate.requests if rate else 0.0) or None
 
 
-def parse_robots(text: str) -> Robots:
-    """Parse robots.txt: Sitemap lines anywhere, and the rules of the ``User-agent: *`` group(s).
-
-    Consecutive User-agent lines share the rules that follow them; several ``*`` groups are merged.
-    An empty ``Disallow:`` allows everything and is dropped.
-    """
-    sitemaps: list[str] = []
-    disallow: list[str] = []
-    allow: list[str] = []
-    group_agents: list[str] = []
-    in_agent_lines = False
-    for raw_line in text.splitlines():
-        line = raw_line.split("#", 1)[0].strip()
-        if ":" not in line:
-            continue
-        name, value = (part.strip() for part in line.split(":", 1))
-        name = name.lower()
-        if name == "sitemap":
-            if value:
-                sitemaps.append(value)
-            continue
-        if name == "user-agent":
-            if not in_agent_lines:
-                group_agents = []
-            group_agents.append(value.lower())
-            in_agent_lines = True
-            continue
-        in_agent_lines = False
-        if "*" not in group_agents or not value:
-            continue
-        if name == "disallow":
-            disallow.append(value)
-        elif name == "allow":
-            allow.append(value)
-    return Robots(sitemaps=sitemaps, disallow=disallow, allow=allow)
-
-
-def _robots_rule_matches(rule: str, target: str) -> bool:
-    anchored = rule.endswith("$")
-    pattern = ".*".join(re.escape(piece) for piece in rule.rstrip("$").split("*"))
-    return re.match(pattern + ("$" if anchored else ""), target) is not None
+def parse_robots(text: str, *, user_agent: str) -> Robots:
+    """robots.txt's rules for `user_agent` (a User-Agent header) and its Sitemap lines."""
+    # Only the product token ("TileshopPipelines" of "TileshopPipelines/0.1 (...)") names us: given
+    # the whole header, protego would also pick a group naming a word of its comment.
+    return Robots(Protego.parse(text), user_agent.split("/", 1)[0].strip() or "*")
 
 
 def parse_lastmod(text: str | None) -> dt.datetime | None:

@@ -1,19 +1,22 @@
 """Polite, failure-aware page crawling over any transport (see ``crawl.transports``).
 
 For each requested page the crawler sends a conditional GET (If-None-Match / If-Modified-Since
-from the last good fetch), within per-host politeness limits, and judges the answer:
+from the last good fetch), within per-host politeness limits, and judges the answer by its
+status and the response limits (``crawl.checks.Outcome``):
 
-    ok            200 with an HTML page that is not the home page
+    ok            200 with an HTML body (whether it is the product page is extraction's call)
     not_modified  304: the stored page is current
     gone          404 or 410: the product no longer exists
-    blocked       200 with the home page (or another non-product page) for a product URL
     failed        retries exhausted (timeouts, connection errors, 5xx, 429), another 4xx, or a
                   response rejected by the limits (size, content type, charset)
 
 Timeouts, connection errors, 5xx and 429 are retried with exponential backoff and full jitter;
-429 and 503 wait for Retry-After (capped) and pause the whole host. A circuit breaker watches the
+429 and 503 wait for Retry-After (capped) and pause the whole host; each host's robots.txt
+Crawl-delay / Request-rate is a floor on its request interval. A circuit breaker watches the
 latest attempts: when most of them fail (an outage, or a block of the whole crawler) it raises
-CircuitOpen, and the caller stops instead of marking the catalog as failed.
+CircuitOpen, and the caller stops instead of marking the catalog as failed. An ok answer that
+extraction finds is not the product page is reported back (``Crawl.report_blocked``) and counts
+as a failed attempt, as a block does.
 """
 
 from __future__ import annotations
@@ -24,14 +27,16 @@ import datetime as dt
 import email.utils
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-from tileshop_pipelines.catalog.extract import is_blocked_page
+from tileshop_pipelines.catalog.sitemap import SitemapError
+from tileshop_pipelines.crawl.checks import Outcome, PageCheck
 from tileshop_pipelines.crawl.politeness import HostLimiter
-from tileshop_pipelines.crawl.transports import RawResponse, Transport
+from tileshop_pipelines.crawl.sitemaps import read_robots, robots_url
+from tileshop_pipelines.crawl.transports import DEFAULT_USER_AGENT, RawResponse, Transport
 
-DEFAULT_USER_AGENT = "TileshopPipelines/0.1 (product catalog indexer)"
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 GONE_STATUSES = frozenset({404, 410})
 
@@ -66,39 +71,42 @@ class PageRequest:
     url: str
     etag: str | None = None
     last_modified: str | None = None
-    key: str | None = None  # the caller's key (product key), handed back on the PageFetch
+    product_key: str | None = None  # handed back on the PageCheck
 
 
 @dataclass
-class PageFetch:
-    url: str
-    key: str | None
-    outcome: str  # ok | not_modified | gone | blocked | failed
-    status_code: int | None
-    html: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    error: str | None = None
-    attempts: int = 1
-    elapsed_s: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome in ("ok", "not_modified")
+class _Attempt:
+    success: bool
+    what: str
 
 
 class CircuitBreaker:
+    """Trips when at least `failure_ratio` of the latest `window` attempts failed, once it has
+    seen `min_attempts` of them (capped at the window)."""
+
     def __init__(self, window: int, min_attempts: int, failure_ratio: float):
-        self.results: collections.deque[bool] = collections.deque(maxlen=window)
+        self.attempts: collections.deque[_Attempt] = collections.deque(maxlen=window)
         self.min_attempts, self.failure_ratio = min(min_attempts, window), failure_ratio
         self.tripped_reason: str | None = None
 
-    def record(self, success: bool, what: str) -> None:
-        self.results.append(success)
-        failures = self.results.count(False)
-        if (self.tripped_reason is None and len(self.results) >= self.min_attempts
-                and failures >= self.failure_ratio * len(self.results)):
-            self.tripped_reason = (f"{failures} of the latest {len(self.results)} requests failed "
-                                   f"(last: {what}); stopping the crawl so an outage is not recorded "
+    def record(self, success: bool, what: str) -> _Attempt:
+        attempt = _Attempt(success, what)
+        self.attempts.append(attempt)
+        self._judge(what)
+        return attempt
+
+    def overturn(self, attempt: _Attempt, what: str) -> None:
+        """An attempt recorded as a success was a failure after all (a block page served as 200).
+        One that has left the window already no longer counts either way."""
+        attempt.success, attempt.what = False, what
+        self._judge(what)
+
+    def _judge(self, last: str) -> None:
+        failures = sum(not attempt.success for attempt in self.attempts)
+        if (self.tripped_reason is None and len(self.attempts) >= self.min_attempts
+                and failures >= self.failure_ratio * len(self.attempts)):
+            self.tripped_reason = (f"{failures} of the latest {len(self.attempts)} requests failed "
+                                   f"(last: {last}); stopping the crawl so an outage is not recorded "
                                    "as failed products")
 
 
@@ -119,34 +127,57 @@ def retry_after_seconds(value: str | None, now: Callable[[], float] = time.time)
 
 
 class PageCrawler:
-    """Crawl pages through one transport under one policy; see the module docstring."""
+    """Crawl pages through one transport under one policy; see the module docstring.
+
+    `clock` and `sleep` are the politeness limiter's and the backoff's time (a fake clock in tests).
+    """
 
     def __init__(self, transport_factory: Callable[[], Transport], policy: CrawlPolicy, *,
-                 rng: random.Random | None = None):
+                 rng: random.Random | None = None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
         self.transport_factory, self.policy = transport_factory, policy
         self.rng = rng or random.Random()
+        self.clock, self.sleep = clock, sleep
 
-    async def crawl(self, requests: Iterable[PageRequest], *,
-                    is_blocked: Callable[[str, str], bool] | None = None) -> AsyncIterator[PageFetch]:
-        """Yield one PageFetch per request, in completion order; raise CircuitOpen when tripped
-        (pages already yielded stand; the rest are left untouched).
+    def crawl(self, requests: Iterable[PageRequest]) -> Crawl:
+        return Crawl(self, list(requests))
 
-        `is_blocked(url, html)` says whether a 200 answer is not the product page asked for; by
-        default, whether it is the home page.
-        """
-        policy = self.policy
-        judge_blocked = is_blocked or (lambda url, html: is_blocked_page(html))
-        pending = list(requests)
-        limiter = HostLimiter(requests_per_second=policy.requests_per_second,
-                              concurrency_per_host=policy.concurrency_per_host)
-        breaker = CircuitBreaker(policy.breaker_window, policy.breaker_min_attempts, policy.breaker_failure_ratio)
+
+class Crawl:
+    """One crawl of a list of pages: iterate it for one PageCheck per request, in completion order;
+    it raises CircuitOpen when the breaker trips (checks already yielded stand; the rest are left
+    untouched)."""
+
+    def __init__(self, crawler: PageCrawler, requests: list[PageRequest]):
+        policy = crawler.policy
+        self.crawler, self.policy, self.requests = crawler, policy, requests
+        self.limiter = HostLimiter(requests_per_second=policy.requests_per_second,
+                                   concurrency_per_host=policy.concurrency_per_host,
+                                   clock=crawler.clock, sleep=crawler.sleep)
+        self.breaker = CircuitBreaker(policy.breaker_window, policy.breaker_min_attempts, policy.breaker_failure_ratio)
+        self._ok_attempts: dict[str, _Attempt] = {}  # url -> the breaker's record of its ok answer
+
+    def report_blocked(self, check: PageCheck) -> None:
+        """`check` came back ok but is not the product page (extraction's verdict): the breaker
+        counts its answer as a failure, as a block of the crawler must open it. An opened breaker
+        stops the crawl at the next check asked for."""
+        attempt = self._ok_attempts.pop(check.url, None)
+        if attempt is not None:
+            self.breaker.overturn(attempt, check.error or check.outcome)
+
+    def __aiter__(self) -> AsyncIterator[PageCheck]:
+        return self._run()
+
+    async def _run(self) -> AsyncIterator[PageCheck]:
+        policy, breaker, pending = self.policy, self.breaker, self.requests
+        await self._floor_intervals_from_robots()
         queue: asyncio.Queue[PageRequest] = asyncio.Queue()
         for request in pending:
             queue.put_nowait(request)
-        results: asyncio.Queue[PageFetch | BaseException] = asyncio.Queue()
-        hosts = len({request.url.split("/")[2] for request in pending if "//" in request.url}) or 1
+        results: asyncio.Queue[PageCheck | BaseException] = asyncio.Queue()
+        hosts = len({urlsplit(request.url).netloc for request in pending}) or 1
 
-        async with self.transport_factory() as transport:
+        async with self.crawler.transport_factory() as transport:
             async def worker() -> None:
                 while breaker.tripped_reason is None:
                     try:
@@ -154,7 +185,7 @@ class PageCrawler:
                     except asyncio.QueueEmpty:
                         return
                     try:
-                        results.put_nowait(await self._fetch(transport, limiter, breaker, judge_blocked, request))
+                        results.put_nowait(await self._fetch(transport, request))
                     except BaseException as exc:  # surfaces in the consumer, never lost in a task
                         results.put_nowait(exc)
                         return
@@ -163,74 +194,90 @@ class PageCrawler:
                        for _ in range(min(len(pending), policy.concurrency_per_host * hosts, 256) or 1)]
             try:
                 # The worker whose attempt trips the breaker hands CircuitOpen over through
-                # `results`, so waiting on the queue alone sees it at once.
+                # `results`; a trip by report_blocked is seen before waiting for the next check.
                 for _ in range(len(pending)):
+                    self._raise_if_open()
                     item = await results.get()
                     if isinstance(item, BaseException):
                         raise item
-                    if breaker.tripped_reason is not None:
-                        raise CircuitOpen(breaker.tripped_reason)
+                    self._raise_if_open()
                     yield item
+                self._raise_if_open()
             finally:
                 for task in workers:
                     task.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
 
-    async def _fetch(self, transport: Transport, limiter: HostLimiter, breaker: CircuitBreaker,
-                     is_blocked: Callable[[str, str], bool], request: PageRequest) -> PageFetch:
-        policy = self.policy
+    def _raise_if_open(self) -> None:
+        if self.breaker.tripped_reason is not None:
+            raise CircuitOpen(self.breaker.tripped_reason)
+
+    async def _floor_intervals_from_robots(self) -> None:
+        # Read at crawl start, not carried over from sitemap_urls: that is another run, maybe days
+        # old, and this costs one small request per host and run. An unreadable robots.txt leaves
+        # the policy's rate (sitemap_urls is where it stops acquisition, per RFC 9309).
+        for url in dict.fromkeys(robots_url(r.url) for r in self.requests
+                                 if urlsplit(r.url).scheme in ("http", "https")):
+            try:
+                robots = await asyncio.to_thread(read_robots, url, user_agent=self.policy.user_agent,
+                                                 timeout_s=self.policy.timeout_s)
+            except SitemapError:
+                continue
+            if robots.request_interval_s:
+                self.limiter.floor_interval(url, robots.request_interval_s)
+
+    async def _fetch(self, transport: Transport, request: PageRequest) -> PageCheck:
+        policy, limiter, breaker = self.policy, self.limiter, self.breaker
         headers = {}
         if request.etag:
             headers["If-None-Match"] = request.etag
         if request.last_modified:
             headers["If-Modified-Since"] = request.last_modified
-        started = time.perf_counter()
         attempt = 0
         while True:
             attempt += 1
             async with limiter.request(request.url):
                 raw = await transport.get(request.url, headers)
-            fetch = self._judge(request, raw, attempt, is_blocked)
-            fetch.elapsed_s = time.perf_counter() - started
+            check = _judge(request, raw, attempt)
             retryable = raw.error_kind in ("timeout", "connection") or raw.status_code in RETRYABLE_STATUSES
-            breaker.record(not retryable and fetch.outcome != "blocked", fetch.error or fetch.outcome)
+            recorded = breaker.record(not retryable, check.error or check.outcome)
+            if check.outcome is Outcome.OK:
+                self._ok_attempts[request.url] = recorded
             if breaker.tripped_reason is not None:
                 raise CircuitOpen(breaker.tripped_reason)
             if not retryable or attempt >= policy.max_attempts:
-                return fetch
+                return check
             wait = self._backoff(attempt)
             if raw.status_code in (429, 503):
                 asked = retry_after_seconds(raw.headers.get("retry-after"))
                 if asked is not None:
                     if asked > policy.max_retry_after_s:
-                        fetch.error = f"{fetch.error}; Retry-After {asked:.0f} s is over the {policy.max_retry_after_s:.0f} s cap"
-                        return fetch
+                        check.error = f"{check.error}; Retry-After {asked:.0f} s is over the {policy.max_retry_after_s:.0f} s cap"
+                        return check
                     wait = asked
                     limiter.pause(request.url, asked)
-            await asyncio.sleep(wait)
+            await self.crawler.sleep(wait)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(attempt-1))]."""
         ceiling = min(self.policy.backoff_max_s, self.policy.backoff_base_s * 2 ** (attempt - 1))
-        return self.rng.uniform(0, ceiling)
+        return self.crawler.rng.uniform(0, ceiling)
 
-    @staticmethod
-    def _judge(request: PageRequest, raw: RawResponse, attempt: int, is_blocked: Callable[[str, str], bool]
-               ) -> PageFetch:
-        def result(outcome: str, error: str | None = None, html: str | None = None) -> PageFetch:
-            return PageFetch(request.url, request.key, outcome, raw.status_code, html, raw.headers, error, attempt)
 
-        status = raw.status_code
-        if raw.error_kind is not None:
-            return result("failed", raw.error or raw.error_kind)
-        if status == 304:
-            return result("not_modified")
-        if status in GONE_STATUSES:
-            return result("gone", f"HTTP {status}")
-        if status is None or not 200 <= status < 300:
-            return result("failed", f"HTTP {status}")
-        if not raw.html:
-            return result("failed", "empty body")
-        if is_blocked(request.url, raw.html):
-            return result("blocked", "a page other than the product page came back (e.g. the home page)")
-        return result("ok", html=raw.html)
+def _judge(request: PageRequest, raw: RawResponse, attempt: int) -> PageCheck:
+    def result(outcome: Outcome, error: str | None = None, html: str | None = None) -> PageCheck:
+        return PageCheck(request.product_key, request.url, outcome, raw.status_code, html, raw.headers.get("etag"),
+                         raw.headers.get("last-modified"), error, attempt)
+
+    status = raw.status_code
+    if raw.error_kind is not None:
+        return result(Outcome.FAILED, raw.error or raw.error_kind)
+    if status == 304:
+        return result(Outcome.NOT_MODIFIED)
+    if status in GONE_STATUSES:
+        return result(Outcome.GONE, f"HTTP {status}")
+    if status is None or not 200 <= status < 300:
+        return result(Outcome.FAILED, f"HTTP {status}")
+    if not raw.html:
+        return result(Outcome.FAILED, "empty body")
+    return result(Outcome.OK, html=raw.html)

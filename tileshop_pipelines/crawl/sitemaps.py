@@ -35,10 +35,16 @@ def collect_site_listing(sitemap_url: str, *, user_agent: str, timeout_s: float 
     raises SitemapError, as RFC 9309 says to assume the site disallows everything then.
     """
     with httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout_s, follow_redirects=True) as client:
-        robots = _fetch_robots(client, robots_url(sitemap_url))
+        robots = _fetch_robots(client, robots_url(sitemap_url), user_agent)
         starts = list(dict.fromkeys([sitemap_url, *robots.sitemaps]))
         entries, files = _collect(client, starts, origin=sitemap_url)
     return SiteListing(robots=robots, sitemaps=files, entries=entries)
+
+
+def read_robots(url: str, *, user_agent: str, timeout_s: float = 30.0) -> Robots:
+    """The robots.txt at `url` for `user_agent`; raises SitemapError as collect_site_listing does."""
+    with httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout_s, follow_redirects=True) as client:
+        return _fetch_robots(client, url, user_agent)
 
 
 def collect_sitemap_entries(sitemap_url: str, *, user_agent: str, timeout_s: float = 30.0) -> list[SitemapEntry]:
@@ -69,16 +75,16 @@ def _collect(client: httpx.Client, starts: list[str], origin: str) -> tuple[list
     return entries, seen
 
 
-def _fetch_robots(client: httpx.Client, url: str) -> Robots:
+def _fetch_robots(client: httpx.Client, url: str, user_agent: str) -> Robots:
     try:
         response = client.get(url)
     except httpx.HTTPError as exc:
         raise SitemapError(f"{url}: cannot fetch robots.txt: {type(exc).__name__}: {exc}") from exc
     if 400 <= response.status_code < 500:
-        return Robots(sitemaps=[], disallow=[])
+        return parse_robots("", user_agent=user_agent)
     if response.status_code != 200:
         raise SitemapError(f"{url}: robots.txt answered HTTP {response.status_code}; not crawling")
-    return parse_robots(response.content[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace"))
+    return parse_robots(response.content[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace"), user_agent=user_agent)
 
 
 def _fetch(client: httpx.Client, url: str) -> bytes:

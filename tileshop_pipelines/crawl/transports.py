@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
+DEFAULT_USER_AGENT = "TileshopPipelines/0.1 (product catalog indexer)"
 HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from tileshop_pipelines.crawl.checks import Outcome, PageCheck
 from tileshop_pipelines.store import db
 
 # Backoff across sensor ticks for pages whose check failed: base * 2^(attempts-1), capped.
@@ -61,9 +62,7 @@ def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl], *, sitemap_u
         before = {row[0] for row in conn.execute("SELECT url FROM sitemap_urls WHERE removed_at IS NULL")}
         known_keys = {row[0] for row in conn.execute(
             "SELECT DISTINCT product_key FROM sitemap_urls WHERE kind = 'product'")}
-        previous_products = conn.execute(
-            "SELECT count(DISTINCT product_key) FROM sitemap_urls WHERE kind = 'product' AND removed_at IS NULL"
-        ).fetchone()[0]
+        previous_products = listed_product_count(conn)
         if max_shrink is not None and shrink_ratio(previous_products, len(products_now)) > max_shrink:
             raise SitemapShrunk(previous_products, len(products_now), max_shrink)
         with conn.cursor() as cur:
@@ -106,17 +105,13 @@ def listed_products(conn: psycopg.Connection) -> list[tuple[str, str]]:
     """(product_key, url) of every product currently in the sitemap, one URL per key."""
     return [tuple(row) for row in conn.execute(
         """
-        SELECT DISTINCT ON (product_key) product_key, url FROM sitemap_urls
-        WHERE kind = 'product' AND removed_at IS NULL
-        ORDER BY product_key, url
+        SELECT DISTINCT ON (product_key) product_key, url FROM listed_product_urls ORDER BY product_key, url
         """
     )]
 
 
 def listed_product_count(conn: psycopg.Connection) -> int:
-    return conn.execute(
-        "SELECT count(DISTINCT product_key) FROM sitemap_urls WHERE kind = 'product' AND removed_at IS NULL"
-    ).fetchone()[0]
+    return conn.execute("SELECT count(DISTINCT product_key) FROM listed_product_urls").fetchone()[0]
 
 
 def content_hash(html: str) -> str:
@@ -146,8 +141,8 @@ def crawl_targets(conn: psycopg.Connection, keys: list[str], *, skip_checked_sin
         """
         SELECT DISTINCT ON (s.product_key) s.product_key, s.url, p.etag, p.last_modified, p.checked_at,
                p.content_hash
-          FROM sitemap_urls s LEFT JOIN product_pages p ON p.product_key = s.product_key
-         WHERE s.kind = 'product' AND s.removed_at IS NULL AND s.product_key = ANY(%s)
+          FROM listed_product_urls s LEFT JOIN product_pages p ON p.product_key = s.product_key
+         WHERE s.product_key = ANY(%s)
          ORDER BY s.product_key, s.url
         """,
         (keys,),
@@ -171,21 +166,6 @@ PAGE_CHECK_COLUMNS = {"product_key": "text", "url": "text", "status_code": "int4
                       "changed": "bool"}
 
 
-@dataclass(frozen=True)
-class PageCheck:
-    """The outcome of one page check, as crawl.crawler judged it."""
-
-    product_key: str
-    url: str
-    outcome: str  # ok | not_modified | gone | blocked | failed
-    status_code: int | None
-    html: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    error: str | None = None
-    content_hash: str | None = None  # of html, when the caller has it already
-
-
 def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dict[str, bool]:
     """Store a batch of checks in one transaction; returns {product_key: content changed}.
 
@@ -203,17 +183,18 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
         changed: dict[str, bool] = {}
         answered, not_modified, unanswered = [], [], []
         for c in checks:
-            if c.outcome == "not_modified" and c.product_key in previous:
+            if c.outcome is Outcome.NOT_MODIFIED and c.product_key in previous:
                 changed[c.product_key] = False
                 not_modified.append(c.product_key)
-            elif c.outcome == "ok":
+            elif c.outcome is Outcome.OK:
                 digest = c.content_hash or content_hash(c.html)
                 changed[c.product_key] = previous.get(c.product_key) != digest
-                answered.append((c.product_key, c.url, c.status_code, "ok", c.html, digest, c.etag,
+                answered.append((c.product_key, c.url, c.status_code, Outcome.OK, c.html, digest, c.etag,
                                  c.last_modified, None, changed[c.product_key]))
-            elif c.outcome in ("not_modified", "gone"):
+            elif c.answered:  # not modified (a page the store does not have yet) or gone
                 changed[c.product_key] = False
-                answered.append((c.product_key, c.url, c.status_code, "ok" if c.outcome == "not_modified" else "gone",
+                answered.append((c.product_key, c.url, c.status_code,
+                                 Outcome.OK if c.outcome is Outcome.NOT_MODIFIED else Outcome.GONE,
                                  None, None, None, None, c.error, False))
             else:
                 changed[c.product_key] = False
@@ -280,8 +261,7 @@ def due_products(conn: psycopg.Connection, *, max_age: dt.timedelta, limit: int)
     rows = conn.execute(
         """
         WITH listed AS (
-            SELECT product_key, max(lastmod_at) AS lastmod_at FROM sitemap_urls
-             WHERE kind = 'product' AND removed_at IS NULL GROUP BY product_key
+            SELECT product_key, max(lastmod_at) AS lastmod_at FROM listed_product_urls GROUP BY product_key
         ), judged AS (
             SELECT l.product_key, p.fetched_at,
                    CASE WHEN p.product_key IS NULL THEN 'new'
@@ -302,6 +282,18 @@ def due_products(conn: psycopg.Connection, *, max_age: dt.timedelta, limit: int)
         {"max_age": max_age, "limit": limit},
     ).fetchall()
     return [DueProduct(*row) for row in rows]
+
+
+def page_states(conn: psycopg.Connection, keys: list[str]) -> dict[str, str]:
+    """{product_key: state} of the stored pages among `keys`."""
+    return dict(conn.execute(
+        "SELECT product_key, state FROM product_pages WHERE product_key = ANY(%s)", (keys,)).fetchall())
+
+
+def page_attempts(conn: psycopg.Connection, keys: list[str]) -> dict[str, int]:
+    """{product_key: failed or blocked checks in a row} of the stored pages among `keys`."""
+    return dict(conn.execute(
+        "SELECT product_key, attempts FROM product_pages WHERE product_key = ANY(%s)", (keys,)).fetchall())
 
 
 def failing_pages(conn: psycopg.Connection, limit: int = 50) -> list[tuple]:

@@ -6,7 +6,6 @@ import pytest
 
 from tileshop_pipelines.catalog.sitemap import (
     MAX_SITEMAP_BYTES,
-    Robots,
     Sitemap,
     SitemapEntry,
     SitemapError,
@@ -184,11 +183,18 @@ Disallow: /account/
 """
 
 
+UA = "TileshopPipelines/0.1 (product catalog indexer)"
+
+
 def test_robots_rules_of_the_star_group_and_every_sitemap():
-    robots = parse_robots(ROBOTS)
+    robots = parse_robots(ROBOTS, user_agent=UA)
     assert robots.sitemaps == ["https://www.tileshop.com/sitemap.xml", "https://www.tileshop.com/sitemap-images.xml"]
-    assert robots.disallow == ["/cart", "/checkout/", "/*?sort=", "/search$", "/account/"]
-    assert robots.allow == ["/checkout/help"]
+    # every Disallow of the two "*" groups applies to us, and their one Allow; the Googlebot group does not
+    for path in ("/cart", "/checkout/", "/x?sort=", "/search", "/account/"):
+        assert not robots.allows("https://www.tileshop.com" + path), path
+    assert robots.allows("https://www.tileshop.com/checkout/help")
+    assert robots.allows("https://www.tileshop.com/googlebot-only/")
+    assert robots.request_interval_s == 5  # the group's Crawl-delay
 
 
 @pytest.mark.parametrize(
@@ -209,19 +215,58 @@ def test_robots_rules_of_the_star_group_and_every_sitemap():
     ],
 )
 def test_robots_allows(path, allowed):
-    assert parse_robots(ROBOTS).allows("https://www.tileshop.com" + path) is allowed
+    assert parse_robots(ROBOTS, user_agent=UA).allows("https://www.tileshop.com" + path) is allowed
 
 
 def test_robots_without_rules_allows_everything():
-    robots = parse_robots("User-agent: *\nDisallow:\n")
-    assert robots == Robots(sitemaps=[], disallow=[], allow=[])
+    robots = parse_robots("User-agent: *\nDisallow:\n", user_agent=UA)
+    assert robots.sitemaps == [] and robots.request_interval_s is None
     assert robots.allows("https://www.tileshop.com/cart")
 
 
 def test_robots_disallow_all():
-    assert not parse_robots("User-agent: *\nDisallow: /\n").allows("https://www.tileshop.com/products/x-123456")
+    assert not parse_robots("User-agent: *\nDisallow: /\n", user_agent=UA).allows(
+        "https://www.tileshop.com/products/x-123456")
 
 
 def test_allow_wins_a_tie_of_equal_length():
-    robots = Robots(sitemaps=[], disallow=["/products/"], allow=["/products/"])
+    robots = parse_robots("User-agent: *\nDisallow: /products/\nAllow: /products/\n", user_agent=UA)
     assert robots.allows("https://www.tileshop.com/products/x-123456")
+
+
+OUR_GROUP = """\
+User-agent: *
+Disallow: /
+Crawl-delay: 10
+
+User-agent: TileshopPipelines
+Disallow: /cart
+Crawl-delay: 1
+
+User-agent: catalog
+Disallow: /products/
+"""
+
+
+def test_our_own_group_wins_over_the_star_group():
+    ours = parse_robots(OUR_GROUP, user_agent=UA)
+    assert ours.allows("https://www.tileshop.com/products/x-123456") and not ours.allows("https://www.tileshop.com/cart")
+    assert ours.request_interval_s == 1  # our group's delay, not the "*" group's
+    # "catalog" is a word of our header's comment, not our product token
+    other = parse_robots(OUR_GROUP, user_agent="OtherBot/2.0")
+    assert not other.allows("https://www.tileshop.com/products/x-123456") and other.request_interval_s == 10
+
+
+@pytest.mark.parametrize(
+    ("group", "interval"),
+    [
+        ("Crawl-delay: 1", 1),
+        ("Crawl-delay: 0.5", 0.5),
+        ("Request-rate: 1/4s", 4),  # seconds per request
+        ("Request-rate: 30/1m", 2),
+        ("Crawl-delay: 1\nRequest-rate: 1/3", 3),  # both: the slower wins
+        ("Crawl-delay: soon", None),  # unreadable: ignored
+    ],
+)
+def test_crawl_delay_and_request_rate_are_the_request_interval(group, interval):
+    assert parse_robots(f"User-agent: *\n{group}\n", user_agent=UA).request_interval_s == interval

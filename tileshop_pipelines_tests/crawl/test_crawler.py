@@ -8,6 +8,7 @@ import time
 import pytest
 
 from tileshop_pipelines.crawl.crawler import CircuitOpen, CrawlPolicy, PageCrawler, PageRequest, retry_after_seconds
+from tileshop_pipelines.crawl.refresh import extract_page
 from tileshop_pipelines.crawl.transports import HttpTransport
 from tileshop_pipelines.sample_catalog import QUIRK_PATHS, CatalogServer, build_catalog
 
@@ -40,7 +41,7 @@ def _crawl(requests, **policy):
 
 
 def _requests(server, paths):
-    return [PageRequest(f"{server.base_url}{p}", key=p) for p in paths]
+    return [PageRequest(f"{server.base_url}{p}", product_key=p) for p in paths]
 
 
 def _paths(server, n, start=0):
@@ -51,13 +52,14 @@ def test_every_page_once_with_the_user_agent_then_304_on_conditional_get(server)
     paths = _paths(server, 12)
     before = {p: server.hits[p] for p in paths}
     first = _crawl(_requests(server, paths), user_agent="TileshopPipelines-test/1.0")
-    assert sorted(f.key for f in first) == sorted(paths)
+    assert sorted(f.product_key for f in first) == sorted(paths)
     assert {f.outcome for f in first} == {"ok"} and all('"Product"' in f.html for f in first)
     assert all(server.hits[p] == before[p] + 1 for p in paths)
     assert server.last_user_agent == "TileshopPipelines-test/1.0"
-    again = _crawl([PageRequest(f.url, f.headers["etag"], f.headers.get("last-modified"), key=f.key) for f in first])
+    again = _crawl([PageRequest(f.url, f.etag, f.last_modified, product_key=f.product_key) for f in first])
     assert {f.outcome for f in again} == {"not_modified"} and all(f.html is None for f in again)
-    by_date = _crawl([PageRequest(f.url, None, f.headers["last-modified"], key=f.key) for f in first[:3]])
+    assert all(f.etag and f.last_modified for f in first)
+    by_date = _crawl([PageRequest(f.url, None, f.last_modified, product_key=f.product_key) for f in first[:3]])
     assert {f.outcome for f in by_date} == {"not_modified"}
 
 
@@ -107,7 +109,9 @@ def test_home_page_for_a_product_url_is_blocked(server):
     path = _paths(server, 1, start=3)[0]
     server.faults.block(path)
     [fetch] = _crawl(_requests(server, [path]))
-    assert fetch.outcome == "blocked" and fetch.attempts == 1
+    assert fetch.outcome == "ok"  # a 200 with HTML, as far as HTTP goes: extraction tells the page
+    extract_page(fetch, stored_hash=None)
+    assert fetch.outcome == "blocked" and fetch.attempts == 1 and fetch.html is None and fetch.record is None
 
 
 def test_timeouts_are_retried_then_failed(server):
@@ -118,7 +122,7 @@ def test_timeouts_are_retried_then_failed(server):
 
 
 def test_connection_refused_is_a_failure_not_an_exception():
-    [fetch] = _crawl([PageRequest("http://127.0.0.1:9/products/x-12345", key="x")], max_attempts=2)
+    [fetch] = _crawl([PageRequest("http://127.0.0.1:9/products/x-12345", product_key="x")], max_attempts=2)
     assert fetch.outcome == "failed" and fetch.status_code is None and fetch.attempts == 2
 
 

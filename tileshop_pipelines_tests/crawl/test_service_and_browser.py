@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tileshop_pipelines.crawl.crawler import PageRequest
+from tileshop_pipelines.crawl.refresh import extract_page
 from tileshop_pipelines.defs.resources import CrawlerResource
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
@@ -74,13 +75,13 @@ def test_service_mode_crawls_with_conditional_requests_and_statuses(site, servic
     paths = [p.path for p in site.catalog.products[:6]]
     site.faults.set_status(paths[5], 410)
     try:
-        first = {f.key: f for f in _crawl(_service_resource(service),
-                                          [PageRequest(site.base_url + p, key=p) for p in paths])}
+        first = {f.product_key: f for f in _crawl(_service_resource(service),
+                                                  [PageRequest(site.base_url + p, product_key=p) for p in paths])}
     finally:
         site.faults.clear()
     assert {first[p].outcome for p in paths[:5]} == {"ok"} and first[paths[5]].outcome == "gone"
     assert all('"Product"' in first[p].html for p in paths[:5])
-    again = _crawl(_service_resource(service), [PageRequest(first[p].url, first[p].headers["etag"], key=p)
+    again = _crawl(_service_resource(service), [PageRequest(first[p].url, first[p].etag, product_key=p)
                                                 for p in paths[:5]])
     assert {f.outcome for f in again} == {"not_modified"}
 
@@ -115,11 +116,12 @@ def test_browser_mode_crawls_with_chromium(site):
     paths = [p.path for p in site.catalog.products[:3]]
     site.faults.block(paths[2])
     try:
-        fetches = {f.key: f for f in _crawl(CrawlerResource(mode="browser", requests_per_second=0, timeout_s=60,
-                                                            concurrency=2),
-                                            [PageRequest(site.base_url + p, key=p) for p in paths])}
+        fetches = {f.product_key: f for f in _crawl(CrawlerResource(mode="browser", requests_per_second=0,
+                                                                    timeout_s=60, concurrency=2),
+                                                    [PageRequest(site.base_url + p, product_key=p) for p in paths])}
     finally:
         site.faults.clear()
     assert {fetches[p].outcome for p in paths[:2]} == {"ok"}
     assert all('"Product"' in fetches[p].html for p in paths[:2])
+    extract_page(fetches[paths[2]], stored_hash=None)  # the crawler judges HTTP; extraction, the page
     assert fetches[paths[2]].outcome == "blocked"

@@ -11,8 +11,9 @@ from pydantic import Field
 
 from tileshop_pipelines.catalog.sitemap import SitemapError, parse_lastmod
 from tileshop_pipelines.catalog.urls import classify_url
-from tileshop_pipelines.crawl.refresh import RefreshReport, refresh_products
+from tileshop_pipelines.crawl.refresh import refresh_products
 from tileshop_pipelines.crawl.sitemaps import collect_site_listing
+from tileshop_pipelines.defs.acquisition.events import failing_table, partition_events
 from tileshop_pipelines.defs.acquisition.partitions import (
     crawl_batch_size,
     product_partitions,
@@ -142,22 +143,18 @@ def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawl
     with postgres.connect() as conn:
         report = asyncio.run(refresh_products(conn, crawler.crawler(), keys, skip_checked_in_cycle=not config.force,
                                               log=context.log.info))
-        states = dict(conn.execute(
-            "SELECT product_key, state FROM product_pages WHERE product_key = ANY(%s)", (report.skipped,)).fetchall())
-        attempts = dict(conn.execute(
-            "SELECT product_key, attempts FROM product_pages WHERE product_key = ANY(%s)",
-            ([o.product_key for o in report.outcomes if o.outcome not in ("ok", "not_modified", "gone")],),
-        ).fetchall())
+        failing = [c for c in report.checks if not c.answered]
+        states = acquisition_sql.page_states(conn, report.skipped)
+        attempts = acquisition_sql.page_attempts(conn, [c.product_key for c in failing])
         coverage = products_sql.required_field_coverage(conn, REQUIRED_FIELDS)
-    yield from _partition_events(report, states, attempts)
+    yield from partition_events(report, states, attempts)
     counts = report.counts
     context.log.info(f"crawl: {counts}, success rate {report.success_rate:.1%}")
-    failing = [o for o in report.outcomes if o.outcome in ("blocked", "failed")]
     yield dg.AssetCheckResult(
         check_name="scrape_success_rate", asset_key="product_pages",
         passed=report.circuit_open is None and report.success_rate >= MIN_SCRAPE_SUCCESS_RATE,
         metadata={"success_rate": round(report.success_rate, 4), **counts,
-                  "failing": dg.MetadataValue.md(_failing_table(failing, attempts))},
+                  "failing": dg.MetadataValue.md(failing_table(failing, attempts))},
     )
     complete, total = coverage
     yield dg.AssetCheckResult(
@@ -170,42 +167,10 @@ def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawl
         raise dg.Failure(description=f"circuit breaker open: {report.circuit_open}. Pages answered before it "
                                      "opened are stored; nothing else was marked failed.",
                          metadata=counts)
-    if report.outcomes and report.success_rate == 0:
-        raise dg.Failure(description=f"all {len(report.outcomes)} page checks failed", metadata=counts)
+    if report.checks and report.success_rate == 0:
+        raise dg.Failure(description=f"all {len(report.checks)} page checks failed", metadata=counts)
 
 
 # The two assets the crawl step materializes, for `deps=[...]` downstream.
 product_pages = dg.AssetKey("product_pages")
 products = dg.AssetKey("products")
-
-
-def _partition_events(report: RefreshReport, skipped_states: dict[str, str], attempts: dict[str, int]):
-    for o in report.outcomes:
-        meta = {"outcome": o.outcome, "status_code": o.status_code, "url": o.url, "requests": o.attempts}
-        if o.outcome in ("ok", "not_modified", "gone"):
-            yield dg.AssetMaterialization("product_pages", partition=o.product_key,
-                                          metadata={**meta, "content_changed": o.changed})
-            if o.outcome == "gone":
-                yield dg.AssetObservation("products", partition=o.product_key, metadata={"gone": True})
-            else:
-                yield dg.AssetMaterialization("products", partition=o.product_key,
-                                              metadata={"new_version": o.version is not None,
-                                                        "version": o.version})
-        else:
-            yield dg.AssetObservation("product_pages", partition=o.product_key,
-                                      metadata={**meta, "error": o.error, "attempts": attempts.get(o.product_key)})
-    for key in report.skipped:  # stored earlier in this cycle (e.g. by a run that was killed)
-        meta = {"outcome": "checked_earlier_this_cycle", "state": skipped_states.get(key)}
-        yield dg.AssetMaterialization("product_pages", partition=key, metadata=meta)
-        if skipped_states.get(key) == "ok":
-            yield dg.AssetMaterialization("products", partition=key, metadata=meta)
-
-
-def _failing_table(failing, attempts: dict[str, int], limit: int = 50) -> str:
-    if not failing:
-        return "none"
-    lines = ["| product | outcome | attempts | error |", "| --- | --- | --- | --- |"]
-    lines += [f"| {o.product_key} | {o.outcome} | {attempts.get(o.product_key)} | {o.error} |" for o in failing[:limit]]
-    if len(failing) > limit:
-        lines.append(f"| ... {len(failing) - limit} more | | | |")
-    return "\n".join(lines)

@@ -1,0 +1,40 @@
+"""What the crawl step tells Dagster: one event per product and asset, and the failing-pages table."""
+
+import dagster as dg
+
+from tileshop_pipelines.crawl.checks import Outcome, PageCheck
+from tileshop_pipelines.crawl.refresh import RefreshReport
+
+
+def partition_events(report: RefreshReport, skipped_states: dict[str, str], attempts: dict[str, int]):
+    """An answered page materializes product_pages (and products, unless gone); an unanswered one
+    is only observed, so the partition keeps its last good materialization."""
+    for c in report.checks:
+        meta = {"outcome": c.outcome.value, "status_code": c.status_code, "url": c.url, "requests": c.attempts}
+        if c.answered:
+            yield dg.AssetMaterialization("product_pages", partition=c.product_key,
+                                          metadata={**meta, "content_changed": c.changed})
+            if c.outcome is Outcome.GONE:
+                yield dg.AssetObservation("products", partition=c.product_key, metadata={"gone": True})
+            else:
+                yield dg.AssetMaterialization("products", partition=c.product_key,
+                                              metadata={"new_version": c.version is not None,
+                                                        "version": c.version})
+        else:
+            yield dg.AssetObservation("product_pages", partition=c.product_key,
+                                      metadata={**meta, "error": c.error, "attempts": attempts.get(c.product_key)})
+    for key in report.skipped:  # stored earlier in this cycle (e.g. by a run that was killed)
+        meta = {"outcome": "checked_earlier_this_cycle", "state": skipped_states.get(key)}
+        yield dg.AssetMaterialization("product_pages", partition=key, metadata=meta)
+        if skipped_states.get(key) == Outcome.OK:
+            yield dg.AssetMaterialization("products", partition=key, metadata=meta)
+
+
+def failing_table(failing: list[PageCheck], attempts: dict[str, int], limit: int = 50) -> str:
+    if not failing:
+        return "none"
+    lines = ["| product | outcome | attempts | error |", "| --- | --- | --- | --- |"]
+    lines += [f"| {c.product_key} | {c.outcome} | {attempts.get(c.product_key)} | {c.error} |" for c in failing[:limit]]
+    if len(failing) > limit:
+        lines.append(f"| ... {len(failing) - limit} more | | | |")
+    return "\n".join(lines)
