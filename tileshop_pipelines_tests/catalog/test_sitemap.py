@@ -252,9 +252,14 @@ def test_our_own_group_wins_over_the_star_group():
     ours = parse_robots(OUR_GROUP, user_agent=UA)
     assert ours.allows("https://www.tileshop.com/products/x-123456") and not ours.allows("https://www.tileshop.com/cart")
     assert ours.request_interval_s == 1  # our group's delay, not the "*" group's
-    # "catalog" is a word of our header's comment, not our product token
     other = parse_robots(OUR_GROUP, user_agent="OtherBot/2.0")
     assert not other.allows("https://www.tileshop.com/products/x-123456") and other.request_interval_s == 10
+
+
+def test_only_our_product_token_names_us():
+    # "catalog" is a word of our header's comment ("... (product catalog indexer)"), not our name
+    robots = parse_robots("User-agent: catalog\nDisallow: /\n\nUser-agent: *\nAllow: /\n", user_agent=UA)
+    assert robots.allows("https://www.tileshop.com/products/x-123456")
 
 
 @pytest.mark.parametrize(

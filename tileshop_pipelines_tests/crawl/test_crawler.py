@@ -178,3 +178,90 @@ def test_retry_after_parsing():
     assert retry_after_seconds("120") == 120
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=lambda: 1445412480 - 60) == 60
     assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+
+
+def test_blocked_pages_reported_back_open_the_breaker(server):
+    paths = _paths(server, 15, start=20)
+    for path in paths:
+        server.faults.block(path)
+    policy = CrawlPolicy(**FAST, breaker_window=10, breaker_min_attempts=10)
+
+    async def go(report: bool):
+        crawl = PageCrawler(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=5),
+                            policy).crawl(_requests(server, paths))
+        checks = []
+        async for check in crawl:
+            extract_page(check, stored_hash=None)
+            if report:
+                crawl.report_blocked(check)
+            checks.append(check)
+        return checks
+
+    # unreported, a block page is an ok answer to the crawler: 15 of them never trip it
+    assert {c.outcome for c in asyncio.run(go(report=False))} == {"blocked"}
+    with pytest.raises(CircuitOpen, match="latest 10 requests failed"):
+        asyncio.run(go(report=True))
+
+
+class _RobotsSite:
+    """A local site with the given robots.txt and product pages at /products/p-<n>."""
+
+    def __init__(self, robots_txt: str):
+        import http.server
+        import threading
+
+        site = self
+        self.hits: list[str] = []
+        self.robots_agents: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                if self.path == "/robots.txt":
+                    site.robots_agents.append(self.headers["User-Agent"])
+                    body, kind = robots_txt.encode(), "text/plain"
+                else:
+                    site.hits.append(self.path)
+                    body, kind = b"<html><body>a product</body></html>", "text/html"
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.parametrize(("robots_txt", "interval"), [
+    ("User-agent: *\nCrawl-delay: 1\n", 1.0),
+    ("User-agent: *\nCrawl-delay: 5\n\nUser-agent: TileshopPipelines\nCrawl-delay: 1\n", 1.0),  # ours wins
+    ("User-agent: *\nRequest-rate: 1/2s\n", 2.0),
+    ("User-agent: *\nDisallow: /cart\n", 0.0),  # no delay asked: the policy's rate (none here)
+])
+def test_robots_crawl_delay_floors_the_request_interval(robots_txt, interval):
+    from tileshop_pipelines_tests.crawl.fake_clock import FakeClock
+
+    site = _RobotsSite(robots_txt)
+    try:
+        clock = FakeClock()
+        policy = CrawlPolicy(**FAST)  # requests_per_second=0: no rate limit of our own
+        crawler = PageCrawler(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=5),
+                              policy, clock=clock, sleep=clock.sleep)
+        n = 4
+
+        async def go():
+            return [c async for c in crawler.crawl(PageRequest(f"{site.base_url}/products/p-{i}") for i in range(n))]
+        checks = clock.run(go())
+    finally:
+        site.close()
+    assert {c.outcome for c in checks} == {"ok"} and len(site.hits) == n
+    assert site.robots_agents == [policy.user_agent]  # read once per crawl, as ourselves
+    assert clock.now == pytest.approx((n - 1) * interval)  # N requests take (N - 1) intervals
