@@ -8,22 +8,21 @@ breaker stay with the caller (the pipeline's crawler resource in `service` mode)
 status and header, 304 and Retry-After included.
 
 Every route but /health needs `Authorization: Bearer $CRAWLER_TOKEN`; request bodies over
-MAX_REQUEST_BYTES are refused before they are read.
+MAX_REQUEST_BYTES are refused before they are read. Settings: crawler/settings.py.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hmac
-import os
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from tileshop_pipelines.crawl.crawler import DEFAULT_USER_AGENT
-from tileshop_pipelines.crawl.transports import DEFAULT_MAX_BODY_BYTES, HttpTransport
+from crawler.settings import CrawlerSettings, load_settings
+from tileshop_pipelines.crawl.transports import HttpTransport
 
 MAX_URLS_PER_REQUEST = 100
 MAX_REQUEST_BYTES = 256 * 1024
@@ -51,22 +50,14 @@ class CrawlResponse(BaseModel):
     results: list[CrawlResult]
 
 
-def _token() -> str:
-    token = os.environ.get("CRAWLER_TOKEN", "")
-    if not token:
-        raise RuntimeError("CRAWLER_TOKEN is not set; the crawl service refuses to start without it")
-    return token
-
-
-def require_token(authorization: str = Header(default="")) -> None:
-    expected = f"Bearer {_token()}"
-    if not hmac.compare_digest(authorization.encode(), expected.encode()):
-        raise HTTPException(status_code=401, detail="missing or wrong bearer token")
-
-
-def create_app() -> FastAPI:
-    _token()
+def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    expected = f"Bearer {settings.token.get_secret_value()}".encode()
     transports: dict[str, HttpTransport] = {}
+
+    def require_token(authorization: str = Header(default="")) -> None:
+        if not hmac.compare_digest(authorization.encode(), expected):
+            raise HTTPException(status_code=401, detail="missing or wrong bearer token")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -75,10 +66,6 @@ def create_app() -> FastAPI:
             await transport.__aexit__(None, None, None)
 
     app = FastAPI(title="tileshop crawler", version="0.2.0", lifespan=lifespan)
-    concurrency = int(os.environ.get("CRAWLER_CONCURRENCY", "8"))
-    default_agent = os.environ.get("TILESHOP_USER_AGENT", DEFAULT_USER_AGENT)
-    timeout_s = float(os.environ.get("CRAWLER_TIMEOUT_S", "30"))
-    max_body = int(os.environ.get("CRAWLER_MAX_BODY_BYTES", str(DEFAULT_MAX_BODY_BYTES)))
 
     @app.middleware("http")
     async def limit_request_size(request: Request, call_next):
@@ -91,8 +78,9 @@ def create_app() -> FastAPI:
 
     async def transport_for(agent: str) -> HttpTransport:
         if agent not in transports:  # one connection pool per user agent (the caller's identity)
-            transports[agent] = await HttpTransport(user_agent=agent, max_connections=concurrency,
-                                                    timeout_s=timeout_s, max_body_bytes=max_body).__aenter__()
+            transports[agent] = await HttpTransport(user_agent=agent, max_connections=settings.concurrency,
+                                                    timeout_s=settings.timeout_s,
+                                                    max_body_bytes=settings.max_body_bytes).__aenter__()
         return transports[agent]
 
     @app.get("/health")
@@ -102,8 +90,8 @@ def create_app() -> FastAPI:
     @app.post("/crawl", response_model=CrawlResponse, dependencies=[Depends(require_token)])
     async def crawl(request: CrawlRequest) -> CrawlResponse:
         headers = {k: v for k, v in request.headers.items() if k.lower() in _FORWARDED_HEADERS}
-        transport = await transport_for(request.user_agent or default_agent)
-        semaphore = asyncio.Semaphore(concurrency)
+        transport = await transport_for(request.user_agent or settings.user_agent)
+        semaphore = asyncio.Semaphore(settings.concurrency)
 
         async def one(url: str) -> CrawlResult:
             async with semaphore:

@@ -101,6 +101,48 @@ def test_service_refuses_oversized_requests(service):
     assert response.status_code == 422
 
 
+SERVICE_VARIABLES = ("CRAWLER_TOKEN", "CRAWLER_CONCURRENCY", "TILESHOP_USER_AGENT", "CRAWLER_TIMEOUT_S",
+                     "CRAWLER_MAX_BODY_BYTES")
+
+
+@pytest.fixture
+def service_env(monkeypatch):
+    for name in SERVICE_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_service_settings_defaults_and_values(service_env):
+    from crawler.settings import load_settings
+    from tileshop_pipelines.crawl.transports import DEFAULT_MAX_BODY_BYTES, DEFAULT_USER_AGENT
+
+    service_env.setenv("CRAWLER_TOKEN", TOKEN)
+    service_env.setenv("CRAWLER_TIMEOUT_S", "")  # empty: the default
+    settings = load_settings()
+    assert settings.token.get_secret_value() == TOKEN and TOKEN not in repr(settings)
+    assert (settings.concurrency, settings.user_agent, settings.timeout_s, settings.max_body_bytes) == (
+        8, DEFAULT_USER_AGENT, 30.0, DEFAULT_MAX_BODY_BYTES)
+    service_env.setenv("CRAWLER_CONCURRENCY", "3")
+    service_env.setenv("TILESHOP_USER_AGENT", "Bot/1")
+    assert (load_settings().concurrency, load_settings().user_agent) == (3, "Bot/1")
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({}, "CRAWLER_TOKEN is not set"),
+    ({"CRAWLER_TOKEN": ""}, "CRAWLER_TOKEN is not set"),
+    ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_CONCURRENCY": "0"}, "CRAWLER_CONCURRENCY: Input should be greater than or equal to 1"),
+    ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_TIMEOUT_S": "soon"}, "CRAWLER_TIMEOUT_S: Input should be a valid number"),
+    ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_MAX_BODY_BYTES": "-5"}, "CRAWLER_MAX_BODY_BYTES: Input should be greater"),
+])
+def test_service_refuses_to_start_naming_the_bad_variable(service_env, env, message):
+    from crawler.main import create_app
+
+    for name, value in env.items():
+        service_env.setenv(name, value)
+    with pytest.raises(RuntimeError, match=message):
+        create_app()
+
+
 def test_service_mode_without_settings_says_what_is_missing():
     with pytest.raises(ValueError, match="CRAWLER_URL"):
         _crawl(CrawlerResource(mode="service"), [PageRequest("http://127.0.0.1/")])
