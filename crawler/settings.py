@@ -17,7 +17,8 @@ class CrawlerSettings(BaseSettings):
     # "not set" for the token.
     model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore")
 
-    token: SecretStr = Field(validation_alias="CRAWLER_TOKEN", description="the bearer token every route but /health needs")
+    token: SecretStr = Field(validation_alias="CRAWLER_TOKEN",
+                             description="the bearer token every route but /health needs")
     concurrency: int = Field(8, ge=1, le=256, validation_alias="CRAWLER_CONCURRENCY",
                              description="requests in flight per /crawl call, and connections per pool")
     user_agent: str = Field(DEFAULT_USER_AGENT, min_length=1, max_length=300, validation_alias="TILESHOP_USER_AGENT",

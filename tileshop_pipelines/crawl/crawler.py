@@ -77,7 +77,6 @@ class PageRequest:
 @dataclass
 class _Attempt:
     success: bool
-    what: str
 
 
 class CircuitBreaker:
@@ -90,7 +89,7 @@ class CircuitBreaker:
         self.tripped_reason: str | None = None
 
     def record(self, success: bool, what: str) -> _Attempt:
-        attempt = _Attempt(success, what)
+        attempt = _Attempt(success)
         self.attempts.append(attempt)
         self._judge(what)
         return attempt
@@ -98,7 +97,7 @@ class CircuitBreaker:
     def overturn(self, attempt: _Attempt, what: str) -> None:
         """An attempt recorded as a success was a failure after all (a block page served as 200).
         One that has left the window already no longer counts either way."""
-        attempt.success, attempt.what = False, what
+        attempt.success = False
         self._judge(what)
 
     def _judge(self, last: str) -> None:

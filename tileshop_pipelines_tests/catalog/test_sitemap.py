@@ -250,7 +250,8 @@ Disallow: /products/
 
 def test_our_own_group_wins_over_the_star_group():
     ours = parse_robots(OUR_GROUP, user_agent=UA)
-    assert ours.allows("https://www.tileshop.com/products/x-123456") and not ours.allows("https://www.tileshop.com/cart")
+    assert ours.allows("https://www.tileshop.com/products/x-123456")
+    assert not ours.allows("https://www.tileshop.com/cart")
     assert ours.request_interval_s == 1  # our group's delay, not the "*" group's
     other = parse_robots(OUR_GROUP, user_agent="OtherBot/2.0")
     assert not other.allows("https://www.tileshop.com/products/x-123456") and other.request_interval_s == 10

@@ -130,7 +130,8 @@ def test_service_settings_defaults_and_values(service_env):
 @pytest.mark.parametrize(("env", "message"), [
     ({}, "CRAWLER_TOKEN is not set"),
     ({"CRAWLER_TOKEN": ""}, "CRAWLER_TOKEN is not set"),
-    ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_CONCURRENCY": "0"}, "CRAWLER_CONCURRENCY: Input should be greater than or equal to 1"),
+    ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_CONCURRENCY": "0"},
+     "CRAWLER_CONCURRENCY: Input should be greater than or equal to 1"),
     ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_TIMEOUT_S": "soon"}, "CRAWLER_TIMEOUT_S: Input should be a valid number"),
     ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_MAX_BODY_BYTES": "-5"}, "CRAWLER_MAX_BODY_BYTES: Input should be greater"),
 ])
