@@ -19,6 +19,8 @@ from psycopg.types.json import set_json_dumps, set_json_loads
 from pgvector.psycopg import register_vector
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Any constant; serializes schema changes (migrations, the pgvector extension) across processes.
+MIGRATION_LOCK_ID = 7_407_113
 
 
 class DatabaseConfigError(RuntimeError):
@@ -102,7 +104,10 @@ def connect(url: str | None = None) -> psycopg.Connection:
     except psycopg.OperationalError as exc:
         raise DatabaseConfigError(f"cannot connect to the database at {_redacted(target)}: {exc}") from exc
     if conn.execute("SELECT 1 FROM pg_type WHERE typname = 'vector'").fetchone() is None:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        # Two first connections at once (a release step and a machine) would both create it.
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_ID,))
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     register_vector(conn)
     set_json_dumps(orjson.dumps, conn)  # records travel as JSON on every crawl and chunking pass
     set_json_loads(orjson.loads, conn)
