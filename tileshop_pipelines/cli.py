@@ -284,6 +284,11 @@ def cmd_db(args) -> int:
         with db.connect() as conn:
             applied = migrate(conn)
         print(f"applied {', '.join(applied)}" if applied else "schema up to date: nothing to apply")
+    elif args.action == "supabase-sql":
+        from tileshop_pipelines.store.supabase_schema import ROLES_SQL, supabase_vector_store_sql
+
+        print(supabase_vector_store_sql())
+        print(f"-- then apply {ROLES_SQL.name} (its row-level security and grants)", file=sys.stderr)
     elif args.action == "url":
         print(db.database_url())
     elif args.action == "start":
@@ -340,9 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_ui)
 
-    p = sub.add_parser("db", help="the database: apply pending migrations (once per deploy or start), "
-                                  "print its URL, start or stop the embedded server")
-    p.add_argument("action", choices=["migrate", "url", "start", "stop"])
+    p = sub.add_parser("db", help="the database: apply pending migrations (once per deploy or start), print "
+                                  "the Supabase vector-store SQL or the URL, start or stop the embedded server")
+    p.add_argument("action", choices=["migrate", "supabase-sql", "url", "start", "stop"])
     p.set_defaults(func=cmd_db)
 
     catalog = sub.add_parser("catalog", help="the sample catalog").add_subparsers(dest="catalog_command", required=True)

@@ -103,3 +103,12 @@ def test_a_bad_setting_is_a_clear_error(monkeypatch, capsys, tmp_path):
     sitemap.write_text('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>')
     assert main(["sitemap", "parse", str(sitemap)]) == 2
     assert "environment variable TILESHOP_CRAWL_RATE" in capsys.readouterr().err
+
+
+def test_db_supabase_sql_prints_the_generated_vector_store_sql(capsys):
+    from tileshop_pipelines.store.supabase_schema import supabase_vector_store_sql
+
+    assert main(["db", "supabase-sql"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == supabase_vector_store_sql().strip() and "CREATE TABLE" in out
+    assert "supabase_roles.sql" in err
