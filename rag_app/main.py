@@ -4,7 +4,8 @@ Shoppers: `/` (chat page), `POST /api/chat`, `POST /api/chat/stream` (server-sen
 `GET /api/products/search`, `GET /api/products/{sku}`. Operators: `/api/system/health`,
 `/api/system/detailed-health`, `/metrics`, and the admin-token endpoints `/api/acquisition/*`.
 The routes are in api/routes/, one module per area. Run it with `python -m rag_app` (`make serve`),
-which migrates the database first: creating or starting the app touches no database.
+which migrates the database first. Creating the app connects to nothing; its lifespan starts the
+services (the connection pool, the query embedder) and never migrates.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The API's request and response shapes (validated by FastAPI, published in the OpenAPI spec)."""
+"""The API's request and response shapes (validated by FastAPI, published in the OpenAPI spec)
+and the responses the routes share."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ MAX_FILTER_CHARS = 100
 
 PriceBasis = Literal[PRICE_BASES]  # type: ignore[valid-type]
 PriceUnit = Literal[PRICE_UNITS]  # type: ignore[valid-type]
+AT_CAPACITY = {503: {"description": "the product database is unavailable, or the app is at capacity "
+                                    "(with Retry-After)"}}
 
 
 class FiltersIn(BaseModel):

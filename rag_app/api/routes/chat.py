@@ -14,11 +14,9 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from rag_app.api.deps import ChatDep
 from rag_app.retrieval import Retrieval
-from rag_app.schemas import ChatRequest, ChatResponse
+from rag_app.schemas import AT_CAPACITY, ChatRequest, ChatResponse
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
-AT_CAPACITY = {503: {"description": "the product database is unavailable, or the app is at capacity "
-                                    "(with Retry-After)"}}
 
 router = APIRouter(tags=["shoppers"])
 

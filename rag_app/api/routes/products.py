@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from rag_app.api.deps import ChatDep, DatabaseDep
-from rag_app.api.routes.chat import AT_CAPACITY
-from rag_app.schemas import MAX_QUERY_CHARS, FiltersIn, ProductResponse, SearchResponse
+from rag_app.schemas import AT_CAPACITY, MAX_QUERY_CHARS, FiltersIn, ProductResponse, SearchResponse
 from tileshop_pipelines.store.product_lookup import products_by_sku
 from tileshop_pipelines.store.products import history_for_sku
 
