@@ -133,13 +133,11 @@ def question_pool(url: str, size: int, seed: int) -> tuple[list[str], list[dict]
 def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
     import torch
 
-    from rag_app.filters import ProductFilters
-    from rag_app.retrieval import CHUNKS_PER_PRODUCT_WANTED, search_chunks
+    from rag_app.retrieval import CHUNKS_PER_PRODUCT_WANTED
     from tileshop_pipelines.embedding.model import DEFAULT_MODEL, embed_texts, load_model
     from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder
     from tileshop_pipelines.store import db
-    from tileshop_pipelines.store.search import hybrid_search
-    from tileshop_pipelines.store.search import match_products
+    from tileshop_pipelines.store.search import ProductFilters, hybrid_search, match_products, search_chunks
 
     model = load_model()
     torch.set_num_threads(1)  # as the app runs it

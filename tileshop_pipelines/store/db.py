@@ -103,6 +103,12 @@ def connect(url: str | None = None) -> psycopg.Connection:
         conn = psycopg.connect(libpq_url(target), autocommit=True)
     except psycopg.OperationalError as exc:
         raise DatabaseConfigError(f"cannot connect to the database at {_redacted(target)}: {exc}") from exc
+    configure_connection(conn)
+    return conn
+
+
+def configure_connection(conn: psycopg.Connection) -> None:
+    """pgvector's types and orjson for JSON on a new autocommit connection (also a pool's `configure`)."""
     if conn.execute("SELECT 1 FROM pg_type WHERE typname = 'vector'").fetchone() is None:
         # Two first connections at once (a release step and a machine) would both create it.
         with conn.transaction():
@@ -111,7 +117,6 @@ def connect(url: str | None = None) -> psycopg.Connection:
     register_vector(conn)
     set_json_dumps(orjson.dumps, conn)  # records travel as JSON on every crawl and chunking pass
     set_json_loads(orjson.loads, conn)
-    return conn
 
 
 def stage(cur: psycopg.Cursor, table: str, columns: dict[str, str], rows) -> None:
