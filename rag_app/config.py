@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from annotated_types import Ge, Le
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, EnvSettingsSource, InitSettingsSource, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_CLAUDE_MODEL = "claude-sonnet-5-5"  # the newest Sonnet the pinned SDK lists
 DEFAULT_DAGSTER_GRAPHQL_URL = "http://127.0.0.1:3000/graphql"  # `make ui`
@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     """Each field is read from TILESHOP_<FIELD NAME>, unless its validation_alias names the variable.
 
     `Settings(...)` reads os.environ as any BaseSettings does; the app and tests use
-    `load_settings`, which reads only the mapping it is given."""
+    `load_settings`, which validates only the mapping it is given."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True,
                                       validate_by_name=True, extra="ignore")
@@ -111,17 +111,6 @@ class Settings(BaseSettings):
         return origins
 
 
-class _MappingEnvSource(EnvSettingsSource):
-    """The environment source over a given mapping instead of os.environ."""
-
-    def __init__(self, env: Mapping[str, str]):
-        self._environ = env
-        super().__init__(Settings)
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        return {k.lower(): v for k, v in self._environ.items()}  # names match case-insensitively
-
-
 def env_name(field: str) -> str:
     """The environment variable a field is read from."""
     alias = Settings.model_fields[field].validation_alias
@@ -155,11 +144,13 @@ def _problem(field: str | None, error: dict) -> str:
 
 
 def load_settings(env: Mapping[str, str] | None = None, **values: Any) -> Settings:
-    """Settings from `values` (by field name), then `env` (default: os.environ), then the defaults."""
-    sources = (InitSettingsSource(Settings, init_kwargs=values),
-               _MappingEnvSource(os.environ if env is None else env))
+    """Settings from `values` (by field name), then `env` (default: os.environ), then the defaults.
+    Validated from an explicit mapping, so nothing but `env` is read."""
+    source = {name.upper(): value for name, value in (os.environ if env is None else env).items()}
+    from_env = {field: source[env_name(field).upper()] for field in Settings.model_fields
+                if env_name(field).upper() in source}
     try:
-        return Settings(_build_sources=(sources, values))
+        return Settings.model_validate({**from_env, **values})
     except ValidationError as exc:
         error = exc.errors()[0]
         field = _field_of(error["loc"])

@@ -41,7 +41,7 @@ print(repr(events))
 """
 
 
-@pytest.mark.parametrize("module", ["tileshop_pipelines.definitions"])
+@pytest.mark.parametrize("module", ["tileshop_pipelines.definitions", "rag_app.main"])
 def test_importing_the_code_location_starts_nothing_and_writes_nothing(module, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DAGSTER_HOME", "DAGSTER_PG_URL")}
     env.update(TILESHOP_HOME=str(tmp_path / "home"), HOME=str(tmp_path / "user"), PYTHONDONTWRITEBYTECODE="1",
