@@ -101,3 +101,14 @@ def test_filters_can_be_served_by_indexes(conn, filters, index):
         plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN SELECT p.product_key FROM products p WHERE {where}",
                                                       params))
     assert index in plan, plan
+
+
+def test_fold_chunks_keeps_each_products_best_chunk_in_score_order():
+    from rag_app.retrieval import fold_chunks
+
+    chunks = [{"product_key": "a", "score": 0.2, "id": "a:0"}, {"product_key": "b", "score": 0.5, "id": "b:0"},
+              {"product_key": "a", "score": 0.9, "id": "a:1"}, {"product_key": "c", "score": 0.4, "id": "c:0"},
+              {"product_key": "b", "score": 0.1, "id": "b:1"}]
+    assert [c["id"] for c in fold_chunks(chunks, 5)] == ["a:1", "b:0", "c:0"]
+    assert [c["id"] for c in fold_chunks(chunks, 2)] == ["a:1", "b:0"]
+    assert fold_chunks([], 3) == []
