@@ -33,7 +33,10 @@ serve: setup
 browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
+# `dagster definitions validate` loads the code location as the webserver would (an empty
+# DAGSTER_HOME: it checks the definitions, not the instance).
 test: setup browser
+	d=$$(mktemp -d) && DAGSTER_HOME=$$d $(BIN)/dagster definitions validate -w workspace.yaml; rc=$$?; rm -rf $$d; exit $$rc
 	$(BIN)/python -m pytest
 
 bench: setup

@@ -133,13 +133,11 @@ def question_pool(url: str, size: int, seed: int) -> tuple[list[str], list[dict]
 def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
     import torch
 
-    from rag_app.filters import ProductFilters
-    from rag_app.retrieval import CHUNKS_PER_PRODUCT_WANTED, search_chunks
+    from rag_app.retrieval import CHUNKS_PER_PRODUCT_WANTED
     from tileshop_pipelines.embedding.model import DEFAULT_MODEL, embed_texts, load_model
     from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder
     from tileshop_pipelines.store import db
-    from tileshop_pipelines.store.search import hybrid_search
-    from tileshop_pipelines.store.vectors import vector_search
+    from tileshop_pipelines.store.search import ProductFilters, hybrid_search, match_products, search_chunks
 
     model = load_model()
     torch.set_num_threads(1)  # as the app runs it
@@ -164,10 +162,10 @@ def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
     chunks_wanted = 5 * CHUNKS_PER_PRODUCT_WANTED  # as the app asks for a 5-product answer
     with db.connect(url) as conn:
         for e in embeddings[:10]:
-            vector_search(conn, e, limit=20)  # warm the index pages
+            match_products(conn, e, 20)  # warm the index pages
         for e in embeddings:
             t = time.perf_counter()
-            vector_search(conn, e, limit=20)
+            match_products(conn, e, 20)
             sql_ms.append(1000 * (time.perf_counter() - t))
         for question, e in zip(questions, embeddings):
             t = time.perf_counter()

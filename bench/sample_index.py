@@ -2,7 +2,7 @@
 
 Each product page is rendered by the sample catalog, parsed by the pipeline's extractor, stored
 with `store.products`, chunked by `text.chunks`, embedded by the pipeline's model and synced into
-product_vectors with `store.vectors`: the same functions the Dagster assets call, minus the HTTP
+product_vectors with `store.chunks` and `store.product_vectors`: the same functions the Dagster assets call, minus the HTTP
 fetch. The rag_app tests use it as their fixture and the load bench as its 5,000-product index.
 """
 

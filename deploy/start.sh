@@ -4,6 +4,8 @@
 set -euo pipefail -m
 : "${DATABASE_URL:?DATABASE_URL must be set (Fly Postgres or Supabase connection string)}"
 export DAGSTER_PG_URL="${DAGSTER_PG_URL:-$(python -c 'import os; from tileshop_pipelines.store.db import dagster_storage_url; print(dagster_storage_url(os.environ["DATABASE_URL"]))')}"
+# Schema changes once per start, before anything else connects (idempotent, advisory-locked).
+tileshop db migrate
 dagster-daemon run -w workspace.yaml &
 daemon=$!
 dagster-webserver -w workspace.yaml -h 0.0.0.0 -p 3000 &

@@ -1,4 +1,5 @@
-"""`python -m rag_app [--host H] [--port P]`: serve the app (`make serve`) and print its URL."""
+"""`python -m rag_app [--host H] [--port P]`: migrate the database, serve the app (`make serve`),
+and print its URL."""
 
 from __future__ import annotations
 
@@ -13,20 +14,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
 
+    import psycopg
     import uvicorn
 
-    from rag_app.config import ConfigError
+    from rag_app.config import ConfigError, load_settings
     from rag_app.main import create_app
+    from tileshop_pipelines.store import db
     from tileshop_pipelines.store.db import DatabaseConfigError
+    from tileshop_pipelines.store.migrations import migrate
 
     try:
-        app = create_app()
+        settings = load_settings()
+        url = db.configure_environment()["DATABASE_URL"]
     except (ConfigError, DatabaseConfigError) as exc:
         print(f"rag_app: error: {exc}", file=sys.stderr)
         return 2
-    mode = "Claude" if app.state.settings.claude_enabled else "offline (ANTHROPIC_API_KEY not set)"
+    try:  # the tables exist (empty until the pipeline runs) even on a fresh database
+        with db.connect(url) as conn:
+            migrate(conn)
+    except (psycopg.Error, DatabaseConfigError) as exc:
+        print(f"rag_app: database unavailable at start ({type(exc).__name__}); "
+              "/api/system/detailed-health will say so", file=sys.stderr)
+    mode = "Claude" if settings.claude_enabled else "offline (ANTHROPIC_API_KEY not set)"
     print(f"Tile Shop assistant on http://{args.host}:{args.port}/  (API docs /docs, answers: {mode})", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(create_app(settings, database_url=url), host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 

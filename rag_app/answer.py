@@ -7,8 +7,8 @@ answer text, so text planted in a description cannot steer it.
 
 from __future__ import annotations
 
-from rag_app.filters import ProductFilters
 from rag_app.retrieval import ProductHit
+from tileshop_pipelines.store.search import ProductFilters
 from tileshop_pipelines.text.chunks import format_price
 
 OFFLINE_NOTICE = "Offline answer (no language model was used): the closest products in the catalog are listed below."

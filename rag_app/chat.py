@@ -17,13 +17,13 @@ import anthropic
 from rag_app.admission import AdmissionGate
 from rag_app.answer import offline_answer
 from rag_app.claude import ClaudeAnswer, ClaudeAnswerer, TextDelta
-from rag_app.connections import ConnectionPool
-from rag_app.filters import ProductFilters
+from rag_app.database import Database
 from rag_app.followups import search_text
 from rag_app.metrics import AppMetrics
-from rag_app.product_queries import list_products
 from rag_app.query_embedding import QueryEmbedder
 from rag_app.retrieval import ProductHit, Retrieval, VocabularyCache, hit_from_product, retrieve
+from tileshop_pipelines.store.product_lookup import list_products
+from tileshop_pipelines.store.search import ProductFilters
 
 log = logging.getLogger("rag_app.chat")
 
@@ -43,9 +43,9 @@ def failure_reason(exc: BaseException) -> tuple[str, str]:
 
 
 class ChatService:
-    def __init__(self, pool: ConnectionPool, embedder: QueryEmbedder, answerer: ClaudeAnswerer | None,
+    def __init__(self, database: Database, embedder: QueryEmbedder, answerer: ClaudeAnswerer | None,
                  metrics: AppMetrics, gate: AdmissionGate, products_per_answer: int = 5):
-        self.pool = pool
+        self.database = database
         self.gate = gate
         self.embedder = embedder
         self.answerer = answerer
@@ -59,7 +59,7 @@ class ChatService:
             started = time.perf_counter()
             embedding = await self.embedder.embed(question)
             self.metrics.embedding_seconds.observe(time.perf_counter() - started)
-            result = await self.pool.run(lambda conn: retrieve(
+            result = await self.database.run(lambda conn: retrieve(
                 conn, question, embedding, limit=limit or self.products_per_answer, filters=filters,
                 vocabulary=self.vocabulary.get(conn)))
         self.metrics.retrieval_seconds.observe(result.seconds)
@@ -74,7 +74,7 @@ class ChatService:
     async def browse(self, filters: ProductFilters, limit: int) -> list[ProductHit]:
         """The products matching `filters` alone, cheapest first (through the same gate)."""
         with self.gate.admit():
-            rows = await self.pool.run(lambda conn: list_products(conn, filters, limit))
+            rows = await self.database.run(lambda conn: list_products(conn, filters, limit))
         return [hit_from_product(row, 0.0) for row in rows]
 
     async def answer_events(self, question: str, history: list[dict], found: Retrieval,

@@ -1,140 +1,158 @@
-"""The app's settings, read once from environment variables and validated.
+"""The app's settings: one pydantic-settings class, read once from environment variables and validated.
 
 A missing or malformed variable stops the app with a ConfigError that names it. Secrets (the
-Anthropic key, the admin token) are kept out of `repr` so they never reach a log line.
+Anthropic key, the admin token) are SecretStr: masked in `repr`, so they never reach a log line.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
+
+from annotated_types import Ge, Le
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_CLAUDE_MODEL = "claude-sonnet-5-5"  # the newest Sonnet the pinned SDK lists
 DEFAULT_DAGSTER_GRAPHQL_URL = "http://127.0.0.1:3000/graphql"  # `make ui`
+ENV_PREFIX = "TILESHOP_"
 
 
 class ConfigError(ValueError):
     pass
 
 
-@dataclasses.dataclass(frozen=True)
-class Settings:
-    anthropic_api_key: str | None = dataclasses.field(default=None, repr=False)
-    anthropic_base_url: str | None = None  # None: the SDK's default (api.anthropic.com)
+class Settings(BaseSettings):
+    """Each field is read from TILESHOP_<FIELD NAME>, unless its validation_alias names the variable.
+
+    `Settings(...)` reads os.environ as any BaseSettings does; the app and tests use
+    `load_settings`, which validates only the mapping it is given."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True,
+                                      validate_by_name=True, extra="ignore")
+
+    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    # None: the SDK's default (api.anthropic.com)
+    anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")
     claude_model: str = DEFAULT_CLAUDE_MODEL
-    claude_max_tokens: int = 1024
-    claude_timeout_s: float = 30.0
-    claude_max_retries: int = 3
-    admin_token: str | None = dataclasses.field(default=None, repr=False)
-    cors_origins: tuple[str, ...] = ()
-    rate_limit_per_minute: int = 120  # per client address, sustained
-    rate_limit_burst: int = 30
-    max_body_bytes: int = 64 * 1024
-    products_per_answer: int = 5
-    db_pool_size: int = 4
-    max_in_flight_searches: int = 32
+    claude_max_tokens: int = Field(default=1024, ge=64, le=8192)
+    claude_timeout_s: float = Field(default=30.0, ge=0.1, le=600.0)
+    claude_max_retries: int = Field(default=3, ge=0, le=10)
+    admin_token: SecretStr | None = Field(default=None, min_length=16)
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    rate_limit_per_minute: int = Field(default=120, ge=1, le=1_000_000)  # per client address, sustained
+    rate_limit_burst: int = Field(default=30, ge=1, le=1_000_000)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
+    products_per_answer: int = Field(default=5, ge=1, le=20)
+    db_pool_size: int = Field(default=4, ge=1, le=64)
+    max_in_flight_searches: int = Field(default=32, ge=1, le=100_000)
     embedding_model: str = "all-MiniLM-L6-v2"
-    embedding_cache_size: int = 4096
-    embedding_threads: int = 1
-    embedding_gather_ms: float = 0.0
-    embedding_backend: str = "onnx"
-    dagster_graphql_url: str = DEFAULT_DAGSTER_GRAPHQL_URL
+    embedding_cache_size: int = Field(default=4096, ge=0, le=1_000_000,
+                                      validation_alias="TILESHOP_QUERY_CACHE_SIZE")
+    embedding_threads: int = Field(default=1, ge=1, le=64, validation_alias="TILESHOP_QUERY_EMBED_THREADS")
+    embedding_gather_ms: float = Field(default=0.0, ge=0.0, le=100.0,
+                                       validation_alias="TILESHOP_QUERY_EMBED_GATHER_MS")
+    embedding_backend: Literal["onnx", "torch"] = Field(default="onnx",
+                                                        validation_alias="TILESHOP_QUERY_EMBED_BACKEND")
+    dagster_graphql_url: str = Field(default=DEFAULT_DAGSTER_GRAPHQL_URL,
+                                     validation_alias="DAGSTER_GRAPHQL_URL")
     acquisition_job: str = "sitemap_refresh"
-    crawler_url: str | None = None  # the crawl service; None: the pipeline crawls in-process
+    # the crawl service; None: the pipeline crawls in-process
+    crawler_url: str | None = Field(default=None, validation_alias="TILESHOP_CRAWLER_URL")
 
     @property
     def claude_enabled(self) -> bool:
-        return bool(self.anthropic_api_key)
+        return self.anthropic_api_key is not None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, values):
+        """Surrounding spaces are dropped; a blank value is the default, as an unset one."""
+        if not isinstance(values, dict):
+            return values
+        stripped = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+        return {k: v for k, v in stripped.items() if v != ""}
+
+    @field_validator("claude_model")
+    @classmethod
+    def _model_id(cls, value: str) -> str:
+        if any(c.isspace() for c in value):
+            raise ValueError(f"must be a model id, got {value!r}")
+        return value
+
+    @field_validator("embedding_backend", mode="before")
+    @classmethod
+    def _lowercase(cls, value):
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("anthropic_base_url", "dagster_graphql_url", "crawler_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"must be an http(s) URL, got {value!r}")
+        return value.rstrip("/")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value):
+        if not isinstance(value, str):
+            return value
+        origins = tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+        for origin in origins:
+            parts = urlsplit(origin)
+            if origin != "*" and (parts.scheme not in ("http", "https") or not parts.netloc or parts.path):
+                raise ValueError("must be a comma-separated list of origins (scheme://host[:port]) or *, "
+                                 f"got {origin!r}")
+        return origins
 
 
-def _text(env: Mapping[str, str], name: str) -> str | None:
-    value = env.get(name, "").strip()
-    return value or None
+def env_name(field: str) -> str:
+    """The environment variable a field is read from."""
+    alias = Settings.model_fields[field].validation_alias
+    return alias if isinstance(alias, str) else f"{ENV_PREFIX}{field.upper()}"
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int, maximum: int) -> int:
-    return _number(env, name, default, minimum, maximum, int, "an integer")
+def _field_of(loc: tuple) -> str | None:
+    return next((name for name, info in Settings.model_fields.items()
+                 if loc and loc[0] in (name, info.validation_alias)), None)
 
 
-def _float(env: Mapping[str, str], name: str, default: float, minimum: float, maximum: float) -> float:
-    return _number(env, name, default, minimum, maximum, float, "a number")
+def _problem(field: str | None, error: dict) -> str:
+    """What is wrong with the value, in the words the error shows after the variable's name."""
+    kind, value = error["type"], error.get("input")
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    if kind in ("int_parsing", "int_from_float"):
+        return f"must be an integer, got {value!r}"
+    if kind == "float_parsing":
+        return f"must be a number, got {value!r}"
+    if kind in ("greater_than_equal", "less_than_equal") and field is not None:
+        metadata = Settings.model_fields[field].metadata
+        low = next(m.ge for m in metadata if isinstance(m, Ge))
+        high = next(m.le for m in metadata if isinstance(m, Le))
+        return f"must be between {low} and {high}, got {value}"
+    if kind == "literal_error" and field is not None:
+        return f"must be one of {', '.join(get_args(Settings.model_fields[field].annotation))}, got {value!r}"
+    if kind in ("string_too_short", "too_short"):  # the admin token: its value is never quoted
+        return f"must be at least {error['ctx']['min_length']} characters"
+    return error["msg"]
 
 
-def _number(env, name, default, minimum, maximum, parse, kind):
-    raw = _text(env, name)
-    if raw is None:
-        return default
+def load_settings(env: Mapping[str, str] | None = None, **values: Any) -> Settings:
+    """Settings from `values` (by field name), then `env` (default: os.environ), then the defaults.
+    Validated from an explicit mapping, so nothing but `env` is read."""
+    source = {name.upper(): value for name, value in (os.environ if env is None else env).items()}
+    from_env = {field: source[env_name(field).upper()] for field in Settings.model_fields
+                if env_name(field).upper() in source}
     try:
-        value = parse(raw)
-    except ValueError:
-        raise ConfigError(f"environment variable {name} must be {kind}, got {raw!r}") from None
-    if not minimum <= value <= maximum:
-        raise ConfigError(f"environment variable {name} must be between {minimum} and {maximum}, got {value}")
-    return value
-
-
-def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = (_text(env, name) or default).lower()
-    if value not in choices:
-        raise ConfigError(f"environment variable {name} must be one of {', '.join(choices)}, got {value!r}")
-    return value
-
-
-def _http_url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
-    raw = _text(env, name)
-    if raw is None:
-        return default
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"environment variable {name} must be an http(s) URL, got {raw!r}")
-    return raw.rstrip("/")
-
-
-def _origins(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    raw = _text(env, name)
-    if raw is None:
-        return ()
-    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
-    for origin in origins:
-        parts = urlsplit(origin)
-        if origin != "*" and (parts.scheme not in ("http", "https") or not parts.netloc or parts.path):
-            raise ConfigError(
-                f"environment variable {name} must be a comma-separated list of origins "
-                f"(scheme://host[:port]) or *, got {origin!r}")
-    return origins
-
-
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    env = os.environ if env is None else env
-    token = _text(env, "TILESHOP_ADMIN_TOKEN")
-    if token is not None and len(token) < 16:
-        raise ConfigError("environment variable TILESHOP_ADMIN_TOKEN must be at least 16 characters")
-    model = _text(env, "TILESHOP_CLAUDE_MODEL") or DEFAULT_CLAUDE_MODEL
-    if any(c.isspace() for c in model):
-        raise ConfigError(f"environment variable TILESHOP_CLAUDE_MODEL must be a model id, got {model!r}")
-    return Settings(
-        anthropic_api_key=_text(env, "ANTHROPIC_API_KEY"),
-        anthropic_base_url=_http_url(env, "ANTHROPIC_BASE_URL", None),
-        claude_model=model,
-        claude_max_tokens=_int(env, "TILESHOP_CLAUDE_MAX_TOKENS", 1024, 64, 8192),
-        claude_timeout_s=_float(env, "TILESHOP_CLAUDE_TIMEOUT_S", 30.0, 0.1, 600.0),
-        claude_max_retries=_int(env, "TILESHOP_CLAUDE_MAX_RETRIES", 3, 0, 10),
-        admin_token=token,
-        cors_origins=_origins(env, "TILESHOP_CORS_ORIGINS"),
-        rate_limit_per_minute=_int(env, "TILESHOP_RATE_LIMIT_PER_MINUTE", 120, 1, 1_000_000),
-        rate_limit_burst=_int(env, "TILESHOP_RATE_LIMIT_BURST", 30, 1, 1_000_000),
-        max_body_bytes=_int(env, "TILESHOP_MAX_BODY_BYTES", 64 * 1024, 1024, 10 * 1024 * 1024),
-        products_per_answer=_int(env, "TILESHOP_PRODUCTS_PER_ANSWER", 5, 1, 20),
-        db_pool_size=_int(env, "TILESHOP_DB_POOL_SIZE", 4, 1, 64),
-        max_in_flight_searches=_int(env, "TILESHOP_MAX_IN_FLIGHT_SEARCHES", 32, 1, 100_000),
-        embedding_model=_text(env, "TILESHOP_EMBEDDING_MODEL") or "all-MiniLM-L6-v2",
-        embedding_cache_size=_int(env, "TILESHOP_QUERY_CACHE_SIZE", 4096, 0, 1_000_000),
-        embedding_threads=_int(env, "TILESHOP_QUERY_EMBED_THREADS", 1, 1, 64),
-        embedding_gather_ms=_float(env, "TILESHOP_QUERY_EMBED_GATHER_MS", 0.0, 0.0, 100.0),
-        embedding_backend=_choice(env, "TILESHOP_QUERY_EMBED_BACKEND", "onnx", ("onnx", "torch")),
-        dagster_graphql_url=_http_url(env, "DAGSTER_GRAPHQL_URL", DEFAULT_DAGSTER_GRAPHQL_URL),
-        acquisition_job=_text(env, "TILESHOP_ACQUISITION_JOB") or "sitemap_refresh",
-        crawler_url=_http_url(env, "TILESHOP_CRAWLER_URL", None),
-    )
+        return Settings.model_validate({**from_env, **values})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = _field_of(error["loc"])
+        name = env_name(field) if field else ".".join(map(str, error["loc"]))
+        raise ConfigError(f"environment variable {name} {_problem(field, error)}") from None

@@ -1,6 +1,7 @@
 """Structured product filters: given explicitly (API parameters) or read from a shopper's question.
 
-`parse_question` finds SKUs, price limits (per box, per sq. ft., or the selling unit's price),
+The filters themselves (`ProductFilters`) are the store's: they are SQL over the products table
+(store.search). `parse_question` finds SKUs, price limits (per box, per sq. ft., or the selling unit's price),
 and the colors, finishes, materials, applications and sizes the catalog actually contains (its
 `Vocabulary`, read from the products table), so a question never filters on a value no product has.
 """
@@ -11,48 +12,7 @@ import dataclasses
 import functools
 import re
 
-PRICE_BASES = ("box", "sqft", "unit")  # unit: the selling unit's price, whatever it is
-PRICE_UNITS = ("box", "sqft", "each", "bag")
-
-
-@dataclasses.dataclass(frozen=True)
-class ProductFilters:
-    min_price: float | None = None
-    max_price: float | None = None
-    price_basis: str = "unit"  # which price the limits apply to: box | sqft | unit
-    price_unit: str | None = None  # the selling unit (box, sqft, each, bag)
-    color: str | None = None
-    finish: str | None = None
-    material: str | None = None
-    application: str | None = None
-    size: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.price_basis not in PRICE_BASES:
-            raise ValueError(f"price_basis must be one of {PRICE_BASES}, got {self.price_basis!r}")
-        for name in ("min_price", "max_price"):
-            value = getattr(self, name)
-            if value is not None and value < 0:
-                raise ValueError(f"{name} must not be negative, got {value}")
-        if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
-            raise ValueError(f"min_price ({self.min_price}) exceeds max_price ({self.max_price})")
-
-    def active(self) -> dict:
-        """The filters that are set (price_basis only alongside a price limit)."""
-        data = {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
-        if self.min_price is None and self.max_price is None:
-            data.pop("price_basis")
-        return data
-
-    def __bool__(self) -> bool:
-        return bool(self.active())
-
-    def merged(self, other: ProductFilters) -> ProductFilters:
-        """These filters, with `other`'s set values taking precedence."""
-        mine = dataclasses.asdict(self)
-        theirs = other.active()
-        return ProductFilters(**{**mine, **theirs})
-
+from tileshop_pipelines.store.search import ProductFilters
 
 class TermFinder:
     """Finds the longest of `terms` (lower-cased -> as stored) present in a text as whole words,

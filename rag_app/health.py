@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from tileshop_pipelines.store import db
+from tileshop_pipelines.store.status import server_version, vector_index_status
 
 CHECK_TIMEOUT_S = 5.0
 MIN_FREE_BYTES = 200 * 1024 * 1024
@@ -33,29 +34,26 @@ async def _timed(check: Callable[[], Awaitable[str]]) -> dict:
     return {"healthy": healthy, "latency_ms": round((time.perf_counter() - started) * 1000, 1), "message": message}
 
 
-def database_check(pool) -> Callable[[], Awaitable[str]]:
+def database_check(database) -> Callable[[], Awaitable[str]]:
     async def check() -> str:
-        version = await pool.run(lambda conn: conn.execute("SHOW server_version").fetchone()[0])
-        return f"PostgreSQL {version}"
+        version = await database.run(server_version)
+        return f"PostgreSQL {version}; {database.describe_pool()}"
     return check
 
 
-def vector_db_check(pool) -> Callable[[], Awaitable[str]]:
+def vector_db_check(database) -> Callable[[], Awaitable[str]]:
     def probe(conn) -> str:
-        if conn.execute("SELECT to_regclass('product_vectors')").fetchone()[0] is None:
+        status = vector_index_status(conn)
+        if status is None:
             raise Unhealthy("the product_vectors table does not exist: materialize the pipeline first")
-        vectors = conn.execute("SELECT count(*) FROM product_vectors").fetchone()[0]
-        hnsw = conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'product_vectors' "
-                            "AND indexdef ILIKE '%USING hnsw%'").fetchone()[0]
-        version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0]
-        if not hnsw:
+        if not status.hnsw_indexes:
             raise Unhealthy("product_vectors has no HNSW index")
-        if vectors == 0:
+        if status.vectors == 0:
             raise Unhealthy("product_vectors is empty: materialize the pipeline first")
-        return f"{vectors} vectors, HNSW index, pgvector {version}"
+        return f"{status.vectors} vectors, HNSW index, pgvector {status.pgvector_version}"
 
     async def check() -> str:
-        return await pool.run(probe)
+        return await database.run(probe)
     return check
 
 

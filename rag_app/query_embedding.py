@@ -49,7 +49,6 @@ class QueryEmbedder:
         self._lock = threading.Lock()
         self._queue: queue.Queue[tuple[str, Future] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
-        self.stats = {"hits": 0, "misses": 0, "batches": 0, "encoded": 0}
 
     def start(self) -> None:
         """Load the model (about 10 s the first time in a process) and start the worker."""
@@ -81,9 +80,6 @@ class QueryEmbedder:
             vector = self._cache.get(key)
             if vector is not None:
                 self._cache.move_to_end(key)
-                self.stats["hits"] += 1
-            else:
-                self.stats["misses"] += 1
             return vector
 
     def _store(self, key: str, vector: np.ndarray) -> None:
@@ -136,8 +132,6 @@ class QueryEmbedder:
                 for _, future in batch:
                     future.set_exception(exc)
                 continue
-            self.stats["batches"] += 1
-            self.stats["encoded"] += len(texts)
             for key, future in batch:
                 self._store(key, vectors[key])
                 future.set_result(vectors[key])

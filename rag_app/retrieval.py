@@ -2,11 +2,11 @@
 
 1. A SKU in the question is looked up exactly first.
 2. Filters (given, or parsed from the question) restrict the search in SQL.
-3. `search_chunks` finds the nearest chunks (vector search over product_vectors; the one place to
-   switch to hybrid search), chunks are folded into products, and the products' records are read
-   for the facts shown and sent to the model.
+3. `store.search.search_chunks` finds the nearest chunks (hybrid search, or vector search within
+   the filters), chunks are folded into products, and the products' records are read for the
+   facts shown and sent to the model.
 
-Every statement takes bound parameters; filter SQL is assembled only from fixed fragments.
+The SQL is the store's (store.search, store.product_lookup); this module only calls it.
 """
 
 from __future__ import annotations
@@ -17,16 +17,13 @@ import time
 import numpy as np
 import psycopg
 
-from rag_app.filters import ParsedQuestion, ProductFilters, Vocabulary, parse_question
-from rag_app.product_queries import filter_sql, products_by_key, products_by_sku
+from rag_app.filters import ParsedQuestion, Vocabulary, parse_question
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL, embed_texts, load_model
-from tileshop_pipelines.store.search import ROW_KEYS, hybrid_search
+from tileshop_pipelines.store.product_lookup import products_by_key, products_by_sku
+from tileshop_pipelines.store.search import ProductFilters, filter_vocabulary, search_chunks
 
 CHUNKS_PER_PRODUCT_WANTED = 4  # search this many chunks per product asked for, then fold
 VOCABULARY_TTL_S = 300.0
-# Up to this many products matching the filters (~4 chunks each), exact search beats the index's
-# iterative scan (5,000-product catalog: 93 products 10 vs 16 ms, 536: 25 vs 28, 889: 49 vs 16).
-EXACT_SEARCH_MAX_PRODUCTS = 500
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,21 +67,8 @@ def embed_question(question: str, model_name: str = DEFAULT_MODEL) -> np.ndarray
 
 # --- vocabulary -----------------------------------------------------------------------------
 def load_vocabulary(conn: psycopg.Connection) -> Vocabulary:
-    """Colors (each part of "Beige, Brown"), finishes, materials and applications in the catalog."""
-    rows = conn.execute(
-        """
-        SELECT 'color', trim(c) FROM products, regexp_split_to_table(record->>'color', ',') AS c
-        UNION SELECT 'finish', record->>'finish' FROM products
-        UNION SELECT 'material', record->>'material' FROM products
-        UNION SELECT 'application', a FROM products,
-              jsonb_array_elements_text(CASE jsonb_typeof(record->'applications')
-                                        WHEN 'array' THEN record->'applications' ELSE '[]' END) AS a
-        """
-    ).fetchall()
-    found: dict[str, dict[str, str]] = {"color": {}, "finish": {}, "material": {}, "application": {}}
-    for kind, value in rows:
-        if value and len(value) >= 3:
-            found[kind][value.lower()] = value
+    """Colors, finishes, materials and applications in the catalog."""
+    found = filter_vocabulary(conn)
     return Vocabulary(colors=found["color"], finishes=found["finish"], materials=found["material"],
                       applications=found["application"])
 
@@ -103,59 +87,6 @@ class VocabularyCache:
             self._value = load_vocabulary(conn)
             self._loaded_at = now
         return self._value
-
-
-# --- SQL ------------------------------------------------------------------------------------
-def search_chunks(conn: psycopg.Connection, query_text: str, query_embedding: np.ndarray, limit: int,
-                  filters: ProductFilters | None = None) -> list[dict]:
-    """The chunks that best answer the question, among products matching `filters`.
-
-    Without filters: hybrid search (full-text and vector rankings fused by reciprocal rank,
-    store.search.hybrid_search). With structured filters, which are SQL over the products table,
-    the vector ranking runs inside them: exact distances when few products match, else the HNSW
-    scan iterating (pgvector >= 0.8) so that the filter still fills `limit`.
-    """
-    if not filters:
-        return hybrid_search(conn, query_text, query_embedding, match_count=limit)
-    where, params = filter_sql(filters)
-    matching = [row[0] for row in conn.execute(f"SELECT p.product_key FROM products p WHERE {where}", params)]
-    if not matching:
-        return []
-    if len(matching) <= EXACT_SEARCH_MAX_PRODUCTS:
-        # A selective filter: exact distances over the few matching products' chunks. Walking the
-        # HNSW graph for them would pass thousands of non-matching neighbours first.
-        # The nearest ids first, then only their text and metadata (15-25% faster at ~400 products).
-        rows = conn.execute(
-            """
-            WITH nearest AS MATERIALIZED (
-                SELECT v.id, v.embedding <=> %(q)s AS distance
-                FROM product_vectors v WHERE v.product_key = ANY(%(keys)s)
-                ORDER BY distance, v.id LIMIT %(k)s
-            )
-            SELECT v.id, v.product_key, v.chunk_kind, v.content, v.metadata, 1 - n.distance
-            FROM nearest n JOIN product_vectors v ON v.id = n.id
-            ORDER BY n.distance, n.id
-            """,
-            {"q": query_embedding, "keys": matching, "k": limit},
-        ).fetchall()
-    else:
-        with conn.transaction():
-            conn.execute("SET LOCAL hnsw.iterative_scan = strict_order")
-            # Never prepared: a generic plan (what a prepared statement turns into after a few runs)
-            # sorts every matching product's chunks by exact distance instead of walking the index:
-            # 47 vs 12 ms p50 for 889 matching products.
-            rows = conn.execute(
-                f"""
-                SELECT v.id, v.product_key, v.chunk_kind, v.content, v.metadata,
-                       1 - (v.embedding <=> %(q)s) AS score
-                FROM product_vectors v JOIN products p ON p.product_key = v.product_key
-                WHERE {where}
-                ORDER BY v.embedding <=> %(q)s
-                LIMIT %(k)s
-                """,
-                {**params, "q": query_embedding, "k": limit}, prepare=False,
-            ).fetchall()
-    return [dict(zip(ROW_KEYS, row)) for row in rows]
 
 
 # --- folding --------------------------------------------------------------------------------

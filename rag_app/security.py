@@ -11,24 +11,20 @@ import math
 import threading
 import time
 
-from fastapi import Header, HTTPException
+from fastapi import HTTPException
+from pydantic import SecretStr
 
 # Paths never rate-limited: liveness probes and scrapes must keep working under a flood.
 UNLIMITED_PATHS = frozenset({"/api/system/health", "/metrics"})
 
 
-def admin_guard(token: str | None):
-    """A FastAPI dependency: `Authorization: Bearer <TILESHOP_ADMIN_TOKEN>`, compared in constant time."""
-    expected = f"Bearer {token}".encode() if token else None
-
-    def require_admin(authorization: str = Header(default="", include_in_schema=False)) -> None:
-        if expected is None:
-            raise HTTPException(status_code=403, detail="admin endpoints are disabled: TILESHOP_ADMIN_TOKEN is not set")
-        if not hmac.compare_digest(authorization.encode(), expected):
-            raise HTTPException(status_code=401, detail="missing or wrong admin bearer token",
-                                headers={"WWW-Authenticate": "Bearer"})
-
-    return require_admin
+def check_admin_token(authorization: str, token: SecretStr | None) -> None:
+    """`authorization` must be `Bearer <TILESHOP_ADMIN_TOKEN>`, compared in constant time."""
+    if token is None:
+        raise HTTPException(status_code=403, detail="admin endpoints are disabled: TILESHOP_ADMIN_TOKEN is not set")
+    if not hmac.compare_digest(authorization.encode(), f"Bearer {token.get_secret_value()}".encode()):
+        raise HTTPException(status_code=401, detail="missing or wrong admin bearer token",
+                            headers={"WWW-Authenticate": "Bearer"})
 
 
 class RateLimiter:

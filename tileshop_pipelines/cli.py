@@ -17,14 +17,25 @@ SAMPLE_QUESTIONS = (
     "white matte ceramic wall tile 12 x 36",
     "mortar for large format tile",
 )
-ASSET_TABLES = ("sitemap_urls", "product_pages", "products", "product_chunks", "product_embeddings",
-                "product_vectors")
 DEFAULT_CATALOG_PORT = 8765
 
 
 def _fail(message: str, code: int = 2) -> int:
     print(f"tileshop: error: {message}", file=sys.stderr)
     return code
+
+
+def prepare() -> dict[str, str]:
+    """What every command that uses the database does first: the environment Dagster and
+    crawl4ai read (db.configure_environment), and the schema brought up to date (idempotent,
+    under an advisory lock: cheap when nothing is pending)."""
+    from tileshop_pipelines.store import db
+    from tileshop_pipelines.store.migrations import migrate
+
+    env = db.configure_environment()
+    with db.connect() as conn:
+        migrate(conn)
+    return env
 
 
 # --- parse ----------------------------------------------------------------------------------
@@ -51,11 +62,13 @@ def cmd_sitemap_parse(args) -> int:
     from tileshop_pipelines.catalog.urls import classify_url
     from tileshop_pipelines.crawl.sitemaps import collect_sitemap_entries
 
+    from tileshop_pipelines.settings import load_settings
+
     source = args.source
+    user_agent = load_settings().user_agent
     try:
         if source.startswith(("http://", "https://")):
-            entries = collect_sitemap_entries(source, user_agent=os.environ.get(
-                "TILESHOP_USER_AGENT", "TileshopPipelines/0.1 (product catalog indexer)"))
+            entries = collect_sitemap_entries(source, user_agent=user_agent)
         else:
             try:
                 content = Path(source).read_bytes()
@@ -64,8 +77,8 @@ def cmd_sitemap_parse(args) -> int:
             sitemap = parse_sitemap(content, source=source)
             entries = sitemap.entries
             if sitemap.kind == "index":
-                entries = [e for child in sitemap.entries for e in collect_sitemap_entries(
-                    child.loc, user_agent="TileshopPipelines/0.1 (product catalog indexer)")]
+                entries = [e for child in sitemap.entries
+                           for e in collect_sitemap_entries(child.loc, user_agent=user_agent)]
     except SitemapError as exc:
         return _fail(str(exc))
     for entry in entries:
@@ -82,12 +95,10 @@ def cmd_sitemap_parse(args) -> int:
 def cmd_history(args) -> int:
     """Every stored version of the product(s) with this SKU, oldest first, as JSON."""
     from tileshop_pipelines.store import db
-    from tileshop_pipelines.store.migrations import migrate
     from tileshop_pipelines.store.products import history_for_sku
 
-    db.configure_environment()
+    prepare()
     with db.connect() as conn:
-        migrate(conn)
         versions = history_for_sku(conn, args.sku)
     if not versions:
         return _fail(f"no product with SKU {args.sku!r} has been stored", code=1)
@@ -101,15 +112,11 @@ def cmd_history(args) -> int:
 # --- status ---------------------------------------------------------------------------------
 def collect_status() -> dict:
     from tileshop_pipelines.store import db
-    from tileshop_pipelines.store.migrations import migrate
+    from tileshop_pipelines.store.tables import asset_table_counts
 
-    db.configure_environment()
+    prepare()
     with db.connect() as conn:
-        migrate(conn)
-        tables = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ASSET_TABLES}
-        tables["products_listed"] = conn.execute(
-            "SELECT count(DISTINCT product_key) FROM sitemap_urls WHERE kind = 'product' AND removed_at IS NULL"
-        ).fetchone()[0]
+        tables = asset_table_counts(conn)
     import dagster as dg
 
     with dg.DagsterInstance.get() as instance:
@@ -137,7 +144,7 @@ def cmd_ask(args) -> int:
 
     if not args.question.strip():
         return _fail("the question is empty")
-    db.configure_environment()
+    prepare()
     with db.connect() as conn:
         result = answer_question(conn, args.question, limit=args.limit)
     print(json.dumps(result, indent=2, ensure_ascii=False))
@@ -150,10 +157,11 @@ def cmd_eval(args) -> int:
     from tileshop_pipelines.evaluation.questions import build_questions
     from tileshop_pipelines.evaluation.scoring import EvaluationError, evaluate
     from tileshop_pipelines.sample_catalog import build_catalog
+    from tileshop_pipelines.settings import load_settings
     from tileshop_pipelines.store import db
 
-    db.configure_environment()
-    resources = build_resources()
+    prepare()
+    resources = build_resources(load_settings())
     questions = build_questions(build_catalog(n_products=args.products, seed=args.seed), seed=args.seed)
     with db.connect() as conn:
         try:
@@ -214,7 +222,7 @@ def cmd_run(args) -> int:
     from tileshop_pipelines.store import db
 
     started = time.perf_counter()
-    db.configure_environment()
+    prepare()
     catalog = None
     if args.sitemap_url:
         os.environ["TILESHOP_SITEMAP_URL"] = args.sitemap_url
@@ -260,7 +268,7 @@ def cmd_run(args) -> int:
 def cmd_ui(args) -> int:
     from tileshop_pipelines.store import db
 
-    env = db.configure_environment()
+    env = prepare()
     workspace = db.PROJECT_ROOT / "workspace.yaml"
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
     dagster = Path(sys.executable).with_name("dagster")  # the virtualenv's, activated or not
@@ -270,7 +278,18 @@ def cmd_ui(args) -> int:
 def cmd_db(args) -> int:
     from tileshop_pipelines.store import db
 
-    if args.action == "url":
+    if args.action == "migrate":
+        from tileshop_pipelines.store.migrations import migrate
+
+        with db.connect() as conn:
+            applied = migrate(conn)
+        print(f"applied {', '.join(applied)}" if applied else "schema up to date: nothing to apply")
+    elif args.action == "supabase-sql":
+        from tileshop_pipelines.store.supabase_schema import ROLES_SQL, supabase_vector_store_sql
+
+        print(supabase_vector_store_sql())
+        print(f"-- then apply {ROLES_SQL.name} (its row-level security and grants)", file=sys.stderr)
+    elif args.action == "url":
         print(db.database_url())
     elif args.action == "start":
         print(db.embedded_database_url())
@@ -326,8 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_ui)
 
-    p = sub.add_parser("db", help="the database: print its URL, start or stop the embedded server")
-    p.add_argument("action", choices=["url", "start", "stop"])
+    p = sub.add_parser("db", help="the database: apply pending migrations (once per deploy or start), print "
+                                  "the Supabase vector-store SQL or the URL, start or stop the embedded server")
+    p.add_argument("action", choices=["migrate", "supabase-sql", "url", "start", "stop"])
     p.set_defaults(func=cmd_db)
 
     catalog = sub.add_parser("catalog", help="the sample catalog").add_subparsers(dest="catalog_command", required=True)
@@ -350,9 +370,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        from tileshop_pipelines.settings import SettingsError
         from tileshop_pipelines.store.db import DatabaseConfigError
 
-        if isinstance(exc, DatabaseConfigError):
+        if isinstance(exc, (DatabaseConfigError, SettingsError)):
             return _fail(str(exc))
         raise
 

@@ -1,17 +1,24 @@
-"""The Dagster code location: every asset, job, schedule, sensor and resource of the pipeline.
+"""The Dagster code location: every asset, check, job, schedule, sensor and resource of the pipeline.
+
+Loaded lazily (`@dg.definitions`): importing this module starts no database, writes no file and
+reads no network; the settings are read and validated when Dagster loads the location. The
+commands that need a database or Dagster's instance set the environment up (`tileshop ...`).
 
 Cross-cutting policy lives here: everything downstream of the per-product crawl follows its
-upstream automatically, so a crawl that changes products ends with fresh chunks, embeddings and
-vectors (each incremental by hash: unchanged products cost nothing).
+upstream automatically (each step incremental by hash: unchanged products cost nothing), waits
+for the blocking checks upstream, and the sitemap and the index carry freshness windows.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import warnings
 
 import dagster as dg
 
 from tileshop_pipelines.defs.acquisition.assets import crawl_products, sitemap_urls
 from tileshop_pipelines.defs.acquisition.automation import (
-    automation_default_status,
+    default_status,
     product_refresh_sensor,
     sitemap_refresh_job,
     sitemap_refresh_schedule,
@@ -20,22 +27,26 @@ from tileshop_pipelines.defs.embedding.assets import product_chunks, product_emb
 from tileshop_pipelines.defs.resources import build_resources
 from tileshop_pipelines.defs.vectors.assets import product_vectors
 from tileshop_pipelines.defs.vectors.checks import VECTOR_CHECKS
-from tileshop_pipelines.store.db import configure_environment
+from tileshop_pipelines.settings import PipelineSettings, load_settings
 
-# Run after any upstream update (any product partition, for product_chunks), once nothing
-# upstream is in progress. Not eager(): it also waits while any upstream partition is missing,
-# and one product whose first fetch failed would then hold back the whole index.
+# Run after any upstream update (any product partition, for product_chunks), once nothing upstream
+# is in progress and upstream's blocking checks passed (a crawl whose records lost their prices
+# never reaches the index). eager() without its missing-dependency guard: one product whose first
+# fetch failed would otherwise hold back the whole index.
 FOLLOW_UPSTREAM = (
-    dg.AutomationCondition.any_deps_updated().since_last_handled()
-    & ~dg.AutomationCondition.any_deps_in_progress()
-    & ~dg.AutomationCondition.in_progress()
+    dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
+    & dg.AutomationCondition.all_deps_blocking_checks_passed()
 ).with_label("follow upstream")
 
-DOWNSTREAM_ASSETS = dg.map_asset_specs(
-    lambda spec: spec.replace_attributes(automation_condition=FOLLOW_UPSTREAM),
-    [product_chunks, product_embeddings, product_vectors],
-)
-ALL_ASSETS = [sitemap_urls, crawl_products, *DOWNSTREAM_ASSETS]
+# The sitemap is refreshed daily (06:00 UTC): a day and a half without one is a missed refresh.
+# The index follows the crawl, which re-checks ~1/7 of the catalog a day (TILESHOP_MAX_AGE_DAYS).
+FRESHNESS = {
+    "sitemap_urls": dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=36),
+                                                   warn_window=dt.timedelta(hours=26)),
+    "product_vectors": dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=3),
+                                                      warn_window=dt.timedelta(hours=30)),
+}
+DOWNSTREAM = [product_chunks, product_embeddings, product_vectors]
 
 product_crawl_job = dg.define_asset_job(
     "product_crawl",
@@ -44,29 +55,43 @@ product_crawl_job = dg.define_asset_job(
 )
 index_refresh_job = dg.define_asset_job(
     "index_refresh",
-    selection=dg.AssetSelection.assets(*DOWNSTREAM_ASSETS),
+    selection=dg.AssetSelection.assets(*DOWNSTREAM),
     description="products -> chunks -> embeddings -> vectors (incremental by hash).",
 )
 
-follow_upstream_sensor = dg.AutomationConditionSensorDefinition(
-    "follow_upstream_sensor",
-    target=dg.AssetSelection.assets(*DOWNSTREAM_ASSETS),
-    default_status=automation_default_status(),
-    minimum_interval_seconds=30,
-)
 
-
-def build_definitions() -> dg.Definitions:
-    """Definitions with resources configured from the current environment."""
-    configure_environment()
-    return dg.Definitions(
-        assets=ALL_ASSETS,
-        asset_checks=VECTOR_CHECKS,
-        jobs=[sitemap_refresh_job, product_crawl_job, index_refresh_job],
-        schedules=[sitemap_refresh_schedule],
-        sensors=[product_refresh_sensor, follow_upstream_sensor],
-        resources=build_resources(),
+def _with_policy(spec: dg.AssetSpec) -> dg.AssetSpec:
+    key = spec.key.to_user_string()
+    return spec.replace_attributes(
+        freshness_policy=FRESHNESS.get(key, spec.freshness_policy),
+        automation_condition=FOLLOW_UPSTREAM if key in {a.key.to_user_string() for a in DOWNSTREAM}
+        else spec.automation_condition,
     )
 
 
-defs = build_definitions()
+def build_definitions(settings: PipelineSettings) -> dg.Definitions:
+    crawl = crawl_products.with_attributes(
+        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.crawl_batch_size))
+    with warnings.catch_warnings():  # source code references are a beta API: stable enough to show
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        assets = dg.with_source_code_references(
+            dg.map_asset_specs(_with_policy, [sitemap_urls, crawl, *DOWNSTREAM]))
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=VECTOR_CHECKS,
+        jobs=[sitemap_refresh_job, product_crawl_job, index_refresh_job],
+        schedules=[sitemap_refresh_schedule(settings)],
+        sensors=[
+            product_refresh_sensor(settings),
+            dg.AutomationConditionSensorDefinition(
+                "follow_upstream_sensor", target=dg.AssetSelection.assets(*DOWNSTREAM),
+                default_status=default_status(settings), minimum_interval_seconds=30),
+        ],
+        resources=build_resources(settings),
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What Dagster loads (pyproject's [tool.dagster], workspace.yaml)."""
+    return build_definitions(load_settings())

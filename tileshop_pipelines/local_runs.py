@@ -13,9 +13,9 @@ def _run_config(log_level: str, extra: dict | None = None) -> dict:
 
 
 def _definitions() -> dg.Definitions:
-    from tileshop_pipelines.definitions import build_definitions
+    from tileshop_pipelines.definitions import defs
 
-    return build_definitions()
+    return defs()
 
 
 def refresh_sitemap(instance: dg.DagsterInstance, *, log_level: str = "WARNING", raise_on_error: bool = False,

@@ -75,6 +75,10 @@ def tileshop_env(make_database, tmp_path_factory) -> dict[str, str]:
     os.environ.pop("DAGSTER_HOME", None)
     os.environ.pop("DAGSTER_PG_URL", None)
     env = db.configure_environment()
+    with db.connect() as conn:  # what `tileshop db migrate` does once per deploy
+        from tileshop_pipelines.store.migrations import migrate
+
+        migrate(conn)
     yield env
     os.environ.clear()
     os.environ.update(saved)

@@ -83,3 +83,32 @@ def test_missing_file_is_a_clear_error(tmp_path, capsys):
     code = main(["parse", str(tmp_path / "nope.html")])
     _, err = capsys.readouterr()
     assert code == 2 and "cannot read" in err and "nope.html" in err
+
+
+def test_db_migrate_applies_pending_migrations_once(make_database, monkeypatch, capsys):
+    from tileshop_pipelines.store.migrations import migration_files
+
+    monkeypatch.setenv("DATABASE_URL", make_database())
+    assert main(["db", "migrate"]) == 0
+    out = capsys.readouterr().out
+    assert all(p.name in out for p in migration_files())
+    assert main(["db", "migrate"]) == 0
+    assert capsys.readouterr().out.strip() == "schema up to date: nothing to apply"
+
+
+def test_a_bad_setting_is_a_clear_error(monkeypatch, capsys, tmp_path):
+    monkeypatch.setenv("TILESHOP_USER_AGENT", " ")  # blank counts as unset: the default
+    monkeypatch.setenv("TILESHOP_CRAWL_RATE", "fast")
+    sitemap = tmp_path / "sitemap.xml"
+    sitemap.write_text('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>')
+    assert main(["sitemap", "parse", str(sitemap)]) == 2
+    assert "environment variable TILESHOP_CRAWL_RATE" in capsys.readouterr().err
+
+
+def test_db_supabase_sql_prints_the_generated_vector_store_sql(capsys):
+    from tileshop_pipelines.store.supabase_schema import supabase_vector_store_sql
+
+    assert main(["db", "supabase-sql"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == supabase_vector_store_sql().strip() and "CREATE TABLE" in out
+    assert "supabase_roles.sql" in err

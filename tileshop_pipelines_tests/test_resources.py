@@ -1,6 +1,11 @@
 import pytest
 
-from tileshop_pipelines.defs.resources import DEFAULT_SITEMAP_URL, build_resources
+from tileshop_pipelines.defs import resources
+from tileshop_pipelines.settings import DEFAULT_SITEMAP_URL, load_settings
+
+
+def build_resources():
+    return resources.build_resources(load_settings())
 
 
 def test_resources_follow_the_environment(monkeypatch):

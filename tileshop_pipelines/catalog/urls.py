@@ -1,6 +1,6 @@
 """Product URL rules for tileshop.com: which URLs are products, their SKU, and a stable key.
 
-Rules (from the July 2025 sitemap, see ../shared/CONTEXT.md):
+Rules (from the July 2025 sitemap; docs/site.md has the quirks behind them):
 
 - A product page's path starts with ``/products/`` followed by a non-empty slug. Not products:
   the bare ``/products/``, URLs containing ``,-w-,``, and sample URLs (``sample`` in the slug).

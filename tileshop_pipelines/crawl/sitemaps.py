@@ -7,9 +7,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from tileshop_pipelines.catalog.sitemap import Robots, SitemapEntry, SitemapError, parse_robots, parse_sitemap
+from tileshop_pipelines.catalog.sitemap import (
+    MAX_SITEMAP_BYTES,
+    Robots,
+    SitemapEntry,
+    SitemapError,
+    parse_robots,
+    parse_sitemap,
+)
 
-MAX_SITEMAP_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit for one file, uncompressed
 MAX_ROBOTS_BYTES = 512 * 1024  # RFC 9309 lets crawlers stop reading after 500 KiB
 MAX_CHILDREN = 1000
 

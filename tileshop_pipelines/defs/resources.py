@@ -1,27 +1,35 @@
-"""Resources, configured from the environment (see README, "Configuration")."""
+"""Resources: typed (the launchpad shows the choices; a bad value fails at load), built from the
+validated settings (settings.py). Secrets reach them as `dg.EnvVar`, never as plain config."""
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
+from typing import Literal
 
 import dagster as dg
 import numpy as np
 import psycopg
+from pydantic import Field
 
-from tileshop_pipelines.crawl.crawler import DEFAULT_USER_AGENT, CrawlPolicy, PageCrawler
+from tileshop_pipelines.crawl.crawler import CrawlPolicy, PageCrawler
 from tileshop_pipelines.crawl.transports import BrowserTransport, HttpTransport, ServiceTransport
 from tileshop_pipelines.embedding import model as embedding_model
-from tileshop_pipelines.embedding.model import DEFAULT_MODEL
+from tileshop_pipelines.settings import (
+    DEFAULT_MODEL,
+    DEFAULT_SITEMAP_URL,
+    DEFAULT_USER_AGENT,
+    CrawlMode,
+    EmbeddingBackend,
+    PipelineSettings,
+    VectorStoreBackend,
+)
 from tileshop_pipelines.store import db
-from tileshop_pipelines.store.migrations import migrate
 from tileshop_pipelines.store.product_vectors import VectorStore, open_vector_store
-
-DEFAULT_SITEMAP_URL = "https://www.tileshop.com/sitemap.xml"
 
 
 class PostgresResource(dg.ConfigurableResource):
-    """The pipeline's tables. Empty `database_url` means DATABASE_URL or the embedded server."""
+    """The pipeline's tables. Empty `database_url` means DATABASE_URL or the embedded server.
+    The schema is migrated once per deploy or start (`tileshop db migrate`), not per connection."""
 
     database_url: str = ""
 
@@ -29,18 +37,14 @@ class PostgresResource(dg.ConfigurableResource):
     def connect(self) -> psycopg.Connection:
         conn = db.connect(self.database_url or None)
         try:
-            migrate(conn)
             yield conn
         finally:
             conn.close()
 
 
 class CatalogSiteResource(dg.ConfigurableResource):
-    sitemap_url: str = DEFAULT_SITEMAP_URL
-    user_agent: str = DEFAULT_USER_AGENT
-
-
-CRAWL_MODES = ("http", "browser", "service")
+    sitemap_url: str = Field(default=DEFAULT_SITEMAP_URL, min_length=1)
+    user_agent: str = Field(default=DEFAULT_USER_AGENT, min_length=1)
 
 
 class CrawlerResource(dg.ConfigurableResource):
@@ -51,18 +55,18 @@ class CrawlerResource(dg.ConfigurableResource):
     The defaults are tileshop.com's politeness: 2 requests/s and 4 concurrent requests per host.
     """
 
-    mode: str = "http"
-    user_agent: str = DEFAULT_USER_AGENT
-    requests_per_second: float = 2.0
-    concurrency: int = 4
-    timeout_s: float = 30.0
-    max_attempts: int = 4
-    backoff_base_s: float = 1.0
-    backoff_max_s: float = 60.0
-    max_retry_after_s: float = 300.0
-    max_body_bytes: int = 5 * 1024 * 1024
-    breaker_window: int = 20
-    breaker_failure_ratio: float = 0.8
+    mode: CrawlMode = "http"
+    user_agent: str = Field(default=DEFAULT_USER_AGENT, min_length=1)
+    requests_per_second: float = Field(default=2.0, ge=0, description="per host; 0 turns the limit off")
+    concurrency: int = Field(default=4, ge=1, le=256, description="concurrent requests per host")
+    timeout_s: float = Field(default=30.0, gt=0, le=600)
+    max_attempts: int = Field(default=4, ge=1, le=20)
+    backoff_base_s: float = Field(default=1.0, ge=0)
+    backoff_max_s: float = Field(default=60.0, ge=0)
+    max_retry_after_s: float = Field(default=300.0, ge=0)
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    breaker_window: int = Field(default=20, ge=1)
+    breaker_failure_ratio: float = Field(default=0.8, gt=0, le=1)
     service_url: str = ""
     service_token: str = ""
     chromium_path: str = ""
@@ -77,8 +81,6 @@ class CrawlerResource(dg.ConfigurableResource):
         )
 
     def crawler(self) -> PageCrawler:
-        if self.mode not in CRAWL_MODES:
-            raise ValueError(f"crawler mode must be one of {', '.join(CRAWL_MODES)}; got {self.mode!r}")
         if self.mode == "http":
             def transport():
                 return HttpTransport(user_agent=self.user_agent, max_connections=self.concurrency,
@@ -100,11 +102,11 @@ class EmbedderResource(dg.ConfigurableResource):
     2-core development machine. `onnx` runs the same model exported to ONNX Runtime
     (embedding.onnx_encoder); its vectors carry their own model id, so switching re-embeds."""
 
-    model_name: str = DEFAULT_MODEL
-    batch_size: int = 32
+    model_name: str = Field(default=DEFAULT_MODEL, min_length=1)
+    batch_size: int = Field(default=32, ge=1, le=4096)
     device: str = "cpu"
-    backend: str = "torch"
-    torch_threads: int = 0  # 0: torch's default
+    backend: EmbeddingBackend = "torch"
+    torch_threads: int = Field(default=0, ge=0, le=256, description="0: torch's default")
 
     @property
     def model_id(self) -> str:
@@ -116,7 +118,7 @@ class EmbedderResource(dg.ConfigurableResource):
 
     def embed(self, texts: list[str]):
         embedding_model.set_torch_threads(self.torch_threads)
-        if embedding_model.check_backend(self.backend) == "onnx":
+        if self.backend == "onnx":
             from tileshop_pipelines.embedding.onnx_encoder import shared_onnx_encoder
 
             if not texts:
@@ -133,69 +135,45 @@ class EmbedderResource(dg.ConfigurableResource):
 
 class VectorStoreResource(dg.ConfigurableResource):
     """Where product_vectors is served from: `postgres` (beside the pipeline's tables) or
-    `supabase` (SUPABASE_URL + SUPABASE_SERVICE_ROLE_KEY, read at open time: the key is a secret)."""
+    `supabase` (its REST API at `supabase_url`, with the service-role key)."""
 
-    backend: str = "postgres"
+    backend: VectorStoreBackend = "postgres"
+    supabase_url: str = ""
+    supabase_service_role_key: str = ""
 
     def open(self, conn: psycopg.Connection) -> VectorStore:
-        return open_vector_store(self.backend, conn, os.environ.get("SUPABASE_URL", ""),
-                                 os.environ.get("SUPABASE_SERVICE_ROLE_KEY", ""))
+        return open_vector_store(self.backend, conn, self.supabase_url, self.supabase_service_role_key)
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name) or default
+def _secret(name: str, value) -> dg.EnvVar | str:
+    """The variable as an EnvVar when set: resolved in the run, never shown in its config."""
+    return dg.EnvVar(name) if value is not None else ""
 
 
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"environment variable {name} must be >= 1, got {value}")
-    return value
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"environment variable {name} must be a number, got {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"environment variable {name} must be >= 0, got {value}")
-    return value
-
-
-def build_resources() -> dict:
+def build_resources(settings: PipelineSettings) -> dict:
     return {
         # The URL stays out of the resource config (it may hold a password): resolved at connect time.
         "postgres": PostgresResource(),
-        "site": CatalogSiteResource(
-            sitemap_url=_env("TILESHOP_SITEMAP_URL", DEFAULT_SITEMAP_URL),
-            user_agent=_env("TILESHOP_USER_AGENT", DEFAULT_USER_AGENT),
-        ),
+        "site": CatalogSiteResource(sitemap_url=settings.sitemap_url, user_agent=settings.user_agent),
         "crawler": CrawlerResource(
-            mode=_env("TILESHOP_CRAWL_MODE", "http"),
-            user_agent=_env("TILESHOP_USER_AGENT", DEFAULT_USER_AGENT),
-            requests_per_second=_env_float("TILESHOP_CRAWL_RATE", 2.0),
-            concurrency=env_int("TILESHOP_CRAWL_CONCURRENCY", 4),
-            service_url=_env("CRAWLER_URL", ""),
-            # The token stays an EnvVar: resolved at run time, never shown in the run's config.
-            service_token=dg.EnvVar("CRAWLER_TOKEN") if os.environ.get("CRAWLER_TOKEN") else "",
-            chromium_path=_env("TILESHOP_CHROMIUM", ""),
+            mode=settings.crawl_mode,
+            user_agent=settings.user_agent,
+            requests_per_second=settings.crawl_rate,
+            concurrency=settings.crawl_concurrency,
+            service_url=settings.crawler_url,
+            service_token=_secret("CRAWLER_TOKEN", settings.crawler_token),
+            chromium_path=settings.chromium_path,
         ),
         "embedder": EmbedderResource(
-            model_name=_env("TILESHOP_EMBEDDING_MODEL", DEFAULT_MODEL),
-            batch_size=env_int("TILESHOP_EMBEDDING_BATCH_SIZE", 32),
-            device=_env("TILESHOP_EMBEDDING_DEVICE", "cpu"),
-            backend=_env("TILESHOP_EMBEDDING_BACKEND", "torch"),
-            torch_threads=env_int("TILESHOP_TORCH_THREADS", 0),
+            model_name=settings.embedding_model,
+            batch_size=settings.embedding_batch_size,
+            device=settings.embedding_device,
+            backend=settings.embedding_backend,
+            torch_threads=settings.torch_threads,
         ),
-        "vector_store": VectorStoreResource(backend=_env("TILESHOP_VECTOR_STORE", "postgres")),
+        "vector_store": VectorStoreResource(
+            backend=settings.vector_store,
+            supabase_url=settings.supabase_url,
+            supabase_service_role_key=_secret("SUPABASE_SERVICE_ROLE_KEY", settings.supabase_service_role_key),
+        ),
     }

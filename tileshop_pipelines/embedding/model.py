@@ -6,12 +6,14 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, get_args
 
 import numpy as np
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DIMENSION = 384
-BACKENDS = ("torch", "onnx")
+Backend = Literal["torch", "onnx"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
 
 
 class EmbeddingError(RuntimeError):
@@ -61,12 +63,6 @@ def load_model(model_name: str = DEFAULT_MODEL, device: str = "cpu"):
 
     transformers_logging.disable_progress_bar()  # no "Loading weights" bar in run logs
     return SentenceTransformer(model_path(model_name), device=device)
-
-
-def check_backend(backend: str) -> str:
-    if backend not in BACKENDS:
-        raise EmbeddingError(f"embedding backend {backend!r} is not one of {BACKENDS}")
-    return backend
 
 
 def set_torch_threads(threads: int) -> None:

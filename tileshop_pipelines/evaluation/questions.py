@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tileshop_pipelines.catalog.urls import classify_url
-from tileshop_pipelines.sample_catalog.generator import Catalog, SampleProduct
+from tileshop_pipelines.sample_catalog import Catalog, SampleProduct
 
 PER_KIND = {"sku": 30, "name": 30, "paraphrase": 30, "attributes": 30, "category": 10, "price": 10}
 SURFACE_KINDS = ("tile", "stone")

@@ -6,7 +6,9 @@
         server.faults.set_status("/products/...", 503)
 """
 
-from .generator import KNOWN_SKUS, QUIRK_PATHS, Catalog, SampleProduct, build_catalog
+from .catalog import QUIRK_PATHS, Catalog, build_catalog
+from .known_products import KNOWN_SKUS
+from .model import SampleProduct
 from .server import CatalogServer, Faults, run_server
 
 __all__ = [

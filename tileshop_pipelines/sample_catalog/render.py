@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
-from .generator import SampleProduct
+from .model import SampleProduct
 
 HOME_TITLE = "The Tile Shop - High Quality Floor & Wall Tile"
 BUILD_ID = "ts-sample-2025.07.09"

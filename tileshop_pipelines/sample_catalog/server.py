@@ -36,7 +36,8 @@ from http import HTTPStatus
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from . import render
-from .generator import CATALOG_EPOCH, CATEGORIES, BUNDLE_PATH, Catalog, SampleProduct, build_catalog, decode_path
+from .catalog import BUNDLE_PATH, Catalog, build_catalog, decode_path
+from .model import CATALOG_EPOCH, CATEGORIES, SampleProduct
 
 HTML = "text/html; charset=utf-8"
 XML = "application/xml"

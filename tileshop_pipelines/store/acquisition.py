@@ -45,7 +45,6 @@ class SitemapDiff:
     removed: int
     unchanged: int
     previous_products: int = 0
-    new_product_keys: tuple[str, ...] = ()
 
 
 def shrink_ratio(previous: int, listed: int) -> float:
@@ -60,8 +59,6 @@ def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl], *, sitemap_u
     products_now = {u.product_key for u in urls if u.kind == "product"}
     with conn.transaction():
         before = {row[0] for row in conn.execute("SELECT url FROM sitemap_urls WHERE removed_at IS NULL")}
-        known_keys = {row[0] for row in conn.execute(
-            "SELECT DISTINCT product_key FROM sitemap_urls WHERE kind = 'product'")}
         previous_products = listed_product_count(conn)
         if max_shrink is not None and shrink_ratio(previous_products, len(products_now)) > max_shrink:
             raise SitemapShrunk(previous_products, len(products_now), max_shrink)
@@ -91,7 +88,6 @@ def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl], *, sitemap_u
             removed=len(gone),
             unchanged=len(listed & before),
             previous_products=previous_products,
-            new_product_keys=tuple(sorted(products_now - known_keys)),
         )
         conn.execute(
             "INSERT INTO sitemap_refreshes (sitemap_url, listed, products, added, removed, unchanged)"
@@ -294,14 +290,3 @@ def page_attempts(conn: psycopg.Connection, keys: list[str]) -> dict[str, int]:
     """{product_key: failed or blocked checks in a row} of the stored pages among `keys`."""
     return dict(conn.execute(
         "SELECT product_key, attempts FROM product_pages WHERE product_key = ANY(%s)", (keys,)).fetchall())
-
-
-def failing_pages(conn: psycopg.Connection, limit: int = 50) -> list[tuple]:
-    """(product_key, state, attempts, error, next_attempt_at) of pages whose last check failed."""
-    return conn.execute(
-        """
-        SELECT product_key, state, attempts, error, next_attempt_at FROM product_pages
-         WHERE state IN ('failed', 'blocked') ORDER BY attempts DESC, product_key LIMIT %s
-        """,
-        (limit,),
-    ).fetchall()

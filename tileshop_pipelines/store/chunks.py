@@ -8,7 +8,6 @@ import numpy as np
 import psycopg
 
 from tileshop_pipelines.store import db
-from tileshop_pipelines.store.search import match_products
 from tileshop_pipelines.text.chunks import Chunk
 
 # Listed: migration 009's view, the one definition of a product still in the sitemap.
@@ -193,7 +192,3 @@ def published_rows(conn: psycopg.Connection, model: str, ids: list[str]) -> list
 def chunk_count(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT count(*) FROM product_chunks").fetchone()[0]
 
-
-def vector_search(conn: psycopg.Connection, query_embedding: np.ndarray, limit: int = 20) -> list[dict]:
-    """Nearest chunks by cosine distance (the `match_products` SQL function)."""
-    return match_products(conn, query_embedding, limit)

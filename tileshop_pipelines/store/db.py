@@ -19,6 +19,8 @@ from psycopg.types.json import set_json_dumps, set_json_loads
 from pgvector.psycopg import register_vector
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Any constant; serializes schema changes (migrations, the pgvector extension) across processes.
+MIGRATION_LOCK_ID = 7_407_113
 
 
 class DatabaseConfigError(RuntimeError):
@@ -101,12 +103,20 @@ def connect(url: str | None = None) -> psycopg.Connection:
         conn = psycopg.connect(libpq_url(target), autocommit=True)
     except psycopg.OperationalError as exc:
         raise DatabaseConfigError(f"cannot connect to the database at {_redacted(target)}: {exc}") from exc
+    configure_connection(conn)
+    return conn
+
+
+def configure_connection(conn: psycopg.Connection) -> None:
+    """pgvector's types and orjson for JSON on a new autocommit connection (also a pool's `configure`)."""
     if conn.execute("SELECT 1 FROM pg_type WHERE typname = 'vector'").fetchone() is None:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        # Two first connections at once (a release step and a machine) would both create it.
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_ID,))
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
     register_vector(conn)
     set_json_dumps(orjson.dumps, conn)  # records travel as JSON on every crawl and chunking pass
     set_json_loads(orjson.loads, conn)
-    return conn
 
 
 def stage(cur: psycopg.Cursor, table: str, columns: dict[str, str], rows) -> None:

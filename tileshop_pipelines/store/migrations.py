@@ -6,9 +6,9 @@ from pathlib import Path
 
 import psycopg
 
+from tileshop_pipelines.store.db import MIGRATION_LOCK_ID
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-# Any constant; serializes concurrent migrators (two run workers starting at once).
-_LOCK_ID = 7_407_113
 
 
 def migration_files() -> list[Path]:
@@ -19,7 +19,7 @@ def migrate(conn: psycopg.Connection) -> list[str]:
     """Apply pending migrations; returns the names applied now."""
     applied_now: list[str] = []
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_ID,))
         conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"

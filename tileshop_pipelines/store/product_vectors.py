@@ -8,7 +8,7 @@ in supabase_backend.py. A vector row is a dict with the keys of `VECTOR_COLUMNS`
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
 import numpy as np
 import psycopg
@@ -174,7 +174,8 @@ def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
             "unchanged": len(wanted) - len(to_write), "bulk_load": bulk, "index_built": index_built}
 
 
-VECTOR_STORE_BACKENDS = ("postgres", "supabase")
+Backend = Literal["postgres", "supabase"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
 
 
 def open_vector_store(backend: str, conn: psycopg.Connection, supabase_url: str = "",
@@ -187,4 +188,4 @@ def open_vector_store(backend: str, conn: psycopg.Connection, supabase_url: str 
         from tileshop_pipelines.store.supabase_backend import SupabaseVectorStore
 
         return SupabaseVectorStore.connect(supabase_url, supabase_key)
-    raise ValueError(f"vector store backend {backend!r} is not one of {VECTOR_STORE_BACKENDS}")
+    raise ValueError(f"vector store backend {backend!r} is not one of {BACKENDS}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
 from psycopg.types.json import Jsonb
 
@@ -101,12 +99,6 @@ def mark_gone(conn: psycopg.Connection, keys: list[str]) -> None:
     """The site answered 404/410 for these products: their record stays, marked gone."""
     if keys:
         conn.execute("UPDATE products SET gone_at = now() WHERE product_key = ANY(%s) AND gone_at IS NULL", (keys,))
-
-
-def all_records(conn: psycopg.Connection) -> Iterator[tuple[str, dict]]:
-    with conn.cursor() as cur:
-        cur.execute("SELECT product_key, record FROM products ORDER BY product_key")
-        yield from cur
 
 
 def history_for_sku(conn: psycopg.Connection, sku: str) -> list[dict]:

@@ -2,10 +2,11 @@
 
 Rows go to `/rest/v1/product_vectors` (upsert on `id`: one request is one transaction on the
 server, so a batch lands whole or not at all); searches are `rpc("match_products" |
-"fulltext_search" | "hybrid_search")`. The project needs the table and functions of
-sql/supabase_vector_store.sql and the grants of sql/supabase_roles.sql; writes need the
-service role key. DDL is not available over PostgREST, so the HNSW index is never dropped for
-bulk loads here and a missing index shows in the asset checks instead of being rebuilt.
+"fulltext_search" | "hybrid_search")`. The project needs the tables and functions of
+supabase_schema.supabase_vector_store_sql() (the migrations' marked statements) and then the
+grants of sql/supabase_roles.sql; writes need the service role key. DDL is not available over
+PostgREST, so the HNSW index is never dropped for bulk loads here and a missing index shows in
+the asset checks instead of being rebuilt.
 """
 
 from __future__ import annotations

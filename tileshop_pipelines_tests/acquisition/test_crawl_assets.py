@@ -176,15 +176,17 @@ def test_outage_trips_the_breaker_and_marks_nothing_failed(site):
 def test_sensor_turns_due_products_into_batched_runs(site, monkeypatch):
     from tileshop_pipelines.defs.acquisition.automation import product_refresh_sensor
     from tileshop_pipelines.defs.resources import PostgresResource
+    from tileshop_pipelines.settings import load_settings
 
     monkeypatch.setenv("TILESHOP_CRAWL_BATCH_SIZE", "10")
     _sql_exec(site, "UPDATE product_pages SET checked_at = now() - interval '8 days'")  # everything stale
     keys = site["instance"].get_dynamic_partitions("product")
+    sensor = product_refresh_sensor(load_settings())
 
     def tick(cursor=None):
         context = dg.build_sensor_context(instance=site["instance"], cursor=cursor,
                                           resources={"postgres": PostgresResource()})
-        return product_refresh_sensor(context)
+        return sensor(context)
 
     result = tick()
     requests = result.run_requests
@@ -232,9 +234,9 @@ def test_unreachable_sitemap_fails_clearly_and_changes_nothing(site):
 
 
 def test_downstream_follows_a_product_update(site):
-    from tileshop_pipelines.definitions import build_definitions
+    from tileshop_pipelines.definitions import defs as load_defs
 
-    defs = build_definitions()
+    defs = load_defs()
     instance = site["instance"]
     first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
     assert first.total_requested == 0  # nothing updated since: nothing to do

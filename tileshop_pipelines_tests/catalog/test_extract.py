@@ -1,6 +1,6 @@
 """Extractor tests on hand-written pages that follow docs/product-page.md.
 
-The seven known products (../shared/CONTEXT.md) are checked fact by fact. The pages carry the traps
+The seven known products (docs/site.md) are checked fact by fact. The pages carry the traps
 the predecessor fell into: a "$1.99/Sq. Ft." promo before the product, related products with their
 own prices, a visible spec table whose labels include "Material", Sitecore component names and
 "/>" inside scripts, and a recommended product's own Key/Value specification pairs.

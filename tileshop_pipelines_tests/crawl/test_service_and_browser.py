@@ -149,9 +149,9 @@ def test_service_mode_without_settings_says_what_is_missing():
         _crawl(CrawlerResource(mode="service"), [PageRequest("http://127.0.0.1/")])
 
 
-def test_unknown_mode_is_refused():
-    with pytest.raises(ValueError, match="http, browser, service"):
-        CrawlerResource(mode="curl").crawler()
+def test_unknown_mode_is_refused_when_the_resource_is_built():
+    with pytest.raises(ValueError, match="'http', 'browser' or 'service'"):
+        CrawlerResource(mode="curl")
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium (make test installs it)")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import threading
 import time
 
@@ -12,7 +11,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from bench.sample_index import load_catalog
-from rag_app.config import Settings
+from rag_app.config import Settings, load_settings
 from rag_app.main import create_app
 from tileshop_pipelines.sample_catalog import build_catalog
 from tileshop_pipelines.store import db
@@ -55,10 +54,11 @@ def standin(anthropic_standin):
 
 
 def settings_for(**overrides) -> Settings:
-    """Test settings: generous rate limits unless a test sets its own; Dagster nowhere by default."""
+    """Test settings: generous rate limits unless a test sets its own; Dagster nowhere by default.
+    Never the shell's environment: an ANTHROPIC_API_KEY there does not turn Claude on."""
     base = {"rate_limit_per_minute": 100_000, "rate_limit_burst": 10_000, "admin_token": ADMIN_TOKEN,
             "dagster_graphql_url": "http://127.0.0.1:9/graphql"}
-    return dataclasses.replace(Settings(), **{**base, **overrides})
+    return load_settings({}, **{**base, **overrides})
 
 
 def claude_settings(standin: AnthropicStandIn, **overrides) -> Settings:

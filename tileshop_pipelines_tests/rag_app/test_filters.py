@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag_app.filters import ProductFilters, TermFinder, Vocabulary, parse_question
-from rag_app.product_queries import filter_sql
+from tileshop_pipelines.store.search import filter_sql
 
 VOCABULARY = Vocabulary(
     colors={"white": "White", "blue": "Blue", "beige": "Beige", "light gray": "Light Gray"},

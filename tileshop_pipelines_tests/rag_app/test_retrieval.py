@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag_app import retrieval
-from rag_app.filters import ProductFilters
-from rag_app.retrieval import embed_question, search_chunks
-from tileshop_pipelines.store import db
+from rag_app.retrieval import embed_question
+from tileshop_pipelines.store import db, search
+from tileshop_pipelines.store.product_lookup import products_by_sku
+from tileshop_pipelines.store.search import ProductFilters, filter_sql, search_chunks
 
 FILTERS = [
     ProductFilters(material="Porcelain"),
@@ -24,8 +24,6 @@ def conn(index_url):
 
 
 def _matching_keys(conn, filters: ProductFilters) -> set[str]:
-    from rag_app.product_queries import filter_sql
-
     where, params = filter_sql(filters)
     return {row[0] for row in conn.execute(f"SELECT p.product_key FROM products p WHERE {where}", params)}
 
@@ -38,7 +36,7 @@ def test_exact_and_hnsw_paths_return_the_same_nearest_chunks(conn, monkeypatch, 
     assert matching, f"the sample index has no product for {filters}"
 
     exact = search_chunks(conn, question, embedding, 8, filters)
-    monkeypatch.setattr(retrieval, "EXACT_SEARCH_MAX_PRODUCTS", 0)
+    monkeypatch.setattr(search, "EXACT_SEARCH_MAX_PRODUCTS", 0)
     through_index = search_chunks(conn, question, embedding, 8, filters)
 
     assert exact and {c["product_key"] for c in exact} <= matching
@@ -55,7 +53,7 @@ def test_exact_and_hnsw_paths_return_the_same_nearest_chunks(conn, monkeypatch, 
 def test_the_index_path_is_never_a_prepared_statement(conn, monkeypatch):
     """A prepared statement's generic plan sorts all matching chunks instead of walking the HNSW
     index (4x slower at 889 of 5,000 products): the index path is planned with each query's values."""
-    monkeypatch.setattr(retrieval, "EXACT_SEARCH_MAX_PRODUCTS", 0)
+    monkeypatch.setattr(search, "EXACT_SEARCH_MAX_PRODUCTS", 0)
     embedding = embed_question("white floor tile")
     for _ in range(conn.prepare_threshold + 3):  # past the point where psycopg would prepare it
         assert search_chunks(conn, "white floor tile", embedding, 8, ProductFilters(color="White"))
@@ -78,8 +76,6 @@ def test_no_matching_product_means_no_chunks(conn):
 
 
 def test_sku_lookup_is_case_insensitive_and_served_by_an_index(conn):
-    from rag_app.product_queries import products_by_sku
-
     sku = conn.execute("SELECT sku FROM products WHERE sku IS NOT NULL ORDER BY product_key LIMIT 1").fetchone()[0]
     assert [p["sku"] for p in products_by_sku(conn, [sku.swapcase(), "no-such-sku"])] == [sku]
     with conn.transaction():
@@ -99,11 +95,20 @@ def test_sku_lookup_is_case_insensitive_and_served_by_an_index(conn):
     (ProductFilters(min_price=5), "products_price"),
 ])
 def test_filters_can_be_served_by_indexes(conn, filters, index):
-    from rag_app.product_queries import filter_sql
-
     where, params = filter_sql(filters)
     with conn.transaction():
         conn.execute("SET LOCAL enable_seqscan = off")
         plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN SELECT p.product_key FROM products p WHERE {where}",
                                                       params))
     assert index in plan, plan
+
+
+def test_fold_chunks_keeps_each_products_best_chunk_in_score_order():
+    from rag_app.retrieval import fold_chunks
+
+    chunks = [{"product_key": "a", "score": 0.2, "id": "a:0"}, {"product_key": "b", "score": 0.5, "id": "b:0"},
+              {"product_key": "a", "score": 0.9, "id": "a:1"}, {"product_key": "c", "score": 0.4, "id": "c:0"},
+              {"product_key": "b", "score": 0.1, "id": "b:1"}]
+    assert [c["id"] for c in fold_chunks(chunks, 5)] == ["a:1", "b:0", "c:0"]
+    assert [c["id"] for c in fold_chunks(chunks, 2)] == ["a:1", "b:0"]
+    assert fold_chunks([], 3) == []

@@ -7,6 +7,7 @@ import pytest
 from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store import chunks as chunks_sql
 from tileshop_pipelines.store.product_vectors import PostgresVectorStore, sync_vector_store
+from tileshop_pipelines.store.search import match_products
 from tileshop_pipelines.text.chunks import Chunk
 
 
@@ -63,7 +64,7 @@ def test_chunks_embeddings_vectors_roundtrip(clean):
                            "index_built": False}
     assert sync_vector_store(conn, store, "m")["written"] == 0  # idempotent
 
-    hits = chunks_sql.vector_search(conn, _unit(2), limit=2)
+    hits = match_products(conn, _unit(2), 2)
     assert hits[0]["id"] == "b:summary:0"
     assert hits[0]["score"] == pytest.approx(1.0, abs=1e-5)
     assert hits[0]["metadata"] == {"sku": "2", "name": "Beta", "url": "http://s/products/b-2", "price": 9.5,

@@ -33,5 +33,21 @@ def test_migrations_apply_once(conn):
 
 def test_embedded_server_has_pgvector(server_url):
     with db.connect(server_url) as conn:
-        version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
-    assert version is not None
+        distance = conn.execute("SELECT '[1,2,0]'::vector <=> '[2,4,0]'::vector, '[1,0]'::vector <=> '[0,1]'::vector"
+                                ).fetchone()
+    assert distance == pytest.approx((0.0, 1.0))  # cosine distance: parallel 0, orthogonal 1
+
+
+def test_concurrent_migrators_apply_each_migration_once(make_database):
+    """Two processes starting at once (release step and a machine): the advisory lock serializes them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = make_database()
+
+    def run(_):
+        with db.connect(url) as conn:
+            return migrate(conn)
+
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(run, range(2))
+    assert sorted(first + second) == [p.name for p in migration_files()]

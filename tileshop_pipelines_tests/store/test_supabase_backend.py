@@ -1,7 +1,10 @@
 """The `supabase` backend: the real supabase client against a PostgREST stand-in on the real
-Postgres, with the shipped Supabase SQL (table, functions, roles and grants)."""
+Postgres, with the Supabase SQL generated from the migrations (tables, functions) and the shipped
+roles and grants."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import psycopg
@@ -13,12 +16,12 @@ from tileshop_pipelines.store import db
 from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store import chunks as chunks_sql
 from tileshop_pipelines.store.migrations import migrate
+from tileshop_pipelines.store.supabase_schema import ROLES_SQL, MarkerError, supabase_vector_store_sql
 from tileshop_pipelines.store.supabase_backend import SupabaseConfigError, SupabaseVectorStore
 from tileshop_pipelines.store.product_vectors import PostgresVectorStore, open_vector_store, sync_vector_store
 from tileshop_pipelines.text.chunks import Chunk
 from tileshop_pipelines_tests.store.postgrest_stand_in import ROLES, StandIn, _split_in_list, make_jwt
 
-SQL_DIR = db.PROJECT_ROOT / "tileshop_pipelines" / "store" / "sql"
 SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
 FUNCTIONS = ("fulltext_query", "match_products", "fulltext_products", "fulltext_search", "hybrid_search",
              "product_vectors_stats", "refresh_product_search_text", "product_vectors_search_text_sync")
@@ -32,15 +35,15 @@ def _unit(seed: int) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def supabase_db(make_database, server_url) -> str:
-    """A database set up the way a Supabase project would be, from the shipped SQL files."""
+    """A database set up the way a Supabase project would be: the generated SQL, then the roles file."""
     with psycopg.connect(db.libpq_url(server_url), autocommit=True) as admin:
         for role in ROLES:  # cluster-wide; exist on every Supabase project
             if not admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
                 admin.execute(f"CREATE ROLE {role} NOLOGIN" + (" BYPASSRLS" if role == "service_role" else ""))
     url = make_database()
     with psycopg.connect(db.libpq_url(url), autocommit=True) as conn:
-        conn.execute((SQL_DIR / "supabase_vector_store.sql").read_text())
-        conn.execute((SQL_DIR / "supabase_roles.sql").read_text())
+        conn.execute(supabase_vector_store_sql())
+        conn.execute(ROLES_SQL.read_text())
     return db.libpq_url(url)
 
 
@@ -134,7 +137,7 @@ def test_a_failed_upsert_writes_nothing(stand_in, supabase_db):
                             ).fetchone()[0] == 0
 
 
-def test_supabase_sql_matches_the_migrations(supabase_db, conn):
+def test_generated_sql_builds_what_the_migrations_build(supabase_db, conn):
     def schema(c) -> dict:
         columns = c.execute(
             "SELECT attrelid::regclass::text, attname, format_type(atttypid, atttypmod), attnotnull,"
@@ -156,9 +159,59 @@ def test_supabase_sql_matches_the_migrations(supabase_db, conn):
 
     with psycopg.connect(supabase_db) as remote:
         expected = schema(remote)
+    assert {table for table, *_ in expected["columns"]} == set(TABLES)
     assert len(expected["functions"]) == len(FUNCTIONS) and len(expected["triggers"]) == 4
     assert len(expected["aggregates"]) == 1
     assert schema(conn) == expected
+
+
+def test_generated_sql_is_the_vector_store_only_each_function_once():
+    sql = supabase_vector_store_sql()
+    assert set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", sql)) == set(TABLES)
+    assert set(re.findall(r"CREATE INDEX IF NOT EXISTS \w+\s+ON (\w+)", sql)) == set(TABLES)
+    assert set(re.findall(r"ALTER TABLE (\w+)", sql)) == {"product_vectors"}
+    assert sorted(re.findall(r"CREATE OR REPLACE FUNCTION (\w+)", sql)) == sorted(FUNCTIONS)
+    assert "rrf_k int DEFAULT 10" in sql and "rrf_k int DEFAULT 50" not in sql  # 006's hybrid_search, not 003's
+
+
+def test_generated_sql_applies_again_to_a_set_up_project(supabase_db):
+    """How a project that has the vector store takes a later migration's changes."""
+    with psycopg.connect(supabase_db, autocommit=True) as conn:
+        conn.execute(supabase_vector_store_sql())
+        assert conn.execute("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'product_vectors'::regclass"
+                            " AND NOT tgisinternal").fetchone()[0] == 4
+
+
+def _migrations(tmp_path, **files: str) -> list:
+    for name, text in files.items():
+        (tmp_path / f"{name}.sql").write_text(text)
+    return sorted(tmp_path.glob("*.sql"))
+
+
+def test_marked_statements_in_order_with_a_function_in_its_last_definition(tmp_path):
+    paths = _migrations(
+        tmp_path,
+        m001=("CREATE TABLE pipeline_only (x int);\n-- supabase-vector-store: begin\n"
+              "-- f, first\nCREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;\n"
+              "CREATE TABLE kept (note text DEFAULT 'a;b');\n-- supabase-vector-store: end\n"),
+        m002=("-- supabase-vector-store: begin\n-- f, again\n"
+              "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $body$ SELECT 2; $body$;\n"
+              "-- supabase-vector-store: end\n"))
+    sql = supabase_vector_store_sql(paths)
+    assert "pipeline_only" not in sql and "f, first" not in sql and "SELECT 1" not in sql
+    assert sql.index("CREATE TABLE kept (note text DEFAULT 'a;b');") < sql.index("-- f, again\nCREATE OR REPLACE")
+    assert "-- from migrations/m001.sql" in sql and "-- from migrations/m002.sql" in sql
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("-- supabase-vector-store: begin\nSELECT 1;\n", "not closed"),
+    ("SELECT 1;\n-- supabase-vector-store: end\n", "without a begin"),
+    ("-- supabase-vector-store: begin\n-- supabase-vector-store: begin\n", "inside a marked region"),
+    ("-- supabase-vector-store: begin\nSELECT 1\n-- supabase-vector-store: end\nSELECT 2;\n", "inside a statement"),
+])
+def test_unpaired_markers_and_cut_statements_are_refused(tmp_path, text, error):
+    with pytest.raises(MarkerError, match=error):
+        supabase_vector_store_sql(_migrations(tmp_path, m001=text))
 
 
 def test_backend_configuration_errors(conn):

@@ -14,11 +14,8 @@ from tileshop_pipelines.catalog.urls import classify_url
 from tileshop_pipelines.crawl.refresh import refresh_products
 from tileshop_pipelines.crawl.sitemaps import collect_site_listing
 from tileshop_pipelines.defs.acquisition.events import failing_table, partition_events
-from tileshop_pipelines.defs.acquisition.partitions import (
-    crawl_batch_size,
-    product_partitions,
-    register_product_partitions,
-)
+from tileshop_pipelines.defs.acquisition.partitions import product_partitions, register_product_partitions
+from tileshop_pipelines.defs.policy import table_metadata, table_name
 from tileshop_pipelines.defs.resources import CatalogSiteResource, CrawlerResource, PostgresResource
 from tileshop_pipelines.store import acquisition as acquisition_sql
 from tileshop_pipelines.store import products as products_sql
@@ -38,7 +35,7 @@ class SitemapConfig(dg.Config):
 
 
 @dg.asset(
-    group_name=GROUP, kinds={"postgres"},
+    group_name=GROUP, kinds={"postgres"}, metadata=table_name("sitemap_urls"),
     check_specs=[dg.AssetCheckSpec(
         "sitemap_not_shrunk", asset="sitemap_urls", blocking=True,
         description=f"The sitemap lists no more than {MAX_SITEMAP_SHRINK:.0%} fewer products than the "
@@ -70,12 +67,13 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
         try:
             diff = acquisition_sql.record_sitemap(conn, list(listed.values()), sitemap_url=site.sitemap_url,
                                                   max_shrink=max_shrink)
+            tables = table_metadata(conn, "sitemap_urls")
         except acquisition_sql.SitemapShrunk as exc:
             yield dg.AssetCheckResult(
                 check_name="sitemap_not_shrunk", passed=False,
                 metadata={"previous_products": exc.previous, "listed_products": exc.listed,
                           "shrink": round(acquisition_sql.shrink_ratio(exc.previous, exc.listed), 4)})
-            raise dg.Failure(description=f"{site.sitemap_url}: {exc}") from exc
+            raise dg.Failure(description=f"{site.sitemap_url}: {exc}", allow_retries=False) from exc
     added_partitions = register_product_partitions(
         context.instance, sorted({u.product_key for u in listed.values() if u.kind == "product"}))
     context.log.info(f"sitemap {site.sitemap_url}: {diff}; {len(added_partitions)} new product partitions")
@@ -92,6 +90,7 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
             "disallowed_by_robots": disallowed,
             "with_lastmod": sum(u.lastmod_at is not None for u in listed.values()),
             "new_partitions": len(added_partitions),
+            **tables,
         },
         check_results=[dg.AssetCheckResult(
             check_name="sitemap_not_shrunk", passed=True,
@@ -113,11 +112,11 @@ class CrawlConfig(dg.Config):
     name="crawl_products",
     specs=[
         dg.AssetSpec("product_pages", deps=[sitemap_urls], partitions_def=product_partitions, skippable=True,
-                     group_name=GROUP, kinds={"postgres"},
+                     group_name=GROUP, kinds={"postgres"}, metadata=table_name("product_pages"),
                      description="The HTML of each product page (conditional GET, crawl4ai), its content "
                                  "hash, validators and crawl state (ok, gone, blocked, failed; attempts)."),
         dg.AssetSpec("products", deps=["product_pages"], partitions_def=product_partitions, skippable=True,
-                     group_name=GROUP, kinds={"postgres"},
+                     group_name=GROUP, kinds={"postgres"}, metadata=table_name("products"),
                      description="The product record parsed from JSON-LD and __NEXT_DATA__; a changed "
                                  "record is a new version in product_history."),
     ],
@@ -125,11 +124,14 @@ class CrawlConfig(dg.Config):
         dg.AssetCheckSpec("scrape_success_rate", asset="product_pages",
                           description=f"At least {MIN_SCRAPE_SUCCESS_RATE:.0%} of the pages checked in the "
                                       "run answered as product pages (ok, not modified or gone)."),
-        dg.AssetCheckSpec("required_fields", asset="products",
+        # Blocking: a crawl whose records lost a required field (a site redesign) fails its run,
+        # and the index waits (definitions.FOLLOW_UPSTREAM) instead of publishing the loss.
+        dg.AssetCheckSpec("required_fields", asset="products", blocking=True,
                           description=f"{', '.join(REQUIRED_FIELDS)} present on at least "
                                       f"{MIN_REQUIRED_FIELDS_RATE:.0%} of the product records."),
     ],
-    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=crawl_batch_size()),
+    # A backfill runs batches of TILESHOP_CRAWL_BATCH_SIZE products (definitions.py), never one run each.
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=100),
     pool=CRAWL_POOL,
 )
 def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawler: CrawlerResource,

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections import Counter
 
 import dagster as dg
 
 from tileshop_pipelines.defs.acquisition.assets import crawl_products, product_pages, products, sitemap_urls
-from tileshop_pipelines.defs.acquisition.partitions import PRODUCT_PARTITIONS_NAME, crawl_batch_size
+from tileshop_pipelines.defs.acquisition.partitions import PRODUCT_PARTITIONS_NAME
 from tileshop_pipelines.defs.resources import PostgresResource
+from tileshop_pipelines.settings import PipelineSettings
 from tileshop_pipelines.store import acquisition as acquisition_sql
 
-DEFAULT_SITEMAP_CRON = "0 6 * * *"
 SENSOR_INTERVAL_S = 30
-DEFAULT_MAX_AGE_DAYS = 7.0
 MAX_BATCHES_PER_TICK = 10
 # A product requested by a tick is not requested again until its run touched it or this passed.
 IN_FLIGHT_TTL = dt.timedelta(hours=1)
@@ -25,32 +23,24 @@ IN_FLIGHT_TTL = dt.timedelta(hours=1)
 STALE_MAX_WAIT = dt.timedelta(hours=1)
 
 
-def automation_default_status() -> dg.DefaultSensorStatus:
+def default_status(settings: PipelineSettings) -> dg.DefaultSensorStatus:
     """Schedules and sensors run as soon as the daemon does, unless TILESHOP_AUTOMATION=off."""
-    off = os.environ.get("TILESHOP_AUTOMATION", "on").lower() in ("off", "0", "false", "no")
-    return dg.DefaultSensorStatus.STOPPED if off else dg.DefaultSensorStatus.RUNNING
-
-
-def max_age() -> dt.timedelta:
-    raw = os.environ.get("TILESHOP_MAX_AGE_DAYS", str(DEFAULT_MAX_AGE_DAYS))
-    try:
-        days = float(raw)
-    except ValueError:
-        raise ValueError(f"environment variable TILESHOP_MAX_AGE_DAYS must be a number, got {raw!r}") from None
-    return dt.timedelta(days=days)
+    return dg.DefaultSensorStatus.RUNNING if settings.automation else dg.DefaultSensorStatus.STOPPED
 
 
 sitemap_refresh_job = dg.define_asset_job(
     "sitemap_refresh", selection=dg.AssetSelection.assets(sitemap_urls),
     description="Read robots.txt and the sitemap; register new products; mark unlisted ones discontinued.")
 
-sitemap_refresh_schedule = dg.ScheduleDefinition(
-    name="daily_sitemap_refresh",
-    job=sitemap_refresh_job,
-    cron_schedule=os.environ.get("TILESHOP_SITEMAP_CRON", DEFAULT_SITEMAP_CRON),
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus(automation_default_status().value),
-)
+
+def sitemap_refresh_schedule(settings: PipelineSettings) -> dg.ScheduleDefinition:
+    return dg.ScheduleDefinition(
+        name="daily_sitemap_refresh",
+        job=sitemap_refresh_job,
+        cron_schedule=settings.sitemap_cron,
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus(default_status(settings).value),
+    )
 
 
 def plan_crawl_batches(due: list[acquisition_sql.DueProduct], partition_order: list[str], batch_size: int,
@@ -66,26 +56,34 @@ def plan_crawl_batches(due: list[acquisition_sql.DueProduct], partition_order: l
     return [ordered[i:i + batch_size] for i in range(0, len(ordered), batch_size)]
 
 
-@dg.sensor(
-    name="product_refresh_sensor",
-    target=[product_pages, products],
-    minimum_interval_seconds=SENSOR_INTERVAL_S,
-    default_status=automation_default_status(),
-    description="New, changed, failed (after backoff) and stale products -> batched crawl runs.",
-)
-def product_refresh_sensor(context: dg.SensorEvaluationContext, postgres: PostgresResource):
+def product_refresh_sensor(settings: PipelineSettings) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="product_refresh_sensor",
+        target=[product_pages, products],
+        minimum_interval_seconds=SENSOR_INTERVAL_S,
+        default_status=default_status(settings),
+        description="New, changed, failed (after backoff) and stale products -> batched crawl runs.",
+    )
+    def _sensor(context: dg.SensorEvaluationContext, postgres: PostgresResource):
+        return due_product_runs(context, postgres, settings.crawl_batch_size, settings.max_age)
+
+    return _sensor
+
+
+def due_product_runs(context: dg.SensorEvaluationContext, postgres: PostgresResource, batch_size: int,
+                     max_age: dt.timedelta) -> dg.SensorResult | dg.SkipReason:
+    """One tick: due products, minus those still in flight, as batched range runs."""
     now = dt.datetime.now(dt.timezone.utc)
-    batch_size = crawl_batch_size()
     requested = {key: dt.datetime.fromisoformat(at)
                  for key, at in json.loads(context.cursor or "{}").get("requested", {}).items()}
     with postgres.connect() as conn:
-        due = acquisition_sql.due_products(conn, max_age=max_age(),
+        due = acquisition_sql.due_products(conn, max_age=max_age,
                                            limit=batch_size * MAX_BATCHES_PER_TICK + len(requested))
     # Still waiting for the run that was asked to check it: leave it out.
     due = [d for d in due if not (d.product_key in requested and now - requested[d.product_key] < IN_FLIGHT_TTL
                                   and (d.fetched_at is None or d.fetched_at < requested[d.product_key]))]
     urgent = [d for d in due if d.reason != "stale"]
-    if not urgent and len(due) < batch_size and not _stale_waited_too_long(due, now):
+    if not urgent and len(due) < batch_size and not _stale_waited_too_long(due, now, max_age):
         return dg.SkipReason(f"{len(due)} stale products waiting; a run starts at {batch_size} "
                              "or when one waited an hour")
     batches = plan_crawl_batches(due, context.instance.get_dynamic_partitions(PRODUCT_PARTITIONS_NAME),
@@ -109,8 +107,8 @@ def product_refresh_sensor(context: dg.SensorEvaluationContext, postgres: Postgr
     )
 
 
-def _stale_waited_too_long(due: list[acquisition_sql.DueProduct], now: dt.datetime) -> bool:
+def _stale_waited_too_long(due: list[acquisition_sql.DueProduct], now: dt.datetime, max_age: dt.timedelta) -> bool:
     if not due:
         return False
     oldest = min((d.fetched_at for d in due if d.fetched_at is not None), default=None)
-    return oldest is None or now - oldest > max_age() + STALE_MAX_WAIT
+    return oldest is None or now - oldest > max_age + STALE_MAX_WAIT

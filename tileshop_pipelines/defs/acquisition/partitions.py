@@ -1,20 +1,14 @@
 """One dynamic partition per product key (catalog/urls.py), registered by sitemap_urls.
 
 Product pages are crawled in batched runs: a backfill of any subset runs at most
-`TILESHOP_CRAWL_BATCH_SIZE` (default 100) products per run, never one process per product.
+`TILESHOP_CRAWL_BATCH_SIZE` (default 100) products per run, never one process per product
+(definitions.py sets the crawl's backfill policy from it).
 """
 
 import dagster as dg
 
-from tileshop_pipelines.defs.resources import env_int
-
 PRODUCT_PARTITIONS_NAME = "product"
 product_partitions = dg.DynamicPartitionsDefinition(name=PRODUCT_PARTITIONS_NAME)
-
-
-def crawl_batch_size() -> int:
-    """Products per crawl run (sensor batches and backfill runs): TILESHOP_CRAWL_BATCH_SIZE, default 100."""
-    return env_int("TILESHOP_CRAWL_BATCH_SIZE", 100)
 
 
 def register_product_partitions(instance: dg.DagsterInstance, keys: list[str]) -> list[str]:

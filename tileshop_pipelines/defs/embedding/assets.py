@@ -5,17 +5,18 @@ import time
 import dagster as dg
 
 from tileshop_pipelines.defs.acquisition.assets import products
+from tileshop_pipelines.defs.policy import INDEX_RETRY, table_metadata, table_name
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource
 from tileshop_pipelines.embedding.model import EmbeddingError
 from tileshop_pipelines.embedding.pending import EmbeddingBatchError, embed_pending_chunks
 from tileshop_pipelines.store import chunks as chunks_sql
-from tileshop_pipelines.text.chunks import chunker_signature
-from tileshop_pipelines.text.chunks import chunk_product
+from tileshop_pipelines.text.chunks import chunk_product, chunker_signature
 
 GROUP = "embedding"
 
 
-@dg.asset(group_name=GROUP, deps=[products], kinds={"postgres"}, code_version="3")
+@dg.asset(group_name=GROUP, deps=[products], kinds={"postgres"}, code_version="3", retry_policy=INDEX_RETRY,
+          metadata=table_name("product_chunks"))
 def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource,
                    embedder: EmbedderResource) -> dg.MaterializeResult:
     """Summary, description and specification chunks of every listed product, with stable ids;
@@ -28,7 +29,7 @@ def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource
         if counts["products"] and not counts["listed"]:
             # Every product delisted at once is an acquisition fault, not a closing-down sale.
             raise dg.Failure(description=f"none of the {counts['products']} products is listed in the sitemap; "
-                                         "refusing to empty the index")
+                                         "refusing to empty the index", allow_retries=False)
         spans = None
 
         def chunk(key: str, record: dict):
@@ -37,35 +38,38 @@ def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource
             return chunk_product(key, record, spans)
 
         written = chunks_sql.rechunk_changed_products(conn, signature, chunk)
+        tables = table_metadata(conn, "product_chunks")
     context.log.info(f"chunks: {written['written']} written for {written['rechunked_products']} re-chunked of "
                      f"{counts['listed']} listed products, {written['deleted']} deleted")
     return dg.MaterializeResult(metadata={**written, "listed_products": counts["listed"],
-                                          "delisted_products": counts["products"] - counts["listed"]})
+                                          "delisted_products": counts["products"] - counts["listed"], **tables})
 
 
-@dg.asset(group_name=GROUP, deps=[product_chunks], kinds={"postgres"}, code_version="2")
+@dg.asset(group_name=GROUP, deps=[product_chunks], kinds={"postgres"}, code_version="2", retry_policy=INDEX_RETRY,
+          metadata=table_name("product_embeddings"))
 def product_embeddings(context: dg.AssetExecutionContext, postgres: PostgresResource,
                        embedder: EmbedderResource) -> dg.MaterializeResult:
     """Normalized embeddings of the chunks whose text, model or dimension changed."""
     started = time.perf_counter()
     try:
         dim = embedder.dimension
-    except EmbeddingError as exc:
-        raise dg.Failure(description=str(exc)) from exc
+    except EmbeddingError as exc:  # the model is not installed: retrying cannot help
+        raise dg.Failure(description=str(exc), allow_retries=False) from exc
     with postgres.connect() as conn:
         try:
             embedded = embed_pending_chunks(conn, embedder.embed, embedder.model_id, dim, log=context.log.info)
         except EmbeddingBatchError as exc:
             raise dg.Failure(description=str(exc)) from exc
         removed = chunks_sql.delete_orphan_embeddings(conn)
-        total = conn.execute("SELECT count(*) FROM product_embeddings").fetchone()[0]
+        tables = table_metadata(conn, "product_embeddings")
     elapsed = time.perf_counter() - started
     return dg.MaterializeResult(metadata={
         "embedded": embedded,
         "removed": removed,
-        "embeddings": total,
+        "embeddings": tables["dagster/row_count"],
         "model": embedder.model_id,
         "dimension": dim,
         "seconds": round(elapsed, 2),
         "texts_per_s": round(embedded / elapsed, 1) if embedded else 0.0,
+        **tables,
     })

@@ -1,5 +1,7 @@
 -- The pipeline's tables, one per asset, plus the vector index.
+-- supabase-vector-store: begin
 CREATE EXTENSION IF NOT EXISTS vector;
+-- supabase-vector-store: end
 
 -- Every URL the sitemap listed; product URLs carry their key and SKU.
 CREATE TABLE IF NOT EXISTS sitemap_urls (
@@ -63,6 +65,7 @@ CREATE TABLE IF NOT EXISTS product_embeddings (
     embedded_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- supabase-vector-store: begin
 -- The serving index (Supabase convention: id, content, metadata, embedding).
 CREATE TABLE IF NOT EXISTS product_vectors (
     id           text PRIMARY KEY,
@@ -76,3 +79,4 @@ CREATE TABLE IF NOT EXISTS product_vectors (
 CREATE INDEX IF NOT EXISTS product_vectors_product_key ON product_vectors (product_key);
 CREATE INDEX IF NOT EXISTS product_vectors_embedding_hnsw
     ON product_vectors USING hnsw (embedding vector_cosine_ops);
+-- supabase-vector-store: end

@@ -1,8 +1,9 @@
 -- Hybrid search on product_vectors: a generated tsvector with a GIN index beside the HNSW index,
 -- and the search functions in the Supabase convention (callable over SQL or PostgREST rpc).
--- store/sql/supabase_vector_store.sql creates the same table and functions on a Supabase project;
--- a test compares the two.
+-- The marked statements make the same table and functions on a Supabase project
+-- (store/supabase_schema.py); a test compares the two.
 
+-- supabase-vector-store: begin
 -- The row's inputs (text hash, model, metadata) hashed: a store is synced by comparing these.
 ALTER TABLE product_vectors ADD COLUMN IF NOT EXISTS source_hash text;
 
@@ -12,10 +13,12 @@ ALTER TABLE product_vectors ADD COLUMN IF NOT EXISTS fts tsvector GENERATED ALWA
     || setweight(to_tsvector('english', content), 'B')
 ) STORED;
 CREATE INDEX IF NOT EXISTS product_vectors_fts ON product_vectors USING gin (fts);
+-- supabase-vector-store: end
 
 -- The model the stored embedding came from, so a model change re-embeds (text hash, model, dim).
 CREATE INDEX IF NOT EXISTS product_embeddings_model ON product_embeddings (model, dim);
 
+-- supabase-vector-store: begin
 -- A shopper's question as an OR of its stemmed words: ranking rewards chunks that match more of
 -- them, where plainto/websearch_to_tsquery's AND finds nothing for most natural questions.
 CREATE OR REPLACE FUNCTION fulltext_query(query_text text) RETURNS tsquery
@@ -108,3 +111,4 @@ LANGUAGE sql STABLE AS $$
                                   AND indexdef LIKE '%USING gin (fts)%')
     )
 $$;
+-- supabase-vector-store: end

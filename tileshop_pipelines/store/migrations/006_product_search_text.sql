@@ -2,8 +2,10 @@
 -- chunks), so ranking chunks meant a ts_rank over nearly every row of the wide product_vectors
 -- table (~80-140 ms at 20,000 chunks). Ranking one narrow row per product (all its chunks' text)
 -- costs about a fifth of that, and the shopper sees products, not chunks, anyway.
--- store/sql/supabase_vector_store.sql creates the same on a Supabase project; a test compares them.
+-- The marked statements make the same on a Supabase project (store/supabase_schema.py); a test
+-- compares them.
 
+-- supabase-vector-store: begin
 CREATE TABLE IF NOT EXISTS product_search_text (
     product_key text PRIMARY KEY,
     fts         tsvector NOT NULL
@@ -159,3 +161,4 @@ LANGUAGE sql STABLE AS $$
                                                            WHERE t.product_key = v.product_key))
     )
 $$;
+-- supabase-vector-store: end

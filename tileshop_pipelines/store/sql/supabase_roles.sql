@@ -1,4 +1,5 @@
--- Roles and grants for the vector store on a Supabase project (after supabase_vector_store.sql).
+-- Roles and grants for the vector store on a Supabase project, applied after the vector store's SQL
+-- (store/supabase_schema.py: supabase_vector_store_sql()).
 -- Supabase's API (PostgREST) runs each request as the role in its JWT: `anon` (the public anon
 -- key), `authenticated` (a signed-in user) or `service_role` (the service key; bypasses RLS).
 -- The shoppers' app only searches; only the pipeline (service key) writes.

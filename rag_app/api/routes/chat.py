@@ -1,0 +1,61 @@
+"""Shoppers' chat: the page, one answer as JSON, or the same answer as server-sent events."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import FileResponse
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from rag_app.api.deps import ChatDep
+from rag_app.retrieval import Retrieval
+from rag_app.schemas import AT_CAPACITY, ChatRequest, ChatResponse
+
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+
+router = APIRouter(tags=["shoppers"])
+
+
+@router.get("/", include_in_schema=False)
+async def chat_page() -> FileResponse:
+    return FileResponse(STATIC_DIR / "index.html")
+
+
+@router.post("/api/chat", response_model=ChatResponse, responses=AT_CAPACITY)
+async def chat_turn(request: ChatRequest, chat: ChatDep) -> dict:
+    """Answer a question from the catalog: Claude when configured and reachable, else offline."""
+    return await chat.answer(request.query, request.history(), request.product_filters())
+
+
+@dataclasses.dataclass(frozen=True)
+class RetrievedTurn:
+    query: str
+    history: list[dict]
+    found: Retrieval
+    started: float
+
+
+async def retrieve_turn(request: ChatRequest, chat: ChatDep) -> RetrievedTurn:
+    """The turn's products, found while solving dependencies: before the event stream opens, so
+    a database outage or a full app is a plain 503."""
+    started = time.perf_counter()
+    history = request.history()
+    found = await chat.retrieve_for_turn(request.query, history, request.product_filters())
+    return RetrievedTurn(request.query, history, found, started)
+
+
+@router.post("/api/chat/stream", response_class=EventSourceResponse,
+             responses={200: {"description": "events: delta {text}*, reset {reason}?, then products {the "
+                                             "/api/chat response}"}, **AT_CAPACITY})
+async def chat_stream(turn: Annotated[RetrievedTurn, Depends(retrieve_turn)],
+                      chat: ChatDep) -> AsyncIterator[ServerSentEvent]:
+    """The same answer as /api/chat, as server-sent events: text deltas, then the products.
+
+    Retrieval runs before the stream opens, so a database outage or a full app is a plain 503."""
+    async for kind, data in chat.answer_events(turn.query, turn.history, turn.found, turn.started):
+        yield ServerSentEvent(event="products" if kind == "result" else kind, data=data)

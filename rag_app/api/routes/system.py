@@ -1,0 +1,40 @@
+"""Operators: liveness, the detailed health of every dependency, Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+
+from rag_app import health
+from rag_app.api.deps import AnswererDep, DatabaseDep, EmbedderDep, JobsDep, MetricsDep, SettingsDep
+from rag_app.schemas import DetailedHealth
+
+router = APIRouter(tags=["operators"])
+
+
+@router.get("/api/system/health")
+async def liveness() -> dict:
+    """Liveness: the process answers. No dependency is checked."""
+    return {"status": "ok"}
+
+
+@router.get("/api/system/detailed-health", response_model=DetailedHealth,
+            responses={503: {"model": DetailedHealth, "description": "one or more components unhealthy"}})
+async def detailed_health(settings: SettingsDep, database: DatabaseDep, embedder: EmbedderDep,
+                          answerer: AnswererDep, jobs: JobsDep) -> JSONResponse:
+    """Each dependency healthy or not, with latency and a message; 200 when all are healthy, else 503."""
+    report = await health.detailed_health({
+        "database": health.database_check(database),
+        "vector_db": health.vector_db_check(database),
+        "crawler": health.crawler_check(settings.crawler_url),
+        "ai_services": health.ai_services_check(embedder, answerer),
+        "storage": health.storage_check(),
+        "dagster": health.dagster_check(jobs),
+    })
+    return JSONResponse(status_code=200 if report["status"] == "healthy" else 503, content=report)
+
+
+@router.get("/metrics", response_class=Response,
+            responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}})
+async def prometheus_metrics(metrics: MetricsDep) -> Response:
+    return Response(metrics.render(), media_type=metrics.content_type)

@@ -1,0 +1,149 @@
+"""The API's request and response shapes (validated by FastAPI, published in the OpenAPI spec)
+and the responses the routes share."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from tileshop_pipelines.store.search import PRICE_BASES, PRICE_UNITS, ProductFilters
+
+MAX_QUERY_CHARS = 2000
+MAX_HISTORY_MESSAGES = 50
+MAX_MESSAGE_CHARS = 8000
+MAX_FILTER_CHARS = 100
+
+PriceBasis = Literal[PRICE_BASES]  # type: ignore[valid-type]
+PriceUnit = Literal[PRICE_UNITS]  # type: ignore[valid-type]
+AT_CAPACITY = {503: {"description": "the product database is unavailable, or the app is at capacity "
+                                    "(with Retry-After)"}}
+
+
+class FiltersIn(BaseModel):
+    """Structured product filters: a chat request's `filters`, or the product search's query string."""
+
+    min_price: float | None = Field(default=None, ge=0, le=1_000_000)
+    max_price: float | None = Field(default=None, ge=0, le=1_000_000)
+    price_basis: PriceBasis = Field(default="unit", description="box | sqft | unit (the selling unit's price)")
+    price_unit: PriceUnit | None = None
+    color: str | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
+    finish: str | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
+    material: str | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
+    application: str | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
+    size: str | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
+
+    @model_validator(mode="after")
+    def _price_range(self):
+        if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
+            raise ValueError(f"min_price ({self.min_price}) exceeds max_price ({self.max_price})")
+        return self
+
+    def to_filters(self) -> ProductFilters:
+        return ProductFilters(**self.model_dump())
+
+
+class Message(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+
+
+class ChatRequest(BaseModel):
+    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
+    conversation_history: list[Message] = Field(default_factory=list, max_length=MAX_HISTORY_MESSAGES)
+    filters: FiltersIn | None = None
+
+    @model_validator(mode="after")
+    def _not_blank(self):
+        if not self.query.strip():
+            raise ValueError("query is blank")
+        return self
+
+    def history(self) -> list[dict]:
+        return [m.model_dump() for m in self.conversation_history]
+
+    def product_filters(self) -> ProductFilters | None:
+        return self.filters.to_filters() if self.filters else None
+
+
+class ProductCard(BaseModel):
+    sku: str | None
+    name: str | None
+    url: str | None
+    price: float | None
+    price_unit: str | None
+    image: str | None
+    score: float
+
+
+class Citation(BaseModel):
+    sku: str | None
+    url: str
+    title: str | None
+    cited_text: str
+
+
+class ChatResponse(BaseModel):
+    answer: str
+    mode: Literal["claude", "offline"]
+    products: list[ProductCard]
+    citations: list[Citation]
+    filters: dict
+    filters_relaxed: bool
+    latency_ms: float
+
+
+class SearchResponse(BaseModel):
+    query: str | None
+    filters: dict
+    products: list[ProductCard]
+    latency_ms: float
+
+
+class ProductDetail(BaseModel):
+    product_key: str
+    sku: str | None
+    name: str | None
+    url: str
+    price: float | None
+    price_unit: str | None
+    image: str | None
+    record: dict
+    history: list[dict] = Field(description="every stored version of the record (price/spec changes), oldest "
+                                            "first, each with its validity interval valid_from/valid_to")
+
+
+class ProductResponse(BaseModel):
+    sku: str
+    products: list[ProductDetail] = Field(description="a SKU can sit on more than one URL")
+
+
+class ComponentHealth(BaseModel):
+    healthy: bool
+    latency_ms: float
+    message: str
+
+
+class DetailedHealth(BaseModel):
+    status: Literal["healthy", "degraded"]
+    components: dict[str, ComponentHealth]
+
+
+class RunInfo(BaseModel):
+    run_id: str
+    job: str
+    status: str
+    start_time: float | None = None
+    end_time: float | None = None
+
+
+class LaunchResponse(BaseModel):
+    run_id: str
+    status: str
+    job: str
+    location: str
+
+
+class AcquisitionStatus(BaseModel):
+    job: str
+    runs: list[RunInfo]

@@ -1,0 +1,111 @@
+"""The pipeline's settings (Dagster code location, daemon, run workers, `tileshop` CLI), read once
+from environment variables and validated.
+
+A malformed variable stops the process with a SettingsError naming it. Secrets are `SecretStr`
+(never in a repr or a log line); resources receive them as `dg.EnvVar`, so they stay out of run
+configs too (`defs/resources.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tileshop_pipelines.crawl.transports import DEFAULT_USER_AGENT
+from tileshop_pipelines.embedding.model import DEFAULT_MODEL
+from tileshop_pipelines.embedding.model import Backend as EmbeddingBackend
+from tileshop_pipelines.store.product_vectors import Backend as VectorStoreBackend
+
+DEFAULT_SITEMAP_URL = "https://www.tileshop.com/sitemap.xml"
+CrawlMode = Literal["http", "browser", "service"]
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def _env(name: str, **field_args):
+    return Field(validation_alias=AliasChoices(name), **field_args)
+
+
+class PipelineSettings(BaseSettings):
+    """The environment variables of the pipeline; the README's "Configuration" lists them. Where
+    the database and the state folder are (DATABASE_URL, TILESHOP_HOME) is `store.db`'s, shared
+    with rag_app."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=False, frozen=True)
+
+    sitemap_url: str = _env("TILESHOP_SITEMAP_URL", default=DEFAULT_SITEMAP_URL, min_length=1)
+    user_agent: str = _env("TILESHOP_USER_AGENT", default=DEFAULT_USER_AGENT, min_length=1)
+    crawl_mode: CrawlMode = _env("TILESHOP_CRAWL_MODE", default="http")
+    crawl_rate: float = _env("TILESHOP_CRAWL_RATE", default=2.0, ge=0, le=1000)  # requests/s per host; 0: off
+    crawl_concurrency: int = _env("TILESHOP_CRAWL_CONCURRENCY", default=4, ge=1, le=256)
+    crawl_batch_size: int = _env("TILESHOP_CRAWL_BATCH_SIZE", default=100, ge=1, le=10_000)
+    crawler_url: str = _env("CRAWLER_URL", default="")
+    crawler_token: SecretStr | None = _env("CRAWLER_TOKEN", default=None)
+    chromium_path: str = _env("TILESHOP_CHROMIUM", default="")
+    embedding_model: str = _env("TILESHOP_EMBEDDING_MODEL", default=DEFAULT_MODEL, min_length=1)
+    embedding_batch_size: int = _env("TILESHOP_EMBEDDING_BATCH_SIZE", default=32, ge=1, le=4096)
+    embedding_device: str = _env("TILESHOP_EMBEDDING_DEVICE", default="cpu", min_length=1)
+    embedding_backend: EmbeddingBackend = _env("TILESHOP_EMBEDDING_BACKEND", default="torch")
+    torch_threads: int = _env("TILESHOP_TORCH_THREADS", default=0, ge=0, le=256)  # 0: torch's default
+    vector_store: VectorStoreBackend = _env("TILESHOP_VECTOR_STORE", default="postgres")
+    supabase_url: str = _env("SUPABASE_URL", default="")
+    supabase_service_role_key: SecretStr | None = _env("SUPABASE_SERVICE_ROLE_KEY", default=None)
+    automation: bool = _env("TILESHOP_AUTOMATION", default=True)  # off: schedules and sensors start stopped
+    max_age_days: float = _env("TILESHOP_MAX_AGE_DAYS", default=7.0, gt=0, le=365)
+    sitemap_cron: str = _env("TILESHOP_SITEMAP_CRON", default="0 6 * * *")
+
+    @field_validator("automation", mode="before")
+    @classmethod
+    def _on_off(cls, value):
+        if isinstance(value, str) and value.strip().lower() in ("on", "off"):
+            return value.strip().lower() == "on"
+        return value
+
+    @field_validator("sitemap_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from dagster._utils.schedules import is_valid_cron_string
+
+        if not is_valid_cron_string(value):
+            raise ValueError(f"not a cron expression: {value!r}")
+        return value
+
+    @property
+    def max_age(self) -> dt.timedelta:
+        return dt.timedelta(days=self.max_age_days)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> PipelineSettings:
+    """The settings from `env` (default: os.environ); empty values count as unset."""
+    import os
+
+    source = os.environ if env is None else env
+    values = {name: value for name, value in source.items() if value.strip() != "" and name in _VARIABLES}
+    try:
+        return PipelineSettings.model_validate(values)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc, values)) from None
+
+
+def _field_variable(name: str) -> str:
+    return PipelineSettings.model_fields[name].validation_alias.choices[0]
+
+
+_VARIABLES = {_field_variable(name) for name in PipelineSettings.model_fields}
+_SECRETS = {_field_variable(name) for name, field in PipelineSettings.model_fields.items()
+            if field.annotation == SecretStr | None}
+
+
+def _describe(exc: ValidationError, values: Mapping[str, str]) -> str:
+    problems = []
+    for error in exc.errors():
+        variable = str(error["loc"][0]) if error["loc"] else "?"
+        shown = "(secret)" if variable in _SECRETS else repr(values.get(variable))
+        problems.append(f"environment variable {variable}: {error['msg']}; got {shown}")
+    return "; ".join(problems)

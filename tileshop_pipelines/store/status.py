@@ -1,0 +1,29 @@
+"""What the health check reads from Postgres: the server's version and the vector index's state."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import psycopg
+
+
+@dataclasses.dataclass(frozen=True)
+class VectorIndexStatus:
+    vectors: int
+    hnsw_indexes: int
+    pgvector_version: str
+
+
+def server_version(conn: psycopg.Connection) -> str:
+    return conn.execute("SHOW server_version").fetchone()[0]
+
+
+def vector_index_status(conn: psycopg.Connection) -> VectorIndexStatus | None:
+    """The product_vectors table's rows and HNSW indexes; None when the table does not exist."""
+    if conn.execute("SELECT to_regclass('product_vectors')").fetchone()[0] is None:
+        return None
+    vectors = conn.execute("SELECT count(*) FROM product_vectors").fetchone()[0]
+    hnsw = conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'product_vectors' "
+                        "AND indexdef ILIKE '%USING hnsw%'").fetchone()[0]
+    version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0]
+    return VectorIndexStatus(vectors=vectors, hnsw_indexes=hnsw, pgvector_version=version)

@@ -1,0 +1,44 @@
+import pytest
+
+from tileshop_pipelines.settings import SettingsError, load_settings
+
+
+def test_defaults_are_tileshop_politeness_and_the_real_site():
+    settings = load_settings({})
+    assert (settings.sitemap_url, settings.crawl_mode, settings.crawl_rate, settings.crawl_concurrency,
+            settings.crawl_batch_size) == ("https://www.tileshop.com/sitemap.xml", "http", 2.0, 4, 100)
+    assert settings.automation is True and settings.max_age.days == 7
+
+
+def test_blank_values_count_as_unset():
+    assert load_settings({"TILESHOP_CRAWL_RATE": "", "TILESHOP_SITEMAP_URL": "  "}).crawl_rate == 2.0
+
+
+@pytest.mark.parametrize(("variable", "value", "said"), [
+    ("TILESHOP_CRAWL_RATE", "fast", "valid number"),
+    ("TILESHOP_CRAWL_RATE", "-1", "greater than or equal to 0"),
+    ("TILESHOP_CRAWL_CONCURRENCY", "0", "greater than or equal to 1"),
+    ("TILESHOP_CRAWL_BATCH_SIZE", "eight", "valid integer"),
+    ("TILESHOP_CRAWL_MODE", "ftp", "'http', 'browser' or 'service'"),
+    ("TILESHOP_EMBEDDING_BACKEND", "cuda", "'torch' or 'onnx'"),
+    ("TILESHOP_VECTOR_STORE", "pinecone", "'postgres' or 'supabase'"),
+    ("TILESHOP_AUTOMATION", "maybe", "valid boolean"),
+    ("TILESHOP_MAX_AGE_DAYS", "0", "greater than 0"),
+    ("TILESHOP_SITEMAP_CRON", "every morning", "not a cron expression"),
+])
+def test_a_bad_value_names_the_variable_and_the_value(variable, value, said):
+    with pytest.raises(SettingsError) as err:
+        load_settings({variable: value})
+    assert f"environment variable {variable}:" in str(err.value) and said in str(err.value)
+    assert repr(value) in str(err.value)
+
+
+def test_secrets_stay_out_of_reprs_and_errors():
+    settings = load_settings({"CRAWLER_TOKEN": "tok-s3cret", "SUPABASE_SERVICE_ROLE_KEY": "key-s3cret"})
+    assert "s3cret" not in repr(settings) and "s3cret" not in str(settings)
+    assert settings.crawler_token.get_secret_value() == "tok-s3cret"
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", "false", "0"])
+def test_automation_can_be_turned_off(value):
+    assert load_settings({"TILESHOP_AUTOMATION": value}).automation is False
