@@ -111,12 +111,6 @@ class NotAProductPage(ValueError):
         super().__init__(f"{url}: {reason}" if url else reason)
 
 
-def is_blocked_page(html: str | bytes) -> bool:
-    """True when the page is the home page (what a blocked product request returns)."""
-    page = _read_page(html)
-    return not page.products and _is_home_page(page.tree)
-
-
 def extract_product(html: str | bytes, url: str | None = None) -> dict:
     """The product record of a product page; raises NotAProductPage for any other page."""
     page = _read_page(html)
