@@ -18,6 +18,7 @@ import dagster as dg
 
 from tileshop_pipelines.defs.acquisition.assets import crawl_products, sitemap_urls
 from tileshop_pipelines.defs.acquisition.automation import (
+    CRAWL_RUN_TAGS,
     default_status,
     product_refresh_sensor,
     sitemap_refresh_job,
@@ -52,6 +53,7 @@ product_crawl_job = dg.define_asset_job(
     "product_crawl",
     selection=dg.AssetSelection.assets(crawl_products),
     description="Fetch, parse and store a range of products (product_pages + products).",
+    tags=CRAWL_RUN_TAGS,
 )
 index_refresh_job = dg.define_asset_job(
     "index_refresh",

@@ -1,11 +1,16 @@
 """Catalog refreshes in this process (what `tileshop run` does), in the steps the daemon takes:
-sitemap_urls, then the product partitions in one ranged crawl run, then the index."""
+sitemap_urls, then the product partitions in one ranged crawl run, then the index.
+
+Each run is tagged with this process, and runs whose process died are recovered before the next
+starts (defs/run_recovery.py): with no daemon, nothing else would free their pool slot.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
 from tileshop_pipelines.defs.acquisition.partitions import PRODUCT_PARTITIONS_NAME
+from tileshop_pipelines.defs.run_recovery import process_tags, recover_dead_runs
 
 
 def _run_config(log_level: str, extra: dict | None = None) -> dict:
@@ -18,10 +23,18 @@ def _definitions() -> dg.Definitions:
     return defs()
 
 
+def _execute(instance: dg.DagsterInstance, job: str, *, log_level: str, raise_on_error: bool,
+             run_config: dict | None = None, tags: dict | None = None) -> dg.ExecuteInProcessResult:
+    recover_dead_runs(instance)
+    return _definitions().resolve_job_def(job).execute_in_process(
+        instance=instance, run_config=_run_config(log_level, run_config), raise_on_error=raise_on_error,
+        tags={**process_tags(), **(tags or {})})
+
+
 def refresh_sitemap(instance: dg.DagsterInstance, *, log_level: str = "WARNING", raise_on_error: bool = False,
                     run_config: dict | None = None) -> dg.ExecuteInProcessResult:
-    return _definitions().resolve_job_def("sitemap_refresh").execute_in_process(
-        instance=instance, run_config=_run_config(log_level, run_config), raise_on_error=raise_on_error)
+    return _execute(instance, "sitemap_refresh", log_level=log_level, raise_on_error=raise_on_error,
+                    run_config=run_config)
 
 
 def crawl_all_products(instance: dg.DagsterInstance, *, log_level: str = "WARNING", raise_on_error: bool = False,
@@ -30,15 +43,14 @@ def crawl_all_products(instance: dg.DagsterInstance, *, log_level: str = "WARNIN
     keys = instance.get_dynamic_partitions(PRODUCT_PARTITIONS_NAME)
     if not keys:
         return None
-    return _definitions().resolve_job_def("product_crawl").execute_in_process(
-        instance=instance, run_config=_run_config(log_level, run_config), raise_on_error=raise_on_error,
-        tags={"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]})
+    return _execute(instance, "product_crawl", log_level=log_level, raise_on_error=raise_on_error,
+                    run_config=run_config,
+                    tags={"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]})
 
 
 def refresh_index(instance: dg.DagsterInstance, *, log_level: str = "WARNING",
                   raise_on_error: bool = False) -> dg.ExecuteInProcessResult:
-    return _definitions().resolve_job_def("index_refresh").execute_in_process(
-        instance=instance, run_config=_run_config(log_level), raise_on_error=raise_on_error)
+    return _execute(instance, "index_refresh", log_level=log_level, raise_on_error=raise_on_error)
 
 
 def refresh_everything(instance: dg.DagsterInstance, *, log_level: str = "WARNING",

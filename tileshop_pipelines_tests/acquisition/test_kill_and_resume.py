@@ -52,18 +52,17 @@ def test_kill_9_mid_crawl_then_resume(tileshop_env, monkeypatch):
             stored = _count(database, "SELECT count(*) FROM product_pages")
             assert 15 <= stored < listed  # killed mid-crawl
 
-            # What run monitoring does for a run whose process died: mark it failed, free its pool slot.
-            for run in instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED,
-                                                                  dg.DagsterRunStatus.STARTING])):
-                instance.report_run_failed(run)
-                instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            killed = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
+            assert len(killed) == 1  # still "started", holding its slot in the crawl pool
 
             with db.connect(database) as conn:
                 stored_paths = {unquote(urlsplit(url).path) for (url,) in conn.execute("SELECT url FROM product_pages")}
             hits_before = {path: server.hits[path] for path in stored_paths}
 
+            # No daemon: the next run itself recovers the dead one (defs/run_recovery.py).
             result = crawl_all_products(instance, raise_on_error=True)
             assert result.success
+            assert instance.get_run_by_id(killed[0].run_id).status == dg.DagsterRunStatus.FAILURE
             assert {path: server.hits[path] for path in stored_paths} == hits_before  # not fetched again
             resumed = [e.event_specific_data.materialization for e in result.get_asset_materialization_events()
                        if e.event_specific_data.materialization.asset_key.to_user_string() == "product_pages"]

@@ -21,6 +21,9 @@ MAX_BATCHES_PER_TICK = 10
 IN_FLIGHT_TTL = dt.timedelta(hours=1)
 # Stale products alone start a run once a batch is full or the oldest waited this long past max_age.
 STALE_MAX_WAIT = dt.timedelta(hours=1)
+# A crawl run of 100 products at 2 requests/s takes under two minutes; one still running after an
+# hour has lost its worker (a killed machine): run monitoring fails it and its pool slot is freed.
+CRAWL_RUN_TAGS = {"dagster/max_runtime": "3600"}
 
 
 def default_status(settings: PipelineSettings) -> dg.DefaultSensorStatus:
@@ -93,7 +96,7 @@ def due_product_runs(context: dg.SensorEvaluationContext, postgres: PostgresReso
         reasons = Counter(d.reason for d in batch)
         run_requests.append(dg.RunRequest(
             asset_selection=[product_pages, products],
-            tags={"dagster/asset_partition_range_start": batch[0].product_key,
+            tags={**CRAWL_RUN_TAGS, "dagster/asset_partition_range_start": batch[0].product_key,
                   "dagster/asset_partition_range_end": batch[-1].product_key,
                   "tileshop/crawl_reasons": ",".join(f"{r}={n}" for r, n in sorted(reasons.items()))},
             run_config={"ops": {crawl_products.op.name: {"config": {"product_keys": [d.product_key for d in batch]}}}},

@@ -1,0 +1,67 @@
+"""Runs that died do not block the next one.
+
+A run killed outright (`kill -9`, an OOM kill, a machine stopped mid-run) stays STARTED in
+Dagster's storage and keeps its slot in the `crawl` pool, so the next crawl step waits for a slot
+that is never released. Two mechanisms clear it:
+
+- In-process runs (`tileshop run`, local_runs.py) carry the host and pid of the process running
+  them; before the next one starts, runs whose process is gone are marked failed and every pool
+  slot held by a run that is not in progress is freed.
+- Daemon-launched runs carry `dagster/max_runtime` (crawl runs, via the sensor): run monitoring
+  fails a run past it, and frees the slots of ended runs (`free_slots_after_run_end_seconds` in
+  dagster.yaml).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import dagster as dg
+from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
+
+HOST_TAG = "tileshop/host"
+PID_TAG = "tileshop/pid"
+
+
+def process_tags() -> dict[str, str]:
+    """Tags naming the process that runs an in-process run."""
+    return {HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())}
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def process_gone(tags: dict[str, str], host: str, alive=pid_alive) -> bool:
+    """True only when the run names a process of this host that no longer exists; a run of
+    another host, or without the tags (daemon-launched), is never judged from here."""
+    if tags.get(HOST_TAG) != host or not (tags.get(PID_TAG) or "").isdigit():
+        return False
+    pid = int(tags[PID_TAG])
+    return pid != os.getpid() and not alive(pid)
+
+
+def recover_dead_runs(instance: dg.DagsterInstance) -> dict[str, list[str]]:
+    """Mark in-process runs whose process died as failed; free pool slots of runs not in progress."""
+    host = socket.gethostname()
+    failed = []
+    for run in instance.get_runs(dg.RunsFilter(statuses=list(IN_PROGRESS_RUN_STATUSES))):
+        if process_gone(run.tags, host):
+            instance.report_run_failed(run, message=f"its process ({run.tags[PID_TAG]} on {host}) is gone; "
+                                                    "marked failed so that its pool slot is freed")
+            failed.append(run.run_id)
+    storage = instance.event_log_storage
+    freed = []
+    for run_id in sorted(storage.get_concurrency_run_ids()):
+        run = instance.get_run_by_id(run_id)
+        if run is None or run.status not in IN_PROGRESS_RUN_STATUSES:
+            storage.free_concurrency_slots_for_run(run_id)
+            freed.append(run_id)
+    return {"failed": failed, "slots_freed": freed}
