@@ -8,7 +8,7 @@ import psycopg
 
 from tileshop_pipelines.store import db
 
-from .conftest import N_PRODUCTS, PLANTED_INSTRUCTION, PLANTED_SKU, app_client, settings_for
+from .conftest import ADMIN, N_PRODUCTS, PLANTED_INSTRUCTION, PLANTED_SKU, app_client, settings_for
 
 
 def sse_events(text: str) -> list[tuple[str, dict]]:
@@ -225,3 +225,14 @@ def test_planted_text_is_stored_as_product_data(index_url):
         description = conn.execute("SELECT record->>'description' FROM products WHERE sku = %s",
                                    (PLANTED_SKU,)).fetchone()[0]
     assert PLANTED_INSTRUCTION in description
+
+
+def test_detailed_health_redacts_secrets_in_the_urls_it_names(index_url):
+    settings = settings_for(dagster_graphql_url="http://ops:s3cret1@127.0.0.1:9/graphql?token=s3cret2&run=1")
+    with app_client(index_url, settings) as client:
+        response = client.get("/api/system/detailed-health", headers=ADMIN)
+        launch = client.post("/api/acquisition/start", headers=ADMIN)
+    dagster = response.json()["components"]["dagster"]["message"]
+    assert "http://ops:***@127.0.0.1:9/graphql?token=***&run=1" in dagster and "unreachable" in dagster
+    assert launch.status_code == 502 and "token=***" in launch.json()["detail"]
+    assert "s3cret" not in response.text + launch.text
