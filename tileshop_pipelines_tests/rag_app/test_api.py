@@ -169,7 +169,7 @@ def test_product_history_lists_every_version(index_url, make_database):
 
 def test_liveness_and_detailed_health(offline_client):
     assert offline_client.get("/api/system/health").json() == {"status": "ok"}
-    response = offline_client.get("/api/system/detailed-health")
+    response = offline_client.get("/api/system/detailed-health", headers=ADMIN)
     body = response.json()
     components = body["components"]
     assert set(components) == {"database", "vector_db", "crawler", "ai_services", "storage", "dagster"}
@@ -190,7 +190,7 @@ def test_database_outage_is_a_503_not_a_crash(index_url):
         assert response.json() == {"detail": "the product database is unavailable"}
         streamed = client.post("/api/chat/stream", json={"query": "tile"})  # before the stream opens
         assert streamed.status_code == 503 and streamed.json() == response.json()
-        health = client.get("/api/system/detailed-health").json()
+        health = client.get("/api/system/detailed-health", headers=ADMIN).json()
         assert health["components"]["database"]["healthy"] is False
         assert client.get("/api/system/health").status_code == 200
 

@@ -10,7 +10,7 @@ import pytest
 
 from rag_app.claude import SYSTEM_PROMPT
 
-from .conftest import PLANTED_INSTRUCTION, PLANTED_SKU, app_client, claude_settings, settings_for
+from .conftest import ADMIN, PLANTED_INSTRUCTION, PLANTED_SKU, app_client, claude_settings, settings_for
 from .test_api import sse_events
 
 
@@ -149,7 +149,7 @@ def test_wrong_key_falls_back_to_offline(index_url, standin):
     settings = claude_settings(standin, anthropic_api_key="sk-ant-wrong-key")
     with app_client(index_url, settings) as client:
         body = client.post("/api/chat", json={"query": "white tile"}).json()
-        health = client.get("/api/system/detailed-health").json()["components"]["ai_services"]
+        health = client.get("/api/system/detailed-health", headers=ADMIN).json()["components"]["ai_services"]
     assert body["mode"] == "offline" and "HTTP 401" in body["answer"]
     assert health["healthy"] is False and "unreachable" in health["message"]
 
@@ -161,7 +161,7 @@ def test_no_key_means_offline_without_calling_claude(index_url, standin):
 
 
 def test_health_reports_claude_reachable(claude_client, standin):
-    component = claude_client.get("/api/system/detailed-health").json()["components"]["ai_services"]
+    component = claude_client.get("/api/system/detailed-health", headers=ADMIN).json()["components"]["ai_services"]
     assert component["healthy"] and "Claude API reachable" in component["message"]
     assert standin.requests[-1]["path"] == "/v1/models"
 

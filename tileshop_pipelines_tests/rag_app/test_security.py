@@ -7,7 +7,7 @@ import pytest
 
 from rag_app.security import RateLimiter
 
-from .conftest import ADMIN_TOKEN, app_client, served_app, settings_for
+from .conftest import ADMIN, ADMIN_TOKEN, app_client, served_app, settings_for
 
 
 def test_token_bucket_refills_at_the_sustained_rate():
@@ -90,3 +90,14 @@ def test_rate_limit_is_per_client_over_real_http(index_url):
         with httpx.Client(base_url=base, timeout=30) as client:
             codes = [client.get("/api/products/search", params={"color": "Blue"}).status_code for _ in range(8)]
     assert codes[:5] == [200] * 5 and set(codes[5:]) == {429}
+
+
+def test_detailed_health_needs_the_admin_token_and_liveness_says_only_up(offline_client, index_url):
+    anonymous = offline_client.get("/api/system/detailed-health")
+    assert anonymous.status_code == 401 and "components" not in anonymous.text
+    wrong = offline_client.get("/api/system/detailed-health", headers={"Authorization": "Bearer " + "x" * 32})
+    assert wrong.status_code == 401 and "components" not in wrong.text
+    assert "components" in offline_client.get("/api/system/detailed-health", headers=ADMIN).json()
+    assert offline_client.get("/api/system/health").json() == {"status": "ok"}
+    with app_client(index_url, settings_for(admin_token=None)) as client:
+        assert client.get("/api/system/detailed-health", headers=ADMIN).status_code == 403
