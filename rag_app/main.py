@@ -30,7 +30,7 @@ from rag_app.dagster_jobs import DagsterJobs
 from rag_app.database import Database
 from rag_app.metrics import AppMetrics, MetricsMiddleware
 from rag_app.query_embedding import QueryEmbedder
-from rag_app.security import BodySizeLimitMiddleware, RateLimiter, RateLimitMiddleware
+from rag_app.security import BodySizeLimitMiddleware, HeaderLimitMiddleware, RateLimiter, RateLimitMiddleware
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.db import DatabaseConfigError
 
@@ -96,9 +96,10 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
                            allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Authorization"])
     app.add_middleware(RateLimitMiddleware,
                        limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
-                       on_limited=metrics.rate_limited.inc)
+                       on_limited=metrics.rate_limited.inc, behind_fly_proxy=settings.fly_app_name is not None)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(HeaderLimitMiddleware, max_headers=settings.max_headers, max_bytes=settings.max_header_bytes)
     app.add_exception_handler(psycopg.Error, database_unavailable)
     app.add_exception_handler(DatabaseConfigError, database_unavailable)
     app.add_exception_handler(Overloaded, overloaded)
