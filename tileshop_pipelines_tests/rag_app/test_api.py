@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import psycopg
+import pytest
 
 from tileshop_pipelines.store import db
 
@@ -236,3 +237,11 @@ def test_detailed_health_redacts_secrets_in_the_urls_it_names(index_url):
     assert "http://ops:***@127.0.0.1:9/graphql?token=***&run=1" in dagster and "unreachable" in dagster
     assert launch.status_code == 502 and "token=***" in launch.json()["detail"]
     assert "s3cret" not in response.text + launch.text
+
+
+@pytest.mark.parametrize("size", ["(", "[", "\\", "12 x 24 (", "*", "a{2,"])
+def test_size_filter_with_regex_characters_is_an_empty_answer_not_a_503(offline_client, size):
+    response = offline_client.get("/api/products/search", params={"size": size})
+    assert response.status_code == 200 and response.json()["products"] == []
+    chat = offline_client.post("/api/chat", json={"query": "floor tile", "filters": {"size": size}})
+    assert chat.status_code == 200
