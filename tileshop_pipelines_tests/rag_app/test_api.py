@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import psycopg
 import pytest
 
 from tileshop_pipelines.store import db
 
-from .conftest import ADMIN, N_PRODUCTS, PLANTED_INSTRUCTION, PLANTED_SKU, app_client, settings_for
+from .conftest import ADMIN, N_PRODUCTS, PLANTED_INSTRUCTION, PLANTED_SKU, app_client, served_app, settings_for
 
 
 def sse_events(text: str) -> list[tuple[str, dict]]:
@@ -245,3 +246,32 @@ def test_size_filter_with_regex_characters_is_an_empty_answer_not_a_503(offline_
     assert response.status_code == 200 and response.json()["products"] == []
     chat = offline_client.post("/api/chat", json={"query": "floor tile", "filters": {"size": size}})
     assert chat.status_code == 200
+
+
+@pytest.mark.parametrize("method, path, kwargs, field", [
+    ("GET", "/api/products/search", {"params": {"q": "white\x00tile"}}, ["query", "q"]),
+    ("GET", "/api/products/search", {"params": {"color": "wh\x00ite"}}, ["query", "color"]),
+    ("GET", "/api/products/search", {"params": {"size": "12\x00"}}, ["query", "size"]),
+    ("GET", "/api/products/684287%00", {}, ["path", "sku"]),
+    ("POST", "/api/chat", {"json": {"query": "white\x00 tile"}}, ["body", "query"]),
+    ("POST", "/api/chat", {"json": {"query": "tile", "filters": {"size": "1\x002"}}}, ["body", "filters", "size"]),
+    ("POST", "/api/chat/stream", {"json": {"query": "tile", "conversation_history": [
+        {"role": "user", "content": "a\x00"}]}}, ["body", "conversation_history", 0, "content"]),
+])
+def test_nul_in_any_text_is_a_422_naming_the_field(offline_client, method, path, kwargs, field):
+    response = offline_client.request(method, path, **kwargs)
+    assert response.status_code == 422, response.text
+    assert [error["loc"] for error in response.json()["detail"]] == [field]
+    assert "NUL" in response.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/chat/stream"])
+def test_lone_surrogate_in_the_json_body_is_a_422_naming_the_field(index_url, path):
+    """Over a real server: it was a 500 and a reset connection."""
+    with served_app(index_url, settings_for()) as base, httpx.Client(base_url=base, timeout=30) as client:
+        for body, field in ((rb'{"query": "white tile \ud800"}', ["body", "query"]),
+                            (rb'{"query": "tile", "filters": {"color": "\udfff"}}', ["body", "filters", "color"])):
+            response = client.post(path, content=body, headers={"content-type": "application/json"})
+            assert response.status_code == 422, response.text
+            assert [error["loc"] for error in response.json()["detail"]] == [field]
+        assert client.post(path, json={"query": "white tile"}).status_code == 200
