@@ -32,7 +32,8 @@ from rag_app.dagster_jobs import DagsterJobs
 from rag_app.database import Database
 from rag_app.metrics import AppMetrics, MetricsMiddleware
 from rag_app.query_embedding import QueryEmbedder
-from rag_app.security import BodySizeLimitMiddleware, HeaderLimitMiddleware, RateLimiter, RateLimitMiddleware
+from rag_app.security import (BodySizeLimitMiddleware, HeaderLimitMiddleware, RateLimiter, RateLimitMiddleware,
+                              SecurityHeadersMiddleware)
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.db import DatabaseConfigError
 
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(HeaderLimitMiddleware, max_headers=settings.max_headers, max_bytes=settings.max_header_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, 429 and 431 too
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(psycopg.Error, database_unavailable)
     app.add_exception_handler(DatabaseConfigError, database_unavailable)

@@ -181,3 +181,21 @@ def test_header_count_and_size_limits_over_a_real_socket(index_url):
             assert sent <= 256 * 1024 and time.monotonic() - started < 10
         with httpx.Client(base_url=base, timeout=30) as client:  # and the server goes on serving
             assert client.get("/api/products/search", params={"color": "Blue"}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/static/chat.js", "/api/system/health", "/api/products/search?color=Blue",
+                                  "/api/products/search", "/docs"])
+def test_every_answer_forbids_framing_and_sniffing(offline_client, path):
+    response = offline_client.get(path)
+    policy = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    if path == "/":  # the chat page runs only its own script
+        assert "'unsafe-inline'" not in policy and "script-src" not in policy and "default-src 'self'" in policy
+
+
+def test_headers_also_on_refusals(index_url):
+    with app_client(index_url, settings_for()) as client:
+        refused = client.get("/api/products/search", headers={f"x-h{i}": "v" for i in range(101)})
+        assert refused.status_code == 431 and refused.headers["x-frame-options"] == "DENY"
