@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from rag_app.config import ConfigError, load_settings
     from rag_app.main import create_app
+    from rag_app.server import server_config
     from tileshop_pipelines.store import db
     from tileshop_pipelines.store.db import DatabaseConfigError
     from tileshop_pipelines.store.migrations import migrate
@@ -37,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
               "/api/system/detailed-health will say so", file=sys.stderr)
     mode = "Claude" if settings.claude_enabled else "offline (ANTHROPIC_API_KEY not set)"
     print(f"Tile Shop assistant on http://{args.host}:{args.port}/  (API docs /docs, answers: {mode})", flush=True)
-    uvicorn.run(create_app(settings, database_url=url), host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.Server(server_config(create_app(settings, database_url=url), settings, args.host, args.port,
+                                 args.log_level)).run()
     return 0
 
 

@@ -2,10 +2,14 @@
 
 Used when no Anthropic key is configured and whenever Claude fails after its retries. Only
 structured fields (name, SKU, price, URL) are written: product descriptions never reach the
-answer text, so text planted in a description cannot steer it.
+answer text, so text planted in a description cannot steer it. The answer is plain text, not
+HTML: the chat page inserts it with textContent (escaping it here would show "&amp;"). A name is
+written on one line, its control characters dropped, so it cannot forge lines of the answer.
 """
 
 from __future__ import annotations
+
+import re
 
 from rag_app.retrieval import ProductHit
 from tileshop_pipelines.store.search import ProductFilters
@@ -16,6 +20,14 @@ _FILTER_LABELS = {"min_price": "price at least", "max_price": "price at most", "
                   "color": "color", "finish": "finish", "material": "material", "application": "application",
                   "size": "size"}
 _BASIS_LABELS = {"box": " per box", "sqft": " per sq. ft.", "unit": ""}
+MAX_NAME_CHARS = 200
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")  # controls, C1, Unicode line separators
+
+
+def one_line(text: str | None, limit: int = MAX_NAME_CHARS) -> str:
+    """Catalog text as one line of at most `limit` characters."""
+    line = " ".join(_LINE_BREAKING.sub(" ", text or "").split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def describe_filters(filters: ProductFilters) -> str:
@@ -45,7 +57,7 @@ def offline_answer(hits: list[ProductHit], filters: ProductFilters | None = None
         return "\n".join(lines)
     for i, hit in enumerate(hits, 1):
         price = format_price(hit.price, hit.price_unit) or "price not stated"
-        lines.append(f"{i}. {hit.name} (SKU {hit.sku}): {price}. {hit.url}")
+        lines.append(f"{i}. {one_line(hit.name)} (SKU {hit.sku}): {price}. {hit.url}")
     return "\n".join(lines)
 
 

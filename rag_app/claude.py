@@ -2,8 +2,9 @@
 
 - The instructions go in the `system` parameter (never a "system" role inside `messages`).
 - Each retrieved product is a `search_result` content block with citations enabled. Product text
-  (names, descriptions, specifications) lives only inside those blocks: it is data to quote,
-  and the system prompt says so.
+  (names, descriptions, specifications) lives only inside those blocks' content: it is data to
+  quote, and the system prompt says so. A block's title is the SKU alone: the name is page text
+  and, as a title, it read as the result's label rather than as data.
 - Prompt caching: a cache breakpoint on the system prompt and on the last earlier turn, the
   prefix that stays the same from one question of a conversation to the next.
 - The SDK retries 429 and 5xx with exponential backoff (honouring retry-after) up to
@@ -60,7 +61,7 @@ def product_search_result(hit: ProductHit) -> dict:
         x for x in (hit.name, f"SKU: {hit.sku}" if hit.sku else None,
                     f"Price: {format_price(hit.price, hit.price_unit)}" if hit.price is not None else None) if x)
     texts = [facts, (record.get("description") or "")[:MAX_DESCRIPTION_CHARS], specifications_text(record) or ""]
-    title = f"{hit.name} (SKU {hit.sku})" if hit.sku else (hit.name or hit.product_key)
+    title = f"SKU {hit.sku}" if hit.sku else f"product {hit.product_key}"
     return {"type": "search_result", "source": hit.url or hit.product_key, "title": title,
             "content": [{"type": "text", "text": text} for text in texts if text.strip()],
             "citations": {"enabled": True}}

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=120, ge=1, le=1_000_000)  # per client address, sustained
     rate_limit_burst: int = Field(default=30, ge=1, le=1_000_000)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
+    max_headers: int = Field(default=100, ge=10, le=1000)  # a browser sends ~15
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)  # names and values together
     products_per_answer: int = Field(default=5, ge=1, le=20)
     db_pool_size: int = Field(default=4, ge=1, le=64)
     max_in_flight_searches: int = Field(default=32, ge=1, le=100_000)
@@ -61,6 +63,8 @@ class Settings(BaseSettings):
     acquisition_job: str = "sitemap_refresh"
     # the crawl service; None: the pipeline crawls in-process
     crawler_url: str | None = Field(default=None, validation_alias="TILESHOP_CRAWLER_URL")
+    # Set by Fly on its machines: Fly's proxy is in front, and its Fly-Client-IP header is the client.
+    fly_app_name: str | None = Field(default=None, validation_alias="FLY_APP_NAME", pattern=r"^[a-z0-9-]+$")
 
     @property
     def claude_enabled(self) -> bool:

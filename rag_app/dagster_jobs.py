@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from tileshop_pipelines.store.db import redacted
+
 FIND_JOB = """
 query FindJob {
   repositoriesOrError {
@@ -45,6 +47,7 @@ class DagsterError(RuntimeError):
 class DagsterJobs:
     def __init__(self, graphql_url: str, job_name: str, timeout_s: float = 10.0):
         self.graphql_url = graphql_url
+        self.shown_url = redacted(graphql_url)  # in messages: a token in the URL stays out
         self.job_name = job_name
         self.timeout_s = timeout_s
 
@@ -53,9 +56,9 @@ class DagsterJobs:
             async with httpx.AsyncClient(timeout=self.timeout_s) as client:
                 response = await client.post(self.graphql_url, json={"query": query, "variables": variables or {}})
         except httpx.HTTPError as exc:
-            raise DagsterError(f"Dagster GraphQL at {self.graphql_url} is unreachable: {exc!r}") from exc
+            raise DagsterError(f"Dagster GraphQL at {self.shown_url} is unreachable: {redacted(repr(exc))}") from exc
         if response.status_code != 200:
-            raise DagsterError(f"Dagster GraphQL at {self.graphql_url} answered HTTP {response.status_code}")
+            raise DagsterError(f"Dagster GraphQL at {self.shown_url} answered HTTP {response.status_code}")
         body = response.json()
         if body.get("errors"):
             raise DagsterError(f"Dagster GraphQL error: {body['errors'][0].get('message')}")

@@ -31,7 +31,9 @@ async def _timed(check: Callable[[], Awaitable[str]]) -> dict:
         healthy, message = False, f"no answer within {CHECK_TIMEOUT_S:.0f} s"
     except Exception as exc:  # a failing dependency is a report, never an error page
         healthy, message = False, str(exc) or type(exc).__name__
-    return {"healthy": healthy, "latency_ms": round((time.perf_counter() - started) * 1000, 1), "message": message}
+    # Messages quote URLs (the crawl service's, Dagster's) and errors that may hold the database's.
+    return {"healthy": healthy, "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "message": db.redacted(message)}
 
 
 def database_check(database) -> Callable[[], Awaitable[str]]:
@@ -106,7 +108,7 @@ def storage_check() -> Callable[[], Awaitable[str]]:
 
 def dagster_check(jobs) -> Callable[[], Awaitable[str]]:
     async def check() -> str:
-        return f"Dagster {await jobs.version()} at {jobs.graphql_url}"
+        return f"Dagster {await jobs.version()} at {jobs.shown_url}"
     return check
 
 

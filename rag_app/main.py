@@ -17,6 +17,8 @@ from contextlib import asynccontextmanager
 
 import psycopg
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -30,7 +32,8 @@ from rag_app.dagster_jobs import DagsterJobs
 from rag_app.database import Database
 from rag_app.metrics import AppMetrics, MetricsMiddleware
 from rag_app.query_embedding import QueryEmbedder
-from rag_app.security import BodySizeLimitMiddleware, RateLimiter, RateLimitMiddleware
+from rag_app.security import (BodySizeLimitMiddleware, HeaderLimitMiddleware, RateLimiter, RateLimitMiddleware,
+                              SecurityHeadersMiddleware)
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.db import DatabaseConfigError
 
@@ -81,6 +84,24 @@ async def overloaded(request: Request, exc: Overloaded) -> JSONResponse:
                         content={"detail": f"the assistant is at capacity; retry after {exc.retry_after_s} s"})
 
 
+def _encodable(value):
+    """`value` with each string's lone surrogates written as \\udXXX escapes."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {k: _encodable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_encodable(v) for v in value]
+    return value
+
+
+async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422 (each error names its field), its echoed input made encodable: a lone surrogate
+    escape in a JSON body ("\\ud800"), echoed back, failed the response's encoding: a 500 and a
+    reset connection."""
+    return JSONResponse(status_code=422, content={"detail": _encodable(jsonable_encoder(exc.errors()))})
+
+
 def create_app(settings: Settings | None = None, database_url: str | None = None) -> FastAPI:
     """The app; its services start with its lifespan. `database_url` None: store.db.database_url()."""
     settings = settings or load_settings()
@@ -96,9 +117,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
                            allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Authorization"])
     app.add_middleware(RateLimitMiddleware,
                        limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
-                       on_limited=metrics.rate_limited.inc)
+                       on_limited=metrics.rate_limited.inc, behind_fly_proxy=settings.fly_app_name is not None)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(HeaderLimitMiddleware, max_headers=settings.max_headers, max_bytes=settings.max_header_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, 429 and 431 too
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(psycopg.Error, database_unavailable)
     app.add_exception_handler(DatabaseConfigError, database_unavailable)
     app.add_exception_handler(Overloaded, overloaded)

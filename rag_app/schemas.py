@@ -3,9 +3,9 @@ and the responses the routes share."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AfterValidator, BaseModel, Field, model_validator
 
 from tileshop_pipelines.store.search import PRICE_BASES, PRICE_UNITS, ProductFilters
 
@@ -16,6 +16,21 @@ MAX_FILTER_CHARS = 100
 
 PriceBasis = Literal[PRICE_BASES]  # type: ignore[valid-type]
 PriceUnit = Literal[PRICE_UNITS]  # type: ignore[valid-type]
+
+
+def _storable_text(value: str) -> str:
+    """Text Postgres can store and the response can echo: NUL was a 503 "database unavailable", a
+    lone surrogate escape ("\\ud800", which JSON allows) a 500 where pydantic let it through."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL (\\u0000) characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must not contain lone surrogate escapes (\\ud800-\\udfff)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable_text)]  # every text the API takes
 AT_CAPACITY = {503: {"description": "the product database is unavailable, or the app is at capacity "
                                     "(with Retry-After)"}}
 
@@ -27,11 +42,11 @@ class FiltersIn(BaseModel):
     max_price: float | None = Field(default=None, ge=0, le=1_000_000)
     price_basis: PriceBasis = Field(default="unit", description="box | sqft | unit (the selling unit's price)")
     price_unit: PriceUnit | None = None
-    color: str | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
-    finish: str | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
-    material: str | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
-    application: str | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
-    size: str | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
+    color: Text | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
+    finish: Text | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
+    material: Text | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
+    application: Text | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
+    size: Text | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
 
     @model_validator(mode="after")
     def _price_range(self):
@@ -45,11 +60,11 @@ class FiltersIn(BaseModel):
 
 class Message(BaseModel):
     role: Literal["user", "assistant"]
-    content: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
+    content: Text = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
 
 
 class ChatRequest(BaseModel):
-    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS)
+    query: Text = Field(min_length=1, max_length=MAX_QUERY_CHARS)
     conversation_history: list[Message] = Field(default_factory=list, max_length=MAX_HISTORY_MESSAGES)
     filters: FiltersIn | None = None
 

@@ -1,4 +1,4 @@
-"""Request guards: admin bearer token, per-client rate limits, request body size limit.
+"""Request guards: admin bearer token, per-client rate limits, request header and body size limits.
 
 The guards are plain ASGI middleware (no per-request task or body copy beyond the limit).
 """
@@ -6,6 +6,7 @@ The guards are plain ASGI middleware (no per-request task or body copy beyond th
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import math
 import threading
@@ -63,23 +64,95 @@ async def _send_json(send, status: int, body: dict, headers: list[tuple[bytes, b
     await send({"type": "http.response.body", "body": payload})
 
 
+def client_address(scope, behind_fly_proxy: bool) -> str:
+    """The socket peer; behind Fly's proxy (FLY_APP_NAME set), the Fly-Client-IP it sets, as every
+    request's peer is then the proxy. Never X-Forwarded-For: any client can send it."""
+    if behind_fly_proxy:
+        for name, value in reversed(scope["headers"]):
+            if name == b"fly-client-ip":
+                try:
+                    return str(ipaddress.ip_address(value.decode("latin-1").strip()))
+                except ValueError:
+                    break
+    return (scope.get("client") or ("unknown", 0))[0]
+
+
 class RateLimitMiddleware:
-    def __init__(self, app, limiter: RateLimiter, on_limited=None):
+    def __init__(self, app, limiter: RateLimiter, on_limited=None, behind_fly_proxy: bool = False):
         self.app = app
         self.limiter = limiter
         self.on_limited = on_limited
+        self.behind_fly_proxy = behind_fly_proxy
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not scope["path"].startswith("/api/") or scope["path"] in UNLIMITED_PATHS:
             return await self.app(scope, receive, send)
-        client = (scope.get("client") or ("unknown", 0))[0]
-        wait = self.limiter.take(client)
+        wait = self.limiter.take(client_address(scope, self.behind_fly_proxy))
         if wait > 0:
             if self.on_limited:
                 self.on_limited()
             retry_after = str(max(1, math.ceil(wait)))
             return await _send_json(send, 429, {"detail": f"rate limit exceeded; retry after {retry_after} s"},
                                     [(b"retry-after", retry_after.encode())])
+        return await self.app(scope, receive, send)
+
+
+# The chat page: its own script and styles only, product images from the catalog's https hosts, and
+# no framing (clickjacking). The API docs (/docs, /redoc) load Swagger UI / ReDoc from jsDelivr with
+# an inline script; they get that, and still no framing.
+CONTENT_SECURITY_POLICY = (b"default-src 'self'; img-src 'self' https: data:; object-src 'none'; "
+                           b"base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+DOCS_CONTENT_SECURITY_POLICY = (b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+                                b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+                                b"font-src https://fonts.gstatic.com; img-src 'self' https: data:; worker-src blob:; "
+                                b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy, X-Frame-Options and X-Content-Type-Options on every response (the
+    chat page had none: it could be framed)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        policy = DOCS_CONTENT_SECURITY_POLICY if scope["path"] in DOCS_PATHS else CONTENT_SECURITY_POLICY
+        added = [(b"content-security-policy", policy), (b"x-frame-options", b"DENY"),
+                 (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *added]}
+            await send(message)
+
+        return await self.app(scope, receive, with_headers)
+
+
+class HeaderLimitMiddleware:
+    """431 for more than `max_headers` headers or more than `max_bytes` of names and values.
+
+    The server's parser bounds the head while it is read (rag_app.server); this holds what it let
+    through to the app's own limits, whatever server runs the app."""
+
+    def __init__(self, app, max_headers: int, max_bytes: int):
+        self.app = app
+        self.max_headers = max_headers
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = scope["headers"]
+        size = sum(len(name) + len(value) for name, value in headers)
+        if len(headers) > self.max_headers:
+            return await _send_json(send, 431, {"detail": f"{len(headers)} request headers; at most "
+                                                          f"{self.max_headers} are accepted"})
+        if size > self.max_bytes:
+            return await _send_json(send, 431, {"detail": f"request headers total {size} bytes; at most "
+                                                          f"{self.max_bytes} are accepted"})
         return await self.app(scope, receive, send)
 
 

@@ -146,16 +146,22 @@ def filter_sql(filters: ProductFilters) -> tuple[str, dict]:
         clauses.append("p.filter_applications @> ARRAY[%(application)s]::text[]")
         params["application"] = filters.application.strip().lower()
     if filters.size is not None:
-        # "12 x 24" matches "12 x 24 in" but not "12 x 240 in"
-        clauses.append("p.filter_size ~ ('^' || %(size_pattern)s || '([^0-9.]|$)')")
-        params["size_pattern"] = _size_pattern(filters.size)
+        # The size is data, compared as text, never a regular expression ("(" was a 503): the
+        # stored size, its "x" unspaced, starts with the wanted one, and the next character does not
+        # go on with the number ("12 x 24" matches "12 x 24 in" and "12x24", not "12 x 240 in").
+        clauses.append(f"starts_with({_UNSPACED_SIZE}, %(size)s) "
+                       f"AND substr({_UNSPACED_SIZE}, char_length(%(size)s) + 1, 1) !~ '[0-9.]'")
+        params["size"] = _unspaced_size(filters.size)
     return " AND ".join(clauses) or "TRUE", params
 
 
-def _size_pattern(size: str) -> str:
-    """A regex for a size like "12 x 24" (any spacing around the x), its numbers escaped."""
+_UNSPACED_SIZE = r"regexp_replace(p.filter_size, '\s*x\s*', 'x', 'g')"
+
+
+def _unspaced_size(size: str) -> str:
+    """A size like "12 X 24" or "12×24" as "12x24", as _UNSPACED_SIZE writes the stored sizes."""
     parts = [p.strip() for p in size.lower().replace("×", "x").split("x")]
-    return r"\s*x\s*".join(p.replace(".", r"\.") for p in parts if p)
+    return "x".join(p for p in parts if p)
 
 
 def matching_product_keys(conn: psycopg.Connection, filters: ProductFilters) -> list[str]:

@@ -14,7 +14,7 @@ import pytest
 from bench.__main__ import free_port
 from tileshop_pipelines.store.db import PROJECT_ROOT
 
-from .conftest import ADMIN_TOKEN, app_client, settings_for
+from .conftest import ADMIN, ADMIN_TOKEN, app_client, settings_for
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -75,7 +75,7 @@ def test_unknown_job_is_a_clear_502(index_url, dagster_graphql):
 
 def test_detailed_health_is_200_when_everything_is_up(index_url, dagster_graphql):
     with app_client(index_url, settings_for(dagster_graphql_url=dagster_graphql)) as client:
-        response = client.get("/api/system/detailed-health")
+        response = client.get("/api/system/detailed-health", headers=ADMIN)
     body = response.json()
     assert response.status_code == 200 and body["status"] == "healthy", body
     assert body["components"]["dagster"]["message"].startswith("Dagster ")

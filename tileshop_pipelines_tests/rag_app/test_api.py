@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import psycopg
+import pytest
 
 from tileshop_pipelines.store import db
 
-from .conftest import N_PRODUCTS, PLANTED_INSTRUCTION, PLANTED_SKU, app_client, settings_for
+from .conftest import ADMIN, N_PRODUCTS, PLANTED_INSTRUCTION, PLANTED_SKU, app_client, served_app, settings_for
 
 
 def sse_events(text: str) -> list[tuple[str, dict]]:
@@ -169,7 +171,7 @@ def test_product_history_lists_every_version(index_url, make_database):
 
 def test_liveness_and_detailed_health(offline_client):
     assert offline_client.get("/api/system/health").json() == {"status": "ok"}
-    response = offline_client.get("/api/system/detailed-health")
+    response = offline_client.get("/api/system/detailed-health", headers=ADMIN)
     body = response.json()
     components = body["components"]
     assert set(components) == {"database", "vector_db", "crawler", "ai_services", "storage", "dagster"}
@@ -190,7 +192,7 @@ def test_database_outage_is_a_503_not_a_crash(index_url):
         assert response.json() == {"detail": "the product database is unavailable"}
         streamed = client.post("/api/chat/stream", json={"query": "tile"})  # before the stream opens
         assert streamed.status_code == 503 and streamed.json() == response.json()
-        health = client.get("/api/system/detailed-health").json()
+        health = client.get("/api/system/detailed-health", headers=ADMIN).json()
         assert health["components"]["database"]["healthy"] is False
         assert client.get("/api/system/health").status_code == 200
 
@@ -225,3 +227,51 @@ def test_planted_text_is_stored_as_product_data(index_url):
         description = conn.execute("SELECT record->>'description' FROM products WHERE sku = %s",
                                    (PLANTED_SKU,)).fetchone()[0]
     assert PLANTED_INSTRUCTION in description
+
+
+def test_detailed_health_redacts_secrets_in_the_urls_it_names(index_url):
+    settings = settings_for(dagster_graphql_url="http://ops:s3cret1@127.0.0.1:9/graphql?token=s3cret2&run=1")
+    with app_client(index_url, settings) as client:
+        response = client.get("/api/system/detailed-health", headers=ADMIN)
+        launch = client.post("/api/acquisition/start", headers=ADMIN)
+    dagster = response.json()["components"]["dagster"]["message"]
+    assert "http://ops:***@127.0.0.1:9/graphql?token=***&run=1" in dagster and "unreachable" in dagster
+    assert launch.status_code == 502 and "token=***" in launch.json()["detail"]
+    assert "s3cret" not in response.text + launch.text
+
+
+@pytest.mark.parametrize("size", ["(", "[", "\\", "12 x 24 (", "*", "a{2,"])
+def test_size_filter_with_regex_characters_is_an_empty_answer_not_a_503(offline_client, size):
+    response = offline_client.get("/api/products/search", params={"size": size})
+    assert response.status_code == 200 and response.json()["products"] == []
+    chat = offline_client.post("/api/chat", json={"query": "floor tile", "filters": {"size": size}})
+    assert chat.status_code == 200
+
+
+@pytest.mark.parametrize("method, path, kwargs, field", [
+    ("GET", "/api/products/search", {"params": {"q": "white\x00tile"}}, ["query", "q"]),
+    ("GET", "/api/products/search", {"params": {"color": "wh\x00ite"}}, ["query", "color"]),
+    ("GET", "/api/products/search", {"params": {"size": "12\x00"}}, ["query", "size"]),
+    ("GET", "/api/products/684287%00", {}, ["path", "sku"]),
+    ("POST", "/api/chat", {"json": {"query": "white\x00 tile"}}, ["body", "query"]),
+    ("POST", "/api/chat", {"json": {"query": "tile", "filters": {"size": "1\x002"}}}, ["body", "filters", "size"]),
+    ("POST", "/api/chat/stream", {"json": {"query": "tile", "conversation_history": [
+        {"role": "user", "content": "a\x00"}]}}, ["body", "conversation_history", 0, "content"]),
+])
+def test_nul_in_any_text_is_a_422_naming_the_field(offline_client, method, path, kwargs, field):
+    response = offline_client.request(method, path, **kwargs)
+    assert response.status_code == 422, response.text
+    assert [error["loc"] for error in response.json()["detail"]] == [field]
+    assert "NUL" in response.json()["detail"][0]["msg"]
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/chat/stream"])
+def test_lone_surrogate_in_the_json_body_is_a_422_naming_the_field(index_url, path):
+    """Over a real server: it was a 500 and a reset connection."""
+    with served_app(index_url, settings_for()) as base, httpx.Client(base_url=base, timeout=30) as client:
+        for body, field in ((rb'{"query": "white tile \ud800"}', ["body", "query"]),
+                            (rb'{"query": "tile", "filters": {"color": "\udfff"}}', ["body", "filters", "color"])):
+            response = client.post(path, content=body, headers={"content-type": "application/json"})
+            assert response.status_code == 422, response.text
+            assert [error["loc"] for error in response.json()["detail"]] == [field]
+        assert client.post(path, json={"query": "white tile"}).status_code == 200

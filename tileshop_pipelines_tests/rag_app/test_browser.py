@@ -47,6 +47,8 @@ def test_chat_page_streams_answers_keeps_history_and_shows_errors(browser, index
     settings = claude_settings(standin, rate_limit_per_minute=2, rate_limit_burst=2)
     with served_app(index_url, settings) as base:
         page = browser.new_page(viewport={"width": 1100, "height": 1000})
+        refused = []  # what the page's Content-Security-Policy blocked: nothing the page needs
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
         page.goto(base + "/")
         assert page.title() == "Tile Shop product assistant"
 
@@ -55,7 +57,7 @@ def test_chat_page_streams_answers_keeps_history_and_shows_errors(browser, index
         first = page.locator(".turn.assistant").nth(0)
         first.locator(".card").first.wait_for(timeout=30_000)
         assert first.locator(".mode").text_content() == "Claude"
-        assert first.locator(".text").inner_text().startswith("From the catalog, Marmi Imperiali Zenobia")
+        assert first.locator(".text").inner_text().startswith("From the catalog, SKU 684287")
         card = first.locator(".card").first
         assert "Marmi Imperiali Zenobia" in card.locator(".name").inner_text()
         assert card.locator(".price").inner_text() == "$77.11 / box"
@@ -70,7 +72,7 @@ def test_chat_page_streams_answers_keeps_history_and_shows_errors(browser, index
         second_request = standin.messages_requests()[-1]["body"]["messages"]
         assert second_request[0] == {"role": "user", "content": "Marmi Imperiali Zenobia porcelain"}
         assert second_request[1]["role"] == "assistant"
-        assert second_request[1]["content"][0]["text"].startswith("From the catalog, Marmi Imperiali Zenobia")
+        assert second_request[1]["content"][0]["text"].startswith("From the catalog, SKU 684287")
         assert len(standin.messages_requests()) == 2
 
         ARTIFACTS.mkdir(exist_ok=True)
@@ -88,4 +90,5 @@ def test_chat_page_streams_answers_keeps_history_and_shows_errors(browser, index
         page.reload()  # the conversation survives a reload (sessionStorage)
         page.locator(".turn.assistant").nth(1).wait_for(timeout=10_000)
         assert page.locator(".turn.user").count() == 2
+        assert refused == []
         page.close()

@@ -11,7 +11,7 @@ from rag_app.database import APPLICATION_NAME, CONNECTION_WAIT_S
 from rag_app.main import create_app
 from tileshop_pipelines.store import db
 
-from .conftest import app_client, settings_for
+from .conftest import ADMIN, app_client, settings_for
 
 POOL_SIZE = 4
 
@@ -42,7 +42,7 @@ def test_the_pool_recovers_after_its_connections_are_killed(index_url):
         assert time.monotonic() - started < CONNECTION_WAIT_S  # no request waited out the pool
         assert not set(_pool_backends(admin)) & before
         assert client.post("/api/chat", json={"query": "grout for a shower"}).status_code == 200
-        database = client.get("/api/system/detailed-health").json()["components"]["database"]
+        database = client.get("/api/system/detailed-health", headers=ADMIN).json()["components"]["database"]
     assert database["healthy"] and f"pool: {POOL_SIZE} of {POOL_SIZE} connections" in database["message"]
     assert f"{POOL_SIZE} found broken" in database["message"]
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rag_app.filters import ProductFilters, TermFinder, Vocabulary, parse_question
-from tileshop_pipelines.store.search import filter_sql
+from tileshop_pipelines.store import db
+from tileshop_pipelines.store.search import filter_sql, matching_product_keys
 
 VOCABULARY = Vocabulary(
     colors={"white": "White", "blue": "Blue", "beige": "Beige", "light gray": "Light Gray"},
@@ -86,3 +89,23 @@ def test_explicit_filters_override_parsed():
     parsed = parse("white tile under $50").filters
     merged = parsed.merged(ProductFilters(color="Blue"))
     assert merged.color == "Blue" and merged.max_price == 50.0
+
+
+def _size_matches(wanted: str, stored: str | None) -> bool:
+    """The size filter's meaning, as a Python regex built from the escaped numbers: the stored size
+    starts with the wanted one (any spacing around the x) and the number does not go on."""
+    parts = [p.strip() for p in wanted.lower().replace("×", "x").split("x")]
+    pattern = r"\s*x\s*".join(re.escape(p) for p in parts if p)
+    return stored is not None and re.match(f"{pattern}([^0-9.]|$)", stored) is not None
+
+
+@pytest.mark.parametrize("size", ["12 x 24", "12x24", "12 X 24 IN", "12 × 24", "12 x 2", "12", "1", "2.5 x 8",
+                                  "2.5", "4 x 8 ft", "x", "(", "[", "\\", "12 x 24 (", ".*", "1.", "%", "_", "12|13",
+                                  "[0-9]+ x 12", "'; DROP TABLE products; --"])
+def test_size_filter_is_matched_as_data(index_url, size):
+    with db.connect(index_url) as conn:
+        stored = dict(conn.execute("SELECT product_key, filter_size FROM products").fetchall())
+        found = set(matching_product_keys(conn, ProductFilters(size=size)))
+    assert found == {key for key, value in stored.items() if _size_matches(size, value)}
+    if size in ("12 x 24", "12x24", "12 X 24 IN", "12 × 24"):
+        assert found and all(stored[key] == "12 x 24 in" for key in found)  # not 12 x 240, not 12 x 25

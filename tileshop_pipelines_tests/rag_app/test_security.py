@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import select
+import socket
+import time
+from urllib.parse import urlsplit
+
 import httpx
 import pytest
 
 from rag_app.security import RateLimiter
 
-from .conftest import ADMIN_TOKEN, app_client, served_app, settings_for
+from .conftest import ADMIN, ADMIN_TOKEN, app_client, served_app, settings_for
 
 
 def test_token_bucket_refills_at_the_sustained_rate():
@@ -90,3 +95,107 @@ def test_rate_limit_is_per_client_over_real_http(index_url):
         with httpx.Client(base_url=base, timeout=30) as client:
             codes = [client.get("/api/products/search", params={"color": "Blue"}).status_code for _ in range(8)]
     assert codes[:5] == [200] * 5 and set(codes[5:]) == {429}
+
+
+def test_detailed_health_needs_the_admin_token_and_liveness_says_only_up(offline_client, index_url):
+    anonymous = offline_client.get("/api/system/detailed-health")
+    assert anonymous.status_code == 401 and "components" not in anonymous.text
+    wrong = offline_client.get("/api/system/detailed-health", headers={"Authorization": "Bearer " + "x" * 32})
+    assert wrong.status_code == 401 and "components" not in wrong.text
+    assert "components" in offline_client.get("/api/system/detailed-health", headers=ADMIN).json()
+    assert offline_client.get("/api/system/health").json() == {"status": "ok"}
+    with app_client(index_url, settings_for(admin_token=None)) as client:
+        assert client.get("/api/system/detailed-health", headers=ADMIN).status_code == 403
+
+
+def test_x_forwarded_for_never_picks_the_rate_limit_bucket(index_url):
+    """Over a real uvicorn from loopback (which uvicorn's proxy-headers default trusts): a client
+    sending a new X-Forwarded-For, or a Fly-Client-IP while no Fly proxy is configured, each time
+    is still one client."""
+    with served_app(index_url, settings_for(rate_limit_per_minute=60, rate_limit_burst=3)) as base:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            codes = [client.get("/api/products/search", params={"color": "Blue"},
+                                headers={"X-Forwarded-For": f"10.0.0.{i}", "Fly-Client-IP": f"10.1.0.{i}"}).status_code
+                     for i in range(6)]
+    assert codes == [200] * 3 + [429] * 3
+
+
+def test_behind_fly_the_client_is_fly_client_ip(index_url):
+    settings = settings_for(rate_limit_per_minute=60, rate_limit_burst=3, fly_app_name="tileshop-rag")
+    with served_app(index_url, settings) as base:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            def search(headers):
+                return client.get("/api/products/search", params={"color": "Blue"}, headers=headers).status_code
+            shoppers = [search({"Fly-Client-IP": f"203.0.113.{i}"}) for i in range(6)]  # one proxy, six shoppers
+            one = [search({"Fly-Client-IP": "198.51.100.7", "X-Forwarded-For": f"10.0.0.{i}"}) for i in range(5)]
+    assert shoppers == [200] * 6
+    assert one == [200] * 3 + [429] * 2
+
+
+def _raw_request(base: str, head: bytes, chunk: int = 16 * 1024) -> tuple[bytes, int]:
+    """Send `head` in chunks until the server answers; returns (its answer, bytes sent)."""
+    parts = urlsplit(base)
+    sent = 0
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        while sent < len(head):
+            try:
+                sock.sendall(head[sent:sent + chunk])
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sent += len(head[sent:sent + chunk])
+            if select.select([sock], [], [], 0.01)[0]:
+                break  # the server answered before the head was complete
+        answer = b""
+        try:
+            while data := sock.recv(65536):  # to the close: every answer here closes the connection
+                answer += data
+        except ConnectionResetError:
+            pass
+    return answer, sent
+
+
+def _head(headers: list[tuple[str, str]]) -> bytes:
+    lines = ["GET /api/products/search?color=Blue HTTP/1.1", "Host: 127.0.0.1", "Connection: close",
+             *(f"{name}: {value}" for name, value in headers)]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def test_header_count_and_size_limits_over_a_real_socket(index_url):
+    with served_app(index_url, settings_for()) as base:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            def search(headers):
+                return client.get("/api/products/search", params={"color": "Blue"}, headers=headers)
+            # The app's limits: 100 headers, 16 KB of names and values (httpx adds 5 headers of its own).
+            assert search({f"x-h{i}": "v" for i in range(90)}).status_code == 200
+            too_many = search({f"x-h{i}": "v" for i in range(101)})
+            assert too_many.status_code == 431 and "at most 100" in too_many.json()["detail"]
+            assert search({"x-big": "v" * 12_000}).status_code == 200
+            too_big = search({"x-big": "v" * 20_000})
+            assert too_big.status_code == 431 and "at most 16384" in too_big.json()["detail"]
+        # Heads past the parser's bound are refused as they arrive, never read whole.
+        for head in (_head([("x-big", "v" * 1_000_000)]), _head([(f"x-h{i}", "v") for i in range(20_000)]),
+                     _head([("x-big", "v" * 50_000_000)])):
+            started = time.monotonic()
+            answer, sent = _raw_request(base, head)
+            assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+            assert sent <= 256 * 1024 and time.monotonic() - started < 10
+        with httpx.Client(base_url=base, timeout=30) as client:  # and the server goes on serving
+            assert client.get("/api/products/search", params={"color": "Blue"}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/static/chat.js", "/api/system/health", "/api/products/search?color=Blue",
+                                  "/api/products/search", "/docs"])
+def test_every_answer_forbids_framing_and_sniffing(offline_client, path):
+    response = offline_client.get(path)
+    policy = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    if path == "/":  # the chat page runs only its own script
+        assert "'unsafe-inline'" not in policy and "script-src" not in policy and "default-src 'self'" in policy
+
+
+def test_headers_also_on_refusals(index_url):
+    with app_client(index_url, settings_for()) as client:
+        refused = client.get("/api/products/search", headers={f"x-h{i}": "v" for i in range(101)})
+        assert refused.status_code == 431 and refused.headers["x-frame-options"] == "DENY"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 
 from rag_app.api.deps import ChatDep, DatabaseDep
-from rag_app.schemas import AT_CAPACITY, MAX_QUERY_CHARS, FiltersIn, ProductResponse, SearchResponse
+from rag_app.schemas import AT_CAPACITY, MAX_QUERY_CHARS, FiltersIn, ProductResponse, SearchResponse, Text
 from tileshop_pipelines.store.product_lookup import products_by_sku
 from tileshop_pipelines.store.products import history_for_sku
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/products", tags=["shoppers"])
 @router.get("/search", response_model=SearchResponse, responses=AT_CAPACITY)
 async def search(
     chat: ChatDep,
-    q: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS, description="free text, SKUs too")] = None,
+    q: Annotated[Text | None, Query(max_length=MAX_QUERY_CHARS, description="free text, SKUs too")] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
     *,
     filters: Annotated[FiltersIn, Query()],
@@ -39,7 +39,7 @@ async def search(
 
 
 @router.get("/{sku}", response_model=ProductResponse, responses={404: {"description": "no product has this SKU"}})
-async def product(sku: str, database: DatabaseDep) -> dict:
+async def product(sku: Annotated[Text, Path()], database: DatabaseDep) -> dict:
     """A product by SKU (every URL it sits on), with its price/spec history."""
     if not 1 <= len(sku) <= 40:
         raise HTTPException(status_code=422, detail="sku must be 1 to 40 characters")

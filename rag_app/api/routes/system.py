@@ -1,12 +1,13 @@
-"""Operators: liveness, the detailed health of every dependency, Prometheus metrics."""
+"""Operators: liveness (public, up or down only), the detailed health of every dependency (admin
+token: it names paths, versions and internal URLs), Prometheus metrics."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 
 from rag_app import health
-from rag_app.api.deps import AnswererDep, DatabaseDep, EmbedderDep, JobsDep, MetricsDep, SettingsDep
+from rag_app.api.deps import AnswererDep, DatabaseDep, EmbedderDep, JobsDep, MetricsDep, SettingsDep, require_admin
 from rag_app.schemas import DetailedHealth
 
 router = APIRouter(tags=["operators"])
@@ -18,11 +19,14 @@ async def liveness() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/api/system/detailed-health", response_model=DetailedHealth,
-            responses={503: {"model": DetailedHealth, "description": "one or more components unhealthy"}})
+@router.get("/api/system/detailed-health", response_model=DetailedHealth, dependencies=[Depends(require_admin)],
+            responses={401: {"description": "missing or wrong admin token"},
+                       403: {"description": "admin endpoints disabled"},
+                       503: {"model": DetailedHealth, "description": "one or more components unhealthy"}})
 async def detailed_health(settings: SettingsDep, database: DatabaseDep, embedder: EmbedderDep,
                           answerer: AnswererDep, jobs: JobsDep) -> JSONResponse:
-    """Each dependency healthy or not, with latency and a message; 200 when all are healthy, else 503."""
+    """Each dependency healthy or not, with latency and a message; 200 when all are healthy, else 503.
+    Admin bearer token."""
     report = await health.detailed_health({
         "database": health.database_check(database),
         "vector_db": health.vector_db_check(database),

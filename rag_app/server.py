@@ -1,0 +1,52 @@
+"""How uvicorn serves the app (`python -m rag_app` and the tests' real server use the same config).
+
+- No proxy headers: uvicorn's default (`--proxy-headers`, FORWARDED_ALLOW_IPS 127.0.0.1) rewrote
+  the client address from any X-Forwarded-For a loopback peer sent, so one client rotating that
+  header got a fresh rate-limit bucket per request. The client address is the socket peer, or
+  Fly's Fly-Client-IP when FLY_APP_NAME says Fly's proxy is in front (security.client_address).
+- The h11 parser, with a bound on the request head while it is read: httptools (uvicorn's default
+  when installed) has none, and 1 MB, 20,000 and 8 x 50 MB of headers were all read and answered
+  200 (memory 818 -> 1,250 MB). A head over the bound is answered 431 and the connection closed;
+  under it, HeaderLimitMiddleware holds headers to their count and size.
+"""
+
+from __future__ import annotations
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from rag_app.config import Settings
+
+# The request line's share of the head: the search's q (2,000 characters) percent-encoded as
+# 4-byte UTF-8 is 24,000 bytes of target.
+MAX_REQUEST_LINE_BYTES = 32 * 1024
+
+
+def max_head_bytes(settings: Settings) -> int:
+    """The parser's bound on a request head (request line and headers) as it arrives."""
+    return MAX_REQUEST_LINE_BYTES + settings.max_header_bytes
+
+
+class HeadLimitedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, answering a head over the parser's bound with 431 (the status h11
+    hints at) instead of uvicorn's generic 400 "Invalid HTTP request received."."""
+
+    def send_400_response(self, msg: str) -> None:
+        if len(self.conn.trailing_data[0]) <= self.config.h11_max_incomplete_event_size:
+            return super().send_400_response(msg)  # a malformed request, not an oversized one
+        body = f"request line and headers exceed {self.config.h11_max_incomplete_event_size} bytes".encode()
+        for event in (h11.Response(status_code=431, reason=b"Request Header Fields Too Large",
+                                   headers=[(b"content-type", b"text/plain; charset=utf-8"),
+                                            (b"content-length", str(len(body)).encode()),
+                                            (b"connection", b"close")]),
+                      h11.Data(data=body), h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event))
+        self.transport.close()
+
+
+def server_config(app, settings: Settings, host: str, port: int, log_level: str = "info",
+                  **options) -> uvicorn.Config:
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level, http=HeadLimitedH11Protocol,
+                          h11_max_incomplete_event_size=max_head_bytes(settings), proxy_headers=False,
+                          **options)
