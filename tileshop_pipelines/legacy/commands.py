@@ -58,12 +58,8 @@ def cmd_migrate_checkpoint(args) -> int:
             return _bad_input(f"{path}: cannot read: {exc.strerror}; nothing was imported from any file")
     with _prepared_connection() as conn:
         report = import_checkpoints(conn, checkpoints, dry_run=args.dry_run)
-    report = {"dry_run": args.dry_run, "files": [c.summary() for c in checkpoints], **report}
-    if args.json:
-        print(json.dumps(report, indent=2, default=str))
-    else:
-        print(checkpoint_summary(report))
-    return 0
+    return _print_report(args, {"dry_run": args.dry_run, "files": [c.summary() for c in checkpoints], **report},
+                         checkpoint_summary)
 
 
 def checkpoint_summary(report: dict) -> str:
@@ -97,12 +93,7 @@ def cmd_migrate_legacy_db(args) -> int:
         return _bad_input(f"{exc}; nothing was imported")
     with _prepared_connection() as conn:
         report = import_legacy_versions(conn, mapped.versions, dry_run=args.dry_run)
-    report = {"dry_run": args.dry_run, **mapped.summary(), **report}
-    if args.json:
-        print(json.dumps(report, indent=2, default=str))
-    else:
-        print(legacy_db_summary(report))
-    return 0
+    return _print_report(args, {"dry_run": args.dry_run, **mapped.summary(), **report}, legacy_db_summary)
 
 
 def legacy_db_summary(report: dict) -> str:
@@ -122,6 +113,11 @@ def legacy_db_summary(report: dict) -> str:
         lines.append(("would write: " if report["dry_run"] else "written: ")
                      + ", ".join(f"{n} {name}" for name, n in w.items() if n))
     return "\n".join(lines)
+
+
+def _print_report(args, report: dict, summary) -> int:
+    print(json.dumps(report, indent=2, default=str) if args.json else summary(report))
+    return 0
 
 
 def _bad_input(message: str) -> int:
