@@ -1,0 +1,2 @@
+"""The predecessor system (tileshop-rag): its checkpoint files and product_data rows, read and mapped
+onto this project's records. Pure Python; the SQL is in store/legacy.py."""
