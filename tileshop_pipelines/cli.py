@@ -360,6 +360,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--flat-sitemap", action="store_true", help="one flat <urlset> instead of an index")
     p.add_argument("--lastmod", action="store_true", help="include <lastmod> in the sitemaps")
     p.set_defaults(func=cmd_catalog_serve)
+
+    from tileshop_pipelines.legacy.commands import add_migrate_commands
+
+    add_migrate_commands(sub)
     return parser
 
 

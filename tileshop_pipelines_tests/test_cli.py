@@ -112,3 +112,12 @@ def test_db_supabase_sql_prints_the_generated_vector_store_sql(capsys):
     out, err = capsys.readouterr()
     assert out.strip() == supabase_vector_store_sql().strip() and "CREATE TABLE" in out
     assert "supabase_roles.sql" in err
+
+
+def test_migrate_checkpoint_is_a_tileshop_command(make_database, monkeypatch, capsys, tmp_path):
+    """The wiring only (tests/legacy/ covers the import): a bad file is exit 2 naming it, nothing written."""
+    monkeypatch.setenv("DATABASE_URL", make_database())
+    broken = tmp_path / "tileshop_sitemap.json"
+    broken.write_text('{"downloaded_at": "2025-07-05T18:25:19", "urls": [')
+    assert main(["migrate", "checkpoint", str(broken), "--dry-run"]) == 2
+    assert str(broken) in capsys.readouterr().err
