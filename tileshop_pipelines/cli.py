@@ -218,6 +218,47 @@ def wait_until_serving(proc: subprocess.Popen, url: str, what: str, timeout_s: f
 
 
 # --- run ------------------------------------------------------------------------------------
+def run_until_signalled(work, on_stop=lambda: None):
+    """`work()` on a worker thread; SIGTERM or SIGINT end the command within a second.
+
+    In-process Dagster runs only look at captured interrupts between steps, so a step waiting for
+    a pool slot or crawling for minutes would not stop. What a stop leaves is resumable: every
+    crawl batch is committed with its records or not at all (the connection's open transaction
+    rolls back), and the run, still marked started with this process's pid, is recovered by the
+    next run (defs/run_recovery.py).
+    """
+    import signal
+    import threading
+
+    outcome: dict = {}
+
+    def target():
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed to the main thread
+            outcome["error"] = exc
+
+    def stop(signum, _frame):
+        print(f"\ntileshop: {signal.Signals(signum).name}: stopping; the next run resumes where this one "
+              "stopped", file=sys.stderr, flush=True)
+        on_stop()
+        sys.stdout.flush()
+        os._exit(128 + signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        worker = threading.Thread(target=target, name="tileshop-run", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            worker.join(timeout=0.5)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def cmd_run(args) -> int:
     from tileshop_pipelines.store import db
 
@@ -240,7 +281,8 @@ def cmd_run(args) -> int:
 
         print(f"materializing the asset graph from {os.environ['TILESHOP_SITEMAP_URL']}")
         with dg.DagsterInstance.get() as instance:
-            results = refresh_everything(instance, log_level="INFO")
+            results = run_until_signalled(lambda: refresh_everything(instance, log_level="INFO"),
+                                          on_stop=lambda: catalog and catalog.terminate())
         failed = [r for r in results if not r.success]
         if failed:
             return _fail(f"run {failed[0].run_id} failed; see `tileshop ui` for its logs", code=1)

@@ -1,8 +1,13 @@
-"""`tileshop parse` on sample catalog pages of the seven known products: the CONTEXT.md facts."""
+"""`tileshop parse` on sample catalog pages of the seven known products: the facts of docs/site.md."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -121,3 +126,46 @@ def test_migrate_checkpoint_is_a_tileshop_command(make_database, monkeypatch, ca
     broken.write_text('{"downloaded_at": "2025-07-05T18:25:19", "urls": [')
     assert main(["migrate", "checkpoint", str(broken), "--dry-run"]) == 2
     assert str(broken) in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_run_stops_on_a_signal_within_seconds_and_the_next_run_completes(make_database, tmp_path, signum):
+    from tileshop_pipelines.sample_catalog import CatalogServer
+    from tileshop_pipelines.store import db
+
+    database = make_database()  # its own database and Dagster storage: a run from nothing
+
+    def count(table: str) -> int:
+        with db.connect(database) as conn:
+            return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 (fixed names)
+
+    with CatalogServer(build_catalog(n_products=40, seed=21), port=0) as server:
+        env = {**{k: v for k, v in os.environ.items() if k not in ("DAGSTER_PG_URL", "DAGSTER_HOME")},
+               "DATABASE_URL": database, "TILESHOP_HOME": str(tmp_path), "TILESHOP_AUTOMATION": "off",
+               "TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", "TILESHOP_CRAWL_RATE": "6",
+               "PYTHONPATH": str(db.PROJECT_ROOT)}
+        run = [sys.executable, "-m", "tileshop_pipelines.cli", "run"]
+        proc = subprocess.Popen(run, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 180
+        while _table_count_or_zero(count, "product_pages") < 8:
+            assert proc.poll() is None and time.monotonic() < deadline, "the run ended before the signal"
+            time.sleep(0.2)
+        proc.send_signal(signum)
+        sent = time.monotonic()
+        _, err = proc.communicate(timeout=30)
+        assert time.monotonic() - sent < 5 and proc.returncode == 128 + signum
+        assert f"{signal.Signals(signum).name}: stopping" in err
+        assert count("product_pages") < 40  # stopped mid-crawl
+
+        done = subprocess.run(run, env={**env, "TILESHOP_CRAWL_RATE": "0"}, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert count("product_pages") == count("products") == 40
+
+
+def _table_count_or_zero(count, table: str) -> int:
+    import psycopg
+
+    try:
+        return count(table)
+    except psycopg.errors.UndefinedTable:  # the run has not migrated the new database yet
+        return 0
