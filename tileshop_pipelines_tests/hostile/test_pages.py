@@ -119,3 +119,35 @@ def test_a_page_the_parser_crashes_on_is_failed_and_the_run_goes_on(conn, site, 
     pages = _pages(conn, list(keys.values()))
     assert pages[keys[urls[1]]] == ("failed", "parse_error (RuntimeError): a parser bug we have not met yet")
     assert set(_stored(conn, list(keys.values()))) == {keys[urls[0]], keys[urls[2]]}
+
+
+@pytest.mark.parametrize("make", [corpus.broken_next_data, corpus.nan_price, corpus.negative_price,
+                                  corpus.infinite_price, corpus.huge_price])
+def test_a_version_that_lost_its_specifications_or_price_is_held_as_suspect(conn, site, catalog, make):
+    from tileshop_pipelines.store import products as products_sql
+
+    product, other = _plain(catalog, 2)
+    url = site.serve(product.path, corpus.page(product, site.base_url))
+    other_url = site.serve(other.path, corpus.page(other, site.base_url))
+    _, keys = list_and_crawl(conn, [url, other_url])
+    key = keys[url]
+    good = _stored(conn, [key])[key]
+
+    site.serve(product.path, make(product, site.base_url))
+    site.serve(other.path, corpus.page(other, site.base_url).replace("</h1>", " Plus</h1>"))  # an ordinary change
+    report, _ = list_and_crawl(conn, [url, other_url])
+
+    assert _stored(conn, [key])[key] == good  # the last good record stays current
+    version, = conn.execute("SELECT version FROM products WHERE product_key = %s", (key,)).fetchone()
+    assert version == 1 and next(c for c in report.checks if c.url == url).version is None
+    total, held = products_sql.suspect_records(conn)
+    assert total == 1 and held[0][0] == key
+    state, error = _pages(conn, [key])[key]
+    assert state == "ok" and error is None
+    parse_error, = conn.execute("SELECT parse_error FROM product_pages WHERE product_key = %s", (key,)).fetchone()
+    assert parse_error.startswith("suspect: ") and (("specification" in parse_error or "fields" in parse_error)
+                                                    if make is corpus.broken_next_data else "price" in parse_error)
+
+    site.serve(product.path, corpus.page(product, site.base_url))  # the page is repaired
+    list_and_crawl(conn, [url, other_url])
+    assert products_sql.suspect_records(conn) == (0, [])

@@ -13,7 +13,7 @@ from tileshop_pipelines.catalog.sitemap import SitemapError, parse_lastmod
 from tileshop_pipelines.catalog.urls import classify_url
 from tileshop_pipelines.crawl.refresh import refresh_products
 from tileshop_pipelines.crawl.sitemaps import collect_site_listing
-from tileshop_pipelines.defs.acquisition.events import failing_table, partition_events
+from tileshop_pipelines.defs.acquisition.events import failing_table, partition_events, suspect_table
 from tileshop_pipelines.defs.acquisition.partitions import product_partitions, register_product_partitions
 from tileshop_pipelines.defs.policy import table_metadata, table_name
 from tileshop_pipelines.defs.resources import CatalogSiteResource, CrawlerResource, PostgresResource
@@ -129,6 +129,12 @@ class CrawlConfig(dg.Config):
         dg.AssetCheckSpec("required_fields", asset="products", blocking=True,
                           description=f"{', '.join(REQUIRED_FIELDS)} present on at least "
                                       f"{MIN_REQUIRED_FIELDS_RATE:.0%} of the product records."),
+        # Not blocking: the held pages keep their last good record, so the rest of the catalog
+        # may publish; the failure names them until their pages parse well again.
+        dg.AssetCheckSpec("no_suspect_records", asset="products",
+                          description="No parse is held as suspect: one that lost the current record's "
+                                      "price, more than half of its fields or every specification (a broken "
+                                      "page, not a change; the last good record stays current)."),
     ],
     # A backfill runs batches of TILESHOP_CRAWL_BATCH_SIZE products (definitions.py), never one run each.
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=100),
@@ -149,6 +155,7 @@ def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawl
         states = acquisition_sql.page_states(conn, report.skipped)
         attempts = acquisition_sql.page_attempts(conn, [c.product_key for c in failing])
         coverage = products_sql.required_field_coverage(conn, REQUIRED_FIELDS)
+        suspects, held = products_sql.suspect_records(conn)
     yield from partition_events(report, states, attempts)
     counts = report.counts
     context.log.info(f"crawl: {counts}, success rate {report.success_rate:.1%}")
@@ -164,6 +171,12 @@ def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawl
         passed=total == 0 or complete / total >= MIN_REQUIRED_FIELDS_RATE,
         metadata={"complete_records": complete, "records": total,
                   "rate": round(complete / total, 4) if total else 1.0},
+    )
+    yield dg.AssetCheckResult(
+        check_name="no_suspect_records", asset_key="products", passed=suspects == 0,
+        description=None if suspects == 0 else
+        f"{suspects} record(s) held as suspect, e.g. {', '.join(key for key, _, _ in held[:5])}",
+        metadata={"suspect_records": suspects, "held": dg.MetadataValue.md(suspect_table(held, suspects))},
     )
     if report.circuit_open:
         raise dg.Failure(description=f"circuit breaker open: {report.circuit_open}. Pages answered before it "
