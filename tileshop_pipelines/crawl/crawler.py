@@ -279,4 +279,7 @@ def _judge(request: PageRequest, raw: RawResponse, attempt: int) -> PageCheck:
         return result(Outcome.FAILED, f"HTTP {status}")
     if not raw.html:
         return result(Outcome.FAILED, "empty body")
-    return result(Outcome.OK, html=raw.html)
+    check = result(Outcome.OK, html=raw.html)
+    if raw.warning:
+        check.warnings.append(raw.warning)
+    return check
