@@ -10,7 +10,7 @@ import dagster as dg
 from pydantic import Field
 
 from tileshop_pipelines.catalog.sitemap import SitemapError, parse_lastmod
-from tileshop_pipelines.catalog.urls import classify_url
+from tileshop_pipelines.catalog.urls import classify_url, on_site, site_hosts
 from tileshop_pipelines.crawl.refresh import refresh_products
 from tileshop_pipelines.crawl.sitemaps import collect_site_listing
 from tileshop_pipelines.defs.acquisition.events import failing_table, partition_events, suspect_table
@@ -26,20 +26,27 @@ MIN_SCRAPE_SUCCESS_RATE = 0.95
 MIN_REQUIRED_FIELDS_RATE = 0.99
 REQUIRED_FIELDS = ("name", "sku", "price", "price_unit")
 MAX_SITEMAP_SHRINK = 0.10
+MAX_SITEMAP_GROWTH = 0.25
 
 
 class SitemapConfig(dg.Config):
     allow_shrink: bool = Field(
         default=False, description="accept a listing with more than 10% fewer products than now "
                                    "(those products get marked discontinued)")
+    allow_growth: bool = Field(
+        default=False, description=f"accept a listing with more than {MAX_SITEMAP_GROWTH:.0%} more products "
+                                   "than now (each new product gets a partition); max_products still applies")
+    max_products: int = Field(
+        default=50_000, ge=1, description="a hard maximum of listed products (tileshop.com lists about 5,000)")
 
 
 @dg.asset(
     group_name=GROUP, kinds={"postgres"}, metadata=table_name("sitemap_urls"),
     check_specs=[dg.AssetCheckSpec(
         "sitemap_not_shrunk", asset="sitemap_urls", blocking=True,
-        description=f"The sitemap lists no more than {MAX_SITEMAP_SHRINK:.0%} fewer products than the "
-                    "previous materialization; a broken sitemap must not discontinue the catalog.")],
+        description=f"The sitemap lists no more than {MAX_SITEMAP_SHRINK:.0%} fewer and no more than "
+                    f"{MAX_SITEMAP_GROWTH:.0%} more products than the previous materialization, and at most "
+                    "max_products; a broken sitemap must not discontinue or flood the catalog.")],
 )
 def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site: CatalogSiteResource,
                  postgres: PostgresResource):
@@ -51,23 +58,35 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
     except SitemapError as exc:
         raise dg.Failure(description=f"sitemap acquisition failed, stored state untouched: {exc}") from exc
     listed: dict[str, acquisition_sql.ListedUrl] = {}
-    disallowed = 0
+    disallowed = off_site = 0
+    hosts = site_hosts(site.sitemap_url, *listing.sitemaps)
     for entry in listing.entries:
         try:
             info = classify_url(entry.loc)
         except ValueError as exc:
             raise dg.Failure(description=f"sitemap acquisition failed, stored state untouched: {exc}") from exc
+        if not on_site(info.url, hosts):  # another site's URL in our sitemap is never fetched
+            off_site += 1
+            continue
         if not listing.robots.allows(info.url):
             disallowed += 1
             continue
         listed[info.url] = acquisition_sql.ListedUrl(info.url, info.kind, info.product_key, info.sku,
                                                      entry.lastmod, parse_lastmod(entry.lastmod))
     max_shrink = None if config.allow_shrink else MAX_SITEMAP_SHRINK
+    max_growth = None if config.allow_growth else MAX_SITEMAP_GROWTH
     with postgres.connect() as conn:
         try:
             diff = acquisition_sql.record_sitemap(conn, list(listed.values()), sitemap_url=site.sitemap_url,
-                                                  max_shrink=max_shrink)
+                                                  max_shrink=max_shrink, max_growth=max_growth,
+                                                  max_products=config.max_products)
             tables = table_metadata(conn, "sitemap_urls")
+        except acquisition_sql.SitemapGrew as exc:
+            yield dg.AssetCheckResult(
+                check_name="sitemap_not_shrunk", passed=False,
+                metadata={"previous_products": exc.previous, "listed_products": exc.listed,
+                          "growth": round(acquisition_sql.growth_ratio(exc.previous, exc.listed), 4)})
+            raise dg.Failure(description=f"{site.sitemap_url}: {exc}", allow_retries=False) from exc
         except acquisition_sql.SitemapShrunk as exc:
             yield dg.AssetCheckResult(
                 check_name="sitemap_not_shrunk", passed=False,
@@ -88,6 +107,7 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
             "removed": diff.removed,
             "unchanged": diff.unchanged,
             "disallowed_by_robots": disallowed,
+            "off_site": off_site,
             "with_lastmod": sum(u.lastmod_at is not None for u in listed.values()),
             "new_partitions": len(added_partitions),
             **tables,
