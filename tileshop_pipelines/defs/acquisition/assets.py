@@ -81,17 +81,11 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
                                                   max_shrink=max_shrink, max_growth=max_growth,
                                                   max_products=config.max_products)
             tables = table_metadata(conn, "sitemap_urls")
-        except acquisition_sql.SitemapGrew as exc:
+        except (acquisition_sql.SitemapShrunk, acquisition_sql.SitemapGrew) as exc:
             yield dg.AssetCheckResult(
                 check_name="sitemap_not_shrunk", passed=False,
                 metadata={"previous_products": exc.previous, "listed_products": exc.listed,
-                          "growth": round(acquisition_sql.growth_ratio(exc.previous, exc.listed), 4)})
-            raise dg.Failure(description=f"{site.sitemap_url}: {exc}", allow_retries=False) from exc
-        except acquisition_sql.SitemapShrunk as exc:
-            yield dg.AssetCheckResult(
-                check_name="sitemap_not_shrunk", passed=False,
-                metadata={"previous_products": exc.previous, "listed_products": exc.listed,
-                          "shrink": round(acquisition_sql.shrink_ratio(exc.previous, exc.listed), 4)})
+                          "change": round(acquisition_sql.growth_ratio(exc.previous, exc.listed), 4)})
             raise dg.Failure(description=f"{site.sitemap_url}: {exc}", allow_retries=False) from exc
     added_partitions = register_product_partitions(
         context.instance, sorted({u.product_key for u in listed.values() if u.kind == "product"}))
