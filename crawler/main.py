@@ -42,6 +42,7 @@ class CrawlResult(BaseModel):
     html: str | None
     error: str | None
     error_kind: str | None = None
+    warning: str | None = None
     response_headers: dict[str, str] = Field(default_factory=dict)
 
 
@@ -97,7 +98,8 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
             async with semaphore:
                 raw = await transport.get(url, headers)
             return CrawlResult(url=url, status_code=raw.status_code, html=raw.html, error=raw.error,
-                               error_kind=raw.error_kind, response_headers=raw.headers)
+                               error_kind=raw.error_kind, warning=raw.warning,
+                               response_headers=raw.headers)
 
         results = await asyncio.gather(*(one(url) for url in request.urls))
         return CrawlResponse(success=all(r.error is None for r in results), results=list(results))

@@ -41,16 +41,22 @@ def prepare() -> dict[str, str]:
 # --- parse ----------------------------------------------------------------------------------
 def cmd_parse(args) -> int:
     from tileshop_pipelines.catalog.extract import NotAProductPage, extract_product
+    from tileshop_pipelines.crawl.transports import decode_html
 
     path = Path(args.page)
     try:
-        html = path.read_bytes()
+        body = path.read_bytes()
     except OSError as exc:
         return _fail(f"cannot read {path}: {exc.strerror}")
+    html, error, warning = decode_html(body, None)  # as the pipeline decodes: <meta charset>, else UTF-8
+    if error:
+        return _fail(f"{path}: {error}")
     try:
         record = extract_product(html, args.url)
     except NotAProductPage as exc:
         return _fail(f"{path} is not a product page: {exc}")
+    if warning:
+        record["warnings"] = [warning, *record.get("warnings", [])]
     print(json.dumps(record, indent=2, ensure_ascii=False))
     return 0
 

@@ -14,6 +14,13 @@ Where each value comes from:
 A value the page does not state is None (lists: empty; specifications: empty dict). Nothing is
 derived: price_per_sqft is never computed from price / coverage. ``provenance`` names the source
 of every field that has a value.
+
+The URL decides the SKU: a page whose JSON-LD claims another SKU does not take that product over
+(the claim is kept as a ``sku_conflict`` warning). Values are made storable before they leave
+(``catalog.sanitize``); ``warnings`` (present only when there are any) says what was refused,
+replaced or removed, one "kind: detail" line each: ``sku_conflict``, ``invalid_price``,
+``json_too_deep``, ``markup_removed``, ``nul_removed``, ``surrogate_replaced``,
+``number_out_of_range``.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from urllib.parse import unquote, urlsplit
 import orjson
 from selectolax.lexbor import LexborHTMLParser
 
+from tileshop_pipelines.catalog.sanitize import storable_value
 from tileshop_pipelines.catalog.urls import sku_from_slug
 
 HOME_PAGE_TITLE = "The Tile Shop - High Quality Floor & Wall Tile"
@@ -100,6 +108,13 @@ _UNIT_NAMES = {"ea": "each", "each": "each", "pc": "each", "pcs": "each", "piece
 # How far (in characters of visible text) from the offer price a /Sq. Ft. price or a coverage
 # figure may sit and still count as the same price block.
 _PRICE_BLOCK_REACH = 200
+# JSON-LD is a few levels deep; a script nested deeper is refused as malformed (json.loads of one
+# nested 100,000 deep raised RecursionError and stopped every run at that page).
+MAX_JSONLD_DEPTH = 32
+
+
+class JsonTooDeep(ValueError):
+    """A script's JSON is nested deeper than the reader follows."""
 
 
 class NotAProductPage(ValueError):
@@ -122,6 +137,8 @@ def extract_product(html: str | bytes, url: str | None = None) -> dict:
 
     record: dict = dict.fromkeys(PRODUCT_FIELDS)
     provenance: dict[str, str] = {}
+    warnings: list[str] = [f"json_too_deep: {n} script(s) nested deeper than {MAX_JSONLD_DEPTH} levels skipped"
+                           for n in [page.too_deep] if n]
 
     def put(field_name: str, value, source: str) -> None:
         if value is None or value == [] or value == {}:
@@ -129,14 +146,17 @@ def extract_product(html: str | bytes, url: str | None = None) -> dict:
         record[field_name] = value
         provenance[field_name] = source
 
-    # Identity. A SKU written as a JSON number has lost its leading zeros; the URL keeps them.
+    # Identity: the URL decides. A SKU written as a JSON number has lost its leading zeros (the URL
+    # keeps them); one that differs otherwise is another product's claim, kept as a conflict only.
     url_sku = _url_sku(url)
     sku, sku_source = _text(product.get("sku")), "jsonld"
-    if _is_number(product.get("sku")) and url_sku and url_sku.isdigit() and int(url_sku) == product["sku"]:
-        sku, sku_source = url_sku, "url"
     if sku is None:
         sku, sku_source = _text(product_data.get("ProductId")), "next_data"
-    if sku is None:
+    if url_sku and (sku is None or sku.casefold() != url_sku.casefold()):
+        if sku is not None and not (_is_number(product.get("sku")) and url_sku.isdigit()
+                                    and int(url_sku) == product["sku"]):
+            warnings.append(f"sku_conflict: the page states SKU {sku[:40]!r} ({sku_source}), the URL {url_sku!r}; "
+                            "the URL's is kept")
         sku, sku_source = url_sku, "url"
     put("sku", sku, sku_source)
     if url:
@@ -147,7 +167,10 @@ def extract_product(html: str | bytes, url: str | None = None) -> dict:
     if record["name"] is None:
         put("name", _text(product_data.get("Name")), "next_data")
     put("brand", _brand_name(product.get("brand")), "jsonld")
-    put("description", _description_text(product.get("description")), "jsonld")
+    description, live_markup = _description_text(product.get("description"))
+    if live_markup:
+        warnings.append("markup_removed: the description's entities decoded into tags; they were removed")
+    put("description", description, "jsonld")
     put("images", _image_urls(product.get("image")), "jsonld")
 
     # Offer.
@@ -155,6 +178,11 @@ def extract_product(html: str | bytes, url: str | None = None) -> dict:
     if price is None:
         specification = _first_dict(offer.get("priceSpecification"))
         price = _parse_price(specification.get("price"))
+    stated_price = offer.get("price", _first_dict(offer.get("priceSpecification")).get("price"))
+    if price is None and stated_price is not None:
+        shown = stated_price if isinstance(stated_price, str) else repr(stated_price)
+        warnings.append(f"invalid_price: {shown[:40]}{'...' if len(shown) > 40 else ''} is not a finite, "
+                        "non-negative amount; refused")
     put("price", price, "jsonld")
     put("currency", _text(offer.get("priceCurrency")), "jsonld")
     put("availability", _schema_enum(offer.get("availability")), "jsonld")
@@ -193,6 +221,12 @@ def extract_product(html: str | bytes, url: str | None = None) -> dict:
     if record["specifications"] is None:
         record["specifications"] = {}
     record["provenance"] = {name: provenance[name] for name in PRODUCT_FIELDS if name in provenance}
+    record = storable_value(record, "record", warnings)
+    for name in PRODUCT_FIELDS:  # a refused number leaves the field unstated, as the page did not state it
+        if record[name] is None:
+            record["provenance"].pop(name, None)
+    if warnings:
+        record["warnings"] = warnings
     return record
 
 
@@ -210,6 +244,7 @@ class _Page:
     tree: LexborHTMLParser
     products: list[dict]
     malformed_jsonld: int
+    too_deep: int  # scripts refused for their nesting (counted in malformed_jsonld too)
     jsonld_breadcrumbs: list[_Breadcrumb]
     product_data: dict | None
     visible_text: str  # lowercased body text without scripts and styles
@@ -221,13 +256,15 @@ def _read_page(html: str | bytes) -> _Page:
 
     # One pass over the <script> elements (lexbor's tag index; a CSS query walks the whole tree).
     nodes: list[dict] = []
-    malformed = 0
+    malformed = too_deep = 0
     next_data_script = None
     for script in tree.tags("script"):
         attributes = script.attributes
         if (attributes.get("type") or "").strip().lower() == "application/ld+json":
             try:
-                nodes.extend(_jsonld_nodes(_load_json(script.text())))
+                nodes.extend(list(_jsonld_nodes(_load_json(script.text()))))
+            except JsonTooDeep:
+                malformed, too_deep = malformed + 1, too_deep + 1
             except ValueError:
                 malformed += 1
         elif next_data_script is None and attributes.get("id") == "__NEXT_DATA__":
@@ -257,6 +294,7 @@ def _read_page(html: str | bytes) -> _Page:
         tree=tree,
         products=products,
         malformed_jsonld=malformed,
+        too_deep=too_deep,
         jsonld_breadcrumbs=_jsonld_breadcrumbs(breadcrumb_lists[0]) if breadcrumb_lists else [],
         product_data=product_data if isinstance(product_data, dict) else None,
         visible_text=visible_text,
@@ -272,20 +310,25 @@ def _load_json(text: str):
         if text.startswith(opening) and text.endswith(closing):
             text = text[len(opening) : -len(closing)].strip()
     try:
-        return orjson.loads(text)  # the common case, several times faster than json
+        return orjson.loads(text)  # the common case, several times faster than json; 1,024 levels at most
     except orjson.JSONDecodeError:
-        return json.loads(text, strict=False)  # raw control characters, NaN, huge integers
+        try:
+            return json.loads(text, strict=False)  # raw control characters, NaN, huge integers
+        except RecursionError:
+            raise JsonTooDeep(f"JSON nested deeper than Python's recursion limit ({len(text)} characters)") from None
 
 
-def _jsonld_nodes(value):
+def _jsonld_nodes(value, depth: int = 0):
     """Every JSON-LD object in a script: a single object, a list of them, or an @graph."""
+    if depth > MAX_JSONLD_DEPTH:
+        raise JsonTooDeep(f"JSON-LD nested deeper than {MAX_JSONLD_DEPTH} levels")
     if isinstance(value, list):
         for item in value:
-            yield from _jsonld_nodes(item)
+            yield from _jsonld_nodes(item, depth + 1)
     elif isinstance(value, dict):
         yield value
         if "@graph" in value:
-            yield from _jsonld_nodes(value["@graph"])
+            yield from _jsonld_nodes(value["@graph"], depth + 1)
 
 
 def _types(node: dict) -> set[str]:
@@ -319,6 +362,9 @@ def _is_home_page(tree: LexborHTMLParser) -> bool:
 def _why_not_a_product(page: _Page) -> str:
     if _is_home_page(page.tree):
         return f"blocked: the home page ({HOME_PAGE_TITLE!r}) was returned instead of a product page"
+    if page.too_deep:
+        return (f"JSON-LD nested deeper than {MAX_JSONLD_DEPTH} levels ({page.too_deep} block(s) refused) and no "
+                "valid Product JSON-LD")
     if page.malformed_jsonld:
         return f"malformed JSON-LD ({page.malformed_jsonld} invalid block(s)) and no valid Product JSON-LD"
     return "no Product JSON-LD on the page"
@@ -366,7 +412,10 @@ def _parse_price(value) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        amount = float(value)
+        try:
+            amount = float(value)
+        except OverflowError:  # a 400-digit integer
+            return None
     elif isinstance(value, str):
         match = _PRICE_TEXT.fullmatch(value.strip())
         if not match:
@@ -429,7 +478,7 @@ def _jsonld_breadcrumbs(breadcrumb_list: dict) -> list[_Breadcrumb]:
     def position(element: dict) -> float:
         try:
             return float(element.get("position"))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return math.inf
 
     crumbs = []
@@ -456,18 +505,20 @@ _DESCRIPTION_TOKEN = re.compile(
     r"|</?([a-zA-Z][a-zA-Z0-9]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*>",
     re.DOTALL | re.IGNORECASE,
 )
+_TAG_START = re.compile(r"<(?=[a-zA-Z/!?])")
 # Tags that start a new line of text: paragraphs, list items, headings, line breaks, table rows.
 _BLOCK_TAGS = frozenset(
     "p div br li ul ol dl dt dd h1 h2 h3 h4 h5 h6 tr table section article blockquote hr".split()
 )
 
 
-def _description_text(description) -> str | None:
+def _description_text(description) -> tuple[str | None, bool]:
     """Plain text of the HTML description: tags removed, entities decoded, whitespace collapsed,
-    one line per paragraph or list item."""
+    one line per paragraph or list item; and whether decoding the entities made tags, which are
+    removed too (``&lt;img onerror=...&gt;`` must not become live markup in "plain text")."""
     text = _text(description)
     if text is None:
-        return None
+        return None, False
     if "<" not in text and "&lt;" in text:  # markup escaped twice: decode once to get the tags
         text = unescape(text)
     blocks, current, position = [], [], 0
@@ -479,8 +530,18 @@ def _description_text(description) -> str | None:
             current = []
     current.append(text[position:])
     blocks.append("".join(current))
-    lines = (_collapse(unescape(block)) for block in blocks)
-    return "\n".join(line for line in lines if line) or None
+    lines, live_markup = [], False
+    for block in blocks:
+        line = unescape(block)
+        for _ in range(3):  # entities can be escaped more than once; each pass decodes one level
+            stripped = _DESCRIPTION_TOKEN.sub(" ", line)
+            if stripped == line:
+                break
+            live_markup, line = True, unescape(stripped)
+        if _TAG_START.search(line):  # an unclosed "<img ..." left after the passes: not markup any more
+            live_markup, line = True, _TAG_START.sub("\u2039", line)
+        lines.append(_collapse(line))
+    return "\n".join(line for line in lines if line) or None, live_markup
 
 
 def _collapse(text: str) -> str:

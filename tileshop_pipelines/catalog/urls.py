@@ -136,3 +136,17 @@ def _escape_for_partition_key(text: str) -> str:
         else:
             escaped.append(character)
     return "".join(escaped)
+
+
+def site_hosts(*urls: str) -> frozenset[str]:
+    """The hosts of `urls` (the configured site, the sitemap), each with and without "www."."""
+    hosts = set()
+    for url in urls:
+        host = (urlsplit(url).hostname or "").lower()
+        if host:
+            hosts |= {host, host.removeprefix("www."), f"www.{host.removeprefix('www.')}"}
+    return frozenset(hosts)
+
+
+def on_site(url: str, hosts: frozenset[str]) -> bool:
+    return (urlsplit(url).hostname or "").lower() in hosts

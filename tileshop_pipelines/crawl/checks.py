@@ -8,7 +8,7 @@ and the crawl report counts it (``changed`` and ``version`` come from the store)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -42,6 +42,7 @@ class PageCheck:
     record: dict | None = None  # the parsed product record, when the content is new to the store
     changed: bool = False  # the stored content changed (or is new)
     version: int | None = None  # the product's new version, when its record changed
+    warnings: list[str] = field(default_factory=list)  # what was decoded or sanitized, kept on the record
 
     def __post_init__(self) -> None:
         self.outcome = Outcome(self.outcome)

@@ -13,10 +13,13 @@ status and the response limits (``crawl.checks.Outcome``):
 Timeouts, connection errors, 5xx and 429 are retried with exponential backoff and full jitter;
 429 and 503 wait for Retry-After (capped) and pause the whole host; each host's robots.txt
 Crawl-delay / Request-rate is a floor on its request interval. A circuit breaker watches the
-latest attempts: when most of them fail (an outage, or a block of the whole crawler) it raises
-CircuitOpen, and the caller stops instead of marking the catalog as failed. An ok answer that
+latest pages: when most of them are failing (an outage, or a block of the whole crawler) it raises
+CircuitOpen, and the caller stops instead of marking the catalog as failed. It counts pages, not
+attempts: a page retried four times is one failing page (counting attempts, 5 of 70 pages
+answering 500 opened it: "16 of the latest 20 requests failed"), and a 429 whose Retry-After is
+honoured is the site pacing us, not failing (60 pages asked to wait opened it). An ok answer that
 extraction finds is not the product page is reported back (``Crawl.report_blocked``) and counts
-as a failed attempt, as a block does.
+as a failed page, as a block does.
 """
 
 from __future__ import annotations
@@ -55,8 +58,8 @@ class CrawlPolicy:
     backoff_base_s: float = 1.0
     backoff_max_s: float = 60.0
     max_retry_after_s: float = 300.0  # a longer Retry-After ends this run's tries for the page
-    breaker_window: int = 20  # latest attempts the breaker looks at
-    breaker_min_attempts: int = 10
+    breaker_window: int = 20  # latest pages the breaker looks at
+    breaker_min_pages: int = 10
     breaker_failure_ratio: float = 0.8
 
     def __post_init__(self) -> None:
@@ -74,37 +77,36 @@ class PageRequest:
     product_key: str | None = None  # handed back on the PageCheck
 
 
-@dataclass
-class _Attempt:
-    success: bool
-
-
 class CircuitBreaker:
-    """Trips when at least `failure_ratio` of the latest `window` attempts failed, once it has
-    seen `min_attempts` of them (capped at the window)."""
+    """Trips when at least `failure_ratio` of the latest `window` pages are failing, once it has
+    seen `min_pages` of them (capped at the window). A page counts once, as its latest attempt
+    went: retried, it moves to the newest place; answered after all, it stops counting as failed."""
 
-    def __init__(self, window: int, min_attempts: int, failure_ratio: float):
-        self.attempts: collections.deque[_Attempt] = collections.deque(maxlen=window)
-        self.min_attempts, self.failure_ratio = min(min_attempts, window), failure_ratio
+    def __init__(self, window: int, min_pages: int, failure_ratio: float):
+        self.window = window
+        self.pages: collections.OrderedDict[str, bool] = collections.OrderedDict()  # page -> success
+        self.min_pages, self.failure_ratio = min(min_pages, window), failure_ratio
         self.tripped_reason: str | None = None
 
-    def record(self, success: bool, what: str) -> _Attempt:
-        attempt = _Attempt(success)
-        self.attempts.append(attempt)
+    def record(self, page: str, success: bool, what: str) -> None:
+        self.pages.pop(page, None)
+        self.pages[page] = success
+        while len(self.pages) > self.window:
+            self.pages.popitem(last=False)
         self._judge(what)
-        return attempt
 
-    def overturn(self, attempt: _Attempt, what: str) -> None:
-        """An attempt recorded as a success was a failure after all (a block page served as 200).
+    def overturn(self, page: str, what: str) -> None:
+        """A page recorded as a success was a failure after all (a block page served as 200).
         One that has left the window already no longer counts either way."""
-        attempt.success = False
-        self._judge(what)
+        if page in self.pages:
+            self.pages[page] = False
+            self._judge(what)
 
     def _judge(self, last: str) -> None:
-        failures = sum(not attempt.success for attempt in self.attempts)
-        if (self.tripped_reason is None and len(self.attempts) >= self.min_attempts
-                and failures >= self.failure_ratio * len(self.attempts)):
-            self.tripped_reason = (f"{failures} of the latest {len(self.attempts)} requests failed "
+        failures = sum(not success for success in self.pages.values())
+        if (self.tripped_reason is None and len(self.pages) >= self.min_pages
+                and failures >= self.failure_ratio * len(self.pages)):
+            self.tripped_reason = (f"{failures} of the latest {len(self.pages)} pages failed "
                                    f"(last: {last}); stopping the crawl so an outage is not recorded "
                                    "as failed products")
 
@@ -153,16 +155,13 @@ class Crawl:
         self.limiter = HostLimiter(requests_per_second=policy.requests_per_second,
                                    concurrency_per_host=policy.concurrency_per_host,
                                    clock=crawler.clock, sleep=crawler.sleep)
-        self.breaker = CircuitBreaker(policy.breaker_window, policy.breaker_min_attempts, policy.breaker_failure_ratio)
-        self._ok_attempts: dict[str, _Attempt] = {}  # url -> the breaker's record of its ok answer
+        self.breaker = CircuitBreaker(policy.breaker_window, policy.breaker_min_pages, policy.breaker_failure_ratio)
 
     def report_blocked(self, check: PageCheck) -> None:
         """`check` came back ok but is not the product page (extraction's verdict): the breaker
         counts its answer as a failure, as a block of the crawler must open it. An opened breaker
         stops the crawl at the next check asked for."""
-        attempt = self._ok_attempts.pop(check.url, None)
-        if attempt is not None:
-            self.breaker.overturn(attempt, check.error or check.outcome)
+        self.breaker.overturn(check.url, check.error or check.outcome)
 
     def __aiter__(self) -> AsyncIterator[PageCheck]:
         return self._run()
@@ -239,22 +238,24 @@ class Crawl:
                 raw = await transport.get(request.url, headers)
             check = _judge(request, raw, attempt)
             retryable = raw.error_kind in ("timeout", "connection") or raw.status_code in RETRYABLE_STATUSES
-            recorded = breaker.record(not retryable, check.error or check.outcome)
-            if check.outcome is Outcome.OK:
-                self._ok_attempts[request.url] = recorded
+            last_try = not retryable or attempt >= policy.max_attempts
+            asked = (retry_after_seconds(raw.headers.get("retry-after"))
+                     if raw.status_code in (429, 503) and not last_try else None)
+            honoured = asked is not None and asked <= policy.max_retry_after_s
+            # A 429 we wait out as asked is pacing, not failure; a 503 with Retry-After may be an outage.
+            if not (honoured and raw.status_code == 429):
+                breaker.record(request.url, not retryable, check.error or check.outcome)
             if breaker.tripped_reason is not None:
                 raise CircuitOpen(breaker.tripped_reason)
-            if not retryable or attempt >= policy.max_attempts:
+            if last_try:
                 return check
             wait = self._backoff(attempt)
-            if raw.status_code in (429, 503):
-                asked = retry_after_seconds(raw.headers.get("retry-after"))
-                if asked is not None:
-                    if asked > policy.max_retry_after_s:
-                        check.error = f"{check.error}; Retry-After {asked:.0f} s is over the {policy.max_retry_after_s:.0f} s cap"
-                        return check
-                    wait = asked
-                    limiter.pause(request.url, asked)
+            if asked is not None:
+                if not honoured:
+                    check.error = f"{check.error}; Retry-After {asked:.0f} s is over the {policy.max_retry_after_s:.0f} s cap"
+                    return check
+                wait = asked
+                limiter.pause(request.url, asked)
             await self.crawler.sleep(wait)
 
     def _backoff(self, attempt: int) -> float:
@@ -279,4 +280,7 @@ def _judge(request: PageRequest, raw: RawResponse, attempt: int) -> PageCheck:
         return result(Outcome.FAILED, f"HTTP {status}")
     if not raw.html:
         return result(Outcome.FAILED, "empty body")
-    return result(Outcome.OK, html=raw.html)
+    check = result(Outcome.OK, html=raw.html)
+    if raw.warning:
+        check.warnings.append(raw.warning)
+    return check

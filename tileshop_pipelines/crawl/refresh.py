@@ -6,6 +6,11 @@ the current refresh cycle (``store.acquisition.crawl_targets``) and first parses
 whose parse did not land. Pages are parsed once, while they arrive (``extract_page``: the parse
 also tells a product page from a block page); an unchanged page (304, or the same content hash)
 is not parsed.
+
+One page never stops the others: its HTML is made storable (``catalog.sanitize``) before it is
+hashed; an exception while parsing it marks it failed (``parse_error (<kind>): ...``), and a
+batch the store rejects is stored page by page, the page it rejects marked failed
+(``store_error (<kind>): ...``) with its record not written.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from dataclasses import dataclass, field
 import psycopg
 
 from tileshop_pipelines.catalog.extract import NotAProductPage, extract_product
+from tileshop_pipelines.catalog.sanitize import storable_text
 from tileshop_pipelines.crawl.checks import Outcome, PageCheck
 from tileshop_pipelines.crawl.crawler import CircuitOpen, PageCrawler, PageRequest
 from tileshop_pipelines.store import acquisition as acquisition_sql
@@ -87,22 +93,70 @@ async def refresh_products(conn: psycopg.Connection, crawler: PageCrawler, keys:
 
 
 def extract_page(check: PageCheck, stored_hash: str | None) -> None:
-    """Hash an ok page and parse it, unless it is the stored page byte for byte (that one was a
-    product page: no need to parse it again); a page that is not a product page is blocked."""
+    """Make an ok page storable, hash it and parse it, unless it is the stored page byte for byte
+    (that one was a product page: no need to parse it again); a page that is not a product page is
+    blocked, one the parser fails on is failed."""
     if check.outcome is not Outcome.OK:
         return
+    check.html, reasons = storable_text(check.html, "html")
+    check.warnings += reasons
     check.content_hash = acquisition_sql.content_hash(check.html)
     if check.content_hash == stored_hash:
         return
     try:
         check.record = extract_product(check.html, check.url)
-    except NotAProductPage:
-        check.outcome, check.error, check.html, check.content_hash = Outcome.BLOCKED, BLOCKED_ERROR, None, None
+    except NotAProductPage as exc:
+        check.outcome, check.error, check.html, check.content_hash = (
+            Outcome.BLOCKED, f"{BLOCKED_ERROR}: {exc.reason}", None, None)
+        return
+    except Exception as exc:  # any parser failure is this page's, never the run's
+        _fail(check, "parse_error", exc)
+        return
+    if check.warnings:
+        check.record["warnings"] = [*check.warnings, *check.record.get("warnings", [])]
+
+
+def _fail(check: PageCheck, kind: str, exc: BaseException) -> None:
+    check.outcome, check.error = Outcome.FAILED, f"{kind} ({type(exc).__name__}): {str(exc)[:300]}"
+    check.html = check.record = check.content_hash = None
 
 
 def _store_batch(conn: psycopg.Connection, batch: list[PageCheck]) -> list[PageCheck]:
+    """Store the batch in one transaction; if the store rejects it, page by page, so that only
+    the page it rejects (marked failed) is lost. A failure storing that mark too (the database is
+    gone) is raised: that is an outage, not a page."""
     if not batch:
         return []
+    try:
+        return _store(conn, batch)
+    except psycopg.OperationalError:
+        raise
+    except Exception:
+        if len(batch) == 1:
+            return _store_rejected(conn, batch[0])
+    stored = []
+    for check in batch:
+        try:
+            stored += _store(conn, [check])
+        except psycopg.OperationalError:
+            raise
+        except Exception:
+            stored += _store_rejected(conn, check)
+    return stored
+
+
+def _store_rejected(conn: psycopg.Connection, check: PageCheck) -> list[PageCheck]:
+    try:
+        _store(conn, [check])
+    except psycopg.OperationalError:
+        raise
+    except Exception as exc:
+        _fail(check, "store_error", exc)
+        return _store(conn, [check])
+    return [check]  # stored after all (the batch failed for another page's sake)
+
+
+def _store(conn: psycopg.Connection, batch: list[PageCheck]) -> list[PageCheck]:
     with conn.transaction():
         changed = acquisition_sql.record_page_checks(conn, batch)
         records = [(c.product_key, c.content_hash, c.record)
@@ -124,5 +178,7 @@ def parse_stored_pages(conn: psycopg.Connection, keys: list[str]) -> int:
             records.append((key, digest, extract_product(html, url)))
         except NotAProductPage as exc:
             failures.append((key, digest, str(exc)))
+        except Exception as exc:  # recorded on the page; tried again when its content changes
+            failures.append((key, digest, f"parse_error ({type(exc).__name__}): {str(exc)[:300]}"))
     products_sql.save_records(conn, records, failures)
     return len(pending)

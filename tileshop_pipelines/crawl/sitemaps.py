@@ -1,7 +1,16 @@
-"""Fetch robots.txt, a sitemap (index or urlset, plain or gzipped) and every child it lists."""
+"""Fetch robots.txt, a sitemap (index or urlset, plain or gzipped) and every child it lists.
+
+Every download is read as a raw stream and decoded here (gzip, deflate) with a cap on the
+output of each step, so a limit holds for what lands in memory: read whole, a 1 MB gzip body sent
+as `Content-Encoding: gzip` became 2.1 GB before the size check ran, and even httpx's streaming
+decoder turns one 64 KB chunk into 64 MB at once. A sitemap over MAX_SITEMAP_BYTES is refused
+(SitemapError names it); robots.txt is read up to MAX_ROBOTS_BYTES and the rest dropped, as
+RFC 9309 allows.
+"""
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -81,25 +90,58 @@ def _collect(client: httpx.Client, starts: list[str], origin: str) -> tuple[list
     return entries, seen
 
 
+class _TooLarge(Exception):
+    pass
+
+
+def read_bounded(client: httpx.Client, url: str, limit: int, *, truncate: bool = False) -> tuple[int, bytes]:
+    """(status, body) of a GET, the body decoded from its Content-Encoding as it streams and
+    never past `limit` bytes: cut there with `truncate`, else _TooLarge. Non-200 bodies are not
+    read; an encoding other than gzip or deflate (not asked for) is an httpx.DecodingError."""
+    with client.stream("GET", url, headers={"Accept-Encoding": "gzip, deflate"}) as response:
+        if response.status_code != 200:
+            return response.status_code, b""
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding in ("", "identity"):
+            decoder = None
+        elif encoding in ("gzip", "x-gzip", "deflate"):
+            decoder = zlib.decompressobj(16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS)
+        else:
+            raise httpx.DecodingError(f"Content-Encoding {encoding!r} was not asked for")
+        body = bytearray()
+        for raw in response.iter_raw(64 * 1024):
+            try:
+                # At most one byte over the limit per step: the rest stays in unconsumed_tail.
+                body += decoder.decompress(raw, limit + 1 - len(body)) if decoder else raw
+            except zlib.error as exc:
+                raise httpx.DecodingError(f"corrupt {encoding} body: {exc}") from exc
+            if len(body) > limit or (decoder is not None and decoder.unconsumed_tail):
+                if truncate:
+                    return 200, bytes(body[:limit])
+                raise _TooLarge
+        return 200, bytes(body)
+
+
 def _fetch_robots(client: httpx.Client, url: str, user_agent: str) -> Robots:
     try:
-        response = client.get(url)
+        status, body = read_bounded(client, url, MAX_ROBOTS_BYTES, truncate=True)
     except httpx.HTTPError as exc:
         raise SitemapError(f"{url}: cannot fetch robots.txt: {type(exc).__name__}: {exc}") from exc
-    if 400 <= response.status_code < 500:
+    if 400 <= status < 500:
         return parse_robots("", user_agent=user_agent)
-    if response.status_code != 200:
-        raise SitemapError(f"{url}: robots.txt answered HTTP {response.status_code}; not crawling")
-    return parse_robots(response.content[:MAX_ROBOTS_BYTES].decode("utf-8", errors="replace"), user_agent=user_agent)
+    if status != 200:
+        raise SitemapError(f"{url}: robots.txt answered HTTP {status}; not crawling")
+    return parse_robots(body.decode("utf-8", errors="replace"), user_agent=user_agent)
 
 
 def _fetch(client: httpx.Client, url: str) -> bytes:
     try:
-        response = client.get(url)
+        status, body = read_bounded(client, url, MAX_SITEMAP_BYTES)
+    except _TooLarge:
+        raise SitemapError(f"{url}: sitemap larger than {MAX_SITEMAP_BYTES} bytes (counted after any "
+                           "Content-Encoding); refused while downloading") from None
     except httpx.HTTPError as exc:
         raise SitemapError(f"{url}: cannot fetch sitemap: {type(exc).__name__}: {exc}") from exc
-    if response.status_code != 200:
-        raise SitemapError(f"{url}: sitemap answered HTTP {response.status_code}")
-    if len(response.content) > MAX_SITEMAP_BYTES:
-        raise SitemapError(f"{url}: sitemap larger than {MAX_SITEMAP_BYTES} bytes")
-    return response.content
+    if status != 200:
+        raise SitemapError(f"{url}: sitemap answered HTTP {status}")
+    return body

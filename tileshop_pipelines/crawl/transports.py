@@ -20,6 +20,7 @@ from typing import Protocol
 DEFAULT_USER_AGENT = "TileshopPipelines/0.1 (product catalog indexer)"
 HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]{1,3}")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
@@ -34,6 +35,7 @@ class RawResponse:
     html: str | None = None
     error: str | None = None
     error_kind: str | None = None
+    warning: str | None = None  # the body was decoded, but not as declared (see decode_html)
 
 
 class Transport(Protocol):
@@ -56,14 +58,32 @@ def declared_charset(content_type: str | None, body: bytes) -> str:
     return match.group(1).decode("ascii").lower() if match else "utf-8"
 
 
-def decode_html(body: bytes, content_type: str | None) -> tuple[str | None, str | None]:
-    """(text, None), or (None, error) when the declared charset is unknown."""
+def decode_html(body: bytes, content_type: str | None) -> tuple[str | None, str | None, str | None]:
+    """(text, None, warning), or (None, error, None) when the declared charset is unknown.
+
+    A body declared UTF-8 that is not: mostly other bytes (a Latin-1 page served with the
+    default header) is decoded as windows-1252, a few stray bytes in real UTF-8 are replaced;
+    either way the warning says so, where before "Café" was stored as "Caf\ufffd" silently.
+    """
     charset = declared_charset(content_type, body)
     try:
-        codecs.lookup(charset)
+        name = codecs.lookup(charset).name
     except LookupError:
-        return None, f"unknown charset {charset!r}"
-    return body.decode(charset, errors="replace"), None
+        return None, f"unknown charset {charset!r}", None
+    if name != "utf-8":
+        return body.decode(charset, errors="replace"), None, None
+    try:
+        return body.decode("utf-8"), None, None
+    except UnicodeDecodeError as exc:
+        invalid = body.decode("utf-8", errors="replace").count("\ufffd") - body.count("\ufffd".encode())
+        multibyte = len(_UTF8_MULTIBYTE.findall(body))
+        if multibyte > invalid:
+            return (body.decode("utf-8", errors="replace"), None,
+                    f"charset_invalid_bytes: declared UTF-8, {invalid} invalid byte sequence(s) replaced "
+                    f"(first at byte {exc.start})")
+        return (body.decode("cp1252", errors="replace"), None,
+                f"charset_mismatch: declared UTF-8 but not UTF-8 (first invalid byte at {exc.start}); "
+                "decoded as windows-1252")
 
 
 def check_html_response(headers: dict[str, str], size: int | None, max_body_bytes: int) -> RawResponse | None:
@@ -116,8 +136,8 @@ def _bounded_strategy_class():
                         if len(body) > max_body_bytes:
                             return RawResponse(response.status, answer, error_kind="too_large",
                                                error=f"body over the {max_body_bytes}-byte limit")
-                    html, error = decode_html(bytes(body), answer.get("content-type"))
-                    return RawResponse(response.status, answer, html, error, "charset" if error else None)
+                    html, error, warning = decode_html(bytes(body), answer.get("content-type"))
+                    return RawResponse(response.status, answer, html, error, "charset" if error else None, warning)
             except (aiohttp.ServerTimeoutError, asyncio.TimeoutError) as exc:
                 await self.hooks["on_error"](exc)
                 return RawResponse(None, error=f"timed out after {timeout_s:g} s", error_kind="timeout")
@@ -208,7 +228,7 @@ class ServiceTransport:
                                error_kind="connection")
         result = response.json()["results"][0]
         return RawResponse(result["status_code"], {k.lower(): v for k, v in (result.get("response_headers") or {}).items()},
-                           result.get("html"), result.get("error"), result.get("error_kind"))
+                           result.get("html"), result.get("error"), result.get("error_kind"), result.get("warning"))
 
 
 # --- browser: crawl4ai with Debian's chromium ------------------------------------------------------

@@ -27,6 +27,22 @@ class SitemapShrunk(ValueError):
             "discontinued. If the catalog really shrank, materialize sitemap_urls with allow_shrink: true")
 
 
+class SitemapGrew(ValueError):
+    """The new listing adds more products than allowed; nothing was written (no partitions either:
+    a 200,000-product listing once registered 200,000 partitions, then the real sitemap was refused
+    as a 99.9% shrink)."""
+
+    def __init__(self, previous: int, listed: int, max_growth: float | None, max_products: int | None):
+        self.previous, self.listed, self.max_growth, self.max_products = previous, listed, max_growth, max_products
+        if max_products is not None and listed > max_products:
+            why = f"over the hard maximum of {max_products}"
+        else:
+            why = f"{growth_ratio(previous, listed):.1%} more than the {previous} listed now (> {max_growth:.0%})"
+        super().__init__(
+            f"the sitemap lists {listed} products, {why}; refusing to add them. If the catalog really grew, "
+            "materialize sitemap_urls with allow_growth: true (the hard maximum is max_products)")
+
+
 @dataclass(frozen=True)
 class ListedUrl:
     url: str
@@ -51,17 +67,26 @@ def shrink_ratio(previous: int, listed: int) -> float:
     return (previous - listed) / previous if previous else 0.0
 
 
+def growth_ratio(previous: int, listed: int) -> float:
+    return (listed - previous) / previous if previous else 0.0
+
+
 def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl], *, sitemap_url: str = "",
-                   max_shrink: float | None = None) -> SitemapDiff:
+                   max_shrink: float | None = None, max_growth: float | None = None,
+                   max_products: int | None = None) -> SitemapDiff:
     """Upsert this listing and open a new refresh cycle; URLs no longer listed get removed_at
     (never deleted). With `max_shrink`, a listing with that much fewer products than are listed
-    now raises SitemapShrunk and writes nothing."""
+    now raises SitemapShrunk and writes nothing; with `max_growth` (a ratio; not for the first
+    listing) or `max_products`, one with that many more products raises SitemapGrew, likewise."""
     products_now = {u.product_key for u in urls if u.kind == "product"}
     with conn.transaction():
         before = {row[0] for row in conn.execute("SELECT url FROM sitemap_urls WHERE removed_at IS NULL")}
         previous_products = listed_product_count(conn)
         if max_shrink is not None and shrink_ratio(previous_products, len(products_now)) > max_shrink:
             raise SitemapShrunk(previous_products, len(products_now), max_shrink)
+        if ((max_growth is not None and growth_ratio(previous_products, len(products_now)) > max_growth)
+                or (max_products is not None and len(products_now) > max_products)):
+            raise SitemapGrew(previous_products, len(products_now), max_growth, max_products)
         with conn.cursor() as cur:
             cur.executemany(
                 """

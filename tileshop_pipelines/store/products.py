@@ -42,6 +42,10 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
     gets valid_to, a new one opens. An identical record (a page whose markup changed but whose
     data did not) only moves content_hash/parsed_at. Returns {product_key: version} of the
     records that got a new version.
+
+    A changed record that lost the current one's price, more than half of its fields or every
+    specification is held in product_suspects instead (see migration 011): the current record and
+    its version stay, the page's parse_error says why. Any other record of a product clears its hold.
     """
     latest = {key: (key, digest, record) for key, digest, record in records}  # one row per product
     with conn.transaction(), conn.cursor() as cur:
@@ -52,6 +56,34 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
                    Jsonb(r), digest) for key, digest, r in latest.values()])
         cur.execute("SELECT 1 FROM products p JOIN records_load USING (product_key) ORDER BY p.product_key "
                     "FOR UPDATE OF p")  # versions are read and written under the rows' locks
+        held = dict(cur.execute(
+            """
+            INSERT INTO product_suspects AS s (product_key, content_hash, record, reason)
+            SELECT product_key, content_hash, record, reason FROM (
+                SELECT l.product_key, l.content_hash, l.record,
+                       CASE WHEN p.price IS NOT NULL AND l.price IS NULL
+                                 THEN format('price became null (version %s has %s)', p.version, p.price)
+                            WHEN lost * 2 > had
+                                 THEN format('lost %s of the %s fields version %s has', lost, had, p.version)
+                            WHEN p.record->'specifications' <> '{}'
+                                 AND COALESCE(l.record->'specifications', '{}') = '{}'
+                                 THEN format('lost every specification version %s has', p.version)
+                       END AS reason
+                  FROM records_load l JOIN products p USING (product_key)
+                 CROSS JOIN LATERAL (
+                       SELECT count(*) AS had, count(*) FILTER (WHERE NOT COALESCE(l.record->'provenance', '{}') ? k)
+                              AS lost
+                         FROM jsonb_object_keys(COALESCE(p.record->'provenance', '{}')) k) fields
+                 WHERE p.record IS DISTINCT FROM l.record) judged
+             WHERE reason IS NOT NULL
+            ON CONFLICT (product_key) DO UPDATE SET content_hash = EXCLUDED.content_hash, record = EXCLUDED.record,
+                reason = EXCLUDED.reason, held_at = now()
+            RETURNING product_key, reason
+            """).fetchall())
+        cur.execute("DELETE FROM product_suspects WHERE product_key IN (SELECT product_key FROM records_load) "
+                    "AND NOT product_key = ANY(%s)", (list(held),))
+        failures = failures + [(key, latest[key][1], f"suspect: {reason}") for key, reason in held.items()]
+        cur.execute("DELETE FROM records_load WHERE product_key = ANY(%s)", (list(held),))
         versioned = dict(cur.execute(
             """
             SELECT l.product_key, COALESCE(p.version + 1, 1) FROM records_load l
@@ -83,7 +115,7 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
                   FROM products WHERE product_key = ANY(%s)
                 """,
                 (list(versioned),))
-        if latest:
+        if len(latest) > len(held):
             cur.execute("UPDATE product_pages pp SET parse_error = NULL, parsed_hash = l.content_hash "
                         "FROM records_load l WHERE pp.product_key = l.product_key")
         cur.executemany("UPDATE product_pages SET parse_error = %s, parsed_hash = %s WHERE product_key = %s",
@@ -93,6 +125,14 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
 
 def _float(value) -> float | None:
     return None if value is None else float(value)
+
+
+def suspect_records(conn: psycopg.Connection, limit: int = 50) -> tuple[int, list[tuple[str, str, str]]]:
+    """(how many records are held as suspect, (product_key, reason, held_at) of the newest `limit`)."""
+    total = conn.execute("SELECT count(*) FROM product_suspects").fetchone()[0]
+    rows = conn.execute("SELECT product_key, reason, held_at::text FROM product_suspects "
+                        "ORDER BY held_at DESC, product_key LIMIT %s", (limit,)).fetchall()
+    return total, [tuple(row) for row in rows]
 
 
 def mark_gone(conn: psycopg.Connection, keys: list[str]) -> None:

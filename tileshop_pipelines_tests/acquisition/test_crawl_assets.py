@@ -251,3 +251,21 @@ def test_downstream_follows_a_product_update(site):
     assert requested == {"product_chunks", "product_embeddings", "product_vectors"}
     third = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=second.cursor)
     assert third.total_requested == 0  # handled: not requested again without a new update
+
+
+def test_a_record_that_lost_every_specification_is_held_and_the_check_names_it(site):
+    product = next(p for p in site["catalog"].products[6:] if p.specs)
+    key = _key(site, product.path)
+    before = _sql(site, "SELECT version, record FROM products WHERE product_key = %s", (key,))[0]
+    specs = dict(product.specs)
+    site["catalog"].update(product.path, **dict.fromkeys(specs))  # a page whose specifications broke
+    try:
+        result = _crawl(site, [key])
+        check = next(e.event_specific_data for e in result.all_events
+                     if e.event_type_value == "ASSET_CHECK_EVALUATION"
+                     and e.event_specific_data.asset_check_key.name == "no_suspect_records")
+        assert check.passed is False and key in check.description
+        assert _sql(site, "SELECT version, record FROM products WHERE product_key = %s", (key,))[0] == before
+    finally:
+        site["catalog"].update(product.path, **specs)
+    assert _checks(_crawl(site, [key]))["no_suspect_records"] is True

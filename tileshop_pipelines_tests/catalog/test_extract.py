@@ -535,3 +535,55 @@ def test_extraction_is_fast():
         extract_product(html, url)
     ms_per_page = (time.perf_counter() - started) * 1000 / 200
     assert ms_per_page < 5, f"{ms_per_page:.2f} ms/page"  # ~0.6 ms measured; a regression, not noise, fails this
+
+
+# --- hostile values (issue 15): the URL decides, numbers in range, plain text stays plain ----------
+
+
+def test_a_jsonld_sku_of_another_product_is_a_conflict_never_the_sku():
+    impostor = {"@type": "Product", "name": "Impostor", "sku": "485020"}
+    record = extract_product(minimal_page(impostor), f"{SITE}/products/superior-pro-grout-umber-sanded-25-lb-052003")
+    assert (record["sku"], record["provenance"]["sku"]) == ("052003", "url")
+    assert record["warnings"] == ["sku_conflict: the page states SKU '485020' (jsonld), the URL '052003'; "
+                                  "the URL's is kept"]
+
+
+def test_a_sku_that_differs_only_in_case_is_the_page_s_as_written():
+    record = extract_product(minimal_page({"@type": "Product", "name": "Trim", "sku": "495660SS"}),
+                             f"{SITE}/products/trim-495660ss")
+    assert record["sku"] == "495660SS" and "warnings" not in record
+
+
+@pytest.mark.parametrize("description", [
+    "<p>Nice &lt;img src=x onerror=alert(1)&gt; tile</p>",
+    "<p>Nice &lt;b&gt;&amp;lt;img src=x onerror=alert(1)&amp;gt;&lt;/b&gt; tile</p>",
+    "<p>Nice &lt;img src=x onerror=alert(1)</p>",
+])
+def test_the_plain_text_description_never_holds_live_markup(description):
+    record = extract_product(minimal_page({"@type": "Product", "name": "Tile", "description": description}))
+    assert "<img" not in record["description"] and record["description"].startswith("Nice")
+    assert any(w.startswith("markup_removed:") for w in record["warnings"])
+
+
+@pytest.mark.parametrize("price", ["9" * 400, "NaN", "Infinity", "-12.5", "1e999"])
+def test_an_invalid_price_is_refused_with_the_reason(price):
+    html = minimal_page({"@type": "Product", "name": "Tile", "offers": {"price": 0}}).replace('"price": 0',
+                                                                                             f'"price": {price}')
+    record = extract_product(html)
+    assert record["price"] is None and "price" not in record["provenance"]
+    assert any(w.startswith("invalid_price:") for w in record["warnings"])
+
+
+def test_a_jsonld_block_nested_100000_deep_is_refused_and_the_product_still_read():
+    deep = '<script type="application/ld+json">' + "[" * 100_000 + "]" * 100_000 + "</script>"
+    html = minimal_page({"@type": "Product", "name": "Tile", "sku": "1"}).replace("<script", deep + "<script", 1)
+    record = extract_product(html)
+    assert record["name"] == "Tile" and record["warnings"][0].startswith("json_too_deep: 1 script(s)")
+
+
+def test_nul_and_lone_surrogates_never_leave_the_extractor():
+    html = minimal_page({"@type": "Product", "name": "Tile", "sku": "1"}).replace(
+        '"name": "Tile"', '"name": "Ti\\u0000le \\ud800", "brand": "B\\u0000"')
+    record = extract_product(html)
+    assert (record["name"], record["brand"]) == ("Tile \ufffd", "B")
+    assert {w.split(":")[0] for w in record["warnings"]} == {"nul_removed", "surrogate_replaced"}

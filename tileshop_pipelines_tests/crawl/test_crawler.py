@@ -130,16 +130,35 @@ def test_circuit_breaker_stops_an_outage_early(server):
     paths = _paths(server, 60)
     server.faults.apply({"fail_all_status": 503})
     before = sum(server.hits[p] for p in paths)
-    with pytest.raises(CircuitOpen, match="latest 10 requests failed"):
-        _crawl(_requests(server, paths), breaker_window=10, breaker_min_attempts=10, max_attempts=3)
+    with pytest.raises(CircuitOpen, match="latest 10 pages failed"):
+        _crawl(_requests(server, paths), breaker_window=10, breaker_min_pages=10, max_attempts=3)
     made = sum(server.hits[p] for p in paths) - before
-    assert made < 20  # 60 pages x 3 attempts were not all tried
+    # 10 pages had to fail (the breaker counts pages); with 4 in flight, at most 13 were tried, 3 times each
+    assert made <= 13 * 3  # of 60 pages x 3 attempts
+
+
+def test_seven_percent_of_pages_answering_500_are_failed_and_the_run_goes_on(server):
+    paths = _paths(server, 70)
+    broken = paths[30:35]  # 5 of 70, in a row: all four workers retry them at once
+    for path in broken:
+        server.faults.set_status(path, 500)
+    fetches = _crawl(_requests(server, paths), max_attempts=4, backoff_base_s=0.05, backoff_max_s=0.1)
+    assert {f.product_key for f in fetches if f.outcome == "failed"} == set(broken)
+    assert sum(f.outcome == "ok" for f in fetches) == 65
+
+
+def test_a_429_burst_with_retry_after_does_not_open_the_breaker(server):
+    paths = _paths(server, 60)
+    for path in paths:  # the site asks every page to wait, four times over, before it answers
+        server.faults.set_retry_after(path, times=4, seconds=0)
+    fetches = _crawl(_requests(server, paths), max_attempts=5)
+    assert {f.outcome for f in fetches} == {"ok"} and {f.attempts for f in fetches} == {5}
 
 
 def test_breaker_ignores_a_few_failures(server):
     paths = _paths(server, 30)
     server.faults.set_status(paths[0], 500)
-    fetches = _crawl(_requests(server, paths), breaker_window=10, breaker_min_attempts=10)
+    fetches = _crawl(_requests(server, paths), breaker_window=10, breaker_min_pages=10)
     assert sum(f.outcome == "ok" for f in fetches) == 29
 
 
@@ -184,7 +203,7 @@ def test_blocked_pages_reported_back_open_the_breaker(server):
     paths = _paths(server, 15, start=20)
     for path in paths:
         server.faults.block(path)
-    policy = CrawlPolicy(**FAST, breaker_window=10, breaker_min_attempts=10)
+    policy = CrawlPolicy(**FAST, breaker_window=10, breaker_min_pages=10)
 
     async def go(report: bool):
         crawl = PageCrawler(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=5),
@@ -199,7 +218,7 @@ def test_blocked_pages_reported_back_open_the_breaker(server):
 
     # unreported, a block page is an ok answer to the crawler: 15 of them never trip it
     assert {c.outcome for c in asyncio.run(go(report=False))} == {"blocked"}
-    with pytest.raises(CircuitOpen, match="latest 10 requests failed"):
+    with pytest.raises(CircuitOpen, match="latest 10 pages failed"):
         asyncio.run(go(report=True))
 
 

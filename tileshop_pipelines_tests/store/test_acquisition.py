@@ -101,3 +101,16 @@ def test_due_products_and_resumable_targets(conn):
     targets, skipped = crawl_targets(conn, ["new-1", "fresh-2", "stale-3"],
                                      skip_checked_since=current_cycle_start(conn))
     assert sorted(t.product_key for t in targets) == ["new-1", "stale-3"] and skipped == ["fresh-2"]
+
+
+def test_a_growing_sitemap_is_refused_and_writes_nothing(conn):
+    from tileshop_pipelines.store.acquisition import SitemapGrew
+
+    record_sitemap(conn, [_product(f"p-{i}") for i in range(20)], max_growth=0.25)  # the first: no bound
+    with pytest.raises(SitemapGrew, match="lists 26 products, 30.0% more than the 20 listed now"):
+        record_sitemap(conn, [_product(f"p-{i}") for i in range(26)], max_growth=0.25)
+    assert conn.execute("SELECT count(*) FROM sitemap_urls").fetchone()[0] == 20
+    record_sitemap(conn, [_product(f"p-{i}") for i in range(25)], max_growth=0.25)  # 25%: allowed
+    with pytest.raises(SitemapGrew, match="over the hard maximum of 30"):
+        record_sitemap(conn, [_product(f"p-{i}") for i in range(31)], max_products=30)
+    assert conn.execute("SELECT count(*) FROM sitemap_urls").fetchone()[0] == 25

@@ -10,10 +10,10 @@ import dagster as dg
 from pydantic import Field
 
 from tileshop_pipelines.catalog.sitemap import SitemapError, parse_lastmod
-from tileshop_pipelines.catalog.urls import classify_url
+from tileshop_pipelines.catalog.urls import classify_url, on_site, site_hosts
 from tileshop_pipelines.crawl.refresh import refresh_products
 from tileshop_pipelines.crawl.sitemaps import collect_site_listing
-from tileshop_pipelines.defs.acquisition.events import failing_table, partition_events
+from tileshop_pipelines.defs.acquisition.events import failing_table, partition_events, suspect_table
 from tileshop_pipelines.defs.acquisition.partitions import product_partitions, register_product_partitions
 from tileshop_pipelines.defs.policy import table_metadata, table_name
 from tileshop_pipelines.defs.resources import CatalogSiteResource, CrawlerResource, PostgresResource
@@ -26,20 +26,27 @@ MIN_SCRAPE_SUCCESS_RATE = 0.95
 MIN_REQUIRED_FIELDS_RATE = 0.99
 REQUIRED_FIELDS = ("name", "sku", "price", "price_unit")
 MAX_SITEMAP_SHRINK = 0.10
+MAX_SITEMAP_GROWTH = 0.25
 
 
 class SitemapConfig(dg.Config):
     allow_shrink: bool = Field(
         default=False, description="accept a listing with more than 10% fewer products than now "
                                    "(those products get marked discontinued)")
+    allow_growth: bool = Field(
+        default=False, description=f"accept a listing with more than {MAX_SITEMAP_GROWTH:.0%} more products "
+                                   "than now (each new product gets a partition); max_products still applies")
+    max_products: int = Field(
+        default=50_000, ge=1, description="a hard maximum of listed products (tileshop.com lists about 5,000)")
 
 
 @dg.asset(
     group_name=GROUP, kinds={"postgres"}, metadata=table_name("sitemap_urls"),
     check_specs=[dg.AssetCheckSpec(
         "sitemap_not_shrunk", asset="sitemap_urls", blocking=True,
-        description=f"The sitemap lists no more than {MAX_SITEMAP_SHRINK:.0%} fewer products than the "
-                    "previous materialization; a broken sitemap must not discontinue the catalog.")],
+        description=f"The sitemap lists no more than {MAX_SITEMAP_SHRINK:.0%} fewer and no more than "
+                    f"{MAX_SITEMAP_GROWTH:.0%} more products than the previous materialization, and at most "
+                    "max_products; a broken sitemap must not discontinue or flood the catalog.")],
 )
 def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site: CatalogSiteResource,
                  postgres: PostgresResource):
@@ -51,28 +58,34 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
     except SitemapError as exc:
         raise dg.Failure(description=f"sitemap acquisition failed, stored state untouched: {exc}") from exc
     listed: dict[str, acquisition_sql.ListedUrl] = {}
-    disallowed = 0
+    disallowed = off_site = 0
+    hosts = site_hosts(site.sitemap_url, *listing.sitemaps)
     for entry in listing.entries:
         try:
             info = classify_url(entry.loc)
         except ValueError as exc:
             raise dg.Failure(description=f"sitemap acquisition failed, stored state untouched: {exc}") from exc
+        if not on_site(info.url, hosts):  # another site's URL in our sitemap is never fetched
+            off_site += 1
+            continue
         if not listing.robots.allows(info.url):
             disallowed += 1
             continue
         listed[info.url] = acquisition_sql.ListedUrl(info.url, info.kind, info.product_key, info.sku,
                                                      entry.lastmod, parse_lastmod(entry.lastmod))
     max_shrink = None if config.allow_shrink else MAX_SITEMAP_SHRINK
+    max_growth = None if config.allow_growth else MAX_SITEMAP_GROWTH
     with postgres.connect() as conn:
         try:
             diff = acquisition_sql.record_sitemap(conn, list(listed.values()), sitemap_url=site.sitemap_url,
-                                                  max_shrink=max_shrink)
+                                                  max_shrink=max_shrink, max_growth=max_growth,
+                                                  max_products=config.max_products)
             tables = table_metadata(conn, "sitemap_urls")
-        except acquisition_sql.SitemapShrunk as exc:
+        except (acquisition_sql.SitemapShrunk, acquisition_sql.SitemapGrew) as exc:
             yield dg.AssetCheckResult(
                 check_name="sitemap_not_shrunk", passed=False,
                 metadata={"previous_products": exc.previous, "listed_products": exc.listed,
-                          "shrink": round(acquisition_sql.shrink_ratio(exc.previous, exc.listed), 4)})
+                          "change": round(acquisition_sql.growth_ratio(exc.previous, exc.listed), 4)})
             raise dg.Failure(description=f"{site.sitemap_url}: {exc}", allow_retries=False) from exc
     added_partitions = register_product_partitions(
         context.instance, sorted({u.product_key for u in listed.values() if u.kind == "product"}))
@@ -88,6 +101,7 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
             "removed": diff.removed,
             "unchanged": diff.unchanged,
             "disallowed_by_robots": disallowed,
+            "off_site": off_site,
             "with_lastmod": sum(u.lastmod_at is not None for u in listed.values()),
             "new_partitions": len(added_partitions),
             **tables,
@@ -129,6 +143,12 @@ class CrawlConfig(dg.Config):
         dg.AssetCheckSpec("required_fields", asset="products", blocking=True,
                           description=f"{', '.join(REQUIRED_FIELDS)} present on at least "
                                       f"{MIN_REQUIRED_FIELDS_RATE:.0%} of the product records."),
+        # Not blocking: the held pages keep their last good record, so the rest of the catalog
+        # may publish; the failure names them until their pages parse well again.
+        dg.AssetCheckSpec("no_suspect_records", asset="products",
+                          description="No parse is held as suspect: one that lost the current record's "
+                                      "price, more than half of its fields or every specification (a broken "
+                                      "page, not a change; the last good record stays current)."),
     ],
     # A backfill runs batches of TILESHOP_CRAWL_BATCH_SIZE products (definitions.py), never one run each.
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=100),
@@ -149,6 +169,7 @@ def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawl
         states = acquisition_sql.page_states(conn, report.skipped)
         attempts = acquisition_sql.page_attempts(conn, [c.product_key for c in failing])
         coverage = products_sql.required_field_coverage(conn, REQUIRED_FIELDS)
+        suspects, held = products_sql.suspect_records(conn)
     yield from partition_events(report, states, attempts)
     counts = report.counts
     context.log.info(f"crawl: {counts}, success rate {report.success_rate:.1%}")
@@ -164,6 +185,12 @@ def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawl
         passed=total == 0 or complete / total >= MIN_REQUIRED_FIELDS_RATE,
         metadata={"complete_records": complete, "records": total,
                   "rate": round(complete / total, 4) if total else 1.0},
+    )
+    yield dg.AssetCheckResult(
+        check_name="no_suspect_records", asset_key="products", passed=suspects == 0,
+        description=None if suspects == 0 else
+        f"{suspects} record(s) held as suspect, e.g. {', '.join(key for key, _, _ in held[:5])}",
+        metadata={"suspect_records": suspects, "held": dg.MetadataValue.md(suspect_table(held, suspects))},
     )
     if report.circuit_open:
         raise dg.Failure(description=f"circuit breaker open: {report.circuit_open}. Pages answered before it "

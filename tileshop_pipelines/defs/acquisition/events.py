@@ -38,3 +38,13 @@ def failing_table(failing: list[PageCheck], attempts: dict[str, int], limit: int
     if len(failing) > limit:
         lines.append(f"| ... {len(failing) - limit} more | | | |")
     return "\n".join(lines)
+
+
+def suspect_table(held: list[tuple[str, str, str]], total: int) -> str:
+    if not held:
+        return "none"
+    lines = ["| product | reason | held since |", "| --- | --- | --- |"]
+    lines += [f"| {key} | {reason} | {held_at} |" for key, reason, held_at in held]
+    if total > len(held):
+        lines.append(f"| ... {total - len(held)} more | | |")
+    return "\n".join(lines)

@@ -1,0 +1,51 @@
+"""A tiny local HTTP server for crafted pages: path -> (status, headers, body), changeable while it runs.
+
+The sample catalog's server renders well-formed pages; hostile pages are built from its renders
+(``corpus``) and served here, so they travel the real path (HTTP, crawl4ai, extraction, COPY).
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HTML = "text/html; charset=utf-8"
+
+
+class CraftedSite:
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                status, headers, body = site.pages.get(self.path, (404, {"Content-Type": HTML}, b"not found"))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def serve(self, path: str, body: str | bytes, *, status: int = 200, content_type: str = HTML,
+              headers: dict[str, str] | None = None) -> str:
+        data = body.encode("utf-8", errors="surrogatepass") if isinstance(body, str) else body
+        self.pages[path] = (status, {"Content-Type": content_type, **(headers or {})}, data)
+        return self.base_url + path
+
+    def __enter__(self) -> CraftedSite:
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
