@@ -158,7 +158,9 @@ def map_row(row: dict, rejected: dict[str, Counter], repaired: Counter | None = 
     record.update(url=info.url, sku=_sku(info.sku, row.get("sku"), reject))
     record["name"] = _name(title, reject)
     record["brand"] = _clean_text("brand", row.get("brand"), reject)
-    record["description"] = extract._description_text(row.get("description"))
+    record["description"], live_markup = extract._description_text(row.get("description"))
+    if live_markup:  # tags that only appeared after entity decoding: removed, as the extractor does
+        reject("description", "markup_removed")
 
     specifications = _specifications(row.get("specifications"), reject)
     record["specifications"] = specifications

@@ -120,8 +120,10 @@ def test_rerun_changes_nothing_and_the_source_is_untouched(conn, predecessor, ma
 def test_next_crawl_compares_against_the_legacy_version(conn, mapped):
     import_legacy_versions(conn, mapped.versions)
     key = conn.execute("SELECT product_key FROM products WHERE sku = '684287'").fetchone()[0]
-    crawled = {**_record(conn, "684287"), "price": 79.99, "price_per_box": 79.99, "price_per_sqft": 13.47,
-               "provenance": {"price": "jsonld", "price_per_box": "jsonld", "price_per_sqft": "visible_text"}}
+    legacy = _record(conn, "684287")
+    # as a crawl states it: every field the page has, with the page as their source
+    crawled = {**legacy, "price": 79.99, "price_per_box": 79.99, "price_per_sqft": 13.47,
+               "provenance": {**dict.fromkeys(legacy["provenance"], "jsonld"), "price_per_sqft": "visible_text"}}
     assert products.save_records(conn, [(key, "sha-of-page", crawled)], []) == {key: 2}
     history = products.history_for_sku(conn, "684287")
     assert [(h["version"], h["price"]) for h in history] == [(1, 77.11), (2, 79.99)]
