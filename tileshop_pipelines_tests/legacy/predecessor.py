@@ -4,14 +4,38 @@ PRODUCT_DATA.md lists."""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-LEGACY_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "legacy"
+# The predecessor's real checkpoint files and documented rows (data/SOURCES.txt), kept gzipped in
+# the repository so a fresh clone tests them; unpacked once per content into the temp folder.
+PACKED = Path(__file__).with_name("data")
+
+
+def _unpacked() -> Path:
+    packed = sorted(PACKED.glob("*.gz"))
+    digest = hashlib.sha256(b"".join(p.name.encode() + p.read_bytes() for p in packed)).hexdigest()[:16]
+    folder = Path(tempfile.gettempdir()) / f"tileshop-legacy-{digest}"
+    if not folder.is_dir():
+        staging = Path(tempfile.mkdtemp(prefix="tileshop-legacy-"))
+        for path in packed:
+            (staging / path.stem).write_bytes(gzip.decompress(path.read_bytes()))
+        try:
+            staging.rename(folder)
+        except OSError:  # another test process unpacked it first
+            shutil.rmtree(staging)
+    return folder
+
+
+LEGACY_DATA = _unpacked()
 HOME_TITLE = "The Tile Shop - High Quality Floor & Wall Tile"
 BASE = "https://www.tileshop.com/products/"
 

@@ -1,4 +1,4 @@
-"""`tileshop migrate checkpoint` on the predecessor's real checkpoint files (../shared/data/legacy)."""
+"""`tileshop migrate checkpoint` on the predecessor's real checkpoint files (kept in tests/legacy/data/)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from tileshop_pipelines.store import acquisition
 from tileshop_pipelines.store.legacy import import_checkpoints
 from tileshop_pipelines_tests.legacy.predecessor import LEGACY_DATA
 
-pytestmark = pytest.mark.skipif(not LEGACY_DATA.is_dir(), reason=f"no predecessor data at {LEGACY_DATA}")
 
 FILES = sorted(LEGACY_DATA.glob("tileshop_sitemap*.json"))
 

@@ -20,7 +20,6 @@ from tileshop_pipelines.store import db, products
 from tileshop_pipelines.store.legacy import import_legacy_versions, read_product_data
 from tileshop_pipelines_tests.legacy.predecessor import LEGACY_DATA, create_predecessor, documented_rows, trap_rows
 
-pytestmark = pytest.mark.skipif(not LEGACY_DATA.is_dir(), reason=f"no predecessor data at {LEGACY_DATA}")
 
 ROWS_READ = 35  # 18 documented + 17 generated
 SKIPPED = {"blocked_home_page": 3, "no_scrape_time": 1, "not_a_product_url": 2, "nothing_stated": 2,
