@@ -48,6 +48,7 @@ FRESHNESS = {
                                                       warn_window=dt.timedelta(hours=30)),
 }
 DOWNSTREAM = [product_chunks, product_embeddings, product_vectors]
+DOWNSTREAM_KEYS = {asset.key for asset in DOWNSTREAM}
 
 product_crawl_job = dg.define_asset_job(
     "product_crawl",
@@ -63,11 +64,9 @@ index_refresh_job = dg.define_asset_job(
 
 
 def _with_policy(spec: dg.AssetSpec) -> dg.AssetSpec:
-    key = spec.key.to_user_string()
     return spec.replace_attributes(
-        freshness_policy=FRESHNESS.get(key, spec.freshness_policy),
-        automation_condition=FOLLOW_UPSTREAM if key in {a.key.to_user_string() for a in DOWNSTREAM}
-        else spec.automation_condition,
+        freshness_policy=FRESHNESS.get(spec.key.to_user_string(), spec.freshness_policy),
+        automation_condition=FOLLOW_UPSTREAM if spec.key in DOWNSTREAM_KEYS else spec.automation_condition,
     )
 
 

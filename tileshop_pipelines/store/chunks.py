@@ -8,6 +8,7 @@ import numpy as np
 import psycopg
 
 from tileshop_pipelines.store import db
+from tileshop_pipelines.store.tables import row_count
 from tileshop_pipelines.text.chunks import Chunk
 
 # Listed: migration 009's view, the one definition of a product still in the sitemap.
@@ -90,7 +91,7 @@ def rechunk_changed_products(conn: psycopg.Connection, signature: str,
     chunks = [c for key, record in pending for c in chunk(key, record)]
     written = sync_chunks(conn, chunks, [key for key, _ in pending], signature)
     delisted = drop_delisted_chunks(conn)
-    return {"chunks": chunk_count(conn), "written": written["written"], "deleted": written["deleted"] + delisted,
+    return {"chunks": row_count(conn, "product_chunks"), "written": written["written"], "deleted": written["deleted"] + delisted,
             "rechunked_products": len(pending)}
 
 
@@ -187,8 +188,3 @@ def published_rows(conn: psycopg.Connection, model: str, ids: list[str]) -> list
     ).fetchall()
     keys = ("id", "product_key", "chunk_kind", "content", "metadata", "embedding", "text_hash", "source_hash")
     return [dict(zip(keys, row)) for row in rows]
-
-
-def chunk_count(conn: psycopg.Connection) -> int:
-    return conn.execute("SELECT count(*) FROM product_chunks").fetchone()[0]
-

@@ -4,7 +4,7 @@ import dagster as dg
 
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource, VectorStoreResource
 from tileshop_pipelines.defs.vectors.assets import product_vectors
-from tileshop_pipelines.store import chunks as chunks_sql
+from tileshop_pipelines.store import tables
 
 CANARY_QUERY = "Marmi Imperiali Zenobia porcelain"
 CANARY_SKU = "684287"
@@ -14,7 +14,7 @@ CANARY_RANK = 3
 @dg.asset_check(asset=product_vectors, description="one vector per chunk")
 def vectors_match_chunks(postgres: PostgresResource, vector_store: VectorStoreResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
-        chunks = chunks_sql.chunk_count(conn)
+        chunks = tables.row_count(conn, "product_chunks")
         vectors = vector_store.open(conn).stats()["vectors"]
     return dg.AssetCheckResult(passed=vectors == chunks, metadata={"vectors": vectors, "chunks": chunks})
 
