@@ -8,7 +8,9 @@ breaker stay with the caller (the pipeline's crawler resource in `service` mode)
 status and header, 304 and Retry-After included.
 
 Every route but /health needs `Authorization: Bearer $CRAWLER_TOKEN`; request bodies over
-MAX_REQUEST_BYTES are refused before they are read. Settings: crawler/settings.py.
+MAX_REQUEST_BYTES are refused before they are read, request heads over the header limits get 431
+(crawler/server.py). What may be fetched and forwarded, and the bound on one answer's bodies:
+crawler/guard.py. Settings: crawler/settings.py. Run: `python -m crawler`.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from crawler.guard import check_header, fetch_guard, response_budget
 from crawler.settings import CrawlerSettings, load_settings
+from rag_app.security import HeaderLimitMiddleware
 from tileshop_pipelines.crawl.transports import HttpTransport
 
 MAX_URLS_PER_REQUEST = 100
@@ -34,6 +38,20 @@ class CrawlRequest(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict, max_length=10,
                                     description="request headers for every URL (conditional GET only)")
     user_agent: str | None = Field(default=None, max_length=300)
+
+    @field_validator("headers")
+    @classmethod
+    def _headers_sendable(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name, value in headers.items():
+            check_header(name, value)
+        return headers
+
+    @field_validator("user_agent")
+    @classmethod
+    def _agent_sendable(cls, agent: str | None) -> str | None:
+        if agent is not None:
+            check_header("User-Agent", agent)
+        return agent
 
 
 class CrawlResult(BaseModel):
@@ -55,6 +73,7 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
     settings = settings or load_settings()
     expected = f"Bearer {settings.token.get_secret_value()}".encode()
     transports: dict[str, HttpTransport] = {}
+    guard = fetch_guard(settings)
 
     def require_token(authorization: str = Header(default="")) -> None:
         if not hmac.compare_digest(authorization.encode(), expected):
@@ -67,6 +86,7 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
             await transport.__aexit__(None, None, None)
 
     app = FastAPI(title="tileshop crawler", version="0.2.0", lifespan=lifespan)
+    app.add_middleware(HeaderLimitMiddleware, max_headers=settings.max_headers, max_bytes=settings.max_header_bytes)
 
     @app.middleware("http")
     async def limit_request_size(request: Request, call_next):
@@ -81,7 +101,8 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
         if agent not in transports:  # one connection pool per user agent (the caller's identity)
             transports[agent] = await HttpTransport(user_agent=agent, max_connections=settings.concurrency,
                                                     timeout_s=settings.timeout_s,
-                                                    max_body_bytes=settings.max_body_bytes).__aenter__()
+                                                    max_body_bytes=settings.max_body_bytes,
+                                                    guard=guard).__aenter__()
         return transports[agent]
 
     @app.get("/health")
@@ -93,10 +114,11 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
         headers = {k: v for k, v in request.headers.items() if k.lower() in _FORWARDED_HEADERS}
         transport = await transport_for(request.user_agent or settings.user_agent)
         semaphore = asyncio.Semaphore(settings.concurrency)
+        budget = response_budget(settings)
 
         async def one(url: str) -> CrawlResult:
             async with semaphore:
-                raw = await transport.get(url, headers)
+                raw = await transport.get(url, headers, budget=budget)
             return CrawlResult(url=url, status_code=raw.status_code, html=raw.html, error=raw.error,
                                error_kind=raw.error_kind, warning=raw.warning,
                                response_headers=raw.headers)

@@ -6,10 +6,19 @@ surfacing as a failed request later.
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+from urllib.parse import urlsplit
 
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from tileshop_pipelines.crawl.addresses import normalized_host, parse_networks
 from tileshop_pipelines.crawl.transports import DEFAULT_MAX_BODY_BYTES, DEFAULT_USER_AGENT
+
+# The pipeline's default site (tileshop_pipelines/settings.py), not imported: this image carries
+# no pipeline settings.
+DEFAULT_SITEMAP_URL = "https://www.tileshop.com/sitemap.xml"
+CommaList = Annotated[tuple[str, ...], NoDecode]
 
 
 class CrawlerSettings(BaseSettings):
@@ -25,6 +34,56 @@ class CrawlerSettings(BaseSettings):
                             description="sent when a request names no user agent")
     timeout_s: float = Field(30.0, gt=0, le=600, validation_alias="CRAWLER_TIMEOUT_S")
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1, validation_alias="CRAWLER_MAX_BODY_BYTES")
+    max_response_bytes: int = Field(
+        32 * 1024 * 1024, ge=1, validation_alias="CRAWLER_MAX_RESPONSE_BYTES",
+        description="the bodies of one /crawl request together; pages past it answer too_large")
+    sitemap_url: str = Field(DEFAULT_SITEMAP_URL, validation_alias="TILESHOP_SITEMAP_URL",
+                             description="the configured site; its host (with and without www.) is the default "
+                                         "allow-list")
+    allowed_hosts: CommaList = Field(
+        (), validation_alias="CRAWLER_ALLOWED_HOSTS",
+        description="comma-separated host names a /crawl URL (and every redirect) may name; default: "
+                    "TILESHOP_SITEMAP_URL's host")
+    permitted_addresses: CommaList = Field(
+        (), validation_alias="CRAWLER_PERMITTED_ADDRESSES",
+        description="comma-separated addresses or networks fetched although not public (tests, local "
+                    "use: 127.0.0.1); off by default; cloud metadata addresses are refused regardless")
+    max_headers: int = Field(100, ge=10, le=1000, validation_alias="CRAWLER_MAX_HEADERS")
+    max_header_bytes: int = Field(16 * 1024, ge=1024, le=1024 * 1024, validation_alias="CRAWLER_MAX_HEADER_BYTES",
+                                  description="request header names and values together")
+
+    @field_validator("allowed_hosts", "permitted_addresses", mode="before")
+    @classmethod
+    def _split(cls, value):
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("permitted_addresses")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        parse_networks(value)  # ValueError names the bad entry
+        return value
+
+    @model_validator(mode="after")
+    def _default_hosts(self) -> CrawlerSettings:
+        if not self.allowed_hosts:
+            host = normalized_host(urlsplit(self.sitemap_url).hostname or "")
+            if not host:
+                raise ValueError(f"TILESHOP_SITEMAP_URL {self.sitemap_url!r} names no host; set it or "
+                                 "CRAWLER_ALLOWED_HOSTS")
+            bare = host.removeprefix("www.")
+            self.allowed_hosts = (host,) if _is_address(host) else tuple(dict.fromkeys((host, bare, f"www.{bare}")))
+        self.allowed_hosts = tuple(normalized_host(h) for h in self.allowed_hosts)
+        return self
+
+
+def _is_address(host: str) -> bool:
+    try:
+        parse_networks([host])
+    except ValueError:
+        return False
+    return True
 
 
 def load_settings() -> CrawlerSettings:
@@ -32,5 +91,6 @@ def load_settings() -> CrawlerSettings:
         return CrawlerSettings()
     except ValidationError as exc:
         problems = "; ".join(f"{error['loc'][0]} is not set" if error["type"] == "missing"
-                             else f"{error['loc'][0]}: {error['msg']}" for error in exc.errors())
+                             else f"{error['loc'][0]}: {error['msg']}" if error["loc"]
+                             else error["msg"] for error in exc.errors())
         raise RuntimeError(f"the crawl service refuses to start: {problems}") from None

@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from tileshop_pipelines.crawl.addresses import AddressRefused, FetchGuard
+
 DEFAULT_USER_AGENT = "TileshopPipelines/0.1 (product catalog indexer)"
 HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
@@ -27,8 +29,9 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]
 @dataclass
 class RawResponse:
     """One attempt's result. `error_kind` is set when no usable answer arrived:
-    "timeout", "connection" (both worth retrying), "too_large", "content_type", "charset"
-    (rejections: retrying gives the same answer)."""
+    "timeout", "connection" (both worth retrying), "too_large", "content_type", "charset",
+    "refused" (a URL, address or redirect the fetch guard refuses; rejections: retrying gives the
+    same answer)."""
 
     status_code: int | None
     headers: dict[str, str] = field(default_factory=dict)  # lowercased names
@@ -98,6 +101,37 @@ def check_html_response(headers: dict[str, str], size: int | None, max_body_byte
 
 
 # --- http: crawl4ai's AsyncHTTPCrawlerStrategy --------------------------------------------------
+MAX_REDIRECTS = 5
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+class ByteBudget:
+    """Bytes that several fetches may read together (the crawl service's bound on one /crawl
+    answer: 100 pages of 5 MB were 500 MB in one response, 1.66 GB of peak memory)."""
+
+    def __init__(self, limit: int, what: str):
+        self.limit, self.left, self.what = limit, limit, what
+
+    def take(self, size: int) -> bool:
+        self.left -= size
+        return self.left >= 0
+
+
+def _guarded_resolver(guard: FetchGuard):
+    """aiohttp's resolver, answering only the addresses `guard` allows: aiohttp connects to what
+    the resolver returns, so the address checked is the address connected to (no second lookup
+    a rebinding DNS server could answer differently)."""
+    from aiohttp.resolver import DefaultResolver
+
+    class GuardedResolver(DefaultResolver):
+        async def resolve(self, host, port=0, family=0):
+            answers = await super().resolve(host, port, family)
+            allowed = set(guard.check_addresses(host, [a["host"] for a in answers]))
+            return [a for a in answers if a["host"] in allowed]
+
+    return GuardedResolver()
+
+
 def _bounded_strategy_class():
     from crawl4ai.async_crawler_strategy import AsyncHTTPCrawlerStrategy
 
@@ -108,36 +142,49 @@ def _bounded_strategy_class():
         The parent's ``_handle_http`` reads the whole body before looking at it, raises on any
         non-2xx status with the headers dropped (no Retry-After, no 304), and saves non-HTML
         responses to disk as downloads: none of which a polite, bounded crawler can use.
+        Redirects are followed here, at most MAX_REDIRECTS, each hop checked by the guard.
         """
 
-        async def fetch(self, url: str, headers: dict[str, str], *, timeout_s: float,
-                        max_body_bytes: int) -> RawResponse:
+        guard: FetchGuard | None = None
+
+        async def start(self) -> None:
             import aiohttp
+
+            if self._session is None and self.guard is not None:
+                connector = aiohttp.TCPConnector(limit=self.max_connections, ttl_dns_cache=self.dns_cache_ttl,
+                                                 resolver=_guarded_resolver(self.guard))
+                self._session = aiohttp.ClientSession(headers=dict(self._BASE_HEADERS), connector=connector,
+                                                      timeout=aiohttp.ClientTimeout(total=self.DEFAULT_TIMEOUT))
+            await super().start()
+
+        async def fetch(self, url: str, headers: dict[str, str], *, timeout_s: float, max_body_bytes: int,
+                        budget: ByteBudget | None = None) -> RawResponse:
+            import aiohttp
+            import yarl
 
             request_headers = dict(self._BASE_HEADERS)
             request_headers.update(self.browser_config.headers or {})
             request_headers.update(headers)
             timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(10.0, timeout_s))
-            kwargs = {"headers": request_headers, "timeout": timeout,
-                      "allow_redirects": self.browser_config.follow_redirects, "ssl": self.browser_config.verify_ssl}
+            kwargs = {"headers": request_headers, "timeout": timeout, "allow_redirects": False,
+                      "ssl": self.browser_config.verify_ssl}
             await self.hooks["before_request"](url, kwargs)
             try:
-                async with self._session_context() as session, session.get(url, **kwargs) as response:
-                    answer = {k.lower(): v for k, v in response.headers.items()}
-                    if not 200 <= response.status < 300:
-                        await _drain(response, max_body_bytes)
-                        return RawResponse(response.status, answer)
-                    rejected = check_html_response(answer, response.content_length, max_body_bytes)
-                    if rejected is not None:
-                        return rejected
-                    body = bytearray()
-                    async for chunk in response.content.iter_chunked(64 * 1024):
-                        body += chunk
-                        if len(body) > max_body_bytes:
-                            return RawResponse(response.status, answer, error_kind="too_large",
-                                               error=f"body over the {max_body_bytes}-byte limit")
-                    html, error, warning = decode_html(bytes(body), answer.get("content-type"))
-                    return RawResponse(response.status, answer, html, error, "charset" if error else None, warning)
+                for _ in range(MAX_REDIRECTS + 1):
+                    if self.guard is not None:
+                        self.guard.check_url(url)
+                    async with self._session_context() as session, session.get(url, **kwargs) as response:
+                        location = response.headers.get("location")
+                        if (response.status in REDIRECT_STATUSES and location
+                                and self.browser_config.follow_redirects):
+                            await _drain(response, max_body_bytes)
+                            url = str(response.url.join(yarl.URL(location)))
+                            continue
+                        return await _read_answer(response, max_body_bytes, budget)
+                return RawResponse(None, error=f"more than {MAX_REDIRECTS} redirects (last to {url})",
+                                   error_kind="refused")
+            except AddressRefused as exc:
+                return RawResponse(None, error=str(exc), error_kind="refused")
             except (aiohttp.ServerTimeoutError, asyncio.TimeoutError) as exc:
                 await self.hooks["on_error"](exc)
                 return RawResponse(None, error=f"timed out after {timeout_s:g} s", error_kind="timeout")
@@ -145,8 +192,38 @@ def _bounded_strategy_class():
                 await self.hooks["on_error"](exc)
                 message = self._redact_proxy_credentials(f"{type(exc).__name__}: {exc}", None)
                 return RawResponse(None, error=message, error_kind="connection")
+            except ValueError as exc:  # a Location yarl cannot parse (aiohttp's InvalidURL is a ClientError, above)
+                return RawResponse(None, error=f"unreadable redirect: {exc}", error_kind="refused")
 
     return BoundedHTTPCrawlerStrategy
+
+
+async def _read_answer(response, max_body_bytes: int, budget: ByteBudget | None) -> RawResponse:
+    """The final hop's answer: a non-2xx status with its headers, or an HTML body read within
+    `max_body_bytes` (and `budget`). aiohttp decompresses as it streams, in bounded steps, so the
+    count is of decoded bytes: a gzip bomb stops at the limit, not at its inflated size."""
+    answer = {k.lower(): v for k, v in response.headers.items()}
+    if not 200 <= response.status < 300:
+        await _drain(response, max_body_bytes)
+        return RawResponse(response.status, answer)
+    encoding = answer.get("content-encoding", "").strip().lower()
+    # Content-Length counts the encoded bytes; only an unencoded body's is its size.
+    declared = response.content_length if encoding in ("", "identity") else None
+    rejected = check_html_response(answer, declared, max_body_bytes)
+    if rejected is not None:
+        return rejected
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > max_body_bytes:
+            after = f" once decoded from Content-Encoding {encoding}" if encoding not in ("", "identity") else ""
+            return RawResponse(response.status, answer, error_kind="too_large",
+                               error=f"body over the {max_body_bytes}-byte limit{after}; refused while reading")
+        if budget is not None and not budget.take(len(chunk)):
+            return RawResponse(response.status, answer, error_kind="too_large",
+                               error=f"{budget.what} reached its {budget.limit}-byte total; this page was not read")
+    html, error, warning = decode_html(bytes(body), answer.get("content-type"))
+    return RawResponse(response.status, answer, html, error, "charset" if error else None, warning)
 
 
 async def _drain(response, limit: int) -> None:
@@ -160,10 +237,13 @@ async def _drain(response, limit: int) -> None:
 
 
 class HttpTransport:
-    """Plain HTTP GET through crawl4ai's HTTP strategy; one connection pool for the crawl."""
+    """Plain HTTP GET through crawl4ai's HTTP strategy; one connection pool for the crawl.
+
+    With a `guard` (crawl.addresses.FetchGuard), every hop's URL and resolved address is checked
+    and a refusal is an answer of kind "refused"; the crawl service always has one."""
 
     def __init__(self, *, user_agent: str, max_connections: int, timeout_s: float,
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES):
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, guard: FetchGuard | None = None):
         from crawl4ai.async_configs import HTTPCrawlerConfig
 
         self.timeout_s, self.max_body_bytes = timeout_s, max_body_bytes
@@ -171,6 +251,7 @@ class HttpTransport:
             browser_config=HTTPCrawlerConfig(headers={"User-Agent": user_agent}),
             max_connections=max_connections,
         )
+        self.strategy.guard = guard
 
     async def __aenter__(self) -> HttpTransport:
         await self.strategy.start()
@@ -179,8 +260,9 @@ class HttpTransport:
     async def __aexit__(self, *exc) -> None:
         await self.strategy.close()
 
-    async def get(self, url: str, headers: dict[str, str]) -> RawResponse:
-        return await self.strategy.fetch(url, headers, timeout_s=self.timeout_s, max_body_bytes=self.max_body_bytes)
+    async def get(self, url: str, headers: dict[str, str], *, budget: ByteBudget | None = None) -> RawResponse:
+        return await self.strategy.fetch(url, headers, timeout_s=self.timeout_s, max_body_bytes=self.max_body_bytes,
+                                         budget=budget)
 
 
 # --- service: the crawler/ app -------------------------------------------------------------------
