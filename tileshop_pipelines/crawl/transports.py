@@ -113,8 +113,18 @@ class ByteBudget:
         self.limit, self.left, self.what = limit, limit, what
 
     def take(self, size: int) -> bool:
+        """Reserve `size` bytes; False (nothing reserved) when they are not left."""
+        if size > self.left:
+            return False
         self.left -= size
-        return self.left >= 0
+        return True
+
+    def give_back(self, size: int) -> None:
+        """A page that was not returned after all frees what it reserved."""
+        self.left += size
+
+    def refusal(self) -> str:
+        return f"{self.what} reached its {self.limit}-byte total; this page was not read"
 
 
 def _guarded_resolver(guard: FetchGuard):
@@ -212,16 +222,29 @@ async def _read_answer(response, max_body_bytes: int, budget: ByteBudget | None)
     rejected = check_html_response(answer, declared, max_body_bytes)
     if rejected is not None:
         return rejected
+    # A declared size is reserved whole before reading (pages of one request are read at once, and
+    # partial reads would leave none complete); an undeclared one is reserved as it arrives.
+    reserved = 0
+    if budget is not None and declared is not None:
+        if not budget.take(declared):
+            return RawResponse(response.status, answer, error_kind="too_large", error=budget.refusal())
+        reserved = declared
     body = bytearray()
     async for chunk in response.content.iter_chunked(64 * 1024):
         body += chunk
+        refusal = None
         if len(body) > max_body_bytes:
             after = f" once decoded from Content-Encoding {encoding}" if encoding not in ("", "identity") else ""
-            return RawResponse(response.status, answer, error_kind="too_large",
-                               error=f"body over the {max_body_bytes}-byte limit{after}; refused while reading")
-        if budget is not None and not budget.take(len(chunk)):
-            return RawResponse(response.status, answer, error_kind="too_large",
-                               error=f"{budget.what} reached its {budget.limit}-byte total; this page was not read")
+            refusal = f"body over the {max_body_bytes}-byte limit{after}; refused while reading"
+        elif budget is not None and len(body) > reserved:
+            if budget.take(len(body) - reserved):
+                reserved = len(body)
+            else:
+                refusal = budget.refusal()
+        if refusal is not None:
+            if budget is not None:
+                budget.give_back(reserved)
+            return RawResponse(response.status, answer, error_kind="too_large", error=refusal)
     html, error, warning = decode_html(bytes(body), answer.get("content-type"))
     return RawResponse(response.status, answer, html, error, "charset" if error else None, warning)
 

@@ -4,13 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
@@ -19,15 +13,8 @@ from tileshop_pipelines.crawl.crawler import PageRequest
 from tileshop_pipelines.crawl.refresh import extract_page
 from tileshop_pipelines.defs.resources import CrawlerResource
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
-from tileshop_pipelines.store import db
 
-TOKEN = "test-token-0f3a"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .service import LOCAL_SITE, TOKEN, crawl_service
 
 
 @pytest.fixture(scope="module")
@@ -38,26 +25,8 @@ def site():
 
 @pytest.fixture(scope="module")
 def service():
-    port = _free_port()
-    env = {**os.environ, "CRAWLER_TOKEN": TOKEN, "PYTHONPATH": str(db.PROJECT_ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "crawler.main:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, cwd=db.PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, proc.stderr.read().decode()
-        assert time.monotonic() < deadline, "the crawl service did not start"
-        time.sleep(0.2)
-    yield url
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(timeout=20)
+    with crawl_service(**LOCAL_SITE) as url:
+        yield url
 
 
 def _crawl(resource: CrawlerResource, requests):
@@ -102,7 +71,9 @@ def test_service_refuses_oversized_requests(service):
 
 
 SERVICE_VARIABLES = ("CRAWLER_TOKEN", "CRAWLER_CONCURRENCY", "TILESHOP_USER_AGENT", "CRAWLER_TIMEOUT_S",
-                     "CRAWLER_MAX_BODY_BYTES")
+                     "CRAWLER_MAX_BODY_BYTES", "CRAWLER_MAX_RESPONSE_BYTES", "TILESHOP_SITEMAP_URL",
+                     "CRAWLER_ALLOWED_HOSTS", "CRAWLER_PERMITTED_ADDRESSES", "CRAWLER_MAX_HEADERS",
+                     "CRAWLER_MAX_HEADER_BYTES")
 
 
 @pytest.fixture
@@ -122,9 +93,18 @@ def test_service_settings_defaults_and_values(service_env):
     assert settings.token.get_secret_value() == TOKEN and TOKEN not in repr(settings)
     assert (settings.concurrency, settings.user_agent, settings.timeout_s, settings.max_body_bytes) == (
         8, DEFAULT_USER_AGENT, 30.0, DEFAULT_MAX_BODY_BYTES)
+    # The allow-list defaults to the configured site; nothing non-public is permitted.
+    assert (settings.allowed_hosts, settings.permitted_addresses) == (("www.tileshop.com", "tileshop.com"), ())
     service_env.setenv("CRAWLER_CONCURRENCY", "3")
     service_env.setenv("TILESHOP_USER_AGENT", "Bot/1")
     assert (load_settings().concurrency, load_settings().user_agent) == (3, "Bot/1")
+    service_env.setenv("TILESHOP_SITEMAP_URL", "http://127.0.0.1:8123/sitemap.xml")
+    assert load_settings().allowed_hosts == ("127.0.0.1",)
+    service_env.setenv("CRAWLER_ALLOWED_HOSTS", "Shop.Example., cdn.example")
+    service_env.setenv("CRAWLER_PERMITTED_ADDRESSES", "127.0.0.1, 10.0.0.0/8")
+    settings = load_settings()
+    assert (settings.allowed_hosts, settings.permitted_addresses) == (("shop.example", "cdn.example"),
+                                                                      ("127.0.0.1", "10.0.0.0/8"))
 
 
 @pytest.mark.parametrize(("env", "message"), [
@@ -134,6 +114,10 @@ def test_service_settings_defaults_and_values(service_env):
      "CRAWLER_CONCURRENCY: Input should be greater than or equal to 1"),
     ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_TIMEOUT_S": "soon"}, "CRAWLER_TIMEOUT_S: Input should be a valid number"),
     ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_MAX_BODY_BYTES": "-5"}, "CRAWLER_MAX_BODY_BYTES: Input should be greater"),
+    ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_PERMITTED_ADDRESSES": "127.0.0.1,localhost"},
+     "CRAWLER_PERMITTED_ADDRESSES: Value error, 'localhost' is not an IP address or network"),
+    ({"CRAWLER_TOKEN": TOKEN, "TILESHOP_SITEMAP_URL": "sitemap.xml"}, "names no host; set it or CRAWLER_ALLOWED_HOSTS"),
+    ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_MAX_HEADERS": "5"}, "CRAWLER_MAX_HEADERS: Input should be greater"),
 ])
 def test_service_refuses_to_start_naming_the_bad_variable(service_env, env, message):
     from crawler.main import create_app
