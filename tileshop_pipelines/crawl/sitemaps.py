@@ -11,7 +11,7 @@ RFC 9309 allows.
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -24,6 +24,7 @@ from tileshop_pipelines.catalog.sitemap import (
     parse_robots,
     parse_sitemap,
 )
+from tileshop_pipelines.catalog.urls import on_site, site_hosts
 
 MAX_ROBOTS_BYTES = 512 * 1024  # RFC 9309 lets crawlers stop reading after 500 KiB
 MAX_CHILDREN = 1000
@@ -36,6 +37,7 @@ class SiteListing:
     robots: Robots
     sitemaps: list[str]  # the sitemap files read (indexes and urlsets)
     entries: list[SitemapEntry]
+    off_site_sitemaps: list[str] = field(default_factory=list)  # named by an index on another host: not read
 
 
 def robots_url(url: str) -> str:
@@ -52,8 +54,8 @@ def collect_site_listing(sitemap_url: str, *, user_agent: str, timeout_s: float 
     with httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout_s, follow_redirects=True) as client:
         robots = _fetch_robots(client, robots_url(sitemap_url), user_agent)
         starts = list(dict.fromkeys([sitemap_url, *robots.sitemaps]))
-        entries, files = _collect(client, starts, origin=sitemap_url)
-    return SiteListing(robots=robots, sitemaps=files, entries=entries)
+        entries, files, off_site = _collect(client, starts, origin=sitemap_url)
+    return SiteListing(robots=robots, sitemaps=files, entries=entries, off_site_sitemaps=off_site)
 
 
 def read_robots(url: str, *, user_agent: str, timeout_s: float = 30.0) -> Robots:
@@ -72,9 +74,13 @@ def collect_sitemap_entries(sitemap_url: str, *, user_agent: str, timeout_s: flo
         return _collect(client, [sitemap_url], origin=sitemap_url)[0]
 
 
-def _collect(client: httpx.Client, starts: list[str], origin: str) -> tuple[list[SitemapEntry], list[str]]:
+def _collect(client: httpx.Client, starts: list[str], origin: str
+             ) -> tuple[list[SitemapEntry], list[str], list[str]]:
+    """(entries, files read, index children skipped). An index may name only sitemaps on its own
+    host (sitemaps.org; www. or not): another host's file is not fetched, and so its host never
+    becomes the site's (the sitemap asset takes products only on the sitemap files' hosts)."""
     entries: list[SitemapEntry] = []
-    pending, seen = list(starts), []
+    pending, seen, off_site = list(starts), [], []
     while pending:
         url = pending.pop(0)
         if url in seen:
@@ -84,10 +90,12 @@ def _collect(client: httpx.Client, starts: list[str], origin: str) -> tuple[list
             raise SitemapError(f"{origin}: more than {MAX_CHILDREN} sitemap files")
         sitemap = parse_sitemap(_fetch(client, url), source=url)
         if sitemap.kind == "index":
-            pending.extend(entry.loc for entry in sitemap.entries)
+            own = site_hosts(url)
+            for entry in sitemap.entries:
+                (pending if on_site(entry.loc, own) else off_site).append(entry.loc)
         else:
             entries.extend(sitemap.entries)
-    return entries, seen
+    return entries, seen, off_site
 
 
 class _TooLarge(Exception):

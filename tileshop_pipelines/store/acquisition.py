@@ -131,6 +131,11 @@ def listed_products(conn: psycopg.Connection) -> list[tuple[str, str]]:
     )]
 
 
+def keys_with_records(conn: psycopg.Connection, keys: list[str]) -> set[str]:
+    """Those of `keys` whose product has a stored record (a crawl or an import stored it)."""
+    return {row[0] for row in conn.execute("SELECT product_key FROM products WHERE product_key = ANY(%s)", (keys,))}
+
+
 def listed_product_count(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT count(DISTINCT product_key) FROM listed_product_urls").fetchone()[0]
 

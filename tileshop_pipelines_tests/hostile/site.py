@@ -15,12 +15,14 @@ HTML = "text/html; charset=utf-8"
 class CraftedSite:
     def __init__(self) -> None:
         self.pages: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        self.requested: list[str] = []  # every path asked for, in order
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                site.requested.append(self.path)
                 status, headers, body = site.pages.get(self.path, (404, {"Content-Type": HTML}, b"not found"))
                 self.send_response(status)
                 for name, value in headers.items():

@@ -14,7 +14,13 @@ from tileshop_pipelines.catalog.urls import classify_url, on_site, site_hosts
 from tileshop_pipelines.crawl.refresh import refresh_products
 from tileshop_pipelines.crawl.sitemaps import collect_site_listing
 from tileshop_pipelines.defs.acquisition.events import failing_table, partition_events, suspect_table
-from tileshop_pipelines.defs.acquisition.partitions import product_partitions, register_product_partitions
+from tileshop_pipelines.defs.acquisition.partitions import (
+    PRODUCT_PARTITIONS_NAME,
+    product_partitions,
+    register_product_partitions,
+    remove_product_partitions,
+    reverted_partitions,
+)
 from tileshop_pipelines.defs.policy import table_metadata, table_name
 from tileshop_pipelines.defs.resources import CatalogSiteResource, CrawlerResource, PostgresResource
 from tileshop_pipelines.store import acquisition as acquisition_sql
@@ -52,7 +58,8 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
                  postgres: PostgresResource):
     """Every URL in the sitemap (index or urlset, gzip; robots.txt's Sitemap lines and rules
     honoured), classified, with SKU, product key and lastmod. Unlisted URLs are marked removed
-    (discontinued), never deleted. Registers a partition for each new product."""
+    (discontinued), never deleted. Registers a partition for each new product and removes the
+    reverted ones (listed once, unlisted before any record was stored: partitions.py)."""
     try:
         listing = collect_site_listing(site.sitemap_url, user_agent=site.user_agent)
     except SitemapError as exc:
@@ -81,15 +88,20 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
                                                   max_shrink=max_shrink, max_growth=max_growth,
                                                   max_products=config.max_products)
             tables = table_metadata(conn, "sitemap_urls")
+            listed_keys = {u.product_key for u in listed.values() if u.kind == "product"}
+            registered = context.instance.get_dynamic_partitions(PRODUCT_PARTITIONS_NAME)
+            unlisted = sorted(set(registered) - listed_keys)
+            reverted = reverted_partitions(registered, listed_keys, acquisition_sql.keys_with_records(conn, unlisted))
         except (acquisition_sql.SitemapShrunk, acquisition_sql.SitemapGrew) as exc:
             yield dg.AssetCheckResult(
                 check_name="sitemap_not_shrunk", passed=False,
                 metadata={"previous_products": exc.previous, "listed_products": exc.listed,
                           "change": round(acquisition_sql.growth_ratio(exc.previous, exc.listed), 4)})
             raise dg.Failure(description=f"{site.sitemap_url}: {exc}", allow_retries=False) from exc
-    added_partitions = register_product_partitions(
-        context.instance, sorted({u.product_key for u in listed.values() if u.kind == "product"}))
-    context.log.info(f"sitemap {site.sitemap_url}: {diff}; {len(added_partitions)} new product partitions")
+    remove_product_partitions(context.instance, reverted)
+    added_partitions = register_product_partitions(context.instance, sorted(listed_keys))
+    context.log.info(f"sitemap {site.sitemap_url}: {diff}; {len(added_partitions)} new product partitions, "
+                     f"{len(reverted)} reverted ones removed")
     yield dg.MaterializeResult(
         metadata={
             "sitemap_url": site.sitemap_url,
@@ -102,8 +114,10 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
             "unchanged": diff.unchanged,
             "disallowed_by_robots": disallowed,
             "off_site": off_site,
+            "off_site_sitemaps": len(listing.off_site_sitemaps),
             "with_lastmod": sum(u.lastmod_at is not None for u in listed.values()),
             "new_partitions": len(added_partitions),
+            "removed_partitions": len(reverted),
             **tables,
         },
         check_results=[dg.AssetCheckResult(
