@@ -18,7 +18,8 @@ of every field that has a value.
 The URL decides the SKU: a page whose JSON-LD claims another SKU does not take that product over
 (the claim is kept as a ``sku_conflict`` warning). Values are made storable before they leave
 (``catalog.sanitize``); ``warnings`` (present only when there are any) says what was refused,
-replaced or removed, one "kind: detail" line each: ``sku_conflict``, ``invalid_price``,
+replaced or removed, one "kind: detail" line each: ``sku_conflict``, ``invalid_price`` (not an
+amount from 0 to MAX_PRICE), ``invalid_coverage``,
 ``json_too_deep``, ``markup_removed``, ``nul_removed``, ``surrogate_replaced``,
 ``number_out_of_range``.
 """
@@ -111,6 +112,10 @@ _PRICE_BLOCK_REACH = 200
 # JSON-LD is a few levels deep; a script nested deeper is refused as malformed (json.loads of one
 # nested 100,000 deep raised RecursionError and stopped every run at that page).
 MAX_JSONLD_DEPTH = 32
+# A price or a coverage past these is not a tile shop's: refused as invalid (the fuzz pass found
+# 1e300 from JSON-LD, and 300-digit amounts in the visible text, stored as prices).
+MAX_PRICE = 100_000.0
+MAX_COVERAGE_SQFT = 10_000.0
 
 
 class JsonTooDeep(ValueError):
@@ -181,8 +186,8 @@ def extract_product(html: str | bytes, url: str | None = None) -> dict:
     stated_price = offer.get("price", _first_dict(offer.get("priceSpecification")).get("price"))
     if price is None and stated_price is not None:
         shown = stated_price if isinstance(stated_price, str) else repr(stated_price)
-        warnings.append(f"invalid_price: {shown[:40]}{'...' if len(shown) > 40 else ''} is not a finite, "
-                        "non-negative amount; refused")
+        warnings.append(f"invalid_price: {shown[:40]}{'...' if len(shown) > 40 else ''} is not an amount "
+                        f"from 0 to {MAX_PRICE:,.0f}; refused")
     put("price", price, "jsonld")
     put("currency", _text(offer.get("priceCurrency")), "jsonld")
     put("availability", _schema_enum(offer.get("availability")), "jsonld")
@@ -196,6 +201,7 @@ def extract_product(html: str | bytes, url: str | None = None) -> dict:
         elif unit != "each":
             put(field_name, block.unit_prices.get(unit), "visible_text")
     put("coverage_sqft_per_box", block.coverage, "visible_text")
+    warnings += block.refused
 
     # Specifications and documents (__NEXT_DATA__ only).
     specifications = _specifications(product_data.get("Specifications"))
@@ -423,7 +429,7 @@ def _parse_price(value) -> float | None:
         amount = float(match.group(1).replace(",", ""))
     else:
         return None
-    return amount if math.isfinite(amount) and amount >= 0 else None
+    return amount if 0 <= amount <= MAX_PRICE else None  # NaN compares false; inf is over
 
 
 def _first_dict(value) -> dict:
@@ -616,6 +622,7 @@ class _PriceBlock:
     unit: str | None = None  # the unit written next to the offer price
     unit_prices: dict[str, float] = field(default_factory=dict)  # unit -> nearest amount in the block
     coverage: float | None = None
+    refused: list[str] = field(default_factory=list)  # shown amounts out of range, as warnings
 
 
 def _price_block(visible_text: str, price: float | None, search_from: int) -> _PriceBlock:
@@ -650,7 +657,13 @@ def _price_block(visible_text: str, price: float | None, search_from: int) -> _P
         if amount and abs(amount.start() - position) <= _PRICE_BLOCK_REACH:
             coverages.append((abs(amount.start() - position), _amount(amount.group(1))))
     coverage = min(coverages)[1] if coverages else None
-    return _PriceBlock(unit=unit, unit_prices=nearby, coverage=coverage)
+    refused = [f"invalid_price: the {unit} price shown, {amount:.6g}, is over {MAX_PRICE:,.0f}; refused"
+               for unit, amount in nearby.items() if not amount <= MAX_PRICE]
+    if coverage is not None and not coverage <= MAX_COVERAGE_SQFT:
+        refused.append(f"invalid_coverage: {coverage:.6g} sq. ft. per box is over {MAX_COVERAGE_SQFT:,.0f}; refused")
+        coverage = None
+    nearby = {unit: amount for unit, amount in nearby.items() if amount <= MAX_PRICE}
+    return _PriceBlock(unit=unit, unit_prices=nearby, coverage=coverage, refused=refused)
 
 
 def _first_offer_price(shown: list[tuple], price: float, search_from: int) -> tuple | None:

@@ -112,7 +112,9 @@ class Robots:
         self.sitemaps = list(parser.sitemaps)
 
     def allows(self, url: str) -> bool:
-        return self._parser.can_fetch(url, self.product_token)
+        # protego percent-encodes the URL as UTF-8: a lone surrogate raised UnicodeEncodeError
+        # (found by the fuzz pass); it is matched as "?" instead.
+        return self._parser.can_fetch(url.encode("utf-8", "replace").decode("utf-8"), self.product_token)
 
     @property
     def request_interval_s(self) -> float | None:
