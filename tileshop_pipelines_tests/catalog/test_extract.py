@@ -565,13 +565,26 @@ def test_the_plain_text_description_never_holds_live_markup(description):
     assert any(w.startswith("markup_removed:") for w in record["warnings"])
 
 
-@pytest.mark.parametrize("price", ["9" * 400, "NaN", "Infinity", "-12.5", "1e999"])
+# 1e300 and 100000.01: found by the fuzz pass (hostile/test_fuzz.py), stored as prices before.
+@pytest.mark.parametrize("price", ["9" * 400, "NaN", "Infinity", "-12.5", "1e999", "1e300", "100000.01", '"9' + "9" * 300 + '"'])
 def test_an_invalid_price_is_refused_with_the_reason(price):
     html = minimal_page({"@type": "Product", "name": "Tile", "offers": {"price": 0}}).replace('"price": 0',
                                                                                              f'"price": {price}')
     record = extract_product(html)
     assert record["price"] is None and "price" not in record["provenance"]
     assert any(w.startswith("invalid_price:") for w in record["warnings"])
+
+
+def test_shown_unit_prices_and_coverage_out_of_range_are_refused():
+    """Found by the fuzz pass: a 300-digit "$.../Sq. Ft." in the price block was stored as a price."""
+    big = "9" * 300
+    html = minimal_page({"@type": "Product", "name": "Tile", "offers": {"price": 77.11}}).replace(
+        "</body>", f"<p>$77.11/box 20000 sq. ft. per box ${big}/Sq. Ft.</p></body>")
+    record = extract_product(html)
+    assert (record["price"], record["price_unit"], record["price_per_sqft"], record["coverage_sqft_per_box"]) == (
+        77.11, "box", None, None)
+    assert any(w.startswith("invalid_price: the sqft price shown, 1e+300, is over 100,000") for w in record["warnings"])
+    assert any(w.startswith("invalid_coverage: 20000 sq. ft. per box") for w in record["warnings"])
 
 
 def test_a_jsonld_block_nested_100000_deep_is_refused_and_the_product_still_read():

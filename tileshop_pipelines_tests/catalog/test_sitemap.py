@@ -276,3 +276,10 @@ def test_only_our_product_token_names_us():
 )
 def test_crawl_delay_and_request_rate_are_the_request_interval(group, interval):
     assert parse_robots(f"User-agent: *\n{group}\n", user_agent=UA).request_interval_s == interval
+
+
+def test_a_url_with_a_lone_surrogate_is_matched_not_raised():
+    """Found by the fuzz pass: protego encodes the URL as UTF-8, and a lone surrogate raised."""
+    robots = parse_robots("User-agent: *\nDisallow: /private", user_agent="TileshopPipelines/0.1")
+    assert robots.allows("https://www.tileshop.com/products/a-\ud800-123456")
+    assert not robots.allows("https://www.tileshop.com/private/\udfff")
