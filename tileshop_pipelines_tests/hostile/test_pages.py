@@ -151,3 +151,19 @@ def test_a_version_that_lost_its_specifications_or_price_is_held_as_suspect(conn
     site.serve(product.path, corpus.page(product, site.base_url))  # the page is repaired
     list_and_crawl(conn, [url, other_url])
     assert products_sql.suspect_records(conn) == (0, [])
+
+
+def test_a_page_claiming_another_product_s_sku_does_not_take_it_over(conn, site, catalog):
+    """Before: the JSON-LD sku overrode the URL's; the impostor took the real product's SKU (the
+    real one 404'd in the API, the impostor ranked first for it). Through the real crawl path."""
+    real, impostor = _plain(catalog, 2)
+    real_url = site.serve(real.path, corpus.page(real, site.base_url))
+    impostor_url = site.serve(impostor.path, corpus.other_sku(impostor, site.base_url, real.page_sku))
+    _, keys = list_and_crawl(conn, [real_url, impostor_url])
+    stored = _stored(conn, list(keys.values()))
+    assert stored[keys[real_url]]["sku"] == real.page_sku and "warnings" not in stored[keys[real_url]]
+    assert stored[keys[impostor_url]]["sku"] == impostor.page_sku
+    assert stored[keys[impostor_url]]["warnings"][0].startswith(f"sku_conflict: the page states SKU '{real.page_sku}'")
+    skus = dict(conn.execute("SELECT product_key, sku FROM products WHERE product_key = ANY(%s)",
+                             (list(keys.values()),)).fetchall())
+    assert sorted(skus.values()) == sorted([real.page_sku, impostor.page_sku])
