@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from crawler.settings import CrawlerSettings
-from tileshop_pipelines.crawl.addresses import FetchGuard, parse_networks
+from tileshop_pipelines.crawl.addresses import AddressRefused, FetchGuard, parse_networks
 from tileshop_pipelines.crawl.transports import ByteBudget
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 field-name
@@ -24,6 +24,15 @@ _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # RFC 9110 field-value: no
 def fetch_guard(settings: CrawlerSettings) -> FetchGuard:
     return FetchGuard(allowed_hosts=frozenset(settings.allowed_hosts),
                       permitted=parse_networks(settings.permitted_addresses))
+
+
+def refusal(guard: FetchGuard, url: str) -> str | None:
+    """Why `url` may not be fetched at all (scheme, allow-list, an IP literal), or None."""
+    try:
+        guard.check_url(url)
+    except AddressRefused as exc:
+        return str(exc)
+    return None
 
 
 def response_budget(settings: CrawlerSettings) -> ByteBudget:

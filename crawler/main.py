@@ -23,7 +23,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
-from crawler.guard import check_header, fetch_guard, response_budget
+from crawler.guard import check_header, fetch_guard, refusal, response_budget
 from crawler.settings import CrawlerSettings, load_settings
 from rag_app.security import HeaderLimitMiddleware
 from tileshop_pipelines.crawl.transports import HttpTransport
@@ -117,6 +117,9 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
         budget = response_budget(settings)
 
         async def one(url: str) -> CrawlResult:
+            refused = refusal(guard, url)  # before any transport (HttpTransport checks every hop again)
+            if refused is not None:
+                return CrawlResult(url=url, status_code=None, html=None, error=refused, error_kind="refused")
             async with semaphore:
                 raw = await transport.get(url, headers, budget=budget)
             return CrawlResult(url=url, status_code=raw.status_code, html=raw.html, error=raw.error,
