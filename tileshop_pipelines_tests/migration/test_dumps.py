@@ -150,3 +150,23 @@ def test_cli_exit_codes(dump_file, make_database, source, monkeypatch, capsys, t
     assert run("dump", str(out)) == 0 and dumps.read_archive(out).tables >= 16
     assert run("dump", str(out)) == 2
     assert f"{out} exists" in capsys.readouterr().err
+
+
+def test_pgvector_in_another_schema_is_refused_before_writing(dump_file, make_database):
+    """Supabase's dashboard installs pgvector in `extensions`; the dump's columns are public.vector."""
+    target = make_database()
+    with server.open_database(target) as conn:
+        conn.execute("CREATE SCHEMA extensions")
+        conn.execute("CREATE EXTENSION vector SCHEMA extensions")
+    with pytest.raises(dumps.DumpError, match="pgvector installed in schema 'extensions'.*DROP EXTENSION vector"):
+        dumps.restore(dump_file, target)
+    assert _objects(target) == {}
+
+
+def test_pgvector_requirements():
+    for vector, wanted in (({"available": None, "installed": None, "schema": None}, "no pgvector extension"),
+                           ({"available": "0.7.4", "installed": None, "schema": None}, "pgvector 0.7.4; the search"),
+                           ({"available": "0.8.1", "installed": "0.5.0", "schema": "public"}, "pgvector 0.5.0")):
+        with pytest.raises(dumps.DumpError, match=wanted):
+            dumps.check_pgvector(vector, "postgresql://u:***@h/db", ("public",))
+    dumps.check_pgvector({"available": "0.8.0", "installed": None, "schema": None}, "t", ("public",))
