@@ -28,7 +28,7 @@ def open_database(url: str) -> psycopg.Connection:
     except psycopg.OperationalError as exc:
         raise db.DatabaseConfigError(
             f"cannot connect to the database at {db.redacted(url)}: {db.redacted(str(exc)).strip()}") from exc
-    if conn.execute("SELECT 1 FROM pg_type WHERE typname = 'vector'").fetchone() is not None:
+    if conn.execute("SELECT to_regtype('vector')").fetchone()[0] is not None:  # on the search path
         register_vector(conn)
     return conn
 
