@@ -7,6 +7,7 @@ command means to write.
 from __future__ import annotations
 
 import uuid
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
@@ -34,8 +35,12 @@ def open_database(url: str) -> psycopg.Connection:
 
 
 def with_database(url: str, name: str) -> str:
-    """The same server and credentials, another database (URL or key=value DSN in, DSN out)."""
-    return make_conninfo(**{**conninfo_to_dict(db.libpq_url(url)), "dbname": name})
+    """The same server and credentials, another database (a URL stays a URL, as DATABASE_URL
+    wants; a key=value DSN stays one)."""
+    parts = urlsplit(db.libpq_url(url))
+    if parts.scheme:
+        return urlunsplit((parts.scheme, parts.netloc, "/" + quote(name), parts.query, parts.fragment))
+    return make_conninfo(**{**conninfo_to_dict(url), "dbname": name})
 
 
 def without_password(url: str) -> tuple[str, str | None]:
