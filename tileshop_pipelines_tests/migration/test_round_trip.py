@@ -84,13 +84,14 @@ def test_restore_is_whole_and_verify_passes(filled, restored):
 
 def test_verify_against_the_dump_itself(filled, restored):
     """A dump as the source: restored into a scratch database, compared, dropped."""
+    scratch = "SELECT datname FROM pg_database WHERE datname LIKE 'tileshop\\_verify\\_%'"
     with server.open_database(restored) as conn:
-        before = {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
+        before = {r[0] for r in conn.execute(scratch)}
     report = verify(str(filled["dump"]), restored)
     assert report["ok"], report["differences"]
     assert report["source"] == f"dump {filled['dump']}"
     with server.open_database(restored) as conn:
-        assert {r[0] for r in conn.execute("SELECT datname FROM pg_database")} == before  # scratch dropped
+        assert {r[0] for r in conn.execute(scratch)} == before  # the scratch database was dropped
 
 
 def test_ask_gives_the_same_answer_on_both(filled, restored):
