@@ -13,9 +13,11 @@
    p95 latency and recall@10 against exact search on real MiniLM chunk embeddings.
 6. rag: open-loop load on the app over a 5,000-product index (bench/load_rag.py), beside the raw
    query embedding and search SQL latency measured in the same run; saturation point.
+7. migration (bench/migration.py): `tileshop db dump` + `db restore` + `migrate verify` of a
+   5,000-product database with vectors vs raw pg_dump + pg_restore of the same database.
 Peak RSS of the crawl stages is reported before the model is loaded.
 
-Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|vectors|rag] [--products N] [--rag-products N]
+Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|vectors|rag|migration] [--products N] [--rag-products N]
 """
 
 from __future__ import annotations
@@ -398,7 +400,7 @@ def main() -> int:
     parser.add_argument("--hnsw-chunks", type=int, default=50_000,
                         help="real MiniLM chunk embeddings for the HNSW benchmark (cached in .tileshop/bench; "
                              "the first run embeds them: ~10 min per 50,000 on 2 cores); 0 skips it")
-    parser.add_argument("--only", choices=("fetch", "embedding", "vectors", "rag"), action="append",
+    parser.add_argument("--only", choices=("fetch", "embedding", "vectors", "rag", "migration"), action="append",
                         help="run only these benchmarks (repeatable); default all")
     parser.add_argument("--rag-products", type=int, default=5000, help="catalog size of the app's load test")
     parser.add_argument("--rag-duration", type=float, default=60.0, help="seconds of load per endpoint")
@@ -408,8 +410,9 @@ def main() -> int:
     parser.add_argument("--rag-max-in-flight", type=int, default=None,
                         help="the app's TILESHOP_MAX_IN_FLIGHT_SEARCHES (default: the app's own); a very high "
                              "value measures saturation without admission control")
+    parser.add_argument("--migration-products", type=int, default=5000, help="catalog size of the migration bench")
     args = parser.parse_args()
-    only = set(args.only or ("fetch", "embedding", "vectors", "rag"))
+    only = set(args.only or ("fetch", "embedding", "vectors", "rag", "migration"))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     env = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()}
     RESULTS.mkdir(exist_ok=True)
@@ -439,6 +442,13 @@ def main() -> int:
         print("rag load targets met:", rag["passed"], "saturation:",
               {k: v["saturation_rate"] for k, v in rag["saturation"].items()})
         print("rag ratios:", rag["ratios"])
+    if "migration" in only:
+        from bench.migration import bench_migration
+
+        moved = bench_migration(args.migration_products, args.repeats)
+        (RESULTS / "migration.json").write_text(json.dumps({**moved, "env": env}, indent=2))
+        print("migration:", json.dumps(moved["runs"], indent=1))
+        print("migration ratios:", moved["ratios"])
     print(f"peak RSS (with the model) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 

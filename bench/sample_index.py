@@ -9,7 +9,9 @@ fetch. The rag_app tests use it as their fixture and the load bench as its 5,000
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
+import numpy as np
 import psycopg
 
 from tileshop_pipelines.catalog.extract import extract_product
@@ -34,8 +36,12 @@ EMBED_BATCH = 256
 
 
 def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "http://127.0.0.1:8765",
-                 model_name: str = DEFAULT_MODEL, progress=None) -> dict[str, int]:
-    """Records, chunks, embeddings and vectors of every product in `catalog`; returns table counts."""
+                 model_name: str = DEFAULT_MODEL, progress=None,
+                 embed: Callable[[list[str]], np.ndarray] | None = None) -> dict[str, int]:
+    """Records, chunks, embeddings and vectors of every product in `catalog`; returns table counts.
+
+    `embed` (texts -> unit vectors of the model's dimension) replaces the model where the vector
+    values do not matter (the migration bench); the default is the model itself."""
     migrate(conn)
     records: dict[str, tuple[str, str, dict]] = {}
     for product in catalog.products:
@@ -49,10 +55,15 @@ def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "ht
     chunks_sql.sync_chunks(conn, chunks)
     model_key = model_id(model_name)
     pending = chunks_sql.chunks_to_embed(conn, model_key, model_dimension(model_name))
-    model = load_model(model_name)
+    if embed is None:
+        model = load_model(model_name)
+
+        def embed(texts: list[str]) -> np.ndarray:
+            return embed_texts(model, texts, batch_size=64)
+
     for start in range(0, len(pending), EMBED_BATCH):
         batch = pending[start:start + EMBED_BATCH]
-        vectors = embed_texts(model, [content for _, content, _ in batch], batch_size=64)
+        vectors = embed([content for _, content, _ in batch])
         chunks_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch], vectors, model_key)
         if progress:
             progress(min(start + EMBED_BATCH, len(pending)), len(pending))

@@ -393,10 +393,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_ui)
 
-    p = sub.add_parser("db", help="the database: apply pending migrations (once per deploy or start), print "
-                                  "the Supabase vector-store SQL or the URL, start or stop the embedded server")
-    p.add_argument("action", choices=["migrate", "supabase-sql", "url", "start", "stop"])
-    p.set_defaults(func=cmd_db)
+    from tileshop_pipelines.migration.commands import add_migrate_commands, add_transfer_commands
+
+    database = sub.add_parser("db", help="the database: migrations, Supabase SQL, URL, the embedded server, "
+                                         "dump and restore").add_subparsers(dest="action", required=True)
+    for action, text in (("migrate", "apply pending migrations (once per deploy or start)"),
+                         ("supabase-sql", "print the Supabase vector-store SQL"),
+                         ("url", "print the database URL"), ("start", "start the embedded server"),
+                         ("stop", "stop the embedded server")):
+        database.add_parser(action, help=text).set_defaults(func=cmd_db)
+    add_transfer_commands(database)
 
     catalog = sub.add_parser("catalog", help="the sample catalog").add_subparsers(dest="catalog_command", required=True)
     p = catalog.add_parser("serve", help="serve a deterministic tileshop-like catalog over HTTP")
@@ -408,8 +414,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--flat-sitemap", action="store_true", help="one flat <urlset> instead of an index")
     p.add_argument("--lastmod", action="store_true", help="include <lastmod> in the sitemaps")
     p.set_defaults(func=cmd_catalog_serve)
-
-    from tileshop_pipelines.legacy.commands import add_migrate_commands
 
     add_migrate_commands(sub)
     return parser

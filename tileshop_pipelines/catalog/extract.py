@@ -78,7 +78,7 @@ PRODUCT_FIELDS = (
 )
 
 # Record field -> specification key (without the "PDPInfo_" prefix), copied as stated.
-_TEXT_SPEC_FIELDS = {
+TEXT_SPEC_FIELDS = {
     "size": "ApproximateSize",
     "thickness": "Thickness",
     "material": "MaterialType",
@@ -93,16 +93,16 @@ _SPEC_KEY_PREFIX = "PDPInfo_"
 _HEADING_MARKER = "\ufdd0"  # a Unicode noncharacter: never part of a page's own text
 _NEXT_DATA_PRODUCT_PATH = ("props", "pageProps", "layoutData", "sitecore", "context", "productData")
 
-_AMOUNT = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+AMOUNT_PATTERN = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # "$77.11/box", "$ 12.99 / Sq. Ft.", "$35.99 per each"; the amount and unit may sit in separate spans.
 # Both run on lowercased visible text; patterns led by a literal keep the scan fast.
-_UNIT_PRICE = re.compile(rf"\$\s*({_AMOUNT})\s*(?:/|\bper\b)\s*(sq\.?\s*ft\b\.?|square\s+f(?:oo|ee)t\b|[a-z]+)")
-_DOLLAR_AMOUNT = re.compile(rf"\$\s*({_AMOUNT})")
+_UNIT_PRICE = re.compile(rf"\$\s*({AMOUNT_PATTERN})\s*(?:/|\bper\b)\s*(sq\.?\s*ft\b\.?|square\s+f(?:oo|ee)t\b|[a-z]+)")
+_DOLLAR_AMOUNT = re.compile(rf"\$\s*({AMOUNT_PATTERN})")
 # "10.76 sq. ft. per box": the unit phrase is found first, then the amount right before it.
 _COVERAGE_UNIT = re.compile(r"s(?:q\.?\s*ft\b\.?|quare\s+f(?:oo|ee)t\b)\s*(?:/|\bper\b)\s*box\b")
-_AMOUNT_BEFORE = re.compile(rf"(?<![\d,.])({_AMOUNT})\s*$")
+_AMOUNT_BEFORE = re.compile(rf"(?<![\d,.])({AMOUNT_PATTERN})\s*$")
 # A JSON-LD price given as text: "77.11", "$77.11", "1,077.11", "USD 77.11", "77.11 USD".
-_PRICE_TEXT = re.compile(rf"(?:[A-Z]{{3}}\s*)?\$?\s*({_AMOUNT})(?:\s*[A-Z]{{3}})?")
+_PRICE_TEXT = re.compile(rf"(?:[A-Z]{{3}}\s*)?\$?\s*({AMOUNT_PATTERN})(?:\s*[A-Z]{{3}})?")
 _BOX_QUANTITY = re.compile(r"(\d+)(?:\s*(?:pcs?|pieces?|tiles?|sheets?|planks?|ea|each|ct|count)\.?)?", re.IGNORECASE)
 _BOX_WEIGHT_LBS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:lbs?\.?|pounds?)?", re.IGNORECASE)
 _UNIT_NAMES = {"ea": "each", "each": "each", "pc": "each", "pcs": "each", "piece": "each", "box": "box", "bag": "bag"}
@@ -154,9 +154,9 @@ def extract_product(html: str | bytes, url: str | None = None) -> dict:
     # Identity: the URL decides. A SKU written as a JSON number has lost its leading zeros (the URL
     # keeps them); one that differs otherwise is another product's claim, kept as a conflict only.
     url_sku = _url_sku(url)
-    sku, sku_source = _text(product.get("sku")), "jsonld"
+    sku, sku_source = text_value(product.get("sku")), "jsonld"
     if sku is None:
-        sku, sku_source = _text(product_data.get("ProductId")), "next_data"
+        sku, sku_source = text_value(product_data.get("ProductId")), "next_data"
     if url_sku and (sku is None or sku.casefold() != url_sku.casefold()):
         if sku is not None and not (_is_number(product.get("sku")) and url_sku.isdigit()
                                     and int(url_sku) == product["sku"]):
@@ -167,29 +167,29 @@ def extract_product(html: str | bytes, url: str | None = None) -> dict:
     if url:
         put("url", url, "url")
     else:
-        put("url", _text(product.get("url")) or _text(offer.get("url")), "jsonld")
-    put("name", _text(product.get("name")), "jsonld")
+        put("url", text_value(product.get("url")) or text_value(offer.get("url")), "jsonld")
+    put("name", text_value(product.get("name")), "jsonld")
     if record["name"] is None:
-        put("name", _text(product_data.get("Name")), "next_data")
+        put("name", text_value(product_data.get("Name")), "next_data")
     put("brand", _brand_name(product.get("brand")), "jsonld")
-    description, live_markup = _description_text(product.get("description"))
+    description, live_markup = description_text(product.get("description"))
     if live_markup:
         warnings.append("markup_removed: the description's entities decoded into tags; they were removed")
     put("description", description, "jsonld")
-    put("images", _image_urls(product.get("image")), "jsonld")
+    put("images", image_urls(product.get("image")), "jsonld")
 
     # Offer.
-    price = _parse_price(offer.get("price"))
+    price = parse_price(offer.get("price"))
     if price is None:
         specification = _first_dict(offer.get("priceSpecification"))
-        price = _parse_price(specification.get("price"))
+        price = parse_price(specification.get("price"))
     stated_price = offer.get("price", _first_dict(offer.get("priceSpecification")).get("price"))
     if price is None and stated_price is not None:
         shown = stated_price if isinstance(stated_price, str) else repr(stated_price)
         warnings.append(f"invalid_price: {shown[:40]}{'...' if len(shown) > 40 else ''} is not an amount "
                         f"from 0 to {MAX_PRICE:,.0f}; refused")
     put("price", price, "jsonld")
-    put("currency", _text(offer.get("priceCurrency")), "jsonld")
+    put("currency", text_value(offer.get("priceCurrency")), "jsonld")
     put("availability", _schema_enum(offer.get("availability")), "jsonld")
 
     # Visible price block: unit of the offer price, the per-sq-ft price, coverage.
@@ -206,12 +206,12 @@ def extract_product(html: str | bytes, url: str | None = None) -> dict:
     # Specifications and documents (__NEXT_DATA__ only).
     specifications = _specifications(product_data.get("Specifications"))
     put("specifications", specifications, "next_data")
-    for field_name, key in _TEXT_SPEC_FIELDS.items():
+    for field_name, key in TEXT_SPEC_FIELDS.items():
         put(field_name, specifications.get(key), "next_data")
-    put("box_quantity", _box_quantity(specifications.get("BoxQuantity")), "next_data")
-    put("box_weight_lbs", _box_weight_lbs(specifications.get("BoxWeight")), "next_data")
-    put("applications", _applications(specifications.get("Applications")), "next_data")
-    put("directional_layout", _yes_no(specifications.get("DirectionalLayout")), "next_data")
+    put("box_quantity", parse_box_quantity(specifications.get("BoxQuantity")), "next_data")
+    put("box_weight_lbs", parse_box_weight_lbs(specifications.get("BoxWeight")), "next_data")
+    put("applications", parse_applications(specifications.get("Applications")), "next_data")
+    put("directional_layout", parse_yes_no(specifications.get("DirectionalLayout")), "next_data")
     put("documents", _documents(product_data.get("Documents")), "next_data")
 
     # Breadcrumbs and category.
@@ -384,7 +384,7 @@ def _choose_product(products: list[dict], url: str | None) -> dict:
     url_sku = _url_sku(url)
     if len(products) > 1 and url_sku:
         for product in products:
-            if _text(product.get("sku")) == url_sku:
+            if text_value(product.get("sku")) == url_sku:
                 return product
     return products[0]
 
@@ -399,7 +399,7 @@ def _choose_offer(offers) -> dict:
             if isinstance(offer.get("offers"), list):
                 candidates.extend(item for item in offer["offers"] if isinstance(item, dict))
     for offer in candidates:
-        if _parse_price(offer.get("price")) is not None:
+        if parse_price(offer.get("price")) is not None:
             return offer
     return candidates[0] if candidates else {}
 
@@ -414,7 +414,7 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _parse_price(value) -> float | None:
+def parse_price(value) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
@@ -438,7 +438,7 @@ def _first_dict(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _text(value) -> str | None:
+def text_value(value) -> str | None:
     """A stated scalar as stripped text; None for missing, empty or structured values."""
     if type(value) is str:  # the common case first: this runs ~40 times per page
         return value.strip() or None
@@ -455,24 +455,24 @@ def _brand_name(brand) -> str | None:
     if isinstance(brand, list):
         brand = brand[0] if brand else None
     if isinstance(brand, dict):
-        return _text(brand.get("name"))
-    return _text(brand)
+        return text_value(brand.get("name"))
+    return text_value(brand)
 
 
 def _schema_enum(value) -> str | None:
     """"https://schema.org/InStock" -> "InStock"."""
-    text = _text(value)
+    text = text_value(value)
     if text is None:
         return None
     return re.split(r"[/:#]", text)[-1] or None
 
 
-def _image_urls(image) -> list[str]:
+def image_urls(image) -> list[str]:
     urls: list[str] = []
     for item in image if isinstance(image, list) else [image]:
         if isinstance(item, dict):
             item = item.get("url") or item.get("contentUrl")
-        text = _text(item)
+        text = text_value(item)
         if text and text not in urls:
             urls.append(text)
     return urls
@@ -490,12 +490,12 @@ def _jsonld_breadcrumbs(breadcrumb_list: dict) -> list[_Breadcrumb]:
     crumbs = []
     for element in sorted(elements, key=position):  # stable: unnumbered crumbs keep their order
         item = element.get("item")
-        name = _text(element.get("name"))
+        name = text_value(element.get("name"))
         if isinstance(item, dict):
-            name = name or _text(item.get("name"))
+            name = name or text_value(item.get("name"))
             item = item.get("@id") or item.get("url")
         if name:
-            crumbs.append(_Breadcrumb(name=name, item=_text(item)))
+            crumbs.append(_Breadcrumb(name=name, item=text_value(item)))
     return crumbs
 
 
@@ -518,11 +518,11 @@ _BLOCK_TAGS = frozenset(
 )
 
 
-def _description_text(description) -> tuple[str | None, bool]:
+def description_text(description) -> tuple[str | None, bool]:
     """Plain text of the HTML description: tags removed, entities decoded, whitespace collapsed,
     one line per paragraph or list item; and whether decoding the entities made tags, which are
     removed too (``&lt;img onerror=...&gt;`` must not become live markup in "plain text")."""
-    text = _text(description)
+    text = text_value(description)
     if text is None:
         return None, False
     if "<" not in text and "&lt;" in text:  # markup escaped twice: decode once to get the tags
@@ -573,7 +573,7 @@ def _specifications(groups) -> dict[str, str]:
     for item in items:
         if not isinstance(item, dict):
             continue
-        key, value = _text(item.get("Key")), _text(item.get("Value"))
+        key, value = text_value(item.get("Key")), text_value(item.get("Value"))
         if key is None or value is None:
             continue
         key = key.removeprefix(_SPEC_KEY_PREFIX)
@@ -581,23 +581,23 @@ def _specifications(groups) -> dict[str, str]:
     return specifications
 
 
-def _box_quantity(value: str | None) -> int | None:
+def parse_box_quantity(value: str | None) -> int | None:
     match = _BOX_QUANTITY.fullmatch(value) if value else None
     return int(match.group(1)) if match else None
 
 
-def _box_weight_lbs(value: str | None) -> float | None:
+def parse_box_weight_lbs(value: str | None) -> float | None:
     match = _BOX_WEIGHT_LBS.fullmatch(value) if value else None
     return float(match.group(1)) if match else None
 
 
-def _applications(value: str | None) -> list[str] | None:
+def parse_applications(value: str | None) -> list[str] | None:
     if value is None:
         return None
     return [part.strip() for part in value.split(",") if part.strip()] or None
 
 
-def _yes_no(value: str | None) -> bool | None:
+def parse_yes_no(value: str | None) -> bool | None:
     return {"yes": True, "no": False, "true": True, "false": False}.get((value or "").strip().casefold())
 
 
@@ -607,10 +607,10 @@ def _documents(documents) -> list[dict]:
     for document in documents if isinstance(documents, list) else []:
         if not isinstance(document, dict):
             continue
-        url = _text(document.get("Url"))
+        url = text_value(document.get("Url"))
         if url and url not in seen:
             seen.add(url)
-            result.append({"name": _text(document.get("Name")), "url": url})
+            result.append({"name": text_value(document.get("Name")), "url": url})
     return result
 
 
@@ -636,12 +636,12 @@ def _price_block(visible_text: str, price: float | None, search_from: int) -> _P
     if price is None:
         return _PriceBlock()
     unit_prices = [
-        (match.start(), _amount(match.group(1)), _unit_name(match.group(2)))
+        (match.start(), parse_amount(match.group(1)), _unit_name(match.group(2)))
         for match in _UNIT_PRICE.finditer(visible_text)
     ]
     anchor = _first_offer_price(unit_prices, price, search_from)
     if anchor is None:
-        bare_prices = [(match.start(), _amount(match.group(1)), None) for match in _DOLLAR_AMOUNT.finditer(visible_text)]
+        bare_prices = [(match.start(), parse_amount(match.group(1)), None) for match in _DOLLAR_AMOUNT.finditer(visible_text)]
         anchor = _first_offer_price(bare_prices, price, search_from)
     if anchor is None:
         return _PriceBlock()
@@ -655,7 +655,7 @@ def _price_block(visible_text: str, price: float | None, search_from: int) -> _P
     for match in _COVERAGE_UNIT.finditer(visible_text):
         amount = _AMOUNT_BEFORE.search(visible_text, max(match.start() - 24, 0), match.start())
         if amount and abs(amount.start() - position) <= _PRICE_BLOCK_REACH:
-            coverages.append((abs(amount.start() - position), _amount(amount.group(1))))
+            coverages.append((abs(amount.start() - position), parse_amount(amount.group(1))))
     coverage = min(coverages)[1] if coverages else None
     refused = [f"invalid_price: the {unit} price shown, {amount:.6g}, is over {MAX_PRICE:,.0f}; refused"
                for unit, amount in nearby.items() if not amount <= MAX_PRICE]
@@ -673,7 +673,7 @@ def _first_offer_price(shown: list[tuple], price: float, search_from: int) -> tu
     return (after_heading or matches or [None])[0]
 
 
-def _amount(text: str) -> float:
+def parse_amount(text: str) -> float:
     return float(text.replace(",", ""))
 
 

@@ -14,11 +14,8 @@ from pathlib import Path
 EXIT_BAD_INPUT = 2
 
 
-def add_migrate_commands(subparsers) -> None:
-    """Register `migrate checkpoint` and `migrate legacy-db` on the CLI's subparsers."""
-    migrate = subparsers.add_parser("migrate", help="carry the predecessor system's progress and data over")
-    commands = migrate.add_subparsers(dest="migrate_command", required=True)
-
+def add_legacy_commands(commands) -> None:
+    """Register `checkpoint` and `legacy-db` on the `tileshop migrate` subparsers."""
     p = commands.add_parser("checkpoint", help="import its sitemap checkpoint files (tileshop_sitemap*.json) "
                                                "into the sitemap and crawl state")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")

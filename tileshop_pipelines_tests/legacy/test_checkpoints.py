@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tileshop_pipelines.legacy.checkpoints import CheckpointError, read_checkpoint
-from tileshop_pipelines.legacy.commands import add_migrate_commands
+from tileshop_pipelines.migration.commands import add_migrate_commands
 from tileshop_pipelines.store import acquisition
 from tileshop_pipelines.store.legacy import import_checkpoints
 from tileshop_pipelines_tests.legacy.predecessor import LEGACY_DATA

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tileshop_pipelines.legacy.commands import add_migrate_commands
+from tileshop_pipelines.migration.commands import add_migrate_commands
 from tileshop_pipelines.legacy.product_data import map_rows
 from tileshop_pipelines.store import db, products
 from tileshop_pipelines.store.legacy import import_legacy_versions, read_product_data
@@ -175,7 +175,7 @@ def test_unreadable_source_exits_2(conn, make_database, database_url, monkeypatc
 
 _CHILD = """
 import argparse, sys
-from tileshop_pipelines.legacy.commands import add_migrate_commands
+from tileshop_pipelines.migration.commands import add_migrate_commands
 parser = argparse.ArgumentParser(prog="tileshop")
 add_migrate_commands(parser.add_subparsers(dest="command", required=True))
 args = parser.parse_args(sys.argv[1:])

