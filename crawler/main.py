@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from crawler.settings import CrawlerSettings, load_settings
+from tileshop_pipelines import logs
 from tileshop_pipelines.crawl.transports import HttpTransport
 
 MAX_URLS_PER_REQUEST = 100
@@ -53,6 +54,7 @@ class CrawlResponse(BaseModel):
 
 def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    logs.configure(secrets=logs.secret_values(settings))  # LOG_FORMAT / LOG_LEVEL; uvicorn's loggers too
     expected = f"Bearer {settings.token.get_secret_value()}".encode()
     transports: dict[str, HttpTransport] = {}
 

@@ -32,6 +32,7 @@ from rag_app.dagster_jobs import DagsterJobs
 from rag_app.database import Database
 from rag_app.metrics import AppMetrics, MetricsMiddleware
 from rag_app.query_embedding import QueryEmbedder
+from rag_app.request_ids import RequestIdMiddleware
 from rag_app.security import (BodySizeLimitMiddleware, HeaderLimitMiddleware, RateLimiter, RateLimitMiddleware,
                               SecurityHeadersMiddleware)
 from tileshop_pipelines.store import db
@@ -48,14 +49,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.database = Database(state.database_url or db.database_url(), settings.db_pool_size)
     state.embedder = QueryEmbedder(settings.embedding_model, settings.embedding_cache_size,
                                    settings.embedding_threads, settings.embedding_gather_ms,
-                                   settings.embedding_backend)
+                                   settings.embedding_backend, on_batch=state.metrics.embedding_batch_size.observe)
     state.answerer = (ClaudeAnswerer(settings.anthropic_api_key.get_secret_value(), settings.claude_model,
                                      base_url=settings.anthropic_base_url, timeout_s=settings.claude_timeout_s,
                                      max_retries=settings.claude_max_retries, max_tokens=settings.claude_max_tokens)
                       if settings.claude_enabled else None)
     state.jobs = DagsterJobs(settings.dagster_graphql_url, settings.acquisition_job)
-    state.chat = ChatService(state.database, state.embedder, state.answerer, state.metrics,
-                             AdmissionGate(settings.max_in_flight_searches), settings.products_per_answer)
+    gate = AdmissionGate(settings.max_in_flight_searches)
+    state.chat = ChatService(state.database, state.embedder, state.answerer, state.metrics, gate,
+                             settings.products_per_answer)
+    state.metrics.watch(state.database.pool.get_stats, lambda: gate.in_flight, gate.limit)
     state.database.open()
     try:
         state.embedder.start()
@@ -121,7 +124,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(HeaderLimitMiddleware, max_headers=settings.max_headers, max_bytes=settings.max_header_bytes)
-    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, 429 and 431 too
+    app.add_middleware(SecurityHeadersMiddleware)  # on every answer, 429 and 431 too
+    app.add_middleware(RequestIdMiddleware)  # outermost: every answer and log line carries the request id
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(psycopg.Error, database_unavailable)
     app.add_exception_handler(DatabaseConfigError, database_unavailable)

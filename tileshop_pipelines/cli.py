@@ -415,17 +415,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def configure_logging() -> None:
+    """Log lines (not the commands' output) to stderr in LOG_FORMAT at LOG_LEVEL, secrets masked:
+    the settings' secret values when they load (a command that needs them reports a bad one)."""
+    from tileshop_pipelines import logs
+    from tileshop_pipelines.settings import SettingsError, load_settings
+
+    logs.configure()
+    try:
+        logs.register_secrets(logs.secret_values(load_settings()))
+    except SettingsError:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        configure_logging()
         return args.func(args)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        from tileshop_pipelines.logs import LogConfigError
         from tileshop_pipelines.settings import SettingsError
         from tileshop_pipelines.store.db import DatabaseConfigError
 
-        if isinstance(exc, (DatabaseConfigError, SettingsError)):
+        if isinstance(exc, (DatabaseConfigError, SettingsError, LogConfigError)):
             return _fail(str(exc))
         raise
 

@@ -16,6 +16,7 @@ import warnings
 
 import dagster as dg
 
+from tileshop_pipelines import logs
 from tileshop_pipelines.defs.acquisition.assets import crawl_products, sitemap_urls
 from tileshop_pipelines.defs.acquisition.automation import (
     CRAWL_RUN_TAGS,
@@ -26,6 +27,7 @@ from tileshop_pipelines.defs.acquisition.automation import (
 )
 from tileshop_pipelines.defs.embedding.assets import product_chunks, product_embeddings
 from tileshop_pipelines.defs.resources import build_resources
+from tileshop_pipelines.defs.run_logs import silent_console
 from tileshop_pipelines.defs.vectors.assets import product_vectors
 from tileshop_pipelines.defs.vectors.checks import VECTOR_CHECKS
 from tileshop_pipelines.settings import PipelineSettings, load_settings
@@ -89,10 +91,14 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
                 default_status=default_status(settings), minimum_interval_seconds=30),
         ],
         resources=build_resources(settings),
+        loggers={"console": silent_console},
     )
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    """What Dagster loads (pyproject's [tool.dagster], workspace.yaml)."""
-    return build_definitions(load_settings())
+    """What Dagster loads (pyproject's [tool.dagster], workspace.yaml). The settings' secrets are
+    masked in every log line of this process (logs.py; dagster.yaml routes run logs through it)."""
+    settings = load_settings()
+    logs.register_secrets(logs.secret_values(settings))
+    return build_definitions(settings)
