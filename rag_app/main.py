@@ -1,8 +1,9 @@
 """The shopper-facing app and the operator API (FastAPI; OpenAPI at /docs).
 
 Shoppers: `/` (chat page), `POST /api/chat`, `POST /api/chat/stream` (server-sent events),
-`GET /api/products/search`, `GET /api/products/{sku}`. Operators: `/api/system/health`,
-`/api/system/detailed-health`, `/metrics`, and the admin-token endpoints `/api/acquisition/*`.
+`GET /api/products/search`, `GET /api/products/{sku}`. The catalog team: `GET /api/catalog/changes`.
+Operators: `/api/system/health`, `/api/system/detailed-health`, `/metrics`, and the admin-token
+endpoints `/api/acquisition/*`.
 The routes are in api/routes/, one module per area. Run it with `python -m rag_app` (`make serve`),
 which migrates the database first. Creating the app connects to nothing; its lifespan starts the
 services (the connection pool, the query embedder) and never migrates.
@@ -24,7 +25,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from rag_app.admission import AdmissionGate, Overloaded
-from rag_app.api.routes import admin, chat, products, system
+from rag_app.api.routes import admin, catalog, chat, products, system
 from rag_app.chat import ChatService
 from rag_app.claude import ClaudeAnswerer
 from rag_app.config import Settings, load_settings
@@ -136,4 +137,5 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.include_router(products.router)
     app.include_router(system.router)
     app.include_router(admin.router)
+    app.include_router(catalog.router)
     return app

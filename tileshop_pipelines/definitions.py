@@ -25,6 +25,7 @@ from tileshop_pipelines.defs.acquisition.automation import (
     sitemap_refresh_job,
     sitemap_refresh_schedule,
 )
+from tileshop_pipelines.defs.alerts import alert_sensors
 from tileshop_pipelines.defs.embedding.assets import product_chunks, product_embeddings
 from tileshop_pipelines.defs.resources import build_resources
 from tileshop_pipelines.defs.run_logs import silent_console
@@ -89,6 +90,7 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
             dg.AutomationConditionSensorDefinition(
                 "follow_upstream_sensor", target=dg.AssetSelection.assets(*DOWNSTREAM),
                 default_status=default_status(settings), minimum_interval_seconds=30),
+            *alert_sensors(default_status(settings)),
         ],
         resources=build_resources(settings),
         loggers={"console": silent_console},
@@ -101,4 +103,5 @@ def defs() -> dg.Definitions:
     masked in every log line of this process (logs.py; dagster.yaml routes run logs through it)."""
     settings = load_settings()
     logs.register_secrets(logs.secret_values(settings))
+    logs.configure_warnings()
     return build_definitions(settings)

@@ -23,6 +23,7 @@ import os
 import re
 import sys
 import traceback
+import warnings
 from collections.abc import Iterable, Mapping
 
 from urllib.parse import urlsplit
@@ -34,6 +35,9 @@ from tileshop_pipelines.store.db import redacted
 
 FORMATS = ("json", "text")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Libraries whose INFO lines are noise here (alembic at every Dagster instance start, httpx per
+# request): WARNING and above unless LOG_LEVEL is DEBUG.
+NOISY_LOGGERS = ("alembic", "httpx", "httpcore")
 # The loggers uvicorn configures with handlers of its own; ours take them over (propagate to root).
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
@@ -199,7 +203,17 @@ def configure(*, secrets: Iterable[str | None] = (), env: Mapping[str, str] | No
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    configure_warnings()
+    logging.captureWarnings(True)  # a warning is a line in the same format ("py.warnings"), not raw stderr
     return fmt, level
+
+
+def configure_warnings() -> None:
+    """Dagster warns at every run that dagster.yaml's python_logs handler is a beta feature: once
+    is enough (it is chosen on purpose)."""
+    warnings.filterwarnings("ignore", message="Handling yaml-defined logging configuration")
 
 
 def uvicorn_log_config(level: int | str) -> dict:
