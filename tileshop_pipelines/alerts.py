@@ -80,17 +80,22 @@ def freshness_key(asset: str) -> str:
     return f"freshness:{asset}"
 
 
-def run_failure(job: str, run_id: str, message: str | None, ui_url: str) -> Alert:
+def run_failure(job: str, run_id: str, message: str | None, ui_url: str, step_errors: list[str] = ()) -> Alert:
+    """`step_errors`: each failed step's "step: error" (the cause; the run's message only names the steps)."""
+    detail = "\n".join([message or "", *(f"> {error}" for error in step_errors)])
     return Alert(run_failure_key(job), "run_failure", f"Dagster run of `{job}` failed (run {run_id[:8]})",
-                 _clip(message), run_url(ui_url, run_id))
+                 _clip(detail), run_url(ui_url, run_id))
 
 
 def check_failure(asset: str, check: str, *, description: str | None, severity: str, run_id: str | None,
-                  partition: str | None, ui_url: str) -> Alert:
+                  partition: str | None, ui_url: str, facts: dict | None = None) -> Alert:
+    """`facts`: the check's plain metadata values (counts, rates), shown as `name: value`."""
     where = f" (partition {partition})" if partition else ""
     title = f"Asset check `{check}` on `{asset}` failed{where}, severity {severity}"
     link = run_url(ui_url, run_id) if run_id else asset_url(ui_url, asset, "checks")
-    return Alert(check_key(asset, check), "check_failure", title, _clip(description), link)
+    shown = ", ".join(f"{name}: {value}" for name, value in (facts or {}).items())
+    return Alert(check_key(asset, check), "check_failure", title,
+                 _clip("\n".join(part for part in (description, shown) if part)), link)
 
 
 def freshness_failure(asset: str, *, last_materialized: dt.datetime | None, fail_window: dt.timedelta | None,

@@ -27,8 +27,11 @@ def alert_sensors(default_status: dg.DefaultSensorStatus) -> list:
     def run_failure_alerts(context: dg.RunFailureSensorContext, postgres: PostgresResource,
                            alerts: AlertsResource):
         run = context.dagster_run
+        step_errors = [f"{event.step_key}: {_error_text(event.event_specific_data.error)}"
+                       for event in context.get_step_failure_events()
+                       if event.event_specific_data and event.event_specific_data.error]
         alert = alerting.run_failure(run.job_name, run.run_id, context.failure_event.message,
-                                   alerts.dagster_ui_url)
+                                     alerts.dagster_ui_url, step_errors)
         with postgres.connect() as conn:
             alerting.notify(conn, alert, alerts.sender())
 
@@ -62,7 +65,8 @@ def alert_sensors(default_status: dg.DefaultSensorStatus) -> list:
                     continue
                 alert = alerting.check_failure(asset, evaluation.check_name, description=evaluation.description,
                                              severity=evaluation.severity.value, run_id=record.run_id or None,
-                                             partition=evaluation.partition, ui_url=ui_url)
+                                             partition=evaluation.partition, ui_url=ui_url,
+                                             facts=_plain_metadata(evaluation.metadata))
                 opened += alerting.notify(conn, alert, sender) is not None
             for record in freshness:
                 change = record.event_log_entry.dagster_event.event_specific_data
@@ -82,6 +86,23 @@ def alert_sensors(default_status: dg.DefaultSensorStatus) -> list:
         context.log.info(f"{opened} incident(s) opened, {closed} closed")
 
     return [run_failure_alerts, run_success_resolves_alerts, asset_alerts]
+
+
+def _error_text(error) -> str:
+    """The error's message without its class path ("dagster._core.definitions.events.Failure: ")."""
+    message = error.message.strip()
+    head, _, rest = message.partition(": ")
+    return rest if rest and head.rsplit(".", 1)[-1] == error.cls_name else message
+
+
+def _plain_metadata(metadata) -> dict:
+    """A check's counts and rates (numbers, short text, booleans), not its tables."""
+    plain = {}
+    for name, entry in metadata.items():
+        value = getattr(entry, "value", entry)
+        if isinstance(value, bool | int | float) or (isinstance(value, str) and len(value) <= 200 and "\n" not in value):
+            plain[name] = value
+    return plain
 
 
 def _records(instance: dg.DagsterInstance, event_type: dg.DagsterEventType, after: int) -> list:
