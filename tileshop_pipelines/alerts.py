@@ -141,9 +141,11 @@ class WebhookSender:
 
 
 def notify(conn, alert: Alert, sender: WebhookSender) -> str | None:
-    """Open the alert's incident and post it if it is new; returns the delivery, or None when the
-    incident was already open (counted, not posted). Every alert is logged at ERROR either way."""
-    if not alerts_sql.open_incident(conn, alert.key, alert.kind, alert.title, alert.link):
+    """Open the alert's incident and post it if it is new, or if its earlier post failed (the
+    webhook was down: tried again at the incident's next occurrence). Returns the delivery, or
+    None when the incident was already open and told (counted, not posted). Logged at ERROR."""
+    new, earlier = alerts_sql.open_incident(conn, alert.key, alert.kind, alert.title, alert.link)
+    if not new and not (earlier or "").startswith("failed"):
         log.warning("alert %s still open (not posted again): %s", alert.key, alert.title)
         return None
     delivery = sender.send(alert)

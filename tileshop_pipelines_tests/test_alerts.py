@@ -98,6 +98,19 @@ def test_an_incident_is_posted_once_until_it_recovers(conn, caplog):
     assert conn.execute("SELECT count(*) FROM alert_incidents").fetchone()[0] == 2
 
 
+def test_a_post_that_failed_is_tried_again_at_the_next_occurrence(conn):
+    with AlertReceiver() as receiver:
+        sender = alerts.WebhookSender(receiver.url)
+        receiver.status = 503
+        assert alerts.notify(conn, alerts.run_failure("product_crawl", "r1", "down", UI), sender) == "failed: HTTP 503"
+        receiver.status = 200
+        assert alerts.notify(conn, alerts.run_failure("product_crawl", "r2", "down", UI), sender) == "posted"
+        assert alerts.notify(conn, alerts.run_failure("product_crawl", "r3", "down", UI), sender) is None
+        assert len(receiver.received) == 2  # the failed attempt and its retry; then nothing more
+    [incident] = alerts_sql.open_incidents(conn)
+    assert (incident["occurrences"], incident["delivery"]) == (3, "posted")
+
+
 def test_without_a_webhook_the_alert_is_logged(conn, caplog):
     alert = alerts.freshness_failure("sitemap_urls", last_materialized=None, fail_window=None, ui_url=UI)
     with caplog.at_level("ERROR", logger="tileshop_pipelines.alerts"):

@@ -5,18 +5,20 @@ from __future__ import annotations
 import psycopg
 
 
-def open_incident(conn: psycopg.Connection, key: str, kind: str, summary: str, link: str | None) -> bool:
+def open_incident(conn: psycopg.Connection, key: str, kind: str, summary: str, link: str | None
+                  ) -> tuple[bool, str | None]:
     """Open the incident `key`, or count one more occurrence of it if it is open already.
-    True: it is new (post it); False: it is open (already posted or logged)."""
-    row = conn.execute(
+    Returns (new, delivery so far): new, post it; open, its earlier delivery (posted, logged,
+    failed: ...)."""
+    new, delivery = conn.execute(
         """
         INSERT INTO alert_incidents AS a (incident_key, kind, summary, link) VALUES (%s, %s, %s, %s)
         ON CONFLICT (incident_key) WHERE resolved_at IS NULL
         DO UPDATE SET occurrences = a.occurrences + 1, last_seen_at = now()
-        RETURNING occurrences = 1
+        RETURNING occurrences = 1, delivery
         """,
         (key, kind, summary, link)).fetchone()
-    return bool(row[0])
+    return bool(new), delivery
 
 
 def record_delivery(conn: psycopg.Connection, key: str, delivery: str) -> None:
