@@ -99,9 +99,9 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    """What Dagster loads (pyproject's [tool.dagster], workspace.yaml). The settings' secrets are
-    masked in every log line of this process (logs.py; dagster.yaml routes run logs through it)."""
+    """What Dagster loads (pyproject's [tool.dagster], workspace.yaml), in its code servers and run
+    workers: their log lines in LOG_FORMAT with the settings' secrets masked (logs.py; dagster.yaml
+    routes the runs' own lines through the same formatter)."""
     settings = load_settings()
-    logs.register_secrets(logs.secret_values(settings))
-    logs.configure_warnings()
+    logs.configure(secrets=logs.secret_values(settings))
     return build_definitions(settings)

@@ -38,6 +38,8 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Libraries whose INFO lines are noise here (alembic at every Dagster instance start, httpx per
 # request): WARNING and above unless LOG_LEVEL is DEBUG.
 NOISY_LOGGERS = ("alembic", "httpx", "httpcore")
+# The loggers Dagster's processes configure with handlers of their own (dagster._utils.log).
+DAGSTER_LOGGERS = ("dagster", "dagster-webserver", "dagit")
 # The loggers uvicorn configures with handlers of its own; ours take them over (propagate to root).
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
@@ -182,7 +184,30 @@ class LevelFilter(logging.Filter):
 
 
 class _OurHandler(logging.StreamHandler):
-    """The handler `configure` installs on the root logger (found again, and replaced, on a second call)."""
+    """The handler `configure` installs on the root logger (found again, and replaced, on a second
+    call). Without a stream of its own it writes to whatever sys.stderr is at the time (a test's
+    capture, a daemon's redirect)."""
+
+    def __init__(self, stream=None):
+        super().__init__(stream or sys.stderr)
+        self._follow_stderr = stream is None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # A record Dagster's log manager handled (it sets dagster_meta) was printed by dagster.yaml's
+        # python_logs handler already; it reaches the root logger too when its logger is managed.
+        # In Dagster's own processes (code servers) its loggers have a handler of their own, which
+        # prints them (--log-format); they propagate here as well.
+        if hasattr(record, "dagster_meta"):
+            return False
+        top = record.name.split(".", 1)[0]
+        if top in DAGSTER_LOGGERS and logging.getLogger(top).handlers:
+            return False
+        return super().filter(record)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self._follow_stderr:
+            self.stream = sys.stderr
+        super().emit(record)
 
 
 def configure(*, secrets: Iterable[str | None] = (), env: Mapping[str, str] | None = None,
@@ -195,7 +220,7 @@ def configure(*, secrets: Iterable[str | None] = (), env: Mapping[str, str] | No
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _OurHandler)]:
         root.removeHandler(handler)
-    handler = _OurHandler(stream or sys.stderr)
+    handler = _OurHandler(stream)
     handler.setFormatter(formatter(fmt))
     root.addHandler(handler)
     root.setLevel(level)

@@ -14,13 +14,13 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 
 from tileshop_pipelines import logs
+from tileshop_pipelines.cli import wait_until_serving
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
 
@@ -128,6 +128,23 @@ def test_configure_installs_one_handler_and_takes_uvicorns_loggers_over():
                                                                           "level": "INFO"}
 
 
+def test_the_root_handler_skips_what_dagsters_handler_printed():
+    buffer = io.StringIO()
+    handler = logs._OurHandler(buffer)
+    handler.setFormatter(logs.JsonFormatter())
+    handler.handle(_record("once", ()))
+    handler.handle(_record("twice", (), dagster_meta={"run_id": "r", "orig_message": "twice"}))
+    dagster_logger = logging.getLogger("dagster")
+    own = logging.NullHandler()
+    dagster_logger.addHandler(own)  # as Dagster's code servers configure it
+    try:
+        handler.handle(logging.LogRecord("dagster.daemon", logging.INFO, __file__, 1, "by dagster", (), None))
+    finally:
+        dagster_logger.removeHandler(own)
+    handler.handle(logging.LogRecord("dagster", logging.INFO, __file__, 1, "ours to print", (), None))
+    assert [json.loads(line)["message"] for line in buffer.getvalue().splitlines()] == ["once", "ours to print"]
+
+
 # --- real processes -----------------------------------------------------------------------------
 
 def _free_port() -> int:
@@ -171,15 +188,7 @@ def test_no_secret_in_the_logs_of_the_crawl_service_a_crawl_and_a_failing_databa
                                     "--host", "127.0.0.1", "--port", str(port)], env=base, cwd=db.PROJECT_ROOT,
                                    stdout=err, stderr=err, start_new_session=True)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert service.poll() is None and time.monotonic() < deadline, service_err.read_text()
-                time.sleep(0.2)
+            wait_until_serving(service, f"http://127.0.0.1:{port}/health", "the crawl service", 60)
             refused = httpx.post(f"http://127.0.0.1:{port}/crawl", json={"urls": [site.base_url]},
                                  headers={"Authorization": f"Bearer {SECRETS['CRAWLER_TOKEN']}-wrong"})
             assert refused.status_code == 401
