@@ -6,18 +6,21 @@ step / event where there is one; the image's default) or `text` (the local defau
 (default INFO). A bad value stops the process with an error naming the variable.
 
 Redaction happens in the formatter, on every string a line carries (message and traceback): URL
-and DSN passwords and secret-named parameters (`store.db.redacted`), bearer tokens, Anthropic
+and DSN passwords and secret-named parameters (`redaction.redacted`), bearer tokens, Anthropic
 keys, and the exact values of the secrets the process's settings hold (`register_secrets`). A
 logger can never print a secret it was handed by mistake.
 
-Entry points call `configure(...)`; Dagster's run workers get the same formatter through
-dagster.yaml's `python_logs.dagster_handler_config` (`formatter_from_env`, `LevelFilter`).
+Entry points call `configure(...)` (the app, the crawl service, the CLI, and the code location's
+`defs()` in Dagster's code servers and run workers); Dagster's run and sensor logs get the same
+formatter through dagster.yaml's `python_logs.dagster_handler_config` (`formatter_from_env`,
+`LevelFilter`).
 """
 
 from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import json
 import logging
 import os
 import re
@@ -25,13 +28,11 @@ import sys
 import traceback
 import warnings
 from collections.abc import Iterable, Mapping
-
 from urllib.parse import urlsplit
 
-import orjson
 from pydantic import SecretStr
 
-from tileshop_pipelines.store.db import redacted
+from tileshop_pipelines.redaction import redacted
 
 FORMATS = ("json", "text")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -148,8 +149,8 @@ class JsonFormatter(logging.Formatter):
         error = _exception(record)
         if error:
             line["exception"] = error
-        return orjson.dumps({k: mask(v) if isinstance(v, str) and k not in ("time", "level") else v
-                             for k, v in line.items()}, default=str).decode()
+        return json.dumps({k: mask(v) if isinstance(v, str) and k not in ("time", "level") else v
+                           for k, v in line.items()}, default=str, ensure_ascii=False, separators=(",", ":"))
 
 
 class TextFormatter(logging.Formatter):

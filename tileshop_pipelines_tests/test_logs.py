@@ -145,6 +145,21 @@ def test_the_root_handler_skips_what_dagsters_handler_printed():
     assert [json.loads(line)["message"] for line in buffer.getvalue().splitlines()] == ["once", "ours to print"]
 
 
+def test_the_crawl_service_configures_logging_without_the_pipelines_dependencies():
+    """Its image installs crawl4ai, FastAPI, uvicorn, httpx and pydantic-settings only (crawler/Dockerfile)."""
+    script = ("import sys\n"
+              "for name in ('psycopg', 'orjson', 'pgvector', 'dagster', 'torch', 'numpy'):\n"
+              "    sys.modules[name] = None  # importing any of them fails\n"
+              "from crawler.main import create_app\n"
+              "from crawler.settings import CrawlerSettings\n"
+              "create_app(CrawlerSettings(CRAWLER_TOKEN='crawler-test-token-123456'))\n"
+              "import logging; logging.getLogger('crawler').warning('token crawler-test-token-123456 masked')\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "LOG_FORMAT": "json", "PYTHONPATH": str(db.PROJECT_ROOT)})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stderr.splitlines()[-1])["message"] == "token *** masked"
+
+
 # --- real processes -----------------------------------------------------------------------------
 
 def _free_port() -> int:
