@@ -64,9 +64,9 @@ def alert_sensors(default_status: dg.DefaultSensorStatus) -> list:
                     closed += len(alerting.resolve(conn, [alerting.check_key(asset, evaluation.check_name)]))
                     continue
                 alert = alerting.check_failure(asset, evaluation.check_name, description=evaluation.description,
-                                             severity=evaluation.severity.value, run_id=record.run_id or None,
-                                             partition=evaluation.partition, ui_url=ui_url,
-                                             facts=_plain_metadata(evaluation.metadata))
+                                               severity=evaluation.severity.value, run_id=record.run_id or None,
+                                               partition=evaluation.partition, ui_url=ui_url,
+                                               facts=_plain_metadata(evaluation.metadata))
                 opened += alerting.notify(conn, alert, sender) is not None
             for record in freshness:
                 change = record.event_log_entry.dagster_event.event_specific_data
@@ -75,14 +75,16 @@ def alert_sensors(default_status: dg.DefaultSensorStatus) -> list:
                 if action == "resolve":
                     closed += len(alerting.resolve(conn, [alerting.freshness_key(asset)]))
                 elif action == "open":
-                    alert = alerting.freshness_failure(asset, last_materialized=_last_materialized(instance, change.key),
-                                                     fail_window=_fail_window(context, change.key), ui_url=ui_url)
+                    alert = alerting.freshness_failure(
+                        asset, last_materialized=_last_materialized(instance, change.key),
+                        fail_window=_fail_window(context, change.key), ui_url=ui_url)
                     opened += alerting.notify(conn, alert, sender) is not None
         context.update_cursor(json.dumps({
             "checks": checks[-1].storage_id if checks else cursor["checks"],
             "freshness": freshness[-1].storage_id if freshness else cursor["freshness"]}))
         if not opened and not closed:
-            return dg.SkipReason(f"{len(checks)} check evaluations, {len(freshness)} freshness changes: no new incident")
+            return dg.SkipReason(f"{len(checks)} check evaluations, {len(freshness)} freshness changes: "
+                                 "no new incident")
         context.log.info(f"{opened} incident(s) opened, {closed} closed")
 
     return [run_failure_alerts, run_success_resolves_alerts, asset_alerts]
@@ -100,7 +102,8 @@ def _plain_metadata(metadata) -> dict:
     plain = {}
     for name, entry in metadata.items():
         value = getattr(entry, "value", entry)
-        if isinstance(value, bool | int | float) or (isinstance(value, str) and len(value) <= 200 and "\n" not in value):
+        short_text = isinstance(value, str) and len(value) <= 200 and "\n" not in value
+        if isinstance(value, bool | int | float) or short_text:
             plain[name] = value
     return plain
 

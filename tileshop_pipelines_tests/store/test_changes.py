@@ -56,7 +56,8 @@ def test_a_new_version_records_its_price_and_spec_changes_old_to_new(conn):
         "spec Thickness: 9mm -> (none)"]
     assert {(c["sku"], c["name"], c["refresh_id"] is not None) for c in changes} == {("684287", "Zenobia", True)}
     price = next(c for c in changes if c["change"] == "price")
-    assert (price["old_value"], price["new_value"]) == ({"price": 77.11, "unit": "box"}, {"price": 79.99, "unit": "box"})
+    assert (price["old_value"], price["new_value"]) == ({"price": 77.11, "unit": "box"},
+                                                        {"price": 79.99, "unit": "box"})
 
     # a unit change alone is a price change; a name change alone is neither
     per_sqft = {**changed, "price_unit": "sqft"}
