@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field, field_validator
 from crawler.guard import check_header, fetch_guard, refusal, response_budget
 from crawler.settings import CrawlerSettings, load_settings
 from rag_app.security import HeaderLimitMiddleware
+from tileshop_pipelines import logs
 from tileshop_pipelines.crawl.transports import HttpTransport
 
 MAX_URLS_PER_REQUEST = 100
@@ -71,6 +72,7 @@ class CrawlResponse(BaseModel):
 
 def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    logs.configure(secrets=logs.secret_values(settings))  # LOG_FORMAT / LOG_LEVEL; uvicorn's loggers too
     expected = f"Bearer {settings.token.get_secret_value()}".encode()
     transports: dict[str, HttpTransport] = {}
     guard = fetch_guard(settings)

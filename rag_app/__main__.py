@@ -4,6 +4,8 @@ and print its URL."""
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 
 
@@ -11,7 +13,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag_app", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--log-level", default="info")
+    parser.add_argument("--log-level", help="overrides LOG_LEVEL (default INFO); LOG_FORMAT: json or text")
     args = parser.parse_args(argv)
 
     import psycopg
@@ -20,26 +22,30 @@ def main(argv: list[str] | None = None) -> int:
     from rag_app.config import ConfigError, load_settings
     from rag_app.main import create_app
     from rag_app.server import server_config
+    from tileshop_pipelines import logs
     from tileshop_pipelines.store import db
     from tileshop_pipelines.store.db import DatabaseConfigError
     from tileshop_pipelines.store.migrations import migrate
 
     try:
         settings = load_settings()
+        env = {**os.environ, **({"LOG_LEVEL": args.log_level} if args.log_level else {})}
+        _, level = logs.configure(secrets=logs.secret_values(settings), env=env)
         url = db.configure_environment()["DATABASE_URL"]
-    except (ConfigError, DatabaseConfigError) as exc:
+    except (ConfigError, DatabaseConfigError, logs.LogConfigError) as exc:
         print(f"rag_app: error: {exc}", file=sys.stderr)
         return 2
+    logs.register_secrets([logs.database_password(url)])
     try:  # the tables exist (empty until the pipeline runs) even on a fresh database
         with db.connect(url) as conn:
             migrate(conn)
     except (psycopg.Error, DatabaseConfigError) as exc:
-        print(f"rag_app: database unavailable at start ({type(exc).__name__}); "
-              "/api/system/detailed-health will say so", file=sys.stderr)
+        logging.getLogger("rag_app").error("database unavailable at start (%s); /api/system/detailed-health "
+                                           "will say so", type(exc).__name__)
     mode = "Claude" if settings.claude_enabled else "offline (ANTHROPIC_API_KEY not set)"
     print(f"Tile Shop assistant on http://{args.host}:{args.port}/  (API docs /docs, answers: {mode})", flush=True)
     uvicorn.Server(server_config(create_app(settings, database_url=url), settings, args.host, args.port,
-                                 args.log_level)).run()
+                                 logging.getLevelName(level).lower())).run()
     return 0
 
 

@@ -1,8 +1,9 @@
 """The shopper-facing app and the operator API (FastAPI; OpenAPI at /docs).
 
 Shoppers: `/` (chat page), `POST /api/chat`, `POST /api/chat/stream` (server-sent events),
-`GET /api/products/search`, `GET /api/products/{sku}`. Operators: `/api/system/health`,
-`/api/system/detailed-health`, `/metrics`, and the admin-token endpoints `/api/acquisition/*`.
+`GET /api/products/search`, `GET /api/products/{sku}`. The catalog team: `GET /api/catalog/changes`.
+Operators: `/api/system/health`, `/api/system/detailed-health`, `/metrics`, and the admin-token
+endpoints `/api/acquisition/*`.
 The routes are in api/routes/, one module per area. Run it with `python -m rag_app` (`make serve`),
 which migrates the database first. Creating the app connects to nothing; its lifespan starts the
 services (the connection pool, the query embedder) and never migrates.
@@ -24,7 +25,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from rag_app.admission import AdmissionGate, Overloaded
-from rag_app.api.routes import admin, chat, products, system
+from rag_app.api.routes import admin, catalog, chat, products, system
 from rag_app.chat import ChatService
 from rag_app.claude import ClaudeAnswerer
 from rag_app.config import Settings, load_settings
@@ -32,6 +33,7 @@ from rag_app.dagster_jobs import DagsterJobs
 from rag_app.database import Database
 from rag_app.metrics import AppMetrics, MetricsMiddleware
 from rag_app.query_embedding import QueryEmbedder
+from rag_app.request_ids import RequestIdMiddleware
 from rag_app.security import (BodySizeLimitMiddleware, HeaderLimitMiddleware, RateLimiter, RateLimitMiddleware,
                               SecurityHeadersMiddleware)
 from tileshop_pipelines.store import db
@@ -48,14 +50,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.database = Database(state.database_url or db.database_url(), settings.db_pool_size)
     state.embedder = QueryEmbedder(settings.embedding_model, settings.embedding_cache_size,
                                    settings.embedding_threads, settings.embedding_gather_ms,
-                                   settings.embedding_backend)
+                                   settings.embedding_backend, on_batch=state.metrics.embedding_batch_size.observe)
     state.answerer = (ClaudeAnswerer(settings.anthropic_api_key.get_secret_value(), settings.claude_model,
                                      base_url=settings.anthropic_base_url, timeout_s=settings.claude_timeout_s,
                                      max_retries=settings.claude_max_retries, max_tokens=settings.claude_max_tokens)
                       if settings.claude_enabled else None)
     state.jobs = DagsterJobs(settings.dagster_graphql_url, settings.acquisition_job)
-    state.chat = ChatService(state.database, state.embedder, state.answerer, state.metrics,
-                             AdmissionGate(settings.max_in_flight_searches), settings.products_per_answer)
+    gate = AdmissionGate(settings.max_in_flight_searches)
+    state.chat = ChatService(state.database, state.embedder, state.answerer, state.metrics, gate,
+                             settings.products_per_answer)
+    state.metrics.watch(state.database.pool.get_stats, lambda: gate.in_flight, gate.limit)
     state.database.open()
     try:
         state.embedder.start()
@@ -121,7 +125,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(HeaderLimitMiddleware, max_headers=settings.max_headers, max_bytes=settings.max_header_bytes)
-    app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, 429 and 431 too
+    app.add_middleware(SecurityHeadersMiddleware)  # on every answer, 429 and 431 too
+    app.add_middleware(RequestIdMiddleware)  # outermost: every answer and log line carries the request id
     app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(psycopg.Error, database_unavailable)
     app.add_exception_handler(DatabaseConfigError, database_unavailable)
@@ -132,4 +137,5 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.include_router(products.router)
     app.include_router(system.router)
     app.include_router(admin.router)
+    app.include_router(catalog.router)
     return app

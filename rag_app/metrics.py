@@ -1,13 +1,60 @@
-"""Prometheus metrics of one app instance (its own registry, so several apps can share a process)."""
+"""Prometheus metrics of one app instance (its own registry, so several apps can share a process).
+
+Besides the request, retrieval and LLM series: the process (CPU, memory, open files) and the
+garbage collector, the connection pool (psycopg_pool's get_stats at each scrape), the admission
+gate's searches in flight, and the query encoder's batch sizes.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (CollectorRegistry, Counter, GCCollector, Histogram, PlatformCollector, ProcessCollector,
+                               generate_latest)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32)  # the encoder's batches hold at most query_embedding.MAX_BATCH (32)
+# psycopg_pool's get_stats keys: gauges (the pool now) and counters (since the pool opened).
+POOL_GAUGES = {"pool_size": "connections open", "pool_available": "connections idle",
+               "pool_max": "the pool's connection limit", "requests_waiting": "requests waiting for a connection"}
+POOL_COUNTERS = {"requests_num": "connection requests", "requests_queued": "connection requests that had to wait",
+                 "requests_errors": "connection requests that failed (timeout)",
+                 "connections_num": "connections opened", "connections_errors": "connection attempts that failed",
+                 "connections_lost": "connections found broken at checkout",
+                 "returns_bad": "connections returned broken"}
+
+
+class ServiceCollector(Collector):
+    """The pool's stats and the admission gate's count, read at each scrape from the services the
+    app's lifespan started (nothing before they exist)."""
+
+    def __init__(self) -> None:
+        self.pool_stats: Callable[[], dict] | None = None
+        self.in_flight: Callable[[], int] | None = None
+        self.in_flight_limit = 0
+
+    def collect(self) -> Iterator[Metric]:
+        if self.pool_stats is not None:
+            stats = self.pool_stats()
+            for key, text in POOL_GAUGES.items():
+                yield GaugeMetricFamily(f"tileshop_db_{key}", f"Database pool: {text}", value=stats.get(key, 0))
+            yield GaugeMetricFamily("tileshop_db_pool_in_use", "Database pool: connections handed out",
+                                    value=stats.get("pool_size", 0) - stats.get("pool_available", 0))
+            for key, text in POOL_COUNTERS.items():
+                yield CounterMetricFamily(f"tileshop_db_{key}", f"Database pool: {text}", value=stats.get(key, 0))
+            yield CounterMetricFamily("tileshop_db_requests_wait_seconds",
+                                      "Database pool: time requests waited for a connection",
+                                      value=stats.get("requests_wait_ms", 0) / 1000)
+        if self.in_flight is not None:
+            yield GaugeMetricFamily("tileshop_searches_in_flight", "Searches admitted and not finished",
+                                    value=self.in_flight())
+            yield GaugeMetricFamily("tileshop_searches_in_flight_limit",
+                                    "Searches admitted at once (TILESHOP_MAX_IN_FLIGHT_SEARCHES)",
+                                    value=self.in_flight_limit)
 
 
 class AppMetrics:
@@ -38,6 +85,20 @@ class AppMetrics:
         self.shed = Counter("tileshop_requests_shed_total",
                             "Requests refused with 503 because the searches in flight were at their limit",
                             registry=self.registry)
+        self.embedding_batch_size = Histogram("tileshop_query_embedding_batch_size",
+                                              "Questions per query-encoder call (concurrent questions share one)",
+                                              buckets=BATCH_BUCKETS, registry=self.registry)
+        ProcessCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        self.services = ServiceCollector()
+        self.registry.register(self.services)
+
+    def watch(self, pool_stats: Callable[[], dict], in_flight: Callable[[], int], in_flight_limit: int) -> None:
+        """Report the started services at each scrape (the app's lifespan calls this)."""
+        self.services.pool_stats = pool_stats
+        self.services.in_flight = in_flight
+        self.services.in_flight_limit = in_flight_limit
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -18,6 +18,7 @@ import collections
 import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 
 import numpy as np
@@ -36,12 +37,14 @@ def cache_key(text: str) -> str:
 
 class QueryEmbedder:
     def __init__(self, model_name: str, cache_size: int = 4096, torch_threads: int = 1, gather_ms: float = 0.0,
-                 backend: str = "torch"):
+                 backend: str = "torch", on_batch: Callable[[int], None] | None = None):
+        """`on_batch(n)` is told the size of each encoder call (the app's batch-size histogram)."""
         if backend not in BACKENDS:
             raise ValueError(f"query embedding backend {backend!r} is not one of {BACKENDS}")
         self.model_name = model_name
         self.backend = backend
         self.gather_s = gather_ms / 1000
+        self.on_batch = on_batch
         self._encode = None
         self.torch_threads = torch_threads
         self.cache_size = cache_size
@@ -126,6 +129,8 @@ class QueryEmbedder:
                     break
                 batch.append(nxt)
             texts = list(dict.fromkeys(key for key, _ in batch))
+            if self.on_batch is not None:
+                self.on_batch(len(texts))
             try:
                 vectors = dict(zip(texts, self._encode(texts)))
             except Exception as exc:  # the callers get the error, the worker lives on

@@ -3,7 +3,8 @@ and the responses the routes share."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
@@ -162,3 +163,23 @@ class LaunchResponse(BaseModel):
 class AcquisitionStatus(BaseModel):
     job: str
     runs: list[RunInfo]
+
+
+class CatalogChange(BaseModel):
+    changed_at: dt.datetime
+    refresh_id: int | None = Field(description="the sitemap refresh cycle it happened in")
+    product_key: str
+    sku: str | None
+    name: str | None
+    change: Literal["added", "delisted", "returned", "price", "spec"]
+    field: str | None = Field(description="the specification's key (spec changes)")
+    old: Any = Field(description='before: {"price", "unit"} for a price, the value for a spec, null if absent')
+    new: Any = Field(description="after, likewise")
+    summary: str = Field(description='e.g. "price 77.11/box -> 79.99/box"')
+
+
+class CatalogChangesResponse(BaseModel):
+    since: dt.datetime | None
+    refresh_id: int | None = Field(description="without `since`: the latest refresh cycle shown")
+    counts: dict[str, int]
+    changes: list[CatalogChange]

@@ -115,6 +115,31 @@ def cmd_history(args) -> int:
     return 0
 
 
+def cmd_changes(args) -> int:
+    """What changed in the catalog: since --since, else in the latest refresh cycle."""
+    from tileshop_pipelines.catalog.changes import as_json, describe, parse_since
+    from tileshop_pipelines.store import changes as changes_sql
+    from tileshop_pipelines.store import db
+
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as exc:
+        return _fail(f"--since: {exc}")
+    prepare()
+    with db.connect() as conn:
+        refresh_id = None if since else changes_sql.latest_refresh_id(conn)
+        changes = changes_sql.list_changes(conn, since=since, refresh_id=refresh_id, limit=args.limit)
+    if args.json:
+        print(json.dumps([as_json(c) for c in changes], indent=2, ensure_ascii=False))
+        return 0
+    scope = f"since {since.isoformat()}" if since else f"in the latest refresh cycle ({refresh_id or 'none yet'})"
+    print(f"{len(changes)} catalog change(s) {scope}")
+    for c in changes:
+        print(f"{c['changed_at']:%Y-%m-%d %H:%M}  {c['sku'] or '-':>8}  {(c['name'] or c['product_key'])[:50]:50}  "
+              f"{describe(c)}")
+    return 0
+
+
 # --- status ---------------------------------------------------------------------------------
 def collect_status() -> dict:
     from tileshop_pipelines.store import db
@@ -384,6 +409,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
 
+    p = sub.add_parser("changes", help="what refreshes changed: products added, delisted, returned; price and "
+                                       "specification changes (default: the latest refresh cycle)")
+    p.add_argument("--since", help="a date or ISO 8601 time (UTC unless it says otherwise): every change since")
+    p.add_argument("--limit", type=int, default=10_000)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_changes)
+
     p = sub.add_parser("status", help="row counts per asset table and Dagster runs in Postgres")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
@@ -419,17 +451,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def configure_logging() -> None:
+    """Log lines (not the commands' output) to stderr in LOG_FORMAT at LOG_LEVEL, secrets masked:
+    the settings' secret values when they load (a command that needs them reports a bad one)."""
+    from tileshop_pipelines import logs
+    from tileshop_pipelines.settings import SettingsError, load_settings
+
+    logs.configure()
+    try:
+        logs.register_secrets(logs.secret_values(load_settings()))
+    except SettingsError:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        configure_logging()
         return args.func(args)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
+        from tileshop_pipelines.logs import LogConfigError
         from tileshop_pipelines.settings import SettingsError
         from tileshop_pipelines.store.db import DatabaseConfigError
 
-        if isinstance(exc, (DatabaseConfigError, SettingsError)):
+        if isinstance(exc, (DatabaseConfigError, SettingsError, LogConfigError)):
             return _fail(str(exc))
         raise
 

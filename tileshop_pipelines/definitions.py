@@ -16,6 +16,7 @@ import warnings
 
 import dagster as dg
 
+from tileshop_pipelines import logs
 from tileshop_pipelines.defs.acquisition.assets import crawl_products, sitemap_urls
 from tileshop_pipelines.defs.acquisition.automation import (
     CRAWL_RUN_TAGS,
@@ -24,8 +25,10 @@ from tileshop_pipelines.defs.acquisition.automation import (
     sitemap_refresh_job,
     sitemap_refresh_schedule,
 )
+from tileshop_pipelines.defs.alerts import alert_sensors
 from tileshop_pipelines.defs.embedding.assets import product_chunks, product_embeddings
 from tileshop_pipelines.defs.resources import build_resources
+from tileshop_pipelines.defs.run_logs import silent_console
 from tileshop_pipelines.defs.vectors.assets import product_vectors
 from tileshop_pipelines.defs.vectors.checks import VECTOR_CHECKS
 from tileshop_pipelines.settings import PipelineSettings, load_settings
@@ -87,12 +90,18 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
             dg.AutomationConditionSensorDefinition(
                 "follow_upstream_sensor", target=dg.AssetSelection.assets(*DOWNSTREAM),
                 default_status=default_status(settings), minimum_interval_seconds=30),
+            *alert_sensors(default_status(settings)),
         ],
         resources=build_resources(settings),
+        loggers={"console": silent_console},
     )
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    """What Dagster loads (pyproject's [tool.dagster], workspace.yaml)."""
-    return build_definitions(load_settings())
+    """What Dagster loads (pyproject's [tool.dagster], workspace.yaml), in its code servers and run
+    workers: their log lines in LOG_FORMAT with the settings' secrets masked (logs.py; dagster.yaml
+    routes the runs' own lines through the same formatter)."""
+    settings = load_settings()
+    logs.configure(secrets=logs.secret_values(settings))
+    return build_definitions(settings)

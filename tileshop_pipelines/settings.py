@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,7 @@ from tileshop_pipelines.embedding.model import Backend as EmbeddingBackend
 from tileshop_pipelines.store.product_vectors import Backend as VectorStoreBackend
 
 DEFAULT_SITEMAP_URL = "https://www.tileshop.com/sitemap.xml"
+DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"  # `tileshop ui`
 CrawlMode = Literal["http", "browser", "service"]
 
 
@@ -59,6 +61,10 @@ class PipelineSettings(BaseSettings):
     automation: bool = _env("TILESHOP_AUTOMATION", default=True)  # off: schedules and sensors start stopped
     max_age_days: float = _env("TILESHOP_MAX_AGE_DAYS", default=7.0, gt=0, le=365)
     sitemap_cron: str = _env("TILESHOP_SITEMAP_CRON", default="0 6 * * *")
+    # Slack-compatible incoming webhook for alerts (alerts.py); unset: alerts are logged only.
+    # A secret: a Slack webhook URL is its own credential.
+    alert_webhook_url: SecretStr | None = _env("TILESHOP_ALERT_WEBHOOK_URL", default=None)
+    dagster_ui_url: str = _env("TILESHOP_DAGSTER_UI_URL", default=DEFAULT_DAGSTER_UI_URL)  # the alerts' links
 
     @field_validator("automation", mode="before")
     @classmethod
@@ -66,6 +72,18 @@ class PipelineSettings(BaseSettings):
         if isinstance(value, str) and value.strip().lower() in ("on", "off"):
             return value.strip().lower() == "on"
         return value
+
+    @field_validator("alert_webhook_url")
+    @classmethod
+    def _webhook(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            _http_url(value.get_secret_value(), shown="(secret)")
+        return value
+
+    @field_validator("dagster_ui_url")
+    @classmethod
+    def _ui_url(cls, value: str) -> str:
+        return _http_url(value, shown=repr(value)).rstrip("/")
 
     @field_validator("sitemap_cron")
     @classmethod
@@ -79,6 +97,13 @@ class PipelineSettings(BaseSettings):
     @property
     def max_age(self) -> dt.timedelta:
         return dt.timedelta(days=self.max_age_days)
+
+
+def _http_url(value: str, *, shown: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be an http(s) URL, got {shown}")
+    return value
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> PipelineSettings:

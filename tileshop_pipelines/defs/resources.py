@@ -145,6 +145,19 @@ class VectorStoreResource(dg.ConfigurableResource):
         return open_vector_store(self.backend, conn, self.supabase_url, self.supabase_service_role_key)
 
 
+class AlertsResource(dg.ConfigurableResource):
+    """Where alerts go (alerts.py): a Slack-compatible webhook (empty: logged only) and the
+    Dagster UI their links point into."""
+
+    webhook_url: str = ""
+    dagster_ui_url: str = Field(default="http://127.0.0.1:3000", min_length=1)
+
+    def sender(self):
+        from tileshop_pipelines.alerts import WebhookSender
+
+        return WebhookSender(self.webhook_url or None)
+
+
 def _secret(name: str, value) -> dg.EnvVar | str:
     """The variable as an EnvVar when set: resolved in the run, never shown in its config."""
     return dg.EnvVar(name) if value is not None else ""
@@ -171,6 +184,8 @@ def build_resources(settings: PipelineSettings) -> dict:
             backend=settings.embedding_backend,
             torch_threads=settings.torch_threads,
         ),
+        "alerts": AlertsResource(webhook_url=_secret("TILESHOP_ALERT_WEBHOOK_URL", settings.alert_webhook_url),
+                                 dagster_ui_url=settings.dagster_ui_url),
         "vector_store": VectorStoreResource(
             backend=settings.vector_store,
             supabase_url=settings.supabase_url,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import psycopg
 
 from tileshop_pipelines.crawl.checks import Outcome, PageCheck
+from tileshop_pipelines.store import changes as changes_sql
 from tileshop_pipelines.store import db
 
 # Backoff across sensor ticks for pages whose check failed: base * 2^(attempts-1), capped.
@@ -61,6 +62,7 @@ class SitemapDiff:
     removed: int
     unchanged: int
     previous_products: int = 0
+    refresh_id: int | None = None  # the sitemap_refreshes row (its catalog_changes carry it)
 
 
 def shrink_ratio(previous: int, listed: int) -> float:
@@ -81,6 +83,9 @@ def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl], *, sitemap_u
     products_now = {u.product_key for u in urls if u.kind == "product"}
     with conn.transaction():
         before = {row[0] for row in conn.execute("SELECT url FROM sitemap_urls WHERE removed_at IS NULL")}
+        listed_before = {row[0] for row in conn.execute("SELECT DISTINCT product_key FROM listed_product_urls")}
+        known = {row[0] for row in conn.execute(
+            "SELECT DISTINCT product_key FROM sitemap_urls WHERE kind = 'product'")}
         previous_products = listed_product_count(conn)
         if max_shrink is not None and shrink_ratio(previous_products, len(products_now)) > max_shrink:
             raise SitemapShrunk(previous_products, len(products_now), max_shrink)
@@ -114,12 +119,22 @@ def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl], *, sitemap_u
             unchanged=len(listed & before),
             previous_products=previous_products,
         )
-        conn.execute(
+        refresh_id = conn.execute(
             "INSERT INTO sitemap_refreshes (sitemap_url, listed, products, added, removed, unchanged)"
-            " VALUES (%s, %s, %s, %s, %s, %s)",
+            " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
             (sitemap_url, diff.listed, diff.products, diff.added, diff.removed, diff.unchanged),
-        )
-    return diff
+        ).fetchone()[0]
+        changes_sql.record_listing_changes(conn, refresh_id, listing_changes(known, listed_before, products_now))
+    return replace(diff, refresh_id=refresh_id)
+
+
+def listing_changes(known: set[str], listed_before: set[str], listed_now: set[str]) -> dict[str, str]:
+    """{product_key: added | delisted | returned}: first listed ever, listed before and not now,
+    listed now after a time unlisted."""
+    changes = {key: "added" for key in listed_now - known}
+    changes |= {key: "returned" for key in (listed_now & known) - listed_before}
+    changes |= {key: "delisted" for key in listed_before - listed_now}
+    return changes
 
 
 def listed_products(conn: psycopg.Connection) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 from psycopg.types.json import Jsonb
 
+from tileshop_pipelines.store import changes as changes_sql
 from tileshop_pipelines.store import db
 
 RECORD_COLUMNS = {"product_key": "text", "sku": "text", "url": "text", "name": "text", "price": "float8",
@@ -115,6 +116,7 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
                   FROM products WHERE product_key = ANY(%s)
                 """,
                 (list(versioned),))
+            changes_sql.record_version_changes(cur, list(versioned))  # price and spec changes, old -> new
         if len(latest) > len(held):
             cur.execute("UPDATE product_pages pp SET parse_error = NULL, parsed_hash = l.content_hash "
                         "FROM records_load l WHERE pp.product_key = l.product_key")

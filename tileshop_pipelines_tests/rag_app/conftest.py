@@ -81,11 +81,11 @@ def offline_client(index_url):
 
 
 @contextlib.contextmanager
-def served_app(index_url: str, settings: Settings):
+def served_app(index_url: str, settings: Settings, log_level: str = "warning"):
     """The app on a real uvicorn server (port 0) in a thread, configured as `python -m rag_app`
     serves it; yields its base URL."""
     config = server_config(create_app(settings, database_url=index_url), settings, "127.0.0.1", 0,
-                           log_level="warning", lifespan="on")
+                           log_level=log_level, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

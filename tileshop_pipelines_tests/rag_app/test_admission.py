@@ -53,6 +53,7 @@ def test_a_full_app_sheds_with_503_and_the_admitted_searches_finish(index_url):
                 while "tileshop_query_embedding_seconds_count 3.0" not in (await client.get("/metrics")).text:
                     assert time.monotonic() < deadline, "the held searches never reached the database"
                     await asyncio.sleep(0.02)  # both held searches are past the encoder, at the lock
+                held_metrics = (await client.get("/metrics")).text
                 refused = [await client.post("/api/chat", json={"query": "grout for marble"}),
                            await client.post("/api/chat/stream", json={"query": "grout for marble"}),
                            await client.get("/api/products/search", params={"q": "blue tile"}),
@@ -62,9 +63,12 @@ def test_a_full_app_sheds_with_503_and_the_admitted_searches_finish(index_url):
                 finished = await asyncio.gather(*held)
                 after = await client.post("/api/chat/stream", json={"query": "grout for marble"})
                 metrics = (await client.get("/metrics")).text
-                return refused, finished, after, metrics
+                return refused, finished, after, metrics, held_metrics
 
-        refused, finished, after, metrics = asyncio.run(scenario())
+        refused, finished, after, metrics, held_metrics = asyncio.run(scenario())
+    assert "tileshop_searches_in_flight 2.0" in held_metrics  # the gate's count, as /metrics reports it
+    assert "tileshop_db_pool_in_use 2.0" in held_metrics  # both held searches hold a connection
+    assert "tileshop_searches_in_flight 0.0" in metrics
     for response in refused:
         assert response.status_code == 503, response.text
         assert response.headers["Retry-After"] == "1"

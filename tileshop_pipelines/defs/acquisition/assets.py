@@ -9,6 +9,7 @@ import asyncio
 import dagster as dg
 from pydantic import Field
 
+from tileshop_pipelines.catalog.changes import markdown_table as changes_table
 from tileshop_pipelines.catalog.sitemap import SitemapError, parse_lastmod
 from tileshop_pipelines.catalog.urls import classify_url, on_site, site_hosts
 from tileshop_pipelines.crawl.refresh import refresh_products
@@ -24,6 +25,7 @@ from tileshop_pipelines.defs.acquisition.partitions import (
 from tileshop_pipelines.defs.policy import table_metadata, table_name
 from tileshop_pipelines.defs.resources import CatalogSiteResource, CrawlerResource, PostgresResource
 from tileshop_pipelines.store import acquisition as acquisition_sql
+from tileshop_pipelines.store import changes as changes_sql
 from tileshop_pipelines.store import products as products_sql
 
 GROUP = "acquisition"
@@ -92,6 +94,7 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
             registered = context.instance.get_dynamic_partitions(PRODUCT_PARTITIONS_NAME)
             unlisted = sorted(set(registered) - listed_keys)
             reverted = reverted_partitions(registered, listed_keys, acquisition_sql.keys_with_records(conn, unlisted))
+            changes = changes_sql.list_changes(conn, refresh_id=diff.refresh_id)
         except (acquisition_sql.SitemapShrunk, acquisition_sql.SitemapGrew) as exc:
             yield dg.AssetCheckResult(
                 check_name="sitemap_not_shrunk", passed=False,
@@ -118,6 +121,9 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
             "with_lastmod": sum(u.lastmod_at is not None for u in listed.values()),
             "new_partitions": len(added_partitions),
             "removed_partitions": len(reverted),
+            **{f"products_{kind}": sum(c["change"] == kind for c in changes) for kind in ("added", "delisted",
+                                                                                        "returned")},
+            "changes": dg.MetadataValue.md(changes_table(changes)),
             **tables,
         },
         check_results=[dg.AssetCheckResult(
@@ -177,6 +183,7 @@ def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawl
     if outside:
         raise dg.Failure(description=f"product_keys outside the run's partitions: {outside[:10]}")
     with postgres.connect() as conn:
+        started = conn.execute("SELECT clock_timestamp()").fetchone()[0]
         report = asyncio.run(refresh_products(conn, crawler.crawler(), keys, skip_checked_in_cycle=not config.force,
                                               log=context.log.info))
         failing = [c for c in report.checks if not c.answered]
@@ -184,9 +191,13 @@ def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawl
         attempts = acquisition_sql.page_attempts(conn, [c.product_key for c in failing])
         coverage = products_sql.required_field_coverage(conn, REQUIRED_FIELDS)
         suspects, held = products_sql.suspect_records(conn)
-    yield from partition_events(report, states, attempts)
+        changes = changes_sql.list_changes(conn, since=started, limit=100_000,
+                                           product_keys=[c.product_key for c in report.checks if c.version])
+    yield from partition_events(report, states, attempts, changes)
     counts = report.counts
-    context.log.info(f"crawl: {counts}, success rate {report.success_rate:.1%}")
+    context.log.info(f"crawl: {counts}, success rate {report.success_rate:.1%}; "
+                     f"{sum(c['change'] == 'price' for c in changes)} price and "
+                     f"{sum(c['change'] == 'spec' for c in changes)} specification changes")
     yield dg.AssetCheckResult(
         check_name="scrape_success_rate", asset_key="product_pages",
         passed=report.circuit_open is None and report.success_rate >= MIN_SCRAPE_SUCCESS_RATE,

@@ -2,13 +2,19 @@
 
 import dagster as dg
 
+from tileshop_pipelines.catalog.changes import markdown_table
 from tileshop_pipelines.crawl.checks import Outcome, PageCheck
 from tileshop_pipelines.crawl.refresh import RefreshReport
 
 
-def partition_events(report: RefreshReport, skipped_states: dict[str, str], attempts: dict[str, int]):
+def partition_events(report: RefreshReport, skipped_states: dict[str, str], attempts: dict[str, int],
+                     changes: list[dict] = ()):
     """An answered page materializes product_pages (and products, unless gone); an unanswered one
-    is only observed, so the partition keeps its last good materialization."""
+    is only observed, so the partition keeps its last good materialization. A product whose new
+    version changed its price or specifications carries them as a Markdown table (`changes`)."""
+    by_product: dict[str, list[dict]] = {}
+    for change in changes:
+        by_product.setdefault(change["product_key"], []).append(change)
     for c in report.checks:
         meta = {"outcome": c.outcome.value, "status_code": c.status_code, "url": c.url, "requests": c.attempts}
         if c.answered:
@@ -17,9 +23,10 @@ def partition_events(report: RefreshReport, skipped_states: dict[str, str], atte
             if c.outcome is Outcome.GONE:
                 yield dg.AssetObservation("products", partition=c.product_key, metadata={"gone": True})
             else:
-                yield dg.AssetMaterialization("products", partition=c.product_key,
-                                              metadata={"new_version": c.version is not None,
-                                                        "version": c.version})
+                record_meta = {"new_version": c.version is not None, "version": c.version}
+                if c.product_key in by_product:
+                    record_meta["changes"] = dg.MetadataValue.md(markdown_table(by_product[c.product_key]))
+                yield dg.AssetMaterialization("products", partition=c.product_key, metadata=record_meta)
         else:
             yield dg.AssetObservation("product_pages", partition=c.product_key,
                                       metadata={**meta, "error": c.error, "attempts": attempts.get(c.product_key)})
