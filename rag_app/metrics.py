@@ -7,6 +7,8 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from rag_app.security import client_address
+
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
@@ -45,11 +47,14 @@ class AppMetrics:
 
 class MetricsMiddleware:
     """Counts and times every HTTP request under its route template (not the raw path, whose
-    SKUs and typos would make unbounded label values)."""
+    SKUs and typos would make unbounded label values); with a `recorder` (rag_app.monitoring),
+    also for the monitoring page, with the client's address on the shoppers' routes."""
 
-    def __init__(self, app, metrics: AppMetrics):
+    def __init__(self, app, metrics: AppMetrics, recorder=None, behind_fly_proxy: bool = False):
         self.app = app
         self.metrics = metrics
+        self.recorder = recorder
+        self.behind_fly_proxy = behind_fly_proxy
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -69,5 +74,10 @@ class MetricsMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or ("/static" if scope["path"].startswith("/static/")
                                                          else "unmatched")
+            elapsed = time.perf_counter() - started
             self.metrics.requests.labels(scope["method"], template, str(status)).inc()
-            self.metrics.request_seconds.labels(scope["method"], template).observe(time.perf_counter() - started)
+            self.metrics.request_seconds.labels(scope["method"], template).observe(elapsed)
+            if self.recorder is not None:
+                shopper = "shoppers" in getattr(route, "tags", ())
+                self.recorder.request(scope["method"], template, status, elapsed,
+                                      client_address(scope, self.behind_fly_proxy) if shopper else None)

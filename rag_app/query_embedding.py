@@ -22,6 +22,7 @@ from concurrent.futures import Future
 
 import numpy as np
 
+from rag_app.shared_state import RedisEmbeddingCache
 from tileshop_pipelines.embedding.model import BACKENDS, embed_texts, load_model
 from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder
 from tileshop_pipelines.store.db import tileshop_home
@@ -36,7 +37,7 @@ def cache_key(text: str) -> str:
 
 class QueryEmbedder:
     def __init__(self, model_name: str, cache_size: int = 4096, torch_threads: int = 1, gather_ms: float = 0.0,
-                 backend: str = "torch"):
+                 backend: str = "torch", shared_cache: RedisEmbeddingCache | None = None):
         if backend not in BACKENDS:
             raise ValueError(f"query embedding backend {backend!r} is not one of {BACKENDS}")
         self.model_name = model_name
@@ -45,6 +46,7 @@ class QueryEmbedder:
         self._encode = None
         self.torch_threads = torch_threads
         self.cache_size = cache_size
+        self.shared_cache = shared_cache  # every process's vectors (REDIS_URL), behind this one's LRU
         self._cache: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
         self._lock = threading.Lock()
         self._queue: queue.Queue[tuple[str, Future] | None] = queue.Queue()
@@ -104,7 +106,18 @@ class QueryEmbedder:
         return future
 
     async def embed(self, text: str) -> np.ndarray:
-        return await asyncio.wrap_future(self.submit(text))
+        if self.shared_cache is None:
+            return await asyncio.wrap_future(self.submit(text))
+        key = cache_key(text)
+        vector = self._cached(key)
+        if vector is None:
+            vector = await self.shared_cache.get(key)
+            if vector is not None:
+                self._store(key, vector)
+            else:
+                vector = await asyncio.wrap_future(self.submit(text))
+                await self.shared_cache.put(key, vector)
+        return vector
 
     def embed_sync(self, text: str) -> np.ndarray:
         return self.submit(text).result()
