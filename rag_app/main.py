@@ -55,7 +55,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.embedder = QueryEmbedder(settings.embedding_model, settings.embedding_cache_size,
                                    settings.embedding_threads, settings.embedding_gather_ms,
                                    settings.embedding_backend,
-                                   shared_cache=state.redis and RedisEmbeddingCache(state.redis, settings.embedding_model))
+                                   shared_cache=state.redis and RedisEmbeddingCache(state.redis, settings.embedding_model),
+                                   on_lookup=lambda source: state.metrics.embedding_lookups.labels(source).inc())
     state.answerer = (ClaudeAnswerer(settings.anthropic_api_key.get_secret_value(), settings.claude_model,
                                      base_url=settings.anthropic_base_url, timeout_s=settings.claude_timeout_s,
                                      max_retries=settings.claude_max_retries, max_tokens=settings.claude_max_tokens)

@@ -27,6 +27,9 @@ class AppMetrics:
         self.embedding_seconds = Histogram("tileshop_query_embedding_seconds",
                                            "Query embedding latency, queueing included",
                                            buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.embedding_lookups = Counter("tileshop_query_embedding_lookups_total",
+                                         "Query vectors by where they came from (local cache, shared cache, model)",
+                                         ["source"], registry=self.registry)
         self.llm_calls = Counter("tileshop_llm_calls_total", "Claude calls by outcome (ok, error)",
                                  ["outcome"], registry=self.registry)
         self.llm_errors = Counter("tileshop_llm_errors_total", "Claude failures after retries, by kind",
