@@ -4,6 +4,7 @@ saved as test-artifacts/monitoring_page.png."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import httpx
@@ -74,7 +75,7 @@ def test_monitoring_page_shows_checks_charts_and_questions(browser, index_url, t
 
         link = page.locator(f"#runs a[href$='/runs/{run_id}']")
         assert link.count() == 1 and link.get_attribute("href") == f"http://127.0.0.1:3000/runs/{run_id}"
-        assert page.locator("#routes td", has_text="POST /api/chat").count() == 1
+        assert page.locator("#routes td").filter(has_text=re.compile(r"^POST /api/chat$")).count() == 1
 
         p95 = page.locator("#chart-latency path[data-series=p95_ms]")
         assert p95.count() == 1 and p95.get_attribute("d").startswith("M")
