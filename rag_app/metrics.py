@@ -7,7 +7,7 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from rag_app.security import client_address
+from rag_app.security import UNLIMITED_PATHS, client_address
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -80,7 +80,7 @@ class MetricsMiddleware:
             elapsed = time.perf_counter() - started
             self.metrics.requests.labels(scope["method"], template, str(status)).inc()
             self.metrics.request_seconds.labels(scope["method"], template).observe(elapsed)
-            if self.recorder is not None:
+            if self.recorder is not None and scope["path"] not in UNLIMITED_PATHS:  # not probes nor scrapes
                 shopper = "shoppers" in getattr(route, "tags", ())
                 self.recorder.request(scope["method"], template, status, elapsed,
                                       client_address(scope, self.behind_fly_proxy) if shopper else None)

@@ -29,7 +29,7 @@ from tileshop_pipelines.store.monitoring import N_BUCKETS, QuestionRecord, bucke
 log = logging.getLogger("rag_app.monitoring")
 
 APPLICATION_NAME = "rag_app monitoring"  # the flusher's session in pg_stat_activity
-MAX_BUFFERED_QUESTIONS = 50_000  # while Postgres is away; older ones are dropped (and counted)
+MAX_BUFFERED_QUESTIONS = 50_000  # while Postgres is away; past that the oldest are dropped
 PRUNE_EVERY_S = 3600.0
 QUESTION_MAX_CHARS = 500
 
@@ -42,13 +42,15 @@ class _Buffers:
     questions: list[QuestionRecord] = dataclasses.field(default_factory=list)
 
     def merge(self, other: _Buffers) -> None:
+        """Add `other` (buffered after these) to these."""
         for key, row in other.requests.items():
             mine = self.requests.setdefault(key, [0] * (2 + N_BUCKETS))
             for i, n in enumerate(row):
                 mine[i] += n
         for client, seen in other.clients.items():
             self.clients[client] = max(seen, self.clients.get(client, 0.0))
-        self.questions[:0] = other.questions
+        self.questions.extend(other.questions)
+        del self.questions[:-MAX_BUFFERED_QUESTIONS]
 
 
 def _minute(epoch_s: float) -> dt.datetime:
@@ -61,7 +63,6 @@ class MonitoringRecorder:
         self.flush_s = flush_s
         self.question_retention = question_retention
         self.crawl_max_age = crawl_max_age
-        self.dropped_questions = 0
         self._buffers = _Buffers()
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
@@ -93,7 +94,6 @@ class MonitoringRecorder:
             self._buffers.questions.append(record)
             if len(self._buffers.questions) > MAX_BUFFERED_QUESTIONS:
                 del self._buffers.questions[0]
-                self.dropped_questions += 1
 
     # --- the flusher -----------------------------------------------------------------------------
     def start(self, database_url: str) -> None:
@@ -151,13 +151,15 @@ class MonitoringRecorder:
                         log.info("monitoring: pruned %s", deleted)
                 return True
             except (psycopg.Error, OSError) as exc:
-                log.warning("monitoring: flush to Postgres failed (%s); kept for the next one", type(exc).__name__)
                 if self._conn is not None:
                     self._conn.close()
                     self._conn = None
                 with self._lock:
                     taken.merge(self._buffers)
                     self._buffers = taken
+                    kept = len(taken.questions)
+                log.warning("monitoring: flush to Postgres failed (%s); kept for the next one (%d questions)",
+                            type(exc).__name__, kept)
                 return False
 
 

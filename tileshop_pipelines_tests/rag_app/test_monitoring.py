@@ -161,3 +161,31 @@ def test_settings_name_the_bad_variable(value, problem):
 
     with pytest.raises(ConfigError, match=problem):
         load_settings({problem: value})
+
+
+def test_a_failed_flush_is_kept_for_the_next(make_database):
+    import datetime as dt
+
+    from rag_app.monitoring import MonitoringRecorder
+    from tileshop_pipelines.store import monitoring as sql
+    from tileshop_pipelines.store.migrations import migrate
+
+    url = make_database()
+    with db.connect(url) as conn:
+        migrate(conn)
+    recorder = MonitoringRecorder(flush_s=3600, question_retention=dt.timedelta(days=90),
+                                  crawl_max_age=dt.timedelta(days=7))
+    recorder.start(url.replace("/tileshop_test_", "/no_such_database_"))  # Postgres refuses: as if it were away
+    recorder.request("POST", "/api/chat", 200, 0.030, "10.0.0.1")
+    recorder.request("POST", "/api/chat", 503, 0.500, "10.0.0.2")
+    assert recorder.flush() is False
+    recorder.request("POST", "/api/chat", 200, 0.030, "10.0.0.1")
+    recorder.database_url = url  # back
+    assert recorder.flush() is True
+    recorder.stop()
+    with db.connect(url) as conn:
+        (chat,) = sql.route_latency(conn, dt.timedelta(hours=1))
+        assert (chat["requests"], chat["errors"]) == (3, 1)
+        assert sql.quantile_ms(chat["latency_counts"], 0.5) <= 30
+        assert sql.active_clients(conn, dt.timedelta(hours=24)) == 2
+        assert not conn.execute("SELECT count(*) FROM client_activity WHERE client_hash LIKE '10.%'").fetchone()[0]
