@@ -11,7 +11,6 @@ services (the connection pool, the query embedder) and never migrates.
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -121,10 +120,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     """The app; its services start with its lifespan. `database_url` None: store.db.database_url()."""
     settings = settings or load_settings()
     metrics = AppMetrics()
-    recorder = (MonitoringRecorder(flush_s=settings.analytics_flush_s,
-                                   question_retention=dt.timedelta(days=settings.analytics_retention_days),
-                                   crawl_max_age=dt.timedelta(days=settings.max_age_days))
-                if settings.analytics else None)
+    recorder = MonitoringRecorder.for_settings(settings) if settings.analytics else None
     redis = shared_state.connect(settings.redis_url) if settings.redis_url else None
     app = FastAPI(title="Tile Shop product assistant", version="0.2.0", lifespan=lifespan,
                   description="Shopper chat over the Tile Shop catalog and the operators' API.")

@@ -72,6 +72,13 @@ class MonitoringRecorder:
         self._salt: bytes | None = None
         self._pruned_at = 0.0
 
+    @classmethod
+    def for_settings(cls, settings) -> MonitoringRecorder:
+        """The recorder `settings` (a config.Settings) describe."""
+        return cls(flush_s=settings.analytics_flush_s,
+                   question_retention=dt.timedelta(days=settings.analytics_retention_days),
+                   crawl_max_age=dt.timedelta(days=settings.max_age_days))
+
     # --- on the request path: in memory only ---------------------------------------------------
     def request(self, method: str, route: str, status: int, seconds: float, client: str | None) -> None:
         now = time.time()
