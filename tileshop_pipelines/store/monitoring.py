@@ -172,38 +172,33 @@ def last_refresh_scrapes(conn: psycopg.Connection) -> dict:
     return {"refresh_started_at": started, "fetched": fetched, "succeeded": succeeded}
 
 
+# Requests, errors and element-wise summed latency counts of the rollups in `since`, grouped by
+# {keys} (one pass over the rows: the counts are unnested once, not once per group).
+_SUMMED = """
+    WITH w AS ({rows}),
+    totals AS (SELECT {keys}, sum(requests)::int AS requests, sum(errors)::int AS errors FROM w GROUP BY {keys}),
+    buckets AS (SELECT {keys}, i, sum(c)::int AS c FROM w, unnest(w.latency_counts) WITH ORDINALITY AS u(c, i)
+                GROUP BY {keys}, i),
+    counts AS (SELECT {keys}, array_agg(c ORDER BY i) AS latency_counts FROM buckets GROUP BY {keys})
+    SELECT {keys}, requests, errors, latency_counts FROM totals JOIN counts USING ({keys})
+"""
+
+
 def route_latency(conn: psycopg.Connection, since: dt.timedelta) -> list[dict]:
     """Per method and route over the last `since`: requests, errors and the summed latency counts."""
-    rows = conn.execute(
-        """
-        SELECT method, route, sum(requests)::int, sum(errors)::int,
-               ARRAY(SELECT sum(c)::int FROM request_rollups r2, unnest(r2.latency_counts) WITH ORDINALITY AS u(c, i)
-                      WHERE r2.method = r.method AND r2.route = r.route AND r2.minute >= now() - %(since)s
-                      GROUP BY i ORDER BY i)
-          FROM request_rollups r
-         WHERE minute >= now() - %(since)s
-         GROUP BY method, route
-         ORDER BY sum(requests) DESC, route, method
-        """,
-        {"since": since}).fetchall()
+    query = _SUMMED.format(rows="SELECT * FROM request_rollups WHERE minute >= now() - %(since)s",
+                           keys="method, route")
+    rows = conn.execute(query + " ORDER BY requests DESC, route, method", {"since": since}).fetchall()
     return [{"method": m, "route": r, "requests": n, "errors": e, "latency_counts": counts}
             for m, r, n, e, counts in rows]
 
 
 def request_series(conn: psycopg.Connection, since: dt.timedelta, step: dt.timedelta) -> list[dict]:
     """All routes together, per `step` over the last `since`: requests, errors, latency counts."""
-    rows = conn.execute(
-        """
-        WITH binned AS (
-            SELECT date_bin(%(step)s, minute, timestamptz '2000-01-01') AS at, requests, errors, latency_counts
-              FROM request_rollups WHERE minute >= now() - %(since)s
-        )
-        SELECT at, sum(requests)::int, sum(errors)::int,
-               ARRAY(SELECT sum(c)::int FROM binned b2, unnest(b2.latency_counts) WITH ORDINALITY AS u(c, i)
-                      WHERE b2.at = b.at GROUP BY i ORDER BY i)
-          FROM binned b GROUP BY at ORDER BY at
-        """,
-        {"since": since, "step": step}).fetchall()
+    query = _SUMMED.format(rows="SELECT date_bin(%(step)s, minute, timestamptz '2000-01-01') AS at, requests, errors, "
+                                "latency_counts FROM request_rollups WHERE minute >= now() - %(since)s",
+                           keys="at")
+    rows = conn.execute(query + " ORDER BY at", {"since": since, "step": step}).fetchall()
     return [{"at": at, "requests": n, "errors": e, "latency_counts": counts} for at, n, e, counts in rows]
 
 
