@@ -13,6 +13,7 @@ rows. A flush that fails (Postgres restarting) is put back and retried with the 
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import hashlib
@@ -36,10 +37,11 @@ QUESTION_MAX_CHARS = 500
 
 @dataclasses.dataclass
 class _Buffers:
-    # (minute, method, route) -> [requests, errors, latency counts...]
-    requests: dict[tuple[dt.datetime, str, str], list[int]] = dataclasses.field(default_factory=dict)
+    # (epoch minute, method, route) -> [requests, errors, latency counts...]
+    requests: dict[tuple[int, str, str], list[int]] = dataclasses.field(default_factory=dict)
     clients: dict[str, float] = dataclasses.field(default_factory=dict)  # address -> last seen (epoch s)
-    questions: list[QuestionRecord] = dataclasses.field(default_factory=list)
+    questions: collections.deque[QuestionRecord] = dataclasses.field(
+        default_factory=lambda: collections.deque(maxlen=MAX_BUFFERED_QUESTIONS))  # the oldest dropped past it
 
     def merge(self, other: _Buffers) -> None:
         """Add `other` (buffered after these) to these."""
@@ -50,11 +52,10 @@ class _Buffers:
         for client, seen in other.clients.items():
             self.clients[client] = max(seen, self.clients.get(client, 0.0))
         self.questions.extend(other.questions)
-        del self.questions[:-MAX_BUFFERED_QUESTIONS]
 
 
-def _minute(epoch_s: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(epoch_s - epoch_s % 60, dt.timezone.utc)
+def _minute(epoch_minute: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch_minute * 60, dt.timezone.utc)
 
 
 class MonitoringRecorder:
@@ -82,7 +83,7 @@ class MonitoringRecorder:
     # --- on the request path: in memory only ---------------------------------------------------
     def request(self, method: str, route: str, status: int, seconds: float, client: str | None) -> None:
         now = time.time()
-        key = (_minute(now), method, route)
+        key = (int(now // 60), method, route)
         bucket = 2 + bucket_of(seconds * 1000)
         with self._lock:
             row = self._buffers.requests.get(key)
@@ -99,8 +100,6 @@ class MonitoringRecorder:
             record = dataclasses.replace(record, question=record.question[:QUESTION_MAX_CHARS])
         with self._lock:
             self._buffers.questions.append(record)
-            if len(self._buffers.questions) > MAX_BUFFERED_QUESTIONS:
-                del self._buffers.questions[0]
 
     # --- the flusher -----------------------------------------------------------------------------
     def start(self, database_url: str) -> None:
@@ -144,11 +143,11 @@ class MonitoringRecorder:
                 taken, self._buffers = self._buffers, _Buffers()
             try:
                 conn = self._connection()
-                sql.add_request_rollups(conn, [(minute, method, route, row[0], row[1], row[2:])
+                sql.add_request_rollups(conn, [(_minute(minute), method, route, row[0], row[1], row[2:])
                                                for (minute, method, route), row in sorted(taken.requests.items())])
                 sql.record_clients(conn, {self.client_hash(address): dt.datetime.fromtimestamp(seen, dt.timezone.utc)
                                           for address, seen in taken.clients.items()})
-                sql.record_questions(conn, taken.questions)
+                sql.record_questions(conn, list(taken.questions))
                 taken = _Buffers()  # stored: a later failure must not put these back
                 sql.sample_crawl_queue(conn, self.crawl_max_age)
                 if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
