@@ -189,3 +189,21 @@ def test_a_failed_flush_is_kept_for_the_next(make_database):
         assert sql.quantile_ms(chat["latency_counts"], 0.5) <= 30
         assert sql.active_clients(conn, dt.timedelta(hours=24)) == 2
         assert not conn.execute("SELECT count(*) FROM client_activity WHERE client_hash LIKE '10.%'").fetchone()[0]
+
+
+def test_checks_against_their_thresholds():
+    from rag_app.monitoring import checks
+
+    def statuses(**values):
+        base = {"retrieval_p95_ms": 20.0, "scrape_success": 0.99, "answer_p95_ms": 800.0, "error_rate": 0.0,
+                "vectors": "fresh"}
+        return [c["status"] for c in checks(**{**base, **values})]
+
+    assert statuses() == ["pass"] * 5
+    assert statuses(retrieval_p95_ms=100.0) == ["fail"] + ["pass"] * 4  # "< 100 ms": 100 fails
+    assert statuses(scrape_success=0.95)[1] == "fail"  # "> 95%"
+    assert statuses(answer_p95_ms=3000.0)[2] == "fail"
+    assert statuses(error_rate=0.01)[3] == "fail"
+    assert statuses(vectors="warn")[4] == "pass" and statuses(vectors="late")[4] == "fail"
+    assert statuses(retrieval_p95_ms=None, scrape_success=None, answer_p95_ms=None, error_rate=None,
+                    vectors="never") == ["no_data"] * 5
