@@ -8,7 +8,7 @@ export CRAWL4_AI_BASE_DIRECTORY ?= $(CURDIR)/.tileshop/crawl4ai
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup browser run serve test bench ui status db-stop clean
+.PHONY: setup browser redis run serve test bench ui status db-stop clean
 
 setup: $(STAMP)
 
@@ -33,9 +33,14 @@ serve: setup
 browser:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
+# The shared-state test (several app processes sharing rate limits through REDIS_URL) starts Debian's
+# redis-server on a free port.
+redis:
+	command -v redis-server >/dev/null || (apt-get update && apt-get install -y --no-install-recommends redis-server)
+
 # `dagster definitions validate` loads the code location as the webserver would (an empty
 # DAGSTER_HOME: it checks the definitions, not the instance).
-test: setup browser
+test: setup browser redis
 	d=$$(mktemp -d) && DAGSTER_HOME=$$d $(BIN)/dagster definitions validate -w workspace.yaml; rc=$$?; rm -rf $$d; exit $$rc
 	$(BIN)/python -m pytest
 

@@ -15,9 +15,11 @@
    query embedding and search SQL latency measured in the same run; saturation point.
 7. migration (bench/migration.py): `tileshop db dump` + `db restore` + `migrate verify` of a
    5,000-product database with vectors vs raw pg_dump + pg_restore of the same database.
+8. monitoring: chat p50/p95 at --rag-rate with the monitoring rollups and search analytics written
+   (TILESHOP_ANALYTICS=on) and without (off), alternating fresh app processes in the same run.
 Peak RSS of the crawl stages is reported before the model is loaded.
 
-Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|vectors|rag|migration] [--products N] [--rag-products N]
+Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|vectors|rag|migration|monitoring] [--products N] [--rag-products N]
 """
 
 from __future__ import annotations
@@ -400,19 +402,22 @@ def main() -> int:
     parser.add_argument("--hnsw-chunks", type=int, default=50_000,
                         help="real MiniLM chunk embeddings for the HNSW benchmark (cached in .tileshop/bench; "
                              "the first run embeds them: ~10 min per 50,000 on 2 cores); 0 skips it")
-    parser.add_argument("--only", choices=("fetch", "embedding", "vectors", "rag", "migration"), action="append",
+    parser.add_argument("--only", choices=("fetch", "embedding", "vectors", "rag", "migration", "monitoring"),
+                        action="append",
                         help="run only these benchmarks (repeatable); default all")
     parser.add_argument("--rag-products", type=int, default=5000, help="catalog size of the app's load test")
     parser.add_argument("--rag-duration", type=float, default=60.0, help="seconds of load per endpoint")
     parser.add_argument("--rag-users", type=int, default=100, help="simulated users")
     parser.add_argument("--rag-rate", type=float, default=50.0, help="requests per second, all users together")
     parser.add_argument("--rag-saturation-step", type=float, default=15.0, help="seconds per saturation step")
+    parser.add_argument("--monitoring-rounds", type=int, default=2,
+                        help="on/off pairs of the monitoring-overhead bench (chat at --rag-rate, --rag-duration each)")
     parser.add_argument("--rag-max-in-flight", type=int, default=None,
                         help="the app's TILESHOP_MAX_IN_FLIGHT_SEARCHES (default: the app's own); a very high "
                              "value measures saturation without admission control")
     parser.add_argument("--migration-products", type=int, default=5000, help="catalog size of the migration bench")
     args = parser.parse_args()
-    only = set(args.only or ("fetch", "embedding", "vectors", "rag", "migration"))
+    only = set(args.only or ("fetch", "embedding", "vectors", "rag", "migration", "monitoring"))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     env = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()}
     RESULTS.mkdir(exist_ok=True)
@@ -449,6 +454,14 @@ def main() -> int:
         (RESULTS / "migration.json").write_text(json.dumps({**moved, "env": env}, indent=2))
         print("migration:", json.dumps(moved["runs"], indent=1))
         print("migration ratios:", moved["ratios"])
+    if "monitoring" in only:
+        from bench.load_rag import bench_monitoring_overhead
+
+        overhead = bench_monitoring_overhead(args.rag_products, args.rag_rate, args.rag_duration, args.rag_users,
+                                             args.monitoring_rounds)
+        (RESULTS / "monitoring_overhead.json").write_text(json.dumps({**overhead, "env": env}, indent=2))
+        print("monitoring writes, chat at", args.rag_rate, "req/s:", overhead["analytics_on"], "vs off",
+              overhead["analytics_off"], "ratios", overhead["ratios"])
     print(f"peak RSS (with the model) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 

@@ -185,11 +185,13 @@ def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
 
 
 # --- the app under load ---------------------------------------------------------------------
-def start_app(url: str, port: int, max_in_flight: int | None = None) -> subprocess.Popen:
+def start_app(url: str, port: int, max_in_flight: int | None = None, analytics: bool = True) -> subprocess.Popen:
     """The app as deployed, but for rate limits (every simulated user shares one address) and,
-    when given, the admission limit (a very high one measures the app without shedding)."""
+    when given, the admission limit (a very high one measures the app without shedding);
+    `analytics` False: no monitoring rollups or search analytics written (TILESHOP_ANALYTICS=off)."""
     env = {**os.environ, "DATABASE_URL": url, "TILESHOP_RATE_LIMIT_PER_MINUTE": "1000000",
-           "TILESHOP_RATE_LIMIT_BURST": "1000000", "ANTHROPIC_API_KEY": ""}
+           "TILESHOP_RATE_LIMIT_BURST": "1000000", "ANTHROPIC_API_KEY": "",
+           "TILESHOP_ANALYTICS": "on" if analytics else "off"}
     if max_in_flight is not None:
         env["TILESHOP_MAX_IN_FLIGHT_SEARCHES"] = str(max_in_flight)
     proc = subprocess.Popen([sys.executable, "-m", "rag_app", "--port", str(port), "--log-level", "warning"],
@@ -324,3 +326,76 @@ def bench_rag_load(products: int, duration_s: float, rate: float, users: int, sa
             "search_p50_vs_raw_embedding_plus_hybrid_sql_p50": round(search["p50_ms"] / raw_pipeline_ms, 2),
         },
     }
+
+
+def bench_monitoring_overhead(products: int, rate: float, duration_s: float, users: int, rounds: int = 2,
+                              seed: int = 7) -> dict:
+    """Chat p50/p95 at `rate` with the monitoring rollups and search analytics written and without
+    (TILESHOP_ANALYTICS on/off), in the same run: a fresh app process per measurement, on and off
+    alternating over `rounds`, so drift on a shared machine falls on both alike."""
+    from bench.__main__ import free_port
+
+    url = bench_database_url(products, seed)
+    questions, _ = question_pool(url, 3000, seed)
+    runs = []
+    for round_ in range(rounds):
+        for analytics in ((True, False) if round_ % 2 == 0 else (False, True)):
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            proc = start_app(url, port, analytics=analytics)
+            try:
+                asyncio.run(open_loop(base, "/api/chat", questions, rate=10, duration_s=5, users=10, seed=seed + 1))
+                row = asyncio.run(open_loop(base, "/api/chat", questions, rate, duration_s, users, seed + round_))
+            finally:
+                proc.terminate()
+                proc.wait(timeout=20)
+            runs.append({"analytics": analytics, **{k: row[k] for k in ("achieved_rate", "ok", "error_rate",
+                                                                         "p50_ms", "p95_ms", "p99_ms")}})
+            print(f"  analytics {'on ' if analytics else 'off'}: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
+                  f"errors {row['error_rate']}", flush=True)
+
+    paired = paired_monitoring_cost(url, questions, pairs=1000, seed=seed)
+    print(f"  paired in one process: {paired}", flush=True)
+
+    def median(analytics: bool, key: str) -> float:
+        return statistics.median(r[key] for r in runs if r["analytics"] is analytics)
+
+    summary = {mode: {"p50_ms": median(on, "p50_ms"), "p95_ms": median(on, "p95_ms")}
+               for mode, on in (("analytics_on", True), ("analytics_off", False))}
+    return {"products": products, "rate": rate, "duration_s": duration_s, "users": users, "rounds": rounds,
+            "runs": runs, **summary, "paired_in_process": paired,
+            "ratios": {"p50_on_vs_off": round(summary["analytics_on"]["p50_ms"] / summary["analytics_off"]["p50_ms"], 3),
+                       "p95_on_vs_off": round(summary["analytics_on"]["p95_ms"] / summary["analytics_off"]["p95_ms"], 3)},
+            "added_ms": {"p50": round(summary["analytics_on"]["p50_ms"] - summary["analytics_off"]["p50_ms"], 2),
+                         "p95": round(summary["analytics_on"]["p95_ms"] - summary["analytics_off"]["p95_ms"], 2)}}
+
+
+def paired_monitoring_cost(url: str, questions: list[str], pairs: int, seed: int) -> dict:
+    """The same question to an app with the writes and to one without, in one process, one after
+    the other in random order, `pairs` times: the per-request difference with the machine's drift
+    (other processes on the two cores) shared by both sides of each pair."""
+    from fastapi.testclient import TestClient
+
+    from rag_app.config import load_settings
+    from rag_app.main import create_app
+
+    limits = {"rate_limit_per_minute": 1_000_000, "rate_limit_burst": 1_000_000}
+    apps = {on: create_app(load_settings({}, **limits, analytics=on), database_url=url) for on in (True, False)}
+    rng = random.Random(seed)
+    latencies: dict[bool, list[float]] = {True: [], False: []}
+    with TestClient(apps[True]) as with_writes, TestClient(apps[False]) as without:
+        clients = {True: with_writes, False: without}
+        for question in questions[:100]:  # warm both
+            for client in clients.values():
+                client.post("/api/chat", json={"query": question})
+        for question in questions[100:100 + pairs]:
+            order = [True, False]
+            rng.shuffle(order)
+            for on in order:
+                t = time.perf_counter()
+                clients[on].post("/api/chat", json={"query": question}).raise_for_status()
+                latencies[on].append(1000 * (time.perf_counter() - t))
+    differences = [a - b for a, b in zip(latencies[True], latencies[False])]
+    return {"pairs": len(differences), "on": summarize_ms(latencies[True]), "off": summarize_ms(latencies[False]),
+            "paired_difference_median_ms": round(percentile(differences, 50), 3),
+            "paired_difference_mean_ms": round(statistics.fmean(differences), 3)}

@@ -20,6 +20,7 @@ from rag_app.claude import ClaudeAnswer, ClaudeAnswerer, TextDelta
 from rag_app.database import Database
 from rag_app.followups import search_text
 from rag_app.metrics import AppMetrics
+from rag_app.monitoring import MonitoringRecorder, question_record
 from rag_app.query_embedding import QueryEmbedder
 from rag_app.retrieval import ProductHit, Retrieval, VocabularyCache, hit_from_product, retrieve
 from tileshop_pipelines.store.product_lookup import list_products
@@ -44,13 +45,15 @@ def failure_reason(exc: BaseException) -> tuple[str, str]:
 
 class ChatService:
     def __init__(self, database: Database, embedder: QueryEmbedder, answerer: ClaudeAnswerer | None,
-                 metrics: AppMetrics, gate: AdmissionGate, products_per_answer: int = 5):
+                 metrics: AppMetrics, gate: AdmissionGate, products_per_answer: int = 5,
+                 recorder: MonitoringRecorder | None = None):
         self.database = database
         self.gate = gate
         self.embedder = embedder
         self.answerer = answerer
         self.metrics = metrics
         self.products_per_answer = products_per_answer
+        self.recorder = recorder  # search analytics: one record per answered question
         self.vocabulary = VocabularyCache()
 
     async def retrieve(self, question: str, filters: ProductFilters | None, limit: int | None = None) -> Retrieval:
@@ -82,7 +85,7 @@ class ChatService:
         """The answer to a retrieved question: ("delta", {text}) ..., possibly ("reset", {reason})
         when Claude failed mid-answer and the offline answer replaces what was sent, then
         ("result", the whole response, its latency counted from `started`)."""
-        mode, text, citations, reason = "offline", "", [], None
+        mode, text, citations, reason, llm_error = "offline", "", [], None, None
         if self.answerer is not None:
             sent_text = False
             llm_started = time.perf_counter()
@@ -95,10 +98,10 @@ class ChatService:
                         mode, text, citations = "claude", item.text, item.citations
                 self.metrics.llm_calls.labels("ok").inc()
             except Exception as exc:  # any failure: the shopper still gets the offline answer
-                kind, reason = failure_reason(exc)
-                log.warning("Claude failed after retries (%s); answering offline", kind)
+                llm_error, reason = failure_reason(exc)
+                log.warning("Claude failed after retries (%s); answering offline", llm_error)
                 self.metrics.llm_calls.labels("error").inc()
-                self.metrics.llm_errors.labels(kind).inc()
+                self.metrics.llm_errors.labels(llm_error).inc()
                 if sent_text:
                     yield "reset", {"reason": reason}
             finally:
@@ -108,6 +111,9 @@ class ChatService:
                                   f"Claude was not used: {reason}" if reason else None)
             yield "delta", {"text": text}
         self.metrics.answers.labels(mode).inc()
+        latency_s = time.perf_counter() - started
+        if self.recorder is not None:
+            self.recorder.question(question_record(question, found, mode, llm_error, latency_s))
         yield "result", {
             "answer": text,
             "mode": mode,
@@ -115,7 +121,7 @@ class ChatService:
             "citations": citations,
             "filters": found.filters.active(),
             "filters_relaxed": found.relaxed,
-            "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+            "latency_ms": round(latency_s * 1000, 1),
         }
 
     async def answer(self, question: str, history: list[dict], filters: ProductFilters | None) -> dict:

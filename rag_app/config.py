@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     crawler_url: str | None = Field(default=None, validation_alias="TILESHOP_CRAWLER_URL")
     # Set by Fly on its machines: Fly's proxy is in front, and its Fly-Client-IP header is the client.
     fly_app_name: str | None = Field(default=None, validation_alias="FLY_APP_NAME", pattern=r"^[a-z0-9-]+$")
+    # The monitoring page's rollups and the search analytics (rag_app.monitoring); off: neither is written.
+    analytics: bool = True
+    analytics_retention_days: int = Field(default=90, ge=1, le=3650)
+    analytics_flush_s: float = Field(default=5.0, ge=0.1, le=300.0)
+    max_age_days: float = Field(default=7.0, gt=0, le=365)  # the pipeline's TILESHOP_MAX_AGE_DAYS ("stale")
+    # Shared by every app process when set: rate limits and the query-embedding cache (rag_app.shared_state).
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
 
     @property
     def claude_enabled(self) -> bool:
@@ -78,6 +85,25 @@ class Settings(BaseSettings):
             return values
         stripped = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
         return {k: v for k, v in stripped.items() if v != ""}
+
+    @field_validator("analytics", mode="before")
+    @classmethod
+    def _on_off(cls, value):
+        if isinstance(value, str) and value.strip().lower() in ("on", "off"):
+            return value.strip().lower() == "on"
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError(f"must be a redis://, rediss:// or unix:// URL, got scheme {urlsplit(value).scheme!r}")
+        return value
+
+    @property
+    def dagster_ui_url(self) -> str:
+        """The Dagster UI, where the GraphQL API is served (its /graphql path dropped)."""
+        return self.dagster_graphql_url.removesuffix("/graphql")
 
     @field_validator("claude_model")
     @classmethod

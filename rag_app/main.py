@@ -2,8 +2,8 @@
 
 Shoppers: `/` (chat page), `POST /api/chat`, `POST /api/chat/stream` (server-sent events),
 `GET /api/products/search`, `GET /api/products/{sku}`. The catalog team: `GET /api/catalog/changes`.
-Operators: `/api/system/health`, `/api/system/detailed-health`, `/metrics`, and the admin-token
-endpoints `/api/acquisition/*`.
+Operators: `/api/system/health`, `/api/system/detailed-health`, `/metrics`, the monitoring page
+`/admin/monitoring` and the admin-token endpoints `/api/acquisition/*` and `/api/admin/monitoring`.
 The routes are in api/routes/, one module per area. Run it with `python -m rag_app` (`make serve`),
 which migrates the database first. Creating the app connects to nothing; its lifespan starts the
 services (the connection pool, the query embedder) and never migrates.
@@ -25,15 +25,18 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from rag_app.admission import AdmissionGate, Overloaded
-from rag_app.api.routes import admin, catalog, chat, products, system
+from rag_app import shared_state
+from rag_app.api.routes import admin, catalog, chat, monitoring, products, system
 from rag_app.chat import ChatService
 from rag_app.claude import ClaudeAnswerer
 from rag_app.config import Settings, load_settings
 from rag_app.dagster_jobs import DagsterJobs
 from rag_app.database import Database
 from rag_app.metrics import AppMetrics, MetricsMiddleware
+from rag_app.monitoring import MonitoringRecorder
 from rag_app.query_embedding import QueryEmbedder
 from rag_app.request_ids import RequestIdMiddleware
+from rag_app.shared_state import RedisEmbeddingCache, RedisRateLimiter
 from rag_app.security import (BodySizeLimitMiddleware, HeaderLimitMiddleware, RateLimiter, RateLimitMiddleware,
                               SecurityHeadersMiddleware)
 from tileshop_pipelines.store import db
@@ -47,10 +50,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The services the routes use (api/deps.py), on app.state for the app's life."""
     state = app.state
     settings: Settings = state.settings
-    state.database = Database(state.database_url or db.database_url(), settings.db_pool_size)
+    url = state.database_url or db.database_url()
+    state.database = Database(url, settings.db_pool_size)
     state.embedder = QueryEmbedder(settings.embedding_model, settings.embedding_cache_size,
                                    settings.embedding_threads, settings.embedding_gather_ms,
-                                   settings.embedding_backend, on_batch=state.metrics.embedding_batch_size.observe)
+                                   settings.embedding_backend, on_batch=state.metrics.embedding_batch_size.observe,
+                                   shared_cache=state.redis and RedisEmbeddingCache(state.redis, settings.embedding_model),
+                                   on_lookup=lambda source: state.metrics.embedding_lookups.labels(source).inc())
     state.answerer = (ClaudeAnswerer(settings.anthropic_api_key.get_secret_value(), settings.claude_model,
                                      base_url=settings.anthropic_base_url, timeout_s=settings.claude_timeout_s,
                                      max_retries=settings.claude_max_retries, max_tokens=settings.claude_max_tokens)
@@ -58,11 +64,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.jobs = DagsterJobs(settings.dagster_graphql_url, settings.acquisition_job)
     gate = AdmissionGate(settings.max_in_flight_searches)
     state.chat = ChatService(state.database, state.embedder, state.answerer, state.metrics, gate,
-                             settings.products_per_answer)
+                             settings.products_per_answer, state.recorder)
     state.metrics.watch(state.database.pool.get_stats, lambda: gate.in_flight, gate.limit)
     state.database.open()
     try:
         state.embedder.start()
+        if state.recorder is not None:
+            state.recorder.start(url)
         log.info("rag_app ready: %s answers",
                  f"Claude ({settings.claude_model})" if state.answerer else "offline")
         # The model's objects (millions, alive for the process's life) leave the collector's view:
@@ -71,7 +79,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gc.freeze()
         yield
     finally:
+        if state.recorder is not None:
+            state.recorder.stop()
         state.embedder.stop()
+        if state.redis is not None:
+            await state.redis.aclose()
         if state.answerer is not None:
             await state.answerer.close()
         state.database.close()
@@ -110,20 +122,26 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     """The app; its services start with its lifespan. `database_url` None: store.db.database_url()."""
     settings = settings or load_settings()
     metrics = AppMetrics()
+    recorder = MonitoringRecorder.for_settings(settings) if settings.analytics else None
+    redis = shared_state.connect(settings.redis_url) if settings.redis_url else None
     app = FastAPI(title="Tile Shop product assistant", version="0.2.0", lifespan=lifespan,
                   description="Shopper chat over the Tile Shop catalog and the operators' API.")
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.database_url = database_url
+    app.state.recorder = recorder
+    app.state.redis = redis
 
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Authorization"])
-    app.add_middleware(RateLimitMiddleware,
-                       limiter=RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst),
-                       on_limited=metrics.rate_limited.inc, behind_fly_proxy=settings.fly_app_name is not None)
+    behind_fly_proxy = settings.fly_app_name is not None
+    limiter = (RedisRateLimiter(redis, settings.rate_limit_per_minute, settings.rate_limit_burst) if redis
+               else RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst))
+    app.add_middleware(RateLimitMiddleware, limiter=limiter, on_limited=metrics.rate_limited.inc,
+                       behind_fly_proxy=behind_fly_proxy)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, recorder=recorder, behind_fly_proxy=behind_fly_proxy)
     app.add_middleware(HeaderLimitMiddleware, max_headers=settings.max_headers, max_bytes=settings.max_header_bytes)
     app.add_middleware(SecurityHeadersMiddleware)  # on every answer, 429 and 431 too
     app.add_middleware(RequestIdMiddleware)  # outermost: every answer and log line carries the request id
@@ -138,4 +156,5 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.include_router(system.router)
     app.include_router(admin.router)
     app.include_router(catalog.router)
+    app.include_router(monitoring.router)
     return app

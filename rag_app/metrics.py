@@ -16,6 +16,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from rag_app.security import UNLIMITED_PATHS, client_address
+
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32)  # the encoder's batches hold at most query_embedding.MAX_BATCH (32)
 # psycopg_pool's get_stats keys: gauges (the pool now) and counters (since the pool opened).
@@ -72,6 +74,9 @@ class AppMetrics:
         self.embedding_seconds = Histogram("tileshop_query_embedding_seconds",
                                            "Query embedding latency, queueing included",
                                            buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.embedding_lookups = Counter("tileshop_query_embedding_lookups_total",
+                                         "Query vectors by where they came from (local cache, shared cache, model)",
+                                         ["source"], registry=self.registry)
         self.llm_calls = Counter("tileshop_llm_calls_total", "Claude calls by outcome (ok, error)",
                                  ["outcome"], registry=self.registry)
         self.llm_errors = Counter("tileshop_llm_errors_total", "Claude failures after retries, by kind",
@@ -106,11 +111,14 @@ class AppMetrics:
 
 class MetricsMiddleware:
     """Counts and times every HTTP request under its route template (not the raw path, whose
-    SKUs and typos would make unbounded label values)."""
+    SKUs and typos would make unbounded label values); with a `recorder` (rag_app.monitoring),
+    also for the monitoring page, with the client's address on the shoppers' routes."""
 
-    def __init__(self, app, metrics: AppMetrics):
+    def __init__(self, app, metrics: AppMetrics, recorder=None, behind_fly_proxy: bool = False):
         self.app = app
         self.metrics = metrics
+        self.recorder = recorder
+        self.behind_fly_proxy = behind_fly_proxy
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -130,5 +138,10 @@ class MetricsMiddleware:
             route = scope.get("route")
             template = getattr(route, "path", None) or ("/static" if scope["path"].startswith("/static/")
                                                          else "unmatched")
+            elapsed = time.perf_counter() - started
             self.metrics.requests.labels(scope["method"], template, str(status)).inc()
-            self.metrics.request_seconds.labels(scope["method"], template).observe(time.perf_counter() - started)
+            self.metrics.request_seconds.labels(scope["method"], template).observe(elapsed)
+            if self.recorder is not None and scope["path"] not in UNLIMITED_PATHS:  # not probes nor scrapes
+                shopper = "shoppers" in getattr(route, "tags", ())
+                self.recorder.request(scope["method"], template, status, elapsed,
+                                      client_address(scope, self.behind_fly_proxy) if shopper else None)

@@ -23,6 +23,7 @@ from concurrent.futures import Future
 
 import numpy as np
 
+from rag_app.shared_state import RedisEmbeddingCache
 from tileshop_pipelines.embedding.model import BACKENDS, embed_texts, load_model
 from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder
 from tileshop_pipelines.store.db import tileshop_home
@@ -37,7 +38,8 @@ def cache_key(text: str) -> str:
 
 class QueryEmbedder:
     def __init__(self, model_name: str, cache_size: int = 4096, torch_threads: int = 1, gather_ms: float = 0.0,
-                 backend: str = "torch", on_batch: Callable[[int], None] | None = None):
+                 backend: str = "torch", on_batch: Callable[[int], None] | None = None,
+                 shared_cache: RedisEmbeddingCache | None = None, on_lookup: Callable[[str], None] | None = None):
         """`on_batch(n)` is told the size of each encoder call (the app's batch-size histogram)."""
         if backend not in BACKENDS:
             raise ValueError(f"query embedding backend {backend!r} is not one of {BACKENDS}")
@@ -48,6 +50,8 @@ class QueryEmbedder:
         self._encode = None
         self.torch_threads = torch_threads
         self.cache_size = cache_size
+        self.shared_cache = shared_cache  # every process's vectors (REDIS_URL), behind this one's LRU
+        self.on_lookup = on_lookup
         self._cache: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
         self._lock = threading.Lock()
         self._queue: queue.Queue[tuple[str, Future] | None] = queue.Queue()
@@ -107,7 +111,24 @@ class QueryEmbedder:
         return future
 
     async def embed(self, text: str) -> np.ndarray:
-        return await asyncio.wrap_future(self.submit(text))
+        """The vector from this process's LRU, else the shared cache (REDIS_URL), else the model
+        (then stored in both); `on_lookup` counts where it came from (local, shared, model)."""
+        key = cache_key(text)
+        vector = self._cached(key)
+        source = "local"
+        if vector is None and self.shared_cache is not None:
+            vector = await self.shared_cache.get(key)
+            if vector is not None:
+                self._store(key, vector)
+                source = "shared"
+        if vector is None:
+            vector = await asyncio.wrap_future(self.submit(text))
+            source = "model"
+            if self.shared_cache is not None:
+                await self.shared_cache.put(key, vector)
+        if self.on_lookup is not None:
+            self.on_lookup(source)
+        return vector
 
     def embed_sync(self, text: str) -> np.ndarray:
         return self.submit(text).result()

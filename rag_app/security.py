@@ -55,6 +55,10 @@ class RateLimiter:
                     del self._buckets[key]
         return wait
 
+    async def check(self, client: str) -> float:
+        """`take` for the middleware (shared_state.RedisRateLimiter's interface)."""
+        return self.take(client)
+
 
 async def _send_json(send, status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> None:
     payload = json.dumps(body).encode()
@@ -78,7 +82,9 @@ def client_address(scope, behind_fly_proxy: bool) -> str:
 
 
 class RateLimitMiddleware:
-    def __init__(self, app, limiter: RateLimiter, on_limited=None, behind_fly_proxy: bool = False):
+    """`limiter`: this process's RateLimiter, or shared_state.RedisRateLimiter (every process's)."""
+
+    def __init__(self, app, limiter, on_limited=None, behind_fly_proxy: bool = False):
         self.app = app
         self.limiter = limiter
         self.on_limited = on_limited
@@ -87,7 +93,7 @@ class RateLimitMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or not scope["path"].startswith("/api/") or scope["path"] in UNLIMITED_PATHS:
             return await self.app(scope, receive, send)
-        wait = self.limiter.take(client_address(scope, self.behind_fly_proxy))
+        wait = await self.limiter.check(client_address(scope, self.behind_fly_proxy))
         if wait > 0:
             if self.on_limited:
                 self.on_limited()

@@ -11,7 +11,6 @@ for the blocking checks upstream, and the sitemap and the index carry freshness 
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 
 import dagster as dg
@@ -31,6 +30,7 @@ from tileshop_pipelines.defs.resources import build_resources
 from tileshop_pipelines.defs.run_logs import silent_console
 from tileshop_pipelines.defs.vectors.assets import product_vectors
 from tileshop_pipelines.defs.vectors.checks import VECTOR_CHECKS
+from tileshop_pipelines.freshness import FRESHNESS_WINDOWS
 from tileshop_pipelines.settings import PipelineSettings, load_settings
 
 # Run after any upstream update (any product partition, for product_chunks), once nothing upstream
@@ -42,14 +42,9 @@ FOLLOW_UPSTREAM = (
     & dg.AutomationCondition.all_deps_blocking_checks_passed()
 ).with_label("follow upstream")
 
-# The sitemap is refreshed daily (06:00 UTC): a day and a half without one is a missed refresh.
-# The index follows the crawl, which re-checks ~1/7 of the catalog a day (TILESHOP_MAX_AGE_DAYS).
-FRESHNESS = {
-    "sitemap_urls": dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(hours=36),
-                                                   warn_window=dt.timedelta(hours=26)),
-    "product_vectors": dg.FreshnessPolicy.time_window(fail_window=dt.timedelta(days=3),
-                                                      warn_window=dt.timedelta(hours=30)),
-}
+# The windows are in tileshop_pipelines/freshness.py (the app's monitoring page reads them too).
+FRESHNESS = {asset: dg.FreshnessPolicy.time_window(fail_window=window.fail, warn_window=window.warn)
+             for asset, window in FRESHNESS_WINDOWS.items()}
 DOWNSTREAM = [product_chunks, product_embeddings, product_vectors]
 DOWNSTREAM_KEYS = {asset.key for asset in DOWNSTREAM}
 

@@ -295,12 +295,8 @@ class DueProduct:
     fetched_at: dt.datetime | None
 
 
-def due_products(conn: psycopg.Connection, *, max_age: dt.timedelta, limit: int) -> list[DueProduct]:
-    """Listed products to check now, most urgent first: never fetched (new), <lastmod> newer
-    than the last check (changed), failed or blocked with their backoff over (retry), or last
-    checked more than `max_age` ago (stale; oldest first, so checks spread over max_age)."""
-    rows = conn.execute(
-        """
+# Each listed product with why it is due for a check now (NULL: not due); due_products' rules.
+_JUDGED_PRODUCTS = """
         WITH listed AS (
             SELECT product_key, max(lastmod_at) AS lastmod_at FROM listed_product_urls GROUP BY product_key
         ), judged AS (
@@ -315,6 +311,16 @@ def due_products(conn: psycopg.Connection, *, max_age: dt.timedelta, limit: int)
                    p.checked_at
               FROM listed l LEFT JOIN product_pages p ON p.product_key = l.product_key
         )
+"""
+DUE_REASONS = ("new", "changed", "retry", "stale")
+
+
+def due_products(conn: psycopg.Connection, *, max_age: dt.timedelta, limit: int) -> list[DueProduct]:
+    """Listed products to check now, most urgent first: never fetched (new), <lastmod> newer
+    than the last check (changed), failed or blocked with their backoff over (retry), or last
+    checked more than `max_age` ago (stale; oldest first, so checks spread over max_age)."""
+    rows = conn.execute(
+        _JUDGED_PRODUCTS + """
         SELECT product_key, reason, fetched_at FROM judged WHERE reason IS NOT NULL
          ORDER BY array_position(ARRAY['new', 'changed', 'retry', 'stale'], reason),
                   checked_at NULLS FIRST, product_key
@@ -323,6 +329,13 @@ def due_products(conn: psycopg.Connection, *, max_age: dt.timedelta, limit: int)
         {"max_age": max_age, "limit": limit},
     ).fetchall()
     return [DueProduct(*row) for row in rows]
+
+
+def due_counts(conn: psycopg.Connection, max_age: dt.timedelta) -> dict[str, int]:
+    """{reason: listed products due now for it}, every reason of DUE_REASONS present."""
+    found = dict(conn.execute(_JUDGED_PRODUCTS + "SELECT reason, count(*) FROM judged WHERE reason IS NOT NULL "
+                              "GROUP BY reason", {"max_age": max_age}).fetchall())
+    return {reason: found.get(reason, 0) for reason in DUE_REASONS}
 
 
 def page_states(conn: psycopg.Connection, keys: list[str]) -> dict[str, str]:

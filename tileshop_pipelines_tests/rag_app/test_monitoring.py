@@ -1,0 +1,209 @@
+"""The monitoring data (`/api/admin/monitoring`) and the search analytics behind it, through the
+real app on the sample index: recorded off the request path, flushed to Postgres, read back the
+same by every app instance and after a restart."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from rag_app.config import load_settings
+from tileshop_pipelines.store import db
+
+from .conftest import ADMIN, app_client, settings_for
+
+
+def record_dagster_history(url: str, home: Path) -> str:
+    """A real Dagster instance on `url` (as dagster.yaml configures it) materializes an asset named
+    product_vectors and runs a job whose op fails; returns the failed run's id."""
+    import os
+
+    import dagster as dg
+
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(db.PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    saved = os.environ.get("DAGSTER_PG_URL")
+    os.environ["DAGSTER_PG_URL"] = db.dagster_storage_url(url)
+    try:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            @dg.asset(name="product_vectors")
+            def vectors() -> int:
+                return 1
+
+            @dg.op
+            def crawl_step() -> None:
+                raise RuntimeError("induced failure for the monitoring test")
+
+            @dg.job(name="product_crawl")
+            def failing_job():
+                crawl_step()
+
+            assert dg.materialize([vectors], instance=instance).success
+            result = failing_job.execute_in_process(instance=instance, raise_on_error=False)
+            assert not result.success
+            return result.run_id
+    finally:
+        if saved is None:
+            os.environ.pop("DAGSTER_PG_URL")
+        else:
+            os.environ["DAGSTER_PG_URL"] = saved
+
+
+def monitoring(client) -> dict:
+    response = client.get("/api/admin/monitoring", headers=ADMIN)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def chat_requests(data: dict) -> int:
+    return next((r["24h"]["requests"] for r in data["requests"]["routes"]
+                 if r["route"] == "/api/chat" and r["method"] == "POST"), 0)
+
+
+def test_the_data_needs_the_admin_token(index_url):
+    with app_client(index_url, settings_for()) as client:
+        assert client.get("/api/admin/monitoring").status_code == 401
+        assert client.get("/api/admin/monitoring", headers={"Authorization": "Bearer wrong-token-0123456789"}
+                          ).status_code == 401
+        page = client.get("/admin/monitoring")  # the page holds no data; it asks for the token
+        assert page.status_code == 200 and "Admin token" in page.text
+    with app_client(index_url, settings_for(admin_token=None)) as client:
+        assert client.get("/api/admin/monitoring").status_code == 403
+
+
+def test_questions_are_recorded_without_address_or_history(index_url):
+    tag = uuid.uuid4().hex[:8]
+    relaxed_q, nothing_q, plain_q = f"white tile under $1 {tag}", f"bathroom tile {tag}", f"porcelain floor tile {tag}"
+    with app_client(index_url, settings_for()) as client:
+        before = monitoring(client)
+        history = [{"role": "user", "content": f"secret earlier turn {tag}"},
+                   {"role": "assistant", "content": "an earlier answer"}]
+        assert client.post("/api/chat", json={"query": relaxed_q}).json()["filters_relaxed"] is True
+        assert client.post("/api/chat", json={"query": nothing_q, "filters": {"max_price": 0.01}}).json()["products"] == []
+        for _ in range(3):
+            assert client.post("/api/chat", json={"query": plain_q, "conversation_history": history}).status_code == 200
+        assert client.app.state.recorder.flush()
+        after = monitoring(client)
+    assert chat_requests(after) - chat_requests(before) == 5
+    assert after["answers"]["by_mode"].get("offline", 0) - before["answers"]["by_mode"].get("offline", 0) == 5
+    frequent = {q["question"]: q for q in after["questions"]["frequent"]}
+    assert frequent[plain_q]["asked"] == 3 and frequent[plain_q]["top_sku"]
+    unmet = {q["question"]: q for q in after["questions"]["unmet"]}
+    assert unmet[relaxed_q]["relaxed"] == 1 and unmet[relaxed_q]["filters_read"]["max_price"] == 1
+    assert unmet[nothing_q]["found_nothing"] == 1
+    assert plain_q not in unmet
+    assert after["active_users_24h"] >= 1
+    with db.connect(index_url) as conn:
+        stored = conn.execute("SELECT s::text FROM search_questions s WHERE question LIKE %s", (f"%{tag}",)).fetchall()
+        clients = [r[0] for r in conn.execute("SELECT client_hash FROM client_activity")]
+    assert len(stored) == 5
+    assert not any(f"secret earlier turn {tag}" in row[0] or "testclient" in row[0] for row in stored)
+    assert clients and "testclient" not in clients and all(len(h) == 32 for h in clients)  # salted hashes
+
+
+def test_figures_agree_across_app_instances_and_survive_a_restart(index_url):
+    settings = settings_for(analytics_flush_s=0.2)
+    with app_client(index_url, settings) as first, app_client(index_url, settings) as second:
+        start = chat_requests(monitoring(first))
+        for client in (first, second, second):
+            assert client.post("/api/chat", json={"query": "grout for white tile"}).status_code == 200
+        deadline = time.monotonic() + 10
+        while chat_requests(monitoring(first)) < start + 3 and time.monotonic() < deadline:
+            time.sleep(0.1)  # the background flushes, every 0.2 s
+        assert chat_requests(monitoring(first)) == chat_requests(monitoring(second)) == start + 3
+        assert first.post("/api/chat", json={"query": "grout for white tile"}).status_code == 200
+    # both stopped (the last request flushed at stop); a new instance reads the same figures
+    with app_client(index_url, settings) as restarted:
+        assert chat_requests(monitoring(restarted)) == start + 4
+
+
+def test_analytics_off_writes_nothing(index_url):
+    tag = uuid.uuid4().hex[:8]
+    with app_client(index_url, settings_for(analytics=False)) as client:
+        assert client.app.state.recorder is None
+        assert client.post("/api/chat", json={"query": f"marble tile {tag}"}).status_code == 200
+    with db.connect(index_url) as conn:
+        assert conn.execute("SELECT count(*) FROM search_questions WHERE question LIKE %s",
+                            (f"%{tag}",)).fetchone()[0] == 0
+
+
+def test_failed_runs_link_to_dagster_and_checks_judge_thresholds(index_url, tmp_path):
+    run_id = record_dagster_history(index_url, tmp_path / "dagster")
+    settings = settings_for(dagster_graphql_url="http://dagster.internal:3000/graphql")
+    with app_client(index_url, settings) as client:
+        client.post("/api/chat", json={"query": "white porcelain tile"})
+        client.app.state.recorder.flush()
+        data = monitoring(client)
+    failed = {run["run_id"]: run for run in data["failed_runs"]}
+    assert failed[run_id]["job"] == "product_crawl"
+    assert failed[run_id]["url"] == f"http://dagster.internal:3000/runs/{run_id}"
+    assert data["freshness"]["product_vectors"]["state"] == "fresh"  # materialized just now
+    assert data["freshness"]["sitemap_urls"]["state"] == "never"  # the sample index has no sitemap refresh
+    checks = {c["name"]: c for c in data["checks"]}
+    assert list(checks) == ["query_times", "scraping_success", "rag_latency", "error_rate", "vectors_fresh"]
+    assert checks["vectors_fresh"]["status"] == "pass"
+    assert checks["scraping_success"]["status"] == "no_data"
+    for name, limit in (("query_times", 100), ("rag_latency", 3000)):
+        assert checks[name]["status"] == ("pass" if checks[name]["value"] < limit else "fail")
+    assert checks["error_rate"]["status"] == ("pass" if checks["error_rate"]["value"] < 0.01 else "fail")
+    assert data["database"]["in_use"] >= 2 and data["database"]["limit"] > 0
+    assert "rag_app monitoring" in data["database"]["by_application"]
+
+
+@pytest.mark.parametrize("value,problem", [("maybe", "TILESHOP_ANALYTICS"), ("0", "TILESHOP_ANALYTICS_RETENTION_DAYS"),
+                                           ("http://x", "REDIS_URL")])
+def test_settings_name_the_bad_variable(value, problem):
+    from rag_app.config import ConfigError
+
+    with pytest.raises(ConfigError, match=problem):
+        load_settings({problem: value})
+
+
+def test_a_failed_flush_is_kept_for_the_next(make_database):
+    import datetime as dt
+
+    from rag_app.monitoring import MonitoringRecorder
+    from tileshop_pipelines.store import monitoring as sql
+    from tileshop_pipelines.store.migrations import migrate
+
+    url = make_database()
+    with db.connect(url) as conn:
+        migrate(conn)
+    recorder = MonitoringRecorder(flush_s=3600, question_retention=dt.timedelta(days=90),
+                                  crawl_max_age=dt.timedelta(days=7))
+    recorder.start(url.replace("/tileshop_test_", "/no_such_database_"))  # Postgres refuses: as if it were away
+    recorder.request("POST", "/api/chat", 200, 0.030, "10.0.0.1")
+    recorder.request("POST", "/api/chat", 503, 0.500, "10.0.0.2")
+    assert recorder.flush() is False
+    recorder.request("POST", "/api/chat", 200, 0.030, "10.0.0.1")
+    recorder.database_url = url  # back
+    assert recorder.flush() is True
+    recorder.stop()
+    with db.connect(url) as conn:
+        (chat,) = sql.route_latency(conn, dt.timedelta(hours=1))
+        assert (chat["requests"], chat["errors"]) == (3, 1)
+        assert sql.quantile_ms(chat["latency_counts"], 0.5) <= 30
+        assert sql.active_clients(conn, dt.timedelta(hours=24)) == 2
+        assert not conn.execute("SELECT count(*) FROM client_activity WHERE client_hash LIKE '10.%'").fetchone()[0]
+
+
+def test_checks_against_their_thresholds():
+    from rag_app.monitoring import checks
+
+    def statuses(**values):
+        base = {"retrieval_p95_ms": 20.0, "scrape_success": 0.99, "answer_p95_ms": 800.0, "error_rate": 0.0,
+                "vectors": "fresh"}
+        return [c["status"] for c in checks(**{**base, **values})]
+
+    assert statuses() == ["pass"] * 5
+    assert statuses(retrieval_p95_ms=100.0) == ["fail"] + ["pass"] * 4  # "< 100 ms": 100 fails
+    assert statuses(scrape_success=0.95)[1] == "fail"  # "> 95%"
+    assert statuses(answer_p95_ms=3000.0)[2] == "fail"
+    assert statuses(error_rate=0.01)[3] == "fail"
+    assert statuses(vectors="warn")[4] == "pass" and statuses(vectors="late")[4] == "fail"
+    assert statuses(retrieval_p95_ms=None, scrape_success=None, answer_p95_ms=None, error_rate=None,
+                    vectors="never") == ["no_data"] * 5
