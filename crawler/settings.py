@@ -6,6 +6,8 @@ surfacing as a failed request later.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -25,6 +27,10 @@ class CrawlerSettings(BaseSettings):
                             description="sent when a request names no user agent")
     timeout_s: float = Field(30.0, gt=0, le=600, validation_alias="CRAWLER_TIMEOUT_S")
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1, validation_alias="CRAWLER_MAX_BODY_BYTES")
+    mode: Literal["http", "browser"] = Field("http", validation_alias="CRAWLER_MODE",
+                                             description="how a request that names no mode is fetched")
+    chromium_path: str = Field("", validation_alias="TILESHOP_CHROMIUM",
+                               description="the browser mode's Chromium (default: `chromium` on PATH)")
 
 
 def load_settings() -> CrawlerSettings:

@@ -1,16 +1,18 @@
 """`python -m rag_app [--host H] [--port P]`: migrate the database, serve the app (`make serve`),
-and print its URL."""
+and print its URL. The port defaults to PORT (Fly's convention), else 8000; `--host ::` takes IPv6
+and IPv4 (Fly's private network is IPv6)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rag_app", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
 
@@ -37,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rag_app: database unavailable at start ({type(exc).__name__}); "
               "/api/system/detailed-health will say so", file=sys.stderr)
     mode = "Claude" if settings.claude_enabled else "offline (ANTHROPIC_API_KEY not set)"
-    print(f"Tile Shop assistant on http://{args.host}:{args.port}/  (API docs /docs, answers: {mode})", flush=True)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Tile Shop assistant on http://{shown}:{args.port}/  (API docs /docs, answers: {mode})", flush=True)
     uvicorn.Server(server_config(create_app(settings, database_url=url), settings, args.host, args.port,
                                  args.log_level)).run()
     return 0

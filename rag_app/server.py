@@ -17,6 +17,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from rag_app.config import Settings
+from tileshop_pipelines.listen import uvicorn_host
 
 # The request line's share of the head: the search's q (2,000 characters) percent-encoded as
 # 4-byte UTF-8 is 24,000 bytes of target.
@@ -47,6 +48,6 @@ class HeadLimitedH11Protocol(H11Protocol):
 
 def server_config(app, settings: Settings, host: str, port: int, log_level: str = "info",
                   **options) -> uvicorn.Config:
-    return uvicorn.Config(app, host=host, port=port, log_level=log_level, http=HeadLimitedH11Protocol,
+    return uvicorn.Config(app, host=uvicorn_host(host), port=port, log_level=log_level, http=HeadLimitedH11Protocol,
                           h11_max_incomplete_event_size=max_head_bytes(settings), proxy_headers=False,
                           **options)
