@@ -66,7 +66,13 @@ def run_daemon(command: list[str], host: str, port: int) -> int:
     """Run `command` (dagster-daemon run ...) until it exits; SIGTERM and SIGINT go to it."""
     from dagster import DagsterInstance
 
+    from tileshop_pipelines.defs.run_recovery import fail_orphaned_daemon_runs
+
     with DagsterInstance.get() as instance:
+        orphaned = fail_orphaned_daemon_runs(instance)
+        if orphaned:
+            print(f"tileshop daemon: failed {len(orphaned)} run(s) left started by the previous daemon: "
+                  f"{', '.join(orphaned)}", flush=True)
         child = subprocess.Popen(command)
         server = serve_liveness(host, port, lambda: daemons_live(instance))
         for signum in (signal.SIGTERM, signal.SIGINT):
