@@ -161,7 +161,10 @@ class Rehearsal:
     def start(self, name: str, image: str, env: list[str], command: list[str], health: str) -> float:
         self.run("podman", "rm", "-f", name, capture=True, check=False)
         started = time.monotonic()
-        self.run("podman", "run", "-d", "--name", name, "--network", "host",
+        # The image's HEALTHCHECK probes the app; each process gets its fly.toml check instead.
+        probe = f"python -c \"import urllib.request; urllib.request.urlopen('{health}', timeout=4)\""
+        self.run("podman", "run", "-d", "--name", name, "--network", "host", "--health-cmd", probe,
+                 "--health-interval", "15s",
                  "--add-host", "tileshop-crawler.flycast:127.0.0.1",
                  "--add-host", "tileshop-pipelines.flycast:127.0.0.1", *env, image, *command, capture=True)
         self.containers.append(name)

@@ -24,6 +24,9 @@ from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 
 HOST_TAG = "tileshop/host"
 PID_TAG = "tileshop/pid"
+# Set on a run failed because the daemon's machine restarted under it: the crawl sensor asks for its
+# products again at once instead of waiting out their in-flight hour.
+ORPHANED_TAG = "tileshop/orphaned"
 
 
 def process_tags() -> dict[str, str]:
@@ -78,6 +81,7 @@ def fail_orphaned_daemon_runs(instance: dg.DagsterInstance) -> list[str]:
     failed = []
     for run in instance.get_runs(dg.RunsFilter(statuses=list(ORPHAN_STATUSES))):
         if HOST_TAG not in run.tags:
+            instance.add_run_tags(run.run_id, {ORPHANED_TAG: "daemon-restart"})
             instance.report_run_failed(run, message="the daemon's machine restarted and its run workers with it; "
                                                     "marked failed so that its work is launched again")
             failed.append(run.run_id)
