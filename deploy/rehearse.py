@@ -56,7 +56,7 @@ class Rehearsal:
         self.env.update(self._container_env())
         self.processes: list[subprocess.Popen] = []
         self.containers: list[str] = []
-        self.rss_peak: dict[str, float] = {}
+        self.rss_peak: dict[tuple[str, str], float] = {}
         self.fly = {name: tomllib.loads((ROOT / path).read_text()) for name, path in
                     (("pipeline", "fly.toml"), ("app", "rag_app/fly.toml"), ("crawler", "crawler/fly.toml"))}
 
@@ -180,19 +180,20 @@ class Rehearsal:
             raise SystemExit(f"deploy-check: container {name} stopped:\n{logs}")
         return True
 
-    def rss(self, name: str) -> float:
-        """Resident memory of the container's process tree, MB (shared pages counted per process)."""
+    def rss(self, name: str) -> None:
+        """Memory of the container's process tree, MB: the RSS sum (shared pages counted once per
+        process: an upper bound) and the PSS sum (shared pages split between their processes)."""
         import psutil
 
         pid = int(self.run("podman", "inspect", "--format", "{{.State.Pid}}", name, capture=True).stdout.strip())
         try:
             root = psutil.Process(pid)
-            total = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+            infos = [p.memory_full_info() for p in [root, *root.children(recursive=True)]]
         except psutil.Error:
-            return 0.0
-        megabytes = total / 1e6
-        self.rss_peak[name] = max(self.rss_peak.get(name, 0.0), megabytes)
-        return megabytes
+            return
+        for kind in ("rss", "pss"):
+            key = (name, kind)
+            self.rss_peak[key] = max(self.rss_peak.get(key, 0.0), sum(getattr(i, kind) for i in infos) / 1e6)
 
     def sample_rss(self) -> None:
         for name in self.containers:
@@ -366,9 +367,10 @@ def rehearse(r: Rehearsal, skip_kill: bool) -> None:
     for name, (app_name, process) in {"deploy-check-crawler": ("crawler", "app"), "deploy-check-web": ("pipeline", "web"),
                                       "deploy-check-daemon": ("pipeline", "daemon"),
                                       "deploy-check-app": ("app", "app")}.items():
-        r.figures["rss_mb"][name] = round(r.rss_peak.get(name, 0.0))
+        r.figures["rss_mb"][name] = round(r.rss_peak.get((name, "rss"), 0.0))
+        r.figures.setdefault("pss_mb", {})[name] = round(r.rss_peak.get((name, "pss"), 0.0))
         r.figures["vm_mb"][name] = vm_megabytes(r.fly[app_name], process)
-    r.step("peak RSS against VM memory (MB)", rss=r.figures["rss_mb"], vm=r.figures["vm_mb"])
+    r.step("peak memory against VM memory (MB)", rss=r.figures["rss_mb"], pss=r.figures["pss_mb"], vm=r.figures["vm_mb"])
 
 
 if __name__ == "__main__":
