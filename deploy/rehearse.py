@@ -83,6 +83,8 @@ class Rehearsal:
     # --- images ----------------------------------------------------------------------------------
     def build(self) -> None:
         started = time.monotonic()
+        # This interpreter's own CPython build is the base's Python (the virtualenv's base prefix).
+        self.env.setdefault("BASE_PYTHON_PREFIX", sys.base_prefix)
         self.run("bash", str(ROOT / "deploy/base-image.sh"))
         self.figures["build_s"]["base"] = round(time.monotonic() - started, 1)
         pip_conf = self.work / "pip.conf"

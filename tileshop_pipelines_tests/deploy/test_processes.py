@@ -12,7 +12,6 @@ import urllib.request
 import uuid
 
 import dagster as dg
-import pytest
 
 from tileshop_pipelines.settings import FLY_CRAWLER_URL, default_crawler_url, load_settings
 from tileshop_pipelines.store import db
