@@ -8,7 +8,7 @@ export CRAWL4_AI_BASE_DIRECTORY ?= $(CURDIR)/.tileshop/crawl4ai
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup browser redis run serve test bench ui status db-stop clean
+.PHONY: setup browser redis run serve test bench ui status db-stop clean deploy-check
 
 setup: $(STAMP)
 
@@ -43,6 +43,13 @@ redis:
 test: setup browser redis
 	d=$$(mktemp -d) && DAGSTER_HOME=$$d $(BIN)/dagster definitions validate -w workspace.yaml; rc=$$?; rm -rf $$d; exit $$rc
 	$(BIN)/python -m pytest
+
+# The Fly deployment rehearsed here with buildah/podman (docs/DEPLOY.md): builds the images, runs
+# each Fly process as a container, prints sizes, build and start times, RSS; cleans up. As root.
+deploy-check: setup
+	command -v buildah >/dev/null && command -v podman >/dev/null && command -v runc >/dev/null \
+	  && command -v debootstrap >/dev/null || (apt-get update && apt-get install -y --no-install-recommends buildah podman runc debootstrap)
+	$(BIN)/python deploy/rehearse.py $(DEPLOY_CHECK_ARGS)
 
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -7,6 +7,10 @@ with the same response limits as the pipeline's `http` mode; politeness, retries
 breaker stay with the caller (the pipeline's crawler resource in `service` mode), which sees every
 status and header, 304 and Retry-After included.
 
+`"mode": "browser"` in a request (or CRAWLER_MODE=browser for requests that name none) renders the
+pages in headless Chromium (the pipeline's browser transport, Debian's chromium) for pages that
+need JavaScript; `http` is crawl4ai's HTTP strategy.
+
 Every route but /health needs `Authorization: Bearer $CRAWLER_TOKEN`; request bodies over
 MAX_REQUEST_BYTES are refused before they are read, request heads over the header limits get 431
 (crawler/server.py). What may be fetched and forwarded, and the bound on one answer's bodies:
@@ -18,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 from contextlib import asynccontextmanager
+from typing import Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -27,7 +32,7 @@ from crawler.guard import check_header, fetch_guard, refusal, response_budget
 from crawler.settings import CrawlerSettings, load_settings
 from rag_app.security import HeaderLimitMiddleware
 from tileshop_pipelines import logs
-from tileshop_pipelines.crawl.transports import HttpTransport
+from tileshop_pipelines.crawl.transports import BrowserTransport, HttpTransport, Transport, find_chromium
 
 MAX_URLS_PER_REQUEST = 100
 MAX_REQUEST_BYTES = 256 * 1024
@@ -39,6 +44,7 @@ class CrawlRequest(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict, max_length=10,
                                     description="request headers for every URL (conditional GET only)")
     user_agent: str | None = Field(default=None, max_length=300)
+    mode: Literal["http", "browser"] | None = Field(default=None, description="default: CRAWLER_MODE")
 
     @field_validator("headers")
     @classmethod
@@ -73,8 +79,10 @@ class CrawlResponse(BaseModel):
 def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
     settings = settings or load_settings()
     logs.configure(secrets=logs.secret_values(settings))  # LOG_FORMAT / LOG_LEVEL; uvicorn's loggers too
+    if settings.mode == "browser":
+        find_chromium(settings.chromium_path)  # no browser: refuse to start, not fail every request
     expected = f"Bearer {settings.token.get_secret_value()}".encode()
-    transports: dict[str, HttpTransport] = {}
+    transports: dict[tuple[str, str], Transport] = {}
     guard = fetch_guard(settings)
 
     def require_token(authorization: str = Header(default="")) -> None:
@@ -99,13 +107,18 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
             return JSONResponse({"detail": "Content-Length required"}, status_code=411)
         return await call_next(request)
 
-    async def transport_for(agent: str) -> HttpTransport:
-        if agent not in transports:  # one connection pool per user agent (the caller's identity)
-            transports[agent] = await HttpTransport(user_agent=agent, max_connections=settings.concurrency,
-                                                    timeout_s=settings.timeout_s,
-                                                    max_body_bytes=settings.max_body_bytes,
-                                                    guard=guard).__aenter__()
-        return transports[agent]
+    async def transport_for(agent: str, mode: str) -> Transport:
+        # One connection pool (or browser) per mode and user agent (the caller's identity).
+        if (agent, mode) not in transports:
+            if mode == "browser":
+                transport = BrowserTransport(user_agent=agent, timeout_s=settings.timeout_s,
+                                             executable=settings.chromium_path, max_body_bytes=settings.max_body_bytes)
+            else:
+                transport = HttpTransport(user_agent=agent, max_connections=settings.concurrency,
+                                          timeout_s=settings.timeout_s, max_body_bytes=settings.max_body_bytes,
+                                          guard=guard)
+            transports[agent, mode] = await transport.__aenter__()
+        return transports[agent, mode]
 
     @app.get("/health")
     async def health() -> dict:
@@ -114,7 +127,10 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
     @app.post("/crawl", response_model=CrawlResponse, dependencies=[Depends(require_token)])
     async def crawl(request: CrawlRequest) -> CrawlResponse:
         headers = {k: v for k, v in request.headers.items() if k.lower() in _FORWARDED_HEADERS}
-        transport = await transport_for(request.user_agent or settings.user_agent)
+        try:
+            transport = await transport_for(request.user_agent or settings.user_agent, request.mode or settings.mode)
+        except FileNotFoundError as exc:  # browser mode asked for where no Chromium is installed
+            raise HTTPException(status_code=503, detail=str(exc)) from None
         semaphore = asyncio.Semaphore(settings.concurrency)
         budget = response_budget(settings)
 

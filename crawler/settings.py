@@ -6,7 +6,7 @@ surfacing as a failed request later.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -51,6 +51,10 @@ class CrawlerSettings(BaseSettings):
     max_headers: int = Field(100, ge=10, le=1000, validation_alias="CRAWLER_MAX_HEADERS")
     max_header_bytes: int = Field(16 * 1024, ge=1024, le=1024 * 1024, validation_alias="CRAWLER_MAX_HEADER_BYTES",
                                   description="request header names and values together")
+    mode: Literal["http", "browser"] = Field("http", validation_alias="CRAWLER_MODE",
+                                             description="how a request that names no mode is fetched")
+    chromium_path: str = Field("", validation_alias="TILESHOP_CHROMIUM",
+                               description="the browser mode's Chromium (default: `chromium` on PATH)")
 
     @field_validator("allowed_hosts", "permitted_addresses", mode="before")
     @classmethod

@@ -1,5 +1,6 @@
 """`python -m rag_app [--host H] [--port P]`: migrate the database, serve the app (`make serve`),
-and print its URL."""
+and print its URL. The port defaults to PORT (Fly's convention), else 8000; `--host ::` takes IPv6
+and IPv4 (Fly's private network is IPv6)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ import os
 import sys
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag_app", description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--host", default="127.0.0.1", help=":: for IPv6 and IPv4 (a deployment)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
     parser.add_argument("--log-level", help="overrides LOG_LEVEL (default INFO); LOG_FORMAT: json or text")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
 
     import psycopg
     import uvicorn
@@ -43,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("rag_app").error("database unavailable at start (%s); /api/system/detailed-health "
                                            "will say so", type(exc).__name__)
     mode = "Claude" if settings.claude_enabled else "offline (ANTHROPIC_API_KEY not set)"
-    print(f"Tile Shop assistant on http://{args.host}:{args.port}/  (API docs /docs, answers: {mode})", flush=True)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Tile Shop assistant on http://{shown}:{args.port}/  (API docs /docs, answers: {mode})", flush=True)
     uvicorn.Server(server_config(create_app(settings, database_url=url), settings, args.host, args.port,
                                  logging.getLevelName(level).lower())).run()
     return 0

@@ -15,6 +15,8 @@ from annotated_types import Ge, Le
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from tileshop_pipelines.settings import FLY_CRAWLER_URL
+
 DEFAULT_CLAUDE_MODEL = "claude-sonnet-5-5"  # the newest Sonnet the pinned SDK lists
 DEFAULT_DAGSTER_GRAPHQL_URL = "http://127.0.0.1:3000/graphql"  # `make ui`
 ENV_PREFIX = "TILESHOP_"
@@ -61,8 +63,9 @@ class Settings(BaseSettings):
     dagster_graphql_url: str = Field(default=DEFAULT_DAGSTER_GRAPHQL_URL,
                                      validation_alias="DAGSTER_GRAPHQL_URL")
     acquisition_job: str = "sitemap_refresh"
-    # the crawl service; None: the pipeline crawls in-process
-    crawler_url: str | None = Field(default=None, validation_alias="TILESHOP_CRAWLER_URL")
+    # the crawl service (the pipeline's CRAWLER_URL); None: the pipeline crawls in-process. Unset on
+    # Fly (FLY_APP_NAME set): the crawler app's private address, as the pipeline defaults it.
+    crawler_url: str | None = Field(default=None, validation_alias="CRAWLER_URL")
     # Set by Fly on its machines: Fly's proxy is in front, and its Fly-Client-IP header is the client.
     fly_app_name: str | None = Field(default=None, validation_alias="FLY_APP_NAME", pattern=r"^[a-z0-9-]+$")
     # The monitoring page's rollups and the search analytics (rag_app.monitoring); off: neither is written.
@@ -84,7 +87,11 @@ class Settings(BaseSettings):
         if not isinstance(values, dict):
             return values
         stripped = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
-        return {k: v for k, v in stripped.items() if v != ""}
+        values = {k: v for k, v in stripped.items() if v != ""}
+        on_fly = values.get("fly_app_name", values.get("FLY_APP_NAME"))
+        if on_fly and "crawler_url" not in values and "CRAWLER_URL" not in values:
+            values["crawler_url"] = FLY_CRAWLER_URL
+        return values
 
     @field_validator("analytics", mode="before")
     @classmethod

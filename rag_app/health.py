@@ -63,8 +63,8 @@ def crawler_check(crawler_url: str | None) -> Callable[[], Awaitable[str]]:
     async def check() -> str:
         if crawler_url is None:
             if importlib.util.find_spec("crawl4ai") is None:
-                raise Unhealthy("crawl4ai is not installed and TILESHOP_CRAWLER_URL is not set")
-            return "no crawl service configured (TILESHOP_CRAWLER_URL): the pipeline crawls in-process with crawl4ai"
+                raise Unhealthy("crawl4ai is not installed and CRAWLER_URL is not set")
+            return "no crawl service configured (CRAWLER_URL): the pipeline crawls in-process with crawl4ai"
         async with httpx.AsyncClient(timeout=CHECK_TIMEOUT_S) as client:
             response = await client.get(f"{crawler_url}/health")
         if response.status_code != 200:

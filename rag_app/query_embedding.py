@@ -25,8 +25,7 @@ import numpy as np
 
 from rag_app.shared_state import RedisEmbeddingCache
 from tileshop_pipelines.embedding.model import BACKENDS, embed_texts, load_model
-from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder
-from tileshop_pipelines.store.db import tileshop_home
+from tileshop_pipelines.embedding.onnx_encoder import default_cache_dir, load_onnx_encoder
 
 MAX_BATCH = 32
 
@@ -64,7 +63,7 @@ class QueryEmbedder:
         model = load_model(self.model_name)
         torch.set_num_threads(self.torch_threads)  # process-wide: this process serves queries
         if self.backend == "onnx":
-            encoder = load_onnx_encoder(self.model_name, tileshop_home() / "onnx", self.torch_threads)
+            encoder = load_onnx_encoder(self.model_name, default_cache_dir(), self.torch_threads)
             self._encode = encoder.encode
         else:
             self._encode = lambda texts: embed_texts(model, texts)

@@ -18,6 +18,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from rag_app.config import Settings
 from tileshop_pipelines.logs import uvicorn_log_config
+from tileshop_pipelines.listen import uvicorn_host
 
 # The request line's share of the head: the search's q (2,000 characters) percent-encoded as
 # 4-byte UTF-8 is 24,000 bytes of target.
@@ -50,6 +51,7 @@ def server_config(app, settings: Settings, host: str, port: int, log_level: str 
                   **options) -> uvicorn.Config:
     """uvicorn's loggers propagate to the root logger (tileshop_pipelines.logs.configure sets it up:
     LOG_FORMAT, LOG_LEVEL, redaction), so its lines and the app's share one format."""
-    return uvicorn.Config(app, host=host, port=port, log_level=log_level, http=HeadLimitedH11Protocol,
+    return uvicorn.Config(app, host=uvicorn_host(host), port=port, log_level=log_level,
+                          http=HeadLimitedH11Protocol,
                           h11_max_incomplete_event_size=max_head_bytes(settings), proxy_headers=False,
                           log_config=uvicorn_log_config(log_level), **options)

@@ -344,19 +344,77 @@ def cmd_ui(args) -> int:
     env = prepare()
     workspace = db.PROJECT_ROOT / "workspace.yaml"
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']})")
-    dagster = Path(sys.executable).with_name("dagster")  # the virtualenv's, activated or not
+    dagster = _dagster_executable("dagster")
     os.execv(dagster, [str(dagster), "dev", "-w", str(workspace), "-h", args.host, "-p", str(args.port)])
+
+
+def _dagster_executable(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))  # the virtualenv's, activated or not
+
+
+def cmd_webserver(args) -> int:
+    """The Dagster webserver on the instance `configure_environment` describes (no migration:
+    the release command's job)."""
+    from tileshop_pipelines.store import db
+
+    db.configure_environment()
+    workspace = db.PROJECT_ROOT / "workspace.yaml"
+    webserver = _dagster_executable("dagster-webserver")
+    from tileshop_pipelines.listen import uvicorn_host
+
+    os.execv(webserver, [webserver, "-w", str(workspace), "-h", uvicorn_host(args.host), "-p", str(args.port),
+                         *_dagster_log_options("--dagster-log-level")])
+
+
+def _dagster_log_options(level_flag: str) -> list[str]:
+    """LOG_FORMAT=json: Dagster's own lines (webserver, daemon) as JSON too (its keys: timestamp,
+    level, logger, event); the runs' lines go through dagster.yaml's python_logs handler."""
+    log_format = "json" if os.environ.get("LOG_FORMAT", "text").strip().lower() == "json" else "colored"
+    return ["--log-format", log_format, level_flag, os.environ.get("LOG_LEVEL", "info").strip().lower() or "info"]
+
+
+def cmd_daemon(args) -> int:
+    from tileshop_pipelines.daemon import run_daemon
+    from tileshop_pipelines.store import db
+
+    db.configure_environment()
+    workspace = db.PROJECT_ROOT / "workspace.yaml"
+    return run_daemon([_dagster_executable("dagster-daemon"), "run", "-w", str(workspace),
+                       *_dagster_log_options("--log-level")],
+                      args.health_host, args.health_port)
+
+
+def cmd_model(args) -> int:
+    """Make the ONNX export of the query encoder now (an image build), not at first use."""
+    from tileshop_pipelines.embedding.onnx_encoder import default_cache_dir, export_path, load_onnx_encoder
+    from tileshop_pipelines.settings import load_settings
+
+    name = args.model or load_settings().embedding_model
+    cache = default_cache_dir()
+    path = export_path(name, cache)
+    existed = path.exists()
+    started = time.monotonic()
+    load_onnx_encoder(name, cache)  # exports when missing, then checks it against the torch model
+    what = "already there" if existed else f"exported in {time.monotonic() - started:.1f} s"
+    print(f"ONNX export of {name}: {path} ({what}; checked against the torch model)")
+    return 0
 
 
 def cmd_db(args) -> int:
     from tileshop_pipelines.store import db
 
     if args.action == "migrate":
+        from dagster import DagsterInstance
+
         from tileshop_pipelines.store.migrations import migrate
 
+        db.configure_environment()  # DAGSTER_PG_URL and DAGSTER_HOME/dagster.yaml, from DATABASE_URL
         with db.connect() as conn:
             applied = migrate(conn)
         print(f"applied {', '.join(applied)}" if applied else "schema up to date: nothing to apply")
+        # Dagster's own storage schema (`dagster instance migrate`): one release command does both.
+        with DagsterInstance.get() as instance:
+            instance.upgrade(print_fn=lambda message: print(f"dagster: {message}"))
     elif args.action == "supabase-sql":
         from tileshop_pipelines.store.supabase_schema import ROLES_SQL, supabase_vector_store_sql
 
@@ -425,11 +483,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_ui)
 
+    p = sub.add_parser("webserver", help="the Dagster webserver on the project's instance (a deployed process)")
+    p.add_argument("--host", default="127.0.0.1", help=":: for IPv6 and IPv4 (a deployment)")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_webserver)
+
+    p = sub.add_parser("daemon", help="the Dagster daemon with a liveness endpoint, GET /health (a deployed process)")
+    p.add_argument("--health-host", default="::")
+    p.add_argument("--health-port", type=int, default=8081)
+    p.set_defaults(func=cmd_daemon)
+
+    model = sub.add_parser("model", help="the embedding model").add_subparsers(dest="model_command", required=True)
+    p = model.add_parser("prepare", help="make the query encoder's ONNX export in the state folder (idempotent; "
+                                         "image builds run it)")
+    p.add_argument("--model", help="default: TILESHOP_EMBEDDING_MODEL's")
+    p.set_defaults(func=cmd_model)
+
     from tileshop_pipelines.migration.commands import add_migrate_commands, add_transfer_commands
 
     database = sub.add_parser("db", help="the database: migrations, Supabase SQL, URL, the embedded server, "
                                          "dump and restore").add_subparsers(dest="action", required=True)
-    for action, text in (("migrate", "apply pending migrations (once per deploy or start)"),
+    for action, text in (("migrate", "apply pending migrations, ours and Dagster's (once per deploy: the release command)"),
                          ("supabase-sql", "print the Supabase vector-store SQL"),
                          ("url", "print the database URL"), ("start", "start the embedded server"),
                          ("stop", "stop the embedded server")):

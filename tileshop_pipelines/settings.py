@@ -23,6 +23,9 @@ from tileshop_pipelines.store.product_vectors import Backend as VectorStoreBacke
 
 DEFAULT_SITEMAP_URL = "https://www.tileshop.com/sitemap.xml"
 DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"  # `tileshop ui`
+# The crawl service on Fly's private network: Flycast goes through Fly's proxy, which starts a
+# stopped crawler machine (`.internal` addresses bypass the proxy and never wake it).
+FLY_CRAWLER_URL = "http://tileshop-crawler.flycast:11235"
 CrawlMode = Literal["http", "browser", "service"]
 
 
@@ -47,7 +50,7 @@ class PipelineSettings(BaseSettings):
     crawl_rate: float = _env("TILESHOP_CRAWL_RATE", default=2.0, ge=0, le=1000)  # requests/s per host; 0: off
     crawl_concurrency: int = _env("TILESHOP_CRAWL_CONCURRENCY", default=4, ge=1, le=256)
     crawl_batch_size: int = _env("TILESHOP_CRAWL_BATCH_SIZE", default=100, ge=1, le=10_000)
-    crawler_url: str = _env("CRAWLER_URL", default="")
+    crawler_url: str = _env("CRAWLER_URL", default="")  # unset: default_crawler_url()
     crawler_token: SecretStr | None = _env("CRAWLER_TOKEN", default=None)
     chromium_path: str = _env("TILESHOP_CHROMIUM", default="")
     embedding_model: str = _env("TILESHOP_EMBEDDING_MODEL", default=DEFAULT_MODEL, min_length=1)
@@ -57,7 +60,7 @@ class PipelineSettings(BaseSettings):
     torch_threads: int = _env("TILESHOP_TORCH_THREADS", default=0, ge=0, le=256)  # 0: torch's default
     vector_store: VectorStoreBackend = _env("TILESHOP_VECTOR_STORE", default="postgres")
     supabase_url: str = _env("SUPABASE_URL", default="")
-    supabase_service_role_key: SecretStr | None = _env("SUPABASE_SERVICE_ROLE_KEY", default=None)
+    supabase_service_key: SecretStr | None = _env("SUPABASE_SERVICE_KEY", default=None)
     automation: bool = _env("TILESHOP_AUTOMATION", default=True)  # off: schedules and sensors start stopped
     max_age_days: float = _env("TILESHOP_MAX_AGE_DAYS", default=7.0, gt=0, le=365)
     sitemap_cron: str = _env("TILESHOP_SITEMAP_CRON", default="0 6 * * *")
@@ -106,12 +109,23 @@ def _http_url(value: str, *, shown: str) -> str:
     return value
 
 
+def default_crawler_url(env: Mapping[str, str]) -> str:
+    """CRAWLER_URL when set; on Fly (FLY_APP_NAME set) the crawler app's private address; else
+    none (the pipeline crawls in-process)."""
+    configured = env.get("CRAWLER_URL", "").strip()
+    if configured:
+        return configured
+    return FLY_CRAWLER_URL if env.get("FLY_APP_NAME", "").strip() else ""
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> PipelineSettings:
     """The settings from `env` (default: os.environ); empty values count as unset."""
     import os
 
     source = os.environ if env is None else env
     values = {name: value for name, value in source.items() if value.strip() != "" and name in _VARIABLES}
+    if crawler_url := default_crawler_url(source):
+        values["CRAWLER_URL"] = crawler_url
     try:
         return PipelineSettings.model_validate(values)
     except ValidationError as exc:

@@ -28,7 +28,7 @@ SECRETS = {
     "CRAWLER_TOKEN": "crawler-token-test-secret-91b2",
     "TILESHOP_ADMIN_TOKEN": "admin-token-test-secret-5c7d0e",
     "ANTHROPIC_API_KEY": "sk-ant-api03-test-secret-a8f4",
-    "SUPABASE_SERVICE_ROLE_KEY": "supabase-service-role-test-secret-33aa",
+    "SUPABASE_SERVICE_KEY": "supabase-service-role-test-secret-33aa",
     "TILESHOP_ALERT_WEBHOOK_URL": "https://hooks.example.test/services/T01/B02/webhook-test-secret-77",
 }
 DB_PASSWORD = "db-password-test-secret-e4c1"

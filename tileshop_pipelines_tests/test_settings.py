@@ -34,7 +34,7 @@ def test_a_bad_value_names_the_variable_and_the_value(variable, value, said):
 
 
 def test_secrets_stay_out_of_reprs_and_errors():
-    settings = load_settings({"CRAWLER_TOKEN": "tok-s3cret", "SUPABASE_SERVICE_ROLE_KEY": "key-s3cret"})
+    settings = load_settings({"CRAWLER_TOKEN": "tok-s3cret", "SUPABASE_SERVICE_KEY": "key-s3cret"})
     assert "s3cret" not in repr(settings) and "s3cret" not in str(settings)
     assert settings.crawler_token.get_secret_value() == "tok-s3cret"
 

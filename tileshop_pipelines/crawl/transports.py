@@ -375,7 +375,7 @@ class BrowserTransport:
     async def __aexit__(self, *exc) -> None:
         await self.strategy.close()
 
-    async def get(self, url: str, headers: dict[str, str]) -> RawResponse:
+    async def get(self, url: str, headers: dict[str, str], *, budget: ByteBudget | None = None) -> RawResponse:
         from crawl4ai.async_configs import CacheMode, CrawlerRunConfig
 
         config = CrawlerRunConfig(page_timeout=int(self.timeout_s * 1000), cache_mode=CacheMode.BYPASS,
@@ -393,4 +393,6 @@ class BrowserTransport:
         html = response.html or ""
         size = len(html.encode("utf-8", errors="replace"))
         rejected = check_html_response(answer, size, self.max_body_bytes)
+        if rejected is None and budget is not None and not budget.take(size):
+            return RawResponse(status, answer, error_kind="too_large", error=budget.refusal())
         return rejected or RawResponse(status, answer, html)

@@ -119,11 +119,11 @@ class EmbedderResource(dg.ConfigurableResource):
     def embed(self, texts: list[str]):
         embedding_model.set_torch_threads(self.torch_threads)
         if self.backend == "onnx":
-            from tileshop_pipelines.embedding.onnx_encoder import shared_onnx_encoder
+            from tileshop_pipelines.embedding.onnx_encoder import default_cache_dir, shared_onnx_encoder
 
             if not texts:
                 return np.zeros((0, self.dimension), dtype=np.float32)
-            encoder = shared_onnx_encoder(self.model_name, db.tileshop_home() / "onnx", self.torch_threads or 2)
+            encoder = shared_onnx_encoder(self.model_name, default_cache_dir(), self.torch_threads or 2)
             return np.concatenate([encoder.encode(texts[i:i + self.batch_size])
                                    for i in range(0, len(texts), self.batch_size)])
         model = embedding_model.load_model(self.model_name, self.device)
@@ -189,6 +189,6 @@ def build_resources(settings: PipelineSettings) -> dict:
         "vector_store": VectorStoreResource(
             backend=settings.vector_store,
             supabase_url=settings.supabase_url,
-            supabase_service_role_key=_secret("SUPABASE_SERVICE_ROLE_KEY", settings.supabase_service_role_key),
+            supabase_service_role_key=_secret("SUPABASE_SERVICE_KEY", settings.supabase_service_key),
         ),
     }

@@ -9,7 +9,9 @@ that is never released. Two mechanisms clear it:
   slot held by a run that is not in progress is freed.
 - Daemon-launched runs carry `dagster/max_runtime` (crawl runs, via the sensor): run monitoring
   fails a run past it, and frees the slots of ended runs (`free_slots_after_run_end_seconds` in
-  dagster.yaml).
+  dagster.yaml). A deployment's daemon (`tileshop daemon`, exactly one) runs every run worker on
+  its own machine, so when it starts, no run worker it launched can still be alive: its started
+  runs are failed at once (`fail_orphaned_daemon_runs`) instead of holding the pool for an hour.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 
 HOST_TAG = "tileshop/host"
 PID_TAG = "tileshop/pid"
+# Set on a run failed because the daemon's machine restarted under it: the crawl sensor asks for its
+# products again at once instead of waiting out their in-flight hour.
+ORPHANED_TAG = "tileshop/orphaned"
 
 
 def process_tags() -> dict[str, str]:
@@ -65,3 +70,20 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> dict[str, list[str]]:
             storage.free_concurrency_slots_for_run(run_id)
             freed.append(run_id)
     return {"failed": failed, "slots_freed": freed}
+
+
+ORPHAN_STATUSES = (dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING)
+
+
+def fail_orphaned_daemon_runs(instance: dg.DagsterInstance) -> list[str]:
+    """At a deployment daemon's start: mark its runs (daemon-launched: no host/pid tags) that are
+    still starting, started or canceling as failed, then free pool slots. Queued runs stay queued."""
+    failed = []
+    for run in instance.get_runs(dg.RunsFilter(statuses=list(ORPHAN_STATUSES))):
+        if HOST_TAG not in run.tags:
+            instance.add_run_tags(run.run_id, {ORPHANED_TAG: "daemon-restart"})
+            instance.report_run_failed(run, message="the daemon's machine restarted and its run workers with it; "
+                                                    "marked failed so that its work is launched again")
+            failed.append(run.run_id)
+    recover_dead_runs(instance)
+    return failed

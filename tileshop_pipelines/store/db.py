@@ -30,8 +30,10 @@ class DatabaseConfigError(RuntimeError):
 
 
 def tileshop_home() -> Path:
-    """The project's state folder: embedded Postgres data, DAGSTER_HOME, crawl4ai's folder."""
-    configured = os.environ.get("TILESHOP_HOME")
+    """The project's state folder: embedded Postgres data, DAGSTER_HOME, crawl4ai's folder, the
+    ONNX export. DATA_PATH (the deployment's name: /data in the images) or TILESHOP_HOME (the
+    checkout's, which tests set); default `.tileshop` in the project."""
+    configured = os.environ.get("DATA_PATH", "").strip() or os.environ.get("TILESHOP_HOME", "").strip()
     home = Path(configured) if configured else PROJECT_ROOT / ".tileshop"
     home.mkdir(parents=True, exist_ok=True)
     return home.resolve()

@@ -45,7 +45,7 @@ class SupabaseVectorStore:
     def connect(cls, url: str, key: str) -> SupabaseVectorStore:
         if not url or not key:
             raise SupabaseConfigError(
-                "the supabase vector store needs SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY; "
+                "the supabase vector store needs SUPABASE_URL and SUPABASE_SERVICE_KEY; "
                 f"got url={url!r} and {'a' if key else 'no'} key")
         from supabase import create_client
 

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import subprocess
+import uuid
 import sys
 
 import dagster as dg
@@ -198,6 +199,16 @@ def test_sensor_turns_due_products_into_batched_runs(site, monkeypatch):
         assert (start, end) == (batch[0], batch[-1]) and "stale=" in request.tags["tileshop/crawl_reasons"]
     again = tick(result.cursor)  # the same products are in flight: not requested twice
     assert isinstance(again, dg.SkipReason) or not again.run_requests
+    # The daemon's machine restarted under the first batch's run: `tileshop daemon` fails it, and
+    # its products (only those) are asked for again on the next tick.
+    from tileshop_pipelines.defs.run_recovery import fail_orphaned_daemon_runs
+
+    orphan = dg.DagsterRun(job_name="__anonymous_asset_job_product_refresh_sensor", run_id=str(uuid.uuid4()),
+                           status=dg.DagsterRunStatus.STARTED, run_config=requests[0].run_config)
+    site["instance"].add_run(orphan)
+    assert orphan.run_id in fail_orphaned_daemon_runs(site["instance"])
+    resumed = tick(result.cursor)
+    assert [r.run_config["ops"]["crawl_products"]["config"]["product_keys"] for r in resumed.run_requests] == [batches[0]]
     _sql_exec(site, "UPDATE product_pages SET checked_at = now()")
 
 

@@ -12,6 +12,7 @@ import dagster as dg
 from tileshop_pipelines.defs.acquisition.assets import crawl_products, product_pages, products, sitemap_urls
 from tileshop_pipelines.defs.acquisition.partitions import PRODUCT_PARTITIONS_NAME
 from tileshop_pipelines.defs.resources import PostgresResource
+from tileshop_pipelines.defs.run_recovery import ORPHANED_TAG
 from tileshop_pipelines.settings import PipelineSettings
 from tileshop_pipelines.store import acquisition as acquisition_sql
 
@@ -79,6 +80,9 @@ def due_product_runs(context: dg.SensorEvaluationContext, postgres: PostgresReso
     now = dt.datetime.now(dt.timezone.utc)
     requested = {key: dt.datetime.fromisoformat(at)
                  for key, at in json.loads(context.cursor or "{}").get("requested", {}).items()}
+    if requested:  # a run whose worker died with the daemon's machine no longer holds its products
+        orphaned = orphaned_run_keys(context.instance, since=min(requested.values()))
+        requested = {key: at for key, at in requested.items() if key not in orphaned}
     with postgres.connect() as conn:
         due = acquisition_sql.due_products(conn, max_age=max_age,
                                            limit=batch_size * MAX_BATCHES_PER_TICK + len(requested))
@@ -108,6 +112,13 @@ def due_product_runs(context: dg.SensorEvaluationContext, postgres: PostgresReso
         run_requests=run_requests,
         cursor=json.dumps({"requested": {k: at.isoformat() for k, at in requested.items()}}),
     )
+
+
+def orphaned_run_keys(instance: dg.DagsterInstance, since: dt.datetime) -> set[str]:
+    """The products of crawl runs failed since `since` because the daemon restarted under them."""
+    runs = instance.get_runs(dg.RunsFilter(tags={ORPHANED_TAG: "daemon-restart"}, updated_after=since))
+    return {key for run in runs
+            for key in run.run_config.get("ops", {}).get(crawl_products.op.name, {}).get("config", {}).get("product_keys", [])}
 
 
 def _stale_waited_too_long(due: list[acquisition_sql.DueProduct], now: dt.datetime, max_age: dt.timedelta) -> bool:
