@@ -23,6 +23,7 @@ from tileshop_pipelines import logs
 from tileshop_pipelines.cli import wait_until_serving
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
+from tileshop_pipelines_tests.crawl.service import LOCAL_SITE
 
 SECRETS = {
     "CRAWLER_TOKEN": "crawler-token-test-secret-91b2",
@@ -199,8 +200,8 @@ def test_no_secret_in_the_logs_of_the_crawl_service_a_crawl_and_a_failing_databa
     base = {**os.environ, **SECRETS, "LOG_FORMAT": "json", "LOG_LEVEL": "DEBUG", "PYTHONPATH": str(db.PROJECT_ROOT)}
     service_err = tmp_path / "crawler.err"
     with CatalogServer(build_catalog(n_products=25, seed=3), port=0) as site, open(service_err, "wb") as err:
-        service = subprocess.Popen([sys.executable, "-m", "uvicorn", "crawler.main:create_app", "--factory",
-                                    "--host", "127.0.0.1", "--port", str(port)], env=base, cwd=db.PROJECT_ROOT,
+        service = subprocess.Popen([sys.executable, "-m", "crawler", "--host", "127.0.0.1", "--port", str(port)],
+                                   env={**base, **LOCAL_SITE}, cwd=db.PROJECT_ROOT,
                                    stdout=err, stderr=err, start_new_session=True)
         try:
             wait_until_serving(service, f"http://127.0.0.1:{port}/health", "the crawl service", 60)
