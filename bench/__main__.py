@@ -15,8 +15,9 @@
    query embedding and search SQL latency measured in the same run; saturation point.
 7. migration (bench/migration.py): `tileshop db dump` + `db restore` + `migrate verify` of a
    5,000-product database with vectors vs raw pg_dump + pg_restore of the same database.
-8. monitoring: chat p50/p95 at --rag-rate with the monitoring rollups and search analytics written
-   (TILESHOP_ANALYTICS=on) and without (off), alternating fresh app processes in the same run.
+8. monitoring: chat p50/p95 at --rag-rate with the operations writes (monitoring rollups, search
+   analytics, JSON log lines at INFO to a file) and without (TILESHOP_ANALYTICS=off, warnings only),
+   alternating fresh app processes in the same run.
 Peak RSS of the crawl stages is reported before the model is loaded.
 
 Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|vectors|rag|migration|monitoring] [--products N] [--rag-products N]

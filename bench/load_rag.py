@@ -185,17 +185,26 @@ def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
 
 
 # --- the app under load ---------------------------------------------------------------------
-def start_app(url: str, port: int, max_in_flight: int | None = None, analytics: bool = True) -> subprocess.Popen:
+def start_app(url: str, port: int, max_in_flight: int | None = None, analytics: bool = True,
+              log_to: str | None = None) -> subprocess.Popen:
     """The app as deployed, but for rate limits (every simulated user shares one address) and,
     when given, the admission limit (a very high one measures the app without shedding);
-    `analytics` False: no monitoring rollups or search analytics written (TILESHOP_ANALYTICS=off)."""
+    `analytics` False: no monitoring rollups or search analytics written (TILESHOP_ANALYTICS=off);
+    `log_to`: a file for its log lines as the image writes them (LOG_FORMAT=json at INFO: one access
+    line per request), else warnings only."""
     env = {**os.environ, "DATABASE_URL": url, "TILESHOP_RATE_LIMIT_PER_MINUTE": "1000000",
            "TILESHOP_RATE_LIMIT_BURST": "1000000", "ANTHROPIC_API_KEY": "",
-           "TILESHOP_ANALYTICS": "on" if analytics else "off"}
+           "TILESHOP_ANALYTICS": "on" if analytics else "off", "LOG_FORMAT": "json"}
     if max_in_flight is not None:
         env["TILESHOP_MAX_IN_FLIGHT_SEARCHES"] = str(max_in_flight)
-    proc = subprocess.Popen([sys.executable, "-m", "rag_app", "--port", str(port), "--log-level", "warning"],
-                            env=env, stdout=subprocess.DEVNULL)
+    stderr = open(log_to, "ab") if log_to else None
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "rag_app", "--port", str(port),
+                                 "--log-level", "info" if log_to else "warning"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    finally:
+        if stderr is not None:
+            stderr.close()
     return wait_until_serving(proc, f"http://127.0.0.1:{port}/api/system/health", "the app", 120)
 
 
@@ -330,10 +339,15 @@ def bench_rag_load(products: int, duration_s: float, rate: float, users: int, sa
 
 def bench_monitoring_overhead(products: int, rate: float, duration_s: float, users: int, rounds: int = 2,
                               seed: int = 7) -> dict:
-    """Chat p50/p95 at `rate` with the monitoring rollups and search analytics written and without
-    (TILESHOP_ANALYTICS on/off), in the same run: a fresh app process per measurement, on and off
+    """Chat p50/p95 at `rate` with the operations writes (monitoring rollups, search analytics, and
+    JSON log lines at INFO, one access line per request, to a file) and without (TILESHOP_ANALYTICS
+    off, warnings only), in the same run: a fresh app process per measurement, on and off
     alternating over `rounds`, so drift on a shared machine falls on both alike."""
+    import tempfile
+
     from bench.__main__ import free_port
+
+    log_dir = tempfile.mkdtemp(prefix="bench-app-logs-")
 
     url = bench_database_url(products, seed)
     questions, _ = question_pool(url, 3000, seed)
@@ -342,7 +356,8 @@ def bench_monitoring_overhead(products: int, rate: float, duration_s: float, use
         for analytics in ((True, False) if round_ % 2 == 0 else (False, True)):
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            proc = start_app(url, port, analytics=analytics)
+            proc = start_app(url, port, analytics=analytics,
+                             log_to=os.path.join(log_dir, f"app-{round_}.log") if analytics else None)
             try:
                 asyncio.run(open_loop(base, "/api/chat", questions, rate=10, duration_s=5, users=10, seed=seed + 1))
                 row = asyncio.run(open_loop(base, "/api/chat", questions, rate, duration_s, users, seed + round_))
@@ -351,9 +366,16 @@ def bench_monitoring_overhead(products: int, rate: float, duration_s: float, use
                 proc.wait(timeout=20)
             runs.append({"analytics": analytics, **{k: row[k] for k in ("achieved_rate", "ok", "error_rate",
                                                                          "p50_ms", "p95_ms", "p99_ms")}})
-            print(f"  analytics {'on ' if analytics else 'off'}: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
+            print(f"  writes (analytics + INFO logs) {'on ' if analytics else 'off'}: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
                   f"errors {row['error_rate']}", flush=True)
 
+    log_lines = 0
+    for name in os.listdir(log_dir):
+        with open(os.path.join(log_dir, name), "rb") as f:
+            log_lines += sum(1 for _ in f)
+        os.remove(os.path.join(log_dir, name))
+    os.rmdir(log_dir)
+    print(f"  log lines written by the 'on' runs: {log_lines}", flush=True)
     paired = paired_monitoring_cost(url, questions, pairs=1000, seed=seed)
     print(f"  paired in one process: {paired}", flush=True)
 
@@ -363,7 +385,7 @@ def bench_monitoring_overhead(products: int, rate: float, duration_s: float, use
     summary = {mode: {"p50_ms": median(on, "p50_ms"), "p95_ms": median(on, "p95_ms")}
                for mode, on in (("analytics_on", True), ("analytics_off", False))}
     return {"products": products, "rate": rate, "duration_s": duration_s, "users": users, "rounds": rounds,
-            "runs": runs, **summary, "paired_in_process": paired,
+            "runs": runs, **summary, "log_lines_on": log_lines, "paired_in_process": paired,
             "ratios": {"p50_on_vs_off": round(summary["analytics_on"]["p50_ms"] / summary["analytics_off"]["p50_ms"], 3),
                        "p95_on_vs_off": round(summary["analytics_on"]["p95_ms"] / summary["analytics_off"]["p95_ms"], 3)},
             "added_ms": {"p50": round(summary["analytics_on"]["p50_ms"] - summary["analytics_off"]["p50_ms"], 2),
