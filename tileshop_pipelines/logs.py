@@ -225,10 +225,11 @@ def configure(*, secrets: Iterable[str | None] = (), env: Mapping[str, str] | No
     handler.setFormatter(formatter(fmt))
     root.addHandler(handler)
     root.setLevel(level)
-    for name in UVICORN_LOGGERS:
+    for name in UVICORN_LOGGERS:  # uvicorn.Config's log_config (uvicorn_log_config) then sets their level
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+        logger.setLevel(logging.NOTSET)
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     configure_warnings()

@@ -133,16 +133,19 @@ def test_the_root_handler_skips_what_dagsters_handler_printed():
     buffer = io.StringIO()
     handler = logs._OurHandler(buffer)
     handler.setFormatter(logs.JsonFormatter())
-    handler.handle(_record("once", ()))
-    handler.handle(_record("twice", (), dagster_meta={"run_id": "r", "orig_message": "twice"}))
     dagster_logger = logging.getLogger("dagster")
-    own = logging.NullHandler()
-    dagster_logger.addHandler(own)  # as Dagster's code servers configure it
+    earlier = dagster_logger.handlers[:]  # what in-process Dagster runs of earlier tests installed
+    dagster_logger.handlers.clear()
     try:
+        handler.handle(_record("once", ()))
+        handler.handle(_record("twice", (), dagster_meta={"run_id": "r", "orig_message": "twice"}))
+        own = logging.NullHandler()
+        dagster_logger.addHandler(own)  # as Dagster's code servers configure it
         handler.handle(logging.LogRecord("dagster.daemon", logging.INFO, __file__, 1, "by dagster", (), None))
-    finally:
         dagster_logger.removeHandler(own)
-    handler.handle(logging.LogRecord("dagster", logging.INFO, __file__, 1, "ours to print", (), None))
+        handler.handle(logging.LogRecord("dagster", logging.INFO, __file__, 1, "ours to print", (), None))
+    finally:
+        dagster_logger.handlers[:] = earlier
     assert [json.loads(line)["message"] for line in buffer.getvalue().splitlines()] == ["once", "ours to print"]
 
 
