@@ -11,11 +11,16 @@
 4. embedding: the embedding asset's work on product chunk texts vs raw `model.encode` on the same texts.
 5. vectors (bench/vectors.py): the vector load vs a raw binary COPY of the same rows; HNSW top-10
    p95 latency and recall@10 against exact search on real MiniLM chunk embeddings.
+7. production (bench/production.py): a full and a no-change catalog refresh through dagster-daemon
+   and sensor-launched runs, vs N/rate and vs the same pages crawled in one step; run launch time,
+   events per run and the cost per partition event.
+8. cold_start (bench/cold_start.py): `python -m rag_app` from process start to the first answered
+   /api/chat, ONNX export cached, vs a bare interpreter and the framework's imports.
 6. rag: open-loop load on the app over a 5,000-product index (bench/load_rag.py), beside the raw
    query embedding and search SQL latency measured in the same run; saturation point.
 Peak RSS of the crawl stages is reported before the model is loaded.
 
-Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|vectors|rag] [--products N] [--rag-products N]
+Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|vectors|rag|production|cold_start] [--products N] [--rag-products N]
 """
 
 from __future__ import annotations
@@ -398,7 +403,12 @@ def main() -> int:
     parser.add_argument("--hnsw-chunks", type=int, default=50_000,
                         help="real MiniLM chunk embeddings for the HNSW benchmark (cached in .tileshop/bench; "
                              "the first run embeds them: ~10 min per 50,000 on 2 cores); 0 skips it")
-    parser.add_argument("--only", choices=("fetch", "embedding", "vectors", "rag"), action="append",
+    parser.add_argument("--production-products", type=int, default=4800)
+    parser.add_argument("--production-rate", type=float, default=20.0, help="requests/s of the production refresh")
+    parser.add_argument("--production-batch-size", type=int, default=None,
+                        help="TILESHOP_CRAWL_BATCH_SIZE of the production refresh (default: the setting's default)")
+    parser.add_argument("--only", choices=("fetch", "embedding", "vectors", "rag", "production", "cold_start"),
+                        action="append",
                         help="run only these benchmarks (repeatable); default all")
     parser.add_argument("--rag-products", type=int, default=5000, help="catalog size of the app's load test")
     parser.add_argument("--rag-duration", type=float, default=60.0, help="seconds of load per endpoint")
@@ -409,7 +419,7 @@ def main() -> int:
                         help="the app's TILESHOP_MAX_IN_FLIGHT_SEARCHES (default: the app's own); a very high "
                              "value measures saturation without admission control")
     args = parser.parse_args()
-    only = set(args.only or ("fetch", "embedding", "vectors", "rag"))
+    only = set(args.only or ("fetch", "embedding", "vectors", "rag", "cold_start"))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     env = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()}
     RESULTS.mkdir(exist_ok=True)
@@ -439,6 +449,21 @@ def main() -> int:
         print("rag load targets met:", rag["passed"], "saturation:",
               {k: v["saturation_rate"] for k, v in rag["saturation"].items()})
         print("rag ratios:", rag["ratios"])
+    if "cold_start" in only:
+        from bench.cold_start import bench_cold_start
+
+        cold = bench_cold_start(args.rag_products, repeats=args.repeats + 1)
+        (RESULTS / "cold_start.json").write_text(json.dumps({**cold, "env": env}, indent=2))
+        print("cold start:", json.dumps(cold, indent=1))
+    if "production" in only:  # not in the default set: minutes at a polite rate
+        from bench.production import bench_production
+        from tileshop_pipelines.settings import PipelineSettings
+
+        batch = args.production_batch_size or PipelineSettings.model_fields["crawl_batch_size"].default
+        production = bench_production(args.production_products, args.production_rate, batch)
+        (RESULTS / "production.json").write_text(json.dumps({**production, "env": env}, indent=2))
+        print("production:", json.dumps(production, indent=1))
+        print("production ratios:", production["ratios"])
     print(f"peak RSS (with the model) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 

@@ -13,7 +13,7 @@ from tileshop_pipelines.catalog.sitemap import SitemapError, parse_lastmod
 from tileshop_pipelines.catalog.urls import classify_url, on_site, site_hosts
 from tileshop_pipelines.crawl.refresh import refresh_products
 from tileshop_pipelines.crawl.sitemaps import collect_site_listing
-from tileshop_pipelines.defs.acquisition.events import failing_table, partition_events, suspect_table
+from tileshop_pipelines.defs.acquisition.events import failing_table, partition_events, suspect_table, unchanged_count
 from tileshop_pipelines.defs.acquisition.partitions import product_partitions, register_product_partitions
 from tileshop_pipelines.defs.policy import table_metadata, table_name
 from tileshop_pipelines.defs.resources import CatalogSiteResource, CrawlerResource, PostgresResource
@@ -156,7 +156,8 @@ class CrawlConfig(dg.Config):
 )
 def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawler: CrawlerResource,
                    postgres: PostgresResource):
-    """Fetch, parse and store the run's products; one materialization per product and asset."""
+    """Fetch, parse and store the run's products; a materialization per product whose page or record
+    changed, a count of the unchanged ones (events.py)."""
     in_run = context.partition_keys
     keys = list(dict.fromkeys(config.product_keys)) or list(in_run)
     outside = sorted(set(keys) - set(in_run))
@@ -176,7 +177,7 @@ def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawl
     yield dg.AssetCheckResult(
         check_name="scrape_success_rate", asset_key="product_pages",
         passed=report.circuit_open is None and report.success_rate >= MIN_SCRAPE_SUCCESS_RATE,
-        metadata={"success_rate": round(report.success_rate, 4), **counts,
+        metadata={"success_rate": round(report.success_rate, 4), **counts, "unchanged": unchanged_count(report),
                   "failing": dg.MetadataValue.md(failing_table(failing, attempts))},
     )
     complete, total = coverage
