@@ -90,11 +90,14 @@ def _run_stats(dagster_db: str, since: float) -> dict:
     per_event_ms = []
     for run_id, job, status, created, started, ended in runs:
         ev = by_run.get(run_id, {})
-        row = jobs.setdefault(job, {"runs": 0, "statuses": Counter(), "launch_s": [], "step_s": [], "events": Counter()})
+        row = jobs.setdefault(job, {"runs": 0, "statuses": Counter(), "launch_s": [], "worker_start_s": [],
+                                    "step_s": [], "events": Counter()})
         row["runs"] += 1
         row["statuses"][status] += 1
         if "PIPELINE_START" in ev:
             row["launch_s"].append(ev["PIPELINE_START"][1] - float(created))
+        if "PIPELINE_START" in ev and "PIPELINE_STARTING" in ev:  # dequeued -> the run worker's process up
+            row["worker_start_s"].append(ev["PIPELINE_START"][1] - ev["PIPELINE_STARTING"][1])
         if "STEP_START" in ev and "STEP_SUCCESS" in ev:
             row["step_s"].append(ev["STEP_SUCCESS"][2] - ev["STEP_START"][1])
         for kind, (n, _, _) in ev.items():
@@ -108,6 +111,8 @@ def _run_stats(dagster_db: str, since: float) -> dict:
                     "events_total": sum(row["events"].values()),
                     "launch_s_median": round(statistics.median(row["launch_s"]), 2) if row["launch_s"] else None,
                     "launch_s_max": round(max(row["launch_s"]), 2) if row["launch_s"] else None,
+                    "worker_start_s_median": round(statistics.median(row["worker_start_s"]), 2)
+                    if row["worker_start_s"] else None,
                     "step_s_total": round(sum(row["step_s"]), 2)}
     out["ms_per_materialization_event"] = round(statistics.median(per_event_ms), 2) if per_event_ms else None
     return out
@@ -209,11 +214,11 @@ def bench_production(products: int, rate: float, batch_size: int, concurrency: i
         catalog.wait(timeout=10)
         shutil.rmtree(home, ignore_errors=True)
     ideal = n / rate
-    crawl_runs = full_runs.get("__ASSET_JOB", {})
-    launch = crawl_runs.get("launch_s_median") or 0.0
+    crawl_job = "__anonymous_asset_job_product_refresh_sensor"  # the sensor's runs target assets, not a job
+    launch = (no_change_runs.get(crawl_job) or {}).get("worker_start_s_median") or 0.0
     result = {
         "products": n, "rate": rate, "batch_size": batch_size, "concurrency": concurrency,
-        "n_over_rate_s": round(ideal, 2), "sitemap_run_s": round(sitemap_s, 2), "one_step": one_step,
+        "n_over_rate_s": round(ideal, 2), "one_run_launch_s": launch, "sitemap_run_s": round(sitemap_s, 2), "one_step": one_step,
         "full": {"pages_s": round(t_pages - t0, 2), "vectors_s": round(t_vectors - t0, 2), "runs": full_runs},
         "no_change": {"pages_s": round(t_checked - t1, 2), "quiet_s": round(t_quiet - t1, 2),
                       "runs": no_change_runs, "status_codes": {str(k): v for k, v in counts.items()}},
@@ -224,6 +229,7 @@ def bench_production(products: int, rate: float, batch_size: int, concurrency: i
         "full_pages_vs_one_step": round((t_pages - t0) / one_step["full_s"], 3),
         "full_vectors_vs_n_over_rate": round((t_vectors - t0) / ideal, 3),
         "no_change_vs_n_over_rate_plus_launch": round((t_quiet - t1) / (ideal + launch), 3),
+        "full_refresh_crawl_runs": (full_runs.get(crawl_job) or {}).get("runs"),
         "no_change_vs_one_step": round((t_quiet - t1) / one_step["no_change_s"], 3),
     }
     return result

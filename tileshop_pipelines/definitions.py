@@ -30,13 +30,14 @@ from tileshop_pipelines.defs.vectors.assets import product_vectors
 from tileshop_pipelines.defs.vectors.checks import VECTOR_CHECKS
 from tileshop_pipelines.settings import PipelineSettings, load_settings
 
-# Run after any upstream update (any product partition, for product_chunks), once nothing upstream
-# is in progress and upstream's blocking checks passed (a crawl whose records lost their prices
-# never reaches the index). eager() without its missing-dependency guard: one product whose first
-# fetch failed would otherwise hold back the whole index.
+# Run after any upstream update (any product partition or the sitemap, for product_chunks), once
+# nothing upstream is in progress and upstream's blocking checks passed (a crawl whose records lost
+# their prices never reaches the index). eager() without its missing-dependency guard: one product
+# whose first fetch failed would otherwise hold back the whole index. The sitemap's blocking check
+# is not waited for: a refused listing stores nothing, so product updates keep flowing.
 FOLLOW_UPSTREAM = (
     dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
-    & dg.AutomationCondition.all_deps_blocking_checks_passed()
+    & dg.AutomationCondition.all_deps_blocking_checks_passed().ignore(dg.AssetSelection.assets(sitemap_urls))
 ).with_label("follow upstream")
 
 # The sitemap is refreshed daily (06:00 UTC): a day and a half without one is a missed refresh.
