@@ -8,7 +8,9 @@
 2. politeness: a crawl at a fixed requests/second; wall time vs N / rate.
 3. incremental: after the full crawl, 1% of the products change; a refresh with conditional
    requests re-parses, re-versions and re-embeds exactly those; wall time vs the full run's.
-4. embedding: the embedding asset's work on product chunk texts vs raw `model.encode` on the same texts.
+4. embedding: the embedding asset's work on product chunk texts vs raw `model.encode` on the same texts;
+   backends: the whole catalog's chunks (20,000) embedded by torch and by ONNX Runtime, same texts,
+   cosine >= 0.9999 or ONNX is refused.
 5. vectors (bench/vectors.py): the vector load vs a raw binary COPY of the same rows; HNSW top-10
    p95 latency and recall@10 against exact search on real MiniLM chunk embeddings.
 7. production (bench/production.py): a full and a no-change catalog refresh through dagster-daemon
@@ -20,7 +22,7 @@
    query embedding and search SQL latency measured in the same run; saturation point.
 Peak RSS of the crawl stages is reported before the model is loaded.
 
-Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|vectors|rag|production|cold_start] [--products N] [--rag-products N]
+Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|backends|vectors|rag|production|cold_start] [--products N] [--rag-products N]
 """
 
 from __future__ import annotations
@@ -368,6 +370,28 @@ def bench_embedding(texts_wanted: int, repeats: int) -> dict:
                     round(best["embedding_asset"]["texts_per_s"] / best["raw_model_encode"]["texts_per_s"], 3)}}
 
 
+def bench_embedding_backends(texts_wanted: int) -> dict:
+    """Whole-catalog embedding through the embedding asset's encoder (EmbedderResource.embed, batch
+    32, 2 threads): torch vs ONNX Runtime on the same chunk texts in the same run. ONNX is refused
+    unless every vector's cosine to torch's is >= 0.9999."""
+    from bench.corpus import chunk_texts
+    from tileshop_pipelines.defs.resources import EmbedderResource
+    from tileshop_pipelines.embedding.onnx_encoder import MIN_PROBE_COSINE
+
+    texts = [content for _, _, _, content in chunk_texts(texts_wanted)]
+    runs, vectors = {}, {}
+    for backend in ("torch", "onnx"):
+        embedder = EmbedderResource(backend=backend, torch_threads=2)
+        embedder.embed(texts[:64])  # model load and first-batch costs out of the measurement
+        with Meter() as m:
+            vectors[backend] = embedder.embed(texts)
+        runs[backend] = {"texts": len(texts), "wall_s": round(m.wall, 2), "texts_per_s": round(len(texts) / m.wall, 1)}
+    cosine = (vectors["torch"] * vectors["onnx"]).sum(axis=1)
+    return {"texts": len(texts), "runs": runs, "cosine_min": round(float(cosine.min()), 6),
+            "cosine_mean": round(float(cosine.mean()), 6), "onnx_accepted": bool(cosine.min() >= MIN_PROBE_COSINE),
+            "ratios": {"onnx_wall_vs_torch": round(runs["onnx"]["wall_s"] / runs["torch"]["wall_s"], 3)}}
+
+
 def bench_vector_store(args, env: dict) -> None:
     from bench.corpus import cached_rows, chunk_texts
     from bench.vectors import QUERIES, bench_hnsw, bench_vector_load
@@ -398,6 +422,8 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--texts", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--backend-texts", type=int, default=20_000,
+                        help="chunk texts embedded by torch and by ONNX Runtime (whole-catalog size)")
     parser.add_argument("--load-rows", type=int, default=50_000,
                         help="rows for the vector load benchmark; 0 skips it")
     parser.add_argument("--hnsw-chunks", type=int, default=50_000,
@@ -407,7 +433,7 @@ def main() -> int:
     parser.add_argument("--production-rate", type=float, default=20.0, help="requests/s of the production refresh")
     parser.add_argument("--production-batch-size", type=int, default=None,
                         help="TILESHOP_CRAWL_BATCH_SIZE of the production refresh (default: the setting's default)")
-    parser.add_argument("--only", choices=("fetch", "embedding", "vectors", "rag", "production", "cold_start"),
+    parser.add_argument("--only", choices=("fetch", "embedding", "backends", "vectors", "rag", "production", "cold_start"),
                         action="append",
                         help="run only these benchmarks (repeatable); default all")
     parser.add_argument("--rag-products", type=int, default=5000, help="catalog size of the app's load test")
@@ -419,7 +445,7 @@ def main() -> int:
                         help="the app's TILESHOP_MAX_IN_FLIGHT_SEARCHES (default: the app's own); a very high "
                              "value measures saturation without admission control")
     args = parser.parse_args()
-    only = set(args.only or ("fetch", "embedding", "vectors", "rag", "cold_start"))
+    only = set(args.only or ("fetch", "embedding", "backends", "vectors", "rag", "cold_start"))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     env = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()}
     RESULTS.mkdir(exist_ok=True)
@@ -437,6 +463,10 @@ def main() -> int:
         (RESULTS / "embedding.json").write_text(json.dumps({**embed, "env": env}, indent=2))
         print("embedding:", json.dumps(embed["runs"], indent=1))
         print("embedding ratios:", embed["ratios"])
+    if "backends" in only:
+        backends = bench_embedding_backends(args.backend_texts)
+        (RESULTS / "embedding_backends.json").write_text(json.dumps({**backends, "env": env}, indent=2))
+        print("embedding backends:", json.dumps(backends, indent=1))
     if "vectors" in only:
         bench_vector_store(args, env)
     if "rag" in only:

@@ -1,7 +1,7 @@
 """One dynamic partition per product key (catalog/urls.py), registered by sitemap_urls.
 
 Product pages are crawled in batched runs: a backfill of any subset runs at most
-`TILESHOP_CRAWL_BATCH_SIZE` (default 100) products per run, never one process per product
+`TILESHOP_CRAWL_BATCH_SIZE` (default 500) products per run, never one process per product
 (definitions.py sets the crawl's backfill policy from it).
 """
 
