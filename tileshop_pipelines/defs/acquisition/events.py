@@ -15,12 +15,12 @@ from tileshop_pipelines.crawl.checks import Outcome, PageCheck
 from tileshop_pipelines.crawl.refresh import RefreshReport
 
 
-def partition_events(report: RefreshReport, skipped_states: dict[str, str], attempts: dict[str, int]):
+def check_events(checks: list[PageCheck], attempts: dict[str, int]):
     """A changed page materializes product_pages (and products when its record got a new version);
     a gone page materializes product_pages and is observed gone on products; an answered page that
     did not change yields nothing (see `unchanged_count`); an unanswered one is only observed, so
-    the partition keeps its last good materialization."""
-    for c in report.checks:
+    the partition keeps its last good materialization (`attempts`: its failed attempts so far)."""
+    for c in checks:
         meta = {"outcome": c.outcome.value, "status_code": c.status_code, "url": c.url, "requests": c.attempts}
         if c.outcome is Outcome.GONE:
             yield dg.AssetMaterialization("product_pages", partition=c.product_key,
@@ -36,16 +36,20 @@ def partition_events(report: RefreshReport, skipped_states: dict[str, str], atte
         else:
             yield dg.AssetObservation("product_pages", partition=c.product_key,
                                       metadata={**meta, "error": c.error, "attempts": attempts.get(c.product_key)})
-    for key in report.skipped:  # stored earlier in this cycle by a run that died before its events
-        meta = {"outcome": "checked_earlier_this_cycle", "state": skipped_states.get(key)}
+
+
+def skipped_events(skipped: list[str], states: dict[str, str]):
+    """Products stored earlier in this cycle by a run that died before its events."""
+    for key in skipped:
+        meta = {"outcome": "checked_earlier_this_cycle", "state": states.get(key)}
         yield dg.AssetMaterialization("product_pages", partition=key, metadata=meta)
-        if skipped_states.get(key) == Outcome.OK:
+        if states.get(key) == Outcome.OK:
             yield dg.AssetMaterialization("products", partition=key, metadata=meta)
 
 
 def unchanged_count(report: RefreshReport) -> int:
     """Pages that answered (200 with the same content, or 304) and whose record did not change:
-    the ones `partition_events` leaves out."""
+    the ones `check_events` leaves out."""
     return sum(c.answered and c.outcome is not Outcome.GONE and not c.changed and c.version is None
                for c in report.checks)
 
