@@ -206,12 +206,12 @@ def bench_production(products: int, rate: float, batch_size: int, concurrency: i
                 with dg.DagsterInstance.get() as instance:
                     event_ms = event_write_ms(instance)
                 # No change: every page stale and long overdue, the sensor's in-flight memory cleared.
+                t1 = time.time()  # before the sensor can see them: its runs' creation counts
                 data.execute("UPDATE product_pages SET checked_at = now() - interval '8 days 2 hours', "
                              "fetched_at = now() - interval '8 days 2 hours'")
                 subprocess.run([str(Path(sys.executable).with_name("dagster")), "sensor", "cursor",
                                 "product_refresh_sensor", "--delete", "-w", str(ROOT / "workspace.yaml")],
                                cwd=ROOT, env=dict(os.environ), check=True, capture_output=True, timeout=300)
-                t1 = time.time()
                 t_checked = _wait(lambda: checked_since(t1) >= n, timeout_s, "every page re-checked", daemon)
                 t_quiet = _wait(lambda: active_runs() == 0, timeout_s, "no run active", daemon)
                 no_change_runs = _run_stats(dagster_db, t1 - 1)
