@@ -8,7 +8,9 @@
 2. politeness: a crawl at a fixed requests/second; wall time vs N / rate.
 3. incremental: after the full crawl, 1% of the products change; a refresh with conditional
    requests re-parses, re-versions and re-embeds exactly those; wall time vs the full run's.
-4. embedding: the embedding asset's work on product chunk texts vs raw `model.encode` on the same texts.
+4. embedding: the embedding asset's work on product chunk texts vs raw `model.encode` on the same texts;
+   backends: the whole catalog's chunks (20,000) embedded by torch and by ONNX Runtime, same texts,
+   cosine >= 0.9999 or ONNX is refused.
 5. vectors (bench/vectors.py): the vector load vs a raw binary COPY of the same rows; HNSW top-10
    p95 latency and recall@10 against exact search on real MiniLM chunk embeddings.
 6. rag: open-loop load on the app over a 5,000-product index (bench/load_rag.py), beside the raw
@@ -18,9 +20,14 @@
 8. monitoring: chat p50/p95 at --rag-rate with the operations writes (monitoring rollups, search
    analytics, JSON log lines at INFO to a file) and without (TILESHOP_ANALYTICS=off, warnings only),
    alternating fresh app processes in the same run.
+9. production (bench/production.py): a full and a no-change catalog refresh through dagster-daemon
+   and sensor-launched runs, vs N/rate and vs the same pages crawled in one step; run launch time,
+   events per run and the cost per partition event.
+10. cold_start (bench/cold_start.py): `python -m rag_app` from process start to the first answered
+   /api/chat, ONNX export cached, vs a bare interpreter and the framework's imports.
 Peak RSS of the crawl stages is reported before the model is loaded.
 
-Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|vectors|rag|migration|monitoring] [--products N] [--rag-products N]
+Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|backends|vectors|rag|migration|monitoring|production|cold_start] [--products N] [--rag-products N]
 """
 
 from __future__ import annotations
@@ -368,6 +375,28 @@ def bench_embedding(texts_wanted: int, repeats: int) -> dict:
                     round(best["embedding_asset"]["texts_per_s"] / best["raw_model_encode"]["texts_per_s"], 3)}}
 
 
+def bench_embedding_backends(texts_wanted: int) -> dict:
+    """Whole-catalog embedding through the embedding asset's encoder (EmbedderResource.embed, batch
+    32, 2 threads): torch vs ONNX Runtime on the same chunk texts in the same run. ONNX is refused
+    unless every vector's cosine to torch's is >= 0.9999."""
+    from bench.corpus import chunk_texts
+    from tileshop_pipelines.defs.resources import EmbedderResource
+    from tileshop_pipelines.embedding.onnx_encoder import MIN_PROBE_COSINE
+
+    texts = [content for _, _, _, content in chunk_texts(texts_wanted)]
+    runs, vectors = {}, {}
+    for backend in ("torch", "onnx"):
+        embedder = EmbedderResource(backend=backend, torch_threads=2)
+        embedder.embed(texts[:64])  # model load and first-batch costs out of the measurement
+        with Meter() as m:
+            vectors[backend] = embedder.embed(texts)
+        runs[backend] = {"texts": len(texts), "wall_s": round(m.wall, 2), "texts_per_s": round(len(texts) / m.wall, 1)}
+    cosine = (vectors["torch"] * vectors["onnx"]).sum(axis=1)
+    return {"texts": len(texts), "runs": runs, "cosine_min": round(float(cosine.min()), 6),
+            "cosine_mean": round(float(cosine.mean()), 6), "onnx_accepted": bool(cosine.min() >= MIN_PROBE_COSINE),
+            "ratios": {"onnx_wall_vs_torch": round(runs["onnx"]["wall_s"] / runs["torch"]["wall_s"], 3)}}
+
+
 def bench_vector_store(args, env: dict) -> None:
     from bench.corpus import cached_rows, chunk_texts
     from bench.vectors import QUERIES, bench_hnsw, bench_vector_load
@@ -398,12 +427,19 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--texts", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--backend-texts", type=int, default=20_000,
+                        help="chunk texts embedded by torch and by ONNX Runtime (whole-catalog size)")
     parser.add_argument("--load-rows", type=int, default=50_000,
                         help="rows for the vector load benchmark; 0 skips it")
     parser.add_argument("--hnsw-chunks", type=int, default=50_000,
                         help="real MiniLM chunk embeddings for the HNSW benchmark (cached in .tileshop/bench; "
                              "the first run embeds them: ~10 min per 50,000 on 2 cores); 0 skips it")
-    parser.add_argument("--only", choices=("fetch", "embedding", "vectors", "rag", "migration", "monitoring"),
+    parser.add_argument("--production-products", type=int, default=4800)
+    parser.add_argument("--production-rate", type=float, default=20.0, help="requests/s of the production refresh")
+    parser.add_argument("--production-batch-size", type=int, default=None,
+                        help="TILESHOP_CRAWL_BATCH_SIZE of the production refresh (default: the setting's default)")
+    parser.add_argument("--only", choices=("fetch", "embedding", "backends", "vectors", "rag", "migration", "monitoring",
+                                         "production", "cold_start"),
                         action="append",
                         help="run only these benchmarks (repeatable); default all")
     parser.add_argument("--rag-products", type=int, default=5000, help="catalog size of the app's load test")
@@ -418,7 +454,7 @@ def main() -> int:
                              "value measures saturation without admission control")
     parser.add_argument("--migration-products", type=int, default=5000, help="catalog size of the migration bench")
     args = parser.parse_args()
-    only = set(args.only or ("fetch", "embedding", "vectors", "rag", "migration", "monitoring"))
+    only = set(args.only or ("fetch", "embedding", "backends", "vectors", "rag", "migration", "monitoring", "cold_start"))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     env = {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()}
     RESULTS.mkdir(exist_ok=True)
@@ -436,6 +472,10 @@ def main() -> int:
         (RESULTS / "embedding.json").write_text(json.dumps({**embed, "env": env}, indent=2))
         print("embedding:", json.dumps(embed["runs"], indent=1))
         print("embedding ratios:", embed["ratios"])
+    if "backends" in only:
+        backends = bench_embedding_backends(args.backend_texts)
+        (RESULTS / "embedding_backends.json").write_text(json.dumps({**backends, "env": env}, indent=2))
+        print("embedding backends:", json.dumps(backends, indent=1))
     if "vectors" in only:
         bench_vector_store(args, env)
     if "rag" in only:
@@ -463,6 +503,21 @@ def main() -> int:
         (RESULTS / "monitoring_overhead.json").write_text(json.dumps({**overhead, "env": env}, indent=2))
         print("monitoring writes, chat at", args.rag_rate, "req/s:", overhead["analytics_on"], "vs off",
               overhead["analytics_off"], "ratios", overhead["ratios"])
+    if "cold_start" in only:
+        from bench.cold_start import bench_cold_start
+
+        cold = bench_cold_start(args.rag_products, repeats=args.repeats + 1)
+        (RESULTS / "cold_start.json").write_text(json.dumps({**cold, "env": env}, indent=2))
+        print("cold start:", json.dumps(cold, indent=1))
+    if "production" in only:  # not in the default set: minutes at a polite rate
+        from bench.production import bench_production
+        from tileshop_pipelines.settings import PipelineSettings
+
+        batch = args.production_batch_size or PipelineSettings.model_fields["crawl_batch_size"].default
+        production = bench_production(args.production_products, args.production_rate, batch)
+        (RESULTS / "production.json").write_text(json.dumps({**production, "env": env}, indent=2))
+        print("production:", json.dumps(production, indent=1))
+        print("production ratios:", production["ratios"])
     print(f"peak RSS (with the model) {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 

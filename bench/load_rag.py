@@ -11,6 +11,9 @@
   ONNX encoder the app uses by default) and the raw search SQL on the same database (the plain
   vector search, the hybrid search SQL function the app calls for unfiltered questions, and the
   filtered search it issues otherwise), so the app's own overhead shows.
+- From the first second: the chat load starts as soon as the app serves (no warm-up load), and
+  the answers to requests sent in its first 10 s are also summarized on their own; the ratios
+  are to the raw parts (ONNX encoding + hybrid search SQL) measured in the same run.
 - Saturation: the arrival rate is raised step by step until p95 passes 500 ms.
 """
 
@@ -30,6 +33,7 @@ from urllib.parse import urlsplit, urlunsplit
 from tileshop_pipelines.cli import wait_until_serving
 
 SATURATION_START_RATE = 5.0  # requests/s; raised by half each step
+FIRST_WINDOW_S = 10.0  # the seconds right after the app starts serving, reported on their own
 
 QUESTION_TEMPLATES = (
     "{color} {material} tile for a {application}",
@@ -218,6 +222,7 @@ async def open_loop(base: str, endpoint: str, payloads: list, rate: float, durat
 
     rng = random.Random(seed)
     latencies: list[float] = []
+    first_window: list[float] = []  # answers to requests sent in the first FIRST_WINDOW_S
     errors: dict[str, int] = {}
     pending: set[asyncio.Task] = set()
     mean_pause = users / rate
@@ -240,6 +245,8 @@ async def open_loop(base: str, endpoint: str, payloads: list, rate: float, durat
                 errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
                 return
             latencies.append(1000 * (time.perf_counter() - t))
+            if t - started < FIRST_WINDOW_S:
+                first_window.append(latencies[-1])
 
         async def user(index: int) -> None:
             end = started + duration_s
@@ -257,7 +264,8 @@ async def open_loop(base: str, endpoint: str, payloads: list, rate: float, durat
     sent = len(latencies) + sum(errors.values())
     return {"endpoint": endpoint, "target_rate": rate, "users": users, "duration_s": duration_s,
             "sent": sent, "achieved_rate": round(sent / duration_s, 1), "ok": len(latencies), "errors": errors,
-            "error_rate": round(sum(errors.values()) / sent, 4) if sent else None, **summarize_ms(latencies)}
+            "error_rate": round(sum(errors.values()) / sent, 4) if sent else None, **summarize_ms(latencies),
+            "first_10s": summarize_ms(first_window)}
 
 
 def app_counters(base: str) -> dict:
@@ -295,7 +303,8 @@ def bench_rag_load(products: int, duration_s: float, rate: float, users: int, sa
     base = f"http://127.0.0.1:{port}"
     proc = start_app(url, port, max_in_flight)
     try:
-        asyncio.run(open_loop(base, "/api/chat", questions, rate=10, duration_s=5, users=10, seed=seed + 1))  # warm
+        # No warm-up load: the first seconds after the start are part of the figure (what the app
+        # warms in its lifespan is all the warming there is).
         before = app_counters(base)
         chat = asyncio.run(open_loop(base, "/api/chat", questions, rate, duration_s, users, seed))
         after = app_counters(base)
@@ -321,17 +330,22 @@ def bench_rag_load(products: int, duration_s: float, rate: float, users: int, sa
         proc.wait(timeout=20)
     # the raw parts of one question as the app runs them: ONNX encoding + the hybrid search SQL
     raw_pipeline_ms = baselines["query_embedding_onnx"]["p50_ms"] + baselines["hybrid_search_sql"]["p50_ms"]
+    raw_p95_ms = baselines["query_embedding_onnx"]["p95_ms"] + baselines["hybrid_search_sql"]["p95_ms"]
     return {
         "products": products, "questions": len(questions), "max_in_flight_searches": max_in_flight or "default",
         "baselines": baselines, "chat": chat, "search": search,
         "inside_app_during_chat_load": inside,
         "saturation": {"chat": chat_saturation, "search": search_saturation},
-        "targets": {"error_rate_below": 0.01, "p95_ms_at_most": 150},
+        "targets": {"error_rate_below": 0.01, "p95_ms_at_most": 150, "chat_p50_vs_raw_p50_at_most": 1.5,
+                    "chat_p95_vs_raw_p50_at_most": 3.0},
         "passed": {name: (row["error_rate"] or 0) < 0.01 and row["p95_ms"] <= 150
                    for name, row in (("chat", chat), ("search", search))},
         "ratios": {
             "chat_p50_vs_raw_embedding_plus_hybrid_sql_p50": round(chat["p50_ms"] / raw_pipeline_ms, 2),
             "chat_p95_vs_raw_embedding_plus_hybrid_sql_p50": round(chat["p95_ms"] / raw_pipeline_ms, 2),
+            "chat_p95_vs_raw_embedding_plus_hybrid_sql_p95": round(chat["p95_ms"] / raw_p95_ms, 2),
+            "chat_first_10s_p50_vs_raw_p50": round(chat["first_10s"]["p50_ms"] / raw_pipeline_ms, 2),
+            "chat_first_10s_p95_vs_raw_p50": round(chat["first_10s"]["p95_ms"] / raw_pipeline_ms, 2),
             "search_p50_vs_raw_embedding_plus_hybrid_sql_p50": round(search["p50_ms"] / raw_pipeline_ms, 2),
         },
     }

@@ -8,11 +8,10 @@ both consume it, so streamed and non-streamed answers cannot drift apart.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-
-import anthropic
 
 from rag_app.admission import AdmissionGate
 from rag_app.answer import offline_answer
@@ -28,10 +27,19 @@ from tileshop_pipelines.store.search import ProductFilters
 
 log = logging.getLogger("rag_app.chat")
 
+# What the first shoppers would otherwise pay for (bench cold_start / rag): the encoder's first
+# batches, and on each pooled connection the session's first catalog lookups and plans of the
+# plain and the filtered search, the SKU lookup and the vocabulary.
+WARM_UP_QUESTIONS = ("white porcelain floor tile 12 x 24", "grey ceramic wall tile under $5 per sq ft",
+                     "what does SKU 684287 cost?")
+WARM_UP_BATCH = 16
+
 
 def failure_reason(exc: BaseException) -> tuple[str, str]:
     """(metric label, sentence for the shopper) of a Claude failure; never the exception's text,
     which may quote request data."""
+    import anthropic  # loaded already: only a ClaudeAnswerer (claude.py) fails this way
+
     if isinstance(exc, anthropic.RateLimitError):
         return "rate_limited", "the language model is over its rate limit"
     if isinstance(exc, anthropic.APITimeoutError):
@@ -55,6 +63,25 @@ class ChatService:
         self.products_per_answer = products_per_answer
         self.recorder = recorder  # search analytics: one record per answered question
         self.vocabulary = VocabularyCache()
+
+    async def warm_up(self, connections: int) -> float:
+        """Encode and search the warm-up questions on every pooled connection, outside the
+        metrics and the admission gate; seconds taken. A database that is down is no failure:
+        the requests will say so (503)."""
+        started = time.perf_counter()
+        texts = [*WARM_UP_QUESTIONS, *(f"warm-up question {i}" for i in range(WARM_UP_BATCH))]
+        embeddings = await asyncio.gather(*(self.embedder.embed(text) for text in texts))  # batches of 1..16
+
+        def search_all(conn) -> None:
+            for question, embedding in zip(WARM_UP_QUESTIONS, embeddings):
+                retrieve(conn, question, embedding, limit=self.products_per_answer,
+                         vocabulary=self.vocabulary.get(conn))
+
+        try:
+            await asyncio.gather(*(self.database.run(search_all) for _ in range(connections)))
+        except Exception as exc:  # noqa: BLE001 - any database failure; logged, never raised at start
+            log.warning("warm-up searches failed (%s); the first requests will find out", type(exc).__name__)
+        return time.perf_counter() - started
 
     async def retrieve(self, question: str, filters: ProductFilters | None, limit: int | None = None) -> Retrieval:
         """The question's products; raises admission.Overloaded when the gate is full."""

@@ -16,8 +16,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator
 
-import anthropic
-
 from rag_app.retrieval import ProductHit
 from tileshop_pipelines.text.chunks import format_price, specifications_text, summary_text
 
@@ -101,6 +99,8 @@ def citations_of(message, hits: list[ProductHit]) -> list[dict]:
 class ClaudeAnswerer:
     def __init__(self, api_key: str, model: str, *, base_url: str | None = None, timeout_s: float = 30.0,
                  max_retries: int = 3, max_tokens: int = 1024):
+        import anthropic  # here, not at the top: importing it took 2.7 s, and offline mode never needs it
+
         self.model = model
         self.max_tokens = max_tokens
         self.client = anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, timeout=timeout_s,

@@ -71,8 +71,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.embedder.start()
         if state.recorder is not None:
             state.recorder.start(url)
-        log.info("rag_app ready: %s answers",
-                 f"Claude ({settings.claude_model})" if state.answerer else "offline")
+        warm_s = await state.chat.warm_up(settings.db_pool_size)
+        log.info("rag_app ready: %s answers (warmed up in %.2f s)",
+                 f"Claude ({settings.claude_model})" if state.answerer else "offline", warm_s)
         # The model's objects (millions, alive for the process's life) leave the collector's view:
         # full collections over them paused the process for 180-510 ms each while it started.
         gc.collect()

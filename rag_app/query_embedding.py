@@ -57,15 +57,16 @@ class QueryEmbedder:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        """Load the model (about 10 s the first time in a process) and start the worker."""
-        import torch
-
-        model = load_model(self.model_name)
-        torch.set_num_threads(self.torch_threads)  # process-wide: this process serves queries
+        """Load the encoder and start the worker. ONNX with its export cached: ~1 s, no torch;
+        torch (or the first ONNX export): ~10 s the first time in a process."""
         if self.backend == "onnx":
             encoder = load_onnx_encoder(self.model_name, default_cache_dir(), self.torch_threads)
             self._encode = encoder.encode
         else:
+            import torch
+
+            model = load_model(self.model_name)
+            torch.set_num_threads(self.torch_threads)  # process-wide: this process serves queries
             self._encode = lambda texts: embed_texts(model, texts)
         if self._thread is None:
             self._thread = threading.Thread(target=self._work, name="query-embedder", daemon=True)

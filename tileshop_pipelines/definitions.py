@@ -33,13 +33,14 @@ from tileshop_pipelines.defs.vectors.checks import VECTOR_CHECKS
 from tileshop_pipelines.freshness import FRESHNESS_WINDOWS
 from tileshop_pipelines.settings import PipelineSettings, load_settings
 
-# Run after any upstream update (any product partition, for product_chunks), once nothing upstream
-# is in progress and upstream's blocking checks passed (a crawl whose records lost their prices
-# never reaches the index). eager() without its missing-dependency guard: one product whose first
-# fetch failed would otherwise hold back the whole index.
+# Run after any upstream update (any product partition or the sitemap, for product_chunks), once
+# nothing upstream is in progress and upstream's blocking checks passed (a crawl whose records lost
+# their prices never reaches the index). eager() without its missing-dependency guard: one product
+# whose first fetch failed would otherwise hold back the whole index. The sitemap's blocking check
+# is not waited for: a refused listing stores nothing, so product updates keep flowing.
 FOLLOW_UPSTREAM = (
     dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
-    & dg.AutomationCondition.all_deps_blocking_checks_passed()
+    & dg.AutomationCondition.all_deps_blocking_checks_passed().ignore(dg.AssetSelection.assets(sitemap_urls))
 ).with_label("follow upstream")
 
 # The windows are in tileshop_pipelines/freshness.py (the app's monitoring page reads them too).
@@ -89,6 +90,10 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
         ],
         resources=build_resources(settings),
         loggers={"console": silent_console},
+        # Every run here is a chain of steps with nothing to run in parallel (a crawl run is one
+        # step), so a run's steps share its process: no step process to start and import the
+        # pipeline again (bench production: seconds per run, more than a crawl batch's work).
+        executor=dg.in_process_executor,
     )
 
 

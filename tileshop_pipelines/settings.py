@@ -49,7 +49,9 @@ class PipelineSettings(BaseSettings):
     crawl_mode: CrawlMode = _env("TILESHOP_CRAWL_MODE", default="http")
     crawl_rate: float = _env("TILESHOP_CRAWL_RATE", default=2.0, ge=0, le=1000)  # requests/s per host; 0: off
     crawl_concurrency: int = _env("TILESHOP_CRAWL_CONCURRENCY", default=4, ge=1, le=256)
-    crawl_batch_size: int = _env("TILESHOP_CRAWL_BATCH_SIZE", default=100, ge=1, le=10_000)
+    # 500: ~4 min of requests at 2/s, so a run's start (run creation, its worker's process: 5-25 s,
+    # bench production) is a few percent of it, and a full refresh of 4,800 products is 10 runs.
+    crawl_batch_size: int = _env("TILESHOP_CRAWL_BATCH_SIZE", default=500, ge=1, le=10_000)
     crawler_url: str = _env("CRAWLER_URL", default="")  # unset: default_crawler_url()
     crawler_token: SecretStr | None = _env("CRAWLER_TOKEN", default=None)
     chromium_path: str = _env("TILESHOP_CHROMIUM", default="")

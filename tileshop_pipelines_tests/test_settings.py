@@ -6,7 +6,7 @@ from tileshop_pipelines.settings import SettingsError, load_settings
 def test_defaults_are_tileshop_politeness_and_the_real_site():
     settings = load_settings({})
     assert (settings.sitemap_url, settings.crawl_mode, settings.crawl_rate, settings.crawl_concurrency,
-            settings.crawl_batch_size) == ("https://www.tileshop.com/sitemap.xml", "http", 2.0, 4, 100)
+            settings.crawl_batch_size) == ("https://www.tileshop.com/sitemap.xml", "http", 2.0, 4, 500)
     assert settings.automation is True and settings.max_age.days == 7
 
 

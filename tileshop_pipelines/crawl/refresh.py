@@ -59,10 +59,11 @@ class RefreshReport:
 
 async def refresh_products(conn: psycopg.Connection, crawler: PageCrawler, keys: list[str], *,
                            skip_checked_in_cycle: bool = True, write_batch: int = WRITE_BATCH,
-                           log=lambda message: None) -> RefreshReport:
+                           log=lambda message: None, on_stored=lambda checks: None) -> RefreshReport:
     """Check every listed product among `keys`; see the module docstring. Never raises for a
     page's failure; a tripped circuit breaker ends the crawl with `circuit_open` set, after
-    storing the pages that answered and without recording any failure of the crawl."""
+    storing the pages that answered and without recording any failure of the crawl.
+    `on_stored(checks)` is called with each batch once it is stored."""
     report = RefreshReport()
     report.reparsed = parse_stored_pages(conn, keys)
     cycle_start = acquisition_sql.current_cycle_start(conn) if skip_checked_in_cycle else None
@@ -81,14 +82,16 @@ async def refresh_products(conn: psycopg.Connection, crawler: PageCrawler, keys:
                 crawl.report_blocked(check)
             (batch if check.answered else unanswered).append(check)
             if len(batch) >= write_batch or batch and time.monotonic() - flushed >= FLUSH_INTERVAL_S:
-                report.checks += _store_batch(conn, batch)
+                report.checks += (stored := _store_batch(conn, batch))
+                on_stored(list(stored))  # a copy: `batch` (which _store returns) is reused
                 batch.clear()
                 flushed = time.monotonic()
                 log(f"checked {len(report.checks)}/{len(targets)} pages")
     except CircuitOpen as exc:
         report.circuit_open = str(exc)
         unanswered.clear()
-    report.checks += _store_batch(conn, batch + unanswered)
+    report.checks += (stored := _store_batch(conn, batch + unanswered))
+    on_stored(stored)
     return report
 
 

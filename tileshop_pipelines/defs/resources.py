@@ -124,8 +124,14 @@ class EmbedderResource(dg.ConfigurableResource):
             if not texts:
                 return np.zeros((0, self.dimension), dtype=np.float32)
             encoder = shared_onnx_encoder(self.model_name, default_cache_dir(), self.torch_threads or 2)
-            return np.concatenate([encoder.encode(texts[i:i + self.batch_size])
-                                   for i in range(0, len(texts), self.batch_size)])
+            # Batches of similar lengths (as sentence-transformers sorts them): a batch is padded
+            # to its longest text, so mixed lengths spend most of the work on padding.
+            order = np.argsort([len(t) for t in texts], kind="stable")
+            vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+            for i in range(0, len(texts), self.batch_size):
+                rows = order[i:i + self.batch_size]
+                vectors[rows] = encoder.encode([texts[j] for j in rows])
+            return vectors
         model = embedding_model.load_model(self.model_name, self.device)
         return embedding_model.embed_texts(model, texts, batch_size=self.batch_size)
 

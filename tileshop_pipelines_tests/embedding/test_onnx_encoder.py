@@ -54,3 +54,16 @@ def test_query_embedder_on_onnx_matches_torch(tmp_path, monkeypatch):
     assert float(np.dot(vectors["onnx"], vectors["torch"])) > 0.9999
     with pytest.raises(ValueError, match="not one of"):
         QueryEmbedder(DEFAULT_MODEL, backend="tensorflow")
+
+
+def test_a_cached_export_loads_without_torch(export_dir):
+    import subprocess
+    import sys
+
+    onnx_encoder.load_onnx_encoder(DEFAULT_MODEL, export_dir)  # the export and torch's probe vectors
+    assert onnx_encoder.probe_path(onnx_encoder.export_path(DEFAULT_MODEL, export_dir)).exists()
+    code = ("import sys; from pathlib import Path; from tileshop_pipelines.embedding.onnx_encoder import "
+            f"load_onnx_encoder; load_onnx_encoder({DEFAULT_MODEL!r}, Path({str(export_dir)!r})).encode(['grout']); "
+            "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -13,7 +13,7 @@ registered partition, so a run that died between its listing and the removal is 
 next one.
 
 Product pages are crawled in batched runs: a backfill of any subset runs at most
-`TILESHOP_CRAWL_BATCH_SIZE` (default 100) products per run, never one process per product
+`TILESHOP_CRAWL_BATCH_SIZE` (default 500) products per run, never one process per product
 (definitions.py sets the crawl's backfill policy from it).
 """
 

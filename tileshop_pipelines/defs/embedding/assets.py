@@ -4,7 +4,7 @@ import time
 
 import dagster as dg
 
-from tileshop_pipelines.defs.acquisition.assets import products
+from tileshop_pipelines.defs.acquisition.assets import products, sitemap_urls
 from tileshop_pipelines.defs.policy import INDEX_RETRY, table_metadata, table_name
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource
 from tileshop_pipelines.embedding.model import EmbeddingError
@@ -15,8 +15,11 @@ from tileshop_pipelines.text.chunks import chunk_product, chunker_signature
 GROUP = "embedding"
 
 
-@dg.asset(group_name=GROUP, deps=[products], kinds={"postgres"}, code_version="3", retry_policy=INDEX_RETRY,
-          metadata=table_name("product_chunks"))
+# sitemap_urls too: the listing decides which products keep chunks (delisted ones leave), and the
+# daily sitemap refresh keeps the index's freshness when no record changed (the crawl materializes
+# only the products that changed: defs/acquisition/events.py).
+@dg.asset(group_name=GROUP, deps=[products, sitemap_urls], kinds={"postgres"}, code_version="3",
+          retry_policy=INDEX_RETRY, metadata=table_name("product_chunks"))
 def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource,
                    embedder: EmbedderResource) -> dg.MaterializeResult:
     """Summary, description and specification chunks of every listed product, with stable ids;
