@@ -1,6 +1,8 @@
 """A dead run's slot in the `crawl` pool is recovered without a daemon."""
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -233,7 +235,7 @@ def test_a_run_past_its_max_runtime_is_failed_by_the_daemon_and_the_next_crawl_g
             daemon = subprocess.Popen([str(Path(sys.executable).with_name("dagster-daemon")), "run",
                                        "-w", str(db.PROJECT_ROOT / "workspace.yaml")],
                                       env=env, cwd=db.PROJECT_ROOT, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
+                                      stderr=subprocess.DEVNULL, start_new_session=True)
             try:
                 _launch("product_crawl", slow_keys, {**CRAWL_RUN_TAGS, "dagster/max_runtime": "5"}, env)
                 [slow] = instance.get_runs(dg.RunsFilter(job_name="product_crawl"))
@@ -256,6 +258,8 @@ def test_a_run_past_its_max_runtime_is_failed_by_the_daemon_and_the_next_crawl_g
                              "the next crawl run to finish")
                 next_done_in = time.monotonic() - ended_at
                 assert instance.get_run_by_id(following.run_id).status == dg.DagsterRunStatus.SUCCESS
+                [step_start] = instance.all_logs(following.run_id, of_type=dg.DagsterEventType.STEP_START)
+                assert step_start.timestamp > record.end_time - 1  # it waited for the slot
                 assert slow.run_id not in instance.event_log_storage.get_concurrency_run_ids()
 
                 # The timed-out run's worker is gone, not crawling on beside the next run.
@@ -268,6 +272,8 @@ def test_a_run_past_its_max_runtime_is_failed_by_the_daemon_and_the_next_crawl_g
             finally:
                 daemon.terminate()
                 daemon.wait(timeout=60)
+                with contextlib.suppress(ProcessLookupError):  # its code server and run workers too
+                    os.killpg(daemon.pid, signal.SIGKILL)
         with db.connect() as conn:
             stored = {k for (k,) in conn.execute("SELECT product_key FROM products")}
         assert set(next_keys) <= stored
