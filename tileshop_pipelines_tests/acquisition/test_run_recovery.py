@@ -12,6 +12,7 @@ import dagster as dg
 import pytest
 
 from tileshop_pipelines.defs.run_recovery import HOST_TAG, PID_TAG, pid_alive, process_gone, recover_dead_runs
+from tileshop_pipelines_tests.acquisition.crawl_process import CRAWL, count
 
 
 def _dead_pid() -> int:
@@ -73,21 +74,6 @@ def own_database(tileshop_env, make_database, monkeypatch) -> str:
     return url
 
 
-CRAWL = """
-import dagster as dg
-from tileshop_pipelines.local_runs import crawl_all_products
-with dg.DagsterInstance.get() as instance:
-    crawl_all_products(instance)
-"""
-
-
-def _count(url: str, query: str) -> int:
-    from tileshop_pipelines.store import db
-
-    with db.connect(url) as conn:
-        return conn.execute(query).fetchone()[0]
-
-
 def test_a_run_that_lost_postgres_mid_crawl_is_recovered_by_the_next_process(own_database, server_url, monkeypatch):
     """`tileshop run`'s crawl (local_runs, no daemon) loses Postgres mid-crawl (a proxy between it and
     the server is cut) and the next run starts at once, in another process that reaches Postgres: the
@@ -121,12 +107,12 @@ def test_a_run_that_lost_postgres_mid_crawl_is_recovered_by_the_next_process(own
                                               "DAGSTER_PG_URL": db.dagster_storage_url(via_proxy)},
                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
                 deadline = time.monotonic() + 120
-                while _count(database, "SELECT count(*) FROM product_pages") < 10:
+                while count(database, "SELECT count(*) FROM product_pages") < 10:
                     assert first.poll() is None and time.monotonic() < deadline, "the crawl ended before the cut"
                     time.sleep(0.05)
                 proxy.cut()
                 cut_at = time.monotonic()
-                stored = _count(database, "SELECT count(*) FROM product_pages")
+                stored = count(database, "SELECT count(*) FROM product_pages")
                 assert 10 <= stored < listed
                 with db.connect(database) as conn:
                     stored_paths = {unquote(urlsplit(u).path) for (u,) in conn.execute("SELECT url FROM product_pages")}
@@ -161,8 +147,8 @@ def test_a_run_that_lost_postgres_mid_crawl_is_recovered_by_the_next_process(own
                     proc.wait()
 
     for table in ("product_pages", "products", "product_history"):  # one version each: none lost or duplicated
-        assert _count(database, f"SELECT count(*) FROM {table}") == listed, table
-    assert _count(database, "SELECT count(DISTINCT product_key) FROM products") == listed
+        assert count(database, f"SELECT count(*) FROM {table}") == listed, table
+    assert count(database, "SELECT count(DISTINCT product_key) FROM products") == listed
 
 
 def _launch(job: str, keys: list[str], tags: dict[str, str], env: dict[str, str]) -> None:
