@@ -2,15 +2,49 @@
 sitemap_urls, then the product partitions in one ranged crawl run, then the index.
 
 Each run is tagged with this process, and runs whose process died are recovered before the next
-starts (defs/run_recovery.py): with no daemon, nothing else would free their pool slot.
+starts and then every few seconds while it runs (defs/run_recovery.py): with no daemon, nothing else
+would free their pool slot.
 """
 
 from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dagster as dg
 
 from tileshop_pipelines.defs.acquisition.partitions import PRODUCT_PARTITIONS_NAME
 from tileshop_pipelines.defs.run_recovery import process_tags, recover_dead_runs
+
+
+logger = logging.getLogger(__name__)
+# A run that lost Postgres keeps its process alive for 25-36 s while Dagster's storage retries
+# (measured, tests/acquisition/test_run_recovery.py): a run started meanwhile cannot judge it dead
+# at its start and would wait for its `crawl` slot forever.
+RECOVERY_INTERVAL_S = 5.0
+
+
+@contextmanager
+def _recovering(instance: dg.DagsterInstance, interval_s: float = RECOVERY_INTERVAL_S) -> Iterator[None]:
+    """Recover dead runs now, then every `interval_s` in a background thread until the block ends."""
+    recover_dead_runs(instance)
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval_s):
+            try:
+                recover_dead_runs(instance)
+            except Exception as exc:  # Postgres unreachable: the run itself reports that
+                logger.warning("run recovery failed, retrying in %.0f s: %s", interval_s, exc)
+
+    # A daemon thread, not joined: a stop signal ends the process without waiting on a database call.
+    threading.Thread(target=loop, name="run-recovery", daemon=True).start()
+    try:
+        yield
+    finally:
+        stop.set()
 
 
 def _run_config(log_level: str, extra: dict | None = None) -> dict:
@@ -25,10 +59,10 @@ def _definitions() -> dg.Definitions:
 
 def _execute(instance: dg.DagsterInstance, job: str, *, log_level: str, raise_on_error: bool,
              run_config: dict | None = None, tags: dict | None = None) -> dg.ExecuteInProcessResult:
-    recover_dead_runs(instance)
-    return _definitions().resolve_job_def(job).execute_in_process(
-        instance=instance, run_config=_run_config(log_level, run_config), raise_on_error=raise_on_error,
-        tags={**process_tags(), **(tags or {})})
+    with _recovering(instance):
+        return _definitions().resolve_job_def(job).execute_in_process(
+            instance=instance, run_config=_run_config(log_level, run_config), raise_on_error=raise_on_error,
+            tags={**process_tags(), **(tags or {})})
 
 
 def refresh_sitemap(instance: dg.DagsterInstance, *, log_level: str = "WARNING", raise_on_error: bool = False,

@@ -5,8 +5,9 @@ Dagster's storage and keeps its slot in the `crawl` pool, so the next crawl step
 that is never released. Two mechanisms clear it:
 
 - In-process runs (`tileshop run`, local_runs.py) carry the host and pid of the process running
-  them; before the next one starts, runs whose process is gone are marked failed and every pool
-  slot held by a run that is not in progress is freed.
+  them; when the next one starts, and every few seconds while it runs (a run that lost Postgres
+  lives on for half a minute of retries), runs whose process is gone are marked failed and every
+  pool slot held by a run that is not in progress is freed.
 - Daemon-launched runs carry `dagster/max_runtime` (crawl runs, via the sensor): run monitoring
   fails a run past it, and frees the slots of ended runs (`free_slots_after_run_end_seconds` in
   dagster.yaml). A deployment's daemon (`tileshop daemon`, exactly one) runs every run worker on

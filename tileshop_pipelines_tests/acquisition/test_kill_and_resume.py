@@ -15,19 +15,7 @@ import dagster as dg
 from tileshop_pipelines.local_runs import crawl_all_products, refresh_sitemap
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
-
-CRAWL = """
-import dagster as dg
-from tileshop_pipelines.local_runs import crawl_all_products
-with dg.DagsterInstance.get() as instance:
-    crawl_all_products(instance)
-"""
-
-
-def _count(url: str, query: str) -> int:
-    with db.connect(url) as conn:
-        return conn.execute(query).fetchone()[0]
-
+from tileshop_pipelines_tests.acquisition.crawl_process import CRAWL, count
 
 def test_kill_9_mid_crawl_then_resume(tileshop_env, monkeypatch):
     catalog = build_catalog(n_products=60, seed=13)
@@ -44,12 +32,12 @@ def test_kill_9_mid_crawl_then_resume(tileshop_env, monkeypatch):
             proc = subprocess.Popen([sys.executable, "-c", CRAWL], env={**os.environ, "PYTHONPATH": str(db.PROJECT_ROOT)},
                                     cwd=db.PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.monotonic() + 120
-            while _count(database, "SELECT count(*) FROM product_pages") < 15:
+            while count(database, "SELECT count(*) FROM product_pages") < 15:
                 assert proc.poll() is None and time.monotonic() < deadline, "the crawl ended before it was killed"
                 time.sleep(0.1)
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
-            stored = _count(database, "SELECT count(*) FROM product_pages")
+            stored = count(database, "SELECT count(*) FROM product_pages")
             assert 15 <= stored < listed  # killed mid-crawl
 
             killed = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
@@ -71,7 +59,7 @@ def test_kill_9_mid_crawl_then_resume(tileshop_env, monkeypatch):
             assert instance.get_materialized_partitions(dg.AssetKey("products")) == set(
                 instance.get_dynamic_partitions("product"))
 
-        assert _count(database, "SELECT count(*) FROM product_pages") == listed
-        assert _count(database, "SELECT count(*) FROM products") == listed
-        assert _count(database, "SELECT count(*) FROM product_history") == listed  # one version each, no duplicate
-        assert _count(database, "SELECT count(*) FROM product_pages WHERE parsed_hash IS DISTINCT FROM content_hash") == 0
+        assert count(database, "SELECT count(*) FROM product_pages") == listed
+        assert count(database, "SELECT count(*) FROM products") == listed
+        assert count(database, "SELECT count(*) FROM product_history") == listed  # one version each, no duplicate
+        assert count(database, "SELECT count(*) FROM product_pages WHERE parsed_hash IS DISTINCT FROM content_hash") == 0
