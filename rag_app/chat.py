@@ -70,7 +70,8 @@ class ChatService:
         the requests will say so (503)."""
         started = time.perf_counter()
         texts = [*WARM_UP_QUESTIONS, *(f"warm-up question {i}" for i in range(WARM_UP_BATCH))]
-        embeddings = await asyncio.gather(*(self.embedder.embed(text) for text in texts))  # batches of 1..16
+        with self.embedder.unobserved():  # batches of 1..16, not shoppers' questions
+            embeddings = await asyncio.gather(*(self.embedder.embed(text) for text in texts))
 
         def search_all(conn) -> None:
             for question, embedding in zip(WARM_UP_QUESTIONS, embeddings):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import queue
 import threading
 import time
@@ -55,6 +56,16 @@ class QueryEmbedder:
         self._lock = threading.Lock()
         self._queue: queue.Queue[tuple[str, Future] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
+
+    @contextlib.contextmanager
+    def unobserved(self):
+        """No batch sizes or lookups reported meanwhile (the app's warm-up, before it serves)."""
+        callbacks = self.on_batch, self.on_lookup
+        self.on_batch = self.on_lookup = None
+        try:
+            yield
+        finally:
+            self.on_batch, self.on_lookup = callbacks
 
     def start(self) -> None:
         """Load the encoder and start the worker. ONNX with its export cached: ~1 s, no torch;
