@@ -12,13 +12,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from rag_app.config import Settings
-from tileshop_pipelines.logs import uvicorn_log_config
 from tileshop_pipelines.listen import uvicorn_host
+from tileshop_pipelines.logs import uvicorn_log_config
+
+if TYPE_CHECKING:  # the crawl service serves through this module too, and its image has no psycopg
+    from rag_app.config import Settings
 
 # The request line's share of the head: the search's q (2,000 characters) percent-encoded as
 # 4-byte UTF-8 is 24,000 bytes of target.

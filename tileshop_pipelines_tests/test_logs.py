@@ -150,11 +150,14 @@ def test_the_root_handler_skips_what_dagsters_handler_printed():
 
 
 def test_the_crawl_service_configures_logging_without_the_pipelines_dependencies():
-    """Its image installs crawl4ai, FastAPI, uvicorn, httpx and pydantic-settings only (crawler/Dockerfile)."""
+    """Its image installs crawl4ai, FastAPI, uvicorn, httpx, orjson and pydantic-settings, not the pipeline's
+    database, Dagster or model dependencies (crawler/Dockerfile)."""
     script = ("import sys\n"
               "for name in ('psycopg', 'orjson', 'pgvector', 'dagster', 'torch', 'numpy'):\n"
               "    sys.modules[name] = None  # importing any of them fails\n"
               "from crawler.main import create_app\n"
+              "from crawler.server import server_config  # python -m crawler's, as the image runs it\n"
+              "import crawler.__main__\n"
               "from crawler.settings import CrawlerSettings\n"
               "create_app(CrawlerSettings(CRAWLER_TOKEN='crawler-test-token-123456'))\n"
               "import logging; logging.getLogger('crawler').warning('token crawler-test-token-123456 masked')\n")
