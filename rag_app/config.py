@@ -15,7 +15,7 @@ from annotated_types import Ge, Le
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from tileshop_pipelines.settings import FLY_CRAWLER_URL
+from tileshop_pipelines.settings import FLY_CRAWLER_URL, on_off
 
 DEFAULT_CLAUDE_MODEL = "claude-sonnet-5-5"  # the newest Sonnet the pinned SDK lists
 DEFAULT_DAGSTER_GRAPHQL_URL = "http://127.0.0.1:3000/graphql"  # `make ui`
@@ -96,9 +96,7 @@ class Settings(BaseSettings):
     @field_validator("analytics", mode="before")
     @classmethod
     def _on_off(cls, value):
-        if isinstance(value, str) and value.strip().lower() in ("on", "off"):
-            return value.strip().lower() == "on"
-        return value
+        return on_off(value)
 
     @field_validator("redis_url")
     @classmethod

@@ -74,9 +74,7 @@ class PipelineSettings(BaseSettings):
     @field_validator("automation", mode="before")
     @classmethod
     def _on_off(cls, value):
-        if isinstance(value, str) and value.strip().lower() in ("on", "off"):
-            return value.strip().lower() == "on"
-        return value
+        return on_off(value)
 
     @field_validator("alert_webhook_url")
     @classmethod
@@ -102,6 +100,13 @@ class PipelineSettings(BaseSettings):
     @property
     def max_age(self) -> dt.timedelta:
         return dt.timedelta(days=self.max_age_days)
+
+
+def on_off(value):
+    """`on` / `off` (any case) as a bool; anything else is left to the field's own validation."""
+    if isinstance(value, str) and value.strip().lower() in ("on", "off"):
+        return value.strip().lower() == "on"
+    return value
 
 
 def _http_url(value: str, *, shown: str) -> str:
