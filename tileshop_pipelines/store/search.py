@@ -29,6 +29,9 @@ PRICE_UNITS = ("box", "sqft", "each", "bag")
 # Up to this many products matching the filters (~4 chunks each), exact search beats the index's
 # iterative scan (5,000-product catalog: 93 products 10 vs 16 ms, 536: 25 vs 28, 889: 49 vs 16).
 EXACT_SEARCH_MAX_PRODUCTS = 500
+# HNSW candidates per scan: match_products' own (migration 018 says how it was chosen), and the
+# filtered search's below.
+HNSW_EF_SEARCH = 64
 
 
 def _rows(cur: psycopg.Cursor) -> list[dict]:
@@ -223,7 +226,7 @@ def search_chunks(conn: psycopg.Connection, query_text: str, query_embedding: np
     else:
         where, params = filter_sql(filters)
         with conn.transaction():
-            conn.execute("SET LOCAL hnsw.iterative_scan = strict_order")
+            conn.execute(f"SET LOCAL hnsw.iterative_scan = strict_order; SET LOCAL hnsw.ef_search = {HNSW_EF_SEARCH}")
             # Never prepared: a generic plan (what a prepared statement turns into after a few runs)
             # sorts every matching product's chunks by exact distance instead of walking the index:
             # 47 vs 12 ms p50 for 889 matching products.

@@ -110,17 +110,22 @@ def test_match_products_function_runs_an_hnsw_scan(store, conn, model):
     assert nested and "Index Scan using product_vectors_embedding_hnsw" in nested[0]
 
 
-def test_filtered_search_is_not_cut_short_by_ef_search(conn):
-    """1 row in 10 matches the filter: without iterative scans an HNSW scan would return only the
-    matches among its ef_search (40) candidates."""
+def _random_vectors(conn, n: int, seed: int, metadata=lambda i: {}) -> np.ndarray:
+    """product_vectors holding n random unit vectors, one summary chunk per product p<i>."""
     conn.execute("TRUNCATE product_vectors")
-    rng = np.random.default_rng(3)
-    vectors = rng.standard_normal((600, 384)).astype(np.float32)
+    vectors = np.random.default_rng(seed).standard_normal((n, 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     PostgresVectorStore(conn).upsert([
         {"id": f"p{i}:summary:0", "product_key": f"p{i}", "chunk_kind": "summary", "content": "x",
-         "metadata": {"color": "red" if i % 10 == 0 else "blue"}, "embedding": v, "text_hash": "h", "source_hash": "s"}
+         "metadata": metadata(i), "embedding": v, "text_hash": "h", "source_hash": "s"}
         for i, v in enumerate(vectors)])
+    return vectors
+
+
+def test_filtered_search_is_not_cut_short_by_ef_search(conn):
+    """1 row in 10 matches the filter: without iterative scans an HNSW scan would return only the
+    matches among its ef_search (40) candidates."""
+    vectors = _random_vectors(conn, 600, seed=3, metadata=lambda i: {"color": "red" if i % 10 == 0 else "blue"})
     conn.execute("SET enable_seqscan = off")
     conn.execute("SET hnsw.iterative_scan = off")
     try:
@@ -179,3 +184,25 @@ def test_fulltext_ranks_products_by_all_their_text(store, model):
     # a filter keeps products with a matching chunk that holds it, and only such chunks
     facts = store.fulltext_search("mortar tile", 8, filter={"chunk_kind": "facts"})
     assert facts and all(h["chunk_kind"] == "facts" for h in facts)
+
+
+def test_match_products_searches_the_graph_with_its_own_ef_search(conn):
+    """match_products walks the HNSW graph with HNSW_EF_SEARCH candidates whatever the session's
+    ef_search: on the same graph its answers are the plain scan's at 64, and (on random vectors,
+    where 40 candidates miss neighbours) not the scan's at pgvector's default."""
+    _random_vectors(conn, 3000, seed=5)
+    queries = np.random.default_rng(6).standard_normal((30, 384)).astype(np.float32)
+
+    def scan(q, ef):
+        with conn.transaction():
+            conn.execute(f"SET LOCAL hnsw.ef_search = {ef}; SET LOCAL enable_seqscan = off")
+            return [r[0] for r in conn.execute(
+                "SELECT id FROM product_vectors ORDER BY embedding <=> %s LIMIT 10", (q,)).fetchall()]
+
+    conn.execute("SET hnsw.ef_search = 40; SET enable_seqscan = off")
+    try:
+        answers = [[h["id"] for h in search.match_products(conn, q, 10)] for q in queries]
+    finally:
+        conn.execute("RESET hnsw.ef_search; RESET enable_seqscan")
+    assert [sorted(a) for a in answers] == [sorted(scan(q, search.HNSW_EF_SEARCH)) for q in queries]
+    assert [sorted(a) for a in answers] != [sorted(scan(q, 40)) for q in queries]
