@@ -437,7 +437,7 @@ def main() -> int:
     parser.add_argument("--production-products", type=int, default=4800)
     parser.add_argument("--production-rate", type=float, default=20.0, help="requests/s of the production refresh")
     parser.add_argument("--production-batch-size", type=int, default=None,
-                        help="TILESHOP_CRAWL_BATCH_SIZE of the production refresh (default: the setting's default)")
+                        help="TILESHOP_CRAWL_BATCH_SIZE of the production refresh (default: unset, ten minutes at the rate)")
     parser.add_argument("--only", choices=("fetch", "embedding", "backends", "vectors", "rag", "migration", "monitoring",
                                          "production", "cold_start"),
                         action="append",
@@ -513,7 +513,7 @@ def main() -> int:
         from bench.production import bench_production
         from tileshop_pipelines.settings import PipelineSettings
 
-        batch = args.production_batch_size or PipelineSettings.model_fields["crawl_batch_size"].default
+        batch = args.production_batch_size
         production = bench_production(args.production_products, args.production_rate, batch)
         (RESULTS / "production.json").write_text(json.dumps({**production, "env": env}, indent=2))
         print("production:", json.dumps(production, indent=1))

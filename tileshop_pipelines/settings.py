@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tileshop_pipelines.crawl.transports import DEFAULT_USER_AGENT
@@ -26,6 +26,9 @@ DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"  # `tileshop ui`
 # The crawl service on Fly's private network: Flycast goes through Fly's proxy, which starts a
 # stopped crawler machine (`.internal` addresses bypass the proxy and never wake it).
 FLY_CRAWLER_URL = "http://tileshop-crawler.flycast:11235"
+# A crawl run's length when TILESHOP_CRAWL_BATCH_SIZE is unset, and the batch's bounds.
+CRAWL_RUN_SECONDS = 600
+MIN_CRAWL_BATCH, MAX_CRAWL_BATCH = 100, 10_000
 CrawlMode = Literal["http", "browser", "service"]
 
 
@@ -49,9 +52,9 @@ class PipelineSettings(BaseSettings):
     crawl_mode: CrawlMode = _env("TILESHOP_CRAWL_MODE", default="http")
     crawl_rate: float = _env("TILESHOP_CRAWL_RATE", default=2.0, ge=0, le=1000)  # requests/s per host; 0: off
     crawl_concurrency: int = _env("TILESHOP_CRAWL_CONCURRENCY", default=4, ge=1, le=256)
-    # 500: ~4 min of requests at 2/s, so a run's start (run creation, its worker's process: 5-25 s,
-    # bench production) is a few percent of it, and a full refresh of 4,800 products is 10 runs.
-    crawl_batch_size: int = _env("TILESHOP_CRAWL_BATCH_SIZE", default=500, ge=1, le=10_000)
+    # Products per crawl run. Unset: what the rate fetches in CRAWL_RUN_SECONDS (1,200 at 2/s), so a
+    # run's start and its handover to the next (5-10 s each, bench production) stay ~1% of a refresh.
+    crawl_batch_size: int | None = _env("TILESHOP_CRAWL_BATCH_SIZE", default=None, ge=1, le=MAX_CRAWL_BATCH)
     crawler_url: str = _env("CRAWLER_URL", default="")  # unset: default_crawler_url()
     crawler_token: SecretStr | None = _env("CRAWLER_TOKEN", default=None)
     chromium_path: str = _env("TILESHOP_CHROMIUM", default="")
@@ -70,6 +73,12 @@ class PipelineSettings(BaseSettings):
     # A secret: a Slack webhook URL is its own credential.
     alert_webhook_url: SecretStr | None = _env("TILESHOP_ALERT_WEBHOOK_URL", default=None)
     dagster_ui_url: str = _env("TILESHOP_DAGSTER_UI_URL", default=DEFAULT_DAGSTER_UI_URL)  # the alerts' links
+
+    @model_validator(mode="after")
+    def _batch_from_rate(self):
+        if self.crawl_batch_size is None:  # frozen: set once, here
+            object.__setattr__(self, "crawl_batch_size", default_crawl_batch_size(self.crawl_rate))
+        return self
 
     @field_validator("automation", mode="before")
     @classmethod
@@ -100,6 +109,14 @@ class PipelineSettings(BaseSettings):
     @property
     def max_age(self) -> dt.timedelta:
         return dt.timedelta(days=self.max_age_days)
+
+
+def default_crawl_batch_size(rate: float) -> int:
+    """The products `rate` requests/s check in CRAWL_RUN_SECONDS, within the batch's bounds (no
+    rate limit: the largest batch)."""
+    if rate <= 0:
+        return MAX_CRAWL_BATCH
+    return max(MIN_CRAWL_BATCH, min(MAX_CRAWL_BATCH, round(rate * CRAWL_RUN_SECONDS)))
 
 
 def on_off(value):

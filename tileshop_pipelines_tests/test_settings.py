@@ -6,8 +6,19 @@ from tileshop_pipelines.settings import SettingsError, load_settings
 def test_defaults_are_tileshop_politeness_and_the_real_site():
     settings = load_settings({})
     assert (settings.sitemap_url, settings.crawl_mode, settings.crawl_rate, settings.crawl_concurrency,
-            settings.crawl_batch_size) == ("https://www.tileshop.com/sitemap.xml", "http", 2.0, 4, 500)
+            settings.crawl_batch_size) == ("https://www.tileshop.com/sitemap.xml", "http", 2.0, 4, 1200)
     assert settings.automation is True and settings.max_age.days == 7
+
+
+@pytest.mark.parametrize(("env", "batch"), [
+    ({"TILESHOP_CRAWL_RATE": "20"}, 10_000),  # 12,000 in ten minutes: the cap
+    ({"TILESHOP_CRAWL_RATE": "0.5"}, 300),
+    ({"TILESHOP_CRAWL_RATE": "0.01"}, 100),  # the floor
+    ({"TILESHOP_CRAWL_RATE": "0"}, 10_000),  # no limit
+    ({"TILESHOP_CRAWL_RATE": "0.5", "TILESHOP_CRAWL_BATCH_SIZE": "40"}, 40),  # set: as set
+])
+def test_a_crawl_run_is_ten_minutes_of_requests_unless_the_batch_is_set(env, batch):
+    assert load_settings(env).crawl_batch_size == batch
 
 
 def test_blank_values_count_as_unset():
@@ -19,6 +30,7 @@ def test_blank_values_count_as_unset():
     ("TILESHOP_CRAWL_RATE", "-1", "greater than or equal to 0"),
     ("TILESHOP_CRAWL_CONCURRENCY", "0", "greater than or equal to 1"),
     ("TILESHOP_CRAWL_BATCH_SIZE", "eight", "valid integer"),
+    ("TILESHOP_CRAWL_BATCH_SIZE", "0", "greater than or equal to 1"),
     ("TILESHOP_CRAWL_MODE", "ftp", "'http', 'browser' or 'service'"),
     ("TILESHOP_EMBEDDING_BACKEND", "cuda", "'torch' or 'onnx'"),
     ("TILESHOP_VECTOR_STORE", "pinecone", "'postgres' or 'supabase'"),

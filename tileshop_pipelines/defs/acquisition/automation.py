@@ -22,8 +22,9 @@ MAX_BATCHES_PER_TICK = 10
 IN_FLIGHT_TTL = dt.timedelta(hours=1)
 # Stale products alone start a run once a batch is full or the oldest waited this long past max_age.
 STALE_MAX_WAIT = dt.timedelta(hours=1)
-# A crawl run of 500 products at 2 requests/s takes about five minutes; one still running after an
-# hour has lost its worker (a killed machine): run monitoring fails it and its pool slot is freed.
+# A crawl run takes about ten minutes at its rate (settings.CRAWL_RUN_SECONDS); one still running
+# after an hour has lost its worker (a killed machine): run monitoring fails it and its pool slot is
+# freed.
 CRAWL_RUN_TAGS = {"dagster/max_runtime": "3600"}
 
 
