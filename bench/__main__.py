@@ -12,7 +12,8 @@
    backends: the whole catalog's chunks (20,000) embedded by torch and by ONNX Runtime, same texts,
    cosine >= 0.9999 or ONNX is refused.
 5. vectors (bench/vectors.py): the vector load vs a raw binary COPY of the same rows; HNSW top-10
-   p95 latency and recall@10 against exact search on real MiniLM chunk embeddings.
+   p95 latency and recall@10 against exact search on real MiniLM chunk embeddings, over a curve of
+   ef_search values, and the filtered HNSW path at pgvector's default and the app's ef_search.
 6. rag: open-loop load on the app over a 5,000-product index (bench/load_rag.py), beside the raw
    query embedding and search SQL latency measured in the same run; saturation point.
 7. migration (bench/migration.py): `tileshop db dump` + `db restore` + `migrate verify` of a
@@ -22,7 +23,7 @@
    alternating fresh app processes in the same run.
 9. production (bench/production.py): a full and a no-change catalog refresh through dagster-daemon
    and sensor-launched runs, vs N/rate and vs the same pages crawled in one step; run launch time,
-   events per run and the cost per partition event.
+   the handover between crawl runs, events per run and the cost per partition event.
 10. cold_start (bench/cold_start.py): `python -m rag_app` from process start to the first answered
    /api/chat, ONNX export cached, vs a bare interpreter and the framework's imports.
 Peak RSS of the crawl stages is reported before the model is loaded.

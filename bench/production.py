@@ -19,8 +19,10 @@ between crawl runs the handover (one crawl step's end to the next one's start).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -217,7 +219,7 @@ def bench_production(products: int, rate: float, batch_size: int | None, concurr
             daemon_started = time.time()
             daemon = subprocess.Popen([str(Path(sys.executable).with_name("dagster-daemon")), "run", "-w",
                                        str(ROOT / "workspace.yaml")], cwd=ROOT, env=dict(os.environ),
-                                      stdout=daemon_log, stderr=subprocess.STDOUT)
+                                      stdout=daemon_log, stderr=subprocess.STDOUT, start_new_session=True)
             try:
                 t_up = _wait(lambda: _ticked(dagster_conn, "product_refresh_sensor"), 300,
                              "the sensor's first tick", daemon)
@@ -243,12 +245,15 @@ def bench_production(products: int, rate: float, batch_size: int | None, concurr
                 t_quiet = _wait(lambda: active_runs() == 0, timeout_s, "no run active", daemon)
                 no_change_runs = _run_stats(dagster_db, t1 - 1)
                 counts = dict(data.execute("SELECT status_code, count(*) FROM product_pages GROUP BY 1").fetchall())
-            finally:
-                daemon.terminate()
+            finally:  # the daemon, then what is left of its group: its code server ignores SIGTERM
+                os.killpg(daemon.pid, signal.SIGTERM)
                 try:
                     daemon.wait(timeout=30)
                 except subprocess.TimeoutExpired:
-                    daemon.kill()
+                    pass
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(daemon.pid, signal.SIGKILL)
+                daemon.wait(timeout=10)
                 daemon_log.close()
                 data.close()
                 dagster_conn.close()

@@ -52,8 +52,8 @@ class PipelineSettings(BaseSettings):
     crawl_mode: CrawlMode = _env("TILESHOP_CRAWL_MODE", default="http")
     crawl_rate: float = _env("TILESHOP_CRAWL_RATE", default=2.0, ge=0, le=1000)  # requests/s per host; 0: off
     crawl_concurrency: int = _env("TILESHOP_CRAWL_CONCURRENCY", default=4, ge=1, le=256)
-    # Products per crawl run. Unset: what the rate fetches in CRAWL_RUN_SECONDS (1,200 at 2/s), so a
-    # run's start and its handover to the next (5-10 s each, bench production) stay ~1% of a refresh.
+    # Products per crawl run. Unset: what the rate checks in CRAWL_RUN_SECONDS (1,200 at 2/s), so a
+    # run's launch (3-4 s here, bench production; 5-25 s on a loaded machine) stays ~1% of a refresh.
     crawl_batch_size: int | None = _env("TILESHOP_CRAWL_BATCH_SIZE", default=None, ge=1, le=MAX_CRAWL_BATCH)
     crawler_url: str = _env("CRAWLER_URL", default="")  # unset: default_crawler_url()
     crawler_token: SecretStr | None = _env("CRAWLER_TOKEN", default=None)

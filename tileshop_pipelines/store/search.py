@@ -31,7 +31,7 @@ PRICE_UNITS = ("box", "sqft", "each", "bag")
 EXACT_SEARCH_MAX_PRODUCTS = 500
 # HNSW candidates per scan: match_products' own (migration 018 says how it was chosen), and the
 # filtered search's below.
-HNSW_EF_SEARCH = 64
+HNSW_EF_SEARCH = 100
 
 
 def _rows(cur: psycopg.Cursor) -> list[dict]:

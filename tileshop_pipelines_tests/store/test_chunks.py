@@ -118,6 +118,11 @@ def test_a_failing_batch_leaves_nothing_behind(clean):
     assert clean.execute("SELECT content FROM product_vectors").fetchall() == [("better",)]
 
 
+def _hnsw_build_options(conn) -> list[str]:
+    return conn.execute("SELECT coalesce(reloptions, '{}') FROM pg_class WHERE relname = %s",
+                        ("product_vectors_embedding_hnsw",)).fetchone()[0]
+
+
 def test_bulk_load_drops_and_rebuilds_the_hnsw_and_search_text_indexes(clean, monkeypatch):
     from tileshop_pipelines.store import product_vectors as vector_store
 
@@ -132,10 +137,12 @@ def test_bulk_load_drops_and_rebuilds_the_hnsw_and_search_text_indexes(clean, mo
     during_load = []
     insert = store.insert
     monkeypatch.setattr(store, "insert", lambda rows: (during_load.append(present()), insert(rows)))
+    assert _hnsw_build_options(clean) == ["ef_construction=128"]  # migration 018 rebuilt the first one
     counts = sync_vector_store(clean, store, "m")
     assert counts["bulk_load"] and counts["index_built"]
     assert during_load == [set()]
     assert present() == {vector_store.HNSW_INDEX, vector_store.SEARCH_TEXT_INDEX}
+    assert _hnsw_build_options(clean) == ["m=16", "ef_construction=128"]  # HNSW_DEFINITION's
     assert store.stats()["hnsw_index"]
     keys = [r[0] for r in clean.execute("SELECT product_key FROM fulltext_products('tile', 5)")]
     assert keys, "the rebuilt search-text index serves full-text search"
