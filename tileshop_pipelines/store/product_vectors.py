@@ -22,9 +22,9 @@ VECTOR_COLUMNS = ("id", "product_key", "chunk_kind", "content", "metadata", "emb
                   "source_hash")
 VECTOR_TYPES = ("text", "text", "text", "text", "jsonb", "vector", "text", "text")
 HNSW_INDEX = "product_vectors_embedding_hnsw"
-# The graph's build parameters (migration 018 says how they were chosen; pgvector's defaults are
-# m 16, ef_construction 64).
-HNSW_DEFINITION = "product_vectors USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 128)"
+# The graph's build parameters, as migration 018 leaves the index (it says how they were chosen;
+# pgvector's defaults are m 16, ef_construction 64).
+HNSW_DEFINITION = "product_vectors USING hnsw (embedding vector_cosine_ops) WITH (ef_construction = 128)"
 SEARCH_TEXT_INDEX = "product_search_text_fts"  # migration 006
 # The 64MB default made a 100k-vector build 3-5x slower here.
 INDEX_BUILD_MEMORY = "512MB"

@@ -142,7 +142,7 @@ def test_bulk_load_drops_and_rebuilds_the_hnsw_and_search_text_indexes(clean, mo
     assert counts["bulk_load"] and counts["index_built"]
     assert during_load == [set()]
     assert present() == {vector_store.HNSW_INDEX, vector_store.SEARCH_TEXT_INDEX}
-    assert _hnsw_build_options(clean) == ["m=16", "ef_construction=128"]  # HNSW_DEFINITION's
+    assert _hnsw_build_options(clean) == ["ef_construction=128"]  # HNSW_DEFINITION's
     assert store.stats()["hnsw_index"]
     keys = [r[0] for r in clean.execute("SELECT product_key FROM fulltext_products('tile', 5)")]
     assert keys, "the rebuilt search-text index serves full-text search"

@@ -10,6 +10,7 @@
 -- PostgREST's rpc and behind a transaction pooler too, and is restored when the call returns.
 -- store/search.py's HNSW_EF_SEARCH is the same number, for the filtered search run as plain SQL;
 -- store/product_vectors.py's HNSW_DEFINITION builds the index so after a bulk load.
+-- supabase-vector-store: begin
 ALTER FUNCTION match_products(vector, int, jsonb) SET hnsw.ef_search = 100;
 
 -- The existing graph rebuilt with the new parameters (a bulk load in progress may have dropped it:
@@ -23,3 +24,4 @@ BEGIN
     END IF;
 END
 $$;
+-- supabase-vector-store: end
