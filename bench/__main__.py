@@ -512,10 +512,8 @@ def main() -> int:
         print("cold start:", json.dumps(cold, indent=1))
     if "production" in only:  # not in the default set: minutes at a polite rate
         from bench.production import bench_production
-        from tileshop_pipelines.settings import PipelineSettings
 
-        batch = args.production_batch_size
-        production = bench_production(args.production_products, args.production_rate, batch)
+        production = bench_production(args.production_products, args.production_rate, args.production_batch_size)
         (RESULTS / "production.json").write_text(json.dumps({**production, "env": env}, indent=2))
         print("production:", json.dumps(production, indent=1))
         print("production ratios:", production["ratios"])

@@ -203,10 +203,7 @@ def bench_hnsw(rows: list[tuple[str, str, str, str]], vectors: np.ndarray, k: in
                 hits = top_k(conn, q, k)
                 latencies.append((time.perf_counter() - started) * 1000)
                 recalls.append(sum(similarity[qi, position[h["id"]]] >= kth[qi] - 1e-6 for h in hits) / k)
-            latencies.sort()
-            return {"p50_ms": round(statistics.median(latencies), 2),
-                    "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
-                    "recall_at_10": round(float(np.mean(recalls)), 4)}
+            return _summary(latencies, recalls)
 
         default = measure()  # match_products, as the app calls it
         curve = []  # the recall/latency curve the app's ef_search is chosen from
@@ -225,6 +222,13 @@ def bench_hnsw(rows: list[tuple[str, str, str, str]], vectors: np.ndarray, k: in
         "smallest_ef_search_meeting_target": meeting[0]["ef_search"] if meeting else None,
         "filtered": filtered,
     }
+
+
+def _summary(latencies: list[float], recalls: list[float]) -> dict:
+    latencies = sorted(latencies)
+    return {"p50_ms": round(statistics.median(latencies), 2),
+            "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
+            "recall_at_10": round(float(np.mean(recalls)), 4)}
 
 
 def _filtered_curve(conn, rows, queries: np.ndarray, similarity: np.ndarray, k: int) -> dict:
@@ -254,10 +258,7 @@ def _filtered_curve(conn, rows, queries: np.ndarray, similarity: np.ndarray, k: 
                 hits = search.search_chunks(conn, "tile", q, k, filters)
                 latencies.append((time.perf_counter() - started) * 1000)
                 recalls.append(sum(masked[qi, position[h["id"]]] >= kth[qi] - 1e-6 for h in hits) / k)
-            latencies.sort()
-            out[f"ef_search_{ef}"] = {"p50_ms": round(statistics.median(latencies), 2),
-                                      "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
-                                      "recall_at_10": round(float(np.mean(recalls)), 4)}
+            out[f"ef_search_{ef}"] = _summary(latencies, recalls)
     finally:
         search.HNSW_EF_SEARCH = app_ef
     return out
