@@ -60,7 +60,7 @@ def _first_chat(url: str, port: int, timeout_s: float = 120) -> dict:
 
 
 def bench_cold_start(products: int, repeats: int = 3, seed: int = 7) -> dict:
-    from bench.__main__ import free_port
+    from bench.harness import free_port
     from bench.load_rag import bench_database_url
     from tileshop_pipelines.embedding.model import DEFAULT_MODEL
     from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder

@@ -293,7 +293,7 @@ def saturation(base: str, endpoint: str, payloads: list, start_rate: float, step
 
 def bench_rag_load(products: int, duration_s: float, rate: float, users: int, saturation_step_s: float,
                    max_in_flight: int | None = None, seed: int = 7) -> dict:
-    from bench.__main__ import free_port
+    from bench.harness import free_port
 
     url = bench_database_url(products, seed)
     questions, searches = question_pool(url, 3000, seed)
@@ -359,7 +359,7 @@ def bench_monitoring_overhead(products: int, rate: float, duration_s: float, use
     alternating over `rounds`, so drift on a shared machine falls on both alike."""
     import tempfile
 
-    from bench.__main__ import free_port
+    from bench.harness import free_port
 
     log_dir = tempfile.mkdtemp(prefix="bench-app-logs-")
 

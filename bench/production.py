@@ -64,7 +64,7 @@ class ScratchServer:
 def one_step_refresh(urls: list[str], rate: float, concurrency: int) -> dict:
     """The same pages at the same rate in one crawl step (crawl.refresh), then the same again with
     every page stale: conditional requests."""
-    from bench.__main__ import BenchDatabase, Meter, pipeline_refresh
+    from bench.harness import BenchDatabase, Meter, pipeline_refresh
 
     with BenchDatabase() as bench_db:
         keys = bench_db.list_sitemap(urls)
@@ -168,7 +168,7 @@ def bench_production(products: int, rate: float, batch_size: int | None, concurr
                      timeout_s: float = 3600) -> dict:
     import psycopg
 
-    from bench.__main__ import product_urls, start_catalog
+    from bench.harness import product_urls, start_catalog
 
     catalog, base = start_catalog(products)
     home = Path(tempfile.mkdtemp(prefix="tileshop_prod_"))

@@ -1,4 +1,5 @@
-"""Sitemap (index or urlset, plain or gzip) and robots.txt parsing.
+"""Sitemap (index or urlset, plain or gzip) and robots.txt parsing, and which listed URLs the
+crawl may fetch.
 
 Parsing is strict: a sitemap that cannot be read whole raises SitemapError naming its source,
 so a broken download never looks like "the catalog shrank". Duplicate <loc>s are kept as the
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 from protego import Protego
+
+from tileshop_pipelines.catalog.urls import CatalogUrl, classify_url, on_site
 
 # The sitemaps protocol caps a sitemap at 50 MB uncompressed; anything bigger is refused rather
 # than decompressed without bound.
@@ -144,3 +147,31 @@ def parse_lastmod(text: str | None) -> dt.datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class CrawlableEntries:
+    entries: list[tuple[CatalogUrl, SitemapEntry]]  # one per canonical URL
+    off_site: int  # entries on another host, never fetched
+    disallowed: int  # entries robots.txt disallows
+
+
+def crawlable_entries(entries: list[SitemapEntry], robots: Robots, hosts: frozenset[str]) -> CrawlableEntries:
+    """The entries whose URL is on one of `hosts` and allowed by `robots`, classified; a URL listed
+    twice keeps its first place and its last entry. Raises SitemapError for an entry whose <loc>
+    is not an absolute http(s) URL."""
+    crawlable: dict[str, tuple[CatalogUrl, SitemapEntry]] = {}
+    off_site = disallowed = 0
+    for entry in entries:
+        try:
+            info = classify_url(entry.loc)
+        except ValueError as exc:
+            raise SitemapError(str(exc)) from exc
+        if not on_site(info.url, hosts):  # another site's URL in our sitemap is never fetched
+            off_site += 1
+            continue
+        if not robots.allows(info.url):
+            disallowed += 1
+            continue
+        crawlable[info.url] = (info, entry)
+    return CrawlableEntries(list(crawlable.values()), off_site=off_site, disallowed=disallowed)

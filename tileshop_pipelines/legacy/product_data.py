@@ -1,6 +1,6 @@
 """The predecessor's ``product_data`` rows -> legacy versions of our product records.
 
-Each value passes the extractor's own validators (catalog/extract.py) plus the checks its data
+Each value passes the extractor's own parsers (catalog/record.py) plus the checks its data
 needs (PRODUCT_DATA.md lists the traps): scraper garbage (markup fragments, specification labels
 stored as values), invented image variants, guessed document URLs and the predecessor's own
 labels are not imported. Every value not imported is counted by field and reason. Provenance of
@@ -17,7 +17,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tileshop_pipelines.catalog import extract
+from tileshop_pipelines.catalog.page import HOME_PAGE_TITLE
+from tileshop_pipelines.catalog.record import (AMOUNT_PATTERN, PER_BOX_PATTERN, PRODUCT_FIELDS, SQFT_PATTERN,
+                                                TEXT_SPEC_FIELDS, collapse_whitespace, description_text, image_urls,
+                                                parse_amount, parse_applications, parse_box_quantity,
+                                                parse_box_weight_lbs, parse_price, parse_yes_no, text_value)
 from tileshop_pipelines.catalog.urls import classify_url
 
 PROVENANCE = "legacy"
@@ -62,8 +66,6 @@ _SPEC_KEYS = {name.lower(): name for name in (
     "FrostResistance")}
 _SPEC_KEYS.update({"material": "MaterialType", "dimensions": "ApproximateSize", "surfaceabrasions": "SurfaceAbrasion",
                    "colour": "Color"})
-# Record field <- specification key, as the extractor maps them (extract.TEXT_SPEC_FIELDS).
-_SPEC_FIELDS = dict(extract.TEXT_SPEC_FIELDS)
 # Record field <- product_data column, used when the specifications do not state the field.
 _TEXT_COLUMNS = {"size": "size_shape", "thickness": "thickness", "material": "material_type", "color": "color",
                  "finish": "finish", "edge_type": "edge_type", "shade_variation": "shade_variation",
@@ -75,8 +77,7 @@ _LABELS = {re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower() for name in _SPEC_KEYS.
 # Markup the regexes cut out of the page ('/>', '_Detail:Asset_Grid_All_V2"}', '-care/installation/tools">').
 _MARKUP = re.compile(r"[<>{}\\]|^[/_\-=]")
 _NEEDS_NUMBER = {"size", "thickness", "ApproximateSize", "Thickness", "BoxQuantity", "BoxWeight"}
-_COVERAGE = re.compile(
-    rf"({extract.AMOUNT_PATTERN})\s*(?:s(?:q\.?\s*ft\b\.?|quare\s+f(?:oo|ee)t\b)(?:\s*(?:/|\bper\b)\s*box\b)?)?")
+_COVERAGE = re.compile(rf"({AMOUNT_PATTERN})\s*(?:{SQFT_PATTERN}(?:{PER_BOX_PATTERN})?)?")
 _SKU = re.compile(r"\d{5,}[A-Za-z]*")
 _TEXT_LIMIT = 200  # a spec value longer than this is page prose the regexes swept up
 
@@ -146,25 +147,25 @@ def map_row(row: dict, rejected: dict[str, Counter], repaired: Counter | None = 
         return None, "invalid_url"
     if info.kind != "product":
         return None, "not_a_product_url"
-    title = extract.text_value(row.get("title"))
-    if title and title.casefold().startswith(extract.HOME_PAGE_TITLE.casefold()):
+    title = text_value(row.get("title"))
+    if title and title.casefold().startswith(HOME_PAGE_TITLE.casefold()):
         return None, "blocked_home_page"
     valid_from = _timestamp(row.get("scraped_at")) or _timestamp(row.get("updated_at"))
     if valid_from is None:
         return None, "no_scrape_time"
 
     reject = _Rejections(rejected, Counter() if repaired is None else repaired)
-    record: dict = dict.fromkeys(extract.PRODUCT_FIELDS)
+    record: dict = dict.fromkeys(PRODUCT_FIELDS)
     record.update(url=info.url, sku=_sku(info.sku, row.get("sku"), reject))
     record["name"] = _name(title, reject)
     record["brand"] = _clean_text("brand", row.get("brand"), reject)
-    record["description"], live_markup = extract.description_text(row.get("description"))
+    record["description"], live_markup = description_text(row.get("description"))
     if live_markup:  # tags that only appeared after entity decoding: removed, as the extractor does
         reject("description", "markup_removed")
 
     specifications = _specifications(row.get("specifications"), reject)
     record["specifications"] = specifications
-    for name, key in _SPEC_FIELDS.items():
+    for name, key in TEXT_SPEC_FIELDS.items():
         column = _TEXT_COLUMNS[name]
         stated = _clean_text(column, row.get(column), reject)
         if name == "material" and stated and stated == stated.lower():
@@ -172,15 +173,15 @@ def map_row(row: dict, rejected: dict[str, Counter], repaired: Counter | None = 
             reject.repaired["material_type_recapitalised"] += 1
         record[name] = _prefer_specification(column, specifications.get(key), stated, reject)
     record["box_quantity"] = _prefer_specification(
-        "box_quantity", extract.parse_box_quantity(specifications.get("BoxQuantity")),
+        "box_quantity", parse_box_quantity(specifications.get("BoxQuantity")),
         _positive_int("box_quantity", row.get("box_quantity"), reject), reject)
     record["box_weight_lbs"] = _prefer_specification(
-        "box_weight", extract.parse_box_weight_lbs(specifications.get("BoxWeight")),
-        _parsed("box_weight", row.get("box_weight"), extract.parse_box_weight_lbs, reject), reject)
+        "box_weight", parse_box_weight_lbs(specifications.get("BoxWeight")),
+        _parsed("box_weight", row.get("box_weight"), parse_box_weight_lbs, reject), reject)
     record["directional_layout"] = _prefer_specification(
-        "directional_layout", extract.parse_yes_no(specifications.get("DirectionalLayout")),
+        "directional_layout", parse_yes_no(specifications.get("DirectionalLayout")),
         row.get("directional_layout") if isinstance(row.get("directional_layout"), bool) else None, reject)
-    record["applications"] = extract.parse_applications(specifications.get("Applications"))
+    record["applications"] = parse_applications(specifications.get("Applications"))
     record["coverage_sqft_per_box"] = _parsed("coverage", row.get("coverage"), _coverage, reject)
     _prices(row, record, reject)
     record["images"] = _images(row.get("images"), row.get("primary_image"), reject)
@@ -190,9 +191,9 @@ def map_row(row: dict, rejected: dict[str, Counter], repaired: Counter | None = 
         if _stated(row.get(column)):
             reject(column, reason)
 
-    if not any(_stated(record[name]) for name in extract.PRODUCT_FIELDS if name not in ("url", "sku")):
+    if not any(_stated(record[name]) for name in PRODUCT_FIELDS if name not in ("url", "sku")):
         return None, "nothing_stated"
-    record["provenance"] = {name: PROVENANCE for name in extract.PRODUCT_FIELDS if _stated(record[name])}
+    record["provenance"] = {name: PROVENANCE for name in PRODUCT_FIELDS if _stated(record[name])}
     return LegacyVersion(legacy_id=int(row["id"]), product_key=info.product_key, sku=record["sku"], url=info.url,
                          name=record["name"], price=record["price"], price_unit=record["price_unit"], record=record,
                          valid_from=valid_from), None
@@ -228,7 +229,7 @@ def _timestamp(value) -> dt.datetime | None:
 def _sku(url_sku: str | None, stored, reject: _Rejections) -> str | None:
     """The URL's SKU (a string, leading zeros and suffix as written); the stored one lost them
     when JSON-LD gave a number, so it only stands in when the URL has none."""
-    stored_text = extract.text_value(stored)
+    stored_text = text_value(stored)
     if url_sku is None:
         if stored_text and _SKU.fullmatch(stored_text):
             return stored_text
@@ -272,11 +273,11 @@ def _garbage(value: str, name: str) -> str | None:
 def _clean_text(name: str, value, reject: _Rejections) -> str | None:
     if not _stated(value):
         return None
-    text = extract.text_value(value) if not isinstance(value, (dict, list)) else None
+    text = text_value(value) if not isinstance(value, (dict, list)) else None
     if text is None:
         reject(name, "not_text")
         return None
-    text = " ".join(text.split())
+    text = collapse_whitespace(text)
     reason = _garbage(text, name)
     if reason:
         reject(name, reason)
@@ -358,14 +359,14 @@ def _parsed(name: str, value, parse, reject: _Rejections):
 
 def _coverage(text: str) -> float | None:
     match = _COVERAGE.fullmatch(text.lower())
-    amount = extract.parse_amount(match.group(1)) if match else None
+    amount = parse_amount(match.group(1)) if match else None
     return amount if amount and amount > 0 else None
 
 
 def _price(name: str, value, reject: _Rejections) -> float | None:
     if value is None:
         return None
-    price = extract.parse_price(float(value) if isinstance(value, Decimal) else value)
+    price = parse_price(float(value) if isinstance(value, Decimal) else value)
     if price is None:
         reject(name, "not_a_price")
     return price
@@ -431,7 +432,7 @@ def _images(images, primary, reject: _Rejections) -> list[str]:
         if decoded is not None:
             candidates.extend(decoded if isinstance(decoded, list) else [decoded])
     urls = []
-    for url in extract.image_urls(candidates):
+    for url in image_urls(candidates):
         if re.match(r"https?://[^\s/]+/\S*$", url):
             if url not in urls:
                 urls.append(url)

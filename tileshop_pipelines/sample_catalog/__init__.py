@@ -7,9 +7,10 @@
 """
 
 from .catalog import QUIRK_PATHS, Catalog, build_catalog
+from .faults import Faults
 from .known_products import KNOWN_SKUS
 from .model import SampleProduct
-from .server import CatalogServer, Faults, run_server
+from .server import CatalogServer, run_server
 
 __all__ = [
     "KNOWN_SKUS",

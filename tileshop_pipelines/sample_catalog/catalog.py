@@ -21,7 +21,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from .known_products import KNOWN_BY_PATH, KNOWN_PATHS, KNOWN_SKUS, known_product
 from .model import CATEGORIES, SPEC_KEYS, SampleProduct
-from .products import classify, product_from_slug, slug_of
+from .products import product_from_slug
+from .slugs import classify, slug_of
 
 PRODUCT_PATHS_FILE = Path(__file__).parent / "data" / "product_paths.txt"
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from tileshop_pipelines.catalog.extract import PRODUCT_FIELDS, NotAProductPage, extract_product
+from tileshop_pipelines.catalog.extract import NotAProductPage, extract_product
+from tileshop_pipelines.catalog.record import PRODUCT_FIELDS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE = "https://www.tileshop.com"

@@ -8,9 +8,11 @@ from tileshop_pipelines.catalog.sitemap import (
     Sitemap,
     SitemapEntry,
     SitemapError,
+    crawlable_entries,
     parse_robots,
     parse_sitemap,
 )
+from tileshop_pipelines.catalog.urls import site_hosts
 
 NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 SOURCE = "https://www.tileshop.com/sitemap.xml"
@@ -283,3 +285,35 @@ def test_a_url_with_a_lone_surrogate_is_matched_not_raised():
     robots = parse_robots("User-agent: *\nDisallow: /private", user_agent="TileshopPipelines/0.1")
     assert robots.allows("https://www.tileshop.com/products/a-\ud800-123456")
     assert not robots.allows("https://www.tileshop.com/private/\udfff")
+
+
+# --- which listed URLs the crawl may fetch --------------------------------------------------
+
+
+def _crawlable(locs: list[tuple[str, str | None]], robots_txt: str = "User-agent: *\nDisallow: /cart\n"):
+    return crawlable_entries([SitemapEntry(loc, lastmod) for loc, lastmod in locs],
+                             parse_robots(robots_txt, user_agent=UA), site_hosts(SOURCE))
+
+
+def test_crawlable_entries_are_classified_on_site_and_allowed():
+    site = "https://www.tileshop.com"
+    result = _crawlable([(f"{site}/products/white-subway-tile-123456", "2025-01-02"), (f"{site}/tile", None),
+                         (f"{site}/cart", None), ("https://tileshop.com/products/bare-host-tile-222222", None),
+                         ("https://evil.example/products/impostor-tile-999001", None)])
+    assert [(info.url, info.kind, info.sku, entry.lastmod) for info, entry in result.entries] == [
+        (f"{site}/products/white-subway-tile-123456", "product", "123456", "2025-01-02"),
+        (f"{site}/tile", "other", None, None),
+        ("https://tileshop.com/products/bare-host-tile-222222", "product", "222222", None),
+    ]
+    assert (result.off_site, result.disallowed) == (1, 1)
+
+
+def test_a_url_listed_twice_keeps_its_first_place_and_its_last_entry():
+    first, other = "https://www.tileshop.com/products/a-tile-111111", "https://www.tileshop.com/products/b-tile-222222"
+    result = _crawlable([(first, "2025-01-01"), (other, None), (first, "2025-02-01")])
+    assert [(info.url, entry.lastmod) for info, entry in result.entries] == [(first, "2025-02-01"), (other, None)]
+
+
+def test_a_loc_that_is_not_an_absolute_url_is_a_sitemap_error():
+    with pytest.raises(SitemapError):
+        _crawlable([("/products/relative-tile-123456", None)])

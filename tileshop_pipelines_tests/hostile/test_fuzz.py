@@ -29,12 +29,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tileshop_pipelines.catalog.extract import (
-    MAX_PRICE,
-    PRODUCT_FIELDS,
-    NotAProductPage,
-    extract_product,
-)
+from tileshop_pipelines.catalog.extract import NotAProductPage, extract_product
+from tileshop_pipelines.catalog.record import MAX_PRICE, PRODUCT_FIELDS
 from tileshop_pipelines.catalog.sitemap import SitemapError, parse_lastmod, parse_robots, parse_sitemap
 from tileshop_pipelines.catalog.urls import classify_url, sku_from_slug
 from tileshop_pipelines.sample_catalog import build_catalog, render

@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from bench.__main__ import free_port
+from bench.harness import free_port
 from tileshop_pipelines.store.db import PROJECT_ROOT
 
 from .conftest import ADMIN, ADMIN_TOKEN, app_client, settings_for

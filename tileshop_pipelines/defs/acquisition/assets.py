@@ -12,8 +12,8 @@ import dagster as dg
 from pydantic import Field
 
 from tileshop_pipelines.catalog.changes import markdown_table as changes_table
-from tileshop_pipelines.catalog.sitemap import SitemapError, parse_lastmod
-from tileshop_pipelines.catalog.urls import classify_url, on_site, site_hosts
+from tileshop_pipelines.catalog.sitemap import SitemapError, crawlable_entries, parse_lastmod
+from tileshop_pipelines.catalog.urls import site_hosts
 from tileshop_pipelines.crawl.refresh import refresh_products
 from tileshop_pipelines.crawl.sitemaps import collect_site_listing
 from tileshop_pipelines.defs.acquisition.events import (
@@ -72,33 +72,20 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
     reverted ones (listed once, unlisted before any record was stored: partitions.py)."""
     try:
         listing = collect_site_listing(site.sitemap_url, user_agent=site.user_agent)
+        crawlable = crawlable_entries(listing.entries, listing.robots, site_hosts(site.sitemap_url, *listing.sitemaps))
     except SitemapError as exc:
         raise dg.Failure(description=f"sitemap acquisition failed, stored state untouched: {exc}") from exc
-    listed: dict[str, acquisition_sql.ListedUrl] = {}
-    disallowed = off_site = 0
-    hosts = site_hosts(site.sitemap_url, *listing.sitemaps)
-    for entry in listing.entries:
-        try:
-            info = classify_url(entry.loc)
-        except ValueError as exc:
-            raise dg.Failure(description=f"sitemap acquisition failed, stored state untouched: {exc}") from exc
-        if not on_site(info.url, hosts):  # another site's URL in our sitemap is never fetched
-            off_site += 1
-            continue
-        if not listing.robots.allows(info.url):
-            disallowed += 1
-            continue
-        listed[info.url] = acquisition_sql.ListedUrl(info.url, info.kind, info.product_key, info.sku,
-                                                     entry.lastmod, parse_lastmod(entry.lastmod))
+    listed = [acquisition_sql.ListedUrl(info.url, info.kind, info.product_key, info.sku, entry.lastmod,
+                                        parse_lastmod(entry.lastmod)) for info, entry in crawlable.entries]
     max_shrink = None if config.allow_shrink else MAX_SITEMAP_SHRINK
     max_growth = None if config.allow_growth else MAX_SITEMAP_GROWTH
     with postgres.connect() as conn:
         try:
-            diff = acquisition_sql.record_sitemap(conn, list(listed.values()), sitemap_url=site.sitemap_url,
+            diff = acquisition_sql.record_sitemap(conn, listed, sitemap_url=site.sitemap_url,
                                                   max_shrink=max_shrink, max_growth=max_growth,
                                                   max_products=config.max_products)
             tables = table_metadata(conn, "sitemap_urls")
-            listed_keys = {u.product_key for u in listed.values() if u.kind == "product"}
+            listed_keys = {u.product_key for u in listed if u.kind == "product"}
             registered = context.instance.get_dynamic_partitions(PRODUCT_PARTITIONS_NAME)
             unlisted = sorted(set(registered) - listed_keys)
             reverted = reverted_partitions(registered, listed_keys, acquisition_sql.keys_with_records(conn, unlisted))
@@ -123,10 +110,10 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
             "added": diff.added,
             "removed": diff.removed,
             "unchanged": diff.unchanged,
-            "disallowed_by_robots": disallowed,
-            "off_site": off_site,
+            "disallowed_by_robots": crawlable.disallowed,
+            "off_site": crawlable.off_site,
             "off_site_sitemaps": len(listing.off_site_sitemaps),
-            "with_lastmod": sum(u.lastmod_at is not None for u in listed.values()),
+            "with_lastmod": sum(u.lastmod_at is not None for u in listed),
             "new_partitions": len(added_partitions),
             "removed_partitions": len(reverted),
             **{f"products_{kind}": sum(c["change"] == kind for c in changes) for kind in ("added", "delisted",

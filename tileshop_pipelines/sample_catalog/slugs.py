@@ -1,0 +1,232 @@
+"""What a sample product's URL slug states: kind and material, name, size, colors, finish and
+brand, read from its words before any random fill-in (products.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+_SKU_RE = re.compile(r"-(\d+[A-Za-z]*)$")
+
+
+def slug_of(path: str) -> str:
+    return path.rsplit("/", 1)[-1]
+
+
+def _words(slug: str) -> list[str]:
+    return [w.rstrip(".") for w in slug.lower().split("-") if w.rstrip(".")]
+
+
+def has_phrase(slug: str, *phrases: str) -> bool:
+    s = f"-{slug.lower()}-"
+    return any(f"-{p}-" in s for p in phrases)
+
+
+_TOOL_BRANDS = ("wedi", "raimondi", "easy-pitch", "suntouch", "flofx", "goboard", "permabase", "max-seal",
+                "ardex-t")
+_TOOL_WORDS = ("trowel", "shelf", "backer-board", "sealer", "clean", "cleaner", "drain", "grate", "niche",
+               "membrane", "seat", "spacers", "paddle", "sponge", "bucket", "float", "clips", "wedges",
+               "thermostat", "warmwire", "cable", "mat", "kit", "enhancer", "underlayment", "knife",
+               "nippers", "cutter", "blade", "level", "pipe-collar", "shower-base", "roll", "pieces", "pack",
+               "gloves", "knee-pads", "leveling-system", "lippage", "wedge", "washer", "polishing-pad",
+               "tapping-block", "pull-bar", "scoring-wheel", "filler", "lath", "switch-plate", "tar-paper",
+               "backerboard", "pro-shield", "enhance-and-seal", "fasteners")
+# Care products and grouting tools mention grout or sealers but are accessories.
+_ACCESSORY_WORDS = {"sealer", "remover", "cleaner", "clean", "enhancer", "haze", "pail", "float", "sponge",
+                    "bucket", "gloves", "trowel", "paddle"}
+_GROUT_WORDS = ("grout", "caulk", "silicone", "sanded", "unsanded", "pro-color")
+_SETTING_WORDS = ("mortar", "thinset", "thin-set", "patch", "primer", "adhesive", "self-leveling",
+                  "leveler", "skim-coat")
+_TRIM_WORDS = ("bullnose", "pencil", "chair-rail", "trim", "stair-nose", "flush-stair", "overlap-stair",
+               "quarter-round", "t-molding", "molding", "reducer", "liner", "listello", "threshold", "thres",
+               "cornice", "skirting", "curb", "out-corner", "in-corner", "t-cove", "jolly", "sill",
+               "end-cap", "dural", "edge-profile")
+PANEL_WORDS = ("wall-panel", "shower-kit", "tub-kit")
+_STONE_MATERIALS = {"marble": "Marble", "travertine": "Travertine", "slate": "Slate", "limestone": "Limestone",
+                    "granite": "Granite", "quartzite": "Quartzite", "onyx": "Onyx"}
+_TILE_MATERIALS = {"porcelain": "Porcelain", "ceramic": "Ceramic", "glass": "Glass", "metal": "Metal",
+                   "steel": "Metal", "resin": "Resin"}
+_MARBLE_NAMES = ("carrara", "calacatta", "calacata", "calacutta", "statuario", "volakas", "marquina",
+                 "emperador", "thassos", "crema")
+
+
+def classify(slug: str) -> tuple[str, str | None]:
+    """(kind, material) from slug words. First matching rule wins, most specific first."""
+    words = set(_words(slug))
+    # Tile bodies first: "slate-blue-gloss-ceramic" is ceramic, "slate" there is a color.
+    material = next((m for w, m in {**_TILE_MATERIALS, **_STONE_MATERIALS}.items() if w in words), None)
+    if any(w in words for w in ("laminate",)):
+        material = "Laminate"
+    elif "vinyl" in words or "spc" in words:
+        material = "Luxury Vinyl"
+    elif has_phrase(slug, "engineered-wood", "hardwood"):
+        material = "Engineered Wood"
+    if slug.lower().startswith(_TOOL_BRANDS):
+        return "tool", material
+    if words & _ACCESSORY_WORDS:
+        return "tool", None
+    tile_body = material in _TILE_MATERIALS.values() and "tile" in words  # "patch-art-gold-ceramic-wall-tile"
+    if has_phrase(slug, *_GROUT_WORDS) and not tile_body:
+        return "grout", None
+    if has_phrase(slug, *_SETTING_WORDS) and not tile_body:
+        return "setting", None
+    if has_phrase(slug, *PANEL_WORDS) and not has_phrase(slug, "easy-pitch"):
+        return "tile", material or "Porcelain"
+    if has_phrase(slug, *_TOOL_WORDS):
+        return "tool", material
+    if has_phrase(slug, *_TRIM_WORDS) or slug.lower().startswith("dural"):
+        if slug.lower().startswith("dural"):
+            material = "Aluminum"
+        elif material is None and words & set(_MARBLE_NAMES):
+            material = "Marble"
+        return "trim", material
+    if material == "Luxury Vinyl":
+        return "lvt", material
+    if material == "Laminate":
+        return "laminate", material
+    if material == "Engineered Wood":
+        return "wood", material
+    if material in _STONE_MATERIALS.values():
+        return "stone", material
+    if material is not None or words & {"tile", "mosaic", "subway", "penny", "hex"}:
+        return "tile", material
+    if words & set(_MARBLE_NAMES):
+        return "stone", "Marble"
+    # Unlabelled slugs (pattern and size names like "jalor-cafe-24-in") are natural stone lines.
+    return "stone", "Travertine" if "tumbled" in words else None
+
+
+_COLOR_WORDS = {
+    "white": "White", "snow": "White", "bianco": "White", "blanco": "White", "blanc": "White",
+    "branco": "White", "carrara": "White", "calacatta": "White", "calacata": "White",
+    "statuario": "White", "thassos": "White", "volakas": "White", "arctic": "White",
+    "black": "Black", "noir": "Black", "nero": "Black", "negro": "Black", "marquina": "Black",
+    "onyx": "Black", "grey": "Grey", "gris": "Grey", "grigio": "Grey", "smoke": "Grey",
+    "gray": "Gray", "blue": "Blue", "ocean": "Blue", "sky": "Blue", "denim": "Blue", "navy": "Blue",
+    "blu": "Blue", "beige": "Beige", "crema": "Beige", "ivory": "Ivory", "avorio": "Ivory",
+    "cream": "Cream", "creme": "Cream", "taupe": "Taupe", "greige": "Greige", "green": "Green",
+    "emerald": "Green", "forest": "Green", "sage": "Sage", "mint": "Mint", "silver": "Silver",
+    "argento": "Silver", "gold": "Gold", "golden": "Gold", "oro": "Gold", "brown": "Brown",
+    "walnut": "Brown", "espresso": "Brown", "oak": "Brown", "hickory": "Brown", "nutmeg": "Brown",
+    "emperador": "Brown", "red": "Red", "rosso": "Red", "burgundy": "Burgundy", "pink": "Pink",
+    "blush": "Pink", "orchid": "Purple", "lilac": "Purple", "charcoal": "Charcoal",
+    "graphite": "Charcoal", "pewter": "Pewter", "sand": "Sand", "almond": "Almond", "bone": "Bone",
+    "linen": "Linen", "oatmeal": "Oatmeal", "khaki": "Khaki", "teal": "Teal", "turquoise": "Turquoise",
+    "aqua": "Aqua", "terracotta": "Terracotta", "clay": "Terracotta", "rust": "Rust",
+    "copper": "Copper", "bronze": "Bronze", "chrome": "Chrome", "titanium": "Titanium",
+    "mocha": "Brown", "umber": "Brown", "multi": "Multi", "mix": "Multi",
+}
+_FINISH_WORDS = {
+    "matte": "Matte", "gloss": "Gloss", "glossy": "Gloss", "polished": "Polished", "pol": "Polished",
+    "honed": "Honed", "tumbled": "Tumbled", "satin": "Satin", "brushed": "Brushed",
+    "textured": "Textured", "lappato": "Lappato", "iridescent": "Iridescent", "antique": "Antiqued",
+}
+_BRANDS = (
+    ("superior", "Superior"), ("ardex", "ARDEX"), ("wedi", "wedi"), ("bostik", "Bostik"),
+    ("morris-&-co", "Morris & Co."), ("annie-selke", "Annie Selke"), ("raimondi", "Raimondi"),
+    ("suntouch", "SunTouch"), ("goboard", "GoBoard"), ("permabase", "PermaBase"), ("loctite", "Loctite"),
+    ("flofx", "FloFX"), ("easy-pitch", "Easy Pitch"), ("custom", "Custom Building Products"),
+    ("max-seal", "Max Seal"), ("dural", "Dural"), ("nikki-chu", "Nikki Chu"),
+    ("jeffrey-alan-marks", "Jeffrey Alan Marks"), ("kelli-ellis", "Kelli Ellis"),
+)
+_SMALL_WORDS = {"x", "in", "ft", "lb", "lbs", "oz", "and", "with", "of", "by", "or", "per", "sq"}
+_ACRONYMS = {"lft", "spc", "usa", "ls", "pl", "tds", "sds", "lvt", "pvc", "ac", "oc", "br", "sx", "fl", "fg", "diy"}
+_BRAND_SPELLING = {"ardex": "ARDEX", "goboard": "GoBoard", "suntouch": "SunTouch", "flofx": "FloFX",
+                   "permabase": "PermaBase", "wedi": "wedi"}
+
+
+def _display_slug(slug: str, sku: str | None) -> str:
+    """Slug without the SKU, with the decimals the slug format dropped restored (256-x-10 -> 2.56-x-10)."""
+    s = slug[: -len(sku) - 1] if sku else slug
+    s = re.sub(r"(?<![\d.])0-(\d+)(?=-x-|-in\b)", r"0.\1", s)
+    s = re.sub(r"-x-(\d+)-(\d)-in\b", r"-x-\1.\2-in", s)
+    s = re.sub(r"(?<![\d.x])-(\d{1,2})-(2|4|8|16|32)(?=-in\b)",
+               lambda m: f"-{m.group(1)}/{m.group(2)}" if int(m.group(1)) < int(m.group(2)) else m.group(0), s)
+    s = re.sub(r"(?<![\d.-])-([1-9])(\d[1-9])(?=-x-)", r"-\1.\2", s)
+    s = re.sub(r"-x-([1-9])(\d[1-9])(?=-in\b)", r"-x-\1.\2", s)
+    return s
+
+
+def product_name(display: str) -> str:
+    words = [w for w in display.split("-") if w]
+    out = []
+    for i, w in enumerate(words):
+        lw = w.lower().rstrip(".")
+        m = re.fullmatch(r"(\d+(?:\.\d+)?)(lb|lbs|oz)", lw)
+        if m:
+            out.append(f"{m.group(1)} {m.group(2)}")
+        elif lw == "t" and i + 1 < len(words) and words[i + 1].lower() in ("molding", "cove"):
+            out.append("T")
+        elif lw in _SMALL_WORDS and i > 0:
+            out.append(lw)
+        elif lw in _ACRONYMS:
+            out.append(lw.upper())
+        elif lw in _BRAND_SPELLING:
+            out.append(_BRAND_SPELLING[lw])
+        elif w[:1].isupper() or not w[:1].isalpha():
+            out.append(w.rstrip(".") if i == len(words) - 1 else w)
+        else:
+            out.append(w[:1].upper() + w[1:])
+    return " ".join(out).replace("T Molding", "T-Molding").replace("T Cove", "T-Cove")
+
+
+def _size(display: str, words: set[str]) -> tuple[str | None, float | None, float | None]:
+    """(ApproximateSize text, width in, height in) from the display slug."""
+    num = r"\d+/\d+|\d+(?:\.\d+)?|\u00bd|\u00bc|\u00be"
+    m = re.search(rf"(?<![\d.])({num})-ft-x-({num})-ft", display)
+    if m:
+        return f"{m.group(1)} x {m.group(2)} ft", float(m.group(1)) * 12, float(m.group(2)) * 12
+    m = re.search(rf"(?<![\d.])({num})-x-({num})(?:-x-({num}))?(?:-in|\+|-\+)", display)
+    if m:
+        w, h = m.group(1), m.group(2)
+        return f"{w} x {h} in", _num(w), _num(h)
+    m = re.search(rf"(?<![\d.x-])-({num})-in\.?(?:-|$)", display)
+    if m:
+        d = m.group(1)
+        if words & {"hex", "penny", "octagon", "round", "arabesque"} or _num(d) >= 48:
+            return f"{d} in", _num(d), _num(d)
+        return f"{d} x {d} in", _num(d), _num(d)
+    return None, None, None
+
+
+def _num(text: str) -> float:
+    if "/" in text:
+        top, bottom = text.split("/")
+        return int(top) / int(bottom)
+    return {"\u00bd": 0.5, "\u00bc": 0.25, "\u00be": 0.75}.get(text) or float(text)
+
+
+@dataclasses.dataclass
+class Slug:
+    """What a product slug states (or implies) before any random fill-in."""
+
+    slug: str
+    sku: str | None
+    words: list[str]
+    kind: str
+    material: str | None
+    display: str           # slug without the SKU, decimals restored
+    size: str | None       # ApproximateSize text
+    width: float | None    # inches
+    height: float | None
+    color: str | None
+    finish: str | None
+    brand: str
+
+    def has(self, *words: str) -> bool:
+        return any(w in self.words for w in words)
+
+
+def read_slug(slug: str) -> Slug:
+    m = _SKU_RE.search(slug)
+    sku = m.group(1) if m else None
+    words = _words(slug)
+    kind, material = classify(slug)
+    display = _display_slug(slug, sku)
+    size, width, height = _size(display.lower(), set(words))
+    colors = list(dict.fromkeys(_COLOR_WORDS[w] for w in words if w in _COLOR_WORDS))
+    # The last finish word is the finish ("urbanstone-black-satin-hex-matte": "black satin" is a color name).
+    finish = next((_FINISH_WORDS[w] for w in reversed(words) if w in _FINISH_WORDS), None)
+    brand = next((b for prefix, b in _BRANDS if slug.lower().startswith(prefix)), "The Tile Shop")
+    return Slug(slug, sku, words, kind, material, display, size, width, height,
+                ", ".join(colors[:2]) if colors else None, finish, brand)
