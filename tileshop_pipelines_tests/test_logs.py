@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
-from tileshop_pipelines import logs
+from tileshop_pipelines.serving import logs
 from tileshop_pipelines.cli import wait_until_serving
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
