@@ -401,7 +401,7 @@ def bench_embedding_backends(texts_wanted: int) -> dict:
 def bench_vector_store(args, env: dict) -> None:
     from bench.corpus import cached_rows, chunk_texts
     from bench.vectors import QUERIES, bench_hnsw, bench_vector_load
-    from tileshop_pipelines.store.db import tileshop_home
+    from tileshop_pipelines.bootstrap import tileshop_home
 
     if args.load_rows:
         # Loading speed does not depend on the vector values: real chunk rows, unit random vectors.

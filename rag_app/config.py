@@ -106,8 +106,8 @@ class Settings(EnvSettings):
         for origin in origins:
             parts = urlsplit(origin)
             if origin != "*" and (parts.scheme not in ("http", "https") or not parts.netloc or parts.path):
-                raise ValueError("must be a comma-separated list of origins (scheme://host[:port]) or *, "
-                                 f"got {origin!r}")
+                raise ValueError(f"must be a comma-separated list of origins (scheme://host[:port]) or *; "
+                                 f"{origin!r} is not one")
         return origins
 
 

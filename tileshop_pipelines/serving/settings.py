@@ -99,6 +99,8 @@ class EnvSettings(BaseSettings):
             key = error["loc"][0] if error["loc"] else None
             field = next((name for name, variable in variables.items() if key in (name, variable)), None)
             problem = error["msg"].removeprefix("Value error, ")
+            if error["type"] in ("too_short", "string_too_short"):  # a SecretStr's says "items", and its length
+                problem = f"must be at least {error['ctx']['min_length']} characters"
             if field is None:  # a check across fields: its message names the variables
                 problems.append(problem)
             elif error["type"] == "missing":

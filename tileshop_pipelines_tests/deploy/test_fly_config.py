@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tileshop_pipelines.store.db import PROJECT_ROOT
+from tileshop_pipelines.bootstrap import PROJECT_ROOT
 
 CONFIGS = {"pipeline": "fly.toml", "app": "rag_app/fly.toml", "crawler": "crawler/fly.toml"}
 DOCKERFILES = ("Dockerfile", "crawler/Dockerfile")
