@@ -112,7 +112,7 @@ def _vector_load(args):
 def _hnsw(args):
     from bench.corpus import cached_rows
     from bench.vectors import QUERIES, bench_hnsw
-    from tileshop_pipelines.store.db import tileshop_home
+    from tileshop_pipelines.bootstrap import tileshop_home
 
     if not args.hnsw_chunks:
         return None

@@ -62,12 +62,12 @@ def _first_chat(url: str, port: int, timeout_s: float = 120) -> dict:
 def bench_cold_start(products: int, repeats: int = 3, seed: int = 7) -> dict:
     from bench.harness import free_port
     from bench.load_rag import bench_database_url
+    from tileshop_pipelines import bootstrap
     from tileshop_pipelines.embedding.model import DEFAULT_MODEL
     from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder
-    from tileshop_pipelines.store import db
 
     url = bench_database_url(products, seed)
-    load_onnx_encoder(DEFAULT_MODEL, db.tileshop_home() / "onnx")  # the cached export the image ships
+    load_onnx_encoder(DEFAULT_MODEL, bootstrap.onnx_folder())  # the cached export the image ships
     baselines = {"python_c_pass_s": _interpreter_s("pass", repeats),
                  "import_framework_s": _interpreter_s(FRAMEWORK, repeats),
                  "import_rag_app_main_s": _interpreter_s("import rag_app.main", repeats),

@@ -30,6 +30,7 @@ import time
 import urllib.request
 from urllib.parse import urlsplit, urlunsplit
 
+from tileshop_pipelines import bootstrap
 from tileshop_pipelines.cli import wait_until_serving
 
 SATURATION_START_RATE = 5.0  # requests/s; raised by half each step
@@ -73,7 +74,7 @@ def bench_database_url(products: int, seed: int) -> str:
     name = f"tileshop_bench_rag_{products}_s{seed}"
     split = urlsplit(server)
     url = urlunsplit((split.scheme, split.netloc, f"/{name}", split.query, split.fragment))
-    marker = db.tileshop_home() / "bench" / f"{name}.json"
+    marker = bootstrap.tileshop_home() / "bench" / f"{name}.json"
     with psycopg.connect(server, autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists and marker.exists():
@@ -156,7 +157,7 @@ def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
     embed_texts(model, batch)
     batch_ms_per_question = 1000 * (time.perf_counter() - t) / len(batch)
     # The app's default encoder: the same model on ONNX Runtime (embedding.onnx_encoder).
-    encoder = load_onnx_encoder(DEFAULT_MODEL, db.tileshop_home() / "onnx", threads=1)
+    encoder = load_onnx_encoder(DEFAULT_MODEL, bootstrap.onnx_folder(), threads=1)
     onnx_ms = []
     for question in questions[:samples]:
         t = time.perf_counter()

@@ -1,40 +1,41 @@
 """`python -m crawler [--host H] [--port P]`: serve the crawl service (crawler/main.py).
 
-Defaults as deployed: every interface, IPv6 and IPv4 (tileshop_pipelines/listen.py: Fly's private
-network is IPv6), on PORT (11235 when unset), at LOG_LEVEL.
+Defaults as deployed: every interface, IPv6 and IPv4 (tileshop_pipelines/serving/listen.py: Fly's
+private network is IPv6), on PORT (11235 when unset), at LOG_LEVEL.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-
-DEFAULT_PORT = 11235
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tileshop_pipelines.listen import ALL_INTERFACES, uvicorn_host
+    from tileshop_pipelines.serving.listen import ALL_INTERFACES
 
     parser = argparse.ArgumentParser(prog="python -m crawler", description=__doc__)
     parser.add_argument("--host", default=ALL_INTERFACES)
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or DEFAULT_PORT))
-    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "info").lower())
+    parser.add_argument("--port", type=int, help="default: PORT, else 11235")
+    parser.add_argument("--log-level", help="default: LOG_LEVEL, else info")
     args = parser.parse_args(argv)
 
     import uvicorn
 
-    from crawler.main import create_app
-    from crawler.server import server_config
+    from crawler.main import MAX_REQUEST_LINE_BYTES, create_app
     from crawler.settings import load_settings
+    from tileshop_pipelines.serving.logs import LogSettings
+    from tileshop_pipelines.serving.server import server_config
+    from tileshop_pipelines.serving.settings import SettingsError
 
     try:
         settings = load_settings()
-    except RuntimeError as exc:
+        log_level = args.log_level or LogSettings.load().level
+    except SettingsError as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return 2
-    uvicorn.Server(server_config(create_app(settings), settings, uvicorn_host(args.host), args.port,
-                                 log_level=args.log_level)).run()
+    uvicorn.Server(server_config(create_app(settings), args.host, settings.port if args.port is None else args.port,
+                                 max_request_line_bytes=MAX_REQUEST_LINE_BYTES,
+                                 max_header_bytes=settings.max_header_bytes, log_level=log_level.lower())).run()
     return 0
 
 

@@ -12,30 +12,30 @@ pages in headless Chromium (the pipeline's browser transport, Debian's chromium)
 need JavaScript; `http` is crawl4ai's HTTP strategy.
 
 Every route but /health needs `Authorization: Bearer $CRAWLER_TOKEN`; request bodies over
-MAX_REQUEST_BYTES are refused before they are read, request heads over the header limits get 431
-(crawler/server.py). What may be fetched and forwarded, and the bound on one answer's bodies:
-crawler/guard.py. Settings: crawler/settings.py. Run: `python -m crawler`.
+MAX_REQUEST_BYTES get 413 (by Content-Length, or as a chunked body arrives), request heads over the
+header limits get 431 (tileshop_pipelines.serving: the app's limits, shared). What may be fetched
+and forwarded, and the bound on one answer's bodies: crawler/guard.py. Settings:
+crawler/settings.py. Run: `python -m crawler`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 from contextlib import asynccontextmanager
 from typing import Literal
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, Header, HTTPException
 from pydantic import BaseModel, Field, field_validator
 
 from crawler.guard import check_header, fetch_guard, refusal, response_budget
 from crawler.settings import CrawlerSettings, load_settings
-from rag_app.security import HeaderLimitMiddleware
-from tileshop_pipelines import logs
 from tileshop_pipelines.crawl.transports import BrowserTransport, HttpTransport, Transport, find_chromium
+from tileshop_pipelines.serving import logs
+from tileshop_pipelines.serving.http import BodySizeLimitMiddleware, HeaderLimitMiddleware, require_bearer
 
 MAX_URLS_PER_REQUEST = 100
 MAX_REQUEST_BYTES = 256 * 1024
+MAX_REQUEST_LINE_BYTES = 8 * 1024  # "POST /crawl HTTP/1.1" and friends; the URLs travel in the body
 _FORWARDED_HEADERS = {"if-none-match", "if-modified-since", "accept-language"}
 
 
@@ -81,13 +81,11 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
     logs.configure(secrets=logs.secret_values(settings))  # LOG_FORMAT / LOG_LEVEL; uvicorn's loggers too
     if settings.mode == "browser":
         find_chromium(settings.chromium_path)  # no browser: refuse to start, not fail every request
-    expected = f"Bearer {settings.token.get_secret_value()}".encode()
     transports: dict[tuple[str, str], Transport] = {}
     guard = fetch_guard(settings)
 
     def require_token(authorization: str = Header(default="")) -> None:
-        if not hmac.compare_digest(authorization.encode(), expected):
-            raise HTTPException(status_code=401, detail="missing or wrong bearer token")
+        require_bearer(authorization, settings.token)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -96,16 +94,8 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
             await transport.__aexit__(None, None, None)
 
     app = FastAPI(title="tileshop crawler", version="0.2.0", lifespan=lifespan)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_REQUEST_BYTES)
     app.add_middleware(HeaderLimitMiddleware, max_headers=settings.max_headers, max_bytes=settings.max_header_bytes)
-
-    @app.middleware("http")
-    async def limit_request_size(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_REQUEST_BYTES):
-            return JSONResponse({"detail": f"request body over {MAX_REQUEST_BYTES} bytes"}, status_code=413)
-        if length is None and request.method == "POST":
-            return JSONResponse({"detail": "Content-Length required"}, status_code=411)
-        return await call_next(request)
 
     async def transport_for(agent: str, mode: str) -> Transport:
         # One connection pool (or browser) per mode and user agent (the caller's identity).

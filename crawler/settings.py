@@ -1,6 +1,7 @@
-"""The crawl service's settings, from the environment, validated once at start.
+"""The crawl service's settings, from the environment, validated once at start (on the serving
+settings base: a blank variable is unset).
 
-A wrong or missing value stops the service with an error naming the variable, instead of
+A wrong or missing value stops the service with a SettingsError naming the variable, instead of
 surfacing as a failed request later.
 """
 
@@ -9,22 +10,19 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
 
 from tileshop_pipelines.crawl.addresses import normalized_host, parse_networks
-from tileshop_pipelines.crawl.transports import DEFAULT_MAX_BODY_BYTES, DEFAULT_USER_AGENT
+from tileshop_pipelines.crawl.transports import DEFAULT_MAX_BODY_BYTES, DEFAULT_SITEMAP_URL, DEFAULT_USER_AGENT
+from tileshop_pipelines.serving.settings import EnvSettings
 
-# The pipeline's default site (tileshop_pipelines/settings.py), not imported: this image carries
-# no pipeline settings.
-DEFAULT_SITEMAP_URL = "https://www.tileshop.com/sitemap.xml"
+DEFAULT_PORT = 11235
 CommaList = Annotated[tuple[str, ...], NoDecode]
 
 
-class CrawlerSettings(BaseSettings):
-    # An empty variable counts as unset (as the pipeline's resources read them): the default, or
-    # "not set" for the token.
-    model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore")
+class CrawlerSettings(EnvSettings):
+    """The crawl service's environment variables (docs/CONFIG.md lists them)."""
 
     token: SecretStr = Field(validation_alias="CRAWLER_TOKEN",
                              description="the bearer token every route but /health needs")
@@ -55,6 +53,7 @@ class CrawlerSettings(BaseSettings):
                                              description="how a request that names no mode is fetched")
     chromium_path: str = Field("", validation_alias="TILESHOP_CHROMIUM",
                                description="the browser mode's Chromium (default: `chromium` on PATH)")
+    port: int = Field(DEFAULT_PORT, ge=1, le=65535, validation_alias="PORT", description="`python -m crawler`'s")
 
     @field_validator("allowed_hosts", "permitted_addresses", mode="before")
     @classmethod
@@ -77,8 +76,10 @@ class CrawlerSettings(BaseSettings):
                 raise ValueError(f"TILESHOP_SITEMAP_URL {self.sitemap_url!r} names no host; set it or "
                                  "CRAWLER_ALLOWED_HOSTS")
             bare = host.removeprefix("www.")
-            self.allowed_hosts = (host,) if _is_address(host) else tuple(dict.fromkeys((host, bare, f"www.{bare}")))
-        self.allowed_hosts = tuple(normalized_host(h) for h in self.allowed_hosts)
+            hosts = (host,) if _is_address(host) else tuple(dict.fromkeys((host, bare, f"www.{bare}")))
+        else:
+            hosts = self.allowed_hosts
+        object.__setattr__(self, "allowed_hosts", tuple(normalized_host(h) for h in hosts))  # frozen: set once, here
         return self
 
 
@@ -90,11 +91,4 @@ def _is_address(host: str) -> bool:
     return True
 
 
-def load_settings() -> CrawlerSettings:
-    try:
-        return CrawlerSettings()
-    except ValidationError as exc:
-        problems = "; ".join(f"{error['loc'][0]} is not set" if error["type"] == "missing"
-                             else f"{error['loc'][0]}: {error['msg']}" if error["loc"]
-                             else error["msg"] for error in exc.errors())
-        raise RuntimeError(f"the crawl service refuses to start: {problems}") from None
+load_settings = CrawlerSettings.load  # the service's entry point: load_settings(env=None)

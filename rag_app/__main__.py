@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rag_app", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1", help=":: for IPv6 and IPv4 (a deployment)")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
+    parser.add_argument("--port", type=int, help="default: PORT, else 8000")
     parser.add_argument("--log-level", help="overrides LOG_LEVEL (default INFO); LOG_FORMAT: json or text")
     return parser
 
@@ -24,20 +23,23 @@ def main(argv: list[str] | None = None) -> int:
     import psycopg
     import uvicorn
 
-    from rag_app.config import ConfigError, load_settings
+    from rag_app.config import MAX_REQUEST_LINE_BYTES, load_settings
     from rag_app.main import create_app
-    from rag_app.server import server_config
-    from tileshop_pipelines import logs
+    from tileshop_pipelines.bootstrap import configure_environment
+    from tileshop_pipelines.serving import logs
+    from tileshop_pipelines.serving.server import server_config
+    from tileshop_pipelines.serving.settings import SettingsError
     from tileshop_pipelines.store import db
     from tileshop_pipelines.store.db import DatabaseConfigError
     from tileshop_pipelines.store.migrations import migrate
 
     try:
         settings = load_settings()
-        env = {**os.environ, **({"LOG_LEVEL": args.log_level} if args.log_level else {})}
-        _, level = logs.configure(secrets=logs.secret_values(settings), env=env)
-        url = db.configure_environment()["DATABASE_URL"]
-    except (ConfigError, DatabaseConfigError, logs.LogConfigError) as exc:
+        log_settings = logs.LogSettings.load(**({"level": args.log_level} if args.log_level else {}))
+        _, level = logs.configure(secrets=logs.secret_values(settings),
+                                  env={"LOG_FORMAT": log_settings.format, "LOG_LEVEL": log_settings.level})
+        url = configure_environment(db.database_url())["DATABASE_URL"]
+    except (SettingsError, DatabaseConfigError) as exc:
         print(f"rag_app: error: {exc}", file=sys.stderr)
         return 2
     logs.register_secrets([logs.database_password(url)])
@@ -48,10 +50,13 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("rag_app").error("database unavailable at start (%s); /api/system/detailed-health "
                                            "will say so", type(exc).__name__)
     mode = "Claude" if settings.claude_enabled else "offline (ANTHROPIC_API_KEY not set)"
+    port = settings.port if args.port is None else args.port
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Tile Shop assistant on http://{shown}:{args.port}/  (API docs /docs, answers: {mode})", flush=True)
-    uvicorn.Server(server_config(create_app(settings, database_url=url), settings, args.host, args.port,
-                                 logging.getLevelName(level).lower())).run()
+    print(f"Tile Shop assistant on http://{shown}:{port}/  (API docs /docs, answers: {mode})", flush=True)
+    uvicorn.Server(server_config(create_app(settings, database_url=url), args.host, port,
+                                 max_request_line_bytes=MAX_REQUEST_LINE_BYTES,
+                                 max_header_bytes=settings.max_header_bytes,
+                                 log_level=logging.getLevelName(level).lower())).run()
     return 0
 
 

@@ -1,102 +1,77 @@
-"""The app's settings: one pydantic-settings class, read once from environment variables and validated.
+"""The app's settings: one class on the serving settings base, read once from environment variables
+and validated.
 
-A missing or malformed variable stops the app with a ConfigError that names it. Secrets (the
-Anthropic key, the admin token) are SecretStr: masked in `repr`, so they never reach a log line.
+A malformed variable stops the app with a SettingsError that names it. Secrets (the Anthropic key,
+the admin token) are SecretStr: masked in `repr`, so they never reach a log line or an error.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from annotated_types import Ge, Le
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic import SecretStr, field_validator
+from pydantic_settings import NoDecode
 
-from tileshop_pipelines.settings import FLY_CRAWLER_URL, on_off
+from tileshop_pipelines.embedding.model import DEFAULT_MODEL
+from tileshop_pipelines.serving.settings import EnvSettings, HttpUrl, OnOff, env
+from tileshop_pipelines.settings import DEFAULT_DAGSTER_UI_URL, DEFAULT_MAX_AGE_DAYS
 
 DEFAULT_CLAUDE_MODEL = "claude-sonnet-5-5"  # the newest Sonnet the pinned SDK lists
-DEFAULT_DAGSTER_GRAPHQL_URL = "http://127.0.0.1:3000/graphql"  # `make ui`
-ENV_PREFIX = "TILESHOP_"
+DEFAULT_DAGSTER_GRAPHQL_URL = f"{DEFAULT_DAGSTER_UI_URL}/graphql"  # `make ui`
+# The request line's share of the parser's bound on a request head (serving.server): the search's
+# q (2,000 characters) percent-encoded as 4-byte UTF-8 is 24,000 bytes of target.
+MAX_REQUEST_LINE_BYTES = 32 * 1024
 
 
-class ConfigError(ValueError):
-    pass
+class Settings(EnvSettings):
+    """The app's environment variables (docs/CONFIG.md lists them); `load_settings(env, **values)`
+    validates `env` (default: os.environ) and `values` by field name, nothing else."""
 
-
-class Settings(BaseSettings):
-    """Each field is read from TILESHOP_<FIELD NAME>, unless its validation_alias names the variable.
-
-    `Settings(...)` reads os.environ as any BaseSettings does; the app and tests use
-    `load_settings`, which validates only the mapping it is given."""
-
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True,
-                                      validate_by_name=True, extra="ignore")
-
-    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    anthropic_api_key: SecretStr | None = env("ANTHROPIC_API_KEY", default=None)
     # None: the SDK's default (api.anthropic.com)
-    anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")
-    claude_model: str = DEFAULT_CLAUDE_MODEL
-    claude_max_tokens: int = Field(default=1024, ge=64, le=8192)
-    claude_timeout_s: float = Field(default=30.0, ge=0.1, le=600.0)
-    claude_max_retries: int = Field(default=3, ge=0, le=10)
-    admin_token: SecretStr | None = Field(default=None, min_length=16)
-    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
-    rate_limit_per_minute: int = Field(default=120, ge=1, le=1_000_000)  # per client address, sustained
-    rate_limit_burst: int = Field(default=30, ge=1, le=1_000_000)
-    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
-    max_headers: int = Field(default=100, ge=10, le=1000)  # a browser sends ~15
-    max_header_bytes: int = Field(default=16 * 1024, ge=1024, le=1024 * 1024)  # names and values together
-    products_per_answer: int = Field(default=5, ge=1, le=20)
-    db_pool_size: int = Field(default=4, ge=1, le=64)
-    max_in_flight_searches: int = Field(default=32, ge=1, le=100_000)
-    embedding_model: str = "all-MiniLM-L6-v2"
-    embedding_cache_size: int = Field(default=4096, ge=0, le=1_000_000,
-                                      validation_alias="TILESHOP_QUERY_CACHE_SIZE")
-    embedding_threads: int = Field(default=1, ge=1, le=64, validation_alias="TILESHOP_QUERY_EMBED_THREADS")
-    embedding_gather_ms: float = Field(default=0.0, ge=0.0, le=100.0,
-                                       validation_alias="TILESHOP_QUERY_EMBED_GATHER_MS")
-    embedding_backend: Literal["onnx", "torch"] = Field(default="onnx",
-                                                        validation_alias="TILESHOP_QUERY_EMBED_BACKEND")
-    dagster_graphql_url: str = Field(default=DEFAULT_DAGSTER_GRAPHQL_URL,
-                                     validation_alias="DAGSTER_GRAPHQL_URL")
-    acquisition_job: str = "sitemap_refresh"
-    # the crawl service (the pipeline's CRAWLER_URL); None: the pipeline crawls in-process. Unset on
-    # Fly (FLY_APP_NAME set): the crawler app's private address, as the pipeline defaults it.
-    crawler_url: str | None = Field(default=None, validation_alias="CRAWLER_URL")
+    anthropic_base_url: HttpUrl | None = env("ANTHROPIC_BASE_URL", default=None)
+    claude_model: str = env("TILESHOP_CLAUDE_MODEL", default=DEFAULT_CLAUDE_MODEL)
+    claude_max_tokens: int = env("TILESHOP_CLAUDE_MAX_TOKENS", default=1024, ge=64, le=8192)
+    claude_timeout_s: float = env("TILESHOP_CLAUDE_TIMEOUT_S", default=30.0, ge=0.1, le=600.0)
+    claude_max_retries: int = env("TILESHOP_CLAUDE_MAX_RETRIES", default=3, ge=0, le=10)
+    admin_token: SecretStr | None = env("TILESHOP_ADMIN_TOKEN", default=None, min_length=16)
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = env("TILESHOP_CORS_ORIGINS", default=())
+    # per client address, sustained
+    rate_limit_per_minute: int = env("TILESHOP_RATE_LIMIT_PER_MINUTE", default=120, ge=1, le=1_000_000)
+    rate_limit_burst: int = env("TILESHOP_RATE_LIMIT_BURST", default=30, ge=1, le=1_000_000)
+    max_body_bytes: int = env("TILESHOP_MAX_BODY_BYTES", default=64 * 1024, ge=1024, le=10 * 1024 * 1024)
+    max_headers: int = env("TILESHOP_MAX_HEADERS", default=100, ge=10, le=1000)  # a browser sends ~15
+    # names and values together
+    max_header_bytes: int = env("TILESHOP_MAX_HEADER_BYTES", default=16 * 1024, ge=1024, le=1024 * 1024)
+    products_per_answer: int = env("TILESHOP_PRODUCTS_PER_ANSWER", default=5, ge=1, le=20)
+    db_pool_size: int = env("TILESHOP_DB_POOL_SIZE", default=4, ge=1, le=64)
+    max_in_flight_searches: int = env("TILESHOP_MAX_IN_FLIGHT_SEARCHES", default=32, ge=1, le=100_000)
+    embedding_model: str = env("TILESHOP_EMBEDDING_MODEL", default=DEFAULT_MODEL)  # the pipeline's model
+    query_cache_size: int = env("TILESHOP_QUERY_CACHE_SIZE", default=4096, ge=0, le=1_000_000)
+    query_embed_threads: int = env("TILESHOP_QUERY_EMBED_THREADS", default=1, ge=1, le=64)
+    query_embed_gather_ms: float = env("TILESHOP_QUERY_EMBED_GATHER_MS", default=0.0, ge=0.0, le=100.0)
+    query_embed_backend: Literal["onnx", "torch"] = env("TILESHOP_QUERY_EMBED_BACKEND", default="onnx")
+    dagster_graphql_url: HttpUrl = env("DAGSTER_GRAPHQL_URL", default=DEFAULT_DAGSTER_GRAPHQL_URL)
+    acquisition_job: str = env("TILESHOP_ACQUISITION_JOB", default="sitemap_refresh")
+    # the crawl service (the pipeline's CRAWLER_URL); None: the pipeline crawls in-process (on Fly,
+    # rag_app/fly.toml sets it)
+    crawler_url: HttpUrl | None = env("CRAWLER_URL", default=None)
     # Set by Fly on its machines: Fly's proxy is in front, and its Fly-Client-IP header is the client.
-    fly_app_name: str | None = Field(default=None, validation_alias="FLY_APP_NAME", pattern=r"^[a-z0-9-]+$")
+    fly_app_name: str | None = env("FLY_APP_NAME", default=None, pattern=r"^[a-z0-9-]+$")
     # The monitoring page's rollups and the search analytics (rag_app.monitoring); off: neither is written.
-    analytics: bool = True
-    analytics_retention_days: int = Field(default=90, ge=1, le=3650)
-    analytics_flush_s: float = Field(default=5.0, ge=0.1, le=300.0)
-    max_age_days: float = Field(default=7.0, gt=0, le=365)  # the pipeline's TILESHOP_MAX_AGE_DAYS ("stale")
+    analytics: OnOff = env("TILESHOP_ANALYTICS", default=True)
+    analytics_retention_days: int = env("TILESHOP_ANALYTICS_RETENTION_DAYS", default=90, ge=1, le=3650)
+    analytics_flush_s: float = env("TILESHOP_ANALYTICS_FLUSH_S", default=5.0, ge=0.1, le=300.0)
+    # the pipeline's TILESHOP_MAX_AGE_DAYS ("stale")
+    max_age_days: float = env("TILESHOP_MAX_AGE_DAYS", default=DEFAULT_MAX_AGE_DAYS, gt=0, le=365)
     # Shared by every app process when set: rate limits and the query-embedding cache (rag_app.shared_state).
-    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    redis_url: str | None = env("REDIS_URL", default=None)
+    port: int = env("PORT", default=8000, ge=1, le=65535)  # `python -m rag_app`'s (Fly's convention)
 
     @property
     def claude_enabled(self) -> bool:
         return self.anthropic_api_key is not None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _blank_is_unset(cls, values):
-        """Surrounding spaces are dropped; a blank value is the default, as an unset one."""
-        if not isinstance(values, dict):
-            return values
-        stripped = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
-        values = {k: v for k, v in stripped.items() if v != ""}
-        on_fly = values.get("fly_app_name", values.get("FLY_APP_NAME"))
-        if on_fly and "crawler_url" not in values and "CRAWLER_URL" not in values:
-            values["crawler_url"] = FLY_CRAWLER_URL
-        return values
-
-    @field_validator("analytics", mode="before")
-    @classmethod
-    def _on_off(cls, value):
-        return on_off(value)
 
     @field_validator("redis_url")
     @classmethod
@@ -114,23 +89,13 @@ class Settings(BaseSettings):
     @classmethod
     def _model_id(cls, value: str) -> str:
         if any(c.isspace() for c in value):
-            raise ValueError(f"must be a model id, got {value!r}")
+            raise ValueError("must be a model id")
         return value
 
-    @field_validator("embedding_backend", mode="before")
+    @field_validator("query_embed_backend", mode="before")
     @classmethod
     def _lowercase(cls, value):
         return value.lower() if isinstance(value, str) else value
-
-    @field_validator("anthropic_base_url", "dagster_graphql_url", "crawler_url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"must be an http(s) URL, got {value!r}")
-        return value.rstrip("/")
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -141,53 +106,9 @@ class Settings(BaseSettings):
         for origin in origins:
             parts = urlsplit(origin)
             if origin != "*" and (parts.scheme not in ("http", "https") or not parts.netloc or parts.path):
-                raise ValueError("must be a comma-separated list of origins (scheme://host[:port]) or *, "
-                                 f"got {origin!r}")
+                raise ValueError(f"must be a comma-separated list of origins (scheme://host[:port]) or *; "
+                                 f"{origin!r} is not one")
         return origins
 
 
-def env_name(field: str) -> str:
-    """The environment variable a field is read from."""
-    alias = Settings.model_fields[field].validation_alias
-    return alias if isinstance(alias, str) else f"{ENV_PREFIX}{field.upper()}"
-
-
-def _field_of(loc: tuple) -> str | None:
-    return next((name for name, info in Settings.model_fields.items()
-                 if loc and loc[0] in (name, info.validation_alias)), None)
-
-
-def _problem(field: str | None, error: dict) -> str:
-    """What is wrong with the value, in the words the error shows after the variable's name."""
-    kind, value = error["type"], error.get("input")
-    if kind == "value_error":
-        return str(error["ctx"]["error"])
-    if kind in ("int_parsing", "int_from_float"):
-        return f"must be an integer, got {value!r}"
-    if kind == "float_parsing":
-        return f"must be a number, got {value!r}"
-    if kind in ("greater_than_equal", "less_than_equal") and field is not None:
-        metadata = Settings.model_fields[field].metadata
-        low = next(m.ge for m in metadata if isinstance(m, Ge))
-        high = next(m.le for m in metadata if isinstance(m, Le))
-        return f"must be between {low} and {high}, got {value}"
-    if kind == "literal_error" and field is not None:
-        return f"must be one of {', '.join(get_args(Settings.model_fields[field].annotation))}, got {value!r}"
-    if kind in ("string_too_short", "too_short"):  # the admin token: its value is never quoted
-        return f"must be at least {error['ctx']['min_length']} characters"
-    return error["msg"]
-
-
-def load_settings(env: Mapping[str, str] | None = None, **values: Any) -> Settings:
-    """Settings from `values` (by field name), then `env` (default: os.environ), then the defaults.
-    Validated from an explicit mapping, so nothing but `env` is read."""
-    source = {name.upper(): value for name, value in (os.environ if env is None else env).items()}
-    from_env = {field: source[env_name(field).upper()] for field in Settings.model_fields
-                if env_name(field).upper() in source}
-    try:
-        return Settings.model_validate({**from_env, **values})
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = _field_of(error["loc"])
-        name = env_name(field) if field else ".".join(map(str, error["loc"]))
-        raise ConfigError(f"environment variable {name} {_problem(field, error)}") from None
+load_settings = Settings.load  # the app's entry point: load_settings(env=None, **values)

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
+from tileshop_pipelines import bootstrap
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.status import server_version, vector_index_status
 
@@ -93,7 +94,7 @@ def ai_services_check(embedder, answerer) -> Callable[[], Awaitable[str]]:
 
 def storage_check() -> Callable[[], Awaitable[str]]:
     def probe() -> str:
-        home = db.tileshop_home()
+        home = bootstrap.tileshop_home()
         with tempfile.NamedTemporaryFile(dir=home, prefix=".health-") as f:
             f.write(b"ok")
         free = shutil.disk_usage(home).free

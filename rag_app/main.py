@@ -37,8 +37,8 @@ from rag_app.monitoring import MonitoringRecorder
 from rag_app.query_embedding import QueryEmbedder
 from rag_app.request_ids import RequestIdMiddleware
 from rag_app.shared_state import RedisEmbeddingCache, RedisRateLimiter
-from rag_app.security import (BodySizeLimitMiddleware, HeaderLimitMiddleware, RateLimiter, RateLimitMiddleware,
-                              SecurityHeadersMiddleware)
+from rag_app.security import RateLimiter, RateLimitMiddleware, SecurityHeadersMiddleware
+from tileshop_pipelines.serving.http import BodySizeLimitMiddleware, HeaderLimitMiddleware
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.db import DatabaseConfigError
 
@@ -52,9 +52,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = state.settings
     url = state.database_url or db.database_url()
     state.database = Database(url, settings.db_pool_size)
-    state.embedder = QueryEmbedder(settings.embedding_model, settings.embedding_cache_size,
-                                   settings.embedding_threads, settings.embedding_gather_ms,
-                                   settings.embedding_backend, on_batch=state.metrics.embedding_batch_size.observe,
+    state.embedder = QueryEmbedder(settings.embedding_model, settings.query_cache_size,
+                                   settings.query_embed_threads, settings.query_embed_gather_ms,
+                                   settings.query_embed_backend, on_batch=state.metrics.embedding_batch_size.observe,
                                    shared_cache=state.redis and RedisEmbeddingCache(state.redis, settings.embedding_model),
                                    on_lookup=lambda source: state.metrics.embedding_lookups.labels(source).inc())
     state.answerer = (ClaudeAnswerer(settings.anthropic_api_key.get_secret_value(), settings.claude_model,

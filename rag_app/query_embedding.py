@@ -26,7 +26,8 @@ import numpy as np
 
 from rag_app.shared_state import RedisEmbeddingCache
 from tileshop_pipelines.embedding.model import BACKENDS, embed_texts, load_model
-from tileshop_pipelines.embedding.onnx_encoder import default_cache_dir, load_onnx_encoder
+from tileshop_pipelines.bootstrap import onnx_folder
+from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder
 
 MAX_BATCH = 32
 
@@ -71,7 +72,7 @@ class QueryEmbedder:
         """Load the encoder and start the worker. ONNX with its export cached: ~1 s, no torch;
         torch (or the first ONNX export): ~10 s the first time in a process."""
         if self.backend == "onnx":
-            encoder = load_onnx_encoder(self.model_name, default_cache_dir(), self.torch_threads)
+            encoder = load_onnx_encoder(self.model_name, onnx_folder(), self.torch_threads)
             self._encode = encoder.encode
         else:
             import torch

@@ -1,5 +1,5 @@
 """A request id on every request: the caller's X-Request-ID when it is a short safe token, else a
-new one; set for the request's log lines (tileshop_pipelines.logs.request_id) and returned in the
+new one; set for the request's log lines (tileshop_pipelines.serving.logs.request_id) and returned in the
 response's X-Request-ID.
 
 A caller's id is accepted only as 1-64 characters of [A-Za-z0-9._-]: anything else (spaces,
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from tileshop_pipelines.logs import request_id
+from tileshop_pipelines.serving.logs import request_id
 
 HEADER = b"x-request-id"
 _SAFE = re.compile(rb"[A-Za-z0-9._-]{1,64}")

@@ -1,13 +1,12 @@
-"""Request guards: admin bearer token, per-client rate limits, request header and body size limits.
+"""Request guards: admin bearer token, per-client rate limits, security headers (the header and body
+size limits and the bearer check are tileshop_pipelines.serving.http's, shared with the crawl service).
 
 The guards are plain ASGI middleware (no per-request task or body copy beyond the limit).
 """
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
-import json
 import math
 import threading
 import time
@@ -15,17 +14,17 @@ import time
 from fastapi import HTTPException
 from pydantic import SecretStr
 
+from tileshop_pipelines.serving.http import require_bearer, send_json
+
 # Paths never rate-limited: liveness probes and scrapes must keep working under a flood.
 UNLIMITED_PATHS = frozenset({"/api/system/health", "/metrics"})
 
 
 def check_admin_token(authorization: str, token: SecretStr | None) -> None:
-    """`authorization` must be `Bearer <TILESHOP_ADMIN_TOKEN>`, compared in constant time."""
+    """`authorization` must be `Bearer <TILESHOP_ADMIN_TOKEN>`."""
     if token is None:
         raise HTTPException(status_code=403, detail="admin endpoints are disabled: TILESHOP_ADMIN_TOKEN is not set")
-    if not hmac.compare_digest(authorization.encode(), f"Bearer {token.get_secret_value()}".encode()):
-        raise HTTPException(status_code=401, detail="missing or wrong admin bearer token",
-                            headers={"WWW-Authenticate": "Bearer"})
+    require_bearer(authorization, token, "admin bearer token")
 
 
 class RateLimiter:
@@ -60,14 +59,6 @@ class RateLimiter:
         return self.take(client)
 
 
-async def _send_json(send, status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> None:
-    payload = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-                            *headers]})
-    await send({"type": "http.response.body", "body": payload})
-
-
 def client_address(scope, behind_fly_proxy: bool) -> str:
     """The socket peer; behind Fly's proxy (FLY_APP_NAME set), the Fly-Client-IP it sets, as every
     request's peer is then the proxy. Never X-Forwarded-For: any client can send it."""
@@ -98,7 +89,7 @@ class RateLimitMiddleware:
             if self.on_limited:
                 self.on_limited()
             retry_after = str(max(1, math.ceil(wait)))
-            return await _send_json(send, 429, {"detail": f"rate limit exceeded; retry after {retry_after} s"},
+            return await send_json(send, 429, {"detail": f"rate limit exceeded; retry after {retry_after} s"},
                                     [(b"retry-after", retry_after.encode())])
         return await self.app(scope, receive, send)
 
@@ -135,76 +126,3 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         return await self.app(scope, receive, with_headers)
-
-
-class HeaderLimitMiddleware:
-    """431 for more than `max_headers` headers or more than `max_bytes` of names and values.
-
-    The server's parser bounds the head while it is read (rag_app.server); this holds what it let
-    through to the app's own limits, whatever server runs the app."""
-
-    def __init__(self, app, max_headers: int, max_bytes: int):
-        self.app = app
-        self.max_headers = max_headers
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        headers = scope["headers"]
-        size = sum(len(name) + len(value) for name, value in headers)
-        if len(headers) > self.max_headers:
-            return await _send_json(send, 431, {"detail": f"{len(headers)} request headers; at most "
-                                                          f"{self.max_headers} are accepted"})
-        if size > self.max_bytes:
-            return await _send_json(send, 431, {"detail": f"request headers total {size} bytes; at most "
-                                                          f"{self.max_bytes} are accepted"})
-        return await self.app(scope, receive, send)
-
-
-class BodySizeLimitMiddleware:
-    """413 for a request body over `max_bytes`, by its Content-Length or, when chunked, as it arrives."""
-
-    def __init__(self, app, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        too_large = {"detail": f"request body exceeds {self.max_bytes} bytes"}
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                try:
-                    length = int(value)
-                except ValueError:
-                    return await _send_json(send, 400, {"detail": "malformed Content-Length"})
-                if length > self.max_bytes:
-                    return await _send_json(send, 413, too_large)
-        received = 0
-        started = False
-
-        async def limited_receive():
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge(status_code=413, detail=too_large["detail"])
-            return message
-
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await _send_json(send, 413, too_large)
-
-
-class _BodyTooLarge(HTTPException):
-    """An HTTPException, so FastAPI's body reader passes it through to the 413 handler."""

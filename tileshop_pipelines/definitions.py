@@ -15,7 +15,8 @@ import warnings
 
 import dagster as dg
 
-from tileshop_pipelines import logs
+from tileshop_pipelines import bootstrap
+from tileshop_pipelines.serving import logs
 from tileshop_pipelines.defs.acquisition.assets import crawl_products, sitemap_urls
 from tileshop_pipelines.defs.acquisition.automation import (
     CRAWL_RUN_TAGS,
@@ -103,5 +104,5 @@ def defs() -> dg.Definitions:
     workers: their log lines in LOG_FORMAT with the settings' secrets masked (logs.py; dagster.yaml
     routes the runs' own lines through the same formatter)."""
     settings = load_settings()
-    logs.configure(secrets=logs.secret_values(settings))
+    logs.configure(secrets=[*logs.secret_values(settings), bootstrap.database_password()])
     return build_definitions(settings)

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
+from tileshop_pipelines import bootstrap
 from tileshop_pipelines.store import db
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -74,7 +75,7 @@ def tileshop_env(make_database, tmp_path_factory) -> dict[str, str]:
     os.environ["TILESHOP_HOME"] = str(home)
     os.environ.pop("DAGSTER_HOME", None)
     os.environ.pop("DAGSTER_PG_URL", None)
-    env = db.configure_environment()
+    env = bootstrap.configure_environment(db.database_url())
     with db.connect() as conn:  # what `tileshop db migrate` does once per deploy
         from tileshop_pipelines.store.migrations import migrate
 

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from tileshop_pipelines import bootstrap
 from tileshop_pipelines.cli import main
 from tileshop_pipelines.sample_catalog import KNOWN_SKUS, build_catalog
 from tileshop_pipelines.sample_catalog.render import home_page, product_page
@@ -145,7 +146,7 @@ def test_run_stops_on_a_signal_within_seconds_and_the_next_run_completes(make_da
         env = {**{k: v for k, v in os.environ.items() if k not in ("DAGSTER_PG_URL", "DAGSTER_HOME")},
                "DATABASE_URL": database, "TILESHOP_HOME": str(tmp_path), "TILESHOP_AUTOMATION": "off",
                "TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", "TILESHOP_CRAWL_RATE": "6",
-               "PYTHONPATH": str(db.PROJECT_ROOT)}
+               "PYTHONPATH": str(bootstrap.PROJECT_ROOT)}
         run = [sys.executable, "-m", "tileshop_pipelines.cli", "run"]
         proc = subprocess.Popen(run, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 180

@@ -112,7 +112,7 @@ def test_settings_reach_the_definitions(monkeypatch):
 
 def test_a_bad_setting_fails_the_load_naming_the_variable(monkeypatch):
     from tileshop_pipelines.definitions import defs
-    from tileshop_pipelines.settings import SettingsError
+    from tileshop_pipelines.serving.settings import SettingsError
 
     monkeypatch.setenv("TILESHOP_CRAWL_MODE", "ftp")
     with pytest.raises(SettingsError, match="TILESHOP_CRAWL_MODE"):

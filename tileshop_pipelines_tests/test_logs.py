@@ -19,9 +19,11 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
-from tileshop_pipelines import logs
+from tileshop_pipelines import bootstrap
 from tileshop_pipelines.cli import wait_until_serving
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
+from tileshop_pipelines.serving import logs
+from tileshop_pipelines.serving.settings import SettingsError
 from tileshop_pipelines.store import db
 from tileshop_pipelines_tests.crawl.service import LOCAL_SITE
 
@@ -101,9 +103,9 @@ def test_a_traceback_is_on_the_line_and_masked():
 def test_bad_settings_name_the_variable():
     assert logs.read_settings({}) == ("text", logging.INFO)
     assert logs.read_settings({"LOG_FORMAT": " JSON ", "LOG_LEVEL": "debug"}) == ("json", logging.DEBUG)
-    with pytest.raises(logs.LogConfigError, match="LOG_FORMAT must be one of json, text, got 'yaml'"):
+    with pytest.raises(SettingsError, match="environment variable LOG_FORMAT: Input should be 'json' or 'text'; got 'yaml'"):
         logs.read_settings({"LOG_FORMAT": "yaml"})
-    with pytest.raises(logs.LogConfigError, match="LOG_LEVEL must be one of DEBUG"):
+    with pytest.raises(SettingsError, match="environment variable LOG_LEVEL: Input should be 'DEBUG'"):
         logs.read_settings({"LOG_LEVEL": "verbose"})
 
 
@@ -151,20 +153,40 @@ def test_the_root_handler_skips_what_dagsters_handler_printed():
 
 def test_the_crawl_service_configures_logging_without_the_pipelines_dependencies():
     """Its image installs crawl4ai, FastAPI, uvicorn, httpx, orjson and pydantic-settings, not the pipeline's
-    database, Dagster or model dependencies (crawler/Dockerfile)."""
+    database, Dagster or model dependencies, and copies only tileshop_pipelines/serving and
+    tileshop_pipelines/crawl of the project (crawler/Dockerfile): nothing else may be imported."""
     script = ("import sys\n"
-              "for name in ('psycopg', 'orjson', 'pgvector', 'dagster', 'torch', 'numpy'):\n"
+              "for name in ('psycopg', 'orjson', 'pgvector', 'dagster', 'torch', 'numpy', 'rag_app'):\n"
               "    sys.modules[name] = None  # importing any of them fails\n"
               "from crawler.main import create_app\n"
-              "from crawler.server import server_config  # python -m crawler's, as the image runs it\n"
               "import crawler.__main__\n"
               "from crawler.settings import CrawlerSettings\n"
+              "from tileshop_pipelines.serving.server import server_config  # python -m crawler's, as the image runs it\n"
               "create_app(CrawlerSettings(CRAWLER_TOKEN='crawler-test-token-123456'))\n"
-              "import logging; logging.getLogger('crawler').warning('token crawler-test-token-123456 masked')\n")
+              "import logging; logging.getLogger('crawler').warning('token crawler-test-token-123456 masked')\n"
+              "print(' '.join(sorted(name for name in sys.modules if sys.modules[name] is not None\n"
+              "                      and name.split('.')[0] in ('tileshop_pipelines', 'rag_app', 'crawler'))))\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
-                         env={**os.environ, "LOG_FORMAT": "json", "PYTHONPATH": str(db.PROJECT_ROOT)})
+                         env={**os.environ, "LOG_FORMAT": "json", "PYTHONPATH": str(bootstrap.PROJECT_ROOT)})
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stderr.splitlines()[-1])["message"] == "token *** masked"
+    imported = out.stdout.split()
+    assert outside_the_crawler_image(imported) == [], "crawler/ imports what its image does not ship"
+    assert {"crawler.main", "tileshop_pipelines.serving.http", "tileshop_pipelines.crawl.transports"} <= set(imported)
+
+
+def outside_the_crawler_image(modules: list[str]) -> list[str]:
+    """The project's modules among `modules` that crawler/Dockerfile does not copy."""
+    shipped = ("crawler", "tileshop_pipelines.serving", "tileshop_pipelines.crawl")
+    return [m for m in modules if m != "tileshop_pipelines" and not any(m == s or m.startswith(f"{s}.") for s in shipped)]
+
+
+def test_outside_the_crawler_image_names_what_the_image_lacks():
+    assert outside_the_crawler_image(["tileshop_pipelines", "crawler.main", "tileshop_pipelines.crawl.addresses",
+                                      "tileshop_pipelines.serving"]) == []
+    assert outside_the_crawler_image(["rag_app.security", "tileshop_pipelines.store.db",
+                                      "tileshop_pipelines.crawler_extra"]) == [
+        "rag_app.security", "tileshop_pipelines.store.db", "tileshop_pipelines.crawler_extra"]
 
 
 # --- real processes -----------------------------------------------------------------------------
@@ -203,11 +225,11 @@ CRAWL_SCRIPT = textwrap.dedent("""
 
 def test_no_secret_in_the_logs_of_the_crawl_service_a_crawl_and_a_failing_database(tileshop_env, tmp_path):
     port = _free_port()
-    base = {**os.environ, **SECRETS, "LOG_FORMAT": "json", "LOG_LEVEL": "DEBUG", "PYTHONPATH": str(db.PROJECT_ROOT)}
+    base = {**os.environ, **SECRETS, "LOG_FORMAT": "json", "LOG_LEVEL": "DEBUG", "PYTHONPATH": str(bootstrap.PROJECT_ROOT)}
     service_err = tmp_path / "crawler.err"
     with CatalogServer(build_catalog(n_products=25, seed=3), port=0) as site, open(service_err, "wb") as err:
         service = subprocess.Popen([sys.executable, "-m", "crawler", "--host", "127.0.0.1", "--port", str(port)],
-                                   env={**base, **LOCAL_SITE}, cwd=db.PROJECT_ROOT,
+                                   env={**base, **LOCAL_SITE}, cwd=bootstrap.PROJECT_ROOT,
                                    stdout=err, stderr=err, start_new_session=True)
         try:
             wait_until_serving(service, f"http://127.0.0.1:{port}/health", "the crawl service", 60)

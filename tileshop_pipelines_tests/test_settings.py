@@ -1,6 +1,7 @@
 import pytest
 
-from tileshop_pipelines.settings import SettingsError, load_settings
+from tileshop_pipelines.serving.settings import SettingsError
+from tileshop_pipelines.settings import load_settings
 
 
 def test_defaults_are_tileshop_politeness_and_the_real_site():

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 from tileshop_pipelines.catalog.sitemap import SitemapError
 from tileshop_pipelines.crawl.checks import Outcome, PageCheck
-from tileshop_pipelines.crawl.politeness import HostLimiter
+from tileshop_pipelines.crawl.politeness import DEFAULT_CONCURRENCY_PER_HOST, DEFAULT_REQUESTS_PER_SECOND, HostLimiter
 from tileshop_pipelines.crawl.sitemaps import read_robots, robots_url
 from tileshop_pipelines.crawl.transports import DEFAULT_USER_AGENT, RawResponse, Transport
 
@@ -51,8 +51,8 @@ class CircuitOpen(RuntimeError):
 @dataclass(frozen=True)
 class CrawlPolicy:
     user_agent: str = DEFAULT_USER_AGENT
-    requests_per_second: float = 2.0  # per host; 0 turns the rate limit off
-    concurrency_per_host: int = 4
+    requests_per_second: float = DEFAULT_REQUESTS_PER_SECOND  # per host; 0 turns the rate limit off
+    concurrency_per_host: int = DEFAULT_CONCURRENCY_PER_HOST
     timeout_s: float = 30.0
     max_attempts: int = 4  # per page and run, the first included
     backoff_base_s: float = 1.0

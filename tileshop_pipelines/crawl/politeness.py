@@ -14,6 +14,11 @@ from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
+# tileshop.com's politeness, the defaults of every crawl (CrawlPolicy, the crawler resource,
+# TILESHOP_CRAWL_RATE / TILESHOP_CRAWL_CONCURRENCY).
+DEFAULT_REQUESTS_PER_SECOND = 2.0  # per host; 0 turns the rate limit off
+DEFAULT_CONCURRENCY_PER_HOST = 4
+
 
 class HostLimiter:
     """`async with limiter.request(url):` waits for a free slot on the URL's host."""

@@ -20,6 +20,7 @@ from typing import Protocol
 from tileshop_pipelines.crawl.addresses import AddressRefused, FetchGuard
 
 DEFAULT_USER_AGENT = "TileshopPipelines/0.1 (product catalog indexer)"
+DEFAULT_SITEMAP_URL = "https://www.tileshop.com/sitemap.xml"  # the site fetched when none is configured
 HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]{1,3}")

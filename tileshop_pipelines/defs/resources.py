@@ -12,9 +12,11 @@ import psycopg
 from pydantic import Field
 
 from tileshop_pipelines.crawl.crawler import CrawlPolicy, PageCrawler
-from tileshop_pipelines.crawl.transports import BrowserTransport, HttpTransport, ServiceTransport
+from tileshop_pipelines.crawl.transports import (DEFAULT_MAX_BODY_BYTES, BrowserTransport, HttpTransport,
+                                                  ServiceTransport)
 from tileshop_pipelines.embedding import model as embedding_model
 from tileshop_pipelines.settings import (
+    DEFAULT_DAGSTER_UI_URL,
     DEFAULT_MODEL,
     DEFAULT_SITEMAP_URL,
     DEFAULT_USER_AGENT,
@@ -52,21 +54,23 @@ class CrawlerResource(dg.ConfigurableResource):
 
     mode: `http` (crawl4ai's AsyncHTTPCrawlerStrategy, the default), `browser` (crawl4ai driving
     the system Chromium), `service` (the crawler/ app at `service_url`, bearer `service_token`).
-    The defaults are tileshop.com's politeness: 2 requests/s and 4 concurrent requests per host.
+    The defaults are CrawlPolicy's: tileshop.com's politeness (crawl/politeness.py).
     """
 
     mode: CrawlMode = "http"
     user_agent: str = Field(default=DEFAULT_USER_AGENT, min_length=1)
-    requests_per_second: float = Field(default=2.0, ge=0, description="per host; 0 turns the limit off")
-    concurrency: int = Field(default=4, ge=1, le=256, description="concurrent requests per host")
-    timeout_s: float = Field(default=30.0, gt=0, le=600)
-    max_attempts: int = Field(default=4, ge=1, le=20)
-    backoff_base_s: float = Field(default=1.0, ge=0)
-    backoff_max_s: float = Field(default=60.0, ge=0)
-    max_retry_after_s: float = Field(default=300.0, ge=0)
-    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
-    breaker_window: int = Field(default=20, ge=1)
-    breaker_failure_ratio: float = Field(default=0.8, gt=0, le=1)
+    requests_per_second: float = Field(default=CrawlPolicy.requests_per_second, ge=0,
+                                       description="per host; 0 turns the limit off")
+    concurrency: int = Field(default=CrawlPolicy.concurrency_per_host, ge=1, le=256,
+                             description="concurrent requests per host")
+    timeout_s: float = Field(default=CrawlPolicy.timeout_s, gt=0, le=600)
+    max_attempts: int = Field(default=CrawlPolicy.max_attempts, ge=1, le=20)
+    backoff_base_s: float = Field(default=CrawlPolicy.backoff_base_s, ge=0)
+    backoff_max_s: float = Field(default=CrawlPolicy.backoff_max_s, ge=0)
+    max_retry_after_s: float = Field(default=CrawlPolicy.max_retry_after_s, ge=0)
+    max_body_bytes: int = Field(default=DEFAULT_MAX_BODY_BYTES, ge=1024)
+    breaker_window: int = Field(default=CrawlPolicy.breaker_window, ge=1)
+    breaker_failure_ratio: float = Field(default=CrawlPolicy.breaker_failure_ratio, gt=0, le=1)
     service_url: str = ""
     service_token: str = ""
     chromium_path: str = ""
@@ -119,11 +123,12 @@ class EmbedderResource(dg.ConfigurableResource):
     def embed(self, texts: list[str]):
         embedding_model.set_torch_threads(self.torch_threads)
         if self.backend == "onnx":
-            from tileshop_pipelines.embedding.onnx_encoder import default_cache_dir, shared_onnx_encoder
+            from tileshop_pipelines.bootstrap import onnx_folder
+            from tileshop_pipelines.embedding.onnx_encoder import shared_onnx_encoder
 
             if not texts:
                 return np.zeros((0, self.dimension), dtype=np.float32)
-            encoder = shared_onnx_encoder(self.model_name, default_cache_dir(), self.torch_threads or 2)
+            encoder = shared_onnx_encoder(self.model_name, onnx_folder(), self.torch_threads or 2)
             # Batches of similar lengths (as sentence-transformers sorts them): a batch is padded
             # to its longest text, so mixed lengths spend most of the work on padding.
             order = np.argsort([len(t) for t in texts], kind="stable")
@@ -156,7 +161,7 @@ class AlertsResource(dg.ConfigurableResource):
     Dagster UI their links point into."""
 
     webhook_url: str = ""
-    dagster_ui_url: str = Field(default="http://127.0.0.1:3000", min_length=1)
+    dagster_ui_url: str = Field(default=DEFAULT_DAGSTER_UI_URL, min_length=1)
 
     def sender(self):
         from tileshop_pipelines.alerts import WebhookSender
@@ -179,7 +184,7 @@ def build_resources(settings: PipelineSettings) -> dict:
             user_agent=settings.user_agent,
             requests_per_second=settings.crawl_rate,
             concurrency=settings.crawl_concurrency,
-            service_url=settings.crawler_url,
+            service_url=settings.crawler_url or "",
             service_token=_secret("CRAWLER_TOKEN", settings.crawler_token),
             chromium_path=settings.chromium_path,
         ),

@@ -1,5 +1,5 @@
 """The jobs' `console` logger, silenced: run logs are printed by dagster.yaml's python_logs handler
-(tileshop_pipelines.logs: LOG_FORMAT, LOG_LEVEL, secrets masked), so each line appears once and in
+(tileshop_pipelines.serving.logs: LOG_FORMAT, LOG_LEVEL, secrets masked), so each line appears once and in
 one format. Dagster's colored console logger would print every line a second time, unmasked.
 
 The config schema is the console logger's (`log_level`, `name`), so run configs that set it (the

@@ -56,14 +56,6 @@ class OnnxEncoder:
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
 
-def default_cache_dir() -> Path:
-    """The exports' folder: `onnx/` in the state folder (DATA_PATH; `tileshop model prepare` fills it
-    when an image is built)."""
-    from tileshop_pipelines.store.db import tileshop_home
-
-    return tileshop_home() / "onnx"
-
-
 def export_path(model_name: str, cache_dir: Path) -> Path:
     """Where the model's ONNX export lives: named by the model files and the torch version."""
     root = Path(model_path(model_name))

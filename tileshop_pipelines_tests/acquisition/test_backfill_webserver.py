@@ -15,6 +15,7 @@ import dagster as dg
 import httpx
 import pytest
 
+from tileshop_pipelines import bootstrap
 from tileshop_pipelines.local_runs import refresh_sitemap
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
@@ -63,7 +64,7 @@ def webserver(tileshop_env, tmp_path_factory):
                "TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", "TILESHOP_CRAWL_RATE": "0",
                "TILESHOP_AUTOMATION": "off", "TILESHOP_CRAWL_BATCH_SIZE": str(BATCH_SIZE),
                # this worktree's code, ahead of any installed copy of the package
-               "PYTHONPATH": str(db.PROJECT_ROOT)}
+               "PYTHONPATH": str(bootstrap.PROJECT_ROOT)}
         os.environ.update({k: env[k] for k in ("TILESHOP_SITEMAP_URL", "TILESHOP_CRAWL_RATE", "TILESHOP_AUTOMATION",
                                                "TILESHOP_CRAWL_BATCH_SIZE")})
         with dg.DagsterInstance.get() as instance:
@@ -72,8 +73,8 @@ def webserver(tileshop_env, tmp_path_factory):
         log = (tmp_path_factory.mktemp("dagster_dev") / "dagster-dev.log").open("w")
         dagster = Path(sys.executable).with_name("dagster")
         proc = subprocess.Popen(
-            [str(dagster), "dev", "-w", str(db.PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
-            env=env, cwd=db.PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [str(dagster), "dev", "-w", str(bootstrap.PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
+            env=env, cwd=bootstrap.PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         url = f"http://127.0.0.1:{port}/graphql"
         try:
             _wait_for_code_location(url, proc, log.name)

@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 import dagster as dg
 
+from tileshop_pipelines import bootstrap
 from tileshop_pipelines.local_runs import crawl_all_products, refresh_sitemap
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
@@ -29,8 +30,8 @@ def test_kill_9_mid_crawl_then_resume(tileshop_env, monkeypatch):
             refresh_sitemap(instance, raise_on_error=True)
             listed = len(instance.get_dynamic_partitions("product"))
 
-            proc = subprocess.Popen([sys.executable, "-c", CRAWL], env={**os.environ, "PYTHONPATH": str(db.PROJECT_ROOT)},
-                                    cwd=db.PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen([sys.executable, "-c", CRAWL], env={**os.environ, "PYTHONPATH": str(bootstrap.PROJECT_ROOT)},
+                                    cwd=bootstrap.PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.monotonic() + 120
             while count(database, "SELECT count(*) FROM product_pages") < 15:
                 assert proc.poll() is None and time.monotonic() < deadline, "the crawl ended before it was killed"

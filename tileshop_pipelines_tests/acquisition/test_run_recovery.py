@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import dagster as dg
 import pytest
 
+from tileshop_pipelines import bootstrap
 from tileshop_pipelines.defs.run_recovery import HOST_TAG, PID_TAG, pid_alive, process_gone, recover_dead_runs
 from tileshop_pipelines_tests.acquisition.crawl_process import CRAWL, count
 
@@ -68,7 +69,7 @@ def own_database(tileshop_env, make_database, monkeypatch) -> str:
 
     url = make_database()
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("DAGSTER_PG_URL", db.dagster_storage_url(url))
+    monkeypatch.setenv("DAGSTER_PG_URL", bootstrap.dagster_storage_url(url))
     with db.connect(url) as conn:
         migrate(conn)
     return url
@@ -96,15 +97,15 @@ def test_a_run_that_lost_postgres_mid_crawl_is_recovered_by_the_next_process(own
         database = own_database
         proxy = PostgresProxy(server_url)
         via_proxy = proxy.url(database)  # our tables and Dagster's storage: the run's whole Postgres
-        env = {**os.environ, "PYTHONPATH": str(db.PROJECT_ROOT)}
+        env = {**os.environ, "PYTHONPATH": str(bootstrap.PROJECT_ROOT)}
         procs: list[subprocess.Popen] = []
         try:
             with dg.DagsterInstance.get() as instance:
                 refresh_sitemap(instance, raise_on_error=True)
                 listed = len(instance.get_dynamic_partitions("product"))
-                procs.append(first := subprocess.Popen([sys.executable, "-c", CRAWL], cwd=db.PROJECT_ROOT,
+                procs.append(first := subprocess.Popen([sys.executable, "-c", CRAWL], cwd=bootstrap.PROJECT_ROOT,
                                          env={**env, "DATABASE_URL": via_proxy,
-                                              "DAGSTER_PG_URL": db.dagster_storage_url(via_proxy)},
+                                              "DAGSTER_PG_URL": bootstrap.dagster_storage_url(via_proxy)},
                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
                 deadline = time.monotonic() + 120
                 while count(database, "SELECT count(*) FROM product_pages") < 10:
@@ -118,7 +119,7 @@ def test_a_run_that_lost_postgres_mid_crawl_is_recovered_by_the_next_process(own
                     stored_paths = {unquote(urlsplit(u).path) for (u,) in conn.execute("SELECT url FROM product_pages")}
                 hits_before = {path: server.hits[path] for path in stored_paths}
 
-                procs.append(second := subprocess.Popen([sys.executable, "-c", CRAWL], env=env, cwd=db.PROJECT_ROOT,
+                procs.append(second := subprocess.Popen([sys.executable, "-c", CRAWL], env=env, cwd=bootstrap.PROJECT_ROOT,
                                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
                 # Dagster's storage retries a lost connection (rounds of 5 with backoff), then the
                 # process exits: it cannot record its own failure.
@@ -160,9 +161,9 @@ def _launch(job: str, keys: list[str], tags: dict[str, str], env: dict[str, str]
     tags = {**tags, "dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
     config = {"ops": {"crawl_products": {"config": {"product_keys": keys}}}}
     launched = subprocess.run([str(Path(sys.executable).with_name("dagster")), "job", "launch",
-                               "-w", str(db.PROJECT_ROOT / "workspace.yaml"), "-j", job,
+                               "-w", str(bootstrap.PROJECT_ROOT / "workspace.yaml"), "-j", job,
                                "--tags", json.dumps(tags), "--config-json", json.dumps(config)],
-                              env=env, cwd=db.PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+                              env=env, cwd=bootstrap.PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert launched.returncode == 0, launched.stderr[-3000:]
 
 
@@ -192,7 +193,7 @@ def test_a_run_past_its_max_runtime_is_failed_by_the_daemon_and_the_next_crawl_g
     from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
     from tileshop_pipelines.store import db
 
-    config = yaml.safe_load((db.PROJECT_ROOT / "dagster.yaml").read_text())
+    config = yaml.safe_load((bootstrap.PROJECT_ROOT / "dagster.yaml").read_text())
     assert config["run_monitoring"]["enabled"] and config["concurrency"]["pools"]["default_limit"] == 1
     config["run_monitoring"]["poll_interval_seconds"] = 1  # default 120
     config["run_coordinator"]["config"] = {"dequeue_interval_seconds": 1}
@@ -206,7 +207,7 @@ def test_a_run_past_its_max_runtime_is_failed_by_the_daemon_and_the_next_crawl_g
         for name, value in {"TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", "TILESHOP_CRAWL_RATE": "20",
                             "TILESHOP_AUTOMATION": "off"}.items():
             monkeypatch.setenv(name, value)
-        env = {**os.environ, "PYTHONPATH": str(db.PROJECT_ROOT)}
+        env = {**os.environ, "PYTHONPATH": str(bootstrap.PROJECT_ROOT)}
         with dg.DagsterInstance.get() as instance:
             refresh_sitemap(instance, raise_on_error=True)
             keys = instance.get_dynamic_partitions("product")
@@ -219,8 +220,8 @@ def test_a_run_past_its_max_runtime_is_failed_by_the_daemon_and_the_next_crawl_g
                 server.faults.set_slow(path, 20)
 
             daemon = subprocess.Popen([str(Path(sys.executable).with_name("dagster-daemon")), "run",
-                                       "-w", str(db.PROJECT_ROOT / "workspace.yaml")],
-                                      env=env, cwd=db.PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                                       "-w", str(bootstrap.PROJECT_ROOT / "workspace.yaml")],
+                                      env=env, cwd=bootstrap.PROJECT_ROOT, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL, start_new_session=True)
             try:
                 _launch("product_crawl", slow_keys, {**CRAWL_RUN_TAGS, "dagster/max_runtime": "5"}, env)

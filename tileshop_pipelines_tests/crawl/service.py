@@ -12,7 +12,7 @@ import time
 
 import httpx
 
-from tileshop_pipelines.store import db
+from tileshop_pipelines import bootstrap
 
 TOKEN = "test-token-0f3a"
 # The sample catalog and the crafted sites listen on 127.0.0.1: the tests name it explicitly.
@@ -30,10 +30,10 @@ def crawl_service(**env: str):
     """The service's base URL, with CRAWLER_TOKEN and `env` set (and nothing else of CRAWLER_*)."""
     port = _free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLER_")}
-    full = {**clean, "CRAWLER_TOKEN": TOKEN, "PYTHONPATH": str(db.PROJECT_ROOT), **env}
+    full = {**clean, "CRAWLER_TOKEN": TOKEN, "PYTHONPATH": str(bootstrap.PROJECT_ROOT), **env}
     proc = subprocess.Popen([sys.executable, "-m", "crawler", "--host", "127.0.0.1", "--port", str(port),
                              "--log-level", "warning"],
-                            env=full, cwd=db.PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=full, cwd=bootstrap.PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -13,6 +13,7 @@ from tileshop_pipelines.crawl.crawler import PageRequest
 from tileshop_pipelines.crawl.refresh import extract_page
 from tileshop_pipelines.defs.resources import CrawlerResource
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
+from tileshop_pipelines.serving.settings import SettingsError
 
 from .service import LOCAL_SITE, TOKEN, crawl_service
 
@@ -115,7 +116,7 @@ def test_service_settings_defaults_and_values(service_env):
     ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_TIMEOUT_S": "soon"}, "CRAWLER_TIMEOUT_S: Input should be a valid number"),
     ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_MAX_BODY_BYTES": "-5"}, "CRAWLER_MAX_BODY_BYTES: Input should be greater"),
     ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_PERMITTED_ADDRESSES": "127.0.0.1,localhost"},
-     "CRAWLER_PERMITTED_ADDRESSES: Value error, 'localhost' is not an IP address or network"),
+     "CRAWLER_PERMITTED_ADDRESSES: 'localhost' is not an IP address or network"),
     ({"CRAWLER_TOKEN": TOKEN, "TILESHOP_SITEMAP_URL": "sitemap.xml"}, "names no host; set it or CRAWLER_ALLOWED_HOSTS"),
     ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_MAX_HEADERS": "5"}, "CRAWLER_MAX_HEADERS: Input should be greater"),
 ])
@@ -124,7 +125,7 @@ def test_service_refuses_to_start_naming_the_bad_variable(service_env, env, mess
 
     for name, value in env.items():
         service_env.setenv(name, value)
-    with pytest.raises(RuntimeError, match=message):
+    with pytest.raises(SettingsError, match=message):
         create_app()
 
 

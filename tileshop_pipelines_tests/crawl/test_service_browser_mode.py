@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from tileshop_pipelines.store import db
+from tileshop_pipelines import bootstrap
 from tileshop_pipelines_tests.crawl.service import LOCAL_SITE
 
 TOKEN = "test-token-browser-5d1c"
@@ -57,9 +57,9 @@ def _free_port() -> int:
 
 def _start_service(**env_values):
     port = _free_port()
-    env = {**os.environ, "CRAWLER_TOKEN": TOKEN, "PORT": str(port), "PYTHONPATH": str(db.PROJECT_ROOT),
+    env = {**os.environ, "CRAWLER_TOKEN": TOKEN, "PORT": str(port), "PYTHONPATH": str(bootstrap.PROJECT_ROOT),
            **LOCAL_SITE, **env_values}
-    proc = subprocess.Popen([sys.executable, "-m", "crawler"], env=env, cwd=db.PROJECT_ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "crawler"], env=env, cwd=bootstrap.PROJECT_ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 60
     while True:

@@ -14,14 +14,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tileshop_pipelines.store.db import PROJECT_ROOT
+from tileshop_pipelines.bootstrap import PROJECT_ROOT
 
 CONFIGS = {"pipeline": "fly.toml", "app": "rag_app/fly.toml", "crawler": "crawler/fly.toml"}
 DOCKERFILES = ("Dockerfile", "crawler/Dockerfile")
-SOURCE_DIRS = ("tileshop_pipelines", "rag_app", "crawler")
-# Read by Python, pip, Hugging Face or Dagster themselves, not by our code.
+# Read by Python, pip or Hugging Face themselves, not by our code.
 TOOL_VARIABLES = {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PIP_NO_CACHE_DIR", "PIP_DISABLE_PIP_VERSION_CHECK",
-                  "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "DAGSTER_HOME", "CRAWL4_AI_BASE_DIRECTORY"}
+                  "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"}
 
 
 def load(app: str) -> dict:
@@ -45,17 +44,9 @@ def checks(config: dict) -> list[dict]:
 
 def read_variable_names() -> set[str]:
     """Every environment variable our code reads: settings fields and os.environ/getenv look-ups."""
-    from crawler.settings import CrawlerSettings
-    from rag_app.config import Settings, env_name
-    from tileshop_pipelines.settings import _VARIABLES
+    from tileshop_pipelines_tests.test_config_reference import code_variables
 
-    names = set(_VARIABLES) | {env_name(field) for field in Settings.model_fields}
-    names |= {field.validation_alias for field in CrawlerSettings.model_fields.values()}
-    pattern = re.compile(r"""(?:environ(?:\.get|\.setdefault)?\s*[\[(]|getenv\()\s*["']([A-Z][A-Z0-9_]+)["']""")
-    for folder in SOURCE_DIRS:
-        for path in (PROJECT_ROOT / folder).rglob("*.py"):
-            names |= set(pattern.findall(path.read_text()))
-    return names
+    return code_variables()
 
 
 def dockerfile_env(path: str) -> dict[str, str]:
@@ -177,12 +168,11 @@ def test_stop_signals_vm_sizes_and_no_shared_volume(configs):
 
 
 def test_private_addresses_name_the_apps_and_ports_that_serve_them(configs):
-    from tileshop_pipelines.settings import FLY_CRAWLER_URL
-
     crawler = configs["crawler"]
+    # Set in both fly.toml files, the one place it is defined for Fly (the code defaults nothing).
+    assert configs["pipeline"]["env"]["CRAWLER_URL"] == configs["app"]["env"]["CRAWLER_URL"]
     for app in ("pipeline", "app"):
         url = urlsplit(configs[app]["env"]["CRAWLER_URL"])
-        assert configs[app]["env"]["CRAWLER_URL"] == FLY_CRAWLER_URL
         assert url.hostname == f"{crawler['app']}.flycast"  # Flycast: through the proxy, which wakes it
         assert url.port in [p["port"] for p in crawler["services"][0]["ports"]]
     graphql = urlsplit(configs["app"]["env"]["DAGSTER_GRAPHQL_URL"])
@@ -193,10 +183,6 @@ def test_private_addresses_name_the_apps_and_ports_that_serve_them(configs):
 
 def test_environment_names_are_names_the_code_reads(configs):
     known = read_variable_names()
-    # LOG_LEVEL and LOG_FORMAT are read by tileshop_pipelines/logs.py (structured logs); until it
-    # exists in this tree they are taken as known, after that they must be found in the source.
-    if not (PROJECT_ROOT / "tileshop_pipelines" / "logs.py").exists():
-        known |= {"LOG_LEVEL", "LOG_FORMAT"}
     named = {(CONFIGS[app], name) for app, config in configs.items() for name in config.get("env", {})}
     named |= {(path, name) for path in DOCKERFILES for name in dockerfile_env(path)}
     env_example = (PROJECT_ROOT / ".env.example").read_text()

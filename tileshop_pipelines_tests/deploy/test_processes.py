@@ -13,20 +13,20 @@ import uuid
 
 import dagster as dg
 
-from tileshop_pipelines.settings import FLY_CRAWLER_URL, default_crawler_url, load_settings
+from tileshop_pipelines import bootstrap
+from tileshop_pipelines.settings import load_settings
 from tileshop_pipelines.store import db
 
 
-def test_crawler_url_is_one_name_with_a_default_on_fly():
+def test_crawler_url_is_one_name_with_no_default_in_code():
+    """On Fly both fly.toml files set CRAWLER_URL (test_fly_config); the code defaults nothing."""
     from rag_app.config import load_settings as app_settings
 
-    assert default_crawler_url({}) == ""
-    assert default_crawler_url({"FLY_APP_NAME": "tileshop-pipelines"}) == FLY_CRAWLER_URL
-    assert default_crawler_url({"FLY_APP_NAME": "x", "CRAWLER_URL": "http://crawler:1"}) == "http://crawler:1"
-    assert load_settings({"FLY_APP_NAME": "tileshop-pipelines"}).crawler_url == FLY_CRAWLER_URL
-    assert load_settings({}).crawler_url == ""
+    assert load_settings({}).crawler_url is None
+    assert load_settings({"FLY_APP_NAME": "tileshop-pipelines"}).crawler_url is None
+    assert load_settings({"CRAWLER_URL": "http://crawler:1/"}).crawler_url == "http://crawler:1"
     assert app_settings({}).crawler_url is None
-    assert app_settings({"FLY_APP_NAME": "tileshop-app"}).crawler_url == FLY_CRAWLER_URL
+    assert app_settings({"FLY_APP_NAME": "tileshop-app"}).crawler_url is None
     assert app_settings({"CRAWLER_URL": "http://crawler:1/"}).crawler_url == "http://crawler:1"
     assert app_settings({"TILESHOP_CRAWLER_URL": "http://old:1"}).crawler_url is None  # the old name is gone
 
@@ -34,14 +34,14 @@ def test_crawler_url_is_one_name_with_a_default_on_fly():
 def test_data_path_names_the_state_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("TILESHOP_HOME", str(tmp_path / "checkout"))
     monkeypatch.setenv("DATA_PATH", str(tmp_path / "data"))
-    assert db.tileshop_home() == (tmp_path / "data").resolve()
+    assert bootstrap.tileshop_home() == (tmp_path / "data").resolve()
     monkeypatch.setenv("DATA_PATH", " ")
-    assert db.tileshop_home() == (tmp_path / "checkout").resolve()
+    assert bootstrap.tileshop_home() == (tmp_path / "checkout").resolve()
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(db.PROJECT_ROOT), **env}, cwd=db.PROJECT_ROOT,
+                          env={**os.environ, "PYTHONPATH": str(bootstrap.PROJECT_ROOT), **env}, cwd=bootstrap.PROJECT_ROOT,
                           timeout=300)
 
 

@@ -11,10 +11,10 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from bench.sample_index import load_catalog
-from rag_app.config import Settings, load_settings
+from rag_app.config import MAX_REQUEST_LINE_BYTES, Settings, load_settings
 from rag_app.main import create_app
-from rag_app.server import server_config
 from tileshop_pipelines.sample_catalog import build_catalog
+from tileshop_pipelines.serving.server import server_config
 from tileshop_pipelines.store import db
 
 from .anthropic_standin import AnthropicStandIn
@@ -84,7 +84,8 @@ def offline_client(index_url):
 def served_app(index_url: str, settings: Settings, log_level: str = "warning"):
     """The app on a real uvicorn server (port 0) in a thread, configured as `python -m rag_app`
     serves it; yields its base URL."""
-    config = server_config(create_app(settings, database_url=index_url), settings, "127.0.0.1", 0,
+    config = server_config(create_app(settings, database_url=index_url), "127.0.0.1", 0,
+                           max_request_line_bytes=MAX_REQUEST_LINE_BYTES, max_header_bytes=settings.max_header_bytes,
                            log_level=log_level, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bench.harness import free_port
-from tileshop_pipelines.store.db import PROJECT_ROOT
+from tileshop_pipelines.bootstrap import PROJECT_ROOT
 
 from .conftest import ADMIN, ADMIN_TOKEN, app_client, settings_for
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tileshop_pipelines.store.db import PROJECT_ROOT
+from tileshop_pipelines.bootstrap import PROJECT_ROOT
 
 from .conftest import claude_settings, served_app
 

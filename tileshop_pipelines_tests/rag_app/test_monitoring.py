@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from rag_app.config import load_settings
+from tileshop_pipelines import bootstrap
 from tileshop_pipelines.store import db
 
 from .conftest import ADMIN, app_client, settings_for
@@ -25,9 +26,9 @@ def record_dagster_history(url: str, home: Path) -> str:
     import dagster as dg
 
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(db.PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(bootstrap.PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
     saved = os.environ.get("DAGSTER_PG_URL")
-    os.environ["DAGSTER_PG_URL"] = db.dagster_storage_url(url)
+    os.environ["DAGSTER_PG_URL"] = bootstrap.dagster_storage_url(url)
     try:
         with dg.DagsterInstance.from_config(str(home)) as instance:
             @dg.asset(name="product_vectors")
@@ -157,9 +158,9 @@ def test_failed_runs_link_to_dagster_and_checks_judge_thresholds(index_url, tmp_
 @pytest.mark.parametrize("value,problem", [("maybe", "TILESHOP_ANALYTICS"), ("0", "TILESHOP_ANALYTICS_RETENTION_DAYS"),
                                            ("http://x", "REDIS_URL")])
 def test_settings_name_the_bad_variable(value, problem):
-    from rag_app.config import ConfigError
+    from tileshop_pipelines.serving.settings import SettingsError
 
-    with pytest.raises(ConfigError, match=problem):
+    with pytest.raises(SettingsError, match=problem):
         load_settings({problem: value})
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from rag_app.query_embedding import QueryEmbedder
 from rag_app.request_ids import accepted_id
-from tileshop_pipelines import logs
+from tileshop_pipelines.serving import logs
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store.acquisition import ListedUrl, record_sitemap

@@ -21,7 +21,7 @@ import redis
 
 from rag_app.query_embedding import cache_key
 from tileshop_pipelines.cli import wait_until_serving
-from tileshop_pipelines.store.db import PROJECT_ROOT
+from tileshop_pipelines.bootstrap import PROJECT_ROOT
 
 BURST = 6
 

@@ -1,12 +1,13 @@
 import pytest
 
+from tileshop_pipelines import bootstrap
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.migrations import migrate, migration_files
 
 
 def test_dagster_storage_url_uses_psycopg2_driver():
-    assert db.dagster_storage_url("postgresql://u:p@h:5432/d") == "postgresql+psycopg2://u:p@h:5432/d"
-    assert db.dagster_storage_url("postgres://u@/d?host=/tmp/x") == "postgresql+psycopg2://u@/d?host=/tmp/x"
+    assert bootstrap.dagster_storage_url("postgresql://u:p@h:5432/d") == "postgresql+psycopg2://u:p@h:5432/d"
+    assert bootstrap.dagster_storage_url("postgres://u@/d?host=/tmp/x") == "postgresql+psycopg2://u@/d?host=/tmp/x"
     assert db.libpq_url("postgresql+psycopg2://u@h/d") == "postgresql://u@h/d"
 
 

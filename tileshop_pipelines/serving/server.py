@@ -1,37 +1,26 @@
-"""How uvicorn serves the app (`python -m rag_app` and the tests' real server use the same config).
+"""How uvicorn serves both services (`python -m rag_app`, `python -m crawler`, and the tests' real
+servers use the same config).
 
 - No proxy headers: uvicorn's default (`--proxy-headers`, FORWARDED_ALLOW_IPS 127.0.0.1) rewrote
   the client address from any X-Forwarded-For a loopback peer sent, so one client rotating that
   header got a fresh rate-limit bucket per request. The client address is the socket peer, or
-  Fly's Fly-Client-IP when FLY_APP_NAME says Fly's proxy is in front (security.client_address).
+  Fly's Fly-Client-IP when FLY_APP_NAME says Fly's proxy is in front (rag_app.security.client_address).
 - The h11 parser, with a bound on the request head while it is read: httptools (uvicorn's default
   when installed) has none, and 1 MB, 20,000 and 8 x 50 MB of headers were all read and answered
   200 (memory 818 -> 1,250 MB). A head over the bound is answered 431 and the connection closed;
-  under it, HeaderLimitMiddleware holds headers to their count and size.
+  under it, serving.http.HeaderLimitMiddleware holds headers to their count and size.
+- uvicorn's loggers propagate to the root logger (serving.logs.configure sets it up: LOG_FORMAT,
+  LOG_LEVEL, redaction), so its lines and the service's share one format.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from tileshop_pipelines.listen import uvicorn_host
-from tileshop_pipelines.logs import uvicorn_log_config
-
-if TYPE_CHECKING:  # the crawl service serves through this module too, and its image has no psycopg
-    from rag_app.config import Settings
-
-# The request line's share of the head: the search's q (2,000 characters) percent-encoded as
-# 4-byte UTF-8 is 24,000 bytes of target.
-MAX_REQUEST_LINE_BYTES = 32 * 1024
-
-
-def max_head_bytes(settings: Settings) -> int:
-    """The parser's bound on a request head (request line and headers) as it arrives."""
-    return MAX_REQUEST_LINE_BYTES + settings.max_header_bytes
+from tileshop_pipelines.serving.listen import uvicorn_host
+from tileshop_pipelines.serving.logs import uvicorn_log_config
 
 
 class HeadLimitedH11Protocol(H11Protocol):
@@ -51,11 +40,10 @@ class HeadLimitedH11Protocol(H11Protocol):
         self.transport.close()
 
 
-def server_config(app, settings: Settings, host: str, port: int, log_level: str = "info",
-                  **options) -> uvicorn.Config:
-    """uvicorn's loggers propagate to the root logger (tileshop_pipelines.logs.configure sets it up:
-    LOG_FORMAT, LOG_LEVEL, redaction), so its lines and the app's share one format."""
+def server_config(app, host: str, port: int, *, max_request_line_bytes: int, max_header_bytes: int,
+                  log_level: str = "info", **options) -> uvicorn.Config:
+    """The parser's bound on a request head is the request line's share plus the headers' limit."""
     return uvicorn.Config(app, host=uvicorn_host(host), port=port, log_level=log_level,
                           http=HeadLimitedH11Protocol,
-                          h11_max_incomplete_event_size=max_head_bytes(settings), proxy_headers=False,
-                          log_config=uvicorn_log_config(log_level), **options)
+                          h11_max_incomplete_event_size=max_request_line_bytes + max_header_bytes,
+                          proxy_headers=False, log_config=uvicorn_log_config(log_level), **options)
