@@ -137,7 +137,7 @@ def question_pool(url: str, size: int, seed: int) -> tuple[list[str], list[dict]
 def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
     import torch
 
-    from rag_app.retrieval import CHUNKS_PER_PRODUCT_WANTED
+    from tileshop_pipelines.assistant.retrieval import CHUNKS_PER_PRODUCT_WANTED
     from tileshop_pipelines.embedding.model import DEFAULT_MODEL, embed_texts, load_model
     from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder
     from tileshop_pipelines.store import db

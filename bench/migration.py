@@ -46,7 +46,7 @@ def _timed(fn):
 
 def bench_migration(products: int, repeats: int) -> dict:
     from bench.sample_index import load_catalog
-    from rag_app.retrieval import embed_question
+    from tileshop_pipelines.assistant.retrieval import embed_question
     from tileshop_pipelines.migration import dumps
     from tileshop_pipelines.migration.verify import CANARY_QUESTION, verify
     from tileshop_pipelines.sample_catalog import build_catalog

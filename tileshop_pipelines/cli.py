@@ -170,7 +170,7 @@ def cmd_status(args) -> int:
 
 # --- ask ------------------------------------------------------------------------------------
 def cmd_ask(args) -> int:
-    from rag_app.answer import answer_question
+    from tileshop_pipelines.assistant.answer import answer_question
     from tileshop_pipelines.store import db
 
     if not args.question.strip():
@@ -328,7 +328,7 @@ def cmd_run(args) -> int:
     for table, count in status["tables"].items():
         print(f"  {table:22} {count:>8}")
     print(f"  dagster runs stored    {status['dagster']['runs']:>8}")
-    from rag_app.answer import answer_question
+    from tileshop_pipelines.assistant.answer import answer_question
 
     with db.connect() as conn:
         for question in SAMPLE_QUESTIONS:

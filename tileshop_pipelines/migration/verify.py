@@ -5,7 +5,7 @@ a hash of every product record, history version, chunk, embedding and vector row
 declared type, row count and actual dimensions; indexes, functions, sequences and extensions.
 Required of the target whatever the source has: the HNSW and full-text indexes, the search
 functions answering, pgvector >= 0.8. And one canary question, asked through the app's own
-retrieval (rag_app.retrieval.retrieve, the real model embedding it once for both sides), must give
+retrieval (assistant.retrieval.retrieve, the real model embedding it once for both sides), must give
 the same top 5 products with the same scores on both sides; its vector rankings are exact (index
 scans off for the canary) so that two HNSW graphs built over the same rows cannot disagree (`inspect`).
 
@@ -68,7 +68,7 @@ def source_database(source: str, scratch_server: str) -> Iterator[tuple[str, str
 
 def inspect(url: str, question: str, query_embedding: np.ndarray) -> dict:
     """One side's fingerprint, its search functions' answers and the canary's top products."""
-    from rag_app.retrieval import retrieve
+    from tileshop_pipelines.assistant.retrieval import retrieve
 
     with server.open_database(url) as conn:
         side = fingerprint.fingerprint(conn)
@@ -166,7 +166,7 @@ def verify(source: str, target: str, *, question: str = CANARY_QUESTION, scratch
            embed: Callable[[str], np.ndarray] | None = None) -> dict:
     """The report: what was compared on each side and every difference (none: the migration is whole)."""
     if embed is None:
-        from rag_app.retrieval import embed_question as embed
+        from tileshop_pipelines.assistant.retrieval import embed_question as embed
     query_embedding = embed(question)
     target_side = inspect(target, question, query_embedding)  # an unreachable target fails first
     with source_database(source, scratch_server or target) as (source_url, source_label):
