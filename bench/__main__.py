@@ -2,7 +2,7 @@
 
 1. fetch+parse(+store): the pipeline's crawl (PageCrawler over crawl4ai's HTTP strategy, politeness
    off) + extract_product, and the same plus storing pages, records and history in Postgres
-   (crawl.refresh), over every product page of a local sample catalog; vs crawl4ai's bare
+   (acquisition.refresh), over every product page of a local sample catalog; vs crawl4ai's bare
    `AsyncHTTPCrawlerStrategy.crawl()` + selectolax JSON-LD extraction, and httpx + selectolax (same
    pages, same concurrency). CPU is this process's; Postgres' own CPU is not in it.
 2. politeness: a crawl at a fixed requests/second; wall time vs N / rate.
@@ -167,7 +167,7 @@ class BenchDatabase:
 
 
 def pipeline_refresh(bench_db: BenchDatabase, keys: list[str], concurrency: int, requests_per_second: float = 0):
-    from tileshop_pipelines.crawl.refresh import refresh_products
+    from tileshop_pipelines.acquisition.refresh import refresh_products
 
     return asyncio.run(refresh_products(bench_db.conn, pipeline_crawler(concurrency, requests_per_second), keys,
                                         skip_checked_in_cycle=False))
@@ -212,7 +212,7 @@ async def crawl4ai_strategy_baseline(urls: list[str], concurrency: int) -> int:
 
 def bench_fetch_parse(products: int, concurrency: int, repeats: int, politeness_products: int,
                       politeness_rate: float, embed_incremental: bool) -> dict:
-    from tileshop_pipelines.crawl.refresh import refresh_products
+    from tileshop_pipelines.acquisition.refresh import refresh_products
 
     proc, base = start_catalog(products)
     try:

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from tileshop_pipelines.acquisition.refresh import extract_page
 from tileshop_pipelines.crawl.crawler import CircuitOpen, CrawlPolicy, PageCrawler, PageRequest, retry_after_seconds
-from tileshop_pipelines.crawl.refresh import extract_page
 from tileshop_pipelines.crawl.transports import HttpTransport
 from tileshop_pipelines.sample_catalog import QUIRK_PATHS, CatalogServer, build_catalog
 

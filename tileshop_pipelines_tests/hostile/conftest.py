@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from tileshop_pipelines.acquisition.refresh import refresh_products
 from tileshop_pipelines.catalog.urls import classify_url
 from tileshop_pipelines.crawl.crawler import CrawlPolicy, PageCrawler
-from tileshop_pipelines.crawl.refresh import refresh_products
 from tileshop_pipelines.crawl.transports import HttpTransport
 from tileshop_pipelines.sample_catalog import build_catalog
 from tileshop_pipelines.store import acquisition as acquisition_sql
