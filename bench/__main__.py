@@ -1,6 +1,6 @@
 """`make bench`: the pipeline's hot paths against baselines measured in the same run.
 
-1. fetch+parse(+store): the pipeline's crawl (PageCrawler over crawl4ai's HTTP strategy, politeness
+1. fetch+parse(+store): the pipeline's crawl (PageFetcher over crawl4ai's HTTP strategy, politeness
    off) + extract_product, and the same plus storing pages, records and history in Postgres
    (acquisition.refresh), over every product page of a local sample catalog; vs crawl4ai's bare
    `AsyncHTTPCrawlerStrategy.crawl()` + selectolax JSON-LD extraction, and httpx + selectolax (same
@@ -112,7 +112,7 @@ def pipeline_crawler(concurrency: int, requests_per_second: float = 0):
 async def pipeline_fetch_parse(urls: list[str], concurrency: int) -> int:
     from tileshop_pipelines.catalog.extract import NotAProductPage, extract_product
     from tileshop_pipelines.crawl.checks import Outcome
-    from tileshop_pipelines.crawl.crawler import PageRequest
+    from tileshop_pipelines.crawl.fetcher import PageRequest
 
     parsed = 0
     async for check in pipeline_crawler(concurrency).crawl([PageRequest(u) for u in urls]):
