@@ -16,7 +16,7 @@
    ef_search values, and the filtered HNSW path at pgvector's default and the app's ef_search.
 6. rag: open-loop load on the app over a 5,000-product index (bench/load_rag.py), beside the raw
    query embedding and search SQL latency measured in the same run; saturation point.
-7. migration (bench/migration.py): `tileshop db dump` + `db restore` + `migrate verify` of a
+7. migration (bench/migration.py): `tileshop db dump` + `db restore` + `transfer verify` of a
    5,000-product database with vectors vs raw pg_dump + pg_restore of the same database.
 8. monitoring: chat p50/p95 at --rag-rate with the operations writes (monitoring rollups, search
    analytics, JSON log lines at INFO to a file) and without (TILESHOP_ANALYTICS=off, warnings only),

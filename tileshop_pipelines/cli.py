@@ -499,7 +499,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", help="default: TILESHOP_EMBEDDING_MODEL's")
     p.set_defaults(func=cmd_model)
 
-    from tileshop_pipelines.migration.commands import add_migrate_commands, add_transfer_commands
+    from tileshop_pipelines.transfer.commands import add_dump_commands, add_transfer_commands
 
     database = sub.add_parser("db", help="the database: migrations, Supabase SQL, URL, the embedded server, "
                                          "dump and restore").add_subparsers(dest="action", required=True)
@@ -508,7 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
                          ("url", "print the database URL"), ("start", "start the embedded server"),
                          ("stop", "stop the embedded server")):
         database.add_parser(action, help=text).set_defaults(func=cmd_db)
-    add_transfer_commands(database)
+    add_dump_commands(database)
 
     catalog = sub.add_parser("catalog", help="the sample catalog").add_subparsers(dest="catalog_command", required=True)
     p = catalog.add_parser("serve", help="serve a deterministic tileshop-like catalog over HTTP")
@@ -521,7 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lastmod", action="store_true", help="include <lastmod> in the sitemaps")
     p.set_defaults(func=cmd_catalog_serve)
 
-    add_migrate_commands(sub)
+    add_transfer_commands(sub)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""`tileshop migrate verify`: does the target hold what the source holds, and does its search work?
+"""`tileshop transfer verify`: does the target hold what the source holds, and does its search work?
 
 Compared (store/fingerprint.py reads both sides): row counts of every table (ours and Dagster's);
 a hash of every product record, history version, chunk, embedding and vector row; vector columns'
@@ -10,7 +10,7 @@ the same top 5 products with the same scores on both sides; its vector rankings 
 scans off for the canary) so that two HNSW graphs built over the same rows cannot disagree (`inspect`).
 
 A dump as the source is restored into a scratch database (on the target's server unless another
-is given) and dropped afterwards. Every difference is listed; none means the migration is whole.
+is given) and dropped afterwards. Every difference is listed; none means the transfer is whole.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tileshop_pipelines.migration import dumps
+from tileshop_pipelines.transfer import dumps
 from tileshop_pipelines.store import db, fingerprint, search, server
 
 CANARY_QUESTION = "Marmi Imperiali Zenobia porcelain"
@@ -164,7 +164,7 @@ def _canary_shown(canary) -> object:
 
 def verify(source: str, target: str, *, question: str = CANARY_QUESTION, scratch_server: str | None = None,
            embed: Callable[[str], np.ndarray] | None = None) -> dict:
-    """The report: what was compared on each side and every difference (none: the migration is whole)."""
+    """The report: what was compared on each side and every difference (none: the transfer is whole)."""
     if embed is None:
         from tileshop_pipelines.assistant.retrieval import embed_question as embed
     query_embedding = embed(question)
