@@ -57,7 +57,7 @@ def free_port() -> int:
 
 
 def start_catalog(products: int) -> tuple[subprocess.Popen, str]:
-    from tileshop_pipelines.cli import start_catalog_process
+    from tileshop_pipelines.processes import start_catalog_process
 
     port = free_port()
     return start_catalog_process(port, products, seed=7), f"http://127.0.0.1:{port}"

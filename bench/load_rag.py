@@ -30,7 +30,7 @@ import time
 import urllib.request
 from urllib.parse import urlsplit, urlunsplit
 
-from tileshop_pipelines.cli import wait_until_serving
+from tileshop_pipelines.processes import wait_until_serving
 
 SATURATION_START_RATE = 5.0  # requests/s; raised by half each step
 FIRST_WINDOW_S = 10.0  # the seconds right after the app starts serving, reported on their own

@@ -47,10 +47,10 @@ def _timed(fn):
 def bench_migration(products: int, repeats: int) -> dict:
     from bench.sample_index import load_catalog
     from tileshop_pipelines.assistant.retrieval import embed_question
-    from tileshop_pipelines.transfer import dumps
-    from tileshop_pipelines.transfer.verify import CANARY_QUESTION, verify
     from tileshop_pipelines.sample_catalog import build_catalog
     from tileshop_pipelines.store import db, server
+    from tileshop_pipelines.transfer import dumps
+    from tileshop_pipelines.transfer.verify import CANARY_QUESTION, verify
 
     admin = db.database_url()
     source = server.create_scratch_database(admin, "tileshop_bench_migration")

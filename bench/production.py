@@ -191,7 +191,7 @@ def bench_production(products: int, rate: float, batch_size: int | None, concurr
 
             batch_size = load_settings().crawl_batch_size
             os.environ["DAGSTER_PG_URL"] = dagster_db.replace("postgresql://", "postgresql+psycopg2://", 1)
-            from tileshop_pipelines.cli import prepare
+            from tileshop_pipelines.processes import prepare
 
             env = prepare()
             import dagster as dg

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
+from tileshop_pipelines.cli import transfer as transfer_cli
 from tileshop_pipelines.legacy.checkpoints import CheckpointError, read_checkpoint
-from tileshop_pipelines.transfer.commands import add_transfer_commands
 from tileshop_pipelines.store import acquisition
 from tileshop_pipelines.store.legacy import import_checkpoints
 from tileshop_pipelines_tests.legacy.predecessor import LEGACY_DATA
@@ -177,7 +177,7 @@ def test_a_later_call_replaces_what_an_earlier_call_wrote(conn):
 
 def _run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="tileshop")
-    add_transfer_commands(parser.add_subparsers(dest="command", required=True))
+    transfer_cli.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return args.func(args)
 

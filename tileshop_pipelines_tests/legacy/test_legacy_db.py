@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tileshop_pipelines.transfer.commands import add_transfer_commands
+from tileshop_pipelines.cli import transfer as transfer_cli
 from tileshop_pipelines.legacy.product_data import map_rows
 from tileshop_pipelines.store import db, products
 from tileshop_pipelines.store.legacy import import_legacy_versions, read_product_data
@@ -147,7 +147,7 @@ def test_a_crawled_product_gets_the_legacy_version_before_its_first(conn, mapped
 
 def _run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="tileshop")
-    add_transfer_commands(parser.add_subparsers(dest="command", required=True))
+    transfer_cli.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -175,9 +175,9 @@ def test_unreadable_source_exits_2(conn, make_database, database_url, monkeypatc
 
 _CHILD = """
 import argparse, sys
-from tileshop_pipelines.transfer.commands import add_transfer_commands
+from tileshop_pipelines.cli import transfer as transfer_cli
 parser = argparse.ArgumentParser(prog="tileshop")
-add_transfer_commands(parser.add_subparsers(dest="command", required=True))
+transfer_cli.register(parser.add_subparsers(dest="command", required=True))
 args = parser.parse_args(sys.argv[1:])
 sys.exit(args.func(args))
 """

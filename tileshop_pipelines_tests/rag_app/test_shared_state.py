@@ -20,7 +20,7 @@ import pytest
 import redis
 
 from rag_app.query_embedding import cache_key
-from tileshop_pipelines.cli import wait_until_serving
+from tileshop_pipelines.processes import wait_until_serving
 from tileshop_pipelines.store.db import PROJECT_ROOT
 
 BURST = 6

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tileshop_pipelines.transfer import dumps
-from tileshop_pipelines.transfer.commands import add_dump_commands
+from tileshop_pipelines.cli.transfer import add_dump_commands
 from tileshop_pipelines.store import db, server
 from tileshop_pipelines.store.migrations import migrate
+from tileshop_pipelines.transfer import dumps
 
 BASE = "http://127.0.0.1:8765"
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from tileshop_pipelines.transfer import dumps
-from tileshop_pipelines.transfer.verify import verify
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db, server
+from tileshop_pipelines.transfer import dumps
+from tileshop_pipelines.transfer.verify import verify
 
 N_PRODUCTS = 40
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,13 +14,15 @@ import json
 import sys
 from pathlib import Path
 
+from tileshop_pipelines.cli.common import fail
+
 EXIT_DIFFERENT = 1
 EXIT_BAD_INPUT = 2
 
 
-def add_transfer_commands(subparsers) -> None:
+def register(sub) -> None:
     """`tileshop transfer`: the predecessor's checkpoints and product_data, and `verify`."""
-    transfer = subparsers.add_parser("transfer", help="carry the predecessor system's progress and data over, "
+    transfer = sub.add_parser("transfer", help="carry the predecessor system's progress and data over, "
                                                       "and verify a move between databases")
     commands = transfer.add_subparsers(dest="transfer_command", required=True)
     p = commands.add_parser("checkpoint", help="import its sitemap checkpoint files (tileshop_sitemap*.json) "
@@ -71,7 +73,7 @@ def cmd_db_dump(args) -> int:
     try:
         report = dump(db.database_url(), args.file)
     except _input_errors() as exc:
-        return _fail(str(exc))
+        return fail(str(exc), EXIT_BAD_INPUT)
     print(f"dumped {report['dbname']} (PostgreSQL {report['dumped_from']}, {report['tables']} tables) to "
           f"{report['file']}: {report['bytes']:,} bytes in {report['seconds']:.1f} s with {report['tool']}")
     return 0
@@ -83,7 +85,7 @@ def cmd_db_restore(args) -> int:
     try:
         report = restore(args.file, args.target, force=args.force)
     except _input_errors() as exc:
-        return _fail(str(exc))
+        return fail(str(exc), EXIT_BAD_INPUT)
     objects = ", ".join(f"{n} {kind}" for kind, n in report["objects"].items())
     replaced = f"; replaced {', '.join(f'{n} {k}' for k, n in report['replaced'].items())}" if report["replaced"] else ""
     print(f"restored {report['file']} into {report['target']} in {report['seconds']:.1f} s: {objects}{replaced}")
@@ -101,7 +103,7 @@ def cmd_transfer_verify(args) -> int:
         report = verify(args.source, args.target, question=args.question or CANARY_QUESTION,
                         scratch_server=args.scratch_server)
     except _input_errors() as exc:
-        return _fail(str(exc))
+        return fail(str(exc), EXIT_BAD_INPUT)
     print(json.dumps(report, indent=2, default=str) if args.json else "\n".join(report_lines(report)))
     return 0 if report["ok"] else EXIT_DIFFERENT
 
@@ -164,8 +166,3 @@ def _input_errors() -> tuple[type[Exception], ...]:
     from tileshop_pipelines.store.db import DatabaseConfigError
 
     return DumpError, DatabaseConfigError
-
-
-def _fail(message: str) -> int:
-    print(f"tileshop: error: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
