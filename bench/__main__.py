@@ -1,8 +1,8 @@
 """`make bench`: the pipeline's hot paths against baselines measured in the same run.
 
-1. fetch+parse(+store) (bench/fetch.py): the pipeline's crawl (PageCrawler over crawl4ai's HTTP
+1. fetch+parse(+store) (bench/fetch.py): the pipeline's crawl (PageFetcher over crawl4ai's HTTP
    strategy, politeness off) + extract_product, and the same plus storing pages, records and history
-   in Postgres (crawl.refresh), over every product page of a local sample catalog; vs crawl4ai's bare
+   in Postgres (acquisition.refresh), over every product page of a local sample catalog; vs crawl4ai's bare
    `AsyncHTTPCrawlerStrategy.crawl()` + selectolax JSON-LD extraction, and httpx + selectolax (same
    pages, same concurrency). CPU is this process's; Postgres' own CPU is not in it.
 2. politeness: a crawl at a fixed requests/second; wall time vs N / rate.
@@ -16,7 +16,7 @@
    ef_search values, and the filtered HNSW path at pgvector's default and the app's ef_search.
 6. rag: open-loop load on the app over a 5,000-product index (bench/load_rag.py), beside the raw
    query embedding and search SQL latency measured in the same run; saturation point.
-7. migration (bench/migration.py): `tileshop db dump` + `db restore` + `migrate verify` of a
+7. migration (bench/migration.py): `tileshop db dump` + `db restore` + `transfer verify` of a
    5,000-product database with vectors vs raw pg_dump + pg_restore of the same database.
 8. monitoring: chat p50/p95 at --rag-rate with the operations writes (monitoring rollups, search
    analytics, JSON log lines at INFO to a file) and without (TILESHOP_ANALYTICS=off, warnings only),

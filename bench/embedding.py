@@ -3,6 +3,8 @@ torch vs ONNX Runtime on the whole catalog's chunk texts (`--only backends`)."""
 
 from __future__ import annotations
 
+import functools
+
 from bench.harness import Meter
 
 
@@ -32,7 +34,10 @@ def bench_embedding(texts_wanted: int, repeats: int) -> dict:
             with Meter() as raw:
                 model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True, convert_to_numpy=True)
             with Meter() as ours:
-                done = embed_pending_chunks(conn, embedder.embed, embedder.model_id, embedder.dimension)
+                done = embed_pending_chunks(chunks_sql.chunks_to_embed(conn, embedder.model_id, embedder.dimension),
+                                            embedder.embed,
+                                            functools.partial(chunks_sql.save_embeddings, conn, model=embedder.model_id),
+                                            embedder.model_id, embedder.dimension)
             assert done == len(texts), done
             for name, m in (("raw_model_encode", raw), ("embedding_asset", ours)):
                 row = {"texts": len(texts), "wall_s": round(m.wall, 3), "texts_per_s": round(len(texts) / m.wall, 1)}

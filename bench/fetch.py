@@ -4,6 +4,7 @@ pipeline's crawl step against crawl4ai's bare HTTP strategy and httpx, over a lo
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import resource
 
@@ -29,7 +30,7 @@ def jsonld_products(html: str) -> list[dict]:
 async def pipeline_fetch_parse(urls: list[str], concurrency: int) -> int:
     from tileshop_pipelines.catalog.extract import NotAProductPage, extract_product
     from tileshop_pipelines.crawl.checks import Outcome
-    from tileshop_pipelines.crawl.crawler import PageRequest
+    from tileshop_pipelines.crawl.fetcher import PageRequest
 
     parsed = 0
     async for check in pipeline_crawler(concurrency).crawl([PageRequest(u) for u in urls]):
@@ -81,7 +82,7 @@ async def crawl4ai_strategy_baseline(urls: list[str], concurrency: int) -> int:
 
 def bench_fetch_parse(products: int, concurrency: int, repeats: int, politeness_products: int,
                       politeness_rate: float, embed_incremental: bool) -> dict:
-    from tileshop_pipelines.crawl.refresh import refresh_products
+    from tileshop_pipelines.acquisition.refresh import refresh_products
 
     proc, base = start_catalog(products)
     try:
@@ -160,7 +161,10 @@ def bench_incremental(bench_db: BenchDatabase, base: str, keys: list[str], concu
                                              lambda key, record: chunk_product(key, record, spans))
         new = pending() - before
         if embed:
-            embed_pending_chunks(bench_db.conn, embedder.embed, embedder.model_id, embedder.dimension)
+            embed_pending_chunks(chunks_sql.chunks_to_embed(bench_db.conn, embedder.model_id, embedder.dimension),
+                                 embedder.embed,
+                                 functools.partial(chunks_sql.save_embeddings, bench_db.conn, model=embedder.model_id),
+                                 embedder.model_id, embedder.dimension)
         return {"chunks_to_embed": len(new), "products_to_embed": {cid.rsplit(":", 2)[0] for cid, _ in new}}
 
     bench_db.reset_pages()

@@ -16,7 +16,7 @@ def free_port() -> int:
 
 
 def start_catalog(products: int) -> tuple[subprocess.Popen, str]:
-    from tileshop_pipelines.cli import start_catalog_process
+    from tileshop_pipelines.processes import start_catalog_process
 
     port = free_port()
     return start_catalog_process(port, products, seed=7), f"http://127.0.0.1:{port}"
@@ -94,7 +94,7 @@ class BenchDatabase:
 
 
 def pipeline_refresh(bench_db: BenchDatabase, keys: list[str], concurrency: int, requests_per_second: float = 0):
-    from tileshop_pipelines.crawl.refresh import refresh_products
+    from tileshop_pipelines.acquisition.refresh import refresh_products
 
     return asyncio.run(refresh_products(bench_db.conn, pipeline_crawler(concurrency, requests_per_second), keys,
                                         skip_checked_in_cycle=False))

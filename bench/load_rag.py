@@ -31,7 +31,7 @@ import urllib.request
 from urllib.parse import urlsplit, urlunsplit
 
 from tileshop_pipelines import bootstrap
-from tileshop_pipelines.cli import wait_until_serving
+from tileshop_pipelines.processes import wait_until_serving
 
 SATURATION_START_RATE = 5.0  # requests/s; raised by half each step
 FIRST_WINDOW_S = 10.0  # the seconds right after the app starts serving, reported on their own
@@ -138,7 +138,7 @@ def question_pool(url: str, size: int, seed: int) -> tuple[list[str], list[dict]
 def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
     import torch
 
-    from rag_app.retrieval import CHUNKS_PER_PRODUCT_WANTED
+    from tileshop_pipelines.assistant.retrieval import CHUNKS_PER_PRODUCT_WANTED
     from tileshop_pipelines.embedding.model import DEFAULT_MODEL, embed_texts, load_model
     from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder
     from tileshop_pipelines.store import db

@@ -1,4 +1,4 @@
-"""Moving a 5,000-product database: `tileshop db dump` + `db restore` + `migrate verify` vs a raw
+"""Moving a 5,000-product database: `tileshop db dump` + `db restore` + `transfer verify` vs a raw
 `pg_dump -Fc` + `pg_restore` of the same database, measured in the same run with the same binaries.
 
 The database is the sample catalog loaded through the pipeline's own functions
@@ -46,11 +46,11 @@ def _timed(fn):
 
 def bench_migration(products: int, repeats: int) -> dict:
     from bench.sample_index import load_catalog
-    from rag_app.retrieval import embed_question
-    from tileshop_pipelines.migration import dumps
-    from tileshop_pipelines.migration.verify import CANARY_QUESTION, verify
+    from tileshop_pipelines.assistant.retrieval import embed_question
     from tileshop_pipelines.sample_catalog import build_catalog
     from tileshop_pipelines.store import db, server
+    from tileshop_pipelines.transfer import dumps
+    from tileshop_pipelines.transfer.verify import CANARY_QUESTION, verify
 
     admin = db.database_url()
     source = server.create_scratch_database(admin, "tileshop_bench_migration")

@@ -8,7 +8,7 @@ is always up); then, per refresh:
    (the launch: the sensor's request; its wait in the queue and its worker's start included) and
    from the listing (the sensor's tick interval included) to every product's page checked (crawl)
    and every product in product_vectors (vectors), against N/rate and against the same pages
-   crawled in one step (crawl.refresh, no Dagster) at the same rate, in the same run.
+   crawled in one step (acquisition.refresh, no Dagster) at the same rate, in the same run.
 2. no-change refresh: every page made stale (checked 8 days ago), the sensor's cursor cleared; the
    daemon re-checks them with conditional requests (304s). Against N/rate plus one run launch, and
    the same conditional requests in one step.
@@ -62,7 +62,7 @@ class ScratchServer:
 
 
 def one_step_refresh(urls: list[str], rate: float, concurrency: int) -> dict:
-    """The same pages at the same rate in one crawl step (crawl.refresh), then the same again with
+    """The same pages at the same rate in one crawl step (acquisition.refresh), then the same again with
     every page stale: conditional requests."""
     from bench.harness import BenchDatabase, Meter, pipeline_refresh
 
@@ -191,7 +191,7 @@ def bench_production(products: int, rate: float, batch_size: int | None, concurr
 
             batch_size = load_settings().crawl_batch_size
             os.environ["DAGSTER_PG_URL"] = dagster_db.replace("postgresql://", "postgresql+psycopg2://", 1)
-            from tileshop_pipelines.cli import prepare
+            from tileshop_pipelines.processes import prepare
 
             env = prepare()
             import dagster as dg

@@ -14,14 +14,14 @@ import time
 from collections.abc import AsyncIterator
 
 from rag_app.admission import AdmissionGate
-from rag_app.answer import offline_answer
 from rag_app.claude import ClaudeAnswer, ClaudeAnswerer, TextDelta
 from rag_app.database import Database
-from rag_app.followups import search_text
 from rag_app.metrics import AppMetrics
 from rag_app.monitoring import MonitoringRecorder, question_record
 from rag_app.query_embedding import QueryEmbedder
-from rag_app.retrieval import ProductHit, Retrieval, VocabularyCache, hit_from_product, retrieve
+from tileshop_pipelines.assistant.answer import offline_answer
+from tileshop_pipelines.assistant.followups import search_text
+from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval, VocabularyCache, hit_from_product, retrieve
 from tileshop_pipelines.store.product_lookup import list_products
 from tileshop_pipelines.store.search import ProductFilters
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import AsyncIterator
 
-from rag_app.retrieval import ProductHit
+from tileshop_pipelines.assistant.retrieval import ProductHit
 from tileshop_pipelines.text.chunks import format_price, specifications_text, summary_text
 
 SYSTEM_PROMPT = """\

@@ -122,12 +122,12 @@ def test_db_supabase_sql_prints_the_generated_vector_store_sql(capsys):
     assert "supabase_roles.sql" in err
 
 
-def test_migrate_checkpoint_is_a_tileshop_command(make_database, monkeypatch, capsys, tmp_path):
+def test_transfer_checkpoint_is_a_tileshop_command(make_database, monkeypatch, capsys, tmp_path):
     """The wiring only (tests/legacy/ covers the import): a bad file is exit 2 naming it, nothing written."""
     monkeypatch.setenv("DATABASE_URL", make_database())
     broken = tmp_path / "tileshop_sitemap.json"
     broken.write_text('{"downloaded_at": "2025-07-05T18:25:19", "urls": [')
-    assert main(["migrate", "checkpoint", str(broken), "--dry-run"]) == 2
+    assert main(["transfer", "checkpoint", str(broken), "--dry-run"]) == 2
     assert str(broken) in capsys.readouterr().err
 
 

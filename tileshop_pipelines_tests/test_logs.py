@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tileshop_pipelines import bootstrap
-from tileshop_pipelines.cli import wait_until_serving
+from tileshop_pipelines.processes import wait_until_serving
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.serving import logs
 from tileshop_pipelines.serving.settings import SettingsError
@@ -211,8 +211,9 @@ def _leaks(text: str) -> list[str]:
 
 CRAWL_SCRIPT = textwrap.dedent("""
     import dagster as dg
-    from tileshop_pipelines.cli import configure_logging, prepare
+    from tileshop_pipelines.cli import configure_logging
     from tileshop_pipelines.local_runs import crawl_all_products, refresh_sitemap
+    from tileshop_pipelines.processes import prepare
 
     configure_logging()
     prepare()

@@ -1,7 +1,7 @@
 """A page check: what one product page request found, carried from fetch to store in one object.
 
-``crawl.crawler`` fills in the answer (outcome, status, HTML, validators, attempts); extraction
-(``crawl.refresh.extract_page``) adds the content hash and the parsed record, or turns a page
+``crawl.fetcher`` fills in the answer (outcome, status, HTML, validators, attempts); extraction
+(``acquisition.refresh.extract_page``) adds the content hash and the parsed record, or turns a page
 that is not a product page into ``blocked``; ``store.acquisition.record_page_checks`` writes it,
 and the crawl report counts it (``changed`` and ``version`` come from the store).
 """

@@ -2,7 +2,7 @@
 
 Each transport makes exactly one attempt per call and reports what came back, whatever the
 status, with the response headers (ETag, Last-Modified, Retry-After, Content-Type); retrying,
-politeness and judging the answer belong to ``crawl.crawler``. Response limits apply here, where
+politeness and judging the answer belong to ``crawl.fetcher``. Response limits apply here, where
 the bytes arrive: a body over ``max_body_bytes`` or a content type that is not HTML is rejected
 without being kept, and text is decoded per the declared charset.
 """
@@ -152,7 +152,7 @@ def _bounded_strategy_class():
 
         The parent's ``_handle_http`` reads the whole body before looking at it, raises on any
         non-2xx status with the headers dropped (no Retry-After, no 304), and saves non-HTML
-        responses to disk as downloads: none of which a polite, bounded crawler can use.
+        responses to disk as downloads: none of which a polite, bounded fetcher can use.
         Redirects are followed here, at most MAX_REDIRECTS, each hop checked by the guard.
         """
 

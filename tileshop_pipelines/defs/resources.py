@@ -11,7 +11,7 @@ import numpy as np
 import psycopg
 from pydantic import Field
 
-from tileshop_pipelines.crawl.crawler import CrawlPolicy, PageCrawler
+from tileshop_pipelines.crawl.fetcher import CrawlPolicy, PageFetcher
 from tileshop_pipelines.crawl.transports import (DEFAULT_MAX_BODY_BYTES, BrowserTransport, HttpTransport,
                                                   ServiceTransport)
 from tileshop_pipelines.embedding import model as embedding_model
@@ -50,7 +50,7 @@ class CatalogSiteResource(dg.ConfigurableResource):
 
 
 class CrawlerResource(dg.ConfigurableResource):
-    """Product page crawling with crawl4ai, politely (see crawl/crawler.py).
+    """Product page crawling with crawl4ai, politely (see crawl/fetcher.py).
 
     mode: `http` (crawl4ai's AsyncHTTPCrawlerStrategy, the default), `browser` (crawl4ai driving
     the system Chromium), `service` (the crawler/ app at `service_url`, bearer `service_token`).
@@ -84,7 +84,7 @@ class CrawlerResource(dg.ConfigurableResource):
             breaker_failure_ratio=self.breaker_failure_ratio,
         )
 
-    def crawler(self) -> PageCrawler:
+    def crawler(self) -> PageFetcher:
         if self.mode == "http":
             def transport():
                 return HttpTransport(user_agent=self.user_agent, max_connections=self.concurrency,
@@ -98,7 +98,7 @@ class CrawlerResource(dg.ConfigurableResource):
                 return ServiceTransport(service_url=self.service_url, token=self.service_token,
                                         user_agent=self.user_agent, timeout_s=self.timeout_s,
                                         max_body_bytes=self.max_body_bytes)
-        return PageCrawler(transport, self.policy())
+        return PageFetcher(transport, self.policy())
 
 
 class EmbedderResource(dg.ConfigurableResource):

@@ -1,26 +1,27 @@
-"""Embed the chunks that need it (new text, other model or dimension) and store the vectors."""
+"""Embed the chunks that need it (new text, other model or dimension), batch by batch, handing
+each batch's vectors to the store. The caller reads what is pending and writes the vectors
+(store/chunks.py: `chunks_to_embed`, `save_embeddings`), so this loop stays below the store."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
-import psycopg
-
-from tileshop_pipelines.store import chunks as chunks_sql
 
 WRITE_BATCH = 512  # chunks per encode + write; each write is one transaction
+
+Pending = tuple[str, str, str]  # chunk id, content, text hash
+Save = Callable[[list[tuple[str, str]], np.ndarray], None]  # [(chunk id, text hash)], vectors
 
 
 class EmbeddingBatchError(RuntimeError):
     pass
 
 
-def embed_pending_chunks(conn: psycopg.Connection, embed: Callable[[list[str]], np.ndarray], model_id: str,
-                         dim: int, log: Callable[[str], None] = lambda _: None) -> int:
-    """Returns how many chunks were embedded. Stops at the first failing batch (batches written
+def embed_pending_chunks(pending: Sequence[Pending], embed: Callable[[list[str]], np.ndarray], save: Save,
+                         model_id: str, dim: int, log: Callable[[str], None] = lambda _: None) -> int:
+    """Returns how many chunks were embedded. Stops at the first failing batch (batches saved
     before it stay: they are complete, and the next run resumes after them)."""
-    pending = chunks_sql.chunks_to_embed(conn, model_id, dim)
     for start in range(0, len(pending), WRITE_BATCH):
         batch = pending[start:start + WRITE_BATCH]
         try:
@@ -31,6 +32,6 @@ def embed_pending_chunks(conn: psycopg.Connection, embed: Callable[[list[str]], 
         if vectors.shape != (len(batch), dim):
             raise EmbeddingBatchError(f"model {model_id} returned vectors of shape {vectors.shape} for "
                                       f"{len(batch)} chunks; expected dimension {dim}")
-        chunks_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch], vectors, model_id)
+        save([(cid, th) for cid, _, th in batch], vectors)
         log(f"embedded {min(start + WRITE_BATCH, len(pending))}/{len(pending)} chunks")
     return len(pending)

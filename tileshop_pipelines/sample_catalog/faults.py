@@ -7,15 +7,22 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from . import render
-from .catalog import decode_path
+from .catalog import Catalog, decode_path
 from .model import SampleProduct
 from .wire import HTML, error_response, message
 
-if TYPE_CHECKING:
-    from .server import CatalogServer
+
+class Site(Protocol):
+    """What a fault answers with: the sample catalog's server (server.CatalogServer)."""
+
+    catalog: Catalog
+    home_page: bytes
+
+    @property
+    def base_url(self) -> str: ...
 
 
 class Faults:
@@ -106,7 +113,7 @@ class Faults:
             return rule["seconds"]
 
 
-def faulted_response(faults: Faults, path: str, site: CatalogServer, product: SampleProduct | None) -> bytes | None:
+def faulted_response(faults: Faults, path: str, site: Site, product: SampleProduct | None) -> bytes | None:
     """The response a fault switch gives this request, or None when no switch applies to it
     (`product` is the page's product, None for any other page or an unknown path)."""
     delay = faults.slow.get(path)

@@ -9,13 +9,16 @@ import socket
 import socketserver
 import threading
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from . import render
 
-if TYPE_CHECKING:
-    from .server import CatalogServer
+
+class Site(Protocol):
+    """What the connection loop serves: the sample catalog's server (server.CatalogServer)."""
+
+    def respond(self, method: bytes, path: str, headers: dict[bytes, bytes], body: bytes) -> bytes: ...
 
 HTML = "text/html; charset=utf-8"
 XML = "application/xml"
@@ -53,7 +56,7 @@ class ThreadedServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
     block_on_close = False
     allow_reuse_address = True
     request_queue_size = 512
-    site: CatalogServer
+    site: Site
 
     def __init__(self, address: tuple[str, int], handler: type) -> None:
         super().__init__(address, handler)

@@ -1,4 +1,4 @@
-"""What `tileshop migrate verify` compares between two databases, read with bound, fixed SQL.
+"""What `tileshop transfer verify` compares between two databases, read with bound, fixed SQL.
 
 Row hashes are md5 of the whole row as text, read in a session with fixed output settings (UTC,
 ISO dates, shortest exact floats) so that the same row gives the same text on any server.

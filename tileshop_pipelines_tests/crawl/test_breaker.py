@@ -1,8 +1,8 @@
-"""The circuit breaker (crawl.crawler.CircuitBreaker) on its own: it counts pages, not attempts."""
+"""The circuit breaker (crawl.fetcher.CircuitBreaker) on its own: it counts pages, not attempts."""
 
 from __future__ import annotations
 
-from tileshop_pipelines.crawl.crawler import CircuitBreaker
+from tileshop_pipelines.crawl.fetcher import CircuitBreaker
 
 
 def test_trips_at_the_ratio_only_after_the_minimum_pages():

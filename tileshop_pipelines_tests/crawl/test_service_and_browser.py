@@ -9,8 +9,8 @@ import shutil
 import httpx
 import pytest
 
-from tileshop_pipelines.crawl.crawler import PageRequest
-from tileshop_pipelines.crawl.refresh import extract_page
+from tileshop_pipelines.acquisition.refresh import extract_page
+from tileshop_pipelines.crawl.fetcher import PageRequest
 from tileshop_pipelines.defs.resources import CrawlerResource
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.serving.settings import SettingsError

@@ -1,3 +1,5 @@
+import functools
+
 import numpy as np
 import pytest
 
@@ -30,17 +32,17 @@ def _random_embedder(dim=384, fail_on_call=None):
 
 def test_embeds_only_what_changed(chunks):
     embed, calls = _random_embedder()
-    assert embed_pending_chunks(chunks, embed, "m", 384) == WRITE_BATCH + 10
+    assert _embed_pending(chunks, embed) == WRITE_BATCH + 10
     assert calls == [WRITE_BATCH, 10]
-    assert embed_pending_chunks(chunks, embed, "m", 384) == 0  # nothing new
+    assert _embed_pending(chunks, embed) == 0  # nothing new
     chunks_sql.sync_chunks(chunks, [Chunk("k0000:summary:0", "k0000", "summary", 0, "changed")])
-    assert embed_pending_chunks(chunks, embed, "m", 384) == 1
+    assert _embed_pending(chunks, embed) == 1
 
 
 def test_a_failing_batch_is_loud_and_earlier_batches_stay(chunks):
     embed, _ = _random_embedder(fail_on_call=2)
     with pytest.raises(EmbeddingBatchError, match="CUDA out of memory"):
-        embed_pending_chunks(chunks, embed, "m", 384)
+        _embed_pending(chunks, embed)
     assert chunks.execute("SELECT count(*) FROM product_embeddings").fetchone()[0] == WRITE_BATCH
     assert len(chunks_sql.chunks_to_embed(chunks, "m", 384)) == 10  # the next run resumes there
 
@@ -48,5 +50,11 @@ def test_a_failing_batch_is_loud_and_earlier_batches_stay(chunks):
 def test_wrong_dimension_is_refused(chunks):
     embed, _ = _random_embedder(dim=768)
     with pytest.raises(EmbeddingBatchError, match="expected dimension 384"):
-        embed_pending_chunks(chunks, embed, "m", 384)
+        _embed_pending(chunks, embed)
     assert chunks.execute("SELECT count(*) FROM product_embeddings").fetchone()[0] == 0
+
+
+def _embed_pending(conn, embed) -> int:
+    """What the embedding asset does: the store's pending chunks, the vectors saved back."""
+    return embed_pending_chunks(chunks_sql.chunks_to_embed(conn, "m", 384), embed,
+                                functools.partial(chunks_sql.save_embeddings, conn, model="m"), "m", 384)

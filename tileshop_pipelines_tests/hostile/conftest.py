@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from tileshop_pipelines.acquisition.refresh import refresh_products
 from tileshop_pipelines.catalog.urls import classify_url
-from tileshop_pipelines.crawl.crawler import CrawlPolicy, PageCrawler
-from tileshop_pipelines.crawl.refresh import refresh_products
+from tileshop_pipelines.crawl.fetcher import CrawlPolicy, PageFetcher
 from tileshop_pipelines.crawl.transports import HttpTransport
 from tileshop_pipelines.sample_catalog import build_catalog
 from tileshop_pipelines.store import acquisition as acquisition_sql
@@ -35,7 +35,7 @@ def list_and_crawl(conn, urls: list[str], *, write_batch: int = 100):
         listed.append(acquisition_sql.ListedUrl(info.url, info.kind, info.product_key, info.sku, None))
     acquisition_sql.record_sitemap(conn, listed)
     policy = CrawlPolicy(requests_per_second=0, max_attempts=1, timeout_s=10)
-    crawler = PageCrawler(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=10),
+    crawler = PageFetcher(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=10),
                           policy)
     keys = [u.product_key for u in listed]
     report = asyncio.run(refresh_products(conn, crawler, keys, skip_checked_in_cycle=False, write_batch=write_batch))

@@ -79,7 +79,7 @@ def test_every_poisoned_page_is_contained_and_the_batch_lands(conn, site, catalo
 @pytest.mark.parametrize("write_batch", [1, 100])
 def test_a_page_the_store_rejects_is_failed_and_the_rest_of_its_batch_lands(conn, site, catalog, write_batch,
                                                                             monkeypatch):
-    from tileshop_pipelines.crawl import refresh
+    from tileshop_pipelines.acquisition import refresh
 
     products = _plain(catalog, 4)
     urls = [site.serve(p.path, corpus.page(p, site.base_url)) for p in products]
@@ -103,7 +103,7 @@ def test_a_page_the_store_rejects_is_failed_and_the_rest_of_its_batch_lands(conn
 
 
 def test_a_page_the_parser_crashes_on_is_failed_and_the_run_goes_on(conn, site, catalog, monkeypatch):
-    from tileshop_pipelines.crawl import refresh
+    from tileshop_pipelines.acquisition import refresh
 
     products = _plain(catalog, 3)
     urls = [site.serve(p.path, corpus.page(p, site.base_url)) for p in products]

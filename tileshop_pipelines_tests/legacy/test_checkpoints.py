@@ -1,4 +1,4 @@
-"""`tileshop migrate checkpoint` on the predecessor's real checkpoint files (kept in tests/legacy/data/)."""
+"""`tileshop transfer checkpoint` on the predecessor's real checkpoint files (kept in tests/legacy/data/)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import json
 
 import pytest
 
+from tileshop_pipelines.cli import transfer as transfer_cli
 from tileshop_pipelines.legacy.checkpoints import CheckpointError, read_checkpoint
-from tileshop_pipelines.migration.commands import add_migrate_commands
 from tileshop_pipelines.store import acquisition
 from tileshop_pipelines.store.legacy import import_checkpoints
 from tileshop_pipelines_tests.legacy.predecessor import LEGACY_DATA
@@ -104,14 +104,14 @@ def test_second_run_changes_nothing_and_says_so(conn, monkeypatch, tmp_path, dat
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TILESHOP_HOME", str(tmp_path))
     files = [str(LEGACY_DATA / "tileshop_sitemap_2025-07-06_outage.json")]
-    assert _run(["migrate", "checkpoint", *files]) == 0
+    assert _run(["transfer", "checkpoint", *files]) == 0
     first = capsys.readouterr().out
     assert "written:" in first
     snapshot = conn.execute("SELECT md5(string_agg(p::text, ',' ORDER BY product_key)) FROM product_pages p").fetchone()
-    assert _run(["migrate", "checkpoint", *files, "--json"]) == 0
+    assert _run(["transfer", "checkpoint", *files, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["changed"] is False and report["files_already_imported"] == ["tileshop_sitemap_2025-07-06_outage.json"]
-    assert _run(["migrate", "checkpoint", *files]) == 0
+    assert _run(["transfer", "checkpoint", *files]) == 0
     assert "nothing changed" in capsys.readouterr().out
     assert conn.execute("SELECT md5(string_agg(p::text, ',' ORDER BY product_key)) FROM product_pages p"
                         ).fetchone() == snapshot
@@ -121,7 +121,7 @@ def test_second_run_changes_nothing_and_says_so(conn, monkeypatch, tmp_path, dat
 def test_dry_run_writes_nothing(conn, monkeypatch, tmp_path, database_url, capsys):
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TILESHOP_HOME", str(tmp_path))
-    assert _run(["migrate", "checkpoint", str(FILES[0]), "--dry-run"]) == 0
+    assert _run(["transfer", "checkpoint", str(FILES[0]), "--dry-run"]) == 0
     assert "would write" in capsys.readouterr().out
     for table in ("sitemap_urls", "product_pages", "legacy_checkpoint_urls", "legacy_import_runs"):
         assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
@@ -177,7 +177,7 @@ def test_a_later_call_replaces_what_an_earlier_call_wrote(conn):
 
 def _run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="tileshop")
-    add_migrate_commands(parser.add_subparsers(dest="command", required=True))
+    transfer_cli.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -199,7 +199,7 @@ def test_truncated_file(conn, cli_env, capsys):
     cut = data.index(b"},", len(data) // 2) + 2  # a write that stopped after an entry's comma
     truncated = cli_env / "truncated.json"
     truncated.write_bytes(data[:cut])
-    assert _run(["migrate", "checkpoint", str(LEGACY_DATA / "tileshop_sitemap.json"), str(truncated)]) == 2
+    assert _run(["transfer", "checkpoint", str(LEGACY_DATA / "tileshop_sitemap.json"), str(truncated)]) == 2
     error = capsys.readouterr().err
     assert f"{truncated}: byte {cut}: invalid JSON" in error
     _nothing_written(conn)
@@ -211,7 +211,7 @@ def test_interleaved_file(conn, cli_env, capsys):
     second = (LEGACY_DATA / "tileshop_sitemap_2025-07-06_outage.json").read_bytes()
     interleaved = cli_env / "interleaved.json"
     interleaved.write_bytes(first + b"\n" + second)
-    assert _run(["migrate", "checkpoint", str(interleaved), str(FILES[0])]) == 2
+    assert _run(["transfer", "checkpoint", str(interleaved), str(FILES[0])]) == 2
     error = capsys.readouterr().err
     assert f"{interleaved}: byte {len(first) + 1}: invalid JSON: Extra data" in error
     _nothing_written(conn)
@@ -230,7 +230,7 @@ def test_interleaved_mid_entry(conn, cli_env):
 
 
 def test_not_a_checkpoint(conn, cli_env, capsys):
-    assert _run(["migrate", "checkpoint", str(FILES[0]), str(LEGACY_DATA / "categorized_sitemap.json")]) == 2
+    assert _run(["transfer", "checkpoint", str(FILES[0]), str(LEGACY_DATA / "categorized_sitemap.json")]) == 2
     assert "categorized_sitemap.json: byte 0: not a checkpoint: no 'downloaded_at' key" in capsys.readouterr().err
     _nothing_written(conn)
 
@@ -241,7 +241,7 @@ def test_bad_entry_offset(conn, cli_env, capsys):
             '  {"url": "https://www.tileshop.com/products/b-123457", "scraped_at": null, "scrape_status": "done"}]}')
     path = cli_env / "bad_entry.json"
     path.write_text(text)
-    assert _run(["migrate", "checkpoint", str(path)]) == 2
+    assert _run(["transfer", "checkpoint", str(path)]) == 2
     offset = text.index('{"url": "https://www.tileshop.com/products/b')
     assert f"byte {offset}: not a checkpoint entry: scrape_status 'done'" in capsys.readouterr().err
     _nothing_written(conn)

@@ -1,4 +1,4 @@
-"""`tileshop migrate legacy-db` from a predecessor database in PRODUCT_DATA.md's schema."""
+"""`tileshop transfer legacy-db` from a predecessor database in PRODUCT_DATA.md's schema."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tileshop_pipelines.migration.commands import add_migrate_commands
+from tileshop_pipelines.cli import transfer as transfer_cli
 from tileshop_pipelines.legacy.product_data import map_rows
 from tileshop_pipelines.store import db, products
 from tileshop_pipelines.store.legacy import import_legacy_versions, read_product_data
@@ -147,7 +147,7 @@ def test_a_crawled_product_gets_the_legacy_version_before_its_first(conn, mapped
 
 def _run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="tileshop")
-    add_migrate_commands(parser.add_subparsers(dest="command", required=True))
+    transfer_cli.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return args.func(args)
 
@@ -155,13 +155,13 @@ def _run(argv: list[str]) -> int:
 def test_command_dry_run_then_run(conn, predecessor, database_url, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TILESHOP_HOME", str(tmp_path))
-    assert _run(["migrate", "legacy-db", "--from", predecessor, "--dry-run"]) == 0
+    assert _run(["transfer", "legacy-db", "--from", predecessor, "--dry-run"]) == 0
     assert "would write: 26 history_inserted, 26 products_inserted" in capsys.readouterr().out
     assert conn.execute("SELECT count(*) FROM products").fetchone()[0] == 0
-    assert _run(["migrate", "legacy-db", "--from", predecessor, "--json"]) == 0
+    assert _run(["transfer", "legacy-db", "--from", predecessor, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["rows_read"] == ROWS_READ and report["state"]["legacy_current"] == 26
-    assert _run(["migrate", "legacy-db", "--from", predecessor]) == 0
+    assert _run(["transfer", "legacy-db", "--from", predecessor]) == 0
     assert "nothing changed" in capsys.readouterr().out
 
 
@@ -169,15 +169,15 @@ def test_unreadable_source_exits_2(conn, make_database, database_url, monkeypatc
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("TILESHOP_HOME", str(tmp_path))
     empty = make_database()
-    assert _run(["migrate", "legacy-db", "--from", empty]) == 2
+    assert _run(["transfer", "legacy-db", "--from", empty]) == 2
     assert "no product_data table" in capsys.readouterr().err
 
 
 _CHILD = """
 import argparse, sys
-from tileshop_pipelines.migration.commands import add_migrate_commands
+from tileshop_pipelines.cli import transfer as transfer_cli
 parser = argparse.ArgumentParser(prog="tileshop")
-add_migrate_commands(parser.add_subparsers(dest="command", required=True))
+transfer_cli.register(parser.add_subparsers(dest="command", required=True))
 args = parser.parse_args(sys.argv[1:])
 sys.exit(args.func(args))
 """
@@ -188,7 +188,7 @@ def test_kill_9_mid_import_then_rerun_gives_the_same_counts(predecessor, make_da
     product_history (held by a lock here): nothing is left, and a rerun ends as an uninterrupted run."""
     interrupted, reference = make_database(), make_database()
     env = {**os.environ, "TILESHOP_HOME": str(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    command = [sys.executable, "-c", _CHILD, "migrate", "legacy-db", "--from", predecessor, "--json"]
+    command = [sys.executable, "-c", _CHILD, "transfer", "legacy-db", "--from", predecessor, "--json"]
 
     def counts(url: str) -> tuple:
         with db.connect(url) as conn:

@@ -9,8 +9,9 @@ import psycopg
 import pytest
 
 from tileshop_pipelines.store import db
+from tileshop_pipelines_tests.conftest import N_PRODUCTS, PLANTED_INSTRUCTION, PLANTED_SKU
 
-from .conftest import ADMIN, N_PRODUCTS, PLANTED_INSTRUCTION, PLANTED_SKU, app_client, served_app, settings_for
+from .conftest import ADMIN, app_client, served_app, settings_for
 
 
 def sse_events(text: str) -> list[tuple[str, dict]]:

@@ -8,11 +8,12 @@ import logging
 
 import pytest
 
-from rag_app.answer import offline_answer
 from rag_app.claude import SYSTEM_PROMPT, build_messages
-from rag_app.retrieval import ProductHit
+from tileshop_pipelines.assistant.answer import offline_answer
+from tileshop_pipelines.assistant.retrieval import ProductHit
+from tileshop_pipelines_tests.conftest import PLANTED_INSTRUCTION, PLANTED_SKU
 
-from .conftest import ADMIN, PLANTED_INSTRUCTION, PLANTED_SKU, app_client, claude_settings, settings_for
+from .conftest import ADMIN, app_client, claude_settings, settings_for
 from .test_api import sse_events
 
 

@@ -20,8 +20,8 @@ import pytest
 import redis
 
 from rag_app.query_embedding import cache_key
-from tileshop_pipelines.cli import wait_until_serving
 from tileshop_pipelines.bootstrap import PROJECT_ROOT
+from tileshop_pipelines.processes import wait_until_serving
 
 BURST = 6
 

@@ -13,8 +13,8 @@ from fastapi.responses import FileResponse
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from rag_app.api.deps import ChatDep
-from rag_app.retrieval import Retrieval
 from rag_app.schemas import AT_CAPACITY, ChatRequest, ChatResponse
+from tileshop_pipelines.assistant.retrieval import Retrieval
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 

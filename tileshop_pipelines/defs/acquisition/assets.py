@@ -11,10 +11,10 @@ import threading
 import dagster as dg
 from pydantic import Field
 
+from tileshop_pipelines.acquisition.refresh import refresh_products
 from tileshop_pipelines.catalog.changes import markdown_table as changes_table
 from tileshop_pipelines.catalog.sitemap import SitemapError, crawlable_entries, parse_lastmod
 from tileshop_pipelines.catalog.urls import site_hosts
-from tileshop_pipelines.crawl.refresh import refresh_products
 from tileshop_pipelines.crawl.sitemaps import collect_site_listing
 from tileshop_pipelines.defs.acquisition.events import (
     check_events,

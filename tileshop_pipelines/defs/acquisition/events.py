@@ -11,9 +11,9 @@ it was last *checked* is in Postgres (`product_pages.checked_at`, `tileshop stat
 
 import dagster as dg
 
+from tileshop_pipelines.acquisition.refresh import RefreshReport
 from tileshop_pipelines.catalog.changes import markdown_table
 from tileshop_pipelines.crawl.checks import Outcome, PageCheck
-from tileshop_pipelines.crawl.refresh import RefreshReport
 
 
 def check_events(checks: list[PageCheck], attempts: dict[str, int], changes: list[dict] = ()):

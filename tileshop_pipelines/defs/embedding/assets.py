@@ -1,5 +1,6 @@
 """products -> product_chunks -> product_embeddings."""
 
+import functools
 import time
 
 import dagster as dg
@@ -60,7 +61,10 @@ def product_embeddings(context: dg.AssetExecutionContext, postgres: PostgresReso
         raise dg.Failure(description=str(exc), allow_retries=False) from exc
     with postgres.connect() as conn:
         try:
-            embedded = embed_pending_chunks(conn, embedder.embed, embedder.model_id, dim, log=context.log.info)
+            embedded = embed_pending_chunks(
+                chunks_sql.chunks_to_embed(conn, embedder.model_id, dim), embedder.embed,
+                functools.partial(chunks_sql.save_embeddings, conn, model=embedder.model_id),
+                embedder.model_id, dim, log=context.log.info)
         except EmbeddingBatchError as exc:
             raise dg.Failure(description=str(exc)) from exc
         removed = chunks_sql.delete_orphan_embeddings(conn)

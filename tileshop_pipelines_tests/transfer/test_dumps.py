@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tileshop_pipelines.migration import dumps
-from tileshop_pipelines.migration.commands import add_transfer_commands
+from tileshop_pipelines.cli.transfer import add_dump_commands
 from tileshop_pipelines.store import db, server
 from tileshop_pipelines.store.migrations import migrate
+from tileshop_pipelines.transfer import dumps
 
 BASE = "http://127.0.0.1:8765"
 
@@ -132,7 +132,7 @@ def test_cli_exit_codes(dump_file, make_database, source, monkeypatch, capsys, t
     import argparse
 
     parser = argparse.ArgumentParser(prog="tileshop")
-    add_transfer_commands(parser.add_subparsers(dest="action", required=True))
+    add_dump_commands(parser.add_subparsers(dest="action", required=True))
 
     def run(*argv) -> int:
         args = parser.parse_args(list(argv))

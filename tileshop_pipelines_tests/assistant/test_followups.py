@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag_app.followups import MAX_CONTEXT_CHARS, search_text
+from tileshop_pipelines.assistant.followups import MAX_CONTEXT_CHARS, search_text
 
 HISTORY = [{"role": "user", "content": "Marmi Imperiali Zenobia porcelain"},
            {"role": "assistant", "content": "Offline answer: Marmi Imperiali Zenobia ... (SKU 684287)"}]

@@ -1,16 +1,16 @@
-"""`tileshop migrate verify`: does the target hold what the source holds, and does its search work?
+"""`tileshop transfer verify`: does the target hold what the source holds, and does its search work?
 
 Compared (store/fingerprint.py reads both sides): row counts of every table (ours and Dagster's);
 a hash of every product record, history version, chunk, embedding and vector row; vector columns'
 declared type, row count and actual dimensions; indexes, functions, sequences and extensions.
 Required of the target whatever the source has: the HNSW and full-text indexes, the search
 functions answering, pgvector >= 0.8. And one canary question, asked through the app's own
-retrieval (rag_app.retrieval.retrieve, the real model embedding it once for both sides), must give
+retrieval (assistant.retrieval.retrieve, the real model embedding it once for both sides), must give
 the same top 5 products with the same scores on both sides; its vector rankings are exact (index
 scans off for the canary) so that two HNSW graphs built over the same rows cannot disagree (`inspect`).
 
 A dump as the source is restored into a scratch database (on the target's server unless another
-is given) and dropped afterwards. Every difference is listed; none means the migration is whole.
+is given) and dropped afterwards. Every difference is listed; none means the transfer is whole.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tileshop_pipelines.migration import dumps
+from tileshop_pipelines.transfer import dumps
 from tileshop_pipelines.store import db, fingerprint, search, server
 
 CANARY_QUESTION = "Marmi Imperiali Zenobia porcelain"
@@ -68,7 +68,7 @@ def source_database(source: str, scratch_server: str) -> Iterator[tuple[str, str
 
 def inspect(url: str, question: str, query_embedding: np.ndarray) -> dict:
     """One side's fingerprint, its search functions' answers and the canary's top products."""
-    from rag_app.retrieval import retrieve
+    from tileshop_pipelines.assistant.retrieval import retrieve
 
     with server.open_database(url) as conn:
         side = fingerprint.fingerprint(conn)
@@ -164,9 +164,9 @@ def _canary_shown(canary) -> object:
 
 def verify(source: str, target: str, *, question: str = CANARY_QUESTION, scratch_server: str | None = None,
            embed: Callable[[str], np.ndarray] | None = None) -> dict:
-    """The report: what was compared on each side and every difference (none: the migration is whole)."""
+    """The report: what was compared on each side and every difference (none: the transfer is whole)."""
     if embed is None:
-        from rag_app.retrieval import embed_question as embed
+        from tileshop_pipelines.assistant.retrieval import embed_question as embed
     query_embedding = embed(question)
     target_side = inspect(target, question, query_embedding)  # an unreachable target fails first
     with source_database(source, scratch_server or target) as (source_url, source_label):

@@ -17,7 +17,7 @@ import time
 import numpy as np
 import psycopg
 
-from rag_app.filters import ParsedQuestion, Vocabulary, parse_question
+from tileshop_pipelines.assistant.filters import ParsedQuestion, Vocabulary, parse_question
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL, embed_texts, load_model
 from tileshop_pipelines.store.product_lookup import products_by_key, products_by_sku
 from tileshop_pipelines.store.search import ProductFilters, filter_vocabulary, search_chunks

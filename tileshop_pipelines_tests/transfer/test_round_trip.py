@@ -1,5 +1,5 @@
 """A database filled by the pipeline (through Dagster, so its run storage too) -> `tileshop db dump`
--> `tileshop db restore` into a second database -> `tileshop migrate verify`; what verify catches;
+-> `tileshop db restore` into a second database -> `tileshop transfer verify`; what verify catches;
 a restore killed with SIGKILL."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from tileshop_pipelines.migration import dumps
-from tileshop_pipelines.migration.verify import verify
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db, server
+from tileshop_pipelines.transfer import dumps
+from tileshop_pipelines.transfer.verify import verify
 
 N_PRODUCTS = 40
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,16 +155,16 @@ def test_cli_verify_exit_codes_and_json(filled, restored, make_database):
     target = _copy(filled, make_database)
     with db.connect(target) as conn:
         conn.execute("DELETE FROM product_history WHERE version = 1 AND sku = '684287'")
-    out = _tileshop("migrate", "verify", "--source", str(filled["dump"]), "--target", target, "--json",
+    out = _tileshop("transfer", "verify", "--source", str(filled["dump"]), "--target", target, "--json",
                     env=filled["env"])
     assert out.returncode == 1, out.stderr
     report = json.loads(out.stdout)
     assert ("tables", "product_history") in _found(report)
     assert any(c == "rows" and item.startswith("product_history ") for c, item in _found(report))
-    ok = _tileshop("migrate", "verify", "--source", filled["source"], "--target", restored, env=filled["env"])
+    ok = _tileshop("transfer", "verify", "--source", filled["source"], "--target", restored, env=filled["env"])
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert ok.stdout.strip().endswith("its search works")
-    bad = _tileshop("migrate", "verify", "--source", "no-such.dump", "--target", restored, env=filled["env"])
+    bad = _tileshop("transfer", "verify", "--source", "no-such.dump", "--target", restored, env=filled["env"])
     assert bad.returncode == 2 and "no-such.dump" in bad.stderr
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rag_app.filters import ProductFilters, TermFinder, Vocabulary, parse_question
+from tileshop_pipelines.assistant.filters import ProductFilters, TermFinder, Vocabulary, parse_question
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.search import filter_sql, matching_product_keys
 

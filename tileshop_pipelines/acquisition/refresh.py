@@ -24,7 +24,7 @@ import psycopg
 from tileshop_pipelines.catalog.extract import NotAProductPage, extract_product
 from tileshop_pipelines.catalog.sanitize import storable_text
 from tileshop_pipelines.crawl.checks import Outcome, PageCheck
-from tileshop_pipelines.crawl.crawler import CircuitOpen, PageCrawler, PageRequest
+from tileshop_pipelines.crawl.fetcher import CircuitOpen, PageFetcher, PageRequest
 from tileshop_pipelines.store import acquisition as acquisition_sql
 from tileshop_pipelines.store import products as products_sql
 
@@ -57,7 +57,7 @@ class RefreshReport:
         return sum(c.answered for c in self.checks) / len(self.checks)
 
 
-async def refresh_products(conn: psycopg.Connection, crawler: PageCrawler, keys: list[str], *,
+async def refresh_products(conn: psycopg.Connection, crawler: PageFetcher, keys: list[str], *,
                            skip_checked_in_cycle: bool = True, write_batch: int = WRITE_BATCH,
                            log=lambda message: None, on_stored=lambda checks: None) -> RefreshReport:
     """Check every listed product among `keys`; see the module docstring. Never raises for a

@@ -1,6 +1,6 @@
-"""Polite, failure-aware page crawling over any transport (see ``crawl.transports``).
+"""Polite, failure-aware page fetching over any transport (see ``crawl.transports``).
 
-For each requested page the crawler sends a conditional GET (If-None-Match / If-Modified-Since
+For each requested page the fetcher sends a conditional GET (If-None-Match / If-Modified-Since
 from the last good fetch), within per-host politeness limits, and judges the answer by its
 status and the response limits (``crawl.checks.Outcome``):
 
@@ -13,12 +13,12 @@ status and the response limits (``crawl.checks.Outcome``):
 Timeouts, connection errors, 5xx and 429 are retried with exponential backoff and full jitter;
 429 and 503 wait for Retry-After (capped) and pause the whole host; each host's robots.txt
 Crawl-delay / Request-rate is a floor on its request interval. A circuit breaker watches the
-latest pages: when most of them are failing (an outage, or a block of the whole crawler) it raises
+latest pages: when most of them are failing (an outage, or a block of the whole fetcher) it raises
 CircuitOpen, and the caller stops instead of marking the catalog as failed. It counts pages, not
 attempts: a page retried four times is one failing page (counting attempts, 5 of 70 pages
 answering 500 opened it: "16 of the latest 20 requests failed"), and a 429 whose Retry-After is
 honoured is the site pacing us, not failing (60 pages asked to wait opened it). An ok answer that
-extraction finds is not the product page is reported back (``Crawl.report_blocked``) and counts
+extraction finds is not the product page is reported back (``FetchRun.report_blocked``) and counts
 as a failed page, as a block does.
 """
 
@@ -127,8 +127,8 @@ def retry_after_seconds(value: str | None, now: Callable[[], float] = time.time)
     return max(0.0, moment.timestamp() - now())
 
 
-class PageCrawler:
-    """Crawl pages through one transport under one policy; see the module docstring.
+class PageFetcher:
+    """Fetch pages through one transport under one policy; see the module docstring.
 
     `clock` and `sleep` are the politeness limiter's and the backoff's time (a fake clock in tests).
     """
@@ -140,26 +140,26 @@ class PageCrawler:
         self.rng = rng or random.Random()
         self.clock, self.sleep = clock, sleep
 
-    def crawl(self, requests: Iterable[PageRequest]) -> Crawl:
-        return Crawl(self, list(requests))
+    def crawl(self, requests: Iterable[PageRequest]) -> FetchRun:
+        return FetchRun(self, list(requests))
 
 
-class Crawl:
+class FetchRun:
     """One crawl of a list of pages: iterate it for one PageCheck per request, in completion order;
     it raises CircuitOpen when the breaker trips (checks already yielded stand; the rest are left
     untouched)."""
 
-    def __init__(self, crawler: PageCrawler, requests: list[PageRequest]):
-        policy = crawler.policy
-        self.crawler, self.policy, self.requests = crawler, policy, requests
+    def __init__(self, fetcher: PageFetcher, requests: list[PageRequest]):
+        policy = fetcher.policy
+        self.fetcher, self.policy, self.requests = fetcher, policy, requests
         self.limiter = HostLimiter(requests_per_second=policy.requests_per_second,
                                    concurrency_per_host=policy.concurrency_per_host,
-                                   clock=crawler.clock, sleep=crawler.sleep)
+                                   clock=fetcher.clock, sleep=fetcher.sleep)
         self.breaker = CircuitBreaker(policy.breaker_window, policy.breaker_min_pages, policy.breaker_failure_ratio)
 
     def report_blocked(self, check: PageCheck) -> None:
         """`check` came back ok but is not the product page (extraction's verdict): the breaker
-        counts its answer as a failure, as a block of the crawler must open it. An opened breaker
+        counts its answer as a failure, as a block of the fetcher must open it. An opened breaker
         stops the crawl at the next check asked for."""
         self.breaker.overturn(check.url, check.error or check.outcome)
 
@@ -175,7 +175,7 @@ class Crawl:
         results: asyncio.Queue[PageCheck | BaseException] = asyncio.Queue()
         hosts = len({urlsplit(request.url).netloc for request in pending}) or 1
 
-        async with self.crawler.transport_factory() as transport:
+        async with self.fetcher.transport_factory() as transport:
             async def worker() -> None:
                 while breaker.tripped_reason is None:
                     try:
@@ -256,12 +256,12 @@ class Crawl:
                     return check
                 wait = asked
                 limiter.pause(request.url, asked)
-            await self.crawler.sleep(wait)
+            await self.fetcher.sleep(wait)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter: uniform in [0, min(max, base * 2^(attempt-1))]."""
         ceiling = min(self.policy.backoff_max_s, self.policy.backoff_base_s * 2 ** (attempt - 1))
-        return self.crawler.rng.uniform(0, ceiling)
+        return self.fetcher.rng.uniform(0, ceiling)
 
 
 def _judge(request: PageRequest, raw: RawResponse, attempt: int) -> PageCheck:

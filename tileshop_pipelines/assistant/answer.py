@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from rag_app.retrieval import ProductHit
+from tileshop_pipelines.assistant.retrieval import ProductHit
 from tileshop_pipelines.store.search import ProductFilters
 from tileshop_pipelines.text.chunks import format_price
 
@@ -63,7 +63,7 @@ def offline_answer(hits: list[ProductHit], filters: ProductFilters | None = None
 
 def answer_question(conn, question: str, limit: int = 5) -> dict:
     """`tileshop ask`: retrieval in this process and the offline answer."""
-    from rag_app.retrieval import search_products
+    from tileshop_pipelines.assistant.retrieval import search_products
 
     hits = search_products(conn, question, limit=limit)
     return {

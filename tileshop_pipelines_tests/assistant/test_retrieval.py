@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag_app.retrieval import embed_question
+from tileshop_pipelines.assistant.retrieval import embed_question
 from tileshop_pipelines.store import db, search
 from tileshop_pipelines.store.product_lookup import products_by_sku
 from tileshop_pipelines.store.search import ProductFilters, filter_sql, search_chunks
@@ -104,7 +104,7 @@ def test_filters_can_be_served_by_indexes(conn, filters, index):
 
 
 def test_fold_chunks_keeps_each_products_best_chunk_in_score_order():
-    from rag_app.retrieval import fold_chunks
+    from tileshop_pipelines.assistant.retrieval import fold_chunks
 
     chunks = [{"product_key": "a", "score": 0.2, "id": "a:0"}, {"product_key": "b", "score": 0.5, "id": "b:0"},
               {"product_key": "a", "score": 0.9, "id": "a:1"}, {"product_key": "c", "score": 0.4, "id": "c:0"},

@@ -1,4 +1,4 @@
-"""The polite crawler over crawl4ai's HTTP strategy, against the sample catalog's fault switches."""
+"""The polite fetcher over crawl4ai's HTTP strategy, against the sample catalog's fault switches."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from tileshop_pipelines.crawl.crawler import CircuitOpen, CrawlPolicy, PageCrawler, PageRequest, retry_after_seconds
-from tileshop_pipelines.crawl.refresh import extract_page
+from tileshop_pipelines.acquisition.refresh import extract_page
+from tileshop_pipelines.crawl.fetcher import CircuitOpen, CrawlPolicy, PageFetcher, PageRequest, retry_after_seconds
 from tileshop_pipelines.crawl.transports import HttpTransport
 from tileshop_pipelines.sample_catalog import QUIRK_PATHS, CatalogServer, build_catalog
 
@@ -34,7 +34,7 @@ def _crawl(requests, **policy):
     policy = CrawlPolicy(**settings)
 
     async def go():
-        crawler = PageCrawler(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4,
+        crawler = PageFetcher(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4,
                                                     timeout_s=policy.timeout_s, max_body_bytes=1_000_000), policy)
         return [f async for f in crawler.crawl(requests)]
     return asyncio.run(go())
@@ -206,7 +206,7 @@ def test_blocked_pages_reported_back_open_the_breaker(server):
     policy = CrawlPolicy(**FAST, breaker_window=10, breaker_min_pages=10)
 
     async def go(report: bool):
-        crawl = PageCrawler(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=5),
+        crawl = PageFetcher(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=5),
                             policy).crawl(_requests(server, paths))
         checks = []
         async for check in crawl:
@@ -272,7 +272,7 @@ def test_robots_crawl_delay_floors_the_request_interval(robots_txt, interval):
     try:
         clock = FakeClock()
         policy = CrawlPolicy(**FAST)  # requests_per_second=0: no rate limit of our own
-        crawler = PageCrawler(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=5),
+        crawler = PageFetcher(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=5),
                               policy, clock=clock, sleep=clock.sleep)
         n = 4
 

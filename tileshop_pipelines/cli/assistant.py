@@ -1,0 +1,63 @@
+"""`tileshop ask` and `tileshop eval`: the assistant's answer, and the search's recall on known questions."""
+
+from __future__ import annotations
+
+import json
+
+from tileshop_pipelines.cli.common import fail
+from tileshop_pipelines.processes import prepare
+
+
+def register(sub) -> None:
+    p = sub.add_parser("ask", help="answer a shopper's question from product_vectors (offline mode)")
+    p.add_argument("question")
+    p.add_argument("--limit", type=int, default=5)
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="recall@5 and MRR of vector, full-text and hybrid search on questions "
+                                    "built from the sample catalog's facts")
+    p.add_argument("--products", type=int, default=500, help="the sample catalog the database holds (default 500)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+
+def cmd_ask(args) -> int:
+    from tileshop_pipelines.assistant.answer import answer_question
+    from tileshop_pipelines.store import db
+
+    if not args.question.strip():
+        return fail("the question is empty")
+    prepare()
+    with db.connect() as conn:
+        result = answer_question(conn, args.question, limit=args.limit)
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from tileshop_pipelines.defs.resources import build_resources
+    from tileshop_pipelines.evaluation.questions import build_questions
+    from tileshop_pipelines.evaluation.scoring import EvaluationError, evaluate
+    from tileshop_pipelines.sample_catalog import build_catalog
+    from tileshop_pipelines.settings import load_settings
+    from tileshop_pipelines.store import db
+
+    prepare()
+    resources = build_resources(load_settings())
+    questions = build_questions(build_catalog(n_products=args.products, seed=args.seed), seed=args.seed)
+    with db.connect() as conn:
+        try:
+            report = evaluate(resources["vector_store"].open(conn), questions, resources["embedder"].embed)
+        except EvaluationError as exc:
+            return fail(f"{exc} (`tileshop run --products {args.products} --seed {args.seed}`)")
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"{report['questions']} questions from the {args.products}-product sample catalog (seed {args.seed})")
+    print(f"{'':12}" + "".join(f"{mode:>20}" for mode in report["modes"]))
+    for kind, row in [("all", report["modes"]), *report["by_kind"].items()]:
+        cells = "".join(f"{row[m]['recall@5']:>10.3f}{row[m]['mrr']:>10.3f}" for m in report["modes"])
+        print(f"{kind:12}{cells}")
+    print(f"{'':12}" + "   recall@5       MRR" * len(report["modes"]))
+    return 0

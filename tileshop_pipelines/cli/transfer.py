@@ -1,0 +1,169 @@
+"""The commands of a move between databases: `tileshop db dump|restore`, `tileshop transfer verify`,
+and the predecessor's progress and data: `tileshop transfer checkpoint|legacy-db`.
+
+Exit codes: 0 done (an import also when nothing changed); 1 verify found differences; 2 an input
+that cannot be used (a file that is not a dump or a checkpoint, an unreachable or non-empty target,
+a missing tool), named in the message, nothing written. Each import prepares the database as every
+command does (configure_environment, migrate), runs in one transaction and prints a summary
+(`--json`: the report).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from tileshop_pipelines.cli.common import fail
+
+EXIT_DIFFERENT = 1
+EXIT_BAD_INPUT = 2
+
+
+def register(sub) -> None:
+    """`tileshop transfer`: the predecessor's checkpoints and product_data, and `verify`."""
+    transfer = sub.add_parser("transfer", help="carry the predecessor system's progress and data over, "
+                                                      "and verify a move between databases")
+    commands = transfer.add_subparsers(dest="transfer_command", required=True)
+    p = commands.add_parser("checkpoint", help="import its sitemap checkpoint files (tileshop_sitemap*.json) "
+                                               "into the sitemap and crawl state")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_transfer_checkpoint)
+
+    p = commands.add_parser("legacy-db", help="import its product_data rows as legacy versions of the products")
+    p.add_argument("--from", dest="source", required=True, metavar="DSN",
+                   help="the predecessor's Postgres (read only)")
+    p.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_transfer_legacy_db)
+
+    p = commands.add_parser("verify", help="compare a target database with its source (a database or a dump): "
+                                           "rows, hashes, vectors, indexes, search; exit 1 listing every difference")
+    p.add_argument("--source", required=True, metavar="DSN_OR_DUMP",
+                   help="the database moved from, or its `tileshop db dump` file")
+    p.add_argument("--target", required=True, metavar="DSN", help="the database moved to")
+    p.add_argument("--question", help="the canary question (default: %(default)s)", default=None)
+    p.add_argument("--scratch-server", metavar="DSN",
+                   help="where a dump source is restored for the comparison (default: the target's server)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=cmd_transfer_verify)
+
+
+def add_dump_commands(db_commands) -> None:
+    """`tileshop db dump FILE` and `tileshop db restore FILE --to DSN [--force]`."""
+    p = db_commands.add_parser("dump", help="the whole database (pipeline tables, vectors, history, Dagster's "
+                                            "storage) into FILE, pg_dump custom format")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.set_defaults(func=cmd_db_dump)
+
+    p = db_commands.add_parser("restore", help="a `tileshop db dump` FILE into an empty database, in one transaction")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--to", dest="target", required=True, metavar="DSN", help="the database to restore into")
+    p.add_argument("--force", action="store_true",
+                   help="restore into a non-empty database, replacing the objects the dump holds")
+    p.set_defaults(func=cmd_db_restore)
+
+
+def cmd_db_dump(args) -> int:
+    from tileshop_pipelines.transfer.dumps import dump
+    from tileshop_pipelines.store import db
+
+    try:
+        report = dump(db.database_url(), args.file)
+    except _input_errors() as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+    print(f"dumped {report['dbname']} (PostgreSQL {report['dumped_from']}, {report['tables']} tables) to "
+          f"{report['file']}: {report['bytes']:,} bytes in {report['seconds']:.1f} s with {report['tool']}")
+    return 0
+
+
+def cmd_db_restore(args) -> int:
+    from tileshop_pipelines.transfer.dumps import restore
+
+    try:
+        report = restore(args.file, args.target, force=args.force)
+    except _input_errors() as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+    objects = ", ".join(f"{n} {kind}" for kind, n in report["objects"].items())
+    replaced = f"; replaced {', '.join(f'{n} {k}' for k, n in report['replaced'].items())}" if report["replaced"] else ""
+    print(f"restored {report['file']} into {report['target']} in {report['seconds']:.1f} s: {objects}{replaced}")
+    if report["older_server"]:
+        print(f"note: a PostgreSQL {report['dumped_major']} dump into a {report['server_major']} server, which "
+              "PostgreSQL does not promise; verify the result")
+    print(f"next: tileshop transfer verify --source {report['file']} --target '{report['target']}'")
+    return 0
+
+
+def cmd_transfer_verify(args) -> int:
+    from tileshop_pipelines.transfer.verify import CANARY_QUESTION, report_lines, verify
+
+    try:
+        report = verify(args.source, args.target, question=args.question or CANARY_QUESTION,
+                        scratch_server=args.scratch_server)
+    except _input_errors() as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+    print(json.dumps(report, indent=2, default=str) if args.json else "\n".join(report_lines(report)))
+    return 0 if report["ok"] else EXIT_DIFFERENT
+
+
+def _prepared_connection():
+    from tileshop_pipelines import bootstrap
+    from tileshop_pipelines.store import db
+    from tileshop_pipelines.store.migrations import migrate
+
+    bootstrap.configure_environment(db.database_url())
+    conn = db.connect()
+    migrate(conn)
+    return conn
+
+
+def cmd_transfer_checkpoint(args) -> int:
+    from tileshop_pipelines.legacy.checkpoints import CheckpointError, read_checkpoint
+    from tileshop_pipelines.store.legacy import import_checkpoints
+    from tileshop_pipelines.transfer.predecessor import checkpoint_summary
+
+    checkpoints = []
+    for path in args.files:  # every file is read and checked before anything is written
+        try:
+            checkpoints.append(read_checkpoint(path))
+        except CheckpointError as exc:
+            return _bad_input(f"{exc}; nothing was imported from any file")
+        except OSError as exc:
+            return _bad_input(f"{path}: cannot read: {exc.strerror}; nothing was imported from any file")
+    with _prepared_connection() as conn:
+        report = import_checkpoints(conn, checkpoints, dry_run=args.dry_run)
+    return _print_report(args, {"dry_run": args.dry_run, "files": [c.summary() for c in checkpoints], **report},
+                         checkpoint_summary)
+
+
+def cmd_transfer_legacy_db(args) -> int:
+    from tileshop_pipelines.legacy.product_data import LegacyInputError, map_rows
+    from tileshop_pipelines.store.legacy import import_legacy_versions, read_product_data
+    from tileshop_pipelines.transfer.predecessor import legacy_db_summary
+
+    try:
+        mapped = map_rows(read_product_data(args.source))
+    except LegacyInputError as exc:
+        return _bad_input(f"{exc}; nothing was imported")
+    with _prepared_connection() as conn:
+        report = import_legacy_versions(conn, mapped.versions, dry_run=args.dry_run)
+    return _print_report(args, {"dry_run": args.dry_run, **mapped.summary(), **report}, legacy_db_summary)
+
+
+def _print_report(args, report: dict, summary) -> int:
+    print(json.dumps(report, indent=2, default=str) if args.json else summary(report))
+    return 0
+
+
+def _bad_input(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _input_errors() -> tuple[type[Exception], ...]:
+    from tileshop_pipelines.transfer.dumps import DumpError
+    from tileshop_pipelines.store.db import DatabaseConfigError
+
+    return DumpError, DatabaseConfigError
