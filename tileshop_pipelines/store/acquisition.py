@@ -1,4 +1,6 @@
-"""SQL for the acquisition tables: sitemap_urls, sitemap_refreshes, product_pages (bound parameters only)."""
+"""SQL for the acquisition tables: sitemap_urls, sitemap_refreshes, product_pages (bound parameters only).
+
+Lists of keys are bound in binary (%b): the text array dumper runs a regex over every element."""
 
 from __future__ import annotations
 
@@ -183,7 +185,7 @@ def crawl_targets(conn: psycopg.Connection, keys: list[str], *, skip_checked_sin
         SELECT DISTINCT ON (s.product_key) s.product_key, s.url, p.etag, p.last_modified, p.checked_at,
                p.content_hash
           FROM listed_product_urls s LEFT JOIN product_pages p ON p.product_key = s.product_key
-         WHERE s.product_key = ANY(%s)
+         WHERE s.product_key = ANY(%b)
          ORDER BY s.product_key, s.url
         """,
         (keys,),
@@ -220,7 +222,7 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
     keys = [c.product_key for c in checks]
     with conn.transaction(), conn.cursor() as cur:
         previous = dict(cur.execute(
-            "SELECT product_key, content_hash FROM product_pages WHERE product_key = ANY(%s)", (keys,)).fetchall())
+            "SELECT product_key, content_hash FROM product_pages WHERE product_key = ANY(%b)", (keys,)).fetchall())
         changed: dict[str, bool] = {}
         answered, not_modified, unanswered = [], [], []
         for c in checks:
@@ -268,23 +270,24 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
                 """
                 UPDATE product_pages SET status_code = 304, state = 'ok', error = NULL, attempts = 0,
                        next_attempt_at = NULL, fetched_at = now(), checked_at = now()
-                 WHERE product_key = ANY(%s)
+                 WHERE product_key = ANY(%b)
                 """,
                 (not_modified,),
             )
-        cur.executemany(
-            """
-            INSERT INTO product_pages AS p (product_key, url, status_code, state, error, attempts, fetched_at,
-                                            next_attempt_at)
-            VALUES (%(key)s, %(url)s, %(status)s, %(state)s, %(error)s, 1, now(), now() + %(base)s)
-            ON CONFLICT (product_key) DO UPDATE SET
-                url = EXCLUDED.url, status_code = EXCLUDED.status_code, state = EXCLUDED.state,
-                error = EXCLUDED.error, attempts = p.attempts + 1, fetched_at = now(),
-                next_attempt_at = now() + LEAST(%(base)s * power(2, p.attempts), %(cap)s)
-            """,
-            [{"key": key, "url": url, "status": status, "state": state, "error": error,
-              "base": RETRY_BASE, "cap": RETRY_MAX} for key, url, status, state, error in unanswered],
-        )
+        if unanswered:
+            cur.executemany(
+                """
+                INSERT INTO product_pages AS p (product_key, url, status_code, state, error, attempts, fetched_at,
+                                                next_attempt_at)
+                VALUES (%(key)s, %(url)s, %(status)s, %(state)s, %(error)s, 1, now(), now() + %(base)s)
+                ON CONFLICT (product_key) DO UPDATE SET
+                    url = EXCLUDED.url, status_code = EXCLUDED.status_code, state = EXCLUDED.state,
+                    error = EXCLUDED.error, attempts = p.attempts + 1, fetched_at = now(),
+                    next_attempt_at = now() + LEAST(%(base)s * power(2, p.attempts), %(cap)s)
+                """,
+                [{"key": key, "url": url, "status": status, "state": state, "error": error,
+                  "base": RETRY_BASE, "cap": RETRY_MAX} for key, url, status, state, error in unanswered],
+            )
     return changed
 
 

@@ -59,7 +59,7 @@ def record_version_changes(cur: psycopg.Cursor, keys: list[str]) -> int:
                SELECT 'spec', k, {_SPECS.format('o')} -> k, {_SPECS.format('n')} -> k
                  FROM jsonb_object_keys({_SPECS.format('o')} || {_SPECS.format('n')}) AS k
                 WHERE ({_SPECS.format('o')} -> k) IS DISTINCT FROM ({_SPECS.format('n')} -> k)) c
-         WHERE n.product_key = ANY(%s) AND n.valid_to IS NULL
+         WHERE n.product_key = ANY(%b) AND n.valid_to IS NULL
         """,
         (keys,)).rowcount
 

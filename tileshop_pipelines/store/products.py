@@ -1,4 +1,6 @@
-"""SQL for the products table (one current record per product key) and product_history (every version)."""
+"""SQL for the products table (one current record per product key) and product_history (every version).
+
+Lists of keys are bound in binary (%b): the text array dumper runs a regex over every element."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ def keys_to_parse(conn: psycopg.Connection, keys: list[str] | None = None) -> li
         """
         SELECT product_key FROM product_pages
         WHERE html IS NOT NULL AND parsed_hash IS DISTINCT FROM content_hash
-          AND (%(keys)s::text[] IS NULL OR product_key = ANY(%(keys)s))
+          AND (%(keys)b::text[] IS NULL OR product_key = ANY(%(keys)b))
         ORDER BY product_key
         """,
         {"keys": keys},
@@ -30,7 +32,7 @@ def keys_to_parse(conn: psycopg.Connection, keys: list[str] | None = None) -> li
 def load_pages(conn: psycopg.Connection, keys: list[str]) -> list[tuple[str, str, str, str]]:
     """(product_key, url, html, content_hash) for the given keys."""
     return [tuple(row) for row in conn.execute(
-        "SELECT product_key, url, html, content_hash FROM product_pages WHERE product_key = ANY(%s)",
+        "SELECT product_key, url, html, content_hash FROM product_pages WHERE product_key = ANY(%b)",
         (keys,),
     )]
 
@@ -82,9 +84,10 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
             RETURNING product_key, reason
             """).fetchall())
         cur.execute("DELETE FROM product_suspects WHERE product_key IN (SELECT product_key FROM records_load) "
-                    "AND NOT product_key = ANY(%s)", (list(held),))
+                    "AND NOT product_key = ANY(%b)", (list(held),))
         failures = failures + [(key, latest[key][1], f"suspect: {reason}") for key, reason in held.items()]
-        cur.execute("DELETE FROM records_load WHERE product_key = ANY(%s)", (list(held),))
+        if held:
+            cur.execute("DELETE FROM records_load WHERE product_key = ANY(%b)", (list(held),))
         versioned = dict(cur.execute(
             """
             SELECT l.product_key, COALESCE(p.version + 1, 1) FROM records_load l
@@ -106,22 +109,23 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
         )
         if versioned:
             cur.execute(
-                "UPDATE product_history SET valid_to = now() WHERE product_key = ANY(%s) AND valid_to IS NULL",
+                "UPDATE product_history SET valid_to = now() WHERE product_key = ANY(%b) AND valid_to IS NULL",
                 (list(versioned),))
             cur.execute(
                 """
                 INSERT INTO product_history (product_key, version, sku, url, name, price, price_unit, record,
                                              record_hash, valid_from)
                 SELECT product_key, version, sku, url, name, price, price_unit, record, record_hash, now()
-                  FROM products WHERE product_key = ANY(%s)
+                  FROM products WHERE product_key = ANY(%b)
                 """,
                 (list(versioned),))
             changes_sql.record_version_changes(cur, list(versioned))  # price and spec changes, old -> new
         if len(latest) > len(held):
             cur.execute("UPDATE product_pages pp SET parse_error = NULL, parsed_hash = l.content_hash "
                         "FROM records_load l WHERE pp.product_key = l.product_key")
-        cur.executemany("UPDATE product_pages SET parse_error = %s, parsed_hash = %s WHERE product_key = %s",
-                        [(error, digest, key) for key, digest, error in failures])
+        if failures:
+            cur.executemany("UPDATE product_pages SET parse_error = %s, parsed_hash = %s WHERE product_key = %s",
+                            [(error, digest, key) for key, digest, error in failures])
     return versioned
 
 
@@ -140,7 +144,7 @@ def suspect_records(conn: psycopg.Connection, limit: int = 50) -> tuple[int, lis
 def mark_gone(conn: psycopg.Connection, keys: list[str]) -> None:
     """The site answered 404/410 for these products: their record stays, marked gone."""
     if keys:
-        conn.execute("UPDATE products SET gone_at = now() WHERE product_key = ANY(%s) AND gone_at IS NULL", (keys,))
+        conn.execute("UPDATE products SET gone_at = now() WHERE product_key = ANY(%b) AND gone_at IS NULL", (keys,))
 
 
 def history_for_sku(conn: psycopg.Connection, sku: str) -> list[dict]:
