@@ -197,7 +197,7 @@ function estimateCard(estimate) {
   if (facts.childElementCount) card.appendChild(facts);
   const lines = (estimate.arithmetic || []).filter(present);
   if (lines.length) {
-    const list = element("ol", "arithmetic");
+    const list = element("ul", "arithmetic");  // the lines as the API wrote them, unnumbered
     lines.forEach((line) => list.appendChild(element("li", null, String(line))));
     card.appendChild(list);
   }
@@ -266,9 +266,9 @@ function toolCallsBlock(calls) {
 // Everything the result carries besides the text; fields the API does not send render nothing.
 function showResult(view, result) {
   const extras = [];
-  const sort = sortNote(result.sort);
-  if (sort) extras.push(sort);
   if (result.estimate) extras.push(estimateCard(result.estimate));
+  const sort = sortNote(result.sort);  // it describes the cards: right above them
+  if (sort) extras.push(sort);
   view.extras.replaceChildren(...extras);
   view.cards.replaceChildren(...(result.products || []).map(productCard));
   const more = [];
