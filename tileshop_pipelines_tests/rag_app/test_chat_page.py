@@ -192,3 +192,25 @@ def test_estimate_card_shows_boxes_total_and_arithmetic(browser, index_url):  # 
         assert f"{area} sq. ft." in facts and f"{record['coverage_sqft_per_box']:g} sq. ft. per box" in facts
         assert card.locator(".arithmetic li").count() >= 3  # area, waste, coverage and the rounding up
         page.close()
+
+
+def test_cheapest_first_says_its_sort_and_the_cards_follow_it(browser, index_url):  # noqa: F811
+    with served_app(index_url, settings_for()) as base:
+        page = browser.new_page(viewport={"width": 1100, "height": 1000})
+        page.goto(base + "/")
+        turn = ask(page, "cheapest white porcelain floor tile")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "chat_cheapest.png"), full_page=True)
+        assert turn.locator(".sort").count() == 1, "no sort line: the API sent no sort"
+        assert turn.locator(".sort").inner_text() == "Sorted by price per sq. ft., lowest first."
+        cards = turn.locator(".cards > .card")
+        prices = []  # each card's price per sq. ft.: its own line, or the price when sold by the sq. ft.
+        for i in range(cards.count()):
+            card = cards.nth(i)
+            text = (card.locator(".price-sqft").inner_text() if card.locator(".price-sqft").count()
+                    else card.locator(".price").inner_text())
+            assert text.endswith(" / sq. ft."), text
+            prices.append(float(text.removeprefix("$").split(" ")[0].replace(",", "")))
+        assert len(prices) >= 2
+        assert prices == sorted(prices)
+        page.close()
