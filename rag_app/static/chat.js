@@ -1,11 +1,21 @@
 // The chat page: streams answers from POST /api/chat/stream (server-sent events over fetch),
 // keeps the conversation across turns (sent back as conversation_history; kept in sessionStorage),
-// and shows product cards. Product text is inserted as text, never as HTML.
+// and shows product cards, the estimate, companions and the sort the answer used.
+// Product text is inserted as text, never as HTML. The assistant's answer is Markdown: markdown-it
+// renders it with raw HTML off and images off, DOMPurify keeps an allowlist of tags and attributes,
+// and every link that survives must point at the store (see allowedLink).
 "use strict";
 
 const MAX_QUERY = 2000;
 const HISTORY_KEY = "tileshop-chat-history";
 const UNIT_LABELS = { box: "/ box", sqft: "/ sq. ft.", each: "each", bag: "/ bag" };
+const UNIT_NOUNS = { box: ["box", "boxes"], bag: ["bag", "bags"], each: ["piece", "pieces"],
+                     piece: ["piece", "pieces"], sqft: ["sq. ft.", "sq. ft."] };
+// The store's own hosts; the catalog's records may live elsewhere (a mirror, the sample catalog):
+// the origins of the product URLs the API returned are the store too (storeOrigins).
+const STORE_HOSTS = new Set(["tileshop.com", "www.tileshop.com"]);
+const SORT_BASES = { sqft: "price per sq. ft.", per_sqft: "price per sq. ft.", unit: "price per selling unit",
+                     box: "price per box", each: "price each", bag: "price per bag" };
 
 const form = document.getElementById("ask");
 const input = document.getElementById("question");
@@ -16,8 +26,24 @@ const errorBox = document.getElementById("error");
 const counter = document.getElementById("count");
 const cardTemplate = document.getElementById("product-card");
 
+// html: false escapes raw HTML (it shows as text); images are off: an image in an answer would load
+// from any https host (the CSP allows https: images for the catalog's pictures).
+const markdown = window.markdownit({ html: false, linkify: true, breaks: true, typographer: false })
+  .disable(["image"]);
+const SANITIZE = {
+  ALLOWED_TAGS: ["p", "br", "strong", "em", "b", "i", "s", "del", "code", "pre", "blockquote", "ul", "ol", "li",
+                 "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "table", "thead", "tbody", "tr", "th", "td"],
+  ALLOWED_ATTR: ["href", "start"],  // no style (the CSP would refuse it), no class, no event handlers
+  ALLOWED_URI_REGEXP: /^https?:\/\//i,
+  RETURN_DOM_FRAGMENT: true,
+};
+const storeOrigins = new Set();
+
 let history = loadHistory();
-history.forEach((m) => addTurn(m.role, m.content, m.products || [], m.mode));
+history.forEach((m) => {
+  rememberOrigins(m);
+  addTurn(m.role, m.content, m, m.mode);
+});
 
 function loadHistory() {
   try {
@@ -42,15 +68,87 @@ function clearError() {
   errorBox.textContent = "";
 }
 
-function formatPrice(price, unit) {
-  if (price === null || price === undefined) return "Price not stated";
-  const amount = "$" + Number(price).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  return amount + " " + (UNIT_LABELS[unit] || (unit ? "/ " + unit : ""));
+function present(value) {
+  return value !== null && value !== undefined && value !== "";
 }
 
+function money(amount) {
+  return "$" + Number(amount).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+}
+
+function number(value) {
+  return Number(value).toLocaleString("en-US", { maximumFractionDigits: 2 });
+}
+
+function unitNoun(unit, count) {
+  const nouns = UNIT_NOUNS[unit] || (unit ? [unit, unit + "s"] : ["unit", "units"]);
+  return count === 1 ? nouns[0] : nouns[1];
+}
+
+function formatPrice(price, unit) {
+  if (!present(price)) return "Price not stated";
+  return money(price) + " " + (UNIT_LABELS[unit] || (unit ? "/ " + unit : ""));
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (present(text)) node.textContent = text;
+  return node;
+}
+
+// --- links and Markdown -------------------------------------------------------------------
+function rememberOrigins(result) {
+  const urls = [...(result.products || []), ...(result.companions || []).map((c) => c.product || {}),
+                ...(result.citations || [])].map((p) => p && p.url);
+  urls.forEach((u) => {
+    try {
+      const url = new URL(u);
+      if (url.protocol === "https:" || url.protocol === "http:") storeOrigins.add(url.origin);
+    } catch (e) { /* not a URL: nothing to remember */ }
+  });
+}
+
+// The URL when it points at the store (https tileshop.com, or the origin of a product URL the API
+// returned), else null. Relative URLs are refused: they would resolve against this app.
+function allowedLink(href) {
+  let url;
+  try {
+    url = new URL(href);
+  } catch (e) {
+    return null;
+  }
+  if (url.username || url.password) return null;
+  if (url.protocol === "https:" && STORE_HOSTS.has(url.hostname)) return url.href;
+  if ((url.protocol === "https:" || url.protocol === "http:") && storeOrigins.has(url.origin)) return url.href;
+  return null;
+}
+
+function renderMarkdown(container, text) {
+  const fragment = window.DOMPurify.sanitize(markdown.render(text || ""), SANITIZE);
+  fragment.querySelectorAll("a").forEach((a) => {
+    const href = allowedLink(a.getAttribute("href") || "");
+    if (href === null) {
+      a.replaceWith(...a.childNodes);  // the link's words stay, the link goes
+    } else {
+      a.href = href;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+    }
+  });
+  container.replaceChildren(fragment);
+}
+
+function setText(view, role, text) {
+  if (role === "assistant") renderMarkdown(view.body, text);
+  else view.body.textContent = text;
+}
+
+// --- cards --------------------------------------------------------------------------------
 function productCard(product) {
   const card = cardTemplate.content.firstElementChild.cloneNode(true);
-  if (product.url) card.href = product.url;
+  const href = product.url ? allowedLink(product.url) : null;
+  if (href) card.href = href;
   const thumb = card.querySelector(".thumb");
   const img = card.querySelector("img");
   if (product.image) {
@@ -62,29 +160,141 @@ function productCard(product) {
   }
   card.querySelector(".name").textContent = product.name || "(unnamed product)";
   card.querySelector(".sku").textContent = product.sku ? "SKU " + product.sku : "";
+  const specs = [product.size, product.color, product.finish].filter(present);
+  card.querySelector(".specs").textContent = specs.join(" · ");
+  card.querySelector(".coverage").textContent = present(product.coverage_sqft_per_unit) && product.price_unit !== "sqft"
+    ? `${number(product.coverage_sqft_per_unit)} sq. ft. per ${unitNoun(product.price_unit, 1)}` : "";
   card.querySelector(".price").textContent = formatPrice(product.price, product.price_unit);
+  card.querySelector(".price-sqft").textContent = present(product.price_per_sqft) && product.price_unit !== "sqft"
+    ? money(product.price_per_sqft) + " / sq. ft." : "";
+  card.querySelectorAll(".info > span").forEach((span) => { if (!span.textContent) span.remove(); });
   return card;
 }
 
-function addTurn(role, text, products, mode) {
-  const turn = document.createElement("article");
-  turn.className = "turn " + role;
-  const who = document.createElement("div");
-  who.className = "who";
-  who.textContent = role === "user" ? "You" : "Assistant";
-  const badge = document.createElement("span");
-  badge.className = "mode";
+function estimateCard(estimate) {
+  const card = element("section", "estimate");
+  card.setAttribute("aria-label", "Estimate");
+  card.appendChild(element("div", "label", "Estimate"));
+  const headline = element("div", "headline");
+  if (present(estimate.units)) {
+    headline.appendChild(element("span", "units", `${number(estimate.units)} ${unitNoun(estimate.unit, estimate.units)}`));
+  }
+  if (present(estimate.total)) headline.appendChild(element("span", "total", money(estimate.total)));
+  card.appendChild(headline);
+  const what = [estimate.name, estimate.sku ? `SKU ${estimate.sku}` : null].filter(present).join(", ");
+  if (what) card.appendChild(element("div", "product", what));
+  const facts = element("dl", "facts");
+  const row = (term, value) => {
+    if (!present(value)) return;
+    facts.append(element("dt", null, term), element("dd", null, value));
+  };
+  row("Area", present(estimate.area_sqft) ? `${number(estimate.area_sqft)} sq. ft.` : null);
+  row("Waste", present(estimate.waste_pct) ? `${number(estimate.waste_pct)}%` : null);
+  row("Area with waste", present(estimate.area_with_waste_sqft) ? `${number(estimate.area_with_waste_sqft)} sq. ft.` : null);
+  row("Coverage", present(estimate.coverage_per_unit)
+    ? `${number(estimate.coverage_per_unit)} sq. ft. per ${unitNoun(estimate.unit, 1)}` : null);
+  row("Price", present(estimate.unit_price) ? `${money(estimate.unit_price)} per ${unitNoun(estimate.unit, 1)}` : null);
+  if (facts.childElementCount) card.appendChild(facts);
+  const lines = (estimate.arithmetic || []).filter(present);
+  if (lines.length) {
+    const list = element("ul", "arithmetic");  // the lines as the API wrote them, unnumbered
+    lines.forEach((line) => list.appendChild(element("li", null, String(line))));
+    card.appendChild(list);
+  }
+  if (present(estimate.source)) {
+    const source = element("div", "source", "Source: ");
+    const href = allowedLink(String(estimate.source));
+    if (href) {
+      const link = element("a", null, href);
+      link.href = href;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      source.appendChild(link);
+    } else {
+      source.appendChild(document.createTextNode(String(estimate.source)));
+    }
+    card.appendChild(source);
+  }
+  return card;
+}
+
+function sortNote(sort) {
+  if (!sort || !present(sort.by)) return null;
+  const by = String(sort.by).toLowerCase();
+  if (by === "relevance") return element("p", "sort", "Sorted by relevance to the question.");
+  const basis = SORT_BASES[sort.basis] || (present(sort.basis) ? String(sort.basis) : "price");
+  const order = /desc|high|expensive/.test(by) ? "highest first" : /asc|low|cheap/.test(by) ? "lowest first" : null;
+  return element("p", "sort", `Sorted by ${basis}` + (order ? `, ${order}.` : ` (${sort.by}).`));
+}
+
+function companionsBlock(companions) {
+  const block = element("section", "companions");
+  block.appendChild(element("h3", null, "Goes with it"));
+  const cards = element("div", "cards");
+  companions.forEach((c) => {
+    if (!c || !c.product) return;
+    const item = element("div", "companion");
+    const caption = [c.kind, c.reason].filter(present).map(String);
+    if (caption.length) {
+      const why = element("div", "reason");
+      if (present(c.kind)) why.appendChild(element("span", "kind", String(c.kind)));
+      if (present(c.reason)) why.appendChild(document.createTextNode(String(c.reason)));
+      item.appendChild(why);
+    }
+    item.appendChild(productCard(c.product));
+    cards.appendChild(item);
+  });
+  block.appendChild(cards);
+  return cards.childElementCount ? block : null;
+}
+
+function toolCallsBlock(calls) {
+  const block = element("details", "tool-calls");
+  block.appendChild(element("summary", null, `Catalog look-ups (${calls.length})`));
+  const list = element("ul");
+  calls.forEach((call) => {
+    const item = element("li", call.ok === false ? "failed" : "ok");
+    item.appendChild(element("code", null, String(call.name || "?")));
+    if (call.input !== undefined) item.appendChild(element("span", "input", " " + JSON.stringify(call.input)));
+    if (call.ok === false) item.appendChild(element("span", "error", " failed: " + (call.error || "no reason given")));
+    list.appendChild(item);
+  });
+  block.appendChild(list);
+  return block;
+}
+
+// Everything the result carries besides the text; fields the API does not send render nothing.
+function showResult(view, result) {
+  const extras = [];
+  if (result.estimate) extras.push(estimateCard(result.estimate));
+  const sort = sortNote(result.sort);  // it describes the cards: right above them
+  if (sort) extras.push(sort);
+  view.extras.replaceChildren(...extras);
+  view.cards.replaceChildren(...(result.products || []).map(productCard));
+  const more = [];
+  if (Array.isArray(result.companions) && result.companions.length) {
+    const block = companionsBlock(result.companions);
+    if (block) more.push(block);
+  }
+  if (Array.isArray(result.tool_calls) && result.tool_calls.length) more.push(toolCallsBlock(result.tool_calls));
+  view.after.replaceChildren(...more);
+}
+
+function addTurn(role, text, result, mode) {
+  const turn = element("article", "turn " + role);
+  const who = element("div", "who", role === "user" ? "You" : "Assistant");
+  const badge = element("span", "mode");
   who.appendChild(badge);
-  const body = document.createElement("p");
-  body.className = "text";
-  body.textContent = text;
-  const cards = document.createElement("div");
-  cards.className = "cards";
-  turn.append(who, body, cards);
+  const body = element("div", "text");
+  const extras = element("div", "extras");
+  const cards = element("div", "cards");
+  const after = element("div", "after");
+  turn.append(who, body, extras, cards, after);
   conversation.appendChild(turn);
-  const view = { turn, body, cards, badge };
+  const view = { turn, body, extras, cards, after, badge };
+  setText(view, role, text);
   if (mode) setMode(view, mode);
-  (products || []).forEach((p) => cards.appendChild(productCard(p)));
+  if (result) showResult(view, result);
   return view;
 }
 
@@ -93,6 +303,7 @@ function setMode(view, mode) {
   view.badge.textContent = mode === "claude" ? "Claude" : "offline answer";
 }
 
+// --- the stream ---------------------------------------------------------------------------
 // Parse a text/event-stream body incrementally; calls onEvent(name, data) per event.
 async function readEvents(response, onEvent) {
   const reader = response.body.getReader();
@@ -140,12 +351,17 @@ async function errorMessage(response) {
 async function ask(question) {
   clearError();
   const past = history.map((m) => ({ role: m.role, content: m.content }));
-  const asked = addTurn("user", question, []);
-  const view = addTurn("assistant", "", []);
+  const asked = addTurn("user", question, null);
+  const view = addTurn("assistant", "", null);
   view.body.classList.add("pending");
   sendButton.disabled = true;
   let answer = "";
   let result = null;
+  // Deltas re-render the whole answer at most once a frame: Markdown is only well formed as a whole.
+  let frame = 0;
+  const renderSoon = () => {
+    if (!frame) frame = requestAnimationFrame(() => { frame = 0; renderMarkdown(view.body, answer); });
+  };
   try {
     const response = await fetch("/api/chat/stream", {
       method: "POST",
@@ -156,22 +372,28 @@ async function ask(question) {
     await readEvents(response, (name, data) => {
       if (name === "delta") {
         answer += data.text;
-        view.body.textContent = answer;
+        renderSoon();
       } else if (name === "reset") {
         answer = "";
-        view.body.textContent = "";
+        renderSoon();
       } else if (name === "products") {
         result = data;
       }
     });
     if (!result) throw new Error("The answer was cut off. Please ask again.");
-    view.body.textContent = result.answer;
+    cancelAnimationFrame(frame);
+    frame = 0;
+    rememberOrigins(result);  // before rendering: links to this answer's products are the store's
+    renderMarkdown(view.body, result.answer);
     setMode(view, result.mode);
-    result.products.forEach((p) => view.cards.appendChild(productCard(p)));
+    showResult(view, result);
     history.push({ role: "user", content: question });
-    history.push({ role: "assistant", content: result.answer, products: result.products, mode: result.mode });
+    history.push({ role: "assistant", content: result.answer, mode: result.mode, products: result.products,
+                   citations: result.citations, estimate: result.estimate, sort: result.sort,
+                   companions: result.companions, tool_calls: result.tool_calls });
     saveHistory();
   } catch (err) {
+    cancelAnimationFrame(frame);
     view.turn.remove();
     asked.turn.remove();
     input.value = question;  // nothing lost: the question is back in the box

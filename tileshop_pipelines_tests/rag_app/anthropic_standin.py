@@ -9,6 +9,8 @@ Its answer is derived from the request, not canned: it names the first search_re
 cites that result's first content block, so a test can tell which products reached the model.
 Behaviour is scripted per request: `server.script = ["429", "500", "ok"]` answers the next three
 requests that way; afterwards every request gets `server.default` ("ok" unless set).
+`server.compose` (a function of the request body, compose_answer unless set) writes the answer, and
+`server.delta_seconds` paces a streamed answer's text deltas (the page's tests watch it stream).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class AnthropicStandIn:
         self.script: list[str] = []
         self.default = "ok"
         self.slow_seconds = 2.0
+        self.compose = compose_answer
+        self.delta_seconds = 0.0
         self._lock = threading.Lock()
         self._cached_prefixes: set[str] = set()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -52,6 +56,8 @@ class AnthropicStandIn:
             self.requests.clear()
             self.script.clear()
             self.default = "ok"
+            self.compose = compose_answer
+            self.delta_seconds = 0.0
 
     def messages_requests(self) -> list[dict]:
         return [r for r in self.requests if r["path"] == "/v1/messages"]
@@ -145,7 +151,7 @@ class AnthropicStandIn:
                     return self._error(529, "overloaded_error", "Overloaded")
                 if behaviour == "slow":
                     time.sleep(standin.slow_seconds)
-                text, citation = compose_answer(body)
+                text, citation = standin.compose(body)
                 usage = {"input_tokens": 100, "output_tokens": len(text.split()), **standin._cache_usage(body)}
                 if body.get("stream"):
                     return self._stream(body, text, citation, usage, break_midway=behaviour == "stream_error")
@@ -175,6 +181,8 @@ class AnthropicStandIn:
                 words = text.split(" ")
                 for i, word in enumerate(words):
                     piece = word if i == 0 else " " + word
+                    if i and standin.delta_seconds:
+                        time.sleep(standin.delta_seconds)
                     event("content_block_delta", {"type": "content_block_delta", "index": 0,
                                                   "delta": {"type": "text_delta", "text": piece}})
                     if break_midway and i == len(words) // 2:
