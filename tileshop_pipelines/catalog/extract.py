@@ -5,11 +5,12 @@ Where each value comes from:
   description, price, currency, availability, images; a JSON-LD ``BreadcrumbList``: breadcrumbs.
 - ``__NEXT_DATA__`` productData (json.loads): every specification (only from its Key/Value pairs)
   and the documents.
-- The visible text (body text without scripts and styles), ONLY for: the unit written next to the
-  offer price (``$77.11/box``), the ``/Sq. Ft.`` (and ``/box``) price shown in the same price block,
-  and coverage (``10.76 sq. ft. per Box``). The price block is found by matching the JSON-LD offer
-  price, searching from the product's <h1> on, so a promo or a related product elsewhere on the
-  page cannot supply these values.
+- The product's own price element in the body (price_block.py), ONLY for: the unit written next
+  to the offer price (``$77.11/box``), the ``/Sq. Ft.`` (and ``/box``) price shown in that element,
+  and coverage (``10.76 sq. ft. per Box``). The element is found by the page's structure (the
+  innermost element showing the JSON-LD offer price after the product's <h1>, widened only over
+  ancestors that hold price content alone), so a promo, a recommendation or a recently viewed
+  item cannot supply these values however close to the price it sits.
 
 A value the page does not state is None (lists: empty; specifications: empty dict). Nothing is
 derived: price_per_sqft is never computed from price / coverage. ``provenance`` names the source
@@ -160,8 +161,8 @@ def _put_offer(out: _Record, offer: dict) -> float | None:
 
 
 def _put_price_block(out: _Record, page: Page, price: float | None) -> None:
-    """Visible price block: unit of the offer price, the per-sq-ft price, coverage."""
-    block = price_block(page.visible_text, price, page.heading_position)
+    """The product's price element: unit of the offer price, the per-sq-ft price, coverage."""
+    block = price_block(page.body, price)
     out.put("price_unit", block.unit, "visible_text")
     for field_name, unit in (("price_per_box", "box"), ("price_per_sqft", "sqft"), ("price_per_piece", "each")):
         if block.unit == unit:

@@ -415,9 +415,9 @@ def test_the_product_named_by_the_url_is_chosen_among_several():
 )
 def test_price_unit_words(shown, unit):
     product = {"@type": "Product", "name": "Thing", "offers": {"@type": "Offer", "price": 24.99}}
-    record = extract_product(minimal_page(product, f"<p>{shown}</p><p>2.5 sq. ft. per box</p>"))
+    record = extract_product(minimal_page(product, f'<div class="price"><p>{shown}</p><p>2.5 sq. ft. per box</p></div>'))
     assert record["price_unit"] == unit
-    assert record["coverage_sqft_per_box"] == 2.5  # the price block is found even without a unit
+    assert record["coverage_sqft_per_box"] == 2.5  # the price element is found even without a unit
     if unit == "sqft":
         assert record["price_per_sqft"] == 24.99 and record["provenance"]["price_per_sqft"] == "jsonld"
 
@@ -427,26 +427,30 @@ def test_the_offer_price_is_looked_for_after_the_product_heading_first():
     html = (
         f'<html><head><script type="application/ld+json">{json.dumps(product)}</script></head><body>'
         "<aside>Recently viewed: Other thing $24.99/each</aside>" + "<p>menu</p>" * 60 +
-        "<h1>Thing</h1><p>$24.99/box</p><p>$4.99/Sq. Ft.</p></body></html>"
+        '<h1>Thing</h1><div class="price"><p>$24.99/box</p><p>$4.99/Sq. Ft.</p></div></body></html>'
     )
     record = extract_product(html)
     assert (record["price_unit"], record["price_per_box"], record["price_per_sqft"]) == ("box", 24.99, 4.99)
 
 
-def test_values_away_from_the_offer_price_are_not_taken():
+def test_values_outside_the_price_element_are_not_taken():
     product = {"@type": "Product", "name": "Thing", "offers": {"@type": "Offer", "price": 24.99}}
     far = "<p>" + "Related products and reviews. " * 20 + "</p>"
-    body = f"<p>$24.99/box</p>{far}<p>$3.99/Sq. Ft.</p><p>6.25 sq. ft. per box</p>"
+    body = f'<div class="price"><p>$24.99/box</p>{far}<p>$3.99/Sq. Ft.</p><p>6.25 sq. ft. per box</p></div>'
     record = extract_product(minimal_page(product, body))
     assert record["price_unit"] == "box"
     assert record["price_per_sqft"] is record["coverage_sqft_per_box"] is None
-    near = extract_product(minimal_page(product, "<p>$24.99/box</p><p>$3.99/Sq. Ft.</p><p>6.25 sq. ft. per box</p>"))
+    inside = '<div class="price"><p>$24.99/box</p><p>$3.99/Sq. Ft.</p><p>6.25 sq. ft. per box</p></div>'
+    near = extract_product(minimal_page(product, inside))
     assert (near["price_per_sqft"], near["coverage_sqft_per_box"]) == (3.99, 6.25)
+    # Right next to the price but not inside its element (siblings in the body): another element's.
+    beside = extract_product(minimal_page(product, "<p>$24.99/box</p><p>$3.99/Sq. Ft.</p><p>6.25 sq. ft. per box</p>"))
+    assert (beside["price_unit"], beside["price_per_sqft"], beside["coverage_sqft_per_box"]) == ("box", None, None)
 
 
 def test_nothing_is_derived_from_coverage():
     product = {"@type": "Product", "name": "Tile", "offers": {"@type": "Offer", "price": 60.0}}
-    record = extract_product(minimal_page(product, "<p>$60.00/box</p><p>10.00 sq. ft. per Box</p>"))
+    record = extract_product(minimal_page(product, "<div><p>$60.00/box</p><p>10.00 sq. ft. per Box</p></div>"))
     assert record["coverage_sqft_per_box"] == 10.0
     assert record["price_per_sqft"] is None  # 6.00 would be derived; the page does not show it
 
