@@ -47,7 +47,8 @@ def storable_value(value, where: str, reasons: list[str]):
     if isinstance(value, int):
         if abs(value) <= MAX_EXACT_INT:
             return value
-        reasons.append(f"number_out_of_range: {where}: a {len(str(abs(value)))}-digit integer refused")
+        # Its size in bits: str() of an integer past 4,300 digits raises.
+        reasons.append(f"number_out_of_range: {where}: a {value.bit_length():,}-bit integer refused")
         return None
     if isinstance(value, dict):
         return {storable_value(key, f"{where} key", reasons): storable_value(item, f"{where}.{key}", reasons)

@@ -483,6 +483,24 @@ def test_box_quantity_and_weight_parse_only_what_they_can(value, quantity, weigh
     assert record["specifications"] == {"BoxQuantity": value, "BoxWeight": value, "DirectionalLayout": "Maybe"}
 
 
+@pytest.mark.parametrize(("key", "value"), [("BoxQuantity", "9" * 5000), ("BoxQuantity", "100001"),
+                                            ("BoxWeight", "9" * 5000 + " lbs"), ("BoxWeight", "100000.5 lbs")])
+def test_a_specification_number_past_its_bound_is_refused_with_the_reason(key, value):
+    product_data = {"Specifications": {"PDPInfo_Dimensions": [{"Key": f"PDPInfo_{key}", "Value": value}]}}
+    record = extract_product(minimal_page({"@type": "Product", "name": "T"}, next_data_script(product_data)))
+    assert record["box_quantity"] is None and record["box_weight_lbs"] is None
+    assert record["specifications"] == {key: value}
+    assert [w.split(":")[0] for w in record["warnings"]] == ["invalid_number"]
+    assert key in record["warnings"][0]
+
+
+def test_a_numeric_jsonld_sku_is_compared_with_a_5000_digit_url_sku_without_raising():
+    url = f"{SITE}/products/tile-{'1' * 5000}"
+    record = extract_product(minimal_page({"@type": "Product", "name": "T", "sku": 684287}), url)
+    assert record["sku"] == "1" * 5000 and record["warnings"][0].startswith("sku_conflict:")
+    assert len(record["warnings"][0]) < 200
+
+
 def test_description_escaped_twice_and_markup_edge_cases():
     product = {
         "@type": "Product",
