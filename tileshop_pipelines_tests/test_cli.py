@@ -78,6 +78,27 @@ def test_683861_lists_its_safety_data_sheet(catalog, tmp_path, capsys):
                for d in documents)
 
 
+@pytest.mark.parametrize("key", ["BoxQuantity", "BoxWeight"])
+def test_parse_refuses_a_5000_digit_specification_with_a_warning(key, catalog, tmp_path, capsys):
+    """Before (beb40f9): a 5,000-digit BoxQuantity made `tileshop parse` raise Python's
+    integer-string limit (ValueError, exit 1, no record). Now that one value is refused with a
+    warning naming it, and the rest of the record is read."""
+    product = catalog.product("684287")
+    html = product_page(product, BASE)
+    stated = f'"Key":"PDPInfo_{key}","Value":"{product.specs[key]}"'
+    assert stated in html
+    html = html.replace(stated, f'"Key":"PDPInfo_{key}","Value":"{"9" * 5000}"')
+    code, out, err = _parse(tmp_path, capsys, html, f"{BASE}{product.path}")
+    assert code == 0, err
+    record = json.loads(out)
+    field = {"BoxQuantity": "box_quantity", "BoxWeight": "box_weight_lbs"}[key]
+    assert record[field] is None and field not in record["provenance"]
+    assert record["specifications"][key] == "9" * 5000  # the page's text is kept as stated
+    warning, = [w for w in record["warnings"] if w.startswith("invalid_number:")]
+    assert key in warning and "5,000 characters" in warning and "refused" in warning
+    assert (record["price"], record["price_per_sqft"], record["country_of_origin"]) == (77.11, 12.99, "Italy")
+
+
 def test_home_page_is_not_a_product(tmp_path, capsys):
     code, out, err = _parse(tmp_path, capsys, home_page(BASE), f"{BASE}/products/some-tile-123456")
     assert code == 2

@@ -5,11 +5,12 @@ Where each value comes from:
   description, price, currency, availability, images; a JSON-LD ``BreadcrumbList``: breadcrumbs.
 - ``__NEXT_DATA__`` productData (json.loads): every specification (only from its Key/Value pairs)
   and the documents.
-- The visible text (body text without scripts and styles), ONLY for: the unit written next to the
-  offer price (``$77.11/box``), the ``/Sq. Ft.`` (and ``/box``) price shown in the same price block,
-  and coverage (``10.76 sq. ft. per Box``). The price block is found by matching the JSON-LD offer
-  price, searching from the product's <h1> on, so a promo or a related product elsewhere on the
-  page cannot supply these values.
+- The product's own price element in the body (price_block.py), ONLY for: the unit written next
+  to the offer price (``$77.11/box``), the ``/Sq. Ft.`` (and ``/box``) price shown in that element,
+  and coverage (``10.76 sq. ft. per Box``). The element is found by the page's structure (the
+  innermost element showing the JSON-LD offer price after the product's <h1>, widened only over
+  ancestors that hold price content alone), so a promo, a recommendation or a recently viewed
+  item cannot supply these values however close to the price it sits.
 
 A value the page does not state is None (lists: empty; specifications: empty dict). Nothing is
 derived: price_per_sqft is never computed from price / coverage. ``provenance`` names the source
@@ -19,7 +20,8 @@ The URL decides the SKU: a page whose JSON-LD claims another SKU does not take t
 (the claim is kept as a ``sku_conflict`` warning). Values are made storable before they leave
 (``catalog.sanitize``); ``warnings`` (present only when there are any) says what was refused,
 replaced or removed, one "kind: detail" line each: ``sku_conflict``, ``invalid_price`` (not an
-amount from 0 to MAX_PRICE), ``invalid_coverage``,
+amount from 0 to MAX_PRICE), ``invalid_coverage``, ``invalid_number`` (a BoxQuantity or
+BoxWeight past its bound in record.py),
 ``json_too_deep``, ``markup_removed``, ``nul_removed``, ``surrogate_replaced``,
 ``number_out_of_range``.
 
@@ -36,9 +38,13 @@ from tileshop_pipelines.catalog.jsonld import MAX_JSONLD_DEPTH
 from tileshop_pipelines.catalog.page import Page, read_page, why_not_a_product
 from tileshop_pipelines.catalog.price_block import price_block
 from tileshop_pipelines.catalog.record import (
+    MAX_BOX_QUANTITY,
+    MAX_BOX_WEIGHT_LBS,
     MAX_PRICE,
     PRODUCT_FIELDS,
     TEXT_SPEC_FIELDS,
+    box_quantity_out_of_range,
+    box_weight_out_of_range,
     description_text,
     image_urls,
     parse_applications,
@@ -122,8 +128,8 @@ def _put_identity(out: _Record, product: dict, offer: dict, product_data: dict, 
         sku, sku_source = text_value(product_data.get("ProductId")), "next_data"
     if url_sku and (sku is None or sku.casefold() != url_sku.casefold()):
         if sku is not None and not (jsonld.is_number(product.get("sku")) and url_sku.isdigit()
-                                    and int(url_sku) == product["sku"]):
-            out.warnings.append(f"sku_conflict: the page states SKU {sku[:40]!r} ({sku_source}), the URL {url_sku!r}; "
+                                    and _same_number(url_sku, product["sku"])):
+            out.warnings.append(f"sku_conflict: the page states SKU {sku[:40]!r} ({sku_source}), the URL {url_sku[:40]!r}; "
                                 "the URL's is kept")
         sku, sku_source = url_sku, "url"
     out.put("sku", sku, sku_source)
@@ -140,6 +146,14 @@ def _put_identity(out: _Record, product: dict, offer: dict, product_data: dict, 
         out.warnings.append("markup_removed: the description's entities decoded into tags; they were removed")
     out.put("description", description, "jsonld")
     out.put("images", image_urls(product.get("image")), "jsonld")
+
+
+def _same_number(digits: str, number: int | float) -> bool:
+    """Whether the URL's digits and a JSON number are the same number; compared as text, since
+    int() of a 5,000-digit URL SKU raises Python's integer-string limit."""
+    if isinstance(number, float):
+        return number.is_integer() and len(digits.lstrip("0")) <= 17 and int(digits) == number
+    return (digits.lstrip("0") or "0") == str(number)
 
 
 def _put_offer(out: _Record, offer: dict) -> float | None:
@@ -160,8 +174,8 @@ def _put_offer(out: _Record, offer: dict) -> float | None:
 
 
 def _put_price_block(out: _Record, page: Page, price: float | None) -> None:
-    """Visible price block: unit of the offer price, the per-sq-ft price, coverage."""
-    block = price_block(page.visible_text, price, page.heading_position)
+    """The product's price element: unit of the offer price, the per-sq-ft price, coverage."""
+    block = price_block(page.body, price)
     out.put("price_unit", block.unit, "visible_text")
     for field_name, unit in (("price_per_box", "box"), ("price_per_sqft", "sqft"), ("price_per_piece", "each")):
         if block.unit == unit:
@@ -180,6 +194,12 @@ def _put_specifications(out: _Record, product_data: dict) -> None:
         out.put(field_name, specifications.get(key), "next_data")
     out.put("box_quantity", parse_box_quantity(specifications.get("BoxQuantity")), "next_data")
     out.put("box_weight_lbs", parse_box_weight_lbs(specifications.get("BoxWeight")), "next_data")
+    for key, out_of_range, bound in (("BoxQuantity", box_quantity_out_of_range, f"0 to {MAX_BOX_QUANTITY:,}"),
+                                     ("BoxWeight", box_weight_out_of_range, f"0 to {MAX_BOX_WEIGHT_LBS:,.0f} lbs")):
+        stated = specifications.get(key)
+        if out_of_range(stated):
+            shown = f"{stated[:20]}... ({len(stated):,} characters)" if len(stated) > 40 else stated
+            out.warnings.append(f"invalid_number: {key} {shown!r} is not from {bound}; refused")
     out.put("applications", parse_applications(specifications.get("Applications")), "next_data")
     out.put("directional_layout", parse_yes_no(specifications.get("DirectionalLayout")), "next_data")
     out.put("documents", next_data.documents(product_data.get("Documents")), "next_data")

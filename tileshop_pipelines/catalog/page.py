@@ -1,6 +1,7 @@
 """Reading a product page once: its JSON-LD objects, its ``__NEXT_DATA__`` productData and its
-visible text (body text without scripts and styles, lowercased), and telling a page that is
-not a product page (the home page served instead of one, malformed JSON-LD) by its reason."""
+body without scripts and styles (where price_block.py finds the product's price element), and
+telling a page that is not a product page (the home page served instead of one, malformed
+JSON-LD) by its reason."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from dataclasses import dataclass
 
 import orjson
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from tileshop_pipelines.catalog.breadcrumbs import Breadcrumb, jsonld_breadcrumbs
 from tileshop_pipelines.catalog.jsonld import MAX_JSONLD_DEPTH, JsonTooDeep, jsonld_nodes, node_types
@@ -17,7 +18,6 @@ from tileshop_pipelines.catalog.record import collapse_whitespace
 
 HOME_PAGE_TITLE = "The Tile Shop - High Quality Floor & Wall Tile"
 HOME_PAGE_SECTION = "Signature Collection"
-_HEADING_MARKER = "\ufdd0"  # a Unicode noncharacter: never part of a page's own text
 
 
 @dataclass
@@ -28,8 +28,7 @@ class Page:
     too_deep: int  # scripts refused for their nesting (counted in malformed_jsonld too)
     jsonld_breadcrumbs: list[Breadcrumb]
     product_data: dict | None
-    visible_text: str  # lowercased body text without scripts and styles
-    heading_position: int  # where the first <h1> starts in visible_text (0 without one)
+    body: LexborNode | None  # the body without scripts, styles, noscript and templates
 
 
 def read_page(html: str | bytes) -> Page:
@@ -60,16 +59,8 @@ def read_page(html: str | bytes) -> Page:
         except ValueError:
             product_data = None
 
-    # Everything structured has been read; drop non-visible text before taking the body's text.
+    # Everything structured has been read; what is left in the body is what a shopper sees.
     tree.strip_tags(["script", "style", "noscript", "template"])
-    # A marker before the first <h1> tells where the product heading starts in the text.
-    headings = tree.tags("h1")
-    if headings:
-        headings[0].insert_before(_HEADING_MARKER)
-    body = tree.body
-    visible_text = body.text(separator=" ", strip=True).lower() if body is not None else ""
-    heading_position = max(visible_text.find(_HEADING_MARKER), 0)
-    visible_text = visible_text.replace(_HEADING_MARKER, "")
 
     return Page(
         tree=tree,
@@ -78,8 +69,7 @@ def read_page(html: str | bytes) -> Page:
         too_deep=too_deep,
         jsonld_breadcrumbs=jsonld_breadcrumbs(breadcrumb_lists[0]) if breadcrumb_lists else [],
         product_data=product_data,
-        visible_text=visible_text,
-        heading_position=heading_position,
+        body=tree.body,
     )
 
 

@@ -1,11 +1,30 @@
-"""The price block in a product page's visible text: the unit written next to the offer price
-(``$77.11/box``), the ``/Sq. Ft.`` (and ``/box``) price shown in the same block, and coverage
-(``10.76 sq. ft. per Box``). Nothing else is read from the visible text."""
+"""The product's own price element: the unit written next to the offer price (``$77.11/box``),
+the ``/Sq. Ft.`` (and ``/box``) price shown in the same element, and coverage (``10.76 sq. ft.
+per Box``). Nothing else is read from the page's visible text.
+
+The element is found by the page's structure, never by nearness in its flattened text: product
+pages also show recommendations, recently viewed items and promos with their own "$x/Sq. Ft.",
+and a short description puts them a few words from the product's price (a held-out page of a
+product sold each got a recommendation's per-sq-ft price that way).
+
+1. The offer price's element: the innermost element whose text shows the JSON-LD offer price
+   (``$77.11``), the first one after the product's <h1> (else the first anywhere) that is not
+   inside another product's card or the page's chrome (a link, a list item, a heading, an aside,
+   a nav, a header or a footer).
+2. Widened to its ancestors for as long as an ancestor holds price content only: no headings,
+   links, images, lists, tables, forms, buttons or sections; no more than a short note besides
+   its amounts ("Sold by the square foot"); no unit shown at two different amounts. The first
+   ancestor that holds anything else (the product's heading, its description, a recommendation)
+   is where the price element ends.
+3. Only what that element contains is read.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborNode
 
 from tileshop_pipelines.catalog.record import (
     AMOUNT_PATTERN,
@@ -17,72 +36,130 @@ from tileshop_pipelines.catalog.record import (
 )
 
 # "$77.11/box", "$ 12.99 / Sq. Ft.", "$35.99 per each"; the amount and unit may sit in separate spans.
-# Both run on lowercased visible text; patterns led by a literal keep the scan fast.
+# Both run on lowercased element text; patterns led by a literal keep the scan fast.
 _UNIT_PRICE = re.compile(rf"\$\s*({AMOUNT_PATTERN})\s*(?:/|\bper\b)\s*({SQFT_PATTERN}|[a-z]+)")
 _DOLLAR_AMOUNT = re.compile(rf"\$\s*({AMOUNT_PATTERN})")
-# "10.76 sq. ft. per box": the unit phrase is found first, then the amount right before it.
-_COVERAGE_UNIT = re.compile(SQFT_PATTERN + PER_BOX_PATTERN)
-_AMOUNT_BEFORE = re.compile(rf"(?<![\d,.])({AMOUNT_PATTERN})\s*$")
+# "10.76 sq. ft. per box"
+_COVERAGE = re.compile(rf"(?<![\d,.])({AMOUNT_PATTERN})\s*{SQFT_PATTERN}{PER_BOX_PATTERN}")
+_WORD = re.compile(r"[^\W_]+")
 _UNIT_NAMES = {"ea": "each", "each": "each", "pc": "each", "pcs": "each", "piece": "each", "box": "box", "bag": "bag"}
-# How far (in characters of visible text) from the offer price a /Sq. Ft. price or a coverage
-# figure may sit and still count as the same price block.
-_PRICE_BLOCK_REACH = 200
+
+# Elements a price element never contains: another product's card, the product's heading or
+# description, navigation, media, forms. An ancestor holding one of them is past the price element.
+_NOT_PRICE_CONTENT = ("h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "picture", "svg", "video", "iframe",
+                      "button", "input", "select", "textarea", "form", "section", "article", "aside", "nav",
+                      "header", "footer", "main", "ul", "ol", "li", "dl", "table")
+_NOT_PRICE_SELECTOR = ",".join(_NOT_PRICE_CONTENT)
+_NOT_PRICE_TAGS = frozenset(_NOT_PRICE_CONTENT) | {"body", "html"}
+# A shown price inside one of these is another product's (a card, a carousel) or the page's chrome.
+_OTHERS = frozenset({"a", "li", "h1", "h2", "h3", "h4", "h5", "h6", "aside", "nav", "header", "footer"})
+# Words a price element may hold besides its amounts and units: a note ("Sold by the square foot",
+# "Price per box"). A description, a product name with its size or a promo's pitch is longer.
+_NOTE_WORDS = 8
+# How many elements up from a "$" text the offer price's amount may be (`<span>$</span><span>77.11</span>`).
+_AMOUNT_SPLIT_DEPTH = 3
 
 
 @dataclass
 class PriceBlock:
     unit: str | None = None  # the unit written next to the offer price
-    unit_prices: dict[str, float] = field(default_factory=dict)  # unit -> nearest amount in the block
+    unit_prices: dict[str, float] = field(default_factory=dict)  # unit -> amount shown in the price element
     coverage: float | None = None
     refused: list[str] = field(default_factory=list)  # shown amounts out of range, as warnings
 
 
-def price_block(visible_text: str, price: float | None, search_from: int) -> PriceBlock:
-    """The unit of the offer price, plus the unit prices and coverage shown within reach of it.
-
-    The price block is where the visible text shows the JSON-LD offer price (with a unit if one
-    is written, else the bare "$amount"), looked for from the product heading on, then anywhere:
-    a promo banner's "$1.99/Sq. Ft." before the product cannot be taken. Without the offer price
-    on the page there is no price block and none of these values is stated.
-    """
-    if price is None:
+def price_block(body: LexborNode | None, price: float | None) -> PriceBlock:
+    """The unit of the offer price, plus the unit prices and coverage the product's own price
+    element shows. Without the offer price shown on the page there is no price element and none
+    of these values is stated."""
+    if price is None or body is None:
         return PriceBlock()
-    unit_prices = [
-        (match.start(), parse_amount(match.group(1)), _unit_name(match.group(2)))
-        for match in _UNIT_PRICE.finditer(visible_text)
-    ]
-    anchor = _first_offer_price(unit_prices, price, search_from)
-    if anchor is None:
-        bare_prices = [(match.start(), parse_amount(match.group(1)), None) for match in _DOLLAR_AMOUNT.finditer(visible_text)]
-        anchor = _first_offer_price(bare_prices, price, search_from)
-    if anchor is None:
+    element = _offer_price_element(body, price)
+    if element is None:
         return PriceBlock()
+    while (parent := element.parent) is not None and _holds_price_content_only(parent):
+        element = parent
+    text = element.text(separator=" ", strip=True).lower()
 
-    position, _, unit = anchor
-    nearby: dict[str, float] = {}
-    for item_position, amount, item_unit in sorted(unit_prices, key=lambda item: abs(item[0] - position)):
-        if abs(item_position - position) <= _PRICE_BLOCK_REACH:
-            nearby.setdefault(item_unit, amount)
-    coverages = []
-    for match in _COVERAGE_UNIT.finditer(visible_text):
-        amount = _AMOUNT_BEFORE.search(visible_text, max(match.start() - 24, 0), match.start())
-        if amount and abs(amount.start() - position) <= _PRICE_BLOCK_REACH:
-            coverages.append((abs(amount.start() - position), parse_amount(amount.group(1))))
-    coverage = min(coverages)[1] if coverages else None
+    shown = _unit_prices(text)
+    unit = next((unit for amount, unit in shown if _same_amount(amount, price)), None)
+    unit_prices: dict[str, float] = {}
+    for amount, item_unit in shown:
+        unit_prices.setdefault(item_unit, amount)
+    coverage_match = _COVERAGE.search(text)
+    coverage = parse_amount(coverage_match.group(1)) if coverage_match else None
+
     refused = [f"invalid_price: the {unit} price shown, {amount:.6g}, is over {MAX_PRICE:,.0f}; refused"
-               for unit, amount in nearby.items() if not amount <= MAX_PRICE]
+               for unit, amount in unit_prices.items() if not amount <= MAX_PRICE]
     if coverage is not None and not coverage <= MAX_COVERAGE_SQFT:
         refused.append(f"invalid_coverage: {coverage:.6g} sq. ft. per box is over {MAX_COVERAGE_SQFT:,.0f}; refused")
         coverage = None
-    nearby = {unit: amount for unit, amount in nearby.items() if amount <= MAX_PRICE}
-    return PriceBlock(unit=unit, unit_prices=nearby, coverage=coverage, refused=refused)
+    unit_prices = {unit: amount for unit, amount in unit_prices.items() if amount <= MAX_PRICE}
+    return PriceBlock(unit=unit, unit_prices=unit_prices, coverage=coverage, refused=refused)
 
 
-def _first_offer_price(shown: list[tuple], price: float, search_from: int) -> tuple | None:
-    """The first shown (position, amount, unit) equal to the price: after the heading, else anywhere."""
-    matches = [item for item in shown if abs(item[1] - price) < 0.005]
-    after_heading = [item for item in matches if item[0] >= search_from]
-    return (after_heading or matches or [None])[0]
+def _offer_price_element(body: LexborNode, price: float) -> LexborNode | None:
+    """The innermost element showing the offer price: the first after the first <h1>, else the
+    first anywhere; never one inside another product's card or the page's chrome."""
+    first = None
+    after_heading = False
+    for node in body.traverse(include_text=True):
+        tag = node.tag
+        if tag == "h1":
+            after_heading = True
+            continue
+        if tag != "-text" or "$" not in (node.text_content or ""):
+            continue
+        element = node.parent
+        for _ in range(_AMOUNT_SPLIT_DEPTH):
+            if element is None or element.tag in _NOT_PRICE_TAGS:
+                element = None
+                break
+            if any(_same_amount(parse_amount(m.group(1)), price)
+                   for m in _DOLLAR_AMOUNT.finditer(element.text(separator=" ", strip=True))):
+                break
+            element = element.parent
+        else:
+            element = None
+        if element is None or _inside_others(element):
+            continue
+        if after_heading:
+            return element
+        first = first or element
+    return first
+
+
+def _inside_others(element: LexborNode) -> bool:
+    node = element
+    while node is not None and node.tag not in ("body", "html"):
+        if node.tag in _OTHERS:
+            return True
+        node = node.parent
+    return False
+
+
+def _holds_price_content_only(element: LexborNode) -> bool:
+    if element.tag in _NOT_PRICE_TAGS or element.css_first(_NOT_PRICE_SELECTOR) is not None:
+        return False
+    text = element.text(separator=" ", strip=True).lower()
+    amounts: dict[str, set[float]] = {}
+    for amount, unit in _unit_prices(text):
+        amounts.setdefault(unit, set()).add(amount)
+    if any(len(shown) > 1 for shown in amounts.values()):
+        return False  # two prices for one unit: two products' prices, or a promo's beside this one
+    if len({match.group(1) for match in _COVERAGE.finditer(text)}) > 1:
+        return False
+    words = _COVERAGE.sub(" ", _DOLLAR_AMOUNT.sub(" ", _UNIT_PRICE.sub(" ", text)))
+    return len(_WORD.findall(words)) <= _NOTE_WORDS
+
+
+def _unit_prices(text: str) -> list[tuple[float, str]]:
+    """(amount, unit) of every "$amount/unit" in the text, in order."""
+    return [(parse_amount(match.group(1)), _unit_name(match.group(2))) for match in _UNIT_PRICE.finditer(text)]
+
+
+def _same_amount(amount: float, price: float) -> bool:
+    return abs(amount - price) < 0.005
 
 
 def _unit_name(text: str) -> str:

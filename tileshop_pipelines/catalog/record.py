@@ -65,6 +65,12 @@ PER_BOX_PATTERN = r"\s*(?:/|\bper\b)\s*box\b"
 # 1e300 from JSON-LD, and 300-digit amounts in the visible text, stored as prices).
 MAX_PRICE = 100_000.0
 MAX_COVERAGE_SQFT = 10_000.0
+# The same for the numbers of the specifications: past these a value is not a box's, and a
+# 5,000-digit BoxQuantity made int() raise Python's integer-string limit (4,300 digits), which
+# failed the whole parse. Refused as invalid, like a price; catalog/plausibility.py judges the rest.
+MAX_BOX_QUANTITY = 100_000
+MAX_BOX_WEIGHT_LBS = 100_000.0
+_MAX_DIGITS = 15  # more digits than any bound here has: read no further
 
 # A JSON-LD price given as text: "77.11", "$77.11", "1,077.11", "USD 77.11", "77.11 USD".
 _PRICE_TEXT = re.compile(rf"(?:[A-Z]{{3}}\s*)?\$?\s*({AMOUNT_PATTERN})(?:\s*[A-Z]{{3}})?")
@@ -112,13 +118,32 @@ def parse_amount(text: str) -> float:
 
 
 def parse_box_quantity(value: str | None) -> int | None:
+    """A count from 0 to MAX_BOX_QUANTITY; None for anything else (box_quantity_out_of_range says
+    whether it was a number too large)."""
     match = _BOX_QUANTITY.fullmatch(value) if value else None
-    return int(match.group(1)) if match else None
+    if not match or len(match.group(1).lstrip("0")) > _MAX_DIGITS:
+        return None
+    count = int(match.group(1))
+    return count if count <= MAX_BOX_QUANTITY else None
 
 
 def parse_box_weight_lbs(value: str | None) -> float | None:
+    """Pounds from 0 to MAX_BOX_WEIGHT_LBS; None for anything else."""
     match = _BOX_WEIGHT_LBS.fullmatch(value) if value else None
-    return float(match.group(1)) if match else None
+    if not match or len(match.group(1).split(".")[0].lstrip("0")) > _MAX_DIGITS:
+        return None
+    weight = float(match.group(1))
+    return weight if weight <= MAX_BOX_WEIGHT_LBS else None
+
+
+def box_quantity_out_of_range(value: str | None) -> bool:
+    """The stated BoxQuantity is a count, but past MAX_BOX_QUANTITY."""
+    return bool(value and _BOX_QUANTITY.fullmatch(value)) and parse_box_quantity(value) is None
+
+
+def box_weight_out_of_range(value: str | None) -> bool:
+    """The stated BoxWeight is a weight, but past MAX_BOX_WEIGHT_LBS."""
+    return bool(value and _BOX_WEIGHT_LBS.fullmatch(value)) and parse_box_weight_lbs(value) is None
 
 
 def parse_applications(value: str | None) -> list[str] | None:

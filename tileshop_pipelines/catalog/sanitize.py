@@ -87,7 +87,8 @@ def _made_storable(value, where: str, reasons: list[str]):
     if isinstance(value, int):
         if abs(value) <= MAX_EXACT_INT:
             return value
-        reasons.append(f"number_out_of_range: {where}: a {len(str(abs(value)))}-digit integer refused")
+        # Its size in bits: str() of an integer past 4,300 digits raises.
+        reasons.append(f"number_out_of_range: {where}: a {value.bit_length():,}-bit integer refused")
         return None
     if isinstance(value, dict):
         return {_made_storable(key, f"{where} key", reasons): _made_storable(item, f"{where}.{key}", reasons)

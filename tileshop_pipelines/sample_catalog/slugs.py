@@ -30,7 +30,7 @@ _TOOL_WORDS = ("trowel", "shelf", "backer-board", "sealer", "clean", "cleaner", 
                "nippers", "cutter", "blade", "level", "pipe-collar", "shower-base", "roll", "pieces", "pack",
                "gloves", "knee-pads", "leveling-system", "lippage", "wedge", "washer", "polishing-pad",
                "tapping-block", "pull-bar", "scoring-wheel", "filler", "lath", "switch-plate", "tar-paper",
-               "backerboard", "pro-shield", "enhance-and-seal", "fasteners")
+               "backerboard", "pro-shield", "enhance-and-seal", "fasteners", "bit", "bits")
 # Care products and grouting tools mention grout or sealers but are accessories.
 _ACCESSORY_WORDS = {"sealer", "remover", "cleaner", "clean", "enhancer", "haze", "pail", "float", "sponge",
                     "bucket", "gloves", "trowel", "paddle"}
@@ -144,6 +144,12 @@ def _display_slug(slug: str, sku: str | None) -> str:
                lambda m: f"-{m.group(1)}/{m.group(2)}" if int(m.group(1)) < int(m.group(2)) else m.group(0), s)
     s = re.sub(r"(?<![\d.-])-([1-9])(\d[1-9])(?=-x-)", r"-\1.\2", s)
     s = re.sub(r"-x-([1-9])(\d[1-9])(?=-in\b)", r"-x-\1.\2", s)
+    # Laminate planks: 96-x-7886 is 9.6 x 78.86 in, 76-x-5445 is 7.6 x 54.45 in (not a 657-ft plank).
+    s = re.sub(r"(?<![\d.])-([1-9])([1-9])-x-([1-9]\d)(\d[1-9])(?=-in\b)", r"-\1.\2-x-\3.\4", s)
+    s = re.sub(r"-x-([1-9]\d)(\d[1-9])(?=-in\b)", r"-x-\1.\2", s)
+    # 5-875-x-8 is 5.875 x 8 in; a lone 1375-in is 1.375 in.
+    s = re.sub(r"(?<![\d.])-([1-9])-(\d{2}[1-9])(?=-x-)", r"-\1.\2", s)
+    s = re.sub(r"(?<![\d.x])-([1-9])(\d{2}[1-9])(?=-in\b)", r"-\1.\2", s)
     return s
 
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 import psycopg
 from psycopg.types.json import Jsonb
 
+from tileshop_pipelines.catalog.plausibility import implausible
 from tileshop_pipelines.store import changes as changes_sql
 from tileshop_pipelines.store import db
 
 RECORD_COLUMNS = {"product_key": "text", "sku": "text", "url": "text", "name": "text", "price": "float8",
-                  "price_unit": "text", "record": "jsonb", "content_hash": "text"}
+                  "price_unit": "text", "record": "jsonb", "content_hash": "text", "implausible": "text"}
 
 
 def keys_to_parse(conn: psycopg.Connection, keys: list[str] | None = None) -> list[str]:
@@ -48,7 +49,9 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
 
     A changed record that lost the current one's price, more than half of its fields or every
     specification is held in product_suspects instead (see migration 011): the current record and
-    its version stay, the page's parse_error says why. Any other record of a product clears its hold.
+    its version stay, the page's parse_error says why. So is any new record with a value outside
+    its kind's plausibility bounds (catalog/plausibility.py), a product's first one too (it then
+    has no current record until a plausible one comes). Any other record of a product clears its hold.
     """
     latest = {key: (key, digest, record) for key, digest, record in records}  # one row per product
     with conn.transaction(), conn.cursor() as cur:
@@ -56,7 +59,7 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
         # path sends each record once and decodes none of the stored ones.
         db.stage(cur, "records_load", RECORD_COLUMNS,
                  [(key, r.get("sku"), r.get("url"), r.get("name"), _float(r.get("price")), r.get("price_unit"),
-                   Jsonb(r), digest) for key, digest, r in latest.values()])
+                   Jsonb(r), digest, "; ".join(implausible(r)) or None) for key, digest, r in latest.values()])
         cur.execute("SELECT 1 FROM products p JOIN records_load USING (product_key) ORDER BY p.product_key "
                     "FOR UPDATE OF p")  # versions are read and written under the rows' locks
         held = dict(cur.execute(
@@ -64,7 +67,8 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
             INSERT INTO product_suspects AS s (product_key, content_hash, record, reason)
             SELECT product_key, content_hash, record, reason FROM (
                 SELECT l.product_key, l.content_hash, l.record,
-                       CASE WHEN p.price IS NOT NULL AND l.price IS NULL
+                       CASE WHEN l.implausible IS NOT NULL THEN l.implausible
+                            WHEN p.price IS NOT NULL AND l.price IS NULL
                                  THEN format('price became null (version %s has %s)', p.version, p.price)
                             WHEN lost * 2 > had
                                  THEN format('lost %s of the %s fields version %s has', lost, had, p.version)
@@ -72,7 +76,7 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
                                  AND COALESCE(l.record->'specifications', '{}') = '{}'
                                  THEN format('lost every specification version %s has', p.version)
                        END AS reason
-                  FROM records_load l JOIN products p USING (product_key)
+                  FROM records_load l LEFT JOIN products p USING (product_key)
                  CROSS JOIN LATERAL (
                        SELECT count(*) AS had, count(*) FILTER (WHERE NOT COALESCE(l.record->'provenance', '{}') ? k)
                               AS lost

@@ -273,6 +273,27 @@ def test_downstream_follows_a_product_update(site):
     assert third.total_requested == 0  # handled: not requested again without a new update
 
 
+def test_an_implausible_record_is_held_and_the_check_names_its_reason(site):
+    """Issue 24: `make run`'s laminate at beb40f9 ("96 x 7886 in", a 10,006.3 lb box) was stored."""
+    product = next(p for p in site["catalog"].products[6:] if p.price_unit == "box" and "BoxWeight" in p.specs)
+    key = _key(site, product.path)
+    before = _sql(site, "SELECT version, record FROM products WHERE product_key = %s", (key,))[0]
+    specs = {k: product.specs[k] for k in ("ApproximateSize", "BoxWeight")}
+    site["catalog"].update(product.path, ApproximateSize="96 x 7886 in", BoxWeight="10006.3 lbs")
+    try:
+        check = next(e.event_specific_data for e in _crawl(site, [key]).all_events
+                     if e.event_type_value == "ASSET_CHECK_EVALUATION"
+                     and e.event_specific_data.asset_check_key.name == "no_suspect_records")
+        assert check.passed is False
+        assert f"{key}: implausible size '96 x 7886 in': 7,886 in is over 130" in check.description
+        assert "implausible box weight: 10,006.3 lb is over 200" in check.description
+        assert "implausible size" in check.metadata["held"].value
+        assert _sql(site, "SELECT version, record FROM products WHERE product_key = %s", (key,))[0] == before
+    finally:
+        site["catalog"].update(product.path, **specs)
+    assert _checks(_crawl(site, [key]))["no_suspect_records"] is True
+
+
 def test_a_record_that_lost_every_specification_is_held_and_the_check_names_it(site):
     product = next(p for p in site["catalog"].products[6:] if p.specs)
     key = _key(site, product.path)

@@ -415,9 +415,9 @@ def test_the_product_named_by_the_url_is_chosen_among_several():
 )
 def test_price_unit_words(shown, unit):
     product = {"@type": "Product", "name": "Thing", "offers": {"@type": "Offer", "price": 24.99}}
-    record = extract_product(minimal_page(product, f"<p>{shown}</p><p>2.5 sq. ft. per box</p>"))
+    record = extract_product(minimal_page(product, f'<div class="price"><p>{shown}</p><p>2.5 sq. ft. per box</p></div>'))
     assert record["price_unit"] == unit
-    assert record["coverage_sqft_per_box"] == 2.5  # the price block is found even without a unit
+    assert record["coverage_sqft_per_box"] == 2.5  # the price element is found even without a unit
     if unit == "sqft":
         assert record["price_per_sqft"] == 24.99 and record["provenance"]["price_per_sqft"] == "jsonld"
 
@@ -427,26 +427,30 @@ def test_the_offer_price_is_looked_for_after_the_product_heading_first():
     html = (
         f'<html><head><script type="application/ld+json">{json.dumps(product)}</script></head><body>'
         "<aside>Recently viewed: Other thing $24.99/each</aside>" + "<p>menu</p>" * 60 +
-        "<h1>Thing</h1><p>$24.99/box</p><p>$4.99/Sq. Ft.</p></body></html>"
+        '<h1>Thing</h1><div class="price"><p>$24.99/box</p><p>$4.99/Sq. Ft.</p></div></body></html>'
     )
     record = extract_product(html)
     assert (record["price_unit"], record["price_per_box"], record["price_per_sqft"]) == ("box", 24.99, 4.99)
 
 
-def test_values_away_from_the_offer_price_are_not_taken():
+def test_values_outside_the_price_element_are_not_taken():
     product = {"@type": "Product", "name": "Thing", "offers": {"@type": "Offer", "price": 24.99}}
     far = "<p>" + "Related products and reviews. " * 20 + "</p>"
-    body = f"<p>$24.99/box</p>{far}<p>$3.99/Sq. Ft.</p><p>6.25 sq. ft. per box</p>"
+    body = f'<div class="price"><p>$24.99/box</p>{far}<p>$3.99/Sq. Ft.</p><p>6.25 sq. ft. per box</p></div>'
     record = extract_product(minimal_page(product, body))
     assert record["price_unit"] == "box"
     assert record["price_per_sqft"] is record["coverage_sqft_per_box"] is None
-    near = extract_product(minimal_page(product, "<p>$24.99/box</p><p>$3.99/Sq. Ft.</p><p>6.25 sq. ft. per box</p>"))
+    inside = '<div class="price"><p>$24.99/box</p><p>$3.99/Sq. Ft.</p><p>6.25 sq. ft. per box</p></div>'
+    near = extract_product(minimal_page(product, inside))
     assert (near["price_per_sqft"], near["coverage_sqft_per_box"]) == (3.99, 6.25)
+    # Right next to the price but not inside its element (siblings in the body): another element's.
+    beside = extract_product(minimal_page(product, "<p>$24.99/box</p><p>$3.99/Sq. Ft.</p><p>6.25 sq. ft. per box</p>"))
+    assert (beside["price_unit"], beside["price_per_sqft"], beside["coverage_sqft_per_box"]) == ("box", None, None)
 
 
 def test_nothing_is_derived_from_coverage():
     product = {"@type": "Product", "name": "Tile", "offers": {"@type": "Offer", "price": 60.0}}
-    record = extract_product(minimal_page(product, "<p>$60.00/box</p><p>10.00 sq. ft. per Box</p>"))
+    record = extract_product(minimal_page(product, "<div><p>$60.00/box</p><p>10.00 sq. ft. per Box</p></div>"))
     assert record["coverage_sqft_per_box"] == 10.0
     assert record["price_per_sqft"] is None  # 6.00 would be derived; the page does not show it
 
@@ -477,6 +481,24 @@ def test_box_quantity_and_weight_parse_only_what_they_can(value, quantity, weigh
     assert (record["box_quantity"], record["box_weight_lbs"]) == (quantity, weight)
     assert record["directional_layout"] is None
     assert record["specifications"] == {"BoxQuantity": value, "BoxWeight": value, "DirectionalLayout": "Maybe"}
+
+
+@pytest.mark.parametrize(("key", "value"), [("BoxQuantity", "9" * 5000), ("BoxQuantity", "100001"),
+                                            ("BoxWeight", "9" * 5000 + " lbs"), ("BoxWeight", "100000.5 lbs")])
+def test_a_specification_number_past_its_bound_is_refused_with_the_reason(key, value):
+    product_data = {"Specifications": {"PDPInfo_Dimensions": [{"Key": f"PDPInfo_{key}", "Value": value}]}}
+    record = extract_product(minimal_page({"@type": "Product", "name": "T"}, next_data_script(product_data)))
+    assert record["box_quantity"] is None and record["box_weight_lbs"] is None
+    assert record["specifications"] == {key: value}
+    assert [w.split(":")[0] for w in record["warnings"]] == ["invalid_number"]
+    assert key in record["warnings"][0]
+
+
+def test_a_numeric_jsonld_sku_is_compared_with_a_5000_digit_url_sku_without_raising():
+    url = f"{SITE}/products/tile-{'1' * 5000}"
+    record = extract_product(minimal_page({"@type": "Product", "name": "T", "sku": 684287}), url)
+    assert record["sku"] == "1" * 5000 and record["warnings"][0].startswith("sku_conflict:")
+    assert len(record["warnings"][0]) < 200
 
 
 def test_description_escaped_twice_and_markup_edge_cases():

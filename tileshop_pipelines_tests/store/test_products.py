@@ -53,3 +53,40 @@ def test_required_field_coverage_counts_records_missing_any_field(conn):
     ], [])
     assert required_field_coverage(conn, ("name", "sku", "price", "price_unit")) == (1, 3)
     assert required_field_coverage(conn, ("name", "sku")) == (3, 3)
+
+
+# `make run`'s laminate at beb40f9 (SKU 684063), as read from its page (issue 24, point 5).
+IMPLAUSIBLE = {"sku": "684063", "url": "http://s/products/laminate-684063", "name": "Montreux Oak Laminate",
+               "category": "Laminate & Wood", "size": "96 x 7886 in", "price": 10148.22, "price_unit": "box",
+               "coverage_sqft_per_box": 5099.61, "box_weight_lbs": 10006.3}
+
+
+def test_an_implausible_record_is_held_even_as_a_product_s_first_and_a_plausible_one_clears_it(conn):
+    conn.execute("TRUNCATE product_pages, products, product_history, product_suspects")
+    record_page_checks(conn, [_ok("lam", IMPLAUSIBLE["url"], "<html>lam</html>")])
+    assert products_sql.save_records(conn, [("lam", content_hash("<html>lam</html>"), IMPLAUSIBLE)], []) == {}
+    assert conn.execute("SELECT count(*) FROM products").fetchone()[0] == 0  # nothing current to show shoppers
+    total, held = products_sql.suspect_records(conn)
+    assert total == 1 and held[0][0] == "lam"
+    assert held[0][1].startswith("implausible size '96 x 7886 in': 7,886 in is over 130 for surface")
+    assert "implausible box weight: 10,006.3 lb" in held[0][1] and "implausible coverage" in held[0][1]
+    parse_error, = conn.execute("SELECT parse_error FROM product_pages WHERE product_key = 'lam'").fetchone()
+    assert parse_error == f"suspect: {held[0][1]}"
+    stored, = conn.execute("SELECT record FROM product_suspects").fetchone()
+    assert stored == IMPLAUSIBLE  # held as read, nothing lost
+
+    fixed = {**IMPLAUSIBLE, "size": "9.6 x 78.86 in", "price": 10.15, "coverage_sqft_per_box": 5.1,
+             "box_weight_lbs": 10.2}
+    assert products_sql.save_records(conn, [("lam", "h2", fixed)], []) == {"lam": 1}
+    assert products_sql.suspect_records(conn) == (0, [])
+
+
+def test_an_implausible_change_keeps_the_current_version(conn):
+    conn.execute("TRUNCATE products, product_history, product_suspects")
+    good = {**IMPLAUSIBLE, "size": "9.6 x 78.86 in", "price": 10.15, "coverage_sqft_per_box": 5.1,
+            "box_weight_lbs": 10.2}
+    assert products_sql.save_records(conn, [("lam", "h1", good)], []) == {"lam": 1}
+    assert products_sql.save_records(conn, [("lam", "h2", {**good, "box_weight_lbs": 1020.0})], []) == {}
+    assert conn.execute("SELECT version, record FROM products").fetchall() == [(1, good)]
+    total, held = products_sql.suspect_records(conn)
+    assert total == 1 and held[0][1].startswith("implausible box weight: 1,020 lb is over 200 for surface")

@@ -163,7 +163,9 @@ class CrawlConfig(dg.Config):
         dg.AssetCheckSpec("no_suspect_records", asset="products",
                           description="No parse is held as suspect: one that lost the current record's "
                                       "price, more than half of its fields or every specification (a broken "
-                                      "page, not a change; the last good record stays current)."),
+                                      "page, not a change), or one with a value outside its kind's "
+                                      "plausibility bounds (catalog/plausibility.py); the last good record "
+                                      "stays current."),
     ],
     # A backfill runs batches of TILESHOP_CRAWL_BATCH_SIZE products (definitions.py), never one run each.
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=100),
@@ -238,7 +240,7 @@ def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawl
     yield dg.AssetCheckResult(
         check_name="no_suspect_records", asset_key="products", passed=suspects == 0,
         description=None if suspects == 0 else
-        f"{suspects} record(s) held as suspect, e.g. {', '.join(key for key, _, _ in held[:5])}",
+        f"{suspects} record(s) held as suspect, e.g. " + "; ".join(f"{key}: {reason}" for key, reason, _ in held[:3]),
         metadata={"suspect_records": suspects, "held": dg.MetadataValue.md(suspect_table(held, suspects))},
     )
     if report.circuit_open:
