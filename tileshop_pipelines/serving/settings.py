@@ -4,8 +4,8 @@ variable (`env("NAME", ...)` names it), loaded once with `.load()` and validated
 - A blank variable is unset (the default), surrounding spaces dropped.
 - A bad value is a `SettingsError` naming the variable and the problem; a secret's value (a
   `SecretStr` field) is never echoed.
-- Shared validators: `HttpUrl` (an http(s) URL, trailing "/" dropped) and `OnOff` (`on`/`off` as
-  well as pydantic's booleans).
+- Shared validators: `HttpUrl` (an http(s) URL, trailing "/" dropped), `OnOff` (`on`/`off` as
+  well as pydantic's booleans), `Lowercase`/`Uppercase` (a choice given in any case).
 
 docs/CONFIG.md lists every variable; tileshop_pipelines_tests/test_config_reference.py keeps it true.
 """
@@ -49,7 +49,13 @@ def _secret_http_url(value: SecretStr) -> SecretStr:
     return value
 
 
+def _case(convert):
+    return BeforeValidator(lambda value: convert(value) if isinstance(value, str) else value)
+
+
 OnOff = Annotated[bool, BeforeValidator(on_off)]
+Lowercase = _case(str.lower)  # Annotated[Literal["a", "b"], Lowercase]: a choice in any case
+Uppercase = _case(str.upper)
 HttpUrl = Annotated[str, AfterValidator(http_url)]
 SecretHttpUrl = Annotated[SecretStr, AfterValidator(_secret_http_url)]  # a webhook URL is its own credential
 
