@@ -243,7 +243,7 @@ function renderProduct(p) {
   $("#suspect-box").hidden = !p.suspect;
   if (p.suspect) {
     const s = p.suspect;
-    $("#suspect").textContent = `Held ${when(s.held_at)}: ${s.reason}. The held parse has price ${price(s.record.price, s.record.price_unit)} `
+    $("#suspect").textContent = `Held ${when(s.held_at)}: ${s.reason}. The held parse has ${s.record.price === null || s.record.price === undefined ? "no price" : "price " + price(s.record.price, s.record.price_unit)} `
       + `and ${Object.keys(s.record.specifications || {}).length} specifications; the current record stays until a parse is not suspect.`;
   }
   $("#versions tbody").replaceChildren(...p.versions.slice().reverse().map((v) => {
