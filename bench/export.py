@@ -37,15 +37,35 @@ frame.to_parquet(sys.argv[2]) if sys.argv[2].endswith(".parquet") else frame.to_
 """
 
 
-def _measure(args: list[str], env: dict) -> dict:
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{args[:4]} failed: {proc.stderr.read().decode()[-2000:]}")
-    proc.stderr.close()
-    return {"wall_s": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1)}
+# The child's own peak RSS: VmHWM of its address space, read as it exits. Not its rusage: Linux
+# carries the forking parent's peak over into the child's ru_maxrss (this process holds the whole
+# catalog it loaded, so every child would "peak" at the parent's size).
+MEASURED = """
+import atexit, runpy, sys
+out, mode, target = sys.argv[1:4]
+def peak():
+    with open("/proc/self/status") as status:
+        kb = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(out, "w") as f:
+        f.write(kb)
+atexit.register(peak)
+sys.argv = [target, *sys.argv[4:]]
+if mode == "module":
+    runpy.run_module(target, run_name="__main__")
+else:
+    exec(compile(target, "<bench>", "exec"), {"__name__": "__main__"})
+"""
+
+
+def _measure(mode: str, target: str, args: list[str], env: dict, exit_code: int = 0) -> dict:
+    with tempfile.NamedTemporaryFile("r", suffix=".hwm") as hwm:
+        started = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", MEASURED, hwm.name, mode, target, *args], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wall = time.perf_counter() - started
+        if proc.returncode != exit_code:
+            raise RuntimeError(f"{target[:60]} {args[:3]} failed: {proc.stderr.decode()[-2000:]}")
+        return {"wall_s": round(wall, 2), "peak_rss_mb": round(int(hwm.read()) / 1024, 1)}
 
 
 def _database(server: str) -> str:
@@ -74,15 +94,18 @@ def bench_export(sizes: tuple[int, ...] = (5000, 50_000)) -> dict:
             load_s = time.perf_counter() - started
             env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
             row = {"products": stored, "load_s": round(load_s, 1),
-                   "imports_only": _measure([sys.executable, "-c", IMPORTS_ONLY], env)}
+                   "imports_only": _measure("code", IMPORTS_ONLY, [], env),
+                   # the `tileshop` command's own start (settings, logging), refused before any export
+                   "cli_start_only": _measure("module", "tileshop_pipelines.cli", ["export", "--format", "none"], env,
+                                              exit_code=2)}
             with tempfile.TemporaryDirectory() as tmp:
                 for fmt in ("csv", "parquet"):
                     out = Path(tmp) / f"export.{fmt}"
-                    row[f"export_{fmt}"] = {**_measure([sys.executable, "-m", "tileshop_pipelines.cli", "export",
-                                                        "--format", fmt, "--output", str(out)], env),
+                    row[f"export_{fmt}"] = {**_measure("module", "tileshop_pipelines.cli",
+                                                        ["export", "--format", fmt, "--output", str(out)], env),
                                             "bytes": out.stat().st_size}
                     whole = Path(tmp) / f"whole.{fmt}"
-                    row[f"all_at_once_{fmt}"] = _measure([sys.executable, "-c", ALL_AT_ONCE, url, str(whole)], env)
+                    row[f"all_at_once_{fmt}"] = _measure("code", ALL_AT_ONCE, [url, str(whole)], env)
             results[str(n)] = row
             print(f"export at {n}: {row}", flush=True)
         finally:

@@ -216,7 +216,7 @@ function renderProduct(p) {
   const links = $("#links");
   const page = el("a", { href: p.url, rel: "noreferrer" }, "Product page");
   links.replaceChildren(page, el("a", { href: p.dagster.partition, "data-link": "partition" }, "Partition in Dagster"),
-    el("a", { href: p.dagster.runs }, "Its runs in Dagster"));
+    el("a", { href: p.dagster.asset }, "products in Dagster"));
   const pairs = [["URL", p.url], ["Price", price(r.price, r.price_unit)]];
   for (const [k, v] of Object.entries(r)) {
     if (["url", "price", "price_unit", "provenance", "warnings", "documents", "images", "description"].includes(k)) continue;

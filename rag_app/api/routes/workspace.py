@@ -105,8 +105,9 @@ async def catalog_product(database: DatabaseDep, settings: SettingsDep,
         version["changes"] = version_changes(previous["record"] if previous else None, version["record"])
         previous = version
     ui = settings.dagster_ui_url
-    product["dagster"] = {"partition": _partition_url(ui, key), "asset": f"{ui}/assets/products",
-                          "runs": f"{ui}/runs?q[]={quote('tag:dagster/partition=' + key, safe='')}"}
+    # Crawl runs cover ranges of partitions (no per-partition run tag), so the partition's page, which
+    # lists the materializations of this product, is the way to its runs.
+    product["dagster"] = {"partition": _partition_url(ui, key), "asset": f"{ui}/assets/products"}
     product["price_series"] = [{"from": v["valid_from"], "to": v["valid_to"], "price": v["price"],
                                 "unit": v["price_unit"], "version": v["version"]} for v in product["versions"]]
     return product
