@@ -26,9 +26,11 @@
    the handover between crawl runs, events per run and the cost per partition event.
 10. cold_start (bench/cold_start.py): `python -m rag_app` from process start to the first answered
    /api/chat, ONNX export cached, vs a bare interpreter and the framework's imports.
+11. export (bench/export.py, not in the default set): `tileshop export` CSV and Parquet at 5,000 and
+   50,000 products, wall time and peak RSS, vs the imports alone and the table read at once.
 Peak RSS of the crawl stages is reported before the model is loaded.
 
-Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|backends|vectors|rag|migration|monitoring|cold_start|production] [--products N] [--rag-products N]
+Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|backends|vectors|rag|migration|monitoring|cold_start|production|export] [--products N] [--rag-products N]
 Each benchmark is a row of BENCHMARKS below: its name, what runs it, its result file and what is printed.
 """
 
@@ -67,6 +69,12 @@ def _runs_and_ratios(label: str) -> Callable[[dict, argparse.Namespace], None]:
         print(f"{label}:", json.dumps(result["runs"], indent=1))
         print(f"{label} ratios:", result["ratios"])
     return show
+
+
+def _export(args):
+    from bench.export import bench_export
+
+    return bench_export(tuple(args.export_products))
 
 
 def _fetch(args):
@@ -184,6 +192,7 @@ BENCHMARKS = (
     Benchmark("migration", _migration, _named("migration"), _runs_and_ratios("migration")),
     Benchmark("monitoring", _monitoring, _named("monitoring_overhead"), _show_monitoring),
     Benchmark("cold_start", _cold_start, _named("cold_start"), _json("cold start:")),
+    Benchmark("export", _export, _named("catalog_export"), _runs_and_ratios("export"), default=False),
     # Not in the default set: minutes at a polite rate.
     Benchmark("production", _production, _named("production"), _show_production, default=False),
 )
@@ -223,6 +232,8 @@ def main() -> int:
                         help="the app's TILESHOP_MAX_IN_FLIGHT_SEARCHES (default: the app's own); a very high "
                              "value measures saturation without admission control")
     parser.add_argument("--migration-products", type=int, default=5000, help="catalog size of the migration bench")
+    parser.add_argument("--export-products", type=int, nargs="+", default=[5000, 50_000],
+                        help="catalog sizes of the export bench")
     args = parser.parse_args()
     only = set(args.only or (b.name for b in BENCHMARKS if b.default))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -35,13 +35,10 @@ from tileshop_pipelines.text.chunks import chunk_product
 EMBED_BATCH = 256
 
 
-def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "http://127.0.0.1:8765",
-                 model_name: str = DEFAULT_MODEL, progress=None,
-                 embed: Callable[[list[str]], np.ndarray] | None = None) -> dict[str, int]:
-    """Records, chunks, embeddings and vectors of every product in `catalog`; returns table counts.
-
-    `embed` (texts -> unit vectors of the model's dimension) replaces the model where the vector
-    values do not matter (the migration bench); the default is the model itself."""
+def load_records(conn: psycopg.Connection, catalog: Catalog, base_url: str = "http://127.0.0.1:8765",
+                 batch: int = 5000) -> dict[str, tuple[str, str, dict]]:
+    """Every product page of `catalog` rendered, parsed and stored as a record (store.products),
+    `batch` products per transaction; returns {product_key: (product_key, content_hash, record)}."""
     migrate(conn)
     records: dict[str, tuple[str, str, dict]] = {}
     for product in catalog.products:
@@ -49,7 +46,20 @@ def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "ht
         html = product_page(product, base_url)
         records[info.product_key] = (info.product_key, hashlib.sha256(html.encode()).hexdigest(),
                                      extract_product(html, info.url))
-    products_sql.save_records(conn, list(records.values()), [])
+    rows = list(records.values())
+    for start in range(0, len(rows), batch):
+        products_sql.save_records(conn, rows[start:start + batch], [])
+    return records
+
+
+def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "http://127.0.0.1:8765",
+                 model_name: str = DEFAULT_MODEL, progress=None,
+                 embed: Callable[[list[str]], np.ndarray] | None = None) -> dict[str, int]:
+    """Records, chunks, embeddings and vectors of every product in `catalog`; returns table counts.
+
+    `embed` (texts -> unit vectors of the model's dimension) replaces the model where the vector
+    values do not matter (the migration bench); the default is the model itself."""
+    records = load_records(conn, catalog, base_url)
     spans = word_piece_spans(model_name)
     chunks = [c for key, _, record in records.values() for c in chunk_product(key, record, spans)]
     chunks_sql.sync_chunks(conn, chunks)

@@ -4,6 +4,8 @@ Shoppers: `/` (chat page), `POST /api/chat`, `POST /api/chat/stream` (server-sen
 `GET /api/products/search`, `GET /api/products/{sku}`. The catalog team: `GET /api/catalog/changes`.
 Operators: `/api/system/health`, `/api/system/detailed-health`, `/metrics`, the monitoring page
 `/admin/monitoring` and the admin-token endpoints `/api/acquisition/*` and `/api/admin/monitoring`.
+The catalog team: the pages `/admin/catalog` and `/admin/catalog/product`, and (admin token)
+`/api/admin/catalog/*` (products, a product, the export) and `POST /api/admin/recrawl`.
 The routes are in api/routes/, one module per area. Run it with `python -m rag_app` (`make serve`),
 which migrates the database first. Creating the app connects to nothing; its lifespan starts the
 services (the connection pool, the query embedder) and never migrates.
@@ -26,11 +28,10 @@ from fastapi.staticfiles import StaticFiles
 
 from rag_app.admission import AdmissionGate, Overloaded
 from rag_app import shared_state
-from rag_app.api.routes import admin, catalog, chat, monitoring, products, system
+from rag_app.api.routes import admin, catalog, chat, monitoring, products, system, workspace
 from rag_app.chat import ChatService
 from rag_app.claude import ClaudeAnswerer
 from rag_app.config import Settings, load_settings
-from rag_app.dagster_jobs import DagsterJobs
 from rag_app.database import Database
 from rag_app.metrics import AppMetrics, MetricsMiddleware
 from rag_app.monitoring import MonitoringRecorder
@@ -38,6 +39,7 @@ from rag_app.query_embedding import QueryEmbedder
 from rag_app.request_ids import RequestIdMiddleware
 from rag_app.shared_state import RedisEmbeddingCache, RedisRateLimiter
 from rag_app.security import RateLimiter, RateLimitMiddleware, SecurityHeadersMiddleware
+from tileshop_pipelines.acquisition.dagster_graphql import DagsterJobs
 from tileshop_pipelines.serving.http import BodySizeLimitMiddleware, HeaderLimitMiddleware
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.db import DatabaseConfigError
@@ -158,4 +160,6 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.include_router(admin.router)
     app.include_router(catalog.router)
     app.include_router(monitoring.router)
+    app.include_router(workspace.pages)
+    app.include_router(workspace.router)
     return app

@@ -26,6 +26,7 @@ from tileshop_pipelines.defs.acquisition.automation import (
     sitemap_refresh_schedule,
 )
 from tileshop_pipelines.defs.alerts import alert_sensors
+from tileshop_pipelines.defs.catalog.snapshot import catalog_snapshot
 from tileshop_pipelines.defs.embedding.assets import product_chunks, product_embeddings
 from tileshop_pipelines.defs.resources import build_resources
 from tileshop_pipelines.defs.run_logs import silent_console
@@ -47,7 +48,8 @@ FOLLOW_UPSTREAM = (
 # The windows are in tileshop_pipelines/freshness.py (the app's monitoring page reads them too).
 FRESHNESS = {asset: dg.FreshnessPolicy.time_window(fail_window=window.fail, warn_window=window.warn)
              for asset, window in FRESHNESS_WINDOWS.items()}
-DOWNSTREAM = [product_chunks, product_embeddings, product_vectors]
+# The catalog's Parquet snapshot follows the records the same way (one file per refresh cycle).
+DOWNSTREAM = [product_chunks, product_embeddings, product_vectors, catalog_snapshot]
 DOWNSTREAM_KEYS = {asset.key for asset in DOWNSTREAM}
 
 product_crawl_job = dg.define_asset_job(
@@ -59,7 +61,7 @@ product_crawl_job = dg.define_asset_job(
 index_refresh_job = dg.define_asset_job(
     "index_refresh",
     selection=dg.AssetSelection.assets(*DOWNSTREAM),
-    description="products -> chunks -> embeddings -> vectors (incremental by hash).",
+    description="products -> chunks -> embeddings -> vectors (incremental by hash), and the catalog snapshot.",
 )
 
 

@@ -10,11 +10,11 @@ from fastapi import Depends, Header, Request
 from rag_app.chat import ChatService
 from rag_app.claude import ClaudeAnswerer
 from rag_app.config import Settings
-from rag_app.dagster_jobs import DagsterJobs
 from rag_app.database import Database
 from rag_app.metrics import AppMetrics
 from rag_app.query_embedding import QueryEmbedder
 from rag_app.security import check_admin_token
+from tileshop_pipelines.acquisition.dagster_graphql import DagsterJobs
 
 
 def get_settings(request: Request) -> Settings:

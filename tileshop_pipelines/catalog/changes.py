@@ -30,7 +30,33 @@ def describe(change: dict) -> str:
         return f"price {_value(change['old_value'])} -> {_value(change['new_value'])}"
     if kind == "spec":
         return f"spec {change['field']}: {_value(change['old_value'])} -> {_value(change['new_value'])}"
+    if kind == "field":
+        return f"{change['field']}: {_value(change['old_value'])} -> {_value(change['new_value'])}"
     return kind
+
+
+# Record keys a version comparison skips: where each value was read from, not what it is.
+_NOT_COMPARED = frozenset({"provenance", "price", "price_unit", "specifications"})
+
+
+def version_changes(old: dict | None, new: dict) -> list[dict]:
+    """What changed from record `old` to `new` (two versions of a product), each change with its
+    phrase: the price with its unit, each specification, each other field. [`added`] for a first
+    version."""
+    if old is None:
+        return [{"change": "added", "field": None, "old_value": None, "new_value": None, "summary": "added"}]
+    changes = []
+    if (old.get("price"), old.get("price_unit")) != (new.get("price"), new.get("price_unit")):
+        changes.append({"change": "price", "field": None,
+                        "old_value": {"price": old.get("price"), "unit": old.get("price_unit")},
+                        "new_value": {"price": new.get("price"), "unit": new.get("price_unit")}})
+    old_specs = old.get("specifications") if isinstance(old.get("specifications"), dict) else {}
+    new_specs = new.get("specifications") if isinstance(new.get("specifications"), dict) else {}
+    changes += [{"change": "spec", "field": k, "old_value": old_specs.get(k), "new_value": new_specs.get(k)}
+                for k in sorted(old_specs.keys() | new_specs.keys()) if old_specs.get(k) != new_specs.get(k)]
+    changes += [{"change": "field", "field": k, "old_value": old.get(k), "new_value": new.get(k)}
+                for k in sorted((old.keys() | new.keys()) - _NOT_COMPARED) if old.get(k) != new.get(k)]
+    return [{**c, "summary": describe(c)} for c in changes]
 
 
 def _cell(text) -> str:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 
-from tileshop_pipelines.cli import assistant, catalog, db, records, run, transfer
+from tileshop_pipelines.cli import assistant, catalog, db, records, run, transfer, workspace
 from tileshop_pipelines.cli.common import fail
 
-FAMILIES = (run, catalog, assistant, records, db, transfer)
+FAMILIES = (run, catalog, assistant, records, db, transfer, workspace)
 
 
 def build_parser() -> argparse.ArgumentParser:

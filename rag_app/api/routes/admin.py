@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from rag_app.api.deps import JobsDep, require_admin
-from rag_app.dagster_jobs import DagsterError
 from rag_app.schemas import AcquisitionStatus, LaunchResponse
+from tileshop_pipelines.acquisition.dagster_graphql import DagsterError
 
 router = APIRouter(prefix="/api/acquisition", tags=["admin"], dependencies=[Depends(require_admin)],
                    responses={401: {"description": "missing or wrong admin token"},

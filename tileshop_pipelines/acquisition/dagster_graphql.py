@@ -1,4 +1,6 @@
-"""Launch and watch the acquisition job through the Dagster webserver's GraphQL API."""
+"""Launch and watch Dagster runs through the Dagster webserver's GraphQL API: the acquisition job
+(the app's /api/acquisition endpoints) and re-crawls of chosen products (acquisition/recrawl.py,
+from the app and from `tileshop recrawl`). Plain httpx: no Dagster import, so the app can use it."""
 
 from __future__ import annotations
 
@@ -37,6 +39,16 @@ query JobRuns($filter: RunsFilter, $limit: Int) {
 }
 """
 
+PARTITION_KEYS = """
+query PartitionKeys($assetKey: AssetKeyInput!) {
+  assetNodeOrError(assetKey: $assetKey) {
+    __typename
+    ... on AssetNode { partitionKeys }
+    ... on Error { message }
+  }
+}
+"""
+
 VERSION = "query Version { version }"
 
 
@@ -67,25 +79,40 @@ class DagsterJobs:
     async def version(self) -> str:
         return (await self._query(VERSION))["version"]
 
-    async def _job_selector(self) -> dict:
+    async def _job_selector(self, job_name: str) -> dict:
         repos = (await self._query(FIND_JOB))["repositoriesOrError"]
         if repos["__typename"] != "RepositoryConnection":
             raise DagsterError(f"Dagster could not list its code locations: {repos.get('message')}")
         for repo in repos["nodes"]:
-            if any(job["name"] == self.job_name for job in repo["jobs"]):
+            if any(job["name"] == job_name for job in repo["jobs"]):
                 return {"repositoryLocationName": repo["location"]["name"], "repositoryName": repo["name"],
-                        "jobName": self.job_name}
-        raise DagsterError(f"no code location served by Dagster has a job named {self.job_name!r}")
+                        "jobName": job_name}
+        raise DagsterError(f"no code location served by Dagster has a job named {job_name!r}")
 
     async def launch(self) -> dict:
-        selector = await self._job_selector()
-        result = (await self._query(LAUNCH_RUN, {"executionParams": {"selector": selector, "runConfigData": {}}}))[
-            "launchRun"]
+        """A run of the acquisition job (`job_name`)."""
+        return await self.launch_job(self.job_name)
+
+    async def launch_job(self, job_name: str, run_config: dict | None = None, tags: dict[str, str] | None = None,
+                         ) -> dict:
+        """A run of `job_name` with this run config and these tags (Dagster queues it: the daemon's
+        run coordinator starts it, under the same pools and limits as any run)."""
+        selector = await self._job_selector(job_name)
+        params = {"selector": selector, "runConfigData": run_config or {},
+                  "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]}}
+        result = (await self._query(LAUNCH_RUN, {"executionParams": params}))["launchRun"]
         if result["__typename"] != "LaunchRunSuccess":
             detail = result.get("message") or "; ".join(e["message"] for e in result.get("errors", []))
-            raise DagsterError(f"Dagster did not launch {self.job_name}: {result['__typename']}: {detail}")
-        return {"run_id": result["run"]["runId"], "status": result["run"]["status"], "job": self.job_name,
+            raise DagsterError(f"Dagster did not launch {job_name}: {result['__typename']}: {detail}")
+        return {"run_id": result["run"]["runId"], "status": result["run"]["status"], "job": job_name,
                 "location": selector["repositoryLocationName"]}
+
+    async def partition_keys(self, asset: str) -> list[str]:
+        """The partition keys of `asset`, in the partitions definition's order."""
+        result = (await self._query(PARTITION_KEYS, {"assetKey": {"path": asset.split("/")}}))["assetNodeOrError"]
+        if result["__typename"] != "AssetNode":
+            raise DagsterError(f"Dagster has no asset {asset!r}: {result.get('message')}")
+        return result["partitionKeys"]
 
     async def runs(self, run_id: str | None = None, limit: int = 5) -> list[dict]:
         run_filter = {"runIds": [run_id]} if run_id else {"pipelineName": self.job_name}
