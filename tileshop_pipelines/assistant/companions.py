@@ -31,7 +31,7 @@ KINDS_FOR_CATEGORY = {
 FLOORING_CATEGORIES = ("Luxury Vinyl", "Laminate & Wood")
 
 REASONS = {
-    "grout_recommended": "{type} grout, the type the product page recommends",
+    "grout_recommended": "{type} grout, {source}",
     "grout_unstated": "the product page does not state a grout type",
     "color_family": "a {family} color, like the {anchor}",
     "same_collection": "same collection ({collection})",
@@ -82,6 +82,7 @@ class Anchor:
     size: str | None = None
     recommended_grout: str | None = None
     large_format: bool = False  # the shopper said "large format"
+    grout_source: str = "the type the product page recommends"
 
     @classmethod
     def of(cls, record: dict) -> Anchor:
@@ -103,7 +104,9 @@ class Anchor:
         return self.large_format or (side is not None and side >= LARGE_FORMAT_MIN_SIDE_IN)
 
     def label(self) -> str:
-        return self.name or " ".join(x for x in (self.size, self.material, "tile") if x)
+        described = (self.size, "large-format" if self.large_format else None,
+                     self.material.lower() if self.material else None, "tile")
+        return self.name or " ".join(x for x in described if x)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,13 +183,14 @@ def _grout(anchor: Anchor, candidates: list[dict]) -> tuple[list[Companion], str
     if wanted in ("Sanded", "Unsanded"):
         typed = [p for p in grouts if grout_type(p) == wanted]
         if typed:
-            grouts, base = typed, REASONS["grout_recommended"].format(type=wanted)
+            grouts, base = typed, REASONS["grout_recommended"].format(type=wanted, source=anchor.grout_source)
         else:
-            note = f"The catalog has no {wanted.lower()} grout, the type the product page recommends."
+            note = f"The catalog has no {wanted.lower()} grout, {anchor.grout_source}."
             base = REASONS["grout_unstated"]
     else:
         base = REASONS["grout_unstated"]
-        note = "The product page does not state a grout type (sanded or unsanded)."
+        note = ("The product page does not state a grout type (sanded or unsanded)." if anchor.name
+                else "No grout type (sanded or unsanded) is stated for this tile.")
     families = color_families(anchor.color)
     found = []
     for p in grouts:

@@ -112,7 +112,9 @@ _MAX = re.compile(r"(?:under|below|less\s+than|cheaper\s+than|up\s+to|at\s+most|
 _MIN = re.compile(r"(?:over|above|more\s+than|at\s+least|min(?:imum)?|from|>=?)\s*" + _MONEY + _BASIS,
                   re.IGNORECASE)
 _BETWEEN = re.compile(r"between\s*" + _MONEY + r"\s*(?:and|-|to)\s*" + _MONEY + _BASIS, re.IGNORECASE)
-_SIZE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:in(?:ch(?:es)?)?\.?|\"|'')?\s*(?:x|by|×)\s*(\d+(?:\.\d+)?)\s*(?:in\b|inch|\"|'')?",
+# A tile's size; "10 x 12 ft" or "3 x 4 m" is a room (quantities), not a size.
+_SIZE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:in(?:ch(?:es)?)?\.?|\"|'')?\s*(?:x|by|×)\s*(\d+(?:\.\d+)?)"
+                   r"(?!\d|\.\d|\s*(?:ft\b|feet\b|foot\b|m\b|meters?\b|metres?\b|'(?!')))\s*(?:in\b|inch|\"|'')?",
                    re.IGNORECASE)
 
 

@@ -26,6 +26,7 @@ from tileshop_pipelines.store.product_lookup import (
     products_by_sku,
     products_of_type,
     ranked_by_price,
+    recommended_grout_counts,
 )
 from tileshop_pipelines.store.search import PRICE_BASES, PRICE_UNITS, PRODUCT_TYPES, ProductFilters
 
@@ -336,6 +337,13 @@ def companion_products(ctx: ToolContext, params: CompanionInput) -> CompanionRes
     elif params.tile_material or params.tile_size or params.large_format:
         anchor_product = None
         anchor = rules.Anchor(material=params.tile_material, size=params.tile_size, large_format=params.large_format)
+        if params.tile_material:
+            # A described tile states no grout type; the catalog's own pages for that material may.
+            stated = recommended_grout_counts(ctx.conn, params.tile_material)
+            if len(stated) == 1:
+                anchor = dataclasses.replace(anchor, recommended_grout=next(iter(stated)), grout_source=(
+                    f"the type all {sum(stated.values())} {params.tile_material.lower()} tile pages in the catalog "
+                    "recommend"))
     else:
         raise ToolError("give the product's sku, or describe the tile (tile_material, tile_size, large_format)")
     kinds = (params.kind,) if params.kind else rules.kinds_for(anchor)

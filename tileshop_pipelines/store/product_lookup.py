@@ -95,3 +95,14 @@ def products_of_type(conn: psycopg.Connection, product_type: str) -> list[dict]:
         params,
     ).fetchall()
     return [_product_row(row) for row in rows]
+
+
+def recommended_grout_counts(conn: psycopg.Connection, material: str) -> dict[str, int]:
+    """How many listed products of a material state each recommended grout type ("Unsanded": 12)."""
+    rows = conn.execute(
+        "SELECT p.record->>'recommended_grout', count(*) FROM products p "
+        "WHERE p.gone_at IS NULL AND p.filter_material = %s AND p.record->>'recommended_grout' IS NOT NULL "
+        "GROUP BY 1 ORDER BY 2 DESC, 1",
+        (material.lower(),),
+    ).fetchall()
+    return {value: count for value, count in rows}
