@@ -64,7 +64,6 @@ _DESCRIPTOR_WORDS = {
     "metal", "laminate", "vinyl", "luxury", "engineered", "wood", "tile", "tiles", "mosaic", "wall", "floor",
     "trim", "bullnose", "pencil", "subway", "hex", "plank", "listello", "molding", "moulding", "quarter",
     "stair", "reducer", "threshold", "cornice", "skirting", "and", "in", "x",
-    *_FAMILY_OF_WORD,
 }
 _WORD = re.compile(r"[a-z0-9&']+")
 _SIDE = re.compile(r"(\d+(?:\.\d+)?)")
@@ -127,13 +126,15 @@ def color_families(color: str | None) -> list[str]:
     return found
 
 
-def collection(name: str | None) -> str | None:
-    """The name's leading words before what it says about the product: "Linewood White Matte Ceramic
-    Wall Tile 12 x 36 in" -> "Linewood"; None when the name starts with a descriptor."""
+def collection(name: str | None, own_values: tuple[str | None, ...] = ()) -> str | None:
+    """The name's leading words before what it says about the product (descriptor words, or the
+    words of its own color, finish and material): "Linewood White Matte Ceramic Wall Tile 12 x 36 in"
+    -> "Linewood"; "Oak Brera Classic Laminate" (color Brown) -> "Oak Brera Classic"."""
+    own = {w for value in own_values if value for w in _WORD.findall(value.lower())}
     words = []
     for raw in (name or "").split():
         word = raw.lower().strip(",.")
-        if word in _DESCRIPTOR_WORDS or re.fullmatch(r"[\d./]+", word):
+        if word in _DESCRIPTOR_WORDS or word in own or re.fullmatch(r"[\d./]+", word):
             break
         words.append(raw.strip(",."))
     return " ".join(words) or None
@@ -203,7 +204,7 @@ def _grout(anchor: Anchor, candidates: list[dict]) -> tuple[list[Companion], str
 
 
 def _trim(anchor: Anchor, candidates: list[dict]) -> tuple[list[Companion], str | None]:
-    own = collection(anchor.name)
+    own = collection(anchor.name, (anchor.color, anchor.finish, anchor.material))
     families = color_families(anchor.color)
     found, note = [], None
     in_collection = [p for p in candidates if own and _same_collection(own, p["name"])]
