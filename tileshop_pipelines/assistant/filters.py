@@ -96,7 +96,7 @@ def split_purpose(text: str) -> tuple[str, str | None, str | None]:
     for match in _PURPOSE.finditer(text):
         subject = text[: match.start()]
         kind = product_type(subject)
-        if kind in ("setting", "grout", "underlayment", "trim"):
+        if kind in ("setting", "grout", "underlayment", "trim", "tool"):
             purpose = text[match.end():].strip(" ?.!,")
             return subject, kind, purpose or None
     return text, product_type(text), None
