@@ -92,7 +92,7 @@ def product_type(text: str) -> str | None:
 def split_purpose(text: str) -> tuple[str, str | None, str | None]:
     """(the subject, the type asked for, what it is for): "what thinset do i need for large format
     porcelain" -> ("what thinset do i need ", "setting", "large format porcelain"). Only a companion
-    type (not tile, flooring or tool) has a purpose: "tile for a shower floor" is still tile."""
+    type or a tool has a purpose (not tile or flooring): "tile for a shower floor" is still tile."""
     for match in _PURPOSE.finditer(text):
         subject = text[: match.start()]
         kind = product_type(subject)

@@ -240,6 +240,22 @@ def turn_from_outcome(outcome: tools.ToolOutcome) -> Turn | None:
     return None
 
 
+def merged_turn(outcomes: list[tools.ToolOutcome], base: Turn) -> Turn:
+    """The structured results of a conversation's tool calls (Claude's): the last estimate and sort,
+    every companion, the products of the last call that found some (else `base`'s), every call."""
+    merged = Turn(text=base.text, products=base.products, tool_calls=[o.call() for o in outcomes])
+    for outcome in outcomes:
+        turn = turn_from_outcome(outcome)
+        if turn is None:
+            continue
+        merged.estimate = turn.estimate or merged.estimate
+        merged.sort = turn.sort or merged.sort
+        merged.companions += turn.companions
+        if turn.products:
+            merged.products = turn.products
+    return merged
+
+
 def card(facts: tools.ProductFacts) -> dict:
     """A product as the API's product card."""
     data = facts.model_dump()
