@@ -87,3 +87,16 @@ def test_trim_that_goes_with_linewood_white(conn):
     top = records[answer["products"][0]["sku"]]
     assert (top["material"], top["finish"]) == ("Ceramic", "Matte")
     assert not any("skirting" in p["name"].lower() for p in answer["products"])
+
+
+def test_task_suites_score_offline_and_can_fail(conn):
+    from tileshop_pipelines.evaluation.tasks import SUITES, build_tasks, score_tasks
+    from tileshop_pipelines.sample_catalog import build_catalog
+
+    tasks = build_tasks(build_catalog(500, 7), per_suite=8)
+    report = score_tasks(tasks, lambda task: answer_question(conn, task.question))
+    assert set(report) == set(SUITES)
+    assert all(row["score"] >= 0.95 for row in report.values()), report
+    # the checks are real: answers without the structured results score nothing
+    empty = score_tasks(tasks, lambda task: {"answer": "", "products": [], "companions": []})
+    assert all(row["score"] == 0 for row in empty.values()), empty
