@@ -106,3 +106,22 @@ def test_the_stream_carries_the_tool_results(claude_client, standin):
     assert result["mode"] == "claude" and deltas == result["answer"]
     assert result["companions"][0]["product"]["sku"] == "43521"
     assert result["tool_calls"][0]["name"] == "companion_products" and result["tool_calls"][0]["ok"]
+
+
+def test_task_suites_in_claude_mode_through_the_standin(claude_client, standin):
+    """Every suite's tool call made by the scripted stand-in: the loop and the plumbing carry the
+    tool's answer into the response's structured results."""
+    from tileshop_pipelines.evaluation.tasks import SUITES, build_tasks, score_tasks
+    from tileshop_pipelines.sample_catalog import build_catalog
+
+    modes = []
+
+    def answer(task):
+        standin.tool_script = [[task.tool_call]]
+        body = claude_client.post("/api/chat", json={"query": task.question}).json()
+        modes.append(body["mode"])
+        return body
+
+    report = score_tasks(build_tasks(build_catalog(60, 7), per_suite=4), answer)
+    assert set(report) == set(SUITES) and set(modes) == {"claude"}
+    assert all(row["score"] >= 0.95 for row in report.values()), report
