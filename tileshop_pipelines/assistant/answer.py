@@ -60,19 +60,3 @@ def offline_answer(hits: list[ProductHit], filters: ProductFilters | None = None
         lines.append(f"{i}. {one_line(hit.name)} (SKU {hit.sku}): {price}. {hit.url}")
     return "\n".join(lines)
 
-
-def answer_question(conn, question: str, limit: int = 5) -> dict:
-    """`tileshop ask`: retrieval in this process, then the offline answer (a tool when the question
-    asks for a quantity, a price order, a companion or a comparison)."""
-    from tileshop_pipelines.assistant.intent import offline_turn
-    from tileshop_pipelines.assistant.retrieval import embed_question, load_vocabulary, retrieve
-    from tileshop_pipelines.assistant.tools import ToolContext
-
-    question = question.strip()
-    if not question:
-        raise ValueError("the question is empty")
-    vocabulary = load_vocabulary(conn)
-    found = retrieve(conn, question, embed_question(question), limit=limit, vocabulary=vocabulary)
-    turn = offline_turn(ToolContext(conn, embed=embed_question, vocabulary=vocabulary), question, found)
-    return {"answer": turn.text, "mode": "offline", "products": turn.products, "estimate": turn.estimate,
-            "sort": turn.sort, "companions": turn.companions, "tool_calls": turn.tool_calls}

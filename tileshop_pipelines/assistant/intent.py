@@ -22,7 +22,7 @@ from tileshop_pipelines.assistant import tools
 from tileshop_pipelines.assistant.answer import OFFLINE_NOTICE, offline_answer, one_line
 from tileshop_pipelines.assistant.filters import ParsedQuestion, Vocabulary, parse_question
 from tileshop_pipelines.assistant.quantities import money, number
-from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval
+from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval, embed_question, load_vocabulary, retrieve
 from tileshop_pipelines.store.search import fulltext_search
 from tileshop_pipelines.store.product_lookup import products_by_key
 
@@ -325,4 +325,17 @@ def _listing(head: str, products: list[tools.ProductFacts]) -> str:
     return "\n".join([head, *(f"{i}. {_label(p)}: {price_text(p)}. {p.url}" for i, p in enumerate(products, 1))])
 
 
-__all__ = ["OFFLINE_NOTICE", "Plan", "Turn", "offline_turn", "plan", "turn_from_outcome", "ProductHit"]
+def answer_question(conn, question: str, limit: int = 5) -> dict:
+    """`tileshop ask`: retrieval in this process, then the offline answer (a tool when the question
+    asks for a quantity, a price order, a companion or a comparison)."""
+    question = question.strip()
+    if not question:
+        raise ValueError("the question is empty")
+    vocabulary = load_vocabulary(conn)
+    found = retrieve(conn, question, embed_question(question), limit=limit, vocabulary=vocabulary)
+    turn = offline_turn(tools.ToolContext(conn, embed=embed_question, vocabulary=vocabulary), question, found)
+    return {"answer": turn.text, "mode": "offline", "products": turn.products, "estimate": turn.estimate,
+            "sort": turn.sort, "companions": turn.companions, "tool_calls": turn.tool_calls}
+
+
+__all__ = ["OFFLINE_NOTICE", "Plan", "Turn", "answer_question", "offline_turn", "plan", "turn_from_outcome", "ProductHit"]

@@ -25,7 +25,7 @@ def register(sub) -> None:
 
 
 def cmd_ask(args) -> int:
-    from tileshop_pipelines.assistant.answer import answer_question
+    from tileshop_pipelines.assistant.intent import answer_question
     from tileshop_pipelines.store import db
 
     if not args.question.strip():
@@ -54,7 +54,7 @@ def cmd_eval(args) -> int:
         except EvaluationError as exc:
             return fail(f"{exc} (`tileshop run --products {args.products} --seed {args.seed}`)")
         if not args.no_tasks:
-            from tileshop_pipelines.assistant.answer import answer_question
+            from tileshop_pipelines.assistant.intent import answer_question
             from tileshop_pipelines.evaluation.tasks import build_tasks, score_tasks
 
             tasks = build_tasks(build_catalog(n_products=args.products, seed=args.seed), seed=args.seed)

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tileshop_pipelines.assistant.answer import answer_question
+from tileshop_pipelines.assistant.intent import answer_question
 from tileshop_pipelines.store import db
 
 
