@@ -26,11 +26,14 @@
    the handover between crawl runs, events per run and the cost per partition event.
 10. cold_start (bench/cold_start.py): `python -m rag_app` from process start to the first answered
    /api/chat, ONNX export cached, vs a bare interpreter and the framework's imports.
-11. export (bench/export.py, not in the default set): `tileshop export` CSV and Parquet at 5,000 and
+11. tool_rounds (bench/tool_rounds.py): the server-side cost of one of Claude's tool calls (validation,
+   the tool's SQL in a read-only transaction, the tool_result JSON; not the model's time), p50/p95 per
+   tool, beside the bare catalog-wide price-sort SQL measured in the same run.
+12. export (bench/export.py, not in the default set): `tileshop export` CSV and Parquet at 5,000 and
    50,000 products, wall time and peak RSS, vs the imports alone and the table read at once.
 Peak RSS of the crawl stages is reported before the model is loaded.
 
-Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|backends|vectors|rag|migration|monitoring|cold_start|production|export] [--products N] [--rag-products N]
+Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|backends|vectors|rag|migration|monitoring|cold_start|tool_rounds|production|export] [--products N] [--rag-products N]
 Each benchmark is a row of BENCHMARKS below: its name, what runs it, its result file and what is printed.
 """
 
@@ -159,6 +162,12 @@ def _show_monitoring(overhead: dict, args) -> None:
           overhead["analytics_off"], "ratios", overhead["ratios"])
 
 
+def _tool_rounds(args):
+    from bench.tool_rounds import bench_tool_rounds
+
+    return bench_tool_rounds(min(args.products, 500), repeats=args.repeats + 2)
+
+
 def _cold_start(args):
     from bench.cold_start import bench_cold_start
 
@@ -192,6 +201,7 @@ BENCHMARKS = (
     Benchmark("migration", _migration, _named("migration"), _runs_and_ratios("migration")),
     Benchmark("monitoring", _monitoring, _named("monitoring_overhead"), _show_monitoring),
     Benchmark("cold_start", _cold_start, _named("cold_start"), _json("cold start:")),
+    Benchmark("tool_rounds", _tool_rounds, _named("tool_rounds"), _json("tool rounds:")),
     Benchmark("export", _export, _named("catalog_export"), _runs_and_ratios("export"), default=False),
     # Not in the default set: minutes at a polite rate.
     Benchmark("production", _production, _named("production"), _show_production, default=False),

@@ -14,18 +14,21 @@ import time
 from collections.abc import AsyncIterator
 
 from rag_app.admission import AdmissionGate
-from rag_app.claude import ClaudeAnswer, ClaudeAnswerer, TextDelta
+from rag_app.claude import ClaudeAnswerer, citations_of
 from rag_app.database import Database
 from rag_app.metrics import AppMetrics
 from rag_app.monitoring import MonitoringRecorder, question_record
 from rag_app.query_embedding import QueryEmbedder
-from tileshop_pipelines.assistant.answer import offline_answer
 from tileshop_pipelines.assistant.followups import search_text
+from tileshop_pipelines.assistant import tool_loop
+from tileshop_pipelines.assistant.intent import Turn, merged_turn, offline_turn
+from tileshop_pipelines.assistant.tools import ToolContext, ToolOutcome, run_tool
 from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval, VocabularyCache, hit_from_product, retrieve
 from tileshop_pipelines.store.product_lookup import list_products
 from tileshop_pipelines.store.search import ProductFilters
 
 log = logging.getLogger("rag_app.chat")
+TOOL_NAMES = frozenset(tool_loop.TOOLS)
 
 # What the first shoppers would otherwise pay for (bench cold_start / rag): the encoder's first
 # batches, and on each pooled connection the session's first catalog lookups and plans of the
@@ -114,16 +117,22 @@ class ChatService:
         when Claude failed mid-answer and the offline answer replaces what was sent, then
         ("result", the whole response, its latency counted from `started`)."""
         mode, text, citations, reason, llm_error = "offline", "", [], None, None
+        turn = Turn(text="", products=[hit.card() for hit in found.hits])
         if self.answerer is not None:
             sent_text = False
             llm_started = time.perf_counter()
             try:
-                async for item in self.answerer.stream(question, history, found.hits):
-                    if isinstance(item, TextDelta):
+                streamed = []
+                request = self.answerer.request(question, history, found.hits)
+                async for item in tool_loop.run(self.answerer.client, request, self.execute_tool):
+                    if isinstance(item, tool_loop.LoopText):
                         sent_text = True
+                        streamed.append(item.text)
                         yield "delta", {"text": item.text}
-                    elif isinstance(item, ClaudeAnswer):
-                        mode, text, citations = "claude", item.text, item.citations
+                    else:
+                        mode, text = "claude", "".join(streamed)
+                        citations = citations_of(item.message, found.hits)
+                        turn = merged_turn(item.outcomes, turn)
                 self.metrics.llm_calls.labels("ok").inc()
             except Exception as exc:  # any failure: the shopper still gets the offline answer
                 llm_error, reason = failure_reason(exc)
@@ -135,8 +144,8 @@ class ChatService:
             finally:
                 self.metrics.llm_seconds.observe(time.perf_counter() - llm_started)
         if mode == "offline":
-            text = offline_answer(found.hits, found.filters, found.relaxed,
-                                  f"Claude was not used: {reason}" if reason else None)
+            turn = await self.offline(question, found, f"Claude was not used: {reason}" if reason else None)
+            text = turn.text
             yield "delta", {"text": text}
         self.metrics.answers.labels(mode).inc()
         latency_s = time.perf_counter() - started
@@ -145,12 +154,40 @@ class ChatService:
         yield "result", {
             "answer": text,
             "mode": mode,
-            "products": [hit.card() for hit in found.hits],
+            "products": turn.products,
             "citations": citations,
             "filters": found.filters.active(),
             "filters_relaxed": found.relaxed,
+            "estimate": turn.estimate,
+            "sort": turn.sort,
+            "companions": turn.companions,
+            "tool_calls": turn.tool_calls,
             "latency_ms": round(latency_s * 1000, 1),
         }
+
+    async def execute_tool(self, name: str, raw_input: object) -> ToolOutcome:
+        """One of Claude's tool calls, on a pooled connection; its relevance search embeds the
+        query with the app's encoder (awaited on this loop from the pool thread)."""
+        loop = asyncio.get_running_loop()
+
+        def embed(text: str):
+            return asyncio.run_coroutine_threadsafe(self.embedder.embed(text), loop).result(timeout=30)
+
+        outcome = await self.database.run(lambda conn: run_tool(
+            ToolContext(conn, embed=embed, vocabulary=self.vocabulary.get(conn)), name, raw_input))
+        self.metrics.tool_calls.labels(outcome.name if outcome.name in TOOL_NAMES else "unknown",
+                                       "ok" if outcome.ok else "error").inc()
+        self.metrics.tool_seconds.observe(outcome.seconds)
+        return outcome
+
+    async def offline(self, question: str, found: Retrieval, reason: str | None = None) -> Turn:
+        """The offline answer: the tool the question asks for (intent.py), else the retrieved products."""
+        turn = await self.database.run(lambda conn: offline_turn(
+            ToolContext(conn, vocabulary=self.vocabulary.get(conn)), question, found))
+        if reason:
+            head, _, rest = turn.text.partition("\n")
+            turn.text = f"{head}\n({reason})\n{rest}"
+        return turn
 
     async def answer(self, question: str, history: list[dict], filters: ProductFilters | None) -> dict:
         started = time.perf_counter()

@@ -83,6 +83,10 @@ class AppMetrics:
                                   ["kind"], registry=self.registry)
         self.llm_seconds = Histogram("tileshop_llm_seconds", "Claude call latency (retries included)",
                                      buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.tool_calls = Counter("tileshop_tool_calls_total", "Claude's tool calls by tool and outcome (ok, error)",
+                                  ["tool", "outcome"], registry=self.registry)
+        self.tool_seconds = Histogram("tileshop_tool_seconds", "One tool call's server-side time (validation, SQL)",
+                                      buckets=LATENCY_BUCKETS, registry=self.registry)
         self.answers = Counter("tileshop_answers_total", "Answers by mode (claude, offline)", ["mode"],
                                registry=self.registry)
         self.rate_limited = Counter("tileshop_rate_limited_total", "Requests refused by the rate limiter",

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
-from tileshop_pipelines.store.search import PRICE_BASES, PRICE_UNITS, ProductFilters
+from tileshop_pipelines.store.search import PRICE_BASES, PRICE_UNITS, PRODUCT_TYPES, ProductFilters
 
 MAX_QUERY_CHARS = 2000
 MAX_HISTORY_MESSAGES = 50
@@ -48,6 +48,8 @@ class FiltersIn(BaseModel):
     material: Text | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
     application: Text | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
     size: Text | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
+    product_type: Literal[tuple(PRODUCT_TYPES)] | None = Field(  # type: ignore[valid-type]
+        default=None, description="the kind of product: " + ", ".join(PRODUCT_TYPES))
 
     @model_validator(mode="after")
     def _price_range(self):
@@ -89,7 +91,51 @@ class ProductCard(BaseModel):
     price: float | None
     price_unit: str | None
     image: str | None
-    score: float
+    score: float | None = Field(description="relevance; null for products a tool found (price order, companions)")
+    size: str | None = None
+    color: str | None = None
+    finish: str | None = None
+    coverage_sqft_per_unit: float | None = Field(default=None, description="sq. ft. per box, as the record states")
+    price_per_sqft: float | None = Field(default=None, description="as the record states")
+
+
+class EstimateOut(BaseModel):
+    """Materials for an area: selling units and cost from the record's coverage and price."""
+
+    sku: str
+    name: str | None
+    unit: str = Field(description="box, or sq. ft. for products sold by the sq. ft.")
+    units: int
+    area_sqft: float
+    waste_pct: float
+    waste_reason: str = Field(description="the default's reason, or that the shopper gave it")
+    area_with_waste_sqft: float
+    coverage_per_unit: float
+    unit_price: float | None
+    total: float | None
+    arithmetic: list[str] = Field(description="each step: area, waste, coverage per unit, rounding up, total")
+    source: str | None = Field(description="the product page the coverage and price come from")
+
+
+class SortOut(BaseModel):
+    by: Literal["price_asc", "price_desc"]
+    basis: Literal["sqft", "unit"] = Field(description="price per sq. ft., or per selling unit")
+    note: str = Field(description="what was ranked and what was left out, in a sentence")
+    matching: int = Field(description="listed products matching the filters (the whole catalog, not the top k)")
+    ranked: int = Field(description="of which state a price on the basis")
+
+
+class CompanionOut(BaseModel):
+    kind: Literal["grout", "trim", "setting", "underlayment"]
+    reason: str = Field(description="the rule's reason, for the shopper")
+    product: ProductCard
+
+
+class ToolCallOut(BaseModel):
+    name: str
+    input: dict
+    ok: bool
+    error: str | None = None
 
 
 class Citation(BaseModel):
@@ -106,6 +152,10 @@ class ChatResponse(BaseModel):
     citations: list[Citation]
     filters: dict
     filters_relaxed: bool
+    estimate: EstimateOut | None = None
+    sort: SortOut | None = None
+    companions: list[CompanionOut] = []
+    tool_calls: list[ToolCallOut] = Field(default=[], description="the assistant's tool calls, in order")
     latency_ms: float
 
 

@@ -60,14 +60,3 @@ def offline_answer(hits: list[ProductHit], filters: ProductFilters | None = None
         lines.append(f"{i}. {one_line(hit.name)} (SKU {hit.sku}): {price}. {hit.url}")
     return "\n".join(lines)
 
-
-def answer_question(conn, question: str, limit: int = 5) -> dict:
-    """`tileshop ask`: retrieval in this process and the offline answer."""
-    from tileshop_pipelines.assistant.retrieval import search_products
-
-    hits = search_products(conn, question, limit=limit)
-    return {
-        "answer": offline_answer(hits),
-        "mode": "offline",
-        "products": [hit.public() for hit in hits],
-    }

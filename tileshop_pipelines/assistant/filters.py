@@ -4,6 +4,11 @@ The filters themselves (`ProductFilters`) are the store's: they are SQL over the
 (store.search). `parse_question` finds SKUs, price limits (per box, per sq. ft., or the selling unit's price),
 and the colors, finishes, materials, applications and sizes the catalog actually contains (its
 `Vocabulary`, read from the products table), so a question never filters on a value no product has.
+
+The product *type* asked for ("thinset", "grout", "trim", "underlayment", "tool") is a category
+filter. Words saying what the product is *for* ("thinset for porcelain", "trim that goes with
+Linewood White") describe another product: they never filter this one's material, color or
+finish, and are kept as `purpose` (the companion question's subject).
 """
 
 from __future__ import annotations
@@ -55,6 +60,46 @@ class Vocabulary:
 class ParsedQuestion:
     skus: tuple[str, ...]
     filters: ProductFilters
+    purpose: str | None = None  # what the product asked for goes with ("large format porcelain")
+
+
+# Words naming a kind of product (store.search.PRODUCT_TYPES), most specific first: "trim tile" is
+# trim, "grout" beats the "tile" of "grout for glass tile".
+PRODUCT_TYPE_WORDS: tuple[tuple[str, str], ...] = (
+    ("setting", r"thin-?set|mortars?|tile adhesives?|setting materials?"),
+    ("grout", r"grouts?|caulks?"),
+    ("underlayment", r"underlayments?"),
+    ("trim", r"trims?|moldings?|mouldings?|bullnoses?|pencil liners?|quarter rounds?|stair ?noses?|reducers?"
+             r"|t-moldings?|thresholds?|listellos?|skirting"),
+    ("tool", r"tools?|trowels?|spacers?|sponges?|tile saws?|levell?ing systems?"),
+    ("flooring", r"lvt|luxury vinyl|vinyl plank|laminate flooring|laminate|wood flooring|planks?"),
+    ("tile", r"tiles?|mosaics?|pavers?"),
+)
+_TYPE_PATTERNS = tuple((kind, re.compile(rf"\b(?:{words})\b")) for kind, words in PRODUCT_TYPE_WORDS)
+# What follows these describes the product the asked-for one goes with.
+_PURPOSE = re.compile(r"\b(?:goes with|go with|to go with|going with|that matches|to match|matching|"
+                      r"suited to|suitable for|for|with)\b")
+
+
+def product_type(text: str) -> str | None:
+    """The kind of product `text` asks for (its most specific type word), or None."""
+    for kind, pattern in _TYPE_PATTERNS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def split_purpose(text: str) -> tuple[str, str | None, str | None]:
+    """(the subject, the type asked for, what it is for): "what thinset do i need for large format
+    porcelain" -> ("what thinset do i need ", "setting", "large format porcelain"). Only a companion
+    type or a tool has a purpose (not tile or flooring): "tile for a shower floor" is still tile."""
+    for match in _PURPOSE.finditer(text):
+        subject = text[: match.start()]
+        kind = product_type(subject)
+        if kind in ("setting", "grout", "underlayment", "trim", "tool"):
+            purpose = text[match.end():].strip(" ?.!,")
+            return subject, kind, purpose or None
+    return text, product_type(text), None
 
 
 # "SKU 684287", or a bare 5-6 digit code with an optional letter suffix (684018E, 495660ss).
@@ -67,7 +112,9 @@ _MAX = re.compile(r"(?:under|below|less\s+than|cheaper\s+than|up\s+to|at\s+most|
 _MIN = re.compile(r"(?:over|above|more\s+than|at\s+least|min(?:imum)?|from|>=?)\s*" + _MONEY + _BASIS,
                   re.IGNORECASE)
 _BETWEEN = re.compile(r"between\s*" + _MONEY + r"\s*(?:and|-|to)\s*" + _MONEY + _BASIS, re.IGNORECASE)
-_SIZE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:in(?:ch(?:es)?)?\.?|\"|'')?\s*(?:x|by|×)\s*(\d+(?:\.\d+)?)\s*(?:in\b|inch|\"|'')?",
+# A tile's size; "10 x 12 ft" or "3 x 4 m" is a room (quantities), not a size.
+_SIZE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:in(?:ch(?:es)?)?\.?|\"|'')?\s*(?:x|by|×)\s*(\d+(?:\.\d+)?)"
+                   r"(?!\d|\.\d|\s*(?:ft\b|feet\b|foot\b|m\b|meters?\b|metres?\b|'(?!')))\s*(?:in\b|inch|\"|'')?",
                    re.IGNORECASE)
 
 
@@ -109,11 +156,15 @@ def parse_question(question: str, vocabulary: Vocabulary) -> ParsedQuestion:
     skus = tuple(dict.fromkeys(m.group(1) for m in _SKU.finditer(masked)))
     if min_price is not None and max_price is not None and min_price > max_price:
         min_price, max_price = max_price, min_price
+    subject, kind, purpose = split_purpose(text)
+    if purpose is not None:
+        size = None if size_match and size_match.start() >= len(subject) else size  # the other product's
     filters = ProductFilters(
         min_price=min_price, max_price=max_price, price_basis=basis, size=size,
-        color=vocabulary.finders["colors"].find(text),
-        finish=vocabulary.finders["finishes"].find(text),
-        material=vocabulary.finders["materials"].find(text),
-        application=vocabulary.finders["applications"].find(text),
+        color=vocabulary.finders["colors"].find(subject),
+        finish=vocabulary.finders["finishes"].find(subject),
+        material=vocabulary.finders["materials"].find(subject),
+        application=vocabulary.finders["applications"].find(subject),
+        product_type=kind,
     )
-    return ParsedQuestion(skus=skus, filters=filters)
+    return ParsedQuestion(skus=skus, filters=filters, purpose=purpose)

@@ -48,8 +48,14 @@ class ProductHit:
                 "price_unit": self.price_unit, "score": self.score}
 
     def card(self) -> dict:
-        """The fields the app's API and chat page show."""
-        return {**self.public(), "image": self.image}
+        """The fields the app's API and chat page show (the facts the record states)."""
+        record = self.record or {}
+        per_sqft = record.get("price_per_sqft")
+        if per_sqft is None and self.price_unit == "sqft":
+            per_sqft = self.price
+        return {**self.public(), "image": self.image, "size": record.get("size"), "color": record.get("color"),
+                "finish": record.get("finish"), "coverage_sqft_per_unit": record.get("coverage_sqft_per_box"),
+                "price_per_sqft": per_sqft}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,10 +147,3 @@ def retrieve(conn: psycopg.Connection, question: str, query_embedding: np.ndarra
     return Retrieval(hits=hits, parsed=parsed, filters=applied, relaxed=relaxed,
                      seconds=time.perf_counter() - started)
 
-
-def search_products(conn: psycopg.Connection, question: str, limit: int = 5) -> list[ProductHit]:
-    """`tileshop ask`'s retrieval: embed in this process, then `retrieve`."""
-    question = question.strip()
-    if not question:
-        raise ValueError("the question is empty")
-    return retrieve(conn, question, embed_question(question), limit=limit).hits

@@ -19,11 +19,13 @@ def register(sub) -> None:
     p.add_argument("--products", type=int, default=500, help="the sample catalog the database holds (default 500)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--no-tasks", action="store_true", help="skip the assistant's task suites (quantities, cheapest, "
+                                                          "companions, setting materials, comparisons)")
     p.set_defaults(func=cmd_eval)
 
 
 def cmd_ask(args) -> int:
-    from tileshop_pipelines.assistant.answer import answer_question
+    from tileshop_pipelines.assistant.intent import answer_question
     from tileshop_pipelines.store import db
 
     if not args.question.strip():
@@ -51,6 +53,12 @@ def cmd_eval(args) -> int:
             report = evaluate(resources["vector_store"].open(conn), questions, resources["embedder"].embed)
         except EvaluationError as exc:
             return fail(f"{exc} (`tileshop run --products {args.products} --seed {args.seed}`)")
+        if not args.no_tasks:
+            from tileshop_pipelines.assistant.intent import answer_question
+            from tileshop_pipelines.evaluation.tasks import build_tasks, score_tasks
+
+            tasks = build_tasks(build_catalog(n_products=args.products, seed=args.seed), seed=args.seed)
+            report["tasks"] = score_tasks(tasks, lambda task: answer_question(conn, task.question))
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -60,4 +68,6 @@ def cmd_eval(args) -> int:
         cells = "".join(f"{row[m]['recall@5']:>10.3f}{row[m]['mrr']:>10.3f}" for m in report["modes"])
         print(f"{kind:12}{cells}")
     print(f"{'':12}" + "   recall@5       MRR" * len(report["modes"]))
+    for suite, row in report.get("tasks", {}).items():
+        print(f"task suite {suite:12} {row['right']:>3}/{row['tasks']:<3} right ({row['score']:.0%}, offline)")
     return 0

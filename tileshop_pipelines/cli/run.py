@@ -84,7 +84,7 @@ def cmd_run(args) -> int:
     for table, count in status["tables"].items():
         print(f"  {table:22} {count:>8}")
     print(f"  dagster runs stored    {status['dagster']['runs']:>8}")
-    from tileshop_pipelines.assistant.answer import answer_question
+    from tileshop_pipelines.assistant.intent import answer_question
 
     with db.connect() as conn:
         for question in SAMPLE_QUESTIONS:

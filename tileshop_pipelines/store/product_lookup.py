@@ -49,3 +49,60 @@ def _product_row(row) -> dict:
     return {"product_key": key, "sku": sku, "url": url, "name": name,
             "price": float(price) if price is not None else None, "price_unit": price_unit,
             "record": record or {}}
+
+
+# The price per sq. ft. a product sold by area states, or its box price over the coverage the page
+# states (485000 states a box price and coverage, no per-sq.-ft. price).
+_SQFT_PRICE = ("COALESCE(p.price_per_sqft, round(p.price_per_box / NULLIF((p.record->>'coverage_sqft_per_box')"
+               "::numeric, 0), 2))")
+_SORT_PRICE = {"sqft": _SQFT_PRICE, "unit": "p.price"}
+
+
+def price_counts(conn: psycopg.Connection, filters: ProductFilters) -> tuple[int, int]:
+    """(listed products matching the filters, of which priced per sq. ft.)."""
+    where, params = filter_sql(filters)
+    total, by_area = conn.execute(
+        f"SELECT count(*), count({_SQFT_PRICE}) FROM products p WHERE p.gone_at IS NULL AND {where}", params,
+    ).fetchone()
+    return total, by_area
+
+
+def ranked_by_price(conn: psycopg.Connection, filters: ProductFilters, basis: str, descending: bool,
+                    limit: int) -> tuple[list[dict], int]:
+    """The listed products matching the filters, ordered by price on `basis` (sqft | unit) over the
+    whole catalog, and how many have a price on that basis; each product carries `sort_price`."""
+    if basis not in _SORT_PRICE:
+        raise ValueError(f"basis must be one of {tuple(_SORT_PRICE)}, got {basis!r}")
+    where, params = filter_sql(filters)
+    price = _SORT_PRICE[basis]
+    order = "DESC" if descending else "ASC"
+    rows = conn.execute(
+        f"SELECT {_COLUMNS}, {price} AS sort_price, count(*) OVER () FROM products p "
+        f"WHERE p.gone_at IS NULL AND {where} AND {price} IS NOT NULL "
+        f"ORDER BY sort_price {order}, p.sku, p.product_key LIMIT %(limit)s",
+        {**params, "limit": limit},
+    ).fetchall()
+    priced = rows[0][-1] if rows else 0
+    return [{**_product_row(row[:7]), "sort_price": float(row[7])} for row in rows], priced
+
+
+def products_of_type(conn: psycopg.Connection, product_type: str) -> list[dict]:
+    """Every listed product of a type (store.search.PRODUCT_TYPES), by SKU: the candidates the
+    companion rules rank."""
+    where, params = filter_sql(ProductFilters(product_type=product_type))
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM products p WHERE p.gone_at IS NULL AND {where} ORDER BY p.sku, p.product_key",
+        params,
+    ).fetchall()
+    return [_product_row(row) for row in rows]
+
+
+def recommended_grout_counts(conn: psycopg.Connection, material: str) -> dict[str, int]:
+    """How many listed products of a material state each recommended grout type ("Unsanded": 12)."""
+    rows = conn.execute(
+        "SELECT p.record->>'recommended_grout', count(*) FROM products p "
+        "WHERE p.gone_at IS NULL AND p.filter_material = %s AND p.record->>'recommended_grout' IS NOT NULL "
+        "GROUP BY 1 ORDER BY 2 DESC, 1",
+        (material.lower(),),
+    ).fetchall()
+    return {value: count for value, count in rows}

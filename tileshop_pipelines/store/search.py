@@ -26,6 +26,18 @@ SEMANTIC_WEIGHT = 1.0
 RRF_K = 10
 PRICE_BASES = ("box", "sqft", "unit")  # unit: the selling unit's price, whatever it is
 PRICE_UNITS = ("box", "sqft", "each", "bag")
+# The kinds of product a shopper asks for, as the catalog's categories (the record's `category`,
+# its breadcrumb) and, where the category is too wide, a word the name must contain. Fixed SQL data:
+# a type is one of these keys, never free text.
+PRODUCT_TYPES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "setting": (("Installation Materials",), None),  # thinset, mortar, adhesive
+    "grout": (("Grout & Caulk",), None),
+    "trim": (("Trim & Molding",), None),
+    "underlayment": ((), "underlayment"),  # sold under installation materials or tools
+    "tool": (("Tools & Accessories",), None),
+    "flooring": (("Luxury Vinyl", "Laminate & Wood"), None),
+    "tile": (("Tile", "Natural Stone"), None),
+}
 # Up to this many products matching the filters (~4 chunks each), exact search beats the index's
 # iterative scan (5,000-product catalog: 93 products 10 vs 16 ms, 536: 25 vs 28, 889: 49 vs 16).
 EXACT_SEARCH_MAX_PRODUCTS = 500
@@ -86,8 +98,11 @@ class ProductFilters:
     material: str | None = None
     application: str | None = None
     size: str | None = None
+    product_type: str | None = None  # a key of PRODUCT_TYPES
 
     def __post_init__(self) -> None:
+        if self.product_type is not None and self.product_type not in PRODUCT_TYPES:
+            raise ValueError(f"product_type must be one of {tuple(PRODUCT_TYPES)}, got {self.product_type!r}")
         if self.price_basis not in PRICE_BASES:
             raise ValueError(f"price_basis must be one of {PRICE_BASES}, got {self.price_basis!r}")
         for name in ("min_price", "max_price"):
@@ -155,6 +170,14 @@ def filter_sql(filters: ProductFilters) -> tuple[str, dict]:
         clauses.append(f"starts_with({_UNSPACED_SIZE}, %(size)s) "
                        f"AND substr({_UNSPACED_SIZE}, char_length(%(size)s) + 1, 1) !~ '[0-9.]'")
         params["size"] = _unspaced_size(filters.size)
+    if filters.product_type is not None:
+        categories, name_word = PRODUCT_TYPES[filters.product_type]
+        if categories:
+            clauses.append("p.record->>'category' = ANY(%(type_categories)s)")
+            params["type_categories"] = list(categories)
+        if name_word:
+            clauses.append("strpos(lower(p.name), %(type_word)s) > 0")
+            params["type_word"] = name_word
     return " AND ".join(clauses) or "TRUE", params
 
 

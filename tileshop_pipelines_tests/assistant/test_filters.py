@@ -25,8 +25,37 @@ def parse(text: str):
 def test_structured_question():
     parsed = parse("white matte ceramic wall tile 12 x 36 under $80 per box")
     assert parsed.filters == ProductFilters(max_price=80.0, price_basis="box", color="White", finish="Matte",
-                                            material="Ceramic", application="Wall", size="12 x 36")
+                                            material="Ceramic", application="Wall", size="12 x 36",
+                                            product_type="tile")
     assert parsed.skus == ()
+
+
+@pytest.mark.parametrize("text, kind, kept, purpose", [
+    # what the product is FOR never filters the product's own material, color or finish
+    ("what thinset do I need for large format porcelain?", "setting", {}, "large format porcelain"),
+    ("grout for glass tile", "grout", {}, "glass tile"),
+    ("white grout for blue glass tile", "grout", {"color": "White"}, "blue glass tile"),
+    ("what trim goes with Linewood White?", "trim", {}, "linewood white"),
+    ("mortar for 24 x 48 porcelain floor tile", "setting", {}, "24 x 48 porcelain floor tile"),
+    ("underlayment for laminate", "underlayment", {}, "laminate"),
+    # a tile "for" a place is still a tile filtered by its own facts
+    ("white porcelain tile for a shower wall", "tile",
+     {"color": "White", "material": "Porcelain", "application": "Shower Wall"}, None),
+    ("matte ceramic bullnose trim tile", "trim", {"finish": "Matte", "material": "Ceramic"}, None),
+    ("trowel for glass mosaics", "tool", {}, "glass mosaics"),
+])
+def test_the_type_asked_for_filters_and_its_purpose_does_not(text, kind, kept, purpose):
+    parsed = parse(text)
+    active = parsed.filters.active()
+    assert active.pop("product_type") == kind
+    assert active == kept
+    assert parsed.purpose == purpose
+
+
+def test_a_room_size_is_not_a_tile_size():
+    assert parse("how many boxes for a 10 x 12 ft floor").filters.size is None
+    assert parse("tile for a 3 x 4 m bathroom").filters.size is None
+    assert parse("12 x 24 in floor tile").filters.size == "12 x 24"
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -11,6 +11,12 @@ Behaviour is scripted per request: `server.script = ["429", "500", "ok"]` answer
 requests that way; afterwards every request gets `server.default` ("ok" unless set).
 `server.compose` (a function of the request body, compose_answer unless set) writes the answer, and
 `server.delta_seconds` paces a streamed answer's text deltas (the page's tests watch it stream).
+
+Tool use: `server.tool_script = [[{"name": ..., "input": {...}}], ...]` answers each next request that
+offers tools (and does not set tool_choice "none") with those tool_use blocks (stop_reason
+"tool_use"); then the answer quotes the tool_result blocks it was sent. It checks what the real API
+checks: tool definitions (name, description, input_schema of type object) and every tool_use
+answered by a tool_result with its id in the next user message.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ class AnthropicStandIn:
         self.requests: list[dict] = []
         self.script: list[str] = []
         self.default = "ok"
+        self.tool_script: list[list[dict]] = []
         self.slow_seconds = 2.0
         self.compose = compose_answer
         self.delta_seconds = 0.0
@@ -55,6 +62,7 @@ class AnthropicStandIn:
         with self._lock:
             self.requests.clear()
             self.script.clear()
+            self.tool_script.clear()
             self.default = "ok"
             self.compose = compose_answer
             self.delta_seconds = 0.0
@@ -77,6 +85,12 @@ class AnthropicStandIn:
             seen = prefix in self._cached_prefixes
             self._cached_prefixes.add(prefix)
         return {"cache_creation_input_tokens": 0 if seen else size, "cache_read_input_tokens": size if seen else 0}
+
+    def _next_tool_calls(self, body: dict) -> list[dict] | None:
+        if not body.get("tools") or (body.get("tool_choice") or {}).get("type") == "none":
+            return None
+        with self._lock:
+            return self.tool_script.pop(0) if self.tool_script else None
 
     def _handler(self):
         standin = self
@@ -151,6 +165,10 @@ class AnthropicStandIn:
                     return self._error(529, "overloaded_error", "Overloaded")
                 if behaviour == "slow":
                     time.sleep(standin.slow_seconds)
+                calls = standin._next_tool_calls(body)
+                if calls is not None:
+                    return self._tool_use(body, calls, {"input_tokens": 100, "output_tokens": 10,
+                                                        **standin._cache_usage(body)})
                 text, citation = standin.compose(body)
                 usage = {"input_tokens": 100, "output_tokens": len(text.split()), **standin._cache_usage(body)}
                 if body.get("stream"):
@@ -159,6 +177,39 @@ class AnthropicStandIn:
                 self._json(200, {"id": "msg_standin", "type": "message", "role": "assistant", "model": body["model"],
                                  "content": content, "stop_reason": "end_turn", "stop_sequence": None,
                                  "usage": usage})
+
+            def _tool_use(self, body: dict, calls: list[dict], usage: dict) -> None:
+                blocks = [{"type": "tool_use", "id": f"toolu_standin_{len(standin.requests)}_{i}",
+                           "name": call["name"], "input": call["input"]} for i, call in enumerate(calls)]
+                if not body.get("stream"):
+                    return self._json(200, {"id": "msg_standin", "type": "message", "role": "assistant",
+                                            "model": body["model"], "content": blocks, "stop_reason": "tool_use",
+                                            "stop_sequence": None, "usage": usage})
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.send_header("connection", "close")
+                self.end_headers()
+
+                def event(name: str, data: dict) -> None:
+                    self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+                    self.wfile.flush()
+
+                event("message_start", {"type": "message_start", "message": {
+                    "id": "msg_standin", "type": "message", "role": "assistant", "model": body["model"],
+                    "content": [], "stop_reason": None, "stop_sequence": None, "usage": {**usage, "output_tokens": 1}}})
+                for i, block in enumerate(blocks):
+                    event("content_block_start", {"type": "content_block_start", "index": i,
+                                                  "content_block": {**block, "input": {}}})
+                    raw = json.dumps(block["input"])
+                    for start in range(0, len(raw), 7):  # in pieces, as the API streams input JSON
+                        event("content_block_delta", {"type": "content_block_delta", "index": i, "delta": {
+                            "type": "input_json_delta", "partial_json": raw[start:start + 7]}})
+                    event("content_block_stop", {"type": "content_block_stop", "index": i})
+                event("message_delta", {"type": "message_delta", "delta": {"stop_reason": "tool_use",
+                                                                           "stop_sequence": None},
+                                        "usage": {"output_tokens": usage["output_tokens"]}})
+                event("message_stop", {"type": "message_stop"})
+                self.close_connection = True
 
             def _stream(self, body: dict, text: str, citation: dict | None, usage: dict, break_midway: bool) -> None:
                 self.send_response(200)
@@ -227,6 +278,18 @@ def validate_messages_request(body: dict) -> str | None:
                         return "search_result.content: only text blocks are allowed"
     if breakpoints > 4:
         return f"A maximum of 4 blocks with cache_control may be provided. Found {breakpoints}."
+    for tool in body.get("tools") or []:
+        if not tool.get("name") or not isinstance(tool.get("input_schema"), dict) \
+                or tool["input_schema"].get("type") != "object":
+            return "tools: each tool needs a name and an input_schema of type object"
+    for i, message in enumerate(messages):
+        content = message["content"] if isinstance(message["content"], list) else []
+        asked = [b["id"] for b in content if b.get("type") == "tool_use"]
+        if asked:
+            following = messages[i + 1]["content"] if i + 1 < len(messages) else []
+            answered = [b.get("tool_use_id") for b in following if isinstance(b, dict) and b.get("type") == "tool_result"]
+            if sorted(answered) != sorted(asked):
+                return f"messages.{i + 1}: tool_use ids {asked} need tool_result blocks right after"
     return None
 
 
@@ -235,8 +298,18 @@ def search_results(body: dict) -> list[dict]:
             for block in message["content"] if block.get("type") == "search_result"]
 
 
+def tool_results(body: dict) -> list[dict]:
+    last = body["messages"][-1]["content"]
+    return [b for b in last if isinstance(b, dict) and b.get("type") == "tool_result"] if isinstance(last, list) else []
+
+
 def compose_answer(body: dict) -> tuple[str, dict | None]:
     results = search_results(body)
+    answered = tool_results(body)
+    if answered:
+        quoted = "; ".join(f"{'error' if b.get('is_error') else 'result'} {b['content'] if isinstance(b['content'], str) else json.dumps(b['content'])}"
+                           for b in answered)
+        return f"From the tools: {quoted}", None
     if not results:
         return "I could not find a matching product in the catalog.", None
     first = results[0]

@@ -31,7 +31,10 @@ def test_chat_offline_answers_from_the_catalog(offline_client):
     first = body["products"][0]
     assert first["sku"] == "684287" and first["price"] == 77.11 and first["price_unit"] == "box"
     assert first["image"] == "https://tileshop.scene7.com/is/image/TileShop/684287?$ExtraLarge$"
-    assert set(first) == {"sku", "name", "url", "price", "price_unit", "image", "score"}
+    assert set(first) == {"sku", "name", "url", "price", "price_unit", "image", "score", "size", "color", "finish",
+                          "coverage_sqft_per_unit", "price_per_sqft"}
+    assert (first["size"], first["color"], first["finish"]) == ("12 x 12 in", "Beige, White", "Polished")
+    assert (first["coverage_sqft_per_unit"], first["price_per_sqft"]) == (5.94, 12.99)
     assert body["citations"] == [] and body["latency_ms"] > 0
 
 
@@ -57,14 +60,14 @@ def test_sku_in_the_question_is_looked_up_first(offline_client):
 
 def test_filters_from_the_question_are_applied_in_sql(offline_client, index_url):
     body = offline_client.post("/api/chat", json={"query": "blue tile under $150 per box"}).json()
-    assert body["filters"] == {"max_price": 150.0, "price_basis": "box", "color": "Blue"}
+    assert body["filters"] == {"max_price": 150.0, "price_basis": "box", "color": "Blue", "product_type": "tile"}
     assert body["products"]
     with db.connect(index_url) as conn:
         for product in body["products"]:
-            color, per_box = conn.execute(
-                "SELECT record->>'color', (record->>'price_per_box')::numeric FROM products WHERE sku = %s",
-                (product["sku"],)).fetchone()
-            assert "Blue" in color and per_box <= 150
+            color, per_box, category = conn.execute(
+                "SELECT record->>'color', (record->>'price_per_box')::numeric, record->>'category' FROM products "
+                "WHERE sku = %s", (product["sku"],)).fetchone()
+            assert "Blue" in color and per_box <= 150 and category in ("Tile", "Natural Stone")
 
 
 def test_unmatched_question_filters_are_relaxed_and_said(offline_client):
@@ -276,3 +279,35 @@ def test_lone_surrogate_in_the_json_body_is_a_422_naming_the_field(index_url, pa
             assert response.status_code == 422, response.text
             assert [error["loc"] for error in response.json()["detail"]] == [field]
         assert client.post(path, json={"query": "white tile"}).status_code == 200
+
+
+def test_chat_carries_the_tools_structured_results(offline_client):
+    """estimate, sort, companions and tool_calls: in the response and in the OpenAPI schema."""
+    body = offline_client.post("/api/chat", json={"query": "how many boxes of 684287 for 10 x 12 ft?"}).json()
+    assert body["estimate"]["units"] == 23 and body["estimate"]["total"] == 1773.53
+    assert body["estimate"]["arithmetic"][-1] == "Total: 23 x $77.11 per box = $1,773.53"
+    assert body["tool_calls"] == [{"name": "estimate_materials", "ok": True, "error": None,
+                                   "input": {"sku": "684287", "length": 10.0, "width": 12.0}}]
+    assert body["sort"] is None and body["companions"] == []
+
+    body = offline_client.post("/api/chat", json={"query": "cheapest porcelain tile"}).json()
+    assert body["sort"]["by"] == "price_asc" and body["sort"]["basis"] == "sqft"
+    prices = [p["price_per_sqft"] for p in body["products"] if p["price_per_sqft"] is not None]
+    assert prices == sorted(prices) and all(p["score"] is None for p in body["products"])
+
+    body = offline_client.post("/api/chat", json={"query": "what thinset for SKU 485020?"}).json()
+    assert body["companions"][0]["product"]["sku"] == "43521" and body["companions"][0]["kind"] == "setting"
+    assert "15 in or more" in body["companions"][0]["reason"]
+
+    bad = offline_client.post("/api/chat", json={"query": "how many boxes of 684287 for 0 sq ft?"}).json()
+    assert bad["tool_calls"][0]["ok"] is False and "got 0" in bad["tool_calls"][0]["error"]
+    assert "got 0" in bad["answer"] and bad["estimate"] is None
+
+    schema = offline_client.get("/openapi.json").json()["components"]["schemas"]
+    assert {"estimate", "sort", "companions", "tool_calls"} <= set(schema["ChatResponse"]["properties"])
+    assert set(schema["EstimateOut"]["properties"]) >= {"sku", "name", "unit", "units", "area_sqft", "waste_pct",
+                                                        "area_with_waste_sqft", "coverage_per_unit", "unit_price",
+                                                        "total", "arithmetic", "source"}
+    assert {"by", "basis"} <= set(schema["SortOut"]["properties"])
+    assert {"size", "color", "finish", "coverage_sqft_per_unit", "price_per_sqft"} <= set(
+        schema["ProductCard"]["properties"])

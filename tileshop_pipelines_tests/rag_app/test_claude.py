@@ -9,6 +9,7 @@ import logging
 import pytest
 
 from rag_app.claude import SYSTEM_PROMPT, build_messages
+from tileshop_pipelines.assistant.tool_loop import TOOL_RULES
 from tileshop_pipelines.assistant.answer import offline_answer
 from tileshop_pipelines.assistant.retrieval import ProductHit
 from tileshop_pipelines_tests.conftest import PLANTED_INSTRUCTION, PLANTED_SKU
@@ -43,7 +44,9 @@ def test_claude_answer_with_search_results_and_citations(claude_client, standin)
     sent = request["body"]
     assert request["headers"]["authorization"] == f"Bearer {standin.api_key}"
     assert sent["model"] == "claude-sonnet-5-5" and sent["stream"] is True
-    assert sent["system"] == [{"type": "text", "text": SYSTEM_PROMPT, "cache_control": {"type": "ephemeral"}}]
+    # the tool rules follow the system prompt; one breakpoint after both caches tools + system
+    assert sent["system"] == [{"type": "text", "text": SYSTEM_PROMPT},
+                              {"type": "text", "text": TOOL_RULES, "cache_control": {"type": "ephemeral"}}]
     assert all(m["role"] in ("user", "assistant") for m in sent["messages"])
     blocks = _blocks(request)
     results = [b for b in blocks if b["type"] == "search_result"]

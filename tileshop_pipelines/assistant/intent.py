@@ -1,0 +1,341 @@
+"""The offline assistant: a deterministic reading of the question picks a tool, and the answer is
+sentences a shopper can act on, written from the tool's typed result.
+
+- a quantity ("how many boxes", "how much ... need") with an area or a room's size: estimate_materials
+- cheapest / most expensive: search_products sorted by price over the whole matching catalog
+- a setting material, grout, trim or underlayment "for" / "that goes with" something: companion_products
+- compare / "vs": compare_products
+- otherwise the retrieved products (answer.offline_answer)
+
+The product a quantity or a companion question is about is the SKU it names, else a named product
+(found by the words after "for" / "with" in the products' names), else, for a companion question
+that only describes a tile ("large format porcelain"), those stated facts. Only structured fields
+are written (names on one line), never product descriptions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from tileshop_pipelines.assistant import tools
+from tileshop_pipelines.assistant.answer import OFFLINE_NOTICE, offline_answer, one_line
+from tileshop_pipelines.assistant.filters import ParsedQuestion, Vocabulary, parse_question
+from tileshop_pipelines.assistant.quantities import money, number
+from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval, embed_question, load_vocabulary, retrieve
+from tileshop_pipelines.store.search import fulltext_search
+from tileshop_pipelines.store.product_lookup import products_by_key
+
+TOOL_NOTICE = "Offline answer (no language model was used)."
+_LENGTH = r"(ft|feet|foot|'|m|meters?|metres?|in|inch(?:es)?|\")"
+_DIMS = re.compile(rf"(\d+(?:\.\d+)?)\s*{_LENGTH}?\s*(?:x|by|×)\s*(\d+(?:\.\d+)?)\s*{_LENGTH}?", re.IGNORECASE)
+_AREA = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(sq\.?\s*(?:ft|feet|foot|m|in)\b\.?|square\s+(?:feet|foot|ft|meters?|metres?"
+                   r"|m|inch(?:es)?|in)\b|sqft\b|sqm\b|sf\b|ft2\b|m2\b|ft²|m²)", re.IGNORECASE)
+_QUANTITY = re.compile(r"\b(how\s+(?:many|much)|enough|quantity|estimate|calculate|boxes\s+(?:do|for|of|to))\b",
+                       re.IGNORECASE)
+_ROOM_WORDS = re.compile(r"\b(room|floor|wall|bath|bathroom|kitchen|shower|backsplash|hall|hallway|area|space|"
+                         r"foyer|entry|laundry|patio|deck|basement|bedroom|closet)\b", re.IGNORECASE)
+_WASTE = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(?:waste|extra|overage|more|for\s+(?:cuts|waste))", re.IGNORECASE)
+_NO_WASTE = re.compile(r"\b(no|zero|without)\s+(waste|extra|overage)\b", re.IGNORECASE)
+_CHEAP = re.compile(r"\b(cheapest|least\s+expensive|lowest[-\s]+pric(?:e|ed)|most\s+affordable|lowest\s+cost)\b",
+                    re.IGNORECASE)
+_DEAR = re.compile(r"\b(most\s+expensive|priciest|highest[-\s]+pric(?:e|ed)|most\s+costly)\b", re.IGNORECASE)
+_TOP_K = re.compile(r"\b(?:the\s+)?(\d{1,2})\s+(?:cheapest|least|most|priciest|lowest|highest)|"
+                    r"\b(?:cheapest|priciest|most\s+expensive|least\s+expensive)\s+(\d{1,2})\b", re.IGNORECASE)
+_COMPARE = re.compile(r"\b(compare|comparison|vs\.?|versus|difference\s+between|differences\s+between)\b",
+                      re.IGNORECASE)
+_COMPARE_SIDES = re.compile(r"\s+(?:vs\.?|versus|and|or|with|to)\s+", re.IGNORECASE)
+_DESCRIBING = {"tile", "tiles", "a", "an", "the", "my", "our", "for", "floor", "wall", "floors", "walls", "large",
+               "format", "large-format", "lft", "big", "some", "new", "in", "x", "shower", "bathroom", "kitchen",
+               "backsplash", "mosaic", "mosaics", "plank", "planks"}
+_WORDS = re.compile(r"[a-z0-9-]+")
+UNIT_NAMES = {"ft": "ft", "feet": "ft", "foot": "ft", "'": "ft", "m": "m", "meter": "m", "meters": "m",
+              "metre": "m", "metres": "m", "in": "in", "inch": "in", "inches": "in", '"': "in"}
+
+
+@dataclasses.dataclass
+class Turn:
+    """An answered question: the text and the structured results the API carries."""
+
+    text: str
+    products: list[dict]
+    estimate: dict | None = None
+    sort: dict | None = None
+    companions: list[dict] = dataclasses.field(default_factory=list)
+    tool_calls: list[dict] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """The tool a question calls and its input; `anchor` is a named product to look up first."""
+
+    tool: str
+    input: dict
+    anchor: str | None = None
+
+
+def _unit(raw: str | None) -> str | None:
+    return UNIT_NAMES.get(raw.lower()) if raw else None
+
+
+def _area_input(text: str) -> dict | None:
+    """{length, width, unit} or {area, unit} read from the question, if it states a room."""
+    if m := _AREA.search(text):
+        unit_text = m.group(2).lower()
+        unit = "m" if re.search(r"\bm\b|meter|metre|sqm|m2|m²", unit_text) else (
+            "in" if re.search(r"\bin\b|inch", unit_text) else "ft")
+        return {"area": float(m.group(1).replace(",", "")), "unit": unit}
+    for m in _DIMS.finditer(text):
+        first, second = _unit(m.group(2)), _unit(m.group(4))
+        unit = second or first
+        after = text[m.end(): m.end() + 40]
+        if unit in ("ft", "m") or (unit is None and _ROOM_WORDS.search(after)):
+            return {"length": float(m.group(1)), "width": float(m.group(3)), "unit": unit or "ft"}
+    return None
+
+
+def _top_k(text: str, default: int = 5) -> int:
+    m = _TOP_K.search(text)
+    value = int(m.group(1) or m.group(2)) if m else default
+    return min(max(value, 1), tools.MAX_LIMIT)
+
+
+def _described(purpose: str, vocabulary: Vocabulary) -> dict | None:
+    """Companion input for a tile described only in the catalog's own words ("large format
+    porcelain", "glass tile"), or None when the purpose names a product."""
+    text = purpose.lower()
+    material = vocabulary.finders["materials"].find(text)
+    known = {w for value in (material,) if value for w in value.lower().split()}
+    for finder in ("colors", "finishes", "applications"):
+        found = vocabulary.finders[finder].find(text)
+        known |= set((found or "").lower().split())
+    size = _DIMS.search(text)
+    leftover = [w for w in _WORDS.findall(_DIMS.sub(" ", text)) if w not in _DESCRIBING and w not in known
+                and not w.isdigit()]
+    if leftover:
+        return None
+    large = bool(re.search(r"large[-\s]?format|\blft\b|\bbig\b", text))
+    if not (material or large or size):
+        return None
+    return {"tile_material": material, "large_format": large,
+            "tile_size": f"{size.group(1)} x {size.group(3)} in" if size else None}
+
+
+def plan(question: str, parsed: ParsedQuestion, vocabulary: Vocabulary) -> Plan | None:
+    """The tool the question asks for, or None for a plain search."""
+    text = question.strip()
+    kind = parsed.filters.product_type
+    if _QUANTITY.search(text) and (area := _area_input(text)):
+        waste = None
+        if m := _WASTE.search(text):
+            waste = float(m.group(1))
+        elif _NO_WASTE.search(text):
+            waste = 0.0
+        data = {**area, **({"waste_pct": waste} if waste is not None else {})}
+        if parsed.skus:
+            return Plan("estimate_materials", {"sku": parsed.skus[0], **data})
+        return Plan("estimate_materials", data, anchor="area")
+    if _CHEAP.search(text) or _DEAR.search(text):
+        return Plan("search_products", {"query": text[: tools.MAX_TEXT], "limit": _top_k(text),
+                                        "sort": "price_desc" if _DEAR.search(text) else "price_asc"})
+    if kind in ("grout", "trim", "setting", "underlayment") and (parsed.purpose or parsed.skus):
+        if parsed.skus:
+            return Plan("companion_products", {"sku": parsed.skus[0], "kind": kind})
+        described = _described(parsed.purpose, vocabulary)
+        if described is not None:
+            return Plan("companion_products", {**{k: v for k, v in described.items() if v}, "kind": kind})
+        return Plan("companion_products", {"kind": kind}, anchor=parsed.purpose)
+    if _COMPARE.search(text):
+        if len(parsed.skus) >= 2:
+            return Plan("compare_products", {"skus": list(parsed.skus[: tools.MAX_COMPARE])})
+        m = _COMPARE.search(text)
+        rest = re.sub(r"^(?:the\s+)?", "", text[m.end():].strip(" ?.!:"), flags=re.IGNORECASE)
+        sides = [s for s in _COMPARE_SIDES.split(rest) if s.strip()]
+        if len(sides) >= 2:
+            return Plan("compare_products", {"skus": []}, anchor="|".join(sides[: tools.MAX_COMPARE]))
+    return None
+
+
+def find_named(conn, words: str, exclude_type: str | None = None) -> dict | None:
+    """The product whose name best matches `words` (full-text search over names and SKUs), skipping
+    products of the type being asked for (the trim is not what the trim goes with)."""
+    from tileshop_pipelines.store.search import PRODUCT_TYPES
+
+    excluded = set(PRODUCT_TYPES[exclude_type][0]) if exclude_type else set()
+    keys = list(dict.fromkeys(row["product_key"] for row in fulltext_search(conn, words[: tools.MAX_TEXT], 20)))
+    products = products_by_key(conn, keys)
+    for key in keys:
+        product = products.get(key)
+        if product and product["record"].get("category") not in excluded:
+            return product
+    return None
+
+
+def _resolve(ctx: tools.ToolContext, step: Plan, found: Retrieval | None) -> tuple[dict, str | None]:
+    """The plan's input with its anchor looked up; or an explanation of what could not be found."""
+    if step.anchor is None:
+        return step.input, None
+    if step.tool == "estimate_materials":
+        for hit in found.hits if found else []:
+            if hit.sku and (hit.record.get("coverage_sqft_per_box") or hit.price_unit == "sqft"):
+                return {"sku": hit.sku, **step.input}, None
+        return step.input, "Which product? Name it or give its SKU, and I will work out the quantity."
+    if step.tool == "compare_products":
+        skus = []
+        for side in step.anchor.split("|"):
+            product = find_named(ctx.conn, side)
+            if product and product["sku"] and product["sku"] not in skus:
+                skus.append(product["sku"])
+        if len(skus) < 2:
+            return step.input, "I could not find two products to compare; give their SKUs."
+        return {"skus": skus}, None
+    product = find_named(ctx.conn, step.anchor, exclude_type=step.input.get("kind"))
+    if product is None or not product["sku"]:
+        return step.input, f"No product in the catalog matches {one_line(step.anchor, 80)!r}."
+    return {"sku": product["sku"], **step.input}, None
+
+
+def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Turn:
+    """The offline answer to a question whose products `found` were retrieved already."""
+    vocabulary = ctx.vocabulary
+    parsed = found.parsed if vocabulary is None else parse_question(question, vocabulary)
+    step = plan(question, parsed, vocabulary) if vocabulary is not None else None
+    search_turn = Turn(text=offline_answer(found.hits, found.filters, found.relaxed),
+                       products=[hit.card() for hit in found.hits])
+    if step is None:
+        return search_turn
+    data, problem = _resolve(ctx, step, found)
+    if problem:
+        search_turn.text = f"{TOOL_NOTICE}\n{problem}\n" + search_turn.text.split("\n", 1)[1]
+        return search_turn
+    outcome = tools.run_tool(ctx, step.tool, data)
+    turn = turn_from_outcome(outcome)
+    if turn is None:  # the tool refused: say why, then the closest products
+        search_turn.text = (f"{TOOL_NOTICE}\nI could not answer that exactly: {outcome.error}.\n"
+                            + search_turn.text.split("\n", 1)[1])
+        search_turn.tool_calls = [outcome.call()]
+        return search_turn
+    return turn
+
+
+def turn_from_outcome(outcome: tools.ToolOutcome) -> Turn | None:
+    """The answer a successful tool call gives; None for a failed one."""
+    if not outcome.ok:
+        return None
+    result, calls = outcome.result, [outcome.call()]
+    if isinstance(result, tools.Estimate):
+        return Turn(text=estimate_text(result), products=[], estimate=result.model_dump(), tool_calls=calls)
+    if isinstance(result, tools.SearchResult):
+        return Turn(text=sorted_text(result), products=[card(p) for p in result.products],
+                    sort=result.sort.model_dump() if result.sort else None, tool_calls=calls)
+    if isinstance(result, tools.CompanionResult):
+        return Turn(text=companion_text(result), products=[card(c.product) for c in result.companions],
+                    companions=[c.model_dump() | {"product": card(c.product)} for c in result.companions],
+                    tool_calls=calls)
+    if isinstance(result, tools.ComparisonResult):
+        return Turn(text=comparison_text(result), products=[card(p) for p in result.products], tool_calls=calls)
+    if isinstance(result, tools.ProductsResult):
+        return Turn(text=_listing(TOOL_NOTICE, result.products), products=[card(p) for p in result.products],
+                    tool_calls=calls)
+    return None
+
+
+def merged_turn(outcomes: list[tools.ToolOutcome], base: Turn) -> Turn:
+    """The structured results of a conversation's tool calls (Claude's): the last estimate and sort,
+    every companion, the products of the last call that found some (else `base`'s), every call."""
+    merged = Turn(text=base.text, products=base.products, tool_calls=[o.call() for o in outcomes])
+    for outcome in outcomes:
+        turn = turn_from_outcome(outcome)
+        if turn is None:
+            continue
+        merged.estimate = turn.estimate or merged.estimate
+        merged.sort = turn.sort or merged.sort
+        merged.companions += turn.companions
+        if turn.products:
+            merged.products = turn.products
+    return merged
+
+
+def card(facts: tools.ProductFacts) -> dict:
+    """A product as the API's product card."""
+    data = facts.model_dump()
+    return {"sku": data["sku"], "name": data["name"], "url": data["url"], "price": data["price"],
+            "price_unit": data["price_unit"], "image": data["image"], "score": None,
+            **{k: data[k] for k in ("size", "color", "finish", "coverage_sqft_per_unit", "price_per_sqft")}}
+
+
+def price_text(facts: tools.ProductFacts) -> str:
+    return tools._price_text(facts) or "price not stated"
+
+
+def _label(facts: tools.ProductFacts) -> str:
+    return f"{one_line(facts.name)} (SKU {facts.sku})"
+
+
+def estimate_text(e: tools.Estimate) -> str:
+    unit = "box" if e.unit == "box" else "sq. ft."
+    units = f"{e.units} {'boxes' if e.unit == 'box' and e.units != 1 else unit}"
+    head = (f"{units} of {one_line(e.name)} (SKU {e.sku}): {number(e.area_sqft)} sq. ft. plus {number(e.waste_pct)}% "
+            f"waste is {number(e.area_with_waste_sqft)} sq. ft.")
+    if e.unit == "box":
+        head += f", at {number(e.coverage_per_unit)} sq. ft. per box"
+    head += f"; {money(e.total)}." if e.total is not None else "; the catalog states no price for it."
+    lines = [TOOL_NOTICE, head, f"{e.waste_reason[0].upper()}{e.waste_reason[1:]}.", "How it adds up:",
+             *(f"- {line}" for line in e.arithmetic)]
+    if e.source:
+        lines.append(f"Coverage and price from {e.source}")
+    return "\n".join(lines)
+
+
+def sorted_text(result: tools.SearchResult) -> str:
+    if not result.products:
+        return f"{TOOL_NOTICE}\nNo product in the catalog matches these filters with a stated price."
+    sort = result.sort
+    direction = "cheapest" if sort.by == "price_asc" else "most expensive"
+    lines = [TOOL_NOTICE, f"The {direction} matches in the whole catalog. {sort.note}"]
+    for i, p in enumerate(result.products, 1):
+        price = price_text(p)
+        if sort.basis == "sqft" and p.price_per_sqft is not None and p.price_unit != "sqft":
+            price = f"${p.price_per_sqft:,.2f} per sq. ft. ({price})"
+        elif sort.basis == "sqft" and p.price_per_sqft is None and p.coverage_sqft_per_unit and p.price is not None:
+            per = round(p.price / p.coverage_sqft_per_unit, 2)
+            price = (f"${per:,.2f} per sq. ft. ({price} / {number(p.coverage_sqft_per_unit)} sq. ft.)")
+        lines.append(f"{i}. {_label(p)}: {price}. {p.url}")
+    return "\n".join(lines)
+
+
+def companion_text(result: tools.CompanionResult) -> str:
+    subject = f"{one_line(result.anchor)} (SKU {result.anchor_sku})" if result.anchor_sku else one_line(result.anchor)
+    lines = [TOOL_NOTICE, f"For {subject}:", *result.notes]
+    for i, c in enumerate(result.companions, 1):
+        lines.append(f"{i}. {_label(c.product)}: {price_text(c.product)}; {c.reason}. {c.product.url}")
+    if not result.companions:
+        lines.append("The catalog has no product that goes with it by these rules.")
+    return "\n".join(lines)
+
+
+def comparison_text(result: tools.ComparisonResult) -> str:
+    lines = [TOOL_NOTICE, "Side by side: " + " vs ".join(_label(p) for p in result.products) + "."]
+    for row in result.rows:
+        lines.append(f"- {row.fact}: " + " | ".join(v or "not stated" for v in row.values))
+    return "\n".join(lines)
+
+
+def _listing(head: str, products: list[tools.ProductFacts]) -> str:
+    return "\n".join([head, *(f"{i}. {_label(p)}: {price_text(p)}. {p.url}" for i, p in enumerate(products, 1))])
+
+
+def answer_question(conn, question: str, limit: int = 5) -> dict:
+    """`tileshop ask`: retrieval in this process, then the offline answer (a tool when the question
+    asks for a quantity, a price order, a companion or a comparison)."""
+    question = question.strip()
+    if not question:
+        raise ValueError("the question is empty")
+    vocabulary = load_vocabulary(conn)
+    found = retrieve(conn, question, embed_question(question), limit=limit, vocabulary=vocabulary)
+    turn = offline_turn(tools.ToolContext(conn, embed=embed_question, vocabulary=vocabulary), question, found)
+    return {"answer": turn.text, "mode": "offline", "products": turn.products, "estimate": turn.estimate,
+            "sort": turn.sort, "companions": turn.companions, "tool_calls": turn.tool_calls}
+
+
+__all__ = ["OFFLINE_NOTICE", "Plan", "Turn", "answer_question", "offline_turn", "plan", "turn_from_outcome", "ProductHit"]

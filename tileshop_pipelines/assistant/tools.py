@@ -1,0 +1,440 @@
+"""The assistant's tools: plain functions over the store with typed inputs and typed results.
+
+The offline answer (intent.py), Claude's tool use (tool_loop.py), the evaluation and the API call
+the same functions. Inputs are pydantic models (extra fields refused), so their JSON schemas are the
+tool definitions Claude sees, and `run_tool` validates whatever arrives: a malformed or unknown call
+becomes a `ToolOutcome` with an error naming the value, never an exception. Every call runs in a
+read-only transaction: no tool can change a record.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+import psycopg
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from tileshop_pipelines.assistant import companions as rules
+from tileshop_pipelines.assistant.filters import Vocabulary, parse_question
+from tileshop_pipelines.assistant.quantities import EstimateError, area_sqft, quantity
+from tileshop_pipelines.store.product_lookup import (
+    price_counts,
+    products_by_sku,
+    products_of_type,
+    ranked_by_price,
+    recommended_grout_counts,
+)
+from tileshop_pipelines.store.search import PRICE_BASES, PRICE_UNITS, PRODUCT_TYPES, ProductFilters
+
+MAX_SKUS = 10
+MAX_COMPARE = 6
+MAX_LIMIT = 20
+MAX_TEXT = 200
+
+
+class ToolError(ValueError):
+    """A tool call that cannot be answered; the message names the value and is shown as is."""
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+Sku = Field(min_length=1, max_length=20, pattern=r"^[0-9A-Za-z]+$")
+
+
+class SearchFilters(_Input):
+    """Structured filters over the product's own facts (not what it is for)."""
+
+    min_price: float | None = Field(default=None, ge=0, le=1_000_000)
+    max_price: float | None = Field(default=None, ge=0, le=1_000_000)
+    price_basis: Literal[PRICE_BASES] = Field(  # type: ignore[valid-type]
+        default="unit", description="which price min/max apply to: box, sqft, or unit (the selling unit's)")
+    price_unit: Literal[PRICE_UNITS] | None = None  # type: ignore[valid-type]
+    color: str | None = Field(default=None, min_length=1, max_length=100)
+    finish: str | None = Field(default=None, min_length=1, max_length=100)
+    material: str | None = Field(default=None, min_length=1, max_length=100,
+                                 description="the product's own material, e.g. Porcelain")
+    application: str | None = Field(default=None, min_length=1, max_length=100, description="e.g. Floor, Wall")
+    size: str | None = Field(default=None, min_length=1, max_length=100, description='e.g. "12 x 24"')
+    product_type: Literal[tuple(PRODUCT_TYPES)] | None = Field(  # type: ignore[valid-type]
+        default=None, description="the kind of product: setting (thinset, mortar), grout, trim, underlayment, "
+                                  "tool, flooring (LVT, laminate, wood), tile")
+
+    @model_validator(mode="after")
+    def _range(self):
+        if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
+            raise ValueError(f"min_price ({self.min_price}) exceeds max_price ({self.max_price})")
+        return self
+
+    def to_filters(self) -> ProductFilters:
+        return ProductFilters(**self.model_dump())
+
+
+class SearchInput(_Input):
+    """Find products. sort=relevance ranks by the query; price_asc / price_desc rank the whole
+    matching catalog by price (per sq. ft. for products sold by area, else per selling unit)."""
+
+    query: str = Field(default="", max_length=MAX_TEXT, description="what the shopper wants, in words")
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    sort: Literal["relevance", "price_asc", "price_desc"] = "relevance"
+    basis: Literal["auto", "sqft", "unit"] = Field(
+        default="auto", description="price sort basis; auto: per sq. ft. when most matching products are sold by area")
+    limit: int = Field(default=5, ge=1, le=MAX_LIMIT)
+
+    @model_validator(mode="after")
+    def _something(self):
+        if self.sort == "relevance" and not self.query:
+            raise ValueError("a relevance search needs a query")
+        return self
+
+
+class SkusInput(_Input):
+    """Products by SKU (the item numbers on the product pages)."""
+
+    skus: list[str] = Field(min_length=1, max_length=MAX_SKUS)
+
+    @model_validator(mode="after")
+    def _skus(self):
+        bad = [s for s in self.skus if not (1 <= len(s) <= 20 and s.isascii() and s.isalnum())]
+        if bad:
+            raise ValueError(f"not a SKU: {bad[0][:40]!r}")
+        return self
+
+
+class CompareInput(SkusInput):
+    """Two to six products' facts side by side."""
+
+    skus: list[str] = Field(min_length=2, max_length=MAX_COMPARE)
+
+
+class EstimateInput(_Input):
+    """How many boxes (or sq. ft.) of a product an area needs, and the cost. Give `area` (square
+    units) or `length` and `width`; `unit` is ft, in or m; waste_pct defaults to 10% (straight lay)."""
+
+    sku: str = Sku
+    area: float | None = Field(default=None, description="in square `unit`s")
+    length: float | None = None
+    width: float | None = None
+    unit: Literal["ft", "in", "m"] = "ft"
+    waste_pct: float | None = Field(default=None, description="0-100; default 10 (15 for herringbone/chevron)")
+
+
+class CompanionInput(_Input):
+    """What goes with a product: grout, trim, setting materials (thinset, mortar), underlayment.
+    Give the product's `sku`, or describe a tile (tile_material, tile_size, large_format)."""
+
+    sku: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^[0-9A-Za-z]+$")
+    kind: Literal[rules.KINDS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="grout, trim, setting or underlayment; all that apply when omitted")
+    tile_material: str | None = Field(default=None, max_length=100)
+    tile_size: str | None = Field(default=None, max_length=100, description='e.g. "24 x 48 in"')
+    large_format: bool = Field(default=False, description="the tile has a side of 15 in or more")
+    limit: int = Field(default=5, ge=1, le=MAX_LIMIT)
+
+
+# --- results -------------------------------------------------------------------------------
+class ProductFacts(BaseModel):
+    sku: str | None
+    name: str | None
+    url: str | None
+    price: float | None
+    price_unit: str | None
+    category: str | None = None
+    size: str | None = None
+    color: str | None = None
+    finish: str | None = None
+    material: str | None = None
+    coverage_sqft_per_unit: float | None = None
+    price_per_sqft: float | None = None
+    recommended_grout: str | None = None
+    image: str | None = None
+
+    @classmethod
+    def of(cls, product: dict) -> ProductFacts:
+        record = product.get("record") or {}
+        per_sqft = record.get("price_per_sqft")
+        if per_sqft is None and product.get("price_unit") == "sqft":
+            per_sqft = product.get("price")
+        images = record.get("images") or []
+        return cls(sku=product.get("sku"), name=product.get("name"), url=product.get("url"),
+                   price=product.get("price"), price_unit=product.get("price_unit"), category=record.get("category"),
+                   size=record.get("size"), color=record.get("color"), finish=record.get("finish"),
+                   material=record.get("material"), coverage_sqft_per_unit=record.get("coverage_sqft_per_box"),
+                   price_per_sqft=per_sqft, recommended_grout=record.get("recommended_grout"),
+                   image=images[0] if images else None)
+
+
+class SortInfo(BaseModel):
+    by: Literal["price_asc", "price_desc"]
+    basis: Literal["sqft", "unit"]
+    note: str = Field(description="what was ranked, on which price, and what was left out")
+    matching: int = Field(description="listed products matching the filters")
+    ranked: int = Field(description="of which state a price on the basis")
+
+
+class SearchResult(BaseModel):
+    products: list[ProductFacts]
+    sort: SortInfo | None = None
+    filters: dict
+    relaxed: bool = False
+
+
+class ProductsResult(BaseModel):
+    products: list[ProductFacts]
+    not_found: list[str] = []
+
+
+class ComparisonRow(BaseModel):
+    fact: str
+    values: list[str | None]
+
+
+class ComparisonResult(BaseModel):
+    products: list[ProductFacts]
+    rows: list[ComparisonRow]
+
+
+class Estimate(BaseModel):
+    sku: str
+    name: str | None
+    unit: str = Field(description="box or sq. ft.")
+    units: int
+    area_sqft: float
+    waste_pct: float
+    waste_reason: str
+    area_with_waste_sqft: float
+    coverage_per_unit: float
+    unit_price: float | None
+    total: float | None
+    arithmetic: list[str]
+    source: str | None = Field(description="the product page the coverage and price come from")
+
+
+class CompanionItem(BaseModel):
+    kind: str
+    reason: str
+    product: ProductFacts
+
+
+class CompanionResult(BaseModel):
+    anchor: str = Field(description="what the companions go with")
+    anchor_sku: str | None = None
+    companions: list[CompanionItem]
+    notes: list[str] = []
+
+
+# --- the tools -----------------------------------------------------------------------------
+@dataclasses.dataclass
+class ToolContext:
+    conn: psycopg.Connection
+    embed: Callable[[str], np.ndarray] | None = None  # relevance search only
+    vocabulary: Vocabulary | None = None
+
+
+_COMPARED = (("price", lambda f: _price_text(f)), ("price per sq. ft.", lambda f: _num(f.price_per_sqft, "$")),
+             ("size", lambda f: f.size), ("material", lambda f: f.material), ("color", lambda f: f.color),
+             ("finish", lambda f: f.finish), ("coverage per box", lambda f: _num(f.coverage_sqft_per_unit, "", " sq. ft.")),
+             ("recommended grout", lambda f: f.recommended_grout), ("category", lambda f: f.category))
+
+
+def _num(value: float | None, prefix: str = "", suffix: str = "") -> str | None:
+    return None if value is None else f"{prefix}{value:,.2f}{suffix}"
+
+
+def _price_text(facts: ProductFacts) -> str | None:
+    if facts.price is None:
+        return None
+    return f"${facts.price:,.2f}" + ({"box": " per box", "sqft": " per sq. ft.", "bag": " per bag",
+                                       "each": " each"}.get(facts.price_unit or "", ""))
+
+
+def _by_sku(conn: psycopg.Connection, skus: list[str]) -> tuple[list[dict], list[str]]:
+    rows = products_by_sku(conn, skus)
+    found = {r["sku"].lower() for r in rows if r["sku"]}
+    seen, products = set(), []
+    for row in rows:  # a SKU on two URLs: the first
+        if row["sku"].lower() not in seen:
+            seen.add(row["sku"].lower())
+            products.append(row)
+    return products, [s for s in skus if s.lower() not in found]
+
+
+def search_products(ctx: ToolContext, params: SearchInput) -> SearchResult:
+    explicit = params.filters.to_filters()
+    if params.sort == "relevance":
+        from tileshop_pipelines.assistant.retrieval import retrieve  # retrieval imports the embedder
+
+        if ctx.embed is None:
+            raise ToolError("relevance search is not available here (no query encoder)")
+        found = retrieve(ctx.conn, params.query, ctx.embed(params.query), limit=params.limit, filters=explicit,
+                         vocabulary=ctx.vocabulary)
+        return SearchResult(products=[ProductFacts.of(dataclasses.asdict(h) | {"record": h.record})
+                                      for h in found.hits],
+                            filters=found.filters.active(), relaxed=found.relaxed)
+    filters = explicit
+    if params.query and ctx.vocabulary is not None:
+        filters = parse_question(params.query, ctx.vocabulary).filters.merged(explicit)
+    total, by_area = price_counts(ctx.conn, filters)
+    basis = params.basis
+    if basis == "auto":
+        basis = "sqft" if by_area and by_area * 2 >= total else "unit"
+    descending = params.sort == "price_desc"
+    rows, ranked = ranked_by_price(ctx.conn, filters, basis, descending, params.limit)
+    label = "price per sq. ft." if basis == "sqft" else "price per selling unit (box, piece or bag)"
+    note = (f"Ranked by {label}, {'highest' if descending else 'lowest'} first, over all {ranked} "
+            f"listed product{'s' if ranked != 1 else ''} matching the filters")
+    if ranked < total:
+        note += f" ({total - ranked} more state no {'per-sq.-ft. ' if basis == 'sqft' else ''}price)"
+    return SearchResult(products=[ProductFacts.of(r) for r in rows], filters=filters.active(),
+                        sort=SortInfo(by=params.sort, basis=basis, note=note + ".", matching=total, ranked=ranked))
+
+
+def get_products(ctx: ToolContext, params: SkusInput) -> ProductsResult:
+    products, missing = _by_sku(ctx.conn, params.skus)
+    if not products:
+        raise ToolError(f"no product with SKU {', '.join(repr(s) for s in missing)} in the catalog")
+    return ProductsResult(products=[ProductFacts.of(p) for p in products], not_found=missing)
+
+
+def compare_products(ctx: ToolContext, params: CompareInput) -> ComparisonResult:
+    products, missing = _by_sku(ctx.conn, params.skus)
+    if missing:
+        raise ToolError(f"no product with SKU {', '.join(repr(s) for s in missing)} in the catalog")
+    facts = [ProductFacts.of(p) for p in products]
+    rows = [ComparisonRow(fact=label, values=[value(f) for f in facts]) for label, value in _COMPARED]
+    return ComparisonResult(products=facts, rows=[r for r in rows if any(v is not None for v in r.values)])
+
+
+def estimate_materials(ctx: ToolContext, params: EstimateInput) -> Estimate:
+    products, missing = _by_sku(ctx.conn, [params.sku])
+    if missing:
+        raise ToolError(f"no product with SKU {params.sku!r} in the catalog")
+    product = products[0]
+    try:
+        sqft, line = area_sqft(area=params.area, length=params.length, width=params.width, unit=params.unit)
+        q = quantity({**product["record"], "price": product["price"], "price_unit": product["price_unit"]},
+                     sqft, line, params.waste_pct)
+    except EstimateError as exc:
+        raise ToolError(f"{exc} (SKU {product['sku']})" if "coverage" in str(exc) else str(exc)) from None
+    return Estimate(sku=product["sku"], name=product["name"], unit=q.unit, units=q.units, area_sqft=q.area_sqft,
+                    waste_pct=q.waste_pct, waste_reason=q.waste_reason, area_with_waste_sqft=q.area_with_waste_sqft,
+                    coverage_per_unit=q.coverage_per_unit, unit_price=q.unit_price, total=q.total,
+                    arithmetic=q.arithmetic, source=product["url"])
+
+
+def companion_products(ctx: ToolContext, params: CompanionInput) -> CompanionResult:
+    if params.sku:
+        products, missing = _by_sku(ctx.conn, [params.sku])
+        if missing:
+            raise ToolError(f"no product with SKU {params.sku!r} in the catalog")
+        anchor_product = products[0]
+        anchor = rules.Anchor.of({**anchor_product["record"], "name": anchor_product["name"]})
+    elif params.tile_material or params.tile_size or params.large_format:
+        anchor_product = None
+        anchor = rules.Anchor(material=params.tile_material, size=params.tile_size, large_format=params.large_format)
+        if params.tile_material:
+            # A described tile states no grout type; the catalog's own pages for that material may.
+            stated = recommended_grout_counts(ctx.conn, params.tile_material)
+            if len(stated) == 1:
+                anchor = dataclasses.replace(anchor, recommended_grout=next(iter(stated)), grout_source=(
+                    f"the type all {sum(stated.values())} {params.tile_material.lower()} tile pages in the catalog "
+                    "recommend"))
+    else:
+        raise ToolError("give the product's sku, or describe the tile (tile_material, tile_size, large_format)")
+    kinds = (params.kind,) if params.kind else rules.kinds_for(anchor)
+    if not kinds:
+        raise ToolError(f"the catalog's companion rules cover tile, stone, trim and flooring, not {anchor.category!r}")
+    items, notes = [], []
+    for kind in kinds:
+        ranked, note = rules.rank(kind, anchor, products_of_type(ctx.conn, kind))
+        own_key = anchor_product["product_key"] if anchor_product else None
+        ranked = [c for c in ranked if c.product["product_key"] != own_key]
+        if note:
+            notes.append(note)
+        if not ranked and not note:
+            notes.append(f"The catalog has no {kind} product for {anchor.label()}.")
+        per_kind = params.limit if params.kind else max(1, params.limit // len(kinds) + 1)
+        items += [CompanionItem(kind=c.kind, reason=c.reason, product=ProductFacts.of(c.product))
+                  for c in ranked[:per_kind]]
+    return CompanionResult(anchor=anchor.label(), anchor_sku=anchor_product["sku"] if anchor_product else None,
+                           companions=items, notes=notes)
+
+
+@dataclasses.dataclass(frozen=True)
+class Tool:
+    name: str
+    input_model: type[_Input]
+    run: Callable[[ToolContext, _Input], BaseModel]
+
+    @property
+    def description(self) -> str:
+        return " ".join((self.input_model.__doc__ or "").split())
+
+    def definition(self) -> dict:
+        """The Messages API tool definition: name, description, input_schema."""
+        return {"name": self.name, "description": self.description, "input_schema": self.input_model.model_json_schema()}
+
+
+TOOLS: dict[str, Tool] = {t.name: t for t in (
+    Tool("search_products", SearchInput, search_products),
+    Tool("get_products", SkusInput, get_products),
+    Tool("compare_products", CompareInput, compare_products),
+    Tool("estimate_materials", EstimateInput, estimate_materials),
+    Tool("companion_products", CompanionInput, companion_products),
+)}
+
+
+@dataclasses.dataclass(frozen=True)
+class ToolOutcome:
+    name: str
+    input: dict
+    ok: bool
+    result: BaseModel | None = None
+    error: str | None = None
+    seconds: float = 0.0
+
+    def call(self) -> dict:
+        """What the API reports of the call: {name, input, ok, error?}."""
+        return {"name": self.name, "input": self.input, "ok": self.ok,
+                **({"error": self.error} if self.error else {})}
+
+
+def validation_message(exc: ValidationError) -> str:
+    """The first problems of a pydantic error, each naming the field and the value."""
+    parts = []
+    for err in exc.errors()[:3]:
+        where = ".".join(str(x) for x in err["loc"]) or "input"
+        value = repr(err.get("input"))[:60]
+        if err["type"] == "extra_forbidden":
+            parts.append(f"unexpected field {where!r}")
+        else:
+            parts.append(f"{where}: {err['msg'].removeprefix('Value error, ')} (got {value})")
+    return "; ".join(parts)
+
+
+def run_tool(ctx: ToolContext, name: str, raw_input: object) -> ToolOutcome:
+    """Validate and run one tool call; every failure a clear error, never an exception."""
+    started = time.perf_counter()
+    shown = raw_input if isinstance(raw_input, dict) else {"input": repr(raw_input)[:200]}
+    tool = TOOLS.get(name) if isinstance(name, str) else None
+    if tool is None:
+        return ToolOutcome(str(name)[:100], shown, False,
+                           error=f"unknown tool {str(name)[:100]!r}; the tools are {', '.join(TOOLS)}")
+    try:
+        params = tool.input_model.model_validate(raw_input)
+    except ValidationError as exc:
+        return ToolOutcome(name, shown, False, error=validation_message(exc),
+                           seconds=time.perf_counter() - started)
+    try:
+        with ctx.conn.transaction():
+            ctx.conn.execute("SET TRANSACTION READ ONLY")
+            result = tool.run(ctx, params)
+    except ToolError as exc:
+        return ToolOutcome(name, shown, False, error=str(exc), seconds=time.perf_counter() - started)
+    return ToolOutcome(name, params.model_dump(exclude_defaults=True), True, result=result,
+                       seconds=time.perf_counter() - started)
