@@ -195,21 +195,29 @@ def test_estimate_card_shows_boxes_total_and_arithmetic(browser, index_url):  # 
 
 
 def test_cheapest_first_says_its_sort_and_the_cards_follow_it(browser, index_url):  # noqa: F811
+    question = "cheapest white porcelain floor tile"
     with served_app(index_url, settings_for()) as base:
+        # The basis is the tool's choice (per sq. ft. when most matches are sold by area): the page
+        # must say the one the API used, and its cards must follow it.
+        sort = httpx.post(f"{base}/api/chat", json={"query": question}, timeout=60).json()["sort"]
+        basis = {"sqft": "price per sq. ft.", "unit": "price per selling unit"}[sort["basis"]]
         page = browser.new_page(viewport={"width": 1100, "height": 1000})
         page.goto(base + "/")
-        turn = ask(page, "cheapest white porcelain floor tile")
+        turn = ask(page, question)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "chat_cheapest.png"), full_page=True)
         assert turn.locator(".sort").count() == 1, "no sort line: the API sent no sort"
-        assert turn.locator(".sort").inner_text() == "Sorted by price per sq. ft., lowest first."
+        assert turn.locator(".sort").inner_text() == f"Sorted by {basis}, lowest first."
         cards = turn.locator(".cards > .card")
-        prices = []  # each card's price per sq. ft.: its own line, or the price when sold by the sq. ft.
-        for i in range(cards.count()):
+        prices = []  # each card's price on that basis: per sq. ft. (its own line, or the price when
+        for i in range(cards.count()):  # sold by the sq. ft.), or the selling unit's price
             card = cards.nth(i)
-            text = (card.locator(".price-sqft").inner_text() if card.locator(".price-sqft").count()
-                    else card.locator(".price").inner_text())
-            assert text.endswith(" / sq. ft."), text
+            if sort["basis"] == "sqft":
+                text = (card.locator(".price-sqft").inner_text() if card.locator(".price-sqft").count()
+                        else card.locator(".price").inner_text())
+                assert text.endswith(" / sq. ft."), text
+            else:
+                text = card.locator(".price").inner_text()
             prices.append(float(text.removeprefix("$").split(" ")[0].replace(",", "")))
         assert len(prices) >= 2
         assert prices == sorted(prices)
