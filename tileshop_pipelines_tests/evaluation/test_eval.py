@@ -7,12 +7,11 @@ import os
 import subprocess
 import sys
 
-import dagster as dg
 import pytest
 
 from tileshop_pipelines.evaluation.questions import PER_KIND, build_questions, product_key, series_words
 from tileshop_pipelines.evaluation.scoring import EvaluationError, evaluate, recall_at, reciprocal_rank
-from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
+from tileshop_pipelines.sample_catalog import build_catalog
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.product_vectors import PostgresVectorStore
 
@@ -21,18 +20,10 @@ SEED = 7
 
 
 @pytest.fixture(scope="module")
-def materialized(tileshop_env):
-    from tileshop_pipelines.local_runs import refresh_everything
-
-    catalog = build_catalog(n_products=N_PRODUCTS, seed=SEED)
-    with CatalogServer(catalog, port=0) as server:
-        os.environ["TILESHOP_SITEMAP_URL"] = f"{server.base_url}/sitemap.xml"
-        os.environ["TILESHOP_CRAWL_RATE"] = "0"  # our own local server: politeness off
-        with dg.DagsterInstance.get() as instance:
-            results = refresh_everything(instance, raise_on_error=True)
-    os.environ.pop("TILESHOP_SITEMAP_URL", None)
-    os.environ.pop("TILESHOP_CRAWL_RATE", None)
-    yield {"catalog": catalog, "results": results, "env": tileshop_env}
+def materialized(materialized_site):
+    site = materialized_site(N_PRODUCTS, SEED)  # read only here
+    with site.environment():
+        yield {"catalog": site.catalog, "results": site.results, "env": site.env}
 
 
 def test_question_set_is_built_from_catalog_facts():
