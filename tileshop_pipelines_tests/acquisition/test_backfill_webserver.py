@@ -20,6 +20,9 @@ from tileshop_pipelines.store import db
 from ..support.ports import free_port
 from ..support.sample_site import AUTOMATION_OFF
 
+pytestmark = pytest.mark.slow  # dagster dev (webserver and daemon) in a process of its own
+
+
 BATCH_SIZE = 5
 SELECTED = 8  # -> runs of 5 and 3 products
 

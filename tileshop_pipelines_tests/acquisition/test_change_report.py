@@ -17,6 +17,8 @@ from tileshop_pipelines.store import db
 
 from ..support.sample_site import AUTOMATION_OFF, FAST_CRAWLER, sitemap_and_crawl
 
+pytestmark = pytest.mark.slow  # a crawl through Dagster, then the CLI in processes
+
 
 @pytest.fixture(scope="module")
 def site(own_sample_site):

@@ -19,6 +19,9 @@ from tileshop_pipelines_tests.crawl.service import LOCAL_SITE
 from tileshop_pipelines_tests.support.local_server import LocalServer, QuietHandler
 from tileshop_pipelines_tests.support.ports import free_port
 
+pytestmark = pytest.mark.slow  # the crawl service in a process, and chromium
+
+
 TOKEN = "test-token-browser-5d1c"
 # The word is assembled by the script: it is in the page's text only after the script ran.
 PAGE = (b"<!doctype html><html><head><title>js page</title></head><body><div id=out></div>"

@@ -183,6 +183,7 @@ sys.exit(args.func(args))
 """
 
 
+@pytest.mark.slow
 def test_kill_9_mid_import_then_rerun_gives_the_same_counts(predecessor, make_database, tmp_path):
     """The import is killed while its transaction has written products and waits to write
     product_history (held by a lock here): nothing is left, and a rerun ends as an uninterrupted run."""

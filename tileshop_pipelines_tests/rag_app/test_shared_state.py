@@ -24,6 +24,9 @@ from tileshop_pipelines.store.db import PROJECT_ROOT
 
 from ..support.ports import free_port
 
+pytestmark = pytest.mark.slow  # app processes and redis-server
+
+
 BURST = 6
 
 

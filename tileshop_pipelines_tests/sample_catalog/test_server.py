@@ -464,6 +464,7 @@ def test_five_thousand_products():
             assert r.status_code == 200 and _product_ld(r.text)["name"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_run_server_prints_its_url_and_stops_on_signal(sig):
     code = ("from tileshop_pipelines.sample_catalog import run_server; "
