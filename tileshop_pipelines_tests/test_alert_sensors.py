@@ -27,6 +27,9 @@ from .alert_receiver import AlertReceiver
 from .support.ports import free_port
 from .support.sample_site import AUTOMATION_OFF
 
+pytestmark = pytest.mark.slow  # real runs, sensors and Dagster's freshness daemon over a sample site
+
+
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 UI = "http://dagster.test:3000"
 

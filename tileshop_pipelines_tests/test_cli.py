@@ -116,6 +116,7 @@ def test_migrate_checkpoint_is_a_tileshop_command(make_database, monkeypatch, ca
     assert str(broken) in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_run_stops_on_a_signal_within_seconds_and_the_next_run_completes(make_database, tmp_path, signum):
     from tileshop_pipelines.sample_catalog import CatalogServer

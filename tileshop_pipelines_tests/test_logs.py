@@ -149,6 +149,7 @@ def test_the_root_handler_skips_what_dagsters_handler_printed():
     assert [json.loads(line)["message"] for line in buffer.getvalue().splitlines()] == ["once", "ours to print"]
 
 
+@pytest.mark.slow
 def test_the_crawl_service_configures_logging_without_the_pipelines_dependencies():
     """Its image installs crawl4ai, FastAPI, uvicorn, httpx, orjson and pydantic-settings, not the pipeline's
     database, Dagster or model dependencies (crawler/Dockerfile)."""
@@ -195,6 +196,7 @@ CRAWL_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_no_secret_in_the_logs_of_the_crawl_service_a_crawl_and_a_failing_database(tileshop_env, tmp_path):
     port = free_port()
     base = {**os.environ, **SECRETS, "LOG_FORMAT": "json", "LOG_LEVEL": "DEBUG", "PYTHONPATH": str(db.PROJECT_ROOT)}

@@ -103,6 +103,7 @@ def test_record_of_684287(materialized):
         assert actual is expected if isinstance(expected, bool) else actual == expected, (field, actual)
 
 
+@pytest.mark.slow
 def test_cli_ask_returns_684287_first(materialized):
     env = {**os.environ, **materialized["env"]}
     out = subprocess.run(
@@ -116,6 +117,7 @@ def test_cli_ask_returns_684287_first(materialized):
     assert "Offline answer" in answer["answer"]
 
 
+@pytest.mark.slow
 def test_cli_status_json(materialized):
     env = {**os.environ, **materialized["env"]}
     out = subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", "status", "--json"],

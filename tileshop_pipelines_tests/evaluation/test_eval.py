@@ -55,6 +55,7 @@ def test_metrics():
     assert reciprocal_rank(["x"], relevant) == 0.0
 
 
+@pytest.mark.slow
 def test_asset_checks_pass(materialized):
     evaluations = {e.check_name: e for e in materialized["results"][-1].get_asset_check_evaluations()}
     assert set(evaluations) == {"vectors_match_chunks", "vector_dimension", "vector_indexes", "canary_query"}
@@ -62,6 +63,7 @@ def test_asset_checks_pass(materialized):
     assert "684287" in evaluations["canary_query"].metadata["top_skus"].value
 
 
+@pytest.mark.slow
 def test_hybrid_beats_both_modes_on_recall(materialized):
     from tileshop_pipelines.embedding.model import embed_texts, load_model
 
@@ -76,6 +78,7 @@ def test_hybrid_beats_both_modes_on_recall(materialized):
     assert report["by_kind"]["sku"]["fulltext"]["recall@5"] == 1.0  # exact tokens: full text's strength
 
 
+@pytest.mark.slow
 def test_eval_refuses_a_store_without_the_catalog(materialized):
     other = build_catalog(n_products=N_PRODUCTS + 100, seed=SEED + 1)
     with db.connect(materialized["env"]["DATABASE_URL"]) as conn:
@@ -83,6 +86,7 @@ def test_eval_refuses_a_store_without_the_catalog(materialized):
             evaluate(PostgresVectorStore(conn), build_questions(other), lambda texts: None)
 
 
+@pytest.mark.slow
 def test_cli_eval_json(materialized):
     env = {**os.environ, **materialized["env"]}
     out = subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", "eval", "--json",

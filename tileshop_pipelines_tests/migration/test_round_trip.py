@@ -18,6 +18,9 @@ from tileshop_pipelines.migration import dumps
 from tileshop_pipelines.migration.verify import verify
 from tileshop_pipelines.store import db, server
 
+pytestmark = pytest.mark.slow  # tileshop db dump/restore/verify in processes
+
+
 N_PRODUCTS = 60  # test_pipeline's catalog: one materialized site for both modules
 ROOT = Path(__file__).resolve().parents[2]
 
