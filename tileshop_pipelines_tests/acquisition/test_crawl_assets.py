@@ -18,6 +18,9 @@ from tileshop_pipelines.store import db
 
 from ..support.sample_site import AUTOMATION_OFF, FAST_CRAWLER, sitemap_and_crawl
 
+pytestmark = pytest.mark.slow  # crawls through Dagster over a site of its own (25 s of set-up), the CLI in processes
+
+
 N_PRODUCTS = 40
 
 
