@@ -1,5 +1,7 @@
 # The two commands: `make run` (set up, then materialize the whole graph on the embedded default)
-# and `make test` (set up, then the test suite). Everything else is optional.
+# and `make test` (set up, then the test suite; CI runs it). Everything else is optional; while
+# working, `make test-fast` runs the suite without the tests marked slow (processes, daemons, the
+# browser, schemathesis), in under 4 minutes.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +10,7 @@ export CRAWL4_AI_BASE_DIRECTORY ?= $(CURDIR)/.tileshop/crawl4ai
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup browser redis run serve test bench ui status db-stop clean deploy-check
+.PHONY: setup browser redis run serve test test-fast bench ui status db-stop clean deploy-check
 
 setup: $(STAMP)
 
@@ -43,6 +45,9 @@ redis:
 test: setup browser redis
 	d=$$(mktemp -d) && DAGSTER_HOME=$$d $(BIN)/dagster definitions validate -w workspace.yaml; rc=$$?; rm -rf $$d; exit $$rc
 	$(BIN)/python -m pytest
+
+test-fast: setup browser redis
+	$(BIN)/python -m pytest -m "not slow"
 
 # The Fly deployment rehearsed here with buildah/podman (docs/DEPLOY.md): builds the images, runs
 # each Fly process as a container, prints sizes, build and start times, RSS; cleans up. As root.

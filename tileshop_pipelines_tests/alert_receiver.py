@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .support.local_server import LocalServer, QuietHandler
 
 
-class AlertReceiver:
+class AlertReceiver(LocalServer):
     def __init__(self) -> None:
         self.received: list[dict] = []
         self.lines: list[str] = []
         self.status = 200
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self):  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 payload = json.loads(body)
@@ -24,27 +24,10 @@ class AlertReceiver:
                 stamp = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
                 receiver.lines.append(f"{stamp} POST {self.path} {self.headers.get('Content-Type')} "
                                       f"{json.dumps(payload, ensure_ascii=False)}")
-                answer = b"ok" if receiver.status < 300 else b"invalid_payload"
-                self.send_response(receiver.status)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+                self.answer(receiver.status, b"ok" if receiver.status < 300 else b"invalid_payload", "text/plain")
 
-            def log_message(self, *args):  # the lines above are the log
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(Handler)  # its log: the lines above
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/services/T0000/B0000/test-webhook-secret-0123"
-
-    def __enter__(self) -> AlertReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        return f"{self.base_url}/services/T0000/B0000/test-webhook-secret-0123"

@@ -1,17 +1,19 @@
-"""Shared fixtures: a real Postgres database per test session, the sample catalog on 127.0.0.1."""
+"""Shared fixtures: a real Postgres database per test session, the sample catalog on 127.0.0.1 (served
+and materialized once per session and catalog)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 
-from tileshop_pipelines import bootstrap
 from tileshop_pipelines.store import db
+
+from .support.sample_site import SampleSite, environment, open_sample_site, refresh_everything, tileshop_environment
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -94,17 +96,36 @@ def conn(database_url: str):
 @pytest.fixture(scope="module")
 def tileshop_env(make_database, tmp_path_factory) -> dict[str, str]:
     """Environment for Dagster and the CLI: a database of its own and a temp DAGSTER_HOME."""
-    home: Path = tmp_path_factory.mktemp("tileshop_home")
-    saved = dict(os.environ)
-    os.environ["DATABASE_URL"] = make_database()
-    os.environ["TILESHOP_HOME"] = str(home)
-    os.environ.pop("DAGSTER_HOME", None)
-    os.environ.pop("DAGSTER_PG_URL", None)
-    env = bootstrap.configure_environment(db.database_url())
-    with db.connect() as conn:  # what `tileshop db migrate` does once per deploy
-        from tileshop_pipelines.store.migrations import migrate
+    with environment({}):
+        yield tileshop_environment(make_database(), tmp_path_factory.mktemp("tileshop_home"))
 
-        migrate(conn)
-    yield env
-    os.environ.clear()
-    os.environ.update(saved)
+
+@pytest.fixture(scope="session")
+def materialized_site(make_database, tmp_path_factory):
+    """materialized_site(n_products, seed): the sample catalog served, and the whole graph materialized
+    over it once per session in a database and Dagster home of its own, shared by every module that
+    asks for the same catalog. Read-only for them (a module that changes the catalog, its database
+    or its Dagster instance opens its own site with `own_sample_site`). Enter `site.environment()`
+    to point Dagster and the CLI at it."""
+    sites: dict[tuple[int, int], SampleSite] = {}
+    with contextlib.ExitStack() as stack:
+        def get(n_products: int, seed: int) -> SampleSite:
+            if (n_products, seed) not in sites:
+                home = tmp_path_factory.mktemp(f"tileshop_home_{n_products}_{seed}")
+                sites[(n_products, seed)] = stack.enter_context(open_sample_site(
+                    make_database(), home, n_products, seed, materialize=refresh_everything))
+            return sites[(n_products, seed)]
+
+        yield get
+
+
+@pytest.fixture(scope="module")
+def own_sample_site(make_database, tmp_path_factory):
+    """own_sample_site(n_products, seed, env=..., materialize=...): a sample site of this module's own,
+    for tests that change it; closed at the end of the module."""
+    with contextlib.ExitStack() as stack:
+        def open_site(n_products: int, seed: int, **kwargs) -> SampleSite:
+            home = tmp_path_factory.mktemp("tileshop_home")
+            return stack.enter_context(open_sample_site(make_database(), home, n_products, seed, **kwargs))
+
+        yield open_site

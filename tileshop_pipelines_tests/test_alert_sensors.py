@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import time
 from pathlib import Path
 
@@ -21,37 +20,32 @@ import dagster as dg
 import pytest
 
 from tileshop_pipelines.local_runs import refresh_sitemap
-from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import alerts as alerts_sql
 from tileshop_pipelines.store import db
 
 from .alert_receiver import AlertReceiver
+from .support.ports import free_port
+from .support.sample_site import AUTOMATION_OFF
+
+pytestmark = pytest.mark.slow  # real runs, sensors and Dagster's freshness daemon over a sample site
+
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 UI = "http://dagster.test:3000"
 
 
 @pytest.fixture(scope="module")
-def site(tileshop_env):
-    catalog = build_catalog(n_products=30, seed=5)
-    with CatalogServer(catalog, port=0) as server, AlertReceiver() as receiver:
-        os.environ.update({"TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", "TILESHOP_CRAWL_RATE": "0",
-                           "TILESHOP_AUTOMATION": "off", "TILESHOP_ALERT_WEBHOOK_URL": receiver.url,
-                           "TILESHOP_DAGSTER_UI_URL": UI})
-        from tileshop_pipelines.definitions import defs
+def site(own_sample_site):
+    # A site of this module's own: its test removes products from the catalog.
+    with AlertReceiver() as receiver:
+        sample = own_sample_site(30, 5, env={**AUTOMATION_OFF, "TILESHOP_ALERT_WEBHOOK_URL": receiver.url,
+                                             "TILESHOP_DAGSTER_UI_URL": UI})
+        with sample.environment():
+            from tileshop_pipelines.definitions import defs
 
-        with dg.DagsterInstance.get() as instance:
-            yield {"server": server, "catalog": catalog, "receiver": receiver, "instance": instance,
-                   "defs": defs(), "env": tileshop_env}
-    for name in ("TILESHOP_SITEMAP_URL", "TILESHOP_CRAWL_RATE", "TILESHOP_AUTOMATION", "TILESHOP_ALERT_WEBHOOK_URL",
-                 "TILESHOP_DAGSTER_UI_URL"):
-        os.environ.pop(name, None)
-
-
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+            with dg.DagsterInstance.get() as instance:
+                yield {"server": sample.server, "catalog": sample.catalog, "receiver": receiver, "instance": instance,
+                       "defs": defs(), "env": sample.env}
 
 
 def _asset_alerts(site, cursor):
@@ -112,7 +106,7 @@ def test_a_failed_run_a_failed_check_and_a_missed_freshness_window_are_each_post
 
     # 1. A run failure: the sitemap is unreachable.
     sitemap_url = os.environ["TILESHOP_SITEMAP_URL"]
-    os.environ["TILESHOP_SITEMAP_URL"] = f"http://127.0.0.1:{_closed_port()}/sitemap.xml"
+    os.environ["TILESHOP_SITEMAP_URL"] = f"http://127.0.0.1:{free_port()}/sitemap.xml"
     try:
         unreachable = refresh_sitemap(instance)
     finally:

@@ -4,12 +4,12 @@ webhook sender against a local receiver, and the dedupe in Postgres."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
 
 from tileshop_pipelines import alerts
 from tileshop_pipelines.store import alerts as alerts_sql
 
 from .alert_receiver import AlertReceiver
+from .support.ports import free_port
 
 UI = "http://dagster.internal:3000"
 
@@ -74,9 +74,7 @@ def test_sender_posts_slack_json_and_reports_failures_without_the_url():
         assert receiver.received == [alert.payload()]
         receiver.status = 500
         assert alerts.WebhookSender(receiver.url).send(alert) == "failed: HTTP 500"
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
+    closed = free_port()  # a port nothing listens on
     failed = alerts.WebhookSender(f"http://127.0.0.1:{closed}/hook-secret", timeout_s=2).send(alert)
     assert failed == "failed: ConnectError" and "hook-secret" not in failed
     assert alerts.WebhookSender(None).send(alert) == "logged"

@@ -16,26 +16,12 @@ from tileshop_pipelines.cli import main
 from tileshop_pipelines.sample_catalog import KNOWN_SKUS, build_catalog
 from tileshop_pipelines.sample_catalog.render import home_page, product_page
 
+from .support import known_products
+
 BASE = "http://127.0.0.1:8765"
 
 # CONTEXT.md, "Known products": field -> value as stated there (None: the page states none).
-FACTS = {
-    "684287": {"price": 77.11, "price_unit": "box", "price_per_sqft": 12.99, "box_quantity": 6,
-               "edge_type": "Rectified", "material": "Porcelain",
-               "applications": ["Floor", "Light Commercial", "Wall"], "box_weight_lbs": 22.9,
-               "country_of_origin": "Italy", "directional_layout": False, "shade_variation": "V3",
-               ("specifications", "SurfaceAbrasion"): "CLASS 5",
-               ("specifications", "FrostResistance"): "Resistant"},
-    "684272": {"price": 69.99, "price_unit": "each", "price_per_piece": 69.99, "price_per_box": None,
-               "price_per_sqft": None},
-    "485000": {"price": 70.20, "price_unit": "box", "coverage_sqft_per_box": 5.40, "price_per_sqft": None,
-               "color": "White"},
-    "683861": {"price": 139.82, "price_unit": "box", "coverage_sqft_per_box": 10.76, "price_per_sqft": 12.99,
-               "color": "Beige, Brown"},
-    "485020": {"applications": ["Wall"], "thickness": "8.7mm", "box_quantity": 5},
-    "43521": {"price": 35.99, "price_unit": "each", "sku": "43521"},
-    "683549": {"price": 22.99, "price_unit": "each"},
-}
+FACTS = {sku: known_products.record_facts(sku) for sku in known_products.FACTS}
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +138,7 @@ def test_transfer_checkpoint_is_a_tileshop_command(make_database, monkeypatch, c
     assert str(broken) in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_run_stops_on_a_signal_within_seconds_and_the_next_run_completes(make_database, tmp_path, signum):
     from tileshop_pipelines.sample_catalog import CatalogServer

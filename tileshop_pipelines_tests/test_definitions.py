@@ -41,6 +41,7 @@ print(repr(events))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", ["tileshop_pipelines.definitions", "rag_app.main"])
 def test_importing_the_code_location_starts_nothing_and_writes_nothing(module, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DAGSTER_HOME", "DAGSTER_PG_URL")}

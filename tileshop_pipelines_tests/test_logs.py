@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -24,8 +23,8 @@ from tileshop_pipelines.processes import wait_until_serving
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.serving import logs
 from tileshop_pipelines.serving.settings import SettingsError
-from tileshop_pipelines.store import db
 from tileshop_pipelines_tests.crawl.service import LOCAL_SITE
+from tileshop_pipelines_tests.support.ports import free_port
 
 SECRETS = {
     "CRAWLER_TOKEN": "crawler-token-test-secret-91b2",
@@ -151,6 +150,7 @@ def test_the_root_handler_skips_what_dagsters_handler_printed():
     assert [json.loads(line)["message"] for line in buffer.getvalue().splitlines()] == ["once", "ours to print"]
 
 
+@pytest.mark.slow
 def test_the_crawl_service_configures_logging_without_the_pipelines_dependencies():
     """Its image installs crawl4ai, FastAPI, uvicorn, httpx, orjson and pydantic-settings, not the pipeline's
     database, Dagster or model dependencies, and copies only tileshop_pipelines/serving and
@@ -191,12 +191,6 @@ def test_outside_the_crawler_image_names_what_the_image_lacks():
 
 # --- real processes -----------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _with_password(url: str) -> str:
     """The test database's URL with a password in it (the test server trusts local connections,
     so the password is sent and ignored: a secret the processes hold)."""
@@ -224,8 +218,9 @@ CRAWL_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_no_secret_in_the_logs_of_the_crawl_service_a_crawl_and_a_failing_database(tileshop_env, tmp_path):
-    port = _free_port()
+    port = free_port()
     base = {**os.environ, **SECRETS, "LOG_FORMAT": "json", "LOG_LEVEL": "DEBUG", "PYTHONPATH": str(bootstrap.PROJECT_ROOT)}
     service_err = tmp_path / "crawler.err"
     with CatalogServer(build_catalog(n_products=25, seed=3), port=0) as site, open(service_err, "wb") as err:
@@ -251,7 +246,7 @@ def test_no_secret_in_the_logs_of_the_crawl_service_a_crawl_and_a_failing_databa
     assert crawl.returncode == 0 and "crawled" in crawl.stdout, crawl.stderr[-3000:]
     assert site.hits and site.last_user_agent  # the pages were fetched, through the service
 
-    closed = _free_port()
+    closed = free_port()
     failing = subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", "db", "migrate"], cwd=tmp_path,
                              env={**base, "DATABASE_URL": f"postgresql://tileshop:{DB_PASSWORD}@127.0.0.1:{closed}/x"},
                              capture_output=True, text=True, timeout=120)

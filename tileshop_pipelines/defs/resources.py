@@ -4,7 +4,6 @@ validated settings (settings.py). Secrets reach them as `dg.EnvVar`, never as pl
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Literal
 
 import dagster as dg
 import numpy as np

@@ -14,7 +14,6 @@ Never downgrade what the pipeline wrote:
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,8 +16,13 @@ import pytest
 
 from tileshop_pipelines import bootstrap
 from tileshop_pipelines.local_runs import refresh_sitemap
-from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
+
+from ..support.ports import free_port
+from ..support.sample_site import AUTOMATION_OFF
+
+pytestmark = pytest.mark.slow  # dagster dev (webserver and daemon) in a process of its own
+
 
 BATCH_SIZE = 5
 SELECTED = 8  # -> runs of 5 and 3 products
@@ -50,26 +54,20 @@ query Partitions($path: [String!]!) {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _register_partitions(instance: dg.DagsterInstance) -> list:
+    return [refresh_sitemap(instance, raise_on_error=True)]  # registers the product partitions
 
 
 @pytest.fixture(scope="module")
-def webserver(tileshop_env, tmp_path_factory):
-    catalog = build_catalog(n_products=30, seed=5)
-    with CatalogServer(catalog, port=0) as server:
-        env = {**os.environ, **tileshop_env,
-               "TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", "TILESHOP_CRAWL_RATE": "0",
-               "TILESHOP_AUTOMATION": "off", "TILESHOP_CRAWL_BATCH_SIZE": str(BATCH_SIZE),
-               # this worktree's code, ahead of any installed copy of the package
-               "PYTHONPATH": str(bootstrap.PROJECT_ROOT)}
-        os.environ.update({k: env[k] for k in ("TILESHOP_SITEMAP_URL", "TILESHOP_CRAWL_RATE", "TILESHOP_AUTOMATION",
-                                               "TILESHOP_CRAWL_BATCH_SIZE")})
-        with dg.DagsterInstance.get() as instance:
-            refresh_sitemap(instance, raise_on_error=True)  # registers the product partitions
-        port = _free_port()
+def webserver(own_sample_site, tmp_path_factory):
+    # A site of this module's own: the backfill materializes partitions of its instance.
+    site = own_sample_site(30, 5, env={**AUTOMATION_OFF, "TILESHOP_CRAWL_BATCH_SIZE": str(BATCH_SIZE)},
+                           materialize=_register_partitions)
+    server = site.server
+    with site.environment():
+        # this worktree's code, ahead of any installed copy of the package
+        env = {**os.environ, "PYTHONPATH": str(bootstrap.PROJECT_ROOT)}
+        port = free_port()
         log = (tmp_path_factory.mktemp("dagster_dev") / "dagster-dev.log").open("w")
         dagster = Path(sys.executable).with_name("dagster")
         proc = subprocess.Popen(
@@ -87,8 +85,6 @@ def webserver(tileshop_env, tmp_path_factory):
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=10)
             log.close()
-    for name in ("TILESHOP_SITEMAP_URL", "TILESHOP_CRAWL_RATE", "TILESHOP_AUTOMATION", "TILESHOP_CRAWL_BATCH_SIZE"):
-        os.environ.pop(name, None)
 
 
 def _graphql(url: str, query: str, variables: dict) -> dict:

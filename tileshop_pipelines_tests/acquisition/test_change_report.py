@@ -13,25 +13,20 @@ import dagster as dg
 import pytest
 
 from tileshop_pipelines.local_runs import crawl_all_products, refresh_sitemap
-from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
 
-FAST_CRAWLER = {"resources": {"crawler": {"config": {"backoff_base_s": 0.01, "backoff_max_s": 0.05,
-                                                      "max_attempts": 2}}}}
+from ..support.sample_site import AUTOMATION_OFF, FAST_CRAWLER, sitemap_and_crawl
+
+pytestmark = pytest.mark.slow  # a crawl through Dagster, then the CLI in processes
 
 
 @pytest.fixture(scope="module")
-def site(tileshop_env):
-    catalog = build_catalog(n_products=30, seed=13)
-    with CatalogServer(catalog, port=0) as server:
-        os.environ.update({"TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", "TILESHOP_CRAWL_RATE": "0",
-                           "TILESHOP_AUTOMATION": "off"})
-        with dg.DagsterInstance.get() as instance:
-            assert refresh_sitemap(instance, raise_on_error=True).success
-            assert crawl_all_products(instance, raise_on_error=True, run_config=FAST_CRAWLER).success
-            yield {"server": server, "catalog": catalog, "instance": instance, "env": tileshop_env}
-    for name in ("TILESHOP_SITEMAP_URL", "TILESHOP_CRAWL_RATE", "TILESHOP_AUTOMATION"):
-        os.environ.pop(name, None)
+def site(own_sample_site):
+    # A site of this module's own: its test changes a price, a spec and the listing.
+    sample = own_sample_site(30, 13, env=AUTOMATION_OFF, materialize=sitemap_and_crawl)
+    assert all(result.success for result in sample.results)
+    with sample.environment(), dg.DagsterInstance.get() as instance:
+        yield {"server": sample.server, "catalog": sample.catalog, "instance": instance, "env": sample.env}
 
 
 def _metadata(result, asset):

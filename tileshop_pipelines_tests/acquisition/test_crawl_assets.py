@@ -14,27 +14,23 @@ import dagster as dg
 import pytest
 
 from tileshop_pipelines.local_runs import crawl_all_products, refresh_sitemap
-from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
 
+from ..support.sample_site import AUTOMATION_OFF, FAST_CRAWLER, sitemap_and_crawl
+
+pytestmark = pytest.mark.slow  # crawls through Dagster over a site of its own (25 s of set-up), the CLI in processes
+
+
 N_PRODUCTS = 40
-FAST_CRAWLER = {"resources": {"crawler": {"config": {"backoff_base_s": 0.01, "backoff_max_s": 0.05,
-                                                      "max_attempts": 2}}}}
 
 
 @pytest.fixture(scope="module")
-def site(tileshop_env):
-    catalog = build_catalog(n_products=N_PRODUCTS, seed=11)
-    with CatalogServer(catalog, port=0) as server:
-        os.environ.update({"TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", "TILESHOP_CRAWL_RATE": "0",
-                           "TILESHOP_AUTOMATION": "off"})
-        with dg.DagsterInstance.get() as instance:
-            refresh_sitemap(instance, raise_on_error=True)
-            first_crawl = crawl_all_products(instance, raise_on_error=True, run_config=FAST_CRAWLER)
-            yield {"server": server, "catalog": catalog, "instance": instance, "first_crawl": first_crawl,
-                   "env": tileshop_env}
-    for name in ("TILESHOP_SITEMAP_URL", "TILESHOP_CRAWL_RATE", "TILESHOP_AUTOMATION"):
-        os.environ.pop(name, None)
+def site(own_sample_site):
+    # A site of this module's own: its tests switch faults on, change and remove products.
+    sample = own_sample_site(N_PRODUCTS, 11, env=AUTOMATION_OFF, materialize=sitemap_and_crawl)
+    with sample.environment(), dg.DagsterInstance.get() as instance:
+        yield {"server": sample.server, "catalog": sample.catalog, "instance": instance,
+               "first_crawl": sample.results[-1], "env": sample.env}
 
 
 @pytest.fixture(autouse=True)

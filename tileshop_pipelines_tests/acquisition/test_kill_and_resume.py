@@ -11,21 +11,22 @@ import time
 from urllib.parse import unquote, urlsplit
 
 import dagster as dg
+import pytest
 
 from tileshop_pipelines import bootstrap
 from tileshop_pipelines.local_runs import crawl_all_products, refresh_sitemap
-from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
 from tileshop_pipelines_tests.acquisition.crawl_process import CRAWL, count
+from tileshop_pipelines_tests.support.sample_site import AUTOMATION_OFF
 
-def test_kill_9_mid_crawl_then_resume(tileshop_env, monkeypatch):
-    catalog = build_catalog(n_products=60, seed=13)
-    with CatalogServer(catalog, port=0) as server:
-        settings = {"TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", "TILESHOP_CRAWL_RATE": "12",
-                    "TILESHOP_AUTOMATION": "off"}
-        for name, value in settings.items():
-            monkeypatch.setenv(name, value)
-        database = tileshop_env["DATABASE_URL"]
+pytestmark = pytest.mark.slow  # a crawl process killed with SIGKILL
+
+
+def test_kill_9_mid_crawl_then_resume(own_sample_site):
+    site = own_sample_site(60, 13, env={**AUTOMATION_OFF, "TILESHOP_CRAWL_RATE": "12"})
+    server = site.server
+    with site.environment():
+        database = site.database_url
         with dg.DagsterInstance.get() as instance:
             refresh_sitemap(instance, raise_on_error=True)
             listed = len(instance.get_dynamic_partitions("product"))

@@ -75,6 +75,7 @@ def own_database(tileshop_env, make_database, monkeypatch) -> str:
     return url
 
 
+@pytest.mark.slow
 def test_a_run_that_lost_postgres_mid_crawl_is_recovered_by_the_next_process(own_database, server_url, monkeypatch):
     """`tileshop run`'s crawl (local_runs, no daemon) loses Postgres mid-crawl (a proxy between it and
     the server is cut) and the next run starts at once, in another process that reaches Postgres: the
@@ -156,7 +157,6 @@ def _launch(job: str, keys: list[str], tags: dict[str, str], env: dict[str, str]
     """Submit a crawl run to the instance's queue, as the sensor's RunRequest would."""
     import json
 
-    from tileshop_pipelines.store import db
 
     tags = {**tags, "dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
     config = {"ops": {"crawl_products": {"config": {"product_keys": keys}}}}
@@ -177,6 +177,7 @@ def _wait(condition, timeout: float, what: str, every: float = 0.2):
     return value
 
 
+@pytest.mark.slow
 def test_a_run_past_its_max_runtime_is_failed_by_the_daemon_and_the_next_crawl_gets_the_slot(
         own_database, monkeypatch, tmp_path):
     """A real dagster-daemon with dagster.yaml's run monitoring (poll and dequeue intervals shortened

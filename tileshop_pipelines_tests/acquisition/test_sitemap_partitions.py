@@ -70,6 +70,7 @@ def _meta(result):
     return {k: v.value for k, v in event.event_specific_data.materialization.metadata.items()}
 
 
+@pytest.mark.slow
 def test_refused_and_reverted_listings_leave_no_partitions_behind(world):
     urls, instance = world["urls"], world["instance"]
     base, kept, dropped = urls[:20], urls[20], urls[21]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,21 +13,17 @@ import httpx
 
 from tileshop_pipelines import bootstrap
 
+from ..support.ports import free_port
+
 TOKEN = "test-token-0f3a"
 # The sample catalog and the crafted sites listen on 127.0.0.1: the tests name it explicitly.
 LOCAL_SITE = {"CRAWLER_ALLOWED_HOSTS": "127.0.0.1,localhost", "CRAWLER_PERMITTED_ADDRESSES": "127.0.0.1"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def crawl_service(**env: str):
     """The service's base URL, with CRAWLER_TOKEN and `env` set (and nothing else of CRAWLER_*)."""
-    port = _free_port()
+    port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLER_")}
     full = {**clean, "CRAWLER_TOKEN": TOKEN, "PYTHONPATH": str(bootstrap.PROJECT_ROOT), **env}
     proc = subprocess.Popen([sys.executable, "-m", "crawler", "--host", "127.0.0.1", "--port", str(port),

@@ -12,6 +12,8 @@ from tileshop_pipelines.crawl.fetcher import CircuitOpen, CrawlPolicy, PageFetch
 from tileshop_pipelines.crawl.transports import HttpTransport
 from tileshop_pipelines.sample_catalog import QUIRK_PATHS, CatalogServer, build_catalog
 
+from ..support.local_server import LocalServer, QuietHandler
+
 FAST = dict(requests_per_second=0, concurrency_per_host=4, timeout_s=5, max_attempts=3, backoff_base_s=0.05,
             backoff_max_s=0.2)
 
@@ -222,18 +224,15 @@ def test_blocked_pages_reported_back_open_the_breaker(server):
         asyncio.run(go(report=True))
 
 
-class _RobotsSite:
+class _RobotsSite(LocalServer):
     """A local site with the given robots.txt and product pages at /products/p-<n>."""
 
     def __init__(self, robots_txt: str):
-        import http.server
-        import threading
-
         site = self
         self.hits: list[str] = []
         self.robots_agents: list[str] = []
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 if self.path == "/robots.txt":
                     site.robots_agents.append(self.headers["User-Agent"])
@@ -241,22 +240,10 @@ class _RobotsSite:
                 else:
                     site.hits.append(self.path)
                     body, kind = b"<html><body>a product</body></html>", "text/html"
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.answer(200, body, kind)
 
-            def log_message(self, *args):
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler)
+        self.start()
 
 
 @pytest.mark.parametrize(("robots_txt", "interval"), [

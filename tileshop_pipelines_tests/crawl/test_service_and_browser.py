@@ -41,6 +41,7 @@ def _service_resource(url: str, token: str = TOKEN) -> CrawlerResource:
                            backoff_base_s=0.01, max_attempts=2)
 
 
+@pytest.mark.slow
 def test_service_mode_crawls_with_conditional_requests_and_statuses(site, service):
     paths = [p.path for p in site.catalog.products[:6]]
     site.faults.set_status(paths[5], 410)
@@ -56,12 +57,14 @@ def test_service_mode_crawls_with_conditional_requests_and_statuses(site, servic
     assert {f.outcome for f in again} == {"not_modified"}
 
 
+@pytest.mark.slow
 def test_service_needs_the_bearer_token(site, service):
     assert httpx.post(f"{service}/crawl", json={"urls": [site.base_url + "/"]}).status_code == 401
     with pytest.raises(PermissionError, match="CRAWLER_TOKEN"):
         _crawl(_service_resource(service, token="wrong"), [PageRequest(site.base_url + "/")])
 
 
+@pytest.mark.slow
 def test_service_refuses_oversized_requests(service):
     body = {"urls": ["http://127.0.0.1/" + "x" * 300_000]}
     response = httpx.post(f"{service}/crawl", json=body, headers={"Authorization": f"Bearer {TOKEN}"})
@@ -139,6 +142,7 @@ def test_unknown_mode_is_refused_when_the_resource_is_built():
         CrawlerResource(mode="curl")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="needs Debian's chromium (make test installs it)")
 def test_browser_mode_crawls_with_chromium(site):
     paths = [p.path for p in site.catalog.products[:3]]

@@ -7,18 +7,20 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from tileshop_pipelines import bootstrap
 from tileshop_pipelines_tests.crawl.service import LOCAL_SITE
+from tileshop_pipelines_tests.support.local_server import LocalServer, QuietHandler
+from tileshop_pipelines_tests.support.ports import free_port
+
+pytestmark = pytest.mark.slow  # the crawl service in a process, and chromium
+
 
 TOKEN = "test-token-browser-5d1c"
 # The word is assembled by the script: it is in the page's text only after the script ran.
@@ -32,31 +34,16 @@ needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None,
 
 @pytest.fixture(scope="module")
 def js_site():
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(PAGE)))
-            self.end_headers()
-            self.wfile.write(PAGE)
+            self.answer(200, PAGE, "text/html; charset=utf-8")
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/page"
-    server.shutdown()
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET6) as s:
-        s.bind(("::", 0))
-        return s.getsockname()[1]
+    with LocalServer(Handler) as server:
+        yield f"{server.base_url}/page"
 
 
 def _start_service(**env_values):
-    port = _free_port()
+    port = free_port("::")
     env = {**os.environ, "CRAWLER_TOKEN": TOKEN, "PORT": str(port), "PYTHONPATH": str(bootstrap.PROJECT_ROOT),
            **LOCAL_SITE, **env_values}
     proc = subprocess.Popen([sys.executable, "-m", "crawler"], env=env, cwd=bootstrap.PROJECT_ROOT,

@@ -49,6 +49,7 @@ def test_robots_5xx_stops_acquisition(server):
         server.faults.clear()
 
 
+@pytest.mark.slow
 def test_cli_sitemap_parse_url_prints_one_json_line_per_url(server):
     out = _cli("sitemap", "parse", f"{server.base_url}/sitemap.xml")
     assert out.returncode == 0, out.stderr
@@ -63,6 +64,7 @@ def test_cli_sitemap_parse_url_prints_one_json_line_per_url(server):
     assert sum(r["url"].endswith(QUIRK_PATHS["listed_twice"]) for r in rows) == 2  # listed twice, shown twice
 
 
+@pytest.mark.slow
 def test_cli_sitemap_parse_file(tmp_path):
     path = tmp_path / "sitemap.xml.gz"
     path.write_bytes(gzip.compress(
@@ -80,6 +82,7 @@ def test_cli_sitemap_parse_file(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_cli_sitemap_parse_bad_input_is_a_clear_error(tmp_path):
     bad = tmp_path / "broken.xml"
     bad.write_text("<urlset><url><loc>x")

@@ -12,6 +12,7 @@ import urllib.request
 import uuid
 
 import dagster as dg
+import pytest
 
 from tileshop_pipelines import bootstrap
 from tileshop_pipelines.settings import load_settings
@@ -45,6 +46,7 @@ def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
                           timeout=300)
 
 
+@pytest.mark.slow
 def test_db_migrate_applies_ours_and_dagsters_migrations_idempotently(make_database, tmp_path):
     env = {"DATABASE_URL": make_database(), "DATA_PATH": str(tmp_path), "DAGSTER_HOME": "", "DAGSTER_PG_URL": ""}
     first = _cli("db", "migrate", env=env)
@@ -59,6 +61,7 @@ def test_db_migrate_applies_ours_and_dagsters_migrations_idempotently(make_datab
     assert {"runs", "event_logs", "alembic_version", "schema_migrations", "product_vectors"} <= tables
 
 
+@pytest.mark.slow
 def test_model_prepare_makes_the_onnx_export_once(tmp_path):
     env = {"DATA_PATH": str(tmp_path)}
     first = _cli("model", "prepare", env=env)

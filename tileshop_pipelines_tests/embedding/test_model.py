@@ -32,6 +32,7 @@ def test_dimension_and_model_id_without_loading_the_model():
     assert model_id("all-MiniLM-L6-v2", "onnx") == "all-MiniLM-L6-v2@onnx"  # its vectors differ slightly
 
 
+@pytest.mark.slow
 def test_embedder_resource_on_onnx_gives_the_torch_vectors(tmp_path, monkeypatch):
     from tileshop_pipelines.defs.resources import EmbedderResource
 

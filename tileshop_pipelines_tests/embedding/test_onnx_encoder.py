@@ -17,6 +17,7 @@ def export_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("onnx")
 
 
+@pytest.mark.slow
 def test_encoder_gives_the_torch_models_vectors(export_dir):
     encoder = onnx_encoder.load_onnx_encoder(DEFAULT_MODEL, export_dir)
     expected = embed_texts(load_model(DEFAULT_MODEL), TEXTS)  # the last text is cut at 256 word pieces
@@ -41,6 +42,7 @@ def test_a_disagreeing_export_is_refused(export_dir, monkeypatch):
         onnx_encoder.load_onnx_encoder(DEFAULT_MODEL, export_dir)
 
 
+@pytest.mark.slow
 def test_query_embedder_on_onnx_matches_torch(tmp_path, monkeypatch):
     monkeypatch.setenv("TILESHOP_HOME", str(tmp_path))
     embedders = {backend: QueryEmbedder(DEFAULT_MODEL, cache_size=0, backend=backend) for backend in ("onnx", "torch")}
@@ -56,6 +58,7 @@ def test_query_embedder_on_onnx_matches_torch(tmp_path, monkeypatch):
         QueryEmbedder(DEFAULT_MODEL, backend="tensorflow")
 
 
+@pytest.mark.slow
 def test_a_cached_export_loads_without_torch(export_dir):
     import subprocess
     import sys

@@ -7,12 +7,11 @@ import os
 import subprocess
 import sys
 
-import dagster as dg
 import pytest
 
 from tileshop_pipelines.evaluation.questions import PER_KIND, build_questions, product_key, series_words
 from tileshop_pipelines.evaluation.scoring import EvaluationError, evaluate, recall_at, reciprocal_rank
-from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
+from tileshop_pipelines.sample_catalog import build_catalog
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.product_vectors import PostgresVectorStore
 
@@ -21,18 +20,10 @@ SEED = 7
 
 
 @pytest.fixture(scope="module")
-def materialized(tileshop_env):
-    from tileshop_pipelines.local_runs import refresh_everything
-
-    catalog = build_catalog(n_products=N_PRODUCTS, seed=SEED)
-    with CatalogServer(catalog, port=0) as server:
-        os.environ["TILESHOP_SITEMAP_URL"] = f"{server.base_url}/sitemap.xml"
-        os.environ["TILESHOP_CRAWL_RATE"] = "0"  # our own local server: politeness off
-        with dg.DagsterInstance.get() as instance:
-            results = refresh_everything(instance, raise_on_error=True)
-    os.environ.pop("TILESHOP_SITEMAP_URL", None)
-    os.environ.pop("TILESHOP_CRAWL_RATE", None)
-    yield {"catalog": catalog, "results": results, "env": tileshop_env}
+def materialized(materialized_site):
+    site = materialized_site(N_PRODUCTS, SEED)  # read only here
+    with site.environment():
+        yield {"catalog": site.catalog, "results": site.results, "env": site.env}
 
 
 def test_question_set_is_built_from_catalog_facts():
@@ -64,6 +55,7 @@ def test_metrics():
     assert reciprocal_rank(["x"], relevant) == 0.0
 
 
+@pytest.mark.slow
 def test_asset_checks_pass(materialized):
     evaluations = {e.check_name: e for e in materialized["results"][-1].get_asset_check_evaluations()}
     assert set(evaluations) == {"vectors_match_chunks", "vector_dimension", "vector_indexes", "canary_query"}
@@ -71,6 +63,7 @@ def test_asset_checks_pass(materialized):
     assert "684287" in evaluations["canary_query"].metadata["top_skus"].value
 
 
+@pytest.mark.slow
 def test_hybrid_beats_both_modes_on_recall(materialized):
     from tileshop_pipelines.embedding.model import embed_texts, load_model
 
@@ -85,6 +78,7 @@ def test_hybrid_beats_both_modes_on_recall(materialized):
     assert report["by_kind"]["sku"]["fulltext"]["recall@5"] == 1.0  # exact tokens: full text's strength
 
 
+@pytest.mark.slow
 def test_eval_refuses_a_store_without_the_catalog(materialized):
     other = build_catalog(n_products=N_PRODUCTS + 100, seed=SEED + 1)
     with db.connect(materialized["env"]["DATABASE_URL"]) as conn:
@@ -92,6 +86,7 @@ def test_eval_refuses_a_store_without_the_catalog(materialized):
             evaluate(PostgresVectorStore(conn), build_questions(other), lambda texts: None)
 
 
+@pytest.mark.slow
 def test_cli_eval_json(materialized):
     env = {**os.environ, **materialized["env"]}
     out = subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", "eval", "--json",

@@ -6,19 +6,18 @@ The sample catalog's server renders well-formed pages; hostile pages are built f
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from ..support.local_server import LocalServer, QuietHandler
 
 HTML = "text/html; charset=utf-8"
 
 
-class CraftedSite:
+class CraftedSite(LocalServer):
     def __init__(self) -> None:
         self.pages: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.requested: list[str] = []  # every path asked for, in order
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
@@ -31,23 +30,10 @@ class CraftedSite:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        super().__init__(Handler)
 
     def serve(self, path: str, body: str | bytes, *, status: int = 200, content_type: str = HTML,
               headers: dict[str, str] | None = None) -> str:
         data = body.encode("utf-8", errors="surrogatepass") if isinstance(body, str) else body
         self.pages[path] = (status, {"Content-Type": content_type, **(headers or {})}, data)
         return self.base_url + path
-
-    def __enter__(self) -> CraftedSite:
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()

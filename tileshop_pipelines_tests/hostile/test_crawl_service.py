@@ -16,6 +16,9 @@ import pytest
 
 from tileshop_pipelines_tests.crawl.service import LOCAL_SITE, TOKEN, crawl_service, post_crawl
 
+pytestmark = pytest.mark.slow  # the crawl service in a process
+
+
 PAGE = "<html><body>" + "x" * (1024 * 1024 - 26) + "</body></html>"  # 1 MiB
 
 

@@ -161,6 +161,7 @@ def _extract(html, url):
         return None
 
 
+@pytest.mark.slow
 @budget(600)
 @given(product_pages())
 def test_fuzzed_product_pages_give_a_storable_record_or_not_a_product_page(page):
@@ -224,6 +225,7 @@ def sitemaps(draw):
     return data
 
 
+@pytest.mark.slow
 @budget(2000)
 @given(st.one_of(sitemaps(), st.binary(max_size=500)))
 def test_fuzzed_sitemaps_parse_or_raise_sitemap_error(data):
@@ -256,6 +258,7 @@ def test_fuzzed_urls_classify_or_raise_value_error(loc):
     _check_url(loc)
 
 
+@pytest.mark.slow
 @budget(1000)
 @given(st.lists(st.one_of(st.sampled_from(["User-agent: *", "User-agent: TileshopPipelines", "Disallow: /",
                                            "Allow: /products/", "Crawl-delay: 1e400", "Crawl-delay: -5",

@@ -92,6 +92,7 @@ def test_all_files_together_in_both_orders(conn, order):
     assert conn.execute("SELECT count(*) FROM product_pages WHERE state = 'failed'").fetchone()[0] == 0
 
 
+@pytest.mark.slow
 def test_files_one_call_each_in_reverse_give_the_same_state(conn):
     for f in FILES[::-1]:
         report = import_checkpoints(conn, [read_checkpoint(f)])
@@ -163,6 +164,7 @@ def test_pipeline_state_is_never_downgraded(conn):
                         ).fetchall() == before
 
 
+@pytest.mark.slow
 def test_a_later_call_replaces_what_an_earlier_call_wrote(conn):
     import_checkpoints(conn, [read_checkpoint(LEGACY_DATA / "tileshop_sitemap_2025-07-08_full_crawl_state.json")])
     assert conn.execute("SELECT count(*) FROM product_pages").fetchone()[0] == 4776

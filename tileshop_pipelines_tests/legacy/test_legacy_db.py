@@ -18,7 +18,7 @@ from tileshop_pipelines.cli import transfer as transfer_cli
 from tileshop_pipelines.legacy.product_data import map_rows
 from tileshop_pipelines.store import db, products
 from tileshop_pipelines.store.legacy import import_legacy_versions, read_product_data
-from tileshop_pipelines_tests.legacy.predecessor import LEGACY_DATA, create_predecessor, documented_rows, trap_rows
+from tileshop_pipelines_tests.legacy.predecessor import create_predecessor, documented_rows, trap_rows
 
 
 ROWS_READ = 35  # 18 documented + 17 generated
@@ -183,6 +183,7 @@ sys.exit(args.func(args))
 """
 
 
+@pytest.mark.slow
 def test_kill_9_mid_import_then_rerun_gives_the_same_counts(predecessor, make_database, tmp_path):
     """The import is killed while its transaction has written products and waits to write
     product_history (held by a lock here): nothing is left, and a rerun ends as an uninterrupted run."""

@@ -24,12 +24,13 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from ..support.local_server import LocalServer, QuietHandler
 
 MODEL_IDS = ("claude-sonnet-5-5", "claude-haiku-5-5")
 
 
-class AnthropicStandIn:
+class AnthropicStandIn(LocalServer):
     def __init__(self, api_key: str = "sk-ant-test-standin-key-0123456789"):
         self.api_key = api_key
         self.requests: list[dict] = []
@@ -41,22 +42,7 @@ class AnthropicStandIn:
         self.delta_seconds = 0.0
         self._lock = threading.Lock()
         self._cached_prefixes: set[str] = set()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> AnthropicStandIn:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler())
 
     def reset(self) -> None:
         with self._lock:
@@ -95,11 +81,8 @@ class AnthropicStandIn:
     def _handler(self):
         standin = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
 
             def _json(self, status: int, body: dict, headers: dict | None = None) -> None:
                 payload = json.dumps(body).encode()

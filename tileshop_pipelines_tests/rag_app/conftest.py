@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from rag_app.config import MAX_REQUEST_LINE_BYTES, Settings, load_settings
 from rag_app.main import create_app
 from tileshop_pipelines.serving.server import server_config
-from tileshop_pipelines.store import db
 
 from .anthropic_standin import AnthropicStandIn
 

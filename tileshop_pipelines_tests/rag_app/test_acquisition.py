@@ -16,6 +16,9 @@ from tileshop_pipelines.bootstrap import PROJECT_ROOT
 
 from .conftest import ADMIN, ADMIN_TOKEN, app_client, settings_for
 
+pytestmark = pytest.mark.slow  # dagster dev (webserver) in a process of its own
+
+
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 

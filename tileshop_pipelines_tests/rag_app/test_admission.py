@@ -37,6 +37,7 @@ def test_gate_refuses_a_limit_below_one():
         AdmissionGate(limit=0)
 
 
+@pytest.mark.slow
 def test_a_full_app_sheds_with_503_and_the_admitted_searches_finish(index_url):
     """Two searches are admitted and held up by a real lock on the products table; every other
     request, chat, streamed chat or search, is refused at once, and succeeds once the lock goes."""

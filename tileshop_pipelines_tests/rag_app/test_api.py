@@ -157,6 +157,7 @@ def test_product_by_sku(offline_client):
     assert missing.status_code == 404 and "999999" in missing.json()["detail"]
 
 
+@pytest.mark.slow
 def test_product_history_lists_every_version(index_url, make_database):
     from bench.sample_index import load_catalog
     from tileshop_pipelines.sample_catalog import build_catalog
@@ -188,6 +189,7 @@ def test_liveness_and_detailed_health(offline_client):
     assert response.status_code == 503 and body["status"] == "degraded"
 
 
+@pytest.mark.slow
 def test_database_outage_is_a_503_not_a_crash(index_url):
     bad = index_url.replace("/tileshop_test_", "/no_such_db_")
     with app_client(bad, settings_for()) as client:

@@ -17,6 +17,9 @@ from tileshop_pipelines.bootstrap import PROJECT_ROOT
 
 from .conftest import claude_settings, served_app
 
+pytestmark = pytest.mark.slow  # chromium
+
+
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -212,6 +212,7 @@ def test_a_product_name_is_one_line_of_plain_text_in_the_offline_answer():
     assert "<img src=x onerror=alert(1)> (SKU 684287): $9.99" in lines[1]
 
 
+@pytest.mark.slow
 def test_the_app_imports_anthropic_only_to_answer_with_claude():
     import subprocess
     import sys

@@ -132,6 +132,7 @@ def test_analytics_off_writes_nothing(index_url):
                             (f"%{tag}",)).fetchone()[0] == 0
 
 
+@pytest.mark.slow
 def test_failed_runs_link_to_dagster_and_checks_judge_thresholds(index_url, tmp_path):
     run_id = record_dagster_history(index_url, tmp_path / "dagster")
     settings = settings_for(dagster_graphql_url="http://dagster.internal:3000/graphql")

@@ -8,10 +8,13 @@ import re
 import uuid
 
 import httpx
+import pytest
 
 from .conftest import ADMIN_TOKEN, served_app, settings_for
 from .test_browser import ARTIFACTS, browser  # noqa: F401  (the Chromium fixture)
 from .test_monitoring import record_dagster_history
+
+pytestmark = pytest.mark.slow  # chromium
 
 
 def test_monitoring_page_shows_checks_charts_and_questions(browser, index_url, tmp_path):  # noqa: F811

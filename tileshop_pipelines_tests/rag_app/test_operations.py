@@ -3,7 +3,6 @@ the /metrics collectors, and the catalog change report's endpoint."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging

@@ -10,7 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import served_app, settings_for
+
+pytestmark = pytest.mark.slow  # schemathesis
 
 
 def test_no_input_causes_a_server_error(index_url, tmp_path: Path):

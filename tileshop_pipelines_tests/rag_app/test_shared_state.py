@@ -8,7 +8,6 @@ import contextlib
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,13 +22,12 @@ from rag_app.query_embedding import cache_key
 from tileshop_pipelines.bootstrap import PROJECT_ROOT
 from tileshop_pipelines.processes import wait_until_serving
 
+from ..support.ports import free_port
+
+pytestmark = pytest.mark.slow  # app processes and redis-server
+
+
 BURST = 6
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

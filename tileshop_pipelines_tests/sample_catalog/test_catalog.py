@@ -30,6 +30,7 @@ def test_same_arguments_give_identical_catalogs_and_page_bytes():
     assert render.home_page(BASE) == render.home_page(BASE)
 
 
+@pytest.mark.slow
 def test_pages_are_identical_across_processes():
     """No dependence on hash randomization or process state: what another process builds matches."""
     code = ("import hashlib, sys; from tileshop_pipelines.sample_catalog import build_catalog, render; "

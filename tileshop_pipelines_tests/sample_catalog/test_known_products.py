@@ -6,22 +6,10 @@ import pytest
 
 from tileshop_pipelines.sample_catalog import KNOWN_SKUS
 
+from ..support import known_products
 
-KNOWN_FACTS = {
-    "684287": dict(price=77.11, price_unit="box", price_per_sqft=12.99, specs={
-        "BoxQuantity": "6", "EdgeType": "Rectified", "MaterialType": "Porcelain",
-        "Applications": "Floor, Light Commercial, Wall", "BoxWeight": "22.9 lbs", "CountryOfOrigin": "Italy",
-        "DirectionalLayout": "No", "ShadeVariation": "V3", "SurfaceAbrasion": "CLASS 5",
-        "FrostResistance": "Resistant"}),
-    "684272": dict(price=69.99, price_unit="each", price_per_sqft=None, coverage_sqft_per_box=None),
-    "485000": dict(price=70.20, price_unit="box", price_per_sqft=None, coverage_sqft_per_box=5.40,
-                   specs={"Color": "White"}),
-    "683861": dict(price=139.82, price_unit="box", price_per_sqft=12.99, coverage_sqft_per_box=10.76,
-                   specs={"Color": "Beige, Brown"}),
-    "485020": dict(specs={"Applications": "Wall", "Thickness": "8.7mm", "BoxQuantity": "5"}),
-    "43521": dict(price=35.99, price_unit="each", price_per_sqft=None),
-    "683549": dict(price=22.99, price_unit="each", price_per_sqft=None),
-}
+
+KNOWN_FACTS = {sku: known_products.product_facts(sku) for sku in known_products.FACTS}
 
 
 @pytest.mark.parametrize(("n", "seed"), [(30, 30), (5000, 7)])

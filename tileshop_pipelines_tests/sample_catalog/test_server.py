@@ -21,6 +21,8 @@ from selectolax.lexbor import LexborHTMLParser
 
 from tileshop_pipelines.sample_catalog import KNOWN_SKUS, CatalogServer, Faults, build_catalog
 
+from ..support.known_products import product_facts
+
 NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 HOME_TITLE = "The Tile Shop - High Quality Floor & Wall Tile"
 
@@ -205,13 +207,8 @@ def test_known_products_facts_on_the_page(client, server, sku):
         else:
             assert "Sq. Ft." not in price_text
     if sku == "684287":
-        assert {k: specs[k] for k in ("BoxQuantity", "EdgeType", "MaterialType", "Applications", "BoxWeight",
-                                      "CountryOfOrigin", "DirectionalLayout", "ShadeVariation", "SurfaceAbrasion",
-                                      "FrostResistance")} == {
-            "BoxQuantity": "6", "EdgeType": "Rectified", "MaterialType": "Porcelain",
-            "Applications": "Floor, Light Commercial, Wall", "BoxWeight": "22.9 lbs", "CountryOfOrigin": "Italy",
-            "DirectionalLayout": "No", "ShadeVariation": "V3", "SurfaceAbrasion": "CLASS 5",
-            "FrostResistance": "Resistant"}
+        stated = product_facts(sku)["specs"]
+        assert {k: specs[k] for k in stated} == stated
         assert "12 x 12 in" in product["name"]
     if sku == "684272":
         assert "/box" not in price_text and "sq. ft." not in price_text.lower()
@@ -467,6 +464,7 @@ def test_five_thousand_products():
             assert r.status_code == 200 and _product_ld(r.text)["name"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_run_server_prints_its_url_and_stops_on_signal(sig):
     code = ("from tileshop_pipelines.sample_catalog import run_server; "

@@ -186,6 +186,7 @@ def test_fulltext_ranks_products_by_all_their_text(store, model):
     assert facts and all(h["chunk_kind"] == "facts" for h in facts)
 
 
+@pytest.mark.slow
 def test_match_products_searches_the_graph_with_its_own_ef_search(conn):
     """match_products walks the HNSW graph with HNSW_EF_SEARCH candidates whatever the session's
     ef_search: on the same graph its answers are the plain scan's at 64, and (on random vectors,

@@ -12,15 +12,16 @@ import sys
 import time
 from pathlib import Path
 
-import dagster as dg
 import pytest
 
-from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db, server
 from tileshop_pipelines.transfer import dumps
 from tileshop_pipelines.transfer.verify import verify
 
-N_PRODUCTS = 40
+pytestmark = pytest.mark.slow  # tileshop db dump/restore/verify in processes
+
+
+N_PRODUCTS = 60  # test_pipeline's catalog: one materialized site for both modules
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -30,24 +31,16 @@ def _tileshop(*argv: str, env: dict, timeout: float = 300) -> subprocess.Complet
 
 
 @pytest.fixture(scope="module")
-def filled(tileshop_env, tmp_path_factory):
-    """The pipeline's own run over a sample catalog, then the CLI's dump of its database."""
-    from tileshop_pipelines.local_runs import refresh_everything
-
-    with CatalogServer(build_catalog(n_products=N_PRODUCTS, seed=7), port=0) as catalog:
-        os.environ["TILESHOP_SITEMAP_URL"] = f"{catalog.base_url}/sitemap.xml"
-        os.environ["TILESHOP_CRAWL_RATE"] = "0"
-        try:
-            with dg.DagsterInstance.get() as instance:
-                refresh_everything(instance, raise_on_error=True)
-        finally:
-            os.environ.pop("TILESHOP_SITEMAP_URL")
-            os.environ.pop("TILESHOP_CRAWL_RATE")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def filled(materialized_site, tmp_path_factory):
+    """The pipeline's own run over a sample catalog (the session's, read only here: every change
+    below is made to a copy), then the CLI's dump of its database."""
+    site = materialized_site(N_PRODUCTS, 7)
+    with site.environment():
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
     path = tmp_path_factory.mktemp("dump") / "tileshop.dump"
     out = _tileshop("db", "dump", str(path), env=env)
     assert out.returncode == 0, out.stderr
-    return {"source": tileshop_env["DATABASE_URL"], "dump": path, "env": env}
+    return {"source": site.database_url, "dump": path, "env": env}
 
 
 @pytest.fixture(scope="module")
