@@ -109,7 +109,7 @@ class ChatService:
         return [hit_from_product(row, 0.0) for row in rows]
 
     async def answer_events(self, question: str, history: list[dict], found: Retrieval,
-                            started: float) -> AsyncIterator[tuple[str, dict]]:
+                            started: float, visitor: str | None = None) -> AsyncIterator[tuple[str, dict]]:
         """The answer to a retrieved question: ("delta", {text}) ..., possibly ("reset", {reason})
         when Claude failed mid-answer and the offline answer replaces what was sent, then
         ("result", the whole response, its latency counted from `started`)."""
@@ -141,7 +141,7 @@ class ChatService:
         self.metrics.answers.labels(mode).inc()
         latency_s = time.perf_counter() - started
         if self.recorder is not None:
-            self.recorder.question(question_record(question, found, mode, llm_error, latency_s))
+            self.recorder.question(question_record(question, found, mode, llm_error, latency_s), visitor)
         yield "result", {
             "answer": text,
             "mode": mode,
@@ -152,10 +152,12 @@ class ChatService:
             "latency_ms": round(latency_s * 1000, 1),
         }
 
-    async def answer(self, question: str, history: list[dict], filters: ProductFilters | None) -> dict:
+    async def answer(self, question: str, history: list[dict], filters: ProductFilters | None,
+                     visitor: str | None = None) -> dict:
+        """`visitor`: the client's address, for the analytics (hashed before it is stored)."""
         started = time.perf_counter()
         found = await self.retrieve_for_turn(question, history, filters)
-        async for kind, data in self.answer_events(question, history, found, started):
+        async for kind, data in self.answer_events(question, history, found, started, visitor):
             if kind == "result":
                 return data
         raise RuntimeError("the chat turn ended without a result")
