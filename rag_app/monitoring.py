@@ -7,7 +7,8 @@ addresses with the salt of their day on the way (the address never leaves the pr
 is deleted two days later, so older hashes can be neither reversed nor joined), samples the
 crawl queue once a minute and prunes what is past its retention once an hour. So the figures
 survive a restart (the lifespan flushes at stop) and every machine's requests add up in the same
-rows. A flush that fails (Postgres restarting) is put back and retried with the next one.
+rows. A flush is one transaction: one that fails (Postgres restarting, its session killed) stored
+nothing, and is put back and retried with the next one.
 
 `report` reads it all back for `/api/admin/monitoring`, with the plan's five post-migration checks.
 """
@@ -153,16 +154,20 @@ class MonitoringRecorder:
                 taken, self._buffers = self._buffers, _Buffers()
             try:
                 conn = self._connection()
-                sql.add_request_rollups(conn, [(_minute(minute), method, route, row[0], row[1], row[2:])
-                                               for (minute, method, route), row in sorted(taken.requests.items())])
-                seen_at = {address: dt.datetime.fromtimestamp(seen, dt.timezone.utc)
-                           for address, seen in taken.clients.items()}
-                sql.record_clients(conn, {self.client_hash(conn, address, at): at for address, at in seen_at.items()})
-                sql.record_questions(conn, [
-                    record if client is None else dataclasses.replace(
-                        record, visitor_hash=self.client_hash(conn, client, record.asked_at))
-                    for record, client in taken.questions])
-                taken = _Buffers()  # stored: a later failure must not put these back
+                # One transaction: the batch is stored whole or not at all, so putting it back after
+                # a failure never adds a part twice (separate commits counted 20 chats as 40).
+                with conn.transaction():
+                    sql.add_request_rollups(conn, [(_minute(minute), method, route, row[0], row[1], row[2:])
+                                                   for (minute, method, route), row in sorted(taken.requests.items())])
+                    seen_at = {address: dt.datetime.fromtimestamp(seen, dt.timezone.utc)
+                               for address, seen in taken.clients.items()}
+                    sql.record_clients(conn, {self.client_hash(conn, address, at): at
+                                              for address, at in seen_at.items()})
+                    sql.record_questions(conn, [
+                        record if client is None else dataclasses.replace(
+                            record, visitor_hash=self.client_hash(conn, client, record.asked_at))
+                        for record, client in taken.questions])
+                taken = _Buffers()  # committed: a later failure must not put these back
                 sql.sample_crawl_queue(conn, self.crawl_max_age)
                 if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
                     deleted = sql.prune(conn, self.question_retention)
@@ -171,6 +176,7 @@ class MonitoringRecorder:
                         log.info("monitoring: pruned %s", deleted)
                 return True
             except (psycopg.Error, OSError) as exc:
+                self._salts = {}  # a salt read in a transaction that failed may never have been stored
                 if self._conn is not None:
                     self._conn.close()
                     self._conn = None

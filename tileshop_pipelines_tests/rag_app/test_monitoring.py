@@ -253,3 +253,65 @@ def test_personal_data_is_not_stored_listed_or_logged_and_old_salts_are_gone(ind
     access = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
     assert any("/api/products/search?***" in line for line in access), access
     assert not any("jane.doe" in line or tag in line for line in access)
+
+
+KILL_STEPS = ("add_request_rollups", "record_clients", "record_questions", "commit")
+CHATS_PER_STEP = 4
+
+
+def test_a_flush_whose_session_is_killed_at_any_step_counts_each_request_once(index_url, monkeypatch):
+    """The flusher's Postgres session is killed (pg_terminate_backend) just before each of its
+    writes, and once after the last (before the commit); every chat is still counted once."""
+    from tileshop_pipelines.store import monitoring as sql
+
+    armed: dict[str, bool] = {}
+    killed: list[str] = []
+
+    def kill_flusher() -> None:
+        with db.connect(index_url) as admin:
+            n = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                              "WHERE application_name = 'rag_app monitoring' AND datname = current_database()"
+                              ).fetchone()[0]
+        assert n == 1
+
+    def killing(step: str, write):
+        def wrapped(conn, *args, **kwargs):
+            if armed.pop(step, False):
+                kill_flusher()
+                killed.append(step)
+            result = write(conn, *args, **kwargs)
+            if step == "record_questions" and armed.pop("commit", False):
+                kill_flusher()
+                killed.append("commit")
+            return result
+        return wrapped
+
+    for step in KILL_STEPS[:3]:
+        monkeypatch.setattr(sql, step, killing(step, getattr(sql, step)))
+
+    def chat_rollup(conn) -> int:
+        return conn.execute("SELECT coalesce(sum(requests), 0) FROM request_rollups "
+                            "WHERE method = 'POST' AND route = '/api/chat'").fetchone()[0]
+
+    tag = uuid.uuid4().hex[:8]
+    with db.connect(index_url) as conn:
+        start = chat_rollup(conn)
+    with served_app(index_url, settings_for(analytics_flush_s=0.2)) as base, httpx.Client(base_url=base, timeout=60) as client:
+        for n, step in enumerate(KILL_STEPS, 1):
+            armed[step] = True
+            for _ in range(CHATS_PER_STEP):
+                assert client.post("/api/chat", json={"query": f"porcelain floor tile {tag}"}).status_code == 200
+            deadline = time.monotonic() + 15
+            with db.connect(index_url) as conn:
+                while time.monotonic() < deadline:
+                    questions = conn.execute("SELECT count(*) FROM search_questions WHERE question LIKE %s",
+                                             (f"%{tag}",)).fetchone()[0]
+                    if step in killed and questions >= n * CHATS_PER_STEP:
+                        break
+                    time.sleep(0.1)
+                time.sleep(1.0)  # five more flushes: a batch put back after a partial commit would add up again
+                counted = (chat_rollup(conn) - start,
+                           conn.execute("SELECT count(*) FROM search_questions WHERE question LIKE %s",
+                                        (f"%{tag}",)).fetchone()[0])
+            assert step in killed
+            assert counted == (n * CHATS_PER_STEP, n * CHATS_PER_STEP), f"killed before {step}"
