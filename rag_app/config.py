@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     max_age_days: float = Field(default=7.0, gt=0, le=365)  # the pipeline's TILESHOP_MAX_AGE_DAYS ("stale")
     # Shared by every app process when set: rate limits and the query-embedding cache (rag_app.shared_state).
     redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    # Connections to Redis per process; a request waits at most 0.5 s for one, then this process's
+    # own rate limit decides (rag_app.shared_state).
+    redis_max_connections: int = Field(default=50, ge=1, le=10_000)
 
     @property
     def claude_enabled(self) -> bool:

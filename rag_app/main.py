@@ -55,7 +55,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.embedder = QueryEmbedder(settings.embedding_model, settings.embedding_cache_size,
                                    settings.embedding_threads, settings.embedding_gather_ms,
                                    settings.embedding_backend, on_batch=state.metrics.embedding_batch_size.observe,
-                                   shared_cache=state.redis and RedisEmbeddingCache(state.redis, settings.embedding_model),
+                                   shared_cache=state.redis and RedisEmbeddingCache(
+                                       state.redis, settings.embedding_model, state.metrics.redis_fallback),
                                    on_lookup=lambda source: state.metrics.embedding_lookups.labels(source).inc())
     state.answerer = (ClaudeAnswerer(settings.anthropic_api_key.get_secret_value(), settings.claude_model,
                                      base_url=settings.anthropic_base_url, timeout_s=settings.claude_timeout_s,
@@ -124,7 +125,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     settings = settings or load_settings()
     metrics = AppMetrics()
     recorder = MonitoringRecorder.for_settings(settings) if settings.analytics else None
-    redis = shared_state.connect(settings.redis_url) if settings.redis_url else None
+    redis = shared_state.connect(settings.redis_url, settings.redis_max_connections) if settings.redis_url else None
     app = FastAPI(title="Tile Shop product assistant", version="0.2.0", lifespan=lifespan,
                   description="Shopper chat over the Tile Shop catalog and the operators' API.")
     app.state.settings = settings
@@ -137,7 +138,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Authorization"])
     behind_fly_proxy = settings.fly_app_name is not None
-    limiter = (RedisRateLimiter(redis, settings.rate_limit_per_minute, settings.rate_limit_burst) if redis
+    limiter = (RedisRateLimiter(redis, settings.rate_limit_per_minute, settings.rate_limit_burst,
+                                metrics.redis_fallback) if redis
                else RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst))
     app.add_middleware(RateLimitMiddleware, limiter=limiter, on_limited=metrics.rate_limited.inc,
                        behind_fly_proxy=behind_fly_proxy)

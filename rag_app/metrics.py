@@ -91,6 +91,10 @@ class AppMetrics:
                                registry=self.registry)
         self.rate_limited = Counter("tileshop_rate_limited_total", "Requests refused by the rate limiter",
                                     registry=self.registry)
+        self.redis_fallbacks = Counter("tileshop_redis_fallbacks_total",
+                                       "Requests Redis could not serve, by use (rate_limit: this process's own "
+                                       "limit decided; embedding_cache: embedded here) and reason",
+                                       ["use", "reason"], registry=self.registry)
         self.shed = Counter("tileshop_requests_shed_total",
                             "Requests refused with 503 because the searches in flight were at their limit",
                             registry=self.registry)
@@ -108,6 +112,10 @@ class AppMetrics:
         self.services.pool_stats = pool_stats
         self.services.in_flight = in_flight
         self.services.in_flight_limit = in_flight_limit
+
+    def redis_fallback(self, use: str, reason: str) -> None:
+        """shared_state's callback: Redis could not answer for `use`."""
+        self.redis_fallbacks.labels(use, reason).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
