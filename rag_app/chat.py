@@ -35,11 +35,17 @@ WARM_UP_QUESTIONS = ("white porcelain floor tile 12 x 24", "grey ceramic wall ti
 WARM_UP_BATCH = 16
 
 
+class DeadlinePassed(Exception):
+    """The answer's Claude deadline (TILESHOP_CLAUDE_DEADLINE_S) passed, retries included."""
+
+
 def failure_reason(exc: BaseException) -> tuple[str, str]:
     """(metric label, sentence for the shopper) of a Claude failure; never the exception's text,
     which may quote request data."""
     import anthropic  # loaded already: only a ClaudeAnswerer (claude.py) fails this way
 
+    if isinstance(exc, DeadlinePassed):
+        return "deadline", "the language model did not answer in time"
     if isinstance(exc, anthropic.RateLimitError):
         return "rate_limited", "the language model is over its rate limit"
     if isinstance(exc, anthropic.APITimeoutError):
@@ -54,7 +60,8 @@ def failure_reason(exc: BaseException) -> tuple[str, str]:
 class ChatService:
     def __init__(self, database: Database, embedder: QueryEmbedder, answerer: ClaudeAnswerer | None,
                  metrics: AppMetrics, gate: AdmissionGate, products_per_answer: int = 5,
-                 recorder: MonitoringRecorder | None = None):
+                 recorder: MonitoringRecorder | None = None, *, claude_deadline_s: float = 20.0,
+                 claude_max_concurrent: int = 16):
         self.database = database
         self.gate = gate
         self.embedder = embedder
@@ -62,6 +69,9 @@ class ChatService:
         self.metrics = metrics
         self.products_per_answer = products_per_answer
         self.recorder = recorder  # search analytics: one record per answered question
+        self.claude_deadline_s = claude_deadline_s
+        self.claude_max_concurrent = claude_max_concurrent
+        self.claude_in_flight = 0  # on the event loop only: no lock
         self.vocabulary = VocabularyCache()
 
     async def warm_up(self, connections: int) -> float:
@@ -114,17 +124,25 @@ class ChatService:
         when Claude failed mid-answer and the offline answer replaces what was sent, then
         ("result", the whole response, its latency counted from `started`)."""
         mode, text, citations, reason, llm_error = "offline", "", [], None, None
-        if self.answerer is not None:
+        if self.answerer is not None and self.claude_in_flight >= self.claude_max_concurrent:
+            # Claude's spend bounded: beyond the cap the shopper gets the offline answer now
+            llm_error, reason = "at_capacity", "the language model is answering many questions at once"
+            self.metrics.llm_calls.labels("at_capacity").inc()
+        elif self.answerer is not None:
             sent_text = False
             llm_started = time.perf_counter()
+            self.claude_in_flight += 1
             try:
-                async for item in self.answerer.stream(question, history, found.hits):
+                async for item in self._claude(question, history, found.hits):
                     if isinstance(item, TextDelta):
                         sent_text = True
                         yield "delta", {"text": item.text}
                     elif isinstance(item, ClaudeAnswer):
                         mode, text, citations = "claude", item.text, item.citations
                 self.metrics.llm_calls.labels("ok").inc()
+            except (asyncio.CancelledError, GeneratorExit):  # the client went away: Claude's call is closed
+                self.metrics.llm_calls.labels("cancelled").inc()
+                raise
             except Exception as exc:  # any failure: the shopper still gets the offline answer
                 llm_error, reason = failure_reason(exc)
                 log.warning("Claude failed after retries (%s); answering offline", llm_error)
@@ -133,6 +151,7 @@ class ChatService:
                 if sent_text:
                     yield "reset", {"reason": reason}
             finally:
+                self.claude_in_flight -= 1
                 self.metrics.llm_seconds.observe(time.perf_counter() - llm_started)
         if mode == "offline":
             text = offline_answer(found.hits, found.filters, found.relaxed,
@@ -151,6 +170,29 @@ class ChatService:
             "filters_relaxed": found.relaxed,
             "latency_ms": round(latency_s * 1000, 1),
         }
+
+    async def _claude(self, question: str, history: list[dict], hits: list[ProductHit]):
+        """answerer.stream within one deadline for the whole answer, the SDK's retries included
+        (each attempt had its own timeout: 4 attempts of 30 s were 2 minutes). Raises DeadlinePassed;
+        the call is closed when it passes."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.claude_deadline_s
+        stream = self.answerer.stream(question, history, hits)
+        try:
+            while True:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise DeadlinePassed()
+                try:
+                    async with asyncio.timeout(remaining):  # around the wait only, never around the yield
+                        item = await anext(stream)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    raise DeadlinePassed() from None
+                yield item
+        finally:
+            await stream.aclose()
 
     async def answer(self, question: str, history: list[dict], filters: ProductFilters | None,
                      visitor: str | None = None) -> dict:

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     claude_max_tokens: int = Field(default=1024, ge=64, le=8192)
     claude_timeout_s: float = Field(default=30.0, ge=0.1, le=600.0)
     claude_max_retries: int = Field(default=3, ge=0, le=10)
+    # One answer's time with Claude, its retries included; past it the shopper gets the offline answer.
+    claude_deadline_s: float = Field(default=20.0, ge=0.5, le=600.0)
+    # Claude calls at once per process; a question beyond them gets the offline answer at once.
+    claude_max_concurrent: int = Field(default=16, ge=1, le=10_000)
     admin_token: SecretStr | None = Field(default=None, min_length=16)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     rate_limit_per_minute: int = Field(default=120, ge=1, le=1_000_000)  # per client address, sustained

@@ -65,7 +65,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.jobs = DagsterJobs(settings.dagster_graphql_url, settings.acquisition_job)
     gate = AdmissionGate(settings.max_in_flight_searches)
     state.chat = ChatService(state.database, state.embedder, state.answerer, state.metrics, gate,
-                             settings.products_per_answer, state.recorder)
+                             settings.products_per_answer, state.recorder, claude_deadline_s=settings.claude_deadline_s,
+                             claude_max_concurrent=settings.claude_max_concurrent)
     state.metrics.watch(state.database.pool.get_stats, lambda: gate.in_flight, gate.limit)
     state.database.open()
     try:

@@ -81,7 +81,8 @@ class AppMetrics:
         self.embedding_lookups = Counter("tileshop_query_embedding_lookups_total",
                                          "Query vectors by where they came from (local cache, shared cache, model)",
                                          ["source"], registry=self.registry)
-        self.llm_calls = Counter("tileshop_llm_calls_total", "Claude calls by outcome (ok, error)",
+        self.llm_calls = Counter("tileshop_llm_calls_total", "Claude calls by outcome (ok, error, cancelled: the client went away; "
+                                 "at_capacity: TILESHOP_CLAUDE_MAX_CONCURRENT calls were running, not made)",
                                  ["outcome"], registry=self.registry)
         self.llm_errors = Counter("tileshop_llm_errors_total", "Claude failures after retries, by kind",
                                   ["kind"], registry=self.registry)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import time
 from collections.abc import AsyncIterator
@@ -9,7 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from rag_app.api.deps import ChatDep, SettingsDep
@@ -28,9 +30,29 @@ async def chat_page() -> FileResponse:
 
 
 @router.post("/api/chat", response_model=ChatResponse, responses=AT_CAPACITY)
-async def chat_turn(request: ChatRequest, chat: ChatDep, http: Request, settings: SettingsDep) -> dict:
+async def chat_turn(request: ChatRequest, chat: ChatDep, http: Request, settings: SettingsDep) -> dict | Response:
     """Answer a question from the catalog: Claude when configured and reachable, else offline."""
-    return await chat.answer(request.query, request.history(), request.product_filters(), visitor(http, settings))
+    answering = asyncio.ensure_future(chat.answer(request.query, request.history(), request.product_filters(),
+                                                  visitor(http, settings)))
+    gone = asyncio.ensure_future(until_disconnected(http))
+    try:
+        await asyncio.wait({answering, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+        if not answering.done():  # the client went away (or this handler was cancelled): so does Claude's call
+            answering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await answering
+    if answering.cancelled():
+        return Response(status_code=499)  # nobody reads it: the connection is closed
+    return answering.result()
+
+
+async def until_disconnected(http: Request) -> None:
+    """Returns when the client closes its connection (the body was read: the next message the
+    server has for the app is the disconnect)."""
+    while (await http.receive())["type"] != "http.disconnect":
+        pass
 
 
 def visitor(http: Request, settings) -> str:
