@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_cache_size: int = Field(default=4096, ge=0, le=1_000_000,
                                       validation_alias="TILESHOP_QUERY_CACHE_SIZE")
+    # How long a query vector stays in the shared cache (REDIS_URL): ~2 KB a question (measured:
+    # README, "Several app machines: Redis"); a day covers a day's repeats, maxmemory bounds the size.
+    embedding_shared_ttl_s: int = Field(default=86_400, ge=60, le=30 * 86_400,
+                                        validation_alias="TILESHOP_QUERY_CACHE_SHARED_TTL_S")
     embedding_threads: int = Field(default=1, ge=1, le=64, validation_alias="TILESHOP_QUERY_EMBED_THREADS")
     embedding_gather_ms: float = Field(default=0.0, ge=0.0, le=100.0,
                                        validation_alias="TILESHOP_QUERY_EMBED_GATHER_MS")

@@ -56,7 +56,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                                    settings.embedding_threads, settings.embedding_gather_ms,
                                    settings.embedding_backend, on_batch=state.metrics.embedding_batch_size.observe,
                                    shared_cache=state.redis and RedisEmbeddingCache(
-                                       state.redis, settings.embedding_model, state.metrics.redis_fallback),
+                                       state.redis, settings.embedding_model, settings.embedding_shared_ttl_s,
+                                       state.metrics.redis_fallback),
                                    on_lookup=lambda source: state.metrics.embedding_lookups.labels(source).inc())
     state.answerer = (ClaudeAnswerer(settings.anthropic_api_key.get_secret_value(), settings.claude_model,
                                      base_url=settings.anthropic_base_url, timeout_s=settings.claude_timeout_s,
@@ -70,6 +71,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.metrics.watch(state.database.pool.get_stats, lambda: gate.in_flight, gate.limit)
     state.database.open()
     try:
+        if state.redis is not None:
+            await shared_state.check_memory_settings(state.redis)
         state.embedder.start()
         if state.recorder is not None:
             state.recorder.start(url)

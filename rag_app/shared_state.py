@@ -33,7 +33,11 @@ KEY_PREFIX = "tileshop:"
 REDIS_TIMEOUT_S = 0.5  # for a connection of the pool, for connecting, for an answer
 # Why Redis could not answer: the fallbacks' reason label (a closed set).
 FALLBACK_REASONS = ("pool_exhausted", "timeout", "out_of_memory", "unavailable")
-EMBEDDING_TTL_S = 7 * 24 * 3600  # Redis has no per-prefix LRU: a week-old question is embedded again
+# What the app needs of Redis's memory settings (docs/DEPLOY.md, "Redis"): a limit, and an eviction
+# policy that makes room by dropping keys, least recently used first (the query vectors, whose
+# loss costs one encoding each), instead of refusing writes (noeviction: the rate limits' writes
+# then fail and their floor decides alone).
+EVICTING_POLICIES = frozenset({"allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu"})
 
 # One token bucket per client, on the Redis server's clock (machines' clocks may differ): the same
 # rule as security.RateLimiter. The bucket expires once it would be full again.
@@ -123,11 +127,38 @@ class RedisRateLimiter:
             return 0.0  # this process's bucket let it through
 
 
-class RedisEmbeddingCache:
-    """Query vectors by normalized question text (query_embedding.cache_key), for every process."""
+async def check_memory_settings(client: aioredis.Redis) -> list[str]:
+    """What is missing from Redis's memory settings (`maxmemory`, `maxmemory-policy`), each logged as
+    a warning at start; a Redis that refuses CONFIG GET (some managed services) is said so."""
+    try:
+        config = await client.config_get("maxmemory*")
+    except (RedisError, OSError) as exc:
+        problems = [f"could not read Redis's memory settings ({type(exc).__name__}): make sure maxmemory is set "
+                    f"and maxmemory-policy is one of {', '.join(sorted(EVICTING_POLICIES))}"]
+    else:
+        config = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+                  for k, v in config.items()}
+        problems = []
+        if int(config.get("maxmemory", 0)) == 0:
+            problems.append("Redis has no maxmemory: the query-embedding cache grows until the machine's memory "
+                            "runs out")
+        if config.get("maxmemory-policy") not in EVICTING_POLICIES:
+            problems.append(f"Redis's maxmemory-policy is {config.get('maxmemory-policy')!r}: when full it refuses "
+                            f"writes (the rate limits then fall back to each process's own); use one of "
+                            f"{', '.join(sorted(EVICTING_POLICIES))}")
+    for problem in problems:
+        log.warning("%s", problem)
+    return problems
 
-    def __init__(self, client: aioredis.Redis, model_name: str, on_fallback: Callable[[str, str], None] | None = None):
+
+class RedisEmbeddingCache:
+    """Query vectors by normalized question text (query_embedding.cache_key), for every process,
+    each kept `ttl_s` (the size is Redis's maxmemory, with an evicting policy)."""
+
+    def __init__(self, client: aioredis.Redis, model_name: str, ttl_s: int,
+                 on_fallback: Callable[[str, str], None] | None = None):
         self._client = client
+        self.ttl_s = ttl_s
         self._prefix = f"{KEY_PREFIX}query-embedding:{model_name}:"
         self._warn = _Fallbacks("embedding_cache", "questions are embedded here", on_fallback)
 
@@ -144,6 +175,6 @@ class RedisEmbeddingCache:
 
     async def put(self, text: str, vector: np.ndarray) -> None:
         try:
-            await self._client.set(self.key(text), np.asarray(vector, dtype=np.float32).tobytes(), ex=EMBEDDING_TTL_S)
+            await self._client.set(self.key(text), np.asarray(vector, dtype=np.float32).tobytes(), ex=self.ttl_s)
         except (RedisError, OSError) as exc:
             self._warn(exc)

@@ -192,3 +192,28 @@ def test_one_client_s_concurrent_requests_meet_its_burst_whatever_redis_does(ind
     assert sum(n for (use, reason), n in counted.items() if use == "rate_limit" and reason in
                ("timeout", "pool_exhausted")) >= OWN_BURST
     assert any("this process's own limit decides" in r.getMessage() for r in caplog.records)
+
+
+def test_the_shared_embedding_cache_is_bounded_and_redis_memory_settings_are_checked(index_url, redis_url, caplog):
+    control = redis.Redis.from_url(url := redis_url)
+    question = f"glass subway tile {uuid.uuid4().hex[:6]}"
+    settings = settings_for(redis_url=url, analytics=False)
+    # Debian's redis-server as started here: no maxmemory, noeviction
+    with caplog.at_level(logging.WARNING, logger="rag_app.shared_state"), served_app(index_url, settings) as base:
+        assert httpx.post(f"{base}/api/chat", json={"query": question}, timeout=60).status_code == 200
+    warned = [r.getMessage() for r in caplog.records if r.name == "rag_app.shared_state"]
+    assert any("no maxmemory" in m for m in warned) and any("'noeviction'" in m for m in warned), warned
+    key = "tileshop:query-embedding:all-MiniLM-L6-v2:" + hashlib.sha256(cache_key(question).encode()).hexdigest()
+    assert 0 < control.ttl(key) <= 86_400  # a day, not a week
+    assert control.memory_usage(key) < 2_000  # bytes a question (a 384-float vector and its key)
+
+    caplog.clear()
+    control.config_set("maxmemory", "64mb")
+    control.config_set("maxmemory-policy", "allkeys-lru")
+    try:
+        with caplog.at_level(logging.WARNING, logger="rag_app.shared_state"), served_app(index_url, settings):
+            pass
+    finally:
+        control.config_set("maxmemory", 0)
+        control.config_set("maxmemory-policy", "noeviction")
+    assert not [r for r in caplog.records if r.name == "rag_app.shared_state"]
