@@ -38,11 +38,17 @@ WARM_UP_QUESTIONS = ("white porcelain floor tile 12 x 24", "grey ceramic wall ti
 WARM_UP_BATCH = 16
 
 
+class DeadlinePassed(Exception):
+    """The answer's Claude deadline (TILESHOP_CLAUDE_DEADLINE_S) passed, retries included."""
+
+
 def failure_reason(exc: BaseException) -> tuple[str, str]:
     """(metric label, sentence for the shopper) of a Claude failure; never the exception's text,
     which may quote request data."""
     import anthropic  # loaded already: only a ClaudeAnswerer (claude.py) fails this way
 
+    if isinstance(exc, DeadlinePassed):
+        return "deadline", "the language model did not answer in time"
     if isinstance(exc, anthropic.RateLimitError):
         return "rate_limited", "the language model is over its rate limit"
     if isinstance(exc, anthropic.APITimeoutError):
@@ -57,7 +63,8 @@ def failure_reason(exc: BaseException) -> tuple[str, str]:
 class ChatService:
     def __init__(self, database: Database, embedder: QueryEmbedder, answerer: ClaudeAnswerer | None,
                  metrics: AppMetrics, gate: AdmissionGate, products_per_answer: int = 5,
-                 recorder: MonitoringRecorder | None = None):
+                 recorder: MonitoringRecorder | None = None, *, claude_deadline_s: float = 20.0,
+                 claude_max_concurrent: int = 16):
         self.database = database
         self.gate = gate
         self.embedder = embedder
@@ -65,6 +72,9 @@ class ChatService:
         self.metrics = metrics
         self.products_per_answer = products_per_answer
         self.recorder = recorder  # search analytics: one record per answered question
+        self.claude_deadline_s = claude_deadline_s
+        self.claude_max_concurrent = claude_max_concurrent
+        self.claude_in_flight = 0  # on the event loop only: no lock
         self.vocabulary = VocabularyCache()
 
     async def warm_up(self, connections: int) -> float:
@@ -112,19 +122,25 @@ class ChatService:
         return [hit_from_product(row, 0.0) for row in rows]
 
     async def answer_events(self, question: str, history: list[dict], found: Retrieval,
-                            started: float) -> AsyncIterator[tuple[str, dict]]:
+                            started: float, visitor: str | None = None) -> AsyncIterator[tuple[str, dict]]:
         """The answer to a retrieved question: ("delta", {text}) ..., possibly ("reset", {reason})
         when Claude failed mid-answer and the offline answer replaces what was sent, then
         ("result", the whole response, its latency counted from `started`)."""
         mode, text, citations, reason, llm_error = "offline", "", [], None, None
         turn = Turn(text="", products=[hit.card() for hit in found.hits])
-        if self.answerer is not None:
+        if self.answerer is not None and self.claude_in_flight >= self.claude_max_concurrent:
+            # Claude's spend bounded: beyond the cap the shopper gets the offline answer now
+            llm_error, reason = "at_capacity", "the language model is answering many questions at once"
+            self.metrics.llm_calls.labels("at_capacity").inc()
+        elif self.answerer is not None:
             sent_text = False
             llm_started = time.perf_counter()
+            self.claude_in_flight += 1
             try:
                 streamed = []
                 request = self.answerer.request(question, history, found.hits)
-                async for item in tool_loop.run(self.answerer.client, request, self.execute_tool):
+                async for item in self._within_deadline(tool_loop.run(self.answerer.client, request,
+                                                                      self.execute_tool)):
                     if isinstance(item, tool_loop.LoopText):
                         sent_text = True
                         streamed.append(item.text)
@@ -134,6 +150,9 @@ class ChatService:
                         citations = citations_of(item.message, found.hits)
                         turn = merged_turn(item.outcomes, turn)
                 self.metrics.llm_calls.labels("ok").inc()
+            except (asyncio.CancelledError, GeneratorExit):  # the client went away: Claude's call is closed
+                self.metrics.llm_calls.labels("cancelled").inc()
+                raise
             except Exception as exc:  # any failure: the shopper still gets the offline answer
                 llm_error, reason = failure_reason(exc)
                 log.warning("Claude failed after retries (%s); answering offline", llm_error)
@@ -142,6 +161,7 @@ class ChatService:
                 if sent_text:
                     yield "reset", {"reason": reason}
             finally:
+                self.claude_in_flight -= 1
                 self.metrics.llm_seconds.observe(time.perf_counter() - llm_started)
         if mode == "offline":
             turn = await self.offline(question, found, f"Claude was not used: {reason}" if reason else None)
@@ -150,7 +170,7 @@ class ChatService:
         self.metrics.answers.labels(mode).inc()
         latency_s = time.perf_counter() - started
         if self.recorder is not None:
-            self.recorder.question(question_record(question, found, mode, llm_error, latency_s))
+            self.recorder.question(question_record(question, found, mode, llm_error, latency_s), visitor)
         yield "result", {
             "answer": text,
             "mode": mode,
@@ -164,6 +184,28 @@ class ChatService:
             "tool_calls": turn.tool_calls,
             "latency_ms": round(latency_s * 1000, 1),
         }
+
+    async def _within_deadline(self, stream):
+        """Claude's answer (the tool loop's items) within one deadline for the whole answer, tool
+        rounds and the SDK's retries included (each attempt had its own timeout: 4 attempts of 30 s
+        were 2 minutes). Raises DeadlinePassed; the call is closed when it passes."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.claude_deadline_s
+        try:
+            while True:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise DeadlinePassed()
+                try:
+                    async with asyncio.timeout(remaining):  # around the wait only, never around the yield
+                        item = await anext(stream)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    raise DeadlinePassed() from None
+                yield item
+        finally:
+            await stream.aclose()
 
     async def execute_tool(self, name: str, raw_input: object) -> ToolOutcome:
         """One of Claude's tool calls, on a pooled connection; its relevance search embeds the
@@ -189,10 +231,12 @@ class ChatService:
             turn.text = f"{head}\n({reason})\n{rest}"
         return turn
 
-    async def answer(self, question: str, history: list[dict], filters: ProductFilters | None) -> dict:
+    async def answer(self, question: str, history: list[dict], filters: ProductFilters | None,
+                     visitor: str | None = None) -> dict:
+        """`visitor`: the client's address, for the analytics (hashed before it is stored)."""
         started = time.perf_counter()
         found = await self.retrieve_for_turn(question, history, filters)
-        async for kind, data in self.answer_events(question, history, found, started):
+        async for kind, data in self.answer_events(question, history, found, started, visitor):
             if kind == "result":
                 return data
         raise RuntimeError("the chat turn ended without a result")

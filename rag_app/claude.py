@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import AsyncIterator
 
 from tileshop_pipelines.assistant.retrieval import ProductHit
 from tileshop_pipelines.text.chunks import format_price, specifications_text, summary_text
@@ -36,19 +34,6 @@ sq. ft., each). Never invent a price, size, color or availability.
 
 MAX_HISTORY_MESSAGES = 20
 MAX_DESCRIPTION_CHARS = 2000
-
-
-@dataclasses.dataclass(frozen=True)
-class ClaudeAnswer:
-    text: str
-    citations: list[dict]
-    model: str
-    usage: dict
-
-
-@dataclasses.dataclass(frozen=True)
-class TextDelta:
-    text: str
 
 
 def product_search_result(hit: ProductHit) -> dict:
@@ -113,18 +98,6 @@ class ClaudeAnswerer:
             "system": [{"type": "text", "text": SYSTEM_PROMPT, "cache_control": {"type": "ephemeral"}}],
             "messages": build_messages(question, history, hits),
         }
-
-    async def stream(self, question: str, history: list[dict],
-                     hits: list[ProductHit]) -> AsyncIterator[TextDelta | ClaudeAnswer]:
-        """Text deltas as they arrive, then the complete answer with its citations."""
-        async with self.client.messages.stream(**self.request(question, history, hits)) as stream:
-            async for event in stream:
-                if event.type == "text":
-                    yield TextDelta(event.text)
-            message = await stream.get_final_message()
-        text = "".join(block.text for block in message.content if block.type == "text")
-        usage = message.usage.model_dump(exclude_none=True) if message.usage else {}
-        yield ClaudeAnswer(text=text, citations=citations_of(message, hits), model=message.model, usage=usage)
 
     async def models_reachable(self, timeout_s: float = 5.0) -> str:
         """A cheap authenticated call (one page of the models list) for the health check; no retries."""

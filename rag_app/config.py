@@ -35,6 +35,11 @@ class Settings(EnvSettings):
     claude_max_tokens: int = env("TILESHOP_CLAUDE_MAX_TOKENS", default=1024, ge=64, le=8192)
     claude_timeout_s: float = env("TILESHOP_CLAUDE_TIMEOUT_S", default=30.0, ge=0.1, le=600.0)
     claude_max_retries: int = env("TILESHOP_CLAUDE_MAX_RETRIES", default=3, ge=0, le=10)
+    # One answer's time with Claude, tool rounds and retries included; past it the shopper gets the
+    # offline answer.
+    claude_deadline_s: float = env("TILESHOP_CLAUDE_DEADLINE_S", default=20.0, ge=0.5, le=600.0)
+    # Claude calls at once per process; a question beyond them gets the offline answer at once.
+    claude_max_concurrent: int = env("TILESHOP_CLAUDE_MAX_CONCURRENT", default=16, ge=1, le=10_000)
     admin_token: SecretStr | None = env("TILESHOP_ADMIN_TOKEN", default=None, min_length=16)
     cors_origins: Annotated[tuple[str, ...], NoDecode] = env("TILESHOP_CORS_ORIGINS", default=())
     # per client address, sustained
@@ -49,6 +54,10 @@ class Settings(EnvSettings):
     max_in_flight_searches: int = env("TILESHOP_MAX_IN_FLIGHT_SEARCHES", default=32, ge=1, le=100_000)
     embedding_model: str = env("TILESHOP_EMBEDDING_MODEL", default=DEFAULT_MODEL)  # the pipeline's model
     query_cache_size: int = env("TILESHOP_QUERY_CACHE_SIZE", default=4096, ge=0, le=1_000_000)
+    # How long a query vector stays in the shared cache (REDIS_URL): ~2 KB a question (measured:
+    # docs/operations.md, "Several app machines: Redis"); a day covers a day's repeats, Redis's
+    # maxmemory bounds the size.
+    query_cache_shared_ttl_s: int = env("TILESHOP_QUERY_CACHE_SHARED_TTL_S", default=86_400, ge=60, le=30 * 86_400)
     query_embed_threads: int = env("TILESHOP_QUERY_EMBED_THREADS", default=1, ge=1, le=64)
     query_embed_gather_ms: float = env("TILESHOP_QUERY_EMBED_GATHER_MS", default=0.0, ge=0.0, le=100.0)
     query_embed_backend: Annotated[Literal["onnx", "torch"], Lowercase] = env("TILESHOP_QUERY_EMBED_BACKEND", default="onnx")
@@ -68,6 +77,9 @@ class Settings(EnvSettings):
     # Shared by every app process when set: rate limits and the query-embedding cache (rag_app.shared_state).
     redis_url: str | None = env("REDIS_URL", default=None)
     port: int = env("PORT", default=8000, ge=1, le=65535)  # `python -m rag_app`'s (Fly's convention)
+    # Connections to Redis per process; a request waits at most 0.5 s for one, then this process's
+    # own rate limit decides (rag_app.shared_state).
+    redis_max_connections: int = env("TILESHOP_REDIS_MAX_CONNECTIONS", default=50, ge=1, le=10_000)
 
     @property
     def claude_enabled(self) -> bool:

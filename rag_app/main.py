@@ -57,7 +57,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.embedder = QueryEmbedder(settings.embedding_model, settings.query_cache_size,
                                    settings.query_embed_threads, settings.query_embed_gather_ms,
                                    settings.query_embed_backend, on_batch=state.metrics.embedding_batch_size.observe,
-                                   shared_cache=state.redis and RedisEmbeddingCache(state.redis, settings.embedding_model),
+                                   shared_cache=state.redis and RedisEmbeddingCache(
+                                       state.redis, settings.embedding_model, settings.query_cache_shared_ttl_s,
+                                       state.metrics.redis_fallback),
                                    on_lookup=lambda source: state.metrics.embedding_lookups.labels(source).inc())
     state.answerer = (ClaudeAnswerer(settings.anthropic_api_key.get_secret_value(), settings.claude_model,
                                      base_url=settings.anthropic_base_url, timeout_s=settings.claude_timeout_s,
@@ -66,10 +68,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.jobs = DagsterJobs(settings.dagster_graphql_url, settings.acquisition_job)
     gate = AdmissionGate(settings.max_in_flight_searches)
     state.chat = ChatService(state.database, state.embedder, state.answerer, state.metrics, gate,
-                             settings.products_per_answer, state.recorder)
+                             settings.products_per_answer, state.recorder, claude_deadline_s=settings.claude_deadline_s,
+                             claude_max_concurrent=settings.claude_max_concurrent)
     state.metrics.watch(state.database.pool.get_stats, lambda: gate.in_flight, gate.limit)
     state.database.open()
     try:
+        if state.redis is not None:
+            await shared_state.check_memory_settings(state.redis)
         state.embedder.start()
         if state.recorder is not None:
             state.recorder.start(url)
@@ -126,7 +131,7 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     settings = settings or load_settings()
     metrics = AppMetrics()
     recorder = MonitoringRecorder.for_settings(settings) if settings.analytics else None
-    redis = shared_state.connect(settings.redis_url) if settings.redis_url else None
+    redis = shared_state.connect(settings.redis_url, settings.redis_max_connections) if settings.redis_url else None
     app = FastAPI(title="Tile Shop product assistant", version="0.2.0", lifespan=lifespan,
                   description="Shopper chat over the Tile Shop catalog and the operators' API.")
     app.state.settings = settings
@@ -139,7 +144,8 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Authorization"])
     behind_fly_proxy = settings.fly_app_name is not None
-    limiter = (RedisRateLimiter(redis, settings.rate_limit_per_minute, settings.rate_limit_burst) if redis
+    limiter = (RedisRateLimiter(redis, settings.rate_limit_per_minute, settings.rate_limit_burst,
+                                metrics.redis_fallback) if redis
                else RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst))
     app.add_middleware(RateLimitMiddleware, limiter=limiter, on_limited=metrics.rate_limited.inc,
                        behind_fly_proxy=behind_fly_proxy)

@@ -19,6 +19,10 @@ from prometheus_client.registry import Collector
 from rag_app.security import UNLIMITED_PATHS, client_address
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# The method label's values: any other method name (h11 accepts any token, kilobytes long) is OTHER,
+# so a client cannot add label values, nor monitoring rollup keys, by inventing methods.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "OTHER"
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32)  # the encoder's batches hold at most query_embedding.MAX_BATCH (32)
 # psycopg_pool's get_stats keys: gauges (the pool now) and counters (since the pool opened).
 POOL_GAUGES = {"pool_size": "connections open", "pool_available": "connections idle",
@@ -77,7 +81,8 @@ class AppMetrics:
         self.embedding_lookups = Counter("tileshop_query_embedding_lookups_total",
                                          "Query vectors by where they came from (local cache, shared cache, model)",
                                          ["source"], registry=self.registry)
-        self.llm_calls = Counter("tileshop_llm_calls_total", "Claude calls by outcome (ok, error)",
+        self.llm_calls = Counter("tileshop_llm_calls_total", "Claude calls by outcome (ok, error, cancelled: the client went away; "
+                                 "at_capacity: TILESHOP_CLAUDE_MAX_CONCURRENT calls were running, not made)",
                                  ["outcome"], registry=self.registry)
         self.llm_errors = Counter("tileshop_llm_errors_total", "Claude failures after retries, by kind",
                                   ["kind"], registry=self.registry)
@@ -91,6 +96,10 @@ class AppMetrics:
                                registry=self.registry)
         self.rate_limited = Counter("tileshop_rate_limited_total", "Requests refused by the rate limiter",
                                     registry=self.registry)
+        self.redis_fallbacks = Counter("tileshop_redis_fallbacks_total",
+                                       "Requests Redis could not serve, by use (rate_limit: this process's own "
+                                       "limit decided; embedding_cache: embedded here) and reason",
+                                       ["use", "reason"], registry=self.registry)
         self.shed = Counter("tileshop_requests_shed_total",
                             "Requests refused with 503 because the searches in flight were at their limit",
                             registry=self.registry)
@@ -109,13 +118,32 @@ class AppMetrics:
         self.services.in_flight = in_flight
         self.services.in_flight_limit = in_flight_limit
 
+    def redis_fallback(self, use: str, reason: str) -> None:
+        """shared_state's callback: Redis could not answer for `use`."""
+        self.redis_fallbacks.labels(use, reason).inc()
+
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
 
+def method_label(method: str) -> str:
+    """The request's method as a label: one of METHODS, else OTHER."""
+    return method if method in METHODS else OTHER_METHOD
+
+
+def route_label(scope) -> str:
+    """The matched route's template (the app's routes: a closed set), /static for the static files,
+    else `unmatched` (never the raw path, whose SKUs, typos and probes are unbounded)."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if template is not None:
+        return template
+    return "/static" if scope["path"].startswith("/static/") else "unmatched"
+
+
 class MetricsMiddleware:
-    """Counts and times every HTTP request under its route template (not the raw path, whose
-    SKUs and typos would make unbounded label values); with a `recorder` (rag_app.monitoring),
+    """Counts and times every HTTP request under its method and route template, both from closed
+    sets (method_label, route_label); with a `recorder` (rag_app.monitoring),
     also for the monitoring page, with the client's address on the shoppers' routes."""
 
     def __init__(self, app, metrics: AppMetrics, recorder=None, behind_fly_proxy: bool = False):
@@ -140,12 +168,12 @@ class MetricsMiddleware:
             await self.app(scope, receive, recording_send)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", None) or ("/static" if scope["path"].startswith("/static/")
-                                                         else "unmatched")
+            template = route_label(scope)
+            method = method_label(scope["method"])
             elapsed = time.perf_counter() - started
-            self.metrics.requests.labels(scope["method"], template, str(status)).inc()
-            self.metrics.request_seconds.labels(scope["method"], template).observe(elapsed)
+            self.metrics.requests.labels(method, template, str(status)).inc()
+            self.metrics.request_seconds.labels(method, template).observe(elapsed)
             if self.recorder is not None and scope["path"] not in UNLIMITED_PATHS:  # not probes nor scrapes
                 shopper = "shoppers" in getattr(route, "tags", ())
-                self.recorder.request(scope["method"], template, status, elapsed,
+                self.recorder.request(method, template, status, elapsed,
                                       client_address(scope, self.behind_fly_proxy) if shopper else None)

@@ -3,10 +3,12 @@
 Recording is off the request path: a request adds one count to an in-process buffer (a dict
 update under a lock), a question one record to a list; a thread of its own adds the buffers to
 Postgres every `flush_s` seconds over a connection of its own (store.monitoring), hashes client
-addresses with the database's salt on the way (the address never leaves the process), samples the
+addresses with the salt of their day on the way (the address never leaves the process; a day's salt
+is deleted two days later, so older hashes can be neither reversed nor joined), samples the
 crawl queue once a minute and prunes what is past its retention once an hour. So the figures
 survive a restart (the lifespan flushes at stop) and every machine's requests add up in the same
-rows. A flush that fails (Postgres restarting) is put back and retried with the next one.
+rows. A flush is one transaction: one that fails (Postgres restarting, its session killed) stored
+nothing, and is put back and retried with the next one.
 
 `report` reads it all back for `/api/admin/monitoring`, with the plan's five post-migration checks.
 """
@@ -23,6 +25,7 @@ import time
 
 import psycopg
 
+from rag_app.personal_data import redact
 from tileshop_pipelines.freshness import FRESHNESS_WINDOWS
 from tileshop_pipelines.store import db, monitoring as sql
 from tileshop_pipelines.store.monitoring import N_BUCKETS, QuestionRecord, bucket_of, quantile_ms
@@ -40,7 +43,8 @@ class _Buffers:
     # (epoch minute, method, route) -> [requests, errors, latency counts...]
     requests: dict[tuple[int, str, str], list[int]] = dataclasses.field(default_factory=dict)
     clients: dict[str, float] = dataclasses.field(default_factory=dict)  # address -> last seen (epoch s)
-    questions: collections.deque[QuestionRecord] = dataclasses.field(
+    # (the question, the asking client's address or None)
+    questions: collections.deque[tuple[QuestionRecord, str | None]] = dataclasses.field(
         default_factory=lambda: collections.deque(maxlen=MAX_BUFFERED_QUESTIONS))  # the oldest dropped past it
 
     def merge(self, other: _Buffers) -> None:
@@ -70,8 +74,8 @@ class MonitoringRecorder:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._conn: psycopg.Connection | None = None
-        self._salt: bytes | None = None
-        self._pruned_at = 0.0
+        self._salts: dict[dt.date, bytes] = {}  # the days' salts read so far (store.monitoring.analytics_salt)
+        self._pruned_at = float("-inf")  # the first flush prunes (monotonic time may start near 0 at boot)
 
     @classmethod
     def for_settings(cls, settings) -> MonitoringRecorder:
@@ -95,11 +99,13 @@ class MonitoringRecorder:
             if client is not None:
                 self._buffers.clients[client] = now
 
-    def question(self, record: QuestionRecord) -> None:
+    def question(self, record: QuestionRecord, client: str | None = None) -> None:
+        """One answered question (`record.question` already redacted: question_record), and the
+        address of the client who asked, hashed at the flush."""
         if len(record.question) > QUESTION_MAX_CHARS:
             record = dataclasses.replace(record, question=record.question[:QUESTION_MAX_CHARS])
         with self._lock:
-            self._buffers.questions.append(record)
+            self._buffers.questions.append((record, client))
 
     # --- the flusher -----------------------------------------------------------------------------
     def start(self, database_url: str) -> None:
@@ -128,11 +134,16 @@ class MonitoringRecorder:
         if self._conn is None or self._conn.closed:
             self._conn = psycopg.connect(db.libpq_url(self.database_url), autocommit=True,
                                          application_name=APPLICATION_NAME, connect_timeout=5)
-            self._salt = sql.analytics_salt(self._conn)
         return self._conn
 
-    def client_hash(self, address: str) -> str:
-        return hashlib.blake2b(address.encode(), key=self._salt, digest_size=16).hexdigest()
+    def client_hash(self, conn: psycopg.Connection, address: str, at: dt.datetime) -> str:
+        """`address` hashed with the salt of `at`'s UTC day (one read of the database per day)."""
+        day = at.astimezone(dt.timezone.utc).date()
+        salt = self._salts.get(day)
+        if salt is None:
+            salt = sql.analytics_salt(conn, day)
+            self._salts = {d: s for d, s in self._salts.items() if d >= day - dt.timedelta(days=1)} | {day: salt}
+        return hashlib.blake2b(address.encode(), key=salt, digest_size=16).hexdigest()
 
     def flush(self) -> bool:
         """Add the buffers to Postgres now; False (the buffers kept for the next flush) on failure."""
@@ -143,12 +154,20 @@ class MonitoringRecorder:
                 taken, self._buffers = self._buffers, _Buffers()
             try:
                 conn = self._connection()
-                sql.add_request_rollups(conn, [(_minute(minute), method, route, row[0], row[1], row[2:])
-                                               for (minute, method, route), row in sorted(taken.requests.items())])
-                sql.record_clients(conn, {self.client_hash(address): dt.datetime.fromtimestamp(seen, dt.timezone.utc)
-                                          for address, seen in taken.clients.items()})
-                sql.record_questions(conn, list(taken.questions))
-                taken = _Buffers()  # stored: a later failure must not put these back
+                # One transaction: the batch is stored whole or not at all, so putting it back after
+                # a failure never adds a part twice (separate commits counted 20 chats as 40).
+                with conn.transaction():
+                    sql.add_request_rollups(conn, [(_minute(minute), method, route, row[0], row[1], row[2:])
+                                                   for (minute, method, route), row in sorted(taken.requests.items())])
+                    seen_at = {address: dt.datetime.fromtimestamp(seen, dt.timezone.utc)
+                               for address, seen in taken.clients.items()}
+                    sql.record_clients(conn, {self.client_hash(conn, address, at): at
+                                              for address, at in seen_at.items()})
+                    sql.record_questions(conn, [
+                        record if client is None else dataclasses.replace(
+                            record, visitor_hash=self.client_hash(conn, client, record.asked_at))
+                        for record, client in taken.questions])
+                taken = _Buffers()  # committed: a later failure must not put these back
                 sql.sample_crawl_queue(conn, self.crawl_max_age)
                 if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
                     deleted = sql.prune(conn, self.question_retention)
@@ -157,6 +176,7 @@ class MonitoringRecorder:
                         log.info("monitoring: pruned %s", deleted)
                 return True
             except (psycopg.Error, OSError) as exc:
+                self._salts = {}  # a salt read in a transaction that failed may never have been stored
                 if self._conn is not None:
                     self._conn.close()
                     self._conn = None
@@ -274,7 +294,7 @@ def question_record(question: str, found, mode: str, llm_error: str | None, late
     """What search analytics keeps of one answered question (`found`: a retrieval.Retrieval)."""
     top = found.hits[0] if found.hits else None
     return QuestionRecord(
-        asked_at=dt.datetime.now(dt.timezone.utc), question=" ".join(question.split()),
+        asked_at=dt.datetime.now(dt.timezone.utc), question=redact(" ".join(question.split())),
         filters_read=found.parsed.filters.active(), filters_applied=found.filters.active(),
         filters_relaxed=found.relaxed, result_count=len(found.hits), top_sku=top.sku if top else None,
         top_product_key=top.product_key if top else None, mode=mode, llm_error=llm_error,

@@ -240,10 +240,30 @@ def configure_warnings() -> None:
     warnings.filterwarnings("ignore", message="Handling yaml-defined logging configuration")
 
 
+def without_query(target: str) -> str:
+    """A request target with its query string masked (`/api/products/search?***`): search terms are
+    what shoppers typed, and an access line stands beside their address."""
+    path, sep, _ = target.partition("?")
+    return f"{path}?{_MASK}" if sep else target
+
+
+class AccessQueryMask(logging.Filter):
+    """uvicorn.access lines without query strings: its arguments are (client, method, target,
+    http version, status)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            record.args = (args[0], args[1], without_query(args[2]), *args[3:])
+        return True
+
+
 def uvicorn_log_config(level: int | str) -> dict:
     """uvicorn.Config's `log_config`: its loggers without handlers of their own, propagating to the
     root logger that `configure` set up (uvicorn's default config prints its own format, and under
     it the app's INFO lines were dropped: the root logger stayed at WARNING)."""
     name = logging.getLevelName(level) if isinstance(level, int) else level.upper()
+    loggers = {logger: {"handlers": [], "propagate": True, "level": name} for logger in UVICORN_LOGGERS}
+    loggers["uvicorn.access"]["filters"] = ["query_mask"]
     return {"version": 1, "disable_existing_loggers": False,
-            "loggers": {logger: {"handlers": [], "propagate": True, "level": name} for logger in UVICORN_LOGGERS}}
+            "filters": {"query_mask": {"()": AccessQueryMask}}, "loggers": loggers}

@@ -26,6 +26,7 @@ LATENCY_BOUNDS_MS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80
 N_BUCKETS = len(LATENCY_BOUNDS_MS) + 1
 ROLLUP_RETENTION = dt.timedelta(days=8)  # the page shows 24 h; a week back for comparison
 CLIENT_RETENTION = dt.timedelta(days=2)
+SALT_DAYS_KEPT = 2  # today's salt and yesterday's (a flush just after midnight hashes yesterday's clients)
 
 
 def bucket_of(ms: float) -> int:
@@ -65,6 +66,7 @@ class QuestionRecord:
     llm_error: str | None
     retrieval_ms: float
     latency_ms: float
+    visitor_hash: str | None = None  # the asking client, hashed with its day's salt (analytics_salt)
 
 
 def add_request_rollups(conn: psycopg.Connection,
@@ -85,11 +87,12 @@ def add_request_rollups(conn: psycopg.Connection,
         )
 
 
-def analytics_salt(conn: psycopg.Connection) -> bytes:
-    """The database's salt for client hashes, created by the first machine that asks."""
-    conn.execute("INSERT INTO analytics_salt (id, salt) VALUES (1, %s) ON CONFLICT (id) DO NOTHING",
-                 (secrets.token_bytes(32),))
-    return bytes(conn.execute("SELECT salt FROM analytics_salt WHERE id = 1").fetchone()[0])
+def analytics_salt(conn: psycopg.Connection, day: dt.date) -> bytes:
+    """The salt of client hashes made on `day` (UTC), created by the first machine that asks, so
+    every machine hashes a client alike that day. `prune` deletes it after SALT_DAYS_KEPT days."""
+    conn.execute("INSERT INTO analytics_salts (day, salt) VALUES (%s, %s) ON CONFLICT (day) DO NOTHING",
+                 (day, secrets.token_bytes(32)))
+    return bytes(conn.execute("SELECT salt FROM analytics_salts WHERE day = %s", (day,)).fetchone()[0])
 
 
 def record_clients(conn: psycopg.Connection, last_seen: dict[str, dt.datetime]) -> None:
@@ -135,6 +138,9 @@ def prune(conn: psycopg.Connection, question_retention: dt.timedelta) -> dict[st
                                     ("crawl_queue_samples", "minute", ROLLUP_RETENTION),
                                     ("client_activity", "last_seen", CLIENT_RETENTION)):
             deleted[table] = conn.execute(f"DELETE FROM {table} WHERE {column} < now() - %s", (keep,)).rowcount
+        deleted["analytics_salts"] = conn.execute(
+            "DELETE FROM analytics_salts WHERE day <= (now() AT TIME ZONE 'UTC')::date - %s",
+            (SALT_DAYS_KEPT,)).rowcount
     return deleted
 
 
@@ -240,13 +246,15 @@ _SAME_QUESTION = "lower(regexp_replace(btrim(question), '\\s+', ' ', 'g'))"
 
 
 def frequent_questions(conn: psycopg.Connection, since: dt.timedelta, limit: int) -> list[dict]:
+    """The questions asked most, each by more than one visitor: a question only one person asked
+    may say who they are."""
     rows = conn.execute(
         f"""
         SELECT {_SAME_QUESTION} AS q, count(*), round(avg(result_count), 1)::float,
                count(*) FILTER (WHERE result_count = 0), count(*) FILTER (WHERE filters_relaxed),
                mode() WITHIN GROUP (ORDER BY top_sku)
           FROM search_questions WHERE asked_at >= now() - %s
-         GROUP BY q ORDER BY count(*) DESC, q LIMIT %s
+         GROUP BY q HAVING count(DISTINCT visitor_hash) > 1 ORDER BY count(*) DESC, q LIMIT %s
         """, (since, limit)).fetchall()
     return [{"question": q, "asked": n, "mean_results": mean, "found_nothing": none, "relaxed": relaxed,
              "top_sku": sku} for q, n, mean, none, relaxed, sku in rows]

@@ -8,7 +8,9 @@ middle of a stream. Each request is recorded (headers, JSON body, arrival time) 
 Its answer is derived from the request, not canned: it names the first search_result's title and
 cites that result's first content block, so a test can tell which products reached the model.
 Behaviour is scripted per request: `server.script = ["429", "500", "ok"]` answers the next three
-requests that way; afterwards every request gets `server.default` ("ok" unless set).
+requests that way; afterwards every request gets `server.default` ("ok" unless set). A "slow"
+request waits `slow_seconds` and records when the client hung up on it (`closed_at`), as the
+real API would see a call abandoned.
 `server.compose` (a function of the request body, compose_answer unless set) writes the answer, and
 `server.delta_seconds` paces a streamed answer's text deltas (the page's tests watch it stream).
 
@@ -22,6 +24,8 @@ answered by a tool_result with its id in the next user message.
 from __future__ import annotations
 
 import json
+import select
+import socket
 import threading
 import time
 
@@ -52,6 +56,7 @@ class AnthropicStandIn(LocalServer):
             self.default = "ok"
             self.compose = compose_answer
             self.delta_seconds = 0.0
+            self.slow_seconds = 2.0
 
     def messages_requests(self) -> list[dict]:
         return [r for r in self.requests if r["path"] == "/v1/messages"]
@@ -98,11 +103,27 @@ class AnthropicStandIn(LocalServer):
             def _error(self, status: int, kind: str, message: str, headers: dict | None = None) -> None:
                 self._json(status, {"type": "error", "error": {"type": kind, "message": message}}, headers)
 
-            def _record(self, body: dict | None) -> None:
+            def _record(self, body: dict | None) -> dict:
+                record = {"path": self.path.split("?")[0], "method": self.command,
+                          "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
+                          "at": time.monotonic(), "closed_at": None}
                 with standin._lock:
-                    standin.requests.append({"path": self.path.split("?")[0], "method": self.command,
-                                             "headers": {k.lower(): v for k, v in self.headers.items()},
-                                             "body": body, "at": time.monotonic()})
+                    standin.requests.append(record)
+                return record
+
+            def _wait_unless_closed(self, seconds: float, record: dict) -> bool:
+                """Sleep `seconds`, watching the socket: False (and `closed_at` recorded) as soon as
+                the client closes its connection, as the real API would see a call abandoned."""
+                deadline = time.monotonic() + seconds
+                while (left := deadline - time.monotonic()) > 0:
+                    readable, _, _ = select.select([self.connection], [], [], min(left, 0.05))
+                    if readable and not self.connection.recv(1, socket.MSG_PEEK):
+                        record["closed_at"] = time.monotonic()
+                        self.close_connection = True
+                        return False
+                    if readable:
+                        time.sleep(0.05)
+                return True
 
             def _authorized(self) -> bool:
                 # The pinned SDK sends the key as a bearer token; older clients send x-api-key.
@@ -130,7 +151,7 @@ class AnthropicStandIn(LocalServer):
                 except ValueError:
                     self._record(None)
                     return self._error(400, "invalid_request_error", "body is not JSON")
-                self._record(body)
+                record = self._record(body)
                 if self.path.split("?")[0] != "/v1/messages":
                     return self._error(404, "not_found_error", f"no route {self.path}")
                 if not self._authorized():
@@ -146,8 +167,8 @@ class AnthropicStandIn(LocalServer):
                     return self._error(500, "api_error", "Internal server error")
                 if behaviour == "529":
                     return self._error(529, "overloaded_error", "Overloaded")
-                if behaviour == "slow":
-                    time.sleep(standin.slow_seconds)
+                if behaviour == "slow" and not self._wait_unless_closed(standin.slow_seconds, record):
+                    return
                 calls = standin._next_tool_calls(body)
                 if calls is not None:
                     return self._tool_use(body, calls, {"input_tokens": 100, "output_tokens": 10,

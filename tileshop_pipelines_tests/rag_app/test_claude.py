@@ -3,9 +3,12 @@ request shape, citations, streaming, prompt caching, retries on 429/5xx, and off
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import logging
+import time
 
+import httpx
 import pytest
 
 from rag_app.claude import SYSTEM_PROMPT, build_messages
@@ -14,7 +17,7 @@ from tileshop_pipelines.assistant.answer import offline_answer
 from tileshop_pipelines.assistant.retrieval import ProductHit
 from tileshop_pipelines_tests.conftest import PLANTED_INSTRUCTION, PLANTED_SKU
 
-from .conftest import ADMIN, app_client, claude_settings, settings_for
+from .conftest import ADMIN, app_client, claude_settings, served_app, settings_for
 from .test_api import sse_events
 
 
@@ -221,3 +224,47 @@ def test_the_app_imports_anthropic_only_to_answer_with_claude():
     code = "import sys, rag_app.main; print('anthropic' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+# Claude's spend bounded, through a real uvicorn server, measured in the stand-in's call counts.
+def test_one_deadline_per_answer_retries_included(index_url, standin):
+    standin.default, standin.slow_seconds = "slow", 20.0
+    settings = claude_settings(standin, claude_timeout_s=5.0, claude_max_retries=3, claude_deadline_s=2.0)
+    with served_app(index_url, settings) as base:
+        started = time.monotonic()
+        body = httpx.post(f"{base}/api/chat", json={"query": "white tile"}, timeout=15).json()
+        waited = time.monotonic() - started
+    assert body["mode"] == "offline" and "did not answer in time" in body["answer"]
+    assert len(standin.messages_requests()) == 1 and waited < 4.0  # not 4 calls of 5 s each
+
+
+def test_a_shopper_who_hangs_up_ends_the_claude_call(index_url, standin):
+    standin.default, standin.slow_seconds = "slow", 20.0
+    settings = claude_settings(standin, claude_timeout_s=30.0, claude_max_retries=0, claude_deadline_s=25.0)
+    with served_app(index_url, settings) as base:
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(f"{base}/api/chat", json={"query": "white tile"}, timeout=1.5)
+        hung_up = time.monotonic()
+        deadline = hung_up + 5
+        while standin.messages_requests()[-1]["closed_at"] is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        metrics = httpx.get(f"{base}/metrics").text
+    [call] = standin.messages_requests()
+    assert call["closed_at"] is not None and call["closed_at"] - hung_up < 2.0, "the call ran on"
+    assert 'tileshop_llm_calls_total{outcome="cancelled"} 1.0' in metrics
+
+
+def test_claude_calls_beyond_the_cap_get_the_offline_answer_at_once(index_url, standin):
+    standin.default, standin.slow_seconds = "slow", 3.0
+    settings = claude_settings(standin, claude_max_concurrent=2)
+    with served_app(index_url, settings) as base:
+        def ask(i: int) -> tuple[str, float]:
+            started = time.monotonic()
+            body = httpx.post(f"{base}/api/chat", json={"query": f"white tile {i}"}, timeout=30).json()
+            return body["mode"], time.monotonic() - started
+
+        with concurrent.futures.ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(ask, range(6)))
+    modes = sorted(mode for mode, _ in answers)
+    assert modes == ["claude"] * 2 + ["offline"] * 4 and len(standin.messages_requests()) == 2
+    assert all(seconds < 2.5 for mode, seconds in answers if mode == "offline")  # not after the slow calls

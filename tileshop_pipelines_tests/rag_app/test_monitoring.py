@@ -4,18 +4,21 @@ same by every app instance and after a restart."""
 
 from __future__ import annotations
 
+import json
+import logging
 import shutil
 import time
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 from rag_app.config import load_settings
 from tileshop_pipelines import bootstrap
 from tileshop_pipelines.store import db
 
-from .conftest import ADMIN, app_client, settings_for
+from .conftest import ADMIN, app_client, served_app, settings_for
 
 
 def record_dagster_history(url: str, home: Path) -> str:
@@ -79,14 +82,15 @@ def test_the_data_needs_the_admin_token(index_url):
 def test_questions_are_recorded_without_address_or_history(index_url):
     tag = uuid.uuid4().hex[:8]
     relaxed_q, nothing_q, plain_q = f"white tile under $1 {tag}", f"bathroom tile {tag}", f"porcelain floor tile {tag}"
-    with app_client(index_url, settings_for()) as client:
+    with app_client(index_url, settings_for(fly_app_name="tileshop-test")) as client:
         before = monitoring(client)
         history = [{"role": "user", "content": f"secret earlier turn {tag}"},
                    {"role": "assistant", "content": "an earlier answer"}]
         assert client.post("/api/chat", json={"query": relaxed_q}).json()["filters_relaxed"] is True
         assert client.post("/api/chat", json={"query": nothing_q, "filters": {"max_price": 0.01}}).json()["products"] == []
-        for _ in range(3):
-            assert client.post("/api/chat", json={"query": plain_q, "conversation_history": history}).status_code == 200
+        for i in range(3):  # two visitors (Fly's proxy names each in Fly-Client-IP): a frequent question
+            assert client.post("/api/chat", json={"query": plain_q, "conversation_history": history},
+                               headers={"Fly-Client-IP": f"198.51.100.{i % 2 + 1}"}).status_code == 200
         assert client.app.state.recorder.flush()
         after = monitoring(client)
     assert chat_requests(after) - chat_requests(before) == 5
@@ -102,7 +106,8 @@ def test_questions_are_recorded_without_address_or_history(index_url):
         stored = conn.execute("SELECT s::text FROM search_questions s WHERE question LIKE %s", (f"%{tag}",)).fetchall()
         clients = [r[0] for r in conn.execute("SELECT client_hash FROM client_activity")]
     assert len(stored) == 5
-    assert not any(f"secret earlier turn {tag}" in row[0] or "testclient" in row[0] for row in stored)
+    assert not any(f"secret earlier turn {tag}" in row[0] or "testclient" in row[0] or "198.51.100" in row[0]
+                   for row in stored)
     assert clients and "testclient" not in clients and all(len(h) == 32 for h in clients)  # salted hashes
 
 
@@ -209,3 +214,106 @@ def test_checks_against_their_thresholds():
     assert statuses(vectors="warn")[4] == "pass" and statuses(vectors="late")[4] == "fail"
     assert statuses(retrieval_p95_ms=None, scrape_success=None, answer_p95_ms=None, error_rate=None,
                     vectors="never") == ["no_data"] * 5
+
+
+PERSONAL = ("my email is jane.doe@example.com, call 612-555-0187, I live at 1234 Maple Street, "
+            "card 4111 1111 1111 1111 cvv 123, ssn 078-05-1120: which white porcelain tile")
+IDENTIFYING = ("jane.doe", "example.com", "612-555-0187", "555-0187", "1234 Maple", "4111", "cvv 123", "078-05-1120")
+
+
+def test_personal_data_is_not_stored_listed_or_logged_and_old_salts_are_gone(index_url, caplog):
+    tag = uuid.uuid4().hex[:8]
+    with db.connect(index_url) as conn:  # a database that ran earlier holds older days' salts
+        conn.execute("INSERT INTO analytics_salts (day, salt) VALUES ((now() AT TIME ZONE 'UTC')::date - 4, "
+                     "'\\x00') ON CONFLICT (day) DO NOTHING")
+    personal, lonely, shared = f"{PERSONAL} {tag}", f"lonely question {tag}", f"shared question {tag}"
+    asked = [(personal, 7), (lonely, 7), (lonely, 7), (lonely, 7), (shared, 7), (shared, 8)]
+    settings = settings_for(analytics_flush_s=0.2, fly_app_name="tileshop-test")  # Fly-Client-IP names the visitor
+    with caplog.at_level(logging.INFO, logger="uvicorn.access"), served_app(index_url, settings, "info") as base, \
+            httpx.Client(base_url=base, timeout=60) as client:
+        for question, visitor in asked:
+            assert client.post("/api/chat", json={"query": question},
+                               headers={"Fly-Client-IP": f"198.51.100.{visitor}"}).status_code == 200
+        assert client.get("/api/products/search", params={"q": f"jane.doe@example.com {tag}"}).status_code == 200
+        deadline = time.monotonic() + 10
+        while True:
+            data = monitoring(client)
+            if any(q["question"] == shared for q in data["questions"]["frequent"]) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    frequent = {q["question"]: q["asked"] for q in data["questions"]["frequent"]}
+    assert frequent.get(shared) == 2 and lonely not in frequent  # asked 3 times, by one visitor
+    assert not any(s in json.dumps(data) for s in IDENTIFYING)
+    with db.connect(index_url) as conn:
+        stored = [r[0] for r in conn.execute("SELECT question FROM search_questions WHERE question LIKE %s",
+                                             (f"%{tag}",))]
+        oldest_salt = conn.execute("SELECT min(day) - (now() AT TIME ZONE 'UTC')::date FROM analytics_salts").fetchone()[0]
+    [kept] = [q for q in stored if "white porcelain tile" in q]
+    assert not any(s in kept for s in IDENTIFYING), kept
+    assert all(p in kept for p in ("[email]", "[phone]", "[address]", "[card]", "[cvv]", "[ssn]")), kept
+    assert oldest_salt >= -1  # the salts of the days before yesterday are deleted: their hashes cannot be reversed
+    access = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+    assert any("/api/products/search?***" in line for line in access), access
+    assert not any("jane.doe" in line or tag in line for line in access)
+
+
+KILL_STEPS = ("add_request_rollups", "record_clients", "record_questions", "commit")
+CHATS_PER_STEP = 4
+
+
+def test_a_flush_whose_session_is_killed_at_any_step_counts_each_request_once(index_url, monkeypatch):
+    """The flusher's Postgres session is killed (pg_terminate_backend) just before each of its
+    writes, and once after the last (before the commit); every chat is still counted once."""
+    from tileshop_pipelines.store import monitoring as sql
+
+    armed: dict[str, bool] = {}
+    killed: list[str] = []
+
+    def kill_flusher() -> None:
+        with db.connect(index_url) as admin:
+            n = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                              "WHERE application_name = 'rag_app monitoring' AND datname = current_database()"
+                              ).fetchone()[0]
+        assert n == 1
+
+    def killing(step: str, write):
+        def wrapped(conn, *args, **kwargs):
+            if armed.pop(step, False):
+                kill_flusher()
+                killed.append(step)
+            result = write(conn, *args, **kwargs)
+            if step == "record_questions" and armed.pop("commit", False):
+                kill_flusher()
+                killed.append("commit")
+            return result
+        return wrapped
+
+    for step in KILL_STEPS[:3]:
+        monkeypatch.setattr(sql, step, killing(step, getattr(sql, step)))
+
+    def chat_rollup(conn) -> int:
+        return conn.execute("SELECT coalesce(sum(requests), 0) FROM request_rollups "
+                            "WHERE method = 'POST' AND route = '/api/chat'").fetchone()[0]
+
+    tag = uuid.uuid4().hex[:8]
+    with db.connect(index_url) as conn:
+        start = chat_rollup(conn)
+    with served_app(index_url, settings_for(analytics_flush_s=0.2)) as base, httpx.Client(base_url=base, timeout=60) as client:
+        for n, step in enumerate(KILL_STEPS, 1):
+            armed[step] = True
+            for _ in range(CHATS_PER_STEP):
+                assert client.post("/api/chat", json={"query": f"porcelain floor tile {tag}"}).status_code == 200
+            deadline = time.monotonic() + 15
+            with db.connect(index_url) as conn:
+                while time.monotonic() < deadline:
+                    questions = conn.execute("SELECT count(*) FROM search_questions WHERE question LIKE %s",
+                                             (f"%{tag}",)).fetchone()[0]
+                    if step in killed and questions >= n * CHATS_PER_STEP:
+                        break
+                    time.sleep(0.1)
+                time.sleep(1.0)  # five more flushes: a batch put back after a partial commit would add up again
+                counted = (chat_rollup(conn) - start,
+                           conn.execute("SELECT count(*) FROM search_questions WHERE question LIKE %s",
+                                        (f"%{tag}",)).fetchone()[0])
+            assert step in killed
+            assert counted == (n * CHATS_PER_STEP, n * CHATS_PER_STEP), f"killed before {step}"

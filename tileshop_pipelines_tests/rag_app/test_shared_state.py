@@ -4,10 +4,14 @@ and a question embedded by one process is not embedded again by the other."""
 
 from __future__ import annotations
 
+import asyncio
+import collections
 import contextlib
 import hashlib
+import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -21,6 +25,7 @@ import redis
 from rag_app.query_embedding import cache_key
 from tileshop_pipelines.bootstrap import PROJECT_ROOT
 from tileshop_pipelines.processes import wait_until_serving
+from tileshop_pipelines_tests.rag_app.conftest import served_app, settings_for
 
 from ..support.ports import free_port
 
@@ -31,7 +36,8 @@ BURST = 6
 
 
 @pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
+def redis_server(tmp_path_factory):
+    """(URL, process) of a redis-server of this module's own."""
     server = shutil.which("redis-server")
     if server is None:
         pytest.fail("redis-server is not installed: `make test` installs Debian's redis-server package (see Makefile)")
@@ -50,9 +56,15 @@ def redis_url(tmp_path_factory):
                 proc.kill()
                 raise RuntimeError("redis-server did not start")
             time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
+    yield f"redis://127.0.0.1:{port}/0", proc
+    proc.send_signal(signal.SIGCONT)
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def redis_url(redis_server) -> str:
+    return redis_server[0]
 
 
 @contextlib.contextmanager
@@ -118,10 +130,88 @@ def test_without_redis_each_process_limits_on_its_own(index_url):
     assert statuses == [200] * (2 * BURST) + [429] * 2
 
 
-def test_redis_down_fails_open(index_url):
+def test_redis_down_the_process_s_own_limit_decides(index_url):
     with app_processes(index_url, 1, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
-                       TILESHOP_RATE_LIMIT_PER_MINUTE="1", TILESHOP_RATE_LIMIT_BURST="1") as (a,):
-        # no Redis: requests go ahead (the limit cannot be shared) and questions are embedded here
+                       TILESHOP_RATE_LIMIT_PER_MINUTE="1", TILESHOP_RATE_LIMIT_BURST="4") as (a,):
+        # no Redis: this process's own bucket decides, and questions are embedded here
         assert [httpx.get(f"{a}/api/products/search", params={"q": "white tile"}).status_code
                 for _ in range(3)] == [200] * 3
         assert httpx.post(f"{a}/api/chat", json={"query": "white tile"}, timeout=60).status_code == 200
+        assert httpx.get(f"{a}/api/products/search", params={"q": "white tile"}).status_code == 429
+        assert 'tileshop_redis_fallbacks_total{reason="timeout",use="rate_limit"}' in httpx.get(f"{a}/metrics").text \
+            or 'reason="unavailable",use="rate_limit"' in httpx.get(f"{a}/metrics").text
+
+
+CONCURRENT = 300
+OWN_BURST = 30
+
+
+def hammer(base: str, client_ip: str, n: int = CONCURRENT) -> collections.Counter:
+    """`n` concurrent searches of one client (named in Fly-Client-IP, as Fly's proxy would); statuses."""
+    async def run():
+        limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+        async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+            return await asyncio.gather(*(client.get("/api/products/search", params={"q": "white tile"},
+                                                     headers={"Fly-Client-IP": client_ip}) for _ in range(n)))
+    return collections.Counter(r.status_code for r in asyncio.run(run()))
+
+
+def fallbacks(base: str) -> dict[tuple[str, str], float]:
+    found = {}
+    for line in httpx.get(f"{base}/metrics").text.splitlines():
+        if line.startswith("tileshop_redis_fallbacks_total{"):
+            labels = dict(part.split("=") for part in line[line.index("{") + 1:line.index("}")].split(","))
+            found[(labels["use"].strip('"'), labels["reason"].strip('"'))] = float(line.split()[-1])
+    return found
+
+
+def test_one_client_s_concurrent_requests_meet_its_burst_whatever_redis_does(index_url, redis_server, caplog):
+    url, proc = redis_server
+    settings = settings_for(redis_url=url, rate_limit_per_minute=1, rate_limit_burst=OWN_BURST, analytics=False,
+                            fly_app_name="tileshop-test", redis_max_connections=8)
+    control = redis.Redis.from_url(url)
+    with served_app(index_url, settings) as base, caplog.at_level(logging.WARNING, logger="rag_app.shared_state"):
+        answering = hammer(base, "203.0.113.1")
+        proc.send_signal(signal.SIGSTOP)  # frozen: connections time out, requests queue for the pool
+        try:
+            frozen = hammer(base, "203.0.113.2")
+        finally:
+            proc.send_signal(signal.SIGCONT)
+        control.config_set("maxmemory", 1)  # out of memory (noeviction): the bucket's writes are refused
+        try:
+            out_of_memory = hammer(base, "203.0.113.3")
+        finally:
+            control.config_set("maxmemory", 0)
+        counted = fallbacks(base)
+    assert (answering[200], frozen[200], out_of_memory[200]) == (OWN_BURST,) * 3, (answering, frozen, out_of_memory)
+    assert answering[429] == frozen[429] == out_of_memory[429] == CONCURRENT - OWN_BURST
+    assert counted.get(("rate_limit", "out_of_memory")) == OWN_BURST
+    # the frozen server's 30, and any that waited too long for a connection while 300 arrived at once
+    assert sum(n for (use, reason), n in counted.items() if use == "rate_limit" and reason in
+               ("timeout", "pool_exhausted")) >= OWN_BURST
+    assert any("this process's own limit decides" in r.getMessage() for r in caplog.records)
+
+
+def test_the_shared_embedding_cache_is_bounded_and_redis_memory_settings_are_checked(index_url, redis_url, caplog):
+    control = redis.Redis.from_url(url := redis_url)
+    question = f"glass subway tile {uuid.uuid4().hex[:6]}"
+    settings = settings_for(redis_url=url, analytics=False)
+    # Debian's redis-server as started here: no maxmemory, noeviction
+    with caplog.at_level(logging.WARNING, logger="rag_app.shared_state"), served_app(index_url, settings) as base:
+        assert httpx.post(f"{base}/api/chat", json={"query": question}, timeout=60).status_code == 200
+    warned = [r.getMessage() for r in caplog.records if r.name == "rag_app.shared_state"]
+    assert any("no maxmemory" in m for m in warned) and any("'noeviction'" in m for m in warned), warned
+    key = "tileshop:query-embedding:all-MiniLM-L6-v2:" + hashlib.sha256(cache_key(question).encode()).hexdigest()
+    assert 0 < control.ttl(key) <= 86_400  # a day, not a week
+    assert control.memory_usage(key) < 2_000  # bytes a question (a 384-float vector and its key)
+
+    caplog.clear()
+    control.config_set("maxmemory", "64mb")
+    control.config_set("maxmemory-policy", "allkeys-lru")
+    try:
+        with caplog.at_level(logging.WARNING, logger="rag_app.shared_state"), served_app(index_url, settings):
+            pass
+    finally:
+        control.config_set("maxmemory", 0)
+        control.config_set("maxmemory-policy", "noeviction")
+    assert not [r for r in caplog.records if r.name == "rag_app.shared_state"]

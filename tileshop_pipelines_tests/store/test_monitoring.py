@@ -71,39 +71,46 @@ def test_crawl_queue_counts_follow_due_products(conn):
 
 def question(text: str, *, at: dt.datetime = NOW, results: int = 3, relaxed: bool = False, mode: str = "offline",
              llm_error: str | None = None, retrieval_ms: float = 12.0, latency_ms: float = 40.0,
-             filters_read: dict | None = None) -> sql.QuestionRecord:
+             filters_read: dict | None = None, visitor: str | None = "v1") -> sql.QuestionRecord:
     return sql.QuestionRecord(asked_at=at, question=text, filters_read=filters_read or {}, filters_applied={},
                               filters_relaxed=relaxed, result_count=results, top_sku="684287" if results else None,
                               top_product_key="684287" if results else None, mode=mode, llm_error=llm_error,
-                              retrieval_ms=retrieval_ms, latency_ms=latency_ms)
+                              retrieval_ms=retrieval_ms, latency_ms=latency_ms, visitor_hash=visitor)
 
 
 def test_questions_lists_summary_and_retention(conn):
     sql.record_questions(conn, [
-        question("white matte tile"), question("White  matte tile "), question("white matte tile", mode="claude"),
+        question("white matte tile"), question("White  matte tile ", visitor="v2"),
+        question("white matte tile", mode="claude"),
+        question("my order 1234", visitor="v3"), question("my order 1234", visitor="v3"),  # one visitor: not listed
         question("purple terrazzo under $1 per box", results=5, relaxed=True, filters_read={"color": "purple"}),
         question("unicorn tile", results=0, llm_error="timeout", latency_ms=4000.0, retrieval_ms=150.0),
         question("old question", at=NOW - dt.timedelta(days=100)),
     ])
     frequent = sql.frequent_questions(conn, dt.timedelta(days=7), 10)
-    assert frequent[0] == {"question": "white matte tile", "asked": 3, "mean_results": 3.0, "found_nothing": 0,
-                           "relaxed": 0, "top_sku": "684287"}
+    assert frequent == [{"question": "white matte tile", "asked": 3, "mean_results": 3.0, "found_nothing": 0,
+                         "relaxed": 0, "top_sku": "684287"}]
     unmet = {q["question"]: q for q in sql.unmet_questions(conn, dt.timedelta(days=7), 10)}
     assert set(unmet) == {"purple terrazzo under $1 per box", "unicorn tile"}
     assert unmet["purple terrazzo under $1 per box"]["filters_read"] == {"color": "purple"}
     assert unmet["unicorn tile"]["found_nothing"] == 1
     summary = sql.answer_summary(conn, dt.timedelta(hours=24))
-    assert summary["answers"] == 5 and summary["by_mode"] == {"claude": 1, "offline": 4}
+    assert summary["answers"] == 7 and summary["by_mode"] == {"claude": 1, "offline": 6}
     assert summary["llm_errors"] == {"timeout": 1}
-    assert summary["retrieval_p95_ms"] == pytest.approx(12 + 0.8 * (150 - 12), abs=0.1)  # percentile_cont
+    assert summary["retrieval_p95_ms"] == pytest.approx(12 + 0.7 * (150 - 12), abs=0.1)  # percentile_cont, 7 rows
     deleted = sql.prune(conn, dt.timedelta(days=90))
     assert deleted["search_questions"] == 1
-    assert conn.execute("SELECT count(*) FROM search_questions").fetchone()[0] == 5
+    assert conn.execute("SELECT count(*) FROM search_questions").fetchone()[0] == 7
 
 
 def test_clients_are_salted_hashes_and_salt_is_shared(conn):
-    salt = sql.analytics_salt(conn)
-    assert len(salt) == 32 and sql.analytics_salt(conn) == salt  # every machine gets the same one
+    today = NOW.date()
+    salt = sql.analytics_salt(conn, today)
+    assert len(salt) == 32 and sql.analytics_salt(conn, today) == salt  # every machine gets the same one
+    assert sql.analytics_salt(conn, today - dt.timedelta(days=1)) != salt  # one salt per day
+    sql.analytics_salt(conn, today - dt.timedelta(days=2))
+    assert sql.prune(conn, dt.timedelta(days=90))["analytics_salts"] >= 1  # the days before yesterday's
+    assert {d for (d,) in conn.execute("SELECT day FROM analytics_salts")} <= {today, today - dt.timedelta(days=1)}
     sql.record_clients(conn, {"h1": NOW, "h2": NOW - dt.timedelta(hours=30)})
     sql.record_clients(conn, {"h2": NOW})  # seen again: counted once
     assert sql.active_clients(conn, dt.timedelta(hours=24)) == 2
