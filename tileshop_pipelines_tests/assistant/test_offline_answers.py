@@ -12,6 +12,8 @@ import pytest
 from tileshop_pipelines.assistant.intent import answer_question
 from tileshop_pipelines.store import db
 
+pytestmark = pytest.mark.slow  # `make run`'s 500-product catalog, embedded (minutes)
+
 
 @pytest.fixture(scope="module")
 def conn(run_catalog_url):

@@ -4,7 +4,6 @@ and the sample catalog's generator makes none."""
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 
@@ -92,11 +91,11 @@ def _as_read(product) -> dict:
             "box_weight_lbs": parse_box_weight_lbs(product.specs.get("BoxWeight"))}
 
 
+@pytest.mark.slow  # 5,000 pages rendered and extracted
 def test_every_generated_product_is_inside_the_bounds_through_its_page():
     """`make run`'s seed, 5,000 products, each page rendered and extracted (~17 s). At beb40f9: 58
     reasons on 18 products (the laminates "96 x 7886 in" and "76 x 5445 in", skirting "875 x 8 in",
     drill bits read as natural stone at "1375 in" and 255 lb a box)."""
-    started = time.perf_counter()
     catalog = build_catalog(n_products=5000, seed=7)
     found = {}
     for product in catalog.products:
@@ -104,9 +103,10 @@ def test_every_generated_product_is_inside_the_bounds_through_its_page():
         if reasons:
             found[product.path] = reasons
     assert found == {}
-    assert len(catalog.products) == 5000 and time.perf_counter() - started < 120
+    assert len(catalog.products) == 5000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 3, 11, 2025])
 def test_every_generated_product_is_inside_the_bounds_for_other_seeds(seed):
     catalog = build_catalog(n_products=5000, seed=seed)

@@ -11,9 +11,9 @@ import time
 import httpx
 import pytest
 
-from bench.harness import free_port
 from tileshop_pipelines.bootstrap import PROJECT_ROOT
 
+from ..support.ports import free_port
 from .conftest import ADMIN, ADMIN_TOKEN, app_client, settings_for
 
 pytestmark = pytest.mark.slow  # dagster dev (webserver) in a process of its own

@@ -11,12 +11,15 @@ import re
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
 from tileshop_pipelines.bootstrap import PROJECT_ROOT
 
 from .anthropic_standin import search_results
 from .conftest import claude_settings, served_app, settings_for
 from .test_browser import ARTIFACTS, browser  # noqa: F401  (the Chromium fixture)
+
+pytestmark = pytest.mark.slow  # chromium
 
 VENDOR = PROJECT_ROOT / "rag_app" / "static" / "vendor"
 SKU = "684287"

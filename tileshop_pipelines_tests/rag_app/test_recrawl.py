@@ -16,12 +16,14 @@ import dagster as dg
 import httpx
 import pytest
 
-from bench.harness import free_port
 from tileshop_pipelines.bootstrap import PROJECT_ROOT
 from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
 from tileshop_pipelines.store import db
 
+from ..support.ports import free_port
 from .conftest import ADMIN, app_client, settings_for
+
+pytestmark = pytest.mark.slow  # a Dagster webserver and daemon
 
 
 def _serve(args: list[str], env: dict, log: Path) -> subprocess.Popen:

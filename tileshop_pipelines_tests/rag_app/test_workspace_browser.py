@@ -7,9 +7,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import pytest
+
 from .conftest import ADMIN_TOKEN, served_app, settings_for
 from .test_browser import ARTIFACTS, browser  # noqa: F401  (the Chromium fixture)
 from .test_workspace import FORMULA_NAME, N, workspace  # noqa: F401  (the workspace database)
+
+pytestmark = pytest.mark.slow  # chromium
 
 
 def test_catalog_pages(browser, workspace):  # noqa: F811
