@@ -192,8 +192,6 @@ def test_trim_of_the_same_collection_first(ctx):
     result = _ok(ctx, "companion_products", {"sku": "684059", "kind": "trim"})  # Oak Brera Classic Laminate
     assert result.companions[0].product.sku == "684239"  # Oak Brera Classic Laminate T-Molding
     assert result.companions[0].reason == "same collection (Oak Brera Classic)"
-    result = _ok(ctx, "companion_products", {"sku": "650814", "kind": "trim"})  # Calacata Evora marble tile
-    assert [c.product.sku for c in result.companions] == ["650848"]
 
 
 def test_trim_without_a_collection_match_shares_the_color(ctx):
