@@ -5,27 +5,11 @@
 "use strict";
 
 const TOKEN_KEY = "tileshop-admin-token";
-const SVG = "http://www.w3.org/2000/svg";
 const COLUMNS = [
   ["sku", "SKU"], ["name", "Name"], ["category", "Category"], ["material", "Material"], ["color", "Color"],
   ["price", "Price"], ["version", "Ver."], ["state", "Crawl"], ["checked_at", "Last check"],
   ["attempts", "Attempts"], ["next_attempt_at", "Next try"], ["gone_at", "Gone"],
 ];
-const $ = (selector) => document.querySelector(selector);
-
-function el(tag, attrs = {}, text) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-function svgEl(tag, attrs = {}, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 const when = (iso) => (iso ? new Date(iso).toISOString().replace("T", " ").slice(0, 16) + " UTC" : "–");
 const price = (p, unit) => (p === null || p === undefined ? "–" : `$${Number(p).toFixed(2)}${unit ? "/" + unit : ""}`);

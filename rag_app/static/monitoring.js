@@ -5,25 +5,8 @@
 
 const TOKEN_KEY = "tileshop-admin-token";
 const REFRESH_MS = 30000;
-const SVG = "http://www.w3.org/2000/svg";
 let windowName = "24h";
 let latest = null;
-
-const $ = (selector) => document.querySelector(selector);
-
-function el(tag, attrs = {}, text) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-function svgEl(tag, attrs = {}, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 const pct = (r) => (r === null || r === undefined ? "–" : `${(100 * r).toFixed(r < 0.01 && r > 0 ? 2 : 1)}%`);
 const ms = (v) => (v === null || v === undefined ? "–" : `${v >= 100 ? Math.round(v) : v} ms`);
