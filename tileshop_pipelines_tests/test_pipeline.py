@@ -113,7 +113,9 @@ def test_cli_ask_returns_684287_first(materialized):
     answer = json.loads(out.stdout)
     assert answer["mode"] == "offline"
     assert answer["products"][0]["sku"] == "684287"
-    assert set(answer["products"][0]) == {"sku", "name", "url", "price", "price_unit", "score"}
+    # the app's product card: the same shape `/api/chat` returns
+    assert set(answer["products"][0]) == {"sku", "name", "url", "price", "price_unit", "score", "image", "size",
+                                          "color", "finish", "coverage_sqft_per_unit", "price_per_sqft"}
     assert "Offline answer" in answer["answer"]
 
 
