@@ -40,8 +40,8 @@ def node_types(node: dict) -> set[str]:
 
 def choose_product(products: list[dict], url: str | None) -> dict:
     """The Product the URL names when a page holds several (its SKU ends the URL), else the first."""
-    sku = url_sku(url)
-    if len(products) > 1 and sku:
+    sku = url_sku(url) if len(products) > 1 else None
+    if sku:
         for product in products:
             if text_value(product.get("sku")) == sku:
                 return product

@@ -207,6 +207,9 @@ def description_text(description) -> tuple[str | None, bool]:
     lines, live_markup = [], False
     for block in blocks:
         line = unescape(block)
+        if "<" not in line:  # the common case: no tag to find (each pattern starts with "<")
+            lines.append(collapse_whitespace(line))
+            continue
         for _ in range(3):  # entities can be escaped more than once; each pass decodes one level
             stripped = _DESCRIPTION_TOKEN.sub(" ", line)
             if stripped == line:
