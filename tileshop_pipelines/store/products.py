@@ -54,7 +54,7 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
     has no current record until a plausible one comes). Any other record of a product clears its hold.
     """
     latest = {key: (key, digest, record) for key, digest, record in records}  # one row per product
-    with conn.transaction(), conn.cursor() as cur:
+    with db.atomic(conn), conn.cursor() as cur:
         # Staged by one COPY, then compared and written set-based in the server: the crawl's hot
         # path sends each record once and decodes none of the stored ones.
         db.stage(cur, "records_load", RECORD_COLUMNS,
