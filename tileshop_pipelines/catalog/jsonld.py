@@ -12,6 +12,7 @@ from tileshop_pipelines.catalog.urls import sku_from_slug
 # JSON-LD is a few levels deep; a script nested deeper is refused as malformed (json.loads of one
 # nested 100,000 deep raised RecursionError and stopped every run at that page).
 MAX_JSONLD_DEPTH = 32
+_VOCABULARY_SEPARATOR = re.compile(r"[/:#]")
 
 
 class JsonTooDeep(ValueError):
@@ -35,13 +36,13 @@ def node_types(node: dict) -> set[str]:
     """The node's @type names without a vocabulary prefix ("schema:Product", "https://schema.org/Product")."""
     value = node.get("@type")
     names = value if isinstance(value, list) else [value]
-    return {re.split(r"[/:#]", name)[-1] for name in names if isinstance(name, str)}
+    return {_VOCABULARY_SEPARATOR.split(name)[-1] for name in names if isinstance(name, str)}
 
 
 def choose_product(products: list[dict], url: str | None) -> dict:
     """The Product the URL names when a page holds several (its SKU ends the URL), else the first."""
-    sku = url_sku(url)
-    if len(products) > 1 and sku:
+    sku = url_sku(url) if len(products) > 1 else None
+    if sku:
         for product in products:
             if text_value(product.get("sku")) == sku:
                 return product
@@ -92,4 +93,4 @@ def schema_enum(value) -> str | None:
     text = text_value(value)
     if text is None:
         return None
-    return re.split(r"[/:#]", text)[-1] or None
+    return _VOCABULARY_SEPARATOR.split(text)[-1] or None

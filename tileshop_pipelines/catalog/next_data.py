@@ -35,11 +35,15 @@ def specifications(groups) -> dict[str, str]:
     for item in items:
         if not isinstance(item, dict):
             continue
-        key, value = text_value(item.get("Key")), text_value(item.get("Value"))
+        key, value = item.get("Key"), item.get("Value")
+        # text_value inlined for the common case, plain strings (a page states about 20 pairs)
+        key = (key.strip() or None) if type(key) is str else text_value(key)
+        value = (value.strip() or None) if type(value) is str else text_value(value)
         if key is None or value is None:
             continue
         key = key.removeprefix(_SPEC_KEY_PREFIX)
-        result.setdefault(key, value)
+        if key not in result:  # a key stated twice keeps its first value
+            result[key] = value
     return result
 
 

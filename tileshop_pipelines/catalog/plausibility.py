@@ -13,6 +13,7 @@ a record none of them places is judged by the widest bounds (OTHER).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -76,6 +77,9 @@ _KIND_WORDS = (
                  "mosaic", "porcelain", "ceramic", "glass", "vinyl", "laminate", "wood", "floor", "plank",
                  "lvt", "spc", "zellige", "terrazzo")),
 )
+# One alternation per kind: a search is `any(marker in words)` in one C pass, not ~80 Python `in`s
+# per record (this runs on every record a crawl stores).
+_KIND_PATTERNS = tuple((kind, re.compile("|".join(map(re.escape, markers)))) for kind, markers in _KIND_WORDS)
 _SIZE_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)|([\u00bc\u00bd\u00be])")
 _SIZE_UNIT = re.compile(r"(?<![a-z])(in|inch|inches|ft|feet|foot|mm|cm|m)\b\.?|[\"\u2033']")
 _TO_INCHES = {"in": 1, "inch": 1, "inches": 1, '"': 1, "\u2033": 1, "ft": 12, "feet": 12, "foot": 12, "'": 12,
@@ -87,12 +91,13 @@ def kind_of(record: dict) -> str:
     for text in (record.get("category"), record.get("material"), record.get("name")):
         if isinstance(text, str) and text:
             words = text.casefold()
-            for kind, markers in _KIND_WORDS:
-                if any(marker in words for marker in markers):
+            for kind, pattern in _KIND_PATTERNS:
+                if pattern.search(words):
                     return kind
     return "other"
 
 
+@functools.lru_cache(maxsize=4096)  # a catalog states a few hundred distinct sizes; each is read once
 def longest_side_inches(size: str) -> float | None:
     """The longest side a size text states, in inches: "12 x 24 in", "4 ft x 8 ft", "3/4 in", "600 x
     1200 mm"; None without a number. Each number takes the unit written after it, else the last

@@ -46,11 +46,10 @@ _UNIT_NAMES = {"ea": "each", "each": "each", "pc": "each", "pcs": "each", "piece
 
 # Elements a price element never contains: another product's card, the product's heading or
 # description, navigation, media, forms. An ancestor holding one of them is past the price element.
-_NOT_PRICE_CONTENT = ("h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "picture", "svg", "video", "iframe",
-                      "button", "input", "select", "textarea", "form", "section", "article", "aside", "nav",
-                      "header", "footer", "main", "ul", "ol", "li", "dl", "table")
-_NOT_PRICE_SELECTOR = ",".join(_NOT_PRICE_CONTENT)
-_NOT_PRICE_TAGS = frozenset(_NOT_PRICE_CONTENT) | {"body", "html"}
+_NOT_PRICE_CONTENT = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "picture", "svg", "video", "iframe",
+                                "button", "input", "select", "textarea", "form", "section", "article", "aside",
+                                "nav", "header", "footer", "main", "ul", "ol", "li", "dl", "table"})
+_NOT_PRICE_TAGS = _NOT_PRICE_CONTENT | {"body", "html"}
 # A shown price inside one of these is another product's (a card, a carousel) or the page's chrome.
 _OTHERS = frozenset({"a", "li", "h1", "h2", "h3", "h4", "h5", "h6", "aside", "nav", "header", "footer"})
 # Words a price element may hold besides its amounts and units: a note ("Sold by the square foot",
@@ -77,9 +76,15 @@ def price_block(body: LexborNode | None, price: float | None) -> PriceBlock:
     element = _offer_price_element(body, price)
     if element is None:
         return PriceBlock()
-    while (parent := element.parent) is not None and _holds_price_content_only(parent):
-        element = parent
-    text = element.text(separator=" ", strip=True).lower()
+    text = None
+    clean_child = None  # the element's subtree, once an ancestor check has found no non-price content in it
+    while (parent := element.parent) is not None:
+        parent_text = _price_content_text(parent, clean_child)
+        if parent_text is None:
+            break
+        element, text, clean_child = parent, parent_text, parent
+    if text is None:
+        text = element.text(separator=" ", strip=True).lower()
 
     shown = _unit_prices(text)
     unit = next((unit for amount, unit in shown if _same_amount(amount, price)), None)
@@ -138,19 +143,32 @@ def _inside_others(element: LexborNode) -> bool:
     return False
 
 
-def _holds_price_content_only(element: LexborNode) -> bool:
-    if element.tag in _NOT_PRICE_TAGS or element.css_first(_NOT_PRICE_SELECTOR) is not None:
-        return False
+def _price_content_text(element: LexborNode, clean_child: LexborNode | None) -> str | None:
+    """The element's lowercased text when it holds price content only, else None. `clean_child`, a
+    child already found to hold no non-price element, is not searched again."""
+    if element.tag in _NOT_PRICE_TAGS or _holds_non_price_element(element, clean_child):
+        return None
     text = element.text(separator=" ", strip=True).lower()
     amounts: dict[str, set[float]] = {}
     for amount, unit in _unit_prices(text):
         amounts.setdefault(unit, set()).add(amount)
     if any(len(shown) > 1 for shown in amounts.values()):
-        return False  # two prices for one unit: two products' prices, or a promo's beside this one
+        return None  # two prices for one unit: two products' prices, or a promo's beside this one
     if len({match.group(1) for match in _COVERAGE.finditer(text)}) > 1:
-        return False
+        return None
     words = _COVERAGE.sub(" ", _DOLLAR_AMOUNT.sub(" ", _UNIT_PRICE.sub(" ", text)))
-    return len(_WORD.findall(words)) <= _NOTE_WORDS
+    return text if len(_WORD.findall(words)) <= _NOTE_WORDS else None
+
+
+def _holds_non_price_element(element: LexborNode, clean_child: LexborNode | None) -> bool:
+    """Whether an element below `element` (outside `clean_child`) is one of _NOT_PRICE_CONTENT.
+    A walk of the tags, stopping at the first: a CSS query parsed its 30 selectors at every call,
+    and each node is walked once however far the price element widens."""
+    clean = clean_child.mem_id if clean_child is not None else None  # LexborNode's == compares HTML
+    for child in element.iter():
+        if child.mem_id != clean and any(node.tag in _NOT_PRICE_CONTENT for node in child.traverse()):
+            return True
+    return False
 
 
 def _unit_prices(text: str) -> list[tuple[float, str]]:

@@ -195,18 +195,23 @@ def description_text(description) -> tuple[str | None, bool]:
         return None, False
     if "<" not in text and "&lt;" in text:  # markup escaped twice: decode once to get the tags
         text = unescape(text)
-    blocks, current, position = [], [], 0
-    for token in _DESCRIPTION_TOKEN.finditer(text):
-        current.append(text[position : token.start()])
-        position = token.end()
-        if (token.group(2) or "").lower() in _BLOCK_TAGS:
+    # split() gives [text, script/style name, tag name, text, ...]: no match object per token.
+    parts = _DESCRIPTION_TOKEN.split(text)
+    blocks, current = [], [parts[0]]
+    for at in range(2, len(parts), 3):
+        tag = parts[at]
+        if tag and tag.lower() in _BLOCK_TAGS:
             blocks.append("".join(current))
-            current = []
-    current.append(text[position:])
+            current = [parts[at + 1]]
+        else:
+            current.append(parts[at + 1])
     blocks.append("".join(current))
     lines, live_markup = [], False
     for block in blocks:
         line = unescape(block)
+        if "<" not in line:  # the common case: no tag to find (each pattern starts with "<")
+            lines.append(collapse_whitespace(line))
+            continue
         for _ in range(3):  # entities can be escaped more than once; each pass decodes one level
             stripped = _DESCRIPTION_TOKEN.sub(" ", line)
             if stripped == line:

@@ -220,7 +220,7 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
         return {}
     checks = list({c.product_key: c for c in checks}.values())  # one row per product: the latest check
     keys = [c.product_key for c in checks]
-    with conn.transaction(), conn.cursor() as cur:
+    with db.atomic(conn), conn.cursor() as cur:
         previous = dict(cur.execute(
             "SELECT product_key, content_hash FROM product_pages WHERE product_key = ANY(%b)", (keys,)).fetchall())
         changed: dict[str, bool] = {}

@@ -8,6 +8,7 @@ manual step.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import warnings
@@ -104,6 +105,16 @@ def configure_connection(conn: psycopg.Connection) -> None:
     register_vector(conn)
     set_json_dumps(orjson.dumps, conn)  # records travel as JSON on every crawl and chunking pass
     set_json_loads(orjson.loads, conn)
+
+
+def atomic(conn: psycopg.Connection):
+    """A transaction for a group of writes, or the caller's if one is open: a nested
+    ``conn.transaction()`` is a savepoint, two more round trips per crawl batch, and any exception
+    out of the group ends the caller's transaction too (an SQL error leaves it failed, and the
+    crawl's batch store rolls back on any exception)."""
+    if conn.info.transaction_status is psycopg.pq.TransactionStatus.IDLE:
+        return conn.transaction()
+    return contextlib.nullcontext()
 
 
 def stage(cur: psycopg.Cursor, table: str, columns: dict[str, str], rows) -> None:

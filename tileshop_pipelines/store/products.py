@@ -54,7 +54,7 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
     has no current record until a plausible one comes). Any other record of a product clears its hold.
     """
     latest = {key: (key, digest, record) for key, digest, record in records}  # one row per product
-    with conn.transaction(), conn.cursor() as cur:
+    with db.atomic(conn), conn.cursor() as cur:
         # Staged by one COPY, then compared and written set-based in the server: the crawl's hot
         # path sends each record once and decodes none of the stored ones.
         db.stage(cur, "records_load", RECORD_COLUMNS,
@@ -112,17 +112,19 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
             """
         )
         if versioned:
-            cur.execute(
-                "UPDATE product_history SET valid_to = now() WHERE product_key = ANY(%b) AND valid_to IS NULL",
-                (list(versioned),))
+            # One statement, the keys bound once: the UPDATE sees the statement's snapshot, so it
+            # closes only the versions that were open before (the new ones are not visible to it).
             cur.execute(
                 """
+                WITH closed AS (
+                    UPDATE product_history SET valid_to = now()
+                     WHERE product_key = ANY(%(keys)b) AND valid_to IS NULL)
                 INSERT INTO product_history (product_key, version, sku, url, name, price, price_unit, record,
                                              record_hash, valid_from)
                 SELECT product_key, version, sku, url, name, price, price_unit, record, record_hash, now()
-                  FROM products WHERE product_key = ANY(%b)
+                  FROM products WHERE product_key = ANY(%(keys)b)
                 """,
-                (list(versioned),))
+                {"keys": list(versioned)})
             changes_sql.record_version_changes(cur, list(versioned))  # price and spec changes, old -> new
         if len(latest) > len(held):
             cur.execute("UPDATE product_pages pp SET parse_error = NULL, parsed_hash = l.content_hash "
