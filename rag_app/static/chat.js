@@ -270,7 +270,9 @@ function showResult(view, result) {
   const sort = sortNote(result.sort);  // it describes the cards: right above them
   if (sort) extras.push(sort);
   view.extras.replaceChildren(...extras);
-  view.cards.replaceChildren(...(result.products || []).map(productCard));
+  // A companion is shown once, in "Goes with it" with its reason, not again among the cards.
+  const companionSkus = new Set((result.companions || []).map((c) => (c.product || {}).sku).filter(Boolean));
+  view.cards.replaceChildren(...(result.products || []).filter((p) => !companionSkus.has(p.sku)).map(productCard));
   const more = [];
   if (Array.isArray(result.companions) && result.companions.length) {
     const block = companionsBlock(result.companions);
