@@ -16,7 +16,7 @@
    ef_search values, and the filtered HNSW path at pgvector's default and the app's ef_search.
 6. rag: open-loop load on the app over a 5,000-product index (bench/load_rag.py), beside the raw
    query embedding and search SQL latency measured in the same run; saturation point.
-7. migration (bench/migration.py): `tileshop db dump` + `db restore` + `transfer verify` of a
+7. transfer (bench/transfer.py): `tileshop db dump` + `db restore` + `transfer verify` of a
    5,000-product database with vectors vs raw pg_dump + pg_restore of the same database.
 8. monitoring: chat p50/p95 at --rag-rate with the operations writes (monitoring rollups, search
    analytics, JSON log lines at INFO to a file) and without (TILESHOP_ANALYTICS=off, warnings only),
@@ -33,7 +33,7 @@
    50,000 products, wall time and peak RSS, vs the imports alone and the table read at once.
 Peak RSS of the crawl stages is reported before the model is loaded.
 
-Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|backends|vectors|rag|migration|monitoring|cold_start|tool_rounds|production|export] [--products N] [--rag-products N]
+Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|backends|vectors|rag|transfer|monitoring|cold_start|tool_rounds|production|export] [--products N] [--rag-products N]
 Each benchmark is a row of BENCHMARKS below: its name, what runs it, its result file and what is printed.
 """
 
@@ -144,10 +144,10 @@ def _show_rag(rag: dict, args) -> None:
     print("rag ratios:", rag["ratios"])
 
 
-def _migration(args):
-    from bench.migration import bench_migration
+def _transfer(args):
+    from bench.transfer import bench_transfer
 
-    return bench_migration(args.migration_products, args.repeats)
+    return bench_transfer(args.transfer_products, args.repeats)
 
 
 def _monitoring(args):
@@ -198,7 +198,7 @@ BENCHMARKS = (
     Benchmark("vectors", _hnsw, _named("hnsw"), _json("hnsw:")),
     Benchmark("rag", _rag, lambda args: "rag_load" if args.rag_max_in_flight is None
               else f"rag_load_in_flight_{args.rag_max_in_flight}", _show_rag),
-    Benchmark("migration", _migration, _named("migration"), _runs_and_ratios("migration")),
+    Benchmark("transfer", _transfer, _named("transfer"), _runs_and_ratios("transfer")),
     Benchmark("monitoring", _monitoring, _named("monitoring_overhead"), _show_monitoring),
     Benchmark("cold_start", _cold_start, _named("cold_start"), _json("cold start:")),
     Benchmark("tool_rounds", _tool_rounds, _named("tool_rounds"), _json("tool rounds:")),
@@ -241,7 +241,7 @@ def main() -> int:
     parser.add_argument("--rag-max-in-flight", type=int, default=None,
                         help="the app's TILESHOP_MAX_IN_FLIGHT_SEARCHES (default: the app's own); a very high "
                              "value measures saturation without admission control")
-    parser.add_argument("--migration-products", type=int, default=5000, help="catalog size of the migration bench")
+    parser.add_argument("--transfer-products", type=int, default=5000, help="catalog size of the transfer bench")
     parser.add_argument("--export-products", type=int, nargs="+", default=[5000, 50_000],
                         help="catalog sizes of the export bench")
     args = parser.parse_args()

@@ -58,7 +58,7 @@ def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "ht
     """Records, chunks, embeddings and vectors of every product in `catalog`; returns table counts.
 
     `embed` (texts -> unit vectors of the model's dimension) replaces the model where the vector
-    values do not matter (the migration bench); the default is the model itself."""
+    values do not matter (the transfer bench); the default is the model itself."""
     records = load_records(conn, catalog, base_url)
     spans = word_piece_spans(model_name)
     chunks = [c for key, _, record in records.values() for c in chunk_product(key, record, spans)]

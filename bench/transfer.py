@@ -44,7 +44,7 @@ def _timed(fn):
     return time.perf_counter() - started, result
 
 
-def bench_migration(products: int, repeats: int) -> dict:
+def bench_transfer(products: int, repeats: int) -> dict:
     from bench.sample_index import load_catalog
     from tileshop_pipelines.assistant.retrieval import embed_question
     from tileshop_pipelines.sample_catalog import build_catalog
@@ -53,7 +53,7 @@ def bench_migration(products: int, repeats: int) -> dict:
     from tileshop_pipelines.transfer.verify import CANARY_QUESTION, verify
 
     admin = db.database_url()
-    source = server.create_scratch_database(admin, "tileshop_bench_migration")
+    source = server.create_scratch_database(admin, "tileshop_bench_transfer")
     created = [source]
     try:
         with db.connect(source) as conn:
@@ -69,8 +69,8 @@ def bench_migration(products: int, repeats: int) -> dict:
         with tempfile.TemporaryDirectory(prefix="tileshop-bench-") as folder:
             for round_ in range(repeats):
                 ours_file, raw_file = Path(folder) / f"ours{round_}.dump", Path(folder) / f"raw{round_}.dump"
-                ours_target = server.create_scratch_database(admin, "tileshop_bench_migration")
-                raw_target = server.create_scratch_database(admin, "tileshop_bench_migration")
+                ours_target = server.create_scratch_database(admin, "tileshop_bench_transfer")
+                raw_target = server.create_scratch_database(admin, "tileshop_bench_transfer")
                 created += [ours_target, raw_target]
                 def raw_move():
                     times = {"raw_dump": _timed(lambda: subprocess.run(
@@ -106,7 +106,7 @@ def bench_migration(products: int, repeats: int) -> dict:
         ours, raw = best["ours"], best["raw"]
         return {
             "products": products, "repeats": repeats, "counts": counts, "database_bytes": size,
-            "vectors": "sha256(text)-seeded unit vectors, 384 float32 (see bench/migration.py)",
+            "vectors": "sha256(text)-seeded unit vectors, 384 float32 (see bench/transfer.py)",
             "load_s": round(load_s, 1), "canary_model_load_s": round(model_load_s, 2),
             "tools": {"pg_dump": str(pg_dump), "pg_restore": str(pg_restore), "server_major": major},
             "runs": best,
