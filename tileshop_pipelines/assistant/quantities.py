@@ -7,10 +7,11 @@ Money is Decimal, so 23 x $77.11 is $1,773.53 exactly.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
+
+from pydantic import BaseModel, Field
 
 LENGTH_UNITS = {"ft": 1.0, "in": 1 / 12, "m": 3.280839895}  # feet per unit
 UNIT_WORDS = {"ft": "ft", "in": "in", "m": "m"}
@@ -69,9 +70,10 @@ def area_sqft(*, area: float | None, length: float | None, width: float | None, 
     return sqft, line
 
 
-@dataclasses.dataclass(frozen=True)
-class Quantity:
-    unit: str  # box | sq. ft.
+class Quantity(BaseModel):
+    """What the record's coverage and price give for an area (tools.Estimate adds the product)."""
+
+    unit: str = Field(description="box or sq. ft.")
     units: int
     area_sqft: float
     waste_pct: float

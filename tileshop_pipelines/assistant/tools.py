@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tileshop_pipelines.assistant import companions as rules
 from tileshop_pipelines.assistant.filters import Vocabulary, parse_question
-from tileshop_pipelines.assistant.quantities import EstimateError, area_sqft, quantity
+from tileshop_pipelines.assistant.quantities import EstimateError, Quantity, area_sqft, quantity
 from tileshop_pipelines.store.product_lookup import (
     price_counts,
     products_by_sku,
@@ -199,19 +199,9 @@ class ComparisonResult(BaseModel):
     rows: list[ComparisonRow]
 
 
-class Estimate(BaseModel):
+class Estimate(Quantity):
     sku: str
     name: str | None
-    unit: str = Field(description="box or sq. ft.")
-    units: int
-    area_sqft: float
-    waste_pct: float
-    waste_reason: str
-    area_with_waste_sqft: float
-    coverage_per_unit: float
-    unit_price: float | None
-    total: float | None
-    arithmetic: list[str]
     source: str | None = Field(description="the product page the coverage and price come from")
 
 
@@ -321,10 +311,7 @@ def estimate_materials(ctx: ToolContext, params: EstimateInput) -> Estimate:
                      sqft, line, params.waste_pct)
     except EstimateError as exc:
         raise ToolError(f"{exc} (SKU {product['sku']})" if "coverage" in str(exc) else str(exc)) from None
-    return Estimate(sku=product["sku"], name=product["name"], unit=q.unit, units=q.units, area_sqft=q.area_sqft,
-                    waste_pct=q.waste_pct, waste_reason=q.waste_reason, area_with_waste_sqft=q.area_with_waste_sqft,
-                    coverage_per_unit=q.coverage_per_unit, unit_price=q.unit_price, total=q.total,
-                    arithmetic=q.arithmetic, source=product["url"])
+    return Estimate(sku=product["sku"], name=product["name"], source=product["url"], **q.model_dump())
 
 
 def companion_products(ctx: ToolContext, params: CompanionInput) -> CompanionResult:
