@@ -33,7 +33,7 @@ KEY_PREFIX = "tileshop:"
 REDIS_TIMEOUT_S = 0.5  # for a connection of the pool, for connecting, for an answer
 # Why Redis could not answer: the fallbacks' reason label (a closed set).
 FALLBACK_REASONS = ("pool_exhausted", "timeout", "out_of_memory", "unavailable")
-# What the app needs of Redis's memory settings (docs/DEPLOY.md, "Redis"): a limit, and an eviction
+# What the app needs of Redis's memory settings (docs/operations.md, "Several app machines: Redis"): a limit, and an eviction
 # policy that makes room by dropping keys, least recently used first (the query vectors, whose
 # loss costs one encoding each), instead of refusing writes (noeviction: the rate limits' writes
 # then fail and their floor decides alone).
