@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from tileshop_pipelines.cli.catalog import DEFAULT_CATALOG_PORT
+from tileshop_pipelines.cli.catalog import DEFAULT_CATALOG_PORT, DEFAULT_CDN_PORT
 from tileshop_pipelines.cli.common import fail
 from tileshop_pipelines.cli.records import collect_status
 from tileshop_pipelines.processes import prepare, run_until_signalled, start_catalog_process
@@ -24,6 +24,7 @@ def register(sub) -> None:
     p.add_argument("--products", type=int, default=500, help="sample catalog size (default 500)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--catalog-port", type=int, default=DEFAULT_CATALOG_PORT)
+    p.add_argument("--cdn-port", type=int, default=DEFAULT_CDN_PORT, help="its documents' CDN stand-in, on 127.0.0.2")
     p.add_argument("--sitemap-url", help="crawl this sitemap instead of the sample catalog")
     p.set_defaults(func=cmd_run)
 
@@ -52,15 +53,21 @@ def cmd_run(args) -> int:
     from tileshop_pipelines.settings import load_settings
 
     configured = load_settings().model_fields_set  # the pipeline's variables set (not blank) in the environment
+    from tileshop_pipelines.sample_catalog import CDN_HOST
+
     if args.sitemap_url:
         os.environ["TILESHOP_SITEMAP_URL"] = args.sitemap_url
     elif "sitemap_url" not in configured:
-        print(f"starting the sample catalog ({args.products} products) on 127.0.0.1:{args.catalog_port}")
-        catalog = start_catalog_process(args.catalog_port, args.products, args.seed)
+        print(f"starting the sample catalog ({args.products} products) on 127.0.0.1:{args.catalog_port}, "
+              f"its documents on {CDN_HOST}:{args.cdn_port}")
+        catalog = start_catalog_process(args.catalog_port, args.products, args.seed, args.cdn_port)
         os.environ["TILESHOP_SITEMAP_URL"] = f"http://127.0.0.1:{args.catalog_port}/sitemap.xml"
     if catalog is not None and "crawl_rate" not in configured:
         os.environ["TILESHOP_CRAWL_RATE"] = "0"  # our own local server: no politeness limit needed
         print("politeness off for the local sample catalog (TILESHOP_CRAWL_RATE=0)")
+    if catalog is not None and "document_hosts" not in configured:
+        os.environ["TILESHOP_DOCUMENT_HOSTS"] = CDN_HOST  # the pages name their documents on the stand-in
+        print(f"documents fetched from the sample catalog's CDN stand-in (TILESHOP_DOCUMENT_HOSTS={CDN_HOST})")
     try:
         import dagster as dg
 
