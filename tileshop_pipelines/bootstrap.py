@@ -5,19 +5,22 @@ The state folder holds the embedded Postgres data, DAGSTER_HOME, crawl4ai's fold
 exports: DATA_PATH (the deployment's name: /data in the images) or TILESHOP_HOME (the checkout's,
 which tests set); default `.tileshop` in the project. `configure_environment` is the one place that
 writes variables (for Dagster, dagster.yaml and crawl4ai); every other variable is read by a
-settings class.
+settings class. The object storage bucket (BucketSettings: Fly's Tigris, or any S3) decides where
+Dagster keeps the runs' stdout/stderr (`instance_config`) and holds the database backups.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import SecretStr
+import yaml
+from pydantic import SecretStr, field_validator, model_validator
 
 from tileshop_pipelines.serving import logs
-from tileshop_pipelines.serving.settings import EnvSettings, env
+from tileshop_pipelines.serving.settings import EnvSettings, HttpUrl, env
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,6 +50,57 @@ def process_settings() -> ProcessSettings:
     return ProcessSettings.load()
 
 
+# S3's bucket naming rules (Tigris follows them): 3-63 lowercase letters, digits, dots and hyphens.
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+class BucketSettings(EnvSettings):
+    """The object storage bucket for the runs' stdout/stderr and the database backups. `fly storage
+    create` makes a Tigris bucket and sets all five as the app's secrets (docs/DEPLOY.md); unset
+    BUCKET_NAME: no bucket (compute logs stay on the machine's disk, no backups)."""
+
+    bucket_name: str = env("BUCKET_NAME", "")
+    # Required with a bucket: Dagster's compute log manager is given it (dagster.yaml), as is our client.
+    endpoint_url: HttpUrl | None = env("AWS_ENDPOINT_URL_S3", None)
+    region: str = env("AWS_REGION", "")  # Tigris: `auto`; unset: boto3's default
+    # Unset: boto3 looks for credentials its own way (~/.aws, an instance role).
+    access_key_id: SecretStr | None = env("AWS_ACCESS_KEY_ID", None)
+    secret_access_key: SecretStr | None = env("AWS_SECRET_ACCESS_KEY", None)
+    aws_config_file: str = env("AWS_CONFIG_FILE", "")  # unset: <state folder>/aws/config (aws_config_text)
+
+    @field_validator("bucket_name")
+    @classmethod
+    def _bucket_name(cls, value: str) -> str:
+        if value and not _BUCKET_NAME.match(value):
+            raise ValueError("not a bucket name (3-63 lowercase letters, digits, dots and hyphens)")
+        return value
+
+    @model_validator(mode="after")
+    def _endpoint_with_bucket(self):
+        if self.bucket_name and self.endpoint_url is None:
+            raise ValueError("BUCKET_NAME is set but AWS_ENDPOINT_URL_S3 is not: set the bucket's S3 endpoint "
+                             "(`fly storage create` sets both; AWS: https://s3.<region>.amazonaws.com)")
+        return self
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.bucket_name)
+
+
+def bucket_settings() -> BucketSettings:
+    return BucketSettings.load()
+
+
+def aws_config_text(bucket: BucketSettings) -> str:
+    """boto3's shared config for the clients that take no options of ours (Dagster's compute log
+    manager): virtual-hosted addressing, which Tigris requires of buckets created since 2025-02-19
+    (boto3 sends path-style requests to any endpoint_url unless told), and AWS_REGION, which boto3
+    does not read (only AWS_DEFAULT_REGION)."""
+    region = f"region = {bucket.region}\n" if bucket.region else ""
+    return ("# Written by tileshop_pipelines/bootstrap.py (aws_config_text says why)\n"
+            f"[default]\n{region}s3 =\n    addressing_style = virtual\n")
+
+
 def tileshop_home(settings: ProcessSettings | None = None) -> Path:
     """The project's state folder (created): DATA_PATH, else TILESHOP_HOME, else `.tileshop` in the project."""
     settings = settings or process_settings()
@@ -56,10 +110,22 @@ def tileshop_home(settings: ProcessSettings | None = None) -> Path:
     return home.resolve()
 
 
-def database_password() -> str | None:
-    """DATABASE_URL's password, for the logs to mask in every line (serving.logs.configure's secrets)."""
+def process_secrets() -> list[str | None]:
+    """Values every log line masks whatever surrounds them (serving.logs.configure's secrets):
+    DATABASE_URL's password and the bucket's keys."""
     url = process_settings().database_url
-    return logs.database_password(url.get_secret_value()) if url else None
+    return [logs.database_password(url.get_secret_value()) if url else None,
+            *logs.secret_values(bucket_settings())]
+
+
+def instance_config(bucket: BucketSettings | None = None) -> dict:
+    """The Dagster instance's configuration, as DAGSTER_HOME's dagster.yaml gets it: the project's
+    dagster.yaml, without its `compute_logs` block (the bucket's S3ComputeLogManager) when no
+    bucket is configured; Dagster then keeps the runs' stdout/stderr under DAGSTER_HOME/storage."""
+    config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
+    if not (bucket or bucket_settings()).configured:
+        config.pop("compute_logs", None)
+    return config
 
 
 def onnx_folder() -> Path:
@@ -78,7 +144,8 @@ def dagster_storage_url(url: str) -> str:
 
 def configure_environment(database_url: str) -> dict[str, str]:
     """Export the URLs and folders that Dagster (dagster.yaml) and crawl4ai read from the env, for
-    the database at `database_url` (store.db.database_url()), and copy dagster.yaml into DAGSTER_HOME.
+    the database at `database_url` (store.db.database_url()), and write DAGSTER_HOME's dagster.yaml
+    (`instance_config`: with the bucket's compute logs when one is configured).
 
     Called by every entry point (CLI, Dagster code location, the app) before Dagster or crawl4ai load.
     """
@@ -94,11 +161,22 @@ def configure_environment(database_url: str) -> dict[str, str]:
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
     }
+    bucket = bucket_settings()
+    if bucket.configured:
+        env["AWS_CONFIG_FILE"] = bucket.aws_config_file or str(home / "aws" / "config")
+        if not bucket.aws_config_file:
+            _write_if_changed(Path(env["AWS_CONFIG_FILE"]), aws_config_text(bucket))
     os.environ.update(env)
     Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     Path(env["CRAWL4_AI_BASE_DIRECTORY"]).mkdir(parents=True, exist_ok=True)
-    dagster_yaml = Path(env["DAGSTER_HOME"]) / "dagster.yaml"
-    source = PROJECT_ROOT / "dagster.yaml"
-    if source.exists() and (not dagster_yaml.exists() or dagster_yaml.read_text() != source.read_text()):
-        dagster_yaml.write_text(source.read_text())
+    if (PROJECT_ROOT / "dagster.yaml").exists():
+        _write_if_changed(Path(env["DAGSTER_HOME"]) / "dagster.yaml",
+                          f"# Written by tileshop_pipelines/bootstrap.py from {PROJECT_ROOT / 'dagster.yaml'} (its "
+                          "comments say why)\n" + yaml.safe_dump(instance_config(bucket), sort_keys=False))
     return env
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)

@@ -26,6 +26,7 @@ from tileshop_pipelines.defs.acquisition.automation import (
     sitemap_refresh_schedule,
 )
 from tileshop_pipelines.defs.alerts import alert_sensors
+from tileshop_pipelines.defs.backups import database_backup_job, database_backup_schedule
 from tileshop_pipelines.defs.catalog.snapshot import catalog_snapshot
 from tileshop_pipelines.defs.embedding.assets import product_chunks, product_embeddings
 from tileshop_pipelines.defs.resources import build_resources
@@ -72,7 +73,7 @@ def _with_policy(spec: dg.AssetSpec) -> dg.AssetSpec:
     )
 
 
-def build_definitions(settings: PipelineSettings) -> dg.Definitions:
+def build_definitions(settings: PipelineSettings, bucket: bootstrap.BucketSettings) -> dg.Definitions:
     crawl = crawl_products.with_attributes(
         backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=settings.crawl_batch_size))
     with warnings.catch_warnings():  # source code references are a beta API: stable enough to show
@@ -82,8 +83,8 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
     return dg.Definitions(
         assets=assets,
         asset_checks=VECTOR_CHECKS,
-        jobs=[sitemap_refresh_job, product_crawl_job, index_refresh_job],
-        schedules=[sitemap_refresh_schedule(settings)],
+        jobs=[sitemap_refresh_job, product_crawl_job, index_refresh_job, database_backup_job],
+        schedules=[sitemap_refresh_schedule(settings), database_backup_schedule(settings, bucket)],
         sensors=[
             product_refresh_sensor(settings),
             dg.AutomationConditionSensorDefinition(
@@ -91,7 +92,7 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
                 default_status=default_status(settings), minimum_interval_seconds=30),
             *alert_sensors(default_status(settings)),
         ],
-        resources=build_resources(settings),
+        resources=build_resources(settings, bucket),
         loggers={"console": silent_console},
         # Every run here is a chain of steps with nothing to run in parallel (a crawl run is one
         # step), so a run's steps share its process: no step process to start and import the
@@ -106,5 +107,5 @@ def defs() -> dg.Definitions:
     workers: their log lines in LOG_FORMAT with the settings' secrets masked (logs.py; dagster.yaml
     routes the runs' own lines through the same formatter)."""
     settings = load_settings()
-    logs.configure(secrets=[*logs.secret_values(settings), bootstrap.database_password()])
-    return build_definitions(settings)
+    logs.configure(secrets=[*logs.secret_values(settings), *bootstrap.process_secrets()])
+    return build_definitions(settings, bootstrap.bucket_settings())

@@ -10,6 +10,7 @@ and the state folder are is bootstrap.py's.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
 from pydantic import SecretStr, field_validator, model_validator
@@ -26,6 +27,7 @@ DEFAULT_MAX_AGE_DAYS = 7.0  # a product not checked for this long is stale (the 
 CRAWL_RUN_SECONDS = 600
 MIN_CRAWL_BATCH, MAX_CRAWL_BATCH = 100, 10_000
 CrawlMode = Literal["http", "browser", "service"]
+_KEY_FOLDER = re.compile(r"^(?!.*(^|/)\.\.?(/|$))[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
 VectorStoreBackend = Literal["postgres", "supabase"]
 
 
@@ -58,6 +60,11 @@ class PipelineSettings(EnvSettings):
     # A secret: a Slack webhook URL is its own credential.
     alert_webhook_url: SecretHttpUrl | None = env("TILESHOP_ALERT_WEBHOOK_URL", default=None)
     dagster_ui_url: HttpUrl = env("TILESHOP_DAGSTER_UI_URL", default=DEFAULT_DAGSTER_UI_URL)  # the alerts' links
+    # Database backups to the bucket (bootstrap.BucketSettings; transfer/backups.py): when, where
+    # in it, and how many days of them are kept.
+    backup_cron: str = env("TILESHOP_BACKUP_CRON", default="0 5 * * *")
+    backup_prefix: str = env("TILESHOP_BACKUP_PREFIX", default="backups/", min_length=1, max_length=200)
+    backup_keep_days: int = env("TILESHOP_BACKUP_KEEP_DAYS", default=14, ge=1, le=3650)
 
     @model_validator(mode="after")
     def _batch_from_rate(self):
@@ -65,7 +72,7 @@ class PipelineSettings(EnvSettings):
             object.__setattr__(self, "crawl_batch_size", default_crawl_batch_size(self.crawl_rate))
         return self
 
-    @field_validator("sitemap_cron")
+    @field_validator("sitemap_cron", "backup_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
         from dagster._utils.schedules import is_valid_cron_string
@@ -73,6 +80,15 @@ class PipelineSettings(EnvSettings):
         if not is_valid_cron_string(value):
             raise ValueError("not a cron expression")
         return value
+
+    @field_validator("backup_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        """A folder of the bucket: `backups`, `prod/backups/` -> ending in one "/"."""
+        folder = value.strip("/")
+        if not _KEY_FOLDER.match(folder):
+            raise ValueError("must be a folder of the bucket: letters, digits, '.', '_', '-' in parts separated by '/'")
+        return folder + "/"
 
     @property
     def max_age(self) -> dt.timedelta:

@@ -13,6 +13,7 @@ import pytest
 
 from tileshop_pipelines.store import db
 
+from .support.s3_server import S3Server, s3_server
 from .support.sample_site import SampleSite, environment, open_sample_site, refresh_everything, tileshop_environment
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -129,3 +130,11 @@ def own_sample_site(make_database, tmp_path_factory):
             return stack.enter_context(open_sample_site(make_database(), home, n_products, seed, **kwargs))
 
         yield open_site
+
+
+@pytest.fixture(scope="session")
+def s3() -> S3Server:
+    """The S3-compatible server standing in for Fly's Tigris (moto's server mode on 127.0.0.1); each
+    test makes its own buckets (`s3.new_bucket()`)."""
+    with s3_server() as server:
+        yield server

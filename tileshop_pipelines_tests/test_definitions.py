@@ -86,7 +86,7 @@ def _graph_snapshot(defs: dg.Definitions) -> dict:
 def test_the_graph_matches_its_snapshot(monkeypatch):
     """A change to assets, deps, partitions, checks, jobs, schedules or sensors shows up in review:
     TILESHOP_UPDATE_SNAPSHOT=1 rewrites the snapshot, and the diff is the change."""
-    for name in ("TILESHOP_SITEMAP_CRON", "TILESHOP_AUTOMATION"):
+    for name in ("TILESHOP_SITEMAP_CRON", "TILESHOP_AUTOMATION", "TILESHOP_BACKUP_CRON"):
         monkeypatch.delenv(name, raising=False)
     from tileshop_pipelines.definitions import defs
 
@@ -104,11 +104,30 @@ def test_settings_reach_the_definitions(monkeypatch):
     monkeypatch.setenv("TILESHOP_AUTOMATION", "off")
     monkeypatch.setenv("TILESHOP_SITEMAP_CRON", "15 3 * * *")
     monkeypatch.setenv("TILESHOP_CRAWL_BATCH_SIZE", "7")
+    monkeypatch.setenv("TILESHOP_BACKUP_CRON", "30 4 * * *")
     loaded = defs()
-    assert {s.name: s.cron_schedule for s in loaded.schedules} == {"daily_sitemap_refresh": "15 3 * * *"}
+    assert {s.name: s.cron_schedule for s in loaded.schedules} == {"daily_sitemap_refresh": "15 3 * * *",
+                                                                   "daily_database_backup": "30 4 * * *"}
     assert {s.default_status.value for s in [*loaded.sensors, *loaded.schedules]} == {"STOPPED"}
     crawl = loaded.resolve_assets_def("products")
     assert crawl.backfill_policy.max_partitions_per_run == 7
+
+
+@pytest.mark.parametrize(("bucket", "automation", "status"), [
+    ({}, "on", "STOPPED"),  # no bucket: the job would only fail
+    ({"BUCKET_NAME": "tileshop-prod", "AWS_ENDPOINT_URL_S3": "https://fly.storage.tigris.dev"}, "on", "RUNNING"),
+    ({"BUCKET_NAME": "tileshop-prod", "AWS_ENDPOINT_URL_S3": "https://fly.storage.tigris.dev"}, "off", "STOPPED"),
+])
+def test_the_backup_schedule_runs_when_a_bucket_is_configured(monkeypatch, bucket, automation, status):
+    from tileshop_pipelines.definitions import defs
+
+    for name in ("BUCKET_NAME", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {**bucket, "TILESHOP_AUTOMATION": automation}.items():
+        monkeypatch.setenv(name, value)
+    schedule = next(s for s in defs().schedules if s.name == "daily_database_backup")
+    assert schedule.default_status.value == status and schedule.job_name == "database_backup"
+    assert defs().resolve_job_def("database_backup").tags["dagster/max_runtime"] == "7200"
 
 
 def test_a_bad_setting_fails_the_load_naming_the_variable(monkeypatch):

@@ -10,6 +10,7 @@ import numpy as np
 import psycopg
 from pydantic import Field
 
+from tileshop_pipelines.bootstrap import BucketSettings, bucket_settings
 from tileshop_pipelines.crawl.fetcher import CrawlPolicy, PageFetcher
 from tileshop_pipelines.crawl.transports import (DEFAULT_MAX_BODY_BYTES, BrowserTransport, HttpTransport,
                                                   ServiceTransport)
@@ -26,6 +27,7 @@ from tileshop_pipelines.settings import (
 )
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.product_vectors import VectorStore, open_vector_store
+from tileshop_pipelines.transfer.bucket import Bucket
 
 
 class PostgresResource(dg.ConfigurableResource):
@@ -33,6 +35,9 @@ class PostgresResource(dg.ConfigurableResource):
     The schema is migrated once per deploy or start (`tileshop db migrate`), not per connection."""
 
     database_url: str = ""
+
+    def url(self) -> str:
+        return self.database_url or db.database_url()
 
     @contextmanager
     def connect(self) -> psycopg.Connection:
@@ -168,12 +173,33 @@ class AlertsResource(dg.ConfigurableResource):
         return WebhookSender(self.webhook_url or None)
 
 
+class BackupBucketResource(dg.ConfigurableResource):
+    """Where the database backups go (transfer/backups.py): a bucket at its S3 endpoint (empty
+    `bucket`: none configured, and a backup fails saying so), the folder of it that holds them, and
+    how many days of backups retention keeps."""
+
+    bucket: str = ""
+    endpoint_url: str = ""
+    region: str = ""
+    access_key_id: str = ""
+    secret_access_key: str = ""
+    prefix: str = Field(default="backups/", min_length=1)
+    keep_days: int = Field(default=14, ge=1, le=3650)
+
+    def open(self) -> Bucket:
+        settings = BucketSettings.load({}, bucket_name=self.bucket, endpoint_url=self.endpoint_url or None,
+                                       region=self.region, access_key_id=self.access_key_id or None,
+                                       secret_access_key=self.secret_access_key or None)
+        return Bucket.configured(settings)
+
+
 def _secret(name: str, value) -> dg.EnvVar | str:
     """The variable as an EnvVar when set: resolved in the run, never shown in its config."""
     return dg.EnvVar(name) if value is not None else ""
 
 
-def build_resources(settings: PipelineSettings) -> dict:
+def build_resources(settings: PipelineSettings, bucket: BucketSettings | None = None) -> dict:
+    bucket = bucket or bucket_settings()
     return {
         # The URL stays out of the resource config (it may hold a password): resolved at connect time.
         "postgres": PostgresResource(),
@@ -200,5 +226,11 @@ def build_resources(settings: PipelineSettings) -> dict:
             backend=settings.vector_store,
             supabase_url=settings.supabase_url,
             supabase_service_role_key=_secret("SUPABASE_SERVICE_KEY", settings.supabase_service_key),
+        ),
+        "backups": BackupBucketResource(
+            bucket=bucket.bucket_name, endpoint_url=bucket.endpoint_url or "", region=bucket.region,
+            access_key_id=_secret("AWS_ACCESS_KEY_ID", bucket.access_key_id),
+            secret_access_key=_secret("AWS_SECRET_ACCESS_KEY", bucket.secret_access_key),
+            prefix=settings.backup_prefix, keep_days=settings.backup_keep_days,
         ),
     }

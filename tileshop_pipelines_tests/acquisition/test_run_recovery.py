@@ -194,7 +194,7 @@ def test_a_run_past_its_max_runtime_is_failed_by_the_daemon_and_the_next_crawl_g
     from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
     from tileshop_pipelines.store import db
 
-    config = yaml.safe_load((bootstrap.PROJECT_ROOT / "dagster.yaml").read_text())
+    config = bootstrap.instance_config()  # dagster.yaml as DAGSTER_HOME gets it (no bucket here)
     assert config["run_monitoring"]["enabled"] and config["concurrency"]["pools"]["default_limit"] == 1
     config["run_monitoring"]["poll_interval_seconds"] = 1  # default 120
     config["run_coordinator"]["config"] = {"dequeue_interval_seconds": 1}

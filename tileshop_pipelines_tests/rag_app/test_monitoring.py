@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from rag_app.config import load_settings
 from tileshop_pipelines import bootstrap
@@ -29,7 +29,7 @@ def record_dagster_history(url: str, home: Path) -> str:
     import dagster as dg
 
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(bootstrap.PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    (home / "dagster.yaml").write_text(yaml.safe_dump(bootstrap.instance_config()))  # as DAGSTER_HOME gets it
     saved = os.environ.get("DAGSTER_PG_URL")
     os.environ["DAGSTER_PG_URL"] = bootstrap.dagster_storage_url(url)
     try:
