@@ -22,6 +22,9 @@ from tileshop_pipelines.serving.settings import EnvSettings, HttpUrl, OnOff, Sec
 
 DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"  # `tileshop ui`
 DEFAULT_MAX_AGE_DAYS = 7.0  # a product not checked for this long is stale (the app says so too)
+# Where `tileshop daemon` serves Prometheus' /metrics (fly.toml's [[metrics]]; the app's 9091 and the
+# crawl service's 9092 differ, so all three can run on one host, as `make deploy-check` runs them).
+DEFAULT_DAEMON_METRICS_PORT = 9095
 # A crawl run's length when TILESHOP_CRAWL_BATCH_SIZE is unset, and the batch's bounds.
 CRAWL_RUN_SECONDS = 600
 MIN_CRAWL_BATCH, MAX_CRAWL_BATCH = 100, 10_000
@@ -58,6 +61,7 @@ class PipelineSettings(EnvSettings):
     # A secret: a Slack webhook URL is its own credential.
     alert_webhook_url: SecretHttpUrl | None = env("TILESHOP_ALERT_WEBHOOK_URL", default=None)
     dagster_ui_url: HttpUrl = env("TILESHOP_DAGSTER_UI_URL", default=DEFAULT_DAGSTER_UI_URL)  # the alerts' links
+    metrics_port: int = env("METRICS_PORT", default=DEFAULT_DAEMON_METRICS_PORT, ge=0, le=65535)  # 0: no /metrics
 
     @model_validator(mode="after")
     def _batch_from_rate(self):
