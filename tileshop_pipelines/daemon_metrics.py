@@ -3,12 +3,13 @@ METRICS_PORT (9095; fly.toml's [[metrics]] for the `daemon` process), beside its
 
 Read at each scrape (Fly scrapes every 15 s), from the one machine that runs the daemon, so a
 figure is exported once whatever the number of app machines:
-- Dagster: whether every daemon heartbeats (GET /health's verdict), each daemon's latest heartbeat
-  and the errors it carried, runs in the run storage by status (public DagsterInstance API);
-- the catalog, as the monitoring page reads it (store.monitoring, the same queries): the pages
+- Dagster (public DagsterInstance API): whether every daemon heartbeats (GET /health's verdict),
+  each daemon's latest heartbeat and the errors it carried;
+- the database, as the monitoring page reads it (store.monitoring, the same queries): runs by
+  status (one grouped query over Dagster's runs table, as the page lists failed runs), the pages
   fetched since the latest sitemap refresh began, by result, and when the sitemap and the vectors
   were last refreshed. deploy/prometheus/alerts.yml holds the page's thresholds over these.
-Our tables unreadable leave their series out of that scrape (logged once, not at every scrape);
+The database unreadable leaves its series out of that scrape (logged once, not at every scrape);
 Dagster's storage unreachable fails the scrape (its client retries for longer than a scrape may
 last), which the rules see as the daemon's series absent.
 """
@@ -47,14 +48,12 @@ class DaemonCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         with self._lock:
-            families = self._dagster() + self._catalog()
+            families = self._dagster() + self._database()
         yield from families
 
     def _dagster(self) -> list[Metric]:
         live = daemons_live(self.instance)
         heartbeats = self.instance.get_daemon_heartbeats()
-        runs = {status.value: self.instance.get_runs_count(dg.RunsFilter(statuses=[status]))
-                for status in dg.DagsterRunStatus}
         beats = GaugeMetricFamily("tileshop_dagster_daemon_heartbeat_timestamp_seconds",
                                   "When each Dagster daemon last heartbeat (Unix time)", labels=["daemon"])
         errors = GaugeMetricFamily("tileshop_dagster_daemon_heartbeat_errors",
@@ -62,18 +61,15 @@ class DaemonCollector(Collector):
         for daemon, heartbeat in sorted(heartbeats.items()):
             beats.add_metric([daemon], heartbeat.timestamp)
             errors.add_metric([daemon], len(heartbeat.errors or []))
-        by_status = GaugeMetricFamily("tileshop_dagster_runs", "Dagster runs in the run storage, by status",
-                                      labels=["status"])
-        for status, count in runs.items():
-            by_status.add_metric([status], count)
         live_family = GaugeMetricFamily("tileshop_dagster_daemons_live",
                                         "1 while every Dagster daemon heartbeats within the tolerance (GET /health's "
                                         "verdict: daemon.HEARTBEAT_TOLERANCE_S), else 0", value=int(live))
-        return [live_family, beats, errors, by_status]
+        return [live_family, beats, errors]
 
-    def _catalog(self) -> list[Metric]:
+    def _database(self) -> list[Metric]:
         try:
             conn = self._connection()
+            runs = sql.dagster_run_counts(conn)
             scrapes = sql.last_refresh_scrapes(conn)
             updated = {"sitemap_urls": sql.last_sitemap_refresh(conn),
                        "product_vectors": sql.dagster_last_materialization(conn, "product_vectors")}
@@ -82,6 +78,13 @@ class DaemonCollector(Collector):
             self._note_failure(exc)
             return []
         self._failing = False
+        families = []
+        if runs is not None:  # Dagster's storage in this database (as deployed)
+            by_status = GaugeMetricFamily("tileshop_dagster_runs", "Dagster runs in the run storage, by status",
+                                          labels=["status"])
+            for status in dg.DagsterRunStatus:
+                by_status.add_metric([status.value], runs.get(status.value, 0))
+            families.append(by_status)
         pages = GaugeMetricFamily("tileshop_refresh_pages_fetched",
                                   "Product pages fetched since the latest sitemap refresh began, by result "
                                   "(succeeded: ok or gone; the monitoring page's scraping success)", labels=["result"])
@@ -94,7 +97,7 @@ class DaemonCollector(Collector):
         for asset in FRESHNESS_ASSETS:
             if updated[asset] is not None:
                 fresh.add_metric([asset], updated[asset].timestamp())
-        return [pages, fresh]
+        return [*families, pages, fresh]
 
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed:
