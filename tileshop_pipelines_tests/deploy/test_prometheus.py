@@ -7,6 +7,7 @@ export."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -149,7 +150,8 @@ def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
+    """The process's whole group: `tileshop daemon` exited leaves its dagster-daemon child running."""
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=60)
 
