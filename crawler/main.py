@@ -15,12 +15,14 @@ Every route but /health needs `Authorization: Bearer $CRAWLER_TOKEN`; request bo
 MAX_REQUEST_BYTES get 413 (by Content-Length, or as a chunked body arrives), request heads over the
 header limits get 431 (tileshop_pipelines.serving: the app's limits, shared). What may be fetched
 and forwarded, and the bound on one answer's bodies: crawler/guard.py. Settings:
-crawler/settings.py. Run: `python -m crawler`.
+crawler/settings.py. Run: `python -m crawler`, which serves Prometheus' /metrics (crawler/metrics.py)
+on METRICS_PORT, never on the service's port.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from contextlib import asynccontextmanager
 from typing import Literal
 
@@ -28,6 +30,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException
 from pydantic import BaseModel, Field, field_validator
 
 from crawler.guard import check_header, fetch_guard, refusal, response_budget
+from crawler.metrics import CrawlerMetrics
 from crawler.settings import CrawlerSettings, load_settings
 from tileshop_pipelines.crawl.transports import BrowserTransport, HttpTransport, Transport, find_chromium
 from tileshop_pipelines.serving import logs
@@ -94,6 +97,7 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
             await transport.__aexit__(None, None, None)
 
     app = FastAPI(title="tileshop crawler", version="0.2.0", lifespan=lifespan)
+    app.state.metrics = metrics = CrawlerMetrics()
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_REQUEST_BYTES)
     app.add_middleware(HeaderLimitMiddleware, max_headers=settings.max_headers, max_bytes=settings.max_header_bytes)
 
@@ -117,8 +121,9 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
     @app.post("/crawl", response_model=CrawlResponse, dependencies=[Depends(require_token)])
     async def crawl(request: CrawlRequest) -> CrawlResponse:
         headers = {k: v for k, v in request.headers.items() if k.lower() in _FORWARDED_HEADERS}
+        mode = request.mode or settings.mode
         try:
-            transport = await transport_for(request.user_agent or settings.user_agent, request.mode or settings.mode)
+            transport = await transport_for(request.user_agent or settings.user_agent, mode)
         except FileNotFoundError as exc:  # browser mode asked for where no Chromium is installed
             raise HTTPException(status_code=503, detail=str(exc)) from None
         semaphore = asyncio.Semaphore(settings.concurrency)
@@ -127,14 +132,18 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
         async def one(url: str) -> CrawlResult:
             refused = refusal(guard, url)  # before any transport (HttpTransport checks every hop again)
             if refused is not None:
+                metrics.page(mode, None, "refused", None)
                 return CrawlResult(url=url, status_code=None, html=None, error=refused, error_kind="refused")
             async with semaphore:
+                started = time.perf_counter()
                 raw = await transport.get(url, headers, budget=budget)
+            metrics.page(mode, raw.status_code, raw.error_kind, time.perf_counter() - started)
             return CrawlResult(url=url, status_code=raw.status_code, html=raw.html, error=raw.error,
                                error_kind=raw.error_kind, warning=raw.warning,
                                response_headers=raw.headers)
 
-        results = await asyncio.gather(*(one(url) for url in request.urls))
+        with metrics.crawls_in_flight.track_inprogress():
+            results = await asyncio.gather(*(one(url) for url in request.urls))
         return CrawlResponse(success=all(r.error is None for r in results), results=list(results))
 
     return app

@@ -23,6 +23,9 @@ from tileshop_pipelines.serving.settings import EnvSettings, HttpUrl, OnOff, Sec
 
 DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"  # `tileshop ui`
 DEFAULT_MAX_AGE_DAYS = 7.0  # a product not checked for this long is stale (the app says so too)
+# Where `tileshop daemon` serves Prometheus' /metrics (fly.toml's [[metrics]]; the app's 9091 and the
+# crawl service's 9092 differ, so all three can run on one host, as `make deploy-check` runs them).
+DEFAULT_DAEMON_METRICS_PORT = 9095
 # A crawl run's length when TILESHOP_CRAWL_BATCH_SIZE is unset, and the batch's bounds.
 CRAWL_RUN_SECONDS = 600
 MIN_CRAWL_BATCH, MAX_CRAWL_BATCH = 100, 10_000
@@ -65,6 +68,7 @@ class PipelineSettings(EnvSettings):
     backup_cron: str = env("TILESHOP_BACKUP_CRON", default="0 5 * * *")
     backup_prefix: str = env("TILESHOP_BACKUP_PREFIX", default="backups/", min_length=1, max_length=200)
     backup_keep_days: int = env("TILESHOP_BACKUP_KEEP_DAYS", default=14, ge=1, le=3650)
+    metrics_port: int = env("METRICS_PORT", default=DEFAULT_DAEMON_METRICS_PORT, ge=0, le=65535)  # 0: no /metrics
 
     @model_validator(mode="after")
     def _batch_from_rate(self):

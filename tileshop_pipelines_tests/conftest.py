@@ -18,6 +18,10 @@ from .support.sample_site import SampleSite, environment, open_sample_site, refr
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The servers tests start as processes (`python -m rag_app`, `python -m crawler`, `tileshop daemon`)
+# serve Prometheus' /metrics only on a port a test gives them: several run at once, other checkouts'
+# tests may run beside these, and the fixed defaults (9091, 9092, 9095) would collide.
+os.environ.setdefault("METRICS_PORT", "0")
 
 # The sample index (`index_url`): its size, and a product whose description carries an instruction
 # aimed at the model (prompt injection).

@@ -38,7 +38,8 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_webserver)
 
-    p = sub.add_parser("daemon", help="the Dagster daemon with a liveness endpoint, GET /health (a deployed process)")
+    p = sub.add_parser("daemon", help="the Dagster daemon with a liveness endpoint, GET /health, and its Prometheus "
+                                      "metrics on METRICS_PORT's /metrics (a deployed process)")
     p.add_argument("--health-host", default="::")
     p.add_argument("--health-port", type=int, default=8081)
     p.set_defaults(func=cmd_daemon)
@@ -141,10 +142,23 @@ def _dagster_log_options(level_flag: str) -> list[str]:
 def cmd_daemon(args) -> int:
     from tileshop_pipelines import bootstrap
     from tileshop_pipelines.daemon import run_daemon
+    from tileshop_pipelines.daemon_metrics import DaemonMetrics
+    from tileshop_pipelines.settings import load_settings
     from tileshop_pipelines.store import db
 
-    bootstrap.configure_environment(db.database_url())
+    url = bootstrap.configure_environment(db.database_url())["DATABASE_URL"]
     workspace = bootstrap.PROJECT_ROOT / "workspace.yaml"
-    return run_daemon([_dagster_executable("dagster-daemon"), "run", "-w", str(workspace),
-                       *_dagster_log_options("--log-level")],
-                      args.health_host, args.health_port)
+    metrics_port = load_settings().metrics_port
+    if metrics_port == args.health_port:
+        return fail(f"METRICS_PORT {metrics_port} is the health port")
+    try:
+        metrics = DaemonMetrics(args.health_host, metrics_port, url) if metrics_port else None
+    except OSError as exc:
+        return fail(str(exc))
+    try:
+        return run_daemon([_dagster_executable("dagster-daemon"), "run", "-w", str(workspace),
+                           *_dagster_log_options("--log-level")],
+                          args.health_host, args.health_port)
+    finally:
+        if metrics is not None:
+            metrics.close()
