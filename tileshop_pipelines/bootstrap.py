@@ -3,9 +3,9 @@ read, exported before either loads.
 
 The state folder holds the embedded Postgres data, DAGSTER_HOME, crawl4ai's folder and the ONNX
 exports: DATA_PATH (the deployment's name: /data in the images) or TILESHOP_HOME (the checkout's,
-which tests set); default `.tileshop` in the project. `configure_environment` is the one place that
-writes variables (for Dagster, dagster.yaml and crawl4ai); every other variable is read by a
-settings class.
+which tests set); default `.tileshop` in the project. `configure_environment` (and its part that
+needs no database, `configure_process`) is the one place that writes variables (for Dagster,
+dagster.yaml and crawl4ai); every other variable is read by a settings class.
 """
 
 from __future__ import annotations
@@ -76,27 +76,54 @@ def dagster_storage_url(url: str) -> str:
     return urlunsplit(("postgresql+psycopg2", *urlsplit(url)[1:]))
 
 
-def configure_environment(database_url: str) -> dict[str, str]:
-    """Export the URLs and folders that Dagster (dagster.yaml) and crawl4ai read from the env, for
-    the database at `database_url` (store.db.database_url()), and copy dagster.yaml into DAGSTER_HOME.
+def dagster_pg_url(database_url: str, settings: ProcessSettings | None = None) -> str:
+    """Dagster's storage URL: DAGSTER_PG_URL when set, else the database at `database_url`."""
+    settings = settings or process_settings()
+    return settings.dagster_pg_url.get_secret_value() if settings.dagster_pg_url else dagster_storage_url(database_url)
 
-    Called by every entry point (CLI, Dagster code location, the app) before Dagster or crawl4ai load.
+
+def configure_process(settings: ProcessSettings | None = None) -> dict[str, str]:
+    """Export what Dagster and crawl4ai read from the environment and that does not depend on the
+    database: crawl4ai's folder, the models offline, one planned event per asset and run.
+
+    Called by configure_environment, and by what Dagster itself starts: the code location's loader
+    (definitions.defs) and the instance's storage (instance.py), so that a process started by `dg`
+    or `dagster dev` with nothing exported gets the same as one started by `tileshop`.
     """
-    settings = process_settings()
-    home = tileshop_home(settings)
+    settings = settings or process_settings()
     env = {
-        "DATABASE_URL": database_url,
-        "DAGSTER_PG_URL": (settings.dagster_pg_url.get_secret_value() if settings.dagster_pg_url
-                           else dagster_storage_url(database_url)),
-        "DAGSTER_HOME": settings.dagster_home or str(home / "dagster"),
-        "CRAWL4_AI_BASE_DIRECTORY": settings.crawl4ai_folder or str(home / "crawl4ai"),
+        "CRAWL4_AI_BASE_DIRECTORY": settings.crawl4ai_folder or str(tileshop_home(settings) / "crawl4ai"),
         "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": settings.dagster_partition_subset_events,
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
     }
     os.environ.update(env)
-    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     Path(env["CRAWL4_AI_BASE_DIRECTORY"]).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def configure_database(database_url: str, settings: ProcessSettings | None = None) -> dict[str, str]:
+    """Export the database's URLs (DATABASE_URL, and DAGSTER_PG_URL, which dagster.yaml's storage
+    reads first), so that the processes started from here use them without looking again."""
+    env = {"DATABASE_URL": database_url, "DAGSTER_PG_URL": dagster_pg_url(database_url, settings)}
+    os.environ.update(env)
+    return env
+
+
+def configure_environment(database_url: str) -> dict[str, str]:
+    """Export the URLs and folders that Dagster (dagster.yaml) and crawl4ai read from the env, for
+    the database at `database_url` (store.db.database_url()), and copy dagster.yaml into DAGSTER_HOME.
+
+    Called by every `tileshop` command and the app before Dagster or crawl4ai load.
+    """
+    settings = process_settings()
+    env = {
+        **configure_database(database_url, settings),
+        "DAGSTER_HOME": settings.dagster_home or str(tileshop_home(settings) / "dagster"),
+        **configure_process(settings),
+    }
+    os.environ.update(env)
+    Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     dagster_yaml = Path(env["DAGSTER_HOME"]) / "dagster.yaml"
     source = PROJECT_ROOT / "dagster.yaml"
     if source.exists() and (not dagster_yaml.exists() or dagster_yaml.read_text() != source.read_text()):
