@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr, field_validator, model_validator
 
@@ -58,6 +59,9 @@ class PipelineSettings(EnvSettings):
     # A secret: a Slack webhook URL is its own credential.
     alert_webhook_url: SecretHttpUrl | None = env("TILESHOP_ALERT_WEBHOOK_URL", default=None)
     dagster_ui_url: HttpUrl = env("TILESHOP_DAGSTER_UI_URL", default=DEFAULT_DAGSTER_UI_URL)  # the alerts' links
+    # The repository the UI's code links point into (its main branch), a GitHub or GitLab URL;
+    # unset: the checkout's `origin` remote, else the local files (definitions.code_references).
+    git_url: HttpUrl | None = env("TILESHOP_GIT_URL", default=None)
 
     @model_validator(mode="after")
     def _batch_from_rate(self):
@@ -68,11 +72,23 @@ class PipelineSettings(EnvSettings):
     @field_validator("sitemap_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from dagster._utils.schedules import is_valid_cron_string
+        import dagster as dg
 
-        if not is_valid_cron_string(value):
-            raise ValueError("not a cron expression")
+        try:  # Dagster's own check, through its public API: the schedule it would build
+            dg.ScheduleDefinition(name="sitemap_cron", cron_schedule=value, job_name="sitemap_refresh")
+        except dg.DagsterInvalidDefinitionError:
+            raise ValueError("not a cron expression") from None
         return value
+
+    @field_validator("git_url")
+    @classmethod
+    def _git_host(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host = urlsplit(value).hostname or ""
+        if "github" not in host and "gitlab" not in host:
+            raise ValueError("Dagster links code to GitHub or GitLab only (https://github.com/OWNER/REPO)")
+        return value.removesuffix(".git")
 
     @property
     def max_age(self) -> dt.timedelta:
