@@ -53,7 +53,8 @@ FOLLOW_UPSTREAM = (
 FRESHNESS = {asset: dg.FreshnessPolicy.time_window(fail_window=window.fail, warn_window=window.warn)
              for asset, window in FRESHNESS_WINDOWS.items()}
 # The catalog's Parquet snapshot follows the records the same way (one file per refresh cycle).
-DOWNSTREAM = [embedding.product_chunks, embedding.product_embeddings, vectors.product_vectors, snapshot.catalog_snapshot]
+DOWNSTREAM = [embedding.product_chunks, embedding.product_embeddings, vectors.product_vectors,
+              snapshot.catalog_snapshot]
 DOWNSTREAM_KEYS = {asset.key for asset in DOWNSTREAM}
 # Code references point at this branch of the repository (TILESHOP_GIT_URL or the checkout's origin).
 GIT_BRANCH = "main"

@@ -249,7 +249,8 @@ def test_code_references_link_to_the_repositorys_main_branch(monkeypatch):
         assert reference.url.startswith(prefix), reference.url
         path, _, line = reference.url.removeprefix(prefix).partition("#L")
         source = (PROJECT_ROOT / path).read_text().splitlines()  # the file, at the line of its definition
-        assert path.startswith("tileshop_pipelines/defs/") and source[int(line) - 1].strip().startswith(("def ", "@dg."))
+        assert path.startswith("tileshop_pipelines/defs/")
+        assert source[int(line) - 1].strip().startswith(("def ", "@dg."))
 
 
 @pytest.mark.parametrize(("remote", "url"), [

@@ -10,11 +10,11 @@ that is never released. Two mechanisms clear it:
   pool slot held by a run that is not in progress is freed.
 - Daemon-launched runs carry `dagster/max_runtime` (every job's, defs/policy.py; dagster.yaml's
   default for the rest): run monitoring fails a run past it, and frees the slots of ended runs
-  (`free_slots_after_run_end_seconds` in dagster.yaml). A deployment's daemon (`tileshop daemon`, exactly one) runs every run worker on
-  its own machine, so when it starts, no run worker it launched can still be alive: its started
-  runs are failed at once (`fail_orphaned_daemon_runs`) instead of holding the pool for an hour.
-  Run retries (dagster.yaml) launch the failed sitemap and index runs again; the crawl sensor asks
-  for the failed crawl runs' products again.
+  (`free_slots_after_run_end_seconds` in dagster.yaml). A deployment's daemon (`tileshop daemon`,
+  exactly one) runs every run worker on its own machine, so when it starts, no run worker it
+  launched can still be alive: its started runs are failed at once (`fail_orphaned_daemon_runs`)
+  instead of holding the pool for an hour. Run retries (dagster.yaml) launch the failed sitemap and
+  index runs again; the crawl sensor asks for the failed crawl runs' products again.
 """
 
 from __future__ import annotations

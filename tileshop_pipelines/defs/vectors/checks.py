@@ -30,8 +30,9 @@ def vector_dimension(postgres: PostgresResource, vector_store: VectorStoreResour
         "column_type": stats["embedding_type"], "dimensions": str(stats["dimensions"]), "expected": expected})
 
 
-@dg.asset_check(asset=vectors.product_vectors, description="the HNSW (cosine) and full-text GIN indexes exist, and every "
-                                                 "product with vectors has its full-text search row")
+@dg.asset_check(asset=vectors.product_vectors,
+                description="the HNSW (cosine) and full-text GIN indexes exist, and every product with vectors "
+                            "has its full-text search row")
 def vector_indexes(postgres: PostgresResource, vector_store: VectorStoreResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
         stats = vector_store.open(conn).stats()
