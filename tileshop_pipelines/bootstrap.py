@@ -3,10 +3,11 @@ read, exported before either loads.
 
 The state folder holds the embedded Postgres data, DAGSTER_HOME, crawl4ai's folder and the ONNX
 exports: DATA_PATH (the deployment's name: /data in the images) or TILESHOP_HOME (the checkout's,
-which tests set); default `.tileshop` in the project. `configure_environment` is the one place that
-writes variables (for Dagster, dagster.yaml and crawl4ai); every other variable is read by a
-settings class. The object storage bucket (BucketSettings: Fly's Tigris, or any S3) decides where
-Dagster keeps the runs' stdout/stderr (`instance_config`) and holds the database backups.
+which tests set); default `.tileshop` in the project. `configure_environment` (and its part that
+needs no database, `configure_process`) is the one place that writes variables (for Dagster,
+dagster.yaml and crawl4ai); every other variable is read by a settings class. The object storage
+bucket (BucketSettings: Fly's Tigris, or any S3) decides where Dagster keeps the runs'
+stdout/stderr (`instance_config`) and holds the database backups.
 """
 
 from __future__ import annotations
@@ -118,13 +119,29 @@ def process_secrets() -> list[str | None]:
             *logs.secret_values(bucket_settings())]
 
 
+# The runs' stdout/stderr in the bucket (dagster-aws' S3ComputeLogManager), added to DAGSTER_HOME's
+# dagster.yaml by `instance_config` when a bucket is configured: the project's dagster.yaml is also
+# the one `dg` and `dagster dev` read with nothing set, where an `env: BUCKET_NAME` would not load.
+S3_COMPUTE_LOGS = {
+    "module": "dagster_aws.s3.compute_log_manager",
+    "class": "S3ComputeLogManager",
+    "config": {
+        "bucket": {"env": "BUCKET_NAME"},
+        "endpoint_url": {"env": "AWS_ENDPOINT_URL_S3"},
+        "prefix": "dagster/compute-logs",
+        "skip_empty_files": True,
+        "upload_interval": 30,  # seconds: a running step's output reaches the bucket this often
+    },
+}
+
+
 def instance_config(bucket: BucketSettings | None = None) -> dict:
     """The Dagster instance's configuration, as DAGSTER_HOME's dagster.yaml gets it: the project's
-    dagster.yaml, without its `compute_logs` block (the bucket's S3ComputeLogManager) when no
-    bucket is configured; Dagster then keeps the runs' stdout/stderr under DAGSTER_HOME/storage."""
+    dagster.yaml, with the bucket's compute logs (S3_COMPUTE_LOGS) when a bucket is configured;
+    without one, Dagster keeps the runs' stdout/stderr under DAGSTER_HOME/storage."""
     config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
-    if not (bucket or bucket_settings()).configured:
-        config.pop("compute_logs", None)
+    if (bucket or bucket_settings()).configured:
+        config["compute_logs"] = S3_COMPUTE_LOGS
     return config
 
 
@@ -142,33 +159,60 @@ def dagster_storage_url(url: str) -> str:
     return urlunsplit(("postgresql+psycopg2", *urlsplit(url)[1:]))
 
 
+def dagster_pg_url(database_url: str, settings: ProcessSettings | None = None) -> str:
+    """Dagster's storage URL: DAGSTER_PG_URL when set, else the database at `database_url`."""
+    settings = settings or process_settings()
+    return settings.dagster_pg_url.get_secret_value() if settings.dagster_pg_url else dagster_storage_url(database_url)
+
+
+def configure_process(settings: ProcessSettings | None = None) -> dict[str, str]:
+    """Export what Dagster and crawl4ai read from the environment and that does not depend on the
+    database: crawl4ai's folder, the models offline, one planned event per asset and run.
+
+    Called by configure_environment, and by what Dagster itself starts: the code location's loader
+    (definitions.defs) and the instance's storage (instance.py), so that a process started by `dg`
+    or `dagster dev` with nothing exported gets the same as one started by `tileshop`.
+    """
+    settings = settings or process_settings()
+    env = {
+        "CRAWL4_AI_BASE_DIRECTORY": settings.crawl4ai_folder or str(tileshop_home(settings) / "crawl4ai"),
+        "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": settings.dagster_partition_subset_events,
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
+    os.environ.update(env)
+    Path(env["CRAWL4_AI_BASE_DIRECTORY"]).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def configure_database(database_url: str, settings: ProcessSettings | None = None) -> dict[str, str]:
+    """Export the database's URLs (DATABASE_URL, and DAGSTER_PG_URL, which dagster.yaml's storage
+    reads first), so that the processes started from here use them without looking again."""
+    env = {"DATABASE_URL": database_url, "DAGSTER_PG_URL": dagster_pg_url(database_url, settings)}
+    os.environ.update(env)
+    return env
+
+
 def configure_environment(database_url: str) -> dict[str, str]:
     """Export the URLs and folders that Dagster (dagster.yaml) and crawl4ai read from the env, for
     the database at `database_url` (store.db.database_url()), and write DAGSTER_HOME's dagster.yaml
     (`instance_config`: with the bucket's compute logs when one is configured).
 
-    Called by every entry point (CLI, Dagster code location, the app) before Dagster or crawl4ai load.
+    Called by every `tileshop` command and the app before Dagster or crawl4ai load.
     """
     settings = process_settings()
-    home = tileshop_home(settings)
     env = {
-        "DATABASE_URL": database_url,
-        "DAGSTER_PG_URL": (settings.dagster_pg_url.get_secret_value() if settings.dagster_pg_url
-                           else dagster_storage_url(database_url)),
-        "DAGSTER_HOME": settings.dagster_home or str(home / "dagster"),
-        "CRAWL4_AI_BASE_DIRECTORY": settings.crawl4ai_folder or str(home / "crawl4ai"),
-        "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": settings.dagster_partition_subset_events,
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
+        **configure_database(database_url, settings),
+        "DAGSTER_HOME": settings.dagster_home or str(tileshop_home(settings) / "dagster"),
+        **configure_process(settings),
     }
     bucket = bucket_settings()
     if bucket.configured:
-        env["AWS_CONFIG_FILE"] = bucket.aws_config_file or str(home / "aws" / "config")
+        env["AWS_CONFIG_FILE"] = bucket.aws_config_file or str(tileshop_home(settings) / "aws" / "config")
         if not bucket.aws_config_file:
             _write_if_changed(Path(env["AWS_CONFIG_FILE"]), aws_config_text(bucket))
     os.environ.update(env)
     Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    Path(env["CRAWL4_AI_BASE_DIRECTORY"]).mkdir(parents=True, exist_ok=True)
     if (PROJECT_ROOT / "dagster.yaml").exists():
         _write_if_changed(Path(env["DAGSTER_HOME"]) / "dagster.yaml",
                           f"# Written by tileshop_pipelines/bootstrap.py from {PROJECT_ROOT / 'dagster.yaml'} (its "

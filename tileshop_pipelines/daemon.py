@@ -12,11 +12,13 @@ import signal
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DEFAULT_HEALTH_PORT = 8081
 # The daemon heartbeats every 30 s; dagster-daemon liveness-check's default tolerance is 300 s.
+HEARTBEAT_INTERVAL_S = 30
 HEARTBEAT_TOLERANCE_S = 300
 
 
@@ -56,10 +58,15 @@ def serve_liveness(host: str, port: int, is_live: Callable[[], bool]) -> Threadi
     return server
 
 
-def daemons_live(instance) -> bool:
-    from dagster._daemon.controller import all_daemons_live
-
-    return all_daemons_live(instance, heartbeat_tolerance_seconds=HEARTBEAT_TOLERANCE_S)
+def daemons_live(instance, now: float | None = None) -> bool:
+    """Every daemon the instance requires heartbeated within the interval plus the tolerance: the
+    rule of `dagster-daemon liveness-check`, through the instance's methods (Dagster's function for
+    it is in a private module, dagster._daemon.controller; the command would start a Python
+    process per check)."""
+    now = time.time() if now is None else now
+    heartbeats = instance.get_daemon_heartbeats()
+    return all(kind in heartbeats and now <= heartbeats[kind].timestamp + HEARTBEAT_INTERVAL_S + HEARTBEAT_TOLERANCE_S
+               for kind in instance.get_required_daemon_types())
 
 
 def run_daemon(command: list[str], host: str, port: int) -> int:

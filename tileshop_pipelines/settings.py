@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr, field_validator, model_validator
 
@@ -69,6 +70,9 @@ class PipelineSettings(EnvSettings):
     backup_prefix: str = env("TILESHOP_BACKUP_PREFIX", default="backups/", min_length=1, max_length=200)
     backup_keep_days: int = env("TILESHOP_BACKUP_KEEP_DAYS", default=14, ge=1, le=3650)
     metrics_port: int = env("METRICS_PORT", default=DEFAULT_DAEMON_METRICS_PORT, ge=0, le=65535)  # 0: no /metrics
+    # The repository the UI's code links point into (its main branch), a GitHub or GitLab URL;
+    # unset: the checkout's `origin` remote, else the local files (definitions.code_references).
+    git_url: HttpUrl | None = env("TILESHOP_GIT_URL", default=None)
 
     @model_validator(mode="after")
     def _batch_from_rate(self):
@@ -79,10 +83,12 @@ class PipelineSettings(EnvSettings):
     @field_validator("sitemap_cron", "backup_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from dagster._utils.schedules import is_valid_cron_string
+        import dagster as dg
 
-        if not is_valid_cron_string(value):
-            raise ValueError("not a cron expression")
+        try:  # Dagster's own check, through its public API: the schedule it would build
+            dg.ScheduleDefinition(name="cron_check", cron_schedule=value, job_name="cron_check")
+        except dg.DagsterInvalidDefinitionError:
+            raise ValueError("not a cron expression") from None
         return value
 
     @field_validator("backup_prefix")
@@ -93,6 +99,16 @@ class PipelineSettings(EnvSettings):
         if not _KEY_FOLDER.match(folder):
             raise ValueError("must be a folder of the bucket: letters, digits, '.', '_', '-' in parts separated by '/'")
         return folder + "/"
+
+    @field_validator("git_url")
+    @classmethod
+    def _git_host(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        host = urlsplit(value).hostname or ""
+        if "github" not in host and "gitlab" not in host:
+            raise ValueError("Dagster links code to GitHub or GitLab only (https://github.com/OWNER/REPO)")
+        return value.removesuffix(".git")
 
     @property
     def max_age(self) -> dt.timedelta:

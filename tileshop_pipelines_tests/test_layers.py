@@ -18,7 +18,7 @@ package is placed in the order when it is added.
 #    8  assistant                                 no FastAPI, no Dagster
 #    9  evaluation, transfer
 #   10  defs                                      Dagster wiring only
-#   11  definitions, local_runs, daemon, daemon_metrics, processes
+#   11  definitions, instance, local_runs, daemon, daemon_metrics, processes
 #   12  cli
 #   13  rag_app (layers 1-9 only), crawler (serving and crawl only), bench (anything)
 
@@ -46,7 +46,8 @@ LAYERS: list[list[str]] = [
     [f"{PIPELINE}.assistant"],
     [f"{PIPELINE}.evaluation", f"{PIPELINE}.transfer"],
     [f"{PIPELINE}.defs"],
-    [f"{PIPELINE}.definitions", f"{PIPELINE}.local_runs", f"{PIPELINE}.daemon", f"{PIPELINE}.daemon_metrics",
+    [f"{PIPELINE}.definitions", f"{PIPELINE}.instance", f"{PIPELINE}.local_runs", f"{PIPELINE}.daemon",
+     f"{PIPELINE}.daemon_metrics",
      f"{PIPELINE}.processes"],
     [f"{PIPELINE}.cli"],
 ]

@@ -42,6 +42,9 @@ def test_blank_values_count_as_unset():
     ("TILESHOP_BACKUP_KEEP_DAYS", "0", "greater than or equal to 1"),
     ("TILESHOP_BACKUP_PREFIX", "a/../b", "must be a folder of the bucket"),
     ("TILESHOP_BACKUP_PREFIX", "two  words", "must be a folder of the bucket"),
+    ("TILESHOP_SITEMAP_CRON", "61 * * * *", "not a cron expression"),
+    ("TILESHOP_GIT_URL", "https://bitbucket.org/tileshop/pipelines", "GitHub or GitLab only"),
+    ("TILESHOP_GIT_URL", "git@github.com:tileshop/pipelines.git", "http"),
 ])
 def test_a_bad_value_names_the_variable_and_the_value(variable, value, said):
     with pytest.raises(SettingsError) as err:
@@ -54,6 +57,12 @@ def test_secrets_stay_out_of_reprs_and_errors():
     settings = load_settings({"CRAWLER_TOKEN": "tok-s3cret", "SUPABASE_SERVICE_KEY": "key-s3cret"})
     assert "s3cret" not in repr(settings) and "s3cret" not in str(settings)
     assert settings.crawler_token.get_secret_value() == "tok-s3cret"
+
+
+def test_the_git_url_is_the_repositorys_browsable_address():
+    assert load_settings({"TILESHOP_GIT_URL": "https://github.com/tileshop/pipelines.git/"}).git_url == \
+        "https://github.com/tileshop/pipelines"
+    assert load_settings({}).git_url is None
 
 
 @pytest.mark.parametrize("value", ["off", "OFF", "false", "0"])

@@ -5,13 +5,10 @@ when a bucket is configured; `tileshop db restore --latest-backup` reads it back
 import dagster as dg
 
 from tileshop_pipelines import bootstrap
+from tileshop_pipelines.defs.policy import BACKUP_RUN_TAGS
 from tileshop_pipelines.defs.resources import BackupBucketResource, PostgresResource
-from tileshop_pipelines.settings import PipelineSettings
+from tileshop_pipelines.settings import PipelineSettings, load_settings
 from tileshop_pipelines.transfer.backups import back_up
-
-# A dump of the catalog takes seconds to minutes; one still running after two hours is stuck (a
-# hung connection): run monitoring fails it, and the next day's backup starts over.
-BACKUP_RUN_TAGS = {"dagster/max_runtime": "7200"}
 
 
 @dg.op(description="pg_dump of the whole database, uploaded to the bucket as backups/tileshop-<time>.dump; "
@@ -45,3 +42,9 @@ def database_backup_schedule(settings: PipelineSettings, bucket: bootstrap.Bucke
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED,
     )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(jobs=[database_backup_job],
+                          schedules=[database_backup_schedule(load_settings(), bootstrap.bucket_settings())])

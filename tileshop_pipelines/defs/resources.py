@@ -24,6 +24,7 @@ from tileshop_pipelines.settings import (
     EmbeddingBackend,
     PipelineSettings,
     VectorStoreBackend,
+    load_settings,
 )
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.product_vectors import VectorStore, open_vector_store
@@ -196,6 +197,11 @@ class BackupBucketResource(dg.ConfigurableResource):
 def _secret(name: str, value) -> dg.EnvVar | str:
     """The variable as an EnvVar when set: resolved in the run, never shown in its config."""
     return dg.EnvVar(name) if value is not None else ""
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(resources=build_resources(load_settings()))
 
 
 def build_resources(settings: PipelineSettings, bucket: BucketSettings | None = None) -> dict:
