@@ -21,7 +21,8 @@ import pytest
 import yaml
 
 from tileshop_pipelines import bootstrap
-from tileshop_pipelines.defs.policy import CRAWL_RUN_TAGS, INDEX_RUN_TAGS, MAX_RETRIES, MAX_RUNTIME, SITEMAP_RUN_TAGS
+from tileshop_pipelines.defs.policy import (BACKUP_RUN_TAGS, CRAWL_RUN_TAGS, INDEX_RUN_TAGS, MAX_RETRIES, MAX_RUNTIME,
+                                           SITEMAP_RUN_TAGS)
 
 INSTANCE = yaml.safe_load((bootstrap.PROJECT_ROOT / "dagster.yaml").read_text())
 
@@ -38,8 +39,9 @@ def loaded() -> dg.Definitions:
 def test_every_job_has_its_guardrails(loaded):
     jobs = {job.name: job for job in loaded.resolve_all_job_defs() if not job.name.startswith("__")}
     assert {name: {k: job.tags[k] for k in (MAX_RUNTIME, MAX_RETRIES)} for name, job in jobs.items()} == {
-        "product_crawl": CRAWL_RUN_TAGS, "sitemap_refresh": SITEMAP_RUN_TAGS, "index_refresh": INDEX_RUN_TAGS}
-    for tags in (CRAWL_RUN_TAGS, SITEMAP_RUN_TAGS, INDEX_RUN_TAGS):
+        "product_crawl": CRAWL_RUN_TAGS, "sitemap_refresh": SITEMAP_RUN_TAGS, "index_refresh": INDEX_RUN_TAGS,
+        "database_backup": BACKUP_RUN_TAGS}
+    for tags in (CRAWL_RUN_TAGS, SITEMAP_RUN_TAGS, INDEX_RUN_TAGS, BACKUP_RUN_TAGS):
         assert int(tags[MAX_RUNTIME]) > 0 and int(tags[MAX_RETRIES]) >= 0
     assert CRAWL_RUN_TAGS[MAX_RETRIES] == "0"  # the crawl sensor asks for a lost run's products again
 
