@@ -58,6 +58,9 @@ class PipelineSettings(EnvSettings):
     # A secret: a Slack webhook URL is its own credential.
     alert_webhook_url: SecretHttpUrl | None = env("TILESHOP_ALERT_WEBHOOK_URL", default=None)
     dagster_ui_url: HttpUrl = env("TILESHOP_DAGSTER_UI_URL", default=DEFAULT_DAGSTER_UI_URL)  # the alerts' links
+    # Dagster's own name (dagster-daemon reads it too): how stale a heartbeat may be past the 30 s
+    # interval before `tileshop daemon` answers 503 and then exits (daemon.py).
+    daemon_heartbeat_tolerance_s: int = env("DAGSTER_DAEMON_HEARTBEAT_TOLERANCE", default=300, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _batch_from_rate(self):

@@ -134,10 +134,11 @@ def _dagster_log_options(level_flag: str) -> list[str]:
 def cmd_daemon(args) -> int:
     from tileshop_pipelines import bootstrap
     from tileshop_pipelines.daemon import run_daemon
+    from tileshop_pipelines.settings import load_settings
     from tileshop_pipelines.store import db
 
     bootstrap.configure_environment(db.database_url())
     workspace = bootstrap.PROJECT_ROOT / "workspace.yaml"
     return run_daemon([_dagster_executable("dagster-daemon"), "run", "-w", str(workspace),
                        *_dagster_log_options("--log-level")],
-                      args.health_host, args.health_port)
+                      args.health_host, args.health_port, load_settings().daemon_heartbeat_tolerance_s)
