@@ -30,6 +30,9 @@ class ProcessSettings(EnvSettings):
     tileshop_home: str = env("TILESHOP_HOME", "")
     # unset: the project's own embedded Postgres (store.db)
     database_url: SecretStr | None = env("DATABASE_URL", None)
+    # The same database without a pooler (Fly Managed Postgres' direct URL): the release command's
+    # migrations and `tileshop db dump` use it; unset: DATABASE_URL.
+    direct_database_url: SecretStr | None = env("DIRECT_DATABASE_URL", None)
     dagster_pg_url: SecretStr | None = env("DAGSTER_PG_URL", None)  # unset: DATABASE_URL
     dagster_home: str = env("DAGSTER_HOME", "")  # unset: <state folder>/dagster
     crawl4ai_folder: str = env("CRAWL4_AI_BASE_DIRECTORY", "")  # unset: <state folder>/crawl4ai
@@ -56,10 +59,12 @@ def tileshop_home(settings: ProcessSettings | None = None) -> Path:
     return home.resolve()
 
 
-def database_password() -> str | None:
-    """DATABASE_URL's password, for the logs to mask in every line (serving.logs.configure's secrets)."""
-    url = process_settings().database_url
-    return logs.database_password(url.get_secret_value()) if url else None
+def database_passwords() -> list[str | None]:
+    """DATABASE_URL's and DIRECT_DATABASE_URL's passwords, for the logs to mask in every line
+    (serving.logs.configure's secrets)."""
+    settings = process_settings()
+    return [logs.database_password(url.get_secret_value())
+            for url in (settings.database_url, settings.direct_database_url) if url]
 
 
 def onnx_folder() -> Path:

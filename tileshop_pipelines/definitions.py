@@ -106,5 +106,5 @@ def defs() -> dg.Definitions:
     workers: their log lines in LOG_FORMAT with the settings' secrets masked (logs.py; dagster.yaml
     routes the runs' own lines through the same formatter)."""
     settings = load_settings()
-    logs.configure(secrets=[*logs.secret_values(settings), bootstrap.database_password()])
+    logs.configure(secrets=[*logs.secret_values(settings), *bootstrap.database_passwords()])
     return build_definitions(settings)
