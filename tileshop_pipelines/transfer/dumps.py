@@ -294,14 +294,13 @@ def _restore_script(restore_command: list[str], psql_command: list[str], passwor
                                     preexec_fn=_die_with_parent)
         try:
             psql.stdin.write(b"BEGIN;\n" + prologue)
-            in_preamble = True
-            for line in producer.stdout:
-                if in_preamble:
-                    if line.startswith(_FIRST_ENTRY):
-                        in_preamble = False
-                    elif (match := _PREAMBLE_SET.match(line)) and match.group(1).decode() not in known_settings:
-                        continue
-                psql.stdin.write(line)
+            for line in producer.stdout:  # the opening SETs, up to the first object
+                if line.startswith(_FIRST_ENTRY):
+                    psql.stdin.write(line)
+                    break
+                if not ((match := _PREAMBLE_SET.match(line)) and match.group(1).decode() not in known_settings):
+                    psql.stdin.write(line)
+            shutil.copyfileobj(producer.stdout, psql.stdin, 1 << 20)  # the rest as it is
             if producer.wait() == 0:
                 psql.stdin.write(b"COMMIT;\n")
             psql.stdin.close()
