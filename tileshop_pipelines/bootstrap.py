@@ -34,6 +34,9 @@ class ProcessSettings(EnvSettings):
     tileshop_home: str = env("TILESHOP_HOME", "")
     # unset: the project's own embedded Postgres (store.db)
     database_url: SecretStr | None = env("DATABASE_URL", None)
+    # The same database without a pooler (Fly Managed Postgres' direct URL): the release command's
+    # migrations and `tileshop db dump` use it; unset: DATABASE_URL.
+    direct_database_url: SecretStr | None = env("DIRECT_DATABASE_URL", None)
     dagster_pg_url: SecretStr | None = env("DAGSTER_PG_URL", None)  # unset: DATABASE_URL
     dagster_home: str = env("DAGSTER_HOME", "")  # unset: <state folder>/dagster
     crawl4ai_folder: str = env("CRAWL4_AI_BASE_DIRECTORY", "")  # unset: <state folder>/crawl4ai
@@ -113,9 +116,10 @@ def tileshop_home(settings: ProcessSettings | None = None) -> Path:
 
 def process_secrets() -> list[str | None]:
     """Values every log line masks whatever surrounds them (serving.logs.configure's secrets):
-    DATABASE_URL's password and the bucket's keys."""
-    url = process_settings().database_url
-    return [logs.database_password(url.get_secret_value()) if url else None,
+    DATABASE_URL's and DIRECT_DATABASE_URL's passwords and the bucket's keys."""
+    settings = process_settings()
+    return [*(logs.database_password(url.get_secret_value())
+              for url in (settings.database_url, settings.direct_database_url) if url),
             *logs.secret_values(bucket_settings())]
 
 

@@ -73,6 +73,9 @@ class PipelineSettings(EnvSettings):
     # The repository the UI's code links point into (its main branch), a GitHub or GitLab URL;
     # unset: the checkout's `origin` remote, else the local files (definitions.code_references).
     git_url: HttpUrl | None = env("TILESHOP_GIT_URL", default=None)
+    # Dagster's own name (dagster-daemon reads it too): how stale a heartbeat may be past the 30 s
+    # interval before `tileshop daemon` answers 503 and then exits (daemon.py).
+    daemon_heartbeat_tolerance_s: int = env("DAGSTER_DAEMON_HEARTBEAT_TOLERANCE", default=300, ge=1, le=3600)
 
     @model_validator(mode="after")
     def _batch_from_rate(self):

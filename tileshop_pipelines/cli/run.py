@@ -119,15 +119,22 @@ def cmd_webserver(args) -> int:
     """The Dagster webserver on the instance `configure_environment` describes (no migration:
     the release command's job)."""
     from tileshop_pipelines import bootstrap
-    from tileshop_pipelines.serving.listen import uvicorn_host
     from tileshop_pipelines.store import db
 
     bootstrap.configure_environment(db.database_url())
-    workspace = bootstrap.PROJECT_ROOT / "workspace.yaml"
     webserver = _dagster_executable("dagster-webserver")
+    os.execv(webserver, [webserver, *webserver_arguments(args.host, args.port)])
 
-    os.execv(webserver, [webserver, "-w", str(workspace), "-h", uvicorn_host(args.host), "-p", str(args.port),
-                         *_dagster_log_options("--dagster-log-level")])
+
+def webserver_arguments(host: str, port: int) -> list[str]:
+    """dagster-webserver's arguments. Its storage engine holds one connection, renewed at checkout
+    once older than the proxy's idle close allows (store/db.py): dagster.yaml cannot set that."""
+    from tileshop_pipelines import bootstrap
+    from tileshop_pipelines.serving.listen import uvicorn_host
+    from tileshop_pipelines.store import db
+
+    return ["-w", str(bootstrap.PROJECT_ROOT / "workspace.yaml"), "-h", uvicorn_host(host), "-p", str(port),
+            "--db-pool-recycle", str(db.CONNECTION_MAX_IDLE_S), *_dagster_log_options("--dagster-log-level")]
 
 
 def _dagster_log_options(level_flag: str) -> list[str]:
@@ -158,7 +165,7 @@ def cmd_daemon(args) -> int:
     try:
         return run_daemon([_dagster_executable("dagster-daemon"), "run", "-w", str(workspace),
                            *_dagster_log_options("--log-level")],
-                          args.health_host, args.health_port)
+                          args.health_host, args.health_port, load_settings().daemon_heartbeat_tolerance_s)
     finally:
         if metrics is not None:
             metrics.close()

@@ -55,7 +55,8 @@ def add_dump_commands(db_commands) -> None:
     """`tileshop db dump FILE`, `tileshop db restore FILE|s3://BUCKET/KEY|--latest-backup --to DSN [--force]`
     and `tileshop db backups`."""
     p = db_commands.add_parser("dump", help="the whole database (pipeline tables, vectors, history, Dagster's "
-                                            "storage) into FILE, pg_dump custom format")
+                                            "storage) into FILE, pg_dump custom format (DIRECT_DATABASE_URL, "
+                                            "else DATABASE_URL)")
     p.add_argument("file", type=Path, metavar="FILE")
     p.set_defaults(func=cmd_db_dump)
 
@@ -81,7 +82,7 @@ def cmd_db_dump(args) -> int:
     from tileshop_pipelines.store import db
 
     try:
-        report = dump(db.database_url(), args.file)
+        report = dump(db.direct_database_url(), args.file)
     except _input_errors() as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
     print(f"dumped {report['dbname']} (PostgreSQL {report['dumped_from']}, {report['tables']} tables) to "
