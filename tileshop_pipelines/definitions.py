@@ -27,6 +27,7 @@ from tileshop_pipelines.defs.acquisition.automation import (
 )
 from tileshop_pipelines.defs.alerts import alert_sensors
 from tileshop_pipelines.defs.catalog.snapshot import catalog_snapshot
+from tileshop_pipelines.defs.documents.assets import product_documents
 from tileshop_pipelines.defs.embedding.assets import product_chunks, product_embeddings
 from tileshop_pipelines.defs.resources import build_resources
 from tileshop_pipelines.defs.run_logs import silent_console
@@ -48,8 +49,9 @@ FOLLOW_UPSTREAM = (
 # The windows are in tileshop_pipelines/freshness.py (the app's monitoring page reads them too).
 FRESHNESS = {asset: dg.FreshnessPolicy.time_window(fail_window=window.fail, warn_window=window.warn)
              for asset, window in FRESHNESS_WINDOWS.items()}
-# The catalog's Parquet snapshot follows the records the same way (one file per refresh cycle).
-DOWNSTREAM = [product_chunks, product_embeddings, product_vectors, catalog_snapshot]
+# The catalog's Parquet snapshot (one file per refresh cycle) and the documents the products name
+# follow the records the same way.
+DOWNSTREAM = [product_chunks, product_embeddings, product_vectors, catalog_snapshot, product_documents]
 DOWNSTREAM_KEYS = {asset.key for asset in DOWNSTREAM}
 
 product_crawl_job = dg.define_asset_job(
@@ -61,7 +63,8 @@ product_crawl_job = dg.define_asset_job(
 index_refresh_job = dg.define_asset_job(
     "index_refresh",
     selection=dg.AssetSelection.assets(*DOWNSTREAM),
-    description="products -> chunks -> embeddings -> vectors (incremental by hash), and the catalog snapshot.",
+    description="products -> chunks -> embeddings -> vectors (incremental by hash), the catalog snapshot, and "
+                "the products' documents (fetched and read when new, changed or due).",
 )
 
 

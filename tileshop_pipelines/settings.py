@@ -10,10 +10,12 @@ and the state folder are is bootstrap.py's.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import BeforeValidator, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
 
+from tileshop_pipelines.crawl.addresses import normalized_host
 from tileshop_pipelines.crawl.politeness import DEFAULT_CONCURRENCY_PER_HOST, DEFAULT_REQUESTS_PER_SECOND
 from tileshop_pipelines.crawl.transports import DEFAULT_SITEMAP_URL, DEFAULT_USER_AGENT
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL
@@ -26,6 +28,18 @@ DEFAULT_MAX_AGE_DAYS = 7.0  # a product not checked for this long is stale (the 
 CRAWL_RUN_SECONDS = 600
 MIN_CRAWL_BATCH, MAX_CRAWL_BATCH = 100, 10_000
 CrawlMode = Literal["http", "browser", "service"]
+# Where the real product pages' documents live: the site and its CDN (docs/site.md). A document on
+# any other host is refused, whatever page names it.
+DEFAULT_DOCUMENT_HOSTS = ("www.tileshop.com", "s7d1.scene7.com")
+
+
+def _host_list(value):
+    if isinstance(value, str):
+        value = [part for part in value.split(",") if part.strip()]
+    return tuple(normalized_host(str(host)) for host in value)
+
+
+HostList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_host_list)]
 VectorStoreBackend = Literal["postgres", "supabase"]
 
 
@@ -58,12 +72,32 @@ class PipelineSettings(EnvSettings):
     # A secret: a Slack webhook URL is its own credential.
     alert_webhook_url: SecretHttpUrl | None = env("TILESHOP_ALERT_WEBHOOK_URL", default=None)
     dagster_ui_url: HttpUrl = env("TILESHOP_DAGSTER_UI_URL", default=DEFAULT_DAGSTER_UI_URL)  # the alerts' links
+    # Documents (acquisition/documents.py): the hosts they may be fetched from, and the bounds of
+    # one document's fetch and read (pdf/).
+    document_hosts: HostList = env("TILESHOP_DOCUMENT_HOSTS", default=DEFAULT_DOCUMENT_HOSTS, min_length=1)
+    document_max_bytes: int = env("TILESHOP_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024, ge=1024, le=1 << 30)
+    document_fetch_timeout_s: float = env("TILESHOP_DOCUMENT_FETCH_TIMEOUT_S", default=60.0, gt=0, le=3600)
+    document_max_pages: int = env("TILESHOP_DOCUMENT_MAX_PAGES", default=300, ge=1, le=100_000)
+    document_max_text_chars: int = env("TILESHOP_DOCUMENT_MAX_TEXT_CHARS", default=2_000_000, ge=1000,
+                                       le=100_000_000)
+    document_max_stream_bytes: int = env("TILESHOP_DOCUMENT_MAX_STREAM_BYTES", default=32 * 1024 * 1024,
+                                         ge=64 * 1024, le=1 << 30)
+    document_parse_timeout_s: float = env("TILESHOP_DOCUMENT_PARSE_TIMEOUT_S", default=60.0, gt=0, le=3600)
+    document_parse_memory_mb: int = env("TILESHOP_DOCUMENT_PARSE_MEMORY_MB", default=768, ge=128, le=65536)
+    document_parse_workers: int = env("TILESHOP_DOCUMENT_PARSE_WORKERS", default=2, ge=1, le=64)
 
     @model_validator(mode="after")
     def _batch_from_rate(self):
         if self.crawl_batch_size is None:  # frozen: set once, here
             object.__setattr__(self, "crawl_batch_size", default_crawl_batch_size(self.crawl_rate))
         return self
+
+    @field_validator("document_hosts")
+    @classmethod
+    def _hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not all(value):
+            raise ValueError("a host name is empty")
+        return value
 
     @field_validator("sitemap_cron")
     @classmethod
