@@ -134,7 +134,7 @@ class ParserPool:
         except BaseException:
             self._drop(worker)
             raise
-        if worker.proc.poll() is not None:  # answered, then exited (over its memory bound)
+        if answer.get("exiting") or worker.proc.poll() is not None:  # answered, and ends (its memory bound)
             self._drop(worker)
         else:
             self._idle.put(worker)

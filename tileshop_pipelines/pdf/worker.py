@@ -7,7 +7,8 @@ in the machine's memory), and before each parse the CPU limit is set to what it 
 twice the time limit, so a parse outlives a parent that died only briefly (SIGXCPU).
 
 Frames: a request is an 8-byte big-endian length and the PDF's bytes; an answer is an 8-byte
-length and JSON, {"pages": [...], "warnings": [...]} or {"refused": "<reason>"}. Nothing else
+length and JSON, {"pages": [...], "warnings": [...]} or {"refused": "<reason>"} (with "exiting": true
+when the worker ends after it). Nothing else
 reaches stdout (it is moved aside first) or stderr (the pool sends it to /dev/null): pypdf's
 warnings are collected and escaped (extract.py).
 """
@@ -76,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         except PdfRefused as exc:
             answer = {"refused": str(exc)}
         except MemoryError:
-            answer, exit_code = {"refused": f"needed more than the {args.memory_mb} MB memory bound"}, MEMORY_EXIT_CODE
+            answer = {"refused": f"needed more than the {args.memory_mb} MB memory bound", "exiting": True}
+            exit_code = MEMORY_EXIT_CODE
         del data
         payload = json.dumps(answer, ensure_ascii=False).encode("utf-8")
         answers.write(FRAME.pack(len(payload)) + payload)

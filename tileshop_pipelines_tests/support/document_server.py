@@ -35,7 +35,7 @@ class DocumentServer(LocalServer):
                     server.requests.append((self.path, 200))
                     self.send_response(200)
                     self.send_header("Content-Type", PDF)
-                    self.send_header("Content-Length", str(10 * 1024 * 1024))
+                    self.send_header("Content-Length", "100000")  # declared within bounds, never all sent
                     self.end_headers()
                     try:
                         self.wfile.write(b"%PDF-1.7\n")

@@ -83,13 +83,25 @@ def javascript_pdf(pages: list[list[str]], script: str = "app.alert('hello');") 
     return assemble(objects, root)
 
 
-def bomb_pdf(inflated_bytes: int) -> bytes:
-    """One page whose content stream is a few kilobytes of Flate inflating to `inflated_bytes` of
-    spaces (compressed in pieces: the test never holds the inflated size)."""
-    compressor = zlib.compressobj(9)
+def flate_bomb(inflated_bytes: int) -> bytes:
+    """A zlib stream inflating to `inflated_bytes` of spaces, about a thousandth of that in size,
+    made in well under a second: one block of 1 MiB compressed after a full flush (the dictionary
+    reset) is the same bytes every time, so it is repeated instead of compressed again; an empty
+    final block and the Adler-32 of the whole end it."""
     piece = b" " * (1024 * 1024)
-    chunks = [compressor.compress(piece) for _ in range(inflated_bytes // len(piece))]
-    stream = b"".join(chunks) + compressor.flush()
+    count = max(1, inflated_bytes // len(piece))
+    compressor = zlib.compressobj(9)
+    first = compressor.compress(piece) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(piece) + compressor.flush(zlib.Z_FULL_FLUSH)
+    checksum = 1
+    for _ in range(count):
+        checksum = zlib.adler32(piece, checksum)
+    return first + block * (count - 1) + b"\x03\x00" + checksum.to_bytes(4, "big")
+
+
+def bomb_pdf(inflated_bytes: int) -> bytes:
+    """One page whose content stream is a small Flate stream inflating to `inflated_bytes`."""
+    stream = flate_bomb(inflated_bytes)
     objects = [b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
                b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
                b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
