@@ -140,3 +140,26 @@ def test_the_allow_list_judges_hosts_not_text():
     assert host_refusal("https://s7d1.scene7.com.evil.example/x.pdf", hosts).startswith("host 's7d1.scene7.com.evil")
     assert host_refusal("https://www.tileshop.com@evil.example/x.pdf", hosts).startswith("host 'evil.example'")
     assert host_refusal("javascript:alert(1)", hosts) == "not an absolute http(s) URL; refused"
+
+
+@pytest.mark.slow  # the crawl service in a process of its own
+def test_documents_through_the_crawl_service_in_service_mode(conn, cdn, pool):
+    """TILESHOP_CRAWL_MODE=service: the crawl service fetches kind "pdf" and answers the bytes in
+    base64; its own allow-list (CRAWLER_ALLOWED_HOSTS) must name the document host too."""
+    from tileshop_pipelines.defs.resources import CrawlerResource, DocumentsResource
+
+    from ..crawl.service import TOKEN, crawl_service
+
+    sheet = cdn.serve("/tds.pdf", MORTAR_TDS)
+    products_naming(conn, {"mortar": [{"name": "TDS", "url": sheet}]})
+    documents = DocumentsResource(hosts=[CDN_HOST])
+    with crawl_service(CRAWLER_ALLOWED_HOSTS=CDN_HOST, CRAWLER_PERMITTED_ADDRESSES=CDN_HOST) as url:
+        crawler = CrawlerResource(mode="service", service_url=url, service_token=TOKEN, requests_per_second=0,
+                                  max_attempts=1)
+        first = asyncio.run(refresh_documents(conn, crawler.document_fetcher(documents), pool,
+                                              documents.policy()))
+        again = asyncio.run(refresh_documents(conn, crawler.document_fetcher(documents), pool,
+                                              documents.policy(force=True)))
+    assert (first.counts["ok"], again.counts["unchanged"], again.counts["parsed"]) == (1, 1, 0)
+    assert cdn.served("/tds.pdf") == [200, 304]
+    assert "1/2 x 1/2 in square notch" in documents_sql.document_pages(conn, sheet)[0]
