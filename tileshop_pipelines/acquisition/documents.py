@@ -58,6 +58,7 @@ class DocumentReport:
     links: LinkChanges
     results: list[DocumentResult] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)  # url -> reason, the linked documents refused
+    newly_refused: set[str] = field(default_factory=set)  # of those, the ones refused by this run
     requests: int = 0  # HTTP requests made (retries included)
     parsed: int = 0  # documents handed to the parser
     parse_seconds: float = 0.0  # their parse time, summed (workers run in parallel)
@@ -72,10 +73,12 @@ class DocumentReport:
                 "pages_read": sum(len(r.pages) for r in self.results if r.pages is not None),
                 "bytes_fetched": sum(r.byte_size or 0 for r in self.results if r.content_hash)}
 
-    def problems(self) -> list[tuple[str, str, str]]:
-        """(url, state, reason) of this run's failed and refused documents."""
+    def problems(self, *, new_only: bool = False) -> list[tuple[str, str, str]]:
+        """(url, state, reason) of the documents that failed in this run and of the refused ones
+        (`new_only`: those refused by this run; the others were reported when they were)."""
         failed = [(self.urls[r.document_id], r.outcome, r.reason or "") for r in self.results if r.outcome == "failed"]
-        return failed + [(url, "refused", reason) for url, reason in self.refused.items()]
+        return failed + [(url, "refused", reason) for url, reason in self.refused.items()
+                         if not new_only or url in self.newly_refused]
 
 
 def host_refusal(url: str, hosts: frozenset[str]) -> str | None:
@@ -105,6 +108,7 @@ async def refresh_documents(conn: psycopg.Connection, fetcher: PageFetcher, pool
     refusals = {d.document_id: reason for d in linked if (reason := host_refusal(d.url, policy.hosts))}
     documents_sql.mark_refused(conn, refusals)
     report.refused = {d.url: refusals[d.document_id] for d in linked if d.document_id in refusals}
+    report.newly_refused = {d.url for d in linked if d.document_id in refusals and d.state != "refused"}
     targets = {d.url: d for d in linked if d.document_id not in refusals and (policy.force or d.due)}
     report.urls = {d.document_id: d.url for d in targets.values()}
     log(f"documents: {report.links.linked_documents} linked, {len(targets)} to check, {len(refusals)} refused")

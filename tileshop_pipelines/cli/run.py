@@ -12,6 +12,9 @@ from tileshop_pipelines.cli.common import fail
 from tileshop_pipelines.cli.records import collect_status
 from tileshop_pipelines.processes import prepare, run_until_signalled, start_catalog_process
 
+# The sample catalog's documents are on a CDN stand-in of its own host (issue 23), the only host
+# its documents may come from; the real CDN named by its pages cannot be reached from here.
+SAMPLE_DOCUMENT_HOST = "127.0.0.2"
 SAMPLE_QUESTIONS = (
     "Marmi Imperiali Zenobia porcelain",
     "white matte ceramic wall tile 12 x 36",
@@ -61,6 +64,9 @@ def cmd_run(args) -> int:
     if catalog is not None and "crawl_rate" not in configured:
         os.environ["TILESHOP_CRAWL_RATE"] = "0"  # our own local server: no politeness limit needed
         print("politeness off for the local sample catalog (TILESHOP_CRAWL_RATE=0)")
+    if catalog is not None and "document_hosts" not in configured:
+        os.environ["TILESHOP_DOCUMENT_HOSTS"] = SAMPLE_DOCUMENT_HOST
+        print(f"documents from the sample catalog's CDN stand-in only (TILESHOP_DOCUMENT_HOSTS={SAMPLE_DOCUMENT_HOST})")
     try:
         import dagster as dg
 

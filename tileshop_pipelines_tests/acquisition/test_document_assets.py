@@ -64,3 +64,5 @@ def test_documents_materialize_with_checks_escaped_warnings_and_a_304_refresh(co
         meta = _metadata(again)
         assert (meta["unchanged"], meta["requests"], meta["parsed"], meta["ok"]) == (2, 2, 0, 0)
         assert cdn.served("/tds.pdf") == [200, 304] and cdn.served("/hostile.pdf") == [200, 304]
+        # Nothing new to say: the failed document's bytes did not change, the refused one was reported.
+        assert _warnings(instance, again.run_id) == [] and meta["documents_failed"] == meta["documents_refused"] == 1

@@ -15,8 +15,10 @@ from tileshop_pipelines import bootstrap
 from tileshop_pipelines.sample_catalog import Catalog, CatalogServer, build_catalog
 from tileshop_pipelines.store import db
 
-# What a test site's crawl needs: our own local server, so politeness off.
+# What a test site's crawl needs: our own local server, so politeness off; its documents come from
+# the sample catalog's CDN stand-in (127.0.0.2, a host of its own), as `tileshop run` sets.
 CRAWL_RATE_OFF = {"TILESHOP_CRAWL_RATE": "0"}
+SAMPLE_DOCUMENTS = {"TILESHOP_DOCUMENT_HOSTS": "127.0.0.2"}
 AUTOMATION_OFF = {"TILESHOP_AUTOMATION": "off"}
 # Fast retries for the crawls of the acquisition tests.
 FAST_CRAWLER = {"resources": {"crawler": {"config": {"backoff_base_s": 0.01, "backoff_max_s": 0.05,
@@ -77,7 +79,8 @@ def open_sample_site(database_url: str, home: Path, n_products: int, seed: int, 
     with CatalogServer(catalog, port=0) as server:
         with environment({}):
             values = tileshop_environment(database_url, home)
-            values.update({"TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", **CRAWL_RATE_OFF, **(env or {})})
+            values.update({"TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", **CRAWL_RATE_OFF,
+                           **SAMPLE_DOCUMENTS, **(env or {})})
             os.environ.update(values)
             results = []
             if materialize is not None:

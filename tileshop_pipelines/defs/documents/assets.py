@@ -111,9 +111,10 @@ def product_documents(context: dg.AssetExecutionContext, config: DocumentsConfig
 
 
 def _warn(context: dg.AssetExecutionContext, report: DocumentReport) -> None:
-    """A warning line per document that failed or was refused in this run (the first ones; the
-    metadata table has more), each of its parts escaped: a URL or a reason may quote a document."""
-    problems = report.problems()
+    """A warning line per document that failed in this run or was newly refused (the first ones;
+    the metadata table lists every refused one too), each part escaped: a URL or a reason may quote
+    a document."""
+    problems = report.problems(new_only=True)
     for url, state, reason in problems[:MAX_WARNING_LINES]:
         context.log.warning(f"document {state}: {shown(url)}: {shown(reason, 300)}")
     if len(problems) > MAX_WARNING_LINES:
