@@ -62,6 +62,7 @@ class DocumentReport:
     requests: int = 0  # HTTP requests made (retries included)
     parsed: int = 0  # documents handed to the parser
     parse_seconds: float = 0.0  # their parse time, summed (workers run in parallel)
+    parse_cpu_seconds: float = 0.0  # the workers' CPU time for them
     circuit_open: str | None = None
     urls: dict[int, str] = field(default_factory=dict)  # document_id -> url, of the results
 
@@ -140,6 +141,7 @@ async def _fetch_and_read(conn, fetcher: PageFetcher, pool: ParserPool, targets:
         finally:
             slots.release()
         report.parse_seconds += outcome.seconds
+        report.parse_cpu_seconds += outcome.cpu_s
         result = _fetched(document, check, digest, len(data))
         if outcome.refused is not None:
             result.outcome, result.reason = "failed", f"not read: {outcome.refused}"

@@ -33,7 +33,8 @@ class ParseOutcome:
     pages: list[str] | None  # None when refused
     warnings: list[str] = field(default_factory=list)
     refused: str | None = None  # why the document was not read
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time, from the request to its answer
+    cpu_s: float = 0.0  # the worker's CPU time for it (0 when no answer came)
 
 
 class WorkerLost(RuntimeError):
@@ -138,11 +139,11 @@ class ParserPool:
             self._drop(worker)
         else:
             self._idle.put(worker)
-        seconds = time.perf_counter() - started
+        seconds, cpu_s = time.perf_counter() - started, float(answer.get("cpu_s", 0.0))
         if "refused" in answer:
-            return ParseOutcome(None, refused=shown(str(answer["refused"]), 500), seconds=seconds)
+            return ParseOutcome(None, refused=shown(str(answer["refused"]), 500), seconds=seconds, cpu_s=cpu_s)
         return ParseOutcome([str(p) for p in answer["pages"]], [shown(str(w)) for w in answer["warnings"]],
-                            seconds=seconds)
+                            seconds=seconds, cpu_s=cpu_s)
 
     def _checkout(self) -> _Worker:
         """An idle worker, a new one while fewer than `workers` are alive, else wait for one (a

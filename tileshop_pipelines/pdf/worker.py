@@ -8,7 +8,7 @@ twice the time limit, so a parse outlives a parent that died only briefly (SIGXC
 
 Frames: a request is an 8-byte big-endian length and the PDF's bytes; an answer is an 8-byte
 length and JSON, {"pages": [...], "warnings": [...]} or {"refused": "<reason>"} (with "exiting": true
-when the worker ends after it). Nothing else
+when the worker ends after it), and "cpu_s", the worker's CPU time for it. Nothing else
 reaches stdout (it is moved aside first) or stderr (the pool sends it to /dev/null): pypdf's
 warnings are collected and escaped (extract.py).
 """
@@ -21,6 +21,7 @@ import os
 import resource
 import struct
 import sys
+import time
 
 FRAME = struct.Struct(">Q")
 MEMORY_EXIT_CODE = 3  # answered "over the memory bound", then exits: its heap may be in pieces
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         data = _read_exact(requests, FRAME.unpack(header)[0])
         if data is None:
             return 0
+        started = time.process_time()
         cpu_limit = int(_cpu_seconds() + 2 * args.timeout_s) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, resource.getrlimit(resource.RLIMIT_CPU)[1]))
         exit_code = None
@@ -80,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             answer = {"refused": f"needed more than the {args.memory_mb} MB memory bound", "exiting": True}
             exit_code = MEMORY_EXIT_CODE
         del data
+        answer["cpu_s"] = time.process_time() - started
         payload = json.dumps(answer, ensure_ascii=False).encode("utf-8")
         answers.write(FRAME.pack(len(payload)) + payload)
         answers.flush()

@@ -89,7 +89,7 @@ def product_documents(context: dg.AssetExecutionContext, config: DocumentsConfig
         "links_unlinked": links.unlinked, "active_links": links.active_links,
         **{f"documents_{state}": stats[state] for state in ("linked", "ok", "failed", "refused", "gone", "pending")},
         "pages_stored": stats["pages"],
-        "parse_seconds": round(report.parse_seconds, 3),
+        "parse_seconds": round(report.parse_seconds, 3), "parse_cpu_seconds": round(report.parse_cpu_seconds, 3),
         "parse_workers_started": workers_started, "parse_workers_stopped": workers_lost,
         "circuit_open": report.circuit_open or "",
         "problems": dg.MetadataValue.md(problems_table(report.problems())),
