@@ -113,6 +113,8 @@ async def refresh_documents(conn: psycopg.Connection, fetcher: PageFetcher, pool
     targets = {d.url: d for d in linked if d.document_id not in refusals and (policy.force or d.due)}
     report.urls = {d.document_id: d.url for d in targets.values()}
     log(f"documents: {report.links.linked_documents} linked, {len(targets)} to check, {len(refusals)} refused")
+    if any(d.content_hash is None for d in targets.values()):  # something will be read: workers start now
+        pool.warm(len(targets))
     await _fetch_and_read(conn, fetcher, pool, targets, report, write_batch, log)
     return report
 
@@ -123,7 +125,9 @@ async def _fetch_and_read(conn, fetcher: PageFetcher, pool: ParserPool, targets:
     batch: list[DocumentResult] = []
     unanswered: list[DocumentResult] = []  # fetch failures wait for the end: an open breaker drops them
     reading: set[asyncio.Task] = set()
-    slots = asyncio.Semaphore(pool.workers)
+    # Twice the workers: a document waits at the pool for each busy worker, so a worker that answers
+    # gets its next request from a thread already waiting, not after the event loop comes round.
+    slots = asyncio.Semaphore(2 * pool.workers)
     flushed = time.monotonic()
 
     def flush(force: bool = False) -> None:

@@ -145,6 +145,16 @@ class ParserPool:
         return ParseOutcome([str(p) for p in answer["pages"]], [shown(str(w)) for w in answer["warnings"]],
                             seconds=seconds, cpu_s=cpu_s)
 
+    def warm(self, count: int) -> None:
+        """Start up to `count` workers now (at most `workers` in all): each imports pypdf while the
+        caller goes on fetching, instead of when its first document arrives."""
+        with self._lock:
+            while not self._closed and len(self._alive) < min(count, self.workers):
+                worker = _Worker(self.command)
+                self._alive.add(worker)
+                self.started += 1
+                self._idle.put(worker)
+
     def _checkout(self) -> _Worker:
         """An idle worker, a new one while fewer than `workers` are alive, else wait for one (a
         worker dropped meanwhile frees a place for a new one)."""
