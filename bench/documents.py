@@ -6,8 +6,8 @@ worker's start); and a no-change refresh (every document checked again: conditio
 only, nothing parsed), its requests, answers and parses counted.
 
 The files: data sheets written by the tests' PDF writer (tileshop_pipelines_tests/support/pdfs.py),
-2 to 8 pages of text each, served by `python -m http.server` in a process of its own on 127.0.0.2
-(Last-Modified / If-Modified-Since: a 304 for an unchanged file).
+2 to 8 pages of text each, served by http.server's file handler (HTTP/1.1, kept alive) in a process
+of its own on 127.0.0.2 (Last-Modified / If-Modified-Since: a 304 for an unchanged file).
 """
 
 from __future__ import annotations
@@ -62,12 +62,25 @@ def write_documents(folder: Path, count: int) -> list[tuple[str, int]]:
     return written
 
 
+# http.server's file handler over HTTP/1.1: connections kept alive, as a CDN keeps them (its
+# HTTP/1.0 default opens a connection per document, which no real host makes the crawler do).
+FILE_SERVER = """
+import functools, http.server, sys
+class Handler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *args):
+        pass
+handler = functools.partial(Handler, directory=sys.argv[3])
+http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), handler).serve_forever()
+"""
+
+
 def start_file_server(folder: Path) -> tuple[subprocess.Popen, str]:
     from tileshop_pipelines.processes import wait_until_serving
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", HOST, "--directory",
-                             str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-c", FILE_SERVER, HOST, str(port), str(folder)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://{HOST}:{port}"
     return wait_until_serving(proc, base + "/", "the document server", 30), base
 
