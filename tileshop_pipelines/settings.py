@@ -19,6 +19,7 @@ from tileshop_pipelines.crawl.addresses import normalized_host
 from tileshop_pipelines.crawl.politeness import DEFAULT_CONCURRENCY_PER_HOST, DEFAULT_REQUESTS_PER_SECOND
 from tileshop_pipelines.crawl.transports import DEFAULT_SITEMAP_URL, DEFAULT_USER_AGENT
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL
+from tileshop_pipelines.pdf.extract import Limits as PdfLimits
 from tileshop_pipelines.embedding.model import Backend as EmbeddingBackend
 from tileshop_pipelines.serving.settings import EnvSettings, HttpUrl, OnOff, SecretHttpUrl, env
 
@@ -77,10 +78,10 @@ class PipelineSettings(EnvSettings):
     document_hosts: HostList = env("TILESHOP_DOCUMENT_HOSTS", default=DEFAULT_DOCUMENT_HOSTS, min_length=1)
     document_max_bytes: int = env("TILESHOP_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024, ge=1024, le=1 << 30)
     document_fetch_timeout_s: float = env("TILESHOP_DOCUMENT_FETCH_TIMEOUT_S", default=60.0, gt=0, le=3600)
-    document_max_pages: int = env("TILESHOP_DOCUMENT_MAX_PAGES", default=300, ge=1, le=100_000)
-    document_max_text_chars: int = env("TILESHOP_DOCUMENT_MAX_TEXT_CHARS", default=2_000_000, ge=1000,
-                                       le=100_000_000)
-    document_max_stream_bytes: int = env("TILESHOP_DOCUMENT_MAX_STREAM_BYTES", default=32 * 1024 * 1024,
+    document_max_pages: int = env("TILESHOP_DOCUMENT_MAX_PAGES", default=PdfLimits.max_pages, ge=1, le=100_000)
+    document_max_text_chars: int = env("TILESHOP_DOCUMENT_MAX_TEXT_CHARS", default=PdfLimits.max_text_chars,
+                                       ge=1000, le=100_000_000)
+    document_max_stream_bytes: int = env("TILESHOP_DOCUMENT_MAX_STREAM_BYTES", default=PdfLimits.max_stream_bytes,
                                          ge=64 * 1024, le=1 << 30)
     document_parse_timeout_s: float = env("TILESHOP_DOCUMENT_PARSE_TIMEOUT_S", default=60.0, gt=0, le=3600)
     document_parse_memory_mb: int = env("TILESHOP_DOCUMENT_PARSE_MEMORY_MB", default=768, ge=128, le=65536)

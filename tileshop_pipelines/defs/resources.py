@@ -133,21 +133,28 @@ class CrawlerResource(dg.ConfigurableResource):
 ANY_ADDRESS = parse_networks(["0.0.0.0/0", "::/0"])
 
 
+def _document_default(field: str):
+    """The default of the PipelineSettings field `field`: the variable's default is the resource's."""
+    return PipelineSettings.model_fields[field].default
+
+
 class DocumentsResource(dg.ConfigurableResource):
     """The documents' allow-list and the bounds of one document's fetch and read (settings.py's
-    TILESHOP_DOCUMENT_* variables; acquisition/documents.py, pdf/)."""
+    TILESHOP_DOCUMENT_* variables, whose defaults these are; acquisition/documents.py, pdf/)."""
 
     hosts: list[str] = Field(default=list(DEFAULT_DOCUMENT_HOSTS), min_length=1,
                              description="hosts documents may be fetched from (redirects too)")
-    max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
-    fetch_timeout_s: float = Field(default=60.0, gt=0, description="one request, body included")
-    max_pages: int = Field(default=300, ge=1)
-    max_text_chars: int = Field(default=2_000_000, ge=1000)
-    max_stream_bytes: int = Field(default=32 * 1024 * 1024, ge=64 * 1024,
+    max_bytes: int = Field(default=_document_default("document_max_bytes"), ge=1024)
+    fetch_timeout_s: float = Field(default=_document_default("document_fetch_timeout_s"), gt=0,
+                                   description="one request, body included")
+    max_pages: int = Field(default=_document_default("document_max_pages"), ge=1)
+    max_text_chars: int = Field(default=_document_default("document_max_text_chars"), ge=1000)
+    max_stream_bytes: int = Field(default=_document_default("document_max_stream_bytes"), ge=64 * 1024,
                                   description="bytes one PDF stream may decode to")
-    parse_timeout_s: float = Field(default=60.0, gt=0)
-    parse_memory_mb: int = Field(default=768, ge=128, description="address space of a parse worker")
-    parse_workers: int = Field(default=2, ge=1, le=64)
+    parse_timeout_s: float = Field(default=_document_default("document_parse_timeout_s"), gt=0)
+    parse_memory_mb: int = Field(default=_document_default("document_parse_memory_mb"), ge=128,
+                                 description="address space of a parse worker")
+    parse_workers: int = Field(default=_document_default("document_parse_workers"), ge=1, le=64)
     max_age_days: float = Field(default=DEFAULT_MAX_AGE_DAYS, gt=0, description="a document checked longer "
                                 "ago is checked again (conditional GET)")
 
