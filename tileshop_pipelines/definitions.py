@@ -30,6 +30,7 @@ from tileshop_pipelines import bootstrap
 from tileshop_pipelines.defs.acquisition import assets as acquisition
 from tileshop_pipelines.defs.acquisition.automation import default_status
 from tileshop_pipelines.defs.catalog import snapshot
+from tileshop_pipelines.defs.documents import assets as documents
 from tileshop_pipelines.defs.embedding import assets as embedding
 from tileshop_pipelines.defs.policy import INDEX_RUN_TAGS, OWNERS
 from tileshop_pipelines.defs.run_logs import silent_console
@@ -52,16 +53,18 @@ FOLLOW_UPSTREAM = (
 # The windows are in tileshop_pipelines/freshness.py (the app's monitoring page reads them too).
 FRESHNESS = {asset: dg.FreshnessPolicy.time_window(fail_window=window.fail, warn_window=window.warn)
              for asset, window in FRESHNESS_WINDOWS.items()}
-# The catalog's Parquet snapshot follows the records the same way (one file per refresh cycle).
+# The catalog's Parquet snapshot (one file per refresh cycle) and the documents the products name
+# follow the records the same way.
 DOWNSTREAM = [embedding.product_chunks, embedding.product_embeddings, vectors.product_vectors,
-              snapshot.catalog_snapshot]
+              snapshot.catalog_snapshot, documents.product_documents]
 DOWNSTREAM_KEYS = {asset.key for asset in DOWNSTREAM}
 # Code references point at this branch of the repository (TILESHOP_GIT_URL or the checkout's origin).
 GIT_BRANCH = "main"
 
 index_refresh_job = dg.define_asset_job(
     "index_refresh", selection=dg.AssetSelection.assets(*DOWNSTREAM), tags=INDEX_RUN_TAGS,
-    description="products -> chunks -> embeddings -> vectors (incremental by hash), and the catalog snapshot.",
+    description="products -> chunks -> embeddings -> vectors (incremental by hash), the catalog snapshot, and "
+                "the products' documents (fetched and read when new, changed or due).",
 )
 
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import BeforeValidator, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
 
+from tileshop_pipelines.crawl.addresses import normalized_host
 from tileshop_pipelines.crawl.politeness import DEFAULT_CONCURRENCY_PER_HOST, DEFAULT_REQUESTS_PER_SECOND
 from tileshop_pipelines.crawl.transports import DEFAULT_SITEMAP_URL, DEFAULT_USER_AGENT
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL
+from tileshop_pipelines.pdf.extract import Limits as PdfLimits
 from tileshop_pipelines.embedding.model import Backend as EmbeddingBackend
 from tileshop_pipelines.serving.settings import EnvSettings, HttpUrl, OnOff, SecretHttpUrl, env
 
@@ -32,6 +35,19 @@ CRAWL_RUN_SECONDS = 600
 MIN_CRAWL_BATCH, MAX_CRAWL_BATCH = 100, 10_000
 CrawlMode = Literal["http", "browser", "service"]
 _KEY_FOLDER = re.compile(r"^(?!.*(^|/)\.\.?(/|$))[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")
+
+# Where the real product pages' documents live: the site and its CDN (docs/site.md). A document on
+# any other host is refused, whatever page names it.
+DEFAULT_DOCUMENT_HOSTS = ("www.tileshop.com", "s7d1.scene7.com")
+
+
+def _host_list(value):
+    if isinstance(value, str):
+        value = [part for part in value.split(",") if part.strip()]
+    return tuple(normalized_host(str(host)) for host in value)
+
+
+HostList = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_host_list)]
 VectorStoreBackend = Literal["postgres", "supabase"]
 
 
@@ -76,12 +92,32 @@ class PipelineSettings(EnvSettings):
     # Dagster's own name (dagster-daemon reads it too): how stale a heartbeat may be past the 30 s
     # interval before `tileshop daemon` answers 503 and then exits (daemon.py).
     daemon_heartbeat_tolerance_s: int = env("DAGSTER_DAEMON_HEARTBEAT_TOLERANCE", default=300, ge=1, le=3600)
+    # Documents (acquisition/documents.py): the hosts they may be fetched from, and the bounds of
+    # one document's fetch and read (pdf/).
+    document_hosts: HostList = env("TILESHOP_DOCUMENT_HOSTS", default=DEFAULT_DOCUMENT_HOSTS, min_length=1)
+    document_max_bytes: int = env("TILESHOP_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024, ge=1024, le=1 << 30)
+    document_fetch_timeout_s: float = env("TILESHOP_DOCUMENT_FETCH_TIMEOUT_S", default=60.0, gt=0, le=3600)
+    document_max_pages: int = env("TILESHOP_DOCUMENT_MAX_PAGES", default=PdfLimits.max_pages, ge=1, le=100_000)
+    document_max_text_chars: int = env("TILESHOP_DOCUMENT_MAX_TEXT_CHARS", default=PdfLimits.max_text_chars,
+                                       ge=1000, le=100_000_000)
+    document_max_stream_bytes: int = env("TILESHOP_DOCUMENT_MAX_STREAM_BYTES", default=PdfLimits.max_stream_bytes,
+                                         ge=64 * 1024, le=1 << 30)
+    document_parse_timeout_s: float = env("TILESHOP_DOCUMENT_PARSE_TIMEOUT_S", default=60.0, gt=0, le=3600)
+    document_parse_memory_mb: int = env("TILESHOP_DOCUMENT_PARSE_MEMORY_MB", default=768, ge=128, le=65536)
+    document_parse_workers: int = env("TILESHOP_DOCUMENT_PARSE_WORKERS", default=2, ge=1, le=64)
 
     @model_validator(mode="after")
     def _batch_from_rate(self):
         if self.crawl_batch_size is None:  # frozen: set once, here
             object.__setattr__(self, "crawl_batch_size", default_crawl_batch_size(self.crawl_rate))
         return self
+
+    @field_validator("document_hosts")
+    @classmethod
+    def _hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not all(value):
+            raise ValueError("a host name is empty")
+        return value
 
     @field_validator("sitemap_cron", "backup_cron")
     @classmethod

@@ -16,10 +16,11 @@ from .support.known_products import record_facts
 
 N_PRODUCTS = 60
 TABLES = ("sitemap_urls", "product_pages", "products", "product_chunks", "product_embeddings", "product_vectors")
+DOCUMENT_TABLES = ("documents", "document_links", "document_pages", "document_history")
 
 
 def _counts(conn) -> dict[str, int]:
-    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES + DOCUMENT_TABLES}
 
 
 def _run_job(env) -> list[dg.ExecuteInProcessResult]:
@@ -51,7 +52,8 @@ def test_graph_materializes_every_asset(materialized):
     results = materialized["first"]
     assert all(r.success for r in results)
     keys = {m.asset_key.to_user_string() for m in _materializations(results)}
-    assert keys == set(TABLES) | {"catalog_snapshot"}  # the Parquet snapshot follows the records
+    # The Parquet snapshot and the products' documents follow the records.
+    assert keys == set(TABLES) | {"catalog_snapshot", "product_documents"}
 
 
 def test_counts_and_unique_keys(materialized):
@@ -78,6 +80,9 @@ def test_second_run_is_idempotent(materialized):
     # Conditional GETs, all 304: nothing re-parsed or re-versioned, so no partition event; the
     # crawl's check counts them instead (defs/acquisition/events.py).
     assert not [m for m in materializations if m.asset_key.to_user_string() in ("product_pages", "products")]
+    # No document read again (none is due: checked in this cycle, or refused as before).
+    [documents] = [m for m in materializations if m.asset_key.to_user_string() == "product_documents"]
+    assert documents.metadata["parsed"].value == 0 and documents.metadata["pages_read"].value == 0
     [summary] = [e.event_specific_data.metadata for e in materialized["second"][1].all_events
                  if e.event_type_value == "ASSET_CHECK_EVALUATION"
                  and e.event_specific_data.asset_check_key.name == "scrape_success_rate"]
