@@ -198,8 +198,8 @@ def test_the_defs_folder_registers_each_definition_once():
     for kind in ("jobs", "schedules", "sensors"):
         names = [d.name for d in getattr(loaded, kind) or []]
         assert len(names) == len(set(names)), (kind, names)
-    assert sorted(loaded.resources or {}) == ["alerts", "backups", "crawler", "embedder", "postgres", "site",
-                                             "vector_store"]
+    assert sorted(loaded.resources or {}) == ["alerts", "backups", "crawler", "documents", "embedder", "postgres",
+                                             "site", "vector_store"]
     assert loaded.executor is None and not loaded.loggers  # definitions.py sets them, once
 
 

@@ -8,7 +8,7 @@ import dagster as dg
 from pydantic import Field
 
 from tileshop_pipelines.acquisition.documents import DocumentLinksLost, DocumentReport, refresh_documents
-from tileshop_pipelines.defs.acquisition.assets import products, sitemap_urls
+from tileshop_pipelines.defs.acquisition import assets as acquisition  # by module: the defs folder registers each once
 from tileshop_pipelines.defs.policy import INDEX_RETRY, table_metadata, table_name
 from tileshop_pipelines.defs.resources import CrawlerResource, DocumentsResource, PostgresResource
 from tileshop_pipelines.pdf.extract import shown
@@ -48,7 +48,7 @@ def problems_table(problems: list[tuple[str, str, str]], limit: int = 50) -> str
 # sitemap_urls too: the listing decides which products' links count (a delisted product's links
 # are unlinked), and its daily refresh keeps the documents' freshness when no record changed.
 @dg.asset(
-    name=ASSET, group_name=GROUP, deps=[products, sitemap_urls], kinds={"postgres", "pdf"}, code_version="1",
+    name=ASSET, group_name=GROUP, deps=[acquisition.products, acquisition.sitemap_urls], kinds={"postgres", "pdf"}, code_version="1",
     retry_policy=INDEX_RETRY, metadata=table_name("documents"),
     check_specs=[
         dg.AssetCheckSpec("documents_fetched", asset=ASSET,
