@@ -2,21 +2,23 @@
 CSV and Parquet (`tileshop export`, GET /api/admin/catalog/export, the `catalog_snapshot` asset).
 
 Rows arrive in chunks (store.catalog_admin.export_rows reads them through a server-side cursor);
-each chunk becomes a pandas DataFrame with fixed dtypes, then CSV text or one Parquet row group
-(pyarrow's ParquetWriter), so memory holds one chunk whatever the catalog's size. Lists and
-specifications are JSON text. In CSV, a text cell beginning with =, +, -, @, tab or CR gets a
-leading apostrophe: a spreadsheet would otherwise run it as a formula (OWASP's CSV injection);
-Parquet keeps the values as stored.
+each chunk becomes columns of checked values, then CSV text (the standard library's writer, as
+pandas' to_csv writes it: minimal quoting, CRLF) or one Parquet row group (pyarrow's
+ParquetWriter, the columns typed by SCHEMA), so memory holds one chunk whatever the catalog's size.
+No pandas: the app serves this export, and its image has none (~45 MB). Lists and specifications
+are JSON text. In CSV, a text cell beginning with =, +, -, @, tab or CR gets a leading apostrophe:
+a spreadsheet would otherwise run it as a formula (OWASP's CSV injection); Parquet keeps the values
+as stored.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
 
 import orjson
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -49,9 +51,6 @@ def _arrow_type(column: str) -> pa.DataType:
 
 
 SCHEMA = pa.schema([pa.field(c, _arrow_type(c)) for c in COLUMNS])
-_PANDAS_DTYPES = {c: ("Float64" if c in _FLOAT else "Int64" if c in _INT else "boolean" if c in _BOOL
-                      else "datetime64[us, UTC]" if c in _TIME else "string") for c in COLUMNS}
-_TEXT = tuple(c for c in COLUMNS if _PANDAS_DTYPES[c] == "string")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -68,7 +67,7 @@ def _value(key: str, column: str, value):
     if column in _FLOAT or column in _INT:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (column in _INT and value != int(value)):
             raise ExportError(f"product {key!r}: {column} is {value!r}, not a {'whole ' if column in _INT else ''}number")
-        return value
+        return float(value) if column in _FLOAT else int(value)
     if column in _BOOL:
         if not isinstance(value, bool):
             raise ExportError(f"product {key!r}: {column} is {value!r}, not true or false")
@@ -78,19 +77,25 @@ def _value(key: str, column: str, value):
     return str(value)
 
 
-def frame(rows: list[tuple]) -> pd.DataFrame:
-    """Rows (product_key, version, parsed_at, gone_at, record) -> a DataFrame of COLUMNS."""
+def _utc(key: str, column: str, value) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        raise ExportError(f"product {key!r}: {column} is {value!r}, not a time")
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def column_values(rows: list[tuple]) -> dict[str, list]:
+    """Rows (product_key, version, parsed_at, gone_at, record) -> COLUMNS' values, None where missing."""
     data: dict[str, list] = {c: [] for c in COLUMNS}
     for key, version, parsed_at, gone_at, record in rows:
         data["product_key"].append(key)
-        data["version"].append(version)
-        data["parsed_at"].append(parsed_at)
-        data["gone_at"].append(gone_at)
+        data["version"].append(_value(key, "version", version))
+        data["parsed_at"].append(_utc(key, "parsed_at", parsed_at))
+        data["gone_at"].append(_utc(key, "gone_at", gone_at))
         for column in _RECORD_FIELDS:
             data[column].append(_value(key, column, record.get(column)))
-    return pd.DataFrame({c: pd.array(values, dtype=_PANDAS_DTYPES[c]) if c not in _TIME
-                         else pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(_PANDAS_DTYPES[c])
-                         for c, values in data.items()}, columns=list(COLUMNS))
+    return data
 
 
 def neutralise(cell):
@@ -100,18 +105,30 @@ def neutralise(cell):
     return cell
 
 
-def _csv_text(df: pd.DataFrame, header: bool) -> str:
-    safe = df.copy()
-    for column in _TEXT:
-        safe[column] = safe[column].map(neutralise, na_action="ignore").astype("string")
-    for column in _TIME:  # ISO 8601, as the API writes times
-        safe[column] = safe[column].map(lambda t: t.isoformat(), na_action="ignore").astype("string")
-    return safe.to_csv(index=False, header=header, lineterminator="\r\n")
+def _csv_cell(column: str, value) -> str:
+    """A value as CSV text: empty when missing, times in ISO 8601 (as the API writes them), numbers
+    as Python writes them (79.99, 10.0, 4), true/false as True/False."""
+    if value is None:
+        return ""
+    if column in _TIME:
+        return value.isoformat()
+    if column in _FLOAT or column in _INT or column in _BOOL:
+        return repr(value)
+    return neutralise(value)
+
+
+def _csv_text(data: dict[str, list], header: bool) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    if header:
+        writer.writerow(COLUMNS)
+    writer.writerows(zip(*([_csv_cell(c, v) for v in data[c]] for c in COLUMNS)))
+    return out.getvalue()
 
 
 class Export:
     """One export's bytes, produced chunk by chunk: `for data in Export(chunks, fmt)`; `rows` counts
-    the rows written so far, `preview` holds the first rows (a DataFrame)."""
+    the rows written so far, `preview` holds the first rows (dicts of column -> value)."""
 
     def __init__(self, chunks: Iterable[list[tuple]], fmt: str, preview_rows: int = 10):
         if fmt not in FORMATS:
@@ -120,33 +137,33 @@ class Export:
         self.format = fmt
         self.rows = 0
         self.preview_rows = preview_rows
-        self.preview = frame([])
+        self.preview: list[dict] = []
 
-    def _frames(self) -> Iterator[pd.DataFrame]:
+    def _chunks(self) -> Iterator[dict[str, list]]:
         for rows in self.chunks:
-            df = frame(rows)
-            if len(self.preview) < self.preview_rows:
-                self.preview = pd.concat([self.preview, df.head(self.preview_rows - len(self.preview))],
-                                         ignore_index=True) if len(self.preview) else df.head(self.preview_rows)
-            self.rows += len(df)
-            yield df
+            data = column_values(rows)
+            count = len(data["product_key"])
+            for i in range(min(count, self.preview_rows - len(self.preview))):
+                self.preview.append({c: data[c][i] for c in COLUMNS})
+            self.rows += count
+            yield data
 
     def __iter__(self) -> Iterator[bytes]:
         return self._csv() if self.format == "csv" else self._parquet()
 
     def _csv(self) -> Iterator[bytes]:
         header = True
-        for df in self._frames():
-            yield _csv_text(df, header).encode("utf-8")
+        for data in self._chunks():
+            yield _csv_text(data, header).encode("utf-8")
             header = False
         if header:  # no product: the header alone, so the columns are still the same
-            yield _csv_text(frame([]), True).encode("utf-8")
+            yield _csv_text(column_values([]), True).encode("utf-8")
 
     def _parquet(self) -> Iterator[bytes]:
         sink = _Sink()
         with pq.ParquetWriter(sink, SCHEMA, compression="zstd") as writer:
-            for df in self._frames():
-                writer.write_table(pa.Table.from_pandas(df, schema=SCHEMA, preserve_index=False))
+            for data in self._chunks():
+                writer.write_table(pa.Table.from_pydict(data, schema=SCHEMA))
                 yield sink.drain()  # one row group written: hand its bytes on, keep none
         yield sink.drain()  # the footer
 
@@ -183,15 +200,15 @@ def snapshot_name(day: dt.date, refresh_id: int | None) -> str:
     return f"catalog-{day.isoformat()}-refresh-{refresh_id if refresh_id is not None else 0}.parquet"
 
 
-def markdown_preview(df: pd.DataFrame, columns: tuple[str, ...] = ("product_key", "sku", "name", "category",
+def markdown_preview(rows: list[dict], columns: tuple[str, ...] = ("product_key", "sku", "name", "category",
                                                                    "price", "price_unit")) -> str:
-    """The first rows as a Markdown table (Dagster's metadata), "no products" when empty."""
-    if df.empty:
+    """The first rows (Export.preview) as a Markdown table (Dagster's metadata), "no products" when empty."""
+    if not rows:
         return "no products"
 
     def cell(value) -> str:
-        return "" if pd.isna(value) else str(value).replace("|", "\\|").replace("\n", " ")
+        return "" if value is None else str(value).replace("|", "\\|").replace("\n", " ")
 
     lines = ["| " + " | ".join(columns) + " |", "| " + " | ".join("---" for _ in columns) + " |"]
-    lines += ["| " + " | ".join(cell(row[c]) for c in columns) + " |" for _, row in df.iterrows()]
+    lines += ["| " + " | ".join(cell(row[c]) for c in columns) + " |" for row in rows]
     return "\n".join(lines)
