@@ -12,6 +12,7 @@ stdout/stderr (`instance_config`) and holds the database backups.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from pathlib import Path
@@ -218,7 +219,8 @@ def configure_environment(database_url: str) -> dict[str, str]:
             _write_if_changed(Path(env["AWS_CONFIG_FILE"]), aws_config_text(bucket))
     os.environ.update(env)
     Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    if (PROJECT_ROOT / "dagster.yaml").exists():
+    # DAGSTER_HOME's dagster.yaml, where Dagster is installed (the app's image has none: no instance to configure).
+    if (PROJECT_ROOT / "dagster.yaml").exists() and importlib.util.find_spec("dagster") is not None:
         import yaml
 
         _write_if_changed(Path(env["DAGSTER_HOME"]) / "dagster.yaml",

