@@ -27,6 +27,8 @@ from tileshop_pipelines.defs.acquisition.automation import (
 )
 from tileshop_pipelines.defs.alerts import alert_sensors
 from tileshop_pipelines.defs.catalog.snapshot import catalog_snapshot
+from tileshop_pipelines.defs.document_index.assets import document_chunks, document_embeddings, document_vectors
+from tileshop_pipelines.defs.document_index.checks import DOCUMENT_VECTOR_CHECKS
 from tileshop_pipelines.defs.embedding.assets import product_chunks, product_embeddings
 from tileshop_pipelines.defs.resources import build_resources
 from tileshop_pipelines.defs.run_logs import silent_console
@@ -48,8 +50,10 @@ FOLLOW_UPSTREAM = (
 # The windows are in tileshop_pipelines/freshness.py (the app's monitoring page reads them too).
 FRESHNESS = {asset: dg.FreshnessPolicy.time_window(fail_window=window.fail, warn_window=window.warn)
              for asset, window in FRESHNESS_WINDOWS.items()}
-# The catalog's Parquet snapshot follows the records the same way (one file per refresh cycle).
-DOWNSTREAM = [product_chunks, product_embeddings, product_vectors, catalog_snapshot]
+# The catalog's Parquet snapshot follows the records the same way (one file per refresh cycle), and
+# the documents' passages follow the documents.
+DOCUMENT_INDEX = [document_chunks, document_embeddings, document_vectors]
+DOWNSTREAM = [product_chunks, product_embeddings, product_vectors, catalog_snapshot, *DOCUMENT_INDEX]
 DOWNSTREAM_KEYS = {asset.key for asset in DOWNSTREAM}
 
 product_crawl_job = dg.define_asset_job(
@@ -60,8 +64,13 @@ product_crawl_job = dg.define_asset_job(
 )
 index_refresh_job = dg.define_asset_job(
     "index_refresh",
-    selection=dg.AssetSelection.assets(*DOWNSTREAM),
+    selection=dg.AssetSelection.assets(product_chunks, product_embeddings, product_vectors, catalog_snapshot),
     description="products -> chunks -> embeddings -> vectors (incremental by hash), and the catalog snapshot.",
+)
+document_index_job = dg.define_asset_job(
+    "document_index",
+    selection=dg.AssetSelection.assets(*DOCUMENT_INDEX),
+    description="documents -> passages -> embeddings -> document_vectors (incremental by hash).",
 )
 
 
@@ -81,8 +90,8 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
             dg.map_asset_specs(_with_policy, [sitemap_urls, crawl, *DOWNSTREAM]))
     return dg.Definitions(
         assets=assets,
-        asset_checks=VECTOR_CHECKS,
-        jobs=[sitemap_refresh_job, product_crawl_job, index_refresh_job],
+        asset_checks=[*VECTOR_CHECKS, *DOCUMENT_VECTOR_CHECKS],
+        jobs=[sitemap_refresh_job, product_crawl_job, index_refresh_job, document_index_job],
         schedules=[sitemap_refresh_schedule(settings)],
         sensors=[
             product_refresh_sensor(settings),

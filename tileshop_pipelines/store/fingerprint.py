@@ -9,7 +9,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from tileshop_pipelines.store.product_vectors import HNSW_INDEX, SEARCH_TEXT_INDEX
+from tileshop_pipelines.store.vector_tables import HNSW_INDEX, SEARCH_TEXT_INDEX
 
 # The pipeline's keyed tables hashed row by row: table -> its key columns.
 HASHED_TABLES = {

@@ -1,0 +1,51 @@
+"""Checks on document_vectors: complete, 384-d, indexed, and every indexed document with text
+has passages in it."""
+
+import dagster as dg
+
+from tileshop_pipelines.defs.document_index.assets import document_vectors
+from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource, VectorStoreResource
+from tileshop_pipelines.store import document_chunks as document_chunks_sql
+from tileshop_pipelines.store import tables
+from tileshop_pipelines.store.vector_tables import DOCUMENT_VECTORS
+
+
+@dg.asset_check(asset=document_vectors, description="one vector per document chunk")
+def document_vectors_match_chunks(postgres: PostgresResource, vector_store: VectorStoreResource) -> dg.AssetCheckResult:
+    with postgres.connect() as conn:
+        chunks = tables.row_count(conn, "document_chunks")
+        vectors = vector_store.open(conn, DOCUMENT_VECTORS).stats()["vectors"]
+    return dg.AssetCheckResult(passed=vectors == chunks, metadata={"vectors": vectors, "chunks": chunks})
+
+
+@dg.asset_check(asset=document_vectors, description="every embedding has the model's dimension (384)")
+def document_vector_dimension(postgres: PostgresResource, vector_store: VectorStoreResource,
+                              embedder: EmbedderResource) -> dg.AssetCheckResult:
+    with postgres.connect() as conn:
+        stats = vector_store.open(conn, DOCUMENT_VECTORS).stats()
+    expected = embedder.dimension
+    passed = stats["embedding_type"] == f"vector({expected})" and stats["dimensions"] in ([], [expected])
+    return dg.AssetCheckResult(passed=passed, metadata={
+        "column_type": stats["embedding_type"], "dimensions": str(stats["dimensions"]), "expected": expected})
+
+
+@dg.asset_check(asset=document_vectors, description="the HNSW (cosine) and full-text GIN indexes exist")
+def document_vector_indexes(postgres: PostgresResource, vector_store: VectorStoreResource) -> dg.AssetCheckResult:
+    with postgres.connect() as conn:
+        stats = vector_store.open(conn, DOCUMENT_VECTORS).stats()
+    return dg.AssetCheckResult(passed=bool(stats["hnsw_index"] and stats["fulltext_index"]),
+                               metadata={"hnsw_index": stats["hnsw_index"], "fulltext_index": stats["fulltext_index"]})
+
+
+@dg.asset_check(asset=document_vectors, description="every document a listed product links, whose pages hold "
+                                                    "text, has passages in the index")
+def documents_have_passages(postgres: PostgresResource) -> dg.AssetCheckResult:
+    with postgres.connect() as conn:
+        missing = document_chunks_sql.indexed_documents_without_chunks(conn)
+        counts = document_chunks_sql.document_counts(conn)
+    return dg.AssetCheckResult(passed=not missing, metadata={
+        **counts, "without_passages": len(missing), "examples": ", ".join(missing[:5])})
+
+
+DOCUMENT_VECTOR_CHECKS = [document_vectors_match_chunks, document_vector_dimension, document_vector_indexes,
+                          documents_have_passages]

@@ -1,0 +1,144 @@
+"""A document's pages -> passages for embedding and full-text search, by page and section.
+
+A section is a heading's span: the lines from a heading to the next heading. Text on a page before
+its first heading continues the section the previous page ended in (a table running onto the next
+page keeps its heading). A chunk never crosses a page, so every passage a shopper is shown has one
+page to cite. Sections longer than the model's input are split in windows with the limits products
+use (text/chunks.py: 256 word pieces with [CLS] and [SEP], 32 of overlap).
+
+Each chunk's content is a first line naming the document and the section ("Superior LFT Mortar
+Technical Data Sheet: Coverage"), so a passage is retrievable on its own, then the passage's own
+lines (`passage_text` takes the first line off again). Chunk ids are
+``doc{document_id}:p{page}:{n}``, n counting the page's chunks.
+
+Headings are recognised from the text alone (the PDF library gives text, not fonts): a short line,
+in title case or capitals, that is not a sentence, a "label: value" line or a table row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from tileshop_pipelines.text.chunks import (
+    DESCRIPTION_OVERLAP_WORD_PIECES,
+    MAX_SEQUENCE_WORD_PIECES,
+    SPECIAL_WORD_PIECES,
+    WordPieceSpans,
+    description_windows,
+)
+
+# Raise when the passages change for the same page text: every document is chunked again.
+DOCUMENT_CHUNKER_VERSION = 1
+MAX_HEADING_CHARS = 60
+MAX_HEADING_WORDS = 8
+MAX_TITLE_CHARS = 120
+# Words a title-case heading leaves in lower case.
+_MINOR_WORDS = frozenset("a an and as at by for from in into of on or over per the to under with vs".split())
+_NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.|[IVX]+\.)\s+")
+_WORD = re.compile(r"[^\W\d_][\w'’/-]*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def document_chunker_signature(model_name: str) -> str:
+    """What a document's chunks depend on besides its text and name: this chunker and the
+    word-piece model."""
+    return f"document-chunker-v{DOCUMENT_CHUNKER_VERSION}/{model_name}"
+
+
+@dataclass(frozen=True)
+class DocumentChunk:
+    chunk_id: str
+    document_id: int
+    page_number: int
+    section: str  # the heading, '' before a document's first one
+    ordinal: int  # of the chunk within its page
+    title: str
+    content: str
+
+    @property
+    def text_hash(self) -> str:
+        return hashlib.sha256(self.content.encode("utf-8")).hexdigest()
+
+
+def clean_lines(text: str) -> list[str]:
+    """The page's non-empty lines, each with its runs of spaces made one and control characters
+    dropped (a PDF's text is data: nothing in it may forge a line of its own)."""
+    lines = []
+    for line in (text or "").splitlines():
+        line = " ".join(_CONTROL.sub(" ", line).split())
+        if line:
+            lines.append(line)
+    return lines
+
+
+def is_heading(line: str) -> bool:
+    """A short line in title case or capitals: no sentence end, no "label: value", mostly words."""
+    text = _NUMBERING.sub("", line.strip())
+    if not text or len(text) > MAX_HEADING_CHARS or text[-1] in ".,;!?)" or ": " in text:
+        return False
+    words = text.rstrip(":").split()
+    if not words or len(words) > MAX_HEADING_WORDS:
+        return False
+    alphabetic = [w for w in words if _WORD.fullmatch(w.strip("()&,"))]
+    if len(alphabetic) * 2 < len(words) + 1 or not alphabetic:  # a table row of figures
+        return False
+    if text.isupper():
+        return True
+    return all(w[0].isupper() or w.lower() in _MINOR_WORDS for w in alphabetic) and alphabetic[0][0].isupper()
+
+
+def page_sections(lines: list[str], carried: str) -> tuple[list[tuple[str, list[str]]], str]:
+    """(heading, body lines) of a page's sections, in order, and the heading the page ends under.
+    Lines before the page's first heading belong to `carried` (the section the previous page ended
+    in); a heading with nothing under it on this page is left out, and when it is the page's last,
+    its lines start the next page under its name."""
+    sections: list[tuple[str, list[str]]] = [(carried, [])]
+    for line in lines:
+        if is_heading(line):
+            sections.append((line.rstrip(":"), []))
+        else:
+            sections[-1][1].append(line)
+    return [(heading, body) for heading, body in sections if body], sections[-1][0]
+
+
+def document_title(name: str, first_page: str | None) -> str:
+    """The document as a shopper would name it: the name the product pages give it ("Technical Data
+    Sheet", often the same for many documents) joined to the first line of its first page when
+    that line is a title the name does not already say ("Superior LFT Mortar")."""
+    name = " ".join(_CONTROL.sub(" ", name or "").split()) or "Document"
+    first = next(iter(clean_lines(first_page or "")), "")
+    title = name
+    if first and len(first) <= MAX_TITLE_CHARS and first[-1] not in ".,;:!?":
+        if name.lower() in first.lower():
+            title = first
+        elif first.lower() not in name.lower():
+            title = f"{first} {name}"
+    return title[:MAX_TITLE_CHARS]
+
+
+def chunk_document(document_id: int, title: str, pages: list[tuple[int, str]], word_piece_spans: WordPieceSpans,
+                   max_word_pieces: int = MAX_SEQUENCE_WORD_PIECES) -> list[DocumentChunk]:
+    """The passages of a document's pages ((page number, text), in page order)."""
+    chunks: list[DocumentChunk] = []
+    section = ""
+    for page_number, text in pages:
+        ordinal = 0
+        found, ends_under = page_sections(clean_lines(text), section)
+        for heading, body in found:
+            prefix = f"{title}: {heading}" if heading else title
+            budget = max_word_pieces - SPECIAL_WORD_PIECES - len(word_piece_spans(prefix + "\n"))
+            windows = description_windows("\n".join(body), word_piece_spans, budget,
+                                          overlap=DESCRIPTION_OVERLAP_WORD_PIECES)
+            for window in windows:
+                chunks.append(DocumentChunk(f"doc{document_id}:p{page_number}:{ordinal}", document_id, page_number,
+                                            heading, ordinal, title, f"{prefix}\n{window}"))
+                ordinal += 1
+        section = ends_under
+    return chunks
+
+
+def passage_text(content: str) -> str:
+    """A chunk's own lines, without the first line naming the document and section."""
+    return content.partition("\n")[2]

@@ -1,0 +1,108 @@
+import pytest
+
+from tileshop_pipelines.embedding.model import word_piece_spans
+from tileshop_pipelines.text.chunks import MAX_SEQUENCE_WORD_PIECES
+from tileshop_pipelines.text.document_chunks import (
+    chunk_document,
+    clean_lines,
+    document_title,
+    is_heading,
+    page_sections,
+    passage_text,
+)
+
+SPANS = word_piece_spans()  # the real MiniLM tokenizer
+
+DATA_SHEET = [
+    """Superior LFT Mortar
+Technical Data Sheet
+Description
+A polymer-modified mortar for large and heavy tile on floors and walls.
+Substrates
+Concrete, cement backer board, plywood (exterior glue) over joists 16 in on center.
+Coverage
+Trowel notch Coverage per 50 lb bag
+1/4 x 3/8 in square 60 - 70 sq. ft.
+1/2 x 1/2 in square 40 - 45 sq. ft.""",
+    """3/4 in U-notch 30 - 35 sq. ft.
+Pot Life
+Pot life: 2 hours at 70 F.
+Grouting
+Grout after 24 hours.""",
+]
+
+
+@pytest.mark.parametrize("line, heading", [
+    ("Coverage", True), ("POT LIFE", True), ("3. Surface Preparation", True), ("Time Before Grouting", True),
+    ("Coverage:", True), ("Installation over Concrete", True),
+    ("Grout after 24 hours.", False),  # a sentence
+    ("Pot life: 2 hours at 70 F", False),  # a label and its value
+    ("1/2 x 1/2 in square 40 - 45 sq. ft", False),  # a table row
+    ("12 x 24", False),
+    ("Mix with clean water until smooth and lump free for about five minutes then slake", False),  # long
+    ("mix well", False),  # lower case
+])
+def test_headings(line, heading):
+    assert is_heading(line) is heading
+
+
+def test_sections_are_a_headings_span_and_carry_over_a_page():
+    sections, last = page_sections(clean_lines(DATA_SHEET[0]), carried="")
+    # the title lines are headings with nothing under them: left out
+    assert [h for h, _ in sections] == ["Description", "Substrates", "Coverage"]
+    assert last == "Coverage"
+    sections, last = page_sections(clean_lines(DATA_SHEET[1]), carried=last)
+    assert sections[0] == ("Coverage", ["3/4 in U-notch 30 - 35 sq. ft."])  # the table went on from page 1
+    assert last == "Grouting"
+
+
+def test_a_heading_with_nothing_under_it_names_the_next_pages_lines():
+    sections, last = page_sections(["Intro text here.", "Coverage"], carried="")
+    assert sections == [("", ["Intro text here."])] and last == "Coverage"
+
+
+def test_control_characters_and_blank_lines_go():
+    assert clean_lines("a\x00b\u2028c\n\n   \n  d   e ") == ["a b", "c", "d e"]  # U+2028 ends a line
+
+
+@pytest.mark.parametrize("name, first, title", [
+    ("Technical Data Sheet", "Superior LFT Mortar", "Superior LFT Mortar Technical Data Sheet"),
+    ("Technical Data Sheet", "Superior LFT Mortar Technical Data Sheet", "Superior LFT Mortar Technical Data Sheet"),
+    ("Superior LFT Mortar Technical Data Sheet", "Technical Data Sheet", "Superior LFT Mortar Technical Data Sheet"),
+    ("Installation Instructions", "Read these instructions before you begin.", "Installation Instructions"),
+    ("Warranty", None, "Warranty"),
+    ("", "", "Document"),
+])
+def test_document_title(name, first, title):
+    assert document_title(name, first) == title
+
+
+def test_chunks_by_page_and_section_name_document_and_section():
+    title = document_title("Technical Data Sheet", DATA_SHEET[0])
+    chunks = chunk_document(7, title, [(1, DATA_SHEET[0]), (2, DATA_SHEET[1])], SPANS)
+    assert [(c.page_number, c.section) for c in chunks] == [
+        (1, "Description"), (1, "Substrates"), (1, "Coverage"), (2, "Coverage"), (2, "Pot Life"), (2, "Grouting")]
+    assert [c.chunk_id for c in chunks[2:4]] == ["doc7:p1:2", "doc7:p2:0"]
+    coverage = chunks[2]
+    assert coverage.content.split("\n")[0] == "Superior LFT Mortar Technical Data Sheet: Coverage"
+    assert passage_text(coverage.content) == ("Trowel notch Coverage per 50 lb bag\n1/4 x 3/8 in square 60 - 70 sq. ft.\n"
+                                              "1/2 x 1/2 in square 40 - 45 sq. ft.")
+    assert len({c.chunk_id for c in chunks}) == len(chunks)
+    # the same text gives the same chunks (ids and hashes): nothing is re-embedded
+    again = chunk_document(7, title, [(1, DATA_SHEET[0]), (2, DATA_SHEET[1])], SPANS)
+    assert [(c.chunk_id, c.text_hash) for c in again] == [(c.chunk_id, c.text_hash) for c in chunks]
+
+
+def test_a_long_section_is_split_in_windows_that_fit_the_model():
+    body = " ".join(f"Spread the mortar evenly step{i}." for i in range(400))
+    chunks = chunk_document(3, "Installation Instructions", [(1, f"Installation\n{body}")], SPANS)
+    assert len(chunks) > 3
+    assert all(c.section == "Installation" for c in chunks)
+    assert all(len(SPANS(c.content)) + 2 <= MAX_SEQUENCE_WORD_PIECES for c in chunks)
+    assert all(c.content.startswith("Installation Instructions: Installation\n") for c in chunks)
+    words = [w for c in chunks for w in passage_text(c.content).split()]
+    assert set(words) == set(body.split())  # every word in some window
+
+
+def test_a_page_without_text_gives_no_chunk():
+    assert chunk_document(1, "Warranty", [(1, "   \n\n"), (2, "")], SPANS) == []
