@@ -5,6 +5,8 @@ sentences a shopper can act on, written from the tool's typed result.
 - cheapest / most expensive: search_products sorted by price over the whole matching catalog
 - a setting material, grout, trim or underlayment "for" / "that goes with" something: companion_products
 - compare / "vs": compare_products
+- a question that asks how, with passages found: the passages quoted (answer.passage_answer), with
+  their document, page and products, then the closest products
 - otherwise the retrieved products (answer.offline_answer)
 
 The product a quantity or a companion question is about is the SKU it names, else a named product
@@ -18,8 +20,14 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from tileshop_pipelines.assistant import tools
-from tileshop_pipelines.assistant.answer import OFFLINE_NOTICE, offline_answer, one_line
+from tileshop_pipelines.assistant import results, tools
+from tileshop_pipelines.assistant.answer import (
+    OFFLINE_NOTICE,
+    PASSAGES_QUOTED,
+    offline_answer,
+    one_line,
+    passage_answer,
+)
 from tileshop_pipelines.assistant.filters import ParsedQuestion, Vocabulary, parse_question
 from tileshop_pipelines.assistant.quantities import money, number
 from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval, embed_question, load_vocabulary, retrieve
@@ -63,6 +71,7 @@ class Turn:
     sort: dict | None = None
     companions: list[dict] = dataclasses.field(default_factory=list)
     tool_calls: list[dict] = dataclasses.field(default_factory=list)
+    passages: list[dict] = dataclasses.field(default_factory=list)  # the documents' passages the answer quotes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -203,6 +212,9 @@ def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Tur
     search_turn = Turn(text=offline_answer(found.hits, found.filters, found.relaxed),
                        products=[hit.card() for hit in found.hits])
     if step is None:
+        if found.passages:  # retrieval found them because the question asks how
+            search_turn.text = passage_answer(question, found.passages, found.hits)
+            search_turn.passages = [p.public() for p in found.passages[:PASSAGES_QUOTED]]
         return search_turn
     data, problem = _resolve(ctx, step, found)
     if problem:
@@ -223,18 +235,18 @@ def turn_from_outcome(outcome: tools.ToolOutcome) -> Turn | None:
     if not outcome.ok:
         return None
     result, calls = outcome.result, [outcome.call()]
-    if isinstance(result, tools.Estimate):
+    if isinstance(result, results.Estimate):
         return Turn(text=estimate_text(result), products=[], estimate=result.model_dump(), tool_calls=calls)
-    if isinstance(result, tools.SearchResult):
+    if isinstance(result, results.SearchResult):
         return Turn(text=sorted_text(result), products=[card(p) for p in result.products],
                     sort=result.sort.model_dump() if result.sort else None, tool_calls=calls)
-    if isinstance(result, tools.CompanionResult):
+    if isinstance(result, results.CompanionResult):
         return Turn(text=companion_text(result), products=[card(c.product) for c in result.companions],
                     companions=[c.model_dump() | {"product": card(c.product)} for c in result.companions],
                     tool_calls=calls)
-    if isinstance(result, tools.ComparisonResult):
+    if isinstance(result, results.ComparisonResult):
         return Turn(text=comparison_text(result), products=[card(p) for p in result.products], tool_calls=calls)
-    if isinstance(result, tools.ProductsResult):
+    if isinstance(result, results.ProductsResult):
         return Turn(text=_listing(TOOL_NOTICE, result.products), products=[card(p) for p in result.products],
                     tool_calls=calls)
     return None
@@ -256,7 +268,7 @@ def merged_turn(outcomes: list[tools.ToolOutcome], base: Turn) -> Turn:
     return merged
 
 
-def card(facts: tools.ProductFacts) -> dict:
+def card(facts: results.ProductFacts) -> dict:
     """A product as the API's product card."""
     data = facts.model_dump()
     return {"sku": data["sku"], "name": data["name"], "url": data["url"], "price": data["price"],
@@ -264,15 +276,15 @@ def card(facts: tools.ProductFacts) -> dict:
             **{k: data[k] for k in ("size", "color", "finish", "coverage_sqft_per_unit", "price_per_sqft")}}
 
 
-def price_text(facts: tools.ProductFacts) -> str:
+def price_text(facts: results.ProductFacts) -> str:
     return tools._price_text(facts) or "price not stated"
 
 
-def _label(facts: tools.ProductFacts) -> str:
+def _label(facts: results.ProductFacts) -> str:
     return f"{one_line(facts.name)} (SKU {facts.sku})"
 
 
-def estimate_text(e: tools.Estimate) -> str:
+def estimate_text(e: results.Estimate) -> str:
     unit = "box" if e.unit == "box" else "sq. ft."
     units = f"{e.units} {'boxes' if e.unit == 'box' and e.units != 1 else unit}"
     head = (f"{units} of {one_line(e.name)} (SKU {e.sku}): {number(e.area_sqft)} sq. ft. plus {number(e.waste_pct)}% "
@@ -287,7 +299,7 @@ def estimate_text(e: tools.Estimate) -> str:
     return "\n".join(lines)
 
 
-def sorted_text(result: tools.SearchResult) -> str:
+def sorted_text(result: results.SearchResult) -> str:
     if not result.products:
         return f"{TOOL_NOTICE}\nNo product in the catalog matches these filters with a stated price."
     sort = result.sort
@@ -304,7 +316,7 @@ def sorted_text(result: tools.SearchResult) -> str:
     return "\n".join(lines)
 
 
-def companion_text(result: tools.CompanionResult) -> str:
+def companion_text(result: results.CompanionResult) -> str:
     subject = f"{one_line(result.anchor)} (SKU {result.anchor_sku})" if result.anchor_sku else one_line(result.anchor)
     lines = [TOOL_NOTICE, f"For {subject}:", *result.notes]
     for i, c in enumerate(result.companions, 1):
@@ -314,14 +326,14 @@ def companion_text(result: tools.CompanionResult) -> str:
     return "\n".join(lines)
 
 
-def comparison_text(result: tools.ComparisonResult) -> str:
+def comparison_text(result: results.ComparisonResult) -> str:
     lines = [TOOL_NOTICE, "Side by side: " + " vs ".join(_label(p) for p in result.products) + "."]
     for row in result.rows:
         lines.append(f"- {row.fact}: " + " | ".join(v or "not stated" for v in row.values))
     return "\n".join(lines)
 
 
-def _listing(head: str, products: list[tools.ProductFacts]) -> str:
+def _listing(head: str, products: list[results.ProductFacts]) -> str:
     return "\n".join([head, *(f"{i}. {_label(p)}: {price_text(p)}. {p.url}" for i, p in enumerate(products, 1))])
 
 
@@ -334,8 +346,8 @@ def answer_question(conn, question: str, limit: int = 5) -> dict:
     vocabulary = load_vocabulary(conn)
     found = retrieve(conn, question, embed_question(question), limit=limit, vocabulary=vocabulary)
     turn = offline_turn(tools.ToolContext(conn, embed=embed_question, vocabulary=vocabulary), question, found)
-    return {"answer": turn.text, "mode": "offline", "products": turn.products, "estimate": turn.estimate,
-            "sort": turn.sort, "companions": turn.companions, "tool_calls": turn.tool_calls}
+    return {"answer": turn.text, "mode": "offline", "products": turn.products, "passages": turn.passages,
+            "estimate": turn.estimate, "sort": turn.sort, "companions": turn.companions, "tool_calls": turn.tool_calls}
 
 
 __all__ = ["OFFLINE_NOTICE", "Plan", "Turn", "answer_question", "offline_turn", "plan", "turn_from_outcome", "ProductHit"]

@@ -71,7 +71,7 @@ def area_sqft(*, area: float | None, length: float | None, width: float | None, 
 
 
 class Quantity(BaseModel):
-    """What the record's coverage and price give for an area (tools.Estimate adds the product)."""
+    """What the record's coverage and price give for an area (results.Estimate adds the product)."""
 
     unit: str = Field(description="box or sq. ft.")
     units: int
