@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .document_lines import data_sheets, safety_data_sheet
 from .model import CATALOG_EPOCH, SampleProduct
-from .products import SCENE7_IMAGE, SCENE7_PDF, breadcrumbs, product_rng, safety_data_sheet
+from .products import SCENE7_IMAGE, breadcrumbs, product_rng
 
 KNOWN_SKUS: tuple[str, ...] = ("684287", "684272", "485000", "683861", "485020", "43521", "683549")
 
@@ -79,8 +80,7 @@ _KNOWN: dict[str, dict] = {
                "ShadeVariation": "V2", "ApproximateSize": "13 x 13 in", "Thickness": "9mm", "BoxQuantity": "9",
                "BoxWeight": "48.5 lbs", "CountryOfOrigin": "Spain", "SurfaceAbrasion": "CLASS 4",
                "FrostResistance": "Resistant"},
-        documents=[{"Name": "Porcelain Safety Data Sheet",
-                    "Url": f"{SCENE7_PDF}safety-data-sheets/porcelain-tile-safety-data-sheet.pdf"}],
+        documents=[safety_data_sheet("Porcelain")],
         scenes=("livingroom", "entryway"),
         description_html=(
             "<p>Morris &amp; Co&#8217;s archive meets modern porcelain in <strong>Pure Net Brick</strong>. William "
@@ -111,8 +111,7 @@ _KNOWN: dict[str, dict] = {
         price=35.99, price_unit="each", price_per_sqft=None, coverage_sqft_per_box=None,
         specs={"MaterialType": "Large Format Tile Mortar", "Color": "White", "Applications": "Floor, Wall",
                "CountryOfOrigin": "USA"},
-        documents=[{"Name": "Technical Data Sheet", "Url": f"{SCENE7_PDF}tds/superior-lft-bond-mortar-tds.pdf"},
-                   {"Name": "Safety Data Sheet", "Url": f"{SCENE7_PDF}sds/superior-lft-bond-mortar-sds.pdf"}],
+        documents=data_sheets("superior-white-lft-bond-mortar-50lb-43521", with_sds=True),
         scenes=(),
         description_html=(
             "<p><strong>Superior LFT Bond</strong> is a polymer-modified, non-sag mortar made for large format and "

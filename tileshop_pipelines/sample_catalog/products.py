@@ -12,11 +12,11 @@ import random
 import re
 
 from .descriptions import describe
+from .document_lines import CARE_GUIDE, FLOORING_STEMS, data_sheets, flooring_documents, safety_data_sheet
 from .model import CATALOG_EPOCH, CATEGORIES, SPEC_KEYS, SampleProduct
 from .slugs import PANEL_WORDS, Slug, has_phrase, product_name, read_slug, slug_of
 
 SCENE7_IMAGE = "https://tileshop.scene7.com/is/image/TileShop/{}?$ExtraLarge$"
-SCENE7_PDF = "https://s7d1.scene7.com/is/content/TileShop/pdf/"
 
 
 def product_rng(seed: int, path: str, purpose: str = "") -> random.Random:
@@ -141,15 +141,10 @@ def _surface_offer(s: Slug, rng: random.Random) -> _Offer:
         specs["DirectionalLayout"] = "Yes"
     if material in ("Porcelain", "Ceramic", "Glass") and rng.random() < 0.5:
         offer.documents.append(safety_data_sheet(material))
-    if kind in ("lvt", "laminate", "wood"):
-        stem = material.lower().replace(" ", "-")
-        offer.documents += [
-            {"Name": "Installation Instructions",
-             "Url": f"{SCENE7_PDF}installation/{stem}-installation-instructions.pdf"},
-            {"Name": "Warranty", "Url": f"{SCENE7_PDF}warranty/{stem}-warranty.pdf"}]
+    if kind in ("lvt", "laminate", "wood") and material in FLOORING_STEMS:
+        offer.documents += flooring_documents(material)
     if kind == "stone" and rng.random() < 0.6:
-        offer.documents.append({"Name": "Natural Stone Care Guide",
-                                "Url": f"{SCENE7_PDF}care/natural-stone-care-guide.pdf"})
+        offer.documents.append(dict(CARE_GUIDE))
     offer.renders = rng.randint(1, 3)
     return offer
 
@@ -180,7 +175,8 @@ def _grout_offer(s: Slug, rng: random.Random) -> _Offer:
     caulk = s.has("caulk", "silicone")
     bagged = (not caulk and bool(re.search(r"-\d+-?lbs?\b", s.display.lower()))
               and not has_phrase(s.slug, "pre-mixed", "urethane"))
-    material = ("Grout Colorant" if has_phrase(s.slug, "pro-color") else "Siliconized Acrylic Caulk" if s.has("acrylic")
+    material = ("Grout Colorant" if has_phrase(s.slug, "pro-color") else "Grout Admixture" if s.has("admixture")
+                else "Siliconized Acrylic Caulk" if s.has("acrylic")
                 else "Silicone Caulk" if caulk else "Urethane Grout" if s.has("urethane")
                 else "Epoxy Grout" if s.has("epoxy") else "Unsanded Cement Grout" if s.has("unsanded")
                 else "Sanded Cement Grout")
@@ -191,16 +187,17 @@ def _grout_offer(s: Slug, rng: random.Random) -> _Offer:
         "Applications": rng.choice(("Floor, Shower Wall, Wall", "Countertop, Floor, Wall", "Floor, Wall")),
         "CountryOfOrigin": "USA",
     }
-    return _Offer(price, "bag" if bagged else "each", specs=specs, documents=_data_sheets(s.display, rng))
+    return _Offer(price, "bag" if bagged else "each", specs=specs, documents=data_sheets(s.slug, rng.random() < 0.7))
 
 
 def _setting_offer(s: Slug, rng: random.Random) -> _Offer:
     material = ("Large Format Tile Mortar" if s.has("lft") else "Polymer-Modified Mortar" if s.has("mortar")
                 else "Self-Leveling Underlayment" if has_phrase(s.slug, "self-leveling", "leveler")
                 else "Patch and Skim Coat" if s.has("patch") else "Adhesive" if s.has("adhesive")
+                else "Primer" if s.has("primer")
                 else "Thinset Mortar")
     specs = {"MaterialType": material, "Applications": "Floor, Wall", "CountryOfOrigin": "USA", "Color": s.color}
-    return _Offer(_money(rng, 24, 69), "each", specs=specs, documents=_data_sheets(s.display, rng))
+    return _Offer(_money(rng, 24, 69), "each", specs=specs, documents=data_sheets(s.slug, rng.random() < 0.7))
 
 
 def _tool_offer(s: Slug, rng: random.Random) -> _Offer:
@@ -210,7 +207,7 @@ def _tool_offer(s: Slug, rng: random.Random) -> _Offer:
     origins = ("USA", "China", "Germany") if s.brand != "The Tile Shop" else ("China", "Turkey")
     specs = {"MaterialType": s.material, "Color": s.color, "Finish": s.finish, "ApproximateSize": s.size,
              "CountryOfOrigin": rng.choice(origins)}
-    documents = _data_sheets(s.display, rng) if s.has("sealer", "clean", "cleaner", "membrane") else []
+    documents = data_sheets(s.slug, rng.random() < 0.7) if s.has("sealer", "clean", "cleaner", "membrane") else []
     return _Offer(_money(rng, lo, hi), "each", specs=specs, documents=documents)
 
 
@@ -275,19 +272,6 @@ def _thickness(material: str, rng: random.Random) -> str:
 _THICKNESS = {"Ceramic": ("7mm", "8mm", "8.7mm", "9mm"), "Porcelain": ("8mm", "9mm", "10mm", "6mm"),
               "Glass": ("4mm", "6mm", "8mm"), "Metal": ("6mm", "8mm"), "Luxury Vinyl": ("5mm", "6.5mm", "8mm"),
               "Laminate": ("10mm", "12mm"), "Engineered Wood": ("12mm", "14mm")}
-
-
-def safety_data_sheet(material: str) -> dict[str, str]:
-    return {"Name": f"{material} Safety Data Sheet",
-            "Url": f"{SCENE7_PDF}safety-data-sheets/{material.lower()}-tile-safety-data-sheet.pdf"}
-
-
-def _data_sheets(display: str, rng: random.Random) -> list[dict[str, str]]:
-    stem = re.sub(r"[^a-z0-9]+", "-", display.lower()).strip("-")
-    docs = [{"Name": "Technical Data Sheet", "Url": f"{SCENE7_PDF}tds/{stem}-tds.pdf"}]
-    if rng.random() < 0.7:
-        docs.append({"Name": "Safety Data Sheet", "Url": f"{SCENE7_PDF}sds/{stem}-sds.pdf"})
-    return docs
 
 
 def breadcrumbs(kind: str, name: str, path: str) -> list[tuple[str, str]]:
