@@ -12,7 +12,12 @@ lines (`passage_text` takes the first line off again). Chunk ids are
 ``doc{document_id}:p{page}:{n}``, n counting the page's chunks.
 
 Headings are recognised from the text alone (the PDF library gives text, not fonts): a short line,
-in title case or capitals, that is not a sentence, a "label: value" line or a table row.
+in title case or capitals, with no figures (numbering aside), that is not a sentence or a
+"label: value" line; such a line right under a heading with nothing under it yet is that heading's
+first line instead (a table's header row: "Property Value"). A page's furniture goes first: the
+lines every page starts or ends with (the running header and footer, page numbers aside) and
+"Page N of M" lines. The document's title is its name joined to the first line left on its first
+page ("Superior LFT Bond Mortar" + "Technical Data Sheet").
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ MAX_TITLE_CHARS = 120
 # Words a title-case heading leaves in lower case.
 _MINOR_WORDS = frozenset("a an and as at by for from in into of on or over per the to under with vs".split())
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.|[IVX]+\.)\s+")
+_PAGE_NUMBER = re.compile(r"\bpage\s+\d+\s+of\s+\d+\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_][\w'’/-]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -73,16 +79,34 @@ def clean_lines(text: str) -> list[str]:
     return lines
 
 
+def strip_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """The pages' lines without their running header and footer (a first or last line every page of
+    a document of two or more pages has, its figures aside) and "Page N of M" lines."""
+    def shape(line: str) -> str:
+        return re.sub(r"\d+", "#", line)
+
+    with_text = [lines for lines in pages if lines]
+    repeated: set[str] = set()
+    if len(with_text) >= 2:
+        for end in (0, -1):
+            shapes = {shape(lines[end]) for lines in with_text}
+            if len(shapes) == 1:
+                repeated |= shapes
+    return [[line for line in lines if shape(line) not in repeated and not _PAGE_NUMBER.search(line)]
+            for lines in pages]
+
+
 def is_heading(line: str) -> bool:
-    """A short line in title case or capitals: no sentence end, no "label: value", mostly words."""
+    """A short line in title case or capitals: no sentence end, no "label: value", no figures
+    (numbering aside)."""
     text = _NUMBERING.sub("", line.strip())
     if not text or len(text) > MAX_HEADING_CHARS or text[-1] in ".,;!?)" or ": " in text:
         return False
     words = text.rstrip(":").split()
-    if not words or len(words) > MAX_HEADING_WORDS:
+    if not words or len(words) > MAX_HEADING_WORDS or any(ch.isdigit() for ch in text) or "|" in text:
         return False
     alphabetic = [w for w in words if _WORD.fullmatch(w.strip("()&,"))]
-    if len(alphabetic) * 2 < len(words) + 1 or not alphabetic:  # a table row of figures
+    if len(alphabetic) * 2 < len(words) + 1 or not alphabetic:
         return False
     if text.isupper():
         return True
@@ -95,37 +119,47 @@ def page_sections(lines: list[str], carried: str) -> tuple[list[tuple[str, list[
     in); a heading with nothing under it on this page is left out, and when it is the page's last,
     its lines start the next page under its name."""
     sections: list[tuple[str, list[str]]] = [(carried, [])]
+    under_heading = False  # the last line was a heading
     for line in lines:
-        if is_heading(line):
+        if is_heading(line) and not under_heading:
             sections.append((line.rstrip(":"), []))
+            under_heading = True
         else:
             sections[-1][1].append(line)
+            under_heading = False
     return [(heading, body) for heading, body in sections if body], sections[-1][0]
 
 
-def document_title(name: str, first_page: str | None) -> str:
+def document_title(name: str, first_lines: list[str]) -> str:
     """The document as a shopper would name it: the name the product pages give it ("Technical Data
-    Sheet", often the same for many documents) joined to the first line of its first page when
-    that line is a title the name does not already say ("Superior LFT Mortar")."""
+    Sheet", often the same for many documents) joined to the first line of its first page (its
+    furniture gone) when that line is a title the name does not already say ("Superior LFT Mortar")."""
     name = " ".join(_CONTROL.sub(" ", name or "").split()) or "Document"
-    first = next(iter(clean_lines(first_page or "")), "")
+    first = first_lines[0] if first_lines else ""
     title = name
     if first and len(first) <= MAX_TITLE_CHARS and first[-1] not in ".,;:!?":
         if name.lower() in first.lower():
             title = first
         elif first.lower() not in name.lower():
-            title = f"{first} {name}"
+            # A long title wraps: "... Membrane Safety Data" + the name "Safety Data Sheet" overlap.
+            head, tail = first.split(), name.split()
+            overlap = max((n for n in range(1, min(len(head), len(tail)) + 1)
+                           if [w.lower() for w in head[-n:]] == [w.lower() for w in tail[:n]]), default=0)
+            title = " ".join(head + tail[overlap:])
     return title[:MAX_TITLE_CHARS]
 
 
-def chunk_document(document_id: int, title: str, pages: list[tuple[int, str]], word_piece_spans: WordPieceSpans,
+def chunk_document(document_id: int, name: str, pages: list[tuple[int, str]], word_piece_spans: WordPieceSpans,
                    max_word_pieces: int = MAX_SEQUENCE_WORD_PIECES) -> list[DocumentChunk]:
-    """The passages of a document's pages ((page number, text), in page order)."""
+    """The passages of a document (`name`: what the product pages call it) from its pages' text
+    ((page number, text), in page order)."""
+    cleaned = strip_furniture([clean_lines(text) for _, text in pages])
+    title = document_title(name, cleaned[0] if cleaned else [])
     chunks: list[DocumentChunk] = []
     section = ""
-    for page_number, text in pages:
+    for (page_number, _), lines in zip(pages, cleaned):
         ordinal = 0
-        found, ends_under = page_sections(clean_lines(text), section)
+        found, ends_under = page_sections(lines, section)
         for heading, body in found:
             prefix = f"{title}: {heading}" if heading else title
             budget = max_word_pieces - SPECIAL_WORD_PIECES - len(word_piece_spans(prefix + "\n"))

@@ -16,7 +16,7 @@ from tileshop_pipelines.store import chunks as chunks_sql
 from tileshop_pipelines.store import document_chunks as document_chunks_sql
 from tileshop_pipelines.store.product_vectors import sync_vector_store
 from tileshop_pipelines.store.vector_tables import DOCUMENT_VECTORS
-from tileshop_pipelines.text.document_chunks import chunk_document, document_chunker_signature, document_title
+from tileshop_pipelines.text.document_chunks import chunk_document, document_chunker_signature
 
 GROUP = "documents"
 # The documents step of the pipeline (fetched, parsed, linked to products: store/documents.py).
@@ -39,7 +39,7 @@ def document_chunks(context: dg.AssetExecutionContext, postgres: PostgresResourc
     def chunk(document_id: int, name: str, pages: list[tuple[int, str]]):
         nonlocal spans
         spans = spans or embedder.word_piece_spans()  # the tokenizer loads only when needed
-        return chunk_document(document_id, document_title(name, pages[0][1] if pages else None), pages, spans)
+        return chunk_document(document_id, name, pages, spans)
 
     with postgres.connect() as conn:
         written = document_chunks_sql.rechunk_changed_documents(conn, signature, chunk)
