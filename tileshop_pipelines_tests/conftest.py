@@ -13,6 +13,7 @@ import pytest
 
 from tileshop_pipelines.store import db
 
+from .support.documents import index_documents, load_sample_documents
 from .support.sample_site import SampleSite, environment, open_sample_site, refresh_everything, tileshop_environment
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -63,8 +64,9 @@ def database_url(make_database) -> str:
 
 @pytest.fixture(scope="session")
 def index_url(make_database) -> str:
-    """A database holding the 60-product sample catalog as records, chunks and vectors (the app's
-    and the assistant's tests)."""
+    """A database holding the 60-product sample catalog as records, chunks and vectors, and the
+    documents its products name as passages in document_vectors (the app's and the assistant's
+    tests)."""
     from bench.sample_index import load_catalog
     from tileshop_pipelines.sample_catalog import build_catalog
 
@@ -75,7 +77,10 @@ def index_url(make_database) -> str:
     url = make_database()
     with db.connect(url) as conn:
         counts = load_catalog(conn, catalog)
+        documents = load_sample_documents(conn, catalog)
+        indexed = index_documents(conn)
     assert counts["products"] == N_PRODUCTS and counts["product_vectors"] >= 2 * N_PRODUCTS
+    assert indexed["documents"] == len(documents) > 10 and indexed["document_vectors"] > 5 * len(documents)
     return url
 
 

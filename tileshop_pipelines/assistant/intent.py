@@ -5,8 +5,9 @@ sentences a shopper can act on, written from the tool's typed result.
 - cheapest / most expensive: search_products sorted by price over the whole matching catalog
 - a setting material, grout, trim or underlayment "for" / "that goes with" something: companion_products
 - compare / "vs": compare_products
-- a question that asks how, with passages found: the passages quoted (answer.passage_answer), with
-  their document, page and products, then the closest products
+- a question the documents answer (retrieval found passages for it): the passages quoted
+  (answer.passage_answer), with their document, page and products, then the closest products; after
+  a companion answer, the best passage too
 - otherwise the retrieved products (answer.offline_answer)
 
 The product a quantity or a companion question is about is the SKU it names, else a named product
@@ -27,12 +28,15 @@ from tileshop_pipelines.assistant.answer import (
     offline_answer,
     one_line,
     passage_answer,
+    passage_lines,
 )
 from tileshop_pipelines.assistant.filters import ParsedQuestion, Vocabulary, parse_question
+from tileshop_pipelines.assistant.passages import asks_how
 from tileshop_pipelines.assistant.quantities import money, number
 from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval, embed_question, load_vocabulary, retrieve
 from tileshop_pipelines.store.search import fulltext_search
-from tileshop_pipelines.store.product_lookup import products_by_key
+from tileshop_pipelines.store.product_lookup import products_by_key, products_of_type
+from tileshop_pipelines.store.search import PRODUCT_TYPES
 
 TOOL_NOTICE = "Offline answer (no language model was used)."
 _LENGTH = r"(ft|feet|foot|'|m|meters?|metres?|in|inch(?:es)?|\")"
@@ -43,6 +47,10 @@ _QUANTITY = re.compile(r"\b(how\s+(?:many|much)|enough|quantity|estimate|calcula
                        re.IGNORECASE)
 _ROOM_WORDS = re.compile(r"\b(room|floor|wall|bath|bathroom|kitchen|shower|backsplash|hall|hallway|area|space|"
                          r"foyer|entry|laundry|patio|deck|basement|bedroom|closet)\b", re.IGNORECASE)
+_JOINT = re.compile(r"(\d+/\d+|\d*\.\d+)\s*(?:-\s*)?(?:in(?:ch(?:es)?)?\b\.?|\")?\s*(?:wide\s+)?(?:grout\s+)?"
+                    r"(?:joints?|grout\s+lines?|spacing|gaps?)\b", re.IGNORECASE)
+_NOTCH = re.compile(r"(\d+/\d+(?:\s*(?:in(?:ch)?\b\.?|\")?\s*x\s*\d+/\d+)?)\s*(?:in(?:ch(?:es)?)?\b\.?|\")?\s*"
+                    r"(square|u|v|loop)?[-\s]*(?:notch(?:ed)?|trowel)", re.IGNORECASE)
 _WASTE = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(?:waste|extra|overage|more|for\s+(?:cuts|waste))", re.IGNORECASE)
 _NO_WASTE = re.compile(r"\b(no|zero|without)\s+(waste|extra|overage)\b", re.IGNORECASE)
 _CHEAP = re.compile(r"\b(cheapest|least\s+expensive|lowest[-\s]+pric(?:e|ed)|most\s+affordable|lowest\s+cost)\b",
@@ -103,6 +111,23 @@ def _area_input(text: str) -> dict | None:
     return None
 
 
+def _job_input(text: str, area: dict) -> dict:
+    """The tile size, grout joint and trowel notch a quantity question states ("60 sq ft of 4 x 12
+    subway with 1/8 in joints"): what a grout's or a mortar's data sheet coverage depends on."""
+    job = {}
+    for m in _DIMS.finditer(text):
+        first, second = _unit(m.group(2)), _unit(m.group(4))
+        room = (float(m.group(1)), float(m.group(3))) == (area.get("length"), area.get("width"))
+        if not room and (second or first) in (None, "in"):
+            job["tile_size"] = f"{m.group(1)} x {m.group(3)}"
+            break
+    if joint := _JOINT.search(text):
+        job["joint_width"] = joint.group(1)
+    if notch := _NOTCH.search(text):
+        job["trowel_notch"] = " ".join(x for x in (notch.group(1), notch.group(2)) if x)
+    return job
+
+
 def _top_k(text: str, default: int = 5) -> int:
     m = _TOP_K.search(text)
     value = int(m.group(1) or m.group(2)) if m else default
@@ -140,10 +165,10 @@ def plan(question: str, parsed: ParsedQuestion, vocabulary: Vocabulary) -> Plan 
             waste = float(m.group(1))
         elif _NO_WASTE.search(text):
             waste = 0.0
-        data = {**area, **({"waste_pct": waste} if waste is not None else {})}
+        data = {**area, **({"waste_pct": waste} if waste is not None else {}), **_job_input(text, area)}
         if parsed.skus:
             return Plan("estimate_materials", {"sku": parsed.skus[0], **data})
-        return Plan("estimate_materials", data, anchor="area")
+        return Plan("estimate_materials", data, anchor=kind if kind in ("grout", "setting") else "area")
     if _CHEAP.search(text) or _DEAR.search(text):
         return Plan("search_products", {"query": text[: tools.MAX_TEXT], "limit": _top_k(text),
                                         "sort": "price_desc" if _DEAR.search(text) else "price_asc"})
@@ -184,6 +209,8 @@ def _resolve(ctx: tools.ToolContext, step: Plan, found: Retrieval | None) -> tup
     """The plan's input with its anchor looked up; or an explanation of what could not be found."""
     if step.anchor is None:
         return step.input, None
+    if step.tool == "estimate_materials" and step.anchor in ("grout", "setting"):
+        return _material_with_coverage(ctx, step, found)
     if step.tool == "estimate_materials":
         for hit in found.hits if found else []:
             if hit.sku and (hit.record.get("coverage_sqft_per_box") or hit.price_unit == "sqft"):
@@ -204,6 +231,23 @@ def _resolve(ctx: tools.ToolContext, step: Plan, found: Retrieval | None) -> tup
     return {"sku": product["sku"], **step.input}, None
 
 
+def _material_with_coverage(ctx: tools.ToolContext, step: Plan, found: Retrieval | None) -> tuple[dict, str | None]:
+    """The grout or mortar a quantity question that names none is answered for: the first of the
+    retrieved products, then of the catalog's products of that type (by SKU), whose data sheet
+    states coverage for the job; else the first one's reason why not."""
+    categories = set(PRODUCT_TYPES[step.anchor][0])
+    retrieved = [h.sku for h in (found.hits if found else []) if h.record.get("category") in categories]
+    problem = None
+    for sku in dict.fromkeys([*retrieved, *(p["sku"] for p in products_of_type(ctx.conn, step.anchor))]):
+        if not sku:
+            continue
+        outcome = tools.run_tool(ctx, "estimate_materials", {"sku": sku, **step.input})
+        if outcome.ok:
+            return {"sku": sku, **step.input}, None
+        problem = problem or f"For SKU {sku}: {outcome.error}."
+    return step.input, problem or f"The catalog has no {step.anchor} product."
+
+
 def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Turn:
     """The offline answer to a question whose products `found` were retrieved already."""
     vocabulary = ctx.vocabulary
@@ -211,8 +255,10 @@ def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Tur
     step = plan(question, parsed, vocabulary) if vocabulary is not None else None
     search_turn = Turn(text=offline_answer(found.hits, found.filters, found.relaxed),
                        products=[hit.card() for hit in found.hits])
+    if step is not None and step.tool == "companion_products" and found.passages and asks_how(question):
+        step = None  # "how long before I grout tile set with X" asks how, not which grout
     if step is None:
-        if found.passages:  # retrieval found them because the question asks how
+        if found.passages:  # retrieval found them because the documents answer the question
             search_turn.text = passage_answer(question, found.passages, found.hits)
             search_turn.passages = [p.public() for p in found.passages[:PASSAGES_QUOTED]]
         return search_turn
@@ -227,6 +273,10 @@ def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Tur
                             + search_turn.text.split("\n", 1)[1])
         search_turn.tool_calls = [outcome.call()]
         return search_turn
+    if found.passages and step.tool == "companion_products":  # both: what goes with it, and how it goes
+        turn.text = "\n".join([turn.text, "From the store's documents:",
+                               *passage_lines(found.passages[0], question, 1)])
+        turn.passages = [found.passages[0].public()]
     return turn
 
 
@@ -285,8 +335,9 @@ def _label(facts: results.ProductFacts) -> str:
 
 
 def estimate_text(e: results.Estimate) -> str:
-    unit = "box" if e.unit == "box" else "sq. ft."
-    units = f"{e.units} {'boxes' if e.unit == 'box' and e.units != 1 else unit}"
+    unit = "sq. ft." if e.unit == "sq. ft." else e.unit
+    plural = {"box": "boxes", "sq. ft.": "sq. ft."}.get(e.unit, f"{e.unit}s")
+    units = f"{e.units} {plural if e.units != 1 else unit}"
     head = (f"{units} of {one_line(e.name)} (SKU {e.sku}): {number(e.area_sqft)} sq. ft. plus {number(e.waste_pct)}% "
             f"waste is {number(e.area_with_waste_sqft)} sq. ft.")
     if e.unit == "box":
@@ -294,8 +345,10 @@ def estimate_text(e: results.Estimate) -> str:
     head += f"; {money(e.total)}." if e.total is not None else "; the catalog states no price for it."
     lines = [TOOL_NOTICE, head, f"{e.waste_reason[0].upper()}{e.waste_reason[1:]}.", "How it adds up:",
              *(f"- {line}" for line in e.arithmetic)]
+    for source in e.coverage_sources:  # the data sheet rows the coverage comes from
+        lines.append(f"{source.what.capitalize()} from {one_line(source.document)}, page {source.page}: {source.source}")
     if e.source:
-        lines.append(f"Coverage and price from {e.source}")
+        lines.append(f"{'Price' if e.coverage_sources else 'Coverage and price'} from {e.source}")
     return "\n".join(lines)
 
 

@@ -3,8 +3,9 @@ data sheets, care guides, warranties), each naming its document, page and the pr
 
 - `retrieve_passages`: the documents linked by the products a question names (by SKU) first, then
   hybrid search over every passage (store.document_search).
-- `asks_how`: whether a question asks how (install, cure, mix, which trowel, can X go over Y), the
-  offline answer's cue to lead with passages rather than products.
+- `documents_answer`: whether the documents answer a question, rather than (or beside) the products:
+  it asks how (install, cure, mix, which trowel, can X go over Y), or its nearest passage is nearer
+  to it than its nearest product chunk by `DOCUMENT_MARGIN` (same model, same space).
 - `quote`: the lines of a passage an offline answer quotes, as data: one line each, no control
   characters, at most `MAX_QUOTE_CHARS`.
 - `search_result`: a passage as the Messages API's search_result block (title: the document,
@@ -20,14 +21,27 @@ import numpy as np
 import psycopg
 from pydantic import BaseModel, ConfigDict
 
-from tileshop_pipelines.store.document_search import hybrid_search_documents, linked_products, product_passages
+from tileshop_pipelines.store.document_search import (
+    hybrid_search_documents,
+    linked_products,
+    match_documents,
+    product_passages,
+)
+from tileshop_pipelines.store.search import match_products
 from tileshop_pipelines.text.document_chunks import passage_text
 
 PASSAGES_PER_QUESTION = 3
-MAX_QUOTE_CHARS = 600
+# How much nearer (cosine) a question's nearest passage must be than its nearest product chunk for
+# the documents to answer a question that does not read as how-to. Measured on `tileshop eval`'s
+# questions (docs/search.md): at 0.05, 95% of the how-to suite's questions and 5% of the product
+# questions; at 0, 100% and 21%.
+DOCUMENT_MARGIN = 0.05
+MAX_QUOTE_CHARS = 500
 _ASKS_HOW = re.compile(
     r"\b(how\s+(?:do|does|can|should|would|to|long|soon|thick|often|far|wide)|can\s+(?:i|you|we|it|they)\b"
-    r"|can\s+\w+(?:\s+\w+)?\s+(?:go|be\s+(?:installed|used|laid|put))|should\s+i|do\s+i\s+need|is\s+it\s+(?:ok|safe)"
+    r"|how\s+much\s+(?:area|water|gap|stagger|\w+\s+(?:do|does|should|per))"
+    r"|can\s+\w+(?:\s+\w+)?\s+(?:go|be\s+(?:installed|used|laid|put))|should\s+i|do\s+i\s+(?:need|have)\s+to"
+    r"|is\s+it\s+(?:ok|safe)"
     r"|when\s+can|what\s+(?:size\s+)?trowel|which\s+trowel|trowel\s+(?:size|notch)|notch|install(?:ing|ation)?"
     r"|acclimat\w*|expansion\s+gap|pot\s+life|cur(?:e|ing)\s+time|before\s+(?:i\s+can\s+)?grout(?:ing)?|substrates?"
     r"|slab|mix(?:ing)?\s+ratio|safety|hazard\w*|warrant(?:y|ies)|care\s+for|clean(?:ing)?\s+(?:it|them|the)|seal(?:ing)?)\b",
@@ -66,8 +80,23 @@ class PassageHit(BaseModel):
                 "product_count": self.product_count}
 
 
+_HOW_MANY = re.compile(r"\bhow\s+many\b", re.IGNORECASE)
+
+
 def asks_how(question: str) -> bool:
-    return bool(_ASKS_HOW.search(question))
+    """How to install, mix, cure; which trowel; can X go over Y. "How many" asks for a count (the
+    estimate tool's boxes), not how."""
+    return bool(_ASKS_HOW.search(question)) and not _HOW_MANY.search(question)
+
+
+def documents_answer(conn: psycopg.Connection, question: str, query_embedding: np.ndarray) -> bool:
+    if asks_how(question):
+        return True
+    passage = match_documents(conn, query_embedding, 1)
+    if not passage:
+        return False
+    product = match_products(conn, query_embedding, 1)
+    return not product or passage[0]["score"] - product[0]["score"] > DOCUMENT_MARGIN
 
 
 def _hits(conn: psycopg.Connection, rows: list[dict]) -> list[PassageHit]:

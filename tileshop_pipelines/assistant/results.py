@@ -75,7 +75,14 @@ class ComparisonResult(BaseModel):
 class Estimate(Quantity):
     sku: str
     name: str | None
-    source: str | None = Field(description="the product page the coverage and price come from")
+    source: str | None = Field(description="the product page the price (and a tile's coverage) come from")
+
+    def search_results(self) -> list[dict]:
+        """The data sheet rows the coverage comes from, as search_result blocks Claude can cite."""
+        return [{"type": "search_result", "source": s.source, "title": s.document,
+                 "content": [{"type": "text", "text": s.statement},
+                             {"type": "text", "text": f"{s.what.capitalize()}, page {s.page} of {s.document}."}],
+                 "citations": {"enabled": True}} for s in self.coverage_sources]
 
 
 class CompanionItem(BaseModel):

@@ -5,9 +5,10 @@
 3. `store.search.search_chunks` finds the nearest chunks (hybrid search, or vector search within
    the filters), chunks are folded into products, and the products' records are read for the
    facts shown and sent to the model.
-4. For a question that asks how (passages.asks_how), the passages of the store's documents
-   (passages.py): of the named products' documents first, then hybrid search over every
-   document's passages. A question is answered by products, passages or both.
+4. For a question the documents answer (passages.documents_answer: it asks how, or a passage is
+   nearer to it than any product), the passages of the store's documents (passages.py): of the
+   named products' documents first, then hybrid search over every document's passages. A
+   question is answered by products, passages or both.
 
 The SQL is the store's (store.search, store.product_lookup); this module only calls it.
 """
@@ -21,7 +22,7 @@ import numpy as np
 import psycopg
 
 from tileshop_pipelines.assistant.filters import ParsedQuestion, Vocabulary, parse_question
-from tileshop_pipelines.assistant.passages import PassageHit, asks_how, retrieve_passages
+from tileshop_pipelines.assistant.passages import PassageHit, documents_answer, retrieve_passages
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL, embed_texts, load_model
 from tileshop_pipelines.store.product_lookup import products_by_key, products_by_sku
 from tileshop_pipelines.store.search import ProductFilters, filter_vocabulary, search_chunks
@@ -135,7 +136,7 @@ def retrieve(conn: psycopg.Connection, question: str, query_embedding: np.ndarra
     for product in products_by_sku(conn, list(parsed.skus)):
         hits.append(hit_from_product(product, 1.0))
     passages = (retrieve_passages(conn, question, query_embedding, product_keys=[h.product_key for h in hits])
-                if asks_how(question) else [])
+                if documents_answer(conn, question, query_embedding) else [])
     relaxed = False
     wanted = limit - len(hits)
     if wanted > 0:

@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from tileshop_pipelines.assistant import companions as rules
 from tileshop_pipelines.assistant.filters import Vocabulary, parse_question
 from tileshop_pipelines.assistant.passages import retrieve_passages
-from tileshop_pipelines.assistant.quantities import EstimateError, area_sqft, quantity
+from tileshop_pipelines.assistant.coverage import document_coverage
+from tileshop_pipelines.assistant.quantities import NO_COVERAGE, EstimateError, area_sqft, document_quantity, quantity
 from tileshop_pipelines.assistant.results import (
     CompanionItem,
     CompanionResult,
@@ -127,8 +128,11 @@ class CompareInput(SkusInput):
 
 
 class EstimateInput(_Input):
-    """How many boxes (or sq. ft.) of a product an area needs, and the cost. Give `area` (square
-    units) or `length` and `width`; `unit` is ft, in or m; waste_pct defaults to 10% (straight lay)."""
+    """How many boxes, bags or pails of a product an area needs, and the cost. Give `area` (square
+    units) or `length` and `width`; `unit` is ft, in or m; waste_pct defaults to 10% (straight lay).
+    Tile: from the coverage per box its page states. Grout: from its data sheet's coverage for the
+    `tile_size` and `joint_width`. Mortar/thinset: from its data sheet's coverage for the
+    `trowel_notch`, or for the notch the data sheet gives for the `tile_size`."""
 
     sku: str = Sku
     area: float | None = Field(default=None, description="in square `unit`s")
@@ -136,6 +140,9 @@ class EstimateInput(_Input):
     width: float | None = None
     unit: Literal["ft", "in", "m"] = "ft"
     waste_pct: float | None = Field(default=None, description="0-100; default 10 (15 for herringbone/chevron)")
+    tile_size: str | None = Field(default=None, max_length=40, description='the tile being set or grouted, "12 x 24"')
+    joint_width: str | None = Field(default=None, max_length=20, description='grout joint in inches, "1/8"')
+    trowel_notch: str | None = Field(default=None, max_length=40, description='"1/2 x 1/2 in square"')
 
 
 class DocumentSearchInput(_Input):
@@ -249,10 +256,18 @@ def estimate_materials(ctx: ToolContext, params: EstimateInput) -> Estimate:
     if missing:
         raise ToolError(f"no product with SKU {params.sku!r} in the catalog")
     product = products[0]
+    record = {**product["record"], "name": product["name"], "price": product["price"],
+              "price_unit": product["price_unit"]}
     try:
         sqft, line = area_sqft(area=params.area, length=params.length, width=params.width, unit=params.unit)
-        q = quantity({**product["record"], "price": product["price"], "price_unit": product["price_unit"]},
-                     sqft, line, params.waste_pct)
+        if record.get("coverage_sqft_per_box") or record["price_unit"] == "sqft":
+            q = quantity(record, sqft, line, params.waste_pct)
+        else:  # grout, mortar: what their data sheets state
+            coverage = document_coverage(ctx.conn, product["product_key"], tile_size=params.tile_size,
+                                         joint_width=params.joint_width, trowel_notch=params.trowel_notch)
+            if coverage is None:
+                raise EstimateError(f"{NO_COVERAGE}, and no document of it states any")
+            q = document_quantity(record, sqft, line, params.waste_pct, coverage)
     except EstimateError as exc:
         raise ToolError(f"{exc} (SKU {product['sku']})" if "coverage" in str(exc) else str(exc)) from None
     return Estimate(sku=product["sku"], name=product["name"], source=product["url"], **q.model_dump())

@@ -16,8 +16,10 @@ import numpy as np
 import psycopg
 from psycopg.types.json import Jsonb
 
-from tileshop_pipelines.store.search import FULL_TEXT_WEIGHT, RRF_K, SEMANTIC_WEIGHT
+from tileshop_pipelines.store.search import RRF_K, SEMANTIC_WEIGHT
 
+# hybrid_search_documents' defaults, as in the SQL function (migration 022 says how they were chosen).
+FULL_TEXT_WEIGHT = 0.5
 ROW_KEYS = ("id", "document_id", "page_number", "content", "metadata", "score")
 # Products named per passage: a data sheet shared by 200 grouts names the first few by SKU and
 # counts the rest.

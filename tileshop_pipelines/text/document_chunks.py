@@ -17,7 +17,9 @@ in title case or capitals, with no figures (numbering aside), that is not a sent
 first line instead (a table's header row: "Property Value"). A page's furniture goes first: the
 lines every page starts or ends with (the running header and footer, page numbers aside) and
 "Page N of M" lines. The document's title is its name joined to the first line left on its first
-page ("Superior LFT Bond Mortar" + "Technical Data Sheet").
+page ("Superior LFT Bond Mortar" + "Technical Data Sheet"); that title line with at most a line or
+two under it (the kind and revision date) is the title block, which every passage carries as its
+title, not a passage of its own: full text would find it for every word of the title.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ DOCUMENT_CHUNKER_VERSION = 1
 MAX_HEADING_CHARS = 60
 MAX_HEADING_WORDS = 8
 MAX_TITLE_CHARS = 120
+MAX_TITLE_BLOCK_LINES = 2  # under the title line
 # Words a title-case heading leaves in lower case.
 _MINOR_WORDS = frozenset("a an and as at by for from in into of on or over per the to under with vs".split())
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.|[IVX]+\.)\s+")
@@ -149,6 +152,14 @@ def document_title(name: str, first_lines: list[str]) -> str:
     return title[:MAX_TITLE_CHARS]
 
 
+def _title_block(heading: str, body: list[str], title_line: str | None) -> bool:
+    """The first page's title line (as a heading or as the first line before any) with at most a
+    line or two under it: the title every passage carries, not a passage."""
+    lines = body if heading == title_line else body[1:] if not heading and body[:1] == [title_line] else None
+    return (lines is not None and len(lines) <= MAX_TITLE_BLOCK_LINES
+            and all(len(line) <= MAX_TITLE_CHARS for line in lines))
+
+
 def chunk_document(document_id: int, name: str, pages: list[tuple[int, str]], word_piece_spans: WordPieceSpans,
                    max_word_pieces: int = MAX_SEQUENCE_WORD_PIECES) -> list[DocumentChunk]:
     """The passages of a document (`name`: what the product pages call it) from its pages' text
@@ -157,10 +168,13 @@ def chunk_document(document_id: int, name: str, pages: list[tuple[int, str]], wo
     title = document_title(name, cleaned[0] if cleaned else [])
     chunks: list[DocumentChunk] = []
     section = ""
-    for (page_number, _), lines in zip(pages, cleaned):
+    title_line = cleaned[0][0] if cleaned and cleaned[0] else None
+    for index, ((page_number, _), lines) in enumerate(zip(pages, cleaned)):
         ordinal = 0
         found, ends_under = page_sections(lines, section)
         for heading, body in found:
+            if index == 0 and _title_block(heading, body, title_line):
+                continue
             prefix = f"{title}: {heading}" if heading else title
             budget = max_word_pieces - SPECIAL_WORD_PIECES - len(word_piece_spans(prefix + "\n"))
             windows = description_windows("\n".join(body), word_piece_spans, budget,

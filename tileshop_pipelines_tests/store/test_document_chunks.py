@@ -18,7 +18,8 @@ SIGNATURE = "sig"
 TDS = ["Superior Grout\nTechnical Data Sheet | Revised May 1, 2024\nCoverage\n"
        "4 x 12 in tile, 1/8 in joint: 110 sq. ft. per 25 lb bag.",
        "Cure Time\nLight foot traffic after 24 hours."]
-GUIDE = ["Installation\nAcclimate the planks for 48 hours before installing."]
+GUIDE = ["Laminate Installation Instructions\nInstallation Instructions | Revised May 1, 2024\nAcclimation\n"
+         "Acclimate the planks for 48 hours before installing."]
 
 
 def _unit(seed: int) -> np.ndarray:
@@ -60,13 +61,12 @@ def documents(conn):
 
 def test_linked_parsed_documents_are_chunked_once(documents):
     conn, tds, guide = documents
-    assert _rechunk(conn) == {"chunks": 4, "written": 4, "deleted": 0, "rechunked_documents": 2}
+    assert _rechunk(conn) == {"chunks": 3, "written": 3, "deleted": 0, "rechunked_documents": 2}
     assert _rechunk(conn)["rechunked_documents"] == 0  # nothing changed: nothing chunked again
     rows = conn.execute("SELECT chunk_id, page_number, section, title FROM document_chunks ORDER BY 1").fetchall()
-    assert rows == [(f"doc{tds}:p1:0", 1, "Superior Grout", "Superior Grout Technical Data Sheet"),
-                    (f"doc{tds}:p1:1", 1, "Coverage", "Superior Grout Technical Data Sheet"),
+    assert rows == [(f"doc{tds}:p1:0", 1, "Coverage", "Superior Grout Technical Data Sheet"),
                     (f"doc{tds}:p2:0", 2, "Cure Time", "Superior Grout Technical Data Sheet"),
-                    (f"doc{guide}:p1:0", 1, "Installation", "Installation Instructions")]
+                    (f"doc{guide}:p1:0", 1, "Acclimation", "Laminate Installation Instructions")]
     assert document_chunks_sql.document_counts(conn) == {"documents": 2, "parsed_documents": 2, "indexed_documents": 2}
 
 
@@ -93,7 +93,7 @@ def test_a_document_no_listed_product_links_leaves_the_index_and_keeps_its_rows(
     conn.execute("UPDATE sitemap_urls SET removed_at = now() WHERE product_key = 'grout-a'")
     assert _rechunk(conn)["deleted"] == 0
     conn.execute("UPDATE sitemap_urls SET removed_at = now() WHERE product_key = 'grout-b'")
-    assert _rechunk(conn)["deleted"] == 3
+    assert _rechunk(conn)["deleted"] == 2
     # linked again: chunked again
     link(conn, guide, "lvt-c")
     assert _rechunk(conn)["rechunked_documents"] == 1
@@ -108,24 +108,24 @@ def test_unparsed_and_failed_documents(documents):
     _rechunk(conn)
     # a failed refetch keeps the last good text (store/documents.py): still indexed
     conn.execute("UPDATE documents SET state = 'failed', reason = 'timeout' WHERE document_id = %s", (tds,))
-    assert _rechunk(conn) == {"chunks": 4, "written": 0, "deleted": 0, "rechunked_documents": 0}
+    assert _rechunk(conn) == {"chunks": 3, "written": 0, "deleted": 0, "rechunked_documents": 0}
 
 
 def test_embeddings_and_vectors_follow_the_chunks(documents):
     conn, tds, guide = documents
     _rechunk(conn)
-    assert _embed(conn) == 4
+    assert _embed(conn) == 3
     assert _embed(conn) == 0
     store = PostgresVectorStore(conn, DOCUMENT_VECTORS)
     counts = sync_vector_store(conn, store, "m")
-    assert (counts["vectors"], counts["written"], counts["deleted"]) == (4, 4, 0)
+    assert (counts["vectors"], counts["written"], counts["deleted"]) == (3, 3, 0)
     assert sync_vector_store(conn, store, "m")["written"] == 0
     row = conn.execute("SELECT document_id, page_number, metadata FROM document_vectors WHERE id = %s",
                        (f"doc{tds}:p2:0",)).fetchone()
     assert row == (tds, 2, {"document_id": tds, "title": "Superior Grout Technical Data Sheet",
                             "name": "Technical Data Sheet", "url": "http://cdn.test/tds/grout.pdf", "page": 2,
                             "page_count": 2, "section": "Cure Time"})
-    assert store.stats() | {} == {"vectors": 4, "documents": 2, "dimensions": [384], "embedding_type": "vector(384)",
+    assert store.stats() | {} == {"vectors": 3, "documents": 2, "dimensions": [384], "embedding_type": "vector(384)",
                                   "hnsw_index": True, "fulltext_index": True}
     assert conn.execute("SELECT count(*) FROM product_vectors").fetchone()[0] == 0  # the products' store untouched
 

@@ -5,6 +5,7 @@ reads them (the document index, search, the assistant) without fetching PDFs."""
 from __future__ import annotations
 
 import hashlib
+import io
 
 import psycopg
 
@@ -45,3 +46,59 @@ def link(conn: psycopg.Connection, document_id: int, product_key: str, name: str
 def unlink(conn: psycopg.Connection, document_id: int, product_key: str) -> None:
     conn.execute("UPDATE document_links SET unlinked_at = now() WHERE document_id = %s AND product_key = %s",
                  (document_id, product_key))
+
+
+def load_sample_documents(conn: psycopg.Connection, catalog, base_url: str = "http://127.0.0.1:8765") -> dict[str, int]:
+    """Every document the catalog's products name, as the documents step would store it: the sample
+    PDF (sample_catalog.pdfs) read page by page by pypdf, linked to each product naming it under
+    the name that product gives it. Returns {url: document_id}."""
+    from pypdf import PdfReader
+
+    from tileshop_pipelines.catalog.urls import classify_url
+    from tileshop_pipelines.sample_catalog.pdfs import document_pdf
+
+    named: dict[str, tuple[str, list[str]]] = {}
+    for product in catalog.products:
+        info = classify_url(base_url + product.path)
+        # Listed, as the sitemap step leaves a crawled product: a document is indexed while a listed
+        # product links it.
+        conn.execute("INSERT INTO sitemap_urls (url, kind, product_key, sku) VALUES (%s, 'product', %s, %s)"
+                     " ON CONFLICT DO NOTHING", (info.url, info.product_key, info.sku))
+        for document in product.documents:
+            named.setdefault(document["Url"], (document["Name"], []))[1].append(info.product_key)
+    ids = {}
+    for url, (name, keys) in sorted(named.items()):
+        pages = [page.extract_text() for page in PdfReader(io.BytesIO(document_pdf(url))).pages]
+        ids[url] = store_document(conn, url, name, pages, keys)
+    return ids
+
+
+def index_documents(conn: psycopg.Connection, model_name: str | None = None) -> dict[str, int]:
+    """The stored documents chunked, embedded with the model and synced into document_vectors, by the
+    functions the document assets call."""
+    from tileshop_pipelines.embedding.model import (
+        DEFAULT_MODEL,
+        embed_texts,
+        load_model,
+        model_dimension,
+        model_id,
+        word_piece_spans,
+    )
+    from tileshop_pipelines.store import chunks as chunks_sql
+    from tileshop_pipelines.store import document_chunks as document_chunks_sql
+    from tileshop_pipelines.store.product_vectors import PostgresVectorStore, sync_vector_store
+    from tileshop_pipelines.store.vector_tables import DOCUMENT_VECTORS
+    from tileshop_pipelines.text.document_chunks import chunk_document, document_chunker_signature
+
+    model_name = model_name or DEFAULT_MODEL
+    spans = word_piece_spans(model_name)
+    document_chunks_sql.rechunk_changed_documents(
+        conn, document_chunker_signature(model_name), lambda i, name, pages: chunk_document(i, name, pages, spans))
+    tables, key = chunks_sql.DOCUMENT_TABLES, model_id(model_name)
+    pending = chunks_sql.chunks_to_embed(conn, key, model_dimension(model_name), tables)
+    if pending:
+        vectors = embed_texts(load_model(model_name), [content for _, content, _ in pending], batch_size=64)
+        chunks_sql.save_embeddings(conn, [(c, h) for c, _, h in pending], vectors, key, tables)
+    sync_vector_store(conn, PostgresVectorStore(conn, DOCUMENT_VECTORS), key)
+    return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("documents", "document_chunks", "document_vectors")}

@@ -111,11 +111,12 @@ def test_document_title(name, first, title):
 def test_chunks_by_page_and_section_name_document_and_section():
     pages = [(1, DATA_SHEET[0]), (2, DATA_SHEET[1])]
     chunks = chunk_document(7, "Technical Data Sheet", pages, SPANS)
+    # the title block (title line, kind and revision) is no passage: every passage carries the title
     assert [(c.page_number, c.section) for c in chunks] == [
-        (1, "Superior LFT Mortar"), (1, "Description"), (1, "Substrates"), (1, "Coverage"), (2, "Coverage"),
-        (2, "Pot Life"), (2, "Technical Data"), (2, "Grouting")]
-    assert [c.chunk_id for c in chunks[3:5]] == ["doc7:p1:3", "doc7:p2:0"]
-    coverage = chunks[3]
+        (1, "Description"), (1, "Substrates"), (1, "Coverage"), (2, "Coverage"), (2, "Pot Life"),
+        (2, "Technical Data"), (2, "Grouting")]
+    assert [c.chunk_id for c in chunks[2:4]] == ["doc7:p1:2", "doc7:p2:0"]
+    coverage = chunks[2]
     assert coverage.content.split("\n")[0] == "Superior LFT Mortar Technical Data Sheet: Coverage"
     assert passage_text(coverage.content) == ("Trowel notch Coverage per 50 lb bag\n1/4 x 3/8 in square 60 - 70 sq. ft.\n"
                                               "1/2 x 1/2 in square 40 - 45 sq. ft.")
