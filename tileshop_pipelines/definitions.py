@@ -64,13 +64,9 @@ product_crawl_job = dg.define_asset_job(
 )
 index_refresh_job = dg.define_asset_job(
     "index_refresh",
-    selection=dg.AssetSelection.assets(product_chunks, product_embeddings, product_vectors, catalog_snapshot),
-    description="products -> chunks -> embeddings -> vectors (incremental by hash), and the catalog snapshot.",
-)
-document_index_job = dg.define_asset_job(
-    "document_index",
-    selection=dg.AssetSelection.assets(*DOCUMENT_INDEX),
-    description="documents -> passages -> embeddings -> document_vectors (incremental by hash).",
+    selection=dg.AssetSelection.assets(*DOWNSTREAM),
+    description="products -> chunks -> embeddings -> vectors (incremental by hash), the catalog snapshot, and the "
+                "documents' passages -> embeddings -> document_vectors.",
 )
 
 
@@ -91,7 +87,7 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
     return dg.Definitions(
         assets=assets,
         asset_checks=[*VECTOR_CHECKS, *DOCUMENT_VECTOR_CHECKS],
-        jobs=[sitemap_refresh_job, product_crawl_job, index_refresh_job, document_index_job],
+        jobs=[sitemap_refresh_job, product_crawl_job, index_refresh_job],
         schedules=[sitemap_refresh_schedule(settings)],
         sensors=[
             product_refresh_sensor(settings),

@@ -1,6 +1,5 @@
 """Catalog refreshes in this process (what `tileshop run` does), in the steps the daemon takes:
-sitemap_urls, then the product partitions in one ranged crawl run, then the index, then the
-documents' passages.
+sitemap_urls, then the product partitions in one ranged crawl run, then the index.
 
 Each run is tagged with this process, and runs whose process died are recovered before the next
 starts and then every few seconds while it runs (defs/run_recovery.py): with no daemon, nothing else
@@ -88,14 +87,9 @@ def refresh_index(instance: dg.DagsterInstance, *, log_level: str = "WARNING",
     return _execute(instance, "index_refresh", log_level=log_level, raise_on_error=raise_on_error)
 
 
-def refresh_document_index(instance: dg.DagsterInstance, *, log_level: str = "WARNING",
-                           raise_on_error: bool = False) -> dg.ExecuteInProcessResult:
-    return _execute(instance, "document_index", log_level=log_level, raise_on_error=raise_on_error)
-
-
 def refresh_everything(instance: dg.DagsterInstance, *, log_level: str = "WARNING",
                        raise_on_error: bool = False) -> list[dg.ExecuteInProcessResult]:
-    """sitemap_refresh, product_crawl, index_refresh and document_index in order; stops at a failed run."""
+    """sitemap_refresh, product_crawl and index_refresh in order; stops at a failed run."""
     results = [refresh_sitemap(instance, log_level=log_level, raise_on_error=raise_on_error)]
     if results[-1].success:
         crawl = crawl_all_products(instance, log_level=log_level, raise_on_error=raise_on_error)
@@ -103,6 +97,4 @@ def refresh_everything(instance: dg.DagsterInstance, *, log_level: str = "WARNIN
             results.append(crawl)
     if results[-1].success:
         results.append(refresh_index(instance, log_level=log_level, raise_on_error=raise_on_error))
-    if results[-1].success:
-        results.append(refresh_document_index(instance, log_level=log_level, raise_on_error=raise_on_error))
     return results

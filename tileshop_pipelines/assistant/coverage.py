@@ -12,12 +12,21 @@ import psycopg
 
 from tileshop_pipelines.assistant.quantities import CoverageSource, DocumentCoverage, EstimateError, number
 from tileshop_pipelines.store.document_search import product_document_pages
+from fractions import Fraction
+
 from tileshop_pipelines.text.coverage import Notch, amount, page_coverage, tile_sides
 
 
 def _source(page: dict, what: str, statement: str) -> CoverageSource:
     return CoverageSource(what=what, document=page["title"], url=page["url"], page=page["page_number"],
                           source=f"{page['url']}#page={page['page_number']}", statement=statement)
+
+
+def inches(value: float) -> str:
+    """0.125 -> '1/8', 12.0 -> '12': inches as data sheets print them."""
+    fraction = Fraction(value).limit_denominator(64)
+    exact = float(fraction) == value and fraction.denominator in (1, 2, 4, 8, 16, 32, 64)
+    return str(fraction) if exact else number(value)
 
 
 def _listing(values: list[str]) -> str:
@@ -66,8 +75,8 @@ def _grout(rows: list, sides: tuple[float, float] | None, joint: float | None) -
         raise EstimateError(f"grout coverage depends on the tile size and the joint width: give both; {stated}")
     found = [(p, row) for p, row in rows if row.sides == sides and abs(row.joint_in - joint) < 1e-9]
     if not found:
-        raise EstimateError(f"no document of this product states grout coverage for {number(sides[0])} x "
-                            f"{number(sides[1])} in tile with {number(joint)} in joints; {stated}")
+        raise EstimateError(f"no document of this product states grout coverage for {inches(sides[0])} x "
+                            f"{inches(sides[1])} in tile with {inches(joint)} in joints; {stated}")
     page, row = found[0]
     return DocumentCoverage(material="grout", basis=row.basis, value=row.value, high=None, unit=row.unit,
                             condition=f"for {row.tile} tile with {row.joint} joints",
@@ -86,8 +95,8 @@ def _mortar(rows: list, trowels: list, sides: tuple[float, float] | None, trowel
     elif sides is not None:
         fitting = [(p, t) for p, t in trowels if t.fits(sides)]
         if not fitting:
-            raise EstimateError(f"no document of this product says which trowel notch a {number(sides[0])} x "
-                                f"{number(sides[1])} in tile takes; give the notch: {stated}")
+            raise EstimateError(f"no document of this product says which trowel notch a {inches(sides[0])} x "
+                                f"{inches(sides[1])} in tile takes; give the notch: {stated}")
         trowel_page, trowel = fitting[0]
         wanted = Notch.parse(trowel.notch)
         sources.append(_source(trowel_page, "trowel notch", trowel.line))

@@ -9,7 +9,7 @@ from tileshop_pipelines.store.acquisition import listed_product_count
 
 # The tables the assets materialize, in lineage order.
 ASSET_TABLES = ("sitemap_urls", "product_pages", "products", "product_chunks", "product_embeddings",
-                "product_vectors")
+                "product_vectors", "document_chunks", "document_embeddings", "document_vectors")
 
 
 def row_count(conn: psycopg.Connection, table: str) -> int:
