@@ -99,12 +99,22 @@ class ProductCard(BaseModel):
     price_per_sqft: float | None = Field(default=None, description="as the record states")
 
 
+class CoverageSourceOut(BaseModel):
+    what: str = Field(description="grout coverage, mortar coverage or trowel notch")
+    document: str
+    url: str
+    page: int
+    source: str = Field(description="the document's address at the page (#page=N)")
+    statement: str = Field(description="the table row as the document prints it")
+
+
 class EstimateOut(BaseModel):
-    """Materials for an area: selling units and cost from the record's coverage and price."""
+    """Materials for an area: selling units and cost from the coverage the record (tile) or the
+    product's data sheet (grout, mortar) states, and the price."""
 
     sku: str
     name: str | None
-    unit: str = Field(description="box, or sq. ft. for products sold by the sq. ft.")
+    unit: str = Field(description="box, sq. ft. (sold by the sq. ft.), bag or pail")
     units: int
     area_sqft: float
     waste_pct: float
@@ -114,7 +124,9 @@ class EstimateOut(BaseModel):
     unit_price: float | None
     total: float | None
     arithmetic: list[str] = Field(description="each step: area, waste, coverage per unit, rounding up, total")
-    source: str | None = Field(description="the product page the coverage and price come from")
+    source: str | None = Field(description="the product page the price (and a tile's coverage) come from")
+    coverage_sources: list[CoverageSourceOut] = Field(
+        default=[], description="the data sheet rows a grout's or mortar's coverage comes from")
 
 
 class SortOut(BaseModel):

@@ -33,8 +33,8 @@ from tileshop_pipelines.text.document_chunks import passage_text
 PASSAGES_PER_QUESTION = 3
 # How much nearer (cosine) a question's nearest passage must be than its nearest product chunk for
 # the documents to answer a question that does not read as how-to. Measured on `tileshop eval`'s
-# questions (docs/search.md): at 0.05, 95% of the how-to suite's questions and 5% of the product
-# questions; at 0, 100% and 21%.
+# questions (docs/search.md), 500 products: at 0.05, 96% of the how-to suite's questions and 1% of
+# the product questions (retrieval and task suites) pass; at 0, 100% and 13% (60 products: 95%/5%).
 DOCUMENT_MARGIN = 0.05
 MAX_QUOTE_CHARS = 500
 _ASKS_HOW = re.compile(
@@ -130,11 +130,15 @@ def _terms(text: str) -> set[str]:
     return {w.rstrip("s") if len(w) > 3 else w for w in _WORDS.findall(text.lower()) if w not in _STOP}
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+
+
 def quote(passage: PassageHit, question: str, max_chars: int = MAX_QUOTE_CHARS) -> list[str]:
-    """The passage's lines to quote: all of them when they fit, else the run of consecutive lines
-    around the line sharing most words with the question, grown a line at a time (after, then
-    before) while it fits."""
-    lines = [" ".join(line.split()) for line in passage.text.splitlines() if line.strip()]
+    """The passage's lines to quote (its sentences, a table's rows): all of them when they fit, else
+    the run of consecutive ones around the one sharing most words with the question, grown one at a
+    time (after, then before) while it fits."""
+    lines = [sentence for line in passage.text.splitlines() if line.strip()
+             for sentence in _SENTENCE_END.split(" ".join(line.split()))]
     if sum(len(line) + 1 for line in lines) <= max_chars:
         return lines
     wanted = _terms(question)

@@ -18,7 +18,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from tileshop_pipelines.settings import VectorStoreBackend
-from tileshop_pipelines.store import db, search
+from tileshop_pipelines.store import db, document_search, search
 from tileshop_pipelines.store import chunks as chunks_sql
 from tileshop_pipelines.store import document_chunks as document_chunks_sql
 from tileshop_pipelines.store.vector_tables import DOCUMENT_VECTORS, PRODUCT_VECTORS, SEARCH_TEXT_INDEX, VectorTable
@@ -53,6 +53,8 @@ class VectorStore(Protocol):
     def hybrid_search(self, query_text: str, query_embedding: np.ndarray, match_count: int,
                       filter: dict | None = None, full_text_weight: float = search.FULL_TEXT_WEIGHT,
                       semantic_weight: float = search.SEMANTIC_WEIGHT, rrf_k: int = search.RRF_K) -> list[dict]: ...
+    def hybrid_search_documents(self, query_text: str, query_embedding: np.ndarray,
+                                match_count: int) -> list[dict]: ...
 
 
 class PostgresVectorStore:
@@ -152,6 +154,9 @@ class PostgresVectorStore:
                       rrf_k=search.RRF_K):
         return search.hybrid_search(self.conn, query_text, query_embedding, match_count, filter,
                                     full_text_weight, semantic_weight, rrf_k)
+
+    def hybrid_search_documents(self, query_text, query_embedding, match_count):
+        return document_search.hybrid_search_documents(self.conn, query_text, query_embedding, match_count)
 
 
 def _published(table: VectorTable) -> tuple[Callable[[psycopg.Connection, str], dict[str, str]],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tileshop_pipelines.store import search
+from tileshop_pipelines.store import document_search, search
 from tileshop_pipelines.store.vector_tables import PRODUCT_VECTORS, VectorTable
 
 PAGE_ROWS = 1000  # PostgREST's usual max-rows
@@ -29,9 +29,8 @@ def _vector_list(embedding) -> list[float]:
     return [float(v) for v in values]
 
 
-def _search_rows(data: list[dict]) -> list[dict]:
-    return [{k: row[k] for k in ("id", "product_key", "chunk_kind", "content", "metadata", "score")}
-            for row in data]
+def _search_rows(data: list[dict], keys=("id", "product_key", "chunk_kind", "content", "metadata", "score")) -> list[dict]:
+    return [{k: row[k] for k in keys} for row in data]
 
 
 class SupabaseVectorStore:
@@ -102,3 +101,8 @@ class SupabaseVectorStore:
             "query_text": query_text, "query_embedding": _vector_list(query_embedding),
             "match_count": match_count, "full_text_weight": full_text_weight,
             "semantic_weight": semantic_weight, "rrf_k": rrf_k, "filter": filter or {}}).execute().data)
+
+    def hybrid_search_documents(self, query_text, query_embedding, match_count):
+        return _search_rows(self.client.rpc("hybrid_search_documents", {
+            "query_text": query_text, "query_embedding": _vector_list(query_embedding),
+            "match_count": match_count}).execute().data, document_search.ROW_KEYS)

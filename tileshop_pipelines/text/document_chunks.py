@@ -8,7 +8,7 @@ use (text/chunks.py: 256 word pieces with [CLS] and [SEP], 32 of overlap).
 
 Each chunk's content is a first line naming the document and the section ("Superior LFT Mortar
 Technical Data Sheet: Coverage"), so a passage is retrievable on its own, then the passage's own
-lines (`passage_text` takes the first line off again). Chunk ids are
+lines, its wrapped sentences joined again (`reflow`; `passage_text` takes the first line off). Chunk ids are
 ``doc{document_id}:p{page}:{n}``, n counting the page's chunks.
 
 Headings are recognised from the text alone (the PDF library gives text, not fonts): a short line,
@@ -116,6 +116,19 @@ def is_heading(line: str) -> bool:
     return all(w[0].isupper() or w.lower() in _MINOR_WORDS for w in alphabetic) and alphabetic[0][0].isupper()
 
 
+def reflow(lines: list[str]) -> list[str]:
+    """A PDF's wrapped lines joined back into its sentences: a line not ending a sentence, followed by
+    one starting in lower case, goes on in it ("New" + "concrete must cure ..."). Table rows (they
+    start with a figure or a capital) stay lines of their own."""
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1][-1:] not in ".:;!?" and line[:1].islower():
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+    return out
+
+
 def page_sections(lines: list[str], carried: str) -> tuple[list[tuple[str, list[str]]], str]:
     """(heading, body lines) of a page's sections, in order, and the heading the page ends under.
     Lines before the page's first heading belong to `carried` (the section the previous page ended
@@ -177,7 +190,7 @@ def chunk_document(document_id: int, name: str, pages: list[tuple[int, str]], wo
                 continue
             prefix = f"{title}: {heading}" if heading else title
             budget = max_word_pieces - SPECIAL_WORD_PIECES - len(word_piece_spans(prefix + "\n"))
-            windows = description_windows("\n".join(body), word_piece_spans, budget,
+            windows = description_windows("\n".join(reflow(body)), word_piece_spans, budget,
                                           overlap=DESCRIPTION_OVERLAP_WORD_PIECES)
             for window in windows:
                 chunks.append(DocumentChunk(f"doc{document_id}:p{page_number}:{ordinal}", document_id, page_number,

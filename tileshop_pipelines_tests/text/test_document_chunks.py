@@ -160,3 +160,13 @@ def test_every_fact_of_the_sample_documents_is_in_a_passage_of_its_page():
             in_section += any(c.section == fact.section for c in found)
     assert facts > 800 and in_page == facts
     assert in_section >= 0.99 * facts
+
+
+def test_wrapped_sentences_are_joined_and_table_rows_kept():
+    from tileshop_pipelines.text.document_chunks import reflow
+
+    assert reflow(["Substrates must be clean. New", "concrete must cure at least 28 days before tile is set on",
+                   "it.", "Trowel notch Coverage per 50 lb bag", "1/4 x 3/8 in square notch 60 to 65 sq ft",
+                   "Use a flexible sealant."]) == [
+        "Substrates must be clean. New concrete must cure at least 28 days before tile is set on it.",
+        "Trowel notch Coverage per 50 lb bag", "1/4 x 3/8 in square notch 60 to 65 sq ft", "Use a flexible sealant."]

@@ -1,5 +1,5 @@
-"""Checks on document_vectors: complete, 384-d, indexed, and every indexed document with text
-has passages in it."""
+"""Checks on document_vectors: complete, 384-d, indexed, every indexed document with text has
+passages in it, and a known how-to question finds its data sheet."""
 
 import dagster as dg
 
@@ -7,7 +7,13 @@ from tileshop_pipelines.defs.document_index.assets import document_vectors
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource, VectorStoreResource
 from tileshop_pipelines.store import document_chunks as document_chunks_sql
 from tileshop_pipelines.store import tables
+from tileshop_pipelines.store.document_search import linked_products
 from tileshop_pipelines.store.vector_tables import DOCUMENT_VECTORS
+
+# A known product's data sheet (Superior LFT Bond Mortar, SKU 43521: sample_catalog/known_products.py).
+CANARY_QUESTION = "What trowel notch does Superior LFT Bond Mortar take for 12 x 24 tile?"
+CANARY_SKU = "43521"
+CANARY_RANK = 3
 
 
 @dg.asset_check(asset=document_vectors, description="one vector per document chunk")
@@ -47,5 +53,22 @@ def documents_have_passages(postgres: PostgresResource) -> dg.AssetCheckResult:
         **counts, "without_passages": len(missing), "examples": ", ".join(missing[:5])})
 
 
+@dg.asset_check(asset=document_vectors, description=f"hybrid search for {CANARY_QUESTION!r} finds, in the top "
+                                                    f"{CANARY_RANK}, a passage naming a trowel notch in a document "
+                                                    f"SKU {CANARY_SKU} links")
+def document_canary_query(postgres: PostgresResource, vector_store: VectorStoreResource,
+                          embedder: EmbedderResource) -> dg.AssetCheckResult:
+    embedding = embedder.embed([CANARY_QUESTION])[0]
+    with postgres.connect() as conn:
+        hits = vector_store.open(conn, DOCUMENT_VECTORS).hybrid_search_documents(CANARY_QUESTION, embedding,
+                                                                                 CANARY_RANK)
+        links = linked_products(conn, [hit["document_id"] for hit in hits])
+    found = [(hit["metadata"].get("title"), hit["page_number"]) for hit in hits]
+    answering = [hit for hit in hits if "notch" in hit["content"]
+                 and CANARY_SKU in {p["sku"] for p in links.get(hit["document_id"], {}).get("products", [])}]
+    return dg.AssetCheckResult(passed=bool(answering),
+                               metadata={"top_passages": "; ".join(f"{t}, page {n}" for t, n in found)})
+
+
 DOCUMENT_VECTOR_CHECKS = [document_vectors_match_chunks, document_vector_dimension, document_vector_indexes,
-                          documents_have_passages]
+                          documents_have_passages, document_canary_query]

@@ -105,7 +105,7 @@ $$;
 -- passage with its fused score. full_text_weight 0.5 (the products' is 1.5): every passage of a
 -- document carries its title, so the words naming a product match all its passages alike, and the
 -- vector ranking tells its pages apart better. Best of 6 settings on `tileshop eval`'s how-to suite
--- (docs/search.md: recall@1 0.87 -> 0.89, recall@2 0.94 -> 0.99 at 60 products).
+-- (docs/search.md; right page at 500 products: recall@1 0.82 -> 0.87, recall@2 0.94 -> 0.99).
 CREATE OR REPLACE FUNCTION hybrid_search_documents(query_text text, query_embedding vector(384), match_count int,
                                                    full_text_weight float8 DEFAULT 0.5,
                                                    semantic_weight float8 DEFAULT 1,
