@@ -31,7 +31,6 @@ from tileshop_pipelines.assistant.answer import (
     passage_lines,
 )
 from tileshop_pipelines.assistant.filters import ParsedQuestion, Vocabulary, parse_question
-from tileshop_pipelines.assistant.passages import asks_how
 from tileshop_pipelines.assistant.quantities import money, number
 from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval, embed_question, load_vocabulary, retrieve
 from tileshop_pipelines.store.search import fulltext_search
@@ -51,6 +50,7 @@ _JOINT = re.compile(r"(\d+/\d+|\d*\.\d+)\s*(?:-\s*)?(?:in(?:ch(?:es)?)?\b\.?|\")
                     r"(?:joints?|grout\s+lines?|spacing|gaps?)\b", re.IGNORECASE)
 _NOTCH = re.compile(r"(\d+/\d+(?:\s*(?:in(?:ch)?\b\.?|\")?\s*x\s*\d+/\d+)?)\s*(?:in(?:ch(?:es)?)?\b\.?|\")?\s*"
                     r"(square|u|v|loop)?[-\s]*(?:notch(?:ed)?|trowel)", re.IGNORECASE)
+_HOW_OR_WHEN = re.compile(r"\s*(how|when)\b", re.IGNORECASE)
 _WASTE = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(?:waste|extra|overage|more|for\s+(?:cuts|waste))", re.IGNORECASE)
 _NO_WASTE = re.compile(r"\b(no|zero|without)\s+(waste|extra|overage)\b", re.IGNORECASE)
 _CHEAP = re.compile(r"\b(cheapest|least\s+expensive|lowest[-\s]+pric(?:e|ed)|most\s+affordable|lowest\s+cost)\b",
@@ -255,7 +255,7 @@ def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Tur
     step = plan(question, parsed, vocabulary) if vocabulary is not None else None
     search_turn = Turn(text=offline_answer(found.hits, found.filters, found.relaxed),
                        products=[hit.card() for hit in found.hits])
-    if step is not None and step.tool == "companion_products" and found.passages and asks_how(question):
+    if step is not None and step.tool == "companion_products" and found.passages and _HOW_OR_WHEN.match(question):
         step = None  # "how long before I grout tile set with X" asks how, not which grout
     if step is None:
         if found.passages:  # retrieval found them because the documents answer the question

@@ -40,7 +40,7 @@ MAX_QUOTE_CHARS = 500
 _ASKS_HOW = re.compile(
     r"\b(how\s+(?:do|does|can|should|would|to|long|soon|thick|often|far|wide)|can\s+(?:i|you|we|it|they)\b"
     r"|how\s+much\s+(?:area|water|gap|stagger|\w+\s+(?:do|does|should|per))"
-    r"|can\s+\w+(?:\s+\w+)?\s+(?:go|be\s+(?:installed|used|laid|put))|should\s+i|do\s+i\s+(?:need|have)\s+to"
+    r"|can\s+\w+(?:\s+\w+)?\s+(?:go|be\s+(?:installed|used|laid|put))|do\s+i\s+(?:need|have)\s+to"
     r"|is\s+it\s+(?:ok|safe)"
     r"|when\s+can|what\s+(?:size\s+)?trowel|which\s+trowel|trowel\s+(?:size|notch)|notch|install(?:ing|ation)?"
     r"|acclimat\w*|expansion\s+gap|pot\s+life|cur(?:e|ing)\s+time|before\s+(?:i\s+can\s+)?grout(?:ing)?|substrates?"

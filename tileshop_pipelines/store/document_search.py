@@ -84,15 +84,6 @@ def linked_products(conn: psycopg.Connection, document_ids: list[int],
     return found
 
 
-def linked_document_ids(conn: psycopg.Connection, product_keys: list[str]) -> list[int]:
-    """The indexed documents these products link now."""
-    return [row[0] for row in conn.execute(
-        """SELECT DISTINCT l.document_id FROM document_links l
-            WHERE l.product_key = ANY(%s) AND l.unlinked_at IS NULL
-              AND EXISTS (SELECT 1 FROM document_vectors v WHERE v.document_id = l.document_id)
-            ORDER BY 1""", (product_keys,))]
-
-
 def product_passages(conn: psycopg.Connection, product_keys: list[str], query_embedding: np.ndarray,
                      limit: int) -> list[dict]:
     """The passages of the documents these products link, nearest to the question first (exact
@@ -124,30 +115,4 @@ def product_document_pages(conn: psycopg.Connection, product_keys: list[str]) ->
          ORDER BY array_position(%s, l.product_key), d.document_id, g.page_number
         """, (product_keys, product_keys)).fetchall()
     keys = ("product_key", "document_id", "title", "url", "page_number", "text")
-    return [dict(zip(keys, row)) for row in rows]
-
-
-def documents_stating(conn: psycopg.Connection, words: list[str], product_categories: list[str]) -> list[dict]:
-    """Pages of indexed documents linked by listed products of `product_categories` whose text
-    contains every one of `words` (case-insensitive, plain substrings): where a quantity question
-    that names no product finds the data sheets stating its coverage. Each {document_id, title,
-    url, page_number, text}, documents linked by more products first."""
-    rows = conn.execute(
-        f"""
-        WITH linked AS (
-            SELECT l.document_id, count(*) AS products
-              FROM document_links l JOIN products p ON p.product_key = l.product_key
-             WHERE p.record->>'category' = ANY(%(categories)s) AND {_CURRENT_LINK}
-             GROUP BY l.document_id
-        )
-        SELECT d.document_id, c.title, d.url, g.page_number, g.text
-          FROM linked k
-          JOIN documents d ON d.document_id = k.document_id
-          JOIN LATERAL (SELECT title FROM document_chunks c WHERE c.document_id = d.document_id
-                         ORDER BY c.chunk_id LIMIT 1) c ON TRUE
-          JOIN document_pages g ON g.document_id = d.document_id
-         WHERE (SELECT bool_and(strpos(lower(g.text), lower(w)) > 0) FROM unnest(%(words)s::text[]) w)
-         ORDER BY k.products DESC, d.document_id, g.page_number
-        """, {"categories": product_categories, "words": words}).fetchall()
-    keys = ("document_id", "title", "url", "page_number", "text")
     return [dict(zip(keys, row)) for row in rows]
