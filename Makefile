@@ -10,7 +10,7 @@ export CRAWL4_AI_BASE_DIRECTORY ?= $(CURDIR)/.tileshop/crawl4ai
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup browser redis run serve test test-fast bench ui status db-stop clean deploy-check
+.PHONY: setup browser redis prometheus run serve test test-fast bench ui status db-stop clean deploy-check
 
 setup: $(STAMP)
 
@@ -40,13 +40,20 @@ browser:
 redis:
 	command -v redis-server >/dev/null || (apt-get update && apt-get install -y --no-install-recommends redis-server)
 
-# `dagster definitions validate` loads the code location as the webserver would (an empty
-# DAGSTER_HOME: it checks the definitions, not the instance).
-test: setup browser redis
-	d=$$(mktemp -d) && DAGSTER_HOME=$$d $(BIN)/dagster definitions validate -w workspace.yaml; rc=$$?; rm -rf $$d; exit $$rc
+# The metrics test starts Debian's prometheus scraping the app, the crawl service and the daemon, and
+# checks deploy/prometheus/alerts.yml with its promtool (the same package).
+prometheus:
+	command -v prometheus >/dev/null && command -v promtool >/dev/null \
+	  || (apt-get update && apt-get install -y --no-install-recommends prometheus)
+
+# `dg check defs` loads the code location as `dg dev` and the webserver do (pyproject's [tool.dg],
+# which names workspace.yaml's module: test_definitions checks they agree) on the instance
+# dagster.yaml describes: it checks the definitions and the instance's configuration together.
+test: setup browser redis prometheus
+	$(BIN)/dg check defs
 	$(BIN)/python -m pytest
 
-test-fast: setup browser redis
+test-fast: setup browser redis prometheus
 	$(BIN)/python -m pytest -m "not slow"
 
 # The Fly deployment rehearsed here with buildah/podman (docs/DEPLOY.md): builds the images, runs

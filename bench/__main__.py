@@ -29,11 +29,14 @@
 11. tool_rounds (bench/tool_rounds.py): the server-side cost of one of Claude's tool calls (validation,
    the tool's SQL in a read-only transaction, the tool_result JSON; not the model's time), p50/p95 per
    tool, beside the bare catalog-wide price-sort SQL measured in the same run.
-12. export (bench/export.py, not in the default set): `tileshop export` CSV and Parquet at 5,000 and
+12. documents (bench/documents.py): the product_documents step (fetch from a local server, parse in the
+   worker pool, store) in pages per second vs pypdf's own extraction of the same files in the same run;
+   the worker pool vs parsing in process; a no-change refresh: its requests (all conditional) and parses.
+13. export (bench/export.py, not in the default set): `tileshop export` CSV and Parquet at 5,000 and
    50,000 products, wall time and peak RSS, vs the imports alone and the table read at once.
 Peak RSS of the crawl stages is reported before the model is loaded.
 
-Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|backends|vectors|rag|transfer|monitoring|cold_start|tool_rounds|production|export] [--products N] [--rag-products N]
+Results go to bench/results/<name>.json; the ratios are printed. Run: python -m bench [--only fetch|embedding|backends|vectors|rag|transfer|monitoring|cold_start|tool_rounds|documents|production|export] [--products N] [--rag-products N]
 Each benchmark is a row of BENCHMARKS below: its name, what runs it, its result file and what is printed.
 """
 
@@ -185,6 +188,12 @@ def _show_production(production: dict, args) -> None:
     print("production ratios:", production["ratios"])
 
 
+def _documents(args):
+    from bench.documents import bench_documents
+
+    return bench_documents(args.documents, args.repeats + 1)
+
+
 def _named(name: str) -> Callable[[argparse.Namespace], str]:
     return lambda args: name
 
@@ -202,6 +211,7 @@ BENCHMARKS = (
     Benchmark("monitoring", _monitoring, _named("monitoring_overhead"), _show_monitoring),
     Benchmark("cold_start", _cold_start, _named("cold_start"), _json("cold start:")),
     Benchmark("tool_rounds", _tool_rounds, _named("tool_rounds"), _json("tool rounds:")),
+    Benchmark("documents", _documents, _named("documents"), _runs_and_ratios("documents")),
     Benchmark("export", _export, _named("catalog_export"), _runs_and_ratios("export"), default=False),
     # Not in the default set: minutes at a polite rate.
     Benchmark("production", _production, _named("production"), _show_production, default=False),
@@ -241,6 +251,7 @@ def main() -> int:
     parser.add_argument("--rag-max-in-flight", type=int, default=None,
                         help="the app's TILESHOP_MAX_IN_FLIGHT_SEARCHES (default: the app's own); a very high "
                              "value measures saturation without admission control")
+    parser.add_argument("--documents", type=int, default=200, help="data sheets of the documents bench (2-8 pages each)")
     parser.add_argument("--transfer-products", type=int, default=5000, help="catalog size of the transfer bench")
     parser.add_argument("--export-products", type=int, nargs="+", default=[5000, 50_000],
                         help="catalog sizes of the export bench")

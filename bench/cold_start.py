@@ -33,7 +33,8 @@ def _interpreter_s(code: str, repeats: int) -> float:
 
 
 def _first_chat(url: str, port: int, timeout_s: float = 120) -> dict:
-    env = {**os.environ, "DATABASE_URL": url, "ANTHROPIC_API_KEY": "", "TILESHOP_RATE_LIMIT_PER_MINUTE": "100000"}
+    env = {**os.environ, "DATABASE_URL": url, "ANTHROPIC_API_KEY": "", "TILESHOP_RATE_LIMIT_PER_MINUTE": "100000",
+           "METRICS_PORT": "0"}  # no metrics listener: nothing scrapes it here
     body = json.dumps({"query": QUESTION}).encode()
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "rag_app", "--port", str(port), "--log-level", "warning"],

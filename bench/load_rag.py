@@ -191,15 +191,15 @@ def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
 
 # --- the app under load ---------------------------------------------------------------------
 def start_app(url: str, port: int, max_in_flight: int | None = None, analytics: bool = True,
-              log_to: str | None = None) -> subprocess.Popen:
+              log_to: str | None = None, metrics_port: int = 0) -> subprocess.Popen:
     """The app as deployed, but for rate limits (every simulated user shares one address) and,
     when given, the admission limit (a very high one measures the app without shedding);
     `analytics` False: no monitoring rollups or search analytics written (TILESHOP_ANALYTICS=off);
     `log_to`: a file for its log lines as the image writes them (LOG_FORMAT=json at INFO: one access
-    line per request), else warnings only."""
+    line per request), else warnings only; `metrics_port`: its /metrics listener's (0: none)."""
     env = {**os.environ, "DATABASE_URL": url, "TILESHOP_RATE_LIMIT_PER_MINUTE": "1000000",
            "TILESHOP_RATE_LIMIT_BURST": "1000000", "ANTHROPIC_API_KEY": "",
-           "TILESHOP_ANALYTICS": "on" if analytics else "off", "LOG_FORMAT": "json"}
+           "TILESHOP_ANALYTICS": "on" if analytics else "off", "LOG_FORMAT": "json", "METRICS_PORT": str(metrics_port)}
     if max_in_flight is not None:
         env["TILESHOP_MAX_IN_FLIGHT_SEARCHES"] = str(max_in_flight)
     stderr = open(log_to, "ab") if log_to else None
@@ -269,10 +269,10 @@ async def open_loop(base: str, endpoint: str, payloads: list, rate: float, durat
             "first_10s": summarize_ms(first_window)}
 
 
-def app_counters(base: str) -> dict:
-    text = urllib.request.urlopen(f"{base}/metrics", timeout=5).read().decode()
-    wanted = ("tileshop_query_embedding_seconds_sum", "tileshop_query_embedding_seconds_count",
-              "tileshop_retrieval_seconds_sum", "tileshop_retrieval_seconds_count")
+def app_counters(metrics_url: str) -> dict:
+    text = urllib.request.urlopen(metrics_url, timeout=5).read().decode()
+    wanted = ("tileshop_query_embedding_duration_seconds_sum", "tileshop_query_embedding_duration_seconds_count",
+              "tileshop_retrieval_duration_seconds_sum", "tileshop_retrieval_duration_seconds_count")
     return {line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line.split(" ")[0] in wanted}
 
 
@@ -300,27 +300,28 @@ def bench_rag_load(products: int, duration_s: float, rate: float, users: int, sa
     questions, searches = question_pool(url, 3000, seed)
     baselines = raw_baselines(url, questions, samples=200)
     print("raw baselines:", json.dumps(baselines), flush=True)
-    port = free_port()
+    port, metrics_port = free_port(), free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = start_app(url, port, max_in_flight)
+    scrape = f"http://127.0.0.1:{metrics_port}/metrics"
+    proc = start_app(url, port, max_in_flight, metrics_port=metrics_port)
     try:
         # No warm-up load: the first seconds after the start are part of the figure (what the app
         # warms in its lifespan is all the warming there is).
-        before = app_counters(base)
+        before = app_counters(scrape)
         chat = asyncio.run(open_loop(base, "/api/chat", questions, rate, duration_s, users, seed))
-        after = app_counters(base)
+        after = app_counters(scrape)
         print("chat load:", json.dumps(chat), flush=True)
         search = asyncio.run(open_loop(base, "/api/products/search", searches, rate, duration_s, users, seed))
         print("search load:", json.dumps(search), flush=True)
         inside = {
-            "query_embedding_mean_ms": round(1000 * (after["tileshop_query_embedding_seconds_sum"]
-                                                     - before["tileshop_query_embedding_seconds_sum"])
-                                             / max(1, after["tileshop_query_embedding_seconds_count"]
-                                                   - before["tileshop_query_embedding_seconds_count"]), 2),
-            "retrieval_mean_ms": round(1000 * (after["tileshop_retrieval_seconds_sum"]
-                                               - before["tileshop_retrieval_seconds_sum"])
-                                       / max(1, after["tileshop_retrieval_seconds_count"]
-                                             - before["tileshop_retrieval_seconds_count"]), 2),
+            "query_embedding_mean_ms": round(1000 * (after["tileshop_query_embedding_duration_seconds_sum"]
+                                                     - before["tileshop_query_embedding_duration_seconds_sum"])
+                                             / max(1, after["tileshop_query_embedding_duration_seconds_count"]
+                                                   - before["tileshop_query_embedding_duration_seconds_count"]), 2),
+            "retrieval_mean_ms": round(1000 * (after["tileshop_retrieval_duration_seconds_sum"]
+                                               - before["tileshop_retrieval_duration_seconds_sum"])
+                                       / max(1, after["tileshop_retrieval_duration_seconds_count"]
+                                             - before["tileshop_retrieval_duration_seconds_count"]), 2),
         }
         print("saturation:", flush=True)
         chat_saturation = saturation(base, "/api/chat", questions, SATURATION_START_RATE, saturation_step_s, seed + 2)

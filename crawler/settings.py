@@ -18,6 +18,7 @@ from tileshop_pipelines.crawl.transports import DEFAULT_MAX_BODY_BYTES, DEFAULT_
 from tileshop_pipelines.serving.settings import EnvSettings
 
 DEFAULT_PORT = 11235
+DEFAULT_METRICS_PORT = 9092  # /metrics' own port (crawler/fly.toml's [[metrics]]); the app's is 9091
 CommaList = Annotated[tuple[str, ...], NoDecode]
 
 
@@ -54,6 +55,8 @@ class CrawlerSettings(EnvSettings):
     chromium_path: str = Field("", validation_alias="TILESHOP_CHROMIUM",
                                description="the browser mode's Chromium (default: `chromium` on PATH)")
     port: int = Field(DEFAULT_PORT, ge=1, le=65535, validation_alias="PORT", description="`python -m crawler`'s")
+    metrics_port: int = Field(DEFAULT_METRICS_PORT, ge=0, le=65535, validation_alias="METRICS_PORT",
+                              description="where `python -m crawler` serves Prometheus' /metrics; 0: not served")
 
     @field_validator("allowed_hosts", "permitted_addresses", mode="before")
     @classmethod

@@ -181,8 +181,8 @@ class ChatService:
             turn = await self.offline(question, found, f"Claude was not used: {reason}" if reason else None)
             text = turn.text
             yield "delta", {"text": text}
-        self.metrics.answers.labels(mode).inc()
         latency_s = time.perf_counter() - started
+        self.metrics.answer_seconds.labels(mode).observe(latency_s)
         if self.recorder is not None:
             self.recorder.question(question_record(question, found, mode, llm_error, latency_s), visitor)
         yield "result", {

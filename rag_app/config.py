@@ -22,6 +22,8 @@ DEFAULT_DAGSTER_GRAPHQL_URL = f"{DEFAULT_DAGSTER_UI_URL}/graphql"  # `make ui`
 # The request line's share of the parser's bound on a request head (serving.server): the search's
 # q (2,000 characters) percent-encoded as 4-byte UTF-8 is 24,000 bytes of target.
 MAX_REQUEST_LINE_BYTES = 32 * 1024
+# /metrics' own port (serving.metrics_server; rag_app/fly.toml's [[metrics]]): never the public one.
+DEFAULT_METRICS_PORT = 9091
 
 
 class Settings(EnvSettings):
@@ -77,6 +79,7 @@ class Settings(EnvSettings):
     # Shared by every app process when set: rate limits and the query-embedding cache (rag_app.shared_state).
     redis_url: str | None = env("REDIS_URL", default=None)
     port: int = env("PORT", default=8000, ge=1, le=65535)  # `python -m rag_app`'s (Fly's convention)
+    metrics_port: int = env("METRICS_PORT", default=DEFAULT_METRICS_PORT, ge=0, le=65535)  # 0: no /metrics
     # Connections to Redis per process; a request waits at most 0.5 s for one, then this process's
     # own rate limit decides (rag_app.shared_state).
     redis_max_connections: int = env("TILESHOP_REDIS_MAX_CONNECTIONS", default=50, ge=1, le=10_000)

@@ -3,12 +3,15 @@
 Retrieval is plain synchronous psycopg (shared with `tileshop ask`); the app runs it on a thread
 pool as wide as the connection pool, so a request never waits for a connection it can't get.
 Each connection is checked as it is handed out, so connections that died with a Postgres restart
-are replaced, not handed to a request.
+are replaced, not handed to a request. None is kept past db.CONNECTION_MAX_LIFETIME_S, and every
+db.CONNECTION_MAX_IDLE_S the idle ones are checked (a round trip each): expired ones are replaced
+and the others are no longer idle, so a proxy's idle close (Fly's, PgBouncer's) never finds them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -27,12 +30,16 @@ APPLICATION_NAME = "rag_app"  # the pool's sessions in pg_stat_activity
 
 
 class Database:
-    def __init__(self, url: str, size: int):
+    def __init__(self, url: str, size: int, *, max_lifetime_s: float = db.CONNECTION_MAX_LIFETIME_S,
+                 keepalive_s: float | None = db.CONNECTION_MAX_IDLE_S):
         self.pool = ConnectionPool(
             db.libpq_url(url), min_size=size, max_size=size, open=False, name=APPLICATION_NAME,
             kwargs={"autocommit": True, "application_name": APPLICATION_NAME},
-            configure=db.configure_connection, check=self._check, timeout=CONNECTION_WAIT_S)
+            configure=db.configure_connection, check=self._check, timeout=CONNECTION_WAIT_S,
+            max_lifetime=max_lifetime_s)
         self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="db")
+        self._keepalive_s = keepalive_s
+        self._closed = threading.Event()
 
     def _check(self, conn: psycopg.Connection) -> None:
         """ConnectionPool.check_connection at checkout. A dead connection most likely died with the
@@ -49,6 +56,12 @@ class Database:
         """Start connecting in the background: a database down at start fails requests (503),
         not the start."""
         self.pool.open(wait=False)
+        if self._keepalive_s:
+            threading.Thread(target=self._keep_alive, name="db-keepalive", daemon=True).start()
+
+    def _keep_alive(self) -> None:
+        while not self._closed.wait(self._keepalive_s):
+            self.pool.check()  # expired: replaced; broken: replaced; alive: a round trip, no longer idle
 
     async def run(self, fn: Callable[[psycopg.Connection], T]) -> T:
         """fn(conn) on a pool thread with a pooled connection."""
@@ -68,5 +81,6 @@ class Database:
                 f"{stats.get('connections_errors', 0)} failed to open, {broken} found broken")
 
     def close(self) -> None:
+        self._closed.set()
         self._executor.shutdown(wait=False, cancel_futures=True)
         self.pool.close()

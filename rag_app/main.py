@@ -2,10 +2,11 @@
 
 Shoppers: `/` (chat page), `POST /api/chat`, `POST /api/chat/stream` (server-sent events),
 `GET /api/products/search`, `GET /api/products/{sku}`. The catalog team: `GET /api/catalog/changes`.
-Operators: `/api/system/health`, `/api/system/detailed-health`, `/metrics`, the monitoring page
+Operators: `/api/system/health`, `/api/system/detailed-health`, the monitoring page
 `/admin/monitoring` and the admin-token endpoints `/api/acquisition/*` and `/api/admin/monitoring`.
 The catalog team: the pages `/admin/catalog` and `/admin/catalog/product`, and (admin token)
 `/api/admin/catalog/*` (products, a product, the export) and `POST /api/admin/recrawl`.
+Prometheus' /metrics is on a port of its own (METRICS_PORT: `python -m rag_app` serves it), never here.
 The routes are in api/routes/, one module per area. Run it with `python -m rag_app` (`make serve`),
 which migrates the database first. Creating the app connects to nothing; its lifespan starts the
 services (the connection pool, the query embedder) and never migrates.

@@ -1,8 +1,10 @@
-"""Prometheus metrics of one app instance (its own registry, so several apps can share a process).
+"""Prometheus metrics of one app instance (its own registry, so several apps can share a process),
+served by `python -m rag_app` on METRICS_PORT (serving.metrics_server), never on the app's port.
 
-Besides the request, retrieval and LLM series: the process (CPU, memory, open files) and the
-garbage collector, the connection pool (psycopg_pool's get_stats at each scrape), the admission
-gate's searches in flight, and the query encoder's batch sizes.
+Besides the request, retrieval, answer and LLM series: the process (CPU, memory, open files) and
+the garbage collector, the connection pool (psycopg_pool's get_stats at each scrape), the admission
+gate's searches in flight, and the query encoder's batches. Names follow Prometheus' conventions:
+base units (`_seconds`), `_total` on counters, what is counted named (`_questions`, `_connections`).
 """
 
 from __future__ import annotations
@@ -10,28 +12,28 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
-from prometheus_client import (CollectorRegistry, Counter, GCCollector, Histogram, PlatformCollector, ProcessCollector,
-                               generate_latest)
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client import CollectorRegistry, Counter, GCCollector, Histogram, PlatformCollector, ProcessCollector
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from rag_app.security import UNLIMITED_PATHS, client_address
 
-LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+# The monitoring page's latency thresholds (rag_app.monitoring: 100 ms, 3 s) are bounds, so the
+# alert rules' p95s (deploy/prometheus/alerts.yml) never straddle a bucket.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 3.0, 5.0, 10.0, 30.0)
 # The method label's values: any other method name (h11 accepts any token, kilobytes long) is OTHER,
 # so a client cannot add label values, nor monitoring rollup keys, by inventing methods.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OTHER_METHOD = "OTHER"
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32)  # the encoder's batches hold at most query_embedding.MAX_BATCH (32)
-# psycopg_pool's get_stats keys: gauges (the pool now) and counters (since the pool opened).
-POOL_GAUGES = {"pool_size": "connections open", "pool_available": "connections idle",
-               "pool_max": "the pool's connection limit", "requests_waiting": "requests waiting for a connection"}
-POOL_COUNTERS = {"requests_num": "connection requests", "requests_queued": "connection requests that had to wait",
-                 "requests_errors": "connection requests that failed (timeout)",
-                 "connections_num": "connections opened", "connections_errors": "connection attempts that failed",
-                 "connections_lost": "connections found broken at checkout",
-                 "returns_bad": "connections returned broken"}
+# psycopg_pool's get_stats counters (since the pool opened) -> our names (`_total` is added on exposition).
+POOL_COUNTERS = {"requests_num": ("tileshop_db_pool_requests", "connection requests"),
+                 "requests_queued": ("tileshop_db_pool_requests_queued", "connection requests that had to wait"),
+                 "requests_errors": ("tileshop_db_pool_requests_failed", "connection requests that failed (timeout)"),
+                 "connections_num": ("tileshop_db_pool_connections_opened", "connections opened"),
+                 "connections_errors": ("tileshop_db_pool_connection_errors", "connection attempts that failed"),
+                 "connections_lost": ("tileshop_db_pool_connections_lost", "connections found broken at checkout"),
+                 "returns_bad": ("tileshop_db_pool_connections_returned_bad", "connections returned broken")}
 
 
 class ServiceCollector(Collector):
@@ -46,13 +48,21 @@ class ServiceCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         if self.pool_stats is not None:
             stats = self.pool_stats()
-            for key, text in POOL_GAUGES.items():
-                yield GaugeMetricFamily(f"tileshop_db_{key}", f"Database pool: {text}", value=stats.get(key, 0))
-            yield GaugeMetricFamily("tileshop_db_pool_in_use", "Database pool: connections handed out",
-                                    value=stats.get("pool_size", 0) - stats.get("pool_available", 0))
-            for key, text in POOL_COUNTERS.items():
-                yield CounterMetricFamily(f"tileshop_db_{key}", f"Database pool: {text}", value=stats.get(key, 0))
-            yield CounterMetricFamily("tileshop_db_requests_wait_seconds",
+            open_, idle = stats.get("pool_size", 0), stats.get("pool_available", 0)
+            connections = GaugeMetricFamily("tileshop_db_pool_connections",
+                                            "Database pool: connections open, by state (idle, in_use: handed out)",
+                                            labels=["state"])
+            connections.add_metric(["idle"], idle)
+            connections.add_metric(["in_use"], open_ - idle)
+            yield connections
+            yield GaugeMetricFamily("tileshop_db_pool_max_connections", "Database pool: its connection limit",
+                                    value=stats.get("pool_max", 0))
+            yield GaugeMetricFamily("tileshop_db_pool_requests_waiting",
+                                    "Database pool: requests waiting for a connection now",
+                                    value=stats.get("requests_waiting", 0))
+            for key, (name, text) in POOL_COUNTERS.items():
+                yield CounterMetricFamily(name, f"Database pool: {text}", value=stats.get(key, 0))
+            yield CounterMetricFamily("tileshop_db_pool_request_wait_seconds",
                                       "Database pool: time requests waited for a connection",
                                       value=stats.get("requests_wait_ms", 0) / 1000)
         if self.in_flight is not None:
@@ -64,18 +74,16 @@ class ServiceCollector(Collector):
 
 
 class AppMetrics:
-    content_type = CONTENT_TYPE_LATEST
-
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter("tileshop_http_requests_total", "HTTP requests by route and status",
                                 ["method", "route", "status"], registry=self.registry)
-        self.request_seconds = Histogram("tileshop_http_request_seconds", "HTTP request latency by route",
+        self.request_seconds = Histogram("tileshop_http_request_duration_seconds", "HTTP request latency by route",
                                          ["method", "route"], buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.retrieval_seconds = Histogram("tileshop_retrieval_seconds",
+        self.retrieval_seconds = Histogram("tileshop_retrieval_duration_seconds",
                                            "Retrieval latency (SKU lookup, filters, vector search, records)",
                                            buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.embedding_seconds = Histogram("tileshop_query_embedding_seconds",
+        self.embedding_seconds = Histogram("tileshop_query_embedding_duration_seconds",
                                            "Query embedding latency, queueing included",
                                            buckets=LATENCY_BUCKETS, registry=self.registry)
         self.embedding_lookups = Counter("tileshop_query_embedding_lookups_total",
@@ -86,15 +94,18 @@ class AppMetrics:
                                  ["outcome"], registry=self.registry)
         self.llm_errors = Counter("tileshop_llm_errors_total", "Claude failures after retries, by kind",
                                   ["kind"], registry=self.registry)
-        self.llm_seconds = Histogram("tileshop_llm_seconds", "Claude call latency (retries included)",
+        self.llm_seconds = Histogram("tileshop_llm_call_duration_seconds", "Claude call latency (retries included)",
                                      buckets=LATENCY_BUCKETS, registry=self.registry)
         self.tool_calls = Counter("tileshop_tool_calls_total", "Claude's tool calls by tool and outcome (ok, error)",
                                   ["tool", "outcome"], registry=self.registry)
-        self.tool_seconds = Histogram("tileshop_tool_seconds", "One tool call's server-side time (validation, SQL)",
+        self.tool_seconds = Histogram("tileshop_tool_call_duration_seconds",
+                                      "One tool call's server-side time (validation, SQL)",
                                       buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.answers = Counter("tileshop_answers_total", "Answers by mode (claude, offline)", ["mode"],
-                               registry=self.registry)
-        self.rate_limited = Counter("tileshop_rate_limited_total", "Requests refused by the rate limiter",
+        # Its _count is the answers per mode (the monitoring page's p95 "Chat answer" check reads the same time)
+        self.answer_seconds = Histogram("tileshop_answer_duration_seconds",
+                                        "A chat answer's time from the question to the whole answer, by mode "
+                                        "(claude, offline)", ["mode"], buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.rate_limited = Counter("tileshop_requests_rate_limited_total", "Requests refused by the rate limiter",
                                     registry=self.registry)
         self.redis_fallbacks = Counter("tileshop_redis_fallbacks_total",
                                        "Requests Redis could not serve, by use (rate_limit: this process's own "
@@ -103,7 +114,7 @@ class AppMetrics:
         self.shed = Counter("tileshop_requests_shed_total",
                             "Requests refused with 503 because the searches in flight were at their limit",
                             registry=self.registry)
-        self.embedding_batch_size = Histogram("tileshop_query_embedding_batch_size",
+        self.embedding_batch_size = Histogram("tileshop_query_embedding_batch_questions",
                                               "Questions per query-encoder call (concurrent questions share one)",
                                               buckets=BATCH_BUCKETS, registry=self.registry)
         ProcessCollector(registry=self.registry)
@@ -121,9 +132,6 @@ class AppMetrics:
     def redis_fallback(self, use: str, reason: str) -> None:
         """shared_state's callback: Redis could not answer for `use`."""
         self.redis_fallbacks.labels(use, reason).inc()
-
-    def render(self) -> bytes:
-        return generate_latest(self.registry)
 
 
 def method_label(method: str) -> str:
@@ -173,7 +181,7 @@ class MetricsMiddleware:
             elapsed = time.perf_counter() - started
             self.metrics.requests.labels(method, template, str(status)).inc()
             self.metrics.request_seconds.labels(method, template).observe(elapsed)
-            if self.recorder is not None and scope["path"] not in UNLIMITED_PATHS:  # not probes nor scrapes
+            if self.recorder is not None and scope["path"] not in UNLIMITED_PATHS:  # not liveness probes
                 shopper = "shoppers" in getattr(route, "tags", ())
                 self.recorder.request(method, template, status, elapsed,
                                       client_address(scope, self.behind_fly_proxy) if shopper else None)

@@ -74,6 +74,7 @@ class MonitoringRecorder:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._conn: psycopg.Connection | None = None
+        self._conn_opened_at = 0.0
         self._salts: dict[dt.date, bytes] = {}  # the days' salts read so far (store.monitoring.analytics_salt)
         self._pruned_at = float("-inf")  # the first flush prunes (monotonic time may start near 0 at boot)
 
@@ -131,9 +132,14 @@ class MonitoringRecorder:
             self.flush()
 
     def _connection(self) -> psycopg.Connection:
+        """The flusher's own connection (used every flush_s, so never idle for long), renewed past
+        db.CONNECTION_MAX_LIFETIME_S, before a proxy restart would cut it."""
+        if self._conn is not None and time.monotonic() - self._conn_opened_at > db.CONNECTION_MAX_LIFETIME_S:
+            self._conn.close()
         if self._conn is None or self._conn.closed:
             self._conn = psycopg.connect(db.libpq_url(self.database_url), autocommit=True,
                                          application_name=APPLICATION_NAME, connect_timeout=5)
+            self._conn_opened_at = time.monotonic()
         return self._conn
 
     def client_hash(self, conn: psycopg.Connection, address: str, at: dt.datetime) -> str:

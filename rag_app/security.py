@@ -16,8 +16,9 @@ from pydantic import SecretStr
 
 from tileshop_pipelines.serving.http import require_bearer, send_json
 
-# Paths never rate-limited: liveness probes and scrapes must keep working under a flood.
-UNLIMITED_PATHS = frozenset({"/api/system/health", "/metrics"})
+# Paths never rate-limited: liveness probes must keep working under a flood (Prometheus scrapes
+# another port: serving.metrics_server).
+UNLIMITED_PATHS = frozenset({"/api/system/health"})
 
 
 def check_admin_token(authorization: str, token: SecretStr | None) -> None:

@@ -21,8 +21,11 @@ class FreshnessWindow:
 
 
 # The sitemap is refreshed daily (06:00 UTC): a day and a half without one is a missed refresh.
-# The index follows the crawl, which re-checks ~1/7 of the catalog a day (TILESHOP_MAX_AGE_DAYS).
+# The index follows the crawl, which re-checks ~1/7 of the catalog a day (TILESHOP_MAX_AGE_DAYS);
+# so do the documents (each re-checked, conditionally, once it is older than the same age), after
+# every crawl and at least after the daily sitemap refresh.
 FRESHNESS_WINDOWS = {
     "sitemap_urls": FreshnessWindow(warn=dt.timedelta(hours=26), fail=dt.timedelta(hours=36)),
     "product_vectors": FreshnessWindow(warn=dt.timedelta(hours=30), fail=dt.timedelta(days=3)),
+    "product_documents": FreshnessWindow(warn=dt.timedelta(hours=30), fail=dt.timedelta(days=3)),
 }

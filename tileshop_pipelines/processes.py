@@ -26,14 +26,18 @@ def prepare() -> dict[str, str]:
     return env
 
 
-def start_catalog_process(port: int, products: int, seed: int) -> subprocess.Popen:
-    """The sample catalog in its own process (so it doesn't compete with the crawl for the GIL)."""
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
-            raise RuntimeError(f"port {port} on 127.0.0.1 is already in use; pass --catalog-port")
+def start_catalog_process(port: int, products: int, seed: int, cdn_port: int = 0) -> subprocess.Popen:
+    """The sample catalog in its own process (so it doesn't compete with the crawl for the GIL), with
+    its documents' CDN stand-in on 127.0.0.2:`cdn_port` (0: a free port)."""
+    from tileshop_pipelines.sample_catalog import CDN_HOST
+
+    for host, taken, option in (("127.0.0.1", port, "--catalog-port"), (CDN_HOST, cdn_port, "--cdn-port")):
+        with socket.socket() as probe:
+            if taken and probe.connect_ex((host, taken)) == 0:
+                raise RuntimeError(f"port {taken} on {host} is already in use; pass {option}")
     proc = subprocess.Popen(
         [sys.executable, "-m", "tileshop_pipelines.cli", "catalog", "serve", "--port", str(port),
-         "--products", str(products), "--seed", str(seed)],
+         "--products", str(products), "--seed", str(seed), "--cdn-port", str(cdn_port)],
         stdout=subprocess.DEVNULL,
     )
     return wait_until_serving(proc, f"http://127.0.0.1:{port}/robots.txt", "the sample catalog server", 60)

@@ -14,10 +14,15 @@ import pytest
 from tileshop_pipelines.store import db
 
 from .support.documents import index_documents, load_sample_documents
+from .support.s3_server import S3Server, s3_server
 from .support.sample_site import SampleSite, environment, open_sample_site, refresh_everything, tileshop_environment
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The servers tests start as processes (`python -m rag_app`, `python -m crawler`, `tileshop daemon`)
+# serve Prometheus' /metrics only on a port a test gives them: several run at once, other checkouts'
+# tests may run beside these, and the fixed defaults (9091, 9092, 9095) would collide.
+os.environ.setdefault("METRICS_PORT", "0")
 
 # The sample index (`index_url`): its size, and a product whose description carries an instruction
 # aimed at the model (prompt injection).
@@ -134,3 +139,11 @@ def own_sample_site(make_database, tmp_path_factory):
             return stack.enter_context(open_sample_site(make_database(), home, n_products, seed, **kwargs))
 
         yield open_site
+
+
+@pytest.fixture(scope="session")
+def s3() -> S3Server:
+    """The S3-compatible server standing in for Fly's Tigris (moto's server mode on 127.0.0.1); each
+    test makes its own buckets (`s3.new_bucket()`)."""
+    with s3_server() as server:
+        yield server

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,8 @@ from tileshop_pipelines.sample_catalog import KNOWN_SKUS, build_catalog
 from tileshop_pipelines.sample_catalog.render import home_page, product_page
 
 from .support import known_products
+from .support.ports import free_port
+from .support.sample_site import environment, tileshop_environment
 
 BASE = "http://127.0.0.1:8765"
 
@@ -118,6 +121,21 @@ def test_a_bad_setting_is_a_clear_error(monkeypatch, capsys, tmp_path):
     sitemap.write_text('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>')
     assert main(["sitemap", "parse", str(sitemap)]) == 2
     assert "environment variable TILESHOP_CRAWL_RATE" in capsys.readouterr().err
+
+
+def test_daemon_refuses_a_metrics_port_it_cannot_serve_before_dagster_starts(make_database, tmp_path, capsys):
+    with environment({}):
+        tileshop_environment(make_database(), tmp_path)
+        os.environ["METRICS_PORT"] = "8081"
+        assert main(["daemon", "--health-port", "8081"]) == 2
+        assert "METRICS_PORT 8081 is the health port" in capsys.readouterr().err
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            busy = taken.getsockname()[1]
+            os.environ["METRICS_PORT"] = str(busy)
+            assert main(["daemon", "--health-host", "127.0.0.1", "--health-port", str(free_port())]) == 2
+        assert f"METRICS_PORT={busy}: cannot listen on 127.0.0.1 port {busy}" in capsys.readouterr().err
 
 
 def test_db_supabase_sql_prints_the_generated_vector_store_sql(capsys):

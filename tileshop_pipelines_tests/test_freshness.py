@@ -16,7 +16,7 @@ def test_verdicts_against_the_windows():
 def test_the_dagster_policies_use_the_same_windows():
     from tileshop_pipelines.definitions import FRESHNESS
 
-    assert set(FRESHNESS) == set(FRESHNESS_WINDOWS) == {"sitemap_urls", "product_vectors"}
+    assert set(FRESHNESS) == set(FRESHNESS_WINDOWS) == {"sitemap_urls", "product_vectors", "product_documents"}
     for asset, policy in FRESHNESS.items():
         assert (policy.fail_window.to_timedelta(), policy.warn_window.to_timedelta()) == (
             FRESHNESS_WINDOWS[asset].fail, FRESHNESS_WINDOWS[asset].warn)

@@ -9,7 +9,7 @@ package is placed in the order when it is added.
 # The layer order, bottom to top (LAYERS below is the one the test applies; README.md's map of the
 # code, "Where things live", explains it). A module imports its own layer or a lower one.
 #    1  serving                                   HTTP serving, settings base, logs, redaction, listen
-#    2  catalog, text, legacy, freshness          pure domain
+#    2  catalog, text, legacy, freshness, pdf     pure domain (pdf: PDF bytes -> text, in bounded workers)
 #    3  crawl                                     fetching only
 #    4  embedding
 #    5  settings, bootstrap
@@ -18,7 +18,7 @@ package is placed in the order when it is added.
 #    8  assistant                                 no FastAPI, no Dagster
 #    9  evaluation, transfer
 #   10  defs                                      Dagster wiring only
-#   11  definitions, local_runs, daemon, processes
+#   11  definitions, instance, local_runs, daemon, daemon_metrics, processes
 #   12  cli
 #   13  rag_app (layers 1-9 only), crawler (serving and crawl only), bench (anything)
 
@@ -37,7 +37,7 @@ PIPELINE = "tileshop_pipelines"
 # Bottom to top; a module belongs to the layer whose prefix names it or one of its packages.
 LAYERS: list[list[str]] = [
     [f"{PIPELINE}.serving"],
-    [f"{PIPELINE}.catalog", f"{PIPELINE}.text", f"{PIPELINE}.legacy", f"{PIPELINE}.freshness"],
+    [f"{PIPELINE}.catalog", f"{PIPELINE}.text", f"{PIPELINE}.legacy", f"{PIPELINE}.freshness", f"{PIPELINE}.pdf"],
     [f"{PIPELINE}.crawl"],
     [f"{PIPELINE}.embedding"],
     [f"{PIPELINE}.settings", f"{PIPELINE}.bootstrap"],
@@ -46,7 +46,9 @@ LAYERS: list[list[str]] = [
     [f"{PIPELINE}.assistant"],
     [f"{PIPELINE}.evaluation", f"{PIPELINE}.transfer"],
     [f"{PIPELINE}.defs"],
-    [f"{PIPELINE}.definitions", f"{PIPELINE}.local_runs", f"{PIPELINE}.daemon", f"{PIPELINE}.processes"],
+    [f"{PIPELINE}.definitions", f"{PIPELINE}.instance", f"{PIPELINE}.local_runs", f"{PIPELINE}.daemon",
+     f"{PIPELINE}.daemon_metrics",
+     f"{PIPELINE}.processes"],
     [f"{PIPELINE}.cli"],
 ]
 

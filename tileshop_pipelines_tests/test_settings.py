@@ -38,6 +38,13 @@ def test_blank_values_count_as_unset():
     ("TILESHOP_AUTOMATION", "maybe", "valid boolean"),
     ("TILESHOP_MAX_AGE_DAYS", "0", "greater than 0"),
     ("TILESHOP_SITEMAP_CRON", "every morning", "not a cron expression"),
+    ("TILESHOP_BACKUP_CRON", "nightly", "not a cron expression"),
+    ("TILESHOP_BACKUP_KEEP_DAYS", "0", "greater than or equal to 1"),
+    ("TILESHOP_BACKUP_PREFIX", "a/../b", "must be a folder of the bucket"),
+    ("TILESHOP_BACKUP_PREFIX", "two  words", "must be a folder of the bucket"),
+    ("TILESHOP_SITEMAP_CRON", "61 * * * *", "not a cron expression"),
+    ("TILESHOP_GIT_URL", "https://bitbucket.org/tileshop/pipelines", "GitHub or GitLab only"),
+    ("TILESHOP_GIT_URL", "git@github.com:tileshop/pipelines.git", "http"),
 ])
 def test_a_bad_value_names_the_variable_and_the_value(variable, value, said):
     with pytest.raises(SettingsError) as err:
@@ -52,6 +59,18 @@ def test_secrets_stay_out_of_reprs_and_errors():
     assert settings.crawler_token.get_secret_value() == "tok-s3cret"
 
 
+def test_the_git_url_is_the_repositorys_browsable_address():
+    assert load_settings({"TILESHOP_GIT_URL": "https://github.com/tileshop/pipelines.git/"}).git_url == \
+        "https://github.com/tileshop/pipelines"
+    assert load_settings({}).git_url is None
+
+
 @pytest.mark.parametrize("value", ["off", "OFF", "false", "0"])
 def test_automation_can_be_turned_off(value):
     assert load_settings({"TILESHOP_AUTOMATION": value}).automation is False
+
+
+def test_backups_default_to_fourteen_days_under_backups():
+    settings = load_settings({})
+    assert (settings.backup_cron, settings.backup_prefix, settings.backup_keep_days) == ("0 5 * * *", "backups/", 14)
+    assert load_settings({"TILESHOP_BACKUP_PREFIX": "/prod/db"}).backup_prefix == "prod/db/"

@@ -11,7 +11,6 @@ from rag_app.chat import ChatService
 from rag_app.claude import ClaudeAnswerer
 from rag_app.config import Settings
 from rag_app.database import Database
-from rag_app.metrics import AppMetrics
 from rag_app.query_embedding import QueryEmbedder
 from rag_app.security import check_admin_token
 from tileshop_pipelines.acquisition.dagster_graphql import DagsterJobs
@@ -19,10 +18,6 @@ from tileshop_pipelines.acquisition.dagster_graphql import DagsterJobs
 
 def get_settings(request: Request) -> Settings:
     return request.app.state.settings
-
-
-def get_metrics(request: Request) -> AppMetrics:
-    return request.app.state.metrics
 
 
 def get_database(request: Request) -> Database:
@@ -46,7 +41,6 @@ def get_jobs(request: Request) -> DagsterJobs:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-MetricsDep = Annotated[AppMetrics, Depends(get_metrics)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 ChatDep = Annotated[ChatService, Depends(get_chat)]
 EmbedderDep = Annotated[QueryEmbedder, Depends(get_embedder)]

@@ -30,7 +30,7 @@ def configure_logging() -> None:
     from tileshop_pipelines.serving.settings import SettingsError
     from tileshop_pipelines.settings import load_settings
 
-    logs.configure(secrets=[bootstrap.database_password()])
+    logs.configure(secrets=bootstrap.process_secrets())
     try:
         logs.register_secrets(logs.secret_values(load_settings()))
     except SettingsError:

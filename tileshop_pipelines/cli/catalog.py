@@ -9,6 +9,9 @@ from pathlib import Path
 from tileshop_pipelines.cli.common import fail
 
 DEFAULT_CATALOG_PORT = 8765
+# The CDN stand-in's port for `tileshop run`: fixed, so the document URLs the records hold are the same
+# run after run (a new port would make every document a new one).
+DEFAULT_CDN_PORT = 8766
 
 
 def register(sub) -> None:
@@ -31,6 +34,8 @@ def register(sub) -> None:
     p.add_argument("--gzip", action="store_true", help="gzip the child sitemaps")
     p.add_argument("--flat-sitemap", action="store_true", help="one flat <urlset> instead of an index")
     p.add_argument("--lastmod", action="store_true", help="include <lastmod> in the sitemaps")
+    p.add_argument("--cdn-host", default="127.0.0.2", help="the documents' CDN stand-in's address (default 127.0.0.2)")
+    p.add_argument("--cdn-port", type=int, default=0, help="the CDN stand-in's port (default: a free one)")
     p.set_defaults(func=cmd_catalog_serve)
 
 
@@ -96,5 +101,6 @@ def cmd_catalog_serve(args) -> int:
     from tileshop_pipelines.sample_catalog import run_server
 
     run_server(host=args.host, port=args.port, n_products=args.products, seed=args.seed,
-               gzip_sitemaps=args.gzip, flat_sitemap=args.flat_sitemap, lastmod=args.lastmod)
+               gzip_sitemaps=args.gzip, flat_sitemap=args.flat_sitemap, lastmod=args.lastmod,
+               cdn_host=args.cdn_host, cdn_port=args.cdn_port)
     return 0

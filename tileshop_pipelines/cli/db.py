@@ -52,8 +52,10 @@ def cmd_db(args) -> int:
         from tileshop_pipelines import bootstrap
         from tileshop_pipelines.store.migrations import migrate
 
-        bootstrap.configure_environment(db.database_url())  # DAGSTER_PG_URL and DAGSTER_HOME/dagster.yaml, from DATABASE_URL
-        with db.connect() as conn:
+        # The direct URL when set (DIRECT_DATABASE_URL): DAGSTER_PG_URL and DAGSTER_HOME/dagster.yaml from it.
+        url = db.direct_database_url()
+        bootstrap.configure_environment(url)
+        with db.connect(url) as conn:
             applied = migrate(conn)
         print(f"applied {', '.join(applied)}" if applied else "schema up to date: nothing to apply")
         # Dagster's own storage schema (`dagster instance migrate`): one release command does both.

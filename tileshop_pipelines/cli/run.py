@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from tileshop_pipelines.cli.catalog import DEFAULT_CATALOG_PORT
+from tileshop_pipelines.cli.catalog import DEFAULT_CATALOG_PORT, DEFAULT_CDN_PORT
 from tileshop_pipelines.cli.common import fail
 from tileshop_pipelines.cli.records import collect_status
 from tileshop_pipelines.processes import prepare, run_until_signalled, start_catalog_process
@@ -24,6 +24,7 @@ def register(sub) -> None:
     p.add_argument("--products", type=int, default=500, help="sample catalog size (default 500)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--catalog-port", type=int, default=DEFAULT_CATALOG_PORT)
+    p.add_argument("--cdn-port", type=int, default=DEFAULT_CDN_PORT, help="its documents' CDN stand-in, on 127.0.0.2")
     p.add_argument("--sitemap-url", help="crawl this sitemap instead of the sample catalog")
     p.set_defaults(func=cmd_run)
 
@@ -37,7 +38,8 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_webserver)
 
-    p = sub.add_parser("daemon", help="the Dagster daemon with a liveness endpoint, GET /health (a deployed process)")
+    p = sub.add_parser("daemon", help="the Dagster daemon with a liveness endpoint, GET /health, and its Prometheus "
+                                      "metrics on METRICS_PORT's /metrics (a deployed process)")
     p.add_argument("--health-host", default="::")
     p.add_argument("--health-port", type=int, default=8081)
     p.set_defaults(func=cmd_daemon)
@@ -52,15 +54,21 @@ def cmd_run(args) -> int:
     from tileshop_pipelines.settings import load_settings
 
     configured = load_settings().model_fields_set  # the pipeline's variables set (not blank) in the environment
+    from tileshop_pipelines.sample_catalog import CDN_HOST
+
     if args.sitemap_url:
         os.environ["TILESHOP_SITEMAP_URL"] = args.sitemap_url
     elif "sitemap_url" not in configured:
-        print(f"starting the sample catalog ({args.products} products) on 127.0.0.1:{args.catalog_port}")
-        catalog = start_catalog_process(args.catalog_port, args.products, args.seed)
+        print(f"starting the sample catalog ({args.products} products) on 127.0.0.1:{args.catalog_port}, "
+              f"its documents on {CDN_HOST}:{args.cdn_port}")
+        catalog = start_catalog_process(args.catalog_port, args.products, args.seed, args.cdn_port)
         os.environ["TILESHOP_SITEMAP_URL"] = f"http://127.0.0.1:{args.catalog_port}/sitemap.xml"
     if catalog is not None and "crawl_rate" not in configured:
         os.environ["TILESHOP_CRAWL_RATE"] = "0"  # our own local server: no politeness limit needed
         print("politeness off for the local sample catalog (TILESHOP_CRAWL_RATE=0)")
+    if catalog is not None and "document_hosts" not in configured:
+        os.environ["TILESHOP_DOCUMENT_HOSTS"] = CDN_HOST  # the pages name their documents on the stand-in
+        print(f"documents fetched from the sample catalog's CDN stand-in (TILESHOP_DOCUMENT_HOSTS={CDN_HOST})")
     try:
         import dagster as dg
 
@@ -111,15 +119,22 @@ def cmd_webserver(args) -> int:
     """The Dagster webserver on the instance `configure_environment` describes (no migration:
     the release command's job)."""
     from tileshop_pipelines import bootstrap
-    from tileshop_pipelines.serving.listen import uvicorn_host
     from tileshop_pipelines.store import db
 
     bootstrap.configure_environment(db.database_url())
-    workspace = bootstrap.PROJECT_ROOT / "workspace.yaml"
     webserver = _dagster_executable("dagster-webserver")
+    os.execv(webserver, [webserver, *webserver_arguments(args.host, args.port)])
 
-    os.execv(webserver, [webserver, "-w", str(workspace), "-h", uvicorn_host(args.host), "-p", str(args.port),
-                         *_dagster_log_options("--dagster-log-level")])
+
+def webserver_arguments(host: str, port: int) -> list[str]:
+    """dagster-webserver's arguments. Its storage engine holds one connection, renewed at checkout
+    once older than the proxy's idle close allows (store/db.py): dagster.yaml cannot set that."""
+    from tileshop_pipelines import bootstrap
+    from tileshop_pipelines.serving.listen import uvicorn_host
+    from tileshop_pipelines.store import db
+
+    return ["-w", str(bootstrap.PROJECT_ROOT / "workspace.yaml"), "-h", uvicorn_host(host), "-p", str(port),
+            "--db-pool-recycle", str(db.CONNECTION_MAX_IDLE_S), *_dagster_log_options("--dagster-log-level")]
 
 
 def _dagster_log_options(level_flag: str) -> list[str]:
@@ -134,10 +149,23 @@ def _dagster_log_options(level_flag: str) -> list[str]:
 def cmd_daemon(args) -> int:
     from tileshop_pipelines import bootstrap
     from tileshop_pipelines.daemon import run_daemon
+    from tileshop_pipelines.daemon_metrics import DaemonMetrics
+    from tileshop_pipelines.settings import load_settings
     from tileshop_pipelines.store import db
 
-    bootstrap.configure_environment(db.database_url())
+    url = bootstrap.configure_environment(db.database_url())["DATABASE_URL"]
     workspace = bootstrap.PROJECT_ROOT / "workspace.yaml"
-    return run_daemon([_dagster_executable("dagster-daemon"), "run", "-w", str(workspace),
-                       *_dagster_log_options("--log-level")],
-                      args.health_host, args.health_port)
+    metrics_port = load_settings().metrics_port
+    if metrics_port == args.health_port:
+        return fail(f"METRICS_PORT {metrics_port} is the health port")
+    try:
+        metrics = DaemonMetrics(args.health_host, metrics_port, url) if metrics_port else None
+    except OSError as exc:
+        return fail(str(exc))
+    try:
+        return run_daemon([_dagster_executable("dagster-daemon"), "run", "-w", str(workspace),
+                           *_dagster_log_options("--log-level")],
+                          args.health_host, args.health_port, load_settings().daemon_heartbeat_tolerance_s)
+    finally:
+        if metrics is not None:
+            metrics.close()

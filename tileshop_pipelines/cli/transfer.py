@@ -1,5 +1,5 @@
-"""The commands of a move between databases: `tileshop db dump|restore`, `tileshop transfer verify`,
-and the predecessor's progress and data: `tileshop transfer checkpoint|legacy-db`.
+"""The commands of a move between databases: `tileshop db dump|restore|backups`, `tileshop transfer
+verify`, and the predecessor's progress and data: `tileshop transfer checkpoint|legacy-db`.
 
 Exit codes: 0 done (an import also when nothing changed); 1 verify found differences; 2 an input
 that cannot be used (a file that is not a dump or a checkpoint, an unreachable or non-empty target,
@@ -52,18 +52,29 @@ def register(sub) -> None:
 
 
 def add_dump_commands(db_commands) -> None:
-    """`tileshop db dump FILE` and `tileshop db restore FILE --to DSN [--force]`."""
+    """`tileshop db dump FILE`, `tileshop db restore FILE|s3://BUCKET/KEY|--latest-backup --to DSN [--force]`
+    and `tileshop db backups`."""
     p = db_commands.add_parser("dump", help="the whole database (pipeline tables, vectors, history, Dagster's "
-                                            "storage) into FILE, pg_dump custom format")
+                                            "storage) into FILE, pg_dump custom format (DIRECT_DATABASE_URL, "
+                                            "else DATABASE_URL)")
     p.add_argument("file", type=Path, metavar="FILE")
     p.set_defaults(func=cmd_db_dump)
 
-    p = db_commands.add_parser("restore", help="a `tileshop db dump` FILE into an empty database, in one transaction")
-    p.add_argument("file", type=Path, metavar="FILE")
+    p = db_commands.add_parser("restore", help="a `tileshop db dump` FILE or a backup in the bucket into an empty "
+                                               "database, in one transaction")
+    p.add_argument("source", nargs="?", metavar="FILE_OR_S3_URL",
+                   help="a dump file, or a backup's s3://BUCKET/KEY (`tileshop db backups` lists them)")
+    p.add_argument("--latest-backup", action="store_true",
+                   help="instead of FILE_OR_S3_URL: the newest backup in BUCKET_NAME under TILESHOP_BACKUP_PREFIX")
     p.add_argument("--to", dest="target", required=True, metavar="DSN", help="the database to restore into")
     p.add_argument("--force", action="store_true",
                    help="restore into a non-empty database, replacing the objects the dump holds")
     p.set_defaults(func=cmd_db_restore)
+
+    p = db_commands.add_parser("backups", help="the database backups in the bucket (BUCKET_NAME, "
+                                               "TILESHOP_BACKUP_PREFIX), newest first")
+    p.add_argument("--json", action="store_true", help="print them as JSON")
+    p.set_defaults(func=cmd_db_backups)
 
 
 def cmd_db_dump(args) -> int:
@@ -71,7 +82,7 @@ def cmd_db_dump(args) -> int:
     from tileshop_pipelines.store import db
 
     try:
-        report = dump(db.database_url(), args.file)
+        report = dump(db.direct_database_url(), args.file)
     except _input_errors() as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
     print(f"dumped {report['dbname']} (PostgreSQL {report['dumped_from']}, {report['tables']} tables) to "
@@ -82,17 +93,71 @@ def cmd_db_dump(args) -> int:
 def cmd_db_restore(args) -> int:
     from tileshop_pipelines.transfer.dumps import restore
 
+    if args.latest_backup == (args.source is not None):
+        return fail("give one of FILE, s3://BUCKET/KEY or --latest-backup", EXIT_BAD_INPUT)
     try:
-        report = restore(args.file, args.target, force=args.force)
+        from_bucket = _backup_source(args)
+        if from_bucket is None:
+            report = restore(Path(args.source), args.target, force=args.force)
+        else:
+            from tileshop_pipelines.bootstrap import tileshop_home
+            from tileshop_pipelines.transfer.backups import restore_backup
+
+            bucket, key = from_bucket
+            report = restore_backup(bucket, key, args.target, tileshop_home() / "backups", force=args.force,
+                                    log=lambda line: print(line, file=sys.stderr))
     except _input_errors() as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
     objects = ", ".join(f"{n} {kind}" for kind, n in report["objects"].items())
     replaced = f"; replaced {', '.join(f'{n} {k}' for k, n in report['replaced'].items())}" if report["replaced"] else ""
-    print(f"restored {report['file']} into {report['target']} in {report['seconds']:.1f} s: {objects}{replaced}")
+    fetched = (f" (downloaded {report['bytes']:,} bytes in {report['download_s']:.1f} s, sha256 {report['sha256']})"
+               if from_bucket else "")
+    print(f"restored {report['file']}{fetched} into {report['target']} in {report['seconds']:.1f} s: "
+          f"{objects}{replaced}")
     if report["older_server"]:
         print(f"note: a PostgreSQL {report['dumped_major']} dump into a {report['server_major']} server, which "
               "PostgreSQL does not promise; verify the result")
-    print(f"next: tileshop transfer verify --source {report['file']} --target '{report['target']}'")
+    # A bucket's backup is checked by its sha256; the database it was taken from, if still there, is a source.
+    source = report["file"] if from_bucket is None else "DSN_OF_THE_DATABASE_BACKED_UP"
+    print(f"next: tileshop transfer verify --source {source} --target '{report['target']}'")
+    return 0
+
+
+def _backup_source(args):
+    """(Bucket, key) when the restore reads the bucket; None for a local file."""
+    from tileshop_pipelines.bootstrap import bucket_settings
+    from tileshop_pipelines.transfer.backups import latest_backup, parse_s3_url
+    from tileshop_pipelines.transfer.bucket import Bucket
+
+    if args.latest_backup:
+        from tileshop_pipelines.settings import load_settings
+
+        bucket = Bucket.configured(bucket_settings())
+        return bucket, latest_backup(bucket, load_settings().backup_prefix).key
+    if (url := parse_s3_url(args.source)) is None:
+        return None
+    name, key = url
+    return Bucket(name, bucket_settings()), key
+
+
+def cmd_db_backups(args) -> int:
+    from tileshop_pipelines.bootstrap import bucket_settings
+    from tileshop_pipelines.settings import load_settings
+    from tileshop_pipelines.transfer.backups import backups_among
+    from tileshop_pipelines.transfer.bucket import Bucket
+
+    prefix = load_settings().backup_prefix
+    try:
+        bucket = Bucket.configured(bucket_settings())
+        found = backups_among(bucket.list(prefix), prefix)
+    except _input_errors() as exc:
+        return fail(str(exc), EXIT_BAD_INPUT)
+    if args.json:
+        print(json.dumps([{"url": bucket.url(b.key), "taken_at": b.taken_at.isoformat(), "bytes": b.size}
+                          for b in found], indent=2))
+        return 0
+    lines = [f"{bucket.url(b.key)}  {b.taken_at:%Y-%m-%d %H:%M:%S} UTC  {b.size:,} bytes" for b in found]
+    print("\n".join(lines) or f"no backups in s3://{bucket.name}/{prefix}")
     return 0
 
 
@@ -163,7 +228,9 @@ def _bad_input(message: str) -> int:
 
 
 def _input_errors() -> tuple[type[Exception], ...]:
-    from tileshop_pipelines.transfer.dumps import DumpError
     from tileshop_pipelines.store.db import DatabaseConfigError
+    from tileshop_pipelines.transfer.backups import BackupError
+    from tileshop_pipelines.transfer.bucket import BucketError
+    from tileshop_pipelines.transfer.dumps import DumpError
 
-    return DumpError, DatabaseConfigError
+    return DumpError, DatabaseConfigError, BackupError, BucketError

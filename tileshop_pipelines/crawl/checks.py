@@ -3,7 +3,8 @@
 ``crawl.fetcher`` fills in the answer (outcome, status, HTML, validators, attempts); extraction
 (``acquisition.refresh.extract_page``) adds the content hash and the parsed record, or turns a page
 that is not a product page into ``blocked``; ``store.acquisition.record_page_checks`` writes it,
-and the crawl report counts it (``changed`` and ``version`` come from the store).
+and the crawl report counts it (``changed`` and ``version`` come from the store). A document
+fetch (``acquisition.documents``) gets the same check with the document's bytes in ``body``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class PageCheck:
     changed: bool = False  # the stored content changed (or is new)
     version: int | None = None  # the product's new version, when its record changed
     warnings: list[str] = field(default_factory=list)  # what was decoded or sanitized, kept on the record
+    content_type: str | None = None  # as the answer declared it
+    body: bytes | None = None  # a document's bytes (a binary fetch), where a page has `html`
 
     def __post_init__(self) -> None:
         self.outcome = Outcome(self.outcome)

@@ -4,7 +4,8 @@ For each requested page the fetcher sends a conditional GET (If-None-Match / If-
 from the last good fetch), within per-host politeness limits, and judges the answer by its
 status and the response limits (``crawl.checks.Outcome``):
 
-    ok            200 with an HTML body (whether it is the product page is extraction's call)
+    ok            200 with a body of the transport's kind: HTML (whether it is the product page is
+                  extraction's call), or a document's bytes
     not_modified  304: the stored page is current
     gone          404 or 410: the product no longer exists
     failed        retries exhausted (timeouts, connection errors, 5xx, 429), another 4xx, or a
@@ -267,7 +268,7 @@ class FetchRun:
 def _judge(request: PageRequest, raw: RawResponse, attempt: int) -> PageCheck:
     def result(outcome: Outcome, error: str | None = None, html: str | None = None) -> PageCheck:
         return PageCheck(request.product_key, request.url, outcome, raw.status_code, html, raw.headers.get("etag"),
-                         raw.headers.get("last-modified"), error, attempt)
+                         raw.headers.get("last-modified"), error, attempt, content_type=raw.headers.get("content-type"))
 
     status = raw.status_code
     if raw.error_kind is not None:
@@ -278,9 +279,10 @@ def _judge(request: PageRequest, raw: RawResponse, attempt: int) -> PageCheck:
         return result(Outcome.GONE, f"HTTP {status}")
     if status is None or not 200 <= status < 300:
         return result(Outcome.FAILED, f"HTTP {status}")
-    if not raw.html:
+    if not raw.html and not raw.body:
         return result(Outcome.FAILED, "empty body")
     check = result(Outcome.OK, html=raw.html)
+    check.body = raw.body
     if raw.warning:
         check.warnings.append(raw.warning)
     return check

@@ -3,13 +3,16 @@
 Each transport makes exactly one attempt per call and reports what came back, whatever the
 status, with the response headers (ETag, Last-Modified, Retry-After, Content-Type); retrying,
 politeness and judging the answer belong to ``crawl.fetcher``. Response limits apply here, where
-the bytes arrive: a body over ``max_body_bytes`` or a content type that is not HTML is rejected
-without being kept, and text is decoded per the declared charset.
+the bytes arrive: a body over ``max_body_bytes`` or a content type the fetch does not expect is
+rejected without being kept. What a fetch expects is its ``BodyKind``: HTML (product pages, text
+decoded per the declared charset, in ``RawResponse.html``) or PDF (documents, bytes as they came,
+in ``RawResponse.body``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import codecs
 import re
 import shutil
@@ -22,9 +25,27 @@ from tileshop_pipelines.crawl.addresses import AddressRefused, FetchGuard
 DEFAULT_USER_AGENT = "TileshopPipelines/0.1 (product catalog indexer)"
 DEFAULT_SITEMAP_URL = "https://www.tileshop.com/sitemap.xml"  # the site fetched when none is configured
 HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# Some CDNs label files generically; whether the bytes are a PDF is the parser's call (its header).
+PDF_CONTENT_TYPES = frozenset({"application/pdf", "application/x-pdf", "application/octet-stream",
+                               "binary/octet-stream"})
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]{1,3}")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class BodyKind:
+    """What a fetch accepts: its media types (an answer without Content-Type passes), and whether
+    the body is text to decode or bytes to keep."""
+
+    name: str
+    media_types: frozenset[str]
+    text: bool
+
+
+HTML = BodyKind("html", HTML_CONTENT_TYPES, text=True)
+PDF = BodyKind("pdf", PDF_CONTENT_TYPES, text=False)
+BODY_KINDS = {kind.name: kind for kind in (HTML, PDF)}
 
 
 @dataclass
@@ -40,6 +61,7 @@ class RawResponse:
     error: str | None = None
     error_kind: str | None = None
     warning: str | None = None  # the body was decoded, but not as declared (see decode_html)
+    body: bytes | None = None  # a binary answer (BodyKind PDF), kept as it came
 
 
 class Transport(Protocol):
@@ -90,11 +112,14 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str | None, str 
                 "decoded as windows-1252")
 
 
-def check_html_response(headers: dict[str, str], size: int | None, max_body_bytes: int) -> RawResponse | None:
-    """A rejection for a 2xx answer that is not HTML or declares a body over the limit, else None."""
+def check_response(headers: dict[str, str], size: int | None, max_body_bytes: int,
+                   expected: BodyKind = HTML) -> RawResponse | None:
+    """A rejection for a 2xx answer that is not of the `expected` kind or declares a body over the
+    limit, else None."""
     kind = media_type(headers.get("content-type"))
-    if kind and kind not in HTML_CONTENT_TYPES:
-        return RawResponse(200, headers, error=f"content type {kind!r} is not HTML", error_kind="content_type")
+    if kind and kind not in expected.media_types:
+        return RawResponse(200, headers, error=f"content type {kind!r} is not {expected.name.upper()}",
+                           error_kind="content_type")
     if size is not None and size > max_body_bytes:
         return RawResponse(200, headers, error=f"body of {size} bytes is over the {max_body_bytes}-byte limit",
                            error_kind="too_large")
@@ -169,7 +194,7 @@ def _bounded_strategy_class():
             await super().start()
 
         async def fetch(self, url: str, headers: dict[str, str], *, timeout_s: float, max_body_bytes: int,
-                        budget: ByteBudget | None = None) -> RawResponse:
+                        budget: ByteBudget | None = None, expected: BodyKind = HTML) -> RawResponse:
             import aiohttp
             import yarl
 
@@ -191,7 +216,7 @@ def _bounded_strategy_class():
                             await _drain(response, max_body_bytes)
                             url = str(response.url.join(yarl.URL(location)))
                             continue
-                        return await _read_answer(response, max_body_bytes, budget)
+                        return await _read_answer(response, max_body_bytes, budget, expected)
                 return RawResponse(None, error=f"more than {MAX_REDIRECTS} redirects (last to {url})",
                                    error_kind="refused")
             except AddressRefused as exc:
@@ -209,8 +234,9 @@ def _bounded_strategy_class():
     return BoundedHTTPCrawlerStrategy
 
 
-async def _read_answer(response, max_body_bytes: int, budget: ByteBudget | None) -> RawResponse:
-    """The final hop's answer: a non-2xx status with its headers, or an HTML body read within
+async def _read_answer(response, max_body_bytes: int, budget: ByteBudget | None,
+                       expected: BodyKind = HTML) -> RawResponse:
+    """The final hop's answer: a non-2xx status with its headers, or a body of the `expected` kind read within
     `max_body_bytes` (and `budget`). aiohttp decompresses as it streams, in bounded steps, so the
     count is of decoded bytes: a gzip bomb stops at the limit, not at its inflated size."""
     answer = {k.lower(): v for k, v in response.headers.items()}
@@ -220,7 +246,7 @@ async def _read_answer(response, max_body_bytes: int, budget: ByteBudget | None)
     encoding = answer.get("content-encoding", "").strip().lower()
     # Content-Length counts the encoded bytes; only an unencoded body's is its size.
     declared = response.content_length if encoding in ("", "identity") else None
-    rejected = check_html_response(answer, declared, max_body_bytes)
+    rejected = check_response(answer, declared, max_body_bytes, expected)
     if rejected is not None:
         return rejected
     # A declared size is reserved whole before reading (pages of one request are read at once, and
@@ -246,6 +272,8 @@ async def _read_answer(response, max_body_bytes: int, budget: ByteBudget | None)
             if budget is not None:
                 budget.give_back(reserved)
             return RawResponse(response.status, answer, error_kind="too_large", error=refusal)
+    if not expected.text:
+        return RawResponse(response.status, answer, body=bytes(body))
     html, error, warning = decode_html(bytes(body), answer.get("content-type"))
     return RawResponse(response.status, answer, html, error, "charset" if error else None, warning)
 
@@ -264,13 +292,15 @@ class HttpTransport:
     """Plain HTTP GET through crawl4ai's HTTP strategy; one connection pool for the crawl.
 
     With a `guard` (crawl.addresses.FetchGuard), every hop's URL and resolved address is checked
-    and a refusal is an answer of kind "refused"; the crawl service always has one."""
+    and a refusal is an answer of kind "refused"; the crawl service always has one, and so do
+    document fetches (their host allow-list). `expected`: the kind of body accepted (HTML or PDF)."""
 
     def __init__(self, *, user_agent: str, max_connections: int, timeout_s: float,
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, guard: FetchGuard | None = None):
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, guard: FetchGuard | None = None,
+                 expected: BodyKind = HTML):
         from crawl4ai.async_configs import HTTPCrawlerConfig
 
-        self.timeout_s, self.max_body_bytes = timeout_s, max_body_bytes
+        self.timeout_s, self.max_body_bytes, self.expected = timeout_s, max_body_bytes, expected
         self.strategy = _bounded_strategy_class()(
             browser_config=HTTPCrawlerConfig(headers={"User-Agent": user_agent}),
             max_connections=max_connections,
@@ -286,22 +316,23 @@ class HttpTransport:
 
     async def get(self, url: str, headers: dict[str, str], *, budget: ByteBudget | None = None) -> RawResponse:
         return await self.strategy.fetch(url, headers, timeout_s=self.timeout_s, max_body_bytes=self.max_body_bytes,
-                                         budget=budget)
+                                         budget=budget, expected=self.expected)
 
 
 # --- service: the crawler/ app -------------------------------------------------------------------
 class ServiceTransport:
     """The crawl service (crawler/main.py) over HTTP with a bearer token; it fetches with
-    HttpTransport on its side and answers {url, status_code, html, error, response_headers}."""
+    HttpTransport on its side and answers {url, status_code, html, body_base64, error,
+    response_headers}. `expected` travels as the request's "kind" (a PDF comes back in base64)."""
 
     def __init__(self, *, service_url: str, token: str, user_agent: str, timeout_s: float,
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES):
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, expected: BodyKind = HTML):
         if not service_url:
             raise ValueError("crawler mode 'service' needs CRAWLER_URL (the crawl service's base URL)")
         if not token:
             raise ValueError("crawler mode 'service' needs CRAWLER_TOKEN (the crawl service's bearer token)")
         self.service_url, self.token, self.user_agent = service_url.rstrip("/"), token, user_agent
-        self.timeout_s, self.max_body_bytes = timeout_s, max_body_bytes
+        self.timeout_s, self.max_body_bytes, self.expected = timeout_s, max_body_bytes, expected
         self._client = None
 
     async def __aenter__(self) -> ServiceTransport:
@@ -318,7 +349,7 @@ class ServiceTransport:
     async def get(self, url: str, headers: dict[str, str]) -> RawResponse:
         import httpx
 
-        payload = {"urls": [url], "headers": headers, "user_agent": self.user_agent}
+        payload = {"urls": [url], "headers": headers, "user_agent": self.user_agent, "kind": self.expected.name}
         try:
             response = await self._client.post("/crawl", json=payload)
         except httpx.TimeoutException:
@@ -333,8 +364,17 @@ class ServiceTransport:
             return RawResponse(None, error=f"crawl service answered HTTP {response.status_code}",
                                error_kind="connection")
         result = response.json()["results"][0]
+        encoded = result.get("body_base64")
+        try:
+            body = base64.b64decode(encoded, validate=True) if encoded is not None else None
+        except ValueError:
+            return RawResponse(None, error="crawl service answered a body that is not base64", error_kind="connection")
+        if body is not None and len(body) > self.max_body_bytes:
+            return RawResponse(result["status_code"], error=f"body of {len(body)} bytes is over the "
+                                                            f"{self.max_body_bytes}-byte limit", error_kind="too_large")
         return RawResponse(result["status_code"], {k.lower(): v for k, v in (result.get("response_headers") or {}).items()},
-                           result.get("html"), result.get("error"), result.get("error_kind"), result.get("warning"))
+                           result.get("html"), result.get("error"), result.get("error_kind"), result.get("warning"),
+                           body)
 
 
 # --- browser: crawl4ai with Debian's chromium ------------------------------------------------------
@@ -393,7 +433,7 @@ class BrowserTransport:
             return RawResponse(status, answer)
         html = response.html or ""
         size = len(html.encode("utf-8", errors="replace"))
-        rejected = check_html_response(answer, size, self.max_body_bytes)
+        rejected = check_response(answer, size, self.max_body_bytes)
         if rejected is None and budget is not None and not budget.take(size):
             return RawResponse(status, answer, error_kind="too_large", error=budget.refusal())
         return rejected or RawResponse(status, answer, html)

@@ -15,9 +15,16 @@ import json
 import dagster as dg
 
 from tileshop_pipelines import alerts as alerting
+from tileshop_pipelines.defs.acquisition import automation
 from tileshop_pipelines.defs.resources import AlertsResource, PostgresResource
+from tileshop_pipelines.settings import load_settings
 
 EVENTS_PER_TICK = 200
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(sensors=alert_sensors(automation.default_status(load_settings())))
 
 
 def alert_sensors(default_status: dg.DefaultSensorStatus) -> list:

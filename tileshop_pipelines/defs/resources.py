@@ -3,6 +3,8 @@ validated settings (settings.py). Secrets reach them as `dg.EnvVar`, never as pl
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from contextlib import contextmanager
 
 import dagster as dg
@@ -10,12 +12,19 @@ import numpy as np
 import psycopg
 from pydantic import Field
 
+from tileshop_pipelines.acquisition.documents import DocumentPolicy
+from tileshop_pipelines.crawl.addresses import FetchGuard, parse_networks
+from tileshop_pipelines.bootstrap import BucketSettings, bucket_settings
 from tileshop_pipelines.crawl.fetcher import CrawlPolicy, PageFetcher
-from tileshop_pipelines.crawl.transports import (DEFAULT_MAX_BODY_BYTES, BrowserTransport, HttpTransport,
+from tileshop_pipelines.crawl.transports import (DEFAULT_MAX_BODY_BYTES, PDF, BrowserTransport, HttpTransport,
                                                   ServiceTransport)
 from tileshop_pipelines.embedding import model as embedding_model
+from tileshop_pipelines.pdf.extract import Limits
+from tileshop_pipelines.pdf.pool import ParserPool
 from tileshop_pipelines.settings import (
     DEFAULT_DAGSTER_UI_URL,
+    DEFAULT_DOCUMENT_HOSTS,
+    DEFAULT_MAX_AGE_DAYS,
     DEFAULT_MODEL,
     DEFAULT_SITEMAP_URL,
     DEFAULT_USER_AGENT,
@@ -23,10 +32,12 @@ from tileshop_pipelines.settings import (
     EmbeddingBackend,
     PipelineSettings,
     VectorStoreBackend,
+    load_settings,
 )
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.product_vectors import VectorStore, open_vector_store
 from tileshop_pipelines.store.vector_tables import PRODUCT_VECTORS, VectorTable
+from tileshop_pipelines.transfer.bucket import Bucket
 
 
 class PostgresResource(dg.ConfigurableResource):
@@ -34,6 +45,9 @@ class PostgresResource(dg.ConfigurableResource):
     The schema is migrated once per deploy or start (`tileshop db migrate`), not per connection."""
 
     database_url: str = ""
+
+    def url(self) -> str:
+        return self.database_url or db.database_url()
 
     @contextmanager
     def connect(self) -> psycopg.Connection:
@@ -99,6 +113,65 @@ class CrawlerResource(dg.ConfigurableResource):
                                         user_agent=self.user_agent, timeout_s=self.timeout_s,
                                         max_body_bytes=self.max_body_bytes)
         return PageFetcher(transport, self.policy())
+
+    def document_fetcher(self, documents: DocumentsResource) -> PageFetcher:
+        """The same politeness and retries for documents: PDFs accepted as bytes, within the
+        documents' size and time bounds, every hop (redirects too) on the documents' allow-list.
+        The browser mode fetches them over HTTP (a PDF needs no JavaScript); the service mode asks
+        the crawl service for kind "pdf" (its CRAWLER_ALLOWED_HOSTS must list the document hosts)."""
+        timeout_s, max_bytes = documents.fetch_timeout_s, documents.max_bytes
+        policy = dataclasses.replace(self.policy(), timeout_s=timeout_s)
+        if self.mode == "service":
+            def transport():
+                return ServiceTransport(service_url=self.service_url, token=self.service_token,
+                                        user_agent=self.user_agent, timeout_s=timeout_s, max_body_bytes=max_bytes,
+                                        expected=PDF)
+        else:
+            # The hosts are the guard; addresses are not (the pipeline's page crawl checks none
+            # either, and the local CDN stand-in is on loopback). Metadata addresses stay refused.
+            guard = FetchGuard(allowed_hosts=frozenset(documents.hosts), permitted=ANY_ADDRESS)
+
+            def transport():
+                return HttpTransport(user_agent=self.user_agent, max_connections=self.concurrency,
+                                     timeout_s=timeout_s, max_body_bytes=max_bytes, guard=guard, expected=PDF)
+        return PageFetcher(transport, policy)
+
+
+ANY_ADDRESS = parse_networks(["0.0.0.0/0", "::/0"])
+
+
+def _document_default(field: str):
+    """The default of the PipelineSettings field `field`: the variable's default is the resource's."""
+    return PipelineSettings.model_fields[field].default
+
+
+class DocumentsResource(dg.ConfigurableResource):
+    """The documents' allow-list and the bounds of one document's fetch and read (settings.py's
+    TILESHOP_DOCUMENT_* variables, whose defaults these are; acquisition/documents.py, pdf/)."""
+
+    hosts: list[str] = Field(default=list(DEFAULT_DOCUMENT_HOSTS), min_length=1,
+                             description="hosts documents may be fetched from (redirects too)")
+    max_bytes: int = Field(default=_document_default("document_max_bytes"), ge=1024)
+    fetch_timeout_s: float = Field(default=_document_default("document_fetch_timeout_s"), gt=0,
+                                   description="one request, body included")
+    max_pages: int = Field(default=_document_default("document_max_pages"), ge=1)
+    max_text_chars: int = Field(default=_document_default("document_max_text_chars"), ge=1000)
+    max_stream_bytes: int = Field(default=_document_default("document_max_stream_bytes"), ge=64 * 1024,
+                                  description="bytes one PDF stream may decode to")
+    parse_timeout_s: float = Field(default=_document_default("document_parse_timeout_s"), gt=0)
+    parse_memory_mb: int = Field(default=_document_default("document_parse_memory_mb"), ge=128,
+                                 description="address space of a parse worker")
+    parse_workers: int = Field(default=_document_default("document_parse_workers"), ge=1, le=64)
+    max_age_days: float = Field(default=DEFAULT_MAX_AGE_DAYS, gt=0, description="a document checked longer "
+                                "ago is checked again (conditional GET)")
+
+    def policy(self, force: bool = False) -> DocumentPolicy:
+        return DocumentPolicy(frozenset(self.hosts), dt.timedelta(days=self.max_age_days), force)
+
+    def parser_pool(self) -> ParserPool:
+        return ParserPool(Limits(self.max_pages, self.max_text_chars, self.max_stream_bytes),
+                          workers=self.parse_workers, timeout_s=self.parse_timeout_s,
+                          memory_mb=self.parse_memory_mb)
 
 
 class EmbedderResource(dg.ConfigurableResource):
@@ -169,12 +242,38 @@ class AlertsResource(dg.ConfigurableResource):
         return WebhookSender(self.webhook_url or None)
 
 
+class BackupBucketResource(dg.ConfigurableResource):
+    """Where the database backups go (transfer/backups.py): a bucket at its S3 endpoint (empty
+    `bucket`: none configured, and a backup fails saying so), the folder of it that holds them, and
+    how many days of backups retention keeps."""
+
+    bucket: str = ""
+    endpoint_url: str = ""
+    region: str = ""
+    access_key_id: str = ""
+    secret_access_key: str = ""
+    prefix: str = Field(default="backups/", min_length=1)
+    keep_days: int = Field(default=14, ge=1, le=3650)
+
+    def open(self) -> Bucket:
+        settings = BucketSettings.load({}, bucket_name=self.bucket, endpoint_url=self.endpoint_url or None,
+                                       region=self.region, access_key_id=self.access_key_id or None,
+                                       secret_access_key=self.secret_access_key or None)
+        return Bucket.configured(settings)
+
+
 def _secret(name: str, value) -> dg.EnvVar | str:
     """The variable as an EnvVar when set: resolved in the run, never shown in its config."""
     return dg.EnvVar(name) if value is not None else ""
 
 
-def build_resources(settings: PipelineSettings) -> dict:
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(resources=build_resources(load_settings()))
+
+
+def build_resources(settings: PipelineSettings, bucket: BucketSettings | None = None) -> dict:
+    bucket = bucket or bucket_settings()
     return {
         # The URL stays out of the resource config (it may hold a password): resolved at connect time.
         "postgres": PostgresResource(),
@@ -187,6 +286,18 @@ def build_resources(settings: PipelineSettings) -> dict:
             service_url=settings.crawler_url or "",
             service_token=_secret("CRAWLER_TOKEN", settings.crawler_token),
             chromium_path=settings.chromium_path,
+        ),
+        "documents": DocumentsResource(
+            hosts=list(settings.document_hosts),
+            max_bytes=settings.document_max_bytes,
+            fetch_timeout_s=settings.document_fetch_timeout_s,
+            max_pages=settings.document_max_pages,
+            max_text_chars=settings.document_max_text_chars,
+            max_stream_bytes=settings.document_max_stream_bytes,
+            parse_timeout_s=settings.document_parse_timeout_s,
+            parse_memory_mb=settings.document_parse_memory_mb,
+            parse_workers=settings.document_parse_workers,
+            max_age_days=settings.max_age_days,
         ),
         "embedder": EmbedderResource(
             model_name=settings.embedding_model,
@@ -201,5 +312,11 @@ def build_resources(settings: PipelineSettings) -> dict:
             backend=settings.vector_store,
             supabase_url=settings.supabase_url,
             supabase_service_role_key=_secret("SUPABASE_SERVICE_KEY", settings.supabase_service_key),
+        ),
+        "backups": BackupBucketResource(
+            bucket=bucket.bucket_name, endpoint_url=bucket.endpoint_url or "", region=bucket.region,
+            access_key_id=_secret("AWS_ACCESS_KEY_ID", bucket.access_key_id),
+            secret_access_key=_secret("AWS_SECRET_ACCESS_KEY", bucket.secret_access_key),
+            prefix=settings.backup_prefix, keep_days=settings.backup_keep_days,
         ),
     }

@@ -8,11 +8,13 @@ that is never released. Two mechanisms clear it:
   them; when the next one starts, and every few seconds while it runs (a run that lost Postgres
   lives on for half a minute of retries), runs whose process is gone are marked failed and every
   pool slot held by a run that is not in progress is freed.
-- Daemon-launched runs carry `dagster/max_runtime` (crawl runs, via the sensor): run monitoring
-  fails a run past it, and frees the slots of ended runs (`free_slots_after_run_end_seconds` in
-  dagster.yaml). A deployment's daemon (`tileshop daemon`, exactly one) runs every run worker on
-  its own machine, so when it starts, no run worker it launched can still be alive: its started
-  runs are failed at once (`fail_orphaned_daemon_runs`) instead of holding the pool for an hour.
+- Daemon-launched runs carry `dagster/max_runtime` (every job's, defs/policy.py; dagster.yaml's
+  default for the rest): run monitoring fails a run past it, and frees the slots of ended runs
+  (`free_slots_after_run_end_seconds` in dagster.yaml). A deployment's daemon (`tileshop daemon`,
+  exactly one) runs every run worker on its own machine, so when it starts, no run worker it
+  launched can still be alive: its started runs are failed at once (`fail_orphaned_daemon_runs`)
+  instead of holding the pool for an hour. Run retries (dagster.yaml) launch the failed sitemap and
+  index runs again; the crawl sensor asks for the failed crawl runs' products again.
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ import os
 import socket
 
 import dagster as dg
-from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
 
+# A run that has started and not finished, as Dagster counts one (its IN_PROGRESS_RUN_STATUSES, a
+# private module's; spelled here in the public enum, and checked against it by the tests).
+IN_PROGRESS_STATUSES = (dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING,
+                        dg.DagsterRunStatus.SUSPENDED)
 HOST_TAG = "tileshop/host"
 PID_TAG = "tileshop/pid"
 # Set on a run failed because the daemon's machine restarted under it: the crawl sensor asks for its
@@ -58,7 +63,7 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> dict[str, list[str]]:
     """Mark in-process runs whose process died as failed; free pool slots of runs not in progress."""
     host = socket.gethostname()
     failed = []
-    for run in instance.get_runs(dg.RunsFilter(statuses=list(IN_PROGRESS_RUN_STATUSES))):
+    for run in instance.get_runs(dg.RunsFilter(statuses=list(IN_PROGRESS_STATUSES))):
         if process_gone(run.tags, host):
             instance.report_run_failed(run, message=f"its process ({run.tags[PID_TAG]} on {host}) is gone; "
                                                     "marked failed so that its pool slot is freed")
@@ -67,7 +72,7 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> dict[str, list[str]]:
     freed = []
     for run_id in sorted(storage.get_concurrency_run_ids()):
         run = instance.get_run_by_id(run_id)
-        if run is None or run.status not in IN_PROGRESS_RUN_STATUSES:
+        if run is None or run.status not in IN_PROGRESS_STATUSES:
             storage.free_concurrency_slots_for_run(run_id)
             freed.append(run_id)
     return {"failed": failed, "slots_freed": freed}

@@ -111,16 +111,17 @@ class Catalog:
                 self.revision += 1
         return product
 
-    def update(self, path_or_sku: str, price: float | None = None, **changes: str | float | None) -> SampleProduct:
+    def update(self, path_or_sku: str, price: float | None = None, **changes: object) -> SampleProduct:
         """Change a product's content; its page, ETag and Last-Modified change with it.
 
         `price` re-derives the shown per-sq-ft price from the coverage. Other keywords: `name`,
-        `description_html`, `availability`, `price_per_sqft`, or any spec key (`Color="Grey"`; None
-        removes the spec). Calls that change nothing leave the version alone.
+        `description_html`, `availability`, `price_per_sqft`, `documents` (the list of {"Name", "Url"}
+        the page names, real CDN addresses: a product that stops naming one, or names another), or any
+        spec key (`Color="Grey"`; None removes the spec). Calls that change nothing leave the version alone.
         """
         product = self.product(path_or_sku)
         with self.lock:
-            before = dataclasses.replace(product, specs=dict(product.specs))
+            before = dataclasses.replace(product, specs=dict(product.specs), documents=list(product.documents))
             if price is not None:
                 product.price = round(float(price), 2)
                 if product.price_unit == "sqft":
@@ -133,6 +134,8 @@ class Catalog:
                 elif key == "name":
                     product.name = str(value)
                     product.breadcrumbs = product.breadcrumbs[:-1] + [(product.name, product.path)]
+                elif key == "documents":
+                    product.documents = _documents(value)
                 elif key == "price_per_sqft":
                     product.price_per_sqft = None if value is None else round(float(value), 2)
                 elif key in SPEC_KEYS:
@@ -147,6 +150,15 @@ class Catalog:
                 product.last_modified += dt.timedelta(days=1)
                 self.revision += 1
         return product
+
+
+def _documents(value: object) -> list[dict[str, str]]:
+    """A product's documents as update() takes them, checked: a list of {"Name": str, "Url": str}."""
+    if not isinstance(value, list) or not all(
+            isinstance(d, dict) and set(d) == {"Name", "Url"} and all(isinstance(v, str) for v in d.values())
+            for d in value):
+        raise ValueError(f'documents must be a list of {{"Name": ..., "Url": ...}}, got {value!r}')
+    return [dict(d) for d in value]
 
 
 def build_catalog(n_products: int = 500, seed: int = 7) -> Catalog:

@@ -8,20 +8,12 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
-from .document_lines import (
-    CDN_URL,
-    PDF_DIR,
-    SUPERIOR,
-    CareLine,
-    CaulkLine,
-    GroutLine,
-    MortarLine,
-    safety_data_sheet,
-    sds_path,
-)
+from .document_lines import (CDN_URL, PDF_DIR, CareLine, CaulkLine, GroutLine, MortarLine, safety_data_sheet,
+                             sds_path)
 from .document_model import SampleDocument, Value, Writer, listing, number, say
 
 Revised = Callable[[str], dt.date]
+TILE_SHOP = "The Tile Shop"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,7 +145,7 @@ def line_safety_data_sheet(line: MortarLine | GroutLine | CaulkLine | CareLine, 
 
 def tile_safety_data_sheet(material: str, revised: Revised) -> SampleDocument:
     path = safety_data_sheet(material)["Url"].removeprefix(CDN_URL)
-    return _safety_data_sheet(path, f"{material} Safety Data Sheet", f"{material} Tile", "The Tile Shop",
+    return _safety_data_sheet(path, f"{material} Safety Data Sheet", f"{material} Tile", TILE_SHOP,
                               TILE_CHEMISTRY[material], revised)
 
 
@@ -177,15 +169,15 @@ class _Floor:
 
 
 FLOORS = {
-    "Luxury Vinyl": _Floor("luxury vinyl plank and tile", SUPERIOR, 48, None, 8, 85, ("attached 1.5 mm IXPE pad",),
+    "Luxury Vinyl": _Floor("luxury vinyl plank and tile", TILE_SHOP, 48, None, 8, 85, ("attached 1.5 mm IXPE pad",),
                            "The planks have an attached 1.5 mm IXPE pad: do not add a second foam or cork underlayment.",
                            0.25, 50, 6, 85, "The waterproof core suits bathrooms, kitchens and basements; not saunas, "
                            "sunrooms or outdoors.", "limited lifetime", Value(10, "years")),
-    "Laminate": _Floor("laminate flooring", SUPERIOR, 48, (35, 65), 3, 75, ("2 mm foam underlayment",),
+    "Laminate": _Floor("laminate flooring", TILE_SHOP, 48, (35, 65), 3, 75, ("2 mm foam underlayment",),
                        "Lay a 2 mm foam underlayment under every laminate floor, seams butted and taped.",
                        0.375, 40, 8, 82, "It is water-resistant, not waterproof: not for full bathrooms, saunas or "
                        "rooms with a floor drain.", Value(25, "years"), Value(5, "years")),
-    "Engineered Wood": _Floor("engineered wood flooring", SUPERIOR, 72, (35, 55), 3, 75,
+    "Engineered Wood": _Floor("engineered wood flooring", TILE_SHOP, 72, (35, 55), 3, 75,
                               ("2-in-1 foam and film underlayment", "urethane adhesive"),
                               "Float it over a 2-in-1 foam and film underlayment, or glue it down with urethane "
                               "adhesive.", 0.5, 30, 6, 82, "Not for bathrooms, laundry rooms or below-grade rooms "
@@ -278,7 +270,7 @@ def warranty(material: str, revised: Revised) -> SampleDocument:
 
 def care_guide(revised: Revised) -> SampleDocument:
     path = f"{PDF_DIR}care/natural-stone-care-guide.pdf"
-    w = Writer(path, "Natural Stone Care Guide", "care guide", "Natural Stone Care Guide", "The Tile Shop",
+    w = Writer(path, "Natural Stone Care Guide", "care guide", "Natural Stone Care Guide", TILE_SHOP,
                revised(path))
     acid_sensitive = ("marble", "limestone", "travertine", "onyx")
     w.section("Know Your Stone", 1).paragraph(

@@ -367,6 +367,14 @@ CARE_GUIDE = {"Name": "Natural Stone Care Guide", "Url": f"{CDN_URL}{PDF_DIR}car
 LINES: tuple[MortarLine | GroutLine | CaulkLine | CareLine, ...] = MORTARS + GROUTS + CAULKS + CARE
 
 
+def on_cdn(url: str, cdn_url: str | None) -> str:
+    """A document URL as a page served beside the CDN stand-in at `cdn_url` names it (unchanged when
+    `cdn_url` is None or the URL is not on the real CDN)."""
+    if cdn_url is None or not url.startswith(CDN_URL + "/"):
+        return url
+    return cdn_url.rstrip("/") + url[len(CDN_URL):]
+
+
 def tds_path(stem: str) -> str:
     return f"{PDF_DIR}tds/{stem}-tds.pdf"
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .document_lines import CDN_URL, PDF_DIR
+from .document_lines import PDF_DIR, on_cdn
 from .document_model import KINDS, Fact, SampleDocument, Section, Table, Value
 from .document_texts import all_documents
 
@@ -30,14 +30,6 @@ def document_path(path_or_url: str) -> str:
     if not path.startswith(PDF_DIR):
         raise KeyError(f"not a sample document path: {path_or_url!r}")
     return path
-
-
-def on_cdn(url: str, cdn_url: str | None) -> str:
-    """A document URL as a page served beside the CDN stand-in at `cdn_url` names it (unchanged when
-    `cdn_url` is None or the URL is not on the real CDN)."""
-    if cdn_url is None or not url.startswith(CDN_URL + "/"):
-        return url
-    return cdn_url.rstrip("/") + url[len(CDN_URL):]
 
 
 def _registry() -> dict[str, SampleDocument]:

@@ -24,6 +24,9 @@ class Site(Protocol):
     @property
     def base_url(self) -> str: ...
 
+    @property
+    def cdn_url(self) -> str: ...
+
 
 class Faults:
     """Fault switches, keyed by decoded URL path. Thread-safe; change them while the server runs.
@@ -113,9 +116,9 @@ class Faults:
             return rule["seconds"]
 
 
-def faulted_response(faults: Faults, path: str, site: Site, product: SampleProduct | None) -> bytes | None:
-    """The response a fault switch gives this request, or None when no switch applies to it
-    (`product` is the page's product, None for any other page or an unknown path)."""
+def transport_fault(faults: Faults, path: str) -> bytes | None:
+    """The faults any path can have (a delay first, then a status override or a 429): the response
+    they give, or None. The CDN stand-in (cdn.py) has these only."""
     delay = faults.slow.get(path)
     if delay:
         time.sleep(delay)
@@ -125,21 +128,28 @@ def faulted_response(faults: Faults, path: str, site: Site, product: SampleProdu
     wait = faults.take_retry_after(path)
     if wait is not None:
         return error_response(429, [("Retry-After", str(math.ceil(wait)))])
-    if product is None:
-        return None
+    return None
+
+
+def faulted_response(faults: Faults, path: str, site: Site, product: SampleProduct | None) -> bytes | None:
+    """The response a fault switch gives this request, or None when no switch applies to it
+    (`product` is the page's product, None for any other page or an unknown path)."""
+    response = transport_fault(faults, path)
+    if response is not None or product is None:
+        return response
     if faults.fail_all_status:
         return error_response(faults.fail_all_status)
     if path in faults.blocked:
         return message(200, [("Content-Type", HTML)], site.home_page)
     if path in faults.malformed_jsonld:
         with site.catalog.lock:
-            body = render.product_page(product, site.base_url, malformed_jsonld=True).encode()
+            body = render.product_page(product, site.base_url, site.cdn_url, malformed_jsonld=True).encode()
         return message(200, [("Content-Type", HTML)], body)
     if path in faults.content_type:
         return message(200, [("Content-Type", faults.content_type[path])], b"%PDF-1.4 not a web page\n")
     if path in faults.charset or path in faults.oversize:
         with site.catalog.lock:
-            page = render.product_page(product, site.base_url)
+            page = render.product_page(product, site.base_url, site.cdn_url)
         charset = faults.charset.get(path, "utf-8")
         body = page.encode(charset, errors="xmlcharrefreplace")
         if path in faults.oversize:

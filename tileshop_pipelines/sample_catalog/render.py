@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape as xml_escape
 
+from .document_lines import on_cdn
 from .model import SampleProduct
 
 HOME_TITLE = "The Tile Shop - High Quality Floor & Wall Tile"
@@ -264,14 +265,17 @@ def breadcrumb_jsonld(crumbs: Sequence[tuple[str, str]], base_url: str) -> dict:
     }
 
 
-def product_data(product: SampleProduct) -> dict:
-    """props.pageProps.layoutData.sitecore.context.productData of __NEXT_DATA__."""
+def product_data(product: SampleProduct, cdn_url: str | None = None) -> dict:
+    """props.pageProps.layoutData.sitecore.context.productData of __NEXT_DATA__ (documents on the CDN
+    stand-in at `cdn_url` when given, else at the real CDN's addresses the product holds)."""
     return {"ProductId": product.page_sku, "Name": product.name, "Specifications": product.spec_groups(),
-            "Documents": [dict(d) for d in product.documents]}
+            "Documents": [{"Name": d["Name"], "Url": on_cdn(d["Url"], cdn_url)} for d in product.documents]}
 
 
-def product_page(product: SampleProduct, base_url: str, *, malformed_jsonld: bool = False) -> str:
-    """A product detail page. `malformed_jsonld` truncates the Product JSON-LD (a broken CMS render)."""
+def product_page(product: SampleProduct, base_url: str, cdn_url: str | None = None, *,
+                 malformed_jsonld: bool = False) -> str:
+    """A product detail page; its documents name the CDN stand-in at `cdn_url` when given (a served
+    site), the real CDN otherwise. `malformed_jsonld` truncates the Product JSON-LD (a broken CMS render)."""
     product_ld = _ld_json(product_jsonld(product, base_url))
     if malformed_jsonld:
         product_ld = product_ld[: len(product_ld) * 2 // 3]
@@ -291,8 +295,8 @@ def product_page(product: SampleProduct, base_url: str, *, malformed_jsonld: boo
         for group, entries in groups.items() if entries)
     documents = ""
     if product.documents:
-        links = "".join(f'<li><a href="{_esc(d["Url"])}" target="_blank" rel="noopener">{_esc(d["Name"])}</a></li>'
-                        for d in product.documents)
+        links = "".join(f'<li><a href="{_esc(on_cdn(d["Url"], cdn_url))}" target="_blank" rel="noopener">'
+                        f'{_esc(d["Name"])}</a></li>' for d in product.documents)
         documents = f'<section class="pdp-documents"><h2>Documents</h2><ul>{links}</ul></section>'
     stock = "In Stock" if product.availability == "InStock" else "Out of Stock"
     sku_line = f'<p class="pdp-sku">SKU: {_esc(product.page_sku)}</p>'
@@ -311,7 +315,7 @@ def product_page(product: SampleProduct, base_url: str, *, malformed_jsonld: boo
     title = f"{product.name} | The Tile Shop"
     summary = f"Shop {product.name} at The Tile Shop."
     return _document(title, summary, base_url + product.path, head, body,
-                     _next_data(product.path, "product", product_data(product)))
+                     _next_data(product.path, "product", product_data(product, cdn_url)))
 
 
 _SIGNATURE = (

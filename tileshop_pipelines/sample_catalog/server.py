@@ -6,6 +6,9 @@ re-rendered when its version changes (Catalog.update). Request paths are percent
 lookup, so the raw and the encoded form of a URL reach the same page. The HTTP/1.1 connection
 loop and the response bytes are wire.py's.
 
+The server starts its own stand-in of the store's CDN (cdn.py, on 127.0.0.2) and its product pages
+name their documents there; the catalog's products keep the real CDN's addresses.
+
 Control endpoints, for a server running in another process:
   POST /__faults  JSON, e.g. {"status": {"/products/x": 404}, "retry_after": {"/products/y": {"times": 2,
                   "seconds": 1}}, "slow": {"/products/z": 1.5}, "blocked": ["/products/w"],
@@ -22,7 +25,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
-import email.utils
 import gzip
 import hashlib
 import json
@@ -32,9 +34,10 @@ from collections.abc import Callable
 
 from . import render
 from .catalog import BUNDLE_PATH, Catalog, build_catalog
+from .cdn import CDN_HOST, CdnServer
 from .faults import Faults, faulted_response
 from .model import CATALOG_EPOCH, CATEGORIES, SampleProduct
-from .wire import GZIP, HTML, JSON, TEXT, XML, Handler, ThreadedServer, error_response, http_date, message
+from .wire import GZIP, HTML, JSON, TEXT, XML, Handler, ThreadedServer, error_response, http_date, message, not_modified
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,12 +63,15 @@ class CatalogServer:
     `faults` switches failures at runtime; `hits` counts requests per decoded path and
     `last_user_agent` records the latest User-Agent, for tests of crawler behaviour. `public_url`
     replaces the advertised base URL (sitemaps, canonical links) when clients reach the server by
-    another name than 127.0.0.1.
+    another name than 127.0.0.1. `cdn` is the documents' server, started and stopped with this one
+    (on `cdn_host`:`cdn_port`, a free port by default).
     """
 
     def __init__(self, catalog: Catalog, host: str = "127.0.0.1", port: int = 0, gzip_sitemaps: bool = False,
-                 flat_sitemap: bool = False, lastmod: bool = False, public_url: str | None = None):
+                 flat_sitemap: bool = False, lastmod: bool = False, public_url: str | None = None,
+                 cdn_host: str = CDN_HOST, cdn_port: int = 0):
         self.catalog = catalog
+        self.cdn = CdnServer(cdn_host, cdn_port)
         self.host, self.port = host, port
         self.gzip_sitemaps, self.flat_sitemap, self.lastmod = gzip_sitemaps, flat_sitemap, lastmod
         self.public_url = public_url.rstrip("/") if public_url else None
@@ -89,10 +95,20 @@ class CatalogServer:
         host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
         return f"http://{host}:{self._httpd.server_address[1]}"
 
+    @property
+    def cdn_url(self) -> str:
+        """Where the product pages name their documents, e.g. http://127.0.0.2:54322."""
+        return self.cdn.base_url
+
     def start(self) -> CatalogServer:
         if self._httpd is not None:
             raise RuntimeError("server already started")
-        self._httpd = ThreadedServer((self.host, self.port), Handler)
+        self.cdn.start()
+        try:
+            self._httpd = ThreadedServer((self.host, self.port), Handler)
+        except OSError:
+            self.cdn.stop()
+            raise
         self._httpd.site = self
         self._routes = self._build_routes()
         self.home_page = render.home_page(self.base_url).encode()
@@ -109,6 +125,7 @@ class CatalogServer:
         self._httpd.close_connections()
         self._thread.join()
         self._httpd = self._thread = None
+        self.cdn.stop()
 
     def __enter__(self) -> CatalogServer:
         return self.start()
@@ -151,7 +168,7 @@ class CatalogServer:
     def _product_renderer(self, product: SampleProduct) -> Callable[[], tuple[int, bytes, dt.datetime]]:
         def make() -> tuple[int, bytes, dt.datetime]:
             with self.catalog.lock:  # a consistent snapshot while update() may run
-                return product.version, render.product_page(product, self.base_url).encode(), product.last_modified
+                return product.version, render.product_page(product, self.base_url, self.cdn_url).encode(), product.last_modified
         return make
 
     def _bundle_links(self) -> list[tuple[str, str]]:
@@ -242,26 +259,9 @@ class CatalogServer:
         if route is None or route.product is not None and route.product.path in self.catalog.removed:
             return error_response(404)
         entry = self._entry(path, route)
-        if self._not_modified(headers, entry):
+        if not_modified(headers, entry.etag, entry.last_modified):
             return entry.not_modified
         return entry.response
-
-    @staticmethod
-    def _not_modified(headers: dict[bytes, bytes], entry: _Entry) -> bool:
-        if_none_match = headers.get(b"if-none-match")
-        if if_none_match is not None:
-            tags = [t.strip().removeprefix(b"W/").decode("latin-1") for t in if_none_match.split(b",")]
-            return "*" in tags or entry.etag in tags
-        if_modified_since = headers.get(b"if-modified-since")
-        if if_modified_since and entry.last_modified is not None:
-            try:
-                since = email.utils.parsedate_to_datetime(if_modified_since.decode("latin-1"))
-            except (TypeError, ValueError):
-                return False
-            if since.tzinfo is None:
-                since = since.replace(tzinfo=dt.timezone.utc)
-            return entry.last_modified.replace(microsecond=0) <= since
-        return False
 
     def _post(self, path: str, body: bytes) -> bytes:
         try:
@@ -291,16 +291,18 @@ class CatalogServer:
 
 def run_server(host: str = "127.0.0.1", port: int = 8000, n_products: int = 500, seed: int = 7,
                gzip_sitemaps: bool = False, flat_sitemap: bool = False, lastmod: bool = False,
-               public_url: str | None = None) -> None:
-    """Serve until SIGINT or SIGTERM (for `tileshop catalog serve`). Prints the base URL on start."""
+               public_url: str | None = None, cdn_host: str = CDN_HOST, cdn_port: int = 0) -> None:
+    """Serve until SIGINT or SIGTERM (for `tileshop catalog serve`). Prints the base URL on start,
+    then the CDN stand-in's."""
     catalog = build_catalog(n_products=n_products, seed=seed)
     server = CatalogServer(catalog, host=host, port=port, gzip_sitemaps=gzip_sitemaps, flat_sitemap=flat_sitemap,
-                           lastmod=lastmod, public_url=public_url)
+                           lastmod=lastmod, public_url=public_url, cdn_host=cdn_host, cdn_port=cdn_port)
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     server.start()
     try:
         print(server.base_url, flush=True)
+        print(server.cdn_url, flush=True)
         while not stop.wait(0.1):
             pass
     finally:

@@ -25,10 +25,30 @@ XML = "application/xml"
 GZIP = "application/x-gzip"
 TEXT = "text/plain; charset=utf-8"
 JSON = "application/json"
+PDF = "application/pdf"
 
 
 def http_date(moment: dt.datetime) -> str:
     return email.utils.format_datetime(moment, usegmt=True)
+
+
+def not_modified(headers: dict[bytes, bytes], etag: str, last_modified: dt.datetime | None) -> bool:
+    """Whether a conditional request's validators match: If-None-Match first (weak tags compare
+    equal), else If-Modified-Since against `last_modified` (whole seconds)."""
+    if_none_match = headers.get(b"if-none-match")
+    if if_none_match is not None:
+        tags = [t.strip().removeprefix(b"W/").decode("latin-1") for t in if_none_match.split(b",")]
+        return "*" in tags or etag in tags
+    if_modified_since = headers.get(b"if-modified-since")
+    if if_modified_since and last_modified is not None:
+        try:
+            since = email.utils.parsedate_to_datetime(if_modified_since.decode("latin-1"))
+        except (TypeError, ValueError):
+            return False
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=dt.timezone.utc)
+        return last_modified.replace(microsecond=0) <= since
+    return False
 
 
 def reason(status: int) -> str:

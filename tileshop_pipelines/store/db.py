@@ -26,6 +26,13 @@ from tileshop_pipelines.serving.redaction import redacted
 
 # Any constant; serializes schema changes (migrations, the pgvector extension) across processes.
 MIGRATION_LOCK_ID = 7_407_113
+# Held connections are renewed before a proxy closes them: Fly's proxy, in front of Managed
+# Postgres, drains connections for 10 minutes when it restarts and then cuts what is left, and it
+# or PgBouncer closes idle ones; Fly's advice is a lifetime under 10 minutes and an idle time under
+# 5 (docs/DEPLOY.md). Pools (the app's, the Dagster webserver's) and the app's monitoring connection
+# use these; a unit of work's own connection (db.connect) lives for that work only.
+CONNECTION_MAX_LIFETIME_S = 540
+CONNECTION_MAX_IDLE_S = 240
 
 
 class DatabaseConfigError(RuntimeError):
@@ -67,12 +74,22 @@ def database_url() -> str:
     configured = process_settings().database_url
     if configured is None:
         return embedded_database_url()
-    url = configured.get_secret_value()
+    return _postgresql_url("DATABASE_URL", configured.get_secret_value())
+
+
+def direct_database_url() -> str:
+    """DIRECT_DATABASE_URL (the database without a pooler in front) when set, else database_url():
+    for schema migrations and dumps, which Fly's Managed Postgres docs send to the direct URL."""
+    configured = process_settings().direct_database_url
+    if configured is None:
+        return database_url()
+    return _postgresql_url("DIRECT_DATABASE_URL", configured.get_secret_value())
+
+
+def _postgresql_url(name: str, url: str) -> str:
     scheme = urlsplit(url).scheme
     if scheme not in ("postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2"):
-        raise DatabaseConfigError(
-            f"DATABASE_URL must be a postgresql:// URL, got scheme {scheme!r}"
-        )
+        raise DatabaseConfigError(f"{name} must be a postgresql:// URL, got scheme {scheme!r}")
     return url
 
 

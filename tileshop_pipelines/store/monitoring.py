@@ -295,6 +295,14 @@ def dagster_last_materialization(conn: psycopg.Connection, asset: str) -> dt.dat
         (f'["{asset}"]',)).fetchone()[0]
 
 
+def dagster_run_counts(conn: psycopg.Connection) -> dict[str, int] | None:
+    """Dagster's runs by status (only the statuses some run has); None when its run storage is not
+    in this database. One grouped query: a count per status through Dagster's API took 9 queries."""
+    if not _dagster_table(conn, "runs"):
+        return None
+    return dict(conn.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall())
+
+
 def failed_runs(conn: psycopg.Connection, limit: int) -> list[dict] | None:
     """The latest failed Dagster runs; None when Dagster's run storage is not in this database."""
     if not _dagster_table(conn, "runs"):

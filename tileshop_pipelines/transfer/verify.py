@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
+import psycopg
 
 from tileshop_pipelines.transfer import dumps
 from tileshop_pipelines.store import db, fingerprint, search, server
@@ -54,7 +55,13 @@ def source_database(source: str, scratch_server: str) -> Iterator[tuple[str, str
     """(URL, label) of the source: a DSN as given, or a dump restored into a scratch database on
     `scratch_server`'s server, dropped on exit."""
     if Path(source).is_file():
-        scratch = server.create_scratch_database(scratch_server, SCRATCH_PREFIX)
+        try:
+            scratch = server.create_scratch_database(scratch_server, SCRATCH_PREFIX)
+        except psycopg.errors.InsufficientPrivilege as exc:  # a managed database's user (Fly's fly-user)
+            raise dumps.DumpError(
+                f"cannot create a scratch database for the dump on {db.redacted(scratch_server)} ({exc}): compare "
+                "with the live source instead (--source DSN), or pass --scratch-server with a server where this "
+                "user may create databases (the embedded one: $(tileshop db url))") from exc
         try:
             dumps.restore(Path(source), scratch)
             yield scratch, f"dump {source}"

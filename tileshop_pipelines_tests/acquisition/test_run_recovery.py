@@ -12,7 +12,14 @@ import dagster as dg
 import pytest
 
 from tileshop_pipelines import bootstrap
-from tileshop_pipelines.defs.run_recovery import HOST_TAG, PID_TAG, pid_alive, process_gone, recover_dead_runs
+from tileshop_pipelines.defs.run_recovery import (
+    HOST_TAG,
+    IN_PROGRESS_STATUSES,
+    PID_TAG,
+    pid_alive,
+    process_gone,
+    recover_dead_runs,
+)
 from tileshop_pipelines_tests.acquisition.crawl_process import CRAWL, count
 
 
@@ -28,6 +35,14 @@ def test_only_a_process_of_this_host_that_is_gone_counts_as_dead():
     assert not process_gone({HOST_TAG: "h", PID_TAG: str(os.getpid())}, "h")  # this process
     assert not process_gone({HOST_TAG: "other", PID_TAG: dead}, "h")  # cannot be judged from here
     assert not process_gone({}, "h") and not process_gone({HOST_TAG: "h", PID_TAG: "x"}, "h")
+
+
+def test_in_progress_is_what_dagster_counts_as_in_progress():
+    """run_recovery spells Dagster's private IN_PROGRESS_RUN_STATUSES in the public enum; an upgrade
+    that changes Dagster's set fails here."""
+    from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES
+
+    assert set(IN_PROGRESS_STATUSES) == set(IN_PROGRESS_RUN_STATUSES)
 
 
 def test_a_killed_runs_slot_is_freed_and_the_run_marked_failed():
@@ -189,15 +204,15 @@ def test_a_run_past_its_max_runtime_is_failed_by_the_daemon_and_the_next_crawl_g
 
     import yaml
 
-    from tileshop_pipelines.defs.acquisition.automation import CRAWL_RUN_TAGS
+    from tileshop_pipelines.defs.policy import CRAWL_RUN_TAGS
     from tileshop_pipelines.local_runs import refresh_sitemap
     from tileshop_pipelines.sample_catalog import CatalogServer, build_catalog
     from tileshop_pipelines.store import db
 
-    config = yaml.safe_load((bootstrap.PROJECT_ROOT / "dagster.yaml").read_text())
+    config = bootstrap.instance_config()  # dagster.yaml as DAGSTER_HOME gets it (no bucket here)
     assert config["run_monitoring"]["enabled"] and config["concurrency"]["pools"]["default_limit"] == 1
     config["run_monitoring"]["poll_interval_seconds"] = 1  # default 120
-    config["run_coordinator"]["config"] = {"dequeue_interval_seconds": 1}
+    assert config["run_queue"]["dequeue_interval_seconds"] == 1  # Dagster's default is 5
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text(yaml.safe_dump(config))

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from tileshop_pipelines.defs.document_index.assets import document_chunks, document_embeddings, document_vectors
-from tileshop_pipelines.defs.document_index.checks import DOCUMENT_VECTOR_CHECKS
+from tileshop_pipelines.defs.document_index import checks
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource, VectorStoreResource
 from tileshop_pipelines.sample_catalog.pdfs import document_pdf
 from tileshop_pipelines.store import db
@@ -50,7 +50,8 @@ def database(make_database):
 
 
 def _materialize(url: str) -> dg.ExecuteInProcessResult:
-    return dg.materialize([document_chunks, document_embeddings, document_vectors, *DOCUMENT_VECTOR_CHECKS],
+    every_check = [c for c in vars(checks).values() if isinstance(c, dg.AssetChecksDefinition)]
+    return dg.materialize([document_chunks, document_embeddings, document_vectors, *every_check],
                           resources={"postgres": PostgresResource(database_url=url), "embedder": EmbedderResource(),
                                      "vector_store": VectorStoreResource()})
 

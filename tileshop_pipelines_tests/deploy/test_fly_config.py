@@ -215,3 +215,57 @@ def test_dockerfiles_install_dependencies_before_sources_and_run_unprivileged():
 def test_dockerignore_keeps_state_and_history_out_of_the_build_context():
     ignored = set((PROJECT_ROOT / ".dockerignore").read_text().split())
     assert {".git", ".venv", ".tileshop", ".env"} <= ignored
+
+
+def _memory_mb(value: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)(gb|mb)", value).groups()
+    return int(number) * (1024 if unit == "gb" else 1)
+
+
+def _restart_policies(config: dict) -> dict[str, dict]:
+    """process group -> its [[restart]] entry; each group named by exactly one."""
+    policies: dict[str, dict] = {}
+    for entry in config.get("restart", []):
+        for process in entry["processes"]:
+            assert process not in policies, f"{config['app']}: two restart policies for {process}"
+            policies[process] = entry
+    return policies
+
+
+def test_machines_that_must_stay_up_restart_always_and_the_others_on_failure(configs):
+    """Fly restarts a machine when its process exits, not on a failing check (`tileshop daemon`
+    exits 1 when its daemons stop heartbeating); a machine Fly's proxy stops or suspends must not
+    be restarted at once, so it is on-failure."""
+    for config in configs.values():
+        policies = _restart_policies(config)
+        assert set(policies) == set(config["processes"]), config["app"]
+        for process, entry in policies.items():
+            assert entry["policy"] in ("always", "on-failure", "never"), entry
+            stopped_by_proxy = any(process in s["processes"] and s.get("auto_stop_machines", "off") != "off"
+                                   for s in services(config))
+            assert entry["policy"] == ("on-failure" if stopped_by_proxy else "always"), (config["app"], process)
+    assert _restart_policies(configs["pipeline"])["daemon"]["policy"] == "always"
+    assert _restart_policies(configs["pipeline"])["web"]["policy"] == "always"
+
+
+def test_swap_where_memory_is_tight_and_suspend_where_the_machine_allows_it(configs):
+    pipeline, app = configs["pipeline"], configs["app"]
+    daemon_vm = next(vm for vm in pipeline["vm"] if "daemon" in vm["processes"])
+    # the daemon's measured peak (docs/DEPLOY.md): 1.4-1.7 GB of its VM; swap absorbs a spike
+    assert _memory_mb(daemon_vm["memory"]) <= 2048 and pipeline["swap_size_mb"] >= 512
+    # Suspend (Fly): 2 GB of memory at most and no swap.
+    service = app["http_service"]
+    assert service["auto_stop_machines"] == "suspend" and service["auto_start_machines"] is True
+    assert service["min_machines_running"] >= 1  # one warm machine: the first shopper never waits
+    assert all(_memory_mb(vm["memory"]) <= 2048 for vm in app["vm"])
+    for config in configs.values():
+        if any(s.get("auto_stop_machines") == "suspend" for s in services(config)):
+            assert "swap_size_mb" not in config, config["app"]
+
+
+def test_machine_sizes_live_in_the_fly_toml_files_not_in_scale_commands():
+    """`fly deploy` resets a machine to its [[vm]] section: a `fly scale vm|memory` is undone by the
+    next deploy, so the docs change the fly.toml instead."""
+    for page in sorted((PROJECT_ROOT / "docs").glob("*.md")) + [PROJECT_ROOT / "README.md"]:
+        text = page.read_text()
+        assert not re.search(r"fly scale (vm|memory)\b", text), page.name

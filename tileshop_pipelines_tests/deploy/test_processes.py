@@ -56,6 +56,12 @@ def test_db_migrate_applies_ours_and_dagsters_migrations_idempotently(make_datab
     again = _cli("db", "migrate", env=env)
     assert again.returncode == 0, again.stderr
     assert "schema up to date: nothing to apply" in again.stdout and "dagster: Updating run storage" in again.stdout
+    # With DIRECT_DATABASE_URL set (Fly Managed Postgres' direct URL) the release command uses it:
+    # here DATABASE_URL (the pooler's) leads nowhere.
+    direct = _cli("db", "migrate", env={**env, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+                                        "DIRECT_DATABASE_URL": env["DATABASE_URL"]})
+    assert direct.returncode == 0, direct.stderr
+    assert "schema up to date: nothing to apply" in direct.stdout
     with db.connect(env["DATABASE_URL"]) as conn:
         tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
     assert {"runs", "event_logs", "alembic_version", "schema_migrations", "product_vectors"} <= tables
@@ -125,3 +131,16 @@ def test_a_restarted_daemon_fails_the_runs_its_predecessor_left_started():
         assert status == {orphan: dg.DagsterRunStatus.FAILURE, queued: dg.DagsterRunStatus.NOT_STARTED,
                           done: dg.DagsterRunStatus.SUCCESS, in_process: dg.DagsterRunStatus.STARTED}
         assert fail_orphaned_daemon_runs(instance) == []
+
+
+def test_the_webserver_renews_its_held_connection_before_the_proxy_closes_it():
+    """`tileshop webserver`'s arguments parse as dagster-webserver's own, its storage connection
+    recycled after store/db.py's idle bound (Fly's proxy closes idle connections)."""
+    from dagster_webserver.cli import dagster_webserver
+
+    from tileshop_pipelines.cli.run import webserver_arguments
+
+    arguments = webserver_arguments("::", 3000)
+    context = dagster_webserver.make_context("dagster-webserver", list(arguments))
+    assert context.params["db_pool_recycle"] == db.CONNECTION_MAX_IDLE_S < 300
+    assert context.params["port"] == 3000

@@ -10,9 +10,11 @@ import time
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from prometheus_client import generate_latest
 
 from rag_app.config import MAX_REQUEST_LINE_BYTES, Settings, load_settings
 from rag_app.main import create_app
+from tileshop_pipelines.serving.metrics_server import serve_metrics
 from tileshop_pipelines.serving.server import server_config
 
 from .anthropic_standin import AnthropicStandIn
@@ -59,13 +61,22 @@ def offline_client(index_url):
         yield client
 
 
+def metrics_text(app) -> str:
+    """The app's Prometheus exposition, as its metrics listener serves it (`python -m rag_app`:
+    METRICS_PORT; the app itself has no /metrics route)."""
+    return generate_latest(app.state.metrics.registry).decode()
+
+
 @contextlib.contextmanager
-def served_app(index_url: str, settings: Settings, log_level: str = "warning"):
+def served_app(index_url: str, settings: Settings, log_level: str = "warning", metrics_port: int | None = None):
     """The app on a real uvicorn server (port 0) in a thread, configured as `python -m rag_app`
-    serves it; yields its base URL."""
-    config = server_config(create_app(settings, database_url=index_url), "127.0.0.1", 0,
+    serves it; yields its base URL. `metrics_port`: its /metrics listener there too, as
+    `python -m rag_app` runs it."""
+    app = create_app(settings, database_url=index_url)
+    config = server_config(app, "127.0.0.1", 0,
                            max_request_line_bytes=MAX_REQUEST_LINE_BYTES, max_header_bytes=settings.max_header_bytes,
                            log_level=log_level, lifespan="on")
+    metrics = serve_metrics(app.state.metrics.registry, "127.0.0.1", metrics_port) if metrics_port else None
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -80,3 +91,5 @@ def served_app(index_url: str, settings: Settings, log_level: str = "warning"):
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+        if metrics is not None:
+            metrics.close()

@@ -12,6 +12,7 @@ import pytest
 
 from rag_app.admission import AdmissionGate, Overloaded
 
+from ..support.ports import free_port
 from .conftest import served_app, settings_for
 
 
@@ -42,7 +43,9 @@ def test_a_full_app_sheds_with_503_and_the_admitted_searches_finish(index_url):
     """Two searches are admitted and held up by a real lock on the products table; every other
     request, chat, streamed chat or search, is refused at once, and succeeds once the lock goes."""
     settings = settings_for(max_in_flight_searches=2, db_pool_size=4)
-    with served_app(index_url, settings) as base, psycopg.connect(index_url) as locker:
+    metrics_port = free_port()
+    scrape = f"http://127.0.0.1:{metrics_port}/metrics"  # the app's metrics listener, as deployed
+    with served_app(index_url, settings, metrics_port=metrics_port) as base, psycopg.connect(index_url) as locker:
 
         async def scenario():
             async with httpx.AsyncClient(base_url=base, timeout=30) as client:
@@ -51,10 +54,10 @@ def test_a_full_app_sheds_with_503_and_the_admitted_searches_finish(index_url):
                 held = [asyncio.create_task(client.get("/api/products/search", params={"q": f"white tile {i}"}))
                         for i in range(2)]
                 deadline = time.monotonic() + 20
-                while "tileshop_query_embedding_seconds_count 3.0" not in (await client.get("/metrics")).text:
+                while "tileshop_query_embedding_duration_seconds_count 3.0" not in (await client.get(scrape)).text:
                     assert time.monotonic() < deadline, "the held searches never reached the database"
                     await asyncio.sleep(0.02)  # both held searches are past the encoder, at the lock
-                held_metrics = (await client.get("/metrics")).text
+                held_metrics = (await client.get(scrape)).text
                 refused = [await client.post("/api/chat", json={"query": "grout for marble"}),
                            await client.post("/api/chat/stream", json={"query": "grout for marble"}),
                            await client.get("/api/products/search", params={"q": "blue tile"}),
@@ -63,12 +66,12 @@ def test_a_full_app_sheds_with_503_and_the_admitted_searches_finish(index_url):
                 locker.rollback()  # the lock goes
                 finished = await asyncio.gather(*held)
                 after = await client.post("/api/chat/stream", json={"query": "grout for marble"})
-                metrics = (await client.get("/metrics")).text
+                metrics = (await client.get(scrape)).text
                 return refused, finished, after, metrics, held_metrics
 
         refused, finished, after, metrics, held_metrics = asyncio.run(scenario())
     assert "tileshop_searches_in_flight 2.0" in held_metrics  # the gate's count, as /metrics reports it
-    assert "tileshop_db_pool_in_use 2.0" in held_metrics  # both held searches hold a connection
+    assert 'tileshop_db_pool_connections{state="in_use"} 2.0' in held_metrics  # both held searches hold one
     assert "tileshop_searches_in_flight 0.0" in metrics
     for response in refused:
         assert response.status_code == 503, response.text

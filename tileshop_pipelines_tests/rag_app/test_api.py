@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import psycopg
@@ -11,7 +12,7 @@ import pytest
 from tileshop_pipelines.store import db
 from tileshop_pipelines_tests.conftest import N_PRODUCTS, PLANTED_INSTRUCTION, PLANTED_SKU
 
-from .conftest import ADMIN, app_client, served_app, settings_for
+from .conftest import ADMIN, app_client, metrics_text, served_app, settings_for
 
 
 def sse_events(text: str) -> list[tuple[str, dict]]:
@@ -205,11 +206,11 @@ def test_database_outage_is_a_503_not_a_crash(index_url):
 
 def test_metrics_count_requests_retrieval_and_modes(offline_client):
     offline_client.post("/api/chat", json={"query": "porcelain floor tile"})
-    text = offline_client.get("/metrics").text
+    text = metrics_text(offline_client.app)
     assert 'tileshop_http_requests_total{method="POST",route="/api/chat",status="200"}' in text
-    assert 'tileshop_answers_total{mode="offline"}' in text
-    assert "tileshop_retrieval_seconds_count" in text
-    assert "tileshop_query_embedding_seconds_count" in text
+    assert re.search(r'^tileshop_answer_duration_seconds_count\{mode="offline"\} [1-9]', text, re.M)
+    assert "tileshop_retrieval_duration_seconds_count" in text
+    assert "tileshop_query_embedding_duration_seconds_count" in text
     assert 'route="/api/products/{sku}"' in text  # templates, not raw SKUs
     assert 'route="/api/products/684287"' not in text
 
@@ -218,7 +219,8 @@ def test_openapi_and_docs(offline_client):
     spec = offline_client.get("/openapi.json").json()
     assert {"/api/chat", "/api/chat/stream", "/api/products/search", "/api/products/{sku}",
             "/api/system/health", "/api/system/detailed-health", "/api/acquisition/start",
-            "/api/acquisition/status", "/metrics"} <= set(spec["paths"])
+            "/api/acquisition/status"} <= set(spec["paths"])
+    assert "/metrics" not in spec["paths"]  # not the public app's: a listener of its own (test_metrics.py)
     assert offline_client.get("/docs").status_code == 200
 
 

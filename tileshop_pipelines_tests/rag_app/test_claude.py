@@ -17,7 +17,8 @@ from tileshop_pipelines.assistant.answer import offline_answer
 from tileshop_pipelines.assistant.retrieval import ProductHit
 from tileshop_pipelines_tests.conftest import PLANTED_INSTRUCTION, PLANTED_SKU
 
-from .conftest import ADMIN, app_client, claude_settings, served_app, settings_for
+from ..support.ports import free_port
+from .conftest import ADMIN, app_client, claude_settings, metrics_text, served_app, settings_for
 from .test_api import sse_events
 
 
@@ -116,8 +117,7 @@ def test_429_every_time_falls_back_to_offline(claude_client, standin):
     assert body["answer"].startswith("Offline answer")
     assert "over its rate limit" in body["answer"]
     assert len(standin.messages_requests()) == 3  # 1 + max_retries (2)
-    metrics = claude_client.get("/metrics").text
-    assert 'tileshop_llm_errors_total{kind="rate_limited"}' in metrics
+    assert 'tileshop_llm_errors_total{kind="rate_limited"}' in metrics_text(claude_client.app)
 
 
 def test_500_is_retried_with_backoff_then_offline(claude_client, standin):
@@ -241,14 +241,15 @@ def test_one_deadline_per_answer_retries_included(index_url, standin):
 def test_a_shopper_who_hangs_up_ends_the_claude_call(index_url, standin):
     standin.default, standin.slow_seconds = "slow", 20.0
     settings = claude_settings(standin, claude_timeout_s=30.0, claude_max_retries=0, claude_deadline_s=25.0)
-    with served_app(index_url, settings) as base:
+    metrics_port = free_port()
+    with served_app(index_url, settings, metrics_port=metrics_port) as base:
         with pytest.raises(httpx.ReadTimeout):
             httpx.post(f"{base}/api/chat", json={"query": "white tile"}, timeout=1.5)
         hung_up = time.monotonic()
         deadline = hung_up + 5
         while standin.messages_requests()[-1]["closed_at"] is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        metrics = httpx.get(f"{base}/metrics").text
+        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
     [call] = standin.messages_requests()
     assert call["closed_at"] is not None and call["closed_at"] - hung_up < 2.0, "the call ran on"
     assert 'tileshop_llm_calls_total{outcome="cancelled"} 1.0' in metrics

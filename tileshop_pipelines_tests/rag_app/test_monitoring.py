@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 import uuid
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from rag_app.config import load_settings
 from tileshop_pipelines import bootstrap
@@ -29,7 +29,7 @@ def record_dagster_history(url: str, home: Path) -> str:
     import dagster as dg
 
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(bootstrap.PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    (home / "dagster.yaml").write_text(yaml.safe_dump(bootstrap.instance_config()))  # as DAGSTER_HOME gets it
     saved = os.environ.get("DAGSTER_PG_URL")
     os.environ["DAGSTER_PG_URL"] = bootstrap.dagster_storage_url(url)
     try:
@@ -317,3 +317,30 @@ def test_a_flush_whose_session_is_killed_at_any_step_counts_each_request_once(in
                                         (f"%{tag}",)).fetchone()[0])
             assert step in killed
             assert counted == (n * CHATS_PER_STEP, n * CHATS_PER_STEP), f"killed before {step}"
+
+
+def test_the_flushers_connection_is_renewed_past_its_lifetime(make_database, monkeypatch):
+    """Its own connection, used every flush, is replaced once older than store/db.py's lifetime
+    (before Fly's proxy would cut it), and the flush goes on over the new one."""
+    import datetime as dt
+
+    from rag_app.monitoring import MonitoringRecorder
+    from tileshop_pipelines.store.migrations import migrate
+
+    url = make_database()
+    with db.connect(url) as conn:
+        migrate(conn)
+    recorder = MonitoringRecorder(flush_s=3600, question_retention=dt.timedelta(days=90),
+                                  crawl_max_age=dt.timedelta(days=7))
+    recorder.database_url = url
+    try:
+        assert recorder.flush() is True
+        first = recorder._connection()
+        pid = first.info.backend_pid
+        assert recorder.flush() is True and recorder._connection() is first  # young: kept
+        monkeypatch.setattr(db, "CONNECTION_MAX_LIFETIME_S", 0)
+        recorder.request("POST", "/api/chat", 200, 0.030, "10.0.0.1")
+        assert recorder.flush() is True
+        assert first.closed and recorder._connection().info.backend_pid != pid
+    finally:
+        recorder.stop()

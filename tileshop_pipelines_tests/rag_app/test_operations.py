@@ -1,5 +1,5 @@
 """What the people who run the app see: request ids, structured log lines with no secret in them,
-the /metrics collectors, and the catalog change report's endpoint."""
+the metrics' collectors, and the catalog change report's endpoint."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store.acquisition import ListedUrl, record_sitemap
 from tileshop_pipelines.store.migrations import migrate
 
-from .conftest import ADMIN, ADMIN_TOKEN, app_client, claude_settings, served_app, settings_for
+from .conftest import ADMIN, ADMIN_TOKEN, app_client, claude_settings, metrics_text, served_app, settings_for
 
 ANTHROPIC_KEY = "sk-ant-test-operations-secret-4f1e9a"
 
@@ -74,7 +74,6 @@ def test_app_logs_are_json_lines_with_request_ids_and_no_secret(index_url, stand
             standin.script[:] = ["500"]  # Claude fails: the answer falls back to offline, the failure is logged
             assert client.post("/api/chat", json={"query": "grout for marble"}).json()["mode"] == "offline"
             client.get(f"/api/products/search?q=white&token={ADMIN_TOKEN}&api_key={ANTHROPIC_KEY}")
-            client.get("/metrics")
     finally:
         standin.api_key = standin_key
     text = captured_logs.getvalue()
@@ -92,17 +91,19 @@ def test_app_logs_are_json_lines_with_request_ids_and_no_secret(index_url, stand
 def test_metrics_report_process_gc_pool_admission_and_batch_sizes(index_url):
     with app_client(index_url, settings_for(db_pool_size=3, max_in_flight_searches=7)) as client:
         client.post("/api/chat", json={"query": "grout for marble"})
-        text = client.get("/metrics").text
+        text = metrics_text(client.app)
     for series in ("process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
                    "python_gc_collections_total", "python_gc_objects_collected_total", "python_info"):
         assert series in text, series
-    assert "tileshop_db_pool_max 3.0" in text
-    assert re.search(r"^tileshop_db_pool_size [1-3]\.0$", text, re.M)
-    assert re.search(r"^tileshop_db_requests_num_total [1-9]", text, re.M)  # the chat's connection
-    assert "tileshop_db_pool_in_use 0.0" in text and "tileshop_db_connections_errors_total 0.0" in text
+    assert "tileshop_db_pool_max_connections 3.0" in text
+    assert re.search(r'^tileshop_db_pool_connections\{state="idle"\} [1-3]\.0$', text, re.M)
+    assert re.search(r"^tileshop_db_pool_requests_total [1-9]", text, re.M)  # the chat's connection
+    assert 'tileshop_db_pool_connections{state="in_use"} 0.0' in text
+    assert "tileshop_db_pool_connection_errors_total 0.0" in text
+    assert "tileshop_db_pool_request_wait_seconds_total " in text and "tileshop_db_pool_requests_waiting 0.0" in text
     assert "tileshop_searches_in_flight 0.0" in text and "tileshop_searches_in_flight_limit 7.0" in text
-    assert "tileshop_query_embedding_batch_size_count 1.0" in text
-    assert 'tileshop_query_embedding_batch_size_bucket{le="1.0"} 1.0' in text
+    assert "tileshop_query_embedding_batch_questions_count 1.0" in text
+    assert 'tileshop_query_embedding_batch_questions_bucket{le="1.0"} 1.0' in text
 
 
 def test_concurrent_questions_share_one_encoder_call():

@@ -12,7 +12,7 @@ import pytest
 
 from rag_app.security import RateLimiter
 
-from .conftest import ADMIN, ADMIN_TOKEN, app_client, served_app, settings_for
+from .conftest import ADMIN, ADMIN_TOKEN, app_client, metrics_text, served_app, settings_for
 
 
 def test_token_bucket_refills_at_the_sustained_rate():
@@ -31,9 +31,9 @@ def test_rate_limit_answers_429_with_retry_after(index_url):
         assert limited.status_code == 429
         assert int(limited.headers["Retry-After"]) >= 1
         assert "rate limit" in limited.json()["detail"]
-        # liveness and metrics stay reachable under the limit
+        # liveness stays reachable under the limit
         assert client.get("/api/system/health").status_code == 200
-        assert "tileshop_rate_limited_total 1.0" in client.get("/metrics").text
+        assert "tileshop_requests_rate_limited_total 1.0" in metrics_text(client.app)
 
 
 def test_body_size_limit_by_content_length_and_chunked(index_url):

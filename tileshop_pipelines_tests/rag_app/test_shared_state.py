@@ -67,18 +67,27 @@ def redis_url(redis_server) -> str:
     return redis_server[0]
 
 
+class AppUrl(str):
+    """An app process's base URL; `.metrics`: its /metrics listener's (METRICS_PORT)."""
+
+    metrics: str
+
+
 @contextlib.contextmanager
 def app_processes(index_url: str, n: int, **env):
-    """`n` app processes as deployed (`python -m rag_app`), each on a free port; yields base URLs."""
+    """`n` app processes as deployed (`python -m rag_app`), each on free ports; yields AppUrls."""
     base_env = {**os.environ, "DATABASE_URL": index_url, "ANTHROPIC_API_KEY": "", "TILESHOP_ANALYTICS": "off",
                 "PYTHONPATH": str(PROJECT_ROOT), **env}
     procs, urls = [], []
     try:
         for _ in range(n):
-            port = free_port()
+            port, metrics_port = free_port(), free_port()
             procs.append(subprocess.Popen([sys.executable, "-m", "rag_app", "--port", str(port), "--log-level", "warning"],
-                                          env=base_env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL))
-            urls.append(f"http://127.0.0.1:{port}")
+                                          env={**base_env, "METRICS_PORT": str(metrics_port)}, cwd=PROJECT_ROOT,
+                                          stdout=subprocess.DEVNULL))
+            url = AppUrl(f"http://127.0.0.1:{port}")
+            url.metrics = f"http://127.0.0.1:{metrics_port}/metrics"
+            urls.append(url)
         for proc, url in zip(procs, urls):
             wait_until_serving(proc, f"{url}/api/system/health", "the app", 120)
         yield urls
@@ -89,8 +98,8 @@ def app_processes(index_url: str, n: int, **env):
             proc.wait(timeout=30)
 
 
-def lookups(base: str) -> dict[str, float]:
-    text = httpx.get(f"{base}/metrics").text
+def lookups(base: AppUrl) -> dict[str, float]:
+    text = httpx.get(base.metrics).text
     found = {}
     for line in text.splitlines():
         if line.startswith("tileshop_query_embedding_lookups_total{"):
@@ -138,8 +147,9 @@ def test_redis_down_the_process_s_own_limit_decides(index_url):
                 for _ in range(3)] == [200] * 3
         assert httpx.post(f"{a}/api/chat", json={"query": "white tile"}, timeout=60).status_code == 200
         assert httpx.get(f"{a}/api/products/search", params={"q": "white tile"}).status_code == 429
-        assert 'tileshop_redis_fallbacks_total{reason="timeout",use="rate_limit"}' in httpx.get(f"{a}/metrics").text \
-            or 'reason="unavailable",use="rate_limit"' in httpx.get(f"{a}/metrics").text
+        scraped = httpx.get(a.metrics).text
+        assert 'tileshop_redis_fallbacks_total{reason="timeout",use="rate_limit"}' in scraped \
+            or 'reason="unavailable",use="rate_limit"' in scraped
 
 
 CONCURRENT = 300
@@ -156,9 +166,9 @@ def hammer(base: str, client_ip: str, n: int = CONCURRENT) -> collections.Counte
     return collections.Counter(r.status_code for r in asyncio.run(run()))
 
 
-def fallbacks(base: str) -> dict[tuple[str, str], float]:
+def fallbacks(metrics_url: str) -> dict[tuple[str, str], float]:
     found = {}
-    for line in httpx.get(f"{base}/metrics").text.splitlines():
+    for line in httpx.get(metrics_url).text.splitlines():
         if line.startswith("tileshop_redis_fallbacks_total{"):
             labels = dict(part.split("=") for part in line[line.index("{") + 1:line.index("}")].split(","))
             found[(labels["use"].strip('"'), labels["reason"].strip('"'))] = float(line.split()[-1])
@@ -170,7 +180,9 @@ def test_one_client_s_concurrent_requests_meet_its_burst_whatever_redis_does(ind
     settings = settings_for(redis_url=url, rate_limit_per_minute=1, rate_limit_burst=OWN_BURST, analytics=False,
                             fly_app_name="tileshop-test", redis_max_connections=8)
     control = redis.Redis.from_url(url)
-    with served_app(index_url, settings) as base, caplog.at_level(logging.WARNING, logger="rag_app.shared_state"):
+    metrics_port = free_port()
+    with served_app(index_url, settings, metrics_port=metrics_port) as base, \
+            caplog.at_level(logging.WARNING, logger="rag_app.shared_state"):
         answering = hammer(base, "203.0.113.1")
         proc.send_signal(signal.SIGSTOP)  # frozen: connections time out, requests queue for the pool
         try:
@@ -182,7 +194,7 @@ def test_one_client_s_concurrent_requests_meet_its_burst_whatever_redis_does(ind
             out_of_memory = hammer(base, "203.0.113.3")
         finally:
             control.config_set("maxmemory", 0)
-        counted = fallbacks(base)
+        counted = fallbacks(f"http://127.0.0.1:{metrics_port}/metrics")
     assert (answering[200], frozen[200], out_of_memory[200]) == (OWN_BURST,) * 3, (answering, frozen, out_of_memory)
     assert answering[429] == frozen[429] == out_of_memory[429] == CONCURRENT - OWN_BURST
     assert counted.get(("rate_limit", "out_of_memory")) == OWN_BURST

@@ -169,3 +169,17 @@ def test_update_changes_content_version_and_last_modified():
     assert "FrostResistance" not in product.specs
     with pytest.raises(TypeError):
         catalog.update(product.path, colour="Grey")
+
+
+def test_update_changes_the_documents_a_product_names():
+    catalog = build_catalog(n_products=40, seed=7)
+    product = catalog.product("43521")
+    [tds, sds] = product.documents
+    version = product.version
+    catalog.update("43521", documents=[tds])
+    assert product.documents == [tds] and product.version == version + 1
+    assert sds["Url"] not in render.product_page(product, BASE)
+    catalog.update("43521", documents=[tds])  # no change: no new version
+    assert product.version == version + 1
+    with pytest.raises(ValueError, match="documents must be"):
+        catalog.update("43521", documents=[{"Name": "Technical Data Sheet"}])

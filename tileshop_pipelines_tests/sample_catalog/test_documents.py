@@ -7,10 +7,9 @@ import collections
 
 import pytest
 
-from tileshop_pipelines.sample_catalog.document_lines import CDN_URL, data_sheets, line_of, safety_data_sheet
+from tileshop_pipelines.sample_catalog.document_lines import CDN_URL, data_sheets, line_of, on_cdn, safety_data_sheet
 from tileshop_pipelines.sample_catalog.document_model import Value, number
-from tileshop_pipelines.sample_catalog.documents import (DOCUMENTS, KINDS, document_path, normalized, on_cdn,
-                                                          sample_document)
+from tileshop_pipelines.sample_catalog.documents import DOCUMENTS, KINDS, document_path, normalized, sample_document
 
 TDS = "/is/content/TileShop/pdf/tds/"
 

@@ -1,4 +1,5 @@
-"""The sample catalog server over real HTTP on 127.0.0.1: site structure, pages, caching, faults."""
+"""The sample catalog server over real HTTP on 127.0.0.1: site structure, pages, caching, faults, and
+the documents its pages name on the CDN stand-in (127.0.0.2)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ import httpx
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from tileshop_pipelines.sample_catalog import KNOWN_SKUS, CatalogServer, Faults, build_catalog
+from tileshop_pipelines.catalog.extract import extract_product
+from tileshop_pipelines.sample_catalog import CDN_HOST, KNOWN_SKUS, CatalogServer, Faults, build_catalog
+from tileshop_pipelines.sample_catalog.document_lines import on_cdn
 
 from ..support.known_products import product_facts
+from ..support.ports import free_port
 
 NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 HOME_TITLE = "The Tile Shop - High Quality Floor & Wall Tile"
@@ -217,7 +221,7 @@ def test_known_products_facts_on_the_page(client, server, sku):
     if sku == "683861":
         assert "10.76 sq. ft. per Box" in price_text and specs["Color"] == "Beige, Brown"
         assert any("porcelain" in d["Url"].lower() and "safety" in d["Name"].lower() and d["Url"].endswith(".pdf")
-                   and d["Url"].startswith("https://s7d1.scene7.com/is/content/TileShop/pdf/")
+                   and d["Url"].startswith(server.cdn_url + "/is/content/TileShop/pdf/")
                    for d in data["Documents"])
         assert product["brand"]["name"].startswith("Morris & Co")
     if sku == "485020":
@@ -226,6 +230,23 @@ def test_known_products_facts_on_the_page(client, server, sku):
         assert "50 lb" in product["name"] and "mortar" in product["name"].lower()
     if sku == "683549":
         assert "corner shelf" in product["name"].lower() and "EdgeType" not in specs
+
+
+def test_served_pages_name_their_documents_on_the_cdn_stand_in(client, server):
+    """The pages name each document at the stand-in's address; the catalog keeps the real CDN's."""
+    assert server.cdn_url.startswith(f"http://{CDN_HOST}:") and not server.cdn_url.startswith(server.base_url)
+    named = [p for p in server.catalog.products if p.documents]
+    for product in [server.catalog.product("43521")] + named[::max(1, len(named) // 6)]:
+        html = client.get(product.path).text
+        record = extract_product(html, server.base_url + product.path)
+        urls = [d["url"] for d in record["documents"]]
+        assert urls == [on_cdn(d["Url"], server.cdn_url) for d in product.documents], product.path
+        assert all(d["Url"].startswith("https://s7d1.scene7.com/is/content/TileShop/pdf/") for d in product.documents)
+        links = [a.attributes["href"] for a in LexborHTMLParser(html).css(".pdp-documents a")]
+        assert links == urls and all(u.startswith(server.cdn_url + "/is/content/TileShop/pdf/") for u in urls)
+        for url in urls:
+            r = httpx.get(url)
+            assert r.status_code == 200 and r.headers["content-type"] == "application/pdf" and r.content[:5] == b"%PDF-"
 
 
 def test_product_page_shape(client, server):
@@ -247,9 +268,10 @@ def test_product_page_shape(client, server):
 def test_pages_are_byte_identical_across_builds():
     paths = None
     bodies = []
+    cdn_port = free_port(CDN_HOST)  # pages name their documents on the CDN stand-in: the same one each time
     for _ in range(2):
         catalog = build_catalog(n_products=60, seed=5)
-        with CatalogServer(catalog, public_url="http://catalog.test") as srv, \
+        with CatalogServer(catalog, public_url="http://catalog.test", cdn_port=cdn_port) as srv, \
                 httpx.Client(base_url=_local(srv)) as c:
             paths = paths or [p.path for p in catalog.products[::6]] + ["/", "/sitemap.xml", "/tile"]
             bodies.append([(c.get(p).content, c.get(p).headers.get("etag")) for p in paths])
@@ -473,10 +495,11 @@ def test_run_server_prints_its_url_and_stops_on_signal(sig):
     env = dict(os.environ, PYTHONPATH=os.getcwd())
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
     try:
-        base_url = proc.stdout.readline().strip()
-        assert base_url.startswith("http://127.0.0.1:")
+        base_url, cdn_url = proc.stdout.readline().strip(), proc.stdout.readline().strip()
+        assert base_url.startswith("http://127.0.0.1:") and cdn_url.startswith("http://127.0.0.2:")
         r = httpx.get(base_url + "/sitemap.xml")
         assert r.status_code == 200 and ET.fromstring(r.content).tag.endswith("urlset")
+        assert httpx.head(cdn_url + "/is/content/TileShop/pdf/care/natural-stone-care-guide.pdf").status_code == 200
         proc.send_signal(sig)
         assert proc.wait(timeout=10) == 0
     finally:

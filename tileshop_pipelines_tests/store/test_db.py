@@ -17,6 +17,20 @@ def test_database_url_rejects_other_schemes(monkeypatch):
         db.database_url()
 
 
+def test_the_direct_url_is_the_pooled_one_unless_set(monkeypatch):
+    """Migrations and dumps go to DIRECT_DATABASE_URL (Fly Managed Postgres: PgBouncer bypassed)."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://fly-user:pw@pgbouncer.abc.flympg.net/fly-db")
+    monkeypatch.delenv("DIRECT_DATABASE_URL", raising=False)
+    assert db.direct_database_url() == "postgresql://fly-user:pw@pgbouncer.abc.flympg.net/fly-db"
+    monkeypatch.setenv("DIRECT_DATABASE_URL", "postgresql://fly-user:direct-pw@direct.abc.flympg.net/fly-db")
+    assert db.direct_database_url() == "postgresql://fly-user:direct-pw@direct.abc.flympg.net/fly-db"
+    assert db.database_url() == "postgresql://fly-user:pw@pgbouncer.abc.flympg.net/fly-db"
+    assert bootstrap.database_passwords() == ["pw", "direct-pw"]  # both masked in the logs
+    monkeypatch.setenv("DIRECT_DATABASE_URL", "mysql://u@h/d")
+    with pytest.raises(db.DatabaseConfigError, match="DIRECT_DATABASE_URL"):
+        db.direct_database_url()
+
+
 @pytest.mark.parametrize("url", [
     "postgresql://user:s3cret@127.0.0.1:1/nodb",
     "postgresql://user@127.0.0.1:1/nodb?password=s3cret&connect_timeout=5",

@@ -1,4 +1,5 @@
-"""A threaded HTTP server on 127.0.0.1 (a port of its own) for the tests' small local sites and stand-ins."""
+"""A threaded HTTP server on 127.0.0.1 (or another loopback address: 127.0.0.2 is a second host), a
+port of its own, for the tests' small local sites and stand-ins."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ class LocalServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.httpd.server_address[0]}:{self.port}"
 
     def start(self) -> None:
         self._thread.start()

@@ -1,5 +1,6 @@
-"""The sample catalog served on 127.0.0.1, a database and Dagster home of its own, the environment
-that points Dagster and the CLI at them, and what was materialized there."""
+"""The sample catalog served on 127.0.0.1 (its documents on the CDN stand-in, 127.0.0.2), a database
+and Dagster home of its own, the environment that points Dagster and the CLI at them, and what was
+materialized there."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from pathlib import Path
 import dagster as dg
 
 from tileshop_pipelines import bootstrap
-from tileshop_pipelines.sample_catalog import Catalog, CatalogServer, build_catalog
+from tileshop_pipelines.sample_catalog import CDN_HOST, Catalog, CatalogServer, build_catalog
 from tileshop_pipelines.store import db
 
 # What a test site's crawl needs: our own local server, so politeness off.
 CRAWL_RATE_OFF = {"TILESHOP_CRAWL_RATE": "0"}
 AUTOMATION_OFF = {"TILESHOP_AUTOMATION": "off"}
+# The product pages of a served sample catalog name their documents on the CDN stand-in's host.
+DOCUMENT_HOSTS = {"TILESHOP_DOCUMENT_HOSTS": CDN_HOST}
 # Fast retries for the crawls of the acquisition tests.
 FAST_CRAWLER = {"resources": {"crawler": {"config": {"backoff_base_s": 0.01, "backoff_max_s": 0.05,
                                                      "max_attempts": 2}}}}
@@ -70,14 +73,16 @@ class SampleSite:
 def open_sample_site(database_url: str, home: Path, n_products: int, seed: int, *,
                      env: dict[str, str] | None = None,
                      materialize: Callable[[dg.DagsterInstance], list] | None = None) -> Iterator[SampleSite]:
-    """build_catalog(n_products, seed) served until the end of the block, with TILESHOP_SITEMAP_URL at
-    it, CRAWL_RATE off and `env`, then `materialize(instance)` run once in that environment. The
+    """build_catalog(n_products, seed) served until the end of the block (its documents on the CDN
+    stand-in, `site.server.cdn`), with TILESHOP_SITEMAP_URL at it, CRAWL_RATE off, the document hosts
+    at the stand-in and `env`, then `materialize(instance)` run once in that environment. The
     environment is set during the block's set-up only: enter `site.environment()` to use it."""
     catalog = build_catalog(n_products=n_products, seed=seed)
     with CatalogServer(catalog, port=0) as server:
         with environment({}):
             values = tileshop_environment(database_url, home)
-            values.update({"TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", **CRAWL_RATE_OFF, **(env or {})})
+            values.update({"TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", **CRAWL_RATE_OFF,
+                           **DOCUMENT_HOSTS, **(env or {})})
             os.environ.update(values)
             results = []
             if materialize is not None:

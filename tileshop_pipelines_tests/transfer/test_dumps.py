@@ -54,6 +54,10 @@ def test_tools_match_the_server_major_version(source):
         assert dumps.tool_major(dumps.find_tool(name, major)) == major
     with pytest.raises(dumps.DumpError, match=r"no pg_dump of PostgreSQL 9 .*TILESHOP_PG_BIN"):
         dumps.find_tool("pg_dump", 9)
+    # A newer pg_dump reads an older server (the embedded 18's dumps a Managed Postgres 16); never older.
+    assert dumps.tool_major(dumps.find_tool("pg_dump", 9, or_newer=True)) >= major
+    with pytest.raises(dumps.DumpError, match=rf"no pg_restore of PostgreSQL {major + 1} or newer"):
+        dumps.find_tool("pg_restore", major + 1, or_newer=True)
 
 
 def test_dump_reads_back_as_an_archive(dump_file, source):

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,29 +17,9 @@ from tileshop_pipelines.store import db, server
 from tileshop_pipelines.transfer import dumps
 from tileshop_pipelines.transfer.verify import verify
 
+from .conftest import N_PRODUCTS, tileshop as _tileshop
+
 pytestmark = pytest.mark.slow  # tileshop db dump/restore/verify in processes
-
-
-N_PRODUCTS = 60  # test_pipeline's catalog: one materialized site for both modules
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _tileshop(*argv: str, env: dict, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", *argv], env=env, capture_output=True,
-                          text=True, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def filled(materialized_site, tmp_path_factory):
-    """The pipeline's own run over a sample catalog (the session's, read only here: every change
-    below is made to a copy), then the CLI's dump of its database."""
-    site = materialized_site(N_PRODUCTS, 7)
-    with site.environment():
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    path = tmp_path_factory.mktemp("dump") / "tileshop.dump"
-    out = _tileshop("db", "dump", str(path), env=env)
-    assert out.returncode == 0, out.stderr
-    return {"source": site.database_url, "dump": path, "env": env}
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +163,8 @@ def test_kill_9_during_restore_then_rerun_completes(filled, restored, make_datab
                 time.sleep(0.05)
                 waiting = watcher.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND application_name = 'pg_restore' AND wait_event_type = 'Lock'").fetchone()[0]
+                    " AND application_name = %s AND wait_event_type = 'Lock'",
+                    (dumps.RESTORE_APPLICATION_NAME,)).fetchone()[0]
             os.kill(child.pid, signal.SIGKILL)
             child.wait()
             assert waiting, "the restore never reached the products table"

@@ -1,13 +1,15 @@
 """Operators: liveness (public, up or down only), the detailed health of every dependency (admin
-token: it names paths, versions and internal URLs), Prometheus metrics."""
+token: it names paths, versions and internal URLs). Prometheus' /metrics is not a route of the app:
+`python -m rag_app` serves it on METRICS_PORT (serving.metrics_server), which Fly scrapes and no
+public service exposes."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
 from rag_app import health
-from rag_app.api.deps import AnswererDep, DatabaseDep, EmbedderDep, JobsDep, MetricsDep, SettingsDep, require_admin
+from rag_app.api.deps import AnswererDep, DatabaseDep, EmbedderDep, JobsDep, SettingsDep, require_admin
 from rag_app.schemas import DetailedHealth
 
 router = APIRouter(tags=["operators"])
@@ -37,8 +39,3 @@ async def detailed_health(settings: SettingsDep, database: DatabaseDep, embedder
     })
     return JSONResponse(status_code=200 if report["status"] == "healthy" else 503, content=report)
 
-
-@router.get("/metrics", response_class=Response,
-            responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}})
-async def prometheus_metrics(metrics: MetricsDep) -> Response:
-    return Response(metrics.render(), media_type=metrics.content_type)

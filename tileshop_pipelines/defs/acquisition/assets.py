@@ -34,6 +34,7 @@ from tileshop_pipelines.defs.policy import table_metadata, table_name
 from tileshop_pipelines.defs.resources import CatalogSiteResource, CrawlerResource, PostgresResource
 from tileshop_pipelines.store import acquisition as acquisition_sql
 from tileshop_pipelines.store import changes as changes_sql
+from tileshop_pipelines.settings import load_settings
 from tileshop_pipelines.store import products as products_sql
 
 GROUP = "acquisition"
@@ -57,7 +58,7 @@ class SitemapConfig(dg.Config):
 
 
 @dg.asset(
-    group_name=GROUP, kinds={"postgres"}, metadata=table_name("sitemap_urls"),
+    group_name=GROUP, kinds={"python", "postgres"}, metadata=table_name("sitemap_urls"),
     check_specs=[dg.AssetCheckSpec(
         "sitemap_not_shrunk", asset="sitemap_urls", blocking=True,
         description=f"The sitemap lists no more than {MAX_SITEMAP_SHRINK:.0%} fewer and no more than "
@@ -141,11 +142,11 @@ class CrawlConfig(dg.Config):
     name="crawl_products",
     specs=[
         dg.AssetSpec("product_pages", deps=[sitemap_urls], partitions_def=product_partitions, skippable=True,
-                     group_name=GROUP, kinds={"postgres"}, metadata=table_name("product_pages"),
+                     group_name=GROUP, kinds={"crawl4ai", "postgres"}, metadata=table_name("product_pages"),
                      description="The HTML of each product page (conditional GET, crawl4ai), its content "
                                  "hash, validators and crawl state (ok, gone, blocked, failed; attempts)."),
         dg.AssetSpec("products", deps=["product_pages"], partitions_def=product_partitions, skippable=True,
-                     group_name=GROUP, kinds={"postgres"}, metadata=table_name("products"),
+                     group_name=GROUP, kinds={"python", "postgres"}, metadata=table_name("products"),
                      description="The product record parsed from JSON-LD and __NEXT_DATA__; a changed "
                                  "record is a new version in product_history."),
     ],
@@ -167,7 +168,7 @@ class CrawlConfig(dg.Config):
                                       "plausibility bounds (catalog/plausibility.py); the last good record "
                                       "stays current."),
     ],
-    # A backfill runs batches of TILESHOP_CRAWL_BATCH_SIZE products (definitions.py), never one run each.
+    # A backfill runs batches of TILESHOP_CRAWL_BATCH_SIZE products (`defs` below), never one run each.
     backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=100),
     pool=CRAWL_POOL,
 )
@@ -254,3 +255,13 @@ def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawl
 # The two assets the crawl step materializes, for `deps=[...]` downstream.
 product_pages = dg.AssetKey("product_pages")
 products = dg.AssetKey("products")
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """This module's assets, the crawl's batch from the settings: a backfill of any size runs
+    TILESHOP_CRAWL_BATCH_SIZE products per run."""
+    batch = load_settings().crawl_batch_size
+    crawl = crawl_products.with_attributes(
+        backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=batch))
+    return dg.Definitions(assets=[sitemap_urls, crawl])

@@ -1,5 +1,6 @@
 """When acquisition runs: a daily sitemap refresh, and a sensor that turns due products into
-batched crawl runs (new, changed per <lastmod>, failed with their backoff over, stale)."""
+batched crawl runs (new, changed per <lastmod>, failed with their backoff over, stale); the two
+jobs they launch, with their guardrails (defs/policy.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import dagster as dg
 
 from tileshop_pipelines.defs.acquisition.assets import crawl_products, product_pages, products, sitemap_urls
 from tileshop_pipelines.defs.acquisition.partitions import PRODUCT_PARTITIONS_NAME
+from tileshop_pipelines.defs.policy import CRAWL_RUN_TAGS, SITEMAP_RUN_TAGS
 from tileshop_pipelines.defs.resources import PostgresResource
 from tileshop_pipelines.defs.run_recovery import ORPHANED_TAG
-from tileshop_pipelines.settings import PipelineSettings
+from tileshop_pipelines.settings import PipelineSettings, load_settings
 from tileshop_pipelines.store import acquisition as acquisition_sql
 
 SENSOR_INTERVAL_S = 30
@@ -22,10 +24,6 @@ MAX_BATCHES_PER_TICK = 10
 IN_FLIGHT_TTL = dt.timedelta(hours=1)
 # Stale products alone start a run once a batch is full or the oldest waited this long past max_age.
 STALE_MAX_WAIT = dt.timedelta(hours=1)
-# A crawl run takes about ten minutes at its rate (settings.CRAWL_RUN_SECONDS); one still running
-# after an hour has lost its worker (a killed machine): run monitoring fails it and its pool slot is
-# freed.
-CRAWL_RUN_TAGS = {"dagster/max_runtime": "3600"}
 
 
 def default_status(settings: PipelineSettings) -> dg.DefaultSensorStatus:
@@ -34,8 +32,12 @@ def default_status(settings: PipelineSettings) -> dg.DefaultSensorStatus:
 
 
 sitemap_refresh_job = dg.define_asset_job(
-    "sitemap_refresh", selection=dg.AssetSelection.assets(sitemap_urls),
+    "sitemap_refresh", selection=dg.AssetSelection.assets(sitemap_urls), tags=SITEMAP_RUN_TAGS,
     description="Read robots.txt and the sitemap; register new products; mark unlisted ones discontinued.")
+# The sensor's runs and `tileshop recrawl`'s; the sensor's requests carry the same tags.
+product_crawl_job = dg.define_asset_job(
+    "product_crawl", selection=dg.AssetSelection.assets(crawl_products), tags=CRAWL_RUN_TAGS,
+    description="Fetch, parse and store a range of products (product_pages + products).")
 
 
 def sitemap_refresh_schedule(settings: PipelineSettings) -> dg.ScheduleDefinition:
@@ -127,3 +129,11 @@ def _stale_waited_too_long(due: list[acquisition_sql.DueProduct], now: dt.dateti
         return False
     oldest = min((d.fetched_at for d in due if d.fetched_at is not None), default=None)
     return oldest is None or now - oldest > max_age + STALE_MAX_WAIT
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    settings = load_settings()
+    return dg.Definitions(jobs=[sitemap_refresh_job, product_crawl_job],
+                          schedules=[sitemap_refresh_schedule(settings)],
+                          sensors=[product_refresh_sensor(settings)])

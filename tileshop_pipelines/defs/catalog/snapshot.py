@@ -17,7 +17,7 @@ GROUP = "catalog"
 SNAPSHOT_FOLDER = "catalog_snapshots"
 
 
-@dg.asset(group_name=GROUP, deps=[products], kinds={"parquet"}, code_version="1")
+@dg.asset(group_name=GROUP, deps=[products], kinds={"pandas", "parquet"}, code_version="1")
 def catalog_snapshot(context: dg.AssetExecutionContext, postgres: PostgresResource) -> dg.MaterializeResult:
     """Every current product, one row each (record fields as columns; lists and specifications as
     JSON text), written to `catalog_snapshots/catalog-<date>-refresh-<cycle>.parquet`: one file per

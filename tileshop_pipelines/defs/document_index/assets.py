@@ -7,7 +7,10 @@ import time
 
 import dagster as dg
 
-from tileshop_pipelines.defs.acquisition.assets import sitemap_urls
+# The modules, not their assets: an asset imported by name would be found here too when Dagster
+# loads the defs folder, a second registration.
+from tileshop_pipelines.defs.acquisition import assets as acquisition
+from tileshop_pipelines.defs.documents import assets as documents
 from tileshop_pipelines.defs.policy import INDEX_RETRY, table_metadata, table_name
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource, VectorStoreResource
 from tileshop_pipelines.embedding.model import EmbeddingError
@@ -18,14 +21,13 @@ from tileshop_pipelines.store.product_vectors import sync_vector_store
 from tileshop_pipelines.store.vector_tables import DOCUMENT_VECTORS
 from tileshop_pipelines.text.document_chunks import chunk_document, document_chunker_signature
 
-GROUP = "documents"
-# The documents step of the pipeline (fetched, parsed, linked to products: store/documents.py).
-PRODUCT_DOCUMENTS = dg.AssetKey("product_documents")
+GROUP = documents.GROUP
 
 
 # sitemap_urls too: a document is indexed while a listed product links it, so a delisting can
 # take a data sheet out of the index without any document changing.
-@dg.asset(group_name=GROUP, deps=[PRODUCT_DOCUMENTS, sitemap_urls], kinds={"postgres"}, code_version="1",
+@dg.asset(group_name=GROUP, deps=[documents.product_documents, acquisition.sitemap_urls], kinds={"python", "postgres"},
+          code_version="1",
           retry_policy=INDEX_RETRY, metadata=table_name("document_chunks"))
 def document_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource,
                     embedder: EmbedderResource) -> dg.MaterializeResult:
@@ -50,7 +52,8 @@ def document_chunks(context: dg.AssetExecutionContext, postgres: PostgresResourc
     return dg.MaterializeResult(metadata={**written, **counts, **tables})
 
 
-@dg.asset(group_name=GROUP, deps=[document_chunks], kinds={"postgres"}, code_version="1", retry_policy=INDEX_RETRY,
+@dg.asset(group_name=GROUP, deps=[document_chunks], kinds={"huggingface", "pytorch", "postgres"}, code_version="1",
+          retry_policy=INDEX_RETRY,
           metadata=table_name("document_embeddings"))
 def document_embeddings(context: dg.AssetExecutionContext, postgres: PostgresResource,
                         embedder: EmbedderResource) -> dg.MaterializeResult:
@@ -76,7 +79,7 @@ def document_embeddings(context: dg.AssetExecutionContext, postgres: PostgresRes
                                           "dimension": dim, "seconds": round(elapsed, 2), **tables})
 
 
-@dg.asset(group_name=GROUP, deps=[document_embeddings], kinds={"postgres"}, code_version="1",
+@dg.asset(group_name=GROUP, deps=[document_embeddings], kinds={"pgvector", "postgres"}, code_version="1",
           retry_policy=INDEX_RETRY, metadata=table_name("document_vectors"))
 def document_vectors(context: dg.AssetExecutionContext, postgres: PostgresResource, embedder: EmbedderResource,
                      vector_store: VectorStoreResource) -> dg.MaterializeResult:

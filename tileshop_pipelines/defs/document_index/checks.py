@@ -3,7 +3,7 @@ passages in it, and a known how-to question finds its data sheet."""
 
 import dagster as dg
 
-from tileshop_pipelines.defs.document_index.assets import document_vectors
+from tileshop_pipelines.defs.document_index import assets  # the module: one registration per asset
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource, VectorStoreResource
 from tileshop_pipelines.store import document_chunks as document_chunks_sql
 from tileshop_pipelines.store import tables
@@ -16,7 +16,7 @@ CANARY_SKU = "43521"
 CANARY_RANK = 3
 
 
-@dg.asset_check(asset=document_vectors, description="one vector per document chunk")
+@dg.asset_check(asset=assets.document_vectors, description="one vector per document chunk")
 def document_vectors_match_chunks(postgres: PostgresResource, vector_store: VectorStoreResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
         chunks = tables.row_count(conn, "document_chunks")
@@ -24,7 +24,7 @@ def document_vectors_match_chunks(postgres: PostgresResource, vector_store: Vect
     return dg.AssetCheckResult(passed=vectors == chunks, metadata={"vectors": vectors, "chunks": chunks})
 
 
-@dg.asset_check(asset=document_vectors, description="every embedding has the model's dimension (384)")
+@dg.asset_check(asset=assets.document_vectors, description="every embedding has the model's dimension (384)")
 def document_vector_dimension(postgres: PostgresResource, vector_store: VectorStoreResource,
                               embedder: EmbedderResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
@@ -35,7 +35,7 @@ def document_vector_dimension(postgres: PostgresResource, vector_store: VectorSt
         "column_type": stats["embedding_type"], "dimensions": str(stats["dimensions"]), "expected": expected})
 
 
-@dg.asset_check(asset=document_vectors, description="the HNSW (cosine) and full-text GIN indexes exist")
+@dg.asset_check(asset=assets.document_vectors, description="the HNSW (cosine) and full-text GIN indexes exist")
 def document_vector_indexes(postgres: PostgresResource, vector_store: VectorStoreResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
         stats = vector_store.open(conn, DOCUMENT_VECTORS).stats()
@@ -43,7 +43,7 @@ def document_vector_indexes(postgres: PostgresResource, vector_store: VectorStor
                                metadata={"hnsw_index": stats["hnsw_index"], "fulltext_index": stats["fulltext_index"]})
 
 
-@dg.asset_check(asset=document_vectors, description="every document a listed product links, whose pages hold "
+@dg.asset_check(asset=assets.document_vectors, description="every document a listed product links, whose pages hold "
                                                     "text, has passages in the index")
 def documents_have_passages(postgres: PostgresResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
@@ -53,7 +53,7 @@ def documents_have_passages(postgres: PostgresResource) -> dg.AssetCheckResult:
         **counts, "without_passages": len(missing), "examples": ", ".join(missing[:5])})
 
 
-@dg.asset_check(asset=document_vectors, description=f"hybrid search for {CANARY_QUESTION!r} finds, in the top "
+@dg.asset_check(asset=assets.document_vectors, description=f"hybrid search for {CANARY_QUESTION!r} finds, in the top "
                                                     f"{CANARY_RANK}, a passage naming a trowel notch in a document "
                                                     f"SKU {CANARY_SKU} links")
 def document_canary_query(postgres: PostgresResource, vector_store: VectorStoreResource,
@@ -69,6 +69,3 @@ def document_canary_query(postgres: PostgresResource, vector_store: VectorStoreR
     return dg.AssetCheckResult(passed=bool(answering),
                                metadata={"top_passages": "; ".join(f"{t}, page {n}" for t, n in found)})
 
-
-DOCUMENT_VECTOR_CHECKS = [document_vectors_match_chunks, document_vector_dimension, document_vector_indexes,
-                          documents_have_passages, document_canary_query]

@@ -5,7 +5,9 @@ import time
 
 import dagster as dg
 
-from tileshop_pipelines.defs.acquisition.assets import products, sitemap_urls
+# The module, not its assets: an asset imported by name would be found here too when Dagster loads
+# the defs folder, a second registration.
+from tileshop_pipelines.defs.acquisition import assets as acquisition
 from tileshop_pipelines.defs.policy import INDEX_RETRY, table_metadata, table_name
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource
 from tileshop_pipelines.embedding.model import EmbeddingError
@@ -19,8 +21,8 @@ GROUP = "embedding"
 # sitemap_urls too: the listing decides which products keep chunks (delisted ones leave), and the
 # daily sitemap refresh keeps the index's freshness when no record changed (the crawl materializes
 # only the products that changed: defs/acquisition/events.py).
-@dg.asset(group_name=GROUP, deps=[products, sitemap_urls], kinds={"postgres"}, code_version="3",
-          retry_policy=INDEX_RETRY, metadata=table_name("product_chunks"))
+@dg.asset(group_name=GROUP, deps=[acquisition.products, acquisition.sitemap_urls], kinds={"python", "postgres"},
+          code_version="3", retry_policy=INDEX_RETRY, metadata=table_name("product_chunks"))
 def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource,
                    embedder: EmbedderResource) -> dg.MaterializeResult:
     """Summary, description and specification chunks of every listed product, with stable ids;
@@ -49,8 +51,8 @@ def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource
                                           "delisted_products": counts["products"] - counts["listed"], **tables})
 
 
-@dg.asset(group_name=GROUP, deps=[product_chunks], kinds={"postgres"}, code_version="2", retry_policy=INDEX_RETRY,
-          metadata=table_name("product_embeddings"))
+@dg.asset(group_name=GROUP, deps=[product_chunks], kinds={"huggingface", "pytorch", "postgres"}, code_version="2",
+          retry_policy=INDEX_RETRY, metadata=table_name("product_embeddings"))
 def product_embeddings(context: dg.AssetExecutionContext, postgres: PostgresResource,
                        embedder: EmbedderResource) -> dg.MaterializeResult:
     """Normalized embeddings of the chunks whose text, model or dimension changed."""

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from tileshop_pipelines.defs.embedding.assets import product_embeddings
+from tileshop_pipelines.defs.embedding import assets as embedding  # the module: one registration per asset
 from tileshop_pipelines.defs.policy import INDEX_RETRY, table_metadata, table_name
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource, VectorStoreResource
 from tileshop_pipelines.store.product_vectors import sync_vector_store
@@ -10,8 +10,8 @@ from tileshop_pipelines.store.product_vectors import sync_vector_store
 GROUP = "vectors"
 
 
-@dg.asset(group_name=GROUP, deps=[product_embeddings], kinds={"postgres"}, code_version="2", retry_policy=INDEX_RETRY,
-          metadata=table_name("product_vectors"))
+@dg.asset(group_name=GROUP, deps=[embedding.product_embeddings], kinds={"pgvector", "postgres"}, code_version="2",
+          retry_policy=INDEX_RETRY, metadata=table_name("product_vectors"))
 def product_vectors(context: dg.AssetExecutionContext, postgres: PostgresResource, embedder: EmbedderResource,
                     vector_store: VectorStoreResource) -> dg.MaterializeResult:
     """Chunks with their embeddings and product metadata in the Supabase-style vector table;

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource, VectorStoreResource
-from tileshop_pipelines.defs.vectors.assets import product_vectors
+from tileshop_pipelines.defs.vectors import assets as vectors  # the module: one registration per asset
 from tileshop_pipelines.store import tables
 
 CANARY_QUERY = "Marmi Imperiali Zenobia porcelain"
@@ -11,7 +11,7 @@ CANARY_SKU = "684287"
 CANARY_RANK = 3
 
 
-@dg.asset_check(asset=product_vectors, description="one vector per chunk")
+@dg.asset_check(asset=vectors.product_vectors, description="one vector per chunk")
 def vectors_match_chunks(postgres: PostgresResource, vector_store: VectorStoreResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
         chunks = tables.row_count(conn, "product_chunks")
@@ -19,7 +19,7 @@ def vectors_match_chunks(postgres: PostgresResource, vector_store: VectorStoreRe
     return dg.AssetCheckResult(passed=vectors == chunks, metadata={"vectors": vectors, "chunks": chunks})
 
 
-@dg.asset_check(asset=product_vectors, description="every embedding has the model's dimension (384)")
+@dg.asset_check(asset=vectors.product_vectors, description="every embedding has the model's dimension (384)")
 def vector_dimension(postgres: PostgresResource, vector_store: VectorStoreResource,
                      embedder: EmbedderResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
@@ -30,8 +30,9 @@ def vector_dimension(postgres: PostgresResource, vector_store: VectorStoreResour
         "column_type": stats["embedding_type"], "dimensions": str(stats["dimensions"]), "expected": expected})
 
 
-@dg.asset_check(asset=product_vectors, description="the HNSW (cosine) and full-text GIN indexes exist, and every "
-                                                 "product with vectors has its full-text search row")
+@dg.asset_check(asset=vectors.product_vectors,
+                description="the HNSW (cosine) and full-text GIN indexes exist, and every product with vectors "
+                            "has its full-text search row")
 def vector_indexes(postgres: PostgresResource, vector_store: VectorStoreResource) -> dg.AssetCheckResult:
     with postgres.connect() as conn:
         stats = vector_store.open(conn).stats()
@@ -41,7 +42,7 @@ def vector_indexes(postgres: PostgresResource, vector_store: VectorStoreResource
                                          "products_without_search_text": missing})
 
 
-@dg.asset_check(asset=product_vectors,
+@dg.asset_check(asset=vectors.product_vectors,
                 description=f"hybrid search for {CANARY_QUERY!r} finds SKU {CANARY_SKU} in the top {CANARY_RANK}")
 def canary_query(postgres: PostgresResource, vector_store: VectorStoreResource,
                  embedder: EmbedderResource) -> dg.AssetCheckResult:
@@ -51,5 +52,3 @@ def canary_query(postgres: PostgresResource, vector_store: VectorStoreResource,
     skus = [hit["metadata"].get("sku") for hit in hits]
     return dg.AssetCheckResult(passed=CANARY_SKU in skus, metadata={"top_skus": ", ".join(map(str, skus))})
 
-
-VECTOR_CHECKS = [vectors_match_chunks, vector_dimension, vector_indexes, canary_query]
