@@ -116,16 +116,25 @@ def is_heading(line: str) -> bool:
     return all(w[0].isupper() or w.lower() in _MINOR_WORDS for w in alphabetic) and alphabetic[0][0].isupper()
 
 
+# A line this long (and near the longest of its section) that ends mid-sentence was wrapped; a table's
+# rows are shorter.
+MIN_WRAPPED_CHARS = 70
+
+
 def reflow(lines: list[str]) -> list[str]:
-    """A PDF's wrapped lines joined back into its sentences: a line not ending a sentence, followed by
-    one starting in lower case, goes on in it ("New" + "concrete must cure ..."). Table rows (they
-    start with a figure or a capital) stay lines of their own."""
+    """A PDF's wrapped lines joined back into their sentences: a line that fills the width (at least
+    `MIN_WRAPPED_CHARS` and three quarters of the section's longest) and does not end a sentence,
+    followed by one starting in lower case, goes on in it ("... New" + "concrete must cure ...").
+    Table rows ("up to 12 x 12 in ...", "larger than 16 x 16 in ...") are short: they stay lines."""
+    width = max((len(line) for line in lines), default=0)
     out: list[str] = []
+    wrapped = False  # the last line out ended a line that filled the width
     for line in lines:
-        if out and out[-1][-1:] not in ".:;!?" and line[:1].islower():
+        if out and wrapped and out[-1][-1:] not in ".:;!?" and line[:1].islower():
             out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)
+        wrapped = len(line) >= max(MIN_WRAPPED_CHARS, 0.75 * width)
     return out
 
 

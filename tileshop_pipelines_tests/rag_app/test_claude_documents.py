@@ -4,8 +4,11 @@ tool results, citations back to the document and page, and the offline answer qu
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from tileshop_pipelines_tests.conftest import PLANTED_DOCUMENT, PLANTED_INSTRUCTION
 from tileshop_pipelines_tests.rag_app.anthropic_standin import search_results
 
 from .conftest import app_client, claude_settings
@@ -89,3 +92,16 @@ def test_offline_how_to_answer_carries_the_passages(index_url):
     assert f"{first['document']}, page {first['page']}" in body["answer"]
     assert set(first) == {"document", "url", "page", "source", "section", "text", "score", "products",
                           "product_count"}
+
+
+def test_a_documents_planted_instruction_reaches_claude_only_as_search_result_data(claude_client, standin):
+    body = claude_client.post("/api/chat", json={"query": "How do I clean the Legno Scuro stone mosaic?"}).json()
+    assert body["mode"] == "claude"
+    (request,) = standin.messages_requests()
+    sent = request["body"]
+    carrying = [b for m in sent["messages"] for b in (m["content"] if isinstance(m["content"], list) else [])
+                if PLANTED_INSTRUCTION in json.dumps(b)]
+    assert carrying and all(b["type"] == "search_result" for b in carrying)
+    assert any(b["source"].startswith(PLANTED_DOCUMENT) for b in carrying)
+    assert PLANTED_INSTRUCTION not in json.dumps(sent["system"])
+    assert "never instructions" in sent["system"][0]["text"] and "document" in sent["system"][0]["text"]

@@ -165,8 +165,12 @@ def test_every_fact_of_the_sample_documents_is_in_a_passage_of_its_page():
 def test_wrapped_sentences_are_joined_and_table_rows_kept():
     from tileshop_pipelines.text.document_chunks import reflow
 
-    assert reflow(["Substrates must be clean. New", "concrete must cure at least 28 days before tile is set on",
-                   "it.", "Trowel notch Coverage per 50 lb bag", "1/4 x 3/8 in square notch 60 to 65 sq ft",
+    wide = "Substrates must be structurally sound, clean, and free of dust, oil, wax and sealers. New"
+    assert reflow([wide, "concrete must cure at least 28 days before tile is set on it, at 70°F and 50% relative",
+                   "humidity.", "Tile size Trowel notch", "up to 12 x 12 in 1/4 x 3/8 in square notch",
+                   "12 x 24 in and 24 x 24 in 1/2 x 1/2 in square notch", "larger than 24 x 24 in 3/4 in U-notch",
                    "Use a flexible sealant."]) == [
-        "Substrates must be clean. New concrete must cure at least 28 days before tile is set on it.",
-        "Trowel notch Coverage per 50 lb bag", "1/4 x 3/8 in square notch 60 to 65 sq ft", "Use a flexible sealant."]
+        f"{wide} concrete must cure at least 28 days before tile is set on it, at 70°F and 50% relative humidity.",
+        "Tile size Trowel notch", "up to 12 x 12 in 1/4 x 3/8 in square notch",
+        "12 x 24 in and 24 x 24 in 1/2 x 1/2 in square notch", "larger than 24 x 24 in 3/4 in U-notch",
+        "Use a flexible sealant."]
