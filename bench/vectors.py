@@ -98,7 +98,8 @@ def _timed(fn) -> float:
 
 def bench_vector_load(rows: list[tuple[str, str, str, str]], vectors: np.ndarray, repeats: int = 2) -> dict:
     from tileshop_pipelines.store import chunks as chunks_sql
-    from tileshop_pipelines.store.product_vectors import HNSW_INDEX, PostgresVectorStore, sync_vector_store
+    from tileshop_pipelines.store.product_vectors import PostgresVectorStore, sync_vector_store
+    from tileshop_pipelines.store.vector_tables import HNSW_INDEX
 
     model = "bench-model"
     with scratch_database() as conn:

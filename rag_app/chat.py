@@ -60,6 +60,18 @@ def failure_reason(exc: BaseException) -> tuple[str, str]:
     return type(exc).__name__, "the language model failed"
 
 
+def cited_passages(sent: list, outcomes: list[ToolOutcome], citations: list[dict]) -> list[dict]:
+    """The passages Claude's answer cites (sent with the question or by search_documents), each once."""
+    candidates = list(sent) + [p for o in outcomes if o.ok for p in getattr(o.result, "passages", None) or []]
+    cited = {(c.get("url") or "") for c in citations if c.get("page") is not None}
+    picked, seen = [], set()
+    for passage in candidates:
+        if passage.source in cited and passage.id not in seen:
+            seen.add(passage.id)
+            picked.append(passage.public())
+    return picked
+
+
 class ChatService:
     def __init__(self, database: Database, embedder: QueryEmbedder, answerer: ClaudeAnswerer | None,
                  metrics: AppMetrics, gate: AdmissionGate, products_per_answer: int = 5,
@@ -138,7 +150,7 @@ class ChatService:
             self.claude_in_flight += 1
             try:
                 streamed = []
-                request = self.answerer.request(question, history, found.hits)
+                request = self.answerer.request(question, history, found.hits, found.passages)
                 async for item in self._within_deadline(tool_loop.run(self.answerer.client, request,
                                                                       self.execute_tool)):
                     if isinstance(item, tool_loop.LoopText):
@@ -147,8 +159,10 @@ class ChatService:
                         yield "delta", {"text": item.text}
                     else:
                         mode, text = "claude", "".join(streamed)
-                        citations = citations_of(item.message, found.hits)
+                        citations = citations_of(item.message, found.hits, found.passages,
+                                                 tool_loop.sent_search_results(item.outcomes))
                         turn = merged_turn(item.outcomes, turn)
+                        turn.passages = cited_passages(found.passages, item.outcomes, citations)
                 self.metrics.llm_calls.labels("ok").inc()
             except (asyncio.CancelledError, GeneratorExit):  # the client went away: Claude's call is closed
                 self.metrics.llm_calls.labels("cancelled").inc()
@@ -181,6 +195,7 @@ class ChatService:
             "estimate": turn.estimate,
             "sort": turn.sort,
             "companions": turn.companions,
+            "passages": turn.passages,
             "tool_calls": turn.tool_calls,
             "latency_ms": round(latency_s * 1000, 1),
         }

@@ -99,12 +99,22 @@ class ProductCard(BaseModel):
     price_per_sqft: float | None = Field(default=None, description="as the record states")
 
 
+class CoverageSourceOut(BaseModel):
+    what: str = Field(description="grout coverage, mortar coverage or trowel notch")
+    document: str
+    url: str
+    page: int
+    source: str = Field(description="the document's address at the page (#page=N)")
+    statement: str = Field(description="the table row as the document prints it")
+
+
 class EstimateOut(BaseModel):
-    """Materials for an area: selling units and cost from the record's coverage and price."""
+    """Materials for an area: selling units and cost from the coverage the record (tile) or the
+    product's data sheet (grout, mortar) states, and the price."""
 
     sku: str
     name: str | None
-    unit: str = Field(description="box, or sq. ft. for products sold by the sq. ft.")
+    unit: str = Field(description="box, sq. ft. (sold by the sq. ft.), bag or pail")
     units: int
     area_sqft: float
     waste_pct: float
@@ -114,7 +124,9 @@ class EstimateOut(BaseModel):
     unit_price: float | None
     total: float | None
     arithmetic: list[str] = Field(description="each step: area, waste, coverage per unit, rounding up, total")
-    source: str | None = Field(description="the product page the coverage and price come from")
+    source: str | None = Field(description="the product page the price (and a tile's coverage) come from")
+    coverage_sources: list[CoverageSourceOut] = Field(
+        default=[], description="the data sheet rows a grout's or mortar's coverage comes from")
 
 
 class SortOut(BaseModel):
@@ -139,10 +151,32 @@ class ToolCallOut(BaseModel):
 
 
 class Citation(BaseModel):
-    sku: str | None
-    url: str
+    sku: str | None = Field(description="the cited product's SKU; null for a document's passage")
+    document: str | None = Field(default=None, description="the cited document (its title), for a passage")
+    page: int | None = Field(default=None, description="the cited passage's page")
+    url: str = Field(description="the product page, or the document's address at the page (#page=N)")
     title: str | None
     cited_text: str
+
+
+class LinkedProduct(BaseModel):
+    sku: str | None
+    name: str | None
+    url: str | None
+
+
+class PassageOut(BaseModel):
+    """A passage of one of the store's documents, quoted or cited by the answer."""
+
+    document: str = Field(description="the document as a shopper names it (its name and its own title)")
+    url: str = Field(description="the document (a PDF on the store's CDN)")
+    page: int
+    source: str = Field(description="the document's address at the page (#page=N)")
+    section: str | None = Field(description="the heading the passage is under")
+    text: str = Field(description="the passage's text, as the document states it")
+    score: float
+    products: list[LinkedProduct] = Field(description="the first listed products whose pages name the document")
+    product_count: int = Field(description="all listed products whose pages name the document")
 
 
 class ChatResponse(BaseModel):
@@ -155,6 +189,7 @@ class ChatResponse(BaseModel):
     estimate: EstimateOut | None = None
     sort: SortOut | None = None
     companions: list[CompanionOut] = []
+    passages: list[PassageOut] = Field(default=[], description="the documents' passages the answer quotes or cites")
     tool_calls: list[ToolCallOut] = Field(default=[], description="the assistant's tool calls, in order")
     latency_ms: float
 

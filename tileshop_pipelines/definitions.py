@@ -30,6 +30,7 @@ from tileshop_pipelines import bootstrap
 from tileshop_pipelines.defs.acquisition import assets as acquisition
 from tileshop_pipelines.defs.acquisition.automation import default_status
 from tileshop_pipelines.defs.catalog import snapshot
+from tileshop_pipelines.defs.document_index import assets as document_index
 from tileshop_pipelines.defs.documents import assets as documents
 from tileshop_pipelines.defs.embedding import assets as embedding
 from tileshop_pipelines.defs.policy import INDEX_RUN_TAGS, OWNERS
@@ -54,17 +55,19 @@ FOLLOW_UPSTREAM = (
 FRESHNESS = {asset: dg.FreshnessPolicy.time_window(fail_window=window.fail, warn_window=window.warn)
              for asset, window in FRESHNESS_WINDOWS.items()}
 # The catalog's Parquet snapshot (one file per refresh cycle) and the documents the products name
-# follow the records the same way.
+# follow the records the same way, and the documents' passages follow the documents.
 DOWNSTREAM = [embedding.product_chunks, embedding.product_embeddings, vectors.product_vectors,
-              snapshot.catalog_snapshot, documents.product_documents]
+              snapshot.catalog_snapshot, documents.product_documents, document_index.document_chunks,
+              document_index.document_embeddings, document_index.document_vectors]
 DOWNSTREAM_KEYS = {asset.key for asset in DOWNSTREAM}
 # Code references point at this branch of the repository (TILESHOP_GIT_URL or the checkout's origin).
 GIT_BRANCH = "main"
 
 index_refresh_job = dg.define_asset_job(
     "index_refresh", selection=dg.AssetSelection.assets(*DOWNSTREAM), tags=INDEX_RUN_TAGS,
-    description="products -> chunks -> embeddings -> vectors (incremental by hash), the catalog snapshot, and "
-                "the products' documents (fetched and read when new, changed or due).",
+    description="products -> chunks -> embeddings -> vectors (incremental by hash), the catalog snapshot, the "
+                "products' documents (fetched and read when new, changed or due) and their passages -> embeddings "
+                "-> document_vectors.",
 )
 
 

@@ -194,7 +194,7 @@ def test_the_defs_folder_registers_each_definition_once():
     assert len(keys) == len(set(keys)), sorted(keys)
     assert len({id(a) for a in assets}) == len(assets)
     checks = list(loaded.asset_checks or [])
-    assert len({id(c) for c in checks}) == len(checks) == 4
+    assert len({id(c) for c in checks}) == len(checks) == 9  # product_vectors 4, document_vectors 5
     for kind in ("jobs", "schedules", "sensors"):
         names = [d.name for d in getattr(loaded, kind) or []]
         assert len(names) == len(set(names)), (kind, names)

@@ -16,7 +16,9 @@ from .support.known_products import record_facts
 
 N_PRODUCTS = 60
 TABLES = ("sitemap_urls", "product_pages", "products", "product_chunks", "product_embeddings", "product_vectors")
-DOCUMENT_TABLES = ("documents", "document_links", "document_pages", "document_history")
+DOCUMENT_TABLES = ("documents", "document_links", "document_pages", "document_history", "document_chunks",
+                   "document_embeddings", "document_vectors")
+DOCUMENT_INDEX = ("document_chunks", "document_embeddings", "document_vectors")
 
 
 def _counts(conn) -> dict[str, int]:
@@ -52,8 +54,8 @@ def test_graph_materializes_every_asset(materialized):
     results = materialized["first"]
     assert all(r.success for r in results)
     keys = {m.asset_key.to_user_string() for m in _materializations(results)}
-    # The Parquet snapshot and the products' documents follow the records.
-    assert keys == set(TABLES) | {"catalog_snapshot", "product_documents"}
+    # The Parquet snapshot and the products' documents follow the records, their passages the documents.
+    assert keys == set(TABLES) | {"catalog_snapshot", "product_documents", *DOCUMENT_INDEX}
 
 
 def test_counts_and_unique_keys(materialized):
@@ -89,6 +91,24 @@ def test_second_run_is_idempotent(materialized):
     assert summary["not_modified"].value == summary["unchanged"].value == materialized["after_first"]["products"]
     meta = {m.asset_key.to_user_string(): m.metadata for m in materializations}
     assert meta["product_embeddings"]["embedded"].value == 0  # nor re-embedded
+    # nor any document chunked, embedded or written again
+    assert meta["document_chunks"]["rechunked_documents"].value == 0
+    assert meta["document_embeddings"]["embedded"].value == 0 and meta["document_vectors"]["written"].value == 0
+
+
+def test_the_documents_end_searchable(materialized):
+    """`make run`'s end: the documents fetched from the CDN stand-in, parsed, chunked, embedded and
+    searchable, each passage naming its products; the document checks pass."""
+    with db.connect(materialized["env"]["DATABASE_URL"]) as conn:
+        counts = _counts(conn)
+        parsed = conn.execute("SELECT count(*) FROM documents WHERE parsed_hash IS NOT NULL").fetchone()[0]
+        indexed = conn.execute("SELECT count(DISTINCT document_id) FROM document_vectors").fetchone()[0]
+    assert parsed > 5 and indexed == parsed
+    assert counts["document_vectors"] == counts["document_chunks"] == counts["document_embeddings"] > 5 * indexed
+    evaluations = {e.check_name: e for r in materialized["first"] for e in r.get_asset_check_evaluations()
+                   if e.asset_key.to_user_string() == "document_vectors"}
+    assert len(evaluations) == 5 and all(e.passed for e in evaluations.values()), {
+        n: e.metadata for n, e in evaluations.items()}
 
 
 def test_runs_are_stored_in_postgres(materialized):
@@ -133,3 +153,15 @@ def test_cli_status_json(materialized):
     assert status["tables"]["products"] >= N_PRODUCTS - 1
     assert status["tables"]["product_embeddings"] == status["tables"]["product_chunks"]
     assert status["dagster"]["runs"] >= 2
+
+
+@pytest.mark.slow
+def test_cli_ask_how_to_quotes_a_document_with_its_page(materialized):
+    env = {**os.environ, **materialized["env"]}
+    out = subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", "ask",
+                          "How do I install tile over a concrete slab?"],
+                         env=env, capture_output=True, text=True, timeout=180, check=True)
+    answer = json.loads(out.stdout)
+    first = answer["passages"][0]
+    assert answer["answer"].startswith("Offline answer (no language model was used): from the store's own documents.")
+    assert f"{first['document']}, page {first['page']}" in answer["answer"] and first["products"]

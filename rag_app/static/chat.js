@@ -1,6 +1,7 @@
 // The chat page: streams answers from POST /api/chat/stream (server-sent events over fetch),
 // keeps the conversation across turns (sent back as conversation_history; kept in sessionStorage),
-// and shows product cards, the estimate, companions and the sort the answer used.
+// and shows product cards, the estimate, companions, the sort the answer used and the passages of
+// the store's documents it quotes (passages.js).
 // Product text is inserted as text, never as HTML. The assistant's answer is Markdown: markdown-it
 // renders it with raw HTML off and images off, DOMPurify keeps an allowlist of tags and attributes,
 // and every link that survives must point at the store (see allowedLink).
@@ -9,7 +10,7 @@
 const MAX_QUERY = 2000;
 const HISTORY_KEY = "tileshop-chat-history";
 const UNIT_LABELS = { box: "/ box", sqft: "/ sq. ft.", each: "each", bag: "/ bag" };
-const UNIT_NOUNS = { box: ["box", "boxes"], bag: ["bag", "bags"], each: ["piece", "pieces"],
+const UNIT_NOUNS = { box: ["box", "boxes"], bag: ["bag", "bags"], pail: ["pail", "pails"], each: ["piece", "pieces"],
                      piece: ["piece", "pieces"], sqft: ["sq. ft.", "sq. ft."] };
 // The store's own hosts; the catalog's records may live elsewhere (a mirror, the sample catalog):
 // the origins of the product URLs the API returned are the store too (storeOrigins).
@@ -100,7 +101,8 @@ function element(tag, className, text) {
 // --- links and Markdown -------------------------------------------------------------------
 function rememberOrigins(result) {
   const urls = [...(result.products || []), ...(result.companions || []).map((c) => c.product || {}),
-                ...(result.citations || [])].map((p) => p && p.url);
+                ...(result.citations || []), ...(result.passages || []),
+                ...((result.estimate || {}).coverage_sources || [])].map((p) => p && p.url);
   urls.forEach((u) => {
     try {
       const url = new URL(u);
@@ -201,6 +203,8 @@ function estimateCard(estimate) {
     lines.forEach((line) => list.appendChild(element("li", null, String(line))));
     card.appendChild(list);
   }
+  const sources = coverageSources(estimate.coverage_sources);
+  if (sources) card.appendChild(sources);
   if (present(estimate.source)) {
     const source = element("div", "source", "Source: ");
     const href = allowedLink(String(estimate.source));
@@ -274,6 +278,10 @@ function showResult(view, result) {
   const companionSkus = new Set((result.companions || []).map((c) => (c.product || {}).sku).filter(Boolean));
   view.cards.replaceChildren(...(result.products || []).filter((p) => !companionSkus.has(p.sku)).map(productCard));
   const more = [];
+  if (Array.isArray(result.passages) && result.passages.length) {
+    const block = passagesBlock(result.passages);
+    if (block) more.push(block);
+  }
   if (Array.isArray(result.companions) && result.companions.length) {
     const block = companionsBlock(result.companions);
     if (block) more.push(block);
@@ -392,7 +400,7 @@ async function ask(question) {
     history.push({ role: "user", content: question });
     history.push({ role: "assistant", content: result.answer, mode: result.mode, products: result.products,
                    citations: result.citations, estimate: result.estimate, sort: result.sort,
-                   companions: result.companions, tool_calls: result.tool_calls });
+                   companions: result.companions, passages: result.passages, tool_calls: result.tool_calls });
     saveHistory();
   } catch (err) {
     cancelAnimationFrame(frame);

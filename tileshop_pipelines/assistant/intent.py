@@ -5,6 +5,9 @@ sentences a shopper can act on, written from the tool's typed result.
 - cheapest / most expensive: search_products sorted by price over the whole matching catalog
 - a setting material, grout, trim or underlayment "for" / "that goes with" something: companion_products
 - compare / "vs": compare_products
+- a question the documents answer (retrieval found passages for it): the passages quoted
+  (answer.passage_answer), with their document, page and products, then the closest products; after
+  a companion answer, the best passage too
 - otherwise the retrieved products (answer.offline_answer)
 
 The product a quantity or a companion question is about is the SKU it names, else a named product
@@ -18,13 +21,21 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from tileshop_pipelines.assistant import tools
-from tileshop_pipelines.assistant.answer import OFFLINE_NOTICE, offline_answer, one_line
+from tileshop_pipelines.assistant import results, tools
+from tileshop_pipelines.assistant.answer import (
+    OFFLINE_NOTICE,
+    PASSAGES_QUOTED,
+    offline_answer,
+    one_line,
+    passage_answer,
+    passage_lines,
+)
 from tileshop_pipelines.assistant.filters import ParsedQuestion, Vocabulary, parse_question
 from tileshop_pipelines.assistant.quantities import money, number
 from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval, embed_question, load_vocabulary, retrieve
 from tileshop_pipelines.store.search import fulltext_search
-from tileshop_pipelines.store.product_lookup import products_by_key
+from tileshop_pipelines.store.product_lookup import products_by_key, products_of_type
+from tileshop_pipelines.store.search import PRODUCT_TYPES
 
 TOOL_NOTICE = "Offline answer (no language model was used)."
 _LENGTH = r"(ft|feet|foot|'|m|meters?|metres?|in|inch(?:es)?|\")"
@@ -35,6 +46,11 @@ _QUANTITY = re.compile(r"\b(how\s+(?:many|much)|enough|quantity|estimate|calcula
                        re.IGNORECASE)
 _ROOM_WORDS = re.compile(r"\b(room|floor|wall|bath|bathroom|kitchen|shower|backsplash|hall|hallway|area|space|"
                          r"foyer|entry|laundry|patio|deck|basement|bedroom|closet)\b", re.IGNORECASE)
+_JOINT = re.compile(r"(\d+/\d+|\d*\.\d+)\s*(?:-\s*)?(?:in(?:ch(?:es)?)?\b\.?|\")?\s*(?:wide\s+)?(?:grout\s+)?"
+                    r"(?:joints?|grout\s+lines?|spacing|gaps?)\b", re.IGNORECASE)
+_NOTCH = re.compile(r"(\d+/\d+(?:\s*(?:in(?:ch)?\b\.?|\")?\s*x\s*\d+/\d+)?)\s*(?:in(?:ch(?:es)?)?\b\.?|\")?\s*"
+                    r"(square|u|v|loop)?[-\s]*(?:notch(?:ed)?|trowel)", re.IGNORECASE)
+_HOW_OR_WHEN = re.compile(r"\s*(how|when)\b", re.IGNORECASE)
 _WASTE = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(?:waste|extra|overage|more|for\s+(?:cuts|waste))", re.IGNORECASE)
 _NO_WASTE = re.compile(r"\b(no|zero|without)\s+(waste|extra|overage)\b", re.IGNORECASE)
 _CHEAP = re.compile(r"\b(cheapest|least\s+expensive|lowest[-\s]+pric(?:e|ed)|most\s+affordable|lowest\s+cost)\b",
@@ -63,6 +79,7 @@ class Turn:
     sort: dict | None = None
     companions: list[dict] = dataclasses.field(default_factory=list)
     tool_calls: list[dict] = dataclasses.field(default_factory=list)
+    passages: list[dict] = dataclasses.field(default_factory=list)  # the documents' passages the answer quotes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,6 +109,23 @@ def _area_input(text: str) -> dict | None:
         if unit in ("ft", "m") or (unit is None and _ROOM_WORDS.search(after)):
             return {"length": float(m.group(1)), "width": float(m.group(3)), "unit": unit or "ft"}
     return None
+
+
+def _job_input(text: str, area: dict) -> dict:
+    """The tile size, grout joint and trowel notch a quantity question states ("60 sq ft of 4 x 12
+    subway with 1/8 in joints"): what a grout's or a mortar's data sheet coverage depends on."""
+    job = {}
+    for m in _DIMS.finditer(text):
+        first, second = _unit(m.group(2)), _unit(m.group(4))
+        room = (float(m.group(1)), float(m.group(3))) == (area.get("length"), area.get("width"))
+        if not room and (second or first) in (None, "in"):
+            job["tile_size"] = f"{m.group(1)} x {m.group(3)}"
+            break
+    if joint := _JOINT.search(text):
+        job["joint_width"] = joint.group(1)
+    if notch := _NOTCH.search(text):
+        job["trowel_notch"] = " ".join(x for x in (notch.group(1), notch.group(2)) if x)
+    return job
 
 
 def _top_k(text: str, default: int = 5) -> int:
@@ -131,10 +165,10 @@ def plan(question: str, parsed: ParsedQuestion, vocabulary: Vocabulary) -> Plan 
             waste = float(m.group(1))
         elif _NO_WASTE.search(text):
             waste = 0.0
-        data = {**area, **({"waste_pct": waste} if waste is not None else {})}
+        data = {**area, **({"waste_pct": waste} if waste is not None else {}), **_job_input(text, area)}
         if parsed.skus:
             return Plan("estimate_materials", {"sku": parsed.skus[0], **data})
-        return Plan("estimate_materials", data, anchor="area")
+        return Plan("estimate_materials", data, anchor=kind if kind in ("grout", "setting") else "area")
     if _CHEAP.search(text) or _DEAR.search(text):
         return Plan("search_products", {"query": text[: tools.MAX_TEXT], "limit": _top_k(text),
                                         "sort": "price_desc" if _DEAR.search(text) else "price_asc"})
@@ -175,6 +209,8 @@ def _resolve(ctx: tools.ToolContext, step: Plan, found: Retrieval | None) -> tup
     """The plan's input with its anchor looked up; or an explanation of what could not be found."""
     if step.anchor is None:
         return step.input, None
+    if step.tool == "estimate_materials" and step.anchor in ("grout", "setting"):
+        return _material_with_coverage(ctx, step, found)
     if step.tool == "estimate_materials":
         for hit in found.hits if found else []:
             if hit.sku and (hit.record.get("coverage_sqft_per_box") or hit.price_unit == "sqft"):
@@ -195,6 +231,23 @@ def _resolve(ctx: tools.ToolContext, step: Plan, found: Retrieval | None) -> tup
     return {"sku": product["sku"], **step.input}, None
 
 
+def _material_with_coverage(ctx: tools.ToolContext, step: Plan, found: Retrieval | None) -> tuple[dict, str | None]:
+    """The grout or mortar a quantity question that names none is answered for: the first of the
+    retrieved products, then of the catalog's products of that type (by SKU), whose data sheet
+    states coverage for the job; else the first one's reason why not."""
+    categories = set(PRODUCT_TYPES[step.anchor][0])
+    retrieved = [h.sku for h in (found.hits if found else []) if h.record.get("category") in categories]
+    problem = None
+    for sku in dict.fromkeys([*retrieved, *(p["sku"] for p in products_of_type(ctx.conn, step.anchor))]):
+        if not sku:
+            continue
+        outcome = tools.run_tool(ctx, "estimate_materials", {"sku": sku, **step.input})
+        if outcome.ok:
+            return {"sku": sku, **step.input}, None
+        problem = problem or f"For SKU {sku}: {outcome.error}."
+    return step.input, problem or f"The catalog has no {step.anchor} product."
+
+
 def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Turn:
     """The offline answer to a question whose products `found` were retrieved already."""
     vocabulary = ctx.vocabulary
@@ -202,7 +255,12 @@ def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Tur
     step = plan(question, parsed, vocabulary) if vocabulary is not None else None
     search_turn = Turn(text=offline_answer(found.hits, found.filters, found.relaxed),
                        products=[hit.card() for hit in found.hits])
+    if step is not None and step.tool == "companion_products" and found.passages and _HOW_OR_WHEN.match(question):
+        step = None  # "how long before I grout tile set with X" asks how, not which grout
     if step is None:
+        if found.passages:  # retrieval found them because the documents answer the question
+            search_turn.text = passage_answer(question, found.passages, found.hits)
+            search_turn.passages = [p.public() for p in found.passages[:PASSAGES_QUOTED]]
         return search_turn
     data, problem = _resolve(ctx, step, found)
     if problem:
@@ -215,6 +273,10 @@ def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Tur
                             + search_turn.text.split("\n", 1)[1])
         search_turn.tool_calls = [outcome.call()]
         return search_turn
+    if found.passages and step.tool == "companion_products":  # both: what goes with it, and how it goes
+        turn.text = "\n".join([turn.text, "From the store's documents:",
+                               *passage_lines(found.passages[0], question, 1)])
+        turn.passages = [found.passages[0].public()]
     return turn
 
 
@@ -223,18 +285,18 @@ def turn_from_outcome(outcome: tools.ToolOutcome) -> Turn | None:
     if not outcome.ok:
         return None
     result, calls = outcome.result, [outcome.call()]
-    if isinstance(result, tools.Estimate):
+    if isinstance(result, results.Estimate):
         return Turn(text=estimate_text(result), products=[], estimate=result.model_dump(), tool_calls=calls)
-    if isinstance(result, tools.SearchResult):
+    if isinstance(result, results.SearchResult):
         return Turn(text=sorted_text(result), products=[card(p) for p in result.products],
                     sort=result.sort.model_dump() if result.sort else None, tool_calls=calls)
-    if isinstance(result, tools.CompanionResult):
+    if isinstance(result, results.CompanionResult):
         return Turn(text=companion_text(result), products=[card(c.product) for c in result.companions],
                     companions=[c.model_dump() | {"product": card(c.product)} for c in result.companions],
                     tool_calls=calls)
-    if isinstance(result, tools.ComparisonResult):
+    if isinstance(result, results.ComparisonResult):
         return Turn(text=comparison_text(result), products=[card(p) for p in result.products], tool_calls=calls)
-    if isinstance(result, tools.ProductsResult):
+    if isinstance(result, results.ProductsResult):
         return Turn(text=_listing(TOOL_NOTICE, result.products), products=[card(p) for p in result.products],
                     tool_calls=calls)
     return None
@@ -256,7 +318,7 @@ def merged_turn(outcomes: list[tools.ToolOutcome], base: Turn) -> Turn:
     return merged
 
 
-def card(facts: tools.ProductFacts) -> dict:
+def card(facts: results.ProductFacts) -> dict:
     """A product as the API's product card."""
     data = facts.model_dump()
     return {"sku": data["sku"], "name": data["name"], "url": data["url"], "price": data["price"],
@@ -264,17 +326,18 @@ def card(facts: tools.ProductFacts) -> dict:
             **{k: data[k] for k in ("size", "color", "finish", "coverage_sqft_per_unit", "price_per_sqft")}}
 
 
-def price_text(facts: tools.ProductFacts) -> str:
+def price_text(facts: results.ProductFacts) -> str:
     return tools._price_text(facts) or "price not stated"
 
 
-def _label(facts: tools.ProductFacts) -> str:
+def _label(facts: results.ProductFacts) -> str:
     return f"{one_line(facts.name)} (SKU {facts.sku})"
 
 
-def estimate_text(e: tools.Estimate) -> str:
-    unit = "box" if e.unit == "box" else "sq. ft."
-    units = f"{e.units} {'boxes' if e.unit == 'box' and e.units != 1 else unit}"
+def estimate_text(e: results.Estimate) -> str:
+    unit = "sq. ft." if e.unit == "sq. ft." else e.unit
+    plural = {"box": "boxes", "sq. ft.": "sq. ft."}.get(e.unit, f"{e.unit}s")
+    units = f"{e.units} {plural if e.units != 1 else unit}"
     head = (f"{units} of {one_line(e.name)} (SKU {e.sku}): {number(e.area_sqft)} sq. ft. plus {number(e.waste_pct)}% "
             f"waste is {number(e.area_with_waste_sqft)} sq. ft.")
     if e.unit == "box":
@@ -282,12 +345,14 @@ def estimate_text(e: tools.Estimate) -> str:
     head += f"; {money(e.total)}." if e.total is not None else "; the catalog states no price for it."
     lines = [TOOL_NOTICE, head, f"{e.waste_reason[0].upper()}{e.waste_reason[1:]}.", "How it adds up:",
              *(f"- {line}" for line in e.arithmetic)]
+    for source in e.coverage_sources:  # the data sheet rows the coverage comes from
+        lines.append(f"{source.what.capitalize()} from {one_line(source.document)}, page {source.page}: {source.source}")
     if e.source:
-        lines.append(f"Coverage and price from {e.source}")
+        lines.append(f"{'Price' if e.coverage_sources else 'Coverage and price'} from {e.source}")
     return "\n".join(lines)
 
 
-def sorted_text(result: tools.SearchResult) -> str:
+def sorted_text(result: results.SearchResult) -> str:
     if not result.products:
         return f"{TOOL_NOTICE}\nNo product in the catalog matches these filters with a stated price."
     sort = result.sort
@@ -304,7 +369,7 @@ def sorted_text(result: tools.SearchResult) -> str:
     return "\n".join(lines)
 
 
-def companion_text(result: tools.CompanionResult) -> str:
+def companion_text(result: results.CompanionResult) -> str:
     subject = f"{one_line(result.anchor)} (SKU {result.anchor_sku})" if result.anchor_sku else one_line(result.anchor)
     lines = [TOOL_NOTICE, f"For {subject}:", *result.notes]
     for i, c in enumerate(result.companions, 1):
@@ -314,14 +379,14 @@ def companion_text(result: tools.CompanionResult) -> str:
     return "\n".join(lines)
 
 
-def comparison_text(result: tools.ComparisonResult) -> str:
+def comparison_text(result: results.ComparisonResult) -> str:
     lines = [TOOL_NOTICE, "Side by side: " + " vs ".join(_label(p) for p in result.products) + "."]
     for row in result.rows:
         lines.append(f"- {row.fact}: " + " | ".join(v or "not stated" for v in row.values))
     return "\n".join(lines)
 
 
-def _listing(head: str, products: list[tools.ProductFacts]) -> str:
+def _listing(head: str, products: list[results.ProductFacts]) -> str:
     return "\n".join([head, *(f"{i}. {_label(p)}: {price_text(p)}. {p.url}" for i, p in enumerate(products, 1))])
 
 
@@ -334,8 +399,8 @@ def answer_question(conn, question: str, limit: int = 5) -> dict:
     vocabulary = load_vocabulary(conn)
     found = retrieve(conn, question, embed_question(question), limit=limit, vocabulary=vocabulary)
     turn = offline_turn(tools.ToolContext(conn, embed=embed_question, vocabulary=vocabulary), question, found)
-    return {"answer": turn.text, "mode": "offline", "products": turn.products, "estimate": turn.estimate,
-            "sort": turn.sort, "companions": turn.companions, "tool_calls": turn.tool_calls}
+    return {"answer": turn.text, "mode": "offline", "products": turn.products, "passages": turn.passages,
+            "estimate": turn.estimate, "sort": turn.sort, "companions": turn.companions, "tool_calls": turn.tool_calls}
 
 
 __all__ = ["OFFLINE_NOTICE", "Plan", "Turn", "answer_question", "offline_turn", "plan", "turn_from_outcome", "ProductHit"]

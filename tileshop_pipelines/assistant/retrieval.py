@@ -1,10 +1,14 @@
-"""Questions -> products.
+"""Questions -> products, and the passages of the store's documents that answer them.
 
 1. A SKU in the question is looked up exactly first.
 2. Filters (given, or parsed from the question) restrict the search in SQL.
 3. `store.search.search_chunks` finds the nearest chunks (hybrid search, or vector search within
    the filters), chunks are folded into products, and the products' records are read for the
    facts shown and sent to the model.
+4. For a question the documents answer (passages.documents_answer: it asks how, or a passage is
+   nearer to it than any product), the passages of the store's documents (passages.py): of the
+   named products' documents first, then hybrid search over every document's passages. A
+   question is answered by products, passages or both.
 
 The SQL is the store's (store.search, store.product_lookup); this module only calls it.
 """
@@ -18,6 +22,7 @@ import numpy as np
 import psycopg
 
 from tileshop_pipelines.assistant.filters import ParsedQuestion, Vocabulary, parse_question
+from tileshop_pipelines.assistant.passages import PassageHit, documents_answer, retrieve_passages
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL, embed_texts, load_model
 from tileshop_pipelines.store.product_lookup import products_by_key, products_by_sku
 from tileshop_pipelines.store.search import ProductFilters, filter_vocabulary, search_chunks
@@ -65,6 +70,7 @@ class Retrieval:
     filters: ProductFilters  # the filters applied to the search
     relaxed: bool  # True when filters read from the question matched nothing and were dropped
     seconds: float
+    passages: list[PassageHit] = dataclasses.field(default_factory=list)
 
 
 def embed_question(question: str, model_name: str = DEFAULT_MODEL) -> np.ndarray:
@@ -129,6 +135,8 @@ def retrieve(conn: psycopg.Connection, question: str, query_embedding: np.ndarra
     hits: list[ProductHit] = []
     for product in products_by_sku(conn, list(parsed.skus)):
         hits.append(hit_from_product(product, 1.0))
+    passages = (retrieve_passages(conn, question, query_embedding, product_keys=[h.product_key for h in hits])
+                if documents_answer(conn, question, query_embedding) else [])
     relaxed = False
     wanted = limit - len(hits)
     if wanted > 0:
@@ -145,5 +153,5 @@ def retrieve(conn: psycopg.Connection, question: str, query_embedding: np.ndarra
         hits += [hit_from_product(records[c["product_key"]], c["score"])
                  for c in folded if c["product_key"] in records]
     return Retrieval(hits=hits, parsed=parsed, filters=applied, relaxed=relaxed,
-                     seconds=time.perf_counter() - started)
+                     seconds=time.perf_counter() - started, passages=passages)
 

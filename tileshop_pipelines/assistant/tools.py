@@ -20,7 +20,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tileshop_pipelines.assistant import companions as rules
 from tileshop_pipelines.assistant.filters import Vocabulary, parse_question
-from tileshop_pipelines.assistant.quantities import EstimateError, Quantity, area_sqft, quantity
+from tileshop_pipelines.assistant.passages import retrieve_passages
+from tileshop_pipelines.assistant.coverage import document_coverage
+from tileshop_pipelines.assistant.quantities import NO_COVERAGE, EstimateError, area_sqft, document_quantity, quantity
+from tileshop_pipelines.assistant.results import (
+    CompanionItem,
+    CompanionResult,
+    ComparisonResult,
+    DocumentsResult,
+    ComparisonRow,
+    Estimate,
+    ProductFacts,
+    ProductsResult,
+    SearchResult,
+    SortInfo,
+)
 from tileshop_pipelines.store.product_lookup import (
     price_counts,
     products_by_sku,
@@ -34,6 +48,7 @@ MAX_SKUS = 10
 MAX_COMPARE = 6
 MAX_LIMIT = 20
 MAX_TEXT = 200
+MAX_DOCUMENT_PASSAGES = 8
 
 
 class ToolError(ValueError):
@@ -113,8 +128,11 @@ class CompareInput(SkusInput):
 
 
 class EstimateInput(_Input):
-    """How many boxes (or sq. ft.) of a product an area needs, and the cost. Give `area` (square
-    units) or `length` and `width`; `unit` is ft, in or m; waste_pct defaults to 10% (straight lay)."""
+    """How many boxes, bags or pails of a product an area needs, and the cost. Give `area` (square
+    units) or `length` and `width`; `unit` is ft, in or m; waste_pct defaults to 10% (straight lay).
+    Tile: from the coverage per box its page states. Grout: from its data sheet's coverage for the
+    `tile_size` and `joint_width`. Mortar/thinset: from its data sheet's coverage for the
+    `trowel_notch`, or for the notch the data sheet gives for the `tile_size`."""
 
     sku: str = Sku
     area: float | None = Field(default=None, description="in square `unit`s")
@@ -122,6 +140,20 @@ class EstimateInput(_Input):
     width: float | None = None
     unit: Literal["ft", "in", "m"] = "ft"
     waste_pct: float | None = Field(default=None, description="0-100; default 10 (15 for herringbone/chevron)")
+    tile_size: str | None = Field(default=None, max_length=40, description='the tile being set or grouted, "12 x 24"')
+    joint_width: str | None = Field(default=None, max_length=20, description='grout joint in inches, "1/8"')
+    trowel_notch: str | None = Field(default=None, max_length=40, description='"1/2 x 1/2 in square"')
+
+
+class DocumentSearchInput(_Input):
+    """Passages of the store's own documents (installation instructions, technical data sheets with
+    coverage, pot life and cure times, safety data sheets, care guides, warranties) that answer
+    how-to questions; each names its document and page. Give `sku` to read only the documents
+    that product's page lists."""
+
+    query: str = Field(min_length=1, max_length=MAX_TEXT, description="the question, in words")
+    sku: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^[0-9A-Za-z]+$")
+    limit: int = Field(default=3, ge=1, le=MAX_DOCUMENT_PASSAGES)
 
 
 class CompanionInput(_Input):
@@ -135,87 +167,6 @@ class CompanionInput(_Input):
     tile_size: str | None = Field(default=None, max_length=100, description='e.g. "24 x 48 in"')
     large_format: bool = Field(default=False, description="the tile has a side of 15 in or more")
     limit: int = Field(default=5, ge=1, le=MAX_LIMIT)
-
-
-# --- results -------------------------------------------------------------------------------
-class ProductFacts(BaseModel):
-    sku: str | None
-    name: str | None
-    url: str | None
-    price: float | None
-    price_unit: str | None
-    category: str | None = None
-    size: str | None = None
-    color: str | None = None
-    finish: str | None = None
-    material: str | None = None
-    coverage_sqft_per_unit: float | None = None
-    price_per_sqft: float | None = None
-    recommended_grout: str | None = None
-    image: str | None = None
-
-    @classmethod
-    def of(cls, product: dict) -> ProductFacts:
-        record = product.get("record") or {}
-        per_sqft = record.get("price_per_sqft")
-        if per_sqft is None and product.get("price_unit") == "sqft":
-            per_sqft = product.get("price")
-        images = record.get("images") or []
-        return cls(sku=product.get("sku"), name=product.get("name"), url=product.get("url"),
-                   price=product.get("price"), price_unit=product.get("price_unit"), category=record.get("category"),
-                   size=record.get("size"), color=record.get("color"), finish=record.get("finish"),
-                   material=record.get("material"), coverage_sqft_per_unit=record.get("coverage_sqft_per_box"),
-                   price_per_sqft=per_sqft, recommended_grout=record.get("recommended_grout"),
-                   image=images[0] if images else None)
-
-
-class SortInfo(BaseModel):
-    by: Literal["price_asc", "price_desc"]
-    basis: Literal["sqft", "unit"]
-    note: str = Field(description="what was ranked, on which price, and what was left out")
-    matching: int = Field(description="listed products matching the filters")
-    ranked: int = Field(description="of which state a price on the basis")
-
-
-class SearchResult(BaseModel):
-    products: list[ProductFacts]
-    sort: SortInfo | None = None
-    filters: dict
-    relaxed: bool = False
-
-
-class ProductsResult(BaseModel):
-    products: list[ProductFacts]
-    not_found: list[str] = []
-
-
-class ComparisonRow(BaseModel):
-    fact: str
-    values: list[str | None]
-
-
-class ComparisonResult(BaseModel):
-    products: list[ProductFacts]
-    rows: list[ComparisonRow]
-
-
-class Estimate(Quantity):
-    sku: str
-    name: str | None
-    source: str | None = Field(description="the product page the coverage and price come from")
-
-
-class CompanionItem(BaseModel):
-    kind: str
-    reason: str
-    product: ProductFacts
-
-
-class CompanionResult(BaseModel):
-    anchor: str = Field(description="what the companions go with")
-    anchor_sku: str | None = None
-    companions: list[CompanionItem]
-    notes: list[str] = []
 
 
 # --- the tools -----------------------------------------------------------------------------
@@ -305,10 +256,18 @@ def estimate_materials(ctx: ToolContext, params: EstimateInput) -> Estimate:
     if missing:
         raise ToolError(f"no product with SKU {params.sku!r} in the catalog")
     product = products[0]
+    record = {**product["record"], "name": product["name"], "price": product["price"],
+              "price_unit": product["price_unit"]}
     try:
         sqft, line = area_sqft(area=params.area, length=params.length, width=params.width, unit=params.unit)
-        q = quantity({**product["record"], "price": product["price"], "price_unit": product["price_unit"]},
-                     sqft, line, params.waste_pct)
+        if record.get("coverage_sqft_per_box") or record["price_unit"] == "sqft":
+            q = quantity(record, sqft, line, params.waste_pct)
+        else:  # grout, mortar: what their data sheets state
+            coverage = document_coverage(ctx.conn, product["product_key"], tile_size=params.tile_size,
+                                         joint_width=params.joint_width, trowel_notch=params.trowel_notch)
+            if coverage is None:
+                raise EstimateError(f"{NO_COVERAGE}, and no document of it states any")
+            q = document_quantity(record, sqft, line, params.waste_pct, coverage)
     except EstimateError as exc:
         raise ToolError(f"{exc} (SKU {product['sku']})" if "coverage" in str(exc) else str(exc)) from None
     return Estimate(sku=product["sku"], name=product["name"], source=product["url"], **q.model_dump())
@@ -352,6 +311,24 @@ def companion_products(ctx: ToolContext, params: CompanionInput) -> CompanionRes
                            companions=items, notes=notes)
 
 
+def search_documents(ctx: ToolContext, params: DocumentSearchInput) -> DocumentsResult:
+    if ctx.embed is None:
+        raise ToolError("document search is not available here (no query encoder)")
+    keys = None
+    if params.sku:
+        products, missing = _by_sku(ctx.conn, [params.sku])
+        if missing:
+            raise ToolError(f"no product with SKU {params.sku!r} in the catalog")
+        keys = [p["product_key"] for p in products]
+    passages = retrieve_passages(ctx.conn, params.query, ctx.embed(params.query), limit=params.limit,
+                                 product_keys=keys, only_these_products=keys is not None)
+    note = None
+    if not passages:
+        note = (f"no document of SKU {params.sku} answers this" if params.sku
+                else "no passage of the store's documents answers this")
+    return DocumentsResult(passages=passages, note=note)
+
+
 @dataclasses.dataclass(frozen=True)
 class Tool:
     name: str
@@ -373,6 +350,7 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
     Tool("compare_products", CompareInput, compare_products),
     Tool("estimate_materials", EstimateInput, estimate_materials),
     Tool("companion_products", CompanionInput, companion_products),
+    Tool("search_documents", DocumentSearchInput, search_documents),
 )}
 
 

@@ -20,7 +20,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-tasks", action="store_true", help="skip the assistant's task suites (quantities, cheapest, "
-                                                          "companions, setting materials, comparisons)")
+                                                          "companions, setting materials, comparisons, how-to)")
     p.set_defaults(func=cmd_eval)
 
 
@@ -57,8 +57,10 @@ def cmd_eval(args) -> int:
             from tileshop_pipelines.assistant.intent import answer_question
             from tileshop_pipelines.evaluation.tasks import build_tasks, score_tasks
 
-            tasks = build_tasks(build_catalog(n_products=args.products, seed=args.seed), seed=args.seed)
+            catalog = build_catalog(n_products=args.products, seed=args.seed)
+            tasks = build_tasks(catalog, seed=args.seed)
             report["tasks"] = score_tasks(tasks, lambda task: answer_question(conn, task.question))
+            report["howto"] = _howto(conn, catalog, args.seed, resources["embedder"].embed)
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
@@ -70,4 +72,23 @@ def cmd_eval(args) -> int:
     print(f"{'':12}" + "   recall@5       MRR" * len(report["modes"]))
     for suite, row in report.get("tasks", {}).items():
         print(f"task suite {suite:12} {row['right']:>3}/{row['tasks']:<3} right ({row['score']:.0%}, offline)")
+    if (howto := report.get("howto")) and "skipped" in howto:
+        print(f"how-to suite skipped: {howto['skipped']}")
+    elif howto:
+        print(f"how-to suite: {howto['questions']} questions, recall@5 of the right passage {howto['recall@5']:.3f}, "
+              f"offline answers quoting the fact and naming document and page {howto['answer_score']:.0%}")
     return 0
+
+
+def _howto(conn, catalog, seed: int, embed) -> dict:
+    """The how-to suite against this database's documents (evaluation/howto.py)."""
+    from tileshop_pipelines.assistant.intent import answer_question
+    from tileshop_pipelines.assistant.passages import retrieve_passages
+    from tileshop_pipelines.evaluation.howto import K, build_howto_questions, evaluate_howto
+    from tileshop_pipelines.store.document_chunks import document_counts
+
+    if not document_counts(conn)["indexed_documents"]:
+        return {"skipped": "no document is in the index (the documents step has not run on this database)"}
+    return evaluate_howto(build_howto_questions(catalog, seed=seed),
+                          lambda text, embedding: [p.public() for p in retrieve_passages(conn, text, embedding, limit=K)],
+                          embed, lambda text: answer_question(conn, text))

@@ -16,6 +16,7 @@ SAMPLE_QUESTIONS = (
     "Marmi Imperiali Zenobia porcelain",
     "white matte ceramic wall tile 12 x 36",
     "mortar for large format tile",
+    "How do I install tile over a concrete slab?",  # answered from the store's documents
 )
 
 

@@ -36,6 +36,7 @@ from tileshop_pipelines.settings import (
 )
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.product_vectors import VectorStore, open_vector_store
+from tileshop_pipelines.store.vector_tables import PRODUCT_VECTORS, VectorTable
 from tileshop_pipelines.transfer.bucket import Bucket
 
 
@@ -217,15 +218,15 @@ class EmbedderResource(dg.ConfigurableResource):
 
 
 class VectorStoreResource(dg.ConfigurableResource):
-    """Where product_vectors is served from: `postgres` (beside the pipeline's tables) or
-    `supabase` (its REST API at `supabase_url`, with the service-role key)."""
+    """Where product_vectors and document_vectors are served from: `postgres` (beside the
+    pipeline's tables) or `supabase` (its REST API at `supabase_url`, with the service-role key)."""
 
     backend: VectorStoreBackend = "postgres"
     supabase_url: str = ""
     supabase_service_role_key: str = ""
 
-    def open(self, conn: psycopg.Connection) -> VectorStore:
-        return open_vector_store(self.backend, conn, self.supabase_url, self.supabase_service_role_key)
+    def open(self, conn: psycopg.Connection, table: VectorTable = PRODUCT_VECTORS) -> VectorStore:
+        return open_vector_store(self.backend, conn, self.supabase_url, self.supabase_service_role_key, table)
 
 
 class AlertsResource(dg.ConfigurableResource):

@@ -1,15 +1,33 @@
-"""SQL for the pipeline's chunk and embedding tables, and the rows they publish to a vector store."""
+"""SQL for the pipeline's chunk and embedding tables, and the rows they publish to a vector store.
+
+The embedding steps (`chunks_to_embed`, `save_embeddings`, `delete_orphan_embeddings`) serve the
+products' tables and the documents' (`DOCUMENT_TABLES`, migration 022) alike; chunking and
+publishing the documents' chunks is store/document_chunks.py.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
 import psycopg
+from psycopg import sql
 
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store.tables import row_count
 from tileshop_pipelines.text.chunks import Chunk
+
+@dataclasses.dataclass(frozen=True)
+class ChunkTables:
+    """A chunk table and the embedding table keyed by its chunk ids."""
+
+    chunks: str
+    embeddings: str
+
+
+PRODUCT_TABLES = ChunkTables("product_chunks", "product_embeddings")
+DOCUMENT_TABLES = ChunkTables("document_chunks", "document_embeddings")
 
 # Listed: migration 009's view, the one definition of a product still in the sitemap.
 _LISTED = "EXISTS (SELECT 1 FROM listed_product_urls s WHERE s.product_key = p.product_key)"
@@ -108,22 +126,23 @@ def drop_delisted_chunks(conn: psycopg.Connection) -> int:
     return deleted
 
 
-def chunks_to_embed(conn: psycopg.Connection, model: str, dim: int) -> list[tuple[str, str, str]]:
+def chunks_to_embed(conn: psycopg.Connection, model: str, dim: int,
+                    tables: ChunkTables = PRODUCT_TABLES) -> list[tuple[str, str, str]]:
     """(chunk_id, content, text_hash) of chunks with no embedding for their current text, model and
     dimension."""
-    return [tuple(row) for row in conn.execute(
+    return [tuple(row) for row in conn.execute(sql.SQL(
         """
         SELECT c.chunk_id, c.content, c.text_hash
-        FROM product_chunks c LEFT JOIN product_embeddings e USING (chunk_id)
+        FROM {chunks} c LEFT JOIN {embeddings} e USING (chunk_id)
         WHERE e.chunk_id IS NULL OR e.text_hash <> c.text_hash OR e.model <> %s OR e.dim <> %s
         ORDER BY c.chunk_id
-        """,
+        """).format(chunks=sql.Identifier(tables.chunks), embeddings=sql.Identifier(tables.embeddings)),
         (model, dim),
     )]
 
 
 def save_embeddings(conn: psycopg.Connection, rows: list[tuple[str, str]], vectors: np.ndarray,
-                    model: str) -> None:
+                    model: str, tables: ChunkTables = PRODUCT_TABLES) -> None:
     """rows: (chunk_id, text_hash) aligned with `vectors`. One transaction: binary COPY into a
     staging table, then one upsert, so a failure leaves none of the batch behind."""
     if len(rows) != len(vectors):
@@ -135,22 +154,20 @@ def save_embeddings(conn: psycopg.Connection, rows: list[tuple[str, str]], vecto
         db.stage(cur, "embeddings_load",
                  {"chunk_id": "text", "text_hash": "text", "model": "text", "dim": "int4", "embedding": "vector"},
                  ((chunk_id, text_hash, model, dim, vector) for (chunk_id, text_hash), vector in zip(rows, vectors)))
-        cur.execute(
+        cur.execute(sql.SQL(
             """
-            INSERT INTO product_embeddings (chunk_id, text_hash, model, dim, embedding)
+            INSERT INTO {embeddings} (chunk_id, text_hash, model, dim, embedding)
             SELECT chunk_id, text_hash, model, dim, embedding FROM embeddings_load
             ON CONFLICT (chunk_id) DO UPDATE SET
                 text_hash = EXCLUDED.text_hash, model = EXCLUDED.model, dim = EXCLUDED.dim,
                 embedding = EXCLUDED.embedding, embedded_at = now()
-            """
-        )
+            """).format(embeddings=sql.Identifier(tables.embeddings)))
 
 
-def delete_orphan_embeddings(conn: psycopg.Connection) -> int:
-    cur = conn.execute(
-        "DELETE FROM product_embeddings e WHERE NOT EXISTS "
-        "(SELECT 1 FROM product_chunks c WHERE c.chunk_id = e.chunk_id)"
-    )
+def delete_orphan_embeddings(conn: psycopg.Connection, tables: ChunkTables = PRODUCT_TABLES) -> int:
+    cur = conn.execute(sql.SQL(
+        "DELETE FROM {embeddings} e WHERE NOT EXISTS (SELECT 1 FROM {chunks} c WHERE c.chunk_id = e.chunk_id)"
+    ).format(chunks=sql.Identifier(tables.chunks), embeddings=sql.Identifier(tables.embeddings)))
     return cur.rowcount
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
-from tileshop_pipelines.store.product_vectors import HNSW_INDEX, SEARCH_TEXT_INDEX
+from tileshop_pipelines.store.vector_tables import HNSW_INDEX, SEARCH_TEXT_INDEX
 
 # The pipeline's keyed tables hashed row by row: table -> its key columns.
 HASHED_TABLES = {
@@ -18,6 +18,9 @@ HASHED_TABLES = {
     "product_chunks": ("chunk_id",),
     "product_embeddings": ("chunk_id",),
     "product_vectors": ("id",),
+    "document_chunks": ("chunk_id",),
+    "document_embeddings": ("chunk_id",),
+    "document_vectors": ("id",),
 }
 # The indexes the search needs: vector (HNSW) and full-text (GIN over tsvector).
 SEARCH_INDEXES = {HNSW_INDEX: "hnsw", SEARCH_TEXT_INDEX: "gin", "product_vectors_fts": "gin"}

@@ -2,7 +2,9 @@
 
 Two backends: `PostgresVectorStore` (psycopg 3 + pgvector: the embedded default, Fly Postgres or a
 Supabase project's Postgres) here, and `SupabaseVectorStore` (the supabase client over PostgREST)
-in supabase_backend.py. A vector row is a dict with the keys of `VECTOR_COLUMNS`.
+in supabase_backend.py. Two tables, each a `VectorTable`: product_vectors (`PRODUCT_VECTORS`, the
+default) and document_vectors (`DOCUMENT_VECTORS`, migration 022). A vector row is a dict with the
+keys of its table's `columns`.
 """
 
 from __future__ import annotations
@@ -16,17 +18,11 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from tileshop_pipelines.settings import VectorStoreBackend
-from tileshop_pipelines.store import db, search
+from tileshop_pipelines.store import db, document_search, search
 from tileshop_pipelines.store import chunks as chunks_sql
+from tileshop_pipelines.store import document_chunks as document_chunks_sql
+from tileshop_pipelines.store.vector_tables import DOCUMENT_VECTORS, PRODUCT_VECTORS, SEARCH_TEXT_INDEX, VectorTable
 
-VECTOR_COLUMNS = ("id", "product_key", "chunk_kind", "content", "metadata", "embedding", "text_hash",
-                  "source_hash")
-VECTOR_TYPES = ("text", "text", "text", "text", "jsonb", "vector", "text", "text")
-HNSW_INDEX = "product_vectors_embedding_hnsw"
-# The graph's build parameters, as migration 018 leaves the index (it says how they were chosen;
-# pgvector's defaults are m 16, ef_construction 64).
-HNSW_DEFINITION = "product_vectors USING hnsw (embedding vector_cosine_ops) WITH (ef_construction = 128)"
-SEARCH_TEXT_INDEX = "product_search_text_fts"  # migration 006
 # The 64MB default made a 100k-vector build 3-5x slower here.
 INDEX_BUILD_MEMORY = "512MB"
 # Loading this many rows into a store that holds fewer is a bulk load: the HNSW index (and the
@@ -35,14 +31,14 @@ INDEX_BUILD_MEMORY = "512MB"
 BULK_LOAD_MIN_ROWS = 5_000
 
 
-def _vector_row(row: dict) -> tuple:
-    return (row["id"], row["product_key"], row["chunk_kind"], row["content"], Jsonb(row["metadata"]),
-            row["embedding"], row["text_hash"], row["source_hash"])
+def _vector_row(table: VectorTable, row: dict) -> tuple:
+    return tuple(Jsonb(row[c]) if c == "metadata" else row[c] for c in table.columns)
 
 
 class VectorStore(Protocol):
     backend: str
     batch_rows: int  # rows per upsert, each upsert one transaction
+    table: VectorTable
 
     def source_hashes(self) -> dict[str, str | None]: ...
     def insert(self, rows: list[dict]) -> None: ...  # rows with new ids; all or none
@@ -57,75 +53,85 @@ class VectorStore(Protocol):
     def hybrid_search(self, query_text: str, query_embedding: np.ndarray, match_count: int,
                       filter: dict | None = None, full_text_weight: float = search.FULL_TEXT_WEIGHT,
                       semantic_weight: float = search.SEMANTIC_WEIGHT, rrf_k: int = search.RRF_K) -> list[dict]: ...
+    def hybrid_search_documents(self, query_text: str, query_embedding: np.ndarray,
+                                match_count: int) -> list[dict]: ...
 
 
 class PostgresVectorStore:
-    """product_vectors in a Postgres with pgvector, loaded by binary COPY."""
+    """A vector table in a Postgres with pgvector (product_vectors unless told), loaded by binary COPY."""
 
     backend = "postgres"
     batch_rows = 2_000
 
-    def __init__(self, conn: psycopg.Connection):
+    def __init__(self, conn: psycopg.Connection, table: VectorTable = PRODUCT_VECTORS):
         self.conn = conn
+        self.table = table
 
     def source_hashes(self) -> dict[str, str | None]:
-        return dict(self.conn.execute("SELECT id, source_hash FROM product_vectors").fetchall())
+        return dict(self.conn.execute(
+            sql.SQL("SELECT id, source_hash FROM {}").format(sql.Identifier(self.table.name))).fetchall())
 
     def insert(self, rows: list[dict]) -> None:
         """Rows whose ids the store does not hold: one binary COPY straight into the table (one
         transaction; an id that exists after all fails the whole batch)."""
         if rows:
             with self.conn.transaction(), self.conn.cursor() as cur:
-                self._copy(cur, "product_vectors", rows)
+                self._copy(cur, rows)
 
     def upsert(self, rows: list[dict]) -> None:
         """One transaction: binary COPY into a staging table, then one INSERT .. ON CONFLICT."""
         if not rows:
             return
-        columns = sql.SQL(", ").join(map(sql.Identifier, VECTOR_COLUMNS))
+        table = self.table
+        columns = sql.SQL(", ").join(map(sql.Identifier, table.columns))
         updates = sql.SQL(", ").join(
-            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in VECTOR_COLUMNS if c != "id")
+            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in table.columns if c != "id")
         with self.conn.transaction(), self.conn.cursor() as cur:
-            db.stage(cur, "vectors_load", dict(zip(VECTOR_COLUMNS, VECTOR_TYPES)), map(_vector_row, rows))
+            db.stage(cur, "vectors_load", dict(zip(table.columns, table.types)),
+                     (_vector_row(table, row) for row in rows))
             cur.execute(sql.SQL(
-                "INSERT INTO product_vectors ({cols}) SELECT {cols} FROM vectors_load"
-                " ON CONFLICT (id) DO UPDATE SET {updates}").format(cols=columns, updates=updates))
+                "INSERT INTO {table} ({cols}) SELECT {cols} FROM vectors_load"
+                " ON CONFLICT (id) DO UPDATE SET {updates}").format(
+                    table=sql.Identifier(table.name), cols=columns, updates=updates))
 
-    @staticmethod
-    def _copy(cur: psycopg.Cursor, table: str, rows: list[dict]) -> None:
-        columns = sql.SQL(", ").join(map(sql.Identifier, VECTOR_COLUMNS))
-        with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.Identifier(table), columns)) as copy:
-            copy.set_types(list(VECTOR_TYPES))
+    def _copy(self, cur: psycopg.Cursor, rows: list[dict]) -> None:
+        table = self.table
+        columns = sql.SQL(", ").join(map(sql.Identifier, table.columns))
+        with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+                sql.Identifier(table.name), columns)) as copy:
+            copy.set_types(list(table.types))
             for row in rows:
-                copy.write_row(_vector_row(row))
+                copy.write_row(_vector_row(table, row))
 
     def delete(self, ids: list[str]) -> None:
         if ids:
             with self.conn.transaction():
-                self.conn.execute("DELETE FROM product_vectors WHERE id = ANY(%s)", (ids,))
+                self.conn.execute(sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(
+                    sql.Identifier(self.table.name)), (ids,))
 
     def drop_index(self) -> None:
-        """Before a bulk load: the HNSW index, and the per-product full-text GIN index (built in one
-        pass afterwards instead of taking every product's ~75 lexemes one insert at a time)."""
+        """Before a bulk load: the table's bulk indexes (HNSW; for products also the per-product
+        full-text GIN index), built once afterwards by ensure_index."""
         with self.conn.transaction():
-            for index in (HNSW_INDEX, SEARCH_TEXT_INDEX):
+            for index, _ in self.table.bulk_indexes:
                 self.conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(index)))
+
+    def _ensure(self, index: str) -> bool:
+        if self.conn.execute("SELECT to_regclass(%s)", (index,)).fetchone()[0] is not None:
+            return False
+        self._build_index(index, dict(self.table.bulk_indexes)[index])
+        return True
 
     def ensure_search_text_index(self) -> bool:
         """The full-text GIN index of product_search_text, built if a bulk load dropped it."""
-        if self.conn.execute("SELECT to_regclass(%s)", (SEARCH_TEXT_INDEX,)).fetchone()[0] is not None:
-            return False
-        self._build_index(SEARCH_TEXT_INDEX, "product_search_text USING gin (fts)")
-        return True
+        return self._ensure(SEARCH_TEXT_INDEX)
 
     def ensure_index(self) -> bool:
-        built_gin = self.ensure_search_text_index()
-        if self.stats()["hnsw_index"]:
-            return built_gin
-        self._build_index(HNSW_INDEX, HNSW_DEFINITION)
-        # Fresh planner statistics after a bulk load.
-        self.conn.execute("ANALYZE product_vectors, product_search_text")
-        return True
+        """The bulk indexes a load dropped, built again; True when one had to be."""
+        built = [self._ensure(index) for index, _ in self.table.bulk_indexes]
+        if built[-1]:  # the HNSW graph: after a bulk load, so fresh planner statistics too
+            self.conn.execute(sql.SQL("ANALYZE {}").format(sql.SQL(", ").join(map(sql.Identifier, self.table.analyze))))
+        return any(built)
 
     def _build_index(self, name: str, definition: str) -> None:
         """CREATE INDEX name ON <definition>, with the index-build memory, in one transaction."""
@@ -135,7 +141,7 @@ class PostgresVectorStore:
                               + sql.SQL(definition))
 
     def stats(self) -> dict:
-        return self.conn.execute("SELECT product_vectors_stats()").fetchone()[0]
+        return self.conn.execute(sql.SQL("SELECT {}()").format(sql.Identifier(self.table.stats_function))).fetchone()[0]
 
     def match_products(self, query_embedding, match_count, filter=None):
         return search.match_products(self.conn, query_embedding, match_count, filter)
@@ -149,15 +155,28 @@ class PostgresVectorStore:
         return search.hybrid_search(self.conn, query_text, query_embedding, match_count, filter,
                                     full_text_weight, semantic_weight, rrf_k)
 
+    def hybrid_search_documents(self, query_text, query_embedding, match_count):
+        return document_search.hybrid_search_documents(self.conn, query_text, query_embedding, match_count)
+
+
+def _published(table: VectorTable) -> tuple[Callable[[psycopg.Connection, str], dict[str, str]],
+                                              Callable[[psycopg.Connection, str, list[str]], list[dict]]]:
+    """What the pipeline publishes to `table`: (id -> source hash, the rows of some ids)."""
+    if table.name == DOCUMENT_VECTORS.name:
+        return document_chunks_sql.published_source_hashes, document_chunks_sql.published_rows
+    return chunks_sql.published_source_hashes, chunks_sql.published_rows
+
 
 def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
                       log: Callable[[str], None] = lambda _: None) -> dict:
-    """Make the store hold exactly the pipeline's embedded chunks (from `conn`, for `model`).
+    """Make the store's table hold exactly the pipeline's embedded chunks of its kind (product or
+    document; from `conn`, for `model`).
 
     Only rows whose source hash differs are written, in batches of `store.batch_rows`, each batch
     in one transaction; rows the pipeline no longer has are deleted after the writes.
     """
-    wanted = chunks_sql.published_source_hashes(conn, model)
+    published_source_hashes, published_rows = _published(store.table)
+    wanted = published_source_hashes(conn, model)
     current = store.source_hashes()
     to_write = sorted(i for i, h in wanted.items() if current.get(i) != h)
     to_delete = sorted(set(current) - set(wanted))
@@ -167,7 +186,7 @@ def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
         store.drop_index()
     batch_rows = store.batch_rows
     for start in range(0, len(to_write), batch_rows):
-        rows = chunks_sql.published_rows(conn, model, to_write[start:start + batch_rows])
+        rows = published_rows(conn, model, to_write[start:start + batch_rows])
         store.insert([r for r in rows if r["id"] not in current])
         store.upsert([r for r in rows if r["id"] in current])
         log(f"vectors written {min(start + batch_rows, len(to_write))}/{len(to_write)}")
@@ -182,13 +201,13 @@ BACKENDS: tuple[str, ...] = get_args(VectorStoreBackend)
 
 
 def open_vector_store(backend: str, conn: psycopg.Connection, supabase_url: str = "",
-                      supabase_key: str = "") -> VectorStore:
-    """`postgres`: product_vectors beside the pipeline's tables (on `conn`); `supabase`: a Supabase
+                      supabase_key: str = "", table: VectorTable = PRODUCT_VECTORS) -> VectorStore:
+    """`postgres`: the table beside the pipeline's tables (on `conn`); `supabase`: a Supabase
     project's REST API."""
     if backend == "postgres":
-        return PostgresVectorStore(conn)
+        return PostgresVectorStore(conn, table)
     if backend == "supabase":
         from tileshop_pipelines.store.supabase_backend import SupabaseVectorStore
 
-        return SupabaseVectorStore.connect(supabase_url, supabase_key)
+        return SupabaseVectorStore.connect(supabase_url, supabase_key, table)
     raise ValueError(f"vector store backend {backend!r} is not one of {BACKENDS}")

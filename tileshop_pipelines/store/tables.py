@@ -9,7 +9,8 @@ from tileshop_pipelines.store.acquisition import listed_product_count
 
 # The tables the assets materialize, in lineage order.
 ASSET_TABLES = ("sitemap_urls", "product_pages", "products", "product_chunks", "product_embeddings",
-                "product_vectors", "documents", "document_links", "document_pages")
+                "product_vectors", "documents", "document_links", "document_pages", "document_chunks",
+                "document_embeddings", "document_vectors")
 
 
 def row_count(conn: psycopg.Connection, table: str) -> int:

@@ -65,9 +65,85 @@ def test_estimate_in_any_unit_with_the_shoppers_waste(ctx, area_input, sqft):
 
 
 def test_a_product_without_stated_coverage_gets_no_guess(ctx):
-    outcome = tools.run_tool(ctx, "estimate_materials", {"sku": "43521", "area": 50})
+    outcome = tools.run_tool(ctx, "estimate_materials", {"sku": "347812", "area": 50})  # a pail: no data sheet
     assert not outcome.ok
-    assert "the catalog does not state coverage for this product" in outcome.error and "43521" in outcome.error
+    assert ("the catalog does not state coverage for this product, and no document of it states any"
+            in outcome.error and "347812" in outcome.error)
+
+
+# --- estimate_materials from a data sheet (the expected values from the documents' facts table) --
+def _fact(sku: str, key: str, **conditions) -> tuple:
+    """(document, fact) of the SKU's documents stating `key` under `conditions`: the oracle."""
+    from tileshop_pipelines.sample_catalog import build_catalog
+    from tileshop_pipelines.sample_catalog.documents import sample_document
+
+    product = build_catalog(n_products=60, seed=7).product(sku)
+    for named in product.documents:
+        doc = sample_document(named["Url"])
+        for fact in doc.facts:
+            if fact.key == key and all(fact.conditions.get(k.replace("_", " ")) == v for k, v in conditions.items()):
+                return doc, fact
+    raise AssertionError(f"no {key} fact for {sku} {conditions}")
+
+
+def test_mortar_from_the_coverage_and_trowel_its_data_sheet_states(ctx):
+    doc, trowel = _fact("43521", "trowel notch", tile_size="12 x 24 in and 24 x 24 in")
+    _, coverage = _fact("43521", "mortar coverage", trowel_notch=trowel.values[0])
+    low = coverage.values[0].number
+    price = next(r for r in _records(ctx.conn) if r["sku"] == "43521")["price"]
+    e = _ok(ctx, "estimate_materials", {"sku": "43521", "area": 120, "tile_size": "12 x 24"})
+    bags = math.ceil(132 / low)  # a 50 lb product, coverage per 50 lb bag: the low end
+    assert (e.unit, e.units, e.coverage_per_unit) == ("bag", bags, low)
+    assert Decimal(str(e.total)) == bags * Decimal(str(price))
+    assert [(s.what, s.page, s.statement) for s in e.coverage_sources] == [
+        ("trowel notch", trowel.page, trowel.statement), ("mortar coverage", coverage.page, coverage.statement)]
+    assert all(doc.title in s.document and s.source.endswith(f"#page={s.page}") for s in e.coverage_sources)
+    assert any("the low end is used" in line for line in e.arithmetic)
+    assert e.arithmetic[-2] == f"Bags: 132 sq. ft. / {low:g} sq. ft. per bag = {132 / low:.2f}, rounded up to {bags}"
+    # the shopper's own notch wins over the tile size
+    given = _ok(ctx, "estimate_materials", {"sku": "43521", "area": 120, "trowel_notch": "1/4 x 3/8 in square"})
+    assert [s.what for s in given.coverage_sources] == ["mortar coverage"]
+    assert given.coverage_sources[0].statement.startswith("1/4 x 3/8 in square notch")
+
+
+def test_grout_from_the_coverage_its_data_sheet_states_by_tile_and_joint(ctx):
+    doc, fact = _fact("052002", "grout coverage", tile_size="4 x 12 x 3/8 in", joint_width="1/8 in")
+    per_100 = fact.values[0].number
+    price = next(r for r in _records(ctx.conn) if r["sku"] == "052002")["price"]
+    e = _ok(ctx, "estimate_materials", {"sku": "052002", "area": 60, "tile_size": "4 x 12", "joint_width": "1/8"})
+    pounds = 66 * per_100 / 100
+    bags = math.ceil(round(pounds / 8, 6))  # "... Sanded 8 lb"
+    assert (e.unit, e.units) == ("bag", bags) and Decimal(str(e.total)) == bags * Decimal(str(price))
+    assert e.coverage_sources[0].statement == fact.statement and e.coverage_sources[0].page == fact.page
+    assert f"Grout: 66 sq. ft. x {per_100:g} lb / 100 sq. ft. = {pounds:g} lb" in e.arithmetic
+    # the result carries the data sheet row as a search result Claude can cite
+    (block,) = e.search_results()
+    assert block["title"] == e.coverage_sources[0].document and block["content"][0]["text"] == fact.statement
+
+
+@pytest.mark.parametrize("data, says", [
+    ({"sku": "052002", "area": 60}, "depends on the tile size and the joint width"),
+    ({"sku": "052002", "area": 60, "tile_size": "4 x 13", "joint_width": "1/8"},
+     "no document of this product states grout coverage for 4 x 13 in tile with 1/8 in joints"),
+    ({"sku": "43521", "area": 60}, "depends on the trowel notch"),
+    ({"sku": "43521", "area": 60, "tile_size": "12 x 36"}, "says which trowel notch a 12 x 36 in tile takes"),
+    ({"sku": "43521", "area": 60, "trowel_notch": "5/8 in V"}, "states coverage for a 5/8 in V notch"),
+])
+def test_what_no_data_sheet_states_is_said_with_what_it_does(ctx, data, says):
+    outcome = tools.run_tool(ctx, "estimate_materials", data)
+    assert not outcome.ok and says in outcome.error, outcome.error
+    assert "states" in outcome.error and data["sku"] in outcome.error
+
+
+def test_search_documents_names_document_page_and_products(ctx):
+    result = _ok(ctx, "search_documents", {"query": "what trowel for 12 x 24 tile with LFT Bond mortar"})
+    top = result.passages[0]
+    assert "Superior LFT Bond Mortar" in top.title and top.section == "Trowel Selection"
+    assert top.source == f"{top.url}#page={top.page}" and top.products[0]["sku"] == "43521"
+    only = _ok(ctx, "search_documents", {"query": "pot life", "sku": "12523", "limit": 8})
+    assert only.passages and all("ARDEX X 3" in p.title for p in only.passages)
+    unknown = tools.run_tool(ctx, "search_documents", {"query": "pot life", "sku": "999999"})
+    assert not unknown.ok and "999999" in unknown.error
 
 
 @pytest.mark.parametrize("data, named", [

@@ -16,9 +16,13 @@ real API would see a call abandoned.
 
 Tool use: `server.tool_script = [[{"name": ..., "input": {...}}], ...]` answers each next request that
 offers tools (and does not set tool_choice "none") with those tool_use blocks (stop_reason
-"tool_use"); then the answer quotes the tool_result blocks it was sent. It checks what the real API
-checks: tool definitions (name, description, input_schema of type object) and every tool_use
-answered by a tool_result with its id in the next user message.
+"tool_use"); then the answer quotes the tool_result blocks it was sent, and cites the first
+search_result a tool result carries (its `search_result_index` counted over every search_result of
+the request, in message order, tool results included, as the API counts them). It checks what the
+real API checks: tool definitions (name, description, input_schema of type object), every tool_use
+answered by a tool_result with its id in the next user message, search_result blocks (source,
+title, non-empty text content) at the top level of a message and inside tool results, and
+citations enabled on all of a request's search results or on none.
 """
 
 from __future__ import annotations
@@ -274,12 +278,14 @@ def validate_messages_request(body: dict) -> str | None:
         content = message["content"]
         if isinstance(content, list):
             breakpoints += sum(1 for b in content if b.get("cache_control"))
-            for block in content:
-                if block.get("type") == "search_result":
-                    if not block.get("source") or not block.get("title") or not block.get("content"):
-                        return "search_result: source, title and content are required"
-                    if any(c.get("type") != "text" for c in block["content"]):
-                        return "search_result.content: only text blocks are allowed"
+    results = search_results(body)
+    for block in results:
+        if not block.get("source") or not block.get("title") or not block.get("content"):
+            return "search_result: source, title and content are required"
+        if any(c.get("type") != "text" or not c.get("text") for c in block["content"]):
+            return "search_result.content: only text blocks, each with non-empty text, are allowed"
+    if len({bool((block.get("citations") or {}).get("enabled")) for block in results}) > 1:
+        return "citations must be enabled on all search results of a request or on none"
     if breakpoints > 4:
         return f"A maximum of 4 blocks with cache_control may be provided. Found {breakpoints}."
     for tool in body.get("tools") or []:
@@ -298,8 +304,22 @@ def validate_messages_request(body: dict) -> str | None:
 
 
 def search_results(body: dict) -> list[dict]:
-    return [block for message in body["messages"] if isinstance(message["content"], list)
-            for block in message["content"] if block.get("type") == "search_result"]
+    """Every search_result block of the request in the order the API counts them: message by
+    message, those inside a tool_result where that tool_result stands."""
+    found = []
+    for message in body["messages"]:
+        for block in message["content"] if isinstance(message["content"], list) else []:
+            if block.get("type") == "search_result":
+                found.append(block)
+            elif block.get("type") == "tool_result" and isinstance(block.get("content"), list):
+                found += [b for b in block["content"] if isinstance(b, dict) and b.get("type") == "search_result"]
+    return found
+
+
+def _citation(block: dict, index: int) -> dict:
+    return {"type": "search_result_location", "source": block["source"], "title": block["title"],
+            "cited_text": block["content"][0]["text"], "search_result_index": index,
+            "start_block_index": 0, "end_block_index": 1}
 
 
 def tool_results(body: dict) -> list[dict]:
@@ -313,16 +333,17 @@ def compose_answer(body: dict) -> tuple[str, dict | None]:
     if answered:
         quoted = "; ".join(f"{'error' if b.get('is_error') else 'result'} {b['content'] if isinstance(b['content'], str) else json.dumps(b['content'])}"
                            for b in answered)
-        return f"From the tools: {quoted}", None
+        citation = None
+        from_tools = [b for t in answered if isinstance(t.get("content"), list)
+                      for b in t["content"] if isinstance(b, dict) and b.get("type") == "search_result"]
+        if from_tools and (from_tools[0].get("citations") or {}).get("enabled"):
+            citation = _citation(from_tools[0], next(i for i, b in enumerate(results) if b is from_tools[0]))
+        return f"From the tools: {quoted}", citation
     if not results:
         return "I could not find a matching product in the catalog.", None
     first = results[0]
     text = f"From the catalog, {first['title']} is the closest match for your question."
     if len(results) > 1:
         text += f" Also consider {results[1]['title']}."
-    citation = None
-    if (first.get("citations") or {}).get("enabled"):
-        citation = {"type": "search_result_location", "source": first["source"], "title": first["title"],
-                    "cited_text": first["content"][0]["text"], "search_result_index": 0,
-                    "start_block_index": 0, "end_block_index": 1}
+    citation = _citation(first, 0) if (first.get("citations") or {}).get("enabled") else None
     return text, citation

@@ -225,3 +225,24 @@ def test_cheapest_first_says_its_sort_and_the_cards_follow_it(browser, index_url
         assert len(prices) >= 2
         assert prices == sorted(prices)
         page.close()
+
+
+def test_a_how_to_answer_shows_its_passages_as_text_with_the_document_page_and_product(browser, index_url):  # noqa: F811
+    question = "How do I install tile over a concrete slab?"
+    with served_app(index_url, settings_for()) as base:
+        passages = httpx.post(f"{base}/api/chat", json={"query": question}, timeout=60).json()["passages"]
+        page = browser.new_page(viewport={"width": 1100, "height": 1000})
+        page.goto(base + "/")
+        turn = ask(page, question)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "chat_how_to.png"), full_page=True)
+        block = turn.locator(".passages .passage")
+        assert block.count() == len(passages) > 0, "no passages block: the API sent no passages"
+        first, shown = passages[0], block.first
+        assert shown.locator(".where").inner_text().startswith(f"{first['document']}, page {first['page']}")
+        # the document's words as text in a quotation, the link to its page kept (the API named it)
+        assert shown.locator("blockquote").inner_text().split() == first["text"].split()
+        assert shown.locator("blockquote *").count() == 0
+        assert shown.locator(".where a").get_attribute("href") == first["source"]
+        assert f"SKU {first['products'][0]['sku']}" in shown.locator(".linked").inner_text()
+        page.close()

@@ -40,8 +40,8 @@ def test_claude_answer_with_search_results_and_citations(claude_client, standin)
     assert first["sku"] == "684287"
     # The stand-in names the first search result it was sent: the top retrieved product.
     assert body["answer"].startswith("From the catalog, SKU 684287 is")
-    assert body["citations"] == [{"sku": "684287", "url": first["url"], "title": "SKU 684287",
-                                  "cited_text": body["citations"][0]["cited_text"]}]
+    assert body["citations"] == [{"sku": "684287", "document": None, "page": None, "url": first["url"],
+                                  "title": "SKU 684287", "cited_text": body["citations"][0]["cited_text"]}]
     assert "$77.11 per box" in body["citations"][0]["cited_text"]
 
     (request,) = standin.messages_requests()

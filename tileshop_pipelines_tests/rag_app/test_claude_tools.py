@@ -40,7 +40,7 @@ def test_claude_calls_estimate_materials_and_the_result_is_structured(claude_cli
     first, second = standin.messages_requests()
     sent = first["body"]
     assert {t["name"] for t in sent["tools"]} == {"search_products", "get_products", "compare_products",
-                                                  "estimate_materials", "companion_products"}
+                                                  "estimate_materials", "companion_products", "search_documents"}
     estimate_tool = next(t for t in sent["tools"] if t["name"] == "estimate_materials")
     assert estimate_tool["input_schema"]["additionalProperties"] is False
     assert "unit" in estimate_tool["input_schema"]["properties"]

@@ -125,6 +125,7 @@ def _hnsw_build_options(conn) -> list[str]:
 
 def test_bulk_load_drops_and_rebuilds_the_hnsw_and_search_text_indexes(clean, monkeypatch):
     from tileshop_pipelines.store import product_vectors as vector_store
+    from tileshop_pipelines.store.vector_tables import HNSW_INDEX, SEARCH_TEXT_INDEX
 
     chunks = _two_products(clean)
     chunks_sql.sync_chunks(clean, chunks)
@@ -133,7 +134,7 @@ def test_bulk_load_drops_and_rebuilds_the_hnsw_and_search_text_indexes(clean, mo
     store = PostgresVectorStore(clean)
     present = lambda: {r[0] for r in clean.execute(  # noqa: E731
         "SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)",
-        ([vector_store.HNSW_INDEX, vector_store.SEARCH_TEXT_INDEX],))}
+        ([HNSW_INDEX, SEARCH_TEXT_INDEX],))}
     during_load = []
     insert = store.insert
     monkeypatch.setattr(store, "insert", lambda rows: (during_load.append(present()), insert(rows)))
@@ -141,7 +142,7 @@ def test_bulk_load_drops_and_rebuilds_the_hnsw_and_search_text_indexes(clean, mo
     counts = sync_vector_store(clean, store, "m")
     assert counts["bulk_load"] and counts["index_built"]
     assert during_load == [set()]
-    assert present() == {vector_store.HNSW_INDEX, vector_store.SEARCH_TEXT_INDEX}
+    assert present() == {HNSW_INDEX, SEARCH_TEXT_INDEX}
     assert _hnsw_build_options(clean) == ["ef_construction=128"]  # HNSW_DEFINITION's
     assert store.stats()["hnsw_index"]
     keys = [r[0] for r in clean.execute("SELECT product_key FROM fulltext_products('tile', 5)")]

@@ -24,8 +24,9 @@ from tileshop_pipelines_tests.store.postgrest_stand_in import ROLES, StandIn, _s
 
 SECRET = "super-secret-jwt-token-with-at-least-32-characters-long"
 FUNCTIONS = ("fulltext_query", "match_products", "fulltext_products", "fulltext_search", "hybrid_search",
-             "product_vectors_stats", "refresh_product_search_text", "product_vectors_search_text_sync")
-TABLES = ("product_vectors", "product_search_text")
+             "product_vectors_stats", "refresh_product_search_text", "product_vectors_search_text_sync",
+             "match_documents", "fulltext_documents", "hybrid_search_documents", "document_vectors_stats")
+TABLES = ("product_vectors", "product_search_text", "document_vectors")
 
 
 def _unit(seed: int) -> np.ndarray:
@@ -109,6 +110,41 @@ def test_sync_and_search_through_the_supabase_client(stand_in, pipeline, supabas
     assert sync_vector_store(pipeline, store, "m")["deleted"] == 2
     with psycopg.connect(supabase_db) as conn:
         assert conn.execute("SELECT count(*) FROM product_vectors WHERE product_key = 'p5'").fetchone()[0] == 0
+
+
+def test_document_vectors_sync_and_search_through_the_supabase_client(stand_in, pipeline, supabase_db):
+    """document_vectors (migration 022) through the same backends: written over REST, searched by
+    rpc("hybrid_search_documents") with the results the pipeline's own database gives."""
+    from tileshop_pipelines.store import document_chunks as document_chunks_sql
+    from tileshop_pipelines.store import document_search
+    from tileshop_pipelines.store.vector_tables import DOCUMENT_VECTORS
+    from tileshop_pipelines.text.document_chunks import DocumentChunk
+
+    from ..support.documents import store_document
+
+    document_id = store_document(pipeline, "http://cdn.test/tds.pdf", "Technical Data Sheet",
+                                 ["Coverage\n110 sq. ft. per bag", "Cure Time\nGrout after 24 hours."], ["p1"])
+    chunks = [DocumentChunk(f"doc{document_id}:p{n}:0", document_id, n, section, 0, "TDS", f"TDS: {section}\n{text}")
+              for n, section, text in ((1, "Coverage", "110 sq. ft. per bag"), (2, "Cure Time", "Grout after 24 hours."))]
+    document_chunks_sql.sync_document_chunks(pipeline, chunks, [document_id], "sig")
+    tables = chunks_sql.DOCUMENT_TABLES
+    pending = chunks_sql.chunks_to_embed(pipeline, "m", 384, tables)
+    chunks_sql.save_embeddings(pipeline, [(c, h) for c, _, h in pending], np.stack([_unit(40), _unit(41)]), "m", tables)
+
+    remote = SupabaseVectorStore(create_client(stand_in.url, make_jwt(SECRET, "service_role")), DOCUMENT_VECTORS)
+    assert sync_vector_store(pipeline, remote, "m")["written"] == 2
+    assert ("POST", "/rest/v1/document_vectors") in stand_in.requests
+    assert sync_vector_store(pipeline, remote, "m")["written"] == 0
+    local = PostgresVectorStore(pipeline, DOCUMENT_VECTORS)
+    sync_vector_store(pipeline, local, "m")
+    assert remote.stats() == local.stats()
+    anon = create_client(stand_in.url, make_jwt(SECRET, "anon"))
+    found = anon.rpc("hybrid_search_documents", {"query_text": "when can I grout", "query_embedding": _unit(41).tolist(),
+                                                 "match_count": 2}).execute().data
+    assert [(r["id"], r["page_number"]) for r in found] == [
+        (h["id"], h["page_number"]) for h in document_search.hybrid_search_documents(pipeline, "when can I grout",
+                                                                                    _unit(41), 2)]
+    assert found[0]["page_number"] == 2
 
 
 def test_anon_key_searches_but_cannot_write(stand_in, pipeline):

@@ -32,3 +32,17 @@ GRANT EXECUTE ON FUNCTION fulltext_query(text), match_products(vector, int, json
 GRANT EXECUTE ON FUNCTION product_vectors_stats() TO service_role;
 REVOKE EXECUTE ON FUNCTION refresh_product_search_text(text[]), product_vectors_search_text_sync() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION refresh_product_search_text(text[]), product_vectors_search_text_sync() TO service_role;
+
+-- The documents' passages (migration 022): searched by anyone, written by the pipeline.
+ALTER TABLE document_vectors ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS "document vectors are public" ON document_vectors;
+CREATE POLICY "document vectors are public" ON document_vectors FOR SELECT TO anon, authenticated USING (true);
+REVOKE ALL ON document_vectors FROM anon, authenticated;
+GRANT SELECT ON document_vectors TO anon, authenticated;
+GRANT SELECT, INSERT, UPDATE, DELETE ON document_vectors TO service_role;
+
+REVOKE EXECUTE ON FUNCTION match_documents(vector, int, jsonb), fulltext_documents(text, int, jsonb),
+    hybrid_search_documents(text, vector, int, float8, float8, int, jsonb), document_vectors_stats() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION match_documents(vector, int, jsonb), fulltext_documents(text, int, jsonb),
+    hybrid_search_documents(text, vector, int, float8, float8, int, jsonb) TO anon, authenticated, service_role;
+GRANT EXECUTE ON FUNCTION document_vectors_stats() TO service_role;
