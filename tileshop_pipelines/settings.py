@@ -10,6 +10,7 @@ and the state folder are is bootstrap.py's.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -118,6 +119,16 @@ class PipelineSettings(EnvSettings):
         if not all(value):
             raise ValueError("a host name is empty")
         return value
+
+    @model_validator(mode="after")
+    def _crawler_installed(self):
+        # The pipeline's image has no crawl4ai (it crawls through the crawl service): say so at start,
+        # not at the first page. The default mode is checked too, so not as a field validator.
+        if self.crawl_mode != "service" and importlib.util.find_spec("crawl4ai") is None:
+            raise ValueError(f"TILESHOP_CRAWL_MODE {self.crawl_mode!r} (default 'http') crawls in this process "
+                             "with crawl4ai, which is not installed here (the pipeline's image crawls through the "
+                             "crawl service: TILESHOP_CRAWL_MODE=service and CRAWLER_URL); or install the crawler extra")
+        return self
 
     @field_validator("sitemap_cron", "backup_cron")
     @classmethod

@@ -1,7 +1,13 @@
+import os
+import subprocess
+import sys
+
 import pytest
 
+from tileshop_pipelines.bootstrap import PROJECT_ROOT
 from tileshop_pipelines.serving.settings import SettingsError
 from tileshop_pipelines.settings import load_settings
+from tileshop_pipelines_tests.support.absent import without
 
 
 def test_defaults_are_tileshop_politeness_and_the_real_site():
@@ -74,3 +80,25 @@ def test_backups_default_to_fourteen_days_under_backups():
     settings = load_settings({})
     assert (settings.backup_cron, settings.backup_prefix, settings.backup_keep_days) == ("0 5 * * *", "backups/", 14)
     assert load_settings({"TILESHOP_BACKUP_PREFIX": "/prod/db"}).backup_prefix == "prod/db/"
+
+
+@pytest.mark.slow
+def test_without_crawl4ai_only_the_service_mode_loads():
+    """The pipeline's image has no crawl4ai (Dockerfile: the pipeline extra): its in-process modes are
+    refused when the settings load, naming the variable, instead of failing at the first page."""
+    script = without("crawl4ai") + (
+              "from tileshop_pipelines.serving.settings import SettingsError\n"
+              "from tileshop_pipelines.settings import load_settings\n"
+              "for env in ({}, {'TILESHOP_CRAWL_MODE': 'browser'}, {'TILESHOP_CRAWL_MODE': 'service'}):\n"
+              "    try:\n"
+              "        print(load_settings(env).crawl_mode, 'loads')\n"
+              "    except SettingsError as exc:\n"
+              "        print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    assert out.returncode == 0, out.stderr
+    default, browser, service = out.stdout.strip().splitlines()
+    assert default.startswith("TILESHOP_CRAWL_MODE 'http' (default 'http') crawls in this process with crawl4ai")
+    assert "TILESHOP_CRAWL_MODE=service and CRAWLER_URL" in default
+    assert browser.startswith("TILESHOP_CRAWL_MODE 'browser'")
+    assert service == "service loads"

@@ -33,7 +33,7 @@ def configure_logging() -> None:
     logs.configure(secrets=bootstrap.process_secrets())
     try:
         logs.register_secrets(logs.secret_values(load_settings()))
-    except SettingsError:
+    except (SettingsError, ImportError):  # ImportError: no Dagster (the app image's export stage)
         pass
 
 

@@ -29,17 +29,21 @@ def register(sub) -> None:
 def cmd_model(args) -> int:
     """Make the ONNX export of the query encoder now (an image build), not at first use."""
     from tileshop_pipelines.bootstrap import onnx_folder
-    from tileshop_pipelines.embedding.onnx_encoder import export_path, load_onnx_encoder
-    from tileshop_pipelines.settings import load_settings
+    from tileshop_pipelines.embedding.onnx_encoder import export_dir, is_complete, load_onnx_encoder
 
-    name = args.model or load_settings().embedding_model
+    if args.model:  # named: no pipeline settings loaded (the app's image builds this without Dagster)
+        name = args.model
+    else:
+        from tileshop_pipelines.settings import load_settings
+
+        name = load_settings().embedding_model
     cache = onnx_folder()
-    path = export_path(name, cache)
-    existed = path.exists()
+    folder = export_dir(name, cache)
+    existed = is_complete(folder)
     started = time.monotonic()
     load_onnx_encoder(name, cache)  # exports when missing, then checks it against the torch model
     what = "already there" if existed else f"exported in {time.monotonic() - started:.1f} s"
-    print(f"ONNX export of {name}: {path} ({what}; checked against the torch model)")
+    print(f"ONNX export of {name}: {folder} ({what}; checked against the torch model)")
     return 0
 
 

@@ -382,7 +382,8 @@ def find_chromium(executable: str = "") -> str:
     path = executable or shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
         raise FileNotFoundError("crawler mode 'browser' needs Chromium: install the `chromium` package "
-                                "(apt-get install chromium) or set TILESHOP_CHROMIUM to its path")
+                                "(apt-get install chromium; the crawl service's image: build it with "
+                                "--build-arg BROWSER=1) or set TILESHOP_CHROMIUM to its path")
     return path
 
 

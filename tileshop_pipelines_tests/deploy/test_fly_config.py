@@ -17,7 +17,7 @@ import pytest
 from tileshop_pipelines.bootstrap import PROJECT_ROOT
 
 CONFIGS = {"pipeline": "fly.toml", "app": "rag_app/fly.toml", "crawler": "crawler/fly.toml"}
-DOCKERFILES = ("Dockerfile", "crawler/Dockerfile")
+DOCKERFILES = {"pipeline": "Dockerfile", "app": "rag_app/Dockerfile", "crawler": "crawler/Dockerfile"}  # one image each
 # Read by Python, pip or Hugging Face themselves, not by our code.
 TOOL_VARIABLES = {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PIP_NO_CACHE_DIR", "PIP_DISABLE_PIP_VERSION_CHECK",
                   "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"}
@@ -64,7 +64,7 @@ def test_every_config_parses_and_names_its_app_and_dockerfile(configs):
         # flyctl resolves `dockerfile` against the config file's folder; the build context is the root.
         dockerfile = (PROJECT_ROOT / CONFIGS[app]).parent / config["build"]["dockerfile"]
         assert dockerfile.resolve().is_file(), (app, dockerfile)
-        assert dockerfile.resolve().relative_to(PROJECT_ROOT).as_posix() in DOCKERFILES
+        assert dockerfile.resolve().relative_to(PROJECT_ROOT).as_posix() == DOCKERFILES[app]
 
 
 def _run_command(argv: list[str]) -> None:
@@ -184,7 +184,7 @@ def test_private_addresses_name_the_apps_and_ports_that_serve_them(configs):
 def test_environment_names_are_names_the_code_reads(configs):
     known = read_variable_names()
     named = {(CONFIGS[app], name) for app, config in configs.items() for name in config.get("env", {})}
-    named |= {(path, name) for path in DOCKERFILES for name in dockerfile_env(path)}
+    named |= {(path, name) for path in DOCKERFILES.values() for name in dockerfile_env(path)}
     env_example = (PROJECT_ROOT / ".env.example").read_text()
     named |= {(".env.example", line.split("=", 1)[0]) for line in env_example.splitlines()
               if re.match(r"^[A-Z][A-Z0-9_]*=", line)}
@@ -197,18 +197,21 @@ def test_environment_names_are_names_the_code_reads(configs):
 
 
 def test_dockerfiles_install_dependencies_before_sources_and_run_unprivileged():
-    for path in DOCKERFILES:
+    for path in DOCKERFILES.values():
         text = (PROJECT_ROOT / path).read_text()
         lines = [line for line in text.replace("\\\n", " ").splitlines() if line and not line.startswith("#")]
-        assert lines[0] == "FROM python:3.11-slim-bookworm"  # deploy/base-image.sh builds this name
+        stages = [line.split()[1:] for line in lines if line.startswith("FROM ")]
+        assert lines[0].split()[:2] == ["FROM", "python:3.11-slim-bookworm"]  # deploy/base-image.sh builds this name
+        named = [stage[2] for stage in stages if len(stage) == 3 and stage[1] == "AS"]
+        assert all(stage[0] in ("python:3.11-slim-bookworm", *named) for stage in stages), path  # no other base
         first_source = next(i for i, line in enumerate(lines) if line.startswith("COPY tileshop_pipelines"))
-        deps = next(i for i, line in enumerate(lines) if line.startswith("RUN pip install") and "-c constraints.txt" in line)
+        deps = next(i for i, line in enumerate(lines) if line.startswith("RUN ") and "pip install -c constraints.txt" in line)
         assert deps < first_source, path
         users = [line.split()[1] for line in lines if line.startswith("USER ")]
         assert users and users[-1] not in ("root", "0"), path
         assert any(line.startswith("HEALTHCHECK ") for line in lines), path
-    pipeline = (PROJECT_ROOT / "Dockerfile").read_text()
-    assert "RUN tileshop model prepare" in pipeline  # the ONNX export is baked, not made at first use
+    for path in (DOCKERFILES["pipeline"], DOCKERFILES["app"]):  # the ONNX export is baked, not made at first use
+        assert "tileshop model prepare" in (PROJECT_ROOT / path).read_text(), path
     assert "docker.io/library/python:3.11-slim-bookworm" in (PROJECT_ROOT / "deploy/base-image.sh").read_text()
 
 

@@ -73,11 +73,11 @@ def test_model_prepare_makes_the_onnx_export_once(tmp_path):
     first = _cli("model", "prepare", env=env)
     assert first.returncode == 0, first.stderr
     assert "exported in" in first.stdout
-    exports = list((tmp_path / "onnx").glob("*.onnx"))
+    exports = list((tmp_path / "onnx").glob("*/model.onnx"))
     assert len(exports) == 1 and exports[0].stat().st_size > 1_000_000
     again = _cli("model", "prepare", env=env)
     assert again.returncode == 0 and "already there" in again.stdout
-    assert list((tmp_path / "onnx").glob("*.onnx")) == exports
+    assert list((tmp_path / "onnx").glob("*/model.onnx")) == exports
 
 
 def _get(url: str) -> tuple[int, str]:

