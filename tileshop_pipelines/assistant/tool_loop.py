@@ -83,9 +83,9 @@ def result_block(tool_use_id: str, outcome: ToolOutcome) -> dict:
         if len(text) + sum(len(json.dumps(b)) for b in found) > MAX_RESULT_CHARS:
             text = json.dumps({"error": "result too large; ask for fewer products or passages"})
             return {"type": "tool_result", "tool_use_id": tool_use_id, "content": text, "is_error": True}
-        if found:
-            return {"type": "tool_result", "tool_use_id": tool_use_id,
-                    "content": [*found, {"type": "text", "text": text}]}
+        if found:  # the rest of the result (an estimate's figures) after them, when there is any
+            rest = [{"type": "text", "text": text}] if text != "{}" else []
+            return {"type": "tool_result", "tool_use_id": tool_use_id, "content": [*found, *rest]}
         return {"type": "tool_result", "tool_use_id": tool_use_id, "content": text}
     return {"type": "tool_result", "tool_use_id": tool_use_id, "content": json.dumps({"error": outcome.error}),
             "is_error": True}
