@@ -69,7 +69,7 @@ class _Turn:
     is given back when the block ends. A class, not @asynccontextmanager: a crawl takes one per
     request, and the generator-based one cost several times as much."""
 
-    __slots__ = ("limiter", "host", "semaphore")
+    __slots__ = ("host", "limiter", "semaphore")
 
     def __init__(self, limiter: HostLimiter, host: str, semaphore: asyncio.Semaphore):
         self.limiter, self.host, self.semaphore = limiter, host, semaphore
