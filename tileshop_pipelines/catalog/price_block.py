@@ -105,33 +105,72 @@ def price_block(body: LexborNode | None, price: float | None) -> PriceBlock:
 
 def _offer_price_element(body: LexborNode, price: float) -> LexborNode | None:
     """The innermost element showing the offer price: the first after the first <h1>, else the
-    first anywhere; never one inside another product's card or the page's chrome."""
+    first anywhere; never one inside another product's card or the page's chrome.
+
+    A text under one of _OTHERS can give no element (the walk up from it stops at that tag, or
+    _inside_others finds it), so the walk skips those subtrees (the menus are most of a page) and
+    notes the first <h1> when it skips the subtree holding it."""
+    if _inside_others(body):  # every candidate would be inside it
+        return None
+    heading = _first_heading_line(body)
     first = None
     after_heading = False
-    for node in body.traverse(include_text=True):
+    node, root_id = body, body.mem_id
+    while node is not None:
         tag = node.tag
-        if tag == "h1":
-            after_heading = True
-            continue
-        if tag != "-text" or "$" not in (node.text_content or ""):
-            continue
-        element = node.parent
-        for _ in range(_AMOUNT_SPLIT_DEPTH):
-            if element is None or element.tag in _NOT_PRICE_TAGS:
-                element = None
-                break
-            if any(_same_amount(parse_amount(m.group(1)), price)
-                   for m in _DOLLAR_AMOUNT.finditer(element.text(separator=" ", strip=True))):
-                break
-            element = element.parent
-        else:
-            element = None
-        if element is None or _inside_others(element):
-            continue
-        if after_heading:
-            return element
-        first = first or element
+        descend = True
+        if tag in _OTHERS:
+            descend = False
+            if not after_heading and node.mem_id in heading:
+                after_heading = True
+        elif tag == "-text" and "$" in (node.text_content or ""):
+            element = _shown_price_element(node, price)
+            if element is not None and not _inside_others(element):
+                if after_heading:
+                    return element
+                first = first or element
+        node = _next_in_preorder(node, root_id, descend)
     return first
+
+
+def _shown_price_element(text: LexborNode, price: float) -> LexborNode | None:
+    """The element (the text's parent, or up to _AMOUNT_SPLIT_DEPTH - 1 above it) whose text shows
+    the offer price as a dollar amount; None past a tag a price element never is."""
+    element = text.parent
+    for _ in range(_AMOUNT_SPLIT_DEPTH):
+        if element is None or element.tag in _NOT_PRICE_TAGS:
+            return None
+        if any(_same_amount(parse_amount(m.group(1)), price)
+               for m in _DOLLAR_AMOUNT.finditer(element.text(separator=" ", strip=True))):
+            return element
+        element = element.parent
+    return None
+
+
+def _first_heading_line(root: LexborNode) -> set[int]:
+    """mem_ids of the first <h1> under `root` (document order) and of its ancestors up to `root`."""
+    for heading in root.parser.tags("h1"):
+        line, node = set(), heading
+        while node is not None:
+            line.add(node.mem_id)
+            if node.mem_id == root.mem_id:
+                return line
+            node = node.parent
+    return set()
+
+
+def _next_in_preorder(node: LexborNode, root_id: int, descend: bool) -> LexborNode | None:
+    """The node after `node` in document order within the root's subtree (its first child unless
+    not `descend`); None at the end."""
+    if descend and (child := node.first_child) is not None:
+        return child
+    while node.mem_id != root_id:
+        if (sibling := node.next) is not None:
+            return sibling
+        node = node.parent
+        if node is None:
+            return None
+    return None
 
 
 def _inside_others(element: LexborNode) -> bool:

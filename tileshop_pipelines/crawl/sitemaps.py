@@ -10,6 +10,7 @@ RFC 9309 allows.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
@@ -45,13 +46,26 @@ def robots_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
 
 
+@functools.cache
+def _tls_context():
+    """httpx's default TLS context (certifi or SSL_CERT_FILE/SSL_CERT_DIR), made once per process:
+    loading the CA bundle took 24 ms of CPU, and every crawl run reads robots.txt with a new client
+    (24 us a page of a 1,000-page crawl)."""
+    return httpx.create_ssl_context()
+
+
+def _client(user_agent: str, timeout_s: float) -> httpx.Client:
+    return httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout_s, follow_redirects=True,
+                        verify=_tls_context())
+
+
 def collect_site_listing(sitemap_url: str, *, user_agent: str, timeout_s: float = 30.0) -> SiteListing:
     """robots.txt of the sitemap's host, then the sitemap and the sitemaps robots.txt names.
 
     robots.txt missing (4xx) means no rules; a robots.txt that cannot be fetched (5xx, network)
     raises SitemapError, as RFC 9309 says to assume the site disallows everything then.
     """
-    with httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout_s, follow_redirects=True) as client:
+    with _client(user_agent, timeout_s) as client:
         robots = _fetch_robots(client, robots_url(sitemap_url), user_agent)
         starts = list(dict.fromkeys([sitemap_url, *robots.sitemaps]))
         entries, files, off_site = _collect(client, starts, origin=sitemap_url)
@@ -60,7 +74,7 @@ def collect_site_listing(sitemap_url: str, *, user_agent: str, timeout_s: float 
 
 def read_robots(url: str, *, user_agent: str, timeout_s: float = 30.0) -> Robots:
     """The robots.txt at `url` for `user_agent`; raises SitemapError as collect_site_listing does."""
-    with httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout_s, follow_redirects=True) as client:
+    with _client(user_agent, timeout_s) as client:
         return _fetch_robots(client, url, user_agent)
 
 
@@ -70,7 +84,7 @@ def collect_sitemap_entries(sitemap_url: str, *, user_agent: str, timeout_s: flo
     Raises SitemapError (naming the sitemap) when any file is unreachable, malformed or empty, so
     a broken sitemap fails the materialization instead of looking like an empty catalog.
     """
-    with httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout_s, follow_redirects=True) as client:
+    with _client(user_agent, timeout_s) as client:
         return _collect(client, [sitemap_url], origin=sitemap_url)[0]
 
 

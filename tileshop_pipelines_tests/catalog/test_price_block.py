@@ -10,9 +10,12 @@ items or promos right after a short description; the ones marked so failed on th
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
 
+from tileshop_pipelines.catalog import price_block
 from tileshop_pipelines.catalog.extract import extract_product
 from tileshop_pipelines.sample_catalog import build_catalog, render
 
@@ -125,3 +128,53 @@ def test_every_sample_catalog_page_gives_its_own_price_facts():
         shown_per_sqft = product.price_per_sqft if product.price_unit in ("box", "sqft") else None
         assert record["price_per_sqft"] == shown_per_sqft, product.path
         assert record["coverage_sqft_per_box"] == product.coverage_sqft_per_box, product.path
+
+
+def test_a_heading_inside_the_page_header_is_the_first_heading():
+    """The walk skips the header (no price element is inside one) but still notes an <h1> there:
+    the price element is the first one after it, not a bare promo before it."""
+    before = '<div class="promo"><span>$77.11</span><span>/Sq. Ft.</span></div>'
+    html = (f'<html><head><title>Zenobia</title><script type="application/ld+json">'
+            f'{json.dumps({"@type": "Product", "name": "Zenobia", "offers": {"price": 77.11}})}</script></head>'
+            f'<body>{before}<header><h1>The Tile Shop</h1></header><main>'
+            '<div class="price-block"><span>$77.11</span><span>/box</span></div><h1>Zenobia</h1></main></body></html>')
+    record = extract_product(html, SITE + "/products/zenobia-684287")
+    assert record["price_unit"] == "box"
+    assert extract_product(html.replace("<h1>The Tile Shop</h1>", ""), SITE + "/products/zenobia-684287")[
+        "price_unit"] == "sqft"  # no heading before it: the first element showing the price
+
+
+def _every_node_walk(body, price):
+    """The price element by a walk of every node (what price_block did before it skipped subtrees)."""
+    first, after_heading = None, False
+    for node in body.traverse(include_text=True):
+        if node.tag == "h1":
+            after_heading = True
+        elif node.tag == "-text" and "$" in (node.text_content or ""):
+            element = price_block._shown_price_element(node, price)
+            if element is not None and not price_block._inside_others(element):
+                if after_heading:
+                    return element
+                first = first or element
+    return first
+
+
+def test_the_walk_that_skips_cards_and_chrome_picks_what_a_walk_of_every_node_picks():
+    rng = random.Random(7)
+    tags = ["div", "span", "p", "section", "a", "li", "ul", "h1", "h2", "header", "nav", "footer", "aside", "b"]
+    texts = ["$12.34", "$ 12.34/box", "$9.99/sq. ft.", "$12.34 per each", "$", "12.34", "hello"]
+
+    def tree(depth: int) -> str:
+        return "".join(rng.choice(texts) if rng.random() < 0.35 else
+                       f"<{(tag := rng.choice(tags))}>{tree(depth + 1)}</{tag}>"
+                       for _ in range(rng.randint(0, 4 if depth < 5 else 0)))
+
+    found = 0
+    for _ in range(2000):
+        body = LexborHTMLParser(f"<html><body>{tree(0)}</body></html>").body
+        for root in [body, *list(body.traverse())[1:4]]:
+            expected = _every_node_walk(root, 12.34)
+            walked = price_block._offer_price_element(root, 12.34)
+            assert (walked and walked.mem_id) == (expected and expected.mem_id), root.html
+            found += expected is not None
+    assert found > 500  # the trees do hold price elements
