@@ -64,9 +64,11 @@ def _shape_storable(value, texts: list[str]) -> bool:
             if type(key) is not str:
                 return False
             texts.append(key)
-            if type(item) is str:
+            kind = type(item)
+            if kind is str:
                 texts.append(item)
-            elif not _shape_storable(item, texts):
+            elif (kind is not list and kind is not dict or not _all_text(item, texts)) and not _shape_storable(
+                    item, texts):
                 return False
         return True
     if kind is list:
@@ -83,6 +85,17 @@ def _shape_storable(value, texts: list[str]) -> bool:
     if kind is int:
         return -MAX_EXACT_INT <= value <= MAX_EXACT_INT
     return False
+
+
+def _all_text(container: list | dict, texts: list[str]) -> bool:
+    """Whether a list's items, or a dict's keys and values, are all text (a record's
+    specifications, provenance, images): then joined in C and added to `texts` as one string."""
+    try:
+        texts.append("".join(container) + "".join(container.values()) if type(container) is dict
+                     else "".join(container))
+    except TypeError:
+        return False
+    return True
 
 
 def storable_value(value, where: str, reasons: list[str]):
