@@ -115,8 +115,8 @@ class _Record:
             for name in PRODUCT_FIELDS:
                 if record[name] is None:
                     record["provenance"].pop(name, None)
-        if warnings:
-            record["warnings"] = warnings
+        if warnings:  # storable too: a warning may quote the page (an invalid price's text)
+            record["warnings"] = storable_value(warnings, "warnings", [])
         return record
 
 
