@@ -54,7 +54,7 @@ from tileshop_pipelines.catalog.record import (
     parse_yes_no,
     text_value,
 )
-from tileshop_pipelines.catalog.sanitize import storable_value
+from tileshop_pipelines.catalog.sanitize import storable_text, storable_value
 
 
 class NotAProductPage(ValueError):
@@ -114,7 +114,9 @@ class _Record:
             if record[name] is None:
                 record["provenance"].pop(name, None)
         if warnings:
-            record["warnings"] = warnings
+            # A warning quotes what the page stated (a refused price, a conflicting SKU), which can
+            # hold what Postgres cannot store: made storable as the record's values are.
+            record["warnings"] = [storable_text(warning, "warning")[0] for warning in warnings]
         return record
 
 
