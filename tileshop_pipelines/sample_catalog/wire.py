@@ -93,6 +93,29 @@ class ThreadedServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
                     pass
 
 
+class Background:
+    """A ThreadedServer serving `site` on a thread of its own: the sample site's and the CDN
+    stand-in's lifetime, written once."""
+
+    def __init__(self, address: tuple[str, int], site: Site, name: str) -> None:
+        self.httpd = ThreadedServer(address, Handler)
+        self.httpd.site = site
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=name, daemon=True)
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
+
+    def stop(self) -> None:
+        """Stop accepting, close the socket, end idle keep-alive connections, wait for the thread."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.httpd.close_connections()
+        self._thread.join()
+
+
 _BAD_REQUEST = message(400, [("Content-Type", TEXT), ("Connection", "close")], b"bad request\n")
 _MAX_LINE = 16384
 

@@ -280,7 +280,7 @@ def test_pages_are_byte_identical_across_builds():
 
 
 def _local(srv: CatalogServer) -> str:
-    host, port = srv._httpd.server_address[:2]
+    host, port = srv._served.httpd.server_address[:2]
     return f"http://{host}:{port}"
 
 
@@ -302,7 +302,7 @@ def test_raw_and_encoded_paths_reach_the_same_product(client, server):
 
 
 def _raw_get(server: CatalogServer, target: bytes) -> http.client.HTTPResponse:
-    host, port = server._httpd.server_address[:2]
+    host, port = server._served.httpd.server_address[:2]
     conn = http.client.HTTPConnection(host, port, timeout=5)
     conn.connect()
     conn.sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -323,7 +323,7 @@ def test_non_product_pages(client, server):
 
 
 def test_keep_alive_reuses_one_connection_and_head_has_no_body(server):
-    host, port = server._httpd.server_address[:2]
+    host, port = server._served.httpd.server_address[:2]
     conn = http.client.HTTPConnection(host, port, timeout=5)
     sockets = set()
     for method, path in [("GET", p.path) for p in server.catalog.products[:3]] + [
