@@ -20,7 +20,6 @@ from psycopg.types.json import Jsonb
 from tileshop_pipelines.settings import VectorStoreBackend
 from tileshop_pipelines.store import db, document_search, search
 from tileshop_pipelines.store import chunks as chunks_sql
-from tileshop_pipelines.store import document_chunks as document_chunks_sql
 from tileshop_pipelines.store.vector_tables import DOCUMENT_VECTORS, PRODUCT_VECTORS, SEARCH_TEXT_INDEX, VectorTable
 
 # The 64MB default made a 100k-vector build 3-5x slower here.
@@ -159,12 +158,9 @@ class PostgresVectorStore:
         return document_search.hybrid_search_documents(self.conn, query_text, query_embedding, match_count)
 
 
-def _published(table: VectorTable) -> tuple[Callable[[psycopg.Connection, str], dict[str, str]],
-                                              Callable[[psycopg.Connection, str, list[str]], list[dict]]]:
-    """What the pipeline publishes to `table`: (id -> source hash, the rows of some ids)."""
-    if table.name == DOCUMENT_VECTORS.name:
-        return document_chunks_sql.published_source_hashes, document_chunks_sql.published_rows
-    return chunks_sql.published_source_hashes, chunks_sql.published_rows
+def _chunk_tables(table: VectorTable) -> chunks_sql.ChunkTables:
+    """The pipeline's tables that `table` publishes."""
+    return chunks_sql.DOCUMENT_TABLES if table.name == DOCUMENT_VECTORS.name else chunks_sql.PRODUCT_TABLES
 
 
 def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
@@ -175,8 +171,8 @@ def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
     Only rows whose source hash differs are written, in batches of `store.batch_rows`, each batch
     in one transaction; rows the pipeline no longer has are deleted after the writes.
     """
-    published_source_hashes, published_rows = _published(store.table)
-    wanted = published_source_hashes(conn, model)
+    tables = _chunk_tables(store.table)
+    wanted = chunks_sql.published_source_hashes(conn, model, tables)
     current = store.source_hashes()
     to_write = sorted(i for i, h in wanted.items() if current.get(i) != h)
     to_delete = sorted(set(current) - set(wanted))
@@ -186,7 +182,7 @@ def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
         store.drop_index()
     batch_rows = store.batch_rows
     for start in range(0, len(to_write), batch_rows):
-        rows = published_rows(conn, model, to_write[start:start + batch_rows])
+        rows = chunks_sql.published_rows(conn, model, to_write[start:start + batch_rows], tables)
         store.insert([r for r in rows if r["id"] not in current])
         store.upsert([r for r in rows if r["id"] in current])
         log(f"vectors written {min(start + batch_rows, len(to_write))}/{len(to_write)}")
