@@ -242,7 +242,7 @@ async def open_loop(base: str, endpoint: str, payloads: list, rate: float, durat
                     if response.status != 200:
                         errors[str(response.status)] = errors.get(str(response.status), 0) + 1
                         return
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
                 return
             latencies.append(1000 * (time.perf_counter() - t))

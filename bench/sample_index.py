@@ -26,8 +26,8 @@ from tileshop_pipelines.embedding.model import (
 )
 from tileshop_pipelines.sample_catalog import Catalog
 from tileshop_pipelines.sample_catalog.render import product_page
-from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store import chunks as chunks_sql
+from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store.migrations import migrate
 from tileshop_pipelines.store.product_vectors import PostgresVectorStore, sync_vector_store
 from tileshop_pipelines.text.chunks import chunk_product

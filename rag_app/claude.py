@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-
 from tileshop_pipelines.assistant.passages import PassageHit, search_result
 from tileshop_pipelines.assistant.retrieval import ProductHit
 from tileshop_pipelines.text.chunks import format_price, specifications_text, summary_text

@@ -28,7 +28,7 @@ async def _timed(check: Callable[[], Awaitable[str]]) -> dict:
     try:
         message = await asyncio.wait_for(check(), CHECK_TIMEOUT_S)
         healthy = True
-    except asyncio.TimeoutError:
+    except TimeoutError:
         healthy, message = False, f"no answer within {CHECK_TIMEOUT_S:.0f} s"
     except Exception as exc:  # a failing dependency is a report, never an error page
         healthy, message = False, str(exc) or type(exc).__name__

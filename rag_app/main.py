@@ -27,8 +27,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from rag_app.admission import AdmissionGate, Overloaded
 from rag_app import shared_state
+from rag_app.admission import AdmissionGate, Overloaded
 from rag_app.api.routes import admin, catalog, chat, monitoring, products, system, workspace
 from rag_app.chat import ChatService
 from rag_app.claude import ClaudeAnswerer
@@ -38,8 +38,8 @@ from rag_app.metrics import AppMetrics, MetricsMiddleware
 from rag_app.monitoring import MonitoringRecorder
 from rag_app.query_embedding import QueryEmbedder
 from rag_app.request_ids import RequestIdMiddleware
-from rag_app.shared_state import RedisEmbeddingCache, RedisRateLimiter
 from rag_app.security import RateLimiter, RateLimitMiddleware, SecurityHeadersMiddleware
+from rag_app.shared_state import RedisEmbeddingCache, RedisRateLimiter
 from tileshop_pipelines.acquisition.dagster_graphql import DagsterJobs
 from tileshop_pipelines.serving.http import BodySizeLimitMiddleware, HeaderLimitMiddleware
 from tileshop_pipelines.store import db

@@ -27,7 +27,8 @@ import psycopg
 
 from rag_app.personal_data import redact
 from tileshop_pipelines.freshness import FRESHNESS_WINDOWS
-from tileshop_pipelines.store import db, monitoring as sql
+from tileshop_pipelines.store import db
+from tileshop_pipelines.store import monitoring as sql
 from tileshop_pipelines.store.monitoring import N_BUCKETS, QuestionRecord, bucket_of, quantile_ms
 
 log = logging.getLogger("rag_app.monitoring")
@@ -59,7 +60,7 @@ class _Buffers:
 
 
 def _minute(epoch_minute: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(epoch_minute * 60, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(epoch_minute * 60, dt.UTC)
 
 
 class MonitoringRecorder:
@@ -144,7 +145,7 @@ class MonitoringRecorder:
 
     def client_hash(self, conn: psycopg.Connection, address: str, at: dt.datetime) -> str:
         """`address` hashed with the salt of `at`'s UTC day (one read of the database per day)."""
-        day = at.astimezone(dt.timezone.utc).date()
+        day = at.astimezone(dt.UTC).date()
         salt = self._salts.get(day)
         if salt is None:
             salt = sql.analytics_salt(conn, day)
@@ -165,7 +166,7 @@ class MonitoringRecorder:
                 with conn.transaction():
                     sql.add_request_rollups(conn, [(_minute(minute), method, route, row[0], row[1], row[2:])
                                                    for (minute, method, route), row in sorted(taken.requests.items())])
-                    seen_at = {address: dt.datetime.fromtimestamp(seen, dt.timezone.utc)
+                    seen_at = {address: dt.datetime.fromtimestamp(seen, dt.UTC)
                                for address, seen in taken.clients.items()}
                     sql.record_clients(conn, {self.client_hash(conn, address, at): at
                                               for address, at in seen_at.items()})
@@ -300,7 +301,7 @@ def question_record(question: str, found, mode: str, llm_error: str | None, late
     """What search analytics keeps of one answered question (`found`: a retrieval.Retrieval)."""
     top = found.hits[0] if found.hits else None
     return QuestionRecord(
-        asked_at=dt.datetime.now(dt.timezone.utc), question=redact(" ".join(question.split())),
+        asked_at=dt.datetime.now(dt.UTC), question=redact(" ".join(question.split())),
         filters_read=found.parsed.filters.active(), filters_applied=found.filters.active(),
         filters_relaxed=found.relaxed, result_count=len(found.hits), top_sku=top.sku if top else None,
         top_product_key=top.product_key if top else None, mode=mode, llm_error=llm_error,

@@ -25,8 +25,8 @@ from concurrent.futures import Future
 import numpy as np
 
 from rag_app.shared_state import RedisEmbeddingCache
-from tileshop_pipelines.embedding.model import BACKENDS, EmbeddingError, embed_texts, load_model
 from tileshop_pipelines.bootstrap import onnx_folder
+from tileshop_pipelines.embedding.model import BACKENDS, EmbeddingError, embed_texts, load_model
 from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder
 
 MAX_BATCH = 32

@@ -23,7 +23,8 @@ from collections.abc import Callable
 
 import numpy as np
 import redis.asyncio as aioredis
-from redis.exceptions import ConnectionError as RedisConnectionError, OutOfMemoryError, RedisError, TimeoutError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError, RedisError, TimeoutError
 
 from rag_app.security import RateLimiter
 

@@ -33,9 +33,8 @@ from tileshop_pipelines.assistant.answer import (
 from tileshop_pipelines.assistant.filters import ParsedQuestion, Vocabulary, parse_question
 from tileshop_pipelines.assistant.quantities import money, number
 from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval, embed_question, load_vocabulary, retrieve
-from tileshop_pipelines.store.search import fulltext_search
 from tileshop_pipelines.store.product_lookup import products_by_key, products_of_type
-from tileshop_pipelines.store.search import PRODUCT_TYPES
+from tileshop_pipelines.store.search import PRODUCT_TYPES, fulltext_search
 
 TOOL_NOTICE = "Offline answer (no language model was used)."
 _LENGTH = r"(ft|feet|foot|'|m|meters?|metres?|in|inch(?:es)?|\")"

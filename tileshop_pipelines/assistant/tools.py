@@ -19,16 +19,16 @@ import psycopg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tileshop_pipelines.assistant import companions as rules
+from tileshop_pipelines.assistant.coverage import document_coverage
 from tileshop_pipelines.assistant.filters import Vocabulary, parse_question
 from tileshop_pipelines.assistant.passages import retrieve_passages
-from tileshop_pipelines.assistant.coverage import document_coverage
 from tileshop_pipelines.assistant.quantities import NO_COVERAGE, EstimateError, area_sqft, document_quantity, quantity
 from tileshop_pipelines.assistant.results import (
     CompanionItem,
     CompanionResult,
     ComparisonResult,
-    DocumentsResult,
     ComparisonRow,
+    DocumentsResult,
     Estimate,
     ProductFacts,
     ProductsResult,

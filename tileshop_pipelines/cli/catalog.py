@@ -66,7 +66,6 @@ def cmd_sitemap_parse(args) -> int:
     from tileshop_pipelines.catalog.sitemap import SitemapError, parse_sitemap
     from tileshop_pipelines.catalog.urls import classify_url
     from tileshop_pipelines.crawl.sitemaps import collect_sitemap_entries
-
     from tileshop_pipelines.settings import load_settings
 
     source = args.source

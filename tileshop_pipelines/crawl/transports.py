@@ -11,7 +11,6 @@ in ``RawResponse.body``).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import codecs
 import re
@@ -221,7 +220,7 @@ def _bounded_strategy_class():
                                    error_kind="refused")
             except AddressRefused as exc:
                 return RawResponse(None, error=str(exc), error_kind="refused")
-            except (aiohttp.ServerTimeoutError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
                 await self.hooks["on_error"](exc)
                 return RawResponse(None, error=f"timed out after {timeout_s:g} s", error_kind="timeout")
             except aiohttp.ClientError as exc:

@@ -169,7 +169,7 @@ def _timestamp(value) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(value.strip())
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def _byte_offset(text: str, char_offset: int) -> int:

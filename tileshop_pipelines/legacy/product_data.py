@@ -18,10 +18,23 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tileshop_pipelines.catalog.page import HOME_PAGE_TITLE
-from tileshop_pipelines.catalog.record import (AMOUNT_PATTERN, PER_BOX_PATTERN, PRODUCT_FIELDS, SQFT_PATTERN,
-                                                TEXT_SPEC_FIELDS, collapse_whitespace, description_text, image_urls,
-                                                parse_amount, parse_applications, parse_box_quantity,
-                                                parse_box_weight_lbs, parse_price, parse_yes_no, text_value)
+from tileshop_pipelines.catalog.record import (
+    AMOUNT_PATTERN,
+    PER_BOX_PATTERN,
+    PRODUCT_FIELDS,
+    SQFT_PATTERN,
+    TEXT_SPEC_FIELDS,
+    collapse_whitespace,
+    description_text,
+    image_urls,
+    parse_amount,
+    parse_applications,
+    parse_box_quantity,
+    parse_box_weight_lbs,
+    parse_price,
+    parse_yes_no,
+    text_value,
+)
 from tileshop_pipelines.catalog.urls import classify_url
 
 PROVENANCE = "legacy"
@@ -223,7 +236,7 @@ def _timestamp(value) -> dt.datetime | None:
             return None
     if not isinstance(value, dt.datetime):
         return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)  # the predecessor wrote naive times
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # the predecessor wrote naive times
 
 
 def _sku(url_sku: str | None, stored, reject: _Rejections) -> str | None:

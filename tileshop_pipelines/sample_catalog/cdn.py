@@ -138,7 +138,7 @@ class CdnServer:
         elif path in DOCUMENTS:
             doc: SampleDocument = DOCUMENTS[path]
             key, content_type = (path, revision), PDF
-            modified = (dt.datetime.combine(doc.revised, dt.time(9, 0), tzinfo=dt.timezone.utc)
+            modified = (dt.datetime.combine(doc.revised, dt.time(9, 0), tzinfo=dt.UTC)
                         + dt.timedelta(days=revision))
             body = b""
         else:

@@ -18,6 +18,7 @@ from tileshop_pipelines.store import db
 from tileshop_pipelines.store.tables import row_count
 from tileshop_pipelines.text.chunks import Chunk
 
+
 @dataclasses.dataclass(frozen=True)
 class ChunkTables:
     """A chunk table and the embedding table keyed by its chunk ids."""

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 import psycopg
+from pgvector.psycopg import register_vector
 from psycopg import sql
 from psycopg.types.json import set_json_dumps, set_json_loads
-from pgvector.psycopg import register_vector
 
 from tileshop_pipelines.bootstrap import process_settings, tileshop_home
 from tileshop_pipelines.serving.redaction import redacted

@@ -18,8 +18,8 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from tileshop_pipelines.settings import VectorStoreBackend
-from tileshop_pipelines.store import db, document_search, search
 from tileshop_pipelines.store import chunks as chunks_sql
+from tileshop_pipelines.store import db, document_search, search
 from tileshop_pipelines.store import document_chunks as document_chunks_sql
 from tileshop_pipelines.store.vector_tables import DOCUMENT_VECTORS, PRODUCT_VECTORS, SEARCH_TEXT_INDEX, VectorTable
 

@@ -10,9 +10,9 @@ import uuid
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
+from pgvector.psycopg import register_vector
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from pgvector.psycopg import register_vector
 
 from tileshop_pipelines.store import db
 

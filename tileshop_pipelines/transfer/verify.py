@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
-from tileshop_pipelines.transfer import dumps
 from tileshop_pipelines.store import db, fingerprint, search, server
+from tileshop_pipelines.transfer import dumps
 
 CANARY_QUESTION = "Marmi Imperiali Zenobia porcelain"
 CANARY_TOP = 5

@@ -7,8 +7,8 @@ import datetime as dt
 import json
 import os
 import subprocess
-import uuid
 import sys
+import uuid
 
 import dagster as dg
 import pytest
@@ -139,7 +139,7 @@ def test_blocked_page_is_not_stored_and_is_retried_later(site):
     assert _sql(site, "SELECT record, version FROM products WHERE product_key = %s", (key,)) == record_before
     state, attempts, retry_at, html = _sql(
         site, "SELECT state, attempts, next_attempt_at, html FROM product_pages WHERE product_key = %s", (key,))[0]
-    assert (state, attempts) == ("blocked", 1) and retry_at > dt.datetime.now(dt.timezone.utc)
+    assert (state, attempts) == ("blocked", 1) and retry_at > dt.datetime.now(dt.UTC)
     assert "Product" in html  # the last good page is kept, not the home page
     assert _checks(result)["scrape_success_rate"] is False  # 0 of 1 pages answered
 

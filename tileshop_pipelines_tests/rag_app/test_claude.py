@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from rag_app.claude import SYSTEM_PROMPT, build_messages
-from tileshop_pipelines.assistant.tool_loop import TOOL_RULES
 from tileshop_pipelines.assistant.answer import offline_answer
 from tileshop_pipelines.assistant.retrieval import ProductHit
+from tileshop_pipelines.assistant.tool_loop import TOOL_RULES
 from tileshop_pipelines_tests.conftest import PLANTED_INSTRUCTION, PLANTED_SKU
 
 from ..support.ports import free_port

@@ -4,8 +4,8 @@ import numpy as np
 import psycopg
 import pytest
 
-from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store import chunks as chunks_sql
+from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store.product_vectors import PostgresVectorStore, sync_vector_store
 from tileshop_pipelines.store.search import match_products
 from tileshop_pipelines.text.chunks import Chunk

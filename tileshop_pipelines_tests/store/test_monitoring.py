@@ -6,7 +6,7 @@ from tileshop_pipelines.crawl.checks import Outcome, PageCheck
 from tileshop_pipelines.store import monitoring as sql
 from tileshop_pipelines.store.acquisition import ListedUrl, due_counts, due_products, record_page_checks, record_sitemap
 
-NOW = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+NOW = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
 
 
 def counts(**at_ms: int) -> list[int]:

@@ -6,9 +6,9 @@ from tileshop_pipelines.sample_catalog import build_catalog
 from tileshop_pipelines.sample_catalog.render import product_page
 from tileshop_pipelines.text.chunks import (
     MAX_SEQUENCE_WORD_PIECES,
+    chunk_product,
     description_windows,
     format_price,
-    chunk_product,
     spec_label,
     specifications_text,
     summary_text,

@@ -32,9 +32,9 @@ from tileshop_pipelines.defs.acquisition.partitions import (
 )
 from tileshop_pipelines.defs.policy import table_metadata, table_name
 from tileshop_pipelines.defs.resources import CatalogSiteResource, CrawlerResource, PostgresResource
+from tileshop_pipelines.settings import load_settings
 from tileshop_pipelines.store import acquisition as acquisition_sql
 from tileshop_pipelines.store import changes as changes_sql
-from tileshop_pipelines.settings import load_settings
 from tileshop_pipelines.store import products as products_sql
 
 GROUP = "acquisition"

@@ -80,7 +80,7 @@ def product_refresh_sensor(settings: PipelineSettings) -> dg.SensorDefinition:
 def due_product_runs(context: dg.SensorEvaluationContext, postgres: PostgresResource, batch_size: int,
                      max_age: dt.timedelta) -> dg.SensorResult | dg.SkipReason:
     """One tick: due products, minus those still in flight, as batched range runs."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     requested = {key: dt.datetime.fromisoformat(at)
                  for key, at in json.loads(context.cursor or "{}").get("requested", {}).items()}
     if requested:  # a run whose worker died with the daemon's machine no longer holds its products
