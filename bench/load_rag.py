@@ -172,12 +172,12 @@ def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
             t = time.perf_counter()
             match_products(conn, e, 20)
             sql_ms.append(1000 * (time.perf_counter() - t))
-        for question, e in zip(questions, embeddings):
+        for question, e in zip(questions, embeddings, strict=True):
             t = time.perf_counter()
             hybrid_search(conn, question, e, match_count=chunks_wanted)
             hybrid_ms.append(1000 * (time.perf_counter() - t))
         filters = ProductFilters(max_price=120, price_basis="box", material="Porcelain")
-        for question, e in zip(questions, embeddings):
+        for question, e in zip(questions, embeddings, strict=True):
             t = time.perf_counter()
             search_chunks(conn, question, e, chunks_wanted, filters)
             filtered_ms.append(1000 * (time.perf_counter() - t))
@@ -433,7 +433,7 @@ def paired_monitoring_cost(url: str, questions: list[str], pairs: int, seed: int
                 t = time.perf_counter()
                 clients[on].post("/api/chat", json={"query": question}).raise_for_status()
                 latencies[on].append(1000 * (time.perf_counter() - t))
-    differences = [a - b for a, b in zip(latencies[True], latencies[False])]
+    differences = [a - b for a, b in zip(latencies[True], latencies[False], strict=True)]
     return {"pairs": len(differences), "on": summarize_ms(latencies[True]), "off": summarize_ms(latencies[False]),
             "paired_difference_median_ms": round(percentile(differences, 50), 3),
             "paired_difference_mean_ms": round(statistics.fmean(differences), 3)}

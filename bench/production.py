@@ -30,6 +30,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,7 +96,7 @@ def _run_stats(dagster_db: str, since: float) -> dict:
     jobs: dict[str, dict] = {}
     per_event_ms = []
     steps: dict[str, list[tuple[float, float]]] = {}  # per job: (first step start, last step end)
-    for run_id, job, status, created, started, ended in runs:
+    for run_id, job, status, created, _started, _ended in runs:
         ev = by_run.get(run_id, {})
         if "STEP_START" in ev and "STEP_SUCCESS" in ev:
             steps.setdefault(job, []).append((ev["STEP_START"][1], ev["STEP_SUCCESS"][2]))
@@ -126,7 +127,7 @@ def _run_stats(dagster_db: str, since: float) -> dict:
         windows = sorted(steps.get(job, []))
         out[job]["first_created"] = min(float(r[3]) for r in runs if r[1] == job)
         out[job]["first_launch_s"] = round(row["launch_s"][0], 2) if row["launch_s"] else None  # runs by creation
-        out[job]["handover_s"] = [round(b[0] - a[1], 2) for a, b in zip(windows, windows[1:])]
+        out[job]["handover_s"] = [round(b[0] - a[1], 2) for a, b in pairwise(windows)]
     out["ms_per_materialization_event"] = round(statistics.median(per_event_ms), 2) if per_event_ms else None
     return out
 

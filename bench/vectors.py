@@ -118,15 +118,17 @@ def bench_vector_load(rows: list[tuple[str, str, str, str]], vectors: np.ndarray
             raw = _timed(lambda: _raw_copy(conn, "raw_vectors", published))
             conn.execute(f"DROP INDEX IF EXISTS {HNSW_INDEX}")
             counts = {}
-            pipeline = _timed(lambda: counts.update(sync_vector_store(conn, _StoreWithoutIndexBuild(store), model)))
+            pipeline = _timed(lambda counts=counts: counts.update(
+                sync_vector_store(conn, _StoreWithoutIndexBuild(store), model)))
             assert counts["written"] == len(rows), counts
             conn.execute("TRUNCATE product_vectors")
             conn.execute("VACUUM ANALYZE product_vectors")
             batch = store.batch_rows
             # as sync_vector_store runs a bulk load, minus the HNSW build (the raw table has none)
-            loader = _timed(lambda: (store.drop_index(),
-                                     [store.insert(published[i:i + batch]) for i in range(0, len(published), batch)],
-                                     store.ensure_search_text_index()))
+            loader = _timed(lambda batch=batch: (store.drop_index(),
+                                                 [store.insert(published[i:i + batch])
+                                                  for i in range(0, len(published), batch)],
+                                                 store.ensure_search_text_index()))
             best["raw"] = min(best.get("raw", raw), raw)
             best["pipeline"] = min(best.get("pipeline", pipeline), pipeline)
             best["loader"] = min(best.get("loader", loader), loader)

@@ -99,7 +99,7 @@ class ChatService:
             embeddings = await asyncio.gather(*(self.embedder.embed(text) for text in texts))
 
         def search_all(conn) -> None:
-            for question, embedding in zip(WARM_UP_QUESTIONS, embeddings):
+            for question, embedding in zip(WARM_UP_QUESTIONS, embeddings, strict=True):
                 retrieve(conn, question, embedding, limit=self.products_per_answer,
                          vocabulary=self.vocabulary.get(conn))
 

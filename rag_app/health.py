@@ -116,6 +116,6 @@ def dagster_check(jobs) -> Callable[[], Awaitable[str]]:
 async def detailed_health(checks: dict[str, Callable[[], Awaitable[str]]]) -> dict:
     names = list(checks)
     results = await asyncio.gather(*(_timed(checks[name]) for name in names))
-    components = dict(zip(names, results))
+    components = dict(zip(names, results, strict=True))
     healthy = all(c["healthy"] for c in components.values())
     return {"status": "healthy" if healthy else "degraded", "components": components}

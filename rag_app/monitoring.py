@@ -259,7 +259,8 @@ def report(conn: psycopg.Connection, *, crawl_max_age: dt.timedelta, dagster_ui_
             entry = routes.setdefault((row["method"], row["route"]), {"method": row["method"], "route": row["route"]})
             entry[window] = {"requests": row["requests"], "errors": row["errors"],
                              "error_rate": _ratio(row["errors"], row["requests"]), **_latency(row["latency_counts"])}
-            all_counts = [a + b for a, b in zip(all_counts, row["latency_counts"])]
+            # not strict: a rollup stored under other latency bounds adds what it has in common
+            all_counts = [a + b for a, b in zip(all_counts, row["latency_counts"], strict=False)]
             all_requests += row["requests"]
             all_errors += row["errors"]
         totals[window] = {"requests": all_requests, "errors": all_errors,

@@ -168,7 +168,7 @@ class QueryEmbedder:
             if self.on_batch is not None:
                 self.on_batch(len(texts))
             try:
-                vectors = dict(zip(texts, self._encode(texts)))
+                vectors = dict(zip(texts, self._encode(texts), strict=True))
             except Exception as exc:  # the callers get the error, the worker lives on
                 for _, future in batch:
                     future.set_exception(exc)

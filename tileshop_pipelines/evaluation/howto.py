@@ -159,7 +159,7 @@ def evaluate_howto(questions: list[HowToQuestion], search: Callable[[str, np.nda
         raise ValueError("the how-to question set is empty: the catalog names no sample document")
     embeddings = embed([q.text for q in questions])
     rows, failures = [], []
-    for question, embedding in zip(questions, embeddings):
+    for question, embedding in zip(questions, embeddings, strict=True):
         found = search(question.text, embedding)[:k]
         recalled = any(right_passage(p, question) for p in found)
         problems = answer_problems(answer(question.text)["answer"], question)

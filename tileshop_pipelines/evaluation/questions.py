@@ -70,7 +70,7 @@ def _sku_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Questio
 
 
 def _name_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Question]:
-    return [Question(p.name, "name", _matching(catalog, lambda q, name=p.name.lower(): q.name.lower() == name))
+    return [Question(p.name, "name", _matching(catalog, lambda q, name=p.name: q.name.lower() == name.lower()))
             for p in rng.sample(catalog.products, min(n, len(catalog.products)))]
 
 

@@ -80,7 +80,7 @@ def list_changes(conn: psycopg.Connection, *, since: dt.datetime | None = None, 
          ORDER BY changed_at, id LIMIT %(limit)s
         """,
         {"since": since, "refresh": refresh_id, "keys": product_keys, "limit": limit})
-    return [dict(zip(COLUMNS, row)) for row in cur.fetchall()]
+    return [dict(zip(COLUMNS, row, strict=True)) for row in cur.fetchall()]
 
 
 def count_changes(conn: psycopg.Connection, *, since: dt.datetime | None = None,

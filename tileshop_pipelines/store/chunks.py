@@ -154,7 +154,7 @@ def save_embeddings(conn: psycopg.Connection, rows: list[tuple[str, str]], vecto
     with conn.transaction(), conn.cursor() as cur:
         db.stage(cur, "embeddings_load",
                  {"chunk_id": "text", "text_hash": "text", "model": "text", "dim": "int4", "embedding": "vector"},
-                 ((chunk_id, text_hash, model, dim, vector) for (chunk_id, text_hash), vector in zip(rows, vectors)))
+                 ((chunk_id, text_hash, model, dim, vector) for (chunk_id, text_hash), vector in zip(rows, vectors, strict=True)))
         cur.execute(sql.SQL(
             """
             INSERT INTO {embeddings} (chunk_id, text_hash, model, dim, embedding)
@@ -205,4 +205,4 @@ def published_rows(conn: psycopg.Connection, model: str, ids: list[str]) -> list
         {"model": model, "ids": ids},
     ).fetchall()
     keys = ("id", "product_key", "chunk_kind", "content", "metadata", "embedding", "text_hash", "source_hash")
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row, strict=True)) for row in rows]

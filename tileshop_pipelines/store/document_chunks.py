@@ -157,4 +157,4 @@ def published_rows(conn: psycopg.Connection, model: str, ids: list[str]) -> list
         {"model": model, "ids": ids},
     ).fetchall()
     keys = ("id", "document_id", "page_number", "content", "metadata", "embedding", "text_hash", "source_hash")
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -271,7 +271,7 @@ def document_stats(conn: psycopg.Connection) -> dict[str, int]:
         """).fetchone()
     names = ("linked", "pending", "ok", "failed", "refused", "gone", "allowed", "fetched", "read", "with_text",
              "pages")
-    return dict(zip(names, map(int, row)))
+    return dict(zip(names, map(int, row), strict=True))
 
 
 def failing_documents(conn: psycopg.Connection, limit: int = 50) -> list[tuple[str, str, str]]:

@@ -269,7 +269,7 @@ def read_product_data(dsn: str) -> Iterator[dict]:
                 cur.itersize = 2000
                 cur.execute(query)
                 for values in cur:
-                    yield dict(zip(columns, values))
+                    yield dict(zip(columns, values, strict=True))
         except psycopg.Error as exc:
             raise LegacyInputError(f"cannot read product_data: {exc}".strip()) from None
 

@@ -87,7 +87,7 @@ class PostgresVectorStore:
         updates = sql.SQL(", ").join(
             sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in table.columns if c != "id")
         with self.conn.transaction(), self.conn.cursor() as cur:
-            db.stage(cur, "vectors_load", dict(zip(table.columns, table.types)),
+            db.stage(cur, "vectors_load", dict(zip(table.columns, table.types, strict=True)),
                      (_vector_row(table, row) for row in rows))
             cur.execute(sql.SQL(
                 "INSERT INTO {table} ({cols}) SELECT {cols} FROM vectors_load"

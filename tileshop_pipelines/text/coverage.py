@@ -160,7 +160,7 @@ def page_coverage(text: str) -> PageCoverage:
                 if len(values) != len(joints):
                     break
                 grout += [GroutCoverage(cells.group(1), joint, amount(v), basis, unit, row, line)
-                          for joint, v in zip(joints, values)]
+                          for joint, v in zip(joints, values, strict=True)]
         elif header := _MORTAR_HEADER.match(line):
             for row in lines[i + 1:]:
                 if not (cells := _MORTAR_ROW.match(row)):

@@ -91,7 +91,7 @@ def inspect(url: str, question: str, query_embedding: np.ndarray) -> dict:
                  "fulltext_search": lambda: search.fulltext_search(conn, question, CANARY_TOP),
                  "hybrid_search": lambda: search.hybrid_search(conn, question, query_embedding, CANARY_TOP)}
         for name, call in calls.items():
-            side["search"][name] = _attempt(lambda: f"{len(call())} rows")
+            side["search"][name] = _attempt(lambda call=call: f"{len(call())} rows")
         side["canary"] = _attempt(lambda: [
             {"product_key": hit.product_key, "sku": hit.sku, "score": hit.score}
             for hit in retrieve(conn, question, query_embedding, limit=CANARY_TOP).hits])

@@ -199,7 +199,7 @@ def test_sensor_turns_due_products_into_batched_runs(site, monkeypatch):
     assert len(requests) == -(-len(keys) // 10)  # ceil: batches of 10, never one run per product
     batches = [r.run_config["ops"]["crawl_products"]["config"]["product_keys"] for r in requests]
     assert sorted(k for b in batches for k in b) == sorted(keys) and max(map(len, batches)) == 10
-    for request, batch in zip(requests, batches):
+    for request, batch in zip(requests, batches, strict=True):
         start, end = request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]
         assert (start, end) == (batch[0], batch[-1]) and "stale=" in request.tags["tileshop/crawl_reasons"]
     again = tick(result.cursor)  # the same products are in flight: not requested twice

@@ -36,7 +36,7 @@ def test_rollups_from_several_flushes_add_up(conn):
     routes = {r["route"]: r for r in sql.route_latency(conn, dt.timedelta(hours=1))}
     chat = routes["/api/chat"]
     assert (chat["requests"], chat["errors"]) == (22, 3)
-    assert chat["latency_counts"] == [a + b for a, b in zip(counts(ms30=19, ms700=1), counts(ms5000=2))]
+    assert chat["latency_counts"] == [a + b for a, b in zip(counts(ms30=19, ms700=1), counts(ms5000=2), strict=True)]
     assert routes["/"]["requests"] == 1
     # an hour-old minute is in the 24 h window only
     sql.add_request_rollups(conn, [(NOW - dt.timedelta(hours=3), "POST", "/api/chat", 5, 0, counts(ms10=5))])

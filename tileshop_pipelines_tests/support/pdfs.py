@@ -134,7 +134,7 @@ def deep_page_tree_pdf(depth: int) -> bytes:
     objects: list[bytes] = [b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
                             content_stream(b"BT /F1 10 Tf 56 760 Td (deep) Tj ET")]
     parent = None
-    for level in range(depth):
+    for _level in range(depth):
         number = len(objects) + 1
         child = number + 1
         parent_ref = b" /Parent %d 0 R" % parent if parent else b""
