@@ -79,8 +79,8 @@ def bench_database_url(products: int, seed: int) -> str:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists and marker.exists():
             with db.connect(url) as conn:
-                n = conn.execute("SELECT count(*) FROM products").fetchone()[0]
-                v = conn.execute("SELECT count(*) FROM product_vectors").fetchone()[0]
+                n = db.one(conn.execute("SELECT count(*) FROM products"))[0]
+                v = db.one(conn.execute("SELECT count(*) FROM product_vectors"))[0]
             if n == products and v > 0:
                 print(f"rag index: reusing database {name} ({n} products, {v} vectors)", flush=True)
                 return url

@@ -198,20 +198,21 @@ def bench_production(products: int, rate: float, batch_size: int | None, concurr
             import dagster as dg
 
             from tileshop_pipelines.local_runs import refresh_sitemap
+            from tileshop_pipelines.store import db
 
             data = psycopg.connect(pipeline_db, autocommit=True)
             dagster_conn = psycopg.connect(dagster_db, autocommit=True)
 
             def active_runs() -> int:
-                return dagster_conn.execute("SELECT count(*) FROM runs WHERE status = ANY(%s)",
-                                            (list(ACTIVE),)).fetchone()[0]
+                return db.one(dagster_conn.execute("SELECT count(*) FROM runs WHERE status = ANY(%s)",
+                                            (list(ACTIVE),)))[0]
 
             def checked_since(t: float) -> int:
-                return data.execute("SELECT count(*) FROM product_pages WHERE checked_at >= to_timestamp(%s)",
-                                    (t,)).fetchone()[0]
+                return db.one(data.execute("SELECT count(*) FROM product_pages WHERE checked_at >= to_timestamp(%s)",
+                                    (t,)))[0]
 
             def vectors_done() -> bool:
-                covered = data.execute("SELECT count(DISTINCT product_key) FROM product_vectors").fetchone()[0]
+                covered = db.one(data.execute("SELECT count(DISTINCT product_key) FROM product_vectors"))[0]
                 return covered >= one_step["full_counts"]["ok"] and active_runs() == 0
 
             with dg.DagsterInstance.get() as instance:  # creates Dagster's tables before the daemon
@@ -245,7 +246,7 @@ def bench_production(products: int, rate: float, batch_size: int | None, concurr
                 t_checked = _wait(lambda: checked_since(t1) >= n, timeout_s, "every page re-checked", daemon)
                 t_quiet = _wait(lambda: active_runs() == 0, timeout_s, "no run active", daemon)
                 no_change_runs = _run_stats(dagster_db, t1 - 1)
-                counts = dict(data.execute("SELECT status_code, count(*) FROM product_pages GROUP BY 1").fetchall())
+                counts: dict[int | None, int] = dict(data.execute("SELECT status_code, count(*) FROM product_pages GROUP BY 1").fetchall())
             finally:  # the daemon, then what is left of its group: its code server ignores SIGTERM
                 os.killpg(daemon.pid, signal.SIGTERM)
                 try:

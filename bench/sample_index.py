@@ -27,6 +27,7 @@ from tileshop_pipelines.embedding.model import (
 from tileshop_pipelines.sample_catalog import Catalog
 from tileshop_pipelines.sample_catalog.render import product_page
 from tileshop_pipelines.store import chunks as chunks_sql
+from tileshop_pipelines.store import db
 from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store.migrations import migrate
 from tileshop_pipelines.store.product_vectors import PostgresVectorStore, sync_vector_store
@@ -78,5 +79,5 @@ def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "ht
         if progress:
             progress(min(start + EMBED_BATCH, len(pending)), len(pending))
     sync_vector_store(conn, PostgresVectorStore(conn), model_key)
-    return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return {table: db.one(conn.execute(f"SELECT count(*) FROM {table}"))[0]
             for table in ("products", "product_chunks", "product_vectors")}

@@ -62,7 +62,7 @@ def bench_transfer(products: int, repeats: int) -> dict:
         model_load_s, query = _timed(lambda: embed_question(CANARY_QUESTION))
         with server.open_database(source) as conn:
             major = server.server_major_version(conn)
-            size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+            size = db.one(conn.execute("SELECT pg_database_size(current_database())"))[0]
         pg_dump, pg_restore = dumps.find_tool("pg_dump", major), dumps.find_tool("pg_restore", major)
         dsn, _ = server.without_password(source)
         best: dict[str, dict] = {}

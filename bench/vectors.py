@@ -117,7 +117,7 @@ def bench_vector_load(rows: list[tuple[str, str, str, str]], vectors: np.ndarray
             conn.execute("VACUUM ANALYZE")  # both tables start from the same state
             raw = _timed(lambda: _raw_copy(conn, "raw_vectors", published))
             conn.execute(f"DROP INDEX IF EXISTS {HNSW_INDEX}")
-            counts = {}
+            counts: dict[str, int] = {}
             pipeline = _timed(lambda counts=counts: counts.update(
                 sync_vector_store(conn, _StoreWithoutIndexBuild(store), model)))
             assert counts["written"] == len(rows), counts

@@ -250,7 +250,7 @@ def _freshness(asset: str, last: dt.datetime | None, now: dt.datetime) -> dict:
 
 def report(conn: psycopg.Connection, *, crawl_max_age: dt.timedelta, dagster_ui_url: str) -> dict:
     """Everything the monitoring page shows, from Postgres (so every machine reports the same)."""
-    now = conn.execute("SELECT now()").fetchone()[0]
+    now = db.one(conn.execute("SELECT now()"))[0]
     routes: dict[tuple[str, str], dict] = {}
     totals = {}
     for window, since in WINDOWS.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dagster as dg
@@ -55,7 +56,7 @@ class PostgresResource(dg.ConfigurableResource):
         return self.database_url or db.database_url()
 
     @contextmanager
-    def connect(self) -> psycopg.Connection:
+    def connect(self) -> Iterator[psycopg.Connection]:
         conn = db.connect(self.database_url or None)
         try:
             yield conn

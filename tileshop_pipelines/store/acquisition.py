@@ -121,11 +121,11 @@ def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl], *, sitemap_u
             unchanged=len(listed & before),
             previous_products=previous_products,
         )
-        refresh_id = conn.execute(
+        refresh_id = db.one(conn.execute(
             "INSERT INTO sitemap_refreshes (sitemap_url, listed, products, added, removed, unchanged)"
             " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
             (sitemap_url, diff.listed, diff.products, diff.added, diff.removed, diff.unchanged),
-        ).fetchone()[0]
+        ))[0]
         changes_sql.record_listing_changes(conn, refresh_id, listing_changes(known, listed_before, products_now))
     return replace(diff, refresh_id=refresh_id)
 
@@ -154,7 +154,7 @@ def keys_with_records(conn: psycopg.Connection, keys: list[str]) -> set[str]:
 
 
 def listed_product_count(conn: psycopg.Connection) -> int:
-    return conn.execute("SELECT count(DISTINCT product_key) FROM listed_product_urls").fetchone()[0]
+    return db.one(conn.execute("SELECT count(DISTINCT product_key) FROM listed_product_urls"))[0]
 
 
 def content_hash(html: str) -> str:
@@ -201,7 +201,7 @@ def crawl_targets(conn: psycopg.Connection, keys: list[str], *, skip_checked_sin
 
 def current_cycle_start(conn: psycopg.Connection) -> dt.datetime | None:
     """When the latest sitemap refresh started: the start of the current refresh cycle."""
-    return conn.execute("SELECT max(started_at) FROM sitemap_refreshes").fetchone()[0]
+    return db.one(conn.execute("SELECT max(started_at) FROM sitemap_refreshes"))[0]
 
 
 PAGE_CHECK_COLUMNS = {"product_key": "text", "url": "text", "status_code": "int4", "state": "text", "html": "text",
@@ -221,7 +221,7 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
     checks = list({c.product_key: c for c in checks}.values())  # one row per product: the latest check
     keys = [c.product_key for c in checks]
     with db.atomic(conn), conn.cursor() as cur:
-        previous = dict(cur.execute(
+        previous: dict[str, str | None] = dict(cur.execute(
             "SELECT product_key, content_hash FROM product_pages WHERE product_key = ANY(%b)", (keys,)).fetchall())
         changed: dict[str, bool] = {}
         answered, not_modified, unanswered = [], [], []
@@ -336,7 +336,7 @@ def due_products(conn: psycopg.Connection, *, max_age: dt.timedelta, limit: int)
 
 def due_counts(conn: psycopg.Connection, max_age: dt.timedelta) -> dict[str, int]:
     """{reason: listed products due now for it}, every reason of DUE_REASONS present."""
-    found = dict(conn.execute(_JUDGED_PRODUCTS + "SELECT reason, count(*) FROM judged WHERE reason IS NOT NULL "
+    found: dict[str, int] = dict(conn.execute(_JUDGED_PRODUCTS + "SELECT reason, count(*) FROM judged WHERE reason IS NOT NULL "
                               "GROUP BY reason", {"max_age": max_age}).fetchall())
     return {reason: found.get(reason, 0) for reason in DUE_REASONS}
 

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 
 import psycopg
 
+from tileshop_pipelines.store import db
+
 # API name -> SQL of the product list's sortable columns (p: products, pp: product_pages).
 SORT_COLUMNS = {
     "product_key": "p.product_key",
@@ -89,7 +91,7 @@ def list_products(conn: psycopg.Connection, query: ProductQuery, *, sort: str = 
     order = SORT_COLUMNS[sort]  # KeyError for a column outside the mapping: callers check first
     where, params = _where(query)
     direction = "DESC" if descending else "ASC"
-    total = conn.execute(f"SELECT count(*) {_FROM} WHERE {where}", params).fetchone()[0]
+    total = db.one(conn.execute(f"SELECT count(*) {_FROM} WHERE {where}", params))[0]
     rows = conn.execute(
         f"""
         SELECT p.product_key, p.sku, p.name, p.record->>'category', p.record->>'material', p.record->>'color',

@@ -35,7 +35,7 @@ _LISTED = "EXISTS (SELECT 1 FROM listed_product_urls s WHERE s.product_key = p.p
 
 
 def product_counts(conn: psycopg.Connection) -> dict[str, int]:
-    total, listed = conn.execute(f"SELECT count(*), count(*) FILTER (WHERE {_LISTED}) FROM products p").fetchone()
+    total, listed = db.one(conn.execute(f"SELECT count(*), count(*) FILTER (WHERE {_LISTED}) FROM products p"))
     return {"products": total, "listed": listed}
 
 

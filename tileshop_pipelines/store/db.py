@@ -13,6 +13,7 @@ import functools
 import os
 import warnings
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
@@ -127,6 +128,17 @@ def configure_connection(conn: psycopg.Connection) -> None:
     register_vector(conn)
     set_json_dumps(orjson.dumps, conn)  # records travel as JSON on every crawl and chunking pass
     set_json_loads(orjson.loads, conn)
+
+
+Row = TypeVar("Row")
+
+
+def one(cursor: psycopg.Cursor[Row]) -> Row:
+    """The row of a query that always returns one (an aggregate, an upsert's RETURNING)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise LookupError("the query returned no row")
+    return row
 
 
 def atomic(conn: psycopg.Connection):

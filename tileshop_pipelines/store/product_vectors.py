@@ -117,7 +117,7 @@ class PostgresVectorStore:
                 self.conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(index)))
 
     def _ensure(self, index: str) -> bool:
-        if self.conn.execute("SELECT to_regclass(%s)", (index,)).fetchone()[0] is not None:
+        if db.one(self.conn.execute("SELECT to_regclass(%s)", (index,)))[0] is not None:
             return False
         self._build_index(index, dict(self.table.bulk_indexes)[index])
         return True
@@ -141,7 +141,7 @@ class PostgresVectorStore:
                               + sql.SQL(definition))
 
     def stats(self) -> dict:
-        return self.conn.execute(sql.SQL("SELECT {}()").format(sql.Identifier(self.table.stats_function))).fetchone()[0]
+        return db.one(self.conn.execute(sql.SQL("SELECT {}()").format(sql.Identifier(self.table.stats_function))))[0]
 
     def match_products(self, query_embedding, match_count, filter=None):
         return search.match_products(self.conn, query_embedding, match_count, filter)

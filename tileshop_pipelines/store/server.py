@@ -29,7 +29,7 @@ def open_database(url: str) -> psycopg.Connection:
     except psycopg.OperationalError as exc:
         raise db.DatabaseConfigError(
             f"cannot connect to the database at {db.redacted(url)}: {db.redacted(str(exc)).strip()}") from exc
-    if conn.execute("SELECT to_regtype('vector')").fetchone()[0] is not None:  # on the search path
+    if db.one(conn.execute("SELECT to_regtype('vector')"))[0] is not None:  # on the search path
         register_vector(conn)
     return conn
 
@@ -52,7 +52,7 @@ def without_password(url: str) -> tuple[str, str | None]:
 
 
 def server_major_version(conn: psycopg.Connection) -> int:
-    return int(conn.execute("SHOW server_version_num").fetchone()[0]) // 10000
+    return int(db.one(conn.execute("SHOW server_version_num"))[0]) // 10000
 
 
 def user_objects(conn: psycopg.Connection, schemas: list[str]) -> dict[str, int]:

@@ -35,6 +35,7 @@ from tileshop_pipelines.defs.resources import CatalogSiteResource, CrawlerResour
 from tileshop_pipelines.settings import load_settings
 from tileshop_pipelines.store import acquisition as acquisition_sql
 from tileshop_pipelines.store import changes as changes_sql
+from tileshop_pipelines.store import db
 from tileshop_pipelines.store import products as products_sql
 
 GROUP = "acquisition"
@@ -185,7 +186,7 @@ def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawl
         # The crawl runs on a thread of its own and hands over each stored batch: the partition
         # events (~8-60 ms each to write, bench production) are written while the rate-limited
         # crawl waits, not all after it.
-        started = conn.execute("SELECT clock_timestamp()").fetchone()[0]
+        started = db.one(conn.execute("SELECT clock_timestamp()"))[0]
         stored: queue.SimpleQueue = queue.SimpleQueue()
         outcome: dict = {}
 
