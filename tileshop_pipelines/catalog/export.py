@@ -88,8 +88,9 @@ def frame(rows: list[tuple]) -> pd.DataFrame:
         data["gone_at"].append(gone_at)
         for column in _RECORD_FIELDS:
             data[column].append(_value(key, column, record.get(column)))
-    return pd.DataFrame({c: pd.array(values, dtype=_PANDAS_DTYPES[c]) if c not in _TIME
-                         else pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(_PANDAS_DTYPES[c])
+    # pandas-stubs type a dtype given by name as one of its literal names; these names are computed.
+    return pd.DataFrame({c: pd.array(values, dtype=_PANDAS_DTYPES[c]) if c not in _TIME  # type: ignore[call-overload]
+                         else pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(_PANDAS_DTYPES[c])  # type: ignore[call-overload]
                          for c, values in data.items()}, columns=list(COLUMNS))
 
 
@@ -144,7 +145,8 @@ class Export:
 
     def _parquet(self) -> Iterator[bytes]:
         sink = _Sink()
-        with pq.ParquetWriter(sink, SCHEMA, compression="zstd") as writer:
+        # pyarrow writes to any object with write/tell/flush; its stubs accept only typing.IO's
+        with pq.ParquetWriter(sink, SCHEMA, compression="zstd") as writer:  # type: ignore[arg-type]
             for df in self._frames():
                 writer.write_table(pa.Table.from_pandas(df, schema=SCHEMA, preserve_index=False))
                 yield sink.drain()  # one row group written: hand its bytes on, keep none

@@ -49,7 +49,7 @@ def cmd_parse(args) -> int:
     except OSError as exc:
         return fail(f"cannot read {path}: {exc.strerror}")
     html, error, warning = decode_html(body, None)  # as the pipeline decodes: <meta charset>, else UTF-8
-    if error:
+    if html is None:
         return fail(f"{path}: {error}")
     try:
         record = extract_product(html, args.url)

@@ -9,6 +9,8 @@ it was last *checked* is in Postgres (`product_pages.checked_at`, `tileshop stat
 `scrape_success_rate` check counts the unchanged pages.
 """
 
+from collections.abc import Sequence
+
 import dagster as dg
 
 from tileshop_pipelines.acquisition.refresh import RefreshReport
@@ -16,7 +18,7 @@ from tileshop_pipelines.catalog.changes import markdown_table
 from tileshop_pipelines.crawl.checks import Outcome, PageCheck
 
 
-def check_events(checks: list[PageCheck], attempts: dict[str, int], changes: list[dict] = ()):
+def check_events(checks: list[PageCheck], attempts: dict[str, int], changes: Sequence[dict] = ()):
     """A changed page materializes product_pages (and products when its record got a new version);
     a gone page materializes product_pages and is observed gone on products; an answered page that
     did not change yields nothing (see `unchanged_count`); an unanswered one is only observed, so
