@@ -158,7 +158,7 @@ def map_row(row: dict, rejected: dict[str, Counter], repaired: Counter | None = 
         info = classify_url(str(row.get("url") or ""))
     except ValueError:
         return None, "invalid_url"
-    if info.kind != "product":
+    if info.kind != "product" or info.product_key is None:  # a product URL always has its key
         return None, "not_a_product_url"
     title = text_value(row.get("title"))
     if title and title.casefold().startswith(HOME_PAGE_TITLE.casefold()):

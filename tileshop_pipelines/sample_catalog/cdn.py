@@ -81,7 +81,7 @@ class CdnServer:
         return self
 
     def stop(self) -> None:
-        if self._httpd is None:
+        if self._httpd is None or self._thread is None:  # not started (both are set together)
             return
         self._httpd.shutdown()
         self._httpd.server_close()
@@ -104,7 +104,9 @@ class CdnServer:
             raise KeyError(f"no sample document at {path!r}")
         with self._lock:
             self._revisions[path] = self._revisions.get(path, 0) + 1
-        return self._entry(path).etag
+        entry = self._entry(path)
+        assert entry is not None  # a sample document, or one just put
+        return entry.etag
 
     def put(self, path: str, body: bytes, content_type: str = PDF) -> str:
         """Serve `body` at `path` from now on (a new path, or in place of a sample document); returns its ETag."""
@@ -113,7 +115,9 @@ class CdnServer:
         with self._lock:
             version = self._put[path][2] + 1 if path in self._put else 1
             self._put[path] = (bytes(body), content_type, version)
-        return self._entry(path).etag
+        entry = self._entry(path)
+        assert entry is not None  # a sample document, or one just put
+        return entry.etag
 
     def reset(self) -> None:
         """Every document as first issued, nothing put, no faults, no hits counted."""

@@ -155,7 +155,7 @@ def grout_data_sheet(line: GroutLine) -> SampleDocument:
                             for f, j in zip(figures, line.joints, strict=True)]))
     w.table(header, rows, (30,) + (70 / len(line.joints),) * len(line.joints))
     w.section("Mixing", 2)
-    if premixed:
+    if line.water is None:  # premixed
         w.paragraph("It is ready to use: stir the pail well and never add water.")
     else:
         lo, hi, water_unit = line.water
