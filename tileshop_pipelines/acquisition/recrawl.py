@@ -69,6 +69,8 @@ def resolve(conn: psycopg.Connection, *, skus: Sequence[str] = (), product_keys:
         if unknown:
             raise RecrawlError(f"unknown product key(s): {', '.join(map(repr, unknown[:20]))}")
         return Resolved(sorted(product_keys), {})
+    if category is None:  # check_request asks for one of the three
+        raise RecrawlError("no SKU, product key or category to re-crawl")
     keys = catalog_admin.category_keys(conn, category)
     if not keys:
         raise RecrawlError(f"no product's record has the category {category!r}")

@@ -82,7 +82,7 @@ def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl], *, sitemap_u
     (never deleted). With `max_shrink`, a listing with that much fewer products than are listed
     now raises SitemapShrunk and writes nothing; with `max_growth` (a ratio; not for the first
     listing) or `max_products`, one with that many more products raises SitemapGrew, likewise."""
-    products_now = {u.product_key for u in urls if u.kind == "product"}
+    products_now = {u.product_key for u in urls if u.kind == "product" and u.product_key is not None}  # (all have)
     with conn.transaction():
         before = {row[0] for row in conn.execute("SELECT url FROM sitemap_urls WHERE removed_at IS NULL")}
         listed_before = {row[0] for row in conn.execute("SELECT DISTINCT product_key FROM listed_product_urls")}
@@ -224,24 +224,29 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
         previous: dict[str, str | None] = dict(cur.execute(
             "SELECT product_key, content_hash FROM product_pages WHERE product_key = ANY(%b)", (keys,)).fetchall())
         changed: dict[str, bool] = {}
-        answered, not_modified, unanswered = [], [], []
+        answered: list[tuple] = []  # page_checks_load's rows
+        not_modified: list[str] = []
+        unanswered: list[tuple] = []
         for c in checks:
-            if c.outcome is Outcome.NOT_MODIFIED and c.product_key in previous:
-                changed[c.product_key] = False
-                not_modified.append(c.product_key)
+            key = c.product_key
+            if key is None:
+                raise ValueError(f"{c.url}: a product page's check with no product key")
+            if c.outcome is Outcome.NOT_MODIFIED and key in previous:
+                changed[key] = False
+                not_modified.append(key)
             elif c.outcome is Outcome.OK:
-                digest = c.content_hash or content_hash(c.html)
-                changed[c.product_key] = previous.get(c.product_key) != digest
-                answered.append((c.product_key, c.url, c.status_code, Outcome.OK, c.html, digest, c.etag,
-                                 c.last_modified, None, changed[c.product_key]))
+                digest = c.content_hash or content_hash(c.html or "")  # (an ok page has its html)
+                changed[key] = previous.get(key) != digest
+                answered.append((key, c.url, c.status_code, Outcome.OK, c.html, digest, c.etag,
+                                 c.last_modified, None, changed[key]))
             elif c.answered:  # not modified (a page the store does not have yet) or gone
-                changed[c.product_key] = False
-                answered.append((c.product_key, c.url, c.status_code,
+                changed[key] = False
+                answered.append((key, c.url, c.status_code,
                                  Outcome.OK if c.outcome is Outcome.NOT_MODIFIED else Outcome.GONE,
                                  None, None, None, None, c.error, False))
             else:
-                changed[c.product_key] = False
-                unanswered.append((c.product_key, c.url, c.status_code, c.outcome, c.error))
+                changed[key] = False
+                unanswered.append((key, c.url, c.status_code, c.outcome, c.error))
         if answered:  # staged by one COPY: a crawl's hot path writes whole pages (see db.stage)
             db.stage(cur, "page_checks_load", PAGE_CHECK_COLUMNS, answered)
             cur.execute(

@@ -43,5 +43,5 @@ def open_incidents(conn: psycopg.Connection) -> list[dict]:
     cur = conn.execute(
         "SELECT incident_key, kind, summary, link, opened_at, last_seen_at, occurrences, delivery "
         "FROM alert_incidents WHERE resolved_at IS NULL ORDER BY opened_at DESC, id DESC")
-    names = [c.name for c in cur.description]
+    names = [c.name for c in cur.description or ()]  # (a SELECT's: never None)
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -200,7 +200,7 @@ def save_results(conn: psycopg.Connection, results: list[DocumentResult]) -> Non
             cur.execute("DELETE FROM document_pages WHERE document_id = ANY(%s)", (ids,))
             db.stage(cur, "document_pages_load", PAGE_COLUMNS,
                      ((r.document_id, number, r.content_hash, text)
-                      for r in read for number, text in enumerate(r.pages, 1)))
+                      for r in read for number, text in enumerate(r.pages or (), 1)))  # (an ok result has pages)
             cur.execute("INSERT INTO document_pages SELECT document_id, page_number, content_hash, text "
                         "FROM document_pages_load")
         unreadable = [r for r in results if r.outcome == "failed" and r.content_hash is not None]

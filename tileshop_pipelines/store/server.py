@@ -40,7 +40,7 @@ def with_database(url: str, name: str) -> str:
     parts = urlsplit(db.libpq_url(url))
     if parts.scheme:
         return urlunsplit((parts.scheme, parts.netloc, "/" + quote(name), parts.query, parts.fragment))
-    return make_conninfo(**{**conninfo_to_dict(url), "dbname": name})
+    return make_conninfo("", **{**conninfo_to_dict(url), "dbname": name})
 
 
 def without_password(url: str) -> tuple[str, str | None]:
@@ -48,7 +48,7 @@ def without_password(url: str) -> tuple[str, str | None]:
     PGPASSWORD, never on its command line (which `ps` shows)."""
     params = conninfo_to_dict(db.libpq_url(url))
     password = params.pop("password", None)
-    return make_conninfo(**params), password
+    return make_conninfo("", **params), None if password is None else str(password)
 
 
 def server_major_version(conn: psycopg.Connection) -> int:
@@ -110,7 +110,7 @@ def create_scratch_database(url: str, prefix: str) -> str:
 
 def drop_database(admin_url: str, url: str) -> None:
     """Drop the database `url` names, connected to another database of its server (`admin_url`)."""
-    name = conninfo_to_dict(db.libpq_url(url))["dbname"]
+    name = str(conninfo_to_dict(db.libpq_url(url))["dbname"])
     with open_database(admin_url) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
