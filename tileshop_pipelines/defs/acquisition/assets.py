@@ -87,7 +87,7 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
                                                   max_shrink=max_shrink, max_growth=max_growth,
                                                   max_products=config.max_products)
             tables = table_metadata(conn, "sitemap_urls")
-            listed_keys = {u.product_key for u in listed if u.kind == "product"}
+            listed_keys = {u.product_key for u in listed if u.kind == "product" and u.product_key is not None}  # (all)
             registered = context.instance.get_dynamic_partitions(PRODUCT_PARTITIONS_NAME)
             unlisted = sorted(set(registered) - listed_keys)
             reverted = reverted_partitions(registered, listed_keys, acquisition_sql.keys_with_records(conn, unlisted))
@@ -263,6 +263,7 @@ def defs() -> dg.Definitions:
     """This module's assets, the crawl's batch from the settings: a backfill of any size runs
     TILESHOP_CRAWL_BATCH_SIZE products per run."""
     batch = load_settings().crawl_batch_size
+    assert batch is not None  # set from the crawl rate when not given
     crawl = crawl_products.with_attributes(
         backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=batch))
     return dg.Definitions(assets=[sitemap_urls, crawl])
