@@ -137,6 +137,8 @@ class MonitoringRecorder:
         db.CONNECTION_MAX_LIFETIME_S, before a proxy restart would cut it."""
         if self._conn is not None and time.monotonic() - self._conn_opened_at > db.CONNECTION_MAX_LIFETIME_S:
             self._conn.close()
+        if self.database_url is None:
+            raise RuntimeError("the recorder is not started")
         if self._conn is None or self._conn.closed:
             self._conn = psycopg.connect(db.libpq_url(self.database_url), autocommit=True,
                                          application_name=APPLICATION_NAME, connect_timeout=5)
