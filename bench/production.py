@@ -32,6 +32,7 @@ import uuid
 from collections import Counter
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTIVE = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
@@ -115,7 +116,7 @@ def _run_stats(dagster_db: str, since: float) -> dict:
         n, first, last = ev.get("ASSET_MATERIALIZATION", (0, 0.0, 0.0))
         if n >= 20:  # the crawl step writes them back to back after its work
             per_event_ms.append(1000 * (last - first) / (n - 1))
-    out = {}
+    out: dict[str, Any] = {}
     for job, row in jobs.items():
         out[job] = {"runs": row["runs"], "statuses": dict(row["statuses"]), "events": dict(row["events"]),
                     "events_total": sum(row["events"].values()),

@@ -45,6 +45,8 @@ def load_records(conn: psycopg.Connection, catalog: Catalog, base_url: str = "ht
     for product in catalog.products:
         info = classify_url(base_url + product.path)
         html = product_page(product, base_url)
+        if info.product_key is None:
+            raise ValueError(f"sample product path {product.path!r} is not a product URL")
         records[info.product_key] = (info.product_key, hashlib.sha256(html.encode()).hexdigest(),
                                      extract_product(html, info.url))
     rows = list(records.values())
