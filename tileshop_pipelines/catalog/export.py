@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import orjson
 import pandas as pd
@@ -49,7 +50,8 @@ def _arrow_type(column: str) -> pa.DataType:
 
 
 SCHEMA = pa.schema([pa.field(c, _arrow_type(c)) for c in COLUMNS])
-_PANDAS_DTYPES = {c: ("Float64" if c in _FLOAT else "Int64" if c in _INT else "boolean" if c in _BOOL
+# Any: pandas-stubs take a dtype's name only as one of their literals, and these names are computed.
+_PANDAS_DTYPES: dict[str, Any] = {c: ("Float64" if c in _FLOAT else "Int64" if c in _INT else "boolean" if c in _BOOL
                       else "datetime64[us, UTC]" if c in _TIME else "string") for c in COLUMNS}
 _TEXT = tuple(c for c in COLUMNS if _PANDAS_DTYPES[c] == "string")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -88,9 +90,8 @@ def frame(rows: list[tuple]) -> pd.DataFrame:
         data["gone_at"].append(gone_at)
         for column in _RECORD_FIELDS:
             data[column].append(_value(key, column, record.get(column)))
-    # pandas-stubs type a dtype given by name as one of its literal names; these names are computed.
-    return pd.DataFrame({c: pd.array(values, dtype=_PANDAS_DTYPES[c]) if c not in _TIME  # type: ignore[call-overload]
-                         else pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(_PANDAS_DTYPES[c])  # type: ignore[call-overload]
+    return pd.DataFrame({c: pd.array(values, dtype=_PANDAS_DTYPES[c]) if c not in _TIME
+                         else pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(_PANDAS_DTYPES[c])
                          for c, values in data.items()}, columns=list(COLUMNS))
 
 
