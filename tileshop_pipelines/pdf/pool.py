@@ -48,7 +48,7 @@ class _Worker:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, env=env, close_fds=True)
-        stdin, stdout = self.stdin, self.stdout
+        stdin, stdout = self.proc.stdin, self.proc.stdout
         assert stdin is not None and stdout is not None  # both PIPE
         self.stdin: IO[bytes] = stdin
         self.stdout: IO[bytes] = stdout
