@@ -111,7 +111,8 @@ def bench_documents(count: int, repeats: int) -> dict:
         proc, base = start_file_server(folder)
         try:
             crawler = CrawlerResource(requests_per_second=0)
-            runs, refresh = {}, {}
+            runs: dict[str, dict] = {}
+            refresh: dict = {}
             with BenchDatabase() as bench_db:
                 products_naming(bench_db.conn, {f"p{i}": [{"name": "Technical Data Sheet", "url": f"{base}/{name}"}]
                                                 for i, (name, _) in enumerate(written)})

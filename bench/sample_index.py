@@ -26,8 +26,9 @@ from tileshop_pipelines.embedding.model import (
 )
 from tileshop_pipelines.sample_catalog import Catalog
 from tileshop_pipelines.sample_catalog.render import product_page
-from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store import chunks as chunks_sql
+from tileshop_pipelines.store import db
+from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store.migrations import migrate
 from tileshop_pipelines.store.product_vectors import PostgresVectorStore, sync_vector_store
 from tileshop_pipelines.text.chunks import chunk_product
@@ -44,6 +45,8 @@ def load_records(conn: psycopg.Connection, catalog: Catalog, base_url: str = "ht
     for product in catalog.products:
         info = classify_url(base_url + product.path)
         html = product_page(product, base_url)
+        if info.product_key is None:
+            raise ValueError(f"sample product path {product.path!r} is not a product URL")
         records[info.product_key] = (info.product_key, hashlib.sha256(html.encode()).hexdigest(),
                                      extract_product(html, info.url))
     rows = list(records.values())
@@ -78,5 +81,5 @@ def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "ht
         if progress:
             progress(min(start + EMBED_BATCH, len(pending)), len(pending))
     sync_vector_store(conn, PostgresVectorStore(conn), model_key)
-    return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return {table: db.one(conn.execute(f"SELECT count(*) FROM {table}"))[0]
             for table in ("products", "product_chunks", "product_vectors")}

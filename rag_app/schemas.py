@@ -32,7 +32,7 @@ def _storable_text(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_storable_text)]  # every text the API takes
-AT_CAPACITY = {503: {"description": "the product database is unavailable, or the app is at capacity "
+AT_CAPACITY: dict[int | str, dict[str, Any]] = {503: {"description": "the product database is unavailable, or the app is at capacity "
                                     "(with Retry-After)"}}
 
 

@@ -199,7 +199,7 @@ def _put_specifications(out: _Record, product_data: dict) -> None:
     for key, out_of_range, bound in (("BoxQuantity", box_quantity_out_of_range, f"0 to {MAX_BOX_QUANTITY:,}"),
                                      ("BoxWeight", box_weight_out_of_range, f"0 to {MAX_BOX_WEIGHT_LBS:,.0f} lbs")):
         stated = specifications.get(key)
-        if out_of_range(stated):
+        if stated is not None and out_of_range(stated):
             shown = f"{stated[:20]}... ({len(stated):,} characters)" if len(stated) > 40 else stated
             out.warnings.append(f"invalid_number: {key} {shown!r} is not from {bound}; refused")
     out.put("applications", parse_applications(specifications.get("Applications")), "next_data")

@@ -115,7 +115,8 @@ def _offer_price_element(body: LexborNode, price: float) -> LexborNode | None:
     heading = _first_heading_line(body)
     first = None
     after_heading = False
-    node, root_id = body, body.mem_id
+    node: LexborNode | None = body
+    root_id = body.mem_id
     while node is not None:
         tag = node.tag
         descend = True
@@ -150,7 +151,8 @@ def _shown_price_element(text: LexborNode, price: float) -> LexborNode | None:
 def _first_heading_line(root: LexborNode) -> set[int]:
     """mem_ids of the first <h1> under `root` (document order) and of its ancestors up to `root`."""
     for heading in root.parser.tags("h1"):
-        line, node = set(), heading
+        line: set[int] = set()
+        node: LexborNode | None = heading
         while node is not None:
             line.add(node.mem_id)
             if node.mem_id == root.mem_id:
@@ -167,14 +169,15 @@ def _next_in_preorder(node: LexborNode, root_id: int, descend: bool) -> LexborNo
     while node.mem_id != root_id:
         if (sibling := node.next) is not None:
             return sibling
-        node = node.parent
-        if node is None:
+        parent = node.parent
+        if parent is None:
             return None
+        node = parent
     return None
 
 
 def _inside_others(element: LexborNode) -> bool:
-    node = element
+    node: LexborNode | None = element
     while node is not None and node.tag not in ("body", "html"):
         if node.tag in _OTHERS:
             return True

@@ -158,8 +158,9 @@ def evaluate_howto(questions: list[HowToQuestion], search: Callable[[str, np.nda
     if not questions:
         raise ValueError("the how-to question set is empty: the catalog names no sample document")
     embeddings = embed([q.text for q in questions])
-    rows, failures = [], []
-    for question, embedding in zip(questions, embeddings):
+    rows: list[tuple[str, bool, bool]] = []
+    failures: list[dict] = []
+    for question, embedding in zip(questions, embeddings, strict=True):
         found = search(question.text, embedding)[:k]
         recalled = any(right_passage(p, question) for p in found)
         problems = answer_problems(answer(question.text)["answer"], question)

@@ -95,7 +95,9 @@ class CdnServer:
             raise KeyError(f"no sample document at {path!r}")
         with self._lock:
             self._revisions[path] = self._revisions.get(path, 0) + 1
-        return self._entry(path).etag
+        entry = self._entry(path)
+        assert entry is not None  # a sample document, or one just put
+        return entry.etag
 
     def put(self, path: str, body: bytes, content_type: str = PDF) -> str:
         """Serve `body` at `path` from now on (a new path, or in place of a sample document); returns its ETag."""
@@ -104,7 +106,9 @@ class CdnServer:
         with self._lock:
             version = self._put[path][2] + 1 if path in self._put else 1
             self._put[path] = (bytes(body), content_type, version)
-        return self._entry(path).etag
+        entry = self._entry(path)
+        assert entry is not None  # a sample document, or one just put
+        return entry.etag
 
     def reset(self) -> None:
         """Every document as first issued, nothing put, no faults, no hits counted."""
@@ -129,7 +133,7 @@ class CdnServer:
         elif path in DOCUMENTS:
             doc: SampleDocument = DOCUMENTS[path]
             key, content_type = (path, revision), PDF
-            modified = (dt.datetime.combine(doc.revised, dt.time(9, 0), tzinfo=dt.timezone.utc)
+            modified = (dt.datetime.combine(doc.revised, dt.time(9, 0), tzinfo=dt.UTC)
                         + dt.timedelta(days=revision))
             body = b""
         else:

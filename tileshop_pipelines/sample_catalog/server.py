@@ -136,20 +136,20 @@ class CatalogServer:
             return _Route(lambda: (0, make().encode(), None), constant, content_type)
 
         for product in catalog.products:
-            routes[product.path] = _Route(self._product_renderer(product), lambda p=product: p.version, HTML, product)
+            routes[product.path] = _Route(self._product_renderer(product), lambda p=product: p.version, HTML, product)  # type: ignore[misc]  # (lambda default: mypy #4226)
         routes["/"] = static(lambda: render.home_page(base))
         for path, title in dict(CATEGORIES.values()).items():
             if path in catalog.other_pages:
                 kinds = {k for k, (p, _) in CATEGORIES.items() if p == path}
                 links = [(p.name, p.path) for p in catalog.products if p.kind in kinds][:60]
-                routes[path] = static(lambda path=path, title=title, links=links: render.listing_page(
+                routes[path] = static(lambda path=path, title=title, links=links: render.listing_page(  # type: ignore[misc]
                     base, path, title, f"Shop {title.lower()} at The Tile Shop.", links))
         all_categories = [(title, path) for path, title in dict(CATEGORIES.values()).items()
                           if path in catalog.other_pages]
         routes["/products/"] = static(lambda: render.listing_page(
             base, "/products/", "All Products", "Browse every category.", all_categories))
         for path, product in catalog.sample_pages.items():
-            routes[path] = static(lambda path=path, product=product: render.sample_page(base, path, product))
+            routes[path] = static(lambda path=path, product=product: render.sample_page(base, path, product))  # type: ignore[misc]
         routes[BUNDLE_PATH] = static(lambda: render.listing_page(
             base, BUNDLE_PATH, "White Subway Tile with Grout", "Everything for a classic white subway wall.",
             self._bundle_links()))
@@ -174,13 +174,14 @@ class CatalogServer:
         # A sitemap changes when a product is removed, and with lastmod when any product changes.
         version = (lambda: catalog.revision) if self.lastmod else (lambda: len(catalog.removed))
 
-        def lastmod_of(path: str) -> str | None:
-            if not self.lastmod:
-                return None
+        def stamp(path: str) -> str:
             try:
                 return catalog.product(path).last_modified.isoformat()
             except KeyError:  # a non-product page
                 return CATALOG_EPOCH.isoformat()
+
+        def lastmod_of(path: str) -> str | None:
+            return stamp(path) if self.lastmod else None
 
         def child(paths: list[str], compress: bool) -> _Route:
             def make() -> tuple[int, bytes, None]:
@@ -203,7 +204,7 @@ class CatalogServer:
 
         def index() -> tuple[int, bytes, None]:
             rev, removed = catalog.revision, len(catalog.removed)
-            entries = [(path, max(lastmod_of(p) for p in paths) if self.lastmod else None)
+            entries = [(path, max(stamp(p) for p in paths) if self.lastmod else None)
                        for path, paths in children.items()]
             return rev if self.lastmod else removed, render.sitemap_index(base, entries).encode(), None
         routes["/sitemap.xml"] = _Route(index, version, XML)

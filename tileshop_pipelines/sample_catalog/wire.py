@@ -46,7 +46,7 @@ def not_modified(headers: dict[bytes, bytes], etag: str, last_modified: dt.datet
         except (TypeError, ValueError):
             return False
         if since.tzinfo is None:
-            since = since.replace(tzinfo=dt.timezone.utc)
+            since = since.replace(tzinfo=dt.UTC)
         return last_modified.replace(microsecond=0) <= since
     return False
 

@@ -67,7 +67,7 @@ _LISTED = "EXISTS (SELECT 1 FROM listed_product_urls s WHERE s.product_key = p.p
 
 
 def product_counts(conn: psycopg.Connection) -> dict[str, int]:
-    total, listed = conn.execute(f"SELECT count(*), count(*) FILTER (WHERE {_LISTED}) FROM products p").fetchone()
+    total, listed = db.one(conn.execute(f"SELECT count(*), count(*) FILTER (WHERE {_LISTED}) FROM products p"))
     return {"products": total, "listed": listed}
 
 
@@ -186,7 +186,7 @@ def save_embeddings(conn: psycopg.Connection, rows: list[tuple[str, str]], vecto
     with conn.transaction(), conn.cursor() as cur:
         db.stage(cur, "embeddings_load",
                  {"chunk_id": "text", "text_hash": "text", "model": "text", "dim": "int4", "embedding": "vector"},
-                 ((chunk_id, text_hash, model, dim, vector) for (chunk_id, text_hash), vector in zip(rows, vectors)))
+                 ((chunk_id, text_hash, model, dim, vector) for (chunk_id, text_hash), vector in zip(rows, vectors, strict=True)))
         cur.execute(sql.SQL(
             """
             INSERT INTO {embeddings} (chunk_id, text_hash, model, dim, embedding)
@@ -225,4 +225,4 @@ def published_rows(conn: psycopg.Connection, model: str, ids: list[str],
         {"model": model, "ids": ids},
     ).fetchall()
     keys = ("id", first, second, "content", "metadata", "embedding", "text_hash", "source_hash")
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -30,9 +30,9 @@ _MADE_OF = "md5(concat_ws('|', d.parsed_hash, d.name))"
 
 def document_counts(conn: psycopg.Connection) -> dict[str, int]:
     """Documents stored, with parsed text, and of those linked by a listed product."""
-    total, parsed, indexed = conn.execute(
+    total, parsed, indexed = db.one(conn.execute(
         f"SELECT count(*), count(*) FILTER (WHERE {_PARSED}), count(*) FILTER (WHERE {_PARSED} AND {_LINKED})"
-        " FROM documents d").fetchone()
+        " FROM documents d"))
     return {"documents": total, "parsed_documents": parsed, "indexed_documents": indexed}
 
 
@@ -72,7 +72,7 @@ def sync_document_chunks(conn: psycopg.Connection, chunks: list[DocumentChunk], 
     wanted = {c.chunk_id: c for c in chunks}
     if len(wanted) != len(chunks):
         raise ValueError("duplicate chunk ids in the document chunk set")
-    current = dict(conn.execute("SELECT chunk_id, text_hash FROM document_chunks WHERE document_id = ANY(%s)",
+    current: dict[str, str] = dict(conn.execute("SELECT chunk_id, text_hash FROM document_chunks WHERE document_id = ANY(%s)",
                                 (document_ids,)).fetchall())
     changed = [c for c in chunks if current.get(c.chunk_id) != c.text_hash]
     vanished = sorted(set(current) - set(wanted))

@@ -18,8 +18,8 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from tileshop_pipelines.settings import VectorStoreBackend
-from tileshop_pipelines.store import db, document_search, search
 from tileshop_pipelines.store import chunks as chunks_sql
+from tileshop_pipelines.store import db, document_search, search
 from tileshop_pipelines.store.vector_tables import DOCUMENT_VECTORS, PRODUCT_VECTORS, SEARCH_TEXT_INDEX, VectorTable
 
 # The 64MB default made a 100k-vector build 3-5x slower here.
@@ -86,7 +86,7 @@ class PostgresVectorStore:
         updates = sql.SQL(", ").join(
             sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in table.columns if c != "id")
         with self.conn.transaction(), self.conn.cursor() as cur:
-            db.stage(cur, "vectors_load", dict(zip(table.columns, table.types)),
+            db.stage(cur, "vectors_load", dict(zip(table.columns, table.types, strict=True)),
                      (_vector_row(table, row) for row in rows))
             cur.execute(sql.SQL(
                 "INSERT INTO {table} ({cols}) SELECT {cols} FROM vectors_load"
@@ -116,7 +116,7 @@ class PostgresVectorStore:
                 self.conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(index)))
 
     def _ensure(self, index: str) -> bool:
-        if self.conn.execute("SELECT to_regclass(%s)", (index,)).fetchone()[0] is not None:
+        if db.one(self.conn.execute("SELECT to_regclass(%s)", (index,)))[0] is not None:
             return False
         self._build_index(index, dict(self.table.bulk_indexes)[index])
         return True
@@ -140,7 +140,7 @@ class PostgresVectorStore:
                               + sql.SQL(definition))
 
     def stats(self) -> dict:
-        return self.conn.execute(sql.SQL("SELECT {}()").format(sql.Identifier(self.table.stats_function))).fetchone()[0]
+        return db.one(self.conn.execute(sql.SQL("SELECT {}()").format(sql.Identifier(self.table.stats_function))))[0]
 
     def match_products(self, query_embedding, match_count, filter=None):
         return search.match_products(self.conn, query_embedding, match_count, filter)

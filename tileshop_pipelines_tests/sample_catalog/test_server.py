@@ -95,7 +95,7 @@ def test_sitemap_index_children_list_every_product_and_page(client, server):
     catalog = server.catalog
     index = client.get("/sitemap.xml")
     assert index.status_code == 200 and index.headers["content-type"] == "application/xml"
-    assert ET.fromstring(index.content).tag == "{%s}sitemapindex" % NS["sm"]
+    assert ET.fromstring(index.content).tag == f"{{{NS['sm']}}}sitemapindex"
     assert b"<lastmod>" not in index.content
     children = _locs(index.content, "sitemap")
     assert [_path(c) for c in children][-1] == "/sitemaps/pages.xml"
@@ -154,7 +154,7 @@ def test_gzip_sitemaps(server):
 def test_flat_sitemap(server):
     with CatalogServer(server.catalog, flat_sitemap=True) as flat, httpx.Client(base_url=flat.base_url) as c:
         r = c.get("/sitemap.xml")
-        assert ET.fromstring(r.content).tag == "{%s}urlset" % NS["sm"]
+        assert ET.fromstring(r.content).tag == f"{{{NS['sm']}}}urlset"
         locs = _locs(r.content, "url")
         assert c.get("/sitemaps/pages.xml").status_code == 404
     assert len(locs) == len(server.catalog.products) + 2 + len(server.catalog.other_pages)
