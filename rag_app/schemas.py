@@ -177,6 +177,9 @@ class PassageOut(BaseModel):
     score: float
     products: list[LinkedProduct] = Field(description="the first listed products whose pages name the document")
     product_count: int = Field(description="all listed products whose pages name the document")
+    quoted: bool = Field(default=False, description="the answer's text quotes it, under its document, page "
+                                                    "and products (an offline answer): the chat page shows it "
+                                                    "there, not again")
 
 
 class ChatResponse(BaseModel):

@@ -259,7 +259,7 @@ def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Tur
     if step is None:
         if found.passages:  # retrieval found them because the documents answer the question
             search_turn.text = passage_answer(question, found.passages, found.hits)
-            search_turn.passages = [p.public() for p in found.passages[:PASSAGES_QUOTED]]
+            search_turn.passages = [p.public(quoted=True) for p in found.passages[:PASSAGES_QUOTED]]
         return search_turn
     data, problem = _resolve(ctx, step, found)
     if problem:
@@ -273,9 +273,10 @@ def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Tur
         search_turn.tool_calls = [outcome.call()]
         return search_turn
     if found.passages and step.tool == "companion_products":  # both: what goes with it, and how it goes
-        turn.text = "\n".join([turn.text, "From the store's documents:",
+        # after a blank line: not a line of the companions' list, and a list of its own
+        turn.text = "\n".join([turn.text, "", "From the store's documents:",
                                *passage_lines(found.passages[0], question, 1)])
-        turn.passages = [found.passages[0].public()]
+        turn.passages = [found.passages[0].public(quoted=True)]
     return turn
 
 

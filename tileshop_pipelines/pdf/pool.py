@@ -99,12 +99,18 @@ class _Worker:
             except OSError:
                 pass
 
-    def close(self) -> None:
-        """Ask it to end (end of input), then make sure."""
+    def end_input(self) -> None:
+        """Ask it to end: it exits at the end of its input."""
         try:
             self.stdin.close()
-            self.proc.wait(timeout=2)
-        except (OSError, subprocess.TimeoutExpired):
+        except OSError:
+            pass
+
+    def close(self, deadline: float) -> None:
+        """Wait for it to end (after end_input) until `deadline` (time.monotonic), then make sure."""
+        try:
+            self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
             pass
         self.stop()
 
@@ -191,8 +197,11 @@ class ParserPool:
         with self._lock:
             self._closed = True
             workers, self._alive = list(self._alive), set()
+        for worker in workers:  # all asked first: they end at once, not one after the other
+            worker.end_input()
+        deadline = time.monotonic() + 2
         for worker in workers:
-            worker.close()
+            worker.close(deadline)
 
     def __enter__(self) -> ParserPool:
         return self
