@@ -1,7 +1,9 @@
 # The two commands: `make run` (set up, then materialize the whole graph on the embedded default)
 # and `make test` (set up, then the test suite; CI runs it). Everything else is optional; while
 # working, `make test-fast` runs the suite without the tests marked slow (processes, daemons, the
-# browser, schemathesis), in under 4 minutes.
+# browser, schemathesis), in under 4 minutes. `make lint` (part of `make test`) runs ruff's lint,
+# ruff's format check and mypy, configured in pyproject.toml; .pre-commit-config.yaml runs the same
+# before each commit (`.venv/bin/pre-commit install`).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -10,7 +12,7 @@ export CRAWL4_AI_BASE_DIRECTORY ?= $(CURDIR)/.tileshop/crawl4ai
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup browser redis prometheus run serve test test-fast bench ui status db-stop clean deploy-check
+.PHONY: setup browser redis prometheus run serve lint test test-fast bench ui status db-stop clean deploy-check
 
 setup: $(STAMP)
 
@@ -51,7 +53,15 @@ prometheus:
 # dagster.yaml describes: it checks the definitions and the instance's configuration together.
 test: setup browser redis prometheus
 	$(BIN)/dg check defs
+	$(MAKE) --no-print-directory lint
 	$(BIN)/python -m pytest
+
+# Lint, format check and type check (pyproject's [tool.ruff] and [tool.mypy] say what and why). The
+# formatter's fix is `$(BIN)/ruff format`, the linter's safe fixes `$(BIN)/ruff check --fix`.
+lint: setup
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
+	$(BIN)/mypy
 
 test-fast: setup browser redis prometheus
 	$(BIN)/python -m pytest -m "not slow"

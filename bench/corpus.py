@@ -50,9 +50,9 @@ def cached_embeddings(texts: list[str], cache_file: Path, log=print) -> np.ndarr
     cache: dict[str, np.ndarray] = {}
     if cache_file.exists():
         with np.load(cache_file) as data:
-            cache = dict(zip(data["keys"].tolist(), data["vectors"]))
+            cache = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
     keys = [_text_key(t) for t in texts]
-    missing = list({k: t for k, t in zip(keys, texts) if k not in cache}.items())  # in text order
+    missing = list({k: t for k, t in zip(keys, texts, strict=True) if k not in cache}.items())  # in text order
     if missing:
         log(f"embedding {len(missing)} texts not in {cache_file} (cached: {len(cache)})")
         set_torch_threads(2)
@@ -61,7 +61,7 @@ def cached_embeddings(texts: list[str], cache_file: Path, log=print) -> np.ndarr
         for start in range(0, len(missing), SAVE_EVERY):
             batch = missing[start:start + SAVE_EVERY]
             vectors = embed_texts(model, [t for _, t in batch], batch_size=32)
-            cache.update(zip([k for k, _ in batch], vectors))
+            cache.update(zip([k for k, _ in batch], vectors, strict=True))
             _save(cache, cache_file)
             done = start + len(batch)
             log(f"  {done}/{len(missing)} embedded ({done / (time.perf_counter() - started):.0f} texts/s)")

@@ -90,7 +90,7 @@ def bench_export(sizes: tuple[int, ...] = (5000, 50_000)) -> dict:
             started = time.perf_counter()
             with db.connect(url) as conn:
                 load_records(conn, build_catalog(n_products=n, seed=1))
-                stored = conn.execute("SELECT count(*) FROM products").fetchone()[0]
+                stored = db.one(conn.execute("SELECT count(*) FROM products"))[0]
             load_s = time.perf_counter() - started
             env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
             row = {"products": stored, "load_s": round(load_s, 1),

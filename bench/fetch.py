@@ -140,6 +140,7 @@ def bench_incremental(bench_db: BenchDatabase, base: str, keys: list[str], concu
     import urllib.request
 
     from tileshop_pipelines.store import chunks as chunks_sql
+    from tileshop_pipelines.store import db
 
     def index() -> dict:
         """What the product_chunks and product_embeddings assets do, through the same functions:
@@ -174,7 +175,7 @@ def bench_incremental(bench_db: BenchDatabase, base: str, keys: list[str], concu
     changed_keys = set()
     step = 100  # 1%
     for key in keys[::step]:
-        url = bench_db.conn.execute("SELECT url FROM sitemap_urls WHERE product_key = %s", (key,)).fetchone()[0]
+        url = db.one(bench_db.conn.execute("SELECT url FROM sitemap_urls WHERE product_key = %s", (key,)))[0]
         body = json.dumps({"path_or_sku": url, "name": f"Renamed {key[:20]}"}).encode()
         request = urllib.request.Request(f"{base}/__update", data=body, method="POST",
                                          headers={"Content-Type": "application/json"})

@@ -87,7 +87,7 @@ class BenchDatabase:
 
         listed = [ListedUrl(i.url, i.kind, i.product_key, i.sku, None) for i in map(classify_url, urls)]
         record_sitemap(self.conn, listed)
-        return [u.product_key for u in listed]
+        return [u.product_key for u in listed if u.product_key is not None]  # (product URLs: each has one)
 
     def reset_pages(self) -> None:
         self.conn.execute("TRUNCATE product_pages, products, product_history, product_chunks, product_embeddings")

@@ -79,8 +79,8 @@ def bench_database_url(products: int, seed: int) -> str:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists and marker.exists():
             with db.connect(url) as conn:
-                n = conn.execute("SELECT count(*) FROM products").fetchone()[0]
-                v = conn.execute("SELECT count(*) FROM product_vectors").fetchone()[0]
+                n = db.one(conn.execute("SELECT count(*) FROM products"))[0]
+                v = db.one(conn.execute("SELECT count(*) FROM product_vectors"))[0]
             if n == products and v > 0:
                 print(f"rag index: reusing database {name} ({n} products, {v} vectors)", flush=True)
                 return url
@@ -172,12 +172,12 @@ def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
             t = time.perf_counter()
             match_products(conn, e, 20)
             sql_ms.append(1000 * (time.perf_counter() - t))
-        for question, e in zip(questions, embeddings):
+        for question, e in zip(questions, embeddings, strict=True):
             t = time.perf_counter()
             hybrid_search(conn, question, e, match_count=chunks_wanted)
             hybrid_ms.append(1000 * (time.perf_counter() - t))
         filters = ProductFilters(max_price=120, price_basis="box", material="Porcelain")
-        for question, e in zip(questions, embeddings):
+        for question, e in zip(questions, embeddings, strict=True):
             t = time.perf_counter()
             search_chunks(conn, question, e, chunks_wanted, filters)
             filtered_ms.append(1000 * (time.perf_counter() - t))
@@ -242,7 +242,7 @@ async def open_loop(base: str, endpoint: str, payloads: list, rate: float, durat
                     if response.status != 200:
                         errors[str(response.status)] = errors.get(str(response.status), 0) + 1
                         return
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
                 return
             latencies.append(1000 * (time.perf_counter() - t))
@@ -433,7 +433,7 @@ def paired_monitoring_cost(url: str, questions: list[str], pairs: int, seed: int
                 t = time.perf_counter()
                 clients[on].post("/api/chat", json={"query": question}).raise_for_status()
                 latencies[on].append(1000 * (time.perf_counter() - t))
-    differences = [a - b for a, b in zip(latencies[True], latencies[False])]
+    differences = [a - b for a, b in zip(latencies[True], latencies[False], strict=True)]
     return {"pairs": len(differences), "on": summarize_ms(latencies[True]), "off": summarize_ms(latencies[False]),
             "paired_difference_median_ms": round(percentile(differences, 50), 3),
             "paired_difference_mean_ms": round(statistics.fmean(differences), 3)}

@@ -30,7 +30,9 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTIVE = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
@@ -95,7 +97,7 @@ def _run_stats(dagster_db: str, since: float) -> dict:
     jobs: dict[str, dict] = {}
     per_event_ms = []
     steps: dict[str, list[tuple[float, float]]] = {}  # per job: (first step start, last step end)
-    for run_id, job, status, created, started, ended in runs:
+    for run_id, job, status, created, _started, _ended in runs:
         ev = by_run.get(run_id, {})
         if "STEP_START" in ev and "STEP_SUCCESS" in ev:
             steps.setdefault(job, []).append((ev["STEP_START"][1], ev["STEP_SUCCESS"][2]))
@@ -114,7 +116,7 @@ def _run_stats(dagster_db: str, since: float) -> dict:
         n, first, last = ev.get("ASSET_MATERIALIZATION", (0, 0.0, 0.0))
         if n >= 20:  # the crawl step writes them back to back after its work
             per_event_ms.append(1000 * (last - first) / (n - 1))
-    out = {}
+    out: dict[str, Any] = {}
     for job, row in jobs.items():
         out[job] = {"runs": row["runs"], "statuses": dict(row["statuses"]), "events": dict(row["events"]),
                     "events_total": sum(row["events"].values()),
@@ -126,7 +128,7 @@ def _run_stats(dagster_db: str, since: float) -> dict:
         windows = sorted(steps.get(job, []))
         out[job]["first_created"] = min(float(r[3]) for r in runs if r[1] == job)
         out[job]["first_launch_s"] = round(row["launch_s"][0], 2) if row["launch_s"] else None  # runs by creation
-        out[job]["handover_s"] = [round(b[0] - a[1], 2) for a, b in zip(windows, windows[1:])]
+        out[job]["handover_s"] = [round(b[0] - a[1], 2) for a, b in pairwise(windows)]
     out["ms_per_materialization_event"] = round(statistics.median(per_event_ms), 2) if per_event_ms else None
     return out
 
@@ -197,20 +199,21 @@ def bench_production(products: int, rate: float, batch_size: int | None, concurr
             import dagster as dg
 
             from tileshop_pipelines.local_runs import refresh_sitemap
+            from tileshop_pipelines.store import db
 
             data = psycopg.connect(pipeline_db, autocommit=True)
             dagster_conn = psycopg.connect(dagster_db, autocommit=True)
 
             def active_runs() -> int:
-                return dagster_conn.execute("SELECT count(*) FROM runs WHERE status = ANY(%s)",
-                                            (list(ACTIVE),)).fetchone()[0]
+                return db.one(dagster_conn.execute("SELECT count(*) FROM runs WHERE status = ANY(%s)",
+                                            (list(ACTIVE),)))[0]
 
             def checked_since(t: float) -> int:
-                return data.execute("SELECT count(*) FROM product_pages WHERE checked_at >= to_timestamp(%s)",
-                                    (t,)).fetchone()[0]
+                return db.one(data.execute("SELECT count(*) FROM product_pages WHERE checked_at >= to_timestamp(%s)",
+                                    (t,)))[0]
 
             def vectors_done() -> bool:
-                covered = data.execute("SELECT count(DISTINCT product_key) FROM product_vectors").fetchone()[0]
+                covered = db.one(data.execute("SELECT count(DISTINCT product_key) FROM product_vectors"))[0]
                 return covered >= one_step["full_counts"]["ok"] and active_runs() == 0
 
             with dg.DagsterInstance.get() as instance:  # creates Dagster's tables before the daemon
@@ -244,7 +247,7 @@ def bench_production(products: int, rate: float, batch_size: int | None, concurr
                 t_checked = _wait(lambda: checked_since(t1) >= n, timeout_s, "every page re-checked", daemon)
                 t_quiet = _wait(lambda: active_runs() == 0, timeout_s, "no run active", daemon)
                 no_change_runs = _run_stats(dagster_db, t1 - 1)
-                counts = dict(data.execute("SELECT status_code, count(*) FROM product_pages GROUP BY 1").fetchall())
+                counts: dict[int | None, int] = dict(data.execute("SELECT status_code, count(*) FROM product_pages GROUP BY 1").fetchall())
             finally:  # the daemon, then what is left of its group: its code server ignores SIGTERM
                 os.killpg(daemon.pid, signal.SIGTERM)
                 try:

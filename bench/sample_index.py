@@ -26,8 +26,9 @@ from tileshop_pipelines.embedding.model import (
 )
 from tileshop_pipelines.sample_catalog import Catalog
 from tileshop_pipelines.sample_catalog.render import product_page
-from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store import chunks as chunks_sql
+from tileshop_pipelines.store import db
+from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store.migrations import migrate
 from tileshop_pipelines.store.product_vectors import PostgresVectorStore, sync_vector_store
 from tileshop_pipelines.text.chunks import chunk_product
@@ -36,14 +37,18 @@ EMBED_BATCH = 256
 
 
 def load_records(conn: psycopg.Connection, catalog: Catalog, base_url: str = "http://127.0.0.1:8765",
-                 batch: int = 5000) -> dict[str, tuple[str, str, dict]]:
+                 batch: int = 5000, cdn_url: str | None = None) -> dict[str, tuple[str, str, dict]]:
     """Every product page of `catalog` rendered, parsed and stored as a record (store.products),
-    `batch` products per transaction; returns {product_key: (product_key, content_hash, record)}."""
+    `batch` products per transaction; returns {product_key: (product_key, content_hash, record)}.
+    The pages name their documents on the CDN stand-in at `cdn_url` when given (sample_catalog/cdn.py),
+    else at the real CDN's addresses."""
     migrate(conn)
     records: dict[str, tuple[str, str, dict]] = {}
     for product in catalog.products:
         info = classify_url(base_url + product.path)
-        html = product_page(product, base_url)
+        html = product_page(product, base_url, cdn_url)
+        if info.product_key is None:
+            raise ValueError(f"sample product path {product.path!r} is not a product URL")
         records[info.product_key] = (info.product_key, hashlib.sha256(html.encode()).hexdigest(),
                                      extract_product(html, info.url))
     rows = list(records.values())
@@ -54,12 +59,13 @@ def load_records(conn: psycopg.Connection, catalog: Catalog, base_url: str = "ht
 
 def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "http://127.0.0.1:8765",
                  model_name: str = DEFAULT_MODEL, progress=None,
-                 embed: Callable[[list[str]], np.ndarray] | None = None) -> dict[str, int]:
+                 embed: Callable[[list[str]], np.ndarray] | None = None, cdn_url: str | None = None) -> dict[str, int]:
     """Records, chunks, embeddings and vectors of every product in `catalog`; returns table counts.
 
     `embed` (texts -> unit vectors of the model's dimension) replaces the model where the vector
-    values do not matter (the transfer bench); the default is the model itself."""
-    records = load_records(conn, catalog, base_url)
+    values do not matter (the transfer bench); the default is the model itself. `cdn_url`: as
+    load_records."""
+    records = load_records(conn, catalog, base_url, cdn_url=cdn_url)
     spans = word_piece_spans(model_name)
     chunks = [c for key, _, record in records.values() for c in chunk_product(key, record, spans)]
     chunks_sql.sync_chunks(conn, chunks)
@@ -78,5 +84,5 @@ def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "ht
         if progress:
             progress(min(start + EMBED_BATCH, len(pending)), len(pending))
     sync_vector_store(conn, PostgresVectorStore(conn), model_key)
-    return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return {table: db.one(conn.execute(f"SELECT count(*) FROM {table}"))[0]
             for table in ("products", "product_chunks", "product_vectors")}

@@ -26,8 +26,8 @@ def _percentiles(samples: list[float]) -> dict:
 
 
 def bench_tool_rounds(products: int = 500, seed: int = 7, repeats: int = 5) -> dict:
-    from bench.transfer import text_seeded_vectors
     from bench.sample_index import load_catalog
+    from bench.transfer import text_seeded_vectors
     from bench.vectors import scratch_database
     from tileshop_pipelines.assistant.retrieval import embed_question, load_vocabulary
     from tileshop_pipelines.assistant.tool_loop import result_block

@@ -62,7 +62,7 @@ def bench_transfer(products: int, repeats: int) -> dict:
         model_load_s, query = _timed(lambda: embed_question(CANARY_QUESTION))
         with server.open_database(source) as conn:
             major = server.server_major_version(conn)
-            size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+            size = db.one(conn.execute("SELECT pg_database_size(current_database())"))[0]
         pg_dump, pg_restore = dumps.find_tool("pg_dump", major), dumps.find_tool("pg_restore", major)
         dsn, _ = server.without_password(source)
         best: dict[str, dict] = {}
@@ -72,7 +72,7 @@ def bench_transfer(products: int, repeats: int) -> dict:
                 ours_target = server.create_scratch_database(admin, "tileshop_bench_transfer")
                 raw_target = server.create_scratch_database(admin, "tileshop_bench_transfer")
                 created += [ours_target, raw_target]
-                def raw_move():
+                def raw_move(raw_file=raw_file, raw_target=raw_target):  # this round's
                     times = {"raw_dump": _timed(lambda: subprocess.run(
                         [str(pg_dump), "--format=custom", f"--file={raw_file}", f"--dbname={dsn}"], check=True))[0]}
                     times["raw_restore"] = _timed(lambda: subprocess.run(
@@ -80,7 +80,7 @@ def bench_transfer(products: int, repeats: int) -> dict:
                         check=True))[0]
                     return times
 
-                def our_move():
+                def our_move(ours_file=ours_file, ours_target=ours_target):
                     times = {"dump": _timed(lambda: dumps.dump(source, ours_file))[0],
                              "restore": _timed(lambda: dumps.restore(ours_file, ours_target))[0]}
                     times["verify"], report = _timed(lambda: verify(source, ours_target, embed=lambda _q: query))

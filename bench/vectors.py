@@ -117,16 +117,22 @@ def bench_vector_load(rows: list[tuple[str, str, str, str]], vectors: np.ndarray
             conn.execute("VACUUM ANALYZE")  # both tables start from the same state
             raw = _timed(lambda: _raw_copy(conn, "raw_vectors", published))
             conn.execute(f"DROP INDEX IF EXISTS {HNSW_INDEX}")
-            counts = {}
-            pipeline = _timed(lambda: counts.update(sync_vector_store(conn, _StoreWithoutIndexBuild(store), model)))
+            counts: dict[str, int] = {}
+            pipeline = _timed(lambda counts=counts: counts.update(
+                sync_vector_store(conn, _StoreWithoutIndexBuild(store), model)))
             assert counts["written"] == len(rows), counts
             conn.execute("TRUNCATE product_vectors")
             conn.execute("VACUUM ANALYZE product_vectors")
             batch = store.batch_rows
             # as sync_vector_store runs a bulk load, minus the HNSW build (the raw table has none)
-            loader = _timed(lambda: (store.drop_index(),
-                                     [store.insert(published[i:i + batch]) for i in range(0, len(published), batch)],
-                                     store.ensure_search_text_index()))
+
+            def load(batch: int = batch) -> None:
+                store.drop_index()
+                for i in range(0, len(published), batch):
+                    store.insert(published[i:i + batch])
+                store.ensure_search_text_index()
+
+            loader = _timed(load)
             best["raw"] = min(best.get("raw", raw), raw)
             best["pipeline"] = min(best.get("pipeline", pipeline), pipeline)
             best["loader"] = min(best.get("loader", loader), loader)
@@ -138,6 +144,7 @@ def bench_vector_load(rows: list[tuple[str, str, str, str]], vectors: np.ndarray
                     f"CREATE INDEX {HNSW_INDEX} ON product_vectors USING hnsw (embedding vector_cosine_ops)"))
                 conn.execute("RESET maintenance_work_mem")
     n = len(rows)
+    assert index_build_s is not None  # built in the first round (repeats >= 1)
     return {
         "rows": n,
         "runs": {"raw_binary_copy": {"wall_s": round(best["raw"], 3), "rows_per_s": round(n / best["raw"])},
@@ -247,7 +254,7 @@ def _filtered_curve(conn, rows, queries: np.ndarray, similarity: np.ndarray, k: 
     kth = -np.sort(-masked, axis=1)[:, k - 1]
     position = {r[0]: i for i, r in enumerate(rows)}
     app_ef = search.HNSW_EF_SEARCH
-    out = {"matching_products": len(matching), "products": len({r[1] for r in rows})}
+    out: dict[str, object] = {"matching_products": len(matching), "products": len({r[1] for r in rows})}
     try:
         for ef in (40, app_ef):
             search.HNSW_EF_SEARCH = ef

@@ -36,7 +36,7 @@ from pydantic import BaseModel, Field, field_validator
 from crawler.guard import check_header, fetch_guard, refusal, response_budget
 from crawler.metrics import CrawlerMetrics
 from crawler.settings import CrawlerSettings, load_settings
-from tileshop_pipelines.crawl.transports import BODY_KINDS, BrowserTransport, HttpTransport, Transport, find_chromium
+from tileshop_pipelines.crawl.transports import BODY_KINDS, BrowserTransport, HttpTransport, find_chromium
 from tileshop_pipelines.serving import logs
 from tileshop_pipelines.serving.http import BodySizeLimitMiddleware, HeaderLimitMiddleware, require_bearer
 
@@ -90,7 +90,8 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
     logs.configure(secrets=logs.secret_values(settings))  # LOG_FORMAT / LOG_LEVEL; uvicorn's loggers too
     if settings.mode == "browser":
         find_chromium(settings.chromium_path)  # no browser: refuse to start, not fail every request
-    transports: dict[tuple[str, str, str], Transport] = {}
+    # the service's transports: both take the answer's byte budget (the Transport protocol does not)
+    transports: dict[tuple[str, str, str], BrowserTransport | HttpTransport] = {}
     guard = fetch_guard(settings)
 
     def require_token(authorization: str = Header(default="")) -> None:
@@ -107,11 +108,12 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=MAX_REQUEST_BYTES)
     app.add_middleware(HeaderLimitMiddleware, max_headers=settings.max_headers, max_bytes=settings.max_header_bytes)
 
-    async def transport_for(agent: str, mode: str, kind: str) -> Transport:
+    async def transport_for(agent: str, mode: str, kind: str) -> BrowserTransport | HttpTransport:
         # One connection pool (or browser) per mode, kind and user agent (the caller's identity).
         if kind != "html":
             mode = "http"
         if (agent, mode, kind) not in transports:
+            transport: BrowserTransport | HttpTransport
             if mode == "browser":
                 transport = BrowserTransport(user_agent=agent, timeout_s=settings.timeout_s,
                                              executable=settings.chromium_path, max_body_bytes=settings.max_body_bytes)

@@ -8,8 +8,15 @@ comes from a closed set, whatever a page or a caller sends.
 
 from __future__ import annotations
 
-from prometheus_client import (CollectorRegistry, Counter, Gauge, GCCollector, Histogram, PlatformCollector,
-                               ProcessCollector)
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+)
 
 # RawResponse.error_kind's values (tileshop_pipelines.crawl.transports): no usable answer arrived.
 ERROR_KINDS = frozenset({"timeout", "connection", "too_large", "content_type", "charset", "refused"})

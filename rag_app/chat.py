@@ -19,11 +19,11 @@ from rag_app.database import Database
 from rag_app.metrics import AppMetrics
 from rag_app.monitoring import MonitoringRecorder, question_record
 from rag_app.query_embedding import QueryEmbedder
-from tileshop_pipelines.assistant.followups import search_text
 from tileshop_pipelines.assistant import tool_loop
+from tileshop_pipelines.assistant.followups import search_text
 from tileshop_pipelines.assistant.intent import Turn, merged_turn, offline_turn
-from tileshop_pipelines.assistant.tools import ToolContext, ToolOutcome, run_tool
 from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval, VocabularyCache, hit_from_product, retrieve
+from tileshop_pipelines.assistant.tools import ToolContext, ToolOutcome, run_tool
 from tileshop_pipelines.store.product_lookup import list_products
 from tileshop_pipelines.store.search import ProductFilters
 
@@ -99,7 +99,7 @@ class ChatService:
             embeddings = await asyncio.gather(*(self.embedder.embed(text) for text in texts))
 
         def search_all(conn) -> None:
-            for question, embedding in zip(WARM_UP_QUESTIONS, embeddings):
+            for question, embedding in zip(WARM_UP_QUESTIONS, embeddings, strict=True):
                 retrieve(conn, question, embedding, limit=self.products_per_answer,
                          vocabulary=self.vocabulary.get(conn))
 

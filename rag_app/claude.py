@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 
 from tileshop_pipelines.assistant.passages import PassageHit, search_result
 from tileshop_pipelines.assistant.retrieval import ProductHit
@@ -58,7 +59,7 @@ def product_search_result(hit: ProductHit) -> dict:
 
 
 def build_messages(question: str, history: list[dict], hits: list[ProductHit],
-                   passages: list[PassageHit] = ()) -> list[dict]:
+                   passages: Sequence[PassageHit] = ()) -> list[dict]:
     """Earlier turns as plain text (the last one a cache breakpoint), then this question after its
     search results: the products, then the documents' passages."""
     turns = [{"role": m["role"], "content": m["content"]} for m in history[-MAX_HISTORY_MESSAGES:]]
@@ -75,8 +76,8 @@ def build_messages(question: str, history: list[dict], hits: list[ProductHit],
     return [*turns, {"role": "user", "content": blocks}]
 
 
-def citations_of(message, hits: list[ProductHit], passages: list[PassageHit] = (),
-                 tool_results: list[dict] = ()) -> list[dict]:
+def citations_of(message, hits: list[ProductHit], passages: Sequence[PassageHit] = (),
+                 tool_results: Sequence[dict] = ()) -> list[dict]:
     """The search_result citations in a final message. search_result_index counts the search
     results in the order they were sent: the question's products, its passages, then those of the
     tool results (`tool_loop.sent_search_results`). A product's citation carries its SKU; a
@@ -113,7 +114,7 @@ class ClaudeAnswerer:
                                                max_retries=max_retries)
 
     def request(self, question: str, history: list[dict], hits: list[ProductHit],
-                passages: list[PassageHit] = ()) -> dict:
+                passages: Sequence[PassageHit] = ()) -> dict:
         return {
             "model": self.model,
             "max_tokens": self.max_tokens,

@@ -28,7 +28,7 @@ async def _timed(check: Callable[[], Awaitable[str]]) -> dict:
     try:
         message = await asyncio.wait_for(check(), CHECK_TIMEOUT_S)
         healthy = True
-    except asyncio.TimeoutError:
+    except TimeoutError:
         healthy, message = False, f"no answer within {CHECK_TIMEOUT_S:.0f} s"
     except Exception as exc:  # a failing dependency is a report, never an error page
         healthy, message = False, str(exc) or type(exc).__name__
@@ -116,6 +116,6 @@ def dagster_check(jobs) -> Callable[[], Awaitable[str]]:
 async def detailed_health(checks: dict[str, Callable[[], Awaitable[str]]]) -> dict:
     names = list(checks)
     results = await asyncio.gather(*(_timed(checks[name]) for name in names))
-    components = dict(zip(names, results))
+    components = dict(zip(names, results, strict=True))
     healthy = all(c["healthy"] for c in components.values())
     return {"status": "healthy" if healthy else "degraded", "components": components}

@@ -27,8 +27,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from rag_app.admission import AdmissionGate, Overloaded
 from rag_app import shared_state
+from rag_app.admission import AdmissionGate, Overloaded
 from rag_app.api.routes import admin, catalog, chat, monitoring, products, system, workspace
 from rag_app.chat import ChatService
 from rag_app.claude import ClaudeAnswerer
@@ -38,8 +38,8 @@ from rag_app.metrics import AppMetrics, MetricsMiddleware
 from rag_app.monitoring import MonitoringRecorder
 from rag_app.query_embedding import QueryEmbedder
 from rag_app.request_ids import RequestIdMiddleware
-from rag_app.shared_state import RedisEmbeddingCache, RedisRateLimiter
 from rag_app.security import RateLimiter, RateLimitMiddleware, SecurityHeadersMiddleware
+from rag_app.shared_state import RedisEmbeddingCache, RedisRateLimiter
 from tileshop_pipelines.acquisition.dagster_graphql import DagsterJobs
 from tileshop_pipelines.serving.http import BodySizeLimitMiddleware, HeaderLimitMiddleware
 from tileshop_pipelines.store import db
@@ -65,7 +65,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state.answerer = (ClaudeAnswerer(settings.anthropic_api_key.get_secret_value(), settings.claude_model,
                                      base_url=settings.anthropic_base_url, timeout_s=settings.claude_timeout_s,
                                      max_retries=settings.claude_max_retries, max_tokens=settings.claude_max_tokens)
-                      if settings.claude_enabled else None)
+                      if settings.claude_enabled and settings.anthropic_api_key is not None else None)
     state.jobs = DagsterJobs(settings.dagster_graphql_url, settings.acquisition_job)
     gate = AdmissionGate(settings.max_in_flight_searches)
     state.chat = ChatService(state.database, state.embedder, state.answerer, state.metrics, gate,
@@ -155,10 +155,11 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.add_middleware(HeaderLimitMiddleware, max_headers=settings.max_headers, max_bytes=settings.max_header_bytes)
     app.add_middleware(SecurityHeadersMiddleware)  # on every answer, 429 and 431 too
     app.add_middleware(RequestIdMiddleware)  # outermost: every answer and log line carries the request id
-    app.add_exception_handler(RequestValidationError, invalid_request)
+    # (Starlette types a handler as taking any Exception; each here takes the class it is registered for)
+    app.add_exception_handler(RequestValidationError, invalid_request)  # type: ignore[arg-type]
     app.add_exception_handler(psycopg.Error, database_unavailable)
     app.add_exception_handler(DatabaseConfigError, database_unavailable)
-    app.add_exception_handler(Overloaded, overloaded)
+    app.add_exception_handler(Overloaded, overloaded)  # type: ignore[arg-type]
 
     app.include_router(chat.router)
     app.mount("/static", StaticFiles(directory=chat.STATIC_DIR), name="static")

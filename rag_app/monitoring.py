@@ -27,7 +27,8 @@ import psycopg
 
 from rag_app.personal_data import redact
 from tileshop_pipelines.freshness import FRESHNESS_WINDOWS
-from tileshop_pipelines.store import db, monitoring as sql
+from tileshop_pipelines.store import db
+from tileshop_pipelines.store import monitoring as sql
 from tileshop_pipelines.store.monitoring import N_BUCKETS, QuestionRecord, bucket_of, quantile_ms
 
 log = logging.getLogger("rag_app.monitoring")
@@ -59,7 +60,7 @@ class _Buffers:
 
 
 def _minute(epoch_minute: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(epoch_minute * 60, dt.timezone.utc)
+    return dt.datetime.fromtimestamp(epoch_minute * 60, dt.UTC)
 
 
 class MonitoringRecorder:
@@ -136,6 +137,8 @@ class MonitoringRecorder:
         db.CONNECTION_MAX_LIFETIME_S, before a proxy restart would cut it."""
         if self._conn is not None and time.monotonic() - self._conn_opened_at > db.CONNECTION_MAX_LIFETIME_S:
             self._conn.close()
+        if self.database_url is None:
+            raise RuntimeError("the recorder is not started")
         if self._conn is None or self._conn.closed:
             self._conn = psycopg.connect(db.libpq_url(self.database_url), autocommit=True,
                                          application_name=APPLICATION_NAME, connect_timeout=5)
@@ -144,7 +147,7 @@ class MonitoringRecorder:
 
     def client_hash(self, conn: psycopg.Connection, address: str, at: dt.datetime) -> str:
         """`address` hashed with the salt of `at`'s UTC day (one read of the database per day)."""
-        day = at.astimezone(dt.timezone.utc).date()
+        day = at.astimezone(dt.UTC).date()
         salt = self._salts.get(day)
         if salt is None:
             salt = sql.analytics_salt(conn, day)
@@ -165,7 +168,7 @@ class MonitoringRecorder:
                 with conn.transaction():
                     sql.add_request_rollups(conn, [(_minute(minute), method, route, row[0], row[1], row[2:])
                                                    for (minute, method, route), row in sorted(taken.requests.items())])
-                    seen_at = {address: dt.datetime.fromtimestamp(seen, dt.timezone.utc)
+                    seen_at = {address: dt.datetime.fromtimestamp(seen, dt.UTC)
                                for address, seen in taken.clients.items()}
                     sql.record_clients(conn, {self.client_hash(conn, address, at): at
                                               for address, at in seen_at.items()})
@@ -249,7 +252,7 @@ def _freshness(asset: str, last: dt.datetime | None, now: dt.datetime) -> dict:
 
 def report(conn: psycopg.Connection, *, crawl_max_age: dt.timedelta, dagster_ui_url: str) -> dict:
     """Everything the monitoring page shows, from Postgres (so every machine reports the same)."""
-    now = conn.execute("SELECT now()").fetchone()[0]
+    now = db.one(conn.execute("SELECT now()"))[0]
     routes: dict[tuple[str, str], dict] = {}
     totals = {}
     for window, since in WINDOWS.items():
@@ -258,7 +261,8 @@ def report(conn: psycopg.Connection, *, crawl_max_age: dt.timedelta, dagster_ui_
             entry = routes.setdefault((row["method"], row["route"]), {"method": row["method"], "route": row["route"]})
             entry[window] = {"requests": row["requests"], "errors": row["errors"],
                              "error_rate": _ratio(row["errors"], row["requests"]), **_latency(row["latency_counts"])}
-            all_counts = [a + b for a, b in zip(all_counts, row["latency_counts"])]
+            # not strict: a rollup stored under other latency bounds adds what it has in common
+            all_counts = [a + b for a, b in zip(all_counts, row["latency_counts"], strict=False)]
             all_requests += row["requests"]
             all_errors += row["errors"]
         totals[window] = {"requests": all_requests, "errors": all_errors,
@@ -300,7 +304,7 @@ def question_record(question: str, found, mode: str, llm_error: str | None, late
     """What search analytics keeps of one answered question (`found`: a retrieval.Retrieval)."""
     top = found.hits[0] if found.hits else None
     return QuestionRecord(
-        asked_at=dt.datetime.now(dt.timezone.utc), question=redact(" ".join(question.split())),
+        asked_at=dt.datetime.now(dt.UTC), question=redact(" ".join(question.split())),
         filters_read=found.parsed.filters.active(), filters_applied=found.filters.active(),
         filters_relaxed=found.relaxed, result_count=len(found.hits), top_sku=top.sku if top else None,
         top_product_key=top.product_key if top else None, mode=mode, llm_error=llm_error,

@@ -25,8 +25,8 @@ from concurrent.futures import Future
 import numpy as np
 
 from rag_app.shared_state import RedisEmbeddingCache
-from tileshop_pipelines.embedding.model import BACKENDS, EmbeddingError, embed_texts, load_model
 from tileshop_pipelines.bootstrap import onnx_folder
+from tileshop_pipelines.embedding.model import BACKENDS, EmbeddingError, embed_texts, load_model
 from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder
 
 MAX_BATCH = 32
@@ -48,7 +48,7 @@ class QueryEmbedder:
         self.backend = backend
         self.gather_s = gather_ms / 1000
         self.on_batch = on_batch
-        self._encode = None
+        self._encode: Callable[[list[str]], np.ndarray] | None = None  # set by start
         self.torch_threads = torch_threads
         self.cache_size = cache_size
         self.shared_cache = shared_cache  # every process's vectors (REDIS_URL), behind this one's LRU
@@ -113,9 +113,9 @@ class QueryEmbedder:
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
 
-    def submit(self, text: str) -> Future:
+    def submit(self, text: str) -> Future[np.ndarray]:
         key = cache_key(text)
-        future: Future = Future()
+        future: Future[np.ndarray] = Future()
         vector = self._cached(key)
         if vector is not None:
             future.set_result(vector)
@@ -168,7 +168,9 @@ class QueryEmbedder:
             if self.on_batch is not None:
                 self.on_batch(len(texts))
             try:
-                vectors = dict(zip(texts, self._encode(texts)))
+                if self._encode is None:
+                    raise EmbeddingError("the query embedder is not started")
+                vectors = dict(zip(texts, self._encode(texts), strict=True))
             except Exception as exc:  # the callers get the error, the worker lives on
                 for _, future in batch:
                     future.set_exception(exc)

@@ -32,7 +32,7 @@ def _storable_text(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_storable_text)]  # every text the API takes
-AT_CAPACITY = {503: {"description": "the product database is unavailable, or the app is at capacity "
+AT_CAPACITY: dict[int | str, dict[str, Any]] = {503: {"description": "the product database is unavailable, or the app is at capacity "
                                     "(with Retry-After)"}}
 
 
@@ -177,6 +177,9 @@ class PassageOut(BaseModel):
     score: float
     products: list[LinkedProduct] = Field(description="the first listed products whose pages name the document")
     product_count: int = Field(description="all listed products whose pages name the document")
+    quoted: bool = Field(default=False, description="the answer's text quotes it, under its document, page "
+                                                    "and products (an offline answer): the chat page shows it "
+                                                    "there, not again")
 
 
 class ChatResponse(BaseModel):

@@ -23,7 +23,8 @@ from collections.abc import Callable
 
 import numpy as np
 import redis.asyncio as aioredis
-from redis.exceptions import ConnectionError as RedisConnectionError, OutOfMemoryError, RedisError, TimeoutError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError, RedisError, TimeoutError
 
 from rag_app.security import RateLimiter
 
@@ -139,7 +140,7 @@ async def check_memory_settings(client: aioredis.Redis) -> list[str]:
         config = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
                   for k, v in config.items()}
         problems = []
-        if int(config.get("maxmemory", 0)) == 0:
+        if int(config.get("maxmemory") or 0) == 0:
             problems.append("Redis has no maxmemory: the query-embedding cache grows until the machine's memory "
                             "runs out")
         if config.get("maxmemory-policy") not in EVICTING_POLICIES:
@@ -171,7 +172,10 @@ class RedisEmbeddingCache:
         except (RedisError, OSError) as exc:
             self._warn(exc)
             return None
-        return None if raw is None else np.frombuffer(raw, dtype=np.float32)
+        if raw is None:
+            return None
+        assert isinstance(raw, bytes)  # the client answers bytes (decode_responses off)
+        return np.frombuffer(raw, dtype=np.float32)
 
     async def put(self, text: str, vector: np.ndarray) -> None:
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -80,7 +81,7 @@ def freshness_key(asset: str) -> str:
     return f"freshness:{asset}"
 
 
-def run_failure(job: str, run_id: str, message: str | None, ui_url: str, step_errors: list[str] = ()) -> Alert:
+def run_failure(job: str, run_id: str, message: str | None, ui_url: str, step_errors: Sequence[str] = ()) -> Alert:
     """`step_errors`: each failed step's "step: error" (the cause; the run's message only names the steps)."""
     detail = "\n".join([message or "", *(f"> {error}" for error in step_errors)])
     return Alert(run_failure_key(job), "run_failure", f"Dagster run of `{job}` failed (run {run_id[:8]})",

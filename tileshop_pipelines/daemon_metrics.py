@@ -95,8 +95,8 @@ class DaemonCollector(Collector):
                                   "began, the vectors' latest materialization; absent: never",
                                   labels=["asset"])
         for asset in FRESHNESS_ASSETS:
-            if updated[asset] is not None:
-                fresh.add_metric([asset], updated[asset].timestamp())
+            if (moment := updated[asset]) is not None:
+                fresh.add_metric([asset], moment.timestamp())
         return [*families, pages, fresh]
 
     def _connection(self) -> psycopg.Connection:

@@ -81,8 +81,11 @@ def build_definitions(loaded: dg.Definitions, settings: PipelineSettings) -> dg.
             owners=spec.owners or OWNERS,
         )
 
-    assets = code_references(dg.map_asset_specs(with_policy, list(loaded.assets or [])),
-                             repository_url(settings.git_url))
+    defined = list(loaded.assets or [])
+    mappable = [a for a in defined if isinstance(a, (dg.AssetsDefinition, dg.AssetSpec))]
+    if len(mappable) != len(defined):  # a SourceAsset or cacheable assets: no spec to set policy on
+        raise TypeError("defs/ defines assets other than asset definitions and specs")
+    assets = code_references(dg.map_asset_specs(with_policy, mappable), repository_url(settings.git_url))
     return dg.Definitions(
         assets=assets,
         asset_checks=loaded.asset_checks,

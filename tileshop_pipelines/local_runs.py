@@ -18,7 +18,6 @@ import dagster as dg
 from tileshop_pipelines.defs.acquisition.partitions import PRODUCT_PARTITIONS_NAME
 from tileshop_pipelines.defs.run_recovery import process_tags, recover_dead_runs
 
-
 logger = logging.getLogger(__name__)
 # A run that lost Postgres keeps its process alive for 25-36 s while Dagster's storage retries
 # (measured, tests/acquisition/test_run_recovery.py): a run started meanwhile cannot judge it dead

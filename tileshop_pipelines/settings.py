@@ -22,8 +22,8 @@ from tileshop_pipelines.crawl.addresses import normalized_host
 from tileshop_pipelines.crawl.politeness import DEFAULT_CONCURRENCY_PER_HOST, DEFAULT_REQUESTS_PER_SECOND
 from tileshop_pipelines.crawl.transports import DEFAULT_SITEMAP_URL, DEFAULT_USER_AGENT
 from tileshop_pipelines.embedding.model import DEFAULT_MODEL
-from tileshop_pipelines.pdf.extract import Limits as PdfLimits
 from tileshop_pipelines.embedding.model import Backend as EmbeddingBackend
+from tileshop_pipelines.pdf.extract import Limits as PdfLimits
 from tileshop_pipelines.serving.settings import EnvSettings, HttpUrl, OnOff, SecretHttpUrl, env
 
 DEFAULT_DAGSTER_UI_URL = "http://127.0.0.1:3000"  # `tileshop ui`

@@ -70,10 +70,20 @@ def database_url(make_database) -> str:
 
 
 @pytest.fixture(scope="session")
-def index_url(make_database) -> str:
+def sample_cdn():
+    """The CDN stand-in (sample_catalog/cdn.py) for the whole session: `index_url`'s documents were
+    fetched from it and are stored at its addresses, so the links to them lead to those very files."""
+    from tileshop_pipelines.sample_catalog import CdnServer
+
+    with CdnServer() as cdn:
+        yield cdn
+
+
+@pytest.fixture(scope="session")
+def index_url(make_database, sample_cdn) -> str:
     """A database holding the 60-product sample catalog as records, chunks and vectors, and the
-    documents its products name as passages in document_vectors (the app's and the assistant's
-    tests)."""
+    documents its products name (on `sample_cdn`, fetched from there) as passages in
+    document_vectors (the app's and the assistant's tests)."""
     from bench.sample_index import load_catalog
     from tileshop_pipelines.sample_catalog import build_catalog
 
@@ -83,8 +93,8 @@ def index_url(make_database) -> str:
                                                  f"<p>{PLANTED_INSTRUCTION}</p>")
     url = make_database()
     with db.connect(url) as conn:
-        counts = load_catalog(conn, catalog)
-        documents = load_sample_documents(conn, catalog)
+        counts = load_catalog(conn, catalog, cdn_url=sample_cdn.base_url)
+        documents = load_sample_documents(conn, catalog, sample_cdn.base_url)
         (planted_key,) = conn.execute("SELECT product_key FROM products WHERE sku = %s", (PLANTED_SKU,)).fetchone()
         store_document(conn, PLANTED_DOCUMENT, "Care Sheet", [
             "Stone Mosaic Care Sheet\nCare Sheet | Revised May 1, 2024\nCleaning\n"

@@ -21,8 +21,14 @@ import dagster as dg
 import pytest
 
 from tileshop_pipelines import bootstrap
-from tileshop_pipelines.daemon import (EXIT_STALE, HEARTBEAT_INTERVAL_S, HEARTBEAT_TOLERANCE_S, STOP_TIMEOUT_S,
-                                       WATCHDOG_INTERVAL_S, daemons_live)
+from tileshop_pipelines.daemon import (
+    EXIT_STALE,
+    HEARTBEAT_INTERVAL_S,
+    HEARTBEAT_TOLERANCE_S,
+    STOP_TIMEOUT_S,
+    WATCHDOG_INTERVAL_S,
+    daemons_live,
+)
 
 from .support.ports import free_port
 

@@ -2,7 +2,7 @@ import datetime as dt
 
 from tileshop_pipelines.freshness import FRESHNESS_WINDOWS, FreshnessWindow
 
-NOW = dt.datetime(2026, 12, 2, 12, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 12, 2, 12, tzinfo=dt.UTC)
 
 
 def test_verdicts_against_the_windows():

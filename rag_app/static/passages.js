@@ -1,8 +1,10 @@
-// The store's documents on the chat page: the passages an answer quotes or cites ("From the store's
+// The store's documents on the chat page: the passages an answer cites ("From the store's
 // documents": the document, its page and section, the passage's words and the products that link
-// it) and the data sheet rows an estimate's coverage comes from. Everything is inserted as text;
-// a document's link survives only when it points at the store (allowedLink, chat.js, which also
-// remembers the documents' origins as the store's).
+// it) and the data sheet rows an estimate's coverage comes from. A passage the answer's text quotes
+// already (`quoted`: an offline answer, each passage in its numbered item under its document, page,
+// products and address) is not shown again. Everything is inserted as text; a document's link
+// survives only when it points at the store (allowedLink, chat.js, which also remembers the
+// documents' origins as the store's).
 "use strict";
 
 function documentLink(label, href) {
@@ -19,7 +21,7 @@ function passagesBlock(passages) {
   const block = element("section", "passages");
   block.appendChild(element("h3", null, "From the store's documents"));
   passages.forEach((p) => {
-    if (!p || !present(p.text)) return;
+    if (!p || p.quoted || !present(p.text)) return;
     const item = element("article", "passage");
     const where = element("div", "where");
     const page = present(p.page) ? `, page ${p.page}` : "";

@@ -161,6 +161,7 @@ async def _fetch_and_read(conn, fetcher: PageFetcher, pool: ParserPool, targets:
             if result is not None:
                 (batch if check.answered else unanswered).append(result)
             else:
+                assert digest is not None and check.body is not None  # judged: new bytes to read
                 await slots.acquire()
                 report.parsed += 1
                 task = asyncio.create_task(read(document, check, digest, check.body))

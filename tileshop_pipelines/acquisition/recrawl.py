@@ -11,6 +11,7 @@ the crawl pool and keeps the per-host politeness limits like any crawl run.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import psycopg
 
@@ -51,7 +52,7 @@ def check_request(skus: list[str], product_keys: list[str], category: str | None
             raise RecrawlError(f"not a SKU, product key or category: {value!r}")
 
 
-def resolve(conn: psycopg.Connection, *, skus: list[str] = (), product_keys: list[str] = (),
+def resolve(conn: psycopg.Connection, *, skus: Sequence[str] = (), product_keys: Sequence[str] = (),
             category: str | None = None) -> Resolved:
     """The product keys to re-crawl; RecrawlError naming every unknown SKU, key or the category."""
     skus, product_keys = list(dict.fromkeys(skus)), list(dict.fromkeys(product_keys))
@@ -68,6 +69,8 @@ def resolve(conn: psycopg.Connection, *, skus: list[str] = (), product_keys: lis
         if unknown:
             raise RecrawlError(f"unknown product key(s): {', '.join(map(repr, unknown[:20]))}")
         return Resolved(sorted(product_keys), {})
+    if category is None:  # check_request asks for one of the three
+        raise RecrawlError("no SKU, product key or category to re-crawl")
     keys = catalog_admin.category_keys(conn, category)
     if not keys:
         raise RecrawlError(f"no product's record has the category {category!r}")

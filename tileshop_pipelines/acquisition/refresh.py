@@ -104,7 +104,7 @@ def extract_page(check: PageCheck, stored_hash: str | None) -> None:
     """Make an ok page storable, hash it and parse it, unless it is the stored page byte for byte
     (that one was a product page: no need to parse it again); a page that is not a product page is
     blocked, one the parser fails on is failed."""
-    if check.outcome is not Outcome.OK:
+    if check.outcome is not Outcome.OK or check.html is None:  # (an ok page has its html)
         return
     check.html, reasons = storable_text(check.html, "html")
     check.warnings += reasons
@@ -164,15 +164,21 @@ def _store_rejected(conn: psycopg.Connection, check: PageCheck) -> list[PageChec
     return [check]  # stored after all (the batch failed for another page's sake)
 
 
+def _key(check: PageCheck) -> str:
+    if check.product_key is None:
+        raise ValueError(f"{check.url}: a product page's check with no product key")
+    return check.product_key
+
+
 def _store(conn: psycopg.Connection, batch: list[PageCheck]) -> list[PageCheck]:
     with conn.transaction():
         changed = acquisition_sql.record_page_checks(conn, batch)
-        records = [(c.product_key, c.content_hash, c.record)
-                   for c in batch if c.outcome is Outcome.OK and changed[c.product_key] and c.record is not None]
+        records = [(_key(c), c.content_hash, c.record) for c in batch  # (a record comes with its page's hash)
+                   if c.outcome is Outcome.OK and changed[_key(c)] and c.record is not None and c.content_hash]
         versions = products_sql.save_records(conn, records, [])
-        products_sql.mark_gone(conn, [c.product_key for c in batch if c.outcome is Outcome.GONE])
+        products_sql.mark_gone(conn, [_key(c) for c in batch if c.outcome is Outcome.GONE])
     for c in batch:
-        c.changed, c.version = changed[c.product_key], versions.get(c.product_key)
+        c.changed, c.version = changed[_key(c)], versions.get(_key(c))
         c.html = c.record = None  # stored: the report keeps what it counts, not a run's worth of pages
     return batch
 

@@ -4,9 +4,10 @@ Used when no Anthropic key is configured and whenever Claude fails after its ret
 only structured fields (name, SKU, price, URL) are written: product descriptions never reach the
 answer text, so text planted in a description cannot steer it. A document's passage is quoted, as
 data: each of its lines on a line of its own behind "> " (a quotation in the Markdown the chat
-page renders, with raw HTML off and links only to the store), its control characters dropped, so
-it cannot forge a line of the answer; the document, page and products around it are ours. A name
-is written on one line, its control characters dropped, so it cannot forge lines of the answer.
+page renders, with raw HTML off and links only to the store; inside the numbered item naming its
+document), its control characters dropped, so it cannot forge a line of the answer; the document,
+page and products around it are ours. A name is written on one line, its control characters
+dropped, so it cannot forge lines of the answer.
 """
 
 from __future__ import annotations
@@ -68,13 +69,17 @@ def offline_answer(hits: list[ProductHit], filters: ProductFilters | None = None
 
 
 def passage_lines(passage: PassageHit, question: str, number: int) -> list[str]:
-    """'1. <document>, page <n> (<section>), for <product>:', the quoted lines, the page's address."""
+    """'1. <document>, page <n> (<section>), for <product>:', then inside that item of the numbered
+    list (indented to the item's text, so that Markdown keeps them in it and the next passage goes on
+    as item 2, not as a list of its own or as a line of the quotation) the page's address and the
+    quoted lines."""
     where = f"{one_line(passage.title)}, page {passage.page}"
     if passage.section:
         where += f" ({one_line(passage.section, 80)})"
     linked = linked_text(passage)
     head = f"{number}. {where}" + (f", for {one_line(linked, 300)}:" if linked else ":")
-    return [head, *(f"> {one_line(line, 300)}" for line in quote(passage, question)), passage.source]
+    indent = " " * len(f"{number}. ")
+    return [head, indent + passage.source, *(f"{indent}> {one_line(line, 300)}" for line in quote(passage, question))]
 
 
 def passage_answer(question: str, passages: list[PassageHit], hits: list[ProductHit], reason: str | None = None) -> str:
@@ -85,8 +90,8 @@ def passage_answer(question: str, passages: list[PassageHit], hits: list[Product
         lines.append(f"({reason})")
     for i, passage in enumerate(passages[:PASSAGES_QUOTED], 1):
         lines += passage_lines(passage, question, i)
-    if hits:
-        lines.append("Closest products in the catalog:")
+    if hits:  # after a blank line: a list of its own, not more lines of the last quotation
+        lines += ["", "Closest products in the catalog:"]
         for i, hit in enumerate(hits, 1):
             price = format_price(hit.price, hit.price_unit) or "price not stated"
             lines.append(f"{i}. {one_line(hit.name)} (SKU {hit.sku}): {price}. {hit.url}")

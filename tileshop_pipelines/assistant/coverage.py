@@ -8,12 +8,12 @@ filled in: no row for a 4 x 12 in tile means no quantity for it.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import psycopg
 
 from tileshop_pipelines.assistant.quantities import CoverageSource, DocumentCoverage, EstimateError, number
 from tileshop_pipelines.store.document_search import product_document_pages
-from fractions import Fraction
-
 from tileshop_pipelines.text.coverage import Notch, amount, page_coverage, tile_sides
 
 

@@ -19,6 +19,7 @@ import re
 
 from tileshop_pipelines.store.search import ProductFilters
 
+
 class TermFinder:
     """Finds the longest of `terms` (lower-cased -> as stored) present in a text as whole words,
     plural 's' allowed; among equally long terms, the first in `terms`' order.

@@ -33,9 +33,8 @@ from tileshop_pipelines.assistant.answer import (
 from tileshop_pipelines.assistant.filters import ParsedQuestion, Vocabulary, parse_question
 from tileshop_pipelines.assistant.quantities import money, number
 from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval, embed_question, load_vocabulary, retrieve
-from tileshop_pipelines.store.search import fulltext_search
 from tileshop_pipelines.store.product_lookup import products_by_key, products_of_type
-from tileshop_pipelines.store.search import PRODUCT_TYPES
+from tileshop_pipelines.store.search import PRODUCT_TYPES, fulltext_search
 
 TOOL_NOTICE = "Offline answer (no language model was used)."
 _LENGTH = r"(ft|feet|foot|'|m|meters?|metres?|in|inch(?:es)?|\")"
@@ -104,10 +103,10 @@ def _area_input(text: str) -> dict | None:
         return {"area": float(m.group(1).replace(",", "")), "unit": unit}
     for m in _DIMS.finditer(text):
         first, second = _unit(m.group(2)), _unit(m.group(4))
-        unit = second or first
+        stated = second or first
         after = text[m.end(): m.end() + 40]
-        if unit in ("ft", "m") or (unit is None and _ROOM_WORDS.search(after)):
-            return {"length": float(m.group(1)), "width": float(m.group(3)), "unit": unit or "ft"}
+        if stated in ("ft", "m") or (stated is None and _ROOM_WORDS.search(after)):
+            return {"length": float(m.group(1)), "width": float(m.group(3)), "unit": stated or "ft"}
     return None
 
 
@@ -175,14 +174,13 @@ def plan(question: str, parsed: ParsedQuestion, vocabulary: Vocabulary) -> Plan 
     if kind in ("grout", "trim", "setting", "underlayment") and (parsed.purpose or parsed.skus):
         if parsed.skus:
             return Plan("companion_products", {"sku": parsed.skus[0], "kind": kind})
-        described = _described(parsed.purpose, vocabulary)
+        described = _described(parsed.purpose, vocabulary) if parsed.purpose else None
         if described is not None:
             return Plan("companion_products", {**{k: v for k, v in described.items() if v}, "kind": kind})
         return Plan("companion_products", {"kind": kind}, anchor=parsed.purpose)
-    if _COMPARE.search(text):
+    if m := _COMPARE.search(text):
         if len(parsed.skus) >= 2:
             return Plan("compare_products", {"skus": list(parsed.skus[: tools.MAX_COMPARE])})
-        m = _COMPARE.search(text)
         rest = re.sub(r"^(?:the\s+)?", "", text[m.end():].strip(" ?.!:"), flags=re.IGNORECASE)
         sides = [s for s in _COMPARE_SIDES.split(rest) if s.strip()]
         if len(sides) >= 2:
@@ -235,6 +233,7 @@ def _material_with_coverage(ctx: tools.ToolContext, step: Plan, found: Retrieval
     """The grout or mortar a quantity question that names none is answered for: the first of the
     retrieved products, then of the catalog's products of that type (by SKU), whose data sheet
     states coverage for the job; else the first one's reason why not."""
+    assert step.anchor is not None  # a quantity plan's: grout or setting
     categories = set(PRODUCT_TYPES[step.anchor][0])
     retrieved = [h.sku for h in (found.hits if found else []) if h.record.get("category") in categories]
     problem = None
@@ -260,7 +259,7 @@ def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Tur
     if step is None:
         if found.passages:  # retrieval found them because the documents answer the question
             search_turn.text = passage_answer(question, found.passages, found.hits)
-            search_turn.passages = [p.public() for p in found.passages[:PASSAGES_QUOTED]]
+            search_turn.passages = [p.public(quoted=True) for p in found.passages[:PASSAGES_QUOTED]]
         return search_turn
     data, problem = _resolve(ctx, step, found)
     if problem:
@@ -274,9 +273,10 @@ def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Tur
         search_turn.tool_calls = [outcome.call()]
         return search_turn
     if found.passages and step.tool == "companion_products":  # both: what goes with it, and how it goes
-        turn.text = "\n".join([turn.text, "From the store's documents:",
+        # after a blank line: not a line of the companions' list, and a list of its own
+        turn.text = "\n".join([turn.text, "", "From the store's documents:",
                                *passage_lines(found.passages[0], question, 1)])
-        turn.passages = [found.passages[0].public()]
+        turn.passages = [found.passages[0].public(quoted=True)]
     return turn
 
 
@@ -356,6 +356,7 @@ def sorted_text(result: results.SearchResult) -> str:
     if not result.products:
         return f"{TOOL_NOTICE}\nNo product in the catalog matches these filters with a stated price."
     sort = result.sort
+    assert sort is not None  # a sorted search's result
     direction = "cheapest" if sort.by == "price_asc" else "most expensive"
     lines = [TOOL_NOTICE, f"The {direction} matches in the whole catalog. {sort.note}"]
     for i, p in enumerate(result.products, 1):

@@ -72,12 +72,14 @@ class PassageHit(BaseModel):
         """The document's address at its page (a PDF viewer opens it there)."""
         return f"{self.url}#page={self.page}"
 
-    def public(self) -> dict:
-        """What the API and `tileshop ask` show of a passage."""
+    def public(self, *, quoted: bool = False) -> dict:
+        """What the API and `tileshop ask` show of a passage; `quoted`: the answer's text quotes it,
+        under its document, page and products (an offline answer), so the chat page shows it there
+        and not a second time."""
         return {"document": self.title, "url": self.url, "page": self.page, "source": self.source,
                 "section": self.section, "text": self.text, "score": self.score,
                 "products": [{k: p[k] for k in ("sku", "name", "url")} for p in self.products],
-                "product_count": self.product_count}
+                "product_count": self.product_count, "quoted": quoted}
 
 
 _HOW_MANY = re.compile(r"\bhow\s+many\b", re.IGNORECASE)

@@ -210,7 +210,7 @@ def document_quantity(record: dict, sqft: float, area_line: str, waste_pct: floa
         if sheet_lb and not product_lb:
             raise EstimateError(f"its data sheet states coverage per {coverage.unit}, but the catalog does not state "
                                 "the weight of this product")
-        if sheet_lb and product_lb != sheet_lb:
+        if sheet_lb and product_lb and product_lb != sheet_lb:  # (product_lb: stated, as checked above)
             per_unit = coverage.value * product_lb / sheet_lb
             lines.append(f"Per {number(product_lb)} lb {unit_word}: {number(coverage.value)} sq. ft. x {number(product_lb)} lb"
                          f" / {number(sheet_lb)} lb = {number(per_unit)} sq. ft.")

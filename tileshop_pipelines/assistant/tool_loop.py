@@ -72,11 +72,13 @@ def with_tools(request: dict) -> dict:
 
 def search_results_of(outcome: ToolOutcome) -> list[dict]:
     """The search_result blocks a successful call's result carries (passages of documents)."""
-    return outcome.result.search_results() if outcome.ok and hasattr(outcome.result, "search_results") else []
+    result = outcome.result
+    return result.search_results() if outcome.ok and result is not None and hasattr(result, "search_results") else []
 
 
 def result_block(tool_use_id: str, outcome: ToolOutcome) -> dict:
     if outcome.ok:
+        assert outcome.result is not None  # a successful call's
         found = search_results_of(outcome)
         # The passages travel as search_result blocks: their text once, citable, not again in the JSON.
         text = outcome.result.model_dump_json(exclude_none=True, exclude={"passages"} if found else None)

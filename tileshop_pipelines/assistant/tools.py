@@ -12,23 +12,23 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Generic, Literal, TypeVar
 
 import numpy as np
 import psycopg
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tileshop_pipelines.assistant import companions as rules
+from tileshop_pipelines.assistant.coverage import document_coverage
 from tileshop_pipelines.assistant.filters import Vocabulary, parse_question
 from tileshop_pipelines.assistant.passages import retrieve_passages
-from tileshop_pipelines.assistant.coverage import document_coverage
 from tileshop_pipelines.assistant.quantities import NO_COVERAGE, EstimateError, area_sqft, document_quantity, quantity
 from tileshop_pipelines.assistant.results import (
     CompanionItem,
     CompanionResult,
     ComparisonResult,
-    DocumentsResult,
     ComparisonRow,
+    DocumentsResult,
     Estimate,
     ProductFacts,
     ProductsResult,
@@ -329,11 +329,14 @@ def search_documents(ctx: ToolContext, params: DocumentSearchInput) -> Documents
     return DocumentsResult(passages=passages, note=note)
 
 
+InputT = TypeVar("InputT", bound=_Input)
+
+
 @dataclasses.dataclass(frozen=True)
-class Tool:
+class Tool(Generic[InputT]):
     name: str
-    input_model: type[_Input]
-    run: Callable[[ToolContext, _Input], BaseModel]
+    input_model: type[InputT]
+    run: Callable[[ToolContext, InputT], BaseModel]
 
     @property
     def description(self) -> str:
@@ -344,7 +347,7 @@ class Tool:
         return {"name": self.name, "description": self.description, "input_schema": self.input_model.model_json_schema()}
 
 
-TOOLS: dict[str, Tool] = {t.name: t for t in (
+TOOLS: dict[str, Tool[Any]] = {t.name: t for t in (
     Tool("search_products", SearchInput, search_products),
     Tool("get_products", SkusInput, get_products),
     Tool("compare_products", CompareInput, compare_products),

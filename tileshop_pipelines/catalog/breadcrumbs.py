@@ -23,8 +23,8 @@ def jsonld_breadcrumbs(breadcrumb_list: dict) -> list[Breadcrumb]:
 
     def position(element: dict) -> float:
         try:
-            return float(element.get("position"))
-        except (TypeError, ValueError, OverflowError):
+            return float(element["position"])
+        except (KeyError, TypeError, ValueError, OverflowError):
             return math.inf
 
     crumbs = []

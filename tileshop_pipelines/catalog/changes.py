@@ -50,8 +50,8 @@ def version_changes(old: dict | None, new: dict) -> list[dict]:
         changes.append({"change": "price", "field": None,
                         "old_value": {"price": old.get("price"), "unit": old.get("price_unit")},
                         "new_value": {"price": new.get("price"), "unit": new.get("price_unit")}})
-    old_specs = old.get("specifications") if isinstance(old.get("specifications"), dict) else {}
-    new_specs = new.get("specifications") if isinstance(new.get("specifications"), dict) else {}
+    old_specs = specs if isinstance(specs := old.get("specifications"), dict) else {}
+    new_specs = specs if isinstance(specs := new.get("specifications"), dict) else {}
     changes += [{"change": "spec", "field": k, "old_value": old_specs.get(k), "new_value": new_specs.get(k)}
                 for k in sorted(old_specs.keys() | new_specs.keys()) if old_specs.get(k) != new_specs.get(k)]
     changes += [{"change": "field", "field": k, "old_value": old.get(k), "new_value": new.get(k)}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import orjson
 import pandas as pd
@@ -49,7 +50,8 @@ def _arrow_type(column: str) -> pa.DataType:
 
 
 SCHEMA = pa.schema([pa.field(c, _arrow_type(c)) for c in COLUMNS])
-_PANDAS_DTYPES = {c: ("Float64" if c in _FLOAT else "Int64" if c in _INT else "boolean" if c in _BOOL
+# Any: pandas-stubs take a dtype's name only as one of their literals, and these names are computed.
+_PANDAS_DTYPES: dict[str, Any] = {c: ("Float64" if c in _FLOAT else "Int64" if c in _INT else "boolean" if c in _BOOL
                       else "datetime64[us, UTC]" if c in _TIME else "string") for c in COLUMNS}
 _TEXT = tuple(c for c in COLUMNS if _PANDAS_DTYPES[c] == "string")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -144,7 +146,8 @@ class Export:
 
     def _parquet(self) -> Iterator[bytes]:
         sink = _Sink()
-        with pq.ParquetWriter(sink, SCHEMA, compression="zstd") as writer:
+        # pyarrow writes to any object with write/tell/flush; its stubs accept only typing.IO's
+        with pq.ParquetWriter(sink, SCHEMA, compression="zstd") as writer:  # type: ignore[arg-type]
             for df in self._frames():
                 writer.write_table(pa.Table.from_pandas(df, schema=SCHEMA, preserve_index=False))
                 yield sink.drain()  # one row group written: hand its bytes on, keep none

@@ -54,7 +54,7 @@ from tileshop_pipelines.catalog.record import (
     parse_yes_no,
     text_value,
 )
-from tileshop_pipelines.catalog.sanitize import storable_value
+from tileshop_pipelines.catalog.sanitize import storable_text, storable_value
 
 
 class NotAProductPage(ValueError):
@@ -115,8 +115,10 @@ class _Record:
             for name in PRODUCT_FIELDS:
                 if record[name] is None:
                     record["provenance"].pop(name, None)
-        if warnings:  # storable too: a warning may quote the page (an invalid price's text)
-            record["warnings"] = storable_value(warnings, "warnings", [])
+        if warnings:
+            # A warning quotes what the page stated (a refused price, a conflicting SKU), which can
+            # hold what Postgres cannot store: made storable as the record's values are.
+            record["warnings"] = [storable_text(warning, "warning")[0] for warning in warnings]
         return record
 
 
@@ -206,7 +208,8 @@ def _put_specifications(out: _Record, product_data: dict) -> None:
         stated = specifications.get(key)
         value = parse(stated)
         out.put(field_name, value, "next_data")
-        if value is None and out_of_range(stated):  # only a number that did not parse can be out of range
+        # only a number that did not parse can be out of range
+        if value is None and stated is not None and out_of_range(stated):
             shown = f"{stated[:20]}... ({len(stated):,} characters)" if len(stated) > 40 else stated
             out.warnings.append(f"invalid_number: {key} {shown!r} is not from {bound}; refused")
     out.put("applications", parse_applications(specifications.get("Applications")), "next_data")

@@ -161,7 +161,8 @@ def _heading_fence(root: LexborNode) -> LexborNode | None:
     where a walk of the root's subtree that skips _OTHERS' subtrees passes that heading. None
     without an <h1> under `root`."""
     for heading in root.parser.tags("h1"):
-        fence, node = None, heading
+        fence: LexborNode | None = None
+        node: LexborNode | None = heading
         while node is not None:
             if node.mem_id == root.mem_id:
                 return fence
@@ -179,14 +180,15 @@ def _next_in_preorder(node: LexborNode, root_id: int, descend: bool) -> LexborNo
     while node.mem_id != root_id:
         if (sibling := node.next) is not None:
             return sibling
-        node = node.parent
-        if node is None:
+        parent = node.parent
+        if parent is None:
             return None
+        node = parent
     return None
 
 
 def _inside_others(element: LexborNode) -> bool:
-    node = element
+    node: LexborNode | None = element
     while node is not None and node.tag not in ("body", "html"):
         if node.tag in _OTHERS:
             return True

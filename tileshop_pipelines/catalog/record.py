@@ -201,7 +201,7 @@ def description_text(description) -> tuple[str | None, bool]:
     # split() gives [text, script/style name, tag name, text, ...]: no match object per token.
     parts = _DESCRIPTION_TOKEN.split(text)
     blocks, current = [], [parts[0]]
-    for tag, after in zip(parts[2::3], parts[3::3]):
+    for tag, after in zip(parts[2::3], parts[3::3], strict=True):
         if tag and tag.lower() in _BLOCK_TAGS:
             blocks.append("".join(current))
             current = [after]

@@ -67,8 +67,10 @@ def _shape_storable(value, texts: list[str]) -> bool:
             kind = type(item)
             if kind is str:
                 texts.append(item)
-            elif (kind is not list and kind is not dict or not _all_text(item, texts)) and not _shape_storable(
-                    item, texts):
+            elif kind is list or kind is dict:
+                if not _all_text(item, texts) and not _shape_storable(item, texts):
+                    return False
+            elif not _shape_storable(item, texts):
                 return False
         return True
     if kind is list:
@@ -91,8 +93,9 @@ def _all_text(container: list | dict, texts: list[str]) -> bool:
     """Whether a list's items, or a dict's keys and values, are all text (a record's
     specifications, provenance, images): then joined in C and added to `texts` as one string."""
     try:
-        texts.append("".join(container) + "".join(container.values()) if type(container) is dict
-                     else "".join(container))
+        texts.append(
+            "".join(container) + "".join(container.values()) if type(container) is dict else "".join(container)
+        )
     except TypeError:
         return False
     return True

@@ -49,7 +49,7 @@ def cmd_parse(args) -> int:
     except OSError as exc:
         return fail(f"cannot read {path}: {exc.strerror}")
     html, error, warning = decode_html(body, None)  # as the pipeline decodes: <meta charset>, else UTF-8
-    if error:
+    if html is None:
         return fail(f"{path}: {error}")
     try:
         record = extract_product(html, args.url)
@@ -66,7 +66,6 @@ def cmd_sitemap_parse(args) -> int:
     from tileshop_pipelines.catalog.sitemap import SitemapError, parse_sitemap
     from tileshop_pipelines.catalog.urls import classify_url
     from tileshop_pipelines.crawl.sitemaps import collect_sitemap_entries
-
     from tileshop_pipelines.settings import load_settings
 
     source = args.source

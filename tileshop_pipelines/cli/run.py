@@ -78,7 +78,7 @@ def cmd_run(args) -> int:
         print(f"materializing the asset graph from {load_settings().sitemap_url}")
         with dg.DagsterInstance.get() as instance:
             results = run_until_signalled(lambda: refresh_everything(instance, log_level="INFO"),
-                                          on_stop=lambda: catalog and catalog.terminate())
+                                          on_stop=lambda: catalog.terminate() if catalog else None)
         failed = [r for r in results if not r.success]
         if failed:
             return fail(f"run {failed[0].run_id} failed; see `tileshop ui` for its logs", code=1)

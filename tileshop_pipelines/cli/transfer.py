@@ -78,8 +78,8 @@ def add_dump_commands(db_commands) -> None:
 
 
 def cmd_db_dump(args) -> int:
-    from tileshop_pipelines.transfer.dumps import dump
     from tileshop_pipelines.store import db
+    from tileshop_pipelines.transfer.dumps import dump
 
     try:
         report = dump(db.direct_database_url(), args.file)

@@ -53,7 +53,7 @@ def cmd_export(args) -> int:
             if partial:
                 partial.unlink(missing_ok=True)
             return fail(str(exc), code=1)
-        if partial:
+        if partial and output:
             partial.replace(output)
     print(f"{export.rows} products exported as {args.format}" + (f" to {output}" if output else ""), file=sys.stderr)
     return 0

@@ -124,7 +124,7 @@ def retry_after_seconds(value: str | None, now: Callable[[], float] = time.time)
     except (TypeError, ValueError):
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return max(0.0, moment.timestamp() - now())
 
 

@@ -94,7 +94,9 @@ def _collect(client: httpx.Client, starts: list[str], origin: str
     host (sitemaps.org; www. or not): another host's file is not fetched, and so its host never
     becomes the site's (the sitemap asset takes products only on the sitemap files' hosts)."""
     entries: list[SitemapEntry] = []
-    pending, seen, off_site = list(starts), [], []
+    pending = list(starts)
+    seen: list[str] = []
+    off_site: list[str] = []
     while pending:
         url = pending.pop(0)
         if url in seen:

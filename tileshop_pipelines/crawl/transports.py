@@ -11,16 +11,19 @@ in ``RawResponse.body``).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import codecs
 import re
 import shutil
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tileshop_pipelines.crawl.addresses import AddressRefused, FetchGuard
+
+if TYPE_CHECKING:
+    import aiohttp
+    import httpx
 
 DEFAULT_USER_AGENT = "TileshopPipelines/0.1 (product catalog indexer)"
 DEFAULT_SITEMAP_URL = "https://www.tileshop.com/sitemap.xml"  # the site fetched when none is configured
@@ -159,7 +162,8 @@ def _guarded_resolver(guard: FetchGuard):
     a rebinding DNS server could answer differently)."""
     from aiohttp.resolver import DefaultResolver
 
-    class GuardedResolver(DefaultResolver):
+    # aiohttp's DefaultResolver is a variable (AsyncResolver or ThreadedResolver, chosen at import)
+    class GuardedResolver(DefaultResolver):  # type: ignore[misc, valid-type]
         async def resolve(self, host, port=0, family=0):
             answers = await super().resolve(host, port, family)
             allowed = set(guard.check_addresses(host, [a["host"] for a in answers]))
@@ -182,6 +186,7 @@ def _bounded_strategy_class():
         """
 
         guard: FetchGuard | None = None
+        _session: aiohttp.ClientSession | None  # the parent's (crawl4ai declares no types)
 
         async def start(self) -> None:
             import aiohttp
@@ -221,7 +226,7 @@ def _bounded_strategy_class():
                                    error_kind="refused")
             except AddressRefused as exc:
                 return RawResponse(None, error=str(exc), error_kind="refused")
-            except (aiohttp.ServerTimeoutError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
                 await self.hooks["on_error"](exc)
                 return RawResponse(None, error=f"timed out after {timeout_s:g} s", error_kind="timeout")
             except aiohttp.ClientError as exc:
@@ -333,7 +338,7 @@ class ServiceTransport:
             raise ValueError("crawler mode 'service' needs CRAWLER_TOKEN (the crawl service's bearer token)")
         self.service_url, self.token, self.user_agent = service_url.rstrip("/"), token, user_agent
         self.timeout_s, self.max_body_bytes, self.expected = timeout_s, max_body_bytes, expected
-        self._client = None
+        self._client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> ServiceTransport:
         import httpx
@@ -344,11 +349,14 @@ class ServiceTransport:
         return self
 
     async def __aexit__(self, *exc) -> None:
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def get(self, url: str, headers: dict[str, str]) -> RawResponse:
         import httpx
 
+        if self._client is None:
+            raise RuntimeError("ServiceTransport.get outside `async with`")
         payload = {"urls": [url], "headers": headers, "user_agent": self.user_agent, "kind": self.expected.name}
         try:
             response = await self._client.post("/crawl", json=payload)
@@ -398,7 +406,7 @@ class BrowserTransport:
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES):
         self.executable = find_chromium(executable)
         self.user_agent, self.timeout_s, self.max_body_bytes = user_agent, timeout_s, max_body_bytes
-        self.strategy = None
+        self.strategy: Any = None  # crawl4ai's AsyncPlaywrightCrawlerStrategy once entered (crawl4ai: untyped)
 
     async def __aenter__(self) -> BrowserTransport:
         from crawl4ai.async_configs import BrowserConfig

@@ -34,9 +34,9 @@ def alert_sensors(default_status: dg.DefaultSensorStatus) -> list:
     def run_failure_alerts(context: dg.RunFailureSensorContext, postgres: PostgresResource,
                            alerts: AlertsResource):
         run = context.dagster_run
-        step_errors = [f"{event.step_key}: {_error_text(event.event_specific_data.error)}"
+        step_errors = [f"{event.step_key}: {_error_text(error)}"  # (a step failure's data has its error)
                        for event in context.get_step_failure_events()
-                       if event.event_specific_data and event.event_specific_data.error]
+                       if (error := getattr(event.event_specific_data, "error", None))]
         alert = alerting.run_failure(run.job_name, run.run_id, context.failure_event.message,
                                      alerts.dagster_ui_url, step_errors)
         with postgres.connect() as conn:
@@ -126,9 +126,11 @@ def _last_materialized(instance: dg.DagsterInstance, key: dg.AssetKey) -> dt.dat
 
 
 def _fail_window(context: dg.SensorEvaluationContext, key: dg.AssetKey) -> dt.timedelta | None:
+    if context.repository_def is None:  # no repository in this context
+        return None
     try:
         policy = context.repository_def.asset_graph.get(key).freshness_policy
-    except (AttributeError, KeyError):  # no repository in this context, or an asset it does not have
+    except (AttributeError, KeyError):  # an asset it does not have
         return None
     window = getattr(policy, "fail_window", None)
     return window.to_timedelta() if window is not None else None

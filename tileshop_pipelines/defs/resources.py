@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dagster as dg
@@ -13,11 +14,16 @@ import psycopg
 from pydantic import Field
 
 from tileshop_pipelines.acquisition.documents import DocumentPolicy
-from tileshop_pipelines.crawl.addresses import FetchGuard, parse_networks
 from tileshop_pipelines.bootstrap import BucketSettings, bucket_settings
+from tileshop_pipelines.crawl.addresses import FetchGuard, parse_networks
 from tileshop_pipelines.crawl.fetcher import CrawlPolicy, PageFetcher
-from tileshop_pipelines.crawl.transports import (DEFAULT_MAX_BODY_BYTES, PDF, BrowserTransport, HttpTransport,
-                                                  ServiceTransport)
+from tileshop_pipelines.crawl.transports import (
+    DEFAULT_MAX_BODY_BYTES,
+    PDF,
+    BrowserTransport,
+    HttpTransport,
+    ServiceTransport,
+)
 from tileshop_pipelines.embedding import model as embedding_model
 from tileshop_pipelines.pdf.extract import Limits
 from tileshop_pipelines.pdf.pool import ParserPool
@@ -50,7 +56,7 @@ class PostgresResource(dg.ConfigurableResource):
         return self.database_url or db.database_url()
 
     @contextmanager
-    def connect(self) -> psycopg.Connection:
+    def connect(self) -> Iterator[psycopg.Connection]:
         conn = db.connect(self.database_url or None)
         try:
             yield conn

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Mapping
 
 import dagster as dg
 
@@ -50,7 +51,7 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def process_gone(tags: dict[str, str], host: str, alive=pid_alive) -> bool:
+def process_gone(tags: Mapping[str, str], host: str, alive=pid_alive) -> bool:
     """True only when the run names a process of this host that no longer exists; a run of
     another host, or without the tags (daemon-launched), is never judged from here."""
     if tags.get(HOST_TAG) != host or not (tags.get(PID_TAG) or "").isdigit():
@@ -71,8 +72,8 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> dict[str, list[str]]:
     storage = instance.event_log_storage
     freed = []
     for run_id in sorted(storage.get_concurrency_run_ids()):
-        run = instance.get_run_by_id(run_id)
-        if run is None or run.status not in IN_PROGRESS_STATUSES:
+        holder = instance.get_run_by_id(run_id)
+        if holder is None or holder.status not in IN_PROGRESS_STATUSES:
             storage.free_concurrency_slots_for_run(run_id)
             freed.append(run_id)
     return {"failed": failed, "slots_freed": freed}

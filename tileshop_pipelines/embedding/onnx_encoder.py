@@ -126,7 +126,7 @@ def _export(model_name: str, folder: Path) -> None:
             self.inner = inner
 
         def forward(self, *inputs):
-            return self.inner(**dict(zip(names, inputs))).last_hidden_state
+            return self.inner(**dict(zip(names, inputs, strict=True))).last_hidden_state
 
     partial = folder.with_name(f"{folder.name}.{os.getpid()}.partial")
     shutil.rmtree(partial, ignore_errors=True)

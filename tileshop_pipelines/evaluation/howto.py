@@ -139,10 +139,13 @@ def right_passage(passage: dict, question: HowToQuestion) -> bool:
     return document_path(passage["url"]) == question.document and passage["page"] == question.page
 
 
+_QUOTE_BREAK = re.compile(r"\n *> ")  # a quotation's next line (indented inside a numbered item)
+
+
 def answer_problems(answer: str, question: HowToQuestion) -> list[str]:
     """What the offline answer lacks: the fact as stated, and its document named with the page."""
     problems = []
-    if normalized(question.statement).lower() not in normalized(answer.replace("\n> ", " ")).lower():
+    if normalized(question.statement).lower() not in normalized(_QUOTE_BREAK.sub(" ", answer)).lower():
         problems.append("does not quote the fact")
     named = re.compile(rf"^\d+\. {re.escape(question.title)}.*, page {question.page}\b", re.IGNORECASE | re.MULTILINE)
     if not named.search(answer):
@@ -158,8 +161,9 @@ def evaluate_howto(questions: list[HowToQuestion], search: Callable[[str, np.nda
     if not questions:
         raise ValueError("the how-to question set is empty: the catalog names no sample document")
     embeddings = embed([q.text for q in questions])
-    rows, failures = [], []
-    for question, embedding in zip(questions, embeddings):
+    rows: list[tuple[str, bool, bool]] = []
+    failures: list[dict] = []
+    for question, embedding in zip(questions, embeddings, strict=True):
         found = search(question.text, embedding)[:k]
         recalled = any(right_passage(p, question) for p in found)
         problems = answer_problems(answer(question.text)["answer"], question)

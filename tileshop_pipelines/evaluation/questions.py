@@ -30,7 +30,10 @@ class Question:
 
 
 def product_key(product: SampleProduct) -> str:
-    return classify_url(f"http://catalog.invalid{product.path}").product_key
+    key = classify_url(f"http://catalog.invalid{product.path}").product_key
+    if key is None:
+        raise ValueError(f"sample product path {product.path!r} is not a product URL")
+    return key
 
 
 def _applications(product: SampleProduct) -> list[str]:
@@ -64,13 +67,14 @@ def _matching(catalog: Catalog, test: Callable[[SampleProduct], bool]) -> frozen
 
 
 def _sku_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Question]:
-    with_sku = [p for p in catalog.products if p.sku]
-    return [Question(p.sku, "sku", _matching(catalog, lambda q, s=p.sku: q.sku == s))
-            for p in rng.sample(with_sku, min(n, len(with_sku)))]
+    skus = [p.sku for p in catalog.products if p.sku]
+    # (mypy cannot type a lambda whose default binds the loop's value: https://github.com/python/mypy/issues/4226)
+    return [Question(sku, "sku", _matching(catalog, lambda q, s=sku: q.sku == s))  # type: ignore[misc]
+            for sku in rng.sample(skus, min(n, len(skus)))]
 
 
 def _name_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Question]:
-    return [Question(p.name, "name", _matching(catalog, lambda q, name=p.name.lower(): q.name.lower() == name))
+    return [Question(p.name, "name", _matching(catalog, lambda q, name=p.name: q.name.lower() == name.lower()))  # type: ignore[misc]
             for p in rng.sample(catalog.products, min(n, len(catalog.products)))]
 
 
@@ -146,7 +150,7 @@ def _category_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Qu
         material, color = p.specs["MaterialType"], p.specs.get("Color", "")
         text = f"{material.replace(' Cement', '').lower()} in {color.lower()}"
         questions.append(Question(text, "category", _matching(
-            catalog, lambda q, m=material, c=color: q.kind == "grout" and q.specs.get("MaterialType") == m
+            catalog, lambda q, m=material, c=color: q.kind == "grout" and q.specs.get("MaterialType") == m  # type: ignore[misc]
             and q.specs.get("Color") == c)))
     return questions
 
@@ -155,11 +159,12 @@ def _price_questions(catalog: Catalog, rng: random.Random, n: int) -> list[Quest
     priced = [p for p in catalog.products if p.kind in SURFACE_KINDS and p.price_per_sqft and _applications(p)]
     questions = []
     for p in rng.sample(priced, min(n, len(priced))):
+        assert p.price_per_sqft is not None  # priced
         limit = int(p.price_per_sqft) + 1
         material, application = p.specs["MaterialType"], rng.choice(_applications(p))
         text = f"{material.lower()} tile under ${limit} per sq ft for a {application.lower()}"
         questions.append(Question(text, "price", _matching(
-            catalog, lambda q, m=material, a=application, limit=limit: q.kind in SURFACE_KINDS
+            catalog, lambda q, m=material, a=application, limit=limit: q.kind in SURFACE_KINDS  # type: ignore[misc]
             and q.specs.get("MaterialType") == m and a in _applications(q)
             and q.price_per_sqft is not None and q.price_per_sqft < limit)))
     return questions

@@ -63,7 +63,7 @@ def evaluate(store: VectorStore, questions: list[Question], embed: Callable[[lis
             f"(e.g. {sorted(missing)[:3]}); materialize the same sample catalog first")
     embeddings = embed([q.text for q in questions])
     scores: dict[str, dict[str, list[tuple[float, float]]]] = {m: {} for m in MODES}
-    for question, embedding in zip(questions, embeddings):
+    for question, embedding in zip(questions, embeddings, strict=True):
         for mode in MODES:
             ranked = ranked_products(search(store, mode, question.text, embedding, CHUNKS_PER_QUESTION))
             scores[mode].setdefault(question.kind, []).append(

@@ -70,6 +70,7 @@ def quantity_tasks(catalog: Catalog, rng: random.Random, n: int) -> list[Task]:
     tasks = []
     for p in rng.sample(boxed, min(n, len(boxed))):
         length, width = rng.randint(4, 20), rng.randint(4, 20)
+        assert p.coverage_sqft_per_box is not None  # boxed
         boxes = math.ceil(round(length * width * 1.10 / p.coverage_sqft_per_box, 6))
         total = float(boxes * Decimal(str(p.price)))
 
@@ -87,18 +88,20 @@ def quantity_tasks(catalog: Catalog, rng: random.Random, n: int) -> list[Task]:
 
 def cheapest_tasks(catalog: Catalog, rng: random.Random, n: int, k: int = 3) -> list[Task]:
     surfaces = [p for p in catalog.products if p.kind in ("tile", "stone")]
-    combos: dict[tuple[str, str, str], list[SampleProduct]] = {}
+    combos: dict[tuple[str, str, str], list[SampleProduct]] = {}  # (color, material, application)
     for p in surfaces:
+        if (material := p.specs.get("MaterialType")) is None:  # no task names it (keys need all three)
+            continue
         for color in _parts(p.specs.get("Color")):
             for application in ("Floor", "Wall"):
                 if application in _parts(p.specs.get("Applications")):
-                    combos.setdefault((color, p.specs.get("MaterialType"), application), []).append(p)
+                    combos.setdefault((color, material, application), []).append(p)
     keys = sorted(key for key, products in combos.items()
                   if sum(_per_sqft(p) is not None for p in products) >= k and all(key))
     tasks = []
     for color, material, application in rng.sample(keys, min(n, len(keys))):
-        ranked = sorted((_per_sqft(p), p.page_sku) for p in combos[(color, material, application)]
-                        if _per_sqft(p) is not None)
+        ranked = sorted((price, p.page_sku) for p in combos[(color, material, application)]
+                        if (price := _per_sqft(p)) is not None)
         want = [price for price, _ in ranked[:k]]
         direction = rng.choice(("cheapest", "most expensive"))
         if direction == "most expensive":

@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # defined there (C or Python); typeshed omits it
 from pathlib import Path
 
 from tileshop_pipelines.catalog.urls import classify_url
@@ -169,7 +169,7 @@ def _timestamp(value) -> dt.datetime | None:
         parsed = dt.datetime.fromisoformat(value.strip())
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def _byte_offset(text: str, char_offset: int) -> int:
@@ -252,7 +252,7 @@ def winners_by_product(evidence: dict[str, Evidence]) -> dict[str, Evidence]:
     """product_key -> the most recent evidence among its URLs (crawl state is kept per product)."""
     winners: dict[str, Evidence] = {}
     for item in evidence.values():
-        if item.kind != "product":
+        if item.kind != "product" or item.product_key is None:  # a product URL always has its key
             continue
         current = winners.get(item.product_key)
         if current is None or item.order() > current.order():

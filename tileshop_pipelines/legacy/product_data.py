@@ -18,10 +18,23 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tileshop_pipelines.catalog.page import HOME_PAGE_TITLE
-from tileshop_pipelines.catalog.record import (AMOUNT_PATTERN, PER_BOX_PATTERN, PRODUCT_FIELDS, SQFT_PATTERN,
-                                                TEXT_SPEC_FIELDS, collapse_whitespace, description_text, image_urls,
-                                                parse_amount, parse_applications, parse_box_quantity,
-                                                parse_box_weight_lbs, parse_price, parse_yes_no, text_value)
+from tileshop_pipelines.catalog.record import (
+    AMOUNT_PATTERN,
+    PER_BOX_PATTERN,
+    PRODUCT_FIELDS,
+    SQFT_PATTERN,
+    TEXT_SPEC_FIELDS,
+    collapse_whitespace,
+    description_text,
+    image_urls,
+    parse_amount,
+    parse_applications,
+    parse_box_quantity,
+    parse_box_weight_lbs,
+    parse_price,
+    parse_yes_no,
+    text_value,
+)
 from tileshop_pipelines.catalog.urls import classify_url
 
 PROVENANCE = "legacy"
@@ -145,7 +158,7 @@ def map_row(row: dict, rejected: dict[str, Counter], repaired: Counter | None = 
         info = classify_url(str(row.get("url") or ""))
     except ValueError:
         return None, "invalid_url"
-    if info.kind != "product":
+    if info.kind != "product" or info.product_key is None:  # a product URL always has its key
         return None, "not_a_product_url"
     title = text_value(row.get("title"))
     if title and title.casefold().startswith(HOME_PAGE_TITLE.casefold()):
@@ -223,7 +236,7 @@ def _timestamp(value) -> dt.datetime | None:
             return None
     if not isinstance(value, dt.datetime):
         return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)  # the predecessor wrote naive times
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # the predecessor wrote naive times
 
 
 def _sku(url_sku: str | None, stored, reject: _Rejections) -> str | None:

@@ -123,10 +123,11 @@ def extract_pages(data: bytes, limits: Limits) -> ParsedPdf:
 def _too_deep(exc: BaseException) -> bool:
     """A RecursionError, or an error pypdf raised from one (it wraps them in PdfReadError)."""
     seen = 0
-    while exc is not None and seen < 20:
-        if isinstance(exc, RecursionError):
+    current: BaseException | None = exc
+    while current is not None and seen < 20:
+        if isinstance(current, RecursionError):
             return True
-        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+        current, seen = current.__cause__ or current.__context__, seen + 1
     return False
 
 

@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from tileshop_pipelines.pdf.extract import Limits, shown
 from tileshop_pipelines.pdf.worker import FRAME, MEMORY_EXIT_CODE
@@ -47,12 +48,16 @@ class _Worker:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, env=env, close_fds=True)
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        assert stdin is not None and stdout is not None  # both PIPE
+        self.stdin: IO[bytes] = stdin
+        self.stdout: IO[bytes] = stdout
 
     def run(self, data: bytes, timeout_s: float, max_answer: int) -> dict:
         deadline = time.monotonic() + timeout_s
         try:
-            self.proc.stdin.write(FRAME.pack(len(data)) + data)
-            self.proc.stdin.flush()
+            self.stdin.write(FRAME.pack(len(data)) + data)
+            self.stdin.flush()
         except (BrokenPipeError, OSError):
             raise WorkerLost(self._death()) from None
         size = FRAME.unpack(self._read(FRAME.size, deadline, timeout_s))[0]
@@ -61,7 +66,7 @@ class _Worker:
         return json.loads(self._read(size, deadline, timeout_s))
 
     def _read(self, size: int, deadline: float, timeout_s: float) -> bytes:
-        fd, chunks, left = self.proc.stdout.fileno(), [], size
+        fd, chunks, left = self.stdout.fileno(), [], size
         while left:
             wait = deadline - time.monotonic()
             if wait <= 0 or not select.select([fd], [], [], wait)[0]:
@@ -88,18 +93,24 @@ class _Worker:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        for pipe in (self.proc.stdin, self.proc.stdout):
+        for pipe in (self.stdin, self.stdout):
             try:
                 pipe.close()
             except OSError:
                 pass
 
-    def close(self) -> None:
-        """Ask it to end (end of input), then make sure."""
+    def end_input(self) -> None:
+        """Ask it to end: it exits at the end of its input."""
         try:
-            self.proc.stdin.close()
-            self.proc.wait(timeout=2)
-        except (OSError, subprocess.TimeoutExpired):
+            self.stdin.close()
+        except OSError:
+            pass
+
+    def close(self, deadline: float) -> None:
+        """Wait for it to end (after end_input) until `deadline` (time.monotonic), then make sure."""
+        try:
+            self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
             pass
         self.stop()
 
@@ -186,8 +197,11 @@ class ParserPool:
         with self._lock:
             self._closed = True
             workers, self._alive = list(self._alive), set()
+        for worker in workers:  # all asked first: they end at once, not one after the other
+            worker.end_input()
+        deadline = time.monotonic() + 2
         for worker in workers:
-            worker.close()
+            worker.close(deadline)
 
     def __enter__(self) -> ParserPool:
         return self

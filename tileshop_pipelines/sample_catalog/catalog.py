@@ -137,6 +137,8 @@ class Catalog:
                 elif key == "documents":
                     product.documents = _documents(value)
                 elif key == "price_per_sqft":
+                    if not isinstance(value, (int, float, str, type(None))):
+                        raise TypeError(f"price_per_sqft: {value!r} is not a number")
                     product.price_per_sqft = None if value is None else round(float(value), 2)
                 elif key in SPEC_KEYS:
                     if value is None:

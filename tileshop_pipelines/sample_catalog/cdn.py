@@ -27,7 +27,7 @@ from .document_model import SampleDocument
 from .documents import DOCUMENTS, document_path
 from .faults import Faults, transport_fault
 from .model import CATALOG_EPOCH
-from .wire import JSON, PDF, Handler, ThreadedServer, error_response, http_date, message, not_modified
+from .wire import JSON, PDF, Background, error_response, http_date, message, not_modified
 
 CDN_HOST = "127.0.0.2"  # a loopback address of its own: the sample site is 127.0.0.1
 
@@ -52,42 +52,33 @@ class CdnServer:
         self._revisions: dict[str, int] = {}
         self._put: dict[str, tuple[bytes, str, int]] = {}   # path -> (body, content type, version)
         self._cache: dict[tuple[str, int], _Entry] = {}
-        self._httpd: ThreadedServer | None = None
-        self._thread: threading.Thread | None = None
+        self._served: Background | None = None
 
     @property
     def base_url(self) -> str:
         """e.g. http://127.0.0.2:54321: what served product pages name documents under."""
-        if self._httpd is None:
+        if self._served is None:
             raise RuntimeError("CDN stand-in not started")
-        return f"http://{self.host}:{self._httpd.server_address[1]}"
+        return f"http://{self.host}:{self._served.port}"
 
     def url(self, path_or_url: str) -> str:
         """A document's address here, from its path or its real CDN URL."""
         return self.base_url + document_path(path_or_url)
 
     def start(self) -> CdnServer:
-        if self._httpd is not None:
+        if self._served is not None:
             raise RuntimeError("CDN stand-in already started")
         try:
-            self._httpd = ThreadedServer((self.host, self.port), Handler)
+            self._served = Background((self.host, self.port), self, "cdn-server")
         except OSError as exc:
             raise OSError(exc.errno, f"cannot serve the CDN stand-in on {self.host}:{self.port}: {exc.strerror} "
                                      "(127.0.0.2 is a loopback address on Linux; elsewhere pass another host)") from exc
-        self._httpd.site = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="cdn-server", daemon=True)
-        self._thread.start()
         return self
 
     def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._httpd.close_connections()
-        self._thread.join()
-        self._httpd = self._thread = None
+        if self._served is not None:
+            self._served.stop()
+            self._served = None
 
     def __enter__(self) -> CdnServer:
         return self.start()
@@ -104,7 +95,9 @@ class CdnServer:
             raise KeyError(f"no sample document at {path!r}")
         with self._lock:
             self._revisions[path] = self._revisions.get(path, 0) + 1
-        return self._entry(path).etag
+        entry = self._entry(path)
+        assert entry is not None  # a sample document, or one just put
+        return entry.etag
 
     def put(self, path: str, body: bytes, content_type: str = PDF) -> str:
         """Serve `body` at `path` from now on (a new path, or in place of a sample document); returns its ETag."""
@@ -113,7 +106,9 @@ class CdnServer:
         with self._lock:
             version = self._put[path][2] + 1 if path in self._put else 1
             self._put[path] = (bytes(body), content_type, version)
-        return self._entry(path).etag
+        entry = self._entry(path)
+        assert entry is not None  # a sample document, or one just put
+        return entry.etag
 
     def reset(self) -> None:
         """Every document as first issued, nothing put, no faults, no hits counted."""
@@ -138,7 +133,7 @@ class CdnServer:
         elif path in DOCUMENTS:
             doc: SampleDocument = DOCUMENTS[path]
             key, content_type = (path, revision), PDF
-            modified = (dt.datetime.combine(doc.revised, dt.time(9, 0), tzinfo=dt.timezone.utc)
+            modified = (dt.datetime.combine(doc.revised, dt.time(9, 0), tzinfo=dt.UTC)
                         + dt.timedelta(days=revision))
             body = b""
         else:

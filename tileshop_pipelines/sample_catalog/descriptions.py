@@ -8,6 +8,7 @@ import re
 
 from .model import SampleProduct
 
+
 def _e(text: str) -> str:
     return html.escape(text, quote=False)
 

@@ -152,10 +152,10 @@ def grout_data_sheet(line: GroutLine) -> SampleDocument:
         figures = [grout_coverage(line, width, length, depth, j) for j in line.joints]
         rows.append(w.row((size,) + tuple(number(f) for f in figures),
                           *[("grout coverage", Value(f, unit), {"tile size": size, "joint width": f"{number(j, 'in')} in"})
-                            for f, j in zip(figures, line.joints)]))
+                            for f, j in zip(figures, line.joints, strict=True)]))
     w.table(header, rows, (30,) + (70 / len(line.joints),) * len(line.joints))
     w.section("Mixing", 2)
-    if premixed:
+    if line.water is None:  # premixed
         w.paragraph("It is ready to use: stir the pail well and never add water.")
     else:
         lo, hi, water_unit = line.water

@@ -31,7 +31,7 @@ CATEGORIES: dict[str, tuple[str, str]] = {
     "tool": ("/tools-and-accessories", "Tools & Accessories"),
 }
 
-CATALOG_EPOCH = dt.datetime(2025, 6, 1, 6, 0, tzinfo=dt.timezone.utc)
+CATALOG_EPOCH = dt.datetime(2025, 6, 1, 6, 0, tzinfo=dt.UTC)
 
 
 @dataclasses.dataclass

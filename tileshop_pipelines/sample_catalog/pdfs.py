@@ -36,7 +36,7 @@ class _Pdf(FPDF):
         self.doc, self.revision = doc, revision
         self.set_margins(_MARGIN, _TOP, _MARGIN)
         self.set_auto_page_break(False)
-        self.set_creation_date(dt.datetime.combine(doc.revised, dt.time(9, 0), tzinfo=dt.timezone.utc)
+        self.set_creation_date(dt.datetime.combine(doc.revised, dt.time(9, 0), tzinfo=dt.UTC)
                                + dt.timedelta(days=revision))
         self.set_title(doc.title)
         self.set_author(doc.publisher)

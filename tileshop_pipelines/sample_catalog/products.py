@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import random
 import re
+from collections.abc import Mapping
 
 from .descriptions import describe
 from .document_lines import CARE_GUIDE, FLOORING_STEMS, data_sheets, flooring_documents, safety_data_sheet
@@ -54,7 +55,7 @@ class _Offer:
     unit: str
     per_sqft: float | None = None
     coverage: float | None = None
-    specs: dict[str, str] = dataclasses.field(default_factory=dict)
+    specs: Mapping[str, str | None] = dataclasses.field(default_factory=dict)  # None: not stated (left out)
     documents: list[dict[str, str]] = dataclasses.field(default_factory=list)
     renders: int = 0  # lifestyle images besides the main one
 
@@ -71,7 +72,7 @@ def product_from_slug(path: str, seed: int) -> SampleProduct:
     product = SampleProduct(
         path=path, sku=s.sku, name=name, kind=s.kind, brand=s.brand, price=round(offer.price, 2),
         price_unit=offer.unit, price_per_sqft=offer.per_sqft, coverage_sqft_per_box=offer.coverage,
-        specs={k: offer.specs[k] for k in SPEC_KEYS if offer.specs.get(k)}, documents=offer.documents,
+        specs={k: v for k in SPEC_KEYS if (v := offer.specs.get(k))}, documents=offer.documents,
         images=[SCENE7_IMAGE.format(image_id)] + [SCENE7_IMAGE.format(f"{image_id}_vendor_render_{scene}")
                                                   for scene in scenes],
         description_html="", breadcrumbs=breadcrumbs(s.kind, name, path),
@@ -88,7 +89,7 @@ def _surface_offer(s: Slug, rng: random.Random) -> _Offer:
     if material is None:
         material = (rng.choice(("Marble", "Travertine", "Limestone", "Slate")) if kind == "stone"
                     else rng.choice(("Porcelain", "Porcelain", "Ceramic")))
-    if size is None:
+    if size is None or width is None or height is None:  # the slug states all three or none
         if s.has("mosaic", "penny") or kind == "stone" and s.has("arabesque"):
             width, height = 12, 12  # no chip size in the slug: state the sheet size
         else:

@@ -37,7 +37,7 @@ from .catalog import BUNDLE_PATH, Catalog, build_catalog
 from .cdn import CDN_HOST, CdnServer
 from .faults import Faults, faulted_response
 from .model import CATALOG_EPOCH, CATEGORIES, SampleProduct
-from .wire import GZIP, HTML, JSON, TEXT, XML, Handler, ThreadedServer, error_response, http_date, message, not_modified
+from .wire import GZIP, HTML, JSON, TEXT, XML, Background, error_response, http_date, message, not_modified
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,8 +79,7 @@ class CatalogServer:
         self.hits: collections.Counter[str] = collections.Counter()  # requests per decoded path
         self.last_user_agent: str | None = None  # User-Agent of the latest page request
         self._hits_lock = threading.Lock()
-        self._httpd: ThreadedServer | None = None
-        self._thread: threading.Thread | None = None
+        self._served: Background | None = None
         self._routes: dict[str, _Route] = {}
         self._cache: dict[str, _Entry] = {}
         self.home_page: bytes = b""  # what a blocked page answers
@@ -90,10 +89,10 @@ class CatalogServer:
         """The URL the site's own links and sitemaps use, e.g. http://127.0.0.1:54321."""
         if self.public_url:
             return self.public_url
-        if self._httpd is None:
+        if self._served is None:
             raise RuntimeError("server not started")
         host = "127.0.0.1" if self.host in ("", "0.0.0.0") else self.host
-        return f"http://{host}:{self._httpd.server_address[1]}"
+        return f"http://{host}:{self._served.port}"
 
     @property
     def cdn_url(self) -> str:
@@ -101,30 +100,23 @@ class CatalogServer:
         return self.cdn.base_url
 
     def start(self) -> CatalogServer:
-        if self._httpd is not None:
+        if self._served is not None:
             raise RuntimeError("server already started")
         self.cdn.start()
         try:
-            self._httpd = ThreadedServer((self.host, self.port), Handler)
+            self._served = Background((self.host, self.port), self, "catalog-server")
         except OSError:
             self.cdn.stop()
             raise
-        self._httpd.site = self
         self._routes = self._build_routes()
         self.home_page = render.home_page(self.base_url).encode()
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="catalog-server", daemon=True)
-        self._thread.start()
         return self
 
     def stop(self) -> None:
-        if self._httpd is None:
+        if self._served is None:
             return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._httpd.close_connections()
-        self._thread.join()
-        self._httpd = self._thread = None
+        self._served.stop()
+        self._served = None
         self.cdn.stop()
 
     def __enter__(self) -> CatalogServer:
@@ -144,20 +136,20 @@ class CatalogServer:
             return _Route(lambda: (0, make().encode(), None), constant, content_type)
 
         for product in catalog.products:
-            routes[product.path] = _Route(self._product_renderer(product), lambda p=product: p.version, HTML, product)
+            routes[product.path] = _Route(self._product_renderer(product), lambda p=product: p.version, HTML, product)  # type: ignore[misc]  # (lambda default: mypy #4226)
         routes["/"] = static(lambda: render.home_page(base))
         for path, title in dict(CATEGORIES.values()).items():
             if path in catalog.other_pages:
                 kinds = {k for k, (p, _) in CATEGORIES.items() if p == path}
                 links = [(p.name, p.path) for p in catalog.products if p.kind in kinds][:60]
-                routes[path] = static(lambda path=path, title=title, links=links: render.listing_page(
+                routes[path] = static(lambda path=path, title=title, links=links: render.listing_page(  # type: ignore[misc]
                     base, path, title, f"Shop {title.lower()} at The Tile Shop.", links))
         all_categories = [(title, path) for path, title in dict(CATEGORIES.values()).items()
                           if path in catalog.other_pages]
         routes["/products/"] = static(lambda: render.listing_page(
             base, "/products/", "All Products", "Browse every category.", all_categories))
         for path, product in catalog.sample_pages.items():
-            routes[path] = static(lambda path=path, product=product: render.sample_page(base, path, product))
+            routes[path] = static(lambda path=path, product=product: render.sample_page(base, path, product))  # type: ignore[misc]
         routes[BUNDLE_PATH] = static(lambda: render.listing_page(
             base, BUNDLE_PATH, "White Subway Tile with Grout", "Everything for a classic white subway wall.",
             self._bundle_links()))
@@ -182,13 +174,14 @@ class CatalogServer:
         # A sitemap changes when a product is removed, and with lastmod when any product changes.
         version = (lambda: catalog.revision) if self.lastmod else (lambda: len(catalog.removed))
 
-        def lastmod_of(path: str) -> str | None:
-            if not self.lastmod:
-                return None
+        def stamp(path: str) -> str:
             try:
                 return catalog.product(path).last_modified.isoformat()
             except KeyError:  # a non-product page
                 return CATALOG_EPOCH.isoformat()
+
+        def lastmod_of(path: str) -> str | None:
+            return stamp(path) if self.lastmod else None
 
         def child(paths: list[str], compress: bool) -> _Route:
             def make() -> tuple[int, bytes, None]:
@@ -211,7 +204,7 @@ class CatalogServer:
 
         def index() -> tuple[int, bytes, None]:
             rev, removed = catalog.revision, len(catalog.removed)
-            entries = [(path, max(lastmod_of(p) for p in paths) if self.lastmod else None)
+            entries = [(path, max(stamp(p) for p in paths) if self.lastmod else None)
                        for path, paths in children.items()]
             return rev if self.lastmod else removed, render.sitemap_index(base, entries).encode(), None
         routes["/sitemap.xml"] = _Route(index, version, XML)

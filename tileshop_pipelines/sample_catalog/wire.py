@@ -46,7 +46,7 @@ def not_modified(headers: dict[bytes, bytes], etag: str, last_modified: dt.datet
         except (TypeError, ValueError):
             return False
         if since.tzinfo is None:
-            since = since.replace(tzinfo=dt.timezone.utc)
+            since = since.replace(tzinfo=dt.UTC)
         return last_modified.replace(microsecond=0) <= since
     return False
 
@@ -91,6 +91,29 @@ class ThreadedServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
                     conn.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+
+
+class Background:
+    """A ThreadedServer serving `site` on a thread of its own: the sample site's and the CDN
+    stand-in's lifetime, written once."""
+
+    def __init__(self, address: tuple[str, int], site: Site, name: str) -> None:
+        self.httpd = ThreadedServer(address, Handler)
+        self.httpd.site = site
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=name, daemon=True)
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
+
+    def stop(self) -> None:
+        """Stop accepting, close the socket, end idle keep-alive connections, wait for the thread."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.httpd.close_connections()
+        self._thread.join()
 
 
 _BAD_REQUEST = message(400, [("Content-Type", TEXT), ("Connection", "close")], b"bad request\n")

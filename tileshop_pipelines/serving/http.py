@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Sequence
 
 from fastapi import HTTPException
 from pydantic import SecretStr
@@ -18,7 +19,7 @@ def require_bearer(authorization: str, token: SecretStr, what: str = "bearer tok
         raise HTTPException(status_code=401, detail=f"missing or wrong {what}", headers={"WWW-Authenticate": "Bearer"})
 
 
-async def send_json(send, status: int, body: dict, headers: list[tuple[bytes, bytes]] = ()) -> None:
+async def send_json(send, status: int, body: dict, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     payload = json.dumps(body).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),

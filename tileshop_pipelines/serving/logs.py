@@ -113,8 +113,8 @@ def _context(record: logging.LogRecord) -> dict:
         event = meta.get("dagster_event")
         if event is not None and getattr(event, "event_type_value", None):
             fields["event"] = event.event_type_value
-    elif getattr(record, "run_id", None):
-        fields["run_id"] = record.run_id
+    elif run_id := getattr(record, "run_id", None):
+        fields["run_id"] = run_id
     return fields
 
 

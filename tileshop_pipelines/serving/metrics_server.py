@@ -54,7 +54,7 @@ class MetricsServer:
         host = ALL_INTERFACES if host in ("", ALL_INTERFACES) else host
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
         server_class = type("MetricsWSGIServer", (_Server,), {"address_family": family})
-        self.httpd = make_server(host, port, _only_metrics_path(make_wsgi_app(registry)), server_class,
+        self.httpd: WSGIServer = make_server(host, port, _only_metrics_path(make_wsgi_app(registry)), server_class,
                                  handler_class=_QuietHandler)
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="metrics-listener", daemon=True)
         self._thread.start()

@@ -28,9 +28,10 @@ class HeadLimitedH11Protocol(H11Protocol):
     hints at) instead of uvicorn's generic 400 "Invalid HTTP request received."."""
 
     def send_400_response(self, msg: str) -> None:
-        if len(self.conn.trailing_data[0]) <= self.config.h11_max_incomplete_event_size:
+        limit = self.config.h11_max_incomplete_event_size  # server_config sets it
+        if limit is None or len(self.conn.trailing_data[0]) <= limit:
             return super().send_400_response(msg)  # a malformed request, not an oversized one
-        body = f"request line and headers exceed {self.config.h11_max_incomplete_event_size} bytes".encode()
+        body = f"request line and headers exceed {limit} bytes".encode()
         for event in (h11.Response(status_code=431, reason=b"Request Header Fields Too Large",
                                    headers=[(b"content-type", b"text/plain; charset=utf-8"),
                                             (b"content-length", str(len(body)).encode()),

@@ -78,7 +78,8 @@ class EnvSettings(BaseSettings):
     @classmethod
     def variables(cls) -> dict[str, str]:
         """field name -> the environment variable it is read from."""
-        return {name: field.validation_alias for name, field in cls.model_fields.items()}
+        return {name: alias for name, field in cls.model_fields.items()
+                if isinstance(alias := field.validation_alias, str)}  # every field's: env("NAME")
 
     @classmethod
     def secret_fields(cls) -> set[str]:

@@ -82,7 +82,7 @@ def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl], *, sitemap_u
     (never deleted). With `max_shrink`, a listing with that much fewer products than are listed
     now raises SitemapShrunk and writes nothing; with `max_growth` (a ratio; not for the first
     listing) or `max_products`, one with that many more products raises SitemapGrew, likewise."""
-    products_now = {u.product_key for u in urls if u.kind == "product"}
+    products_now = {u.product_key for u in urls if u.kind == "product" and u.product_key is not None}  # (all have)
     with conn.transaction():
         before = {row[0] for row in conn.execute("SELECT url FROM sitemap_urls WHERE removed_at IS NULL")}
         listed_before = {row[0] for row in conn.execute("SELECT DISTINCT product_key FROM listed_product_urls")}
@@ -121,11 +121,11 @@ def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl], *, sitemap_u
             unchanged=len(listed & before),
             previous_products=previous_products,
         )
-        refresh_id = conn.execute(
+        refresh_id = db.one(conn.execute(
             "INSERT INTO sitemap_refreshes (sitemap_url, listed, products, added, removed, unchanged)"
             " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
             (sitemap_url, diff.listed, diff.products, diff.added, diff.removed, diff.unchanged),
-        ).fetchone()[0]
+        ))[0]
         changes_sql.record_listing_changes(conn, refresh_id, listing_changes(known, listed_before, products_now))
     return replace(diff, refresh_id=refresh_id)
 
@@ -154,7 +154,7 @@ def keys_with_records(conn: psycopg.Connection, keys: list[str]) -> set[str]:
 
 
 def listed_product_count(conn: psycopg.Connection) -> int:
-    return conn.execute("SELECT count(DISTINCT product_key) FROM listed_product_urls").fetchone()[0]
+    return db.one(conn.execute("SELECT count(DISTINCT product_key) FROM listed_product_urls"))[0]
 
 
 def content_hash(html: str) -> str:
@@ -201,7 +201,7 @@ def crawl_targets(conn: psycopg.Connection, keys: list[str], *, skip_checked_sin
 
 def current_cycle_start(conn: psycopg.Connection) -> dt.datetime | None:
     """When the latest sitemap refresh started: the start of the current refresh cycle."""
-    return conn.execute("SELECT max(started_at) FROM sitemap_refreshes").fetchone()[0]
+    return db.one(conn.execute("SELECT max(started_at) FROM sitemap_refreshes"))[0]
 
 
 PAGE_CHECK_COLUMNS = {"product_key": "text", "url": "text", "status_code": "int4", "state": "text", "html": "text",
@@ -221,27 +221,32 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
     checks = list({c.product_key: c for c in checks}.values())  # one row per product: the latest check
     keys = [c.product_key for c in checks]
     with db.atomic(conn), conn.cursor() as cur:
-        previous = dict(cur.execute(
+        previous: dict[str, str | None] = dict(cur.execute(
             "SELECT product_key, content_hash FROM product_pages WHERE product_key = ANY(%b)", (keys,)).fetchall())
         changed: dict[str, bool] = {}
-        answered, not_modified, unanswered = [], [], []
+        answered: list[tuple] = []  # page_checks_load's rows
+        not_modified: list[str] = []
+        unanswered: list[tuple] = []
         for c in checks:
-            if c.outcome is Outcome.NOT_MODIFIED and c.product_key in previous:
-                changed[c.product_key] = False
-                not_modified.append(c.product_key)
+            key = c.product_key
+            if key is None:
+                raise ValueError(f"{c.url}: a product page's check with no product key")
+            if c.outcome is Outcome.NOT_MODIFIED and key in previous:
+                changed[key] = False
+                not_modified.append(key)
             elif c.outcome is Outcome.OK:
-                digest = c.content_hash or content_hash(c.html)
-                changed[c.product_key] = previous.get(c.product_key) != digest
-                answered.append((c.product_key, c.url, c.status_code, Outcome.OK, c.html, digest, c.etag,
-                                 c.last_modified, None, changed[c.product_key]))
+                digest = c.content_hash or content_hash(c.html or "")  # (an ok page has its html)
+                changed[key] = previous.get(key) != digest
+                answered.append((key, c.url, c.status_code, Outcome.OK, c.html, digest, c.etag,
+                                 c.last_modified, None, changed[key]))
             elif c.answered:  # not modified (a page the store does not have yet) or gone
-                changed[c.product_key] = False
-                answered.append((c.product_key, c.url, c.status_code,
+                changed[key] = False
+                answered.append((key, c.url, c.status_code,
                                  Outcome.OK if c.outcome is Outcome.NOT_MODIFIED else Outcome.GONE,
                                  None, None, None, None, c.error, False))
             else:
-                changed[c.product_key] = False
-                unanswered.append((c.product_key, c.url, c.status_code, c.outcome, c.error))
+                changed[key] = False
+                unanswered.append((key, c.url, c.status_code, c.outcome, c.error))
         if answered:  # staged by one COPY: a crawl's hot path writes whole pages (see db.stage)
             db.stage(cur, "page_checks_load", PAGE_CHECK_COLUMNS, answered)
             cur.execute(
@@ -336,7 +341,7 @@ def due_products(conn: psycopg.Connection, *, max_age: dt.timedelta, limit: int)
 
 def due_counts(conn: psycopg.Connection, max_age: dt.timedelta) -> dict[str, int]:
     """{reason: listed products due now for it}, every reason of DUE_REASONS present."""
-    found = dict(conn.execute(_JUDGED_PRODUCTS + "SELECT reason, count(*) FROM judged WHERE reason IS NOT NULL "
+    found: dict[str, int] = dict(conn.execute(_JUDGED_PRODUCTS + "SELECT reason, count(*) FROM judged WHERE reason IS NOT NULL "
                               "GROUP BY reason", {"max_age": max_age}).fetchall())
     return {reason: found.get(reason, 0) for reason in DUE_REASONS}
 

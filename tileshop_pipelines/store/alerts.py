@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import psycopg
 
+from tileshop_pipelines.store import db
+
 
 def open_incident(conn: psycopg.Connection, key: str, kind: str, summary: str, link: str | None
                   ) -> tuple[bool, str | None]:
     """Open the incident `key`, or count one more occurrence of it if it is open already.
     Returns (new, delivery so far): new, post it; open, its earlier delivery (posted, logged,
     failed: ...)."""
-    new, delivery = conn.execute(
+    new, delivery = db.one(conn.execute(
         """
         INSERT INTO alert_incidents AS a (incident_key, kind, summary, link) VALUES (%s, %s, %s, %s)
         ON CONFLICT (incident_key) WHERE resolved_at IS NULL
         DO UPDATE SET occurrences = a.occurrences + 1, last_seen_at = now()
         RETURNING occurrences = 1, delivery
         """,
-        (key, kind, summary, link)).fetchone()
+        (key, kind, summary, link)))
     return bool(new), delivery
 
 
@@ -41,5 +43,5 @@ def open_incidents(conn: psycopg.Connection) -> list[dict]:
     cur = conn.execute(
         "SELECT incident_key, kind, summary, link, opened_at, last_seen_at, occurrences, delivery "
         "FROM alert_incidents WHERE resolved_at IS NULL ORDER BY opened_at DESC, id DESC")
-    names = [c.name for c in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
+    names = [c.name for c in cur.description or ()]  # (a SELECT's: never None)
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

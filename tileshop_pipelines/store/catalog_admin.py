@@ -14,6 +14,8 @@ from collections.abc import Iterator
 
 import psycopg
 
+from tileshop_pipelines.store import db
+
 # API name -> SQL of the product list's sortable columns (p: products, pp: product_pages).
 SORT_COLUMNS = {
     "product_key": "p.product_key",
@@ -89,7 +91,7 @@ def list_products(conn: psycopg.Connection, query: ProductQuery, *, sort: str = 
     order = SORT_COLUMNS[sort]  # KeyError for a column outside the mapping: callers check first
     where, params = _where(query)
     direction = "DESC" if descending else "ASC"
-    total = conn.execute(f"SELECT count(*) {_FROM} WHERE {where}", params).fetchone()[0]
+    total = db.one(conn.execute(f"SELECT count(*) {_FROM} WHERE {where}", params))[0]
     rows = conn.execute(
         f"""
         SELECT p.product_key, p.sku, p.name, p.record->>'category', p.record->>'material', p.record->>'color',
@@ -103,7 +105,7 @@ def list_products(conn: psycopg.Connection, query: ProductQuery, *, sort: str = 
 
 
 def _listed(row) -> dict:
-    item = dict(zip(_LIST_COLUMNS, row))
+    item = dict(zip(_LIST_COLUMNS, row, strict=True))
     item["price"] = float(item["price"]) if item["price"] is not None else None
     return item
 
@@ -157,7 +159,7 @@ def crawl_states(conn: psycopg.Connection, keys: list[str]) -> dict[str, dict]:
         """, (keys,)).fetchall()
     names = ("product_key", "url", "state", "status_code", "checked_at", "fetched_at", "last_ok_at", "changed_at",
              "attempts", "next_attempt_at", "error", "parse_error")
-    return {row[0]: dict(zip(names, row)) for row in rows}
+    return {row[0]: dict(zip(names, row, strict=True)) for row in rows}
 
 
 def product_detail(conn: psycopg.Connection, product_key: str) -> dict | None:
@@ -173,7 +175,7 @@ def product_detail(conn: psycopg.Connection, product_key: str) -> dict | None:
         return None
     names = ("product_key", "sku", "url", "name", "price", "price_unit", "record", "version", "parsed_at",
              "gone_at", "content_hash")
-    product = dict(zip(names, row))
+    product = dict(zip(names, row, strict=True))
     product["price"] = float(product["price"]) if product["price"] is not None else None
     product["versions"] = [
         {"version": v, "url": url, "name": name, "price": float(price) if price is not None else None,
@@ -187,9 +189,9 @@ def product_detail(conn: psycopg.Connection, product_key: str) -> dict | None:
     suspect = conn.execute("SELECT reason, held_at, content_hash, record FROM product_suspects WHERE product_key = %s",
                            (product_key,)).fetchone()
     product["suspect"] = (None if suspect is None else
-                          dict(zip(("reason", "held_at", "content_hash", "record"), suspect)))
+                          dict(zip(("reason", "held_at", "content_hash", "record"), suspect, strict=True)))
     product["sitemap_urls"] = [
-        dict(zip(("url", "lastmod", "first_seen", "removed_at"), r)) for r in conn.execute(
+        dict(zip(("url", "lastmod", "first_seen", "removed_at"), r, strict=True)) for r in conn.execute(
             "SELECT url, lastmod, first_seen, removed_at FROM sitemap_urls WHERE product_key = %s ORDER BY url",
             (product_key,))]
     return product

@@ -12,6 +12,8 @@ import datetime as dt
 
 import psycopg
 
+from tileshop_pipelines.store import db
+
 COLUMNS = ("id", "changed_at", "refresh_id", "product_key", "sku", "name", "change", "field", "old_value",
            "new_value")
 KINDS = ("added", "delisted", "returned", "price", "spec")
@@ -65,7 +67,7 @@ def record_version_changes(cur: psycopg.Cursor, keys: list[str]) -> int:
 
 
 def latest_refresh_id(conn: psycopg.Connection) -> int | None:
-    return conn.execute("SELECT max(id) FROM sitemap_refreshes").fetchone()[0]
+    return db.one(conn.execute("SELECT max(id) FROM sitemap_refreshes"))[0]
 
 
 def list_changes(conn: psycopg.Connection, *, since: dt.datetime | None = None, refresh_id: int | None = None,
@@ -80,13 +82,13 @@ def list_changes(conn: psycopg.Connection, *, since: dt.datetime | None = None, 
          ORDER BY changed_at, id LIMIT %(limit)s
         """,
         {"since": since, "refresh": refresh_id, "keys": product_keys, "limit": limit})
-    return [dict(zip(COLUMNS, row)) for row in cur.fetchall()]
+    return [dict(zip(COLUMNS, row, strict=True)) for row in cur.fetchall()]
 
 
 def count_changes(conn: psycopg.Connection, *, since: dt.datetime | None = None,
                   refresh_id: int | None = None) -> dict[str, int]:
     """{change kind: rows} under the same conditions as list_changes (every kind, 0 included)."""
-    counts = dict(conn.execute(
+    counts: dict[str, int] = dict(conn.execute(
         """
         SELECT change, count(*) FROM catalog_changes
          WHERE (%(since)s::timestamptz IS NULL OR changed_at >= %(since)s)

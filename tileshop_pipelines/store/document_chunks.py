@@ -1,4 +1,5 @@
-"""SQL for the documents' chunks (migration 022) and the rows they publish to document_vectors.
+"""SQL for the documents' chunks (migration 022); the rows they publish to document_vectors are
+store/chunks.py's (DOCUMENT_TABLES).
 
 A document is indexed while a listed product links it (a current document_links row: unlinked_at
 NULL, the product in listed_product_urls) and its text is parsed (document_pages of parsed_hash).
@@ -29,9 +30,9 @@ _MADE_OF = "md5(concat_ws('|', d.parsed_hash, d.name))"
 
 def document_counts(conn: psycopg.Connection) -> dict[str, int]:
     """Documents stored, with parsed text, and of those linked by a listed product."""
-    total, parsed, indexed = conn.execute(
+    total, parsed, indexed = db.one(conn.execute(
         f"SELECT count(*), count(*) FILTER (WHERE {_PARSED}), count(*) FILTER (WHERE {_PARSED} AND {_LINKED})"
-        " FROM documents d").fetchone()
+        " FROM documents d"))
     return {"documents": total, "parsed_documents": parsed, "indexed_documents": indexed}
 
 
@@ -71,7 +72,7 @@ def sync_document_chunks(conn: psycopg.Connection, chunks: list[DocumentChunk], 
     wanted = {c.chunk_id: c for c in chunks}
     if len(wanted) != len(chunks):
         raise ValueError("duplicate chunk ids in the document chunk set")
-    current = dict(conn.execute("SELECT chunk_id, text_hash FROM document_chunks WHERE document_id = ANY(%s)",
+    current: dict[str, str] = dict(conn.execute("SELECT chunk_id, text_hash FROM document_chunks WHERE document_id = ANY(%s)",
                                 (document_ids,)).fetchall())
     changed = [c for c in chunks if current.get(c.chunk_id) != c.text_hash]
     vanished = sorted(set(current) - set(wanted))
@@ -125,36 +126,3 @@ def rechunk_changed_documents(conn: psycopg.Connection, signature: str,
     dropped = drop_unindexed_document_chunks(conn)
     return {"chunks": row_count(conn, "document_chunks"), "written": written["written"],
             "deleted": written["deleted"] + dropped, "rechunked_documents": len(pending)}
-
-
-# What a passage's vector row carries besides its text: the document it is from and where.
-_PUBLISHED = """
-    SELECT c.chunk_id, c.document_id, c.page_number, c.content, c.text_hash, e.embedding,
-           jsonb_strip_nulls(jsonb_build_object(
-               'document_id', c.document_id, 'title', c.title, 'name', d.name, 'url', d.url,
-               'page', c.page_number, 'page_count', d.page_count, 'section', nullif(c.section, ''))) AS metadata,
-           e.model, e.dim
-    FROM document_chunks c
-    JOIN document_embeddings e ON e.chunk_id = c.chunk_id AND e.text_hash = c.text_hash AND e.model = %(model)s
-    JOIN documents d ON d.document_id = c.document_id
-"""
-
-
-def published_source_hashes(conn: psycopg.Connection, model: str) -> dict[str, str]:
-    """chunk id -> hash of everything its vector row is made of (text, model, metadata)."""
-    return dict(conn.execute(
-        f"SELECT chunk_id, md5(concat_ws('|', text_hash, model, dim, metadata::text)) FROM ({_PUBLISHED}) r",
-        {"model": model},
-    ).fetchall())
-
-
-def published_rows(conn: psycopg.Connection, model: str, ids: list[str]) -> list[dict]:
-    """The vector rows (DOCUMENT_VECTORS' columns) of the given chunk ids."""
-    rows = conn.cursor(binary=True).execute(
-        f"""SELECT chunk_id, document_id, page_number, content, metadata, embedding, text_hash,
-                   md5(concat_ws('|', text_hash, model, dim, metadata::text))
-            FROM ({_PUBLISHED} WHERE c.chunk_id = ANY(%(ids)s)) r ORDER BY chunk_id""",
-        {"model": model, "ids": ids},
-    ).fetchall()
-    keys = ("id", "document_id", "page_number", "content", "metadata", "embedding", "text_hash", "source_hash")
-    return [dict(zip(keys, row)) for row in rows]

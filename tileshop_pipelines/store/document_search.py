@@ -30,7 +30,7 @@ _CURRENT_LINK = ("l.unlinked_at IS NULL AND EXISTS "
 
 
 def _rows(cur: psycopg.Cursor) -> list[dict]:
-    return [dict(zip(ROW_KEYS, row)) for row in cur.fetchall()]
+    return [dict(zip(ROW_KEYS, row, strict=True)) for row in cur.fetchall()]
 
 
 def _check_count(match_count: int) -> None:
@@ -115,4 +115,4 @@ def product_document_pages(conn: psycopg.Connection, product_keys: list[str]) ->
          ORDER BY array_position(%s, l.product_key), d.document_id, g.page_number
         """, (product_keys, product_keys)).fetchall()
     keys = ("product_key", "document_id", "title", "url", "page_number", "text")
-    return [dict(zip(keys, row)) for row in rows]
+    return [dict(zip(keys, row, strict=True)) for row in rows]

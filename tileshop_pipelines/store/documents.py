@@ -113,7 +113,7 @@ def record_links(conn: psycopg.Connection, named: list[NamedDocument]) -> LinkCh
     with db.atomic(conn), conn.cursor() as cur:
         db.stage(cur, "named_documents", NAMED_COLUMNS,
                  ((n.product_key, n.url, document_host(n.url), n.name) for n in unique))
-        added = cur.execute(
+        added = db.one(cur.execute(
             """
             WITH named AS (SELECT DISTINCT ON (url) url, host, name FROM named_documents ORDER BY url, name),
                  upserted AS (
@@ -121,14 +121,14 @@ def record_links(conn: psycopg.Connection, named: list[NamedDocument]) -> LinkCh
                 ON CONFLICT (url) DO UPDATE SET name = EXCLUDED.name WHERE documents.name <> EXCLUDED.name
                 RETURNING (xmax = 0) AS inserted)
             SELECT count(*) FILTER (WHERE inserted) FROM upserted
-            """).fetchone()[0]
-        relinked = cur.execute(
+            """))[0]
+        relinked = db.one(cur.execute(
             """
             SELECT count(*) FROM document_links l JOIN documents d USING (document_id)
               JOIN named_documents n ON n.url = d.url AND n.product_key = l.product_key
              WHERE l.unlinked_at IS NOT NULL
-            """).fetchone()[0]
-        linked = cur.execute(
+            """))[0]
+        linked = db.one(cur.execute(
             """
             WITH upserted AS (
                 INSERT INTO document_links (document_id, product_key, name)
@@ -137,7 +137,7 @@ def record_links(conn: psycopg.Connection, named: list[NamedDocument]) -> LinkCh
                  WHERE document_links.unlinked_at IS NOT NULL OR document_links.name <> EXCLUDED.name
                 RETURNING (xmax = 0) AS inserted)
             SELECT count(*) FILTER (WHERE inserted) FROM upserted
-            """).fetchone()[0]
+            """))[0]
         unlinked = cur.execute(
             """
             UPDATE document_links l SET unlinked_at = now()
@@ -145,8 +145,8 @@ def record_links(conn: psycopg.Connection, named: list[NamedDocument]) -> LinkCh
                AND NOT EXISTS (SELECT 1 FROM named_documents n JOIN documents d USING (url)
                                 WHERE d.document_id = l.document_id AND n.product_key = l.product_key)
             """).rowcount
-        active, documents = cur.execute(
-            "SELECT count(*), count(DISTINCT document_id) FROM document_links WHERE unlinked_at IS NULL").fetchone()
+        active, documents = db.one(cur.execute(
+            "SELECT count(*), count(DISTINCT document_id) FROM document_links WHERE unlinked_at IS NULL"))
     return LinkChanges(added, linked, relinked, unlinked, active, documents)
 
 
@@ -200,7 +200,7 @@ def save_results(conn: psycopg.Connection, results: list[DocumentResult]) -> Non
             cur.execute("DELETE FROM document_pages WHERE document_id = ANY(%s)", (ids,))
             db.stage(cur, "document_pages_load", PAGE_COLUMNS,
                      ((r.document_id, number, r.content_hash, text)
-                      for r in read for number, text in enumerate(r.pages, 1)))
+                      for r in read for number, text in enumerate(r.pages or (), 1)))  # (an ok result has pages)
             cur.execute("INSERT INTO document_pages SELECT document_id, page_number, content_hash, text "
                         "FROM document_pages_load")
         unreadable = [r for r in results if r.outcome == "failed" and r.content_hash is not None]
@@ -250,7 +250,7 @@ def _params(r: DocumentResult) -> dict:
 def document_stats(conn: psycopg.Connection) -> dict[str, int]:
     """Of the documents listed products name now: how many, per state, fetched (bytes held),
     read (their current bytes' text stored), with text (some page has text); and page rows."""
-    row = conn.execute(
+    row = db.one(conn.execute(
         """
         WITH linked AS (
             SELECT d.* FROM documents d
@@ -268,10 +268,10 @@ def document_stats(conn: psycopg.Connection) -> dict[str, int]:
                                                 AND p.text ~ '[[:alnum:]]')),
                coalesce(sum(page_count) FILTER (WHERE parsed_hash IS NOT NULL), 0)
           FROM linked
-        """).fetchone()
+        """))
     names = ("linked", "pending", "ok", "failed", "refused", "gone", "allowed", "fetched", "read", "with_text",
              "pages")
-    return dict(zip(names, map(int, row)))
+    return dict(zip(names, map(int, row), strict=True))
 
 
 def failing_documents(conn: psycopg.Connection, limit: int = 50) -> list[tuple[str, str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from tileshop_pipelines.store import db
 from tileshop_pipelines.store.vector_tables import HNSW_INDEX, SEARCH_TEXT_INDEX
 
 # The pipeline's keyed tables hashed row by row: table -> its key columns.
@@ -51,14 +52,14 @@ def _name(schema: str, table: str) -> str:
 
 def table_counts(conn: psycopg.Connection) -> dict[str, int]:
     """Exact row count of every table (ours and Dagster's)."""
-    return {_name(schema, table): conn.execute(
-        sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))).fetchone()[0]
+    return {_name(schema, table): db.one(conn.execute(
+        sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))))[0]
         for schema, table in user_tables(conn)}
 
 
 def row_hashes(conn: psycopg.Connection, table: str, keys: tuple[str, ...]) -> dict[str, str]:
     """key (its columns joined by '/') -> md5 of the whole row; {} when the table is missing."""
-    if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
+    if db.one(conn.execute("SELECT to_regclass(%s)", (table,)))[0] is None:
         return {}
     key = sql.SQL(" || '/' || ").join(sql.SQL("{}::text").format(sql.Identifier(k)) for k in keys)
     return dict(conn.execute(sql.SQL("SELECT {}, md5(t::text) FROM {} t").format(key, sql.Identifier(table))))
@@ -73,7 +74,7 @@ def vector_columns(conn: psycopg.Connection) -> dict[str, dict]:
                  JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid
                 WHERE t.typname = 'vector' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
                 ORDER BY 1, 2, 3""").fetchall():
-        dims = dict(conn.execute(sql.SQL("SELECT vector_dims({c})::text, count(*) FROM {s}.{t} GROUP BY 1").format(
+        dims: dict[str, int] = dict(conn.execute(sql.SQL("SELECT vector_dims({c})::text, count(*) FROM {s}.{t} GROUP BY 1").format(
             c=sql.Identifier(column), s=sql.Identifier(schema), t=sql.Identifier(table))).fetchall())
         found[f"{_name(schema, table)}.{column}"] = {"declared": declared.removeprefix("public."),
                                                      "count": sum(dims.values()), "dimensions": dims}

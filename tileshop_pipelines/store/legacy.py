@@ -63,7 +63,7 @@ def import_checkpoints(conn: psycopg.Connection, checkpoints: list[Checkpoint], 
             listings = merge_listings(stored_listings, checkpoints)
             downloads = sorted({at for _, at in files.values()} | {c.downloaded_at for c in checkpoints})
             report["files_already_imported"] = sorted({c.file_name for c in checkpoints if c.sha256 in files})
-            report["written"] = written = Counter()
+            report["written"] = written = Counter[str]()
 
             db.stage(cur, "legacy_evidence_load", _EVIDENCE_COLUMNS, [
                 (e.url, e.kind, e.product_key, e.sku, e.scrape_status, e.evidence_at, e.scraped_at, e.error,
@@ -122,7 +122,7 @@ def _stored_checkpoint_urls(cur: psycopg.Cursor) -> tuple[dict[str, Evidence], d
 
 
 def _write_sitemap_urls(cur: psycopg.Cursor, written: Counter) -> None:
-    pipeline_listed = cur.execute("SELECT min(started_at) FROM sitemap_refreshes").fetchone()[0]
+    pipeline_listed = db.one(cur.execute("SELECT min(started_at) FROM sitemap_refreshes"))[0]
     if pipeline_listed is None:
         # No listing of the pipeline's own yet: the rows follow the predecessor's latest download.
         rows = cur.execute(
@@ -203,13 +203,13 @@ def _write_page_states(cur: psycopg.Cursor, winners: dict[str, Evidence], writte
           FROM legacy_page_load l JOIN legacy_page_owned o USING (product_key) WHERE l.state <> 'pending'
         """)
     # Not a write: the products whose page state the pipeline wrote, kept as they are.
-    return cur.execute("SELECT count(*) FROM legacy_page_load l WHERE NOT EXISTS"
-                       " (SELECT 1 FROM legacy_page_owned o WHERE o.product_key = l.product_key)").fetchone()[0]
+    return db.one(cur.execute("SELECT count(*) FROM legacy_page_load l WHERE NOT EXISTS"
+                       " (SELECT 1 FROM legacy_page_owned o WHERE o.product_key = l.product_key)"))[0]
 
 
 def checkpoint_state_counts(cur: psycopg.Cursor) -> dict:
     """The state of every URL the predecessor's checkpoints named, as the pipeline now holds it."""
-    row = cur.execute(
+    row = db.one(cur.execute(
         """
         WITH keys AS (
             SELECT DISTINCT product_key FROM legacy_checkpoint_urls WHERE kind = 'product'
@@ -228,7 +228,7 @@ def checkpoint_state_counts(cur: psycopg.Cursor) -> dict:
             (SELECT count(*) FROM keys k JOIN product_pages p USING (product_key) WHERE p.state = 'failed'),
             (SELECT count(*) FROM keys k JOIN product_pages p USING (product_key) JOIN legacy_page_states w
                  USING (product_key) WHERE p.fetched_at = w.fetched_at AND p.html IS NULL AND p.checked_at IS NULL)
-        """).fetchone()
+        """))
     urls, other, products, not_listed, new, known, failed, legacy_pages = row
     return {"urls": urls, "other_urls": other, "products": products, "products_no_longer_listed": not_listed,
             "new": new, "known_due_for_check": known, "failed_due_for_retry": failed,
@@ -269,7 +269,7 @@ def read_product_data(dsn: str) -> Iterator[dict]:
                 cur.itersize = 2000
                 cur.execute(query)
                 for values in cur:
-                    yield dict(zip(columns, values))
+                    yield dict(zip(columns, values, strict=True))
         except psycopg.Error as exc:
             raise LegacyInputError(f"cannot read product_data: {exc}".strip()) from None
 
@@ -315,7 +315,7 @@ def import_legacy_versions(conn: psycopg.Connection, versions: list, *, dry_run:
                  WHERE l.plan = 'legacy_current' AND t.product_key = l.product_key
                    AND (t.record_hash, t.valid_from, t.legacy_id, t.url) = (l.record_hash, l.valid_from, l.legacy_id, l.url)
                 """)
-            written = Counter()
+            written = Counter[str]()
             written["products_inserted"] = cur.execute(
                 """
                 INSERT INTO products (product_key, sku, url, name, price, price_unit, record, content_hash, version,
@@ -372,13 +372,13 @@ def import_legacy_versions(conn: psycopg.Connection, versions: list, *, dry_run:
 def legacy_version_counts(cur: psycopg.Cursor) -> dict:
     """The legacy versions stored: current records nothing has replaced, versions before the
     pipeline's first, and legacy records a crawl has since superseded."""
-    current, before, superseded = cur.execute(
+    current, before, superseded = db.one(cur.execute(
         """
         SELECT count(*) FILTER (WHERE t.version = 1 AND p.version = 1 AND p.record_hash = t.record_hash),
                count(*) FILTER (WHERE t.version = 0),
                count(*) FILTER (WHERE t.version = 1 AND (p.version IS DISTINCT FROM 1
                                                          OR p.record_hash IS DISTINCT FROM t.record_hash))
           FROM legacy_product_versions t LEFT JOIN products p USING (product_key)
-        """).fetchone()
+        """))
     return {"legacy_current": current, "legacy_before_pipeline": before, "legacy_superseded": superseded,
             "legacy_versions": current + before + superseded}

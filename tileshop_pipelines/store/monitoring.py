@@ -16,6 +16,7 @@ import secrets
 import psycopg
 from psycopg.types.json import Jsonb
 
+from tileshop_pipelines.store import db
 from tileshop_pipelines.store.acquisition import current_cycle_start, due_counts
 
 # Upper bounds of the latency buckets; a last bucket holds the longer ones. The thresholds of the
@@ -92,7 +93,7 @@ def analytics_salt(conn: psycopg.Connection, day: dt.date) -> bytes:
     every machine hashes a client alike that day. `prune` deletes it after SALT_DAYS_KEPT days."""
     conn.execute("INSERT INTO analytics_salts (day, salt) VALUES (%s, %s) ON CONFLICT (day) DO NOTHING",
                  (day, secrets.token_bytes(32)))
-    return bytes(conn.execute("SELECT salt FROM analytics_salts WHERE day = %s", (day,)).fetchone()[0])
+    return bytes(db.one(conn.execute("SELECT salt FROM analytics_salts WHERE day = %s", (day,)))[0])
 
 
 def record_clients(conn: psycopg.Connection, last_seen: dict[str, dt.datetime]) -> None:
@@ -147,11 +148,11 @@ def prune(conn: psycopg.Connection, question_retention: dt.timedelta) -> dict[st
 # --- read by the monitoring page -------------------------------------------------------------
 def connections(conn: psycopg.Connection) -> dict:
     """Client connections open on the server (every database, every application) and its limit."""
-    in_use = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'").fetchone()[0]
-    by_application = dict(conn.execute(
+    in_use = db.one(conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"))[0]
+    by_application: dict[str, int] = dict(conn.execute(
         "SELECT coalesce(nullif(application_name, ''), '(unnamed)'), count(*) FROM pg_stat_activity "
         "WHERE backend_type = 'client backend' GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
-    limit = int(conn.execute("SELECT current_setting('max_connections')").fetchone()[0])
+    limit = int(db.one(conn.execute("SELECT current_setting('max_connections')"))[0])
     return {"in_use": in_use, "limit": limit, "by_application": by_application}
 
 
@@ -159,7 +160,7 @@ def crawl_queue(conn: psycopg.Connection, max_age: dt.timedelta) -> dict:
     """Listed products due for a check now (store.acquisition.due_products' rules), and the listed
     products whose last check failed, came back blocked, or found the page gone."""
     due = due_counts(conn, max_age)
-    states = dict(conn.execute(
+    states: dict[str, int] = dict(conn.execute(
         "SELECT state, count(*) FROM product_pages WHERE state IN ('failed', 'blocked', 'gone') "
         "AND product_key IN (SELECT product_key FROM listed_product_urls) GROUP BY state").fetchall())
     return {"due": sum(due.values()), "due_by_reason": due, "failing": states.get("failed", 0),
@@ -172,9 +173,9 @@ def last_refresh_scrapes(conn: psycopg.Connection) -> dict:
     started = current_cycle_start(conn)
     if started is None:
         return {"refresh_started_at": None, "fetched": 0, "succeeded": 0}
-    fetched, succeeded = conn.execute(
+    fetched, succeeded = db.one(conn.execute(
         "SELECT count(*), count(*) FILTER (WHERE state IN ('ok', 'gone')) FROM product_pages WHERE fetched_at >= %s",
-        (started,)).fetchone()
+        (started,)))
     return {"refresh_started_at": started, "fetched": fetched, "succeeded": succeeded}
 
 
@@ -216,22 +217,22 @@ def queue_series(conn: psycopg.Connection, since: dt.timedelta) -> list[dict]:
 
 
 def active_clients(conn: psycopg.Connection, since: dt.timedelta) -> int:
-    return conn.execute("SELECT count(*) FROM client_activity WHERE last_seen >= now() - %s", (since,)).fetchone()[0]
+    return db.one(conn.execute("SELECT count(*) FROM client_activity WHERE last_seen >= now() - %s", (since,)))[0]
 
 
 def answer_summary(conn: psycopg.Connection, since: dt.timedelta) -> dict:
     """Answers by mode, Claude's failures by kind, and the p95 of the database part and of the
     whole answer, over the last `since`."""
-    modes = dict(conn.execute("SELECT mode, count(*) FROM search_questions WHERE asked_at >= now() - %s "
+    modes: dict[str, int] = dict(conn.execute("SELECT mode, count(*) FROM search_questions WHERE asked_at >= now() - %s "
                               "GROUP BY mode ORDER BY mode", (since,)).fetchall())
-    llm_errors = dict(conn.execute(
+    llm_errors: dict[str, int] = dict(conn.execute(
         "SELECT llm_error, count(*) FROM search_questions WHERE asked_at >= now() - %s AND llm_error IS NOT NULL "
         "GROUP BY llm_error ORDER BY 2 DESC, 1", (since,)).fetchall())
-    n, retrieval_p95, latency_p50, latency_p95 = conn.execute(
+    n, retrieval_p95, latency_p50, latency_p95 = db.one(conn.execute(
         "SELECT count(*), percentile_cont(0.95) WITHIN GROUP (ORDER BY retrieval_ms), "
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms), "
         "percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) "
-        "FROM search_questions WHERE asked_at >= now() - %s", (since,)).fetchone()
+        "FROM search_questions WHERE asked_at >= now() - %s", (since,)))
     return {"answers": n, "by_mode": modes, "llm_errors": llm_errors,
             "retrieval_p95_ms": _rounded(retrieval_p95), "answer_p50_ms": _rounded(latency_p50),
             "answer_p95_ms": _rounded(latency_p95)}
@@ -281,7 +282,7 @@ def last_sitemap_refresh(conn: psycopg.Connection) -> dt.datetime | None:
 
 
 def _dagster_table(conn: psycopg.Connection, name: str) -> bool:
-    return conn.execute("SELECT to_regclass(%s)", (name,)).fetchone()[0] is not None
+    return db.one(conn.execute("SELECT to_regclass(%s)", (name,)))[0] is not None
 
 
 def dagster_last_materialization(conn: psycopg.Connection, asset: str) -> dt.datetime | None:
@@ -289,10 +290,10 @@ def dagster_last_materialization(conn: psycopg.Connection, asset: str) -> dt.dat
     time); None when it never did, or Dagster's storage is not in this database."""
     if not _dagster_table(conn, "event_logs"):
         return None
-    return conn.execute(
+    return db.one(conn.execute(
         "SELECT max(timestamp) AT TIME ZONE 'UTC' FROM event_logs "
         "WHERE asset_key = %s AND dagster_event_type = 'ASSET_MATERIALIZATION'",
-        (f'["{asset}"]',)).fetchone()[0]
+        (f'["{asset}"]',)))[0]
 
 
 def dagster_run_counts(conn: psycopg.Connection) -> dict[str, int] | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import psycopg
 
+from tileshop_pipelines.store import db
 from tileshop_pipelines.store.search import ProductFilters, filter_sql
 
 _COLUMNS = "p.product_key, p.sku, p.url, p.name, p.price, p.price_unit, p.record"
@@ -61,9 +62,9 @@ _SORT_PRICE = {"sqft": _SQFT_PRICE, "unit": "p.price"}
 def price_counts(conn: psycopg.Connection, filters: ProductFilters) -> tuple[int, int]:
     """(listed products matching the filters, of which priced per sq. ft.)."""
     where, params = filter_sql(filters)
-    total, by_area = conn.execute(
+    total, by_area = db.one(conn.execute(
         f"SELECT count(*), count({_SQFT_PRICE}) FROM products p WHERE p.gone_at IS NULL AND {where}", params,
-    ).fetchone()
+    ))
     return total, by_area
 
 

@@ -18,9 +18,8 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from tileshop_pipelines.settings import VectorStoreBackend
-from tileshop_pipelines.store import db, document_search, search
 from tileshop_pipelines.store import chunks as chunks_sql
-from tileshop_pipelines.store import document_chunks as document_chunks_sql
+from tileshop_pipelines.store import db, document_search, search
 from tileshop_pipelines.store.vector_tables import DOCUMENT_VECTORS, PRODUCT_VECTORS, SEARCH_TEXT_INDEX, VectorTable
 
 # The 64MB default made a 100k-vector build 3-5x slower here.
@@ -87,7 +86,7 @@ class PostgresVectorStore:
         updates = sql.SQL(", ").join(
             sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in table.columns if c != "id")
         with self.conn.transaction(), self.conn.cursor() as cur:
-            db.stage(cur, "vectors_load", dict(zip(table.columns, table.types)),
+            db.stage(cur, "vectors_load", dict(zip(table.columns, table.types, strict=True)),
                      (_vector_row(table, row) for row in rows))
             cur.execute(sql.SQL(
                 "INSERT INTO {table} ({cols}) SELECT {cols} FROM vectors_load"
@@ -117,7 +116,7 @@ class PostgresVectorStore:
                 self.conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(index)))
 
     def _ensure(self, index: str) -> bool:
-        if self.conn.execute("SELECT to_regclass(%s)", (index,)).fetchone()[0] is not None:
+        if db.one(self.conn.execute("SELECT to_regclass(%s)", (index,)))[0] is not None:
             return False
         self._build_index(index, dict(self.table.bulk_indexes)[index])
         return True
@@ -141,7 +140,7 @@ class PostgresVectorStore:
                               + sql.SQL(definition))
 
     def stats(self) -> dict:
-        return self.conn.execute(sql.SQL("SELECT {}()").format(sql.Identifier(self.table.stats_function))).fetchone()[0]
+        return db.one(self.conn.execute(sql.SQL("SELECT {}()").format(sql.Identifier(self.table.stats_function))))[0]
 
     def match_products(self, query_embedding, match_count, filter=None):
         return search.match_products(self.conn, query_embedding, match_count, filter)
@@ -159,12 +158,9 @@ class PostgresVectorStore:
         return document_search.hybrid_search_documents(self.conn, query_text, query_embedding, match_count)
 
 
-def _published(table: VectorTable) -> tuple[Callable[[psycopg.Connection, str], dict[str, str]],
-                                              Callable[[psycopg.Connection, str, list[str]], list[dict]]]:
-    """What the pipeline publishes to `table`: (id -> source hash, the rows of some ids)."""
-    if table.name == DOCUMENT_VECTORS.name:
-        return document_chunks_sql.published_source_hashes, document_chunks_sql.published_rows
-    return chunks_sql.published_source_hashes, chunks_sql.published_rows
+def _chunk_tables(table: VectorTable) -> chunks_sql.ChunkTables:
+    """The pipeline's tables that `table` publishes."""
+    return chunks_sql.DOCUMENT_TABLES if table.name == DOCUMENT_VECTORS.name else chunks_sql.PRODUCT_TABLES
 
 
 def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
@@ -175,8 +171,8 @@ def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
     Only rows whose source hash differs are written, in batches of `store.batch_rows`, each batch
     in one transaction; rows the pipeline no longer has are deleted after the writes.
     """
-    published_source_hashes, published_rows = _published(store.table)
-    wanted = published_source_hashes(conn, model)
+    tables = _chunk_tables(store.table)
+    wanted = chunks_sql.published_source_hashes(conn, model, tables)
     current = store.source_hashes()
     to_write = sorted(i for i, h in wanted.items() if current.get(i) != h)
     to_delete = sorted(set(current) - set(wanted))
@@ -186,7 +182,7 @@ def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
         store.drop_index()
     batch_rows = store.batch_rows
     for start in range(0, len(to_write), batch_rows):
-        rows = published_rows(conn, model, to_write[start:start + batch_rows])
+        rows = chunks_sql.published_rows(conn, model, to_write[start:start + batch_rows], tables)
         store.insert([r for r in rows if r["id"] not in current])
         store.upsert([r for r in rows if r["id"] in current])
         log(f"vectors written {min(start + batch_rows, len(to_write))}/{len(to_write)}")

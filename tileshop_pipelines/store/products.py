@@ -62,7 +62,7 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
                    Jsonb(r), digest, "; ".join(implausible(r)) or None) for key, digest, r in latest.values()])
         cur.execute("SELECT 1 FROM products p JOIN records_load USING (product_key) ORDER BY p.product_key "
                     "FOR UPDATE OF p")  # versions are read and written under the rows' locks
-        held = dict(cur.execute(
+        held: dict[str, str] = dict(cur.execute(
             """
             INSERT INTO product_suspects AS s (product_key, content_hash, record, reason)
             SELECT product_key, content_hash, record, reason FROM (
@@ -92,7 +92,7 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
         failures = failures + [(key, latest[key][1], f"suspect: {reason}") for key, reason in held.items()]
         if held:
             cur.execute("DELETE FROM records_load WHERE product_key = ANY(%b)", (list(held),))
-        versioned = dict(cur.execute(
+        versioned: dict[str, int] = dict(cur.execute(
             """
             SELECT l.product_key, COALESCE(p.version + 1, 1) FROM records_load l
               LEFT JOIN products p USING (product_key)
@@ -141,7 +141,7 @@ def _float(value) -> float | None:
 
 def suspect_records(conn: psycopg.Connection, limit: int = 50) -> tuple[int, list[tuple[str, str, str]]]:
     """(how many records are held as suspect, (product_key, reason, held_at) of the newest `limit`)."""
-    total = conn.execute("SELECT count(*) FROM product_suspects").fetchone()[0]
+    total = db.one(conn.execute("SELECT count(*) FROM product_suspects"))[0]
     rows = conn.execute("SELECT product_key, reason, held_at::text FROM product_suspects "
                         "ORDER BY held_at DESC, product_key LIMIT %s", (limit,)).fetchall()
     return total, [tuple(row) for row in rows]
@@ -173,9 +173,9 @@ def history_for_sku(conn: psycopg.Connection, sku: str) -> list[dict]:
 
 def required_field_coverage(conn: psycopg.Connection, fields: tuple[str, ...]) -> tuple[int, int]:
     """(records with every one of `fields` present and not null, records) over current products."""
-    total, complete = conn.execute(
+    total, complete = db.one(conn.execute(
         "SELECT count(*), count(*) FILTER (WHERE " +
         " AND ".join("record->>%s IS NOT NULL" for _ in fields) + ") FROM products WHERE gone_at IS NULL",
         fields,
-    ).fetchone()
+    ))
     return complete, total

@@ -47,7 +47,7 @@ HNSW_EF_SEARCH = 100
 
 
 def _rows(cur: psycopg.Cursor) -> list[dict]:
-    return [dict(zip(ROW_KEYS, row)) for row in cur.fetchall()]
+    return [dict(zip(ROW_KEYS, row, strict=True)) for row in cur.fetchall()]
 
 
 def _check_count(match_count: int) -> None:
@@ -264,4 +264,4 @@ def search_chunks(conn: psycopg.Connection, query_text: str, query_embedding: np
                 """,
                 {**params, "q": query_embedding, "k": limit}, prepare=False,
             ).fetchall()
-    return [dict(zip(ROW_KEYS, row)) for row in rows]
+    return [dict(zip(ROW_KEYS, row, strict=True)) for row in rows]

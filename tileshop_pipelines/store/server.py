@@ -10,9 +10,9 @@ import uuid
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import psycopg
+from pgvector.psycopg import register_vector
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from pgvector.psycopg import register_vector
 
 from tileshop_pipelines.store import db
 
@@ -29,7 +29,7 @@ def open_database(url: str) -> psycopg.Connection:
     except psycopg.OperationalError as exc:
         raise db.DatabaseConfigError(
             f"cannot connect to the database at {db.redacted(url)}: {db.redacted(str(exc)).strip()}") from exc
-    if conn.execute("SELECT to_regtype('vector')").fetchone()[0] is not None:  # on the search path
+    if db.one(conn.execute("SELECT to_regtype('vector')"))[0] is not None:  # on the search path
         register_vector(conn)
     return conn
 
@@ -40,7 +40,7 @@ def with_database(url: str, name: str) -> str:
     parts = urlsplit(db.libpq_url(url))
     if parts.scheme:
         return urlunsplit((parts.scheme, parts.netloc, "/" + quote(name), parts.query, parts.fragment))
-    return make_conninfo(**{**conninfo_to_dict(url), "dbname": name})
+    return make_conninfo("", **{**conninfo_to_dict(url), "dbname": name})
 
 
 def without_password(url: str) -> tuple[str, str | None]:
@@ -48,11 +48,11 @@ def without_password(url: str) -> tuple[str, str | None]:
     PGPASSWORD, never on its command line (which `ps` shows)."""
     params = conninfo_to_dict(db.libpq_url(url))
     password = params.pop("password", None)
-    return make_conninfo(**params), password
+    return make_conninfo("", **params), None if password is None else str(password)
 
 
 def server_major_version(conn: psycopg.Connection) -> int:
-    return int(conn.execute("SHOW server_version_num").fetchone()[0]) // 10000
+    return int(db.one(conn.execute("SHOW server_version_num"))[0]) // 10000
 
 
 def user_objects(conn: psycopg.Connection, schemas: list[str]) -> dict[str, int]:
@@ -110,7 +110,7 @@ def create_scratch_database(url: str, prefix: str) -> str:
 
 def drop_database(admin_url: str, url: str) -> None:
     """Drop the database `url` names, connected to another database of its server (`admin_url`)."""
-    name = conninfo_to_dict(db.libpq_url(url))["dbname"]
+    name = str(conninfo_to_dict(db.libpq_url(url))["dbname"])
     with open_database(admin_url) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 

@@ -6,6 +6,8 @@ import dataclasses
 
 import psycopg
 
+from tileshop_pipelines.store import db
+
 
 @dataclasses.dataclass(frozen=True)
 class VectorIndexStatus:
@@ -15,15 +17,15 @@ class VectorIndexStatus:
 
 
 def server_version(conn: psycopg.Connection) -> str:
-    return conn.execute("SHOW server_version").fetchone()[0]
+    return db.one(conn.execute("SHOW server_version"))[0]
 
 
 def vector_index_status(conn: psycopg.Connection) -> VectorIndexStatus | None:
     """The product_vectors table's rows and HNSW indexes; None when the table does not exist."""
-    if conn.execute("SELECT to_regclass('product_vectors')").fetchone()[0] is None:
+    if db.one(conn.execute("SELECT to_regclass('product_vectors')"))[0] is None:
         return None
-    vectors = conn.execute("SELECT count(*) FROM product_vectors").fetchone()[0]
-    hnsw = conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'product_vectors' "
-                        "AND indexdef ILIKE '%USING hnsw%'").fetchone()[0]
-    version = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0]
+    vectors = db.one(conn.execute("SELECT count(*) FROM product_vectors"))[0]
+    hnsw = db.one(conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'product_vectors' "
+                        "AND indexdef ILIKE '%USING hnsw%'"))[0]
+    version = db.one(conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'"))[0]
     return VectorIndexStatus(vectors=vectors, hnsw_indexes=hnsw, pgvector_version=version)

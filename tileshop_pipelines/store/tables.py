@@ -5,6 +5,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from tileshop_pipelines.store import db
 from tileshop_pipelines.store.acquisition import listed_product_count
 
 # The tables the assets materialize, in lineage order.
@@ -14,7 +15,7 @@ ASSET_TABLES = ("sitemap_urls", "product_pages", "products", "product_chunks", "
 
 
 def row_count(conn: psycopg.Connection, table: str) -> int:
-    return conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()[0]
+    return db.one(conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))))[0]
 
 
 def columns(conn: psycopg.Connection, table: str) -> list[tuple[str, str, bool]]:

@@ -84,7 +84,10 @@ class GroutCoverage:
 
     @property
     def sides(self) -> tuple[float, float]:
-        return tile_sides(self.tile)
+        sides = tile_sides(self.tile)
+        if sides is None:  # the table's rows are read only where they name a size
+            raise ValueError(f"grout coverage row with no tile size: {self.tile!r}")
+        return sides
 
     @property
     def joint_in(self) -> float:
@@ -102,7 +105,10 @@ class MortarCoverage:
 
     @property
     def parsed_notch(self) -> Notch:
-        return Notch.parse(self.notch)
+        notch = Notch.parse(self.notch)
+        if notch is None:  # the table's rows are read only where they name a notch
+            raise ValueError(f"mortar coverage row with no notch size: {self.notch!r}")
+        return notch
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,7 +121,7 @@ class TrowelChoice:
         """Whether a tile of these sides is one this row is for. Ranges compare the longer side
         ('8 x 8 in to 16 x 16 in' holds 12 x 12, not 12 x 24); a list of sizes names them exactly."""
         text = self.tiles.lower()
-        listed = [tile_sides(m.group(0)) for m in _SIZE.finditer(text)]
+        listed = [found for m in _SIZE.finditer(text) if (found := tile_sides(m.group(0))) is not None]  # (each is)
         if not listed:
             return False
         longest = sides[1]
@@ -157,10 +163,10 @@ def page_coverage(text: str) -> PageCoverage:
             for row in lines[i + 1:]:
                 cells = _GROUT_ROW.match(row)
                 values = cells.group(2).split() if cells else []
-                if len(values) != len(joints):
+                if cells is None or len(values) != len(joints):
                     break
                 grout += [GroutCoverage(cells.group(1), joint, amount(v), basis, unit, row, line)
-                          for joint, v in zip(joints, values)]
+                          for joint, v in zip(joints, values, strict=True)]
         elif header := _MORTAR_HEADER.match(line):
             for row in lines[i + 1:]:
                 if not (cells := _MORTAR_ROW.match(row)):

@@ -191,7 +191,7 @@ def chunk_document(document_id: int, name: str, pages: list[tuple[int, str]], wo
     chunks: list[DocumentChunk] = []
     section = ""
     title_line = cleaned[0][0] if cleaned and cleaned[0] else None
-    for index, ((page_number, _), lines) in enumerate(zip(pages, cleaned)):
+    for index, ((page_number, _), lines) in enumerate(zip(pages, cleaned, strict=True)):
         ordinal = 0
         found, ends_under = page_sections(lines, section)
         for heading, body in found:

@@ -9,6 +9,7 @@ part arrived (boto3 aborts it on an error): an object is either whole under its 
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable
@@ -138,7 +139,7 @@ class Bucket:
                 raise BucketError(f"deleting from s3://{self.name} failed for "
                                   + ", ".join(f"{e['Key']} ({e.get('Code')})" for e in errors))
 
-    def incomplete_uploads(self, prefix: str) -> list[IncompleteUpload]:
+    def incomplete_uploads(self, prefix: str) -> builtins.list[IncompleteUpload]:  # (list: the method above)
         """Multipart uploads under `prefix` begun and neither completed nor aborted."""
         found = []
         try:

@@ -292,27 +292,29 @@ def _restore_script(restore_command: list[str], psql_command: list[str], passwor
                                 env=env, preexec_fn=_die_with_parent)
         producer = subprocess.Popen(restore_command, stdout=subprocess.PIPE, stderr=restore_err,
                                     preexec_fn=_die_with_parent)
+        psql_in, restore_out = psql.stdin, producer.stdout
+        assert psql_in is not None and restore_out is not None  # both PIPE
         try:
-            psql.stdin.write(b"BEGIN;\n" + prologue)
-            for line in producer.stdout:  # the opening SETs, up to the first object
+            psql_in.write(b"BEGIN;\n" + prologue)
+            for line in restore_out:  # the opening SETs, up to the first object
                 if line.startswith(_FIRST_ENTRY):
-                    psql.stdin.write(line)
+                    psql_in.write(line)
                     break
                 if not ((match := _PREAMBLE_SET.match(line)) and match.group(1).decode() not in known_settings):
-                    psql.stdin.write(line)
-            shutil.copyfileobj(producer.stdout, psql.stdin, 1 << 20)  # the rest as it is
+                    psql_in.write(line)
+            shutil.copyfileobj(restore_out, psql_in, 1 << 20)  # the rest as it is
             if producer.wait() == 0:
-                psql.stdin.write(b"COMMIT;\n")
-            psql.stdin.close()
+                psql_in.write(b"COMMIT;\n")
+            psql_in.close()
         except BrokenPipeError:  # psql stopped at an error (its message says which): stop reading
             producer.kill()
         finally:
-            producer.stdout.close()
+            restore_out.close()
             producer.wait()
             if producer.returncode != 0 and psql.poll() is None:
                 psql.kill()  # no COMMIT was sent: the transaction dies with the connection
             with contextlib.suppress(BrokenPipeError):
-                psql.stdin.close()
+                psql_in.close()
             psql.wait()
         if psql.returncode not in (0, -signal.SIGKILL):
             raise DumpError(f"{what}: {_stderr(psql_err, psql.returncode)}")

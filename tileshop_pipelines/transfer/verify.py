@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
-from tileshop_pipelines.transfer import dumps
 from tileshop_pipelines.store import db, fingerprint, search, server
+from tileshop_pipelines.transfer import dumps
 
 CANARY_QUESTION = "Marmi Imperiali Zenobia porcelain"
 CANARY_TOP = 5
@@ -91,7 +91,7 @@ def inspect(url: str, question: str, query_embedding: np.ndarray) -> dict:
                  "fulltext_search": lambda: search.fulltext_search(conn, question, CANARY_TOP),
                  "hybrid_search": lambda: search.hybrid_search(conn, question, query_embedding, CANARY_TOP)}
         for name, call in calls.items():
-            side["search"][name] = _attempt(lambda: f"{len(call())} rows")
+            side["search"][name] = _attempt(lambda call=call: f"{len(call())} rows")
         side["canary"] = _attempt(lambda: [
             {"product_key": hit.product_key, "sku": hit.sku, "score": hit.score}
             for hit in retrieve(conn, question, query_embedding, limit=CANARY_TOP).hits])
@@ -137,12 +137,11 @@ def _compare_maps(check: str, source: dict, target: dict, prefix: str = "", show
                   changed: str | None = None) -> list[Difference]:
     found = []
     for key in sorted(source.keys() | target.keys()):
-        s, t = source.get(key), target.get(key)
         if key not in target:
-            found.append(Difference(check, f"{prefix}{key}", shown(s), "missing"))
+            found.append(Difference(check, f"{prefix}{key}", shown(source[key]), "missing"))
         elif key not in source:
-            found.append(Difference(check, f"{prefix}{key}", "missing", shown(t)))
-        elif s != t:
+            found.append(Difference(check, f"{prefix}{key}", "missing", shown(target[key])))
+        elif (s := source[key]) != (t := target[key]):
             found.append(Difference(check, f"{prefix}{key}", changed and "hash " + s[:8] or s,
                                     changed and f"{changed} (hash {t[:8]})" or t))
     return found
@@ -173,7 +172,9 @@ def verify(source: str, target: str, *, question: str = CANARY_QUESTION, scratch
            embed: Callable[[str], np.ndarray] | None = None) -> dict:
     """The report: what was compared on each side and every difference (none: the transfer is whole)."""
     if embed is None:
-        from tileshop_pipelines.assistant.retrieval import embed_question as embed
+        from tileshop_pipelines.assistant.retrieval import embed_question
+
+        embed = embed_question
     query_embedding = embed(question)
     target_side = inspect(target, question, query_embedding)  # an unreachable target fails first
     with source_database(source, scratch_server or target) as (source_url, source_label):

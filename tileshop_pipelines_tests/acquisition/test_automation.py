@@ -5,7 +5,7 @@ import datetime as dt
 from tileshop_pipelines.defs.acquisition.automation import _stale_waited_too_long, plan_crawl_batches
 from tileshop_pipelines.store.acquisition import DueProduct
 
-NOW = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 
 
 def _due(*keys, reason="stale", fetched_at=None):

@@ -7,8 +7,8 @@ import datetime as dt
 import json
 import os
 import subprocess
-import uuid
 import sys
+import uuid
 
 import dagster as dg
 import pytest
@@ -139,7 +139,7 @@ def test_blocked_page_is_not_stored_and_is_retried_later(site):
     assert _sql(site, "SELECT record, version FROM products WHERE product_key = %s", (key,)) == record_before
     state, attempts, retry_at, html = _sql(
         site, "SELECT state, attempts, next_attempt_at, html FROM product_pages WHERE product_key = %s", (key,))[0]
-    assert (state, attempts) == ("blocked", 1) and retry_at > dt.datetime.now(dt.timezone.utc)
+    assert (state, attempts) == ("blocked", 1) and retry_at > dt.datetime.now(dt.UTC)
     assert "Product" in html  # the last good page is kept, not the home page
     assert _checks(result)["scrape_success_rate"] is False  # 0 of 1 pages answered
 
@@ -199,7 +199,7 @@ def test_sensor_turns_due_products_into_batched_runs(site, monkeypatch):
     assert len(requests) == -(-len(keys) // 10)  # ceil: batches of 10, never one run per product
     batches = [r.run_config["ops"]["crawl_products"]["config"]["product_keys"] for r in requests]
     assert sorted(k for b in batches for k in b) == sorted(keys) and max(map(len, batches)) == 10
-    for request, batch in zip(requests, batches):
+    for request, batch in zip(requests, batches, strict=True):
         start, end = request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]
         assert (start, end) == (batch[0], batch[-1]) and "stale=" in request.tags["tileshop/crawl_reasons"]
     again = tick(result.cursor)  # the same products are in flight: not requested twice

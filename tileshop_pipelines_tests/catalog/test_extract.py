@@ -636,3 +636,15 @@ def test_nul_and_lone_surrogates_never_leave_the_extractor():
     record = extract_product(html)
     assert (record["name"], record["brand"]) == ("Tile \ufffd", "B")
     assert {w.split(":")[0] for w in record["warnings"]} == {"nul_removed", "surrogate_replaced"}
+
+
+def test_a_warning_quoting_a_nul_or_a_lone_surrogate_is_storable():
+    """Found by the fuzz pass: a stated price holding a NUL went verbatim into its invalid_price
+    warning, and the record could not be stored."""
+    html = minimal_page({"@type": "Product", "name": "Tile", "offers": {"price": 0}}).replace(
+        '"price": 0', '"price": "1\\u00002 \\udc00"')
+    record = extract_product(html)
+    assert record["price"] is None
+    assert record["warnings"] == ["invalid_price: 12 \ufffd is not an amount from 0 to 100,000; refused"]
+    json.dumps(record).encode("utf-8")  # no lone surrogate left anywhere
+    assert "\x00" not in json.dumps(record)

@@ -208,7 +208,7 @@ def test_a_sku_on_two_urls_gets_two_keys(real_urls):
 
 
 def test_real_urls_are_canonical_and_encoding_does_not_change_the_key(real_urls):
-    for path, classified in zip(real_product_paths(), real_urls):
+    for path, classified in zip(real_product_paths(), real_urls, strict=True):
         assert canonical_url(classified.url) == classified.url
         fully_encoded = classify_url(SITE + quote(path, safe="/"))
         assert fully_encoded == classified

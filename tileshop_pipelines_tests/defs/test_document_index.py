@@ -9,8 +9,8 @@ import dagster as dg
 import pytest
 from pypdf import PdfReader
 
-from tileshop_pipelines.defs.document_index.assets import document_chunks, document_embeddings, document_vectors
 from tileshop_pipelines.defs.document_index import checks
+from tileshop_pipelines.defs.document_index.assets import document_chunks, document_embeddings, document_vectors
 from tileshop_pipelines.defs.resources import EmbedderResource, PostgresResource, VectorStoreResource
 from tileshop_pipelines.sample_catalog.pdfs import document_pdf
 from tileshop_pipelines.store import db

@@ -21,8 +21,14 @@ import pytest
 import yaml
 
 from tileshop_pipelines import bootstrap
-from tileshop_pipelines.defs.policy import (BACKUP_RUN_TAGS, CRAWL_RUN_TAGS, INDEX_RUN_TAGS, MAX_RETRIES, MAX_RUNTIME,
-                                           SITEMAP_RUN_TAGS)
+from tileshop_pipelines.defs.policy import (
+    BACKUP_RUN_TAGS,
+    CRAWL_RUN_TAGS,
+    INDEX_RUN_TAGS,
+    MAX_RETRIES,
+    MAX_RUNTIME,
+    SITEMAP_RUN_TAGS,
+)
 
 INSTANCE = yaml.safe_load((bootstrap.PROJECT_ROOT / "dagster.yaml").read_text())
 

@@ -272,3 +272,18 @@ def test_machine_sizes_live_in_the_fly_toml_files_not_in_scale_commands():
     for page in sorted((PROJECT_ROOT / "docs").glob("*.md")) + [PROJECT_ROOT / "README.md"]:
         text = page.read_text()
         assert not re.search(r"fly scale (vm|memory)\b", text), page.name
+
+
+def test_the_crawl_service_may_fetch_every_host_the_pipeline_asks_it_for(configs):
+    """In `service` mode the pipeline asks the crawl service for its pages and for the products'
+    documents: the crawl service, configured by crawler/fly.toml alone, allows the site's host and
+    every document host the pipeline's fly.toml leaves it (a document host missing here was refused
+    in production while every test passed)."""
+    from crawler.settings import CrawlerSettings
+    from tileshop_pipelines.settings import PipelineSettings
+
+    pipeline = PipelineSettings.load({k: str(v) for k, v in configs["pipeline"]["env"].items()})
+    crawler = CrawlerSettings.load({**configs["crawler"]["env"], "CRAWLER_TOKEN": "fly-config-test-token-123456"})
+    assert pipeline.crawl_mode == "service"
+    wanted = {urlsplit(pipeline.sitemap_url).hostname, *pipeline.document_hosts}
+    assert wanted - set(crawler.allowed_hosts) == set()

@@ -57,6 +57,8 @@ def test_a_right_passage_is_the_documents_page():
 @pytest.mark.parametrize("answer, problems", [
     ("Offline answer.\n1. Superior LFT Bond Mortar Technical Data Sheet, page 2 (Working Properties):\n"
      "> Pot life is about 3 hours\n> at 70°F. Do not add water.\nhttps://x#page=2", []),
+    ("Offline answer.\n1. Superior LFT Bond Mortar Technical Data Sheet, page 2 (Working Properties):\n"
+     "   https://x#page=2\n   > Pot life is about 3 hours\n   > at 70°F. Do not add water.", []),
     ("1. Superior LFT Bond Mortar Technical Data Sheet, page 1 (Description):\n> Pot life is about 3 hours at 70°F.",
      ["does not name 'Superior LFT Bond Mortar', page 2"]),
     ("1. Superior LFT Bond Mortar Technical Data Sheet, page 2:\n> Pot life is about 2 hours at 70°F.",

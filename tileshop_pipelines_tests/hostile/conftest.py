@@ -39,4 +39,4 @@ def list_and_crawl(conn, urls: list[str], *, write_batch: int = 100):
                           policy)
     keys = [u.product_key for u in listed]
     report = asyncio.run(refresh_products(conn, crawler, keys, skip_checked_in_cycle=False, write_batch=write_batch))
-    return report, dict(zip(urls, keys))
+    return report, dict(zip(urls, keys, strict=True))

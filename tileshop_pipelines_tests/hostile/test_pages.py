@@ -47,7 +47,7 @@ def _pages(conn, keys):
 def test_every_poisoned_page_is_contained_and_the_batch_lands(conn, site, catalog):
     products = _plain(catalog, len(CASES) + 5)
     urls = {}
-    for (name, make), product in zip(CASES.items(), products):
+    for (name, make), product in zip(CASES.items(), products[:len(CASES)], strict=True):
         urls[name] = site.serve(product.path, make(product, site.base_url))
     good = [site.serve(p.path, corpus.page(p, site.base_url)) for p in products[len(CASES):]]
 

@@ -14,7 +14,6 @@ from tileshop_pipelines.store import acquisition
 from tileshop_pipelines.store.legacy import import_checkpoints
 from tileshop_pipelines_tests.legacy.predecessor import LEGACY_DATA
 
-
 FILES = sorted(LEGACY_DATA.glob("tileshop_sitemap*.json"))
 
 # Per file, as SOURCES.txt describes it: entries by scrape_status as written, then the state after

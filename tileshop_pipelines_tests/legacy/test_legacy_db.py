@@ -20,7 +20,6 @@ from tileshop_pipelines.store import db, products
 from tileshop_pipelines.store.legacy import import_legacy_versions, read_product_data
 from tileshop_pipelines_tests.legacy.predecessor import create_predecessor, documented_rows, trap_rows
 
-
 ROWS_READ = 35  # 18 documented + 17 generated
 SKIPPED = {"blocked_home_page": 3, "no_scrape_time": 1, "not_a_product_url": 2, "nothing_stated": 2,
            "superseded_by_a_later_row": 1}

@@ -52,3 +52,13 @@ def test_an_answer_over_its_bound_is_refused():
         outcome = pool.parse(SHEET)
         assert outcome.pages is None and outcome.refused.endswith("is over the 100-byte bound")
         assert pool.lost == 1
+
+
+def test_closing_ends_every_worker_at_the_end_of_its_input():
+    """All are asked at once, and each ends by itself (exit 0), none killed at the close's deadline."""
+    with ParserPool(Limits(), workers=2, timeout_s=20, memory_mb=512) as pool, \
+            concurrent.futures.ThreadPoolExecutor(2) as threads:
+        pool.warm(2)
+        assert all(len(o.pages) == 3 for o in threads.map(pool.parse, [SHEET] * 4))
+        processes = [worker.proc for worker in pool._alive]
+    assert len(processes) == 2 and [p.returncode for p in processes] == [0, 0]

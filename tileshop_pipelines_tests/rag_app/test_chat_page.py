@@ -6,6 +6,7 @@ Screenshots go to test-artifacts/.
 from __future__ import annotations
 
 import hashlib
+import io
 import math
 import re
 from urllib.parse import urlsplit
@@ -227,7 +228,36 @@ def test_cheapest_first_says_its_sort_and_the_cards_follow_it(browser, index_url
         page.close()
 
 
-def test_a_how_to_answer_shows_its_passages_as_text_with_the_document_page_and_product(browser, index_url):  # noqa: F811
+def stored_passage(conn, passage: dict) -> dict:
+    """What the database holds for a passage the API returned: its document's row (the URL it was
+    fetched from), the page's stored text, the document's title as its chunks name it, and the
+    products linking it now (sku -> name)."""
+    row = conn.execute("SELECT document_id, url FROM documents WHERE url = %s", (passage["url"],)).fetchone()
+    assert row, f"no stored document at {passage['url']}"
+    document_id, url = row
+    (text,) = conn.execute("SELECT text FROM document_pages WHERE document_id = %s AND page_number = %s",
+                           (document_id, passage["page"])).fetchone()
+    titles = {t for (t,) in conn.execute("SELECT DISTINCT title FROM document_chunks WHERE document_id = %s",
+                                         (document_id,))}
+    linked = dict(conn.execute("SELECT p.sku, p.name FROM document_links l JOIN products p USING (product_key)"
+                               " WHERE l.document_id = %s AND l.unlinked_at IS NULL", (document_id,)).fetchall())
+    return {"url": url, "page_text": text, "titles": titles, "linked": linked}
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_a_how_to_answer_quotes_each_passage_once_in_one_numbered_list_true_to_the_stored_documents(
+        browser, index_url):  # noqa: F811
+    """The offline how-to answer: each passage once (in the answer, not again under it), the passages
+    one numbered list (1, 2, 3 with each quotation inside its item), and what each item says is what
+    the database holds: the document's title and page, a product linking it, the quoted words on that
+    stored page, and the link the URL the document was fetched from, whose page says those words."""
+    from pypdf import PdfReader
+
+    from tileshop_pipelines.store import db
+
     question = "How do I install tile over a concrete slab?"
     with served_app(index_url, settings_for()) as base:
         passages = httpx.post(f"{base}/api/chat", json={"query": question}, timeout=60).json()["passages"]
@@ -236,13 +266,31 @@ def test_a_how_to_answer_shows_its_passages_as_text_with_the_document_page_and_p
         turn = ask(page, question)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "chat_how_to.png"), full_page=True)
-        block = turn.locator(".passages .passage")
-        assert block.count() == len(passages) > 0, "no passages block: the API sent no passages"
-        first, shown = passages[0], block.first
-        assert shown.locator(".where").inner_text().startswith(f"{first['document']}, page {first['page']}")
-        # the document's words as text in a quotation, the link to its page kept (the API named it)
-        assert shown.locator("blockquote").inner_text().split() == first["text"].split()
-        assert shown.locator("blockquote *").count() == 0
-        assert shown.locator(".where a").get_attribute("href") == first["source"]
-        assert f"SKU {first['products'][0]['sku']}" in shown.locator(".linked").inner_text()
+        assert len(passages) >= 2 and all(p["quoted"] for p in passages), passages
+        assert turn.locator(".passages").count() == 0  # quoted in the answer: not shown a second time
+        lists = turn.locator(".text > ol")
+        assert lists.first.get_attribute("start") in (None, "1")
+        items = lists.first.locator(":scope > li")
+        assert items.count() == len(passages)  # one list: the second passage is item 2, not a new list's 1
+        assert turn.locator("blockquote").count() == len(passages)  # a quotation each, and no other
+        with db.connect(index_url) as conn:
+            for i, passage in enumerate(passages):
+                item, stored = items.nth(i), stored_passage(conn, passage)
+                head = item.inner_text().split("\n")[0]
+                (title,) = [t for t in stored["titles"] if head.startswith(f"{t}, page {passage['page']}")]
+                sku, name = re.search(r", for (.+) \(SKU (\w+)\)", head).group(2, 1)
+                assert stored["linked"][sku] == name
+                quote = item.locator(":scope > blockquote")
+                assert quote.count() == 1 and quote.locator("*:not(p):not(br)").count() == 0  # text only
+                quoted = words(quote.inner_text())
+                assert quoted in words(stored["page_text"]), (quoted, title)
+                assert words(turn.inner_text()).count(quoted) == 1  # the words once on the page
+                # the link: the stored URL at the page, where the very document is served
+                link = item.locator(":scope > a")
+                assert link.count() == 1 and link.get_attribute("href") == f"{stored['url']}#page={passage['page']}"
+                assert link.get_attribute("rel") == "noopener noreferrer"
+                served = httpx.get(stored["url"], timeout=30)
+                assert served.status_code == 200 and served.headers["content-type"].startswith("application/pdf")
+                served_page = PdfReader(io.BytesIO(served.content)).pages[passage["page"] - 1].extract_text()
+                assert quoted in words(served_page)
         page.close()

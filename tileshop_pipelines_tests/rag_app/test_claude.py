@@ -7,14 +7,15 @@ import concurrent.futures
 import json
 import logging
 import time
+from itertools import pairwise
 
 import httpx
 import pytest
 
 from rag_app.claude import SYSTEM_PROMPT, build_messages
-from tileshop_pipelines.assistant.tool_loop import TOOL_RULES
 from tileshop_pipelines.assistant.answer import offline_answer
 from tileshop_pipelines.assistant.retrieval import ProductHit
+from tileshop_pipelines.assistant.tool_loop import TOOL_RULES
 from tileshop_pipelines_tests.conftest import PLANTED_INSTRUCTION, PLANTED_SKU
 
 from ..support.ports import free_port
@@ -56,7 +57,7 @@ def test_claude_answer_with_search_results_and_citations(claude_client, standin)
     results = [b for b in blocks if b["type"] == "search_result"]
     # Names are data inside each result's content, never its title.
     assert [r["title"] for r in results] == [f"SKU {p['sku']}" for p in body["products"]]
-    assert all(r["content"][0]["text"].startswith(p["name"]) for r, p in zip(results, body["products"]))
+    assert all(r["content"][0]["text"].startswith(p["name"]) for r, p in zip(results, body["products"], strict=True))
     assert [c["type"] for c in results[0]["content"]] == ["text", "text", "text"]  # facts, description, specs
     assert all(r["citations"] == {"enabled": True} and r["source"].startswith("http") for r in results)
     assert blocks[-1] == {"type": "text", "text": "Marmi Imperiali Zenobia porcelain"}
@@ -126,7 +127,7 @@ def test_500_is_retried_with_backoff_then_offline(claude_client, standin):
     assert body["mode"] == "offline" and "HTTP 500" in body["answer"]
     requests = standin.messages_requests()
     assert len(requests) == 3
-    gaps = [b["at"] - a["at"] for a, b in zip(requests, requests[1:])]
+    gaps = [b["at"] - a["at"] for a, b in pairwise(requests)]
     assert gaps[0] >= 0.3 and gaps[1] >= 0.7  # exponential backoff: ~0.5 s then ~1 s (jitter -25%)
 
 

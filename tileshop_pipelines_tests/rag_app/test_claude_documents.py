@@ -51,6 +51,7 @@ def test_a_how_to_question_sends_passages_as_search_results_and_cites_their_page
     assert citation["url"] == passages[0]["source"] and citation["url"].endswith(f"#page={citation['page']}")
     (cited,) = body["passages"]
     assert cited["source"] == citation["url"] and cited["document"] == citation["document"]
+    assert cited["quoted"] is False  # Claude's text cites it: the page shows its words under the answer
 
 
 def test_search_documents_returns_passages_inside_the_tool_result_and_they_are_cited(claude_client, standin):
@@ -91,7 +92,8 @@ def test_offline_how_to_answer_carries_the_passages(index_url):
     first = body["passages"][0]
     assert f"{first['document']}, page {first['page']}" in body["answer"]
     assert set(first) == {"document", "url", "page", "source", "section", "text", "score", "products",
-                          "product_count"}
+                          "product_count", "quoted"}
+    assert all(p["quoted"] for p in body["passages"])  # the answer's text quotes each: the page shows them there
 
 
 def test_a_documents_planted_instruction_reaches_claude_only_as_search_result_data(claude_client, standin):

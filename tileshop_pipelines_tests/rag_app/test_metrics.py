@@ -33,7 +33,7 @@ def junk_method() -> str:
 
 
 def test_made_up_methods_and_paths_add_no_label_and_no_rollup_key(index_url):
-    started = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
+    started = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     metrics_port = free_port()
     scrape = f"http://127.0.0.1:{metrics_port}/metrics"
     with served_app(index_url, settings_for(analytics_flush_s=0.2), metrics_port=metrics_port) as base, \

@@ -51,10 +51,10 @@ def redis_server(tmp_path_factory):
         try:
             client.ping()
             break
-        except redis.ConnectionError:
+        except redis.ConnectionError as exc:
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
-                raise RuntimeError("redis-server did not start")
+                raise RuntimeError("redis-server did not start") from exc
             time.sleep(0.05)
     yield f"redis://127.0.0.1:{port}/0", proc
     proc.send_signal(signal.SIGCONT)
@@ -88,7 +88,7 @@ def app_processes(index_url: str, n: int, **env):
             url = AppUrl(f"http://127.0.0.1:{port}")
             url.metrics = f"http://127.0.0.1:{metrics_port}/metrics"
             urls.append(url)
-        for proc, url in zip(procs, urls):
+        for proc, url in zip(procs, urls, strict=True):
             wait_until_serving(proc, f"{url}/api/system/health", "the app", 120)
         yield urls
     finally:

@@ -25,7 +25,7 @@ def test_same_arguments_give_identical_catalogs_and_page_bytes():
     assert a.products == b.products
     assert a.other_pages == b.other_pages
     assert a.product_sitemaps == b.product_sitemaps
-    for pa, pb in zip(a.products, b.products):
+    for pa, pb in zip(a.products, b.products, strict=True):
         assert render.product_page(pa, BASE).encode() == render.product_page(pb, BASE).encode()
     assert render.home_page(BASE) == render.home_page(BASE)
 
@@ -48,7 +48,7 @@ def test_seed_changes_content_but_not_the_url_set():
     a, b = build_catalog(n_products=200, seed=1), build_catalog(n_products=200, seed=2)
     assert [p.path for p in a.products] == [p.path for p in b.products]
     changed = sum(pa.price != pb.price or pa.description_html != pb.description_html
-                  for pa, pb in zip(a.products, b.products) if pa.sku not in KNOWN_SKUS)
+                  for pa, pb in zip(a.products, b.products, strict=True) if pa.sku not in KNOWN_SKUS)
     assert changed > 150
 
 

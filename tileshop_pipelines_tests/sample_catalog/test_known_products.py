@@ -8,7 +8,6 @@ from tileshop_pipelines.sample_catalog import KNOWN_SKUS
 
 from ..support import known_products
 
-
 KNOWN_FACTS = {sku: known_products.product_facts(sku) for sku in known_products.FACTS}
 
 

@@ -68,7 +68,7 @@ def test_the_metadata_is_fixed_by_the_document():
     reader = pypdf.PdfReader(io.BytesIO(render(doc)))
     meta = reader.metadata
     assert meta.title == doc.title and meta.author == doc.publisher and meta.subject == "Technical Data Sheet"
-    assert meta.creation_date == dt.datetime.combine(doc.revised, dt.time(9, 0), tzinfo=dt.timezone.utc)
+    assert meta.creation_date == dt.datetime.combine(doc.revised, dt.time(9, 0), tzinfo=dt.UTC)
 
 
 def test_document_pdf_is_made_once_per_document_and_revision():

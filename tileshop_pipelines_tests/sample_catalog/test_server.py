@@ -95,7 +95,7 @@ def test_sitemap_index_children_list_every_product_and_page(client, server):
     catalog = server.catalog
     index = client.get("/sitemap.xml")
     assert index.status_code == 200 and index.headers["content-type"] == "application/xml"
-    assert ET.fromstring(index.content).tag == "{%s}sitemapindex" % NS["sm"]
+    assert ET.fromstring(index.content).tag == f"{{{NS['sm']}}}sitemapindex"
     assert b"<lastmod>" not in index.content
     children = _locs(index.content, "sitemap")
     assert [_path(c) for c in children][-1] == "/sitemaps/pages.xml"
@@ -154,7 +154,7 @@ def test_gzip_sitemaps(server):
 def test_flat_sitemap(server):
     with CatalogServer(server.catalog, flat_sitemap=True) as flat, httpx.Client(base_url=flat.base_url) as c:
         r = c.get("/sitemap.xml")
-        assert ET.fromstring(r.content).tag == "{%s}urlset" % NS["sm"]
+        assert ET.fromstring(r.content).tag == f"{{{NS['sm']}}}urlset"
         locs = _locs(r.content, "url")
         assert c.get("/sitemaps/pages.xml").status_code == 404
     assert len(locs) == len(server.catalog.products) + 2 + len(server.catalog.other_pages)
@@ -280,7 +280,7 @@ def test_pages_are_byte_identical_across_builds():
 
 
 def _local(srv: CatalogServer) -> str:
-    host, port = srv._httpd.server_address[:2]
+    host, port = srv._served.httpd.server_address[:2]
     return f"http://{host}:{port}"
 
 
@@ -302,7 +302,7 @@ def test_raw_and_encoded_paths_reach_the_same_product(client, server):
 
 
 def _raw_get(server: CatalogServer, target: bytes) -> http.client.HTTPResponse:
-    host, port = server._httpd.server_address[:2]
+    host, port = server._served.httpd.server_address[:2]
     conn = http.client.HTTPConnection(host, port, timeout=5)
     conn.connect()
     conn.sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -323,7 +323,7 @@ def test_non_product_pages(client, server):
 
 
 def test_keep_alive_reuses_one_connection_and_head_has_no_body(server):
-    host, port = server._httpd.server_address[:2]
+    host, port = server._served.httpd.server_address[:2]
     conn = http.client.HTTPConnection(host, port, timeout=5)
     sockets = set()
     for method, path in [("GET", p.path) for p in server.catalog.products[:3]] + [

@@ -214,14 +214,14 @@ class StandIn:
         if len(found) != 1:
             raise ApiError(404, "PGRST202", f"Could not find the function public.{function} in the schema cache")
         names, modes, returns_set, return_type, in_types = found[0]
-        in_names = [n for n, m in zip(names or [], modes or ["i"] * len(names or [])) if m in ("i", "b")]
+        in_names = [n for n, m in zip(names or [], modes or ["i"] * len(names or []), strict=True) if m in ("i", "b")]
         args = payload or {}
         unknown = set(args) - set(in_names)
         if unknown:
             raise ApiError(404, "PGRST202", f"public.{function} has no parameters {sorted(unknown)}")
         # Every argument goes in as text and is cast to the parameter's type, as PostgREST does.
         named = [sql.SQL("{} => %s::{}").format(sql.Identifier(n), sql.SQL(t))
-                 for n, t in zip(in_names, in_types) if n in args]
+                 for n, t in zip(in_names, in_types, strict=False) if n in args]  # unnamed arguments: no names
         values = [a if isinstance(a, str) else json.dumps(a) for a in (args[n] for n in in_names if n in args)]
         call = sql.SQL("{}({})").format(sql.Identifier("public", function), sql.SQL(", ").join(named))
         if returns_set or return_type == "record":

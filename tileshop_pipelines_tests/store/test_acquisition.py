@@ -85,7 +85,7 @@ def test_page_checks_keep_the_last_good_page_and_count_attempts(conn):
 
 def test_due_products_and_resumable_targets(conn):
     conn.execute("TRUNCATE sitemap_urls, sitemap_refreshes, product_pages")
-    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1)
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
     record_sitemap(conn, [_product(s) for s in ("new-1", "fresh-2", "stale-3", "failed-4", "waiting-5")]
                    + [ListedUrl("http://site/products/changed-6", "product", "changed-6", None, "x", soon)])
     record_page_checks(conn, [PageCheck(k, f"http://site/products/{k}", "ok", 200, f"<p>{k}</p>")

@@ -4,8 +4,8 @@ import numpy as np
 import psycopg
 import pytest
 
-from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store import chunks as chunks_sql
+from tileshop_pipelines.store import products as products_sql
 from tileshop_pipelines.store.product_vectors import PostgresVectorStore, sync_vector_store
 from tileshop_pipelines.store.search import match_products
 from tileshop_pipelines.text.chunks import Chunk
@@ -132,9 +132,9 @@ def test_bulk_load_drops_and_rebuilds_the_hnsw_and_search_text_indexes(clean, mo
     _embed_pending(clean)
     monkeypatch.setattr(vector_store, "BULK_LOAD_MIN_ROWS", 2)
     store = PostgresVectorStore(clean)
-    present = lambda: {r[0] for r in clean.execute(  # noqa: E731
-        "SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)",
-        ([HNSW_INDEX, SEARCH_TEXT_INDEX],))}
+    def present():
+        return {r[0] for r in clean.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)",
+                                            ([HNSW_INDEX, SEARCH_TEXT_INDEX],))}
     during_load = []
     insert = store.insert
     monkeypatch.setattr(store, "insert", lambda rows: (during_load.append(present()), insert(rows)))

@@ -6,7 +6,7 @@ from tileshop_pipelines.crawl.checks import Outcome, PageCheck
 from tileshop_pipelines.store import monitoring as sql
 from tileshop_pipelines.store.acquisition import ListedUrl, due_counts, due_products, record_page_checks, record_sitemap
 
-NOW = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+NOW = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
 
 
 def counts(**at_ms: int) -> list[int]:
@@ -36,7 +36,7 @@ def test_rollups_from_several_flushes_add_up(conn):
     routes = {r["route"]: r for r in sql.route_latency(conn, dt.timedelta(hours=1))}
     chat = routes["/api/chat"]
     assert (chat["requests"], chat["errors"]) == (22, 3)
-    assert chat["latency_counts"] == [a + b for a, b in zip(counts(ms30=19, ms700=1), counts(ms5000=2))]
+    assert chat["latency_counts"] == [a + b for a, b in zip(counts(ms30=19, ms700=1), counts(ms5000=2), strict=True)]
     assert routes["/"]["requests"] == 1
     # an hour-old minute is in the 24 h window only
     sql.add_request_rollups(conn, [(NOW - dt.timedelta(hours=3), "POST", "/api/chat", 5, 0, counts(ms10=5))])

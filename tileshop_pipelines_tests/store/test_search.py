@@ -33,7 +33,7 @@ def store(conn, model):
                          "source_hash": "s"})
     vectors = embed_texts(model, [r["content"] for r in rows])
     store = PostgresVectorStore(conn)
-    store.upsert([{**r, "embedding": v} for r, v in zip(rows, vectors)])
+    store.upsert([{**r, "embedding": v} for r, v in zip(rows, vectors, strict=True)])
     return store
 
 

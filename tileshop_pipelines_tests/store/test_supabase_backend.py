@@ -12,13 +12,13 @@ import pytest
 from postgrest.exceptions import APIError
 from supabase import create_client
 
+from tileshop_pipelines.store import chunks as chunks_sql
 from tileshop_pipelines.store import db
 from tileshop_pipelines.store import products as products_sql
-from tileshop_pipelines.store import chunks as chunks_sql
 from tileshop_pipelines.store.migrations import migrate
-from tileshop_pipelines.store.supabase_schema import ROLES_SQL, MarkerError, supabase_vector_store_sql
-from tileshop_pipelines.store.supabase_backend import SupabaseConfigError, SupabaseVectorStore
 from tileshop_pipelines.store.product_vectors import PostgresVectorStore, open_vector_store, sync_vector_store
+from tileshop_pipelines.store.supabase_backend import SupabaseConfigError, SupabaseVectorStore
+from tileshop_pipelines.store.supabase_schema import ROLES_SQL, MarkerError, supabase_vector_store_sql
 from tileshop_pipelines.text.chunks import Chunk
 from tileshop_pipelines_tests.store.postgrest_stand_in import ROLES, StandIn, _split_in_list, make_jwt
 

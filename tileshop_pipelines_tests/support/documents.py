@@ -1,6 +1,6 @@
 """Documents written straight into migration 020's tables (documents, document_links,
 document_pages), as the documents step stores them after a fetch and parse: for the tests of what
-reads them (the document index, search, the assistant) without fetching PDFs."""
+reads them (the document index, search, the assistant) without the documents step."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import hashlib
 import io
 
 import psycopg
+
+from tileshop_pipelines.store.documents import document_host
 
 
 def store_document(conn: psycopg.Connection, url: str, name: str, pages: list[str],
@@ -19,13 +21,13 @@ def store_document(conn: psycopg.Connection, url: str, name: str, pages: list[st
         """
         INSERT INTO documents (url, host, name, state, content_hash, parsed_hash, page_count, byte_size,
                                content_type, fetched_at, parsed_at, checked_at)
-        VALUES (%s, split_part(split_part(%s, '://', 2), '/', 1), %s, %s, %s, %s, %s, %s, 'application/pdf',
-                now(), now(), now())
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'application/pdf', now(), now(), now())
         ON CONFLICT (url) DO UPDATE SET name = EXCLUDED.name, state = EXCLUDED.state,
             content_hash = EXCLUDED.content_hash, parsed_hash = EXCLUDED.parsed_hash,
             page_count = EXCLUDED.page_count, parsed_at = now()
         RETURNING document_id
-        """, (url, url, name, state, content_hash, content_hash, len(pages), sum(map(len, pages)))).fetchone()[0]
+        """, (url, document_host(url), name, state, content_hash, content_hash, len(pages),
+              sum(map(len, pages)))).fetchone()[0]
     conn.execute("DELETE FROM document_pages WHERE document_id = %s", (document_id,))
     for number, text in enumerate(pages, 1):
         conn.execute("INSERT INTO document_pages (document_id, page_number, content_hash, text) VALUES (%s, %s, %s, %s)",
@@ -48,14 +50,18 @@ def unlink(conn: psycopg.Connection, document_id: int, product_key: str) -> None
                  (document_id, product_key))
 
 
-def load_sample_documents(conn: psycopg.Connection, catalog, base_url: str = "http://127.0.0.1:8765") -> dict[str, int]:
-    """Every document the catalog's products name, as the documents step would store it: the sample
-    PDF (sample_catalog.pdfs) read page by page by pypdf, linked to each product naming it under
-    the name that product gives it. Returns {url: document_id}."""
+def load_sample_documents(conn: psycopg.Connection, catalog, cdn_url: str,
+                          base_url: str = "http://127.0.0.1:8765") -> dict[str, int]:
+    """Every document the catalog's products name, as the documents step would store it: fetched
+    from the CDN stand-in at `cdn_url` (sample_catalog/cdn.py), where the products' pages name it
+    (bench.sample_index.load_records with the same `cdn_url`), and stored at the URL it was fetched
+    from; read page by page by pypdf, linked to each product naming it under the name that product
+    gives it. Returns {url: document_id}."""
+    import httpx
     from pypdf import PdfReader
 
     from tileshop_pipelines.catalog.urls import classify_url
-    from tileshop_pipelines.sample_catalog.pdfs import document_pdf
+    from tileshop_pipelines.sample_catalog.documents import on_cdn
 
     named: dict[str, tuple[str, list[str]]] = {}
     for product in catalog.products:
@@ -65,11 +71,14 @@ def load_sample_documents(conn: psycopg.Connection, catalog, base_url: str = "ht
         conn.execute("INSERT INTO sitemap_urls (url, kind, product_key, sku) VALUES (%s, 'product', %s, %s)"
                      " ON CONFLICT DO NOTHING", (info.url, info.product_key, info.sku))
         for document in product.documents:
-            named.setdefault(document["Url"], (document["Name"], []))[1].append(info.product_key)
+            named.setdefault(on_cdn(document["Url"], cdn_url), (document["Name"], []))[1].append(info.product_key)
     ids = {}
-    for url, (name, keys) in sorted(named.items()):
-        pages = [page.extract_text() for page in PdfReader(io.BytesIO(document_pdf(url))).pages]
-        ids[url] = store_document(conn, url, name, pages, keys)
+    with httpx.Client(timeout=30) as client:
+        for url, (name, keys) in sorted(named.items()):
+            response = client.get(url)
+            response.raise_for_status()
+            pages = [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+            ids[url] = store_document(conn, url, name, pages, keys)
     return ids
 
 

@@ -27,6 +27,7 @@ class LocalServer:
     """`handler` served from a daemon thread between __enter__ and __exit__ (or start() and close())."""
 
     def __init__(self, handler: type[BaseHTTPRequestHandler], host: str = "127.0.0.1") -> None:
+        self.host = host
         self.httpd = ThreadingHTTPServer((host, 0), handler)
         self.httpd.daemon_threads = True  # a client's kept-alive connection does not hold up shutdown
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -37,7 +38,7 @@ class LocalServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.httpd.server_address[0]}:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> None:
         self._thread.start()

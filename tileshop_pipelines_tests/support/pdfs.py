@@ -133,13 +133,15 @@ def deep_page_tree_pdf(depth: int) -> bytes:
     """A page tree `depth` levels deep, one page at the bottom."""
     objects: list[bytes] = [b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
                             content_stream(b"BT /F1 10 Tf 56 760 Td (deep) Tj ET")]
-    parent = None
-    for level in range(depth):
+    parent: int | None = None
+    for _level in range(depth):
         number = len(objects) + 1
         child = number + 1
-        parent_ref = b" /Parent %d 0 R" % parent if parent else b""
+        parent_ref = b"" if parent is None else b" /Parent %d 0 R" % parent
         objects.append(b"<< /Type /Pages /Kids [%d 0 R] /Count 1%s >>" % (child, parent_ref))
         parent = number
+    if parent is None:
+        raise ValueError(f"a page tree {depth} levels deep: at least 1")
     objects.append(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 1 0 R >> >> "
                    b"/Contents 2 0 R >>" % parent)
     objects.append(b"<< /Type /Catalog /Pages 3 0 R >>")

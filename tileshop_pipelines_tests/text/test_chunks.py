@@ -1,3 +1,5 @@
+from itertools import pairwise
+
 import pytest
 
 from tileshop_pipelines.catalog.extract import extract_product
@@ -6,9 +8,9 @@ from tileshop_pipelines.sample_catalog import build_catalog
 from tileshop_pipelines.sample_catalog.render import product_page
 from tileshop_pipelines.text.chunks import (
     MAX_SEQUENCE_WORD_PIECES,
+    chunk_product,
     description_windows,
     format_price,
-    chunk_product,
     spec_label,
     specifications_text,
     summary_text,
@@ -82,7 +84,7 @@ def test_description_windows_fit_the_budget_overlap_and_cover_every_piece():
     covered = [w for window in windows for w in window.split()]
     assert set(covered) == set(words)  # nothing lost
     assert all(w in words for w in covered)  # windows end on word boundaries here
-    for before, after in zip(windows, windows[1:]):
+    for before, after in pairwise(windows):
         shared = set(before.split()) & set(after.split())
         assert 0 < sum(_pieces(w) for w in shared) <= 20 + 10  # ~overlap, snapped to whole words
 

@@ -17,7 +17,8 @@ from tileshop_pipelines.store import db, server
 from tileshop_pipelines.transfer import dumps
 from tileshop_pipelines.transfer.verify import verify
 
-from .conftest import N_PRODUCTS, tileshop as _tileshop
+from .conftest import N_PRODUCTS
+from .conftest import tileshop as _tileshop
 
 pytestmark = pytest.mark.slow  # tileshop db dump/restore/verify in processes
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 import psycopg
@@ -27,7 +27,7 @@ from tileshop_pipelines.catalog import export as catalog_export
 from tileshop_pipelines.catalog.changes import version_changes
 from tileshop_pipelines.store import catalog_admin, db
 
-ADMIN_ONLY = {401: {"description": "missing or wrong admin token"}, 403: {"description": "admin endpoints disabled"}}
+ADMIN_ONLY: dict[int | str, dict[str, Any]] = {401: {"description": "missing or wrong admin token"}, 403: {"description": "admin endpoints disabled"}}
 MAX_PER_PAGE = 200
 SortColumn = Literal[tuple(catalog_admin.SORT_COLUMNS)]  # type: ignore[valid-type]  # a closed set
 CrawlState = Literal[catalog_admin.CRAWL_STATES]  # type: ignore[valid-type]
@@ -64,7 +64,7 @@ async def catalog_products(
     state: CrawlState | None = None,
     suspect: bool | None = None,
     gone: bool | None = None,
-    sort: SortColumn = "product_key",
+    sort: SortColumn = "product_key",  # type: ignore[valid-type]  # (as SortColumn's own)
     order: Literal["asc", "desc"] = "asc",
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,
@@ -127,6 +127,7 @@ async def catalog_export_file(database: DatabaseDep, format: ExportFormat,  # no
         if not await database.run(lambda conn: catalog_admin.category_keys(conn, category)):
             raise HTTPException(status_code=404, detail=f"no product's record has the category {category!r}")
     conninfo = database.pool.conninfo
+    assert isinstance(conninfo, str)  # the app's pool is made from its URL
 
     def stream() -> Iterator[bytes]:
         with psycopg.connect(conninfo, autocommit=True, application_name="rag_app export") as conn:

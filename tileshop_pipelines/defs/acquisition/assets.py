@@ -32,9 +32,10 @@ from tileshop_pipelines.defs.acquisition.partitions import (
 )
 from tileshop_pipelines.defs.policy import table_metadata, table_name
 from tileshop_pipelines.defs.resources import CatalogSiteResource, CrawlerResource, PostgresResource
+from tileshop_pipelines.settings import load_settings
 from tileshop_pipelines.store import acquisition as acquisition_sql
 from tileshop_pipelines.store import changes as changes_sql
-from tileshop_pipelines.settings import load_settings
+from tileshop_pipelines.store import db
 from tileshop_pipelines.store import products as products_sql
 
 GROUP = "acquisition"
@@ -86,7 +87,7 @@ def sitemap_urls(context: dg.AssetExecutionContext, config: SitemapConfig, site:
                                                   max_shrink=max_shrink, max_growth=max_growth,
                                                   max_products=config.max_products)
             tables = table_metadata(conn, "sitemap_urls")
-            listed_keys = {u.product_key for u in listed if u.kind == "product"}
+            listed_keys = {u.product_key for u in listed if u.kind == "product" and u.product_key is not None}  # (all)
             registered = context.instance.get_dynamic_partitions(PRODUCT_PARTITIONS_NAME)
             unlisted = sorted(set(registered) - listed_keys)
             reverted = reverted_partitions(registered, listed_keys, acquisition_sql.keys_with_records(conn, unlisted))
@@ -185,7 +186,7 @@ def crawl_products(context: dg.AssetExecutionContext, config: CrawlConfig, crawl
         # The crawl runs on a thread of its own and hands over each stored batch: the partition
         # events (~8-60 ms each to write, bench production) are written while the rate-limited
         # crawl waits, not all after it.
-        started = conn.execute("SELECT clock_timestamp()").fetchone()[0]
+        started = db.one(conn.execute("SELECT clock_timestamp()"))[0]
         stored: queue.SimpleQueue = queue.SimpleQueue()
         outcome: dict = {}
 
@@ -262,6 +263,7 @@ def defs() -> dg.Definitions:
     """This module's assets, the crawl's batch from the settings: a backfill of any size runs
     TILESHOP_CRAWL_BATCH_SIZE products per run."""
     batch = load_settings().crawl_batch_size
+    assert batch is not None  # set from the crawl rate when not given
     crawl = crawl_products.with_attributes(
         backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=batch))
     return dg.Definitions(assets=[sitemap_urls, crawl])

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Sequence
+from typing import Any
 
 import dagster as dg
 
@@ -50,7 +52,7 @@ def sitemap_refresh_schedule(settings: PipelineSettings) -> dg.ScheduleDefinitio
     )
 
 
-def plan_crawl_batches(due: list[acquisition_sql.DueProduct], partition_order: list[str], batch_size: int,
+def plan_crawl_batches(due: list[acquisition_sql.DueProduct], partition_order: Sequence[str], batch_size: int,
                        ) -> list[list[acquisition_sql.DueProduct]]:
     """Due products in partition order, cut into batches of at most `batch_size`.
 
@@ -72,6 +74,7 @@ def product_refresh_sensor(settings: PipelineSettings) -> dg.SensorDefinition:
         description="New, changed, failed (after backoff) and stale products -> batched crawl runs.",
     )
     def _sensor(context: dg.SensorEvaluationContext, postgres: PostgresResource):
+        assert settings.crawl_batch_size is not None  # set from the crawl rate when not given
         return due_product_runs(context, postgres, settings.crawl_batch_size, settings.max_age)
 
     return _sensor
@@ -80,7 +83,7 @@ def product_refresh_sensor(settings: PipelineSettings) -> dg.SensorDefinition:
 def due_product_runs(context: dg.SensorEvaluationContext, postgres: PostgresResource, batch_size: int,
                      max_age: dt.timedelta) -> dg.SensorResult | dg.SkipReason:
     """One tick: due products, minus those still in flight, as batched range runs."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     requested = {key: dt.datetime.fromisoformat(at)
                  for key, at in json.loads(context.cursor or "{}").get("requested", {}).items()}
     if requested:  # a run whose worker died with the daemon's machine no longer holds its products
@@ -120,8 +123,9 @@ def due_product_runs(context: dg.SensorEvaluationContext, postgres: PostgresReso
 def orphaned_run_keys(instance: dg.DagsterInstance, since: dt.datetime) -> set[str]:
     """The products of crawl runs failed since `since` because the daemon restarted under them."""
     runs = instance.get_runs(dg.RunsFilter(tags={ORPHANED_TAG: "daemon-restart"}, updated_after=since))
-    return {key for run in runs
-            for key in run.run_config.get("ops", {}).get(crawl_products.op.name, {}).get("config", {}).get("product_keys", [])}
+    configs: list[Any] = [run.run_config for run in runs]  # Dagster types a run config as Mapping[str, object]
+    return {key for config in configs
+            for key in config.get("ops", {}).get(crawl_products.op.name, {}).get("config", {}).get("product_keys", [])}
 
 
 def _stale_waited_too_long(due: list[acquisition_sql.DueProduct], now: dt.datetime, max_age: dt.timedelta) -> bool:

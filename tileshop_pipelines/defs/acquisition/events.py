@@ -9,6 +9,9 @@ it was last *checked* is in Postgres (`product_pages.checked_at`, `tileshop stat
 `scrape_success_rate` check counts the unchanged pages.
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 import dagster as dg
 
 from tileshop_pipelines.acquisition.refresh import RefreshReport
@@ -16,7 +19,7 @@ from tileshop_pipelines.catalog.changes import markdown_table
 from tileshop_pipelines.crawl.checks import Outcome, PageCheck
 
 
-def check_events(checks: list[PageCheck], attempts: dict[str, int], changes: list[dict] = ()):
+def check_events(checks: list[PageCheck], attempts: dict[str, int], changes: Sequence[dict] = ()):
     """A changed page materializes product_pages (and products when its record got a new version);
     a gone page materializes product_pages and is observed gone on products; an answered page that
     did not change yields nothing (see `unchanged_count`); an unanswered one is only observed, so
@@ -37,13 +40,13 @@ def check_events(checks: list[PageCheck], attempts: dict[str, int], changes: lis
                 yield dg.AssetMaterialization("product_pages", partition=c.product_key,
                                               metadata={**meta, "content_changed": c.changed})
             if c.version is not None:
-                record_meta = {"new_version": True, "version": c.version}
+                record_meta: dict[str, Any] = {"new_version": True, "version": c.version}
                 if c.product_key in by_product:
                     record_meta["changes"] = dg.MetadataValue.md(markdown_table(by_product[c.product_key]))
                 yield dg.AssetMaterialization("products", partition=c.product_key, metadata=record_meta)
         else:
             yield dg.AssetObservation("product_pages", partition=c.product_key,
-                                      metadata={**meta, "error": c.error, "attempts": attempts.get(c.product_key)})
+                                      metadata={**meta, "error": c.error, "attempts": _attempts(attempts, c)})
 
 
 def skipped_events(skipped: list[str], states: dict[str, str]):
@@ -62,11 +65,15 @@ def unchanged_count(report: RefreshReport) -> int:
                for c in report.checks)
 
 
+def _attempts(attempts: dict[str, int], check: PageCheck) -> int | None:
+    return None if check.product_key is None else attempts.get(check.product_key)
+
+
 def failing_table(failing: list[PageCheck], attempts: dict[str, int], limit: int = 50) -> str:
     if not failing:
         return "none"
     lines = ["| product | outcome | attempts | error |", "| --- | --- | --- | --- |"]
-    lines += [f"| {c.product_key} | {c.outcome} | {attempts.get(c.product_key)} | {c.error} |" for c in failing[:limit]]
+    lines += [f"| {c.product_key} | {c.outcome} | {_attempts(attempts, c)} | {c.error} |" for c in failing[:limit]]
     if len(failing) > limit:
         lines.append(f"| ... {len(failing) - limit} more | | | |")
     return "\n".join(lines)
