@@ -11,7 +11,6 @@ import re
 import time
 from pathlib import Path
 
-import orjson
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
