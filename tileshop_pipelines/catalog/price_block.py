@@ -216,7 +216,10 @@ def _price_content(element: LexborNode, clean_child: LexborNode | None
     words = _DOLLAR_AMOUNT.sub(" ", _UNIT_PRICE.sub(" ", text))
     if "sq" in words:  # _COVERAGE matches none without it (lowercased text)
         words = _COVERAGE.sub(" ", words)
-    return (text, shown, coverages) if len(_WORD.findall(words)) <= _NOTE_WORDS else None
+    # A text of 2 * _NOTE_WORDS characters or fewer cannot hold more words (each needs a character
+    # and one between): the common case, whose amounts and units were all the text there was.
+    short = len(words) <= 2 * _NOTE_WORDS
+    return (text, shown, coverages) if short or len(_WORD.findall(words)) <= _NOTE_WORDS else None
 
 
 def _coverages(text: str) -> list[str]:
