@@ -86,25 +86,29 @@ class CircuitBreaker:
     def __init__(self, window: int, min_pages: int, failure_ratio: float):
         self.window = window
         self.pages: collections.OrderedDict[str, bool] = collections.OrderedDict()  # page -> success
+        self.failures = 0  # of the pages in the window (kept as they come and go, not summed per page)
         self.min_pages, self.failure_ratio = min(min_pages, window), failure_ratio
         self.tripped_reason: str | None = None
 
     def record(self, page: str, success: bool, what: str) -> None:
-        self.pages.pop(page, None)
+        if self.pages.pop(page, True) is False:
+            self.failures -= 1
         self.pages[page] = success
+        self.failures += not success
         while len(self.pages) > self.window:
-            self.pages.popitem(last=False)
+            self.failures -= not self.pages.popitem(last=False)[1]
         self._judge(what)
 
     def overturn(self, page: str, what: str) -> None:
         """A page recorded as a success was a failure after all (a block page served as 200).
         One that has left the window already no longer counts either way."""
         if page in self.pages:
+            self.failures += self.pages[page]
             self.pages[page] = False
             self._judge(what)
 
     def _judge(self, last: str) -> None:
-        failures = sum(not success for success in self.pages.values())
+        failures = self.failures
         if (self.tripped_reason is None and len(self.pages) >= self.min_pages
                 and failures >= self.failure_ratio * len(self.pages)):
             self.tripped_reason = (f"{failures} of the latest {len(self.pages)} pages failed "

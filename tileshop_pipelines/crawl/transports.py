@@ -261,25 +261,28 @@ async def _read_answer(response, max_body_bytes: int, budget: ByteBudget | None,
         if not budget.take(declared):
             return RawResponse(response.status, answer, error_kind="too_large", error=budget.refusal())
         reserved = declared
-    body = bytearray()
+    chunks: list[bytes] = []  # joined once at the end (a page is one or two chunks: no copy for one)
+    size = 0
     async for chunk in response.content.iter_chunked(64 * 1024):
-        body += chunk
+        chunks.append(chunk)
+        size += len(chunk)
         refusal = None
-        if len(body) > max_body_bytes:
+        if size > max_body_bytes:
             after = f" once decoded from Content-Encoding {encoding}" if encoding not in ("", "identity") else ""
             refusal = f"body over the {max_body_bytes}-byte limit{after}; refused while reading"
-        elif budget is not None and len(body) > reserved:
-            if budget.take(len(body) - reserved):
-                reserved = len(body)
+        elif budget is not None and size > reserved:
+            if budget.take(size - reserved):
+                reserved = size
             else:
                 refusal = budget.refusal()
         if refusal is not None:
             if budget is not None:
                 budget.give_back(reserved)
             return RawResponse(response.status, answer, error_kind="too_large", error=refusal)
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if not expected.text:
-        return RawResponse(response.status, answer, body=bytes(body))
-    html, error, warning = decode_html(bytes(body), answer.get("content-type"))
+        return RawResponse(response.status, answer, body=body)
+    html, error, warning = decode_html(body, answer.get("content-type"))
     return RawResponse(response.status, answer, html, error, "charset" if error else None, warning)
 
 
