@@ -202,8 +202,10 @@ def _put_specifications(out: _Record, product_data: dict) -> None:
     """Specifications and documents (__NEXT_DATA__ only)."""
     specifications = next_data.specifications(product_data.get("Specifications"))
     out.put("specifications", specifications, "next_data")
-    for field_name, key in TEXT_SPEC_FIELDS.items():
-        out.put(field_name, specifications.get(key), "next_data")
+    values, provenance = out.values, out.provenance
+    for field_name, key in TEXT_SPEC_FIELDS.items():  # out.put inlined: a specification is non-empty text
+        if (value := specifications.get(key)) is not None:
+            values[field_name], provenance[field_name] = value, "next_data"
     for field_name, key, parse, out_of_range, bound in _NUMBER_SPECS:
         stated = specifications.get(key)
         value = parse(stated)
