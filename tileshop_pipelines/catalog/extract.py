@@ -194,7 +194,8 @@ def _put_price_block(out: _Record, page: Page, price: float | None) -> None:
 # past its bound, and the bound as a warning states it.
 _NUMBER_SPECS = (
     ("box_quantity", "BoxQuantity", parse_box_quantity, box_quantity_out_of_range, f"0 to {MAX_BOX_QUANTITY:,}"),
-    ("box_weight_lbs", "BoxWeight", parse_box_weight_lbs, box_weight_out_of_range, f"0 to {MAX_BOX_WEIGHT_LBS:,.0f} lbs"),
+    ("box_weight_lbs", "BoxWeight", parse_box_weight_lbs, box_weight_out_of_range,
+     f"0 to {MAX_BOX_WEIGHT_LBS:,.0f} lbs"),
 )
 
 
