@@ -205,14 +205,14 @@ def _put_specifications(out: _Record, product_data: dict) -> None:
     out.put("specifications", specifications, "next_data")
     values, provenance = out.values, out.provenance
     for field_name, key in TEXT_SPEC_FIELDS.items():  # out.put inlined: a specification is non-empty text
-        if (value := specifications.get(key)) is not None:
-            values[field_name], provenance[field_name] = value, "next_data"
+        if (text := specifications.get(key)) is not None:
+            values[field_name], provenance[field_name] = text, "next_data"
     for field_name, key, parse, out_of_range, bound in _NUMBER_SPECS:
         stated = specifications.get(key)
-        value = parse(stated)
-        out.put(field_name, value, "next_data")
+        number = parse(stated)
+        out.put(field_name, number, "next_data")
         # only a number that did not parse can be out of range
-        if value is None and stated is not None and out_of_range(stated):
+        if number is None and stated is not None and out_of_range(stated):
             shown = f"{stated[:20]}... ({len(stated):,} characters)" if len(stated) > 40 else stated
             out.warnings.append(f"invalid_number: {key} {shown!r} is not from {bound}; refused")
     out.put("applications", parse_applications(specifications.get("Applications")), "next_data")
