@@ -90,12 +90,18 @@ _FRACTIONS = {"\u00bc": 0.25, "\u00bd": 0.5, "\u00be": 0.75}
 
 def kind_of(record: dict) -> str:
     for text in (record.get("category"), record.get("material"), record.get("name")):
-        if isinstance(text, str) and text:
-            words = text.casefold()
-            for kind, pattern in _KIND_PATTERNS:
-                if pattern.search(words):
-                    return kind
+        if isinstance(text, str) and text and (kind := _kind_named(text)) is not None:
+            return kind
     return "other"
+
+
+@functools.lru_cache(maxsize=4096)  # categories and materials are a few dozen texts; each crawl batch reads them
+def _kind_named(text: str) -> str | None:
+    words = text.casefold()
+    for kind, pattern in _KIND_PATTERNS:
+        if pattern.search(words):
+            return kind
+    return None
 
 
 @functools.lru_cache(maxsize=4096)  # a catalog states a few hundred distinct sizes; each is read once
