@@ -225,13 +225,13 @@ def by_what_it_asks(conn: psycopg.Connection, question: str, rows: list[dict], e
     """The candidates with the passages of the documents the question names first (`named`: the
     named products' documents, and `named_documents`): every passage of those documents, by its
     nearness to what the question asks of them (`asked_part`), the document holding the nearest
-    first. Hybrid search finds the document (its title's words and the whole question); within it
+    first. A question whose words name no document keeps the candidates' order. Hybrid search finds the document (its title's words and the whole question); within it
     the product's name, in every passage, says nothing of which passage answers, and the words of
     what it asks are too few for full text (vector ranks alone: full_text_weight 0)."""
     named = set(named) | named_documents(question, rows)
     asked = asked_part(question, naming_words(question, rows[0]["metadata"].get("title") or ""))
-    if not named or not asked.strip():
-        return rows
+    if not named or not asked.strip() or asked == " ".join(question.split()):
+        return rows  # nothing names a document: the hybrid search's order stands
     passages = document_passages(conn, sorted(named), asked, embed(asked), full_text_weight=0.0)
     best: dict[int, float] = {}
     for row in passages:
