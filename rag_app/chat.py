@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+
+import numpy as np
 
 from rag_app.admission import AdmissionGate
 from rag_app.claude import ClaudeAnswerer, citations_of
@@ -115,9 +117,10 @@ class ChatService:
             started = time.perf_counter()
             embedding = await self.embedder.embed(question)
             self.metrics.embedding_seconds.observe(time.perf_counter() - started)
+            embed = self._embed_from_pool_thread()
             result = await self.database.run(lambda conn: retrieve(
                 conn, question, embedding, limit=limit or self.products_per_answer, filters=filters,
-                vocabulary=self.vocabulary.get(conn)))
+                vocabulary=self.vocabulary.get(conn), embed=embed))
         self.metrics.retrieval_seconds.observe(result.seconds)
         return result
 
@@ -225,17 +228,23 @@ class ChatService:
     async def execute_tool(self, name: str, raw_input: object) -> ToolOutcome:
         """One of Claude's tool calls, on a pooled connection; its relevance search embeds the
         query with the app's encoder (awaited on this loop from the pool thread)."""
-        loop = asyncio.get_running_loop()
-
-        def embed(text: str):
-            return asyncio.run_coroutine_threadsafe(self.embedder.embed(text), loop).result(timeout=30)
-
+        embed = self._embed_from_pool_thread()
         outcome = await self.database.run(lambda conn: run_tool(
             ToolContext(conn, embed=embed, vocabulary=self.vocabulary.get(conn)), name, raw_input))
         self.metrics.tool_calls.labels(outcome.name if outcome.name in TOOL_NAMES else "unknown",
                                        "ok" if outcome.ok else "error").inc()
         self.metrics.tool_seconds.observe(outcome.seconds)
         return outcome
+
+    def _embed_from_pool_thread(self) -> Callable[[str], np.ndarray]:
+        """The app's encoder for code running on a pooled connection's thread (the retrieval's
+        passage ranking, a tool's relevance search): awaited on this loop, which stays free."""
+        loop = asyncio.get_running_loop()
+
+        def embed(text: str) -> np.ndarray:
+            return asyncio.run_coroutine_threadsafe(self.embedder.embed(text), loop).result(timeout=30)
+
+        return embed
 
     async def offline(self, question: str, found: Retrieval, reason: str | None = None) -> Turn:
         """The offline answer: the tool the question asks for (intent.py), else the retrieved products."""

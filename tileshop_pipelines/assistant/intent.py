@@ -398,7 +398,8 @@ def answer_question(conn, question: str, limit: int = 5) -> dict:
     if not question:
         raise ValueError("the question is empty")
     vocabulary = load_vocabulary(conn)
-    found = retrieve(conn, question, embed_question(question), limit=limit, vocabulary=vocabulary)
+    found = retrieve(conn, question, embed_question(question), limit=limit, vocabulary=vocabulary,
+                     embed=embed_question)
     turn = offline_turn(tools.ToolContext(conn, embed=embed_question, vocabulary=vocabulary), question, found)
     return {"answer": turn.text, "mode": "offline", "products": turn.products, "passages": turn.passages,
             "estimate": turn.estimate, "sort": turn.sort, "companions": turn.companions, "tool_calls": turn.tool_calls}

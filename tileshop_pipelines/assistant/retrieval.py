@@ -7,8 +7,9 @@
    facts shown and sent to the model.
 4. For a question the documents answer (passages.documents_answer: it asks how, or a passage is
    nearer to it than any product), the passages of the store's documents (passages.py): of the
-   named products' documents first, then hybrid search over every document's passages. A
-   question is answered by products, passages or both.
+   named products' documents first, then hybrid search over every document's passages, those of
+   the documents it names ranked by what it asks of them (given the query encoder). A question is
+   answered by products, passages or both.
 
 The SQL is the store's (store.search, store.product_lookup); this module only calls it.
 """
@@ -16,7 +17,9 @@ The SQL is the store's (store.search, store.product_lookup); this module only ca
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
+from collections.abc import Callable
 
 import numpy as np
 import psycopg
@@ -119,11 +122,14 @@ def hit_from_product(product: dict, score: float) -> ProductHit:
 
 
 def retrieve(conn: psycopg.Connection, question: str, query_embedding: np.ndarray, *, limit: int = 5,
-             filters: ProductFilters | None = None, vocabulary: Vocabulary | None = None) -> Retrieval:
+             filters: ProductFilters | None = None, vocabulary: Vocabulary | None = None,
+             embed: Callable[[str], np.ndarray] | None = None) -> Retrieval:
     """SKU matches first, then the nearest products under the filters.
 
     Explicit `filters` win over those read from the question. When only question-derived filters
-    are in play and nothing matches them, the search runs again without them (`relaxed`).
+    are in play and nothing matches them, the search runs again without them (`relaxed`). `embed`
+    (the query encoder) ranks the passages of the documents a question names by what it asks
+    (passages.retrieve_passages); without it they keep the hybrid search's order.
     """
     started = time.perf_counter()
     question = question.strip()
@@ -135,8 +141,10 @@ def retrieve(conn: psycopg.Connection, question: str, query_embedding: np.ndarra
     hits: list[ProductHit] = []
     for product in products_by_sku(conn, list(parsed.skus)):
         hits.append(hit_from_product(product, 1.0))
-    passages = (retrieve_passages(conn, question, query_embedding, product_keys=[h.product_key for h in hits])
-                if documents_answer(conn, question, query_embedding) else [])
+    embed = functools.lru_cache(maxsize=2)(embed) if embed is not None else None  # the asked part, once
+    passages = (retrieve_passages(conn, question, query_embedding, product_keys=[h.product_key for h in hits],
+                                  embed=embed)
+                if documents_answer(conn, question, query_embedding, embed) else [])
     relaxed = False
     wanted = limit - len(hits)
     if wanted > 0:

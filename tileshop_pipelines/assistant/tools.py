@@ -321,7 +321,7 @@ def search_documents(ctx: ToolContext, params: DocumentSearchInput) -> Documents
             raise ToolError(f"no product with SKU {params.sku!r} in the catalog")
         keys = [p["product_key"] for p in products]
     passages = retrieve_passages(ctx.conn, params.query, ctx.embed(params.query), limit=params.limit,
-                                 product_keys=keys, only_these_products=keys is not None)
+                                 product_keys=keys, only_these_products=keys is not None, embed=ctx.embed)
     note = None
     if not passages:
         note = (f"no document of SKU {params.sku} answers this" if params.sku

@@ -4,8 +4,11 @@
   full-text and hybrid (reciprocal rank fusion) search, per passage.
 - `linked_products`: the products that link each document now (current links, listed products),
   read at query time, so a hit names the products of today without its vector being rewritten.
-- The passages and pages of the documents a given product links (`product_passages`,
-  `product_document_pages`): what a question about one product, or its quantities, reads.
+- The documents and pages a given product links (`product_documents`, `product_document_pages`):
+  what a question about one product, or its quantities, reads.
+- `document_passages`: every passage of given documents, by the hybrid search's score over them
+  alone (the named products' documents; the documents a question names, ranked by what it asks of
+  them: assistant/passages.py).
 
 Rows are dicts: id, document_id, page_number, content, metadata, score. Bound parameters only.
 """
@@ -84,20 +87,40 @@ def linked_products(conn: psycopg.Connection, document_ids: list[int],
     return found
 
 
-def product_passages(conn: psycopg.Connection, product_keys: list[str], query_embedding: np.ndarray,
-                     limit: int) -> list[dict]:
-    """The passages of the documents these products link, nearest to the question first (exact
-    distances: a product links a handful of documents of a few passages each)."""
-    _check_count(limit)
+def product_documents(conn: psycopg.Connection, product_keys: list[str]) -> list[int]:
+    """The documents these products link now, by id."""
+    rows = conn.execute("SELECT DISTINCT document_id FROM document_links "
+                        "WHERE product_key = ANY(%s) AND unlinked_at IS NULL ORDER BY document_id", (product_keys,))
+    return [document_id for (document_id,) in rows.fetchall()]
+
+
+def document_passages(conn: psycopg.Connection, document_ids: list[int], query_text: str,
+                      query_embedding: np.ndarray, full_text_weight: float = FULL_TEXT_WEIGHT,
+                      semantic_weight: float = SEMANTIC_WEIGHT, rrf_k: int = RRF_K) -> list[dict]:
+    """Every passage of these documents, best first by the hybrid search's score over them alone
+    (hybrid_search_documents' reciprocal rank fusion and weights; every passage ranked, by exact
+    distances: a few documents have a few dozen passages)."""
+    if not document_ids:
+        return []
     return _rows(conn.execute(
         """
-        SELECT v.id, v.document_id, v.page_number, v.content, v.metadata, 1 - (v.embedding <=> %(q)s) AS score
-          FROM document_vectors v
-         WHERE v.document_id IN (SELECT l.document_id FROM document_links l
-                                  WHERE l.product_key = ANY(%(keys)s) AND l.unlinked_at IS NULL)
-         ORDER BY v.embedding <=> %(q)s, v.id
-         LIMIT %(k)s
-        """, {"q": np.asarray(query_embedding, dtype=np.float32), "keys": product_keys, "k": limit}))
+        WITH these AS (
+            SELECT v.id, v.embedding <=> %(q)s AS distance,
+                   CASE WHEN v.fts @@ t.query THEN ts_rank(v.fts, t.query) END AS text_rank
+              FROM document_vectors v, fulltext_query(%(text)s) AS t(query)
+             WHERE v.document_id = ANY(%(ids)s)
+        ), ranked AS (
+            SELECT id, row_number() OVER (ORDER BY distance, id) AS semantic_ix,
+                   CASE WHEN text_rank IS NOT NULL
+                        THEN row_number() OVER (ORDER BY text_rank DESC NULLS LAST, id) END AS text_ix
+              FROM these
+        )
+        SELECT v.id, v.document_id, v.page_number, v.content, v.metadata,
+               (%(sw)s / (%(k)s + r.semantic_ix) + coalesce(%(fw)s / (%(k)s + r.text_ix), 0.0))::float8 AS score
+          FROM ranked r JOIN document_vectors v ON v.id = r.id
+         ORDER BY score DESC, v.id
+        """, {"q": np.asarray(query_embedding, dtype=np.float32), "text": query_text, "ids": list(document_ids),
+              "sw": semantic_weight, "fw": full_text_weight, "k": rrf_k}))
 
 
 def product_document_pages(conn: psycopg.Connection, product_keys: list[str]) -> list[dict]:

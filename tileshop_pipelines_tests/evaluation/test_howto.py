@@ -75,7 +75,7 @@ def test_an_empty_suite_is_refused():
 
 def test_recall_and_answers_on_the_sample_index(index_url):
     """recall@5 of the right passage (document and page) >= 0.9, the issue's target; the offline answer
-    quotes the fact and names its document and page for most questions (0.92 measured)."""
+    quotes the fact and names its document and page for nearly every question (0.984 measured)."""
     from tileshop_pipelines.assistant.intent import answer_question
     from tileshop_pipelines.assistant.passages import retrieve_passages
     from tileshop_pipelines.embedding.model import embed_texts, load_model
@@ -88,4 +88,4 @@ def test_recall_and_answers_on_the_sample_index(index_url):
     print(json.dumps({k: v for k, v in report.items() if k != "by_key"}))
     assert report["questions"] == len(questions)
     assert report["recall@5"] >= 0.9
-    assert report["answer_score"] >= 0.85
+    assert report["answer_score"] >= 0.95

@@ -89,8 +89,23 @@ def test_a_products_documents_pages_and_passages(indexed):
     assert [(p["product_key"], p["document_id"], p["page_number"]) for p in pages] == [
         ("p6", floor, 1), ("p0", mortar, 1), ("p0", mortar, 2)]
     assert pages[1]["title"] == "Superior Bond Mortar Technical Data Sheet" and "50 lb bag" in pages[1]["text"]
-    passages = document_search.product_passages(conn, ["p0"], _embed(model, "how much water to mix"), 5)
-    assert {p["document_id"] for p in passages} == {mortar} and passages[0]["metadata"]["section"] == "Mixing"
+    assert document_search.product_documents(conn, ["p0", "p6"]) == sorted([mortar, floor])
     unlink(conn, mortar, "p0")
     assert document_search.product_document_pages(conn, ["p0"]) == []
-    assert document_search.product_passages(conn, ["p0"], _embed(model, "water"), 5) == []
+    assert document_search.product_documents(conn, ["p0"]) == []
+
+
+def test_the_passages_of_given_documents_by_hybrid_score(indexed):
+    conn, model, mortar, floor = indexed
+    question = "how much water to mix"
+    passages = document_search.document_passages(conn, [mortar], question, _embed(model, question))
+    assert {p["document_id"] for p in passages} == {mortar} and len(passages) == 3  # every passage of it
+    assert passages[0]["metadata"]["section"] == "Mixing" and set(passages[0]) == set(document_search.ROW_KEYS)
+    assert [p["score"] for p in passages] == sorted((p["score"] for p in passages), reverse=True)
+    # the fusion: words a passage has lift it above a nearer vector ("notch" is in Trowel Selection only)
+    wording, meaning = "notch", _embed(model, "how much water to mix")
+    fused = document_search.document_passages(conn, [mortar], wording, meaning)
+    vector_only = document_search.document_passages(conn, [mortar], wording, meaning, full_text_weight=0.0)
+    assert fused[0]["metadata"]["section"] == "Trowel Selection"
+    assert vector_only[0]["metadata"]["section"] == "Mixing"
+    assert document_search.document_passages(conn, [], question, meaning) == []
