@@ -95,24 +95,26 @@ class _Record:
             for n in [page.too_deep] if n]
 
     def put(self, field_name: str, value, source: str) -> None:
-        if value is None or value == [] or value == {}:
+        if value is None or not value and isinstance(value, (list, dict)):
             return
         self.values[field_name] = value
         self.provenance[field_name] = source
 
     def finish(self) -> dict:
         """Lists and specifications default to empty, then the values are made storable."""
-        record, warnings = self.values, self.warnings
+        record, warnings, provenance = self.values, self.warnings, self.provenance
         for field_name in ("images", "documents", "breadcrumbs"):
             if record[field_name] is None:
                 record[field_name] = []
         if record["specifications"] is None:
             record["specifications"] = {}
-        record["provenance"] = {name: self.provenance[name] for name in PRODUCT_FIELDS if name in self.provenance}
-        record = storable_value(record, "record", warnings)
-        for name in PRODUCT_FIELDS:  # a refused number leaves the field unstated, as the page did not state it
-            if record[name] is None:
-                record["provenance"].pop(name, None)
+        record["provenance"] = {name: provenance[name] for name in PRODUCT_FIELDS if name in provenance}
+        stored = storable_value(record, "record", warnings)
+        if stored is not record:  # a refused number leaves the field unstated, as the page did not state it
+            record = stored
+            for name in PRODUCT_FIELDS:
+                if record[name] is None:
+                    record["provenance"].pop(name, None)
         if warnings:
             # A warning quotes what the page stated (a refused price, a conflicting SKU), which can
             # hold what Postgres cannot store: made storable as the record's values are.
@@ -188,18 +190,28 @@ def _put_price_block(out: _Record, page: Page, price: float | None) -> None:
     out.warnings += block.refused
 
 
+# The specifications read as numbers: record field, key, parser, whether a stated value is a number
+# past its bound, and the bound as a warning states it.
+_NUMBER_SPECS = (
+    ("box_quantity", "BoxQuantity", parse_box_quantity, box_quantity_out_of_range, f"0 to {MAX_BOX_QUANTITY:,}"),
+    ("box_weight_lbs", "BoxWeight", parse_box_weight_lbs, box_weight_out_of_range, f"0 to {MAX_BOX_WEIGHT_LBS:,.0f} lbs"),
+)
+
+
 def _put_specifications(out: _Record, product_data: dict) -> None:
     """Specifications and documents (__NEXT_DATA__ only)."""
     specifications = next_data.specifications(product_data.get("Specifications"))
     out.put("specifications", specifications, "next_data")
-    for field_name, key in TEXT_SPEC_FIELDS.items():
-        out.put(field_name, specifications.get(key), "next_data")
-    out.put("box_quantity", parse_box_quantity(specifications.get("BoxQuantity")), "next_data")
-    out.put("box_weight_lbs", parse_box_weight_lbs(specifications.get("BoxWeight")), "next_data")
-    for key, out_of_range, bound in (("BoxQuantity", box_quantity_out_of_range, f"0 to {MAX_BOX_QUANTITY:,}"),
-                                     ("BoxWeight", box_weight_out_of_range, f"0 to {MAX_BOX_WEIGHT_LBS:,.0f} lbs")):
+    values, provenance = out.values, out.provenance
+    for field_name, key in TEXT_SPEC_FIELDS.items():  # out.put inlined: a specification is non-empty text
+        if (value := specifications.get(key)) is not None:
+            values[field_name], provenance[field_name] = value, "next_data"
+    for field_name, key, parse, out_of_range, bound in _NUMBER_SPECS:
         stated = specifications.get(key)
-        if stated is not None and out_of_range(stated):
+        value = parse(stated)
+        out.put(field_name, value, "next_data")
+        # only a number that did not parse can be out of range
+        if value is None and stated is not None and out_of_range(stated):
             shown = f"{stated[:20]}... ({len(stated):,} characters)" if len(stated) > 40 else stated
             out.warnings.append(f"invalid_number: {key} {shown!r} is not from {bound}; refused")
     out.put("applications", parse_applications(specifications.get("Applications")), "next_data")

@@ -36,14 +36,15 @@ def specifications(groups) -> dict[str, str]:
         if not isinstance(item, dict):
             continue
         key, value = item.get("Key"), item.get("Value")
-        # text_value inlined for the common case, plain strings (a page states about 20 pairs)
-        key = (key.strip() or None) if type(key) is str else text_value(key)
-        value = (value.strip() or None) if type(value) is str else text_value(value)
-        if key is None or value is None:
-            continue
-        key = key.removeprefix(_SPEC_KEY_PREFIX)
-        if key not in result:  # a key stated twice keeps its first value
-            result[key] = value
+        if type(key) is str and type(value) is str:  # the common case, text_value inlined (~20 pairs a page)
+            key, value = key.strip(), value.strip()
+            if not (key and value):
+                continue
+        else:
+            key, value = text_value(key), text_value(value)
+            if key is None or value is None:
+                continue
+        result.setdefault(key.removeprefix(_SPEC_KEY_PREFIX), value)  # a key stated twice keeps its first value
     return result
 
 

@@ -21,6 +21,7 @@ product sold each got a recommendation's per-sq-ft price that way).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -76,23 +77,23 @@ def price_block(body: LexborNode | None, price: float | None) -> PriceBlock:
     element = _offer_price_element(body, price)
     if element is None:
         return PriceBlock()
-    text = None
+    read = None  # what the widest price element so far shows: its text, unit prices and coverage
     clean_child = None  # the element's subtree, once an ancestor check has found no non-price content in it
     while (parent := element.parent) is not None:
-        parent_text = _price_content_text(parent, clean_child)
-        if parent_text is None:
+        parent_read = _price_content(parent, clean_child)
+        if parent_read is None:
             break
-        element, text, clean_child = parent, parent_text, parent
-    if text is None:
+        element, read, clean_child = parent, parent_read, parent
+    if read is None:
         text = element.text(separator=" ", strip=True).lower()
+        read = text, _unit_prices(text), _coverages(text)
+    _, shown, coverages = read
 
-    shown = _unit_prices(text)
     unit = next((unit for amount, unit in shown if _same_amount(amount, price)), None)
     unit_prices: dict[str, float] = {}
     for amount, item_unit in shown:
         unit_prices.setdefault(item_unit, amount)
-    coverage_match = _COVERAGE.search(text)
-    coverage = parse_amount(coverage_match.group(1)) if coverage_match else None
+    coverage = parse_amount(coverages[0]) if coverages else None
 
     refused = [f"invalid_price: the {unit} price shown, {amount:.6g}, is over {MAX_PRICE:,.0f}; refused"
                for unit, amount in unit_prices.items() if not amount <= MAX_PRICE]
@@ -108,30 +109,37 @@ def _offer_price_element(body: LexborNode, price: float) -> LexborNode | None:
     first anywhere; never one inside another product's card or the page's chrome.
 
     A text under one of _OTHERS can give no element (the walk up from it stops at that tag, or
-    _inside_others finds it), so the walk skips those subtrees (the menus are most of a page) and
-    notes the first <h1> when it skips the subtree holding it."""
+    _inside_others finds it), so the walks skip those subtrees (the menus are most of a page). The
+    <h1> is one of them: the walk starts after the outermost of them holding it (its fence), and
+    goes over what comes before only when nothing after it shows the price."""
     if _inside_others(body):  # every candidate would be inside it
         return None
-    heading = _first_heading_line(body)
-    first = None
-    after_heading = False
-    node: LexborNode | None = body
     root_id = body.mem_id
+    fence = _heading_fence(body)
+    if fence is not None:
+        element = _first_price_element(_next_in_preorder(fence, root_id, descend=False), root_id, price, None)
+        if element is not None:
+            return element
+    return _first_price_element(body, root_id, price, fence.mem_id if fence is not None else None)
+
+
+def _first_price_element(node: LexborNode | None, root_id: int, price: float, stop_id: int | None
+                         ) -> LexborNode | None:
+    """The first element showing the price from `node` on in document order (within the root's
+    subtree, skipping the subtrees of _OTHERS), until the one whose mem_id is `stop_id`."""
     while node is not None:
         tag = node.tag
         descend = True
         if tag in _OTHERS:
+            if node.mem_id == stop_id:
+                return None
             descend = False
-            if not after_heading and node.mem_id in heading:
-                after_heading = True
         elif tag == "-text" and "$" in (node.text_content or ""):
             element = _shown_price_element(node, price)
             if element is not None and not _inside_others(element):
-                if after_heading:
-                    return element
-                first = first or element
+                return element
         node = _next_in_preorder(node, root_id, descend)
-    return first
+    return None
 
 
 def _shown_price_element(text: LexborNode, price: float) -> LexborNode | None:
@@ -148,17 +156,20 @@ def _shown_price_element(text: LexborNode, price: float) -> LexborNode | None:
     return None
 
 
-def _first_heading_line(root: LexborNode) -> set[int]:
-    """mem_ids of the first <h1> under `root` (document order) and of its ancestors up to `root`."""
+def _heading_fence(root: LexborNode) -> LexborNode | None:
+    """The outermost of _OTHERS holding (or being) the first <h1> under `root` in document order:
+    where a walk of the root's subtree that skips _OTHERS' subtrees passes that heading. None
+    without an <h1> under `root`."""
     for heading in root.parser.tags("h1"):
-        line: set[int] = set()
+        fence: LexborNode | None = None
         node: LexborNode | None = heading
         while node is not None:
-            line.add(node.mem_id)
             if node.mem_id == root.mem_id:
-                return line
+                return fence
+            if node.tag in _OTHERS:
+                fence = node
             node = node.parent
-    return set()
+    return None
 
 
 def _next_in_preorder(node: LexborNode, root_id: int, descend: bool) -> LexborNode | None:
@@ -185,21 +196,36 @@ def _inside_others(element: LexborNode) -> bool:
     return False
 
 
-def _price_content_text(element: LexborNode, clean_child: LexborNode | None) -> str | None:
-    """The element's lowercased text when it holds price content only, else None. `clean_child`, a
-    child already found to hold no non-price element, is not searched again."""
+def _price_content(element: LexborNode, clean_child: LexborNode | None
+                   ) -> tuple[str, list[tuple[float, str]], list[str]] | None:
+    """When the element holds price content only: its lowercased text, the unit prices it shows
+    (_unit_prices) and its coverage amounts (_coverages); else None. `clean_child`, a child already
+    found to hold no non-price element, is not searched again."""
     if element.tag in _NOT_PRICE_TAGS or _holds_non_price_element(element, clean_child):
         return None
     text = element.text(separator=" ", strip=True).lower()
+    shown = _unit_prices(text)
     amounts: dict[str, set[float]] = {}
-    for amount, unit in _unit_prices(text):
+    for amount, unit in shown:
         amounts.setdefault(unit, set()).add(amount)
-    if any(len(shown) > 1 for shown in amounts.values()):
+    if any(len(amounts_shown) > 1 for amounts_shown in amounts.values()):
         return None  # two prices for one unit: two products' prices, or a promo's beside this one
-    if len({match.group(1) for match in _COVERAGE.finditer(text)}) > 1:
+    coverages = _coverages(text)
+    if len(set(coverages)) > 1:
         return None
-    words = _COVERAGE.sub(" ", _DOLLAR_AMOUNT.sub(" ", _UNIT_PRICE.sub(" ", text)))
-    return text if len(_WORD.findall(words)) <= _NOTE_WORDS else None
+    words = _DOLLAR_AMOUNT.sub(" ", _UNIT_PRICE.sub(" ", text))
+    if "sq" in words:  # _COVERAGE matches none without it (lowercased text)
+        words = _COVERAGE.sub(" ", words)
+    # A text of 2 * _NOTE_WORDS characters or fewer cannot hold more words (each needs a character
+    # and one between): the common case, whose amounts and units were all the text there was.
+    short = len(words) <= 2 * _NOTE_WORDS
+    return (text, shown, coverages) if short or len(_WORD.findall(words)) <= _NOTE_WORDS else None
+
+
+def _coverages(text: str) -> list[str]:
+    """The amounts of every "N sq. ft. per box" in the (lowercased) text, in order; the scan,
+    tried at every position, only where "sq" (of "sq. ft." or "square") is in it."""
+    return [match.group(1) for match in _COVERAGE.finditer(text)] if "sq" in text else []
 
 
 def _holds_non_price_element(element: LexborNode, clean_child: LexborNode | None) -> bool:
@@ -222,6 +248,7 @@ def _same_amount(amount: float, price: float) -> bool:
     return abs(amount - price) < 0.005
 
 
+@functools.lru_cache(maxsize=1024)
 def _unit_name(text: str) -> str:
     word = "".join(text.split()).replace(".", "")
     if word in ("sqft", "squarefoot", "squarefeet"):

@@ -152,8 +152,11 @@ def parse_applications(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()] or None
 
 
+_YES_NO = {"yes": True, "no": False, "true": True, "false": False}
+
+
 def parse_yes_no(value: str | None) -> bool | None:
-    return {"yes": True, "no": False, "true": True, "false": False}.get((value or "").strip().casefold())
+    return _YES_NO.get((value or "").strip().casefold())
 
 
 def image_urls(image) -> list[str]:
@@ -198,19 +201,18 @@ def description_text(description) -> tuple[str | None, bool]:
     # split() gives [text, script/style name, tag name, text, ...]: no match object per token.
     parts = _DESCRIPTION_TOKEN.split(text)
     blocks, current = [], [parts[0]]
-    for at in range(2, len(parts), 3):
-        tag = parts[at]
+    for tag, after in zip(parts[2::3], parts[3::3], strict=True):
         if tag and tag.lower() in _BLOCK_TAGS:
             blocks.append("".join(current))
-            current = [parts[at + 1]]
+            current = [after]
         else:
-            current.append(parts[at + 1])
+            current.append(after)
     blocks.append("".join(current))
     lines, live_markup = [], False
     for block in blocks:
-        line = unescape(block)
+        line = unescape(block) if "&" in block else block  # unescape's own test, without its call
         if "<" not in line:  # the common case: no tag to find (each pattern starts with "<")
-            lines.append(collapse_whitespace(line))
+            lines.append(" ".join(line.split()))  # collapse_whitespace
             continue
         for _ in range(3):  # entities can be escaped more than once; each pass decodes one level
             stripped = _DESCRIPTION_TOKEN.sub(" ", line)

@@ -60,22 +60,28 @@ def _shape_storable(value, texts: list[str]) -> bool:
         texts.append(value)
         return True
     if kind is dict:
-        for key, item in value.items():
-            if type(key) is not str:
+        try:
+            texts.append("".join(value))  # the keys, text only
+        except TypeError:
+            return False
+        items = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return _scalar_storable(value, kind)
+    for item in items:  # the scalars checked here, not by a call each
+        kind = type(item)
+        if kind is str:
+            texts.append(item)
+        elif kind is list or kind is dict:
+            if not _all_text(item, texts) and not _shape_storable(item, texts):
                 return False
-            texts.append(key)
-            if type(item) is str:
-                texts.append(item)
-            elif not _shape_storable(item, texts):
-                return False
-        return True
-    if kind is list:
-        for item in value:
-            if type(item) is str:
-                texts.append(item)
-            elif not _shape_storable(item, texts):
-                return False
-        return True
+        elif not (item is None or kind is bool or _scalar_storable(item, kind)):
+            return False
+    return True
+
+
+def _scalar_storable(value, kind: type) -> bool:
     if value is None or kind is bool:
         return True
     if kind is float:
@@ -83,6 +89,18 @@ def _shape_storable(value, texts: list[str]) -> bool:
     if kind is int:
         return -MAX_EXACT_INT <= value <= MAX_EXACT_INT
     return False
+
+
+def _all_text(container: list | dict, texts: list[str]) -> bool:
+    """Whether a list's items, or a dict's keys and values, are all text (a record's
+    specifications, provenance, images): then joined in C and added to `texts` as one string."""
+    try:
+        texts.append(
+            "".join(container) + "".join(container.values()) if type(container) is dict else "".join(container)
+        )
+    except TypeError:
+        return False
+    return True
 
 
 def storable_value(value, where: str, reasons: list[str]):

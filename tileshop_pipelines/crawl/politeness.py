@@ -36,8 +36,10 @@ class HostLimiter:
         self._next_start: dict[str, float] = {}
         self._semaphores: dict[str, asyncio.Semaphore] = {}
 
-    def request(self, url: str) -> _Turn:
-        host = urlsplit(url).netloc
+    def request(self, url: str, host: str | None = None) -> _Turn:
+        """The URL's turn on its host (`host`: its netloc, when the caller has split it already)."""
+        if host is None:
+            host = urlsplit(url).netloc
         semaphore = self._semaphores.get(host)
         if semaphore is None:
             semaphore = self._semaphores[host] = asyncio.Semaphore(self.concurrency_per_host)

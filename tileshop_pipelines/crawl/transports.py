@@ -186,6 +186,8 @@ def _bounded_strategy_class():
         """
 
         guard: FetchGuard | None = None
+        _request_headers: dict[str, str] | None = None
+        _timeout: aiohttp.ClientTimeout | None = None
         _session: aiohttp.ClientSession | None  # the parent's (crawl4ai declares no types)
 
         async def start(self) -> None:
@@ -203,18 +205,22 @@ def _bounded_strategy_class():
             import aiohttp
             import yarl
 
-            request_headers = dict(self._BASE_HEADERS)
-            request_headers.update(self.browser_config.headers or {})
-            request_headers.update(headers)
-            timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(10.0, timeout_s))
-            kwargs = {"headers": request_headers, "timeout": timeout, "allow_redirects": False,
-                      "ssl": self.browser_config.verify_ssl}
+            if self._request_headers is None:  # the base headers and the timeout, made once per strategy
+                self._request_headers = {**self._BASE_HEADERS, **(self.browser_config.headers or {})}
+            if self._timeout is None or self._timeout.total != timeout_s:
+                self._timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(10.0, timeout_s))
+            kwargs = {"headers": {**self._request_headers, **headers}, "timeout": self._timeout,
+                      "allow_redirects": False, "ssl": self.browser_config.verify_ssl}
             await self.hooks["before_request"](url, kwargs)
+            if self._session is None:  # what the parent's _session_context does, without a generator a request
+                await self.start()
+            session = self._session
+            assert session is not None  # started
             try:
                 for _ in range(MAX_REDIRECTS + 1):
                     if self.guard is not None:
                         self.guard.check_url(url)
-                    async with self._session_context() as session, session.get(url, **kwargs) as response:
+                    async with session.get(url, **kwargs) as response:
                         location = response.headers.get("location")
                         if (response.status in REDIRECT_STATUSES and location
                                 and self.browser_config.follow_redirects):
@@ -261,25 +267,28 @@ async def _read_answer(response, max_body_bytes: int, budget: ByteBudget | None,
         if not budget.take(declared):
             return RawResponse(response.status, answer, error_kind="too_large", error=budget.refusal())
         reserved = declared
-    body = bytearray()
+    chunks: list[bytes] = []  # joined once at the end (a page is one or two chunks: no copy for one)
+    size = 0
     async for chunk in response.content.iter_chunked(64 * 1024):
-        body += chunk
+        chunks.append(chunk)
+        size += len(chunk)
         refusal = None
-        if len(body) > max_body_bytes:
+        if size > max_body_bytes:
             after = f" once decoded from Content-Encoding {encoding}" if encoding not in ("", "identity") else ""
             refusal = f"body over the {max_body_bytes}-byte limit{after}; refused while reading"
-        elif budget is not None and len(body) > reserved:
-            if budget.take(len(body) - reserved):
-                reserved = len(body)
+        elif budget is not None and size > reserved:
+            if budget.take(size - reserved):
+                reserved = size
             else:
                 refusal = budget.refusal()
         if refusal is not None:
             if budget is not None:
                 budget.give_back(reserved)
             return RawResponse(response.status, answer, error_kind="too_large", error=refusal)
+    body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
     if not expected.text:
-        return RawResponse(response.status, answer, body=bytes(body))
-    html, error, warning = decode_html(bytes(body), answer.get("content-type"))
+        return RawResponse(response.status, answer, body=body)
+    html, error, warning = decode_html(body, answer.get("content-type"))
     return RawResponse(response.status, answer, html, error, "charset" if error else None, warning)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from tileshop_pipelines.crawl.fetcher import CircuitBreaker
 
 
@@ -83,3 +85,18 @@ def test_an_overturn_outside_the_window_no_longer_counts():
         breaker.record(page, True, "ok")
     breaker.overturn("old", "home page")
     assert breaker.tripped_reason is None
+
+
+def test_the_failures_kept_are_the_failing_pages_in_the_window():
+    """The count is kept as pages come, are retried, overturned and leave the window, not summed
+    each time: after every step it is what a count of the window gives."""
+    rng = random.Random(5)
+    breaker = CircuitBreaker(window=7, min_pages=100, failure_ratio=1.0)  # never trips: every step is seen
+    for _ in range(5_000):
+        page = f"p{rng.randrange(12)}"
+        if rng.random() < 0.2:
+            breaker.overturn(page, "blocked")
+        else:
+            breaker.record(page, rng.random() < 0.6, "HTTP 500")
+        assert breaker.failures == sum(not success for success in breaker.pages.values())
+        assert len(breaker.pages) <= 7
