@@ -204,8 +204,8 @@ def _put_specifications(out: _Record, product_data: dict) -> None:
     out.put("specifications", specifications, "next_data")
     values, provenance = out.values, out.provenance
     for field_name, key in TEXT_SPEC_FIELDS.items():  # out.put inlined: a specification is non-empty text
-        if (value := specifications.get(key)) is not None:
-            values[field_name], provenance[field_name] = value, "next_data"
+        if (text := specifications.get(key)) is not None:
+            values[field_name], provenance[field_name] = text, "next_data"
     for field_name, key, parse, out_of_range, bound in _NUMBER_SPECS:
         stated = specifications.get(key)
         value = parse(stated)
