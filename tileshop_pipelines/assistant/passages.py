@@ -57,18 +57,22 @@ MAX_QUOTE_CHARS = 500
 _TIMES = r"(?:minutes|hours|days|weeks|months|years)\b"
 _ASKS_HOW = re.compile(
     r"\b(how\s+(?:do|does|can|should|would|to|long|soon|thick|often|far|wide)|can\s+(?:i|you|we|it|they)\b"
-    r"|how\s+much\s+(?:area|water|gap|stagger|\w+\s+(?:do|does|should|per))|how\s+many\s+(?:more\s+)?" + _TIMES +
-    r"|can\s+(?:[\w,.&%/'-]+\s+){1,8}?(?:go|be\s+(?:installed|used|laid|put|applied))\b"
+    r"|how\s+much\s+(?:area|water|gap|stagger|\w+\s+(?:do|does|should|per))|how\s+many\s+(?:more\s+)?"
+    + _TIMES
+    + r"|can\s+(?:[\w,.&%/'-]+\s+){1,8}?(?:go|be\s+(?:installed|used|laid|put|applied))\b"
     r"|do\s+i\s+(?:need|have)\s+to|is\s+it\s+(?:ok|safe)"
     r"|when\s+(?:can|do|does|is|are|should|must)|what\s+(?:size\s+)?trowel|which\s+trowel"
     r"|trowel\s+(?:size|notch)|notch|install(?:ing|ation)?"
     r"|acclimat\w*|expansion\s+gap|pot\s+life|cur(?:e|ing)\s+time|before\s+(?:i\s+can\s+)?grout(?:ing)?"
     r"|substrates?|subfloors?"
     r"|slab|mix(?:ing)?\s+ratio|safety|hazard\w*|warrant(?:y|ies)|care\s+for|clean(?:ing)?\s+(?:it|them|the)|seal(?:ing)?)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _WORDS = re.compile(r"[a-z0-9/]+")
-_STOP = frozenset("a an and are as at be by can do does for from how i in is it its my of on or should the to "
-                  "what when which with you your we our".split())
+_STOP = frozenset(
+    "a an and are as at be by can do does for from how i in is it its my of on or should the to "
+    "what when which with you your we our".split()
+)
 
 
 class PassageHit(BaseModel):
@@ -96,10 +100,18 @@ class PassageHit(BaseModel):
         """What the API and `tileshop ask` show of a passage; `quoted`: the answer's text quotes it,
         under its document, page and products (an offline answer), so the chat page shows it there
         and not a second time."""
-        return {"document": self.title, "url": self.url, "page": self.page, "source": self.source,
-                "section": self.section, "text": self.text, "score": self.score,
-                "products": [{k: p[k] for k in ("sku", "name", "url")} for p in self.products],
-                "product_count": self.product_count, "quoted": quoted}
+        return {
+            "document": self.title,
+            "url": self.url,
+            "page": self.page,
+            "source": self.source,
+            "section": self.section,
+            "text": self.text,
+            "score": self.score,
+            "products": [{k: p[k] for k in ("sku", "name", "url")} for p in self.products],
+            "product_count": self.product_count,
+            "quoted": quoted,
+        }
 
 
 _HOW_MANY = re.compile(r"\bhow\s+many\b(?!\s+(?:more\s+)?" + _TIMES + r")", re.IGNORECASE)
@@ -114,8 +126,12 @@ def asks_how(question: str) -> bool:
 _LETTERED_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
-def documents_answer(conn: psycopg.Connection, question: str, query_embedding: np.ndarray,
-                     embed: Callable[[str], np.ndarray] | None = None) -> bool:
+def documents_answer(
+    conn: psycopg.Connection,
+    question: str,
+    query_embedding: np.ndarray,
+    embed: Callable[[str], np.ndarray] | None = None,
+) -> bool:
     """It asks how (`asks_how`), or its nearest passage is nearer to it than its nearest product
     chunk by `DOCUMENT_MARGIN`, or (given the query encoder) it names the nearest passage's document
     and what it asks of it (`asked_part`) is nearer a passage than any product chunk: a product's
@@ -145,18 +161,33 @@ def _hits(conn: psycopg.Connection, rows: list[dict]) -> list[PassageHit]:
     hits = []
     for row in rows:
         meta, linked = row["metadata"], links.get(row["document_id"], {"count": 0, "products": []})
-        hits.append(PassageHit(id=row["id"], document_id=row["document_id"], title=meta.get("title") or "Document",
-                               url=meta.get("url") or "", page=row["page_number"], section=meta.get("section"),
-                               text=passage_text(row["content"]) or row["content"],
-                               score=round(float(row["score"]), 4), products=tuple(linked["products"]),
-                               product_count=linked["count"]))
+        hits.append(
+            PassageHit(
+                id=row["id"],
+                document_id=row["document_id"],
+                title=meta.get("title") or "Document",
+                url=meta.get("url") or "",
+                page=row["page_number"],
+                section=meta.get("section"),
+                text=passage_text(row["content"]) or row["content"],
+                score=round(float(row["score"]), 4),
+                products=tuple(linked["products"]),
+                product_count=linked["count"],
+            )
+        )
     return hits
 
 
-def retrieve_passages(conn: psycopg.Connection, question: str, query_embedding: np.ndarray, *,
-                      limit: int = PASSAGES_PER_QUESTION, product_keys: list[str] | None = None,
-                      only_these_products: bool = False,
-                      embed: Callable[[str], np.ndarray] | None = None) -> list[PassageHit]:
+def retrieve_passages(
+    conn: psycopg.Connection,
+    question: str,
+    query_embedding: np.ndarray,
+    *,
+    limit: int = PASSAGES_PER_QUESTION,
+    product_keys: list[str] | None = None,
+    only_these_products: bool = False,
+    embed: Callable[[str], np.ndarray] | None = None,
+) -> list[PassageHit]:
     """The passages that best answer the question: of the named products' documents first (by the
     hybrid search's score over their passages), then (unless `only_these_products`) the best of all
     documents' passages by hybrid search; each once. With `embed` (the query encoder), the passages
@@ -166,8 +197,9 @@ def retrieve_passages(conn: psycopg.Connection, question: str, query_embedding: 
     rows = document_passages(conn, products_documents, question, query_embedding)[:candidates]
     if not only_these_products:
         seen = {row["id"] for row in rows}
-        rows += [row for row in hybrid_search_documents(conn, question, query_embedding, candidates)
-                 if row["id"] not in seen]
+        rows += [
+            row for row in hybrid_search_documents(conn, question, query_embedding, candidates) if row["id"] not in seen
+        ]
     if embed is not None and rows:
         rows = by_what_it_asks(conn, question, rows, embed, set(products_documents))
     return _hits(conn, rows[:limit])
@@ -195,7 +227,7 @@ def asked_part(question: str, naming: set[str]) -> str:
             while end < len(tokens) and kinds[end] != "other":
                 last = end if kinds[end] == "name" else last
                 end += 1
-            if sum(kind == "name" for kind in kinds[i:last + 1]) >= MIN_NAMING_WORDS:
+            if sum(kind == "name" for kind in kinds[i : last + 1]) >= MIN_NAMING_WORDS:
                 i = last + 1
                 continue
         kept.append(tokens[i])
@@ -219,12 +251,21 @@ def named_documents(question: str, rows: list[dict]) -> set[int]:
         title, kind = _words(meta.get("title") or ""), meta.get("name") or ""
         if naming <= title:
             lacking.setdefault(kind, {})[row["document_id"]] = len(title - _words(kind) - asked)
-    return {document_id for documents in lacking.values() for document_id, count in documents.items()
-            if count == min(documents.values())}
+    return {
+        document_id
+        for documents in lacking.values()
+        for document_id, count in documents.items()
+        if count == min(documents.values())
+    }
 
 
-def by_what_it_asks(conn: psycopg.Connection, question: str, rows: list[dict], embed: Callable[[str], np.ndarray],
-                    named: AbstractSet[int] = frozenset()) -> list[dict]:
+def by_what_it_asks(
+    conn: psycopg.Connection,
+    question: str,
+    rows: list[dict],
+    embed: Callable[[str], np.ndarray],
+    named: AbstractSet[int] = frozenset(),
+) -> list[dict]:
     """The candidates with the passages of the documents the question names first (`named`: the
     named products' documents, and `named_documents`): every passage of those documents, by its
     nearness to what the question asks of them (`asked_part`), the document holding the nearest
@@ -259,8 +300,12 @@ def quote(passage: PassageHit, question: str, max_chars: int = MAX_QUOTE_CHARS) 
     """The passage's lines to quote (its sentences, a table's rows): all of them when they fit, else
     the run of consecutive ones around the one sharing most words with the question, grown one at a
     time (after, then before) while it fits."""
-    lines = [sentence for line in passage.text.splitlines() if line.strip()
-             for sentence in _SENTENCE_END.split(" ".join(line.split()))]
+    lines = [
+        sentence
+        for line in passage.text.splitlines()
+        if line.strip()
+        for sentence in _SENTENCE_END.split(" ".join(line.split()))
+    ]
     if sum(len(line) + 1 for line in lines) <= max_chars:
         return lines
     wanted = _terms(question)
@@ -301,10 +346,15 @@ def search_result(passage: PassageHit) -> dict:
     """The passage as a search_result block: its lines (citable), then where it is from (our
     records: the page and the products linking the document)."""
     title = " ".join(passage.title.split())[:MAX_TITLE_CHARS] or "Document"
-    where = f"Page {passage.page} of {title}" + (f", section {' '.join(passage.section.split())}"
-                                                  if passage.section else "")
+    where = f"Page {passage.page} of {title}" + (
+        f", section {' '.join(passage.section.split())}" if passage.section else ""
+    )
     linked = linked_text(passage)
     where += f"; the document of {linked}." if linked else "."
-    return {"type": "search_result", "source": passage.source, "title": title,
-            "content": [{"type": "text", "text": passage.text}, {"type": "text", "text": where}],
-            "citations": {"enabled": True}}
+    return {
+        "type": "search_result",
+        "source": passage.source,
+        "title": title,
+        "content": [{"type": "text", "text": passage.text}, {"type": "text", "text": where}],
+        "citations": {"enabled": True},
+    }

@@ -184,9 +184,7 @@ _DESCRIPTION_TOKEN = re.compile(
 )
 _TAG_START = re.compile(r"<(?=[a-zA-Z/!?])")
 # Tags that start a new line of text: paragraphs, list items, headings, line breaks, table rows.
-_BLOCK_TAGS = frozenset(
-    "p div br li ul ol dl dt dd h1 h2 h3 h4 h5 h6 tr table section article blockquote hr".split()
-)
+_BLOCK_TAGS = frozenset("p div br li ul ol dl dt dd h1 h2 h3 h4 h5 h6 tr table section article blockquote hr".split())
 
 
 def description_text(description) -> tuple[str | None, bool]:
