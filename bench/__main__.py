@@ -4,7 +4,9 @@
    strategy, politeness off) + extract_product, and the same plus storing pages, records and history
    in Postgres (acquisition.refresh), over every product page of a local sample catalog; vs crawl4ai's bare
    `AsyncHTTPCrawlerStrategy.crawl()` + selectolax JSON-LD extraction, and httpx + selectolax (same
-   pages, same concurrency). CPU is this process's; Postgres' own CPU is not in it.
+   pages, same concurrency). CPU is this process's (user + system, `time.process_time`): Postgres'
+   own CPU is not in it, nor the sample catalog server's; time this process waits is not counted.
+   Each measured run starts from a collected heap (a full collection is not inherited).
 2. politeness: a crawl at a fixed requests/second; wall time vs N / rate.
 3. incremental: after the full crawl, 1% of the products change; a refresh with conditional
    requests re-parses, re-versions and re-embeds exactly those; wall time vs the full run's.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 import resource
 
@@ -117,6 +118,11 @@ def bench_fetch_parse(
             best: dict[str, dict] = {}
             for _ in range(repeats):
                 for name, fn in runs.items():
+                    # Each run from a collected heap, outside its measurement: the full collection
+                    # the runs before it made due otherwise lands in whichever run crosses the count
+                    # (on main at 23c50a3, in both of the bare strategy's runs at 2,000 pages:
+                    # 200-234 ms of their 1.1 s).
+                    gc.collect()
                     with Meter() as m:
                         parsed = asyncio.run(fn(urls, concurrency))
                     row = {

@@ -75,18 +75,18 @@ async def refresh_products(
     page's failure; a tripped circuit breaker ends the crawl with `circuit_open` set, after
     storing the pages that answered and without recording any failure of the crawl.
     `on_stored(checks)` is called with each batch once it is stored."""
-    report = RefreshReport()
-    report.reparsed = parse_stored_pages(conn, keys)
-    cycle_start = acquisition_sql.current_cycle_start(conn) if skip_checked_in_cycle else None
-    targets, report.skipped = acquisition_sql.crawl_targets(conn, keys, skip_checked_since=cycle_start)
-    stored_hash = {t.url: t.content_hash for t in targets}
-    crawl = crawler.crawl(PageRequest(t.url, t.etag, t.last_modified, product_key=t.product_key) for t in targets)
-    batch: list[PageCheck] = []
-    # Failed and blocked checks wait for the end of the crawl: if the breaker opens, they were
-    # the outage, and are dropped instead of counted against the products.
-    unanswered: list[PageCheck] = []
-    flushed = time.monotonic()
-    with collect_rarely():
+    with collect_rarely():  # the whole crawl step: its targets, fetches, parses and stores
+        report = RefreshReport()
+        report.reparsed = parse_stored_pages(conn, keys)
+        cycle_start = acquisition_sql.current_cycle_start(conn) if skip_checked_in_cycle else None
+        targets, report.skipped = acquisition_sql.crawl_targets(conn, keys, skip_checked_since=cycle_start)
+        stored_hash = {t.url: t.content_hash for t in targets}
+        crawl = crawler.crawl(PageRequest(t.url, t.etag, t.last_modified, product_key=t.product_key) for t in targets)
+        batch: list[PageCheck] = []
+        # Failed and blocked checks wait for the end of the crawl: if the breaker opens, they were
+        # the outage, and are dropped instead of counted against the products.
+        unanswered: list[PageCheck] = []
+        flushed = time.monotonic()
         try:
             async for check in crawl:
                 extract_page(check, stored_hash.get(check.url))
@@ -103,8 +103,8 @@ async def refresh_products(
             report.circuit_open = str(exc)
             unanswered.clear()
         report.checks += (stored := _store_batch(conn, batch + unanswered))
-    on_stored(stored)
-    return report
+        on_stored(stored)
+        return report
 
 
 def extract_page(check: PageCheck, stored_hash: str | None) -> None:

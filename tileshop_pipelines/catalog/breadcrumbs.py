@@ -3,6 +3,7 @@ category they name."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -60,7 +61,7 @@ def category(crumbs: list[Breadcrumb], product_name: str | None, url: str | None
     if candidates and _is_product_crumb(candidates[-1], product_name, url):
         candidates.pop()
     for crumb in reversed(candidates):
-        path = urlsplit(crumb.item).path if crumb.item else None
+        path = _path(crumb.item) if crumb.item else None
         if crumb.name.casefold() != "home" and path not in ("", "/"):
             return crumb.name
     return None
@@ -71,5 +72,10 @@ def _is_product_crumb(crumb: Breadcrumb, product_name: str | None, url: str | No
         return True
     if product_name and collapse_whitespace(crumb.name).casefold() == collapse_whitespace(product_name).casefold():
         return True
-    path = urlsplit(crumb.item).path
-    return path.startswith("/products/") or (url is not None and path == urlsplit(url).path)
+    path = _path(crumb.item)
+    return path.startswith("/products/") or (url is not None and path == _path(url))
+
+
+@functools.lru_cache(maxsize=1024)  # a catalog's crumbs name a few hundred category pages
+def _path(url: str) -> str:
+    return urlsplit(url).path

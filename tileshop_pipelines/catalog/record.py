@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from itertools import chain
 
 # Field order of a product record; the provenance dict follows the same names.
 PRODUCT_FIELDS = (
@@ -187,6 +188,26 @@ _TAG_START = re.compile(r"<(?=[a-zA-Z/!?])")
 _BLOCK_TAGS = frozenset("p div br li ul ol dl dt dd h1 h2 h3 h4 h5 h6 tr table section article blockquote hr".split())
 
 
+# Marks where a block tag was, to join a description's blocks into one string: html.unescape never
+# makes it (an invalid code point decodes to nothing) and no entity name holds it, so the joined
+# blocks decode as each would alone. A description holding it is split block by block instead.
+_BLOCK_SEPARATOR = "\x01"
+
+
+class _Separators(dict):
+    """tag name (None for a comment, script or style) -> _BLOCK_SEPARATOR for a block tag, else "";
+    the names seen kept, a few hundred at most (a page's own tag names must not grow it forever)."""
+
+    def __missing__(self, tag: str | None) -> str:
+        separator = _BLOCK_SEPARATOR if tag and tag.lower() in _BLOCK_TAGS else ""
+        if len(self) < 512:
+            self[tag] = separator
+        return separator
+
+
+_SEPARATORS = _Separators()
+
+
 def description_text(description) -> tuple[str | None, bool]:
     """Plain text of the HTML description: tags removed, entities decoded, whitespace collapsed,
     one line per paragraph or list item; and whether decoding the entities made tags, which are
@@ -198,19 +219,29 @@ def description_text(description) -> tuple[str | None, bool]:
         text = unescape(text)
     # split() gives [text, script/style name, tag name, text, ...]: no match object per token.
     parts = _DESCRIPTION_TOKEN.split(text)
-    blocks, current = [], [parts[0]]
-    for tag, after in zip(parts[2::3], parts[3::3], strict=True):
-        if tag and tag.lower() in _BLOCK_TAGS:
-            blocks.append("".join(current))
-            current = [after]
-        else:
-            current.append(after)
-    blocks.append("".join(current))
+    if _BLOCK_SEPARATOR not in text:  # the common case, looped in C: blocks joined by the separator
+        joined = parts[0] + "".join(
+            chain.from_iterable(zip(map(_SEPARATORS.__getitem__, parts[2::3]), parts[3::3], strict=True))
+        )
+        decoded = unescape(joined) if "&" in joined else joined
+        if "<" not in decoded:  # no tag to find in any block (each pattern starts with "<")
+            collapsed = map(" ".join, map(str.split, decoded.split(_BLOCK_SEPARATOR)))  # collapse_whitespace
+            return "\n".join(filter(None, collapsed)) or None, False
+        blocks = joined.split(_BLOCK_SEPARATOR)
+    else:
+        blocks, current = [], [parts[0]]
+        for tag, after in zip(parts[2::3], parts[3::3], strict=True):
+            if _SEPARATORS[tag]:
+                blocks.append("".join(current))
+                current = [after]
+            else:
+                current.append(after)
+        blocks.append("".join(current))
     lines, live_markup = [], False
     for block in blocks:
-        line = unescape(block) if "&" in block else block  # unescape's own test, without its call
-        if "<" not in line:  # the common case: no tag to find (each pattern starts with "<")
-            lines.append(" ".join(line.split()))  # collapse_whitespace
+        line = unescape(block)
+        if "<" not in line:
+            lines.append(collapse_whitespace(line))
             continue
         for _ in range(3):  # entities can be escaped more than once; each pass decodes one level
             stripped = _DESCRIPTION_TOKEN.sub(" ", line)
