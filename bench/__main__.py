@@ -76,6 +76,7 @@ def _runs_and_ratios(label: str) -> Callable[[dict, argparse.Namespace], None]:
     def show(result: dict, args: argparse.Namespace) -> None:
         print(f"{label}:", json.dumps(result["runs"], indent=1))
         print(f"{label} ratios:", result["ratios"])
+
     return show
 
 
@@ -88,8 +89,9 @@ def _export(args):
 def _fetch(args):
     from bench.fetch import bench_fetch_parse
 
-    return bench_fetch_parse(args.products, args.concurrency, args.repeats, args.politeness_products,
-                             args.politeness_rate, args.embed)
+    return bench_fetch_parse(
+        args.products, args.concurrency, args.repeats, args.politeness_products, args.politeness_rate, args.embed
+    )
 
 
 def _show_fetch(fetch: dict, args) -> None:
@@ -139,13 +141,23 @@ def _hnsw(args):
 def _rag(args):
     from bench.load_rag import bench_rag_load
 
-    return bench_rag_load(args.rag_products, args.rag_duration, args.rag_rate, args.rag_users,
-                          args.rag_saturation_step, args.rag_max_in_flight)
+    return bench_rag_load(
+        args.rag_products,
+        args.rag_duration,
+        args.rag_rate,
+        args.rag_users,
+        args.rag_saturation_step,
+        args.rag_max_in_flight,
+    )
 
 
 def _show_rag(rag: dict, args) -> None:
-    print("rag load targets met:", rag["passed"], "saturation:",
-          {k: v["saturation_rate"] for k, v in rag["saturation"].items()})
+    print(
+        "rag load targets met:",
+        rag["passed"],
+        "saturation:",
+        {k: v["saturation_rate"] for k, v in rag["saturation"].items()},
+    )
     print("rag ratios:", rag["ratios"])
 
 
@@ -158,13 +170,22 @@ def _transfer(args):
 def _monitoring(args):
     from bench.load_rag import bench_monitoring_overhead
 
-    return bench_monitoring_overhead(args.rag_products, args.rag_rate, args.rag_duration, args.rag_users,
-                                     args.monitoring_rounds)
+    return bench_monitoring_overhead(
+        args.rag_products, args.rag_rate, args.rag_duration, args.rag_users, args.monitoring_rounds
+    )
 
 
 def _show_monitoring(overhead: dict, args) -> None:
-    print("monitoring writes, chat at", args.rag_rate, "req/s:", overhead["analytics_on"], "vs off",
-          overhead["analytics_off"], "ratios", overhead["ratios"])
+    print(
+        "monitoring writes, chat at",
+        args.rag_rate,
+        "req/s:",
+        overhead["analytics_on"],
+        "vs off",
+        overhead["analytics_off"],
+        "ratios",
+        overhead["ratios"],
+    )
 
 
 def _tool_rounds(args):
@@ -207,8 +228,12 @@ BENCHMARKS = (
     Benchmark("backends", _backends, _named("embedding_backends"), _json("embedding backends:")),
     Benchmark("vectors", _vector_load, _named("vector_load"), _json("vector load:")),
     Benchmark("vectors", _hnsw, _named("hnsw"), _json("hnsw:")),
-    Benchmark("rag", _rag, lambda args: "rag_load" if args.rag_max_in_flight is None
-              else f"rag_load_in_flight_{args.rag_max_in_flight}", _show_rag),
+    Benchmark(
+        "rag",
+        _rag,
+        lambda args: "rag_load" if args.rag_max_in_flight is None else f"rag_load_in_flight_{args.rag_max_in_flight}",
+        _show_rag,
+    ),
     Benchmark("transfer", _transfer, _named("transfer"), _runs_and_ratios("transfer")),
     Benchmark("monitoring", _monitoring, _named("monitoring_overhead"), _show_monitoring),
     Benchmark("cold_start", _cold_start, _named("cold_start"), _json("cold start:")),
@@ -225,38 +250,67 @@ def main() -> int:
     parser.add_argument("--products", type=int, default=5000)
     parser.add_argument("--politeness-products", type=int, default=1000)
     parser.add_argument("--politeness-rate", type=float, default=4.0)
-    parser.add_argument("--embed", action="store_true",
-                        help="also run the embedding model in the incremental bench (slow at 5,000 products)")
+    parser.add_argument(
+        "--embed",
+        action="store_true",
+        help="also run the embedding model in the incremental bench (slow at 5,000 products)",
+    )
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--texts", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--backend-texts", type=int, default=20_000,
-                        help="chunk texts embedded by torch and by ONNX Runtime (whole-catalog size)")
-    parser.add_argument("--load-rows", type=int, default=50_000,
-                        help="rows for the vector load benchmark; 0 skips it")
-    parser.add_argument("--hnsw-chunks", type=int, default=50_000,
-                        help="real MiniLM chunk embeddings for the HNSW benchmark (cached in .tileshop/bench; "
-                             "the first run embeds them: ~10 min per 50,000 on 2 cores); 0 skips it")
+    parser.add_argument(
+        "--backend-texts",
+        type=int,
+        default=20_000,
+        help="chunk texts embedded by torch and by ONNX Runtime (whole-catalog size)",
+    )
+    parser.add_argument("--load-rows", type=int, default=50_000, help="rows for the vector load benchmark; 0 skips it")
+    parser.add_argument(
+        "--hnsw-chunks",
+        type=int,
+        default=50_000,
+        help="real MiniLM chunk embeddings for the HNSW benchmark (cached in .tileshop/bench; "
+        "the first run embeds them: ~10 min per 50,000 on 2 cores); 0 skips it",
+    )
     parser.add_argument("--production-products", type=int, default=4800)
     parser.add_argument("--production-rate", type=float, default=20.0, help="requests/s of the production refresh")
-    parser.add_argument("--production-batch-size", type=int, default=None,
-                        help="TILESHOP_CRAWL_BATCH_SIZE of the production refresh (default: unset, ten minutes at the rate)")
-    parser.add_argument("--only", choices=tuple(dict.fromkeys(b.name for b in BENCHMARKS)), action="append",
-                        help="run only these benchmarks (repeatable); default all")
+    parser.add_argument(
+        "--production-batch-size",
+        type=int,
+        default=None,
+        help="TILESHOP_CRAWL_BATCH_SIZE of the production refresh (default: unset, ten minutes at the rate)",
+    )
+    parser.add_argument(
+        "--only",
+        choices=tuple(dict.fromkeys(b.name for b in BENCHMARKS)),
+        action="append",
+        help="run only these benchmarks (repeatable); default all",
+    )
     parser.add_argument("--rag-products", type=int, default=5000, help="catalog size of the app's load test")
     parser.add_argument("--rag-duration", type=float, default=60.0, help="seconds of load per endpoint")
     parser.add_argument("--rag-users", type=int, default=100, help="simulated users")
     parser.add_argument("--rag-rate", type=float, default=50.0, help="requests per second, all users together")
     parser.add_argument("--rag-saturation-step", type=float, default=15.0, help="seconds per saturation step")
-    parser.add_argument("--monitoring-rounds", type=int, default=2,
-                        help="on/off pairs of the monitoring-overhead bench (chat at --rag-rate, --rag-duration each)")
-    parser.add_argument("--rag-max-in-flight", type=int, default=None,
-                        help="the app's TILESHOP_MAX_IN_FLIGHT_SEARCHES (default: the app's own); a very high "
-                             "value measures saturation without admission control")
-    parser.add_argument("--documents", type=int, default=200, help="data sheets of the documents bench (2-8 pages each)")
+    parser.add_argument(
+        "--monitoring-rounds",
+        type=int,
+        default=2,
+        help="on/off pairs of the monitoring-overhead bench (chat at --rag-rate, --rag-duration each)",
+    )
+    parser.add_argument(
+        "--rag-max-in-flight",
+        type=int,
+        default=None,
+        help="the app's TILESHOP_MAX_IN_FLIGHT_SEARCHES (default: the app's own); a very high "
+        "value measures saturation without admission control",
+    )
+    parser.add_argument(
+        "--documents", type=int, default=200, help="data sheets of the documents bench (2-8 pages each)"
+    )
     parser.add_argument("--transfer-products", type=int, default=5000, help="catalog size of the transfer bench")
-    parser.add_argument("--export-products", type=int, nargs="+", default=[5000, 50_000],
-                        help="catalog sizes of the export bench")
+    parser.add_argument(
+        "--export-products", type=int, nargs="+", default=[5000, 50_000], help="catalog sizes of the export bench"
+    )
     args = parser.parse_args()
     only = set(args.only or (b.name for b in BENCHMARKS if b.default))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

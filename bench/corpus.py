@@ -59,7 +59,7 @@ def cached_embeddings(texts: list[str], cache_file: Path, log=print) -> np.ndarr
         model = load_model()
         started = time.perf_counter()
         for start in range(0, len(missing), SAVE_EVERY):
-            batch = missing[start:start + SAVE_EVERY]
+            batch = missing[start : start + SAVE_EVERY]
             vectors = embed_texts(model, [t for _, t in batch], batch_size=32)
             cache.update(zip([k for k, _ in batch], vectors, strict=True))
             _save(cache, cache_file)
@@ -68,8 +68,9 @@ def cached_embeddings(texts: list[str], cache_file: Path, log=print) -> np.ndarr
     return np.stack([cache[k] for k in keys]).astype(np.float32, copy=False)
 
 
-def cached_rows(count: int, cache_file: Path, pool: int = 60_000, log=print
-                ) -> tuple[list[tuple[str, str, str, str]], np.ndarray]:
+def cached_rows(
+    count: int, cache_file: Path, pool: int = 60_000, log=print
+) -> tuple[list[tuple[str, str, str, str]], np.ndarray]:
     """`count` chunk rows of a `pool`-chunk corpus whose embeddings are cached (the first ones in
     corpus order), embedding more only when fewer than `count` are cached."""
     rows = chunk_texts(max(pool, count))

@@ -53,9 +53,14 @@ def write_documents(folder: Path, count: int) -> list[tuple[str, int]]:
     written = []
     for i in range(count):
         pages = 2 + i % 7
-        data = pdfs.data_sheet(f"Product {i:04d} - Technical Data Sheet",
-                               [f"Coverage: {20 + i % 30} lb covers {80 + i % 40} sq. ft. with a 1/4 x 3/8 in notch",
-                                f"Pot life: {2 + i % 4} hours; grout after {12 + i % 24} hours"], pages=pages)
+        data = pdfs.data_sheet(
+            f"Product {i:04d} - Technical Data Sheet",
+            [
+                f"Coverage: {20 + i % 30} lb covers {80 + i % 40} sq. ft. with a 1/4 x 3/8 in notch",
+                f"Pot life: {2 + i % 4} hours; grout after {12 + i % 24} hours",
+            ],
+            pages=pages,
+        )
         name = f"tds-{i:04d}.pdf"
         (folder / name).write_bytes(data)
         written.append((name, pages))
@@ -84,8 +89,11 @@ def start_file_server(folder: Path) -> tuple[subprocess.Popen, str]:
     from tileshop_pipelines.processes import wait_until_serving
 
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", FILE_SERVER, HOST, str(port), str(folder)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", FILE_SERVER, HOST, str(port), str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://{HOST}:{port}"
     return wait_until_serving(proc, base + "/", "the document server", 30), base
 
@@ -119,39 +127,60 @@ def bench_documents(count: int, repeats: int) -> dict:
             runs: dict[str, dict] = {}
             refresh: dict = {}
             with BenchDatabase() as bench_db:
-                products_naming(bench_db.conn, {f"p{i}": [{"name": "Technical Data Sheet", "url": f"{base}/{name}"}]
-                                                for i, (name, _) in enumerate(written)})
+                products_naming(
+                    bench_db.conn,
+                    {
+                        f"p{i}": [{"name": "Technical Data Sheet", "url": f"{base}/{name}"}]
+                        for i, (name, _) in enumerate(written)
+                    },
+                )
 
                 def step(workers: int, force: bool = False):
                     documents = DocumentsResource(hosts=[HOST], parse_workers=workers)
                     with documents.parser_pool() as pool:
-                        return asyncio.run(refresh_documents(bench_db.conn, crawler.document_fetcher(documents), pool,
-                                                             documents.policy(force)))
+                        return asyncio.run(
+                            refresh_documents(
+                                bench_db.conn, crawler.document_fetcher(documents), pool, documents.policy(force)
+                            )
+                        )
 
                 def fresh(workers: int):
-                    bench_db.conn.execute("TRUNCATE documents, document_links, document_pages, document_history, document_chunks")
+                    bench_db.conn.execute(
+                        "TRUNCATE documents, document_links, document_pages, document_history, document_chunks"
+                    )
                     return step(workers)
 
                 fresh(1)  # imports, crawl4ai's start, the server's first answers: out of the measurement
                 pypdf_baseline(files[:5])
                 for _ in range(repeats):
-                    for name, fn in (("pypdf_extract_in_process", lambda: pypdf_baseline(files)),
-                                     ("document_step_1_worker", lambda: fresh(1).counts["pages_read"]),
-                                     ("document_step_2_workers", lambda: fresh(2).counts["pages_read"])):
+                    for name, fn in (
+                        ("pypdf_extract_in_process", lambda: pypdf_baseline(files)),
+                        ("document_step_1_worker", lambda: fresh(1).counts["pages_read"]),
+                        ("document_step_2_workers", lambda: fresh(2).counts["pages_read"]),
+                    ):
                         with CpuMeter() as m:
                             pages = fn()
                         assert pages == total_pages, (name, pages, total_pages)
-                        row = {"documents": count, "pages": pages, "wall_s": round(m.wall, 3),
-                               "pages_per_s": round(pages / m.wall, 1), "cpu_s_this_process": round(m.cpu, 3),
-                               "cpu_s_with_workers": round(m.with_children, 3),
-                               "pages_per_cpu_s": round(pages / m.with_children, 1)}
+                        row = {
+                            "documents": count,
+                            "pages": pages,
+                            "wall_s": round(m.wall, 3),
+                            "pages_per_s": round(pages / m.wall, 1),
+                            "cpu_s_this_process": round(m.cpu, 3),
+                            "cpu_s_with_workers": round(m.with_children, 3),
+                            "pages_per_cpu_s": round(pages / m.with_children, 1),
+                        }
                         if name not in runs or row["wall_s"] < runs[name]["wall_s"]:
                             runs[name] = row
                 with Meter() as m:
                     again = step(2, force=True)
                 full = runs["document_step_2_workers"]
-                refresh = {"documents": count, "wall_s": round(m.wall, 3), **again.counts,
-                           "wall_vs_full": round(m.wall / full["wall_s"], 3)}
+                refresh = {
+                    "documents": count,
+                    "wall_s": round(m.wall, 3),
+                    **again.counts,
+                    "wall_vs_full": round(m.wall / full["wall_s"], 3),
+                }
             workers = bench_workers(files, Limits(), configure_pypdf, extract_pages, ParserPool)
         finally:
             proc.terminate()
@@ -159,13 +188,18 @@ def bench_documents(count: int, repeats: int) -> dict:
     baseline = runs["pypdf_extract_in_process"]["pages_per_s"]
     baseline_cpu = runs["pypdf_extract_in_process"]["pages_per_cpu_s"]
     return {
-        "documents": count, "pages": total_pages, "repeats": repeats, "runs": runs,
-        "no_change_refresh": refresh, "workers": workers,
+        "documents": count,
+        "pages": total_pages,
+        "repeats": repeats,
+        "runs": runs,
+        "no_change_refresh": refresh,
+        "workers": workers,
         "ratios": {
             "step_2_workers_vs_pypdf_pages_per_s": round(runs["document_step_2_workers"]["pages_per_s"] / baseline, 3),
             "step_1_worker_vs_pypdf_pages_per_s": round(runs["document_step_1_worker"]["pages_per_s"] / baseline, 3),
-            "step_1_worker_vs_pypdf_pages_per_cpu_s":
-                round(runs["document_step_1_worker"]["pages_per_cpu_s"] / baseline_cpu, 3),
+            "step_1_worker_vs_pypdf_pages_per_cpu_s": round(
+                runs["document_step_1_worker"]["pages_per_cpu_s"] / baseline_cpu, 3
+            ),
             "pool_1_worker_vs_in_process_parse_wall": workers["pool_vs_in_process_wall"],
             "pool_1_worker_vs_in_process_parse_cpu": workers["pool_vs_in_process_cpu"],
             "no_change_refresh_requests_per_document": round(refresh["requests"] / count, 3),
@@ -180,8 +214,12 @@ def bench_workers(files: list[bytes], limits, configure, extract, pool_class, re
     this process's sending and receiving plus the worker's own, as it reports it); and what starting
     a worker costs (to its first answer). On a shared machine the CPU ratio is the steadier one."""
     configure(limits)
-    best = {"in_process_wall": float("inf"), "in_process_cpu": float("inf"), "pool_wall": float("inf"),
-            "pool_cpu": float("inf")}
+    best = {
+        "in_process_wall": float("inf"),
+        "in_process_cpu": float("inf"),
+        "pool_wall": float("inf"),
+        "pool_cpu": float("inf"),
+    }
     with pool_class(limits, workers=1, timeout_s=60, memory_mb=768) as pool:
         started = time.perf_counter()
         pool.parse(files[0])
@@ -196,8 +234,11 @@ def bench_workers(files: list[bytes], limits, configure, extract, pool_class, re
             best["in_process_cpu"] = min(best["in_process_cpu"], in_process.cpu)
             best["pool_wall"] = min(best["pool_wall"], pooled.wall)
             best["pool_cpu"] = min(best["pool_cpu"], pooled.cpu + worker_cpu)
-    return {**{k: round(v, 3) for k, v in best.items()},
-            "pool_vs_in_process_wall": round(best["pool_wall"] / best["in_process_wall"], 3),
-            "pool_vs_in_process_cpu": round(best["pool_cpu"] / best["in_process_cpu"], 3),
-            "per_document_cpu_overhead_ms": round(1000 * (best["pool_cpu"] - best["in_process_cpu"]) / len(files), 2),
-            "worker_start_to_first_answer_s": round(first_answer, 3), "measured_at": dt.datetime.now(dt.UTC).isoformat()}
+    return {
+        **{k: round(v, 3) for k, v in best.items()},
+        "pool_vs_in_process_wall": round(best["pool_wall"] / best["in_process_wall"], 3),
+        "pool_vs_in_process_cpu": round(best["pool_cpu"] / best["in_process_cpu"], 3),
+        "per_document_cpu_overhead_ms": round(1000 * (best["pool_cpu"] - best["in_process_cpu"]) / len(files), 2),
+        "worker_start_to_first_answer_s": round(first_answer, 3),
+        "measured_at": dt.datetime.now(dt.UTC).isoformat(),
+    }

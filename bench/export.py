@@ -60,8 +60,13 @@ else:
 def _measure(mode: str, target: str, args: list[str], env: dict, exit_code: int = 0) -> dict:
     with tempfile.NamedTemporaryFile("r", suffix=".hwm") as hwm:
         started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", MEASURED, hwm.name, mode, target, *args], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.run(
+            [sys.executable, "-c", MEASURED, hwm.name, mode, target, *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         wall = time.perf_counter() - started
         if proc.returncode != exit_code:
             raise RuntimeError(f"{target[:60]} {args[:3]} failed: {proc.stderr.decode()[-2000:]}")
@@ -93,29 +98,45 @@ def bench_export(sizes: tuple[int, ...] = (5000, 50_000)) -> dict:
                 stored = db.one(conn.execute("SELECT count(*) FROM products"))[0]
             load_s = time.perf_counter() - started
             env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-            row = {"products": stored, "load_s": round(load_s, 1),
-                   "imports_only": _measure("code", IMPORTS_ONLY, [], env),
-                   # the `tileshop` command's own start (settings, logging), refused before any export
-                   "cli_start_only": _measure("module", "tileshop_pipelines.cli", ["export", "--format", "none"], env,
-                                              exit_code=2)}
+            row = {
+                "products": stored,
+                "load_s": round(load_s, 1),
+                "imports_only": _measure("code", IMPORTS_ONLY, [], env),
+                # the `tileshop` command's own start (settings, logging), refused before any export
+                "cli_start_only": _measure(
+                    "module", "tileshop_pipelines.cli", ["export", "--format", "none"], env, exit_code=2
+                ),
+            }
             with tempfile.TemporaryDirectory() as tmp:
                 for fmt in ("csv", "parquet"):
                     out = Path(tmp) / f"export.{fmt}"
-                    row[f"export_{fmt}"] = {**_measure("module", "tileshop_pipelines.cli",
-                                                        ["export", "--format", fmt, "--output", str(out)], env),
-                                            "bytes": out.stat().st_size}
+                    row[f"export_{fmt}"] = {
+                        **_measure(
+                            "module", "tileshop_pipelines.cli", ["export", "--format", fmt, "--output", str(out)], env
+                        ),
+                        "bytes": out.stat().st_size,
+                    }
                     whole = Path(tmp) / f"whole.{fmt}"
                     row[f"all_at_once_{fmt}"] = _measure("code", ALL_AT_ONCE, [url, str(whole)], env)
             results[str(n)] = row
             print(f"export at {n}: {row}", flush=True)
         finally:
             _drop(server, url)
-    ratios = {f"{fmt}_rss_vs_all_at_once_at_{n}": round(r[f"export_{fmt}"]["peak_rss_mb"]
-                                                        / r[f"all_at_once_{fmt}"]["peak_rss_mb"], 2)
-              for n, r in results.items() for fmt in ("csv", "parquet")}
+    ratios = {
+        f"{fmt}_rss_vs_all_at_once_at_{n}": round(
+            r[f"export_{fmt}"]["peak_rss_mb"] / r[f"all_at_once_{fmt}"]["peak_rss_mb"], 2
+        )
+        for n, r in results.items()
+        for fmt in ("csv", "parquet")
+    }
     if len(results) > 1:
         small, large = results[min(results, key=int)], results[max(results, key=int)]
-        ratios.update({f"{fmt}_rss_largest_vs_smallest": round(large[f"export_{fmt}"]["peak_rss_mb"]
-                                                               / small[f"export_{fmt}"]["peak_rss_mb"], 2)
-                       for fmt in ("csv", "parquet")})
+        ratios.update(
+            {
+                f"{fmt}_rss_largest_vs_smallest": round(
+                    large[f"export_{fmt}"]["peak_rss_mb"] / small[f"export_{fmt}"]["peak_rss_mb"], 2
+                )
+                for fmt in ("csv", "parquet")
+            }
+        )
     return {"runs": results, "ratios": ratios}

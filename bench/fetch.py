@@ -51,6 +51,7 @@ async def httpx_baseline(urls: list[str], concurrency: int) -> int:
     sem = asyncio.Semaphore(concurrency)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
         async def one(url: str) -> None:
             nonlocal parsed
             async with sem:
@@ -70,6 +71,7 @@ async def crawl4ai_strategy_baseline(urls: list[str], concurrency: int) -> int:
     sem = asyncio.Semaphore(concurrency)
     config = CrawlerRunConfig()
     async with AsyncHTTPCrawlerStrategy(max_connections=concurrency) as strategy:
+
         async def one(url: str) -> None:
             nonlocal parsed
             async with sem:
@@ -81,8 +83,14 @@ async def crawl4ai_strategy_baseline(urls: list[str], concurrency: int) -> int:
     return parsed
 
 
-def bench_fetch_parse(products: int, concurrency: int, repeats: int, politeness_products: int,
-                      politeness_rate: float, embed_incremental: bool) -> dict:
+def bench_fetch_parse(
+    products: int,
+    concurrency: int,
+    repeats: int,
+    politeness_products: int,
+    politeness_rate: float,
+    embed_incremental: bool,
+) -> dict:
     from tileshop_pipelines.acquisition.refresh import refresh_products
 
     proc, base = start_catalog(products)
@@ -94,12 +102,17 @@ def bench_fetch_parse(products: int, concurrency: int, repeats: int, politeness_
 
             async def fetch_parse_store(urls, concurrency):
                 bench_db.reset_pages()
-                report = await refresh_products(bench_db.conn, pipeline_crawler(concurrency), keys,
-                                                skip_checked_in_cycle=False)
+                report = await refresh_products(
+                    bench_db.conn, pipeline_crawler(concurrency), keys, skip_checked_in_cycle=False
+                )
                 return report.counts["new_versions"]
 
-            runs = {"pipeline_fetch_parse": pipeline_fetch_parse, "pipeline_fetch_parse_store": fetch_parse_store,
-                    "httpx_selectolax": httpx_baseline, "crawl4ai_strategy_selectolax": crawl4ai_strategy_baseline}
+            runs = {
+                "pipeline_fetch_parse": pipeline_fetch_parse,
+                "pipeline_fetch_parse_store": fetch_parse_store,
+                "httpx_selectolax": httpx_baseline,
+                "crawl4ai_strategy_selectolax": crawl4ai_strategy_baseline,
+            }
             for fn in runs.values():  # imports and first-use costs out of the measurement
                 asyncio.run(fn(urls[:50], concurrency))
             best: dict[str, dict] = {}
@@ -112,9 +125,14 @@ def bench_fetch_parse(products: int, concurrency: int, repeats: int, politeness_
                     gc.collect()
                     with Meter() as m:
                         parsed = asyncio.run(fn(urls, concurrency))
-                    row = {"pages": len(urls), "parsed": parsed, "wall_s": round(m.wall, 3),
-                           "cpu_s": round(m.cpu, 3), "pages_per_s": round(len(urls) / m.wall, 1),
-                           "cpu_ms_per_page": round(1000 * m.cpu / len(urls), 3)}
+                    row = {
+                        "pages": len(urls),
+                        "parsed": parsed,
+                        "wall_s": round(m.wall, 3),
+                        "cpu_s": round(m.cpu, 3),
+                        "pages_per_s": round(len(urls) / m.wall, 1),
+                        "cpu_ms_per_page": round(1000 * m.cpu / len(urls), 3),
+                    }
                     if name not in best or row["cpu_s"] < best[name]["cpu_s"]:
                         best[name] = row
             crawl_peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -125,16 +143,23 @@ def bench_fetch_parse(products: int, concurrency: int, repeats: int, politeness_
         proc.wait(timeout=10)
     bare = best["crawl4ai_strategy_selectolax"]
     return {
-        "products": products, "concurrency": concurrency, "repeats": repeats, "runs": best,
-        "incremental": incremental, "politeness": politeness,
+        "products": products,
+        "concurrency": concurrency,
+        "repeats": repeats,
+        "runs": best,
+        "incremental": incremental,
+        "politeness": politeness,
         "crawl_peak_rss_mb": round(crawl_peak_rss_mb),
         "ratios": {
-            "cpu_per_page_fetch_parse_store_vs_crawl4ai_strategy":
-                round(best["pipeline_fetch_parse_store"]["cpu_s"] / bare["cpu_s"], 3),
-            "cpu_per_page_fetch_parse_vs_crawl4ai_strategy":
-                round(best["pipeline_fetch_parse"]["cpu_s"] / bare["cpu_s"], 3),
-            "cpu_per_page_fetch_parse_store_vs_httpx_selectolax":
-                round(best["pipeline_fetch_parse_store"]["cpu_s"] / best["httpx_selectolax"]["cpu_s"], 3),
+            "cpu_per_page_fetch_parse_store_vs_crawl4ai_strategy": round(
+                best["pipeline_fetch_parse_store"]["cpu_s"] / bare["cpu_s"], 3
+            ),
+            "cpu_per_page_fetch_parse_vs_crawl4ai_strategy": round(
+                best["pipeline_fetch_parse"]["cpu_s"] / bare["cpu_s"], 3
+            ),
+            "cpu_per_page_fetch_parse_store_vs_httpx_selectolax": round(
+                best["pipeline_fetch_parse_store"]["cpu_s"] / best["httpx_selectolax"]["cpu_s"], 3
+            ),
             "politeness_wall_vs_n_over_rate": politeness["wall_vs_n_over_rate"],
             "incremental_wall_vs_full": incremental["wall_vs_full"],
         },
@@ -160,18 +185,24 @@ def bench_incremental(bench_db: BenchDatabase, base: str, keys: list[str], concu
         spans = embedder.word_piece_spans()
 
         def pending() -> set[tuple[str, str]]:
-            return {(cid, th) for cid, _, th in chunks_sql.chunks_to_embed(bench_db.conn, embedder.model_id,
-                                                                             embedder.dimension)}
+            return {
+                (cid, th)
+                for cid, _, th in chunks_sql.chunks_to_embed(bench_db.conn, embedder.model_id, embedder.dimension)
+            }
 
         before = set() if embed else pending()  # unembedded chunks from earlier rounds are not new work
-        chunks_sql.rechunk_changed_products(bench_db.conn, chunker_signature(embedder.model_name),
-                                             lambda key, record: chunk_product(key, record, spans))
+        chunks_sql.rechunk_changed_products(
+            bench_db.conn, chunker_signature(embedder.model_name), lambda key, record: chunk_product(key, record, spans)
+        )
         new = pending() - before
         if embed:
-            embed_pending_chunks(chunks_sql.chunks_to_embed(bench_db.conn, embedder.model_id, embedder.dimension),
-                                 embedder.embed,
-                                 functools.partial(chunks_sql.save_embeddings, bench_db.conn, model=embedder.model_id),
-                                 embedder.model_id, embedder.dimension)
+            embed_pending_chunks(
+                chunks_sql.chunks_to_embed(bench_db.conn, embedder.model_id, embedder.dimension),
+                embedder.embed,
+                functools.partial(chunks_sql.save_embeddings, bench_db.conn, model=embedder.model_id),
+                embedder.model_id,
+                embedder.dimension,
+            )
         return {"chunks_to_embed": len(new), "products_to_embed": {cid.rsplit(":", 2)[0] for cid, _ in new}}
 
     bench_db.reset_pages()
@@ -183,8 +214,9 @@ def bench_incremental(bench_db: BenchDatabase, base: str, keys: list[str], concu
     for key in keys[::step]:
         url = db.one(bench_db.conn.execute("SELECT url FROM sitemap_urls WHERE product_key = %s", (key,)))[0]
         body = json.dumps({"path_or_sku": url, "name": f"Renamed {key[:20]}"}).encode()
-        request = urllib.request.Request(f"{base}/__update", data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{base}/__update", data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
         urllib.request.urlopen(request, timeout=10).read()
         changed_keys.add(key)
     with Meter() as incremental:
@@ -193,11 +225,18 @@ def bench_incremental(bench_db: BenchDatabase, base: str, keys: list[str], concu
     reparsed = {c.product_key for c in report.checks if c.changed}
     versioned = {c.product_key for c in report.checks if c.version is not None}
     result = {
-        "products": len(keys), "changed_on_site": len(changed_keys),
-        "full": {"wall_s": round(full.wall, 2), "counts": full_report.counts,
-                 "chunks_to_embed": full_index["chunks_to_embed"]},
-        "incremental": {"wall_s": round(incremental.wall, 2), "counts": report.counts,
-                        "chunks_to_embed": incremental_index["chunks_to_embed"]},
+        "products": len(keys),
+        "changed_on_site": len(changed_keys),
+        "full": {
+            "wall_s": round(full.wall, 2),
+            "counts": full_report.counts,
+            "chunks_to_embed": full_index["chunks_to_embed"],
+        },
+        "incremental": {
+            "wall_s": round(incremental.wall, 2),
+            "counts": report.counts,
+            "chunks_to_embed": incremental_index["chunks_to_embed"],
+        },
         "reparsed_exactly_the_changed": reparsed == changed_keys,
         "reversioned_exactly_the_changed": versioned == changed_keys,
         "reembeds_exactly_the_changed": incremental_index["products_to_embed"] == changed_keys,
@@ -213,5 +252,11 @@ def bench_politeness(bench_db: BenchDatabase, keys: list[str], rate: float) -> d
     with Meter() as m:
         report = pipeline_refresh(bench_db, keys, concurrency=4, requests_per_second=rate)
     ideal = len(keys) / rate
-    return {"pages": len(keys), "rate": rate, "wall_s": round(m.wall, 2), "n_over_rate_s": round(ideal, 2),
-            "ok": report.counts["ok"], "wall_vs_n_over_rate": round(m.wall / ideal, 3)}
+    return {
+        "pages": len(keys),
+        "rate": rate,
+        "wall_s": round(m.wall, 2),
+        "n_over_rate_s": round(ideal, 2),
+        "ok": report.counts["ok"],
+        "wall_vs_n_over_rate": round(m.wall / ideal, 3),
+    }

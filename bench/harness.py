@@ -96,5 +96,8 @@ class BenchDatabase:
 def pipeline_refresh(bench_db: BenchDatabase, keys: list[str], concurrency: int, requests_per_second: float = 0):
     from tileshop_pipelines.acquisition.refresh import refresh_products
 
-    return asyncio.run(refresh_products(bench_db.conn, pipeline_crawler(concurrency, requests_per_second), keys,
-                                        skip_checked_in_cycle=False))
+    return asyncio.run(
+        refresh_products(
+            bench_db.conn, pipeline_crawler(concurrency, requests_per_second), keys, skip_checked_in_cycle=False
+        )
+    )

@@ -57,8 +57,13 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summarize_ms(values: list[float]) -> dict:
-    return {"n": len(values), "p50_ms": round(percentile(values, 50), 2), "p95_ms": round(percentile(values, 95), 2),
-            "p99_ms": round(percentile(values, 99), 2), "mean_ms": round(statistics.fmean(values), 2) if values else None}
+    return {
+        "n": len(values),
+        "p50_ms": round(percentile(values, 50), 2),
+        "p95_ms": round(percentile(values, 95), 2),
+        "p99_ms": round(percentile(values, 99), 2),
+        "mean_ms": round(statistics.fmean(values), 2) if values else None,
+    }
 
 
 # --- the index ------------------------------------------------------------------------------
@@ -108,7 +113,8 @@ def question_pool(url: str, size: int, seed: int) -> tuple[list[str], list[dict]
     with db.connect(url) as conn:
         rows = conn.execute(
             "SELECT sku, name, record->>'color', record->>'material', record->>'finish', record->>'size', "
-            "record->'applications'->>0 FROM products ORDER BY product_key").fetchall()
+            "record->'applications'->>0 FROM products ORDER BY product_key"
+        ).fetchall()
     rng = random.Random(seed)
     questions: set[str] = set()
     searches: list[dict] = []
@@ -116,17 +122,23 @@ def question_pool(url: str, size: int, seed: int) -> tuple[list[str], list[dict]
         if len(questions) >= size:
             break
         sku, name, color, material, finish, size_text, application = rng.choice(rows)
-        values = {"sku": sku or "", "name": name or "tile", "color": (color or "white").split(",")[0].lower(),
-                  "material": (material or "porcelain").lower(), "finish": (finish or "matte").lower(),
-                  "size": size_text or "12 x 24 in", "application": (application or "floor").lower(),
-                  "price": rng.choice((40, 60, 80, 120, 200)), "sqft": rng.choice((3, 5, 8, 12))}
+        values = {
+            "sku": sku or "",
+            "name": name or "tile",
+            "color": (color or "white").split(",")[0].lower(),
+            "material": (material or "porcelain").lower(),
+            "finish": (finish or "matte").lower(),
+            "size": size_text or "12 x 24 in",
+            "application": (application or "floor").lower(),
+            "price": rng.choice((40, 60, 80, 120, 200)),
+            "sqft": rng.choice((3, 5, 8, 12)),
+        }
         template = rng.choice(QUESTION_TEMPLATES)
         if "{sku}" in template and not sku:
             continue
         questions.add(template.format(**values))
         if len(searches) < size:
-            params = {"q": rng.choice((values["name"], f"{values['color']} {values['material']} tile")),
-                      "limit": 10}
+            params = {"q": rng.choice((values["name"], f"{values['color']} {values['material']} tile")), "limit": 10}
             if rng.random() < 0.5:
                 params["max_price"] = values["price"]
                 params["price_basis"] = "box"
@@ -181,40 +193,59 @@ def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
             t = time.perf_counter()
             search_chunks(conn, question, e, chunks_wanted, filters)
             filtered_ms.append(1000 * (time.perf_counter() - t))
-    return {"query_embedding": summarize_ms(embed_ms),
-            "query_embedding_batched16_ms_per_question": round(batch_ms_per_question, 2),
-            "query_embedding_onnx": summarize_ms(onnx_ms),
-            "vector_search_sql": summarize_ms(sql_ms),
-            "hybrid_search_sql": summarize_ms(hybrid_ms),
-            "filtered_vector_search_sql": summarize_ms(filtered_ms)}
+    return {
+        "query_embedding": summarize_ms(embed_ms),
+        "query_embedding_batched16_ms_per_question": round(batch_ms_per_question, 2),
+        "query_embedding_onnx": summarize_ms(onnx_ms),
+        "vector_search_sql": summarize_ms(sql_ms),
+        "hybrid_search_sql": summarize_ms(hybrid_ms),
+        "filtered_vector_search_sql": summarize_ms(filtered_ms),
+    }
 
 
 # --- the app under load ---------------------------------------------------------------------
-def start_app(url: str, port: int, max_in_flight: int | None = None, analytics: bool = True,
-              log_to: str | None = None, metrics_port: int = 0) -> subprocess.Popen:
+def start_app(
+    url: str,
+    port: int,
+    max_in_flight: int | None = None,
+    analytics: bool = True,
+    log_to: str | None = None,
+    metrics_port: int = 0,
+) -> subprocess.Popen:
     """The app as deployed, but for rate limits (every simulated user shares one address) and,
     when given, the admission limit (a very high one measures the app without shedding);
     `analytics` False: no monitoring rollups or search analytics written (TILESHOP_ANALYTICS=off);
     `log_to`: a file for its log lines as the image writes them (LOG_FORMAT=json at INFO: one access
     line per request), else warnings only; `metrics_port`: its /metrics listener's (0: none)."""
-    env = {**os.environ, "DATABASE_URL": url, "TILESHOP_RATE_LIMIT_PER_MINUTE": "1000000",
-           "TILESHOP_RATE_LIMIT_BURST": "1000000", "ANTHROPIC_API_KEY": "",
-           "TILESHOP_ANALYTICS": "on" if analytics else "off", "LOG_FORMAT": "json", "METRICS_PORT": str(metrics_port)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "TILESHOP_RATE_LIMIT_PER_MINUTE": "1000000",
+        "TILESHOP_RATE_LIMIT_BURST": "1000000",
+        "ANTHROPIC_API_KEY": "",
+        "TILESHOP_ANALYTICS": "on" if analytics else "off",
+        "LOG_FORMAT": "json",
+        "METRICS_PORT": str(metrics_port),
+    }
     if max_in_flight is not None:
         env["TILESHOP_MAX_IN_FLIGHT_SEARCHES"] = str(max_in_flight)
     stderr = open(log_to, "ab") if log_to else None
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "rag_app", "--port", str(port),
-                                 "--log-level", "info" if log_to else "warning"],
-                                env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rag_app", "--port", str(port), "--log-level", "info" if log_to else "warning"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
     finally:
         if stderr is not None:
             stderr.close()
     return wait_until_serving(proc, f"http://127.0.0.1:{port}/api/system/health", "the app", 120)
 
 
-async def open_loop(base: str, endpoint: str, payloads: list, rate: float, duration_s: float, users: int,
-                    seed: int) -> dict:
+async def open_loop(
+    base: str, endpoint: str, payloads: list, rate: float, duration_s: float, users: int, seed: int
+) -> dict:
     """`users` simulated users with exponential think times (mean users/rate s) for `duration_s`.
 
     The client is aiohttp: it shares the two cores with the app, and costs a fraction of httpx's
@@ -228,8 +259,10 @@ async def open_loop(base: str, endpoint: str, payloads: list, rate: float, durat
     pending: set[asyncio.Task] = set()
     mean_pause = users / rate
     timeout = aiohttp.ClientTimeout(total=10)
-    async with aiohttp.ClientSession(base_url=base, timeout=timeout,
-                                     connector=aiohttp.TCPConnector(limit=1000)) as client:
+    async with aiohttp.ClientSession(
+        base_url=base, timeout=timeout, connector=aiohttp.TCPConnector(limit=1000)
+    ) as client:
+
         async def one(payload) -> None:
             t = time.perf_counter()
             try:
@@ -263,16 +296,29 @@ async def open_loop(base: str, endpoint: str, payloads: list, rate: float, durat
         if pending:
             await asyncio.gather(*pending)
     sent = len(latencies) + sum(errors.values())
-    return {"endpoint": endpoint, "target_rate": rate, "users": users, "duration_s": duration_s,
-            "sent": sent, "achieved_rate": round(sent / duration_s, 1), "ok": len(latencies), "errors": errors,
-            "error_rate": round(sum(errors.values()) / sent, 4) if sent else None, **summarize_ms(latencies),
-            "first_10s": summarize_ms(first_window)}
+    return {
+        "endpoint": endpoint,
+        "target_rate": rate,
+        "users": users,
+        "duration_s": duration_s,
+        "sent": sent,
+        "achieved_rate": round(sent / duration_s, 1),
+        "ok": len(latencies),
+        "errors": errors,
+        "error_rate": round(sum(errors.values()) / sent, 4) if sent else None,
+        **summarize_ms(latencies),
+        "first_10s": summarize_ms(first_window),
+    }
 
 
 def app_counters(metrics_url: str) -> dict:
     text = urllib.request.urlopen(metrics_url, timeout=5).read().decode()
-    wanted = ("tileshop_query_embedding_duration_seconds_sum", "tileshop_query_embedding_duration_seconds_count",
-              "tileshop_retrieval_duration_seconds_sum", "tileshop_retrieval_duration_seconds_count")
+    wanted = (
+        "tileshop_query_embedding_duration_seconds_sum",
+        "tileshop_query_embedding_duration_seconds_count",
+        "tileshop_retrieval_duration_seconds_sum",
+        "tileshop_retrieval_duration_seconds_count",
+    )
     return {line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line.split(" ")[0] in wanted}
 
 
@@ -281,19 +327,28 @@ def saturation(base: str, endpoint: str, payloads: list, start_rate: float, step
     steps = []
     rate = start_rate
     while rate <= 2000:
-        row = asyncio.run(open_loop(base, endpoint, payloads, rate, step_s, users=max(50, int(rate * 2)),
-                                    seed=seed))
+        row = asyncio.run(open_loop(base, endpoint, payloads, rate, step_s, users=max(50, int(rate * 2)), seed=seed))
         steps.append({k: row[k] for k in ("target_rate", "achieved_rate", "p50_ms", "p95_ms", "error_rate", "errors")})
         print(f"  {endpoint} at {rate:.0f}/s: p95 {row['p95_ms']} ms, errors {row['error_rate']}", flush=True)
         if row["p95_ms"] > 500 or (row["error_rate"] or 0) > 0.01:
-            return {"saturation_rate": rate, "last_good_rate": steps[-2]["target_rate"] if len(steps) > 1 else None,
-                    "steps": steps}
+            return {
+                "saturation_rate": rate,
+                "last_good_rate": steps[-2]["target_rate"] if len(steps) > 1 else None,
+                "steps": steps,
+            }
         rate *= 1.5
     return {"saturation_rate": None, "steps": steps}
 
 
-def bench_rag_load(products: int, duration_s: float, rate: float, users: int, saturation_step_s: float,
-                   max_in_flight: int | None = None, seed: int = 7) -> dict:
+def bench_rag_load(
+    products: int,
+    duration_s: float,
+    rate: float,
+    users: int,
+    saturation_step_s: float,
+    max_in_flight: int | None = None,
+    seed: int = 7,
+) -> dict:
     from bench.harness import free_port
 
     url = bench_database_url(products, seed)
@@ -314,19 +369,35 @@ def bench_rag_load(products: int, duration_s: float, rate: float, users: int, sa
         search = asyncio.run(open_loop(base, "/api/products/search", searches, rate, duration_s, users, seed))
         print("search load:", json.dumps(search), flush=True)
         inside = {
-            "query_embedding_mean_ms": round(1000 * (after["tileshop_query_embedding_duration_seconds_sum"]
-                                                     - before["tileshop_query_embedding_duration_seconds_sum"])
-                                             / max(1, after["tileshop_query_embedding_duration_seconds_count"]
-                                                   - before["tileshop_query_embedding_duration_seconds_count"]), 2),
-            "retrieval_mean_ms": round(1000 * (after["tileshop_retrieval_duration_seconds_sum"]
-                                               - before["tileshop_retrieval_duration_seconds_sum"])
-                                       / max(1, after["tileshop_retrieval_duration_seconds_count"]
-                                             - before["tileshop_retrieval_duration_seconds_count"]), 2),
+            "query_embedding_mean_ms": round(
+                1000
+                * (
+                    after["tileshop_query_embedding_duration_seconds_sum"]
+                    - before["tileshop_query_embedding_duration_seconds_sum"]
+                )
+                / max(
+                    1,
+                    after["tileshop_query_embedding_duration_seconds_count"]
+                    - before["tileshop_query_embedding_duration_seconds_count"],
+                ),
+                2,
+            ),
+            "retrieval_mean_ms": round(
+                1000
+                * (after["tileshop_retrieval_duration_seconds_sum"] - before["tileshop_retrieval_duration_seconds_sum"])
+                / max(
+                    1,
+                    after["tileshop_retrieval_duration_seconds_count"]
+                    - before["tileshop_retrieval_duration_seconds_count"],
+                ),
+                2,
+            ),
         }
         print("saturation:", flush=True)
         chat_saturation = saturation(base, "/api/chat", questions, SATURATION_START_RATE, saturation_step_s, seed + 2)
-        search_saturation = saturation(base, "/api/products/search", searches, SATURATION_START_RATE,
-                                       saturation_step_s, seed + 3)
+        search_saturation = saturation(
+            base, "/api/products/search", searches, SATURATION_START_RATE, saturation_step_s, seed + 3
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -334,14 +405,24 @@ def bench_rag_load(products: int, duration_s: float, rate: float, users: int, sa
     raw_pipeline_ms = baselines["query_embedding_onnx"]["p50_ms"] + baselines["hybrid_search_sql"]["p50_ms"]
     raw_p95_ms = baselines["query_embedding_onnx"]["p95_ms"] + baselines["hybrid_search_sql"]["p95_ms"]
     return {
-        "products": products, "questions": len(questions), "max_in_flight_searches": max_in_flight or "default",
-        "baselines": baselines, "chat": chat, "search": search,
+        "products": products,
+        "questions": len(questions),
+        "max_in_flight_searches": max_in_flight or "default",
+        "baselines": baselines,
+        "chat": chat,
+        "search": search,
         "inside_app_during_chat_load": inside,
         "saturation": {"chat": chat_saturation, "search": search_saturation},
-        "targets": {"error_rate_below": 0.01, "p95_ms_at_most": 150, "chat_p50_vs_raw_p50_at_most": 1.5,
-                    "chat_p95_vs_raw_p50_at_most": 3.0},
-        "passed": {name: (row["error_rate"] or 0) < 0.01 and row["p95_ms"] <= 150
-                   for name, row in (("chat", chat), ("search", search))},
+        "targets": {
+            "error_rate_below": 0.01,
+            "p95_ms_at_most": 150,
+            "chat_p50_vs_raw_p50_at_most": 1.5,
+            "chat_p95_vs_raw_p50_at_most": 3.0,
+        },
+        "passed": {
+            name: (row["error_rate"] or 0) < 0.01 and row["p95_ms"] <= 150
+            for name, row in (("chat", chat), ("search", search))
+        },
         "ratios": {
             "chat_p50_vs_raw_embedding_plus_hybrid_sql_p50": round(chat["p50_ms"] / raw_pipeline_ms, 2),
             "chat_p95_vs_raw_embedding_plus_hybrid_sql_p50": round(chat["p95_ms"] / raw_pipeline_ms, 2),
@@ -353,8 +434,9 @@ def bench_rag_load(products: int, duration_s: float, rate: float, users: int, sa
     }
 
 
-def bench_monitoring_overhead(products: int, rate: float, duration_s: float, users: int, rounds: int = 2,
-                              seed: int = 7) -> dict:
+def bench_monitoring_overhead(
+    products: int, rate: float, duration_s: float, users: int, rounds: int = 2, seed: int = 7
+) -> dict:
     """Chat p50/p95 at `rate` with the operations writes (monitoring rollups, search analytics, and
     JSON log lines at INFO, one access line per request, to a file) and without (TILESHOP_ANALYTICS
     off, warnings only), in the same run: a fresh app process per measurement, on and off
@@ -369,21 +451,29 @@ def bench_monitoring_overhead(products: int, rate: float, duration_s: float, use
     questions, _ = question_pool(url, 3000, seed)
     runs = []
     for round_ in range(rounds):
-        for analytics in ((True, False) if round_ % 2 == 0 else (False, True)):
+        for analytics in (True, False) if round_ % 2 == 0 else (False, True):
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            proc = start_app(url, port, analytics=analytics,
-                             log_to=os.path.join(log_dir, f"app-{round_}.log") if analytics else None)
+            proc = start_app(
+                url, port, analytics=analytics, log_to=os.path.join(log_dir, f"app-{round_}.log") if analytics else None
+            )
             try:
                 asyncio.run(open_loop(base, "/api/chat", questions, rate=10, duration_s=5, users=10, seed=seed + 1))
                 row = asyncio.run(open_loop(base, "/api/chat", questions, rate, duration_s, users, seed + round_))
             finally:
                 proc.terminate()
                 proc.wait(timeout=20)
-            runs.append({"analytics": analytics, **{k: row[k] for k in ("achieved_rate", "ok", "error_rate",
-                                                                         "p50_ms", "p95_ms", "p99_ms")}})
-            print(f"  writes (analytics + INFO logs) {'on ' if analytics else 'off'}: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
-                  f"errors {row['error_rate']}", flush=True)
+            runs.append(
+                {
+                    "analytics": analytics,
+                    **{k: row[k] for k in ("achieved_rate", "ok", "error_rate", "p50_ms", "p95_ms", "p99_ms")},
+                }
+            )
+            print(
+                f"  writes (analytics + INFO logs) {'on ' if analytics else 'off'}: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
+                f"errors {row['error_rate']}",
+                flush=True,
+            )
 
     log_lines = 0
     for name in os.listdir(log_dir):
@@ -398,14 +488,29 @@ def bench_monitoring_overhead(products: int, rate: float, duration_s: float, use
     def median(analytics: bool, key: str) -> float:
         return statistics.median(r[key] for r in runs if r["analytics"] is analytics)
 
-    summary = {mode: {"p50_ms": median(on, "p50_ms"), "p95_ms": median(on, "p95_ms")}
-               for mode, on in (("analytics_on", True), ("analytics_off", False))}
-    return {"products": products, "rate": rate, "duration_s": duration_s, "users": users, "rounds": rounds,
-            "runs": runs, **summary, "log_lines_on": log_lines, "paired_in_process": paired,
-            "ratios": {"p50_on_vs_off": round(summary["analytics_on"]["p50_ms"] / summary["analytics_off"]["p50_ms"], 3),
-                       "p95_on_vs_off": round(summary["analytics_on"]["p95_ms"] / summary["analytics_off"]["p95_ms"], 3)},
-            "added_ms": {"p50": round(summary["analytics_on"]["p50_ms"] - summary["analytics_off"]["p50_ms"], 2),
-                         "p95": round(summary["analytics_on"]["p95_ms"] - summary["analytics_off"]["p95_ms"], 2)}}
+    summary = {
+        mode: {"p50_ms": median(on, "p50_ms"), "p95_ms": median(on, "p95_ms")}
+        for mode, on in (("analytics_on", True), ("analytics_off", False))
+    }
+    return {
+        "products": products,
+        "rate": rate,
+        "duration_s": duration_s,
+        "users": users,
+        "rounds": rounds,
+        "runs": runs,
+        **summary,
+        "log_lines_on": log_lines,
+        "paired_in_process": paired,
+        "ratios": {
+            "p50_on_vs_off": round(summary["analytics_on"]["p50_ms"] / summary["analytics_off"]["p50_ms"], 3),
+            "p95_on_vs_off": round(summary["analytics_on"]["p95_ms"] / summary["analytics_off"]["p95_ms"], 3),
+        },
+        "added_ms": {
+            "p50": round(summary["analytics_on"]["p50_ms"] - summary["analytics_off"]["p50_ms"], 2),
+            "p95": round(summary["analytics_on"]["p95_ms"] - summary["analytics_off"]["p95_ms"], 2),
+        },
+    }
 
 
 def paired_monitoring_cost(url: str, questions: list[str], pairs: int, seed: int) -> dict:
@@ -426,7 +531,7 @@ def paired_monitoring_cost(url: str, questions: list[str], pairs: int, seed: int
         for question in questions[:100]:  # warm both
             for client in clients.values():
                 client.post("/api/chat", json={"query": question})
-        for question in questions[100:100 + pairs]:
+        for question in questions[100 : 100 + pairs]:
             order = [True, False]
             rng.shuffle(order)
             for on in order:
@@ -434,6 +539,10 @@ def paired_monitoring_cost(url: str, questions: list[str], pairs: int, seed: int
                 clients[on].post("/api/chat", json={"query": question}).raise_for_status()
                 latencies[on].append(1000 * (time.perf_counter() - t))
     differences = [a - b for a, b in zip(latencies[True], latencies[False], strict=True)]
-    return {"pairs": len(differences), "on": summarize_ms(latencies[True]), "off": summarize_ms(latencies[False]),
-            "paired_difference_median_ms": round(percentile(differences, 50), 3),
-            "paired_difference_mean_ms": round(statistics.fmean(differences), 3)}
+    return {
+        "pairs": len(differences),
+        "on": summarize_ms(latencies[True]),
+        "off": summarize_ms(latencies[False]),
+        "paired_difference_median_ms": round(percentile(differences, 50), 3),
+        "paired_difference_mean_ms": round(statistics.fmean(differences), 3),
+    }

@@ -74,8 +74,13 @@ def one_step_refresh(urls: list[str], rate: float, concurrency: int) -> dict:
             report = pipeline_refresh(bench_db, keys, concurrency, rate)
         with Meter() as again:
             conditional = pipeline_refresh(bench_db, keys, concurrency, rate)
-    return {"products": len(keys), "full_s": round(full.wall, 2), "full_counts": report.counts,
-            "no_change_s": round(again.wall, 2), "no_change_counts": conditional.counts}
+    return {
+        "products": len(keys),
+        "full_s": round(full.wall, 2),
+        "full_counts": report.counts,
+        "no_change_s": round(again.wall, 2),
+        "no_change_counts": conditional.counts,
+    }
 
 
 def _run_stats(dagster_db: str, since: float) -> dict:
@@ -85,12 +90,16 @@ def _run_stats(dagster_db: str, since: float) -> dict:
     with psycopg.connect(dagster_db) as conn:
         runs = conn.execute(
             "SELECT run_id, pipeline_name, status, extract(epoch FROM create_timestamp), start_time, end_time "
-            "FROM runs WHERE create_timestamp >= to_timestamp(%s) ORDER BY create_timestamp", (since,)).fetchall()
+            "FROM runs WHERE create_timestamp >= to_timestamp(%s) ORDER BY create_timestamp",
+            (since,),
+        ).fetchall()
         ids = [r[0] for r in runs]
         events = conn.execute(
             "SELECT run_id, dagster_event_type, count(*), extract(epoch FROM min(timestamp)), "
             "extract(epoch FROM max(timestamp)) FROM event_logs WHERE run_id = ANY(%s) "
-            "GROUP BY run_id, dagster_event_type", (ids,)).fetchall()
+            "GROUP BY run_id, dagster_event_type",
+            (ids,),
+        ).fetchall()
     by_run: dict[str, dict[str, tuple[int, float, float]]] = {}
     for run_id, kind, n, first, last in events:
         by_run.setdefault(run_id, {})[kind or "log"] = (n, float(first), float(last))
@@ -101,8 +110,10 @@ def _run_stats(dagster_db: str, since: float) -> dict:
         ev = by_run.get(run_id, {})
         if "STEP_START" in ev and "STEP_SUCCESS" in ev:
             steps.setdefault(job, []).append((ev["STEP_START"][1], ev["STEP_SUCCESS"][2]))
-        row = jobs.setdefault(job, {"runs": 0, "statuses": Counter(), "launch_s": [], "worker_start_s": [],
-                                    "step_s": [], "events": Counter()})
+        row = jobs.setdefault(
+            job,
+            {"runs": 0, "statuses": Counter(), "launch_s": [], "worker_start_s": [], "step_s": [], "events": Counter()},
+        )
         row["runs"] += 1
         row["statuses"][status] += 1
         if "PIPELINE_START" in ev:
@@ -118,13 +129,18 @@ def _run_stats(dagster_db: str, since: float) -> dict:
             per_event_ms.append(1000 * (last - first) / (n - 1))
     out: dict[str, Any] = {}
     for job, row in jobs.items():
-        out[job] = {"runs": row["runs"], "statuses": dict(row["statuses"]), "events": dict(row["events"]),
-                    "events_total": sum(row["events"].values()),
-                    "launch_s_median": round(statistics.median(row["launch_s"]), 2) if row["launch_s"] else None,
-                    "launch_s_max": round(max(row["launch_s"]), 2) if row["launch_s"] else None,
-                    "worker_start_s_median": round(statistics.median(row["worker_start_s"]), 2)
-                    if row["worker_start_s"] else None,
-                    "step_s_total": round(sum(row["step_s"]), 2)}
+        out[job] = {
+            "runs": row["runs"],
+            "statuses": dict(row["statuses"]),
+            "events": dict(row["events"]),
+            "events_total": sum(row["events"].values()),
+            "launch_s_median": round(statistics.median(row["launch_s"]), 2) if row["launch_s"] else None,
+            "launch_s_max": round(max(row["launch_s"]), 2) if row["launch_s"] else None,
+            "worker_start_s_median": round(statistics.median(row["worker_start_s"]), 2)
+            if row["worker_start_s"]
+            else None,
+            "step_s_total": round(sum(row["step_s"]), 2),
+        }
         windows = sorted(steps.get(job, []))
         out[job]["first_created"] = min(float(r[3]) for r in runs if r[1] == job)
         out[job]["first_launch_s"] = round(row["launch_s"][0], 2) if row["launch_s"] else None  # runs by creation
@@ -141,10 +157,19 @@ def event_write_ms(instance, n: int = 200) -> float:
     times = []
     for i in range(n):
         started = time.perf_counter()
-        instance.report_runless_asset_event(dg.AssetMaterialization(
-            "bench_event_probe", partition=f"p{i:04d}",
-            metadata={"outcome": "ok", "status_code": 200, "url": f"http://127.0.0.1/products/p{i}", "requests": 1,
-                      "content_changed": True}))
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(
+                "bench_event_probe",
+                partition=f"p{i:04d}",
+                metadata={
+                    "outcome": "ok",
+                    "status_code": 200,
+                    "url": f"http://127.0.0.1/products/p{i}",
+                    "requests": 1,
+                    "content_changed": True,
+                },
+            )
+        )
         times.append(1000 * (time.perf_counter() - started))
     return round(statistics.median(times), 2)
 
@@ -162,12 +187,18 @@ def _wait(condition, timeout_s: float, what: str, daemon: subprocess.Popen) -> f
 
 def _ticked(dagster_conn, sensor: str) -> bool:
     """A tick of `sensor` evaluated (its serialized TickData names the instigator)."""
-    return dagster_conn.execute("SELECT count(*) FROM job_ticks WHERE status <> 'STARTED' AND tick_body LIKE %s",
-                                (f'%"job_name": "{sensor}"%',)).fetchone()[0] > 0
+    return (
+        dagster_conn.execute(
+            "SELECT count(*) FROM job_ticks WHERE status <> 'STARTED' AND tick_body LIKE %s",
+            (f'%"job_name": "{sensor}"%',),
+        ).fetchone()[0]
+        > 0
+    )
 
 
-def bench_production(products: int, rate: float, batch_size: int | None, concurrency: int = 4,
-                     timeout_s: float = 3600) -> dict:
+def bench_production(
+    products: int, rate: float, batch_size: int | None, concurrency: int = 4, timeout_s: float = 3600
+) -> dict:
     import psycopg
 
     from bench.harness import product_urls, start_catalog
@@ -180,12 +211,19 @@ def bench_production(products: int, rate: float, batch_size: int | None, concurr
         one_step = one_step_refresh(urls, rate, concurrency)
         with ScratchServer() as scratch:
             pipeline_db, dagster_db = scratch.urls
-            os.environ.update({
-                "TILESHOP_HOME": str(home), "DATABASE_URL": pipeline_db,
-                "DAGSTER_PG_URL": pipeline_db.replace("postgresql://", "postgresql+psycopg2://", 1),
-                "DAGSTER_HOME": str(home / "dagster"), "TILESHOP_SITEMAP_URL": f"{base}/sitemap.xml",
-                "TILESHOP_CRAWL_RATE": str(rate), "TILESHOP_CRAWL_CONCURRENCY": str(concurrency),
-                "TILESHOP_AUTOMATION": "on", "LOG_LEVEL": "WARNING"})
+            os.environ.update(
+                {
+                    "TILESHOP_HOME": str(home),
+                    "DATABASE_URL": pipeline_db,
+                    "DAGSTER_PG_URL": pipeline_db.replace("postgresql://", "postgresql+psycopg2://", 1),
+                    "DAGSTER_HOME": str(home / "dagster"),
+                    "TILESHOP_SITEMAP_URL": f"{base}/sitemap.xml",
+                    "TILESHOP_CRAWL_RATE": str(rate),
+                    "TILESHOP_CRAWL_CONCURRENCY": str(concurrency),
+                    "TILESHOP_AUTOMATION": "on",
+                    "LOG_LEVEL": "WARNING",
+                }
+            )
             os.environ.pop("TILESHOP_CRAWL_BATCH_SIZE", None)
             if batch_size:
                 os.environ["TILESHOP_CRAWL_BATCH_SIZE"] = str(batch_size)
@@ -205,12 +243,14 @@ def bench_production(products: int, rate: float, batch_size: int | None, concurr
             dagster_conn = psycopg.connect(dagster_db, autocommit=True)
 
             def active_runs() -> int:
-                return db.one(dagster_conn.execute("SELECT count(*) FROM runs WHERE status = ANY(%s)",
-                                            (list(ACTIVE),)))[0]
+                return db.one(
+                    dagster_conn.execute("SELECT count(*) FROM runs WHERE status = ANY(%s)", (list(ACTIVE),))
+                )[0]
 
             def checked_since(t: float) -> int:
-                return db.one(data.execute("SELECT count(*) FROM product_pages WHERE checked_at >= to_timestamp(%s)",
-                                    (t,)))[0]
+                return db.one(
+                    data.execute("SELECT count(*) FROM product_pages WHERE checked_at >= to_timestamp(%s)", (t,))
+                )[0]
 
             def vectors_done() -> bool:
                 covered = db.one(data.execute("SELECT count(DISTINCT product_key) FROM product_vectors"))[0]
@@ -220,12 +260,18 @@ def bench_production(products: int, rate: float, batch_size: int | None, concurr
                 instance.get_runs(limit=1)
             daemon_log = open(home / "daemon.log", "w")
             daemon_started = time.time()
-            daemon = subprocess.Popen([str(Path(sys.executable).with_name("dagster-daemon")), "run", "-w",
-                                       str(ROOT / "workspace.yaml")], cwd=ROOT, env=dict(os.environ),
-                                      stdout=daemon_log, stderr=subprocess.STDOUT, start_new_session=True)
+            daemon = subprocess.Popen(
+                [str(Path(sys.executable).with_name("dagster-daemon")), "run", "-w", str(ROOT / "workspace.yaml")],
+                cwd=ROOT,
+                env=dict(os.environ),
+                stdout=daemon_log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
             try:
-                t_up = _wait(lambda: _ticked(dagster_conn, "product_refresh_sensor"), 300,
-                             "the sensor's first tick", daemon)
+                t_up = _wait(
+                    lambda: _ticked(dagster_conn, "product_refresh_sensor"), 300, "the sensor's first tick", daemon
+                )
                 with dg.DagsterInstance.get() as instance:
                     started = time.perf_counter()
                     refresh_sitemap(instance, raise_on_error=True)
@@ -239,15 +285,32 @@ def bench_production(products: int, rate: float, batch_size: int | None, concurr
                     event_ms = event_write_ms(instance)
                 # No change: every page stale and long overdue, the sensor's in-flight memory cleared.
                 t1 = time.time()  # before the sensor can see them: its runs' creation counts
-                data.execute("UPDATE product_pages SET checked_at = now() - interval '8 days 2 hours', "
-                             "fetched_at = now() - interval '8 days 2 hours'")
-                subprocess.run([str(Path(sys.executable).with_name("dagster")), "sensor", "cursor",
-                                "product_refresh_sensor", "--delete", "-w", str(ROOT / "workspace.yaml")],
-                               cwd=ROOT, env=dict(os.environ), check=True, capture_output=True, timeout=300)
+                data.execute(
+                    "UPDATE product_pages SET checked_at = now() - interval '8 days 2 hours', "
+                    "fetched_at = now() - interval '8 days 2 hours'"
+                )
+                subprocess.run(
+                    [
+                        str(Path(sys.executable).with_name("dagster")),
+                        "sensor",
+                        "cursor",
+                        "product_refresh_sensor",
+                        "--delete",
+                        "-w",
+                        str(ROOT / "workspace.yaml"),
+                    ],
+                    cwd=ROOT,
+                    env=dict(os.environ),
+                    check=True,
+                    capture_output=True,
+                    timeout=300,
+                )
                 t_checked = _wait(lambda: checked_since(t1) >= n, timeout_s, "every page re-checked", daemon)
                 t_quiet = _wait(lambda: active_runs() == 0, timeout_s, "no run active", daemon)
                 no_change_runs = _run_stats(dagster_db, t1 - 1)
-                counts: dict[int | None, int] = dict(data.execute("SELECT status_code, count(*) FROM product_pages GROUP BY 1").fetchall())
+                counts: dict[int | None, int] = dict(
+                    data.execute("SELECT status_code, count(*) FROM product_pages GROUP BY 1").fetchall()
+                )
             finally:  # the daemon, then what is left of its group: its code server ignores SIGTERM
                 os.killpg(daemon.pid, signal.SIGTERM)
                 try:
@@ -272,14 +335,29 @@ def bench_production(products: int, rate: float, batch_size: int | None, concurr
     t_launch, t1_launch = full_crawl.get("first_created", t0), no_change_crawl.get("first_created", t1)
     launch = no_change_crawl.get("first_launch_s") or 0.0  # the first run's created -> started
     result = {
-        "products": n, "rate": rate, "batch_size": batch_size, "concurrency": concurrency,
-        "n_over_rate_s": round(ideal, 2), "daemon_up_s": round(t_up - daemon_started, 2),
-        "ms_per_event_stored_outside_runs": event_ms, "sitemap_run_s": round(sitemap_s, 2), "one_step": one_step,
-        "full": {"tick_wait_s": round(t_launch - t0, 2), "pages_from_launch_s": round(t_pages - t_launch, 2),
-                 "vectors_from_launch_s": round(t_vectors - t_launch, 2), "runs": full_runs},
-        "no_change": {"tick_wait_s": round(t1_launch - t1, 2), "pages_from_launch_s": round(t_checked - t1_launch, 2),
-                      "quiet_from_launch_s": round(t_quiet - t1_launch, 2), "one_run_launch_s": launch,
-                      "runs": no_change_runs, "status_codes": {str(k): v for k, v in counts.items()}},
+        "products": n,
+        "rate": rate,
+        "batch_size": batch_size,
+        "concurrency": concurrency,
+        "n_over_rate_s": round(ideal, 2),
+        "daemon_up_s": round(t_up - daemon_started, 2),
+        "ms_per_event_stored_outside_runs": event_ms,
+        "sitemap_run_s": round(sitemap_s, 2),
+        "one_step": one_step,
+        "full": {
+            "tick_wait_s": round(t_launch - t0, 2),
+            "pages_from_launch_s": round(t_pages - t_launch, 2),
+            "vectors_from_launch_s": round(t_vectors - t_launch, 2),
+            "runs": full_runs,
+        },
+        "no_change": {
+            "tick_wait_s": round(t1_launch - t1, 2),
+            "pages_from_launch_s": round(t_checked - t1_launch, 2),
+            "quiet_from_launch_s": round(t_quiet - t1_launch, 2),
+            "one_run_launch_s": launch,
+            "runs": no_change_runs,
+            "status_codes": {str(k): v for k, v in counts.items()},
+        },
         "env_planned_subset": env.get("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"),
     }
     result["ratios"] = {

@@ -36,8 +36,13 @@ from tileshop_pipelines.text.chunks import chunk_product
 EMBED_BATCH = 256
 
 
-def load_records(conn: psycopg.Connection, catalog: Catalog, base_url: str = "http://127.0.0.1:8765",
-                 batch: int = 5000, cdn_url: str | None = None) -> dict[str, tuple[str, str, dict]]:
+def load_records(
+    conn: psycopg.Connection,
+    catalog: Catalog,
+    base_url: str = "http://127.0.0.1:8765",
+    batch: int = 5000,
+    cdn_url: str | None = None,
+) -> dict[str, tuple[str, str, dict]]:
     """Every product page of `catalog` rendered, parsed and stored as a record (store.products),
     `batch` products per transaction; returns {product_key: (product_key, content_hash, record)}.
     The pages name their documents on the CDN stand-in at `cdn_url` when given (sample_catalog/cdn.py),
@@ -49,17 +54,26 @@ def load_records(conn: psycopg.Connection, catalog: Catalog, base_url: str = "ht
         html = product_page(product, base_url, cdn_url)
         if info.product_key is None:
             raise ValueError(f"sample product path {product.path!r} is not a product URL")
-        records[info.product_key] = (info.product_key, hashlib.sha256(html.encode()).hexdigest(),
-                                     extract_product(html, info.url))
+        records[info.product_key] = (
+            info.product_key,
+            hashlib.sha256(html.encode()).hexdigest(),
+            extract_product(html, info.url),
+        )
     rows = list(records.values())
     for start in range(0, len(rows), batch):
-        products_sql.save_records(conn, rows[start:start + batch], [])
+        products_sql.save_records(conn, rows[start : start + batch], [])
     return records
 
 
-def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "http://127.0.0.1:8765",
-                 model_name: str = DEFAULT_MODEL, progress=None,
-                 embed: Callable[[list[str]], np.ndarray] | None = None, cdn_url: str | None = None) -> dict[str, int]:
+def load_catalog(
+    conn: psycopg.Connection,
+    catalog: Catalog,
+    base_url: str = "http://127.0.0.1:8765",
+    model_name: str = DEFAULT_MODEL,
+    progress=None,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
+    cdn_url: str | None = None,
+) -> dict[str, int]:
     """Records, chunks, embeddings and vectors of every product in `catalog`; returns table counts.
 
     `embed` (texts -> unit vectors of the model's dimension) replaces the model where the vector
@@ -78,11 +92,13 @@ def load_catalog(conn: psycopg.Connection, catalog: Catalog, base_url: str = "ht
             return embed_texts(model, texts, batch_size=64)
 
     for start in range(0, len(pending), EMBED_BATCH):
-        batch = pending[start:start + EMBED_BATCH]
+        batch = pending[start : start + EMBED_BATCH]
         vectors = embed([content for _, content, _ in batch])
         chunks_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch], vectors, model_key)
         if progress:
             progress(min(start + EMBED_BATCH, len(pending)), len(pending))
     sync_vector_store(conn, PostgresVectorStore(conn), model_key)
-    return {table: db.one(conn.execute(f"SELECT count(*) FROM {table}"))[0]
-            for table in ("products", "product_chunks", "product_vectors")}
+    return {
+        table: db.one(conn.execute(f"SELECT count(*) FROM {table}"))[0]
+        for table in ("products", "product_chunks", "product_vectors")
+    }

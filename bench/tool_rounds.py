@@ -21,8 +21,11 @@ import numpy as np
 
 def _percentiles(samples: list[float]) -> dict:
     ms = np.array(samples) * 1000
-    return {"n": len(samples), "p50_ms": round(float(np.percentile(ms, 50)), 2),
-            "p95_ms": round(float(np.percentile(ms, 95)), 2)}
+    return {
+        "n": len(samples),
+        "p50_ms": round(float(np.percentile(ms, 50)), 2),
+        "p95_ms": round(float(np.percentile(ms, 95)), 2),
+    }
 
 
 def bench_tool_rounds(products: int = 500, seed: int = 7, repeats: int = 5) -> dict:
@@ -39,8 +42,10 @@ def bench_tool_rounds(products: int = 500, seed: int = 7, repeats: int = 5) -> d
 
     catalog = build_catalog(n_products=products, seed=seed)
     calls = [task.tool_call for task in build_tasks(catalog, seed=seed, per_suite=10)]
-    calls += [{"name": "search_products", "input": {"query": q, "limit": 5}}
-              for q in ("white porcelain floor tile", "grout for a shower", "marble mosaic backsplash")]
+    calls += [
+        {"name": "search_products", "input": {"query": q, "limit": 5}}
+        for q in ("white porcelain floor tile", "grout for a shower", "marble mosaic backsplash")
+    ]
     embed_question("warm the encoder")
     with scratch_database() as conn:
         load_catalog(conn, catalog, embed=text_seeded_vectors)
@@ -62,7 +67,12 @@ def bench_tool_rounds(products: int = 500, seed: int = 7, repeats: int = 5) -> d
     everything = [s for samples in by_tool.values() for s in samples]
     overall = _percentiles(everything)
     baseline = _percentiles(bare)
-    return {"products": products, "calls_per_repeat": len(calls), "repeats": repeats,
-            "per_tool": {name: _percentiles(samples) for name, samples in sorted(by_tool.items())},
-            "overall": overall, "bare_price_sort_sql": baseline,
-            "ratio_p50_to_bare_sql": round(overall["p50_ms"] / baseline["p50_ms"], 2)}
+    return {
+        "products": products,
+        "calls_per_repeat": len(calls),
+        "repeats": repeats,
+        "per_tool": {name: _percentiles(samples) for name, samples in sorted(by_tool.items())},
+        "overall": overall,
+        "bare_price_sort_sql": baseline,
+        "ratio_p50_to_bare_sql": round(overall["p50_ms"] / baseline["p50_ms"], 2),
+    }

@@ -57,8 +57,9 @@ def bench_transfer(products: int, repeats: int) -> dict:
     created = [source]
     try:
         with db.connect(source) as conn:
-            load_s, counts = _timed(lambda: load_catalog(conn, build_catalog(n_products=products, seed=7),
-                                                         embed=text_seeded_vectors))
+            load_s, counts = _timed(
+                lambda: load_catalog(conn, build_catalog(n_products=products, seed=7), embed=text_seeded_vectors)
+            )
         model_load_s, query = _timed(lambda: embed_question(CANARY_QUESTION))
         with server.open_database(source) as conn:
             major = server.server_major_version(conn)
@@ -72,30 +73,50 @@ def bench_transfer(products: int, repeats: int) -> dict:
                 ours_target = server.create_scratch_database(admin, "tileshop_bench_transfer")
                 raw_target = server.create_scratch_database(admin, "tileshop_bench_transfer")
                 created += [ours_target, raw_target]
+
                 def raw_move(raw_file=raw_file, raw_target=raw_target):  # this round's
-                    times = {"raw_dump": _timed(lambda: subprocess.run(
-                        [str(pg_dump), "--format=custom", f"--file={raw_file}", f"--dbname={dsn}"], check=True))[0]}
-                    times["raw_restore"] = _timed(lambda: subprocess.run(
-                        [str(pg_restore), f"--dbname={server.without_password(raw_target)[0]}", str(raw_file)],
-                        check=True))[0]
+                    times = {
+                        "raw_dump": _timed(
+                            lambda: subprocess.run(
+                                [str(pg_dump), "--format=custom", f"--file={raw_file}", f"--dbname={dsn}"], check=True
+                            )
+                        )[0]
+                    }
+                    times["raw_restore"] = _timed(
+                        lambda: subprocess.run(
+                            [str(pg_restore), f"--dbname={server.without_password(raw_target)[0]}", str(raw_file)],
+                            check=True,
+                        )
+                    )[0]
                     return times
 
                 def our_move(ours_file=ours_file, ours_target=ours_target):
-                    times = {"dump": _timed(lambda: dumps.dump(source, ours_file))[0],
-                             "restore": _timed(lambda: dumps.restore(ours_file, ours_target))[0]}
+                    times = {
+                        "dump": _timed(lambda: dumps.dump(source, ours_file))[0],
+                        "restore": _timed(lambda: dumps.restore(ours_file, ours_target))[0],
+                    }
                     times["verify"], report = _timed(lambda: verify(source, ours_target, embed=lambda _q: query))
                     assert report["ok"], report["differences"][:10]
                     return times
 
                 t = {}
-                for move in ((raw_move, our_move) if round_ % 2 == 0 else (our_move, raw_move)):
+                for move in (raw_move, our_move) if round_ % 2 == 0 else (our_move, raw_move):
                     t.update(move())  # alternating which goes first: the first one warms the page cache
                 raw_dump_s, raw_restore_s = t["raw_dump"], t["raw_restore"]
                 dump_s, restore_s, verify_s = t["dump"], t["restore"], t["verify"]
-                rounds = {"raw": {"pg_dump_s": raw_dump_s, "pg_restore_s": raw_restore_s,
-                                  "total_s": raw_dump_s + raw_restore_s},
-                          "ours": {"dump_s": dump_s, "restore_s": restore_s, "verify_s": verify_s,
-                                   "total_s": dump_s + restore_s + verify_s}}
+                rounds = {
+                    "raw": {
+                        "pg_dump_s": raw_dump_s,
+                        "pg_restore_s": raw_restore_s,
+                        "total_s": raw_dump_s + raw_restore_s,
+                    },
+                    "ours": {
+                        "dump_s": dump_s,
+                        "restore_s": restore_s,
+                        "verify_s": verify_s,
+                        "total_s": dump_s + restore_s + verify_s,
+                    },
+                }
                 for name, row in rounds.items():
                     if name not in best or row["total_s"] < best[name]["total_s"]:
                         best[name] = {k: round(v, 3) for k, v in row.items()}
@@ -105,15 +126,20 @@ def bench_transfer(products: int, repeats: int) -> dict:
                     created.remove(target)
         ours, raw = best["ours"], best["raw"]
         return {
-            "products": products, "repeats": repeats, "counts": counts, "database_bytes": size,
+            "products": products,
+            "repeats": repeats,
+            "counts": counts,
+            "database_bytes": size,
             "vectors": "sha256(text)-seeded unit vectors, 384 float32 (see bench/transfer.py)",
-            "load_s": round(load_s, 1), "canary_model_load_s": round(model_load_s, 2),
+            "load_s": round(load_s, 1),
+            "canary_model_load_s": round(model_load_s, 2),
             "tools": {"pg_dump": str(pg_dump), "pg_restore": str(pg_restore), "server_major": major},
             "runs": best,
             "ratios": {
                 "wall_dump_restore_verify_vs_raw_dump_restore": round(ours["total_s"] / raw["total_s"], 3),
-                "wall_dump_restore_vs_raw_dump_restore":
-                    round((ours["dump_s"] + ours["restore_s"]) / raw["total_s"], 3),
+                "wall_dump_restore_vs_raw_dump_restore": round(
+                    (ours["dump_s"] + ours["restore_s"]) / raw["total_s"], 3
+                ),
             },
         }
     finally:

@@ -61,33 +61,63 @@ def _fill_pipeline_tables(conn, rows: list[tuple[str, str, str, str]], vectors: 
 
     keys = sorted({key for _, key, _, _ in rows})
     with conn.transaction(), conn.cursor() as cur:
-        with cur.copy("COPY products (product_key, sku, url, name, price, price_unit, record, content_hash)"
-                      " FROM STDIN") as copy:
+        with cur.copy(
+            "COPY products (product_key, sku, url, name, price, price_unit, record, content_hash) FROM STDIN"
+        ) as copy:
             for key in keys:
-                record = {"name": key.replace("-", " "), "sku": key.rsplit("-", 1)[-1], "price": 9.99,
-                          "price_unit": "box", "category": "Tile"}
-                copy.write_row((key, record["sku"], f"http://127.0.0.1/products/{key}", record["name"], 9.99,
-                                "box", Jsonb(record), "h"))
-    chunks_sql.sync_chunks(conn, [Chunk(cid, key, kind, int(cid.rsplit(":", 1)[1]), content)
-                                   for cid, key, kind, content in rows])
+                record = {
+                    "name": key.replace("-", " "),
+                    "sku": key.rsplit("-", 1)[-1],
+                    "price": 9.99,
+                    "price_unit": "box",
+                    "category": "Tile",
+                }
+                copy.write_row(
+                    (
+                        key,
+                        record["sku"],
+                        f"http://127.0.0.1/products/{key}",
+                        record["name"],
+                        9.99,
+                        "box",
+                        Jsonb(record),
+                        "h",
+                    )
+                )
+    chunks_sql.sync_chunks(
+        conn, [Chunk(cid, key, kind, int(cid.rsplit(":", 1)[1]), content) for cid, key, kind, content in rows]
+    )
     pending = chunks_sql.chunks_to_embed(conn, model, vectors.shape[1])
     index = {cid: i for i, (cid, _, _, _) in enumerate(rows)}
     for start in range(0, len(pending), 5000):
-        batch = pending[start:start + 5000]
-        chunks_sql.save_embeddings(conn, [(cid, th) for cid, _, th in batch],
-                                    vectors[[index[cid] for cid, _, _ in batch]], model)
+        batch = pending[start : start + 5000]
+        chunks_sql.save_embeddings(
+            conn, [(cid, th) for cid, _, th in batch], vectors[[index[cid] for cid, _, _ in batch]], model
+        )
 
 
 def _raw_copy(conn, table: str, rows: list[dict]) -> None:
     from psycopg.types.json import Jsonb
 
     with conn.transaction(), conn.cursor() as cur:
-        with cur.copy(f"COPY {table} (id, product_key, chunk_kind, content, metadata, embedding, text_hash,"
-                      " source_hash) FROM STDIN (FORMAT BINARY)") as copy:
+        with cur.copy(
+            f"COPY {table} (id, product_key, chunk_kind, content, metadata, embedding, text_hash,"
+            " source_hash) FROM STDIN (FORMAT BINARY)"
+        ) as copy:
             copy.set_types(["text", "text", "text", "text", "jsonb", "vector", "text", "text"])
             for r in rows:
-                copy.write_row((r["id"], r["product_key"], r["chunk_kind"], r["content"], Jsonb(r["metadata"]),
-                                r["embedding"], r["text_hash"], r["source_hash"]))
+                copy.write_row(
+                    (
+                        r["id"],
+                        r["product_key"],
+                        r["chunk_kind"],
+                        r["content"],
+                        Jsonb(r["metadata"]),
+                        r["embedding"],
+                        r["text_hash"],
+                        r["source_hash"],
+                    )
+                )
 
 
 def _timed(fn) -> float:
@@ -106,8 +136,9 @@ def bench_vector_load(rows: list[tuple[str, str, str, str]], vectors: np.ndarray
         _fill_pipeline_tables(conn, rows, vectors, model)
         published = chunks_sql.published_rows(conn, model, [r[0] for r in rows])
         conn.execute("CREATE TABLE raw_vectors (LIKE product_vectors INCLUDING ALL)")
-        raw_hnsw = conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'raw_vectors'"
-                                " AND indexdef LIKE '%hnsw%'").fetchone()[0]
+        raw_hnsw = conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'raw_vectors' AND indexdef LIKE '%hnsw%'"
+        ).fetchone()[0]
         conn.execute(f'DROP INDEX "{raw_hnsw}"')
         store = PostgresVectorStore(conn)
         best: dict[str, float] = {}
@@ -118,8 +149,9 @@ def bench_vector_load(rows: list[tuple[str, str, str, str]], vectors: np.ndarray
             raw = _timed(lambda: _raw_copy(conn, "raw_vectors", published))
             conn.execute(f"DROP INDEX IF EXISTS {HNSW_INDEX}")
             counts: dict[str, int] = {}
-            pipeline = _timed(lambda counts=counts: counts.update(
-                sync_vector_store(conn, _StoreWithoutIndexBuild(store), model)))
+            pipeline = _timed(
+                lambda counts=counts: counts.update(sync_vector_store(conn, _StoreWithoutIndexBuild(store), model))
+            )
             assert counts["written"] == len(rows), counts
             conn.execute("TRUNCATE product_vectors")
             conn.execute("VACUUM ANALYZE product_vectors")
@@ -129,7 +161,7 @@ def bench_vector_load(rows: list[tuple[str, str, str, str]], vectors: np.ndarray
             def load(batch: int = batch) -> None:
                 store.drop_index()
                 for i in range(0, len(published), batch):
-                    store.insert(published[i:i + batch])
+                    store.insert(published[i : i + batch])
                 store.ensure_search_text_index()
 
             loader = _timed(load)
@@ -140,20 +172,29 @@ def bench_vector_load(rows: list[tuple[str, str, str, str]], vectors: np.ndarray
                 index_build_s = _timed(store.ensure_index)
                 conn.execute(f"DROP INDEX {HNSW_INDEX}")
                 conn.execute("SET maintenance_work_mem = '64MB'")
-                default_mem_s = _timed(lambda: conn.execute(
-                    f"CREATE INDEX {HNSW_INDEX} ON product_vectors USING hnsw (embedding vector_cosine_ops)"))
+                default_mem_s = _timed(
+                    lambda: conn.execute(
+                        f"CREATE INDEX {HNSW_INDEX} ON product_vectors USING hnsw (embedding vector_cosine_ops)"
+                    )
+                )
                 conn.execute("RESET maintenance_work_mem")
     n = len(rows)
     assert index_build_s is not None  # built in the first round (repeats >= 1)
     return {
         "rows": n,
-        "runs": {"raw_binary_copy": {"wall_s": round(best["raw"], 3), "rows_per_s": round(n / best["raw"])},
-                 "store_load": {"wall_s": round(best["loader"], 3), "rows_per_s": round(n / best["loader"])},
-                 "pipeline_sync": {"wall_s": round(best["pipeline"], 3), "rows_per_s": round(n / best["pipeline"])}},
-        "hnsw_build_s": {"maintenance_work_mem_512MB": round(index_build_s, 2),
-                         "maintenance_work_mem_64MB": round(default_mem_s, 2)},
-        "ratios": {"load_rows_per_s_store_vs_raw_copy": round(best["raw"] / best["loader"], 3),
-                   "load_rows_per_s_sync_vs_raw_copy": round(best["raw"] / best["pipeline"], 3)},
+        "runs": {
+            "raw_binary_copy": {"wall_s": round(best["raw"], 3), "rows_per_s": round(n / best["raw"])},
+            "store_load": {"wall_s": round(best["loader"], 3), "rows_per_s": round(n / best["loader"])},
+            "pipeline_sync": {"wall_s": round(best["pipeline"], 3), "rows_per_s": round(n / best["pipeline"])},
+        },
+        "hnsw_build_s": {
+            "maintenance_work_mem_512MB": round(index_build_s, 2),
+            "maintenance_work_mem_64MB": round(default_mem_s, 2),
+        },
+        "ratios": {
+            "load_rows_per_s_store_vs_raw_copy": round(best["raw"] / best["loader"], 3),
+            "load_rows_per_s_sync_vs_raw_copy": round(best["raw"] / best["pipeline"], 3),
+        },
     }
 
 
@@ -190,8 +231,12 @@ def bench_hnsw(rows: list[tuple[str, str, str, str]], vectors: np.ndarray, k: in
         counts = sync_vector_store(conn, PostgresVectorStore(conn), model)  # bulk load + index build
         load_s = time.perf_counter() - started
         conn.execute("VACUUM ANALYZE product_vectors")
-        plan = "\n".join(r[0] for r in conn.execute(
-            "EXPLAIN SELECT id FROM product_vectors ORDER BY embedding <=> %s LIMIT 10", (queries[0],)))
+        plan = "\n".join(
+            r[0]
+            for r in conn.execute(
+                "EXPLAIN SELECT id FROM product_vectors ORDER BY embedding <=> %s LIMIT 10", (queries[0],)
+            )
+        )
         position = {r[0]: i for i, r in enumerate(indexed_rows)}
         similarity = queries @ indexed.T  # cosine = dot on unit vectors
         # The k-th best exact similarity per query. Many chunks are identical texts (the facts
@@ -201,8 +246,10 @@ def bench_hnsw(rows: list[tuple[str, str, str, str]], vectors: np.ndarray, k: in
             search.match_products(conn, q, k)
 
         def plain_scan(conn, q, k):
-            return [{"id": r[0]} for r in conn.execute(
-                "SELECT id FROM product_vectors ORDER BY embedding <=> %s LIMIT %s", (q, k))]
+            return [
+                {"id": r[0]}
+                for r in conn.execute("SELECT id FROM product_vectors ORDER BY embedding <=> %s LIMIT %s", (q, k))
+            ]
 
         def measure(top_k=search.match_products) -> dict:
             latencies, recalls = [], []
@@ -220,13 +267,22 @@ def bench_hnsw(rows: list[tuple[str, str, str, str]], vectors: np.ndarray, k: in
             curve.append({"ef_search": ef, **measure(plain_scan)})
         conn.execute("RESET hnsw.ef_search")
         filtered = _filtered_curve(conn, indexed_rows, queries, similarity, k)
-    meeting = [point for point in curve
-               if point["recall_at_10"] >= HNSW_TARGET["recall_at_10"] and point["p95_ms"] <= HNSW_TARGET["p95_ms"]]
+    meeting = [
+        point
+        for point in curve
+        if point["recall_at_10"] >= HNSW_TARGET["recall_at_10"] and point["p95_ms"] <= HNSW_TARGET["p95_ms"]
+    ]
     return {
-        "chunks": len(indexed_rows), "queries": len(queries), "k": k, "ef_search": search.HNSW_EF_SEARCH,
-        "bulk_load_and_index_s": round(load_s, 2), "bulk_load": counts["bulk_load"],
+        "chunks": len(indexed_rows),
+        "queries": len(queries),
+        "k": k,
+        "ef_search": search.HNSW_EF_SEARCH,
+        "bulk_load_and_index_s": round(load_s, 2),
+        "bulk_load": counts["bulk_load"],
         "index_used": "product_vectors_embedding_hnsw" in plan,
-        **default, "curve": curve, "target": HNSW_TARGET,
+        **default,
+        "curve": curve,
+        "target": HNSW_TARGET,
         "smallest_ef_search_meeting_target": meeting[0]["ef_search"] if meeting else None,
         "filtered": filtered,
     }
@@ -234,9 +290,11 @@ def bench_hnsw(rows: list[tuple[str, str, str, str]], vectors: np.ndarray, k: in
 
 def _summary(latencies: list[float], recalls: list[float]) -> dict:
     latencies = sorted(latencies)
-    return {"p50_ms": round(statistics.median(latencies), 2),
-            "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
-            "recall_at_10": round(float(np.mean(recalls)), 4)}
+    return {
+        "p50_ms": round(statistics.median(latencies), 2),
+        "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
+        "recall_at_10": round(float(np.mean(recalls)), 4),
+    }
 
 
 def _filtered_curve(conn, rows, queries: np.ndarray, similarity: np.ndarray, k: int) -> dict:
@@ -270,5 +328,3 @@ def _filtered_curve(conn, rows, queries: np.ndarray, similarity: np.ndarray, k: 
     finally:
         search.HNSW_EF_SEARCH = app_ef
     return out
-
-

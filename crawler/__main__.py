@@ -41,14 +41,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     app = create_app(settings)
     try:
-        metrics = serve_metrics(app.state.metrics.registry, args.host, settings.metrics_port) \
-            if settings.metrics_port else None
+        metrics = (
+            serve_metrics(app.state.metrics.registry, args.host, settings.metrics_port)
+            if settings.metrics_port
+            else None
+        )
     except OSError as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return 2
     try:
-        uvicorn.Server(server_config(app, args.host, port, max_request_line_bytes=MAX_REQUEST_LINE_BYTES,
-                                     max_header_bytes=settings.max_header_bytes, log_level=log_level.lower())).run()
+        uvicorn.Server(
+            server_config(
+                app,
+                args.host,
+                port,
+                max_request_line_bytes=MAX_REQUEST_LINE_BYTES,
+                max_header_bytes=settings.max_header_bytes,
+                log_level=log_level.lower(),
+            )
+        ).run()
     finally:
         if metrics is not None:
             metrics.close()

@@ -22,8 +22,9 @@ _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # RFC 9110 field-value: no
 
 
 def fetch_guard(settings: CrawlerSettings) -> FetchGuard:
-    return FetchGuard(allowed_hosts=frozenset(settings.allowed_hosts),
-                      permitted=parse_networks(settings.permitted_addresses))
+    return FetchGuard(
+        allowed_hosts=frozenset(settings.allowed_hosts), permitted=parse_networks(settings.permitted_addresses)
+    )
 
 
 def refusal(guard: FetchGuard, url: str) -> str | None:
@@ -45,5 +46,7 @@ def check_header(name: str, value: str) -> None:
         raise ValueError(f"header name {name!r} is not an HTTP token")
     bad = _BAD_VALUE.search(value)
     if bad:
-        raise ValueError(f"header {name!r}: control character {bad.group()!r} at {bad.start()} "
-                         "(CR, LF and NUL would split or end the header)")
+        raise ValueError(
+            f"header {name!r}: control character {bad.group()!r} at {bad.start()} "
+            "(CR, LF and NUL would split or end the header)"
+        )

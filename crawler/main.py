@@ -48,8 +48,9 @@ _FORWARDED_HEADERS = {"if-none-match", "if-modified-since", "accept-language"}
 
 class CrawlRequest(BaseModel):
     urls: list[str] = Field(min_length=1, max_length=MAX_URLS_PER_REQUEST)
-    headers: dict[str, str] = Field(default_factory=dict, max_length=10,
-                                    description="request headers for every URL (conditional GET only)")
+    headers: dict[str, str] = Field(
+        default_factory=dict, max_length=10, description="request headers for every URL (conditional GET only)"
+    )
     user_agent: str | None = Field(default=None, max_length=300)
     mode: Literal["http", "browser"] | None = Field(default=None, description="default: CRAWLER_MODE")
     kind: Literal["html", "pdf"] = Field(default="html", description="pdf: documents, over HTTP, bytes in body_base64")
@@ -115,12 +116,21 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
         if (agent, mode, kind) not in transports:
             transport: BrowserTransport | HttpTransport
             if mode == "browser":
-                transport = BrowserTransport(user_agent=agent, timeout_s=settings.timeout_s,
-                                             executable=settings.chromium_path, max_body_bytes=settings.max_body_bytes)
+                transport = BrowserTransport(
+                    user_agent=agent,
+                    timeout_s=settings.timeout_s,
+                    executable=settings.chromium_path,
+                    max_body_bytes=settings.max_body_bytes,
+                )
             else:
-                transport = HttpTransport(user_agent=agent, max_connections=settings.concurrency,
-                                          timeout_s=settings.timeout_s, max_body_bytes=settings.max_body_bytes,
-                                          guard=guard, expected=BODY_KINDS[kind])
+                transport = HttpTransport(
+                    user_agent=agent,
+                    max_connections=settings.concurrency,
+                    timeout_s=settings.timeout_s,
+                    max_body_bytes=settings.max_body_bytes,
+                    guard=guard,
+                    expected=BODY_KINDS[kind],
+                )
             transports[agent, mode, kind] = await transport.__aenter__()
         return transports[agent, mode, kind]
 
@@ -149,9 +159,16 @@ def create_app(settings: CrawlerSettings | None = None) -> FastAPI:
                 raw = await transport.get(url, headers, budget=budget)
             metrics.page(mode, raw.status_code, raw.error_kind, time.perf_counter() - started)
             encoded = base64.b64encode(raw.body).decode("ascii") if raw.body is not None else None
-            return CrawlResult(url=url, status_code=raw.status_code, html=raw.html, body_base64=encoded,
-                               error=raw.error, error_kind=raw.error_kind, warning=raw.warning,
-                               response_headers=raw.headers)
+            return CrawlResult(
+                url=url,
+                status_code=raw.status_code,
+                html=raw.html,
+                body_base64=encoded,
+                error=raw.error,
+                error_kind=raw.error_kind,
+                warning=raw.warning,
+                response_headers=raw.headers,
+            )
 
         with metrics.crawls_in_flight.track_inprogress():
             results = await asyncio.gather(*(one(url) for url in request.urls))

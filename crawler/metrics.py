@@ -36,16 +36,24 @@ def result_label(status_code: int | None, error_kind: str | None) -> str:
 class CrawlerMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.pages = Counter("tileshop_crawler_pages_total",
-                             "URLs of /crawl requests by mode (http, browser) and result: the status class (2xx; "
-                             "3xx, a 304 included) or, when no usable answer arrived, the error kind (timeout, "
-                             "connection, too_large, content_type, charset, refused)",
-                             ["mode", "result"], registry=self.registry)
-        self.fetch_seconds = Histogram("tileshop_crawler_page_fetch_duration_seconds",
-                                       "One URL's fetch by mode (its wait for one of CRAWLER_CONCURRENCY slots "
-                                       "excluded)", ["mode"], buckets=FETCH_BUCKETS, registry=self.registry)
-        self.crawls_in_flight = Gauge("tileshop_crawler_crawl_requests_in_flight", "/crawl requests being answered",
-                                      registry=self.registry)
+        self.pages = Counter(
+            "tileshop_crawler_pages_total",
+            "URLs of /crawl requests by mode (http, browser) and result: the status class (2xx; "
+            "3xx, a 304 included) or, when no usable answer arrived, the error kind (timeout, "
+            "connection, too_large, content_type, charset, refused)",
+            ["mode", "result"],
+            registry=self.registry,
+        )
+        self.fetch_seconds = Histogram(
+            "tileshop_crawler_page_fetch_duration_seconds",
+            "One URL's fetch by mode (its wait for one of CRAWLER_CONCURRENCY slots excluded)",
+            ["mode"],
+            buckets=FETCH_BUCKETS,
+            registry=self.registry,
+        )
+        self.crawls_in_flight = Gauge(
+            "tileshop_crawler_crawl_requests_in_flight", "/crawl requests being answered", registry=self.registry
+        )
         ProcessCollector(registry=self.registry)
         GCCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)

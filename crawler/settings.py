@@ -25,38 +25,72 @@ CommaList = Annotated[tuple[str, ...], NoDecode]
 class CrawlerSettings(EnvSettings):
     """The crawl service's environment variables (docs/CONFIG.md lists them)."""
 
-    token: SecretStr = Field(validation_alias="CRAWLER_TOKEN",
-                             description="the bearer token every route but /health needs")
-    concurrency: int = Field(8, ge=1, le=256, validation_alias="CRAWLER_CONCURRENCY",
-                             description="requests in flight per /crawl call, and connections per pool")
-    user_agent: str = Field(DEFAULT_USER_AGENT, min_length=1, max_length=300, validation_alias="TILESHOP_USER_AGENT",
-                            description="sent when a request names no user agent")
+    token: SecretStr = Field(
+        validation_alias="CRAWLER_TOKEN", description="the bearer token every route but /health needs"
+    )
+    concurrency: int = Field(
+        8,
+        ge=1,
+        le=256,
+        validation_alias="CRAWLER_CONCURRENCY",
+        description="requests in flight per /crawl call, and connections per pool",
+    )
+    user_agent: str = Field(
+        DEFAULT_USER_AGENT,
+        min_length=1,
+        max_length=300,
+        validation_alias="TILESHOP_USER_AGENT",
+        description="sent when a request names no user agent",
+    )
     timeout_s: float = Field(30.0, gt=0, le=600, validation_alias="CRAWLER_TIMEOUT_S")
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1, validation_alias="CRAWLER_MAX_BODY_BYTES")
     max_response_bytes: int = Field(
-        32 * 1024 * 1024, ge=1, validation_alias="CRAWLER_MAX_RESPONSE_BYTES",
-        description="the bodies of one /crawl request together; pages past it answer too_large")
-    sitemap_url: str = Field(DEFAULT_SITEMAP_URL, validation_alias="TILESHOP_SITEMAP_URL",
-                             description="the configured site; its host (with and without www.) is the default "
-                                         "allow-list")
+        32 * 1024 * 1024,
+        ge=1,
+        validation_alias="CRAWLER_MAX_RESPONSE_BYTES",
+        description="the bodies of one /crawl request together; pages past it answer too_large",
+    )
+    sitemap_url: str = Field(
+        DEFAULT_SITEMAP_URL,
+        validation_alias="TILESHOP_SITEMAP_URL",
+        description="the configured site; its host (with and without www.) is the default allow-list",
+    )
     allowed_hosts: CommaList = Field(
-        (), validation_alias="CRAWLER_ALLOWED_HOSTS",
+        (),
+        validation_alias="CRAWLER_ALLOWED_HOSTS",
         description="comma-separated host names a /crawl URL (and every redirect) may name; default: "
-                    "TILESHOP_SITEMAP_URL's host")
+        "TILESHOP_SITEMAP_URL's host",
+    )
     permitted_addresses: CommaList = Field(
-        (), validation_alias="CRAWLER_PERMITTED_ADDRESSES",
+        (),
+        validation_alias="CRAWLER_PERMITTED_ADDRESSES",
         description="comma-separated addresses or networks fetched although not public (tests, local "
-                    "use: 127.0.0.1); off by default; cloud metadata addresses are refused regardless")
+        "use: 127.0.0.1); off by default; cloud metadata addresses are refused regardless",
+    )
     max_headers: int = Field(100, ge=10, le=1000, validation_alias="CRAWLER_MAX_HEADERS")
-    max_header_bytes: int = Field(16 * 1024, ge=1024, le=1024 * 1024, validation_alias="CRAWLER_MAX_HEADER_BYTES",
-                                  description="request header names and values together")
-    mode: Literal["http", "browser"] = Field("http", validation_alias="CRAWLER_MODE",
-                                             description="how a request that names no mode is fetched")
-    chromium_path: str = Field("", validation_alias="TILESHOP_CHROMIUM",
-                               description="the browser mode's Chromium (default: `chromium` on PATH)")
+    max_header_bytes: int = Field(
+        16 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        validation_alias="CRAWLER_MAX_HEADER_BYTES",
+        description="request header names and values together",
+    )
+    mode: Literal["http", "browser"] = Field(
+        "http", validation_alias="CRAWLER_MODE", description="how a request that names no mode is fetched"
+    )
+    chromium_path: str = Field(
+        "",
+        validation_alias="TILESHOP_CHROMIUM",
+        description="the browser mode's Chromium (default: `chromium` on PATH)",
+    )
     port: int = Field(DEFAULT_PORT, ge=1, le=65535, validation_alias="PORT", description="`python -m crawler`'s")
-    metrics_port: int = Field(DEFAULT_METRICS_PORT, ge=0, le=65535, validation_alias="METRICS_PORT",
-                              description="where `python -m crawler` serves Prometheus' /metrics; 0: not served")
+    metrics_port: int = Field(
+        DEFAULT_METRICS_PORT,
+        ge=0,
+        le=65535,
+        validation_alias="METRICS_PORT",
+        description="where `python -m crawler` serves Prometheus' /metrics; 0: not served",
+    )
 
     @field_validator("allowed_hosts", "permitted_addresses", mode="before")
     @classmethod
@@ -76,8 +110,9 @@ class CrawlerSettings(EnvSettings):
         if not self.allowed_hosts:
             host = normalized_host(urlsplit(self.sitemap_url).hostname or "")
             if not host:
-                raise ValueError(f"TILESHOP_SITEMAP_URL {self.sitemap_url!r} names no host; set it or "
-                                 "CRAWLER_ALLOWED_HOSTS")
+                raise ValueError(
+                    f"TILESHOP_SITEMAP_URL {self.sitemap_url!r} names no host; set it or CRAWLER_ALLOWED_HOSTS"
+                )
             bare = host.removeprefix("www.")
             hosts = (host,) if _is_address(host) else tuple(dict.fromkeys((host, bare, f"www.{bare}")))
         else:

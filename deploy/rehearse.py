@@ -58,8 +58,14 @@ class Rehearsal:
         self.work = work
         self.wheels = wheels
         self.browser = browser
-        self.figures: dict[str, object] = {"build_s": {}, "image_mb": {}, "healthy_s": {}, "rss_mb": {},
-                                           "vm_mb": {}, "steps": []}
+        self.figures: dict[str, object] = {
+            "build_s": {},
+            "image_mb": {},
+            "healthy_s": {},
+            "rss_mb": {},
+            "vm_mb": {},
+            "steps": [],
+        }
         self.env = dict(os.environ, DEPLOY_CHECK_DIR=str(work))
         self.env.update(self._container_env())
         self.processes: list[subprocess.Popen] = []
@@ -70,29 +76,47 @@ class Rehearsal:
 
     # --- tools -----------------------------------------------------------------------------------
     def _container_env(self) -> dict[str, str]:
-        out = subprocess.run(["bash", "-c", f". {ROOT}/deploy/containers.sh && env -0"], env=dict(
-            os.environ, DEPLOY_CHECK_DIR=str(self.work)), check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["bash", "-c", f". {ROOT}/deploy/containers.sh && env -0"],
+            env=dict(os.environ, DEPLOY_CHECK_DIR=str(self.work)),
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         wanted = ("CONTAINERS_CONF", "CONTAINERS_STORAGE_CONF", "BUILDAH_ISOLATION")
         return {k: v for k, v in (item.split("=", 1) for item in out.split("\0") if "=" in item) if k in wanted}
 
     def run(self, *args: str, check: bool = True, capture: bool = False, timeout: float | None = None):
-        result = subprocess.run(list(args), env=self.env, cwd=ROOT, text=True, timeout=timeout,
-                                stdout=subprocess.PIPE if capture else None,
-                                stderr=subprocess.STDOUT if capture else None)
+        result = subprocess.run(
+            list(args),
+            env=self.env,
+            cwd=ROOT,
+            text=True,
+            timeout=timeout,
+            stdout=subprocess.PIPE if capture else None,
+            stderr=subprocess.STDOUT if capture else None,
+        )
         if check and result.returncode != 0:
-            raise SystemExit(f"deploy-check: `{' '.join(args[:4])} ...` exited {result.returncode}"
-                             + (f":\n{result.stdout[-3000:]}" if capture else ""))
+            raise SystemExit(
+                f"deploy-check: `{' '.join(args[:4])} ...` exited {result.returncode}"
+                + (f":\n{result.stdout[-3000:]}" if capture else "")
+            )
         return result
 
     def image_mb(self, image: str) -> int:
-        return round(int(self.run("podman", "image", "inspect", "--format", "{{.Size}}", image,
-                                  capture=True).stdout.strip()) / 1e6)
+        return round(
+            int(self.run("podman", "image", "inspect", "--format", "{{.Size}}", image, capture=True).stdout.strip())
+            / 1e6
+        )
 
     @staticmethod
     def build_args(dockerfile: str) -> set[str]:
         """The ARG names a Dockerfile declares (buildah warns about the others)."""
-        return {line.split()[1].split("=")[0] for line in (ROOT / dockerfile).read_text().splitlines()
-                if line.startswith("ARG ")}
+        return {
+            line.split()[1].split("=")[0]
+            for line in (ROOT / dockerfile).read_text().splitlines()
+            if line.startswith("ARG ")
+        }
 
     def step(self, name: str, **figures) -> None:
         self.figures["steps"].append({"step": name, **figures})
@@ -128,10 +152,29 @@ class Rehearsal:
                     args["BROWSER"] = "1"
                 self.browser = args.get("BROWSER") == "1"  # as built: what browser mode must answer
             started = time.monotonic()
-            self.run("buildah", "bud", "--format", "docker", "--layers", "--network", "host",
-                     "--isolation", "chroot", *mounts,
-                     *[a for key, value in args.items() if key in self.build_args(dockerfile)
-                       for a in ("--build-arg", f"{key}={value}")], "-f", dockerfile, "-t", image, ".")
+            self.run(
+                "buildah",
+                "bud",
+                "--format",
+                "docker",
+                "--layers",
+                "--network",
+                "host",
+                "--isolation",
+                "chroot",
+                *mounts,
+                *[
+                    a
+                    for key, value in args.items()
+                    if key in self.build_args(dockerfile)
+                    for a in ("--build-arg", f"{key}={value}")
+                ],
+                "-f",
+                dockerfile,
+                "-t",
+                image,
+                ".",
+            )
             self.figures["build_s"][name] = round(time.monotonic() - started, 1)
             self.figures["image_mb"][name] = self.image_mb(image)
         self.step("images built", build_s=self.figures["build_s"], image_mb=self.figures["image_mb"])
@@ -149,8 +192,11 @@ class Rehearsal:
             shutil.chown(pgdata, user)
             os.chmod(self.work, 0o755)
         initdb(["-U", "postgres", "--auth=trust", "-E", "UTF8"], pgdata=pgdata, user=user)
-        pg_ctl(["-w", "start", "-l", str(pgdata / "server.log"),
-                "-o", f"-h 127.0.0.1 -p {PG_PORT} -k {pgdata}"], pgdata=pgdata, user=user)
+        pg_ctl(
+            ["-w", "start", "-l", str(pgdata / "server.log"), "-o", f"-h 127.0.0.1 -p {PG_PORT} -k {pgdata}"],
+            pgdata=pgdata,
+            user=user,
+        )
         self.pgdata, self.pg_user = pgdata, user
         import psycopg
 
@@ -165,10 +211,26 @@ class Rehearsal:
             pg_ctl(["-w", "stop", "-m", "fast"], pgdata=self.pgdata, user=self.pg_user)
 
     def start_catalog(self) -> str:
-        proc = subprocess.Popen([sys.executable, "-m", "tileshop_pipelines.cli", "catalog", "serve", "--host",
-                                 "127.0.0.1", "--port", str(CATALOG_PORT), "--products", str(CATALOG_PRODUCTS),
-                                 "--cdn-host", CDN_HOST],
-                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tileshop_pipelines.cli",
+                "catalog",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(CATALOG_PORT),
+                "--products",
+                str(CATALOG_PRODUCTS),
+                "--cdn-host",
+                CDN_HOST,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.processes.append(proc)
         url = f"http://127.0.0.1:{CATALOG_PORT}"
         wait_http(f"{url}/robots.txt", 60, "the sample catalog")
@@ -194,10 +256,27 @@ class Rehearsal:
         started = time.monotonic()
         # The image's HEALTHCHECK probes the app; each process gets its fly.toml check instead.
         probe = f"python -c \"import urllib.request; urllib.request.urlopen('{health}', timeout=4)\""
-        self.run("podman", "run", "-d", "--name", name, "--network", "host", "--health-cmd", probe,
-                 "--health-interval", "15s",
-                 "--add-host", "tileshop-crawler.flycast:127.0.0.1",
-                 "--add-host", "tileshop-pipelines.flycast:127.0.0.1", *env, image, *command, capture=True)
+        self.run(
+            "podman",
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--network",
+            "host",
+            "--health-cmd",
+            probe,
+            "--health-interval",
+            "15s",
+            "--add-host",
+            "tileshop-crawler.flycast:127.0.0.1",
+            "--add-host",
+            "tileshop-pipelines.flycast:127.0.0.1",
+            *env,
+            image,
+            *command,
+            capture=True,
+        )
         self.containers.append(name)
         wait_http(health, 300, name, alive=lambda: self.running(name))
         took = round(time.monotonic() - started, 1)
@@ -269,14 +348,21 @@ def http_json(url: str, body: dict | None = None, token: str | None = None, time
 def crawl_in_browser_mode(crawler: str, url: str) -> dict:
     """One page through the crawl service in browser mode: 200 and the page where the image has
     chromium (BROWSER=1), 503 naming the build option where it has not."""
-    request = urllib.request.Request(f"{crawler}/crawl", data=json.dumps({"urls": [url], "mode": "browser"}).encode(),
-                                     headers={"Content-Type": "application/json",
-                                              "Authorization": f"Bearer {CRAWLER_TOKEN}"}, method="POST")
+    request = urllib.request.Request(
+        f"{crawler}/crawl",
+        data=json.dumps({"urls": [url], "mode": "browser"}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {CRAWLER_TOKEN}"},
+        method="POST",
+    )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             result = json.loads(response.read())["results"][0]
-            return {"status": response.status, "page_status": result["status_code"],
-                    "html_chars": len(result["html"] or ""), "error": result["error"]}
+            return {
+                "status": response.status,
+                "page_status": result["status_code"],
+                "html_chars": len(result["html"] or ""),
+                "error": result["error"],
+            }
     except urllib.error.HTTPError as exc:
         return {"status": exc.code, "detail": json.loads(exc.read()).get("detail")}
 
@@ -301,8 +387,11 @@ def documents_indexed(database_url: str, now: dict[str, int]) -> bool:
     """Every document the listed products link is read (none pending, none refused or failed: the
     CDN stand-in serves them all) and its passages are in document_vectors."""
     states = document_states(database_url)
-    return (states["linked"] > 0 and states["ok"] == states["linked"]
-            and now["document_vectors"] >= now["document_chunks"] > 0)
+    return (
+        states["linked"] > 0
+        and states["ok"] == states["linked"]
+        and now["document_vectors"] >= now["document_chunks"] > 0
+    )
 
 
 def vm_megabytes(config: dict, process: str) -> int:
@@ -316,13 +405,19 @@ def vm_megabytes(config: dict, process: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="deploy/rehearse.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--work", default=str(ROOT / ".tileshop" / "deploy-check"))
-    parser.add_argument("--wheels", default=None, help="find-links folder with the CPU torch wheel "
-                                                       "(default: pip's configured find-links)")
+    parser.add_argument(
+        "--wheels",
+        default=None,
+        help="find-links folder with the CPU torch wheel (default: pip's configured find-links)",
+    )
     parser.add_argument("--keep", action="store_true", help="leave containers, images and Postgres running")
     parser.add_argument("--clean-base", action="store_true", help="also remove the base image and root filesystem")
     parser.add_argument("--skip-kill", action="store_true", help="do not kill the daemon mid-crawl")
-    parser.add_argument("--browser", action="store_true", help="build the crawler image with chromium "
-                                                               "(BROWSER=1) and fetch a page in browser mode")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="build the crawler image with chromium (BROWSER=1) and fetch a page in browser mode",
+    )
     args = parser.parse_args(argv)
     for tool in ("buildah", "podman", "runc", "debootstrap"):
         if shutil.which(tool) is None:
@@ -342,8 +437,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def find_links() -> str | None:
-    out = subprocess.run([sys.executable, "-m", "pip", "config", "get", "global.find-links"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "get", "global.find-links"], capture_output=True, text=True
+    )
     folder = out.stdout.strip().split()[0] if out.returncode == 0 and out.stdout.strip() else ""
     return folder if folder and Path(folder).is_dir() else None
 
@@ -362,23 +458,39 @@ def rehearse(r: Rehearsal, skip_kill: bool) -> None:
     release = r.fly["pipeline"]["deploy"]["release_command"].split()
     for attempt in (1, 2):
         started = time.monotonic()
-        out = r.run("podman", "run", "--rm", "--network", "host", *pipeline_env, PIPELINE_IMAGE, *release,
-                    capture=True).stdout
-        r.step(f"release command run {attempt}", seconds=round(time.monotonic() - started, 1),
-               says=[line for line in out.splitlines() if line.startswith(("applied", "schema"))])
+        out = r.run(
+            "podman", "run", "--rm", "--network", "host", *pipeline_env, PIPELINE_IMAGE, *release, capture=True
+        ).stdout
+        r.step(
+            f"release command run {attempt}",
+            seconds=round(time.monotonic() - started, 1),
+            says=[line for line in out.splitlines() if line.startswith(("applied", "schema"))],
+        )
 
     crawler_port = r.fly["crawler"]["services"][0]["internal_port"]
     # The crawler's allow-list names the sample site and its CDN stand-in in place of the real ones;
     # both listen on loopback, which the crawl service refuses unless named (on Fly the site and the
     # CDN are public and CRAWLER_PERMITTED_ADDRESSES stays unset).
     local_hosts = f"127.0.0.1,{CDN_HOST}"
-    crawler_env = r.process_env("crawler", {"CRAWLER_TOKEN": CRAWLER_TOKEN},
-                                {**site_override, "CRAWLER_ALLOWED_HOSTS": local_hosts,
-                                 "CRAWLER_PERMITTED_ADDRESSES": local_hosts})
-    r.start("deploy-check-crawler", CRAWLER_IMAGE, crawler_env,
-            r.command("crawler", "app"), f"http://127.0.0.1:{crawler_port}/health")
-    r.start("deploy-check-web", PIPELINE_IMAGE, pipeline_env, r.command("pipeline", "web"),
-            "http://127.0.0.1:3000/server_info")
+    crawler_env = r.process_env(
+        "crawler",
+        {"CRAWLER_TOKEN": CRAWLER_TOKEN},
+        {**site_override, "CRAWLER_ALLOWED_HOSTS": local_hosts, "CRAWLER_PERMITTED_ADDRESSES": local_hosts},
+    )
+    r.start(
+        "deploy-check-crawler",
+        CRAWLER_IMAGE,
+        crawler_env,
+        r.command("crawler", "app"),
+        f"http://127.0.0.1:{crawler_port}/health",
+    )
+    r.start(
+        "deploy-check-web",
+        PIPELINE_IMAGE,
+        pipeline_env,
+        r.command("pipeline", "web"),
+        "http://127.0.0.1:3000/server_info",
+    )
     daemon_health = f"http://127.0.0.1:{r.fly['pipeline']['checks']['daemon_alive']['port']}/health"
     r.start("deploy-check-daemon", PIPELINE_IMAGE, pipeline_env, r.command("pipeline", "daemon"), daemon_health)
     app_env = r.process_env("app", {"DATABASE_URL": database_url, "TILESHOP_ADMIN_TOKEN": ADMIN_TOKEN}, {})
@@ -392,8 +504,9 @@ def rehearse(r: Rehearsal, skip_kill: bool) -> None:
     rendered = browser["status"] == 200 and browser.get("page_status") == 200 and browser.get("html_chars", 0) > 0
     refused = browser["status"] == 503 and "BROWSER=1" in (browser.get("detail") or "")
     if not (rendered if r.browser else refused):
-        raise SystemExit(f"deploy-check: browser mode answered {browser} in the crawler image built with "
-                         f"BROWSER={int(r.browser)}")
+        raise SystemExit(
+            f"deploy-check: browser mode answered {browser} in the crawler image built with BROWSER={int(r.browser)}"
+        )
 
     started = time.monotonic()
     launched = http_json(f"{app}/api/acquisition/start", {}, token=ADMIN_TOKEN)
@@ -409,21 +522,33 @@ def rehearse(r: Rehearsal, skip_kill: bool) -> None:
             r.run("podman", "rm", "-f", "deploy-check-daemon", capture=True)
             r.containers.remove("deploy-check-daemon")
             r.step("daemon's container killed mid-crawl", counts=before)
-            took = r.start("deploy-check-daemon", PIPELINE_IMAGE, pipeline_env, r.command("pipeline", "daemon"),
-                           daemon_health)
+            took = r.start(
+                "deploy-check-daemon", PIPELINE_IMAGE, pipeline_env, r.command("pipeline", "daemon"), daemon_health
+            )
             logs = r.run("podman", "logs", "deploy-check-daemon", capture=True, check=False).stdout
-            r.step("daemon started again", healthy_s=took,
-                   orphans=[line for line in logs.splitlines() if "left started" in line])
+            r.step(
+                "daemon started again",
+                healthy_s=took,
+                orphans=[line for line in logs.splitlines() if "left started" in line],
+            )
             killed = True
-        if now["sitemap_urls"] and now["product_vectors"] >= now["products_listed"] > 0 \
-                and now["product_pages"] >= now["products_listed"] and documents_indexed(database_url, now):
+        if (
+            now["sitemap_urls"]
+            and now["product_vectors"] >= now["products_listed"] > 0
+            and now["product_pages"] >= now["products_listed"]
+            and documents_indexed(database_url, now)
+        ):
             break
         if time.monotonic() > deadline:
             r.step("acquisition did not finish in 900 s", counts=now)
             raise SystemExit("deploy-check: no complete index within 900 s")
         time.sleep(5)
-    r.step("fresh vectors for every listed product and every document they name", seconds=round(time.monotonic() - started, 1),
-           counts=now, documents=document_states(database_url))
+    r.step(
+        "fresh vectors for every listed product and every document they name",
+        seconds=round(time.monotonic() - started, 1),
+        counts=now,
+        documents=document_states(database_url),
+    )
 
     answer = http_json(f"{app}/api/chat", {"query": QUESTION})
     r.step("the public app answers", products=[p.get("sku") for p in answer.get("products", [])][:5])
@@ -431,26 +556,38 @@ def rehearse(r: Rehearsal, skip_kill: bool) -> None:
     before = counts(database_url)
     for name in list(r.containers):
         r.run("podman", "restart", "-t", "30", name, capture=True)
-    for name, url in (("deploy-check-crawler", f"http://127.0.0.1:{crawler_port}/health"),
-                      ("deploy-check-web", "http://127.0.0.1:3000/server_info"),
-                      ("deploy-check-daemon", daemon_health), ("deploy-check-app", f"{app}/api/system/health")):
+    for name, url in (
+        ("deploy-check-crawler", f"http://127.0.0.1:{crawler_port}/health"),
+        ("deploy-check-web", "http://127.0.0.1:3000/server_info"),
+        ("deploy-check-daemon", daemon_health),
+        ("deploy-check-app", f"{app}/api/system/health"),
+    ):
         wait_http(url, 300, name, alive=lambda n=name: r.running(n))
     after = counts(database_url)
     answer_after = http_json(f"{app}/api/chat", {"query": QUESTION})
     lost = {k: (before[k], after[k]) for k in before if after[k] < before[k]}
-    r.step("every container restarted", counts=after, lost=lost,
-           same_answer=[p.get("sku") for p in answer.get("products", [])] ==
-                       [p.get("sku") for p in answer_after.get("products", [])])
+    r.step(
+        "every container restarted",
+        counts=after,
+        lost=lost,
+        same_answer=[p.get("sku") for p in answer.get("products", [])]
+        == [p.get("sku") for p in answer_after.get("products", [])],
+    )
     if lost:
         raise SystemExit(f"deploy-check: rows lost over a restart: {lost}")
     r.sample_rss()
-    for name, (app_name, process) in {"deploy-check-crawler": ("crawler", "app"), "deploy-check-web": ("pipeline", "web"),
-                                      "deploy-check-daemon": ("pipeline", "daemon"),
-                                      "deploy-check-app": ("app", "app")}.items():
+    for name, (app_name, process) in {
+        "deploy-check-crawler": ("crawler", "app"),
+        "deploy-check-web": ("pipeline", "web"),
+        "deploy-check-daemon": ("pipeline", "daemon"),
+        "deploy-check-app": ("app", "app"),
+    }.items():
         r.figures["rss_mb"][name] = round(r.rss_peak.get((name, "rss"), 0.0))
         r.figures.setdefault("pss_mb", {})[name] = round(r.rss_peak.get((name, "pss"), 0.0))
         r.figures["vm_mb"][name] = vm_megabytes(r.fly[app_name], process)
-    r.step("peak memory against VM memory (MB)", rss=r.figures["rss_mb"], pss=r.figures["pss_mb"], vm=r.figures["vm_mb"])
+    r.step(
+        "peak memory against VM memory (MB)", rss=r.figures["rss_mb"], pss=r.figures["pss_mb"], vm=r.figures["vm_mb"]
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
         log_settings = logs.LogSettings.load(**({"level": args.log_level} if args.log_level else {}))
-        _, level = logs.configure(secrets=logs.secret_values(settings),
-                                  env={"LOG_FORMAT": log_settings.format, "LOG_LEVEL": log_settings.level})
+        _, level = logs.configure(
+            secrets=logs.secret_values(settings),
+            env={"LOG_FORMAT": log_settings.format, "LOG_LEVEL": log_settings.level},
+        )
         url = configure_environment(db.database_url())["DATABASE_URL"]
     except (SettingsError, DatabaseConfigError) as exc:
         print(f"rag_app: error: {exc}", file=sys.stderr)
@@ -49,8 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         with db.connect(url) as conn:
             migrate(conn)
     except (psycopg.Error, DatabaseConfigError) as exc:
-        logging.getLogger("rag_app").error("database unavailable at start (%s); /api/system/detailed-health "
-                                           "will say so", type(exc).__name__)
+        logging.getLogger("rag_app").error(
+            "database unavailable at start (%s); /api/system/detailed-health will say so", type(exc).__name__
+        )
     mode = "Claude" if settings.claude_enabled else "offline (ANTHROPIC_API_KEY not set)"
     port = settings.port if args.port is None else args.port
     if settings.metrics_port == port:
@@ -58,8 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     app = create_app(settings, database_url=url)
     try:
-        metrics = serve_metrics(app.state.metrics.registry, args.host, settings.metrics_port) \
-            if settings.metrics_port else None
+        metrics = (
+            serve_metrics(app.state.metrics.registry, args.host, settings.metrics_port)
+            if settings.metrics_port
+            else None
+        )
     except OSError as exc:
         print(f"rag_app: error: {exc}", file=sys.stderr)
         return 2
@@ -67,9 +73,16 @@ def main(argv: list[str] | None = None) -> int:
     scrape = f", metrics :{settings.metrics_port}/metrics" if metrics else ""
     print(f"Tile Shop assistant on http://{shown}:{port}/  (API docs /docs, answers: {mode}{scrape})", flush=True)
     try:
-        uvicorn.Server(server_config(app, args.host, port, max_request_line_bytes=MAX_REQUEST_LINE_BYTES,
-                                     max_header_bytes=settings.max_header_bytes,
-                                     log_level=logging.getLevelName(level).lower())).run()
+        uvicorn.Server(
+            server_config(
+                app,
+                args.host,
+                port,
+                max_request_line_bytes=MAX_REQUEST_LINE_BYTES,
+                max_header_bytes=settings.max_header_bytes,
+                log_level=logging.getLevelName(level).lower(),
+            )
+        ).run()
     finally:
         if metrics is not None:
             metrics.close()

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+
+import numpy as np
 
 from rag_app.admission import AdmissionGate
 from rag_app.claude import ClaudeAnswerer, citations_of
@@ -33,8 +35,11 @@ TOOL_NAMES = frozenset(tool_loop.TOOLS)
 # What the first shoppers would otherwise pay for (bench cold_start / rag): the encoder's first
 # batches, and on each pooled connection the session's first catalog lookups and plans of the
 # plain and the filtered search, the SKU lookup and the vocabulary.
-WARM_UP_QUESTIONS = ("white porcelain floor tile 12 x 24", "grey ceramic wall tile under $5 per sq ft",
-                     "what does SKU 684287 cost?")
+WARM_UP_QUESTIONS = (
+    "white porcelain floor tile 12 x 24",
+    "grey ceramic wall tile under $5 per sq ft",
+    "what does SKU 684287 cost?",
+)
 WARM_UP_BATCH = 16
 
 
@@ -73,10 +78,19 @@ def cited_passages(sent: list, outcomes: list[ToolOutcome], citations: list[dict
 
 
 class ChatService:
-    def __init__(self, database: Database, embedder: QueryEmbedder, answerer: ClaudeAnswerer | None,
-                 metrics: AppMetrics, gate: AdmissionGate, products_per_answer: int = 5,
-                 recorder: MonitoringRecorder | None = None, *, claude_deadline_s: float = 20.0,
-                 claude_max_concurrent: int = 16):
+    def __init__(
+        self,
+        database: Database,
+        embedder: QueryEmbedder,
+        answerer: ClaudeAnswerer | None,
+        metrics: AppMetrics,
+        gate: AdmissionGate,
+        products_per_answer: int = 5,
+        recorder: MonitoringRecorder | None = None,
+        *,
+        claude_deadline_s: float = 20.0,
+        claude_max_concurrent: int = 16,
+    ):
         self.database = database
         self.gate = gate
         self.embedder = embedder
@@ -100,8 +114,9 @@ class ChatService:
 
         def search_all(conn) -> None:
             for question, embedding in zip(WARM_UP_QUESTIONS, embeddings, strict=True):
-                retrieve(conn, question, embedding, limit=self.products_per_answer,
-                         vocabulary=self.vocabulary.get(conn))
+                retrieve(
+                    conn, question, embedding, limit=self.products_per_answer, vocabulary=self.vocabulary.get(conn)
+                )
 
         try:
             await asyncio.gather(*(self.database.run(search_all) for _ in range(connections)))
@@ -115,14 +130,22 @@ class ChatService:
             started = time.perf_counter()
             embedding = await self.embedder.embed(question)
             self.metrics.embedding_seconds.observe(time.perf_counter() - started)
-            result = await self.database.run(lambda conn: retrieve(
-                conn, question, embedding, limit=limit or self.products_per_answer, filters=filters,
-                vocabulary=self.vocabulary.get(conn)))
+            embed = self._embed_from_pool_thread()
+            result = await self.database.run(
+                lambda conn: retrieve(
+                    conn,
+                    question,
+                    embedding,
+                    limit=limit or self.products_per_answer,
+                    filters=filters,
+                    vocabulary=self.vocabulary.get(conn),
+                    embed=embed,
+                )
+            )
         self.metrics.retrieval_seconds.observe(result.seconds)
         return result
 
-    async def retrieve_for_turn(self, question: str, history: list[dict],
-                                filters: ProductFilters | None) -> Retrieval:
+    async def retrieve_for_turn(self, question: str, history: list[dict], filters: ProductFilters | None) -> Retrieval:
         """A chat turn's products: a follow-up that refers back is searched with the shopper's
         previous question (followups.search_text)."""
         return await self.retrieve(search_text(question, history), filters)
@@ -133,8 +156,9 @@ class ChatService:
             rows = await self.database.run(lambda conn: list_products(conn, filters, limit))
         return [hit_from_product(row, 0.0) for row in rows]
 
-    async def answer_events(self, question: str, history: list[dict], found: Retrieval,
-                            started: float, visitor: str | None = None) -> AsyncIterator[tuple[str, dict]]:
+    async def answer_events(
+        self, question: str, history: list[dict], found: Retrieval, started: float, visitor: str | None = None
+    ) -> AsyncIterator[tuple[str, dict]]:
         """The answer to a retrieved question: ("delta", {text}) ..., possibly ("reset", {reason})
         when Claude failed mid-answer and the offline answer replaces what was sent, then
         ("result", the whole response, its latency counted from `started`)."""
@@ -151,16 +175,18 @@ class ChatService:
             try:
                 streamed = []
                 request = self.answerer.request(question, history, found.hits, found.passages)
-                async for item in self._within_deadline(tool_loop.run(self.answerer.client, request,
-                                                                      self.execute_tool)):
+                async for item in self._within_deadline(
+                    tool_loop.run(self.answerer.client, request, self.execute_tool)
+                ):
                     if isinstance(item, tool_loop.LoopText):
                         sent_text = True
                         streamed.append(item.text)
                         yield "delta", {"text": item.text}
                     else:
                         mode, text = "claude", "".join(streamed)
-                        citations = citations_of(item.message, found.hits, found.passages,
-                                                 tool_loop.sent_search_results(item.outcomes))
+                        citations = citations_of(
+                            item.message, found.hits, found.passages, tool_loop.sent_search_results(item.outcomes)
+                        )
                         turn = merged_turn(item.outcomes, turn)
                         turn.passages = cited_passages(found.passages, item.outcomes, citations)
                 self.metrics.llm_calls.labels("ok").inc()
@@ -185,20 +211,23 @@ class ChatService:
         self.metrics.answer_seconds.labels(mode).observe(latency_s)
         if self.recorder is not None:
             self.recorder.question(question_record(question, found, mode, llm_error, latency_s), visitor)
-        yield "result", {
-            "answer": text,
-            "mode": mode,
-            "products": turn.products,
-            "citations": citations,
-            "filters": found.filters.active(),
-            "filters_relaxed": found.relaxed,
-            "estimate": turn.estimate,
-            "sort": turn.sort,
-            "companions": turn.companions,
-            "passages": turn.passages,
-            "tool_calls": turn.tool_calls,
-            "latency_ms": round(latency_s * 1000, 1),
-        }
+        yield (
+            "result",
+            {
+                "answer": text,
+                "mode": mode,
+                "products": turn.products,
+                "citations": citations,
+                "filters": found.filters.active(),
+                "filters_relaxed": found.relaxed,
+                "estimate": turn.estimate,
+                "sort": turn.sort,
+                "companions": turn.companions,
+                "passages": turn.passages,
+                "tool_calls": turn.tool_calls,
+                "latency_ms": round(latency_s * 1000, 1),
+            },
+        )
 
     async def _within_deadline(self, stream):
         """Claude's answer (the tool loop's items) within one deadline for the whole answer, tool
@@ -225,29 +254,39 @@ class ChatService:
     async def execute_tool(self, name: str, raw_input: object) -> ToolOutcome:
         """One of Claude's tool calls, on a pooled connection; its relevance search embeds the
         query with the app's encoder (awaited on this loop from the pool thread)."""
-        loop = asyncio.get_running_loop()
-
-        def embed(text: str):
-            return asyncio.run_coroutine_threadsafe(self.embedder.embed(text), loop).result(timeout=30)
-
-        outcome = await self.database.run(lambda conn: run_tool(
-            ToolContext(conn, embed=embed, vocabulary=self.vocabulary.get(conn)), name, raw_input))
-        self.metrics.tool_calls.labels(outcome.name if outcome.name in TOOL_NAMES else "unknown",
-                                       "ok" if outcome.ok else "error").inc()
+        embed = self._embed_from_pool_thread()
+        outcome = await self.database.run(
+            lambda conn: run_tool(ToolContext(conn, embed=embed, vocabulary=self.vocabulary.get(conn)), name, raw_input)
+        )
+        self.metrics.tool_calls.labels(
+            outcome.name if outcome.name in TOOL_NAMES else "unknown", "ok" if outcome.ok else "error"
+        ).inc()
         self.metrics.tool_seconds.observe(outcome.seconds)
         return outcome
 
+    def _embed_from_pool_thread(self) -> Callable[[str], np.ndarray]:
+        """The app's encoder for code running on a pooled connection's thread (the retrieval's
+        passage ranking, a tool's relevance search): awaited on this loop, which stays free."""
+        loop = asyncio.get_running_loop()
+
+        def embed(text: str) -> np.ndarray:
+            return asyncio.run_coroutine_threadsafe(self.embedder.embed(text), loop).result(timeout=30)
+
+        return embed
+
     async def offline(self, question: str, found: Retrieval, reason: str | None = None) -> Turn:
         """The offline answer: the tool the question asks for (intent.py), else the retrieved products."""
-        turn = await self.database.run(lambda conn: offline_turn(
-            ToolContext(conn, vocabulary=self.vocabulary.get(conn)), question, found))
+        turn = await self.database.run(
+            lambda conn: offline_turn(ToolContext(conn, vocabulary=self.vocabulary.get(conn)), question, found)
+        )
         if reason:
             head, _, rest = turn.text.partition("\n")
             turn.text = f"{head}\n({reason})\n{rest}"
         return turn
 
-    async def answer(self, question: str, history: list[dict], filters: ProductFilters | None,
-                     visitor: str | None = None) -> dict:
+    async def answer(
+        self, question: str, history: list[dict], filters: ProductFilters | None, visitor: str | None = None
+    ) -> dict:
         """`visitor`: the client's address, for the analytics (hashed before it is stored)."""
         started = time.perf_counter()
         found = await self.retrieve_for_turn(question, history, filters)

@@ -48,18 +48,33 @@ def product_search_result(hit: ProductHit) -> dict:
     """One product as a search_result block; each text block (facts, description, specifications)
     is separately citable."""
     record = hit.record or {}
-    facts = summary_text(record) if record else "\n".join(
-        x for x in (hit.name, f"SKU: {hit.sku}" if hit.sku else None,
-                    f"Price: {format_price(hit.price, hit.price_unit)}" if hit.price is not None else None) if x)
+    facts = (
+        summary_text(record)
+        if record
+        else "\n".join(
+            x
+            for x in (
+                hit.name,
+                f"SKU: {hit.sku}" if hit.sku else None,
+                f"Price: {format_price(hit.price, hit.price_unit)}" if hit.price is not None else None,
+            )
+            if x
+        )
+    )
     texts = [facts, (record.get("description") or "")[:MAX_DESCRIPTION_CHARS], specifications_text(record) or ""]
     title = f"SKU {hit.sku}" if hit.sku else f"product {hit.product_key}"
-    return {"type": "search_result", "source": hit.url or hit.product_key, "title": title,
-            "content": [{"type": "text", "text": text} for text in texts if text.strip()],
-            "citations": {"enabled": True}}
+    return {
+        "type": "search_result",
+        "source": hit.url or hit.product_key,
+        "title": title,
+        "content": [{"type": "text", "text": text} for text in texts if text.strip()],
+        "citations": {"enabled": True},
+    }
 
 
-def build_messages(question: str, history: list[dict], hits: list[ProductHit],
-                   passages: Sequence[PassageHit] = ()) -> list[dict]:
+def build_messages(
+    question: str, history: list[dict], hits: list[ProductHit], passages: Sequence[PassageHit] = ()
+) -> list[dict]:
     """Earlier turns as plain text (the last one a cache breakpoint), then this question after its
     search results: the products, then the documents' passages."""
     turns = [{"role": m["role"], "content": m["content"]} for m in history[-MAX_HISTORY_MESSAGES:]]
@@ -67,8 +82,10 @@ def build_messages(question: str, history: list[dict], hits: list[ProductHit],
         turns.pop(0)  # the Messages API starts with a user turn
     if turns:
         last = turns[-1]
-        turns[-1] = {"role": last["role"], "content": [
-            {"type": "text", "text": last["content"], "cache_control": {"type": "ephemeral"}}]}
+        turns[-1] = {
+            "role": last["role"],
+            "content": [{"type": "text", "text": last["content"], "cache_control": {"type": "ephemeral"}}],
+        }
     blocks: list[dict] = [product_search_result(hit) for hit in hits] + [search_result(p) for p in passages]
     if not hits and not passages:
         blocks.append({"type": "text", "text": "(The catalog search returned no products for this question.)"})
@@ -76,8 +93,9 @@ def build_messages(question: str, history: list[dict], hits: list[ProductHit],
     return [*turns, {"role": "user", "content": blocks}]
 
 
-def citations_of(message, hits: list[ProductHit], passages: Sequence[PassageHit] = (),
-                 tool_results: Sequence[dict] = ()) -> list[dict]:
+def citations_of(
+    message, hits: list[ProductHit], passages: Sequence[PassageHit] = (), tool_results: Sequence[dict] = ()
+) -> list[dict]:
     """The search_result citations in a final message. search_result_index counts the search
     results in the order they were sent: the question's products, its passages, then those of the
     tool results (`tool_loop.sent_search_results`). A product's citation carries its SKU; a
@@ -92,8 +110,7 @@ def citations_of(message, hits: list[ProductHit], passages: Sequence[PassageHit]
                 continue
             index = citation.search_result_index
             source = sources[index] if 0 <= index < len(sources) else {"sku": None}
-            found.append({**source, "url": citation.source, "title": citation.title,
-                          "cited_text": citation.cited_text})
+            found.append({**source, "url": citation.source, "title": citation.title, "cited_text": citation.cited_text})
     return found
 
 
@@ -104,17 +121,27 @@ def _page(source: str) -> int | None:
 
 
 class ClaudeAnswerer:
-    def __init__(self, api_key: str, model: str, *, base_url: str | None = None, timeout_s: float = 30.0,
-                 max_retries: int = 3, max_tokens: int = 1024):
+    def __init__(
+        self,
+        api_key: str,
+        model: str,
+        *,
+        base_url: str | None = None,
+        timeout_s: float = 30.0,
+        max_retries: int = 3,
+        max_tokens: int = 1024,
+    ):
         import anthropic  # here, not at the top: importing it took 2.7 s, and offline mode never needs it
 
         self.model = model
         self.max_tokens = max_tokens
-        self.client = anthropic.AsyncAnthropic(api_key=api_key, base_url=base_url, timeout=timeout_s,
-                                               max_retries=max_retries)
+        self.client = anthropic.AsyncAnthropic(
+            api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=max_retries
+        )
 
-    def request(self, question: str, history: list[dict], hits: list[ProductHit],
-                passages: Sequence[PassageHit] = ()) -> dict:
+    def request(
+        self, question: str, history: list[dict], hits: list[ProductHit], passages: Sequence[PassageHit] = ()
+    ) -> dict:
         return {
             "model": self.model,
             "max_tokens": self.max_tokens,

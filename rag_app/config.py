@@ -62,7 +62,9 @@ class Settings(EnvSettings):
     query_cache_shared_ttl_s: int = env("TILESHOP_QUERY_CACHE_SHARED_TTL_S", default=86_400, ge=60, le=30 * 86_400)
     query_embed_threads: int = env("TILESHOP_QUERY_EMBED_THREADS", default=1, ge=1, le=64)
     query_embed_gather_ms: float = env("TILESHOP_QUERY_EMBED_GATHER_MS", default=0.0, ge=0.0, le=100.0)
-    query_embed_backend: Annotated[Literal["onnx", "torch"], Lowercase] = env("TILESHOP_QUERY_EMBED_BACKEND", default="onnx")
+    query_embed_backend: Annotated[Literal["onnx", "torch"], Lowercase] = env(
+        "TILESHOP_QUERY_EMBED_BACKEND", default="onnx"
+    )
     dagster_graphql_url: HttpUrl = env("DAGSTER_GRAPHQL_URL", default=DEFAULT_DAGSTER_GRAPHQL_URL)
     acquisition_job: str = env("TILESHOP_ACQUISITION_JOB", default="sitemap_refresh")
     # the crawl service (the pipeline's CRAWLER_URL); None: the pipeline crawls in-process (on Fly,
@@ -116,8 +118,9 @@ class Settings(EnvSettings):
         for origin in origins:
             parts = urlsplit(origin)
             if origin != "*" and (parts.scheme not in ("http", "https") or not parts.netloc or parts.path):
-                raise ValueError(f"must be a comma-separated list of origins (scheme://host[:port]) or *; "
-                                 f"{origin!r} is not one")
+                raise ValueError(
+                    f"must be a comma-separated list of origins (scheme://host[:port]) or *; {origin!r} is not one"
+                )
         return origins
 
 

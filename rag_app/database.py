@@ -30,13 +30,26 @@ APPLICATION_NAME = "rag_app"  # the pool's sessions in pg_stat_activity
 
 
 class Database:
-    def __init__(self, url: str, size: int, *, max_lifetime_s: float = db.CONNECTION_MAX_LIFETIME_S,
-                 keepalive_s: float | None = db.CONNECTION_MAX_IDLE_S):
+    def __init__(
+        self,
+        url: str,
+        size: int,
+        *,
+        max_lifetime_s: float = db.CONNECTION_MAX_LIFETIME_S,
+        keepalive_s: float | None = db.CONNECTION_MAX_IDLE_S,
+    ):
         self.pool = ConnectionPool(
-            db.libpq_url(url), min_size=size, max_size=size, open=False, name=APPLICATION_NAME,
+            db.libpq_url(url),
+            min_size=size,
+            max_size=size,
+            open=False,
+            name=APPLICATION_NAME,
             kwargs={"autocommit": True, "application_name": APPLICATION_NAME},
-            configure=db.configure_connection, check=self._check, timeout=CONNECTION_WAIT_S,
-            max_lifetime=max_lifetime_s)
+            configure=db.configure_connection,
+            check=self._check,
+            timeout=CONNECTION_WAIT_S,
+            max_lifetime=max_lifetime_s,
+        )
         self._executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="db")
         self._keepalive_s = keepalive_s
         self._closed = threading.Event()
@@ -76,9 +89,11 @@ class Database:
         """The pool's stats (psycopg_pool's get_stats) in a sentence; counters are since the start."""
         stats = self.pool.get_stats()
         broken = stats.get("connections_lost", 0) + stats.get("returns_bad", 0)  # at checkout, at return
-        return (f"pool: {stats['pool_size']} of {stats['pool_max']} connections, {stats['pool_available']} idle, "
-                f"{stats['requests_waiting']} requests waiting; {stats.get('connections_num', 0)} opened, "
-                f"{stats.get('connections_errors', 0)} failed to open, {broken} found broken")
+        return (
+            f"pool: {stats['pool_size']} of {stats['pool_max']} connections, {stats['pool_available']} idle, "
+            f"{stats['requests_waiting']} requests waiting; {stats.get('connections_num', 0)} opened, "
+            f"{stats.get('connections_errors', 0)} failed to open, {broken} found broken"
+        )
 
     def close(self) -> None:
         self._closed.set()

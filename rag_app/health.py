@@ -33,14 +33,18 @@ async def _timed(check: Callable[[], Awaitable[str]]) -> dict:
     except Exception as exc:  # a failing dependency is a report, never an error page
         healthy, message = False, str(exc) or type(exc).__name__
     # Messages quote URLs (the crawl service's, Dagster's) and errors that may hold the database's.
-    return {"healthy": healthy, "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-            "message": db.redacted(message)}
+    return {
+        "healthy": healthy,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+        "message": db.redacted(message),
+    }
 
 
 def database_check(database) -> Callable[[], Awaitable[str]]:
     async def check() -> str:
         version = await database.run(server_version)
         return f"PostgreSQL {version}; {database.describe_pool()}"
+
     return check
 
 
@@ -57,6 +61,7 @@ def vector_db_check(database) -> Callable[[], Awaitable[str]]:
 
     async def check() -> str:
         return await database.run(probe)
+
     return check
 
 
@@ -71,6 +76,7 @@ def crawler_check(crawler_url: str | None) -> Callable[[], Awaitable[str]]:
         if response.status_code != 200:
             raise Unhealthy(f"crawl service {crawler_url} answered HTTP {response.status_code}")
         return f"crawl service {crawler_url} is up"
+
     return check
 
 
@@ -85,10 +91,12 @@ def ai_services_check(embedder, answerer) -> Callable[[], Awaitable[str]]:
             try:
                 await answerer.models_reachable()
             except Exception as exc:
-                raise Unhealthy(f"{parts[0]}; Claude API unreachable ({type(exc).__name__}): answers fall back "
-                                "to offline mode") from None
+                raise Unhealthy(
+                    f"{parts[0]}; Claude API unreachable ({type(exc).__name__}): answers fall back to offline mode"
+                ) from None
             parts.append(f"Claude API reachable, model {answerer.model}")
         return "; ".join(parts)
+
     return check
 
 
@@ -104,12 +112,14 @@ def storage_check() -> Callable[[], Awaitable[str]]:
 
     async def check() -> str:
         return await asyncio.to_thread(probe)
+
     return check
 
 
 def dagster_check(jobs) -> Callable[[], Awaitable[str]]:
     async def check() -> str:
         return f"Dagster {await jobs.version()} at {jobs.shown_url}"
+
     return check
 
 

@@ -55,22 +55,44 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = state.settings
     url = state.database_url or db.database_url()
     state.database = Database(url, settings.db_pool_size)
-    state.embedder = QueryEmbedder(settings.embedding_model, settings.query_cache_size,
-                                   settings.query_embed_threads, settings.query_embed_gather_ms,
-                                   settings.query_embed_backend, on_batch=state.metrics.embedding_batch_size.observe,
-                                   shared_cache=state.redis and RedisEmbeddingCache(
-                                       state.redis, settings.embedding_model, settings.query_cache_shared_ttl_s,
-                                       state.metrics.redis_fallback),
-                                   on_lookup=lambda source: state.metrics.embedding_lookups.labels(source).inc())
-    state.answerer = (ClaudeAnswerer(settings.anthropic_api_key.get_secret_value(), settings.claude_model,
-                                     base_url=settings.anthropic_base_url, timeout_s=settings.claude_timeout_s,
-                                     max_retries=settings.claude_max_retries, max_tokens=settings.claude_max_tokens)
-                      if settings.claude_enabled and settings.anthropic_api_key is not None else None)
+    state.embedder = QueryEmbedder(
+        settings.embedding_model,
+        settings.query_cache_size,
+        settings.query_embed_threads,
+        settings.query_embed_gather_ms,
+        settings.query_embed_backend,
+        on_batch=state.metrics.embedding_batch_size.observe,
+        shared_cache=state.redis
+        and RedisEmbeddingCache(
+            state.redis, settings.embedding_model, settings.query_cache_shared_ttl_s, state.metrics.redis_fallback
+        ),
+        on_lookup=lambda source: state.metrics.embedding_lookups.labels(source).inc(),
+    )
+    state.answerer = (
+        ClaudeAnswerer(
+            settings.anthropic_api_key.get_secret_value(),
+            settings.claude_model,
+            base_url=settings.anthropic_base_url,
+            timeout_s=settings.claude_timeout_s,
+            max_retries=settings.claude_max_retries,
+            max_tokens=settings.claude_max_tokens,
+        )
+        if settings.claude_enabled and settings.anthropic_api_key is not None
+        else None
+    )
     state.jobs = DagsterJobs(settings.dagster_graphql_url, settings.acquisition_job)
     gate = AdmissionGate(settings.max_in_flight_searches)
-    state.chat = ChatService(state.database, state.embedder, state.answerer, state.metrics, gate,
-                             settings.products_per_answer, state.recorder, claude_deadline_s=settings.claude_deadline_s,
-                             claude_max_concurrent=settings.claude_max_concurrent)
+    state.chat = ChatService(
+        state.database,
+        state.embedder,
+        state.answerer,
+        state.metrics,
+        gate,
+        settings.products_per_answer,
+        state.recorder,
+        claude_deadline_s=settings.claude_deadline_s,
+        claude_max_concurrent=settings.claude_max_concurrent,
+    )
     state.metrics.watch(state.database.pool.get_stats, lambda: gate.in_flight, gate.limit)
     state.database.open()
     try:
@@ -80,8 +102,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if state.recorder is not None:
             state.recorder.start(url)
         warm_s = await state.chat.warm_up(settings.db_pool_size)
-        log.info("rag_app ready: %s answers (warmed up in %.2f s)",
-                 f"Claude ({settings.claude_model})" if state.answerer else "offline", warm_s)
+        log.info(
+            "rag_app ready: %s answers (warmed up in %.2f s)",
+            f"Claude ({settings.claude_model})" if state.answerer else "offline",
+            warm_s,
+        )
         # The model's objects (millions, alive for the process's life) leave the collector's view:
         # full collections over them paused the process for 180-510 ms each while it started.
         gc.collect()
@@ -105,8 +130,11 @@ async def database_unavailable(request: Request, exc: Exception) -> JSONResponse
 
 async def overloaded(request: Request, exc: Overloaded) -> JSONResponse:
     request.app.state.metrics.shed.inc()
-    return JSONResponse(status_code=503, headers={"Retry-After": str(exc.retry_after_s)},
-                        content={"detail": f"the assistant is at capacity; retry after {exc.retry_after_s} s"})
+    return JSONResponse(
+        status_code=503,
+        headers={"Retry-After": str(exc.retry_after_s)},
+        content={"detail": f"the assistant is at capacity; retry after {exc.retry_after_s} s"},
+    )
 
 
 def _encodable(value):
@@ -133,8 +161,12 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     metrics = AppMetrics()
     recorder = MonitoringRecorder.for_settings(settings) if settings.analytics else None
     redis = shared_state.connect(settings.redis_url, settings.redis_max_connections) if settings.redis_url else None
-    app = FastAPI(title="Tile Shop product assistant", version="0.2.0", lifespan=lifespan,
-                  description="Shopper chat over the Tile Shop catalog and the operators' API.")
+    app = FastAPI(
+        title="Tile Shop product assistant",
+        version="0.2.0",
+        lifespan=lifespan,
+        description="Shopper chat over the Tile Shop catalog and the operators' API.",
+    )
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.database_url = database_url
@@ -142,14 +174,21 @@ def create_app(settings: Settings | None = None, database_url: str | None = None
     app.state.redis = redis
 
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST"], allow_headers=["Content-Type", "Authorization"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Authorization"],
+        )
     behind_fly_proxy = settings.fly_app_name is not None
-    limiter = (RedisRateLimiter(redis, settings.rate_limit_per_minute, settings.rate_limit_burst,
-                                metrics.redis_fallback) if redis
-               else RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst))
-    app.add_middleware(RateLimitMiddleware, limiter=limiter, on_limited=metrics.rate_limited.inc,
-                       behind_fly_proxy=behind_fly_proxy)
+    limiter = (
+        RedisRateLimiter(redis, settings.rate_limit_per_minute, settings.rate_limit_burst, metrics.redis_fallback)
+        if redis
+        else RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    )
+    app.add_middleware(
+        RateLimitMiddleware, limiter=limiter, on_limited=metrics.rate_limited.inc, behind_fly_proxy=behind_fly_proxy
+    )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics, recorder=recorder, behind_fly_proxy=behind_fly_proxy)
     app.add_middleware(HeaderLimitMiddleware, max_headers=settings.max_headers, max_bytes=settings.max_header_bytes)

@@ -27,13 +27,15 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 OTHER_METHOD = "OTHER"
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32)  # the encoder's batches hold at most query_embedding.MAX_BATCH (32)
 # psycopg_pool's get_stats counters (since the pool opened) -> our names (`_total` is added on exposition).
-POOL_COUNTERS = {"requests_num": ("tileshop_db_pool_requests", "connection requests"),
-                 "requests_queued": ("tileshop_db_pool_requests_queued", "connection requests that had to wait"),
-                 "requests_errors": ("tileshop_db_pool_requests_failed", "connection requests that failed (timeout)"),
-                 "connections_num": ("tileshop_db_pool_connections_opened", "connections opened"),
-                 "connections_errors": ("tileshop_db_pool_connection_errors", "connection attempts that failed"),
-                 "connections_lost": ("tileshop_db_pool_connections_lost", "connections found broken at checkout"),
-                 "returns_bad": ("tileshop_db_pool_connections_returned_bad", "connections returned broken")}
+POOL_COUNTERS = {
+    "requests_num": ("tileshop_db_pool_requests", "connection requests"),
+    "requests_queued": ("tileshop_db_pool_requests_queued", "connection requests that had to wait"),
+    "requests_errors": ("tileshop_db_pool_requests_failed", "connection requests that failed (timeout)"),
+    "connections_num": ("tileshop_db_pool_connections_opened", "connections opened"),
+    "connections_errors": ("tileshop_db_pool_connection_errors", "connection attempts that failed"),
+    "connections_lost": ("tileshop_db_pool_connections_lost", "connections found broken at checkout"),
+    "returns_bad": ("tileshop_db_pool_connections_returned_bad", "connections returned broken"),
+}
 
 
 class ServiceCollector(Collector):
@@ -49,74 +51,133 @@ class ServiceCollector(Collector):
         if self.pool_stats is not None:
             stats = self.pool_stats()
             open_, idle = stats.get("pool_size", 0), stats.get("pool_available", 0)
-            connections = GaugeMetricFamily("tileshop_db_pool_connections",
-                                            "Database pool: connections open, by state (idle, in_use: handed out)",
-                                            labels=["state"])
+            connections = GaugeMetricFamily(
+                "tileshop_db_pool_connections",
+                "Database pool: connections open, by state (idle, in_use: handed out)",
+                labels=["state"],
+            )
             connections.add_metric(["idle"], idle)
             connections.add_metric(["in_use"], open_ - idle)
             yield connections
-            yield GaugeMetricFamily("tileshop_db_pool_max_connections", "Database pool: its connection limit",
-                                    value=stats.get("pool_max", 0))
-            yield GaugeMetricFamily("tileshop_db_pool_requests_waiting",
-                                    "Database pool: requests waiting for a connection now",
-                                    value=stats.get("requests_waiting", 0))
+            yield GaugeMetricFamily(
+                "tileshop_db_pool_max_connections",
+                "Database pool: its connection limit",
+                value=stats.get("pool_max", 0),
+            )
+            yield GaugeMetricFamily(
+                "tileshop_db_pool_requests_waiting",
+                "Database pool: requests waiting for a connection now",
+                value=stats.get("requests_waiting", 0),
+            )
             for key, (name, text) in POOL_COUNTERS.items():
                 yield CounterMetricFamily(name, f"Database pool: {text}", value=stats.get(key, 0))
-            yield CounterMetricFamily("tileshop_db_pool_request_wait_seconds",
-                                      "Database pool: time requests waited for a connection",
-                                      value=stats.get("requests_wait_ms", 0) / 1000)
+            yield CounterMetricFamily(
+                "tileshop_db_pool_request_wait_seconds",
+                "Database pool: time requests waited for a connection",
+                value=stats.get("requests_wait_ms", 0) / 1000,
+            )
         if self.in_flight is not None:
-            yield GaugeMetricFamily("tileshop_searches_in_flight", "Searches admitted and not finished",
-                                    value=self.in_flight())
-            yield GaugeMetricFamily("tileshop_searches_in_flight_limit",
-                                    "Searches admitted at once (TILESHOP_MAX_IN_FLIGHT_SEARCHES)",
-                                    value=self.in_flight_limit)
+            yield GaugeMetricFamily(
+                "tileshop_searches_in_flight", "Searches admitted and not finished", value=self.in_flight()
+            )
+            yield GaugeMetricFamily(
+                "tileshop_searches_in_flight_limit",
+                "Searches admitted at once (TILESHOP_MAX_IN_FLIGHT_SEARCHES)",
+                value=self.in_flight_limit,
+            )
 
 
 class AppMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("tileshop_http_requests_total", "HTTP requests by route and status",
-                                ["method", "route", "status"], registry=self.registry)
-        self.request_seconds = Histogram("tileshop_http_request_duration_seconds", "HTTP request latency by route",
-                                         ["method", "route"], buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.retrieval_seconds = Histogram("tileshop_retrieval_duration_seconds",
-                                           "Retrieval latency (SKU lookup, filters, vector search, records)",
-                                           buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.embedding_seconds = Histogram("tileshop_query_embedding_duration_seconds",
-                                           "Query embedding latency, queueing included",
-                                           buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.embedding_lookups = Counter("tileshop_query_embedding_lookups_total",
-                                         "Query vectors by where they came from (local cache, shared cache, model)",
-                                         ["source"], registry=self.registry)
-        self.llm_calls = Counter("tileshop_llm_calls_total", "Claude calls by outcome (ok, error, cancelled: the client went away; "
-                                 "at_capacity: TILESHOP_CLAUDE_MAX_CONCURRENT calls were running, not made)",
-                                 ["outcome"], registry=self.registry)
-        self.llm_errors = Counter("tileshop_llm_errors_total", "Claude failures after retries, by kind",
-                                  ["kind"], registry=self.registry)
-        self.llm_seconds = Histogram("tileshop_llm_call_duration_seconds", "Claude call latency (retries included)",
-                                     buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.tool_calls = Counter("tileshop_tool_calls_total", "Claude's tool calls by tool and outcome (ok, error)",
-                                  ["tool", "outcome"], registry=self.registry)
-        self.tool_seconds = Histogram("tileshop_tool_call_duration_seconds",
-                                      "One tool call's server-side time (validation, SQL)",
-                                      buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.requests = Counter(
+            "tileshop_http_requests_total",
+            "HTTP requests by route and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.request_seconds = Histogram(
+            "tileshop_http_request_duration_seconds",
+            "HTTP request latency by route",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.retrieval_seconds = Histogram(
+            "tileshop_retrieval_duration_seconds",
+            "Retrieval latency (SKU lookup, filters, vector search, records)",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.embedding_seconds = Histogram(
+            "tileshop_query_embedding_duration_seconds",
+            "Query embedding latency, queueing included",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.embedding_lookups = Counter(
+            "tileshop_query_embedding_lookups_total",
+            "Query vectors by where they came from (local cache, shared cache, model)",
+            ["source"],
+            registry=self.registry,
+        )
+        self.llm_calls = Counter(
+            "tileshop_llm_calls_total",
+            "Claude calls by outcome (ok, error, cancelled: the client went away; "
+            "at_capacity: TILESHOP_CLAUDE_MAX_CONCURRENT calls were running, not made)",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.llm_errors = Counter(
+            "tileshop_llm_errors_total", "Claude failures after retries, by kind", ["kind"], registry=self.registry
+        )
+        self.llm_seconds = Histogram(
+            "tileshop_llm_call_duration_seconds",
+            "Claude call latency (retries included)",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.tool_calls = Counter(
+            "tileshop_tool_calls_total",
+            "Claude's tool calls by tool and outcome (ok, error)",
+            ["tool", "outcome"],
+            registry=self.registry,
+        )
+        self.tool_seconds = Histogram(
+            "tileshop_tool_call_duration_seconds",
+            "One tool call's server-side time (validation, SQL)",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         # Its _count is the answers per mode (the monitoring page's p95 "Chat answer" check reads the same time)
-        self.answer_seconds = Histogram("tileshop_answer_duration_seconds",
-                                        "A chat answer's time from the question to the whole answer, by mode "
-                                        "(claude, offline)", ["mode"], buckets=LATENCY_BUCKETS, registry=self.registry)
-        self.rate_limited = Counter("tileshop_requests_rate_limited_total", "Requests refused by the rate limiter",
-                                    registry=self.registry)
-        self.redis_fallbacks = Counter("tileshop_redis_fallbacks_total",
-                                       "Requests Redis could not serve, by use (rate_limit: this process's own "
-                                       "limit decided; embedding_cache: embedded here) and reason",
-                                       ["use", "reason"], registry=self.registry)
-        self.shed = Counter("tileshop_requests_shed_total",
-                            "Requests refused with 503 because the searches in flight were at their limit",
-                            registry=self.registry)
-        self.embedding_batch_size = Histogram("tileshop_query_embedding_batch_questions",
-                                              "Questions per query-encoder call (concurrent questions share one)",
-                                              buckets=BATCH_BUCKETS, registry=self.registry)
+        self.answer_seconds = Histogram(
+            "tileshop_answer_duration_seconds",
+            "A chat answer's time from the question to the whole answer, by mode (claude, offline)",
+            ["mode"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.rate_limited = Counter(
+            "tileshop_requests_rate_limited_total", "Requests refused by the rate limiter", registry=self.registry
+        )
+        self.redis_fallbacks = Counter(
+            "tileshop_redis_fallbacks_total",
+            "Requests Redis could not serve, by use (rate_limit: this process's own "
+            "limit decided; embedding_cache: embedded here) and reason",
+            ["use", "reason"],
+            registry=self.registry,
+        )
+        self.shed = Counter(
+            "tileshop_requests_shed_total",
+            "Requests refused with 503 because the searches in flight were at their limit",
+            registry=self.registry,
+        )
+        self.embedding_batch_size = Histogram(
+            "tileshop_query_embedding_batch_questions",
+            "Questions per query-encoder call (concurrent questions share one)",
+            buckets=BATCH_BUCKETS,
+            registry=self.registry,
+        )
         ProcessCollector(registry=self.registry)
         GCCollector(registry=self.registry)
         PlatformCollector(registry=self.registry)
@@ -183,5 +244,6 @@ class MetricsMiddleware:
             self.metrics.request_seconds.labels(method, template).observe(elapsed)
             if self.recorder is not None and scope["path"] not in UNLIMITED_PATHS:  # not liveness probes
                 shopper = "shoppers" in getattr(route, "tags", ())
-                self.recorder.request(method, template, status, elapsed,
-                                      client_address(scope, self.behind_fly_proxy) if shopper else None)
+                self.recorder.request(
+                    method, template, status, elapsed, client_address(scope, self.behind_fly_proxy) if shopper else None
+                )

@@ -46,7 +46,8 @@ class _Buffers:
     clients: dict[str, float] = dataclasses.field(default_factory=dict)  # address -> last seen (epoch s)
     # (the question, the asking client's address or None)
     questions: collections.deque[tuple[QuestionRecord, str | None]] = dataclasses.field(
-        default_factory=lambda: collections.deque(maxlen=MAX_BUFFERED_QUESTIONS))  # the oldest dropped past it
+        default_factory=lambda: collections.deque(maxlen=MAX_BUFFERED_QUESTIONS)
+    )  # the oldest dropped past it
 
     def merge(self, other: _Buffers) -> None:
         """Add `other` (buffered after these) to these."""
@@ -82,9 +83,11 @@ class MonitoringRecorder:
     @classmethod
     def for_settings(cls, settings) -> MonitoringRecorder:
         """The recorder `settings` (a config.Settings) describe."""
-        return cls(flush_s=settings.analytics_flush_s,
-                   question_retention=dt.timedelta(days=settings.analytics_retention_days),
-                   crawl_max_age=dt.timedelta(days=settings.max_age_days))
+        return cls(
+            flush_s=settings.analytics_flush_s,
+            question_retention=dt.timedelta(days=settings.analytics_retention_days),
+            crawl_max_age=dt.timedelta(days=settings.max_age_days),
+        )
 
     # --- on the request path: in memory only ---------------------------------------------------
     def request(self, method: str, route: str, status: int, seconds: float, client: str | None) -> None:
@@ -140,8 +143,9 @@ class MonitoringRecorder:
         if self.database_url is None:
             raise RuntimeError("the recorder is not started")
         if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(db.libpq_url(self.database_url), autocommit=True,
-                                         application_name=APPLICATION_NAME, connect_timeout=5)
+            self._conn = psycopg.connect(
+                db.libpq_url(self.database_url), autocommit=True, application_name=APPLICATION_NAME, connect_timeout=5
+            )
             self._conn_opened_at = time.monotonic()
         return self._conn
 
@@ -166,16 +170,30 @@ class MonitoringRecorder:
                 # One transaction: the batch is stored whole or not at all, so putting it back after
                 # a failure never adds a part twice (separate commits counted 20 chats as 40).
                 with conn.transaction():
-                    sql.add_request_rollups(conn, [(_minute(minute), method, route, row[0], row[1], row[2:])
-                                                   for (minute, method, route), row in sorted(taken.requests.items())])
-                    seen_at = {address: dt.datetime.fromtimestamp(seen, dt.UTC)
-                               for address, seen in taken.clients.items()}
-                    sql.record_clients(conn, {self.client_hash(conn, address, at): at
-                                              for address, at in seen_at.items()})
-                    sql.record_questions(conn, [
-                        record if client is None else dataclasses.replace(
-                            record, visitor_hash=self.client_hash(conn, client, record.asked_at))
-                        for record, client in taken.questions])
+                    sql.add_request_rollups(
+                        conn,
+                        [
+                            (_minute(minute), method, route, row[0], row[1], row[2:])
+                            for (minute, method, route), row in sorted(taken.requests.items())
+                        ],
+                    )
+                    seen_at = {
+                        address: dt.datetime.fromtimestamp(seen, dt.UTC) for address, seen in taken.clients.items()
+                    }
+                    sql.record_clients(
+                        conn, {self.client_hash(conn, address, at): at for address, at in seen_at.items()}
+                    )
+                    sql.record_questions(
+                        conn,
+                        [
+                            record
+                            if client is None
+                            else dataclasses.replace(
+                                record, visitor_hash=self.client_hash(conn, client, record.asked_at)
+                            )
+                            for record, client in taken.questions
+                        ],
+                    )
                 taken = _Buffers()  # committed: a later failure must not put these back
                 sql.sample_crawl_queue(conn, self.crawl_max_age)
                 if time.monotonic() - self._pruned_at > PRUNE_EVERY_S:
@@ -193,8 +211,11 @@ class MonitoringRecorder:
                     taken.merge(self._buffers)
                     self._buffers = taken
                     kept = len(taken.questions)
-                log.warning("monitoring: flush to Postgres failed (%s); kept for the next one (%d questions)",
-                            type(exc).__name__, kept)
+                log.warning(
+                    "monitoring: flush to Postgres failed (%s); kept for the next one (%d questions)",
+                    type(exc).__name__,
+                    kept,
+                )
                 return False
 
 
@@ -221,33 +242,76 @@ def _ratio(part: int, whole: int) -> float | None:
 
 
 def _check(name: str, label: str, value, threshold, unit: str, passed: bool | None) -> dict:
-    return {"name": name, "label": label, "value": value, "threshold": threshold, "unit": unit,
-            "status": "no_data" if passed is None else "pass" if passed else "fail"}
+    return {
+        "name": name,
+        "label": label,
+        "value": value,
+        "threshold": threshold,
+        "unit": unit,
+        "status": "no_data" if passed is None else "pass" if passed else "fail",
+    }
 
 
-def checks(*, retrieval_p95_ms: float | None, scrape_success: float | None, answer_p95_ms: float | None,
-           error_rate: float | None, vectors: str) -> list[dict]:
+def checks(
+    *,
+    retrieval_p95_ms: float | None,
+    scrape_success: float | None,
+    answer_p95_ms: float | None,
+    error_rate: float | None,
+    vectors: str,
+) -> list[dict]:
     """The five post-migration checks, each pass / fail against its threshold, or no_data."""
+
     def below(value, limit):
         return None if value is None else value < limit
 
     return [
-        _check("query_times", "Database query time p95 (24 h)", retrieval_p95_ms, QUERY_P95_MS, "< ms",
-               below(retrieval_p95_ms, QUERY_P95_MS)),
-        _check("scraping_success", "Scraping success (last refresh)", scrape_success, SCRAPE_SUCCESS_MIN, "> ratio",
-               None if scrape_success is None else scrape_success > SCRAPE_SUCCESS_MIN),
-        _check("rag_latency", "Chat answer p95 (24 h)", answer_p95_ms, ANSWER_P95_MS, "< ms",
-               below(answer_p95_ms, ANSWER_P95_MS)),
-        _check("error_rate", "Error rate (24 h)", error_rate, ERROR_RATE_MAX, "< ratio", below(error_rate, ERROR_RATE_MAX)),
-        _check("vectors_fresh", "Vectors within their freshness window", vectors, "fresh", "state",
-               None if vectors == "never" else vectors != "late"),
+        _check(
+            "query_times",
+            "Database query time p95 (24 h)",
+            retrieval_p95_ms,
+            QUERY_P95_MS,
+            "< ms",
+            below(retrieval_p95_ms, QUERY_P95_MS),
+        ),
+        _check(
+            "scraping_success",
+            "Scraping success (last refresh)",
+            scrape_success,
+            SCRAPE_SUCCESS_MIN,
+            "> ratio",
+            None if scrape_success is None else scrape_success > SCRAPE_SUCCESS_MIN,
+        ),
+        _check(
+            "rag_latency",
+            "Chat answer p95 (24 h)",
+            answer_p95_ms,
+            ANSWER_P95_MS,
+            "< ms",
+            below(answer_p95_ms, ANSWER_P95_MS),
+        ),
+        _check(
+            "error_rate", "Error rate (24 h)", error_rate, ERROR_RATE_MAX, "< ratio", below(error_rate, ERROR_RATE_MAX)
+        ),
+        _check(
+            "vectors_fresh",
+            "Vectors within their freshness window",
+            vectors,
+            "fresh",
+            "state",
+            None if vectors == "never" else vectors != "late",
+        ),
     ]
 
 
 def _freshness(asset: str, last: dt.datetime | None, now: dt.datetime) -> dict:
     window = FRESHNESS_WINDOWS[asset]
-    return {"last": last, "warn_after_h": window.warn.total_seconds() / 3600,
-            "fail_after_h": window.fail.total_seconds() / 3600, "state": window.verdict(last, now)}
+    return {
+        "last": last,
+        "warn_after_h": window.warn.total_seconds() / 3600,
+        "fail_after_h": window.fail.total_seconds() / 3600,
+        "state": window.verdict(last, now),
+    }
 
 
 def report(conn: psycopg.Connection, *, crawl_max_age: dt.timedelta, dagster_ui_url: str) -> dict:
@@ -259,24 +323,44 @@ def report(conn: psycopg.Connection, *, crawl_max_age: dt.timedelta, dagster_ui_
         all_counts, all_requests, all_errors = [0] * N_BUCKETS, 0, 0
         for row in sql.route_latency(conn, since):
             entry = routes.setdefault((row["method"], row["route"]), {"method": row["method"], "route": row["route"]})
-            entry[window] = {"requests": row["requests"], "errors": row["errors"],
-                             "error_rate": _ratio(row["errors"], row["requests"]), **_latency(row["latency_counts"])}
+            entry[window] = {
+                "requests": row["requests"],
+                "errors": row["errors"],
+                "error_rate": _ratio(row["errors"], row["requests"]),
+                **_latency(row["latency_counts"]),
+            }
             # not strict: a rollup stored under other latency bounds adds what it has in common
             all_counts = [a + b for a, b in zip(all_counts, row["latency_counts"], strict=False)]
             all_requests += row["requests"]
             all_errors += row["errors"]
-        totals[window] = {"requests": all_requests, "errors": all_errors,
-                          "error_rate": _ratio(all_errors, all_requests), **_latency(all_counts)}
-    series = {window: [{"at": p["at"], "requests": p["requests"], "errors": p["errors"],
-                        "error_rate": _ratio(p["errors"], p["requests"]), **_latency(p["latency_counts"])}
-                       for p in sql.request_series(conn, since, SERIES_STEP[window])]
-              for window, since in WINDOWS.items()}
+        totals[window] = {
+            "requests": all_requests,
+            "errors": all_errors,
+            "error_rate": _ratio(all_errors, all_requests),
+            **_latency(all_counts),
+        }
+    series = {
+        window: [
+            {
+                "at": p["at"],
+                "requests": p["requests"],
+                "errors": p["errors"],
+                "error_rate": _ratio(p["errors"], p["requests"]),
+                **_latency(p["latency_counts"]),
+            }
+            for p in sql.request_series(conn, since, SERIES_STEP[window])
+        ]
+        for window, since in WINDOWS.items()
+    }
     scrapes = sql.last_refresh_scrapes(conn)
     scrape_success = _ratio(scrapes["succeeded"], scrapes["fetched"])
     answers = sql.answer_summary(conn, WINDOWS["24h"])
-    freshness = {"sitemap_urls": _freshness("sitemap_urls", sql.last_sitemap_refresh(conn), now),
-                 "product_vectors": _freshness("product_vectors",
-                                               sql.dagster_last_materialization(conn, "product_vectors"), now)}
+    freshness = {
+        "sitemap_urls": _freshness("sitemap_urls", sql.last_sitemap_refresh(conn), now),
+        "product_vectors": _freshness(
+            "product_vectors", sql.dagster_last_materialization(conn, "product_vectors"), now
+        ),
+    }
     runs = sql.failed_runs(conn, FAILED_RUNS_LISTED)
     return {
         "generated_at": now,
@@ -287,16 +371,23 @@ def report(conn: psycopg.Connection, *, crawl_max_age: dt.timedelta, dagster_ui_
         "answers": answers,
         "active_users_24h": sql.active_clients(conn, WINDOWS["24h"]),
         "freshness": freshness,
-        "failed_runs": None if runs is None else [{**run, "url": f"{dagster_ui_url}/runs/{run['run_id']}"}
-                                                  for run in runs],
+        "failed_runs": None
+        if runs is None
+        else [{**run, "url": f"{dagster_ui_url}/runs/{run['run_id']}"} for run in runs],
         "dagster_ui_url": dagster_ui_url,
-        "checks": checks(retrieval_p95_ms=answers["retrieval_p95_ms"], scrape_success=scrape_success,
-                         answer_p95_ms=answers["answer_p95_ms"], error_rate=totals["24h"]["error_rate"],
-                         vectors=freshness["product_vectors"]["state"]),
+        "checks": checks(
+            retrieval_p95_ms=answers["retrieval_p95_ms"],
+            scrape_success=scrape_success,
+            answer_p95_ms=answers["answer_p95_ms"],
+            error_rate=totals["24h"]["error_rate"],
+            vectors=freshness["product_vectors"]["state"],
+        ),
         "series": {**series, "crawl_queue": sql.queue_series(conn, WINDOWS["24h"])},
-        "questions": {"frequent": sql.frequent_questions(conn, QUESTIONS_SINCE, QUESTIONS_LISTED),
-                      "unmet": sql.unmet_questions(conn, QUESTIONS_SINCE, QUESTIONS_LISTED),
-                      "since_days": QUESTIONS_SINCE.days},
+        "questions": {
+            "frequent": sql.frequent_questions(conn, QUESTIONS_SINCE, QUESTIONS_LISTED),
+            "unmet": sql.unmet_questions(conn, QUESTIONS_SINCE, QUESTIONS_LISTED),
+            "since_days": QUESTIONS_SINCE.days,
+        },
     }
 
 
@@ -304,9 +395,16 @@ def question_record(question: str, found, mode: str, llm_error: str | None, late
     """What search analytics keeps of one answered question (`found`: a retrieval.Retrieval)."""
     top = found.hits[0] if found.hits else None
     return QuestionRecord(
-        asked_at=dt.datetime.now(dt.UTC), question=redact(" ".join(question.split())),
-        filters_read=found.parsed.filters.active(), filters_applied=found.filters.active(),
-        filters_relaxed=found.relaxed, result_count=len(found.hits), top_sku=top.sku if top else None,
-        top_product_key=top.product_key if top else None, mode=mode, llm_error=llm_error,
-        retrieval_ms=round(found.seconds * 1000, 2), latency_ms=round(latency_s * 1000, 2))
-
+        asked_at=dt.datetime.now(dt.UTC),
+        question=redact(" ".join(question.split())),
+        filters_read=found.parsed.filters.active(),
+        filters_applied=found.filters.active(),
+        filters_relaxed=found.relaxed,
+        result_count=len(found.hits),
+        top_sku=top.sku if top else None,
+        top_product_key=top.product_key if top else None,
+        mode=mode,
+        llm_error=llm_error,
+        retrieval_ms=round(found.seconds * 1000, 2),
+        latency_ms=round(latency_s * 1000, 2),
+    )

@@ -16,10 +16,15 @@ _CVV = re.compile(r"\b(?:cvv2?|cvc2?|csc|security\s+code)\b\W{0,3}\d{3,4}\b", re
 # (a SKU has 6, a size or a price fewer): phone, card and SSN numbers as people type them.
 _DIGIT_RUN = re.compile(r"(?<![\w$])\+?\(?\d(?:[\d\s().\-/]*\d)?(?![\w])")
 # A house number, one to four words, then a street type: "1234 Maple Street", "55 W. 3rd Ave".
-_STREET_TYPES = ("street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|lane|ln|way|court|ct|place|pl|terrace|"
-                 "ter|parkway|pkwy|circle|cir|highway|hwy|trail|trl")
-_ADDRESS = re.compile(rf"\b\d{{1,6}}\s+(?:[A-Za-z0-9.'-]+\s+){{1,4}}(?:{_STREET_TYPES})\b\.?"
-                      r"(?:\s*,?\s*(?:apt|apartment|unit|suite|ste|#)\s*\.?\s*\w+)?", re.IGNORECASE)
+_STREET_TYPES = (
+    "street|st|avenue|ave|road|rd|boulevard|blvd|drive|dr|lane|ln|way|court|ct|place|pl|terrace|"
+    "ter|parkway|pkwy|circle|cir|highway|hwy|trail|trl"
+)
+_ADDRESS = re.compile(
+    rf"\b\d{{1,6}}\s+(?:[A-Za-z0-9.'-]+\s+){{1,4}}(?:{_STREET_TYPES})\b\.?"
+    r"(?:\s*,?\s*(?:apt|apartment|unit|suite|ste|#)\s*\.?\s*\w+)?",
+    re.IGNORECASE,
+)
 
 
 def _number(match: re.Match) -> str:

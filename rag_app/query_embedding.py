@@ -38,9 +38,17 @@ def cache_key(text: str) -> str:
 
 
 class QueryEmbedder:
-    def __init__(self, model_name: str, cache_size: int = 4096, torch_threads: int = 1, gather_ms: float = 0.0,
-                 backend: str = "torch", on_batch: Callable[[int], None] | None = None,
-                 shared_cache: RedisEmbeddingCache | None = None, on_lookup: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        model_name: str,
+        cache_size: int = 4096,
+        torch_threads: int = 1,
+        gather_ms: float = 0.0,
+        backend: str = "torch",
+        on_batch: Callable[[int], None] | None = None,
+        shared_cache: RedisEmbeddingCache | None = None,
+        on_lookup: Callable[[str], None] | None = None,
+    ):
         """`on_batch(n)` is told the size of each encoder call (the app's batch-size histogram)."""
         if backend not in BACKENDS:
             raise ValueError(f"query embedding backend {backend!r} is not one of {BACKENDS}")
@@ -78,8 +86,10 @@ class QueryEmbedder:
             try:
                 import torch
             except ImportError as exc:
-                raise EmbeddingError("TILESHOP_QUERY_EMBED_BACKEND=torch needs torch, which is not installed here "
-                                     "(the app's image has ONNX Runtime only); use onnx") from exc
+                raise EmbeddingError(
+                    "TILESHOP_QUERY_EMBED_BACKEND=torch needs torch, which is not installed here "
+                    "(the app's image has ONNX Runtime only); use onnx"
+                ) from exc
             model = load_model(self.model_name)
             torch.set_num_threads(self.torch_threads)  # process-wide: this process serves queries
             self._encode = lambda texts: embed_texts(model, texts)

@@ -37,8 +37,10 @@ class RequestIdMiddleware:
 
         async def send_with_id(message):
             if message["type"] == "http.response.start":
-                message["headers"] = [*[(k, v) for k, v in message.get("headers", []) if k.lower() != HEADER],
-                                      (HEADER, rid.encode())]
+                message["headers"] = [
+                    *[(k, v) for k, v in message.get("headers", []) if k.lower() != HEADER],
+                    (HEADER, rid.encode()),
+                ]
             await send(message)
 
         try:

@@ -32,8 +32,9 @@ def _storable_text(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_storable_text)]  # every text the API takes
-AT_CAPACITY: dict[int | str, dict[str, Any]] = {503: {"description": "the product database is unavailable, or the app is at capacity "
-                                    "(with Retry-After)"}}
+AT_CAPACITY: dict[int | str, dict[str, Any]] = {
+    503: {"description": "the product database is unavailable, or the app is at capacity (with Retry-After)"}
+}
 
 
 class FiltersIn(BaseModel):
@@ -49,7 +50,8 @@ class FiltersIn(BaseModel):
     application: Text | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
     size: Text | None = Field(default=None, min_length=1, max_length=MAX_FILTER_CHARS)
     product_type: Literal[tuple(PRODUCT_TYPES)] | None = Field(  # type: ignore[valid-type]
-        default=None, description="the kind of product: " + ", ".join(PRODUCT_TYPES))
+        default=None, description="the kind of product: " + ", ".join(PRODUCT_TYPES)
+    )
 
     @model_validator(mode="after")
     def _price_range(self):
@@ -126,7 +128,8 @@ class EstimateOut(BaseModel):
     arithmetic: list[str] = Field(description="each step: area, waste, coverage per unit, rounding up, total")
     source: str | None = Field(description="the product page the price (and a tile's coverage) come from")
     coverage_sources: list[CoverageSourceOut] = Field(
-        default=[], description="the data sheet rows a grout's or mortar's coverage comes from")
+        default=[], description="the data sheet rows a grout's or mortar's coverage comes from"
+    )
 
 
 class SortOut(BaseModel):
@@ -177,9 +180,12 @@ class PassageOut(BaseModel):
     score: float
     products: list[LinkedProduct] = Field(description="the first listed products whose pages name the document")
     product_count: int = Field(description="all listed products whose pages name the document")
-    quoted: bool = Field(default=False, description="the answer's text quotes it, under its document, page "
-                                                    "and products (an offline answer): the chat page shows it "
-                                                    "there, not again")
+    quoted: bool = Field(
+        default=False,
+        description="the answer's text quotes it, under its document, page "
+        "and products (an offline answer): the chat page shows it "
+        "there, not again",
+    )
 
 
 class ChatResponse(BaseModel):
@@ -213,8 +219,10 @@ class ProductDetail(BaseModel):
     price_unit: str | None
     image: str | None
     record: dict
-    history: list[dict] = Field(description="every stored version of the record (price/spec changes), oldest "
-                                            "first, each with its validity interval valid_from/valid_to")
+    history: list[dict] = Field(
+        description="every stored version of the record (price/spec changes), oldest "
+        "first, each with its validity interval valid_from/valid_to"
+    )
 
 
 class ProductResponse(BaseModel):

@@ -90,20 +90,28 @@ class RateLimitMiddleware:
             if self.on_limited:
                 self.on_limited()
             retry_after = str(max(1, math.ceil(wait)))
-            return await send_json(send, 429, {"detail": f"rate limit exceeded; retry after {retry_after} s"},
-                                    [(b"retry-after", retry_after.encode())])
+            return await send_json(
+                send,
+                429,
+                {"detail": f"rate limit exceeded; retry after {retry_after} s"},
+                [(b"retry-after", retry_after.encode())],
+            )
         return await self.app(scope, receive, send)
 
 
 # The chat page: its own script and styles only, product images from the catalog's https hosts, and
 # no framing (clickjacking). The API docs (/docs, /redoc) load Swagger UI / ReDoc from jsDelivr with
 # an inline script; they get that, and still no framing.
-CONTENT_SECURITY_POLICY = (b"default-src 'self'; img-src 'self' https: data:; object-src 'none'; "
-                           b"base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-DOCS_CONTENT_SECURITY_POLICY = (b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-                                b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-                                b"font-src https://fonts.gstatic.com; img-src 'self' https: data:; worker-src blob:; "
-                                b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+CONTENT_SECURITY_POLICY = (
+    b"default-src 'self'; img-src 'self' https: data:; object-src 'none'; "
+    b"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+DOCS_CONTENT_SECURITY_POLICY = (
+    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    b"font-src https://fonts.gstatic.com; img-src 'self' https: data:; worker-src blob:; "
+    b"object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 DOCS_PATHS = frozenset({"/docs", "/redoc", "/docs/oauth2-redirect"})
 
 
@@ -118,8 +126,12 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         policy = DOCS_CONTENT_SECURITY_POLICY if scope["path"] in DOCS_PATHS else CONTENT_SECURITY_POLICY
-        added = [(b"content-security-policy", policy), (b"x-frame-options", b"DENY"),
-                 (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+        added = [
+            (b"content-security-policy", policy),
+            (b"x-frame-options", b"DENY"),
+            (b"x-content-type-options", b"nosniff"),
+            (b"referrer-policy", b"no-referrer"),
+        ]
 
         async def with_headers(message):
             if message["type"] == "http.response.start":

@@ -73,8 +73,9 @@ class _Fallbacks:
     """Counts each fallback (`on_fallback(use, reason)`) and logs a warning at most every `every_s`
     seconds with the count since the last one (a Redis outage must not flood the log)."""
 
-    def __init__(self, use: str, consequence: str, on_fallback: Callable[[str, str], None] | None,
-                 every_s: float = 60.0):
+    def __init__(
+        self, use: str, consequence: str, on_fallback: Callable[[str, str], None] | None, every_s: float = 60.0
+    ):
         self.use = use
         self.consequence = consequence
         self.on_fallback = on_fallback
@@ -89,8 +90,14 @@ class _Fallbacks:
         self._since_warned += 1
         now = time.monotonic()
         if now - self._last >= self.every_s:
-            log.warning("Redis could not answer for %s (%s: %s); %s (%d times since the last warning)",
-                        self.use, reason, type(exc).__name__, self.consequence, self._since_warned)
+            log.warning(
+                "Redis could not answer for %s (%s: %s); %s (%d times since the last warning)",
+                self.use,
+                reason,
+                type(exc).__name__,
+                self.consequence,
+                self._since_warned,
+            )
             self._last = now
             self._since_warned = 0
 
@@ -98,9 +105,13 @@ class _Fallbacks:
 def connect(url: str, max_connections: int) -> aioredis.Redis:
     """A client; connects on first use. Its pool blocks for a free connection at most
     REDIS_TIMEOUT_S (redis-py's default pool refused at once past its size: "Too many connections")."""
-    pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=REDIS_TIMEOUT_S,
-                                                    socket_timeout=REDIS_TIMEOUT_S,
-                                                    socket_connect_timeout=REDIS_TIMEOUT_S)
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=max_connections,
+        timeout=REDIS_TIMEOUT_S,
+        socket_timeout=REDIS_TIMEOUT_S,
+        socket_connect_timeout=REDIS_TIMEOUT_S,
+    )
     return aioredis.Redis(connection_pool=pool)
 
 
@@ -108,8 +119,9 @@ class RedisRateLimiter:
     """security.RateLimiter's token bucket per client, kept in Redis for every process, behind this
     process's own bucket (the floor when Redis cannot answer)."""
 
-    def __init__(self, client: aioredis.Redis, per_minute: int, burst: int,
-                 on_fallback: Callable[[str, str], None] | None = None):
+    def __init__(
+        self, client: aioredis.Redis, per_minute: int, burst: int, on_fallback: Callable[[str, str], None] | None = None
+    ):
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.local = RateLimiter(per_minute, burst)
@@ -134,19 +146,26 @@ async def check_memory_settings(client: aioredis.Redis) -> list[str]:
     try:
         config = await client.config_get("maxmemory*")
     except (RedisError, OSError) as exc:
-        problems = [f"could not read Redis's memory settings ({type(exc).__name__}): make sure maxmemory is set "
-                    f"and maxmemory-policy is one of {', '.join(sorted(EVICTING_POLICIES))}"]
+        problems = [
+            f"could not read Redis's memory settings ({type(exc).__name__}): make sure maxmemory is set "
+            f"and maxmemory-policy is one of {', '.join(sorted(EVICTING_POLICIES))}"
+        ]
     else:
-        config = {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
-                  for k, v in config.items()}
+        config = {
+            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+            for k, v in config.items()
+        }
         problems = []
         if int(config.get("maxmemory") or 0) == 0:
-            problems.append("Redis has no maxmemory: the query-embedding cache grows until the machine's memory "
-                            "runs out")
+            problems.append(
+                "Redis has no maxmemory: the query-embedding cache grows until the machine's memory runs out"
+            )
         if config.get("maxmemory-policy") not in EVICTING_POLICIES:
-            problems.append(f"Redis's maxmemory-policy is {config.get('maxmemory-policy')!r}: when full it refuses "
-                            f"writes (the rate limits then fall back to each process's own); use one of "
-                            f"{', '.join(sorted(EVICTING_POLICIES))}")
+            problems.append(
+                f"Redis's maxmemory-policy is {config.get('maxmemory-policy')!r}: when full it refuses "
+                f"writes (the rate limits then fall back to each process's own); use one of "
+                f"{', '.join(sorted(EVICTING_POLICIES))}"
+            )
     for problem in problems:
         log.warning("%s", problem)
     return problems
@@ -156,8 +175,9 @@ class RedisEmbeddingCache:
     """Query vectors by normalized question text (query_embedding.cache_key), for every process,
     each kept `ttl_s` (the size is Redis's maxmemory, with an evicting policy)."""
 
-    def __init__(self, client: aioredis.Redis, model_name: str, ttl_s: int,
-                 on_fallback: Callable[[str, str], None] | None = None):
+    def __init__(
+        self, client: aioredis.Redis, model_name: str, ttl_s: int, on_fallback: Callable[[str, str], None] | None = None
+    ):
         self._client = client
         self.ttl_s = ttl_s
         self._prefix = f"{KEY_PREFIX}query-embedding:{model_name}:"

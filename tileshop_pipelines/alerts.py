@@ -57,7 +57,7 @@ class Alert:
 
 def _clip(text: str | None) -> str:
     text = (text or "").strip()
-    return text if len(text) <= MAX_DETAIL_CHARS else text[:MAX_DETAIL_CHARS - 1] + "…"
+    return text if len(text) <= MAX_DETAIL_CHARS else text[: MAX_DETAIL_CHARS - 1] + "…"
 
 
 def run_url(ui_url: str, run_id: str) -> str:
@@ -84,30 +84,55 @@ def freshness_key(asset: str) -> str:
 def run_failure(job: str, run_id: str, message: str | None, ui_url: str, step_errors: Sequence[str] = ()) -> Alert:
     """`step_errors`: each failed step's "step: error" (the cause; the run's message only names the steps)."""
     detail = "\n".join([message or "", *(f"> {error}" for error in step_errors)])
-    return Alert(run_failure_key(job), "run_failure", f"Dagster run of `{job}` failed (run {run_id[:8]})",
-                 _clip(detail), run_url(ui_url, run_id))
+    return Alert(
+        run_failure_key(job),
+        "run_failure",
+        f"Dagster run of `{job}` failed (run {run_id[:8]})",
+        _clip(detail),
+        run_url(ui_url, run_id),
+    )
 
 
-def check_failure(asset: str, check: str, *, description: str | None, severity: str, run_id: str | None,
-                  partition: str | None, ui_url: str, facts: dict | None = None) -> Alert:
+def check_failure(
+    asset: str,
+    check: str,
+    *,
+    description: str | None,
+    severity: str,
+    run_id: str | None,
+    partition: str | None,
+    ui_url: str,
+    facts: dict | None = None,
+) -> Alert:
     """`facts`: the check's plain metadata values (counts, rates), shown as `name: value`."""
     where = f" (partition {partition})" if partition else ""
     title = f"Asset check `{check}` on `{asset}` failed{where}, severity {severity}"
     link = run_url(ui_url, run_id) if run_id else asset_url(ui_url, asset, "checks")
     shown = ", ".join(f"{name}: {value}" for name, value in (facts or {}).items())
-    return Alert(check_key(asset, check), "check_failure", title,
-                 _clip("\n".join(part for part in (description, shown) if part)), link)
+    return Alert(
+        check_key(asset, check),
+        "check_failure",
+        title,
+        _clip("\n".join(part for part in (description, shown) if part)),
+        link,
+    )
 
 
-def freshness_failure(asset: str, *, last_materialized: dt.datetime | None, fail_window: dt.timedelta | None,
-                      ui_url: str) -> Alert:
+def freshness_failure(
+    asset: str, *, last_materialized: dt.datetime | None, fail_window: dt.timedelta | None, ui_url: str
+) -> Alert:
     window = f" of {_duration(fail_window)}" if fail_window else ""
     if last_materialized is None:
         detail = "It has never been materialized."
     else:
         detail = f"Last materialized {last_materialized.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC."
-    return Alert(freshness_key(asset), "freshness", f"`{asset}` missed its freshness window{window}", detail,
-                 asset_url(ui_url, asset))
+    return Alert(
+        freshness_key(asset),
+        "freshness",
+        f"`{asset}` missed its freshness window{window}",
+        detail,
+        asset_url(ui_url, asset),
+    )
 
 
 def _duration(delta: dt.timedelta) -> str:

@@ -82,8 +82,10 @@ class BucketSettings(EnvSettings):
     @model_validator(mode="after")
     def _endpoint_with_bucket(self):
         if self.bucket_name and self.endpoint_url is None:
-            raise ValueError("BUCKET_NAME is set but AWS_ENDPOINT_URL_S3 is not: set the bucket's S3 endpoint "
-                             "(`fly storage create` sets both; AWS: https://s3.<region>.amazonaws.com)")
+            raise ValueError(
+                "BUCKET_NAME is set but AWS_ENDPOINT_URL_S3 is not: set the bucket's S3 endpoint "
+                "(`fly storage create` sets both; AWS: https://s3.<region>.amazonaws.com)"
+            )
         return self
 
     @property
@@ -101,8 +103,10 @@ def aws_config_text(bucket: BucketSettings) -> str:
     (boto3 sends path-style requests to any endpoint_url unless told), and AWS_REGION, which boto3
     does not read (only AWS_DEFAULT_REGION)."""
     region = f"region = {bucket.region}\n" if bucket.region else ""
-    return ("# Written by tileshop_pipelines/bootstrap.py (aws_config_text says why)\n"
-            f"[default]\n{region}s3 =\n    addressing_style = virtual\n")
+    return (
+        "# Written by tileshop_pipelines/bootstrap.py (aws_config_text says why)\n"
+        f"[default]\n{region}s3 =\n    addressing_style = virtual\n"
+    )
 
 
 def tileshop_home(settings: ProcessSettings | None = None) -> Path:
@@ -118,9 +122,14 @@ def process_secrets() -> list[str | None]:
     """Values every log line masks whatever surrounds them (serving.logs.configure's secrets):
     DATABASE_URL's and DIRECT_DATABASE_URL's passwords and the bucket's keys."""
     settings = process_settings()
-    return [*(logs.database_password(url.get_secret_value())
-              for url in (settings.database_url, settings.direct_database_url) if url),
-            *logs.secret_values(bucket_settings())]
+    return [
+        *(
+            logs.database_password(url.get_secret_value())
+            for url in (settings.database_url, settings.direct_database_url)
+            if url
+        ),
+        *logs.secret_values(bucket_settings()),
+    ]
 
 
 # The runs' stdout/stderr in the bucket (dagster-aws' S3ComputeLogManager), added to DAGSTER_HOME's
@@ -223,9 +232,11 @@ def configure_environment(database_url: str) -> dict[str, str]:
     if (PROJECT_ROOT / "dagster.yaml").exists() and importlib.util.find_spec("dagster") is not None:
         import yaml
 
-        _write_if_changed(Path(env["DAGSTER_HOME"]) / "dagster.yaml",
-                          f"# Written by tileshop_pipelines/bootstrap.py from {PROJECT_ROOT / 'dagster.yaml'} (its "
-                          "comments say why)\n" + yaml.safe_dump(instance_config(bucket), sort_keys=False))
+        _write_if_changed(
+            Path(env["DAGSTER_HOME"]) / "dagster.yaml",
+            f"# Written by tileshop_pipelines/bootstrap.py from {PROJECT_ROOT / 'dagster.yaml'} (its "
+            "comments say why)\n" + yaml.safe_dump(instance_config(bucket), sort_keys=False),
+        )
     return env
 
 

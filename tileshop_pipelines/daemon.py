@@ -75,8 +75,10 @@ def daemons_live(instance, tolerance_s: float = HEARTBEAT_TOLERANCE_S, now: floa
     process per check)."""
     now = time.time() if now is None else now
     heartbeats = instance.get_daemon_heartbeats()
-    return all(kind in heartbeats and now <= heartbeats[kind].timestamp + HEARTBEAT_INTERVAL_S + tolerance_s
-               for kind in instance.get_required_daemon_types())
+    return all(
+        kind in heartbeats and now <= heartbeats[kind].timestamp + HEARTBEAT_INTERVAL_S + tolerance_s
+        for kind in instance.get_required_daemon_types()
+    )
 
 
 def _checked(is_live: Callable[[], bool]) -> bool:
@@ -86,16 +88,20 @@ def _checked(is_live: Callable[[], bool]) -> bool:
         return False
 
 
-def watch(child: subprocess.Popen, is_live: Callable[[], bool], grace_s: float, done: threading.Event,
-          stale: threading.Event) -> None:
+def watch(
+    child: subprocess.Popen, is_live: Callable[[], bool], grace_s: float, done: threading.Event, stale: threading.Event
+) -> None:
     """Until the child exits (or `done`): past `grace_s`, a check that finds the daemons stale sets
     `stale` and ends the child."""
     started = time.monotonic()
     while not done.wait(WATCHDOG_INTERVAL_S) and child.poll() is None:
         if time.monotonic() - started < grace_s or _checked(is_live):
             continue
-        print("tileshop daemon: the Dagster daemons have stopped heartbeating; stopping dagster-daemon so that the "
-              "machine restarts", flush=True)
+        print(
+            "tileshop daemon: the Dagster daemons have stopped heartbeating; stopping dagster-daemon so that the "
+            "machine restarts",
+            flush=True,
+        )
         stale.set()
         _stop(child)
         return
@@ -121,8 +127,11 @@ def run_daemon(command: list[str], host: str, port: int, tolerance_s: float) -> 
     with DagsterInstance.get() as instance:
         orphaned = fail_orphaned_daemon_runs(instance)
         if orphaned:
-            print(f"tileshop daemon: failed {len(orphaned)} run(s) left started by the previous daemon: "
-                  f"{', '.join(orphaned)}", flush=True)
+            print(
+                f"tileshop daemon: failed {len(orphaned)} run(s) left started by the previous daemon: "
+                f"{', '.join(orphaned)}",
+                flush=True,
+            )
         is_live = lambda: daemons_live(instance, tolerance_s)  # noqa: E731
         server = serve_liveness(host, port, is_live)  # first: a port that cannot be bound leaves no daemon behind
         # A process group of its own: the watchdog's SIGKILL reaches the code server and run workers.
@@ -131,8 +140,9 @@ def run_daemon(command: list[str], host: str, port: int, tolerance_s: float) -> 
             signal.signal(signum, lambda received, _frame: child.send_signal(received))
         done, stale = threading.Event(), threading.Event()
         grace_s = 2 * HEARTBEAT_INTERVAL_S + tolerance_s
-        threading.Thread(target=watch, args=(child, is_live, grace_s, done, stale), name="daemon-watchdog",
-                         daemon=True).start()
+        threading.Thread(
+            target=watch, args=(child, is_live, grace_s, done, stale), name="daemon-watchdog", daemon=True
+        ).start()
         try:
             code = child.wait()
             return EXIT_STALE if stale.is_set() else code

@@ -54,16 +54,25 @@ class DaemonCollector(Collector):
     def _dagster(self) -> list[Metric]:
         live = daemons_live(self.instance)
         heartbeats = self.instance.get_daemon_heartbeats()
-        beats = GaugeMetricFamily("tileshop_dagster_daemon_heartbeat_timestamp_seconds",
-                                  "When each Dagster daemon last heartbeat (Unix time)", labels=["daemon"])
-        errors = GaugeMetricFamily("tileshop_dagster_daemon_heartbeat_errors",
-                                   "Errors each Dagster daemon's latest heartbeat carried", labels=["daemon"])
+        beats = GaugeMetricFamily(
+            "tileshop_dagster_daemon_heartbeat_timestamp_seconds",
+            "When each Dagster daemon last heartbeat (Unix time)",
+            labels=["daemon"],
+        )
+        errors = GaugeMetricFamily(
+            "tileshop_dagster_daemon_heartbeat_errors",
+            "Errors each Dagster daemon's latest heartbeat carried",
+            labels=["daemon"],
+        )
         for daemon, heartbeat in sorted(heartbeats.items()):
             beats.add_metric([daemon], heartbeat.timestamp)
             errors.add_metric([daemon], len(heartbeat.errors or []))
-        live_family = GaugeMetricFamily("tileshop_dagster_daemons_live",
-                                        "1 while every Dagster daemon heartbeats within the tolerance (GET /health's "
-                                        "verdict: daemon.HEARTBEAT_TOLERANCE_S), else 0", value=int(live))
+        live_family = GaugeMetricFamily(
+            "tileshop_dagster_daemons_live",
+            "1 while every Dagster daemon heartbeats within the tolerance (GET /health's "
+            "verdict: daemon.HEARTBEAT_TOLERANCE_S), else 0",
+            value=int(live),
+        )
         return [live_family, beats, errors]
 
     def _database(self) -> list[Metric]:
@@ -71,8 +80,10 @@ class DaemonCollector(Collector):
             conn = self._connection()
             runs = sql.dagster_run_counts(conn)
             scrapes = sql.last_refresh_scrapes(conn)
-            updated = {"sitemap_urls": sql.last_sitemap_refresh(conn),
-                       "product_vectors": sql.dagster_last_materialization(conn, "product_vectors")}
+            updated = {
+                "sitemap_urls": sql.last_sitemap_refresh(conn),
+                "product_vectors": sql.dagster_last_materialization(conn, "product_vectors"),
+            }
         except (psycopg.Error, OSError) as exc:
             self.close()
             self._note_failure(exc)
@@ -80,20 +91,26 @@ class DaemonCollector(Collector):
         self._failing = False
         families = []
         if runs is not None:  # Dagster's storage in this database (as deployed)
-            by_status = GaugeMetricFamily("tileshop_dagster_runs", "Dagster runs in the run storage, by status",
-                                          labels=["status"])
+            by_status = GaugeMetricFamily(
+                "tileshop_dagster_runs", "Dagster runs in the run storage, by status", labels=["status"]
+            )
             for status in dg.DagsterRunStatus:
                 by_status.add_metric([status.value], runs.get(status.value, 0))
             families.append(by_status)
-        pages = GaugeMetricFamily("tileshop_refresh_pages_fetched",
-                                  "Product pages fetched since the latest sitemap refresh began, by result "
-                                  "(succeeded: ok or gone; the monitoring page's scraping success)", labels=["result"])
+        pages = GaugeMetricFamily(
+            "tileshop_refresh_pages_fetched",
+            "Product pages fetched since the latest sitemap refresh began, by result "
+            "(succeeded: ok or gone; the monitoring page's scraping success)",
+            labels=["result"],
+        )
         pages.add_metric(["succeeded"], scrapes["succeeded"])
         pages.add_metric(["failed"], scrapes["fetched"] - scrapes["succeeded"])
-        fresh = GaugeMetricFamily("tileshop_asset_last_update_timestamp_seconds",
-                                  "When the asset was last refreshed (Unix time): the sitemap's latest refresh "
-                                  "began, the vectors' latest materialization; absent: never",
-                                  labels=["asset"])
+        fresh = GaugeMetricFamily(
+            "tileshop_asset_last_update_timestamp_seconds",
+            "When the asset was last refreshed (Unix time): the sitemap's latest refresh "
+            "began, the vectors' latest materialization; absent: never",
+            labels=["asset"],
+        )
         for asset in FRESHNESS_ASSETS:
             if (moment := updated[asset]) is not None:
                 fresh.add_metric([asset], moment.timestamp())
@@ -101,8 +118,9 @@ class DaemonCollector(Collector):
 
     def _connection(self) -> psycopg.Connection:
         if self._conn is None or self._conn.closed:
-            self._conn = psycopg.connect(db.libpq_url(self.database_url), autocommit=True, connect_timeout=5,
-                                         application_name=APPLICATION_NAME)
+            self._conn = psycopg.connect(
+                db.libpq_url(self.database_url), autocommit=True, connect_timeout=5, application_name=APPLICATION_NAME
+            )
         return self._conn
 
     def close(self) -> None:
@@ -112,8 +130,10 @@ class DaemonCollector(Collector):
 
     def _note_failure(self, exc: Exception) -> None:
         if not self._failing:
-            log.warning("daemon metrics: the database could not be read (%s); its series are left out until "
-                        "it can", type(exc).__name__)
+            log.warning(
+                "daemon metrics: the database could not be read (%s); its series are left out until it can",
+                type(exc).__name__,
+            )
         self._failing = True
 
 

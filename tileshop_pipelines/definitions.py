@@ -48,26 +48,38 @@ from tileshop_pipelines.settings import PipelineSettings, load_settings
 FOLLOW_UPSTREAM = (
     dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
     & dg.AutomationCondition.all_deps_blocking_checks_passed().ignore(
-        dg.AssetSelection.assets(acquisition.sitemap_urls))
+        dg.AssetSelection.assets(acquisition.sitemap_urls)
+    )
 ).with_label("follow upstream")
 
 # The windows are in tileshop_pipelines/freshness.py (the app's monitoring page reads them too).
-FRESHNESS = {asset: dg.FreshnessPolicy.time_window(fail_window=window.fail, warn_window=window.warn)
-             for asset, window in FRESHNESS_WINDOWS.items()}
+FRESHNESS = {
+    asset: dg.FreshnessPolicy.time_window(fail_window=window.fail, warn_window=window.warn)
+    for asset, window in FRESHNESS_WINDOWS.items()
+}
 # The catalog's Parquet snapshot (one file per refresh cycle) and the documents the products name
 # follow the records the same way, and the documents' passages follow the documents.
-DOWNSTREAM = [embedding.product_chunks, embedding.product_embeddings, vectors.product_vectors,
-              snapshot.catalog_snapshot, documents.product_documents, document_index.document_chunks,
-              document_index.document_embeddings, document_index.document_vectors]
+DOWNSTREAM = [
+    embedding.product_chunks,
+    embedding.product_embeddings,
+    vectors.product_vectors,
+    snapshot.catalog_snapshot,
+    documents.product_documents,
+    document_index.document_chunks,
+    document_index.document_embeddings,
+    document_index.document_vectors,
+]
 DOWNSTREAM_KEYS = {asset.key for asset in DOWNSTREAM}
 # Code references point at this branch of the repository (TILESHOP_GIT_URL or the checkout's origin).
 GIT_BRANCH = "main"
 
 index_refresh_job = dg.define_asset_job(
-    "index_refresh", selection=dg.AssetSelection.assets(*DOWNSTREAM), tags=INDEX_RUN_TAGS,
+    "index_refresh",
+    selection=dg.AssetSelection.assets(*DOWNSTREAM),
+    tags=INDEX_RUN_TAGS,
     description="products -> chunks -> embeddings -> vectors (incremental by hash), the catalog snapshot, the "
-                "products' documents (fetched and read when new, changed or due) and their passages -> embeddings "
-                "-> document_vectors.",
+    "products' documents (fetched and read when new, changed or due) and their passages -> embeddings "
+    "-> document_vectors.",
 )
 
 
@@ -94,8 +106,12 @@ def build_definitions(loaded: dg.Definitions, settings: PipelineSettings) -> dg.
         sensors=[
             *(loaded.sensors or []),
             dg.AutomationConditionSensorDefinition(
-                "follow_upstream_sensor", target=dg.AssetSelection.assets(*DOWNSTREAM), run_tags=INDEX_RUN_TAGS,
-                default_status=default_status(settings), minimum_interval_seconds=30),
+                "follow_upstream_sensor",
+                target=dg.AssetSelection.assets(*DOWNSTREAM),
+                run_tags=INDEX_RUN_TAGS,
+                default_status=default_status(settings),
+                minimum_interval_seconds=30,
+            ),
         ],
         resources=loaded.resources,
         loggers={"console": silent_console},
@@ -116,11 +132,17 @@ def code_references(assets: Sequence, git_url: str | None) -> list:
         referenced = dg.with_source_code_references(assets)
         if git_url is None:
             return list(referenced)
-        return list(dg.link_code_references_to_git(
-            referenced, git_url=git_url, git_branch=GIT_BRANCH,
-            file_path_mapping=dg.AnchorBasedFilePathMapping(
-                local_file_anchor=bootstrap.PROJECT_ROOT / "pyproject.toml",
-                file_anchor_path_in_repository="pyproject.toml")))
+        return list(
+            dg.link_code_references_to_git(
+                referenced,
+                git_url=git_url,
+                git_branch=GIT_BRANCH,
+                file_path_mapping=dg.AnchorBasedFilePathMapping(
+                    local_file_anchor=bootstrap.PROJECT_ROOT / "pyproject.toml",
+                    file_anchor_path_in_repository="pyproject.toml",
+                ),
+            )
+        )
 
 
 def repository_url(configured: str | None, checkout: Path = bootstrap.PROJECT_ROOT) -> str | None:
@@ -132,8 +154,9 @@ def repository_url(configured: str | None, checkout: Path = bootstrap.PROJECT_RO
     if not (checkout / ".git").exists():
         return None
     try:
-        remote = subprocess.run(["git", "-C", str(checkout), "remote", "get-url", "origin"],
-                                capture_output=True, text=True, timeout=10)
+        remote = subprocess.run(
+            ["git", "-C", str(checkout), "remote", "get-url", "origin"], capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.TimeoutExpired):  # no git here
         return None
     return browsable_url(remote.stdout.strip()) if remote.returncode == 0 else None

@@ -56,38 +56,70 @@ def _definitions() -> dg.Definitions:
     return defs()
 
 
-def _execute(instance: dg.DagsterInstance, job: str, *, log_level: str, raise_on_error: bool,
-             run_config: dict | None = None, tags: dict | None = None) -> dg.ExecuteInProcessResult:
+def _execute(
+    instance: dg.DagsterInstance,
+    job: str,
+    *,
+    log_level: str,
+    raise_on_error: bool,
+    run_config: dict | None = None,
+    tags: dict | None = None,
+) -> dg.ExecuteInProcessResult:
     with _recovering(instance):
-        return _definitions().resolve_job_def(job).execute_in_process(
-            instance=instance, run_config=_run_config(log_level, run_config), raise_on_error=raise_on_error,
-            tags={**process_tags(), **(tags or {})})
+        return (
+            _definitions()
+            .resolve_job_def(job)
+            .execute_in_process(
+                instance=instance,
+                run_config=_run_config(log_level, run_config),
+                raise_on_error=raise_on_error,
+                tags={**process_tags(), **(tags or {})},
+            )
+        )
 
 
-def refresh_sitemap(instance: dg.DagsterInstance, *, log_level: str = "WARNING", raise_on_error: bool = False,
-                    run_config: dict | None = None) -> dg.ExecuteInProcessResult:
-    return _execute(instance, "sitemap_refresh", log_level=log_level, raise_on_error=raise_on_error,
-                    run_config=run_config)
+def refresh_sitemap(
+    instance: dg.DagsterInstance,
+    *,
+    log_level: str = "WARNING",
+    raise_on_error: bool = False,
+    run_config: dict | None = None,
+) -> dg.ExecuteInProcessResult:
+    return _execute(
+        instance, "sitemap_refresh", log_level=log_level, raise_on_error=raise_on_error, run_config=run_config
+    )
 
 
-def crawl_all_products(instance: dg.DagsterInstance, *, log_level: str = "WARNING", raise_on_error: bool = False,
-                       run_config: dict | None = None) -> dg.ExecuteInProcessResult | None:
+def crawl_all_products(
+    instance: dg.DagsterInstance,
+    *,
+    log_level: str = "WARNING",
+    raise_on_error: bool = False,
+    run_config: dict | None = None,
+) -> dg.ExecuteInProcessResult | None:
     """One product_crawl run over every registered product partition (None when there is none)."""
     keys = instance.get_dynamic_partitions(PRODUCT_PARTITIONS_NAME)
     if not keys:
         return None
-    return _execute(instance, "product_crawl", log_level=log_level, raise_on_error=raise_on_error,
-                    run_config=run_config,
-                    tags={"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]})
+    return _execute(
+        instance,
+        "product_crawl",
+        log_level=log_level,
+        raise_on_error=raise_on_error,
+        run_config=run_config,
+        tags={"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]},
+    )
 
 
-def refresh_index(instance: dg.DagsterInstance, *, log_level: str = "WARNING",
-                  raise_on_error: bool = False) -> dg.ExecuteInProcessResult:
+def refresh_index(
+    instance: dg.DagsterInstance, *, log_level: str = "WARNING", raise_on_error: bool = False
+) -> dg.ExecuteInProcessResult:
     return _execute(instance, "index_refresh", log_level=log_level, raise_on_error=raise_on_error)
 
 
-def refresh_everything(instance: dg.DagsterInstance, *, log_level: str = "WARNING",
-                       raise_on_error: bool = False) -> list[dg.ExecuteInProcessResult]:
+def refresh_everything(
+    instance: dg.DagsterInstance, *, log_level: str = "WARNING", raise_on_error: bool = False
+) -> list[dg.ExecuteInProcessResult]:
     """sitemap_refresh, product_crawl and index_refresh in order; stops at a failed run."""
     results = [refresh_sitemap(instance, log_level=log_level, raise_on_error=raise_on_error)]
     if results[-1].success:

@@ -36,8 +36,21 @@ def start_catalog_process(port: int, products: int, seed: int, cdn_port: int = 0
             if taken and probe.connect_ex((host, taken)) == 0:
                 raise RuntimeError(f"port {taken} on {host} is already in use; pass {option}")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tileshop_pipelines.cli", "catalog", "serve", "--port", str(port),
-         "--products", str(products), "--seed", str(seed), "--cdn-port", str(cdn_port)],
+        [
+            sys.executable,
+            "-m",
+            "tileshop_pipelines.cli",
+            "catalog",
+            "serve",
+            "--port",
+            str(port),
+            "--products",
+            str(products),
+            "--seed",
+            str(seed),
+            "--cdn-port",
+            str(cdn_port),
+        ],
         stdout=subprocess.DEVNULL,
     )
     return wait_until_serving(proc, f"http://127.0.0.1:{port}/robots.txt", "the sample catalog server", 60)
@@ -79,8 +92,11 @@ def run_until_signalled(work, on_stop=lambda: None):
             outcome["error"] = exc
 
     def stop(signum, _frame):
-        print(f"\ntileshop: {signal.Signals(signum).name}: stopping; the next run resumes where this one "
-              "stopped", file=sys.stderr, flush=True)
+        print(
+            f"\ntileshop: {signal.Signals(signum).name}: stopping; the next run resumes where this one stopped",
+            file=sys.stderr,
+            flush=True,
+        )
         on_stop()
         sys.stdout.flush()
         os._exit(128 + signum)

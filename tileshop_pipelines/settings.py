@@ -99,10 +99,12 @@ class PipelineSettings(EnvSettings):
     document_max_bytes: int = env("TILESHOP_DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024, ge=1024, le=1 << 30)
     document_fetch_timeout_s: float = env("TILESHOP_DOCUMENT_FETCH_TIMEOUT_S", default=60.0, gt=0, le=3600)
     document_max_pages: int = env("TILESHOP_DOCUMENT_MAX_PAGES", default=PdfLimits.max_pages, ge=1, le=100_000)
-    document_max_text_chars: int = env("TILESHOP_DOCUMENT_MAX_TEXT_CHARS", default=PdfLimits.max_text_chars,
-                                       ge=1000, le=100_000_000)
-    document_max_stream_bytes: int = env("TILESHOP_DOCUMENT_MAX_STREAM_BYTES", default=PdfLimits.max_stream_bytes,
-                                         ge=64 * 1024, le=1 << 30)
+    document_max_text_chars: int = env(
+        "TILESHOP_DOCUMENT_MAX_TEXT_CHARS", default=PdfLimits.max_text_chars, ge=1000, le=100_000_000
+    )
+    document_max_stream_bytes: int = env(
+        "TILESHOP_DOCUMENT_MAX_STREAM_BYTES", default=PdfLimits.max_stream_bytes, ge=64 * 1024, le=1 << 30
+    )
     document_parse_timeout_s: float = env("TILESHOP_DOCUMENT_PARSE_TIMEOUT_S", default=60.0, gt=0, le=3600)
     document_parse_memory_mb: int = env("TILESHOP_DOCUMENT_PARSE_MEMORY_MB", default=768, ge=128, le=65536)
     document_parse_workers: int = env("TILESHOP_DOCUMENT_PARSE_WORKERS", default=2, ge=1, le=64)
@@ -125,9 +127,11 @@ class PipelineSettings(EnvSettings):
         # The pipeline's image has no crawl4ai (it crawls through the crawl service): say so at start,
         # not at the first page. The default mode is checked too, so not as a field validator.
         if self.crawl_mode != "service" and importlib.util.find_spec("crawl4ai") is None:
-            raise ValueError(f"TILESHOP_CRAWL_MODE {self.crawl_mode!r} (default 'http') crawls in this process "
-                             "with crawl4ai, which is not installed here (the pipeline's image crawls through the "
-                             "crawl service: TILESHOP_CRAWL_MODE=service and CRAWLER_URL); or install the crawler extra")
+            raise ValueError(
+                f"TILESHOP_CRAWL_MODE {self.crawl_mode!r} (default 'http') crawls in this process "
+                "with crawl4ai, which is not installed here (the pipeline's image crawls through the "
+                "crawl service: TILESHOP_CRAWL_MODE=service and CRAWLER_URL); or install the crawler extra"
+            )
         return self
 
     @field_validator("sitemap_cron", "backup_cron")

@@ -22,8 +22,10 @@ class AlertReceiver(LocalServer):
                 payload = json.loads(body)
                 receiver.received.append(payload)
                 stamp = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-                receiver.lines.append(f"{stamp} POST {self.path} {self.headers.get('Content-Type')} "
-                                      f"{json.dumps(payload, ensure_ascii=False)}")
+                receiver.lines.append(
+                    f"{stamp} POST {self.path} {self.headers.get('Content-Type')} "
+                    f"{json.dumps(payload, ensure_ascii=False)}"
+                )
                 self.answer(receiver.status, b"ok" if receiver.status < 300 else b"invalid_payload", "text/plain")
 
         super().__init__(Handler)  # its log: the lines above

@@ -38,20 +38,28 @@ UI = "http://dagster.test:3000"
 def site(own_sample_site):
     # A site of this module's own: its test removes products from the catalog.
     with AlertReceiver() as receiver:
-        sample = own_sample_site(30, 5, env={**AUTOMATION_OFF, "TILESHOP_ALERT_WEBHOOK_URL": receiver.url,
-                                             "TILESHOP_DAGSTER_UI_URL": UI})
+        sample = own_sample_site(
+            30, 5, env={**AUTOMATION_OFF, "TILESHOP_ALERT_WEBHOOK_URL": receiver.url, "TILESHOP_DAGSTER_UI_URL": UI}
+        )
         with sample.environment():
             from tileshop_pipelines.definitions import defs
 
             with dg.DagsterInstance.get() as instance:
-                yield {"server": sample.server, "catalog": sample.catalog, "receiver": receiver, "instance": instance,
-                       "defs": defs(), "env": sample.env}
+                yield {
+                    "server": sample.server,
+                    "catalog": sample.catalog,
+                    "receiver": receiver,
+                    "instance": instance,
+                    "defs": defs(),
+                    "env": sample.env,
+                }
 
 
 def _asset_alerts(site, cursor):
     sensor = site["defs"].get_repository_def().get_sensor_def("asset_alerts")
-    context = dg.build_sensor_context(instance=site["instance"], cursor=cursor, definitions=site["defs"],
-                                      resources=site["defs"].resources)
+    context = dg.build_sensor_context(
+        instance=site["instance"], cursor=cursor, definitions=site["defs"], resources=site["defs"].resources
+    )
     result = sensor(context)
     return context.cursor, result
 
@@ -60,9 +68,14 @@ def _run_sensor(site, name, run_id, event_type):
     instance = site["instance"]
     run = instance.get_run_by_id(run_id)
     event = instance.get_records_for_run(run_id, of_type=event_type).records[-1].event_log_entry.dagster_event
-    context = dg.build_run_status_sensor_context(sensor_name=name, dagster_event=event, dagster_instance=instance,
-                                                 dagster_run=run, repository_def=site["defs"].get_repository_def(),
-                                                 resources=site["defs"].resources)
+    context = dg.build_run_status_sensor_context(
+        sensor_name=name,
+        dagster_event=event,
+        dagster_instance=instance,
+        dagster_run=run,
+        repository_def=site["defs"].get_repository_def(),
+        resources=site["defs"].resources,
+    )
     sensor = site["defs"].get_repository_def().get_sensor_def(name)
     return sensor(context.for_run_failure() if event_type == dg.DagsterEventType.RUN_FAILURE else context)
 
@@ -73,10 +86,21 @@ def _index_written_days_ago(instance: dg.DagsterInstance, days: float) -> None:
     from dagster._core.events.log import EventLogEntry
     from dagster._core.instance.utils import RUNLESS_JOB_NAME, RUNLESS_RUN_ID
 
-    event = DagsterEvent(dg.DagsterEventType.ASSET_MATERIALIZATION.value, job_name=RUNLESS_JOB_NAME,
-                         event_specific_data=StepMaterializationData(dg.AssetMaterialization("product_vectors")))
-    instance.store_event(EventLogEntry(error_info=None, level=logging.INFO, user_message="", run_id=RUNLESS_RUN_ID,
-                                       timestamp=time.time() - days * 86400, dagster_event=event))
+    event = DagsterEvent(
+        dg.DagsterEventType.ASSET_MATERIALIZATION.value,
+        job_name=RUNLESS_JOB_NAME,
+        event_specific_data=StepMaterializationData(dg.AssetMaterialization("product_vectors")),
+    )
+    instance.store_event(
+        EventLogEntry(
+            error_info=None,
+            level=logging.INFO,
+            user_message="",
+            run_id=RUNLESS_RUN_ID,
+            timestamp=time.time() - days * 86400,
+            dagster_event=event,
+        )
+    )
 
 
 def _evaluate_freshness(instance: dg.DagsterInstance) -> None:
@@ -86,9 +110,12 @@ def _evaluate_freshness(instance: dg.DagsterInstance) -> None:
     from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
     from dagster._daemon.freshness import FreshnessDaemon
 
-    target = InProcessTestWorkspaceLoadTarget(InProcessCodeLocationOrigin(
-        LoadableTargetOrigin(module_name="tileshop_pipelines.definitions", attribute="defs"),
-        location_name="tileshop_pipelines"))
+    target = InProcessTestWorkspaceLoadTarget(
+        InProcessCodeLocationOrigin(
+            LoadableTargetOrigin(module_name="tileshop_pipelines.definitions", attribute="defs"),
+            location_name="tileshop_pipelines",
+        )
+    )
     with create_test_daemon_workspace_context(target, instance) as context:
         list(FreshnessDaemon().run_iteration(context))
 
@@ -147,8 +174,11 @@ def test_a_failed_run_a_failed_check_and_a_missed_freshness_window_are_each_post
     assert "listed_products: 25, previous_products: 30" in check_text
     assert "`product_vectors` missed its freshness window of 3 days" in fresh_text
     assert f"<{UI}/assets/product_vectors|Open in Dagster>" in fresh_text
-    assert set(_open(site)) == {"run_failure:sitemap_refresh", "check_failure:sitemap_urls:sitemap_not_shrunk",
-                                "freshness:product_vectors"}
+    assert set(_open(site)) == {
+        "run_failure:sitemap_refresh",
+        "check_failure:sitemap_urls:sitemap_not_shrunk",
+        "freshness:product_vectors",
+    }
     assert {i["delivery"] for i in _open(site).values()} == {"posted"}
 
     # Recovery closes the incidents: the job succeeds (the shrink accepted) and its check passes.

@@ -15,8 +15,12 @@ UI = "http://dagster.internal:3000"
 
 
 def test_run_failure_message_links_to_the_run():
-    alert = alerts.run_failure("sitemap_refresh", "4a7c656c-9104-4f74-a387-fec6daa88e78",
-                               "Execution of run for \"sitemap_refresh\" failed.", UI + "/")
+    alert = alerts.run_failure(
+        "sitemap_refresh",
+        "4a7c656c-9104-4f74-a387-fec6daa88e78",
+        'Execution of run for "sitemap_refresh" failed.',
+        UI + "/",
+    )
     assert alert.key == "run_failure:sitemap_refresh"
     assert alert.link == f"{UI}/runs/4a7c656c-9104-4f74-a387-fec6daa88e78"
     text = alert.payload()["text"]
@@ -26,35 +30,60 @@ def test_run_failure_message_links_to_the_run():
 
 
 def test_run_failure_shows_each_failed_steps_error():
-    alert = alerts.run_failure("index_refresh", "r1", "Steps failed: ['product_vectors'].", UI,
-                               ["product_vectors: 3 vectors missing"])
+    alert = alerts.run_failure(
+        "index_refresh", "r1", "Steps failed: ['product_vectors'].", UI, ["product_vectors: 3 vectors missing"]
+    )
     assert alert.detail == "Steps failed: ['product_vectors'].\n> product_vectors: 3 vectors missing"
 
 
 def test_check_failure_names_asset_check_partition_and_severity():
-    alert = alerts.check_failure("products", "required_fields", description="92% complete", severity="ERROR",
-                                 run_id="abc123", partition=None, ui_url=UI)
+    alert = alerts.check_failure(
+        "products",
+        "required_fields",
+        description="92% complete",
+        severity="ERROR",
+        run_id="abc123",
+        partition=None,
+        ui_url=UI,
+    )
     assert alert.key == "check_failure:products:required_fields"
     assert "Asset check `required_fields` on `products` failed, severity ERROR" in alert.text
     assert "92% complete" in alert.text and alert.link == f"{UI}/runs/abc123"
-    with_facts = alerts.check_failure("products", "required_fields", description=None, severity="ERROR",
-                                      run_id="abc123", partition=None, ui_url=UI, facts={"rate": 0.92, "records": 40})
+    with_facts = alerts.check_failure(
+        "products",
+        "required_fields",
+        description=None,
+        severity="ERROR",
+        run_id="abc123",
+        partition=None,
+        ui_url=UI,
+        facts={"rate": 0.92, "records": 40},
+    )
     assert with_facts.detail == "rate: 0.92, records: 40"
-    partitioned = alerts.check_failure("product_pages", "scrape_success_rate", description=None, severity="WARN",
-                                       run_id=None, partition="marble-tile-123", ui_url=UI)
+    partitioned = alerts.check_failure(
+        "product_pages",
+        "scrape_success_rate",
+        description=None,
+        severity="WARN",
+        run_id=None,
+        partition="marble-tile-123",
+        ui_url=UI,
+    )
     assert "(partition marble-tile-123)" in partitioned.title
     assert partitioned.link == f"{UI}/assets/product_pages?view=checks"  # no run: the asset's checks
 
 
 def test_freshness_failure_says_the_window_and_the_last_materialization():
     last = dt.datetime(2026, 11, 28, 6, 0, tzinfo=dt.UTC)
-    alert = alerts.freshness_failure("product_vectors", last_materialized=last, fail_window=dt.timedelta(days=3),
-                                     ui_url=UI)
+    alert = alerts.freshness_failure(
+        "product_vectors", last_materialized=last, fail_window=dt.timedelta(days=3), ui_url=UI
+    )
     assert alert.key == "freshness:product_vectors"
     assert alert.title == "`product_vectors` missed its freshness window of 3 days"
     assert "Last materialized 2026-11-28 06:00 UTC." in alert.text
-    assert alerts.freshness_failure("sitemap_urls", last_materialized=None, fail_window=dt.timedelta(hours=36),
-                                    ui_url=UI).title.endswith("window of 36 h")
+    assert alerts.freshness_failure(
+        "sitemap_urls", last_materialized=None, fail_window=dt.timedelta(hours=36), ui_url=UI
+    ).title.endswith("window of 36 h")
 
 
 def test_long_details_are_clipped():
@@ -63,8 +92,13 @@ def test_long_details_are_clipped():
 
 
 def test_only_fail_opens_and_only_pass_closes_a_freshness_incident():
-    assert [alerts.freshness_transition(s) for s in ("FAIL", "PASS", "WARN", "UNKNOWN", "NOT_APPLICABLE")] == \
-        ["open", "resolve", None, None, None]
+    assert [alerts.freshness_transition(s) for s in ("FAIL", "PASS", "WARN", "UNKNOWN", "NOT_APPLICABLE")] == [
+        "open",
+        "resolve",
+        None,
+        None,
+        None,
+    ]
 
 
 def test_sender_posts_slack_json_and_reports_failures_without_the_url():

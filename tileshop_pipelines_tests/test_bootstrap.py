@@ -16,26 +16,44 @@ from tileshop_pipelines.serving.settings import SettingsError
 from .support.s3_server import SECRET_ACCESS_KEY
 from .support.sample_site import environment
 
-TIGRIS = {"BUCKET_NAME": "tileshop-prod", "AWS_ENDPOINT_URL_S3": "https://fly.storage.tigris.dev",
-          "AWS_REGION": "auto", "AWS_ACCESS_KEY_ID": "tid_x", "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY}
+TIGRIS = {
+    "BUCKET_NAME": "tileshop-prod",
+    "AWS_ENDPOINT_URL_S3": "https://fly.storage.tigris.dev",
+    "AWS_REGION": "auto",
+    "AWS_ACCESS_KEY_ID": "tid_x",
+    "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+}
 
 
 def test_the_compute_logs_block_is_kept_only_with_a_bucket():
     with_bucket = bootstrap.instance_config(BucketSettings.load(TIGRIS))
     assert with_bucket["compute_logs"] == {
-        "module": "dagster_aws.s3.compute_log_manager", "class": "S3ComputeLogManager",
-        "config": {"bucket": {"env": "BUCKET_NAME"}, "endpoint_url": {"env": "AWS_ENDPOINT_URL_S3"},
-                   "prefix": "dagster/compute-logs", "skip_empty_files": True, "upload_interval": 30}}
+        "module": "dagster_aws.s3.compute_log_manager",
+        "class": "S3ComputeLogManager",
+        "config": {
+            "bucket": {"env": "BUCKET_NAME"},
+            "endpoint_url": {"env": "AWS_ENDPOINT_URL_S3"},
+            "prefix": "dagster/compute-logs",
+            "skip_empty_files": True,
+            "upload_interval": 30,
+        },
+    }
     without = bootstrap.instance_config(BucketSettings.load({}))
     assert "compute_logs" not in without
     assert {k: v for k, v in with_bucket.items() if k != "compute_logs"} == without
 
 
-@pytest.mark.parametrize(("env", "said"), [
-    ({"BUCKET_NAME": "tileshop-prod"}, "BUCKET_NAME is set but AWS_ENDPOINT_URL_S3 is not"),
-    ({"BUCKET_NAME": "Tileshop_Prod", "AWS_ENDPOINT_URL_S3": "https://fly.storage.tigris.dev"}, "not a bucket name"),
-    ({"BUCKET_NAME": "tileshop-prod", "AWS_ENDPOINT_URL_S3": "fly.storage.tigris.dev"}, "must be an http(s) URL"),
-])
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"BUCKET_NAME": "tileshop-prod"}, "BUCKET_NAME is set but AWS_ENDPOINT_URL_S3 is not"),
+        (
+            {"BUCKET_NAME": "Tileshop_Prod", "AWS_ENDPOINT_URL_S3": "https://fly.storage.tigris.dev"},
+            "not a bucket name",
+        ),
+        ({"BUCKET_NAME": "tileshop-prod", "AWS_ENDPOINT_URL_S3": "fly.storage.tigris.dev"}, "must be an http(s) URL"),
+    ],
+)
 def test_a_bad_bucket_setting_names_the_variable(env, said):
     with pytest.raises(SettingsError, match=said.replace("(", r"\(").replace(")", r"\)")):
         BucketSettings.load(env)
@@ -50,7 +68,11 @@ def test_the_bucket_keys_are_masked_in_every_log_line():
 
 def test_the_aws_config_asks_for_virtual_hosted_addressing_and_the_region():
     assert bootstrap.aws_config_text(BucketSettings.load(TIGRIS)).splitlines()[1:] == [
-        "[default]", "region = auto", "s3 =", "    addressing_style = virtual"]
+        "[default]",
+        "region = auto",
+        "s3 =",
+        "    addressing_style = virtual",
+    ]
     assert "region" not in bootstrap.aws_config_text(BucketSettings.load({**TIGRIS, "AWS_REGION": ""}))
 
 

@@ -63,8 +63,9 @@ def test_683861_lists_its_safety_data_sheet(catalog, tmp_path, capsys):
     product = catalog.product("683861")
     _, out, _ = _parse(tmp_path, capsys, product_page(product, BASE), f"{BASE}{product.path}")
     documents = json.loads(out)["documents"]
-    assert any("safety" in d["name"].lower() and d["url"].endswith(".pdf") and "porcelain" in d["url"]
-               for d in documents)
+    assert any(
+        "safety" in d["name"].lower() and d["url"].endswith(".pdf") and "porcelain" in d["url"] for d in documents
+    )
 
 
 @pytest.mark.parametrize("key", ["BoxQuantity", "BoxWeight"])
@@ -83,7 +84,7 @@ def test_parse_refuses_a_5000_digit_specification_with_a_warning(key, catalog, t
     field = {"BoxQuantity": "box_quantity", "BoxWeight": "box_weight_lbs"}[key]
     assert record[field] is None and field not in record["provenance"]
     assert record["specifications"][key] == "9" * 5000  # the page's text is kept as stated
-    warning, = [w for w in record["warnings"] if w.startswith("invalid_number:")]
+    (warning,) = [w for w in record["warnings"] if w.startswith("invalid_number:")]
     assert key in warning and "5,000 characters" in warning and "refused" in warning
     assert (record["price"], record["price_per_sqft"], record["country_of_origin"]) == (77.11, 12.99, "Italy")
 
@@ -169,10 +170,15 @@ def test_run_stops_on_a_signal_within_seconds_and_the_next_run_completes(make_da
             return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 (fixed names)
 
     with CatalogServer(build_catalog(n_products=40, seed=21), port=0) as server:
-        env = {**{k: v for k, v in os.environ.items() if k not in ("DAGSTER_PG_URL", "DAGSTER_HOME")},
-               "DATABASE_URL": database, "TILESHOP_HOME": str(tmp_path), "TILESHOP_AUTOMATION": "off",
-               "TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", "TILESHOP_CRAWL_RATE": "6",
-               "PYTHONPATH": str(bootstrap.PROJECT_ROOT)}
+        env = {
+            **{k: v for k, v in os.environ.items() if k not in ("DAGSTER_PG_URL", "DAGSTER_HOME")},
+            "DATABASE_URL": database,
+            "TILESHOP_HOME": str(tmp_path),
+            "TILESHOP_AUTOMATION": "off",
+            "TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml",
+            "TILESHOP_CRAWL_RATE": "6",
+            "PYTHONPATH": str(bootstrap.PROJECT_ROOT),
+        }
         run = [sys.executable, "-m", "tileshop_pipelines.cli", "run"]
         proc = subprocess.Popen(run, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 180

@@ -5,7 +5,6 @@ exits (code 1, so Fly's restart policy restarts the machine) once they stop: the
 process is frozen with SIGSTOP, alive but silent, as a hung daemon is. The endpoint itself:
 deploy/test_processes.py."""
 
-
 from __future__ import annotations
 
 import os
@@ -67,14 +66,34 @@ def _cmdline(pid: int) -> str:
 @pytest.mark.slow
 def test_tileshop_daemon_exits_when_its_daemons_stop_heartbeating(make_database, tmp_path):
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(bootstrap.PROJECT_ROOT), "DATABASE_URL": make_database(),
-           "DATA_PATH": str(tmp_path), "DAGSTER_HOME": "", "DAGSTER_PG_URL": "", "TILESHOP_AUTOMATION": "off",
-           "DAGSTER_DAEMON_HEARTBEAT_TOLERANCE": str(TOLERANCE_S)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(bootstrap.PROJECT_ROOT),
+        "DATABASE_URL": make_database(),
+        "DATA_PATH": str(tmp_path),
+        "DAGSTER_HOME": "",
+        "DAGSTER_PG_URL": "",
+        "TILESHOP_AUTOMATION": "off",
+        "DAGSTER_DAEMON_HEARTBEAT_TOLERANCE": str(TOLERANCE_S),
+    }
     log = tmp_path / "daemon.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "tileshop_pipelines.cli", "daemon", "--health-host",
-                                 "::", "--health-port", str(port)], env=env, stdout=out,
-                                stderr=subprocess.STDOUT, cwd=bootstrap.PROJECT_ROOT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tileshop_pipelines.cli",
+                "daemon",
+                "--health-host",
+                "::",
+                "--health-port",
+                str(port),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=bootstrap.PROJECT_ROOT,
+        )
     try:
         deadline = time.monotonic() + 240
         while _health(port) != 200:
@@ -115,8 +134,9 @@ def test_live_means_every_required_daemon_heartbeated_within_the_tolerance(insta
 
     def agree(now: float) -> bool:
         ours = daemons_live(instance, now=now)
-        assert ours == all_daemons_live(instance, curr_time_seconds=now,
-                                        heartbeat_tolerance_seconds=HEARTBEAT_TOLERANCE_S), now
+        assert ours == all_daemons_live(
+            instance, curr_time_seconds=now, heartbeat_tolerance_seconds=HEARTBEAT_TOLERANCE_S
+        ), now
         return ours
 
     now = 1_000_000.0

@@ -34,10 +34,15 @@ def test_a_scrape_reads_runs_liveness_and_the_monitoring_pages_figures(make_data
         with db.connect(url) as conn, dg.DagsterInstance.get() as instance:
             listed = [ListedUrl(f"http://site/products/p-{i}", "product", f"p-{i}", str(i), None) for i in range(5)]
             record_sitemap(conn, listed)
-            record_page_checks(conn, [PageCheck("p-0", listed[0].url, Outcome.OK, 200, html="<html>0</html>"),
-                                      PageCheck("p-1", listed[1].url, Outcome.OK, 200, html="<html>1</html>"),
-                                      PageCheck("p-2", listed[2].url, Outcome.GONE, 404),
-                                      PageCheck("p-3", listed[3].url, Outcome.FAILED, 503, error="HTTP 503")])
+            record_page_checks(
+                conn,
+                [
+                    PageCheck("p-0", listed[0].url, Outcome.OK, 200, html="<html>0</html>"),
+                    PageCheck("p-1", listed[1].url, Outcome.OK, 200, html="<html>1</html>"),
+                    PageCheck("p-2", listed[2].url, Outcome.GONE, 404),
+                    PageCheck("p-3", listed[3].url, Outcome.FAILED, 503, error="HTTP 503"),
+                ],
+            )
             for status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE):
                 instance.add_run(dg.DagsterRun(job_name="crawl", run_id=str(uuid.uuid4()), status=status))
             collector = DaemonCollector(instance, url)

@@ -50,10 +50,15 @@ print(repr(events))
 @pytest.mark.parametrize("module", ["tileshop_pipelines.definitions", "rag_app.main"])
 def test_importing_the_code_location_starts_nothing_and_writes_nothing(module, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DAGSTER_HOME", "DAGSTER_PG_URL")}
-    env.update(TILESHOP_HOME=str(tmp_path / "home"), HOME=str(tmp_path / "user"), PYTHONDONTWRITEBYTECODE="1",
-               PYTHONPATH=str(PROJECT_ROOT))
-    out = subprocess.run([sys.executable, "-c", AUDIT, module], env=env, capture_output=True, text=True,
-                         timeout=120, cwd=tmp_path)
+    env.update(
+        TILESHOP_HOME=str(tmp_path / "home"),
+        HOME=str(tmp_path / "user"),
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONPATH=str(PROJECT_ROOT),
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", AUDIT, module], env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
     assert list(tmp_path.iterdir()) == []  # no state folder, no home folder
@@ -79,8 +84,10 @@ def _graph_snapshot(defs: dg.Definitions) -> dict:
             "kinds": sorted(node.kinds),
             "owners": list(node.owners),
         }
-    checks = {f"{k.asset_key.to_user_string()}:{k.name}": {"blocking": graph.get(k).blocking}
-              for k in sorted(graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name))}
+    checks = {
+        f"{k.asset_key.to_user_string()}:{k.name}": {"blocking": graph.get(k).blocking}
+        for k in sorted(graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name))
+    }
     return {
         "assets": assets,
         "checks": checks,
@@ -113,18 +120,23 @@ def test_settings_reach_the_definitions(monkeypatch):
     monkeypatch.setenv("TILESHOP_CRAWL_BATCH_SIZE", "7")
     monkeypatch.setenv("TILESHOP_BACKUP_CRON", "30 4 * * *")
     loaded = defs()
-    assert {s.name: s.cron_schedule for s in loaded.schedules} == {"daily_sitemap_refresh": "15 3 * * *",
-                                                                   "daily_database_backup": "30 4 * * *"}
+    assert {s.name: s.cron_schedule for s in loaded.schedules} == {
+        "daily_sitemap_refresh": "15 3 * * *",
+        "daily_database_backup": "30 4 * * *",
+    }
     assert {s.default_status.value for s in [*loaded.sensors, *loaded.schedules]} == {"STOPPED"}
     crawl = loaded.resolve_assets_def("products")
     assert crawl.backfill_policy.max_partitions_per_run == 7
 
 
-@pytest.mark.parametrize(("bucket", "automation", "status"), [
-    ({}, "on", "STOPPED"),  # no bucket: the job would only fail
-    ({"BUCKET_NAME": "tileshop-prod", "AWS_ENDPOINT_URL_S3": "https://fly.storage.tigris.dev"}, "on", "RUNNING"),
-    ({"BUCKET_NAME": "tileshop-prod", "AWS_ENDPOINT_URL_S3": "https://fly.storage.tigris.dev"}, "off", "STOPPED"),
-])
+@pytest.mark.parametrize(
+    ("bucket", "automation", "status"),
+    [
+        ({}, "on", "STOPPED"),  # no bucket: the job would only fail
+        ({"BUCKET_NAME": "tileshop-prod", "AWS_ENDPOINT_URL_S3": "https://fly.storage.tigris.dev"}, "on", "RUNNING"),
+        ({"BUCKET_NAME": "tileshop-prod", "AWS_ENDPOINT_URL_S3": "https://fly.storage.tigris.dev"}, "off", "STOPPED"),
+    ],
+)
 def test_the_backup_schedule_runs_when_a_bucket_is_configured(monkeypatch, bucket, automation, status):
     from tileshop_pipelines.definitions import defs
 
@@ -198,16 +210,34 @@ def test_the_defs_folder_registers_each_definition_once():
     for kind in ("jobs", "schedules", "sensors"):
         names = [d.name for d in getattr(loaded, kind) or []]
         assert len(names) == len(set(names)), (kind, names)
-    assert sorted(loaded.resources or {}) == ["alerts", "backups", "crawler", "documents", "embedder", "postgres",
-                                             "site", "vector_store"]
+    assert sorted(loaded.resources or {}) == [
+        "alerts",
+        "backups",
+        "crawler",
+        "documents",
+        "embedder",
+        "postgres",
+        "site",
+        "vector_store",
+    ]
     assert loaded.executor is None and not loaded.loggers  # definitions.py sets them, once
 
 
 def test_the_policy_passes_on_everything_the_folder_loaded():
     """build_definitions rebuilds the Definitions with the policy's assets: every constructor field
     of Dagster's Definitions is carried over (a field added by a Dagster upgrade fails here)."""
-    carried = {"assets", "asset_checks", "jobs", "schedules", "sensors", "resources", "executor", "loggers",
-               "metadata", "component_tree"}
+    carried = {
+        "assets",
+        "asset_checks",
+        "jobs",
+        "schedules",
+        "sensors",
+        "resources",
+        "executor",
+        "loggers",
+        "metadata",
+        "component_tree",
+    }
     assert set(inspect.signature(dg.Definitions.__new__).parameters) - {"cls"} == carried
     from tileshop_pipelines.settings import load_settings
 
@@ -228,10 +258,17 @@ def test_the_project_files_name_one_code_location():
     [entry] = yaml.safe_load((PROJECT_ROOT / "workspace.yaml").read_text())["load_from"]
     project = pyproject["dg"]["project"]
     assert pyproject["dg"]["directory_type"] == "project"
-    assert (project["code_location_target_module"] == pyproject["dagster"]["module_name"]
-            == entry["python_module"]["module_name"] == "tileshop_pipelines.definitions")
-    assert (project["code_location_name"] == pyproject["dagster"]["code_location_name"]
-            == entry["python_module"]["location_name"])
+    assert (
+        project["code_location_target_module"]
+        == pyproject["dagster"]["module_name"]
+        == entry["python_module"]["module_name"]
+        == "tileshop_pipelines.definitions"
+    )
+    assert (
+        project["code_location_name"]
+        == pyproject["dagster"]["code_location_name"]
+        == entry["python_module"]["location_name"]
+    )
     assert project["defs_module"] == "tileshop_pipelines.defs" and project["root_module"] == "tileshop_pipelines"
 
 
@@ -273,15 +310,18 @@ def test_code_references_link_to_the_repositorys_main_branch(monkeypatch):
         assert source[int(line) - 1].strip().startswith(("def ", "@dg."))
 
 
-@pytest.mark.parametrize(("remote", "url"), [
-    ("git@github.com:tileshop/tileshop-pipelines.git", "https://github.com/tileshop/tileshop-pipelines"),
-    ("https://github.com/tileshop/tileshop-pipelines.git", "https://github.com/tileshop/tileshop-pipelines"),
-    ("ssh://git@gitlab.com/group/sub/pipelines.git", "https://gitlab.com/group/sub/pipelines"),
-    ("https://token@github.com/tileshop/tileshop-pipelines", "https://github.com/tileshop/tileshop-pipelines"),
-    ("git@bitbucket.org:tileshop/tileshop-pipelines.git", None),  # Dagster links GitHub and GitLab only
-    ("/srv/git/pipelines.git", None),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    ("remote", "url"),
+    [
+        ("git@github.com:tileshop/tileshop-pipelines.git", "https://github.com/tileshop/tileshop-pipelines"),
+        ("https://github.com/tileshop/tileshop-pipelines.git", "https://github.com/tileshop/tileshop-pipelines"),
+        ("ssh://git@gitlab.com/group/sub/pipelines.git", "https://gitlab.com/group/sub/pipelines"),
+        ("https://token@github.com/tileshop/tileshop-pipelines", "https://github.com/tileshop/tileshop-pipelines"),
+        ("git@bitbucket.org:tileshop/tileshop-pipelines.git", None),  # Dagster links GitHub and GitLab only
+        ("/srv/git/pipelines.git", None),
+        ("", None),
+    ],
+)
 def test_a_remote_becomes_a_browsable_url(remote, url):
     assert browsable_url(remote) == url
 

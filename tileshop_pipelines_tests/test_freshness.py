@@ -19,4 +19,6 @@ def test_the_dagster_policies_use_the_same_windows():
     assert set(FRESHNESS) == set(FRESHNESS_WINDOWS) == {"sitemap_urls", "product_vectors", "product_documents"}
     for asset, policy in FRESHNESS.items():
         assert (policy.fail_window.to_timedelta(), policy.warn_window.to_timedelta()) == (
-            FRESHNESS_WINDOWS[asset].fail, FRESHNESS_WINDOWS[asset].warn)
+            FRESHNESS_WINDOWS[asset].fail,
+            FRESHNESS_WINDOWS[asset].warn,
+        )

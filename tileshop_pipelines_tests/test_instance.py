@@ -56,8 +56,12 @@ def clean(tmp_path_factory):
     stopped at the end."""
     home = tmp_path_factory.mktemp("state")
     user = tmp_path_factory.mktemp("user")
-    env = {"PATH": f"{BIN}:/usr/bin:/bin", "HOME": str(user), "PYTHONPATH": str(bootstrap.PROJECT_ROOT),
-           "TILESHOP_HOME": str(home)}
+    env = {
+        "PATH": f"{BIN}:/usr/bin:/bin",
+        "HOME": str(user),
+        "PYTHONPATH": str(bootstrap.PROJECT_ROOT),
+        "TILESHOP_HOME": str(home),
+    }
     before = _temporary_homes()
     yield {"env": env, "home": home}
     db.stop_embedded(home)
@@ -69,8 +73,14 @@ def _temporary_homes() -> set[Path]:
 
 
 def _run(args: list[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / args[0]), *args[1:]], env=env, cwd=bootstrap.PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [str(BIN / args[0]), *args[1:]],
+        env=env,
+        cwd=bootstrap.PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def _database(home: Path) -> str:
@@ -136,8 +146,14 @@ def test_the_ui_serves_the_project_on_the_embedded_database(clean, launched, com
     port = free_port()
     env = {**clean["env"], "TILESHOP_AUTOMATION": "off"}
     log = (clean["home"] / f"{command[0]}-dev.log").open("w")
-    proc = subprocess.Popen([str(BIN / command[0]), *command[1:], "-h", "127.0.0.1", "-p", str(port)], env=env,
-                            cwd=bootstrap.PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(BIN / command[0]), *command[1:], "-h", "127.0.0.1", "-p", str(port)],
+        env=env,
+        cwd=bootstrap.PROJECT_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         data = _wait_for_location(f"http://127.0.0.1:{port}", proc, log.name)
         assert httpx.get(f"http://127.0.0.1:{port}/server_info", timeout=30).status_code == 200

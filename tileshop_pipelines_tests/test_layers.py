@@ -46,9 +46,14 @@ LAYERS: list[list[str]] = [
     [f"{PIPELINE}.assistant"],
     [f"{PIPELINE}.evaluation", f"{PIPELINE}.transfer"],
     [f"{PIPELINE}.defs"],
-    [f"{PIPELINE}.definitions", f"{PIPELINE}.instance", f"{PIPELINE}.local_runs", f"{PIPELINE}.daemon",
-     f"{PIPELINE}.daemon_metrics",
-     f"{PIPELINE}.processes"],
+    [
+        f"{PIPELINE}.definitions",
+        f"{PIPELINE}.instance",
+        f"{PIPELINE}.local_runs",
+        f"{PIPELINE}.daemon",
+        f"{PIPELINE}.daemon_metrics",
+        f"{PIPELINE}.processes",
+    ],
     [f"{PIPELINE}.cli"],
 ]
 
@@ -63,8 +68,9 @@ class Allowance:
 
 APPLICATIONS: dict[str, Allowance] = {
     "rag_app": Allowance("layers 1-9 of tileshop_pipelines", [prefix for layer in LAYERS[:9] for prefix in layer]),
-    "crawler": Allowance("tileshop_pipelines.serving and tileshop_pipelines.crawl",
-                         [f"{PIPELINE}.serving", f"{PIPELINE}.crawl"]),
+    "crawler": Allowance(
+        "tileshop_pipelines.serving and tileshop_pipelines.crawl", [f"{PIPELINE}.serving", f"{PIPELINE}.crawl"]
+    ),
     "bench": Allowance("anything", None),
 }
 
@@ -142,12 +148,19 @@ def _under(module: str, prefixes: Iterable[str]) -> bool:
     return any(module == p or module.startswith(p + ".") for p in prefixes)
 
 
-def layer_violations(imports: Iterable[Import], modules: Iterable[str], pipeline: str,
-                     layers: Sequence[Sequence[str]], applications: Mapping[str, Allowance]) -> list[str]:
+def layer_violations(
+    imports: Iterable[Import],
+    modules: Iterable[str],
+    pipeline: str,
+    layers: Sequence[Sequence[str]],
+    applications: Mapping[str, Allowance],
+) -> list[str]:
     """(a) An import that points up the order, and a pipeline module no layer names."""
-    failures = [f"{module}: not in any layer of the order (place it in LAYERS)"
-                for module in sorted(modules)
-                if _under(module, [pipeline]) and module != pipeline and _layer_of(module, layers) is None]
+    failures = [
+        f"{module}: not in any layer of the order (place it in LAYERS)"
+        for module in sorted(modules)
+        if _under(module, [pipeline]) and module != pipeline and _layer_of(module, layers) is None
+    ]
     for imp in imports:
         top = imp.module.split(".")[0]
         if top in applications:
@@ -224,8 +237,9 @@ def import_cycles(imports: Iterable[Import]) -> list[str]:
     return failures
 
 
-def check(root: Path, pipeline: str, layers: Sequence[Sequence[str]],
-          applications: Mapping[str, Allowance]) -> list[str]:
+def check(
+    root: Path, pipeline: str, layers: Sequence[Sequence[str]], applications: Mapping[str, Allowance]
+) -> list[str]:
     modules = find_modules(root, [pipeline, *applications])
     imports = read_imports(root, modules)
     return layer_violations(imports, modules, pipeline, layers, applications) + import_cycles(imports)
@@ -251,9 +265,15 @@ SYNTHETIC_APPS = {"app": Allowance("pkg.low", ["pkg.low"])}
 
 
 def _synthetic(tmp_path: Path, **extra: str) -> list[str]:
-    files = {"pkg/__init__.py": "", "pkg/low/__init__.py": "", "pkg/low/base.py": "VALUE = 1\n",
-             "pkg/mid.py": "from pkg.low.base import VALUE\n", "pkg/high.py": "from . import mid\n",
-             "app/__init__.py": "", "app/main.py": "from pkg.low import base\n"}
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/low/__init__.py": "",
+        "pkg/low/base.py": "VALUE = 1\n",
+        "pkg/mid.py": "from pkg.low.base import VALUE\n",
+        "pkg/high.py": "from . import mid\n",
+        "app/__init__.py": "",
+        "app/main.py": "from pkg.low import base\n",
+    }
     files.update({name.replace("__", "/") + ".py": text for name, text in extra.items()})
     return check(_package(tmp_path, files), "pkg", SYNTHETIC_LAYERS, SYNTHETIC_APPS)
 
@@ -264,8 +284,9 @@ def test_the_checker_passes_a_package_that_keeps_the_rules(tmp_path):
 
 def test_the_checker_fails_on_an_upward_import_inside_a_function(tmp_path):
     failures = _synthetic(tmp_path, pkg__low__helper="def helper():\n    from pkg.high import mid\n")
-    assert failures == [f"{Path('pkg/low/helper.py')}:2: pkg.low.helper imports pkg.high: "
-                        "layer 1 imports layer 3 (up the order)"]
+    assert failures == [
+        f"{Path('pkg/low/helper.py')}:2: pkg.low.helper imports pkg.high: layer 1 imports layer 3 (up the order)"
+    ]
 
 
 def test_the_checker_fails_on_an_application_importing_past_its_allowance(tmp_path):
@@ -278,9 +299,11 @@ def test_the_checker_fails_on_a_module_outside_every_layer(tmp_path):
 
 
 def test_the_checker_fails_on_a_cycle_closed_under_type_checking(tmp_path):
-    failures = _synthetic(tmp_path, pkg__low__one="from pkg.low import two\n",
-                          pkg__low__two="from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n"
-                                        "    from .one import thing\n")
+    failures = _synthetic(
+        tmp_path,
+        pkg__low__one="from pkg.low import two\n",
+        pkg__low__two="from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .one import thing\n",
+    )
     assert len(failures) == 1
     assert failures[0].startswith("import cycle between pkg.low.one, pkg.low.two:")
     assert f"{Path('pkg/low/one.py')}:1: pkg.low.one imports pkg.low.two" in failures[0]

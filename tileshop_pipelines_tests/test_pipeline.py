@@ -16,8 +16,15 @@ from .support.known_products import record_facts
 
 N_PRODUCTS = 60
 TABLES = ("sitemap_urls", "product_pages", "products", "product_chunks", "product_embeddings", "product_vectors")
-DOCUMENT_TABLES = ("documents", "document_links", "document_pages", "document_history", "document_chunks",
-                   "document_embeddings", "document_vectors")
+DOCUMENT_TABLES = (
+    "documents",
+    "document_links",
+    "document_pages",
+    "document_history",
+    "document_chunks",
+    "document_embeddings",
+    "document_vectors",
+)
 DOCUMENT_INDEX = ("document_chunks", "document_embeddings", "document_vectors")
 
 
@@ -46,8 +53,14 @@ def materialized(materialized_site):
         with db.connect(site.database_url) as conn:
             after_first = _counts(conn)
         second = _run_job(site.env)
-        yield {"catalog": site.catalog, "server": site.server, "first": site.results, "second": second,
-               "after_first": after_first, "env": site.env}
+        yield {
+            "catalog": site.catalog,
+            "server": site.server,
+            "first": site.results,
+            "second": second,
+            "after_first": after_first,
+            "env": site.env,
+        }
 
 
 def test_graph_materializes_every_asset(materialized):
@@ -66,8 +79,7 @@ def test_counts_and_unique_keys(materialized):
         assert counts["products"] >= expected_products - 1  # every distinct product page parsed
         assert counts["product_embeddings"] == counts["product_chunks"] == counts["product_vectors"]
         assert counts["product_chunks"] >= 2 * counts["products"]
-        dupes = conn.execute(
-            "SELECT product_key FROM products GROUP BY product_key HAVING count(*) > 1").fetchall()
+        dupes = conn.execute("SELECT product_key FROM products GROUP BY product_key HAVING count(*) > 1").fetchall()
         assert dupes == []
         failed = conn.execute("SELECT count(*) FROM product_pages WHERE error IS NOT NULL").fetchone()[0]
         assert failed == 0
@@ -85,9 +97,12 @@ def test_second_run_is_idempotent(materialized):
     # No document read again (none is due: checked in this cycle, or refused as before).
     [documents] = [m for m in materializations if m.asset_key.to_user_string() == "product_documents"]
     assert documents.metadata["parsed"].value == 0 and documents.metadata["pages_read"].value == 0
-    [summary] = [e.event_specific_data.metadata for e in materialized["second"][1].all_events
-                 if e.event_type_value == "ASSET_CHECK_EVALUATION"
-                 and e.event_specific_data.asset_check_key.name == "scrape_success_rate"]
+    [summary] = [
+        e.event_specific_data.metadata
+        for e in materialized["second"][1].all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and e.event_specific_data.asset_check_key.name == "scrape_success_rate"
+    ]
     assert summary["not_modified"].value == summary["unchanged"].value == materialized["after_first"]["products"]
     meta = {m.asset_key.to_user_string(): m.metadata for m in materializations}
     assert meta["product_embeddings"]["embedded"].value == 0  # nor re-embedded
@@ -105,10 +120,15 @@ def test_the_documents_end_searchable(materialized):
         indexed = conn.execute("SELECT count(DISTINCT document_id) FROM document_vectors").fetchone()[0]
     assert parsed > 5 and indexed == parsed
     assert counts["document_vectors"] == counts["document_chunks"] == counts["document_embeddings"] > 5 * indexed
-    evaluations = {e.check_name: e for r in materialized["first"] for e in r.get_asset_check_evaluations()
-                   if e.asset_key.to_user_string() == "document_vectors"}
+    evaluations = {
+        e.check_name: e
+        for r in materialized["first"]
+        for e in r.get_asset_check_evaluations()
+        if e.asset_key.to_user_string() == "document_vectors"
+    }
     assert len(evaluations) == 5 and all(e.passed for e in evaluations.values()), {
-        n: e.metadata for n, e in evaluations.items()}
+        n: e.metadata for n, e in evaluations.items()
+    }
 
 
 def test_runs_are_stored_in_postgres(materialized):
@@ -133,22 +153,44 @@ def test_cli_ask_returns_684287_first(materialized):
     env = {**os.environ, **materialized["env"]}
     out = subprocess.run(
         [sys.executable, "-m", "tileshop_pipelines.cli", "ask", "Marmi Imperiali Zenobia porcelain"],
-        env=env, capture_output=True, text=True, timeout=180, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
     )
     answer = json.loads(out.stdout)
     assert answer["mode"] == "offline"
     assert answer["products"][0]["sku"] == "684287"
     # the app's product card: the same shape `/api/chat` returns
-    assert set(answer["products"][0]) == {"sku", "name", "url", "price", "price_unit", "score", "image", "size",
-                                          "color", "finish", "coverage_sqft_per_unit", "price_per_sqft"}
+    assert set(answer["products"][0]) == {
+        "sku",
+        "name",
+        "url",
+        "price",
+        "price_unit",
+        "score",
+        "image",
+        "size",
+        "color",
+        "finish",
+        "coverage_sqft_per_unit",
+        "price_per_sqft",
+    }
     assert "Offline answer" in answer["answer"]
 
 
 @pytest.mark.slow
 def test_cli_status_json(materialized):
     env = {**os.environ, **materialized["env"]}
-    out = subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", "status", "--json"],
-                         env=env, capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "tileshop_pipelines.cli", "status", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     status = json.loads(out.stdout)
     assert status["tables"]["products"] >= N_PRODUCTS - 1
     assert status["tables"]["product_embeddings"] == status["tables"]["product_chunks"]
@@ -158,9 +200,14 @@ def test_cli_status_json(materialized):
 @pytest.mark.slow
 def test_cli_ask_how_to_quotes_a_document_with_its_page(materialized):
     env = {**os.environ, **materialized["env"]}
-    out = subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", "ask",
-                          "How do I install tile over a concrete slab?"],
-                         env=env, capture_output=True, text=True, timeout=180, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "tileshop_pipelines.cli", "ask", "How do I install tile over a concrete slab?"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
     answer = json.loads(out.stdout)
     first = answer["passages"][0]
     assert answer["answer"].startswith("Offline answer (no language model was used): from the store's own documents.")

@@ -34,7 +34,10 @@ def test_crawler_settings_follow_the_environment(monkeypatch):
     monkeypatch.setenv("CRAWLER_URL", "http://tileshop-crawler.internal:11235")
     crawler = build_resources()["crawler"]
     assert (crawler.mode, crawler.requests_per_second, crawler.service_url) == (
-        "service", 0.5, "http://tileshop-crawler.internal:11235")
+        "service",
+        0.5,
+        "http://tileshop-crawler.internal:11235",
+    )
 
 
 def test_crawler_defaults_are_tileshop_politeness(monkeypatch):

@@ -48,7 +48,6 @@ AnswererDep = Annotated[ClaudeAnswerer | None, Depends(get_answerer)]
 JobsDep = Annotated[DagsterJobs, Depends(get_jobs)]
 
 
-def require_admin(settings: SettingsDep,
-                  authorization: Annotated[str, Header(include_in_schema=False)] = "") -> None:
+def require_admin(settings: SettingsDep, authorization: Annotated[str, Header(include_in_schema=False)] = "") -> None:
     """`Authorization: Bearer <TILESHOP_ADMIN_TOKEN>`; 403 while no token is configured."""
     check_admin_token(authorization, settings.admin_token)

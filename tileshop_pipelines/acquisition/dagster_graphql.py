@@ -85,27 +85,41 @@ class DagsterJobs:
             raise DagsterError(f"Dagster could not list its code locations: {repos.get('message')}")
         for repo in repos["nodes"]:
             if any(job["name"] == job_name for job in repo["jobs"]):
-                return {"repositoryLocationName": repo["location"]["name"], "repositoryName": repo["name"],
-                        "jobName": job_name}
+                return {
+                    "repositoryLocationName": repo["location"]["name"],
+                    "repositoryName": repo["name"],
+                    "jobName": job_name,
+                }
         raise DagsterError(f"no code location served by Dagster has a job named {job_name!r}")
 
     async def launch(self) -> dict:
         """A run of the acquisition job (`job_name`)."""
         return await self.launch_job(self.job_name)
 
-    async def launch_job(self, job_name: str, run_config: dict | None = None, tags: dict[str, str] | None = None,
-                         ) -> dict:
+    async def launch_job(
+        self,
+        job_name: str,
+        run_config: dict | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> dict:
         """A run of `job_name` with this run config and these tags (Dagster queues it: the daemon's
         run coordinator starts it, under the same pools and limits as any run)."""
         selector = await self._job_selector(job_name)
-        params = {"selector": selector, "runConfigData": run_config or {},
-                  "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]}}
+        params = {
+            "selector": selector,
+            "runConfigData": run_config or {},
+            "executionMetadata": {"tags": [{"key": k, "value": v} for k, v in (tags or {}).items()]},
+        }
         result = (await self._query(LAUNCH_RUN, {"executionParams": params}))["launchRun"]
         if result["__typename"] != "LaunchRunSuccess":
             detail = result.get("message") or "; ".join(e["message"] for e in result.get("errors", []))
             raise DagsterError(f"Dagster did not launch {job_name}: {result['__typename']}: {detail}")
-        return {"run_id": result["run"]["runId"], "status": result["run"]["status"], "job": job_name,
-                "location": selector["repositoryLocationName"]}
+        return {
+            "run_id": result["run"]["runId"],
+            "status": result["run"]["status"],
+            "job": job_name,
+            "location": selector["repositoryLocationName"],
+        }
 
     async def partition_keys(self, asset: str) -> list[str]:
         """The partition keys of `asset`, in the partitions definition's order."""
@@ -119,5 +133,13 @@ class DagsterJobs:
         result = (await self._query(JOB_RUNS, {"filter": run_filter, "limit": limit}))["runsOrError"]
         if result["__typename"] != "Runs":
             raise DagsterError(f"Dagster could not list runs: {result.get('message')}")
-        return [{"run_id": r["runId"], "job": r["jobName"], "status": r["status"], "start_time": r["startTime"],
-                 "end_time": r["endTime"]} for r in result["results"]]
+        return [
+            {
+                "run_id": r["runId"],
+                "job": r["jobName"],
+                "status": r["status"],
+                "start_time": r["startTime"],
+                "end_time": r["endTime"],
+            }
+            for r in result["results"]
+        ]

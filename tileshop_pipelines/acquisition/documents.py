@@ -69,17 +69,25 @@ class DocumentReport:
     @property
     def counts(self) -> dict[str, int]:
         outcomes = collections.Counter(r.outcome for r in self.results)
-        return {"checked": len(self.results), **{k: outcomes.get(k, 0) for k in ("ok", "unchanged", "gone", "failed")},
-                "refused": len(self.refused), "requests": self.requests, "parsed": self.parsed,
-                "pages_read": sum(len(r.pages) for r in self.results if r.pages is not None),
-                "bytes_fetched": sum(r.byte_size or 0 for r in self.results if r.content_hash)}
+        return {
+            "checked": len(self.results),
+            **{k: outcomes.get(k, 0) for k in ("ok", "unchanged", "gone", "failed")},
+            "refused": len(self.refused),
+            "requests": self.requests,
+            "parsed": self.parsed,
+            "pages_read": sum(len(r.pages) for r in self.results if r.pages is not None),
+            "bytes_fetched": sum(r.byte_size or 0 for r in self.results if r.content_hash),
+        }
 
     def problems(self, *, new_only: bool = False) -> list[tuple[str, str, str]]:
         """(url, state, reason) of the documents that failed in this run and of the refused ones
         (`new_only`: those refused by this run; the others were reported when they were)."""
         failed = [(self.urls[r.document_id], r.outcome, r.reason or "") for r in self.results if r.outcome == "failed"]
-        return failed + [(url, "refused", reason) for url, reason in self.refused.items()
-                         if not new_only or url in self.newly_refused]
+        return failed + [
+            (url, "refused", reason)
+            for url, reason in self.refused.items()
+            if not new_only or url in self.newly_refused
+        ]
 
 
 def host_refusal(url: str, hosts: frozenset[str]) -> str | None:
@@ -90,20 +98,30 @@ def host_refusal(url: str, hosts: frozenset[str]) -> str | None:
     if scheme not in ("http", "https") or not host:
         return "not an absolute http(s) URL; refused"
     if host not in hosts:
-        return (f"host {shown(host, 100)!r} is not on the document allow-list "
-                f"(TILESHOP_DOCUMENT_HOSTS: {', '.join(sorted(hosts))}); never fetched")
+        return (
+            f"host {shown(host, 100)!r} is not on the document allow-list "
+            f"(TILESHOP_DOCUMENT_HOSTS: {', '.join(sorted(hosts))}); never fetched"
+        )
     return None
 
 
-async def refresh_documents(conn: psycopg.Connection, fetcher: PageFetcher, pool: ParserPool,
-                            policy: DocumentPolicy, *, write_batch: int = WRITE_BATCH,
-                            log=lambda message: None) -> DocumentReport:
+async def refresh_documents(
+    conn: psycopg.Connection,
+    fetcher: PageFetcher,
+    pool: ParserPool,
+    policy: DocumentPolicy,
+    *,
+    write_batch: int = WRITE_BATCH,
+    log=lambda message: None,
+) -> DocumentReport:
     """Steps 1-5 of the module docstring. Raises DocumentLinksLost (nothing written) when no
     listed product names a document although some are linked; never for one document."""
     named = documents_sql.named_documents(conn)
     if not named and documents_sql.document_stats(conn)["linked"]:
-        raise DocumentLinksLost("no listed product names a document any more, though documents are linked; "
-                                "refusing to unlink them all (check the products' records)")
+        raise DocumentLinksLost(
+            "no listed product names a document any more, though documents are linked; "
+            "refusing to unlink them all (check the products' records)"
+        )
     report = DocumentReport(documents_sql.record_links(conn, named))
     linked = documents_sql.linked_documents(conn, policy.max_age)
     refusals = {d.document_id: reason for d in linked if (reason := host_refusal(d.url, policy.hosts))}
@@ -119,8 +137,15 @@ async def refresh_documents(conn: psycopg.Connection, fetcher: PageFetcher, pool
     return report
 
 
-async def _fetch_and_read(conn, fetcher: PageFetcher, pool: ParserPool, targets: dict[str, LinkedDocument],
-                          report: DocumentReport, write_batch: int, log) -> None:
+async def _fetch_and_read(
+    conn,
+    fetcher: PageFetcher,
+    pool: ParserPool,
+    targets: dict[str, LinkedDocument],
+    report: DocumentReport,
+    write_batch: int,
+    log,
+) -> None:
     crawl = fetcher.crawl(PageRequest(d.url, d.etag, d.last_modified) for d in targets.values())
     batch: list[DocumentResult] = []
     unanswered: list[DocumentResult] = []  # fetch failures wait for the end: an open breaker drops them
@@ -181,8 +206,9 @@ async def _fetch_and_read(conn, fetcher: PageFetcher, pool: ParserPool, targets:
 def judge(document: LinkedDocument, check: PageCheck) -> tuple[DocumentResult | None, str | None]:
     """(the result, None) when the check needs no parse; (None, the bytes' hash) when it does."""
     if check.outcome is Outcome.NOT_MODIFIED:
-        return DocumentResult(document.document_id, "unchanged", 304, etag=check.etag,
-                              last_modified=check.last_modified), None
+        return DocumentResult(
+            document.document_id, "unchanged", 304, etag=check.etag, last_modified=check.last_modified
+        ), None
     if check.outcome is Outcome.GONE:
         return DocumentResult(document.document_id, "gone", check.status_code, f"HTTP {check.status_code}"), None
     if check.outcome is not Outcome.OK or check.body is None:
@@ -190,8 +216,9 @@ def judge(document: LinkedDocument, check: PageCheck) -> tuple[DocumentResult | 
         return DocumentResult(document.document_id, "failed", check.status_code, f"not fetched: {reason}"), None
     digest = hashlib.sha256(check.body).hexdigest()
     if digest == document.content_hash:  # the bytes stored already: read before, or refused before
-        return DocumentResult(document.document_id, "unchanged", check.status_code, etag=check.etag,
-                              last_modified=check.last_modified), None
+        return DocumentResult(
+            document.document_id, "unchanged", check.status_code, etag=check.etag, last_modified=check.last_modified
+        ), None
     refused = header_refusal(check.body)
     if refused is not None:
         result = _fetched(document, check, digest, len(check.body))
@@ -202,6 +229,13 @@ def judge(document: LinkedDocument, check: PageCheck) -> tuple[DocumentResult | 
 
 def _fetched(document: LinkedDocument, check: PageCheck, digest: str, size: int) -> DocumentResult:
     """New bytes fetched, not read yet (the caller sets the outcome)."""
-    return DocumentResult(document.document_id, "failed", check.status_code, etag=check.etag,
-                          last_modified=check.last_modified, content_type=check.content_type,
-                          content_hash=digest, byte_size=size)
+    return DocumentResult(
+        document.document_id,
+        "failed",
+        check.status_code,
+        etag=check.etag,
+        last_modified=check.last_modified,
+        content_type=check.content_type,
+        content_hash=digest,
+        byte_size=size,
+    )

@@ -47,13 +47,18 @@ def check_request(skus: list[str], product_keys: list[str], category: str | None
     if len(items) > MAX_ITEMS:
         raise RecrawlError(f"{len(items)} {'SKUs' if skus else 'product keys'} in one request; at most {MAX_ITEMS}")
     for value in [*items, *([category] if category else [])]:
-        if not value.strip() or len(value) > MAX_ITEM_CHARS or any(c in value for c in "\x00\r\n") or any(
-                0xD800 <= ord(c) <= 0xDFFF for c in value):
+        if (
+            not value.strip()
+            or len(value) > MAX_ITEM_CHARS
+            or any(c in value for c in "\x00\r\n")
+            or any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+        ):
             raise RecrawlError(f"not a SKU, product key or category: {value!r}")
 
 
-def resolve(conn: psycopg.Connection, *, skus: Sequence[str] = (), product_keys: Sequence[str] = (),
-            category: str | None = None) -> Resolved:
+def resolve(
+    conn: psycopg.Connection, *, skus: Sequence[str] = (), product_keys: Sequence[str] = (), category: str | None = None
+) -> Resolved:
     """The product keys to re-crawl; RecrawlError naming every unknown SKU, key or the category."""
     skus, product_keys = list(dict.fromkeys(skus)), list(dict.fromkeys(product_keys))
     check_request(skus, product_keys, category)
@@ -61,8 +66,10 @@ def resolve(conn: psycopg.Connection, *, skus: Sequence[str] = (), product_keys:
         by_sku = catalog_admin.keys_for_skus(conn, skus)
         unknown = [sku for sku, keys in by_sku.items() if not keys]
         if unknown:
-            raise RecrawlError(f"unknown SKU(s): {', '.join(map(repr, unknown[:20]))}"
-                               + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else ""))
+            raise RecrawlError(
+                f"unknown SKU(s): {', '.join(map(repr, unknown[:20]))}"
+                + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else "")
+            )
         return Resolved(sorted({k for keys in by_sku.values() for k in keys}), by_sku)
     if product_keys:
         unknown = sorted(set(product_keys) - catalog_admin.known_keys(conn, product_keys))
@@ -83,10 +90,12 @@ def plan_runs(keys: list[str], partition_order: list[str], per_run: int = PRODUC
     position = {key: i for i, key in enumerate(partition_order)}
     missing = [k for k in keys if k not in position]
     if missing:
-        raise RecrawlError(f"no crawl partition for product key(s) {', '.join(map(repr, missing[:20]))}: "
-                           "a sitemap refresh registers a product's partition")
+        raise RecrawlError(
+            f"no crawl partition for product key(s) {', '.join(map(repr, missing[:20]))}: "
+            "a sitemap refresh registers a product's partition"
+        )
     ordered = sorted(keys, key=position.__getitem__)
-    return [ordered[i:i + per_run] for i in range(0, len(ordered), per_run)]
+    return [ordered[i : i + per_run] for i in range(0, len(ordered), per_run)]
 
 
 async def launch(jobs: DagsterJobs, keys: list[str], per_run: int = PRODUCTS_PER_RUN) -> list[dict]:
@@ -96,8 +105,13 @@ async def launch(jobs: DagsterJobs, keys: list[str], per_run: int = PRODUCTS_PER
     runs = []
     for batch in batches:
         run = await jobs.launch_job(
-            RECRAWL_JOB, run_config={"ops": {CRAWL_OP: {"config": {"product_keys": batch, "force": True}}}},
-            tags={**RUN_TAGS, "dagster/asset_partition_range_start": batch[0],
-                  "dagster/asset_partition_range_end": batch[-1]})
+            RECRAWL_JOB,
+            run_config={"ops": {CRAWL_OP: {"config": {"product_keys": batch, "force": True}}}},
+            tags={
+                **RUN_TAGS,
+                "dagster/asset_partition_range_start": batch[0],
+                "dagster/asset_partition_range_end": batch[-1],
+            },
+        )
         runs.append({**run, "product_keys": batch})
     return runs

@@ -61,9 +61,16 @@ class RefreshReport:
         return sum(c.answered for c in self.checks) / len(self.checks)
 
 
-async def refresh_products(conn: psycopg.Connection, crawler: PageFetcher, keys: list[str], *,
-                           skip_checked_in_cycle: bool = True, write_batch: int = WRITE_BATCH,
-                           log=lambda message: None, on_stored=lambda checks: None) -> RefreshReport:
+async def refresh_products(
+    conn: psycopg.Connection,
+    crawler: PageFetcher,
+    keys: list[str],
+    *,
+    skip_checked_in_cycle: bool = True,
+    write_batch: int = WRITE_BATCH,
+    log=lambda message: None,
+    on_stored=lambda checks: None,
+) -> RefreshReport:
     """Check every listed product among `keys`; see the module docstring. Never raises for a
     page's failure; a tripped circuit breaker ends the crawl with `circuit_open` set, after
     storing the pages that answered and without recording any failure of the crawl.
@@ -115,7 +122,11 @@ def extract_page(check: PageCheck, stored_hash: str | None) -> None:
         check.record = extract_product(check.html, check.url)
     except NotAProductPage as exc:
         check.outcome, check.error, check.html, check.content_hash = (
-            Outcome.BLOCKED, f"{BLOCKED_ERROR}: {exc.reason}", None, None)
+            Outcome.BLOCKED,
+            f"{BLOCKED_ERROR}: {exc.reason}",
+            None,
+            None,
+        )
         return
     except Exception as exc:  # any parser failure is this page's, never the run's
         _fail(check, "parse_error", exc)
@@ -173,8 +184,11 @@ def _key(check: PageCheck) -> str:
 def _store(conn: psycopg.Connection, batch: list[PageCheck]) -> list[PageCheck]:
     with conn.transaction():
         changed = acquisition_sql.record_page_checks(conn, batch)
-        records = [(_key(c), c.content_hash, c.record) for c in batch  # (a record comes with its page's hash)
-                   if c.outcome is Outcome.OK and changed[_key(c)] and c.record is not None and c.content_hash]
+        records = [
+            (_key(c), c.content_hash, c.record)
+            for c in batch  # (a record comes with its page's hash)
+            if c.outcome is Outcome.OK and changed[_key(c)] and c.record is not None and c.content_hash
+        ]
         versions = products_sql.save_records(conn, records, [])
         products_sql.mark_gone(conn, [_key(c) for c in batch if c.outcome is Outcome.GONE])
     for c in batch:

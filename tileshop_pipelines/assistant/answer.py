@@ -22,9 +22,16 @@ from tileshop_pipelines.text.chunks import format_price
 OFFLINE_NOTICE = "Offline answer (no language model was used): the closest products in the catalog are listed below."
 PASSAGE_NOTICE = "Offline answer (no language model was used): from the store's own documents."
 PASSAGES_QUOTED = 3  # the right passage is among the best 2 for 91% of the how-to suite, 3 for 96%
-_FILTER_LABELS = {"min_price": "price at least", "max_price": "price at most", "price_unit": "sold per",
-                  "color": "color", "finish": "finish", "material": "material", "application": "application",
-                  "size": "size"}
+_FILTER_LABELS = {
+    "min_price": "price at least",
+    "max_price": "price at most",
+    "price_unit": "sold per",
+    "color": "color",
+    "finish": "finish",
+    "material": "material",
+    "application": "application",
+    "size": "size",
+}
 _BASIS_LABELS = {"box": " per box", "sqft": " per sq. ft.", "unit": ""}
 MAX_NAME_CHARS = 200
 _LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")  # controls, C1, Unicode line separators
@@ -49,8 +56,9 @@ def describe_filters(filters: ProductFilters) -> str:
     return ", ".join(parts)
 
 
-def offline_answer(hits: list[ProductHit], filters: ProductFilters | None = None,
-                   relaxed: bool = False, reason: str | None = None) -> str:
+def offline_answer(
+    hits: list[ProductHit], filters: ProductFilters | None = None, relaxed: bool = False, reason: str | None = None
+) -> str:
     lines = [OFFLINE_NOTICE]
     if reason:
         lines.append(f"({reason})")
@@ -65,7 +73,6 @@ def offline_answer(hits: list[ProductHit], filters: ProductFilters | None = None
         price = format_price(hit.price, hit.price_unit) or "price not stated"
         lines.append(f"{i}. {one_line(hit.name)} (SKU {hit.sku}): {price}. {hit.url}")
     return "\n".join(lines)
-
 
 
 def passage_lines(passage: PassageHit, question: str, number: int) -> list[str]:

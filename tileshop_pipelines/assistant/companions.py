@@ -59,11 +59,55 @@ _FAMILY_OF_WORD = {word: family for family, words in COLOR_FAMILIES.items() for 
 
 # Words that end a collection name: what the name goes on to say about the product itself.
 _DESCRIPTOR_WORDS = {
-    "matte", "gloss", "glossy", "polished", "honed", "tumbled", "textured", "satin", "brushed", "natural",
-    "porcelain", "ceramic", "glass", "marble", "travertine", "limestone", "slate", "granite", "quartzite", "onyx",
-    "metal", "laminate", "vinyl", "luxury", "engineered", "wood", "tile", "tiles", "mosaic", "wall", "floor",
-    "trim", "bullnose", "pencil", "subway", "hex", "plank", "listello", "molding", "moulding", "quarter",
-    "stair", "reducer", "threshold", "cornice", "skirting", "and", "in", "x",
+    "matte",
+    "gloss",
+    "glossy",
+    "polished",
+    "honed",
+    "tumbled",
+    "textured",
+    "satin",
+    "brushed",
+    "natural",
+    "porcelain",
+    "ceramic",
+    "glass",
+    "marble",
+    "travertine",
+    "limestone",
+    "slate",
+    "granite",
+    "quartzite",
+    "onyx",
+    "metal",
+    "laminate",
+    "vinyl",
+    "luxury",
+    "engineered",
+    "wood",
+    "tile",
+    "tiles",
+    "mosaic",
+    "wall",
+    "floor",
+    "trim",
+    "bullnose",
+    "pencil",
+    "subway",
+    "hex",
+    "plank",
+    "listello",
+    "molding",
+    "moulding",
+    "quarter",
+    "stair",
+    "reducer",
+    "threshold",
+    "cornice",
+    "skirting",
+    "and",
+    "in",
+    "x",
 }
 _WORD = re.compile(r"[a-z0-9&']+")
 _SIDE = re.compile(r"(\d+(?:\.\d+)?)")
@@ -85,9 +129,15 @@ class Anchor:
 
     @classmethod
     def of(cls, record: dict) -> Anchor:
-        return cls(name=record.get("name"), category=record.get("category"), material=record.get("material"),
-                   color=record.get("color"), finish=record.get("finish"), size=record.get("size"),
-                   recommended_grout=record.get("recommended_grout"))
+        return cls(
+            name=record.get("name"),
+            category=record.get("category"),
+            material=record.get("material"),
+            color=record.get("color"),
+            finish=record.get("finish"),
+            size=record.get("size"),
+            recommended_grout=record.get("recommended_grout"),
+        )
 
     @property
     def largest_side_in(self) -> float | None:
@@ -103,8 +153,12 @@ class Anchor:
         return self.large_format or (side is not None and side >= LARGE_FORMAT_MIN_SIDE_IN)
 
     def label(self) -> str:
-        described = (self.size, "large-format" if self.large_format else None,
-                     self.material.lower() if self.material else None, "tile")
+        described = (
+            self.size,
+            "large-format" if self.large_format else None,
+            self.material.lower() if self.material else None,
+            "tile",
+        )
         return self.name or " ".join(x for x in described if x)
 
 
@@ -158,7 +212,7 @@ def is_grout(product: dict) -> bool:
 
 
 def grout_type(product: dict) -> str | None:
-    """"Sanded" or "Unsanded", as the grout's material states ("Unsanded Cement Grout")."""
+    """ "Sanded" or "Unsanded", as the grout's material states ("Unsanded Cement Grout")."""
     first = (product["record"].get("material") or "").split(" ")[0].lower()
     return first.capitalize() if first in ("sanded", "unsanded") else None
 
@@ -190,8 +244,11 @@ def _grout(anchor: Anchor, candidates: list[dict]) -> tuple[list[Companion], str
             base = REASONS["grout_unstated"]
     else:
         base = REASONS["grout_unstated"]
-        note = ("The product page does not state a grout type (sanded or unsanded)." if anchor.name
-                else "No grout type (sanded or unsanded) is stated for this tile.")
+        note = (
+            "The product page does not state a grout type (sanded or unsanded)."
+            if anchor.name
+            else "No grout type (sanded or unsanded) is stated for this tile."
+        )
     families = color_families(anchor.color)
     found = []
     for p in grouts:
@@ -210,8 +267,11 @@ def _trim(anchor: Anchor, candidates: list[dict]) -> tuple[list[Companion], str 
     in_collection = [p for p in candidates if own and _same_collection(own, p["name"])]
     if in_collection:
         for p in in_collection:
-            found.append(Companion("trim", REASONS["same_collection"].format(collection=own), p,
-                                   (0, p["price"] or 0, p["sku"] or "")))
+            found.append(
+                Companion(
+                    "trim", REASONS["same_collection"].format(collection=own), p, (0, p["price"] or 0, p["sku"] or "")
+                )
+            )
         return sorted(found, key=lambda c: c.rank), None
     if own:
         note = f"The catalog has no trim of the {own} collection; these share its color."
@@ -221,8 +281,11 @@ def _trim(anchor: Anchor, candidates: list[dict]) -> tuple[list[Companion], str 
         if not shared:
             continue
         reason = REASONS["same_color"].format(family=shared[0])
-        matches = [value for key in ("material", "finish")
-                   if (value := record.get(key)) and value.lower() == (getattr(anchor, key) or "").lower()]
+        matches = [
+            value
+            for key in ("material", "finish")
+            if (value := record.get(key)) and value.lower() == (getattr(anchor, key) or "").lower()
+        ]
         if matches:
             reason += "; " + REASONS["also_material"].format(value=", ".join(matches))
         found.append(Companion("trim", reason, p, (-len(matches), p["price"] or 0, p["sku"] or "")))

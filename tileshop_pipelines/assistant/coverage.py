@@ -18,8 +18,14 @@ from tileshop_pipelines.text.coverage import Notch, amount, page_coverage, tile_
 
 
 def _source(page: dict, what: str, statement: str) -> CoverageSource:
-    return CoverageSource(what=what, document=page["title"], url=page["url"], page=page["page_number"],
-                          source=f"{page['url']}#page={page['page_number']}", statement=statement)
+    return CoverageSource(
+        what=what,
+        document=page["title"],
+        url=page["url"],
+        page=page["page_number"],
+        source=f"{page['url']}#page={page['page_number']}",
+        statement=statement,
+    )
 
 
 def inches(value: float) -> str:
@@ -52,8 +58,14 @@ def _joint(joint_width: str | None) -> float | None:
         raise EstimateError(f"not a joint width: {joint_width[:40]!r} (give it in inches, e.g. 1/8)") from None
 
 
-def document_coverage(conn: psycopg.Connection, product_key: str, *, tile_size: str | None = None,
-                      joint_width: str | None = None, trowel_notch: str | None = None) -> DocumentCoverage | None:
+def document_coverage(
+    conn: psycopg.Connection,
+    product_key: str,
+    *,
+    tile_size: str | None = None,
+    joint_width: str | None = None,
+    trowel_notch: str | None = None,
+) -> DocumentCoverage | None:
     """The coverage the product's documents state for this job; None when they state no grout or
     mortar coverage at all. EstimateError, saying what they state, when they do but not for it."""
     pages = [(page, page_coverage(page["text"])) for page in product_document_pages(conn, [product_key])]
@@ -69,24 +81,36 @@ def document_coverage(conn: psycopg.Connection, product_key: str, *, tile_size: 
 
 def _grout(rows: list, sides: tuple[float, float] | None, joint: float | None) -> DocumentCoverage:
     page, first = rows[0]
-    stated = (f"its data sheet ({page['title']}, page {page['page_number']}) states grout for "
-              f"{_listing([row.tile for _, row in rows])} tile with {_listing([row.joint for _, row in rows])} joints")
+    stated = (
+        f"its data sheet ({page['title']}, page {page['page_number']}) states grout for "
+        f"{_listing([row.tile for _, row in rows])} tile with {_listing([row.joint for _, row in rows])} joints"
+    )
     if sides is None or joint is None:
         raise EstimateError(f"grout coverage depends on the tile size and the joint width: give both; {stated}")
     found = [(p, row) for p, row in rows if row.sides == sides and abs(row.joint_in - joint) < 1e-9]
     if not found:
-        raise EstimateError(f"no document of this product states grout coverage for {inches(sides[0])} x "
-                            f"{inches(sides[1])} in tile with {inches(joint)} in joints; {stated}")
+        raise EstimateError(
+            f"no document of this product states grout coverage for {inches(sides[0])} x "
+            f"{inches(sides[1])} in tile with {inches(joint)} in joints; {stated}"
+        )
     page, row = found[0]
-    return DocumentCoverage(material="grout", basis=row.basis, value=row.value, high=None, unit=row.unit,
-                            condition=f"for {row.tile} tile with {row.joint} joints",
-                            sources=(_source(page, "grout coverage", row.line),))
+    return DocumentCoverage(
+        material="grout",
+        basis=row.basis,
+        value=row.value,
+        high=None,
+        unit=row.unit,
+        condition=f"for {row.tile} tile with {row.joint} joints",
+        sources=(_source(page, "grout coverage", row.line),),
+    )
 
 
 def _mortar(rows: list, trowels: list, sides: tuple[float, float] | None, trowel_notch: str | None) -> DocumentCoverage:
     page, _ = rows[0]
-    stated = (f"its data sheet ({page['title']}, page {page['page_number']}) states coverage for the "
-              f"{_listing([row.notch for _, row in rows])}")
+    stated = (
+        f"its data sheet ({page['title']}, page {page['page_number']}) states coverage for the "
+        f"{_listing([row.notch for _, row in rows])}"
+    )
     sources = []
     if trowel_notch:
         wanted = Notch.parse(trowel_notch)
@@ -95,8 +119,10 @@ def _mortar(rows: list, trowels: list, sides: tuple[float, float] | None, trowel
     elif sides is not None:
         fitting = [(p, t) for p, t in trowels if t.fits(sides)]
         if not fitting:
-            raise EstimateError(f"no document of this product says which trowel notch a {inches(sides[0])} x "
-                                f"{inches(sides[1])} in tile takes; give the notch: {stated}")
+            raise EstimateError(
+                f"no document of this product says which trowel notch a {inches(sides[0])} x "
+                f"{inches(sides[1])} in tile takes; give the notch: {stated}"
+            )
         trowel_page, trowel = fitting[0]
         wanted = Notch.parse(trowel.notch)
         sources.append(_source(trowel_page, "trowel notch", trowel.line))
@@ -107,5 +133,12 @@ def _mortar(rows: list, trowels: list, sides: tuple[float, float] | None, trowel
         raise EstimateError(f"no document of this product states coverage for a {trowel_notch} notch; {stated}")
     page, row = found[0]
     sources.append(_source(page, "mortar coverage", row.line))
-    return DocumentCoverage(material="mortar", basis="sq ft per unit", value=row.low, high=row.high, unit=row.unit,
-                            condition=f"with a {row.notch}", sources=tuple(sources))
+    return DocumentCoverage(
+        material="mortar",
+        basis="sq ft per unit",
+        value=row.low,
+        high=row.high,
+        unit=row.unit,
+        condition=f"with a {row.notch}",
+        sources=tuple(sources),
+    )

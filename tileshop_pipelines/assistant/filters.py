@@ -70,16 +70,21 @@ PRODUCT_TYPE_WORDS: tuple[tuple[str, str], ...] = (
     ("setting", r"thin-?set|mortars?|tile adhesives?|setting materials?"),
     ("grout", r"grouts?|caulks?"),
     ("underlayment", r"underlayments?"),
-    ("trim", r"trims?|moldings?|mouldings?|bullnoses?|pencil liners?|quarter rounds?|stair ?noses?|reducers?"
-             r"|t-moldings?|thresholds?|listellos?|skirting"),
+    (
+        "trim",
+        r"trims?|moldings?|mouldings?|bullnoses?|pencil liners?|quarter rounds?|stair ?noses?|reducers?"
+        r"|t-moldings?|thresholds?|listellos?|skirting",
+    ),
     ("tool", r"tools?|trowels?|spacers?|sponges?|tile saws?|levell?ing systems?"),
     ("flooring", r"lvt|luxury vinyl|vinyl plank|laminate flooring|laminate|wood flooring|planks?"),
     ("tile", r"tiles?|mosaics?|pavers?"),
 )
 _TYPE_PATTERNS = tuple((kind, re.compile(rf"\b(?:{words})\b")) for kind, words in PRODUCT_TYPE_WORDS)
 # What follows these describes the product the asked-for one goes with.
-_PURPOSE = re.compile(r"\b(?:goes with|go with|to go with|going with|that matches|to match|matching|"
-                      r"suited to|suitable for|for|with)\b")
+_PURPOSE = re.compile(
+    r"\b(?:goes with|go with|to go with|going with|that matches|to match|matching|"
+    r"suited to|suitable for|for|with)\b"
+)
 
 
 def product_type(text: str) -> str | None:
@@ -98,7 +103,7 @@ def split_purpose(text: str) -> tuple[str, str | None, str | None]:
         subject = text[: match.start()]
         kind = product_type(subject)
         if kind in ("setting", "grout", "underlayment", "trim", "tool"):
-            purpose = text[match.end():].strip(" ?.!,")
+            purpose = text[match.end() :].strip(" ?.!,")
             return subject, kind, purpose or None
     return text, product_type(text), None
 
@@ -106,17 +111,24 @@ def split_purpose(text: str) -> tuple[str, str | None, str | None]:
 # "SKU 684287", or a bare 5-6 digit code with an optional letter suffix (684018E, 495660ss).
 _SKU = re.compile(r"\b(?:sku\s*#?\s*)?(\d{5,6}[a-z]{0,2})\b", re.IGNORECASE)
 _MONEY = r"\$?\s*(\d+(?:,\d{3})*(?:\.\d{1,2})?)\s*(?:dollars?|usd)?"
-_BASIS = (r"(?:\s*(?:/|per|a|an|each)\s*"
-          r"(?P<basis>box(?:es)?|sq\.?\s*ft\.?|square\s+f(?:oo|ee)t|sqft|ft2|piece|each|bag))?")
-_MAX = re.compile(r"(?:under|below|less\s+than|cheaper\s+than|up\s+to|at\s+most|max(?:imum)?|no\s+more\s+than|<=?)\s*"
-                  + _MONEY + _BASIS, re.IGNORECASE)
-_MIN = re.compile(r"(?:over|above|more\s+than|at\s+least|min(?:imum)?|from|>=?)\s*" + _MONEY + _BASIS,
-                  re.IGNORECASE)
+_BASIS = (
+    r"(?:\s*(?:/|per|a|an|each)\s*"
+    r"(?P<basis>box(?:es)?|sq\.?\s*ft\.?|square\s+f(?:oo|ee)t|sqft|ft2|piece|each|bag))?"
+)
+_MAX = re.compile(
+    r"(?:under|below|less\s+than|cheaper\s+than|up\s+to|at\s+most|max(?:imum)?|no\s+more\s+than|<=?)\s*"
+    + _MONEY
+    + _BASIS,
+    re.IGNORECASE,
+)
+_MIN = re.compile(r"(?:over|above|more\s+than|at\s+least|min(?:imum)?|from|>=?)\s*" + _MONEY + _BASIS, re.IGNORECASE)
 _BETWEEN = re.compile(r"between\s*" + _MONEY + r"\s*(?:and|-|to)\s*" + _MONEY + _BASIS, re.IGNORECASE)
 # A tile's size; "10 x 12 ft" or "3 x 4 m" is a room (quantities), not a size.
-_SIZE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:in(?:ch(?:es)?)?\.?|\"|'')?\s*(?:x|by|×)\s*(\d+(?:\.\d+)?)"
-                   r"(?!\d|\.\d|\s*(?:ft\b|feet\b|foot\b|m\b|meters?\b|metres?\b|'(?!')))\s*(?:in\b|inch|\"|'')?",
-                   re.IGNORECASE)
+_SIZE = re.compile(
+    r"\b(\d+(?:\.\d+)?)\s*(?:in(?:ch(?:es)?)?\.?|\"|'')?\s*(?:x|by|×)\s*(\d+(?:\.\d+)?)"
+    r"(?!\d|\.\d|\s*(?:ft\b|feet\b|foot\b|m\b|meters?\b|metres?\b|'(?!')))\s*(?:in\b|inch|\"|'')?",
+    re.IGNORECASE,
+)
 
 
 def _basis(raw: str | None) -> str:
@@ -161,7 +173,10 @@ def parse_question(question: str, vocabulary: Vocabulary) -> ParsedQuestion:
     if purpose is not None:
         size = None if size_match and size_match.start() >= len(subject) else size  # the other product's
     filters = ProductFilters(
-        min_price=min_price, max_price=max_price, price_basis=basis, size=size,
+        min_price=min_price,
+        max_price=max_price,
+        price_basis=basis,
+        size=size,
         color=vocabulary.finders["colors"].find(subject),
         finish=vocabulary.finders["finishes"].find(subject),
         material=vocabulary.finders["materials"].find(subject),

@@ -39,33 +39,92 @@ from tileshop_pipelines.store.search import PRODUCT_TYPES, fulltext_search
 TOOL_NOTICE = "Offline answer (no language model was used)."
 _LENGTH = r"(ft|feet|foot|'|m|meters?|metres?|in|inch(?:es)?|\")"
 _DIMS = re.compile(rf"(\d+(?:\.\d+)?)\s*{_LENGTH}?\s*(?:x|by|×)\s*(\d+(?:\.\d+)?)\s*{_LENGTH}?", re.IGNORECASE)
-_AREA = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(sq\.?\s*(?:ft|feet|foot|m|in)\b\.?|square\s+(?:feet|foot|ft|meters?|metres?"
-                   r"|m|inch(?:es)?|in)\b|sqft\b|sqm\b|sf\b|ft2\b|m2\b|ft²|m²)", re.IGNORECASE)
-_QUANTITY = re.compile(r"\b(how\s+(?:many|much)|enough|quantity|estimate|calculate|boxes\s+(?:do|for|of|to))\b",
-                       re.IGNORECASE)
-_ROOM_WORDS = re.compile(r"\b(room|floor|wall|bath|bathroom|kitchen|shower|backsplash|hall|hallway|area|space|"
-                         r"foyer|entry|laundry|patio|deck|basement|bedroom|closet)\b", re.IGNORECASE)
-_JOINT = re.compile(r"(\d+/\d+|\d*\.\d+)\s*(?:-\s*)?(?:in(?:ch(?:es)?)?\b\.?|\")?\s*(?:wide\s+)?(?:grout\s+)?"
-                    r"(?:joints?|grout\s+lines?|spacing|gaps?)\b", re.IGNORECASE)
-_NOTCH = re.compile(r"(\d+/\d+(?:\s*(?:in(?:ch)?\b\.?|\")?\s*x\s*\d+/\d+)?)\s*(?:in(?:ch(?:es)?)?\b\.?|\")?\s*"
-                    r"(square|u|v|loop)?[-\s]*(?:notch(?:ed)?|trowel)", re.IGNORECASE)
+_AREA = re.compile(
+    r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(sq\.?\s*(?:ft|feet|foot|m|in)\b\.?|square\s+(?:feet|foot|ft|meters?|metres?"
+    r"|m|inch(?:es)?|in)\b|sqft\b|sqm\b|sf\b|ft2\b|m2\b|ft²|m²)",
+    re.IGNORECASE,
+)
+_QUANTITY = re.compile(
+    r"\b(how\s+(?:many|much)|enough|quantity|estimate|calculate|boxes\s+(?:do|for|of|to))\b", re.IGNORECASE
+)
+_ROOM_WORDS = re.compile(
+    r"\b(room|floor|wall|bath|bathroom|kitchen|shower|backsplash|hall|hallway|area|space|"
+    r"foyer|entry|laundry|patio|deck|basement|bedroom|closet)\b",
+    re.IGNORECASE,
+)
+_JOINT = re.compile(
+    r"(\d+/\d+|\d*\.\d+)\s*(?:-\s*)?(?:in(?:ch(?:es)?)?\b\.?|\")?\s*(?:wide\s+)?(?:grout\s+)?"
+    r"(?:joints?|grout\s+lines?|spacing|gaps?)\b",
+    re.IGNORECASE,
+)
+_NOTCH = re.compile(
+    r"(\d+/\d+(?:\s*(?:in(?:ch)?\b\.?|\")?\s*x\s*\d+/\d+)?)\s*(?:in(?:ch(?:es)?)?\b\.?|\")?\s*"
+    r"(square|u|v|loop)?[-\s]*(?:notch(?:ed)?|trowel)",
+    re.IGNORECASE,
+)
 _HOW_OR_WHEN = re.compile(r"\s*(how|when)\b", re.IGNORECASE)
 _WASTE = re.compile(r"(\d+(?:\.\d+)?)\s*%\s*(?:waste|extra|overage|more|for\s+(?:cuts|waste))", re.IGNORECASE)
 _NO_WASTE = re.compile(r"\b(no|zero|without)\s+(waste|extra|overage)\b", re.IGNORECASE)
-_CHEAP = re.compile(r"\b(cheapest|least\s+expensive|lowest[-\s]+pric(?:e|ed)|most\s+affordable|lowest\s+cost)\b",
-                    re.IGNORECASE)
+_CHEAP = re.compile(
+    r"\b(cheapest|least\s+expensive|lowest[-\s]+pric(?:e|ed)|most\s+affordable|lowest\s+cost)\b", re.IGNORECASE
+)
 _DEAR = re.compile(r"\b(most\s+expensive|priciest|highest[-\s]+pric(?:e|ed)|most\s+costly)\b", re.IGNORECASE)
-_TOP_K = re.compile(r"\b(?:the\s+)?(\d{1,2})\s+(?:cheapest|least|most|priciest|lowest|highest)|"
-                    r"\b(?:cheapest|priciest|most\s+expensive|least\s+expensive)\s+(\d{1,2})\b", re.IGNORECASE)
-_COMPARE = re.compile(r"\b(compare|comparison|vs\.?|versus|difference\s+between|differences\s+between)\b",
-                      re.IGNORECASE)
+_TOP_K = re.compile(
+    r"\b(?:the\s+)?(\d{1,2})\s+(?:cheapest|least|most|priciest|lowest|highest)|"
+    r"\b(?:cheapest|priciest|most\s+expensive|least\s+expensive)\s+(\d{1,2})\b",
+    re.IGNORECASE,
+)
+_COMPARE = re.compile(
+    r"\b(compare|comparison|vs\.?|versus|difference\s+between|differences\s+between)\b", re.IGNORECASE
+)
 _COMPARE_SIDES = re.compile(r"\s+(?:vs\.?|versus|and|or|with|to)\s+", re.IGNORECASE)
-_DESCRIBING = {"tile", "tiles", "a", "an", "the", "my", "our", "for", "floor", "wall", "floors", "walls", "large",
-               "format", "large-format", "lft", "big", "some", "new", "in", "x", "shower", "bathroom", "kitchen",
-               "backsplash", "mosaic", "mosaics", "plank", "planks"}
+_DESCRIBING = {
+    "tile",
+    "tiles",
+    "a",
+    "an",
+    "the",
+    "my",
+    "our",
+    "for",
+    "floor",
+    "wall",
+    "floors",
+    "walls",
+    "large",
+    "format",
+    "large-format",
+    "lft",
+    "big",
+    "some",
+    "new",
+    "in",
+    "x",
+    "shower",
+    "bathroom",
+    "kitchen",
+    "backsplash",
+    "mosaic",
+    "mosaics",
+    "plank",
+    "planks",
+}
 _WORDS = re.compile(r"[a-z0-9-]+")
-UNIT_NAMES = {"ft": "ft", "feet": "ft", "foot": "ft", "'": "ft", "m": "m", "meter": "m", "meters": "m",
-              "metre": "m", "metres": "m", "in": "in", "inch": "in", "inches": "in", '"': "in"}
+UNIT_NAMES = {
+    "ft": "ft",
+    "feet": "ft",
+    "foot": "ft",
+    "'": "ft",
+    "m": "m",
+    "meter": "m",
+    "meters": "m",
+    "metre": "m",
+    "metres": "m",
+    "in": "in",
+    "inch": "in",
+    "inches": "in",
+    '"': "in",
+}
 
 
 @dataclasses.dataclass
@@ -98,13 +157,16 @@ def _area_input(text: str) -> dict | None:
     """{length, width, unit} or {area, unit} read from the question, if it states a room."""
     if m := _AREA.search(text):
         unit_text = m.group(2).lower()
-        unit = "m" if re.search(r"\bm\b|meter|metre|sqm|m2|m²", unit_text) else (
-            "in" if re.search(r"\bin\b|inch", unit_text) else "ft")
+        unit = (
+            "m"
+            if re.search(r"\bm\b|meter|metre|sqm|m2|m²", unit_text)
+            else ("in" if re.search(r"\bin\b|inch", unit_text) else "ft")
+        )
         return {"area": float(m.group(1).replace(",", "")), "unit": unit}
     for m in _DIMS.finditer(text):
         first, second = _unit(m.group(2)), _unit(m.group(4))
         stated = second or first
-        after = text[m.end(): m.end() + 40]
+        after = text[m.end() : m.end() + 40]
         if stated in ("ft", "m") or (stated is None and _ROOM_WORDS.search(after)):
             return {"length": float(m.group(1)), "width": float(m.group(3)), "unit": stated or "ft"}
     return None
@@ -143,15 +205,19 @@ def _described(purpose: str, vocabulary: Vocabulary) -> dict | None:
         found = vocabulary.finders[finder].find(text)
         known |= set((found or "").lower().split())
     size = _DIMS.search(text)
-    leftover = [w for w in _WORDS.findall(_DIMS.sub(" ", text)) if w not in _DESCRIBING and w not in known
-                and not w.isdigit()]
+    leftover = [
+        w for w in _WORDS.findall(_DIMS.sub(" ", text)) if w not in _DESCRIBING and w not in known and not w.isdigit()
+    ]
     if leftover:
         return None
     large = bool(re.search(r"large[-\s]?format|\blft\b|\bbig\b", text))
     if not (material or large or size):
         return None
-    return {"tile_material": material, "large_format": large,
-            "tile_size": f"{size.group(1)} x {size.group(3)} in" if size else None}
+    return {
+        "tile_material": material,
+        "large_format": large,
+        "tile_size": f"{size.group(1)} x {size.group(3)} in" if size else None,
+    }
 
 
 def plan(question: str, parsed: ParsedQuestion, vocabulary: Vocabulary) -> Plan | None:
@@ -169,8 +235,14 @@ def plan(question: str, parsed: ParsedQuestion, vocabulary: Vocabulary) -> Plan 
             return Plan("estimate_materials", {"sku": parsed.skus[0], **data})
         return Plan("estimate_materials", data, anchor=kind if kind in ("grout", "setting") else "area")
     if _CHEAP.search(text) or _DEAR.search(text):
-        return Plan("search_products", {"query": text[: tools.MAX_TEXT], "limit": _top_k(text),
-                                        "sort": "price_desc" if _DEAR.search(text) else "price_asc"})
+        return Plan(
+            "search_products",
+            {
+                "query": text[: tools.MAX_TEXT],
+                "limit": _top_k(text),
+                "sort": "price_desc" if _DEAR.search(text) else "price_asc",
+            },
+        )
     if kind in ("grout", "trim", "setting", "underlayment") and (parsed.purpose or parsed.skus):
         if parsed.skus:
             return Plan("companion_products", {"sku": parsed.skus[0], "kind": kind})
@@ -181,7 +253,7 @@ def plan(question: str, parsed: ParsedQuestion, vocabulary: Vocabulary) -> Plan 
     if m := _COMPARE.search(text):
         if len(parsed.skus) >= 2:
             return Plan("compare_products", {"skus": list(parsed.skus[: tools.MAX_COMPARE])})
-        rest = re.sub(r"^(?:the\s+)?", "", text[m.end():].strip(" ?.!:"), flags=re.IGNORECASE)
+        rest = re.sub(r"^(?:the\s+)?", "", text[m.end() :].strip(" ?.!:"), flags=re.IGNORECASE)
         sides = [s for s in _COMPARE_SIDES.split(rest) if s.strip()]
         if len(sides) >= 2:
             return Plan("compare_products", {"skus": []}, anchor="|".join(sides[: tools.MAX_COMPARE]))
@@ -252,8 +324,9 @@ def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Tur
     vocabulary = ctx.vocabulary
     parsed = found.parsed if vocabulary is None else parse_question(question, vocabulary)
     step = plan(question, parsed, vocabulary) if vocabulary is not None else None
-    search_turn = Turn(text=offline_answer(found.hits, found.filters, found.relaxed),
-                       products=[hit.card() for hit in found.hits])
+    search_turn = Turn(
+        text=offline_answer(found.hits, found.filters, found.relaxed), products=[hit.card() for hit in found.hits]
+    )
     if step is not None and step.tool == "companion_products" and found.passages and _HOW_OR_WHEN.match(question):
         step = None  # "how long before I grout tile set with X" asks how, not which grout
     if step is None:
@@ -268,14 +341,16 @@ def offline_turn(ctx: tools.ToolContext, question: str, found: Retrieval) -> Tur
     outcome = tools.run_tool(ctx, step.tool, data)
     turn = turn_from_outcome(outcome)
     if turn is None:  # the tool refused: say why, then the closest products
-        search_turn.text = (f"{TOOL_NOTICE}\nI could not answer that exactly: {outcome.error}.\n"
-                            + search_turn.text.split("\n", 1)[1])
+        search_turn.text = (
+            f"{TOOL_NOTICE}\nI could not answer that exactly: {outcome.error}.\n" + search_turn.text.split("\n", 1)[1]
+        )
         search_turn.tool_calls = [outcome.call()]
         return search_turn
     if found.passages and step.tool == "companion_products":  # both: what goes with it, and how it goes
         # after a blank line: not a line of the companions' list, and a list of its own
-        turn.text = "\n".join([turn.text, "", "From the store's documents:",
-                               *passage_lines(found.passages[0], question, 1)])
+        turn.text = "\n".join(
+            [turn.text, "", "From the store's documents:", *passage_lines(found.passages[0], question, 1)]
+        )
         turn.passages = [found.passages[0].public(quoted=True)]
     return turn
 
@@ -288,17 +363,25 @@ def turn_from_outcome(outcome: tools.ToolOutcome) -> Turn | None:
     if isinstance(result, results.Estimate):
         return Turn(text=estimate_text(result), products=[], estimate=result.model_dump(), tool_calls=calls)
     if isinstance(result, results.SearchResult):
-        return Turn(text=sorted_text(result), products=[card(p) for p in result.products],
-                    sort=result.sort.model_dump() if result.sort else None, tool_calls=calls)
+        return Turn(
+            text=sorted_text(result),
+            products=[card(p) for p in result.products],
+            sort=result.sort.model_dump() if result.sort else None,
+            tool_calls=calls,
+        )
     if isinstance(result, results.CompanionResult):
-        return Turn(text=companion_text(result), products=[card(c.product) for c in result.companions],
-                    companions=[c.model_dump() | {"product": card(c.product)} for c in result.companions],
-                    tool_calls=calls)
+        return Turn(
+            text=companion_text(result),
+            products=[card(c.product) for c in result.companions],
+            companions=[c.model_dump() | {"product": card(c.product)} for c in result.companions],
+            tool_calls=calls,
+        )
     if isinstance(result, results.ComparisonResult):
         return Turn(text=comparison_text(result), products=[card(p) for p in result.products], tool_calls=calls)
     if isinstance(result, results.ProductsResult):
-        return Turn(text=_listing(TOOL_NOTICE, result.products), products=[card(p) for p in result.products],
-                    tool_calls=calls)
+        return Turn(
+            text=_listing(TOOL_NOTICE, result.products), products=[card(p) for p in result.products], tool_calls=calls
+        )
     return None
 
 
@@ -321,9 +404,16 @@ def merged_turn(outcomes: list[tools.ToolOutcome], base: Turn) -> Turn:
 def card(facts: results.ProductFacts) -> dict:
     """A product as the API's product card."""
     data = facts.model_dump()
-    return {"sku": data["sku"], "name": data["name"], "url": data["url"], "price": data["price"],
-            "price_unit": data["price_unit"], "image": data["image"], "score": None,
-            **{k: data[k] for k in ("size", "color", "finish", "coverage_sqft_per_unit", "price_per_sqft")}}
+    return {
+        "sku": data["sku"],
+        "name": data["name"],
+        "url": data["url"],
+        "price": data["price"],
+        "price_unit": data["price_unit"],
+        "image": data["image"],
+        "score": None,
+        **{k: data[k] for k in ("size", "color", "finish", "coverage_sqft_per_unit", "price_per_sqft")},
+    }
 
 
 def price_text(facts: results.ProductFacts) -> str:
@@ -338,15 +428,24 @@ def estimate_text(e: results.Estimate) -> str:
     unit = "sq. ft." if e.unit == "sq. ft." else e.unit
     plural = {"box": "boxes", "sq. ft.": "sq. ft."}.get(e.unit, f"{e.unit}s")
     units = f"{e.units} {plural if e.units != 1 else unit}"
-    head = (f"{units} of {one_line(e.name)} (SKU {e.sku}): {number(e.area_sqft)} sq. ft. plus {number(e.waste_pct)}% "
-            f"waste is {number(e.area_with_waste_sqft)} sq. ft.")
+    head = (
+        f"{units} of {one_line(e.name)} (SKU {e.sku}): {number(e.area_sqft)} sq. ft. plus {number(e.waste_pct)}% "
+        f"waste is {number(e.area_with_waste_sqft)} sq. ft."
+    )
     if e.unit == "box":
         head += f", at {number(e.coverage_per_unit)} sq. ft. per box"
     head += f"; {money(e.total)}." if e.total is not None else "; the catalog states no price for it."
-    lines = [TOOL_NOTICE, head, f"{e.waste_reason[0].upper()}{e.waste_reason[1:]}.", "How it adds up:",
-             *(f"- {line}" for line in e.arithmetic)]
+    lines = [
+        TOOL_NOTICE,
+        head,
+        f"{e.waste_reason[0].upper()}{e.waste_reason[1:]}.",
+        "How it adds up:",
+        *(f"- {line}" for line in e.arithmetic),
+    ]
     for source in e.coverage_sources:  # the data sheet rows the coverage comes from
-        lines.append(f"{source.what.capitalize()} from {one_line(source.document)}, page {source.page}: {source.source}")
+        lines.append(
+            f"{source.what.capitalize()} from {one_line(source.document)}, page {source.page}: {source.source}"
+        )
     if e.source:
         lines.append(f"{'Price' if e.coverage_sources else 'Coverage and price'} from {e.source}")
     return "\n".join(lines)
@@ -365,7 +464,7 @@ def sorted_text(result: results.SearchResult) -> str:
             price = f"${p.price_per_sqft:,.2f} per sq. ft. ({price})"
         elif sort.basis == "sqft" and p.price_per_sqft is None and p.coverage_sqft_per_unit and p.price is not None:
             per = round(p.price / p.coverage_sqft_per_unit, 2)
-            price = (f"${per:,.2f} per sq. ft. ({price} / {number(p.coverage_sqft_per_unit)} sq. ft.)")
+            price = f"${per:,.2f} per sq. ft. ({price} / {number(p.coverage_sqft_per_unit)} sq. ft.)"
         lines.append(f"{i}. {_label(p)}: {price}. {p.url}")
     return "\n".join(lines)
 
@@ -398,10 +497,27 @@ def answer_question(conn, question: str, limit: int = 5) -> dict:
     if not question:
         raise ValueError("the question is empty")
     vocabulary = load_vocabulary(conn)
-    found = retrieve(conn, question, embed_question(question), limit=limit, vocabulary=vocabulary)
+    found = retrieve(conn, question, embed_question(question), limit=limit, vocabulary=vocabulary, embed=embed_question)
     turn = offline_turn(tools.ToolContext(conn, embed=embed_question, vocabulary=vocabulary), question, found)
-    return {"answer": turn.text, "mode": "offline", "products": turn.products, "passages": turn.passages,
-            "estimate": turn.estimate, "sort": turn.sort, "companions": turn.companions, "tool_calls": turn.tool_calls}
+    return {
+        "answer": turn.text,
+        "mode": "offline",
+        "products": turn.products,
+        "passages": turn.passages,
+        "estimate": turn.estimate,
+        "sort": turn.sort,
+        "companions": turn.companions,
+        "tool_calls": turn.tool_calls,
+    }
 
 
-__all__ = ["OFFLINE_NOTICE", "Plan", "Turn", "answer_question", "offline_turn", "plan", "turn_from_outcome", "ProductHit"]
+__all__ = [
+    "OFFLINE_NOTICE",
+    "Plan",
+    "Turn",
+    "answer_question",
+    "offline_turn",
+    "plan",
+    "turn_from_outcome",
+    "ProductHit",
+]

@@ -61,8 +61,11 @@ def area_sqft(*, area: float | None, length: float | None, width: float | None, 
         if not area > 0:
             raise EstimateError(f"the area must be more than 0, got {number(area) if math.isfinite(area) else area}")
         sqft = area * feet * feet
-        line = (f"Area: {number(sqft)} sq. ft." if unit == "ft"
-                else f"Area: {number(area)} sq. {unit} = {number(sqft)} sq. ft.")
+        line = (
+            f"Area: {number(sqft)} sq. ft."
+            if unit == "ft"
+            else f"Area: {number(area)} sq. {unit} = {number(sqft)} sq. ft."
+        )
     else:
         if length is None or width is None:
             raise EstimateError("give an area, or a length and a width")
@@ -72,8 +75,10 @@ def area_sqft(*, area: float | None, length: float | None, width: float | None, 
         sqft = length * feet * width * feet
         line = f"Area: {number(length)} {unit} x {number(width)} {unit} = {number(sqft)} sq. ft."
     if not math.isfinite(sqft) or sqft > MAX_AREA_SQFT:
-        raise EstimateError(f"an area of {number(sqft) if math.isfinite(sqft) else sqft} sq. ft. is more than "
-                            f"{number(MAX_AREA_SQFT)} sq. ft.; check the numbers and units")
+        raise EstimateError(
+            f"an area of {number(sqft) if math.isfinite(sqft) else sqft} sq. ft. is more than "
+            f"{number(MAX_AREA_SQFT)} sq. ft.; check the numbers and units"
+        )
     return sqft, line
 
 
@@ -116,7 +121,8 @@ class Quantity(BaseModel):
     total: float | None
     arithmetic: list[str]
     coverage_sources: list[CoverageSource] = Field(
-        default_factory=list, description="the documents the coverage comes from, when not the product page")
+        default_factory=list, description="the documents the coverage comes from, when not the product page"
+    )
 
 
 def _waste(record: dict, sqft: float, waste_pct: float | None) -> tuple[float, str, float, str]:
@@ -129,7 +135,12 @@ def _waste(record: dict, sqft: float, waste_pct: float | None) -> tuple[float, s
             raise EstimateError(f"waste must be between 0% and 100%, got {number(waste_pct)}%")
         reason = f"{number(waste_pct)}% waste, as given"
     with_waste = round(sqft * (1 + waste_pct / 100), 4)
-    return waste_pct, reason, with_waste, f"Waste: {number(sqft)} sq. ft. + {number(waste_pct)}% = {number(with_waste)} sq. ft."
+    return (
+        waste_pct,
+        reason,
+        with_waste,
+        f"Waste: {number(sqft)} sq. ft. + {number(waste_pct)}% = {number(with_waste)} sq. ft.",
+    )
 
 
 def _total(units: int, price, per: str) -> tuple[float | None, str]:
@@ -147,8 +158,10 @@ def quantity(record: dict, sqft: float, area_line: str, waste_pct: float | None)
     if unit_label == "box":
         raw = with_waste / coverage
         units = math.ceil(round(raw, 6))  # 22.000000001 from float error is 22 boxes
-        lines += [f"Coverage: {number(coverage)} sq. ft. per box",
-                  f"Boxes: {number(with_waste)} / {number(coverage)} = {raw:.2f}, rounded up to {units}"]
+        lines += [
+            f"Coverage: {number(coverage)} sq. ft. per box",
+            f"Boxes: {number(with_waste)} / {number(coverage)} = {raw:.2f}, rounded up to {units}",
+        ]
         price = record.get("price_per_box") if record.get("price_per_box") is not None else record.get("price")
     else:  # sold by the sq. ft.
         units = math.ceil(round(with_waste, 6))
@@ -156,9 +169,18 @@ def quantity(record: dict, sqft: float, area_line: str, waste_pct: float | None)
         price = record.get("price")
     total, total_line = _total(units, price, "box" if unit_label == "box" else "sq. ft.")
     lines.append(total_line)
-    return Quantity(unit=unit_label, units=units, area_sqft=round(sqft, 4), waste_pct=waste_pct, waste_reason=reason,
-                    area_with_waste_sqft=with_waste, coverage_per_unit=coverage,
-                    unit_price=float(price) if price is not None else None, total=total, arithmetic=lines)
+    return Quantity(
+        unit=unit_label,
+        units=units,
+        area_sqft=round(sqft, 4),
+        waste_pct=waste_pct,
+        waste_reason=reason,
+        area_with_waste_sqft=with_waste,
+        coverage_per_unit=coverage,
+        unit_price=float(price) if price is not None else None,
+        total=total,
+        arithmetic=lines,
+    )
 
 
 def _selling_unit(record: dict) -> tuple[str, float]:
@@ -175,8 +197,9 @@ def _cited(source: CoverageSource) -> str:
     return f'{source.document}, page {source.page}: "{source.statement}"'
 
 
-def document_quantity(record: dict, sqft: float, area_line: str, waste_pct: float | None,
-                      coverage: DocumentCoverage) -> Quantity:
+def document_quantity(
+    record: dict, sqft: float, area_line: str, waste_pct: float | None, coverage: DocumentCoverage
+) -> Quantity:
     """Selling units and cost for `sqft` of a grout or mortar from the coverage its data sheet
     states. The product's weight (its name's "25 lb") turns pounds into bags, and scales a per-bag
     coverage stated for another bag size; a weight the catalog does not state is said, not guessed."""
@@ -188,17 +211,25 @@ def document_quantity(record: dict, sqft: float, area_line: str, waste_pct: floa
     product_lb = unit_pounds(record.get("name"))
     unit_word = (coverage.unit or "").split()[-1] if coverage.unit and record.get("price_unit") != "bag" else "bag"
     if coverage.basis == "lb per 100 sq ft":
-        lines.append(f"Coverage: {number(coverage.value)} lb of grout per 100 sq. ft. {coverage.condition} ({_cited(row)})")
+        lines.append(
+            f"Coverage: {number(coverage.value)} lb of grout per 100 sq. ft. {coverage.condition} ({_cited(row)})"
+        )
         pounds = round(with_waste * coverage.value / 100, 4)
-        lines.append(f"Grout: {number(with_waste)} sq. ft. x {number(coverage.value)} lb / 100 sq. ft. = {number(pounds)} lb")
+        lines.append(
+            f"Grout: {number(with_waste)} sq. ft. x {number(coverage.value)} lb / 100 sq. ft. = {number(pounds)} lb"
+        )
         if not product_lb:
-            raise EstimateError(f"that is {number(pounds)} lb of grout, but the catalog does not state how much one "
-                                f"{unit_word} of this product holds")
+            raise EstimateError(
+                f"that is {number(pounds)} lb of grout, but the catalog does not state how much one "
+                f"{unit_word} of this product holds"
+            )
         per_unit = product_lb / coverage.value * 100
         raw = pounds / product_lb
         units = math.ceil(round(raw, 6))
-        lines.append(f"{unit_word.capitalize()}s: {number(pounds)} lb / {number(product_lb)} lb per {unit_word} = {raw:.2f}, "
-                     f"rounded up to {units}")
+        lines.append(
+            f"{unit_word.capitalize()}s: {number(pounds)} lb / {number(product_lb)} lb per {unit_word} = {raw:.2f}, "
+            f"rounded up to {units}"
+        )
     else:
         stated = number(coverage.value) + (f" to {number(coverage.high)}" if coverage.high is not None else "")
         line = f"Coverage: {stated} sq. ft. per {coverage.unit} {coverage.condition} ({_cited(row)})"
@@ -208,20 +239,35 @@ def document_quantity(record: dict, sqft: float, area_line: str, waste_pct: floa
         per_unit = coverage.value
         sheet_lb = unit_pounds(coverage.unit)
         if sheet_lb and not product_lb:
-            raise EstimateError(f"its data sheet states coverage per {coverage.unit}, but the catalog does not state "
-                                "the weight of this product")
+            raise EstimateError(
+                f"its data sheet states coverage per {coverage.unit}, but the catalog does not state "
+                "the weight of this product"
+            )
         if sheet_lb and product_lb and product_lb != sheet_lb:  # (product_lb: stated, as checked above)
             per_unit = coverage.value * product_lb / sheet_lb
-            lines.append(f"Per {number(product_lb)} lb {unit_word}: {number(coverage.value)} sq. ft. x {number(product_lb)} lb"
-                         f" / {number(sheet_lb)} lb = {number(per_unit)} sq. ft.")
+            lines.append(
+                f"Per {number(product_lb)} lb {unit_word}: {number(coverage.value)} sq. ft. x {number(product_lb)} lb"
+                f" / {number(sheet_lb)} lb = {number(per_unit)} sq. ft."
+            )
         raw = with_waste / per_unit
         units = math.ceil(round(raw, 6))
-        lines.append(f"{unit_word.capitalize()}s: {number(with_waste)} sq. ft. / {number(per_unit)} sq. ft. per {unit_word} "
-                     f"= {raw:.2f}, rounded up to {units}")
+        lines.append(
+            f"{unit_word.capitalize()}s: {number(with_waste)} sq. ft. / {number(per_unit)} sq. ft. per {unit_word} "
+            f"= {raw:.2f}, rounded up to {units}"
+        )
     price = record.get("price")
     total, total_line = _total(units, price, unit_word)
     lines.append(total_line)
-    return Quantity(unit=unit_word, units=units, area_sqft=round(sqft, 4), waste_pct=waste_pct, waste_reason=reason,
-                    area_with_waste_sqft=with_waste, coverage_per_unit=round(per_unit, 4),
-                    unit_price=float(price) if price is not None else None, total=total, arithmetic=lines,
-                    coverage_sources=list(coverage.sources))
+    return Quantity(
+        unit=unit_word,
+        units=units,
+        area_sqft=round(sqft, 4),
+        waste_pct=waste_pct,
+        waste_reason=reason,
+        area_with_waste_sqft=with_waste,
+        coverage_per_unit=round(per_unit, 4),
+        unit_price=float(price) if price is not None else None,
+        total=total,
+        arithmetic=lines,
+        coverage_sources=list(coverage.sources),
+    )

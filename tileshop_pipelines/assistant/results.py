@@ -34,12 +34,22 @@ class ProductFacts(BaseModel):
         if per_sqft is None and product.get("price_unit") == "sqft":
             per_sqft = product.get("price")
         images = record.get("images") or []
-        return cls(sku=product.get("sku"), name=product.get("name"), url=product.get("url"),
-                   price=product.get("price"), price_unit=product.get("price_unit"), category=record.get("category"),
-                   size=record.get("size"), color=record.get("color"), finish=record.get("finish"),
-                   material=record.get("material"), coverage_sqft_per_unit=record.get("coverage_sqft_per_box"),
-                   price_per_sqft=per_sqft, recommended_grout=record.get("recommended_grout"),
-                   image=images[0] if images else None)
+        return cls(
+            sku=product.get("sku"),
+            name=product.get("name"),
+            url=product.get("url"),
+            price=product.get("price"),
+            price_unit=product.get("price_unit"),
+            category=record.get("category"),
+            size=record.get("size"),
+            color=record.get("color"),
+            finish=record.get("finish"),
+            material=record.get("material"),
+            coverage_sqft_per_unit=record.get("coverage_sqft_per_box"),
+            price_per_sqft=per_sqft,
+            recommended_grout=record.get("recommended_grout"),
+            image=images[0] if images else None,
+        )
 
 
 class SortInfo(BaseModel):
@@ -79,10 +89,19 @@ class Estimate(Quantity):
 
     def search_results(self) -> list[dict]:
         """The data sheet rows the coverage comes from, as search_result blocks Claude can cite."""
-        return [{"type": "search_result", "source": s.source, "title": s.document,
-                 "content": [{"type": "text", "text": s.statement},
-                             {"type": "text", "text": f"{s.what.capitalize()}, page {s.page} of {s.document}."}],
-                 "citations": {"enabled": True}} for s in self.coverage_sources]
+        return [
+            {
+                "type": "search_result",
+                "source": s.source,
+                "title": s.document,
+                "content": [
+                    {"type": "text", "text": s.statement},
+                    {"type": "text", "text": f"{s.what.capitalize()}, page {s.page} of {s.document}."},
+                ],
+                "citations": {"enabled": True},
+            }
+            for s in self.coverage_sources
+        ]
 
 
 class CompanionItem(BaseModel):

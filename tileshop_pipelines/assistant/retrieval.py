@@ -7,8 +7,9 @@
    facts shown and sent to the model.
 4. For a question the documents answer (passages.documents_answer: it asks how, or a passage is
    nearer to it than any product), the passages of the store's documents (passages.py): of the
-   named products' documents first, then hybrid search over every document's passages. A
-   question is answered by products, passages or both.
+   named products' documents first, then hybrid search over every document's passages, those of
+   the documents it names ranked by what it asks of them (given the query encoder). A question is
+   answered by products, passages or both.
 
 The SQL is the store's (store.search, store.product_lookup); this module only calls it.
 """
@@ -16,7 +17,9 @@ The SQL is the store's (store.search, store.product_lookup); this module only ca
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
+from collections.abc import Callable
 
 import numpy as np
 import psycopg
@@ -49,8 +52,14 @@ class ProductHit:
 
     def public(self) -> dict:
         """The fields `tileshop ask` prints."""
-        return {"sku": self.sku, "name": self.name, "url": self.url, "price": self.price,
-                "price_unit": self.price_unit, "score": self.score}
+        return {
+            "sku": self.sku,
+            "name": self.name,
+            "url": self.url,
+            "price": self.price,
+            "price_unit": self.price_unit,
+            "score": self.score,
+        }
 
     def card(self) -> dict:
         """The fields the app's API and chat page show (the facts the record states)."""
@@ -58,9 +67,15 @@ class ProductHit:
         per_sqft = record.get("price_per_sqft")
         if per_sqft is None and self.price_unit == "sqft":
             per_sqft = self.price
-        return {**self.public(), "image": self.image, "size": record.get("size"), "color": record.get("color"),
-                "finish": record.get("finish"), "coverage_sqft_per_unit": record.get("coverage_sqft_per_box"),
-                "price_per_sqft": per_sqft}
+        return {
+            **self.public(),
+            "image": self.image,
+            "size": record.get("size"),
+            "color": record.get("color"),
+            "finish": record.get("finish"),
+            "coverage_sqft_per_unit": record.get("coverage_sqft_per_box"),
+            "price_per_sqft": per_sqft,
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,8 +96,9 @@ def embed_question(question: str, model_name: str = DEFAULT_MODEL) -> np.ndarray
 def load_vocabulary(conn: psycopg.Connection) -> Vocabulary:
     """Colors, finishes, materials and applications in the catalog."""
     found = filter_vocabulary(conn)
-    return Vocabulary(colors=found["color"], finishes=found["finish"], materials=found["material"],
-                      applications=found["application"])
+    return Vocabulary(
+        colors=found["color"], finishes=found["finish"], materials=found["material"], applications=found["application"]
+    )
 
 
 class VocabularyCache:
@@ -113,17 +129,34 @@ def fold_chunks(chunks: list[dict], limit: int) -> list[dict]:
 
 
 def hit_from_product(product: dict, score: float) -> ProductHit:
-    return ProductHit(sku=product["sku"], name=product["name"], url=product["url"], price=product["price"],
-                      price_unit=product["price_unit"], score=round(float(score), 4),
-                      product_key=product["product_key"], record=product["record"])
+    return ProductHit(
+        sku=product["sku"],
+        name=product["name"],
+        url=product["url"],
+        price=product["price"],
+        price_unit=product["price_unit"],
+        score=round(float(score), 4),
+        product_key=product["product_key"],
+        record=product["record"],
+    )
 
 
-def retrieve(conn: psycopg.Connection, question: str, query_embedding: np.ndarray, *, limit: int = 5,
-             filters: ProductFilters | None = None, vocabulary: Vocabulary | None = None) -> Retrieval:
+def retrieve(
+    conn: psycopg.Connection,
+    question: str,
+    query_embedding: np.ndarray,
+    *,
+    limit: int = 5,
+    filters: ProductFilters | None = None,
+    vocabulary: Vocabulary | None = None,
+    embed: Callable[[str], np.ndarray] | None = None,
+) -> Retrieval:
     """SKU matches first, then the nearest products under the filters.
 
     Explicit `filters` win over those read from the question. When only question-derived filters
-    are in play and nothing matches them, the search runs again without them (`relaxed`).
+    are in play and nothing matches them, the search runs again without them (`relaxed`). `embed`
+    (the query encoder) ranks the passages of the documents a question names by what it asks
+    (passages.retrieve_passages); without it they keep the hybrid search's order.
     """
     started = time.perf_counter()
     question = question.strip()
@@ -135,23 +168,33 @@ def retrieve(conn: psycopg.Connection, question: str, query_embedding: np.ndarra
     hits: list[ProductHit] = []
     for product in products_by_sku(conn, list(parsed.skus)):
         hits.append(hit_from_product(product, 1.0))
-    passages = (retrieve_passages(conn, question, query_embedding, product_keys=[h.product_key for h in hits])
-                if documents_answer(conn, question, query_embedding) else [])
+    embed = functools.lru_cache(maxsize=2)(embed) if embed is not None else None  # the asked part, once
+    passages = (
+        retrieve_passages(conn, question, query_embedding, product_keys=[h.product_key for h in hits], embed=embed)
+        if documents_answer(conn, question, query_embedding, embed)
+        else []
+    )
     relaxed = False
     wanted = limit - len(hits)
     if wanted > 0:
-        folded = fold_chunks(search_chunks(conn, question, query_embedding, limit * CHUNKS_PER_PRODUCT_WANTED,
-                                           applied), limit)
+        folded = fold_chunks(
+            search_chunks(conn, question, query_embedding, limit * CHUNKS_PER_PRODUCT_WANTED, applied), limit
+        )
         if not folded and applied != explicit:
             relaxed = True
             applied = explicit
-            folded = fold_chunks(search_chunks(conn, question, query_embedding,
-                                               limit * CHUNKS_PER_PRODUCT_WANTED, applied), limit)
+            folded = fold_chunks(
+                search_chunks(conn, question, query_embedding, limit * CHUNKS_PER_PRODUCT_WANTED, applied), limit
+            )
         seen = {h.product_key for h in hits}
         folded = [c for c in folded if c["product_key"] not in seen][:wanted]
         records = products_by_key(conn, [c["product_key"] for c in folded])
-        hits += [hit_from_product(records[c["product_key"]], c["score"])
-                 for c in folded if c["product_key"] in records]
-    return Retrieval(hits=hits, parsed=parsed, filters=applied, relaxed=relaxed,
-                     seconds=time.perf_counter() - started, passages=passages)
-
+        hits += [hit_from_product(records[c["product_key"]], c["score"]) for c in folded if c["product_key"] in records]
+    return Retrieval(
+        hits=hits,
+        parsed=parsed,
+        filters=applied,
+        relaxed=relaxed,
+        seconds=time.perf_counter() - started,
+        passages=passages,
+    )

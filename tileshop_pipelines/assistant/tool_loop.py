@@ -89,13 +89,22 @@ def result_block(tool_use_id: str, outcome: ToolOutcome) -> dict:
             rest = [{"type": "text", "text": text}] if text != "{}" else []
             return {"type": "tool_result", "tool_use_id": tool_use_id, "content": [*found, *rest]}
         return {"type": "tool_result", "tool_use_id": tool_use_id, "content": text}
-    return {"type": "tool_result", "tool_use_id": tool_use_id, "content": json.dumps({"error": outcome.error}),
-            "is_error": True}
+    return {
+        "type": "tool_result",
+        "tool_use_id": tool_use_id,
+        "content": json.dumps({"error": outcome.error}),
+        "is_error": True,
+    }
 
 
-async def run(client, request: dict, execute: Callable[[str, object], Awaitable[ToolOutcome]], *,
-              max_rounds: int = MAX_ROUNDS, total_seconds: float = TOTAL_SECONDS,
-              ) -> AsyncIterator[LoopText | LoopResult]:
+async def run(
+    client,
+    request: dict,
+    execute: Callable[[str, object], Awaitable[ToolOutcome]],
+    *,
+    max_rounds: int = MAX_ROUNDS,
+    total_seconds: float = TOTAL_SECONDS,
+) -> AsyncIterator[LoopText | LoopResult]:
     """Stream Claude's answer, running its tool calls; text as it arrives, then the LoopResult."""
     deadline = time.monotonic() + total_seconds
     request = with_tools(request)
@@ -125,9 +134,11 @@ async def run(client, request: dict, execute: Callable[[str, object], Awaitable[
                 outcome = await execute(call.name, call.input)
             outcomes.append(outcome)
             results.append(result_block(call.id, outcome))
-        messages = [*messages, {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in
-                                                                 message.content]},
-                    {"role": "user", "content": results}]
+        messages = [
+            *messages,
+            {"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in message.content]},
+            {"role": "user", "content": results},
+        ]
     raise ToolLoopError("unreachable")
 
 

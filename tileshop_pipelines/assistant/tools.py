@@ -68,17 +68,21 @@ class SearchFilters(_Input):
     min_price: float | None = Field(default=None, ge=0, le=1_000_000)
     max_price: float | None = Field(default=None, ge=0, le=1_000_000)
     price_basis: Literal[PRICE_BASES] = Field(  # type: ignore[valid-type]
-        default="unit", description="which price min/max apply to: box, sqft, or unit (the selling unit's)")
+        default="unit", description="which price min/max apply to: box, sqft, or unit (the selling unit's)"
+    )
     price_unit: Literal[PRICE_UNITS] | None = None  # type: ignore[valid-type]
     color: str | None = Field(default=None, min_length=1, max_length=100)
     finish: str | None = Field(default=None, min_length=1, max_length=100)
-    material: str | None = Field(default=None, min_length=1, max_length=100,
-                                 description="the product's own material, e.g. Porcelain")
+    material: str | None = Field(
+        default=None, min_length=1, max_length=100, description="the product's own material, e.g. Porcelain"
+    )
     application: str | None = Field(default=None, min_length=1, max_length=100, description="e.g. Floor, Wall")
     size: str | None = Field(default=None, min_length=1, max_length=100, description='e.g. "12 x 24"')
     product_type: Literal[tuple(PRODUCT_TYPES)] | None = Field(  # type: ignore[valid-type]
-        default=None, description="the kind of product: setting (thinset, mortar), grout, trim, underlayment, "
-                                  "tool, flooring (LVT, laminate, wood), tile")
+        default=None,
+        description="the kind of product: setting (thinset, mortar), grout, trim, underlayment, "
+        "tool, flooring (LVT, laminate, wood), tile",
+    )
 
     @model_validator(mode="after")
     def _range(self):
@@ -98,7 +102,8 @@ class SearchInput(_Input):
     filters: SearchFilters = Field(default_factory=SearchFilters)
     sort: Literal["relevance", "price_asc", "price_desc"] = "relevance"
     basis: Literal["auto", "sqft", "unit"] = Field(
-        default="auto", description="price sort basis; auto: per sq. ft. when most matching products are sold by area")
+        default="auto", description="price sort basis; auto: per sq. ft. when most matching products are sold by area"
+    )
     limit: int = Field(default=5, ge=1, le=MAX_LIMIT)
 
     @model_validator(mode="after")
@@ -162,7 +167,8 @@ class CompanionInput(_Input):
 
     sku: str | None = Field(default=None, min_length=1, max_length=20, pattern=r"^[0-9A-Za-z]+$")
     kind: Literal[rules.KINDS] | None = Field(  # type: ignore[valid-type]
-        default=None, description="grout, trim, setting or underlayment; all that apply when omitted")
+        default=None, description="grout, trim, setting or underlayment; all that apply when omitted"
+    )
     tile_material: str | None = Field(default=None, max_length=100)
     tile_size: str | None = Field(default=None, max_length=100, description='e.g. "24 x 48 in"')
     large_format: bool = Field(default=False, description="the tile has a side of 15 in or more")
@@ -177,10 +183,17 @@ class ToolContext:
     vocabulary: Vocabulary | None = None
 
 
-_COMPARED = (("price", lambda f: _price_text(f)), ("price per sq. ft.", lambda f: _num(f.price_per_sqft, "$")),
-             ("size", lambda f: f.size), ("material", lambda f: f.material), ("color", lambda f: f.color),
-             ("finish", lambda f: f.finish), ("coverage per box", lambda f: _num(f.coverage_sqft_per_unit, "", " sq. ft.")),
-             ("recommended grout", lambda f: f.recommended_grout), ("category", lambda f: f.category))
+_COMPARED = (
+    ("price", lambda f: _price_text(f)),
+    ("price per sq. ft.", lambda f: _num(f.price_per_sqft, "$")),
+    ("size", lambda f: f.size),
+    ("material", lambda f: f.material),
+    ("color", lambda f: f.color),
+    ("finish", lambda f: f.finish),
+    ("coverage per box", lambda f: _num(f.coverage_sqft_per_unit, "", " sq. ft.")),
+    ("recommended grout", lambda f: f.recommended_grout),
+    ("category", lambda f: f.category),
+)
 
 
 def _num(value: float | None, prefix: str = "", suffix: str = "") -> str | None:
@@ -190,8 +203,9 @@ def _num(value: float | None, prefix: str = "", suffix: str = "") -> str | None:
 def _price_text(facts: ProductFacts) -> str | None:
     if facts.price is None:
         return None
-    return f"${facts.price:,.2f}" + ({"box": " per box", "sqft": " per sq. ft.", "bag": " per bag",
-                                       "each": " each"}.get(facts.price_unit or "", ""))
+    return f"${facts.price:,.2f}" + (
+        {"box": " per box", "sqft": " per sq. ft.", "bag": " per bag", "each": " each"}.get(facts.price_unit or "", "")
+    )
 
 
 def _by_sku(conn: psycopg.Connection, skus: list[str]) -> tuple[list[dict], list[str]]:
@@ -212,11 +226,19 @@ def search_products(ctx: ToolContext, params: SearchInput) -> SearchResult:
 
         if ctx.embed is None:
             raise ToolError("relevance search is not available here (no query encoder)")
-        found = retrieve(ctx.conn, params.query, ctx.embed(params.query), limit=params.limit, filters=explicit,
-                         vocabulary=ctx.vocabulary)
-        return SearchResult(products=[ProductFacts.of(dataclasses.asdict(h) | {"record": h.record})
-                                      for h in found.hits],
-                            filters=found.filters.active(), relaxed=found.relaxed)
+        found = retrieve(
+            ctx.conn,
+            params.query,
+            ctx.embed(params.query),
+            limit=params.limit,
+            filters=explicit,
+            vocabulary=ctx.vocabulary,
+        )
+        return SearchResult(
+            products=[ProductFacts.of(dataclasses.asdict(h) | {"record": h.record}) for h in found.hits],
+            filters=found.filters.active(),
+            relaxed=found.relaxed,
+        )
     filters = explicit
     if params.query and ctx.vocabulary is not None:
         filters = parse_question(params.query, ctx.vocabulary).filters.merged(explicit)
@@ -227,12 +249,17 @@ def search_products(ctx: ToolContext, params: SearchInput) -> SearchResult:
     descending = params.sort == "price_desc"
     rows, ranked = ranked_by_price(ctx.conn, filters, basis, descending, params.limit)
     label = "price per sq. ft." if basis == "sqft" else "price per selling unit (box, piece or bag)"
-    note = (f"Ranked by {label}, {'highest' if descending else 'lowest'} first, over all {ranked} "
-            f"listed product{'s' if ranked != 1 else ''} matching the filters")
+    note = (
+        f"Ranked by {label}, {'highest' if descending else 'lowest'} first, over all {ranked} "
+        f"listed product{'s' if ranked != 1 else ''} matching the filters"
+    )
     if ranked < total:
         note += f" ({total - ranked} more state no {'per-sq.-ft. ' if basis == 'sqft' else ''}price)"
-    return SearchResult(products=[ProductFacts.of(r) for r in rows], filters=filters.active(),
-                        sort=SortInfo(by=params.sort, basis=basis, note=note + ".", matching=total, ranked=ranked))
+    return SearchResult(
+        products=[ProductFacts.of(r) for r in rows],
+        filters=filters.active(),
+        sort=SortInfo(by=params.sort, basis=basis, note=note + ".", matching=total, ranked=ranked),
+    )
 
 
 def get_products(ctx: ToolContext, params: SkusInput) -> ProductsResult:
@@ -256,15 +283,24 @@ def estimate_materials(ctx: ToolContext, params: EstimateInput) -> Estimate:
     if missing:
         raise ToolError(f"no product with SKU {params.sku!r} in the catalog")
     product = products[0]
-    record = {**product["record"], "name": product["name"], "price": product["price"],
-              "price_unit": product["price_unit"]}
+    record = {
+        **product["record"],
+        "name": product["name"],
+        "price": product["price"],
+        "price_unit": product["price_unit"],
+    }
     try:
         sqft, line = area_sqft(area=params.area, length=params.length, width=params.width, unit=params.unit)
         if record.get("coverage_sqft_per_box") or record["price_unit"] == "sqft":
             q = quantity(record, sqft, line, params.waste_pct)
         else:  # grout, mortar: what their data sheets state
-            coverage = document_coverage(ctx.conn, product["product_key"], tile_size=params.tile_size,
-                                         joint_width=params.joint_width, trowel_notch=params.trowel_notch)
+            coverage = document_coverage(
+                ctx.conn,
+                product["product_key"],
+                tile_size=params.tile_size,
+                joint_width=params.joint_width,
+                trowel_notch=params.trowel_notch,
+            )
             if coverage is None:
                 raise EstimateError(f"{NO_COVERAGE}, and no document of it states any")
             q = document_quantity(record, sqft, line, params.waste_pct, coverage)
@@ -287,9 +323,14 @@ def companion_products(ctx: ToolContext, params: CompanionInput) -> CompanionRes
             # A described tile states no grout type; the catalog's own pages for that material may.
             stated = recommended_grout_counts(ctx.conn, params.tile_material)
             if len(stated) == 1:
-                anchor = dataclasses.replace(anchor, recommended_grout=next(iter(stated)), grout_source=(
-                    f"the type all {sum(stated.values())} {params.tile_material.lower()} tile pages in the catalog "
-                    "recommend"))
+                anchor = dataclasses.replace(
+                    anchor,
+                    recommended_grout=next(iter(stated)),
+                    grout_source=(
+                        f"the type all {sum(stated.values())} {params.tile_material.lower()} tile pages in the catalog "
+                        "recommend"
+                    ),
+                )
     else:
         raise ToolError("give the product's sku, or describe the tile (tile_material, tile_size, large_format)")
     kinds = (params.kind,) if params.kind else rules.kinds_for(anchor)
@@ -305,10 +346,15 @@ def companion_products(ctx: ToolContext, params: CompanionInput) -> CompanionRes
         if not ranked and not note:
             notes.append(f"The catalog has no {kind} product for {anchor.label()}.")
         per_kind = params.limit if params.kind else max(1, params.limit // len(kinds) + 1)
-        items += [CompanionItem(kind=c.kind, reason=c.reason, product=ProductFacts.of(c.product))
-                  for c in ranked[:per_kind]]
-    return CompanionResult(anchor=anchor.label(), anchor_sku=anchor_product["sku"] if anchor_product else None,
-                           companions=items, notes=notes)
+        items += [
+            CompanionItem(kind=c.kind, reason=c.reason, product=ProductFacts.of(c.product)) for c in ranked[:per_kind]
+        ]
+    return CompanionResult(
+        anchor=anchor.label(),
+        anchor_sku=anchor_product["sku"] if anchor_product else None,
+        companions=items,
+        notes=notes,
+    )
 
 
 def search_documents(ctx: ToolContext, params: DocumentSearchInput) -> DocumentsResult:
@@ -320,12 +366,22 @@ def search_documents(ctx: ToolContext, params: DocumentSearchInput) -> Documents
         if missing:
             raise ToolError(f"no product with SKU {params.sku!r} in the catalog")
         keys = [p["product_key"] for p in products]
-    passages = retrieve_passages(ctx.conn, params.query, ctx.embed(params.query), limit=params.limit,
-                                 product_keys=keys, only_these_products=keys is not None)
+    passages = retrieve_passages(
+        ctx.conn,
+        params.query,
+        ctx.embed(params.query),
+        limit=params.limit,
+        product_keys=keys,
+        only_these_products=keys is not None,
+        embed=ctx.embed,
+    )
     note = None
     if not passages:
-        note = (f"no document of SKU {params.sku} answers this" if params.sku
-                else "no passage of the store's documents answers this")
+        note = (
+            f"no document of SKU {params.sku} answers this"
+            if params.sku
+            else "no passage of the store's documents answers this"
+        )
     return DocumentsResult(passages=passages, note=note)
 
 
@@ -344,17 +400,24 @@ class Tool(Generic[InputT]):
 
     def definition(self) -> dict:
         """The Messages API tool definition: name, description, input_schema."""
-        return {"name": self.name, "description": self.description, "input_schema": self.input_model.model_json_schema()}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "input_schema": self.input_model.model_json_schema(),
+        }
 
 
-TOOLS: dict[str, Tool[Any]] = {t.name: t for t in (
-    Tool("search_products", SearchInput, search_products),
-    Tool("get_products", SkusInput, get_products),
-    Tool("compare_products", CompareInput, compare_products),
-    Tool("estimate_materials", EstimateInput, estimate_materials),
-    Tool("companion_products", CompanionInput, companion_products),
-    Tool("search_documents", DocumentSearchInput, search_documents),
-)}
+TOOLS: dict[str, Tool[Any]] = {
+    t.name: t
+    for t in (
+        Tool("search_products", SearchInput, search_products),
+        Tool("get_products", SkusInput, get_products),
+        Tool("compare_products", CompareInput, compare_products),
+        Tool("estimate_materials", EstimateInput, estimate_materials),
+        Tool("companion_products", CompanionInput, companion_products),
+        Tool("search_documents", DocumentSearchInput, search_documents),
+    )
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -368,8 +431,7 @@ class ToolOutcome:
 
     def call(self) -> dict:
         """What the API reports of the call: {name, input, ok, error?}."""
-        return {"name": self.name, "input": self.input, "ok": self.ok,
-                **({"error": self.error} if self.error else {})}
+        return {"name": self.name, "input": self.input, "ok": self.ok, **({"error": self.error} if self.error else {})}
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -391,18 +453,19 @@ def run_tool(ctx: ToolContext, name: str, raw_input: object) -> ToolOutcome:
     shown = raw_input if isinstance(raw_input, dict) else {"input": repr(raw_input)[:200]}
     tool = TOOLS.get(name) if isinstance(name, str) else None
     if tool is None:
-        return ToolOutcome(str(name)[:100], shown, False,
-                           error=f"unknown tool {str(name)[:100]!r}; the tools are {', '.join(TOOLS)}")
+        return ToolOutcome(
+            str(name)[:100], shown, False, error=f"unknown tool {str(name)[:100]!r}; the tools are {', '.join(TOOLS)}"
+        )
     try:
         params = tool.input_model.model_validate(raw_input)
     except ValidationError as exc:
-        return ToolOutcome(name, shown, False, error=validation_message(exc),
-                           seconds=time.perf_counter() - started)
+        return ToolOutcome(name, shown, False, error=validation_message(exc), seconds=time.perf_counter() - started)
     try:
         with ctx.conn.transaction():
             ctx.conn.execute("SET TRANSACTION READ ONLY")
             result = tool.run(ctx, params)
     except ToolError as exc:
         return ToolOutcome(name, shown, False, error=str(exc), seconds=time.perf_counter() - started)
-    return ToolOutcome(name, params.model_dump(exclude_defaults=True), True, result=result,
-                       seconds=time.perf_counter() - started)
+    return ToolOutcome(
+        name, params.model_dump(exclude_defaults=True), True, result=result, seconds=time.perf_counter() - started
+    )

@@ -47,15 +47,26 @@ def version_changes(old: dict | None, new: dict) -> list[dict]:
         return [{"change": "added", "field": None, "old_value": None, "new_value": None, "summary": "added"}]
     changes = []
     if (old.get("price"), old.get("price_unit")) != (new.get("price"), new.get("price_unit")):
-        changes.append({"change": "price", "field": None,
-                        "old_value": {"price": old.get("price"), "unit": old.get("price_unit")},
-                        "new_value": {"price": new.get("price"), "unit": new.get("price_unit")}})
+        changes.append(
+            {
+                "change": "price",
+                "field": None,
+                "old_value": {"price": old.get("price"), "unit": old.get("price_unit")},
+                "new_value": {"price": new.get("price"), "unit": new.get("price_unit")},
+            }
+        )
     old_specs = specs if isinstance(specs := old.get("specifications"), dict) else {}
     new_specs = specs if isinstance(specs := new.get("specifications"), dict) else {}
-    changes += [{"change": "spec", "field": k, "old_value": old_specs.get(k), "new_value": new_specs.get(k)}
-                for k in sorted(old_specs.keys() | new_specs.keys()) if old_specs.get(k) != new_specs.get(k)]
-    changes += [{"change": "field", "field": k, "old_value": old.get(k), "new_value": new.get(k)}
-                for k in sorted((old.keys() | new.keys()) - _NOT_COMPARED) if old.get(k) != new.get(k)]
+    changes += [
+        {"change": "spec", "field": k, "old_value": old_specs.get(k), "new_value": new_specs.get(k)}
+        for k in sorted(old_specs.keys() | new_specs.keys())
+        if old_specs.get(k) != new_specs.get(k)
+    ]
+    changes += [
+        {"change": "field", "field": k, "old_value": old.get(k), "new_value": new.get(k)}
+        for k in sorted((old.keys() | new.keys()) - _NOT_COMPARED)
+        if old.get(k) != new.get(k)
+    ]
     return [{**c, "summary": describe(c)} for c in changes]
 
 
@@ -68,8 +79,10 @@ def markdown_table(changes: list[dict], limit: int = MAX_TABLE_ROWS) -> str:
     if not changes:
         return "none"
     lines = ["| product | SKU | name | change |", "| --- | --- | --- | --- |"]
-    lines += [f"| {_cell(c['product_key'])} | {_cell(c['sku'])} | {_cell(c['name'])} | {_cell(describe(c))} |"
-              for c in changes[:limit]]
+    lines += [
+        f"| {_cell(c['product_key'])} | {_cell(c['sku'])} | {_cell(c['name'])} | {_cell(describe(c))} |"
+        for c in changes[:limit]
+    ]
     if len(changes) > limit:
         lines.append(f"| ... {len(changes) - limit} more | | | |")
     return "\n".join(lines)
@@ -78,10 +91,18 @@ def markdown_table(changes: list[dict], limit: int = MAX_TABLE_ROWS) -> str:
 def as_json(change: dict) -> dict:
     """A change for the API and the CLI: its fields, the time as ISO 8601, and the phrase."""
     changed_at = change["changed_at"]
-    return {"changed_at": changed_at.isoformat() if isinstance(changed_at, dt.datetime) else changed_at,
-            "refresh_id": change["refresh_id"], "product_key": change["product_key"], "sku": change["sku"],
-            "name": change["name"], "change": change["change"], "field": change["field"],
-            "old": change["old_value"], "new": change["new_value"], "summary": describe(change)}
+    return {
+        "changed_at": changed_at.isoformat() if isinstance(changed_at, dt.datetime) else changed_at,
+        "refresh_id": change["refresh_id"],
+        "product_key": change["product_key"],
+        "sku": change["sku"],
+        "name": change["name"],
+        "change": change["change"],
+        "field": change["field"],
+        "old": change["old_value"],
+        "new": change["new_value"],
+        "summary": describe(change),
+    }
 
 
 def parse_since(text: str) -> dt.datetime:

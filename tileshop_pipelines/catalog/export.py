@@ -51,8 +51,20 @@ def _arrow_type(column: str) -> pa.DataType:
 
 SCHEMA = pa.schema([pa.field(c, _arrow_type(c)) for c in COLUMNS])
 # Any: pandas-stubs take a dtype's name only as one of their literals, and these names are computed.
-_PANDAS_DTYPES: dict[str, Any] = {c: ("Float64" if c in _FLOAT else "Int64" if c in _INT else "boolean" if c in _BOOL
-                      else "datetime64[us, UTC]" if c in _TIME else "string") for c in COLUMNS}
+_PANDAS_DTYPES: dict[str, Any] = {
+    c: (
+        "Float64"
+        if c in _FLOAT
+        else "Int64"
+        if c in _INT
+        else "boolean"
+        if c in _BOOL
+        else "datetime64[us, UTC]"
+        if c in _TIME
+        else "string"
+    )
+    for c in COLUMNS
+}
 _TEXT = tuple(c for c in COLUMNS if _PANDAS_DTYPES[c] == "string")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -69,7 +81,9 @@ def _value(key: str, column: str, value):
         return orjson.dumps(value).decode()
     if column in _FLOAT or column in _INT:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (column in _INT and value != int(value)):
-            raise ExportError(f"product {key!r}: {column} is {value!r}, not a {'whole ' if column in _INT else ''}number")
+            raise ExportError(
+                f"product {key!r}: {column} is {value!r}, not a {'whole ' if column in _INT else ''}number"
+            )
         return value
     if column in _BOOL:
         if not isinstance(value, bool):
@@ -90,9 +104,15 @@ def frame(rows: list[tuple]) -> pd.DataFrame:
         data["gone_at"].append(gone_at)
         for column in _RECORD_FIELDS:
             data[column].append(_value(key, column, record.get(column)))
-    return pd.DataFrame({c: pd.array(values, dtype=_PANDAS_DTYPES[c]) if c not in _TIME
-                         else pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(_PANDAS_DTYPES[c])
-                         for c, values in data.items()}, columns=list(COLUMNS))
+    return pd.DataFrame(
+        {
+            c: pd.array(values, dtype=_PANDAS_DTYPES[c])
+            if c not in _TIME
+            else pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype(_PANDAS_DTYPES[c])
+            for c, values in data.items()
+        },
+        columns=list(COLUMNS),
+    )
 
 
 def neutralise(cell):
@@ -128,8 +148,11 @@ class Export:
         for rows in self.chunks:
             df = frame(rows)
             if len(self.preview) < self.preview_rows:
-                self.preview = pd.concat([self.preview, df.head(self.preview_rows - len(self.preview))],
-                                         ignore_index=True) if len(self.preview) else df.head(self.preview_rows)
+                self.preview = (
+                    pd.concat([self.preview, df.head(self.preview_rows - len(self.preview))], ignore_index=True)
+                    if len(self.preview)
+                    else df.head(self.preview_rows)
+                )
             self.rows += len(df)
             yield df
 
@@ -186,8 +209,9 @@ def snapshot_name(day: dt.date, refresh_id: int | None) -> str:
     return f"catalog-{day.isoformat()}-refresh-{refresh_id if refresh_id is not None else 0}.parquet"
 
 
-def markdown_preview(df: pd.DataFrame, columns: tuple[str, ...] = ("product_key", "sku", "name", "category",
-                                                                   "price", "price_unit")) -> str:
+def markdown_preview(
+    df: pd.DataFrame, columns: tuple[str, ...] = ("product_key", "sku", "name", "category", "price", "price_unit")
+) -> str:
     """The first rows as a Markdown table (Dagster's metadata), "no products" when empty."""
     if df.empty:
         return "no products"

@@ -92,7 +92,9 @@ class _Record:
         self.provenance: dict[str, str] = {}
         self.warnings: list[str] = [
             f"json_too_deep: {n} script(s) nested deeper than {MAX_JSONLD_DEPTH} levels skipped"
-            for n in [page.too_deep] if n]
+            for n in [page.too_deep]
+            if n
+        ]
 
     def put(self, field_name: str, value, source: str) -> None:
         if value is None or not value and isinstance(value, (list, dict)):
@@ -131,10 +133,13 @@ def _put_identity(out: _Record, product: dict, offer: dict, product_data: dict, 
     if sku is None:
         sku, sku_source = text_value(product_data.get("ProductId")), "next_data"
     if url_sku and (sku is None or sku.casefold() != url_sku.casefold()):
-        if sku is not None and not (jsonld.is_number(product.get("sku")) and url_sku.isdigit()
-                                    and _same_number(url_sku, product["sku"])):
-            out.warnings.append(f"sku_conflict: the page states SKU {sku[:40]!r} ({sku_source}), the URL {url_sku[:40]!r}; "
-                                "the URL's is kept")
+        if sku is not None and not (
+            jsonld.is_number(product.get("sku")) and url_sku.isdigit() and _same_number(url_sku, product["sku"])
+        ):
+            out.warnings.append(
+                f"sku_conflict: the page states SKU {sku[:40]!r} ({sku_source}), the URL {url_sku[:40]!r}; "
+                "the URL's is kept"
+            )
         sku, sku_source = url_sku, "url"
     out.put("sku", sku, sku_source)
     if url:
@@ -169,8 +174,10 @@ def _put_offer(out: _Record, offer: dict) -> float | None:
     stated_price = offer.get("price", jsonld.first_dict(offer.get("priceSpecification")).get("price"))
     if price is None and stated_price is not None:
         shown = stated_price if isinstance(stated_price, str) else repr(stated_price)
-        out.warnings.append(f"invalid_price: {shown[:40]}{'...' if len(shown) > 40 else ''} is not an amount "
-                            f"from 0 to {MAX_PRICE:,.0f}; refused")
+        out.warnings.append(
+            f"invalid_price: {shown[:40]}{'...' if len(shown) > 40 else ''} is not an amount "
+            f"from 0 to {MAX_PRICE:,.0f}; refused"
+        )
     out.put("price", price, "jsonld")
     out.put("currency", text_value(offer.get("priceCurrency")), "jsonld")
     out.put("availability", jsonld.schema_enum(offer.get("availability")), "jsonld")
@@ -194,8 +201,13 @@ def _put_price_block(out: _Record, page: Page, price: float | None) -> None:
 # past its bound, and the bound as a warning states it.
 _NUMBER_SPECS = (
     ("box_quantity", "BoxQuantity", parse_box_quantity, box_quantity_out_of_range, f"0 to {MAX_BOX_QUANTITY:,}"),
-    ("box_weight_lbs", "BoxWeight", parse_box_weight_lbs, box_weight_out_of_range,
-     f"0 to {MAX_BOX_WEIGHT_LBS:,.0f} lbs"),
+    (
+        "box_weight_lbs",
+        "BoxWeight",
+        parse_box_weight_lbs,
+        box_weight_out_of_range,
+        f"0 to {MAX_BOX_WEIGHT_LBS:,.0f} lbs",
+    ),
 )
 
 

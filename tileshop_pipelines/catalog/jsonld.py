@@ -89,7 +89,7 @@ def brand_name(brand) -> str | None:
 
 
 def schema_enum(value) -> str | None:
-    """"https://schema.org/InStock" -> "InStock"."""
+    """ "https://schema.org/InStock" -> "InStock"."""
     text = text_value(value)
     if text is None:
         return None

@@ -93,8 +93,10 @@ def why_not_a_product(page: Page) -> str:
     if _is_home_page(page.tree):
         return f"blocked: the home page ({HOME_PAGE_TITLE!r}) was returned instead of a product page"
     if page.too_deep:
-        return (f"JSON-LD nested deeper than {MAX_JSONLD_DEPTH} levels ({page.too_deep} block(s) refused) and no "
-                "valid Product JSON-LD")
+        return (
+            f"JSON-LD nested deeper than {MAX_JSONLD_DEPTH} levels ({page.too_deep} block(s) refused) and no "
+            "valid Product JSON-LD"
+        )
     if page.malformed_jsonld:
         return f"malformed JSON-LD ({page.malformed_jsonld} invalid block(s)) and no valid Product JSON-LD"
     return "no Product JSON-LD on the page"
@@ -108,6 +110,4 @@ def _is_home_page(tree: LexborHTMLParser) -> bool:
     if title_text:
         return title_text.casefold().startswith(HOME_PAGE_TITLE.casefold())
     # No title at all: fall back on the home page's "Signature Collection" section heading.
-    return any(
-        HOME_PAGE_SECTION.casefold() in heading.text().casefold() for heading in tree.css("h1, h2, h3")
-    )
+    return any(HOME_PAGE_SECTION.casefold() in heading.text().casefold() for heading in tree.css("h1, h2, h3"))

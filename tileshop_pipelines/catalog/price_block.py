@@ -47,9 +47,39 @@ _UNIT_NAMES = {"ea": "each", "each": "each", "pc": "each", "pcs": "each", "piece
 
 # Elements a price element never contains: another product's card, the product's heading or
 # description, navigation, media, forms. An ancestor holding one of them is past the price element.
-_NOT_PRICE_CONTENT = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "a", "img", "picture", "svg", "video", "iframe",
-                                "button", "input", "select", "textarea", "form", "section", "article", "aside",
-                                "nav", "header", "footer", "main", "ul", "ol", "li", "dl", "table"})
+_NOT_PRICE_CONTENT = frozenset(
+    {
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "a",
+        "img",
+        "picture",
+        "svg",
+        "video",
+        "iframe",
+        "button",
+        "input",
+        "select",
+        "textarea",
+        "form",
+        "section",
+        "article",
+        "aside",
+        "nav",
+        "header",
+        "footer",
+        "main",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "table",
+    }
+)
 _NOT_PRICE_TAGS = _NOT_PRICE_CONTENT | {"body", "html"}
 # A shown price inside one of these is another product's (a card, a carousel) or the page's chrome.
 _OTHERS = frozenset({"a", "li", "h1", "h2", "h3", "h4", "h5", "h6", "aside", "nav", "header", "footer"})
@@ -95,8 +125,11 @@ def price_block(body: LexborNode | None, price: float | None) -> PriceBlock:
         unit_prices.setdefault(item_unit, amount)
     coverage = parse_amount(coverages[0]) if coverages else None
 
-    refused = [f"invalid_price: the {unit} price shown, {amount:.6g}, is over {MAX_PRICE:,.0f}; refused"
-               for unit, amount in unit_prices.items() if not amount <= MAX_PRICE]
+    refused = [
+        f"invalid_price: the {unit} price shown, {amount:.6g}, is over {MAX_PRICE:,.0f}; refused"
+        for unit, amount in unit_prices.items()
+        if not amount <= MAX_PRICE
+    ]
     if coverage is not None and not coverage <= MAX_COVERAGE_SQFT:
         refused.append(f"invalid_coverage: {coverage:.6g} sq. ft. per box is over {MAX_COVERAGE_SQFT:,.0f}; refused")
         coverage = None
@@ -123,8 +156,7 @@ def _offer_price_element(body: LexborNode, price: float) -> LexborNode | None:
     return _first_price_element(body, root_id, price, fence.mem_id if fence is not None else None)
 
 
-def _first_price_element(node: LexborNode | None, root_id: int, price: float, stop_id: int | None
-                         ) -> LexborNode | None:
+def _first_price_element(node: LexborNode | None, root_id: int, price: float, stop_id: int | None) -> LexborNode | None:
     """The first element showing the price from `node` on in document order (within the root's
     subtree, skipping the subtrees of _OTHERS), until the one whose mem_id is `stop_id`."""
     while node is not None:
@@ -149,8 +181,10 @@ def _shown_price_element(text: LexborNode, price: float) -> LexborNode | None:
     for _ in range(_AMOUNT_SPLIT_DEPTH):
         if element is None or element.tag in _NOT_PRICE_TAGS:
             return None
-        if any(_same_amount(parse_amount(m.group(1)), price)
-               for m in _DOLLAR_AMOUNT.finditer(element.text(separator=" ", strip=True))):
+        if any(
+            _same_amount(parse_amount(m.group(1)), price)
+            for m in _DOLLAR_AMOUNT.finditer(element.text(separator=" ", strip=True))
+        ):
             return element
         element = element.parent
     return None
@@ -196,8 +230,9 @@ def _inside_others(element: LexborNode) -> bool:
     return False
 
 
-def _price_content(element: LexborNode, clean_child: LexborNode | None
-                   ) -> tuple[str, list[tuple[float, str]], list[str]] | None:
+def _price_content(
+    element: LexborNode, clean_child: LexborNode | None
+) -> tuple[str, list[tuple[float, str]], list[str]] | None:
     """When the element holds price content only: its lowercased text, the unit prices it shows
     (_unit_prices) and its coverage amounts (_coverages); else None. `clean_child`, a child already
     found to hold no non-price element, is not searched again."""

@@ -185,9 +185,7 @@ _DESCRIPTION_TOKEN = re.compile(
 )
 _TAG_START = re.compile(r"<(?=[a-zA-Z/!?])")
 # Tags that start a new line of text: paragraphs, list items, headings, line breaks, table rows.
-_BLOCK_TAGS = frozenset(
-    "p div br li ul ol dl dt dd h1 h2 h3 h4 h5 h6 tr table section article blockquote hr".split()
-)
+_BLOCK_TAGS = frozenset("p div br li ul ol dl dt dd h1 h2 h3 h4 h5 h6 tr table section article blockquote hr".split())
 
 
 # Marks where a block tag was, to join a description's blocks into one string: html.unescape never
@@ -222,8 +220,9 @@ def description_text(description) -> tuple[str | None, bool]:
     # split() gives [text, script/style name, tag name, text, ...]: no match object per token.
     parts = _DESCRIPTION_TOKEN.split(text)
     if _BLOCK_SEPARATOR not in text:  # the common case, looped in C: blocks joined by the separator
-        joined = parts[0] + "".join(chain.from_iterable(zip(map(_SEPARATORS.__getitem__, parts[2::3]),
-                                                            parts[3::3], strict=True)))
+        joined = parts[0] + "".join(
+            chain.from_iterable(zip(map(_SEPARATORS.__getitem__, parts[2::3]), parts[3::3], strict=True))
+        )
         decoded = unescape(joined) if "&" in joined else joined
         if "<" not in decoded:  # no tag to find in any block (each pattern starts with "<")
             collapsed = map(" ".join, map(str.split, decoded.split(_BLOCK_SEPARATOR)))  # collapse_whitespace

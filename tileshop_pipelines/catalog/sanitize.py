@@ -130,8 +130,10 @@ def _made_storable(value, where: str, reasons: list[str]):
         reasons.append(f"number_out_of_range: {where}: a {value.bit_length():,}-bit integer refused")
         return None
     if isinstance(value, dict):
-        return {_made_storable(key, f"{where} key", reasons): _made_storable(item, f"{where}.{key}", reasons)
-                for key, item in value.items()}
+        return {
+            _made_storable(key, f"{where} key", reasons): _made_storable(item, f"{where}.{key}", reasons)
+            for key, item in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [_made_storable(item, f"{where}[{i}]", reasons) for i, item in enumerate(value)]
     return value

@@ -92,11 +92,7 @@ def _decompress_if_gzip(content: bytes, source: str) -> bytes:
 
 
 def _children_named(element, localname: str):
-    return (
-        child
-        for child in element
-        if isinstance(child.tag, str) and etree.QName(child).localname == localname
-    )
+    return (child for child in element if isinstance(child.tag, str) and etree.QName(child).localname == localname)
 
 
 def _child_text(element, localname: str) -> str | None:
@@ -125,8 +121,10 @@ class Robots:
         as seconds per request (its time-of-day window ignored: it applies all day), the larger;
         None when it asks neither."""
         rate = self._parser.request_rate(self.product_token)
-        return max(self._parser.crawl_delay(self.product_token) or 0.0,
-                   rate.seconds / rate.requests if rate else 0.0) or None
+        return (
+            max(self._parser.crawl_delay(self.product_token) or 0.0, rate.seconds / rate.requests if rate else 0.0)
+            or None
+        )
 
 
 def parse_robots(text: str, *, user_agent: str) -> Robots:

@@ -14,13 +14,20 @@ def register(sub) -> None:
     p.add_argument("--limit", type=int, default=5)
     p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("eval", help="recall@5 and MRR of vector, full-text and hybrid search on questions "
-                                    "built from the sample catalog's facts")
+    p = sub.add_parser(
+        "eval",
+        help="recall@5 and MRR of vector, full-text and hybrid search on questions "
+        "built from the sample catalog's facts",
+    )
     p.add_argument("--products", type=int, default=500, help="the sample catalog the database holds (default 500)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--json", action="store_true")
-    p.add_argument("--no-tasks", action="store_true", help="skip the assistant's task suites (quantities, cheapest, "
-                                                          "companions, setting materials, comparisons, how-to)")
+    p.add_argument(
+        "--no-tasks",
+        action="store_true",
+        help="skip the assistant's task suites (quantities, cheapest, "
+        "companions, setting materials, comparisons, how-to)",
+    )
     p.set_defaults(func=cmd_eval)
 
 
@@ -75,8 +82,10 @@ def cmd_eval(args) -> int:
     if (howto := report.get("howto")) and "skipped" in howto:
         print(f"how-to suite skipped: {howto['skipped']}")
     elif howto:
-        print(f"how-to suite: {howto['questions']} questions, recall@5 of the right passage {howto['recall@5']:.3f}, "
-              f"offline answers quoting the fact and naming document and page {howto['answer_score']:.0%}")
+        print(
+            f"how-to suite: {howto['questions']} questions, recall@5 of the right passage {howto['recall@5']:.3f}, "
+            f"offline answers quoting the fact and naming document and page {howto['answer_score']:.0%}"
+        )
     return 0
 
 
@@ -89,6 +98,9 @@ def _howto(conn, catalog, seed: int, embed) -> dict:
 
     if not document_counts(conn)["indexed_documents"]:
         return {"skipped": "no document is in the index (the documents step has not run on this database)"}
-    return evaluate_howto(build_howto_questions(catalog, seed=seed),
-                          lambda text, embedding: [p.public() for p in retrieve_passages(conn, text, embedding, limit=K)],
-                          embed, lambda text: answer_question(conn, text))
+    return evaluate_howto(
+        build_howto_questions(catalog, seed=seed),
+        lambda text, embedding: [p.public() for p in retrieve_passages(conn, text, embedding, limit=K)],
+        embed,
+        lambda text: answer_question(conn, text),
+    )

@@ -81,8 +81,9 @@ def cmd_sitemap_parse(args) -> int:
             sitemap = parse_sitemap(content, source=source)
             entries = sitemap.entries
             if sitemap.kind == "index":
-                entries = [e for child in sitemap.entries
-                           for e in collect_sitemap_entries(child.loc, user_agent=user_agent)]
+                entries = [
+                    e for child in sitemap.entries for e in collect_sitemap_entries(child.loc, user_agent=user_agent)
+                ]
     except SitemapError as exc:
         return fail(str(exc))
     for entry in entries:
@@ -91,15 +92,26 @@ def cmd_sitemap_parse(args) -> int:
         except ValueError as exc:
             print(f"tileshop: skipped: {exc}", file=sys.stderr)
             continue
-        print(json.dumps({"url": info.url, "kind": info.kind, "sku": info.sku, "lastmod": entry.lastmod},
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {"url": info.url, "kind": info.kind, "sku": info.sku, "lastmod": entry.lastmod}, ensure_ascii=False
+            )
+        )
     return 0
 
 
 def cmd_catalog_serve(args) -> int:
     from tileshop_pipelines.sample_catalog import run_server
 
-    run_server(host=args.host, port=args.port, n_products=args.products, seed=args.seed,
-               gzip_sitemaps=args.gzip, flat_sitemap=args.flat_sitemap, lastmod=args.lastmod,
-               cdn_host=args.cdn_host, cdn_port=args.cdn_port)
+    run_server(
+        host=args.host,
+        port=args.port,
+        n_products=args.products,
+        seed=args.seed,
+        gzip_sitemaps=args.gzip,
+        flat_sitemap=args.flat_sitemap,
+        lastmod=args.lastmod,
+        cdn_host=args.cdn_host,
+        cdn_port=args.cdn_port,
+    )
     return 0

@@ -11,17 +11,22 @@ from tileshop_pipelines.cli.transfer import add_dump_commands
 
 def register(sub) -> None:
     model = sub.add_parser("model", help="the embedding model").add_subparsers(dest="model_command", required=True)
-    p = model.add_parser("prepare", help="make the query encoder's ONNX export in the state folder (idempotent; "
-                                         "image builds run it)")
+    p = model.add_parser(
+        "prepare", help="make the query encoder's ONNX export in the state folder (idempotent; image builds run it)"
+    )
     p.add_argument("--model", help="default: TILESHOP_EMBEDDING_MODEL's")
     p.set_defaults(func=cmd_model)
 
-    database = sub.add_parser("db", help="the database: migrations, Supabase SQL, URL, the embedded server, "
-                                         "dump and restore").add_subparsers(dest="action", required=True)
-    for action, text in (("migrate", "apply pending migrations, ours and Dagster's (once per deploy: the release command)"),
-                         ("supabase-sql", "print the Supabase vector-store SQL"),
-                         ("url", "print the database URL"), ("start", "start the embedded server"),
-                         ("stop", "stop the embedded server")):
+    database = sub.add_parser(
+        "db", help="the database: migrations, Supabase SQL, URL, the embedded server, dump and restore"
+    ).add_subparsers(dest="action", required=True)
+    for action, text in (
+        ("migrate", "apply pending migrations, ours and Dagster's (once per deploy: the release command)"),
+        ("supabase-sql", "print the Supabase vector-store SQL"),
+        ("url", "print the database URL"),
+        ("start", "start the embedded server"),
+        ("stop", "stop the embedded server"),
+    ):
         database.add_parser(action, help=text).set_defaults(func=cmd_db)
     add_dump_commands(database)
 

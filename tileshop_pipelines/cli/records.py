@@ -14,8 +14,11 @@ def register(sub) -> None:
     p.add_argument("--full", action="store_true", help="include the whole record of each version")
     p.set_defaults(func=cmd_history)
 
-    p = sub.add_parser("changes", help="what refreshes changed: products added, delisted, returned; price and "
-                                       "specification changes (default: the latest refresh cycle)")
+    p = sub.add_parser(
+        "changes",
+        help="what refreshes changed: products added, delisted, returned; price and "
+        "specification changes (default: the latest refresh cycle)",
+    )
     p.add_argument("--since", help="a date or ISO 8601 time (UTC unless it says otherwise): every change since")
     p.add_argument("--limit", type=int, default=10_000)
     p.add_argument("--json", action="store_true")
@@ -63,8 +66,10 @@ def cmd_changes(args) -> int:
     scope = f"since {since.isoformat()}" if since else f"in the latest refresh cycle ({refresh_id or 'none yet'})"
     print(f"{len(changes)} catalog change(s) {scope}")
     for c in changes:
-        print(f"{c['changed_at']:%Y-%m-%d %H:%M}  {c['sku'] or '-':>8}  {(c['name'] or c['product_key'])[:50]:50}  "
-              f"{describe(c)}")
+        print(
+            f"{c['changed_at']:%Y-%m-%d %H:%M}  {c['sku'] or '-':>8}  {(c['name'] or c['product_key'])[:50]:50}  "
+            f"{describe(c)}"
+        )
     return 0
 
 
@@ -80,8 +85,10 @@ def collect_status() -> dict:
     with dg.DagsterInstance.get() as instance:
         runs = instance.get_runs_count()
         succeeded = instance.get_runs_count(dg.RunsFilter(statuses=[dg.DagsterRunStatus.SUCCESS]))
-    return {"tables": tables, "dagster": {"runs": runs, "succeeded": succeeded,
-                                          "storage": type(instance.run_storage).__name__}}
+    return {
+        "tables": tables,
+        "dagster": {"runs": runs, "succeeded": succeeded, "storage": type(instance.run_storage).__name__},
+    }
 
 
 def cmd_status(args) -> int:

@@ -39,8 +39,11 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=3000)
     p.set_defaults(func=cmd_webserver)
 
-    p = sub.add_parser("daemon", help="the Dagster daemon with a liveness endpoint, GET /health, and its Prometheus "
-                                      "metrics on METRICS_PORT's /metrics (a deployed process)")
+    p = sub.add_parser(
+        "daemon",
+        help="the Dagster daemon with a liveness endpoint, GET /health, and its Prometheus "
+        "metrics on METRICS_PORT's /metrics (a deployed process)",
+    )
     p.add_argument("--health-host", default="::")
     p.add_argument("--health-port", type=int, default=8081)
     p.set_defaults(func=cmd_daemon)
@@ -60,8 +63,10 @@ def cmd_run(args) -> int:
     if args.sitemap_url:
         os.environ["TILESHOP_SITEMAP_URL"] = args.sitemap_url
     elif "sitemap_url" not in configured:
-        print(f"starting the sample catalog ({args.products} products) on 127.0.0.1:{args.catalog_port}, "
-              f"its documents on {CDN_HOST}:{args.cdn_port}")
+        print(
+            f"starting the sample catalog ({args.products} products) on 127.0.0.1:{args.catalog_port}, "
+            f"its documents on {CDN_HOST}:{args.cdn_port}"
+        )
         catalog = start_catalog_process(args.catalog_port, args.products, args.seed, args.cdn_port)
         os.environ["TILESHOP_SITEMAP_URL"] = f"http://127.0.0.1:{args.catalog_port}/sitemap.xml"
     if catalog is not None and "crawl_rate" not in configured:
@@ -77,8 +82,10 @@ def cmd_run(args) -> int:
 
         print(f"materializing the asset graph from {load_settings().sitemap_url}")
         with dg.DagsterInstance.get() as instance:
-            results = run_until_signalled(lambda: refresh_everything(instance, log_level="INFO"),
-                                          on_stop=lambda: catalog.terminate() if catalog else None)
+            results = run_until_signalled(
+                lambda: refresh_everything(instance, log_level="INFO"),
+                on_stop=lambda: catalog.terminate() if catalog else None,
+            )
         failed = [r for r in results if not r.success]
         if failed:
             return fail(f"run {failed[0].run_id} failed; see `tileshop ui` for its logs", code=1)
@@ -134,8 +141,17 @@ def webserver_arguments(host: str, port: int) -> list[str]:
     from tileshop_pipelines.serving.listen import uvicorn_host
     from tileshop_pipelines.store import db
 
-    return ["-w", str(bootstrap.PROJECT_ROOT / "workspace.yaml"), "-h", uvicorn_host(host), "-p", str(port),
-            "--db-pool-recycle", str(db.CONNECTION_MAX_IDLE_S), *_dagster_log_options("--dagster-log-level")]
+    return [
+        "-w",
+        str(bootstrap.PROJECT_ROOT / "workspace.yaml"),
+        "-h",
+        uvicorn_host(host),
+        "-p",
+        str(port),
+        "--db-pool-recycle",
+        str(db.CONNECTION_MAX_IDLE_S),
+        *_dagster_log_options("--dagster-log-level"),
+    ]
 
 
 def _dagster_log_options(level_flag: str) -> list[str]:
@@ -164,9 +180,12 @@ def cmd_daemon(args) -> int:
     except OSError as exc:
         return fail(str(exc))
     try:
-        return run_daemon([_dagster_executable("dagster-daemon"), "run", "-w", str(workspace),
-                           *_dagster_log_options("--log-level")],
-                          args.health_host, args.health_port, load_settings().daemon_heartbeat_tolerance_s)
+        return run_daemon(
+            [_dagster_executable("dagster-daemon"), "run", "-w", str(workspace), *_dagster_log_options("--log-level")],
+            args.health_host,
+            args.health_port,
+            load_settings().daemon_heartbeat_tolerance_s,
+        )
     finally:
         if metrics is not None:
             metrics.close()

@@ -22,31 +22,40 @@ EXIT_BAD_INPUT = 2
 
 def register(sub) -> None:
     """`tileshop transfer`: the predecessor's checkpoints and product_data, and `verify`."""
-    transfer = sub.add_parser("transfer", help="carry the predecessor system's progress and data over, "
-                                                      "and verify a move between databases")
+    transfer = sub.add_parser(
+        "transfer", help="carry the predecessor system's progress and data over, and verify a move between databases"
+    )
     commands = transfer.add_subparsers(dest="transfer_command", required=True)
-    p = commands.add_parser("checkpoint", help="import its sitemap checkpoint files (tileshop_sitemap*.json) "
-                                               "into the sitemap and crawl state")
+    p = commands.add_parser(
+        "checkpoint",
+        help="import its sitemap checkpoint files (tileshop_sitemap*.json) into the sitemap and crawl state",
+    )
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_transfer_checkpoint)
 
     p = commands.add_parser("legacy-db", help="import its product_data rows as legacy versions of the products")
-    p.add_argument("--from", dest="source", required=True, metavar="DSN",
-                   help="the predecessor's Postgres (read only)")
+    p.add_argument("--from", dest="source", required=True, metavar="DSN", help="the predecessor's Postgres (read only)")
     p.add_argument("--dry-run", action="store_true", help="report what would change, write nothing")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_transfer_legacy_db)
 
-    p = commands.add_parser("verify", help="compare a target database with its source (a database or a dump): "
-                                           "rows, hashes, vectors, indexes, search; exit 1 listing every difference")
-    p.add_argument("--source", required=True, metavar="DSN_OR_DUMP",
-                   help="the database moved from, or its `tileshop db dump` file")
+    p = commands.add_parser(
+        "verify",
+        help="compare a target database with its source (a database or a dump): "
+        "rows, hashes, vectors, indexes, search; exit 1 listing every difference",
+    )
+    p.add_argument(
+        "--source", required=True, metavar="DSN_OR_DUMP", help="the database moved from, or its `tileshop db dump` file"
+    )
     p.add_argument("--target", required=True, metavar="DSN", help="the database moved to")
     p.add_argument("--question", help="the canary question (default: %(default)s)", default=None)
-    p.add_argument("--scratch-server", metavar="DSN",
-                   help="where a dump source is restored for the comparison (default: the target's server)")
+    p.add_argument(
+        "--scratch-server",
+        metavar="DSN",
+        help="where a dump source is restored for the comparison (default: the target's server)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_transfer_verify)
 
@@ -54,25 +63,38 @@ def register(sub) -> None:
 def add_dump_commands(db_commands) -> None:
     """`tileshop db dump FILE`, `tileshop db restore FILE|s3://BUCKET/KEY|--latest-backup --to DSN [--force]`
     and `tileshop db backups`."""
-    p = db_commands.add_parser("dump", help="the whole database (pipeline tables, vectors, history, Dagster's "
-                                            "storage) into FILE, pg_dump custom format (DIRECT_DATABASE_URL, "
-                                            "else DATABASE_URL)")
+    p = db_commands.add_parser(
+        "dump",
+        help="the whole database (pipeline tables, vectors, history, Dagster's "
+        "storage) into FILE, pg_dump custom format (DIRECT_DATABASE_URL, "
+        "else DATABASE_URL)",
+    )
     p.add_argument("file", type=Path, metavar="FILE")
     p.set_defaults(func=cmd_db_dump)
 
-    p = db_commands.add_parser("restore", help="a `tileshop db dump` FILE or a backup in the bucket into an empty "
-                                               "database, in one transaction")
-    p.add_argument("source", nargs="?", metavar="FILE_OR_S3_URL",
-                   help="a dump file, or a backup's s3://BUCKET/KEY (`tileshop db backups` lists them)")
-    p.add_argument("--latest-backup", action="store_true",
-                   help="instead of FILE_OR_S3_URL: the newest backup in BUCKET_NAME under TILESHOP_BACKUP_PREFIX")
+    p = db_commands.add_parser(
+        "restore", help="a `tileshop db dump` FILE or a backup in the bucket into an empty database, in one transaction"
+    )
+    p.add_argument(
+        "source",
+        nargs="?",
+        metavar="FILE_OR_S3_URL",
+        help="a dump file, or a backup's s3://BUCKET/KEY (`tileshop db backups` lists them)",
+    )
+    p.add_argument(
+        "--latest-backup",
+        action="store_true",
+        help="instead of FILE_OR_S3_URL: the newest backup in BUCKET_NAME under TILESHOP_BACKUP_PREFIX",
+    )
     p.add_argument("--to", dest="target", required=True, metavar="DSN", help="the database to restore into")
-    p.add_argument("--force", action="store_true",
-                   help="restore into a non-empty database, replacing the objects the dump holds")
+    p.add_argument(
+        "--force", action="store_true", help="restore into a non-empty database, replacing the objects the dump holds"
+    )
     p.set_defaults(func=cmd_db_restore)
 
-    p = db_commands.add_parser("backups", help="the database backups in the bucket (BUCKET_NAME, "
-                                               "TILESHOP_BACKUP_PREFIX), newest first")
+    p = db_commands.add_parser(
+        "backups", help="the database backups in the bucket (BUCKET_NAME, TILESHOP_BACKUP_PREFIX), newest first"
+    )
     p.add_argument("--json", action="store_true", help="print them as JSON")
     p.set_defaults(func=cmd_db_backups)
 
@@ -85,8 +107,10 @@ def cmd_db_dump(args) -> int:
         report = dump(db.direct_database_url(), args.file)
     except _input_errors() as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
-    print(f"dumped {report['dbname']} (PostgreSQL {report['dumped_from']}, {report['tables']} tables) to "
-          f"{report['file']}: {report['bytes']:,} bytes in {report['seconds']:.1f} s with {report['tool']}")
+    print(
+        f"dumped {report['dbname']} (PostgreSQL {report['dumped_from']}, {report['tables']} tables) to "
+        f"{report['file']}: {report['bytes']:,} bytes in {report['seconds']:.1f} s with {report['tool']}"
+    )
     return 0
 
 
@@ -104,19 +128,33 @@ def cmd_db_restore(args) -> int:
             from tileshop_pipelines.transfer.backups import restore_backup
 
             bucket, key = from_bucket
-            report = restore_backup(bucket, key, args.target, tileshop_home() / "backups", force=args.force,
-                                    log=lambda line: print(line, file=sys.stderr))
+            report = restore_backup(
+                bucket,
+                key,
+                args.target,
+                tileshop_home() / "backups",
+                force=args.force,
+                log=lambda line: print(line, file=sys.stderr),
+            )
     except _input_errors() as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
     objects = ", ".join(f"{n} {kind}" for kind, n in report["objects"].items())
-    replaced = f"; replaced {', '.join(f'{n} {k}' for k, n in report['replaced'].items())}" if report["replaced"] else ""
-    fetched = (f" (downloaded {report['bytes']:,} bytes in {report['download_s']:.1f} s, sha256 {report['sha256']})"
-               if from_bucket else "")
-    print(f"restored {report['file']}{fetched} into {report['target']} in {report['seconds']:.1f} s: "
-          f"{objects}{replaced}")
+    replaced = (
+        f"; replaced {', '.join(f'{n} {k}' for k, n in report['replaced'].items())}" if report["replaced"] else ""
+    )
+    fetched = (
+        f" (downloaded {report['bytes']:,} bytes in {report['download_s']:.1f} s, sha256 {report['sha256']})"
+        if from_bucket
+        else ""
+    )
+    print(
+        f"restored {report['file']}{fetched} into {report['target']} in {report['seconds']:.1f} s: {objects}{replaced}"
+    )
     if report["older_server"]:
-        print(f"note: a PostgreSQL {report['dumped_major']} dump into a {report['server_major']} server, which "
-              "PostgreSQL does not promise; verify the result")
+        print(
+            f"note: a PostgreSQL {report['dumped_major']} dump into a {report['server_major']} server, which "
+            "PostgreSQL does not promise; verify the result"
+        )
     # A bucket's backup is checked by its sha256; the database it was taken from, if still there, is a source.
     source = report["file"] if from_bucket is None else "DSN_OF_THE_DATABASE_BACKED_UP"
     print(f"next: tileshop transfer verify --source {source} --target '{report['target']}'")
@@ -153,8 +191,12 @@ def cmd_db_backups(args) -> int:
     except _input_errors() as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
     if args.json:
-        print(json.dumps([{"url": bucket.url(b.key), "taken_at": b.taken_at.isoformat(), "bytes": b.size}
-                          for b in found], indent=2))
+        print(
+            json.dumps(
+                [{"url": bucket.url(b.key), "taken_at": b.taken_at.isoformat(), "bytes": b.size} for b in found],
+                indent=2,
+            )
+        )
         return 0
     lines = [f"{bucket.url(b.key)}  {b.taken_at:%Y-%m-%d %H:%M:%S} UTC  {b.size:,} bytes" for b in found]
     print("\n".join(lines) or f"no backups in s3://{bucket.name}/{prefix}")
@@ -165,8 +207,9 @@ def cmd_transfer_verify(args) -> int:
     from tileshop_pipelines.transfer.verify import CANARY_QUESTION, report_lines, verify
 
     try:
-        report = verify(args.source, args.target, question=args.question or CANARY_QUESTION,
-                        scratch_server=args.scratch_server)
+        report = verify(
+            args.source, args.target, question=args.question or CANARY_QUESTION, scratch_server=args.scratch_server
+        )
     except _input_errors() as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
     print(json.dumps(report, indent=2, default=str) if args.json else "\n".join(report_lines(report)))
@@ -199,8 +242,9 @@ def cmd_transfer_checkpoint(args) -> int:
             return _bad_input(f"{path}: cannot read: {exc.strerror}; nothing was imported from any file")
     with _prepared_connection() as conn:
         report = import_checkpoints(conn, checkpoints, dry_run=args.dry_run)
-    return _print_report(args, {"dry_run": args.dry_run, "files": [c.summary() for c in checkpoints], **report},
-                         checkpoint_summary)
+    return _print_report(
+        args, {"dry_run": args.dry_run, "files": [c.summary() for c in checkpoints], **report}, checkpoint_summary
+    )
 
 
 def cmd_transfer_legacy_db(args) -> int:

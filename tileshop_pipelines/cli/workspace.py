@@ -13,8 +13,11 @@ from tileshop_pipelines.processes import prepare
 
 
 def register(sub) -> None:
-    p = sub.add_parser("export", help="the catalog, one row per product, as CSV or Parquet (record fields as "
-                                      "columns; lists and specifications as JSON text)")
+    p = sub.add_parser(
+        "export",
+        help="the catalog, one row per product, as CSV or Parquet (record fields as "
+        "columns; lists and specifications as JSON text)",
+    )
     p.add_argument("--format", required=True, help="csv or parquet")
     p.add_argument("--category", help="only products whose record has this category (case-insensitive)")
     p.add_argument("--output", help="the file to write (default: standard output, CSV only)")
@@ -46,7 +49,7 @@ def cmd_export(args) -> int:
         # Written to a temporary file beside the target and renamed: a failed export leaves no half file.
         partial = output.with_name(f".{output.name}.partial") if output else None
         try:
-            with (partial.open("wb") if partial else os.fdopen(sys.stdout.fileno(), "wb", closefd=False)) as out:
+            with partial.open("wb") if partial else os.fdopen(sys.stdout.fileno(), "wb", closefd=False) as out:
                 for data in export:
                     out.write(data)
         except ExportError as exc:

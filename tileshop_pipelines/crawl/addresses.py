@@ -25,14 +25,17 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 FETCH_SCHEMES = frozenset({"http", "https"})
-METADATA_ADDRESSES = frozenset(ipaddress.ip_address(a) for a in (
-    "169.254.169.254",  # AWS, GCP, Azure, DigitalOcean, OpenStack instance metadata
-    "169.254.170.2",  # AWS ECS task metadata
-    "fd00:ec2::254",  # AWS instance metadata over IPv6
-    "100.100.100.200",  # Alibaba Cloud
-    "192.0.0.192",  # Oracle Cloud
-    "168.63.129.16",  # Azure wire server (a public address)
-))
+METADATA_ADDRESSES = frozenset(
+    ipaddress.ip_address(a)
+    for a in (
+        "169.254.169.254",  # AWS, GCP, Azure, DigitalOcean, OpenStack instance metadata
+        "169.254.170.2",  # AWS ECS task metadata
+        "fd00:ec2::254",  # AWS instance metadata over IPv6
+        "100.100.100.200",  # Alibaba Cloud
+        "192.0.0.192",  # Oracle Cloud
+        "168.63.129.16",  # Azure wire server (a public address)
+    )
+)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
@@ -51,9 +54,14 @@ def address_refusal(address: IPAddress) -> str | None:
         if embedded is not None:
             inner = address_refusal(embedded)
             return f"{inner} (as {embedded} inside an IPv6 address)" if inner else None
-    for test, what in ((address.is_loopback, "a loopback address"), (address.is_link_local, "a link-local address"),
-                       (address.is_multicast, "a multicast address"), (address.is_unspecified, "the unspecified address"),
-                       (address.is_reserved, "a reserved address"), (address.is_private, "a private address")):
+    for test, what in (
+        (address.is_loopback, "a loopback address"),
+        (address.is_link_local, "a link-local address"),
+        (address.is_multicast, "a multicast address"),
+        (address.is_unspecified, "the unspecified address"),
+        (address.is_reserved, "a reserved address"),
+        (address.is_private, "a private address"),
+    ):
         if test:
             return what
     if not address.is_global:  # CGNAT 100.64/10, benchmarking, documentation ranges, ...

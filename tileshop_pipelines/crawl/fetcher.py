@@ -109,11 +109,16 @@ class CircuitBreaker:
 
     def _judge(self, last: str) -> None:
         failures = self.failures
-        if (self.tripped_reason is None and len(self.pages) >= self.min_pages
-                and failures >= self.failure_ratio * len(self.pages)):
-            self.tripped_reason = (f"{failures} of the latest {len(self.pages)} pages failed "
-                                   f"(last: {last}); stopping the crawl so an outage is not recorded "
-                                   "as failed products")
+        if (
+            self.tripped_reason is None
+            and len(self.pages) >= self.min_pages
+            and failures >= self.failure_ratio * len(self.pages)
+        ):
+            self.tripped_reason = (
+                f"{failures} of the latest {len(self.pages)} pages failed "
+                f"(last: {last}); stopping the crawl so an outage is not recorded "
+                "as failed products"
+            )
 
 
 def retry_after_seconds(value: str | None, now: Callable[[], float] = time.time) -> float | None:
@@ -138,9 +143,15 @@ class PageFetcher:
     `clock` and `sleep` are the politeness limiter's and the backoff's time (a fake clock in tests).
     """
 
-    def __init__(self, transport_factory: Callable[[], Transport], policy: CrawlPolicy, *,
-                 rng: random.Random | None = None, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+    def __init__(
+        self,
+        transport_factory: Callable[[], Transport],
+        policy: CrawlPolicy,
+        *,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         self.transport_factory, self.policy = transport_factory, policy
         self.rng = rng or random.Random()
         self.clock, self.sleep = clock, sleep
@@ -157,9 +168,12 @@ class FetchRun:
     def __init__(self, fetcher: PageFetcher, requests: list[PageRequest]):
         policy = fetcher.policy
         self.fetcher, self.policy, self.requests = fetcher, policy, requests
-        self.limiter = HostLimiter(requests_per_second=policy.requests_per_second,
-                                   concurrency_per_host=policy.concurrency_per_host,
-                                   clock=fetcher.clock, sleep=fetcher.sleep)
+        self.limiter = HostLimiter(
+            requests_per_second=policy.requests_per_second,
+            concurrency_per_host=policy.concurrency_per_host,
+            clock=fetcher.clock,
+            sleep=fetcher.sleep,
+        )
         self.breaker = CircuitBreaker(policy.breaker_window, policy.breaker_min_pages, policy.breaker_failure_ratio)
         # Each URL split once, for its host's politeness slots, the worker count and robots.txt
         # (it was split five times a page: a tenth of the fetcher's own work).
@@ -184,6 +198,7 @@ class FetchRun:
         hosts = len({parts.netloc for parts in self.url_parts.values()}) or 1
 
         async with self.fetcher.transport_factory() as transport:
+
             async def worker() -> None:
                 while breaker.tripped_reason is None:
                     try:
@@ -196,8 +211,10 @@ class FetchRun:
                         results.put_nowait(exc)
                         return
 
-            workers = [asyncio.create_task(worker())
-                       for _ in range(min(len(pending), policy.concurrency_per_host * hosts, 256) or 1)]
+            workers = [
+                asyncio.create_task(worker())
+                for _ in range(min(len(pending), policy.concurrency_per_host * hosts, 256) or 1)
+            ]
             try:
                 # The worker whose attempt trips the breaker hands CircuitOpen over through
                 # `results`; a trip by report_blocked is seen before waiting for the next check.
@@ -228,8 +245,9 @@ class FetchRun:
                 first_url.setdefault((parts.scheme, parts.netloc), url)
         for url in map(robots_url, first_url.values()):
             try:
-                robots = await asyncio.to_thread(read_robots, url, user_agent=self.policy.user_agent,
-                                                 timeout_s=self.policy.timeout_s)
+                robots = await asyncio.to_thread(
+                    read_robots, url, user_agent=self.policy.user_agent, timeout_s=self.policy.timeout_s
+                )
             except SitemapError:
                 continue
             if robots.request_interval_s:
@@ -250,8 +268,11 @@ class FetchRun:
             check = _judge(request, raw, attempt)
             retryable = raw.error_kind in ("timeout", "connection") or raw.status_code in RETRYABLE_STATUSES
             last_try = not retryable or attempt >= policy.max_attempts
-            asked = (retry_after_seconds(raw.headers.get("retry-after"))
-                     if raw.status_code in (429, 503) and not last_try else None)
+            asked = (
+                retry_after_seconds(raw.headers.get("retry-after"))
+                if raw.status_code in (429, 503) and not last_try
+                else None
+            )
             honoured = asked is not None and asked <= policy.max_retry_after_s
             # A 429 we wait out as asked is pacing, not failure; a 503 with Retry-After may be an outage.
             if not (honoured and raw.status_code == 429):
@@ -263,7 +284,9 @@ class FetchRun:
             wait = self._backoff(attempt)
             if asked is not None:
                 if not honoured:
-                    check.error = f"{check.error}; Retry-After {asked:.0f} s is over the {policy.max_retry_after_s:.0f} s cap"
+                    check.error = (
+                        f"{check.error}; Retry-After {asked:.0f} s is over the {policy.max_retry_after_s:.0f} s cap"
+                    )
                     return check
                 wait = asked
                 limiter.pause(request.url, asked)
@@ -277,8 +300,18 @@ class FetchRun:
 
 def _judge(request: PageRequest, raw: RawResponse, attempt: int) -> PageCheck:
     def result(outcome: Outcome, error: str | None = None, html: str | None = None) -> PageCheck:
-        return PageCheck(request.product_key, request.url, outcome, raw.status_code, html, raw.headers.get("etag"),
-                         raw.headers.get("last-modified"), error, attempt, content_type=raw.headers.get("content-type"))
+        return PageCheck(
+            request.product_key,
+            request.url,
+            outcome,
+            raw.status_code,
+            html,
+            raw.headers.get("etag"),
+            raw.headers.get("last-modified"),
+            error,
+            attempt,
+            content_type=raw.headers.get("content-type"),
+        )
 
     status = raw.status_code
     if raw.error_kind is not None:

@@ -22,9 +22,14 @@ DEFAULT_CONCURRENCY_PER_HOST = 4
 class HostLimiter:
     """`async with limiter.request(url):` waits for a free slot on the URL's host."""
 
-    def __init__(self, *, requests_per_second: float, concurrency_per_host: int,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+    def __init__(
+        self,
+        *,
+        requests_per_second: float,
+        concurrency_per_host: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ):
         if concurrency_per_host < 1:
             raise ValueError(f"concurrency per host must be >= 1, got {concurrency_per_host}")
         if requests_per_second < 0:

@@ -55,8 +55,9 @@ def _tls_context():
 
 
 def _client(user_agent: str, timeout_s: float) -> httpx.Client:
-    return httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout_s, follow_redirects=True,
-                        verify=_tls_context())
+    return httpx.Client(
+        headers={"User-Agent": user_agent}, timeout=timeout_s, follow_redirects=True, verify=_tls_context()
+    )
 
 
 def collect_site_listing(sitemap_url: str, *, user_agent: str, timeout_s: float = 30.0) -> SiteListing:
@@ -88,8 +89,7 @@ def collect_sitemap_entries(sitemap_url: str, *, user_agent: str, timeout_s: flo
         return _collect(client, [sitemap_url], origin=sitemap_url)[0]
 
 
-def _collect(client: httpx.Client, starts: list[str], origin: str
-             ) -> tuple[list[SitemapEntry], list[str], list[str]]:
+def _collect(client: httpx.Client, starts: list[str], origin: str) -> tuple[list[SitemapEntry], list[str], list[str]]:
     """(entries, files read, index children skipped). An index may name only sitemaps on its own
     host (sitemaps.org; www. or not): another host's file is not fetched, and so its host never
     becomes the site's (the sitemap asset takes products only on the sitemap files' hosts)."""
@@ -162,8 +162,10 @@ def _fetch(client: httpx.Client, url: str) -> bytes:
     try:
         status, body = read_bounded(client, url, MAX_SITEMAP_BYTES)
     except _TooLarge:
-        raise SitemapError(f"{url}: sitemap larger than {MAX_SITEMAP_BYTES} bytes (counted after any "
-                           "Content-Encoding); refused while downloading") from None
+        raise SitemapError(
+            f"{url}: sitemap larger than {MAX_SITEMAP_BYTES} bytes (counted after any "
+            "Content-Encoding); refused while downloading"
+        ) from None
     except httpx.HTTPError as exc:
         raise SitemapError(f"{url}: cannot fetch sitemap: {type(exc).__name__}: {exc}") from exc
     if status != 200:

@@ -29,8 +29,9 @@ DEFAULT_USER_AGENT = "TileshopPipelines/0.1 (product catalog indexer)"
 DEFAULT_SITEMAP_URL = "https://www.tileshop.com/sitemap.xml"  # the site fetched when none is configured
 HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # Some CDNs label files generically; whether the bytes are a PDF is the parser's call (its header).
-PDF_CONTENT_TYPES = frozenset({"application/pdf", "application/x-pdf", "application/octet-stream",
-                               "binary/octet-stream"})
+PDF_CONTENT_TYPES = frozenset(
+    {"application/pdf", "application/x-pdf", "application/octet-stream", "binary/octet-stream"}
+)
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]{1,3}")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -107,25 +108,34 @@ def decode_html(body: bytes, content_type: str | None) -> tuple[str | None, str 
         invalid = body.decode("utf-8", errors="replace").count("\ufffd") - body.count("\ufffd".encode())
         multibyte = len(_UTF8_MULTIBYTE.findall(body))
         if multibyte > invalid:
-            return (body.decode("utf-8", errors="replace"), None,
-                    f"charset_invalid_bytes: declared UTF-8, {invalid} invalid byte sequence(s) replaced "
-                    f"(first at byte {exc.start})")
-        return (body.decode("cp1252", errors="replace"), None,
-                f"charset_mismatch: declared UTF-8 but not UTF-8 (first invalid byte at {exc.start}); "
-                "decoded as windows-1252")
+            return (
+                body.decode("utf-8", errors="replace"),
+                None,
+                f"charset_invalid_bytes: declared UTF-8, {invalid} invalid byte sequence(s) replaced "
+                f"(first at byte {exc.start})",
+            )
+        return (
+            body.decode("cp1252", errors="replace"),
+            None,
+            f"charset_mismatch: declared UTF-8 but not UTF-8 (first invalid byte at {exc.start}); "
+            "decoded as windows-1252",
+        )
 
 
-def check_response(headers: dict[str, str], size: int | None, max_body_bytes: int,
-                   expected: BodyKind = HTML) -> RawResponse | None:
+def check_response(
+    headers: dict[str, str], size: int | None, max_body_bytes: int, expected: BodyKind = HTML
+) -> RawResponse | None:
     """A rejection for a 2xx answer that is not of the `expected` kind or declares a body over the
     limit, else None."""
     kind = media_type(headers.get("content-type"))
     if kind and kind not in expected.media_types:
-        return RawResponse(200, headers, error=f"content type {kind!r} is not {expected.name.upper()}",
-                           error_kind="content_type")
+        return RawResponse(
+            200, headers, error=f"content type {kind!r} is not {expected.name.upper()}", error_kind="content_type"
+        )
     if size is not None and size > max_body_bytes:
-        return RawResponse(200, headers, error=f"body of {size} bytes is over the {max_body_bytes}-byte limit",
-                           error_kind="too_large")
+        return RawResponse(
+            200, headers, error=f"body of {size} bytes is over the {max_body_bytes}-byte limit", error_kind="too_large"
+        )
     return None
 
 
@@ -194,14 +204,26 @@ def _bounded_strategy_class():
             import aiohttp
 
             if self._session is None and self.guard is not None:
-                connector = aiohttp.TCPConnector(limit=self.max_connections, ttl_dns_cache=self.dns_cache_ttl,
-                                                 resolver=_guarded_resolver(self.guard))
-                self._session = aiohttp.ClientSession(headers=dict(self._BASE_HEADERS), connector=connector,
-                                                      timeout=aiohttp.ClientTimeout(total=self.DEFAULT_TIMEOUT))
+                connector = aiohttp.TCPConnector(
+                    limit=self.max_connections, ttl_dns_cache=self.dns_cache_ttl, resolver=_guarded_resolver(self.guard)
+                )
+                self._session = aiohttp.ClientSession(
+                    headers=dict(self._BASE_HEADERS),
+                    connector=connector,
+                    timeout=aiohttp.ClientTimeout(total=self.DEFAULT_TIMEOUT),
+                )
             await super().start()
 
-        async def fetch(self, url: str, headers: dict[str, str], *, timeout_s: float, max_body_bytes: int,
-                        budget: ByteBudget | None = None, expected: BodyKind = HTML) -> RawResponse:
+        async def fetch(
+            self,
+            url: str,
+            headers: dict[str, str],
+            *,
+            timeout_s: float,
+            max_body_bytes: int,
+            budget: ByteBudget | None = None,
+            expected: BodyKind = HTML,
+        ) -> RawResponse:
             import aiohttp
             import yarl
 
@@ -209,8 +231,12 @@ def _bounded_strategy_class():
                 self._request_headers = {**self._BASE_HEADERS, **(self.browser_config.headers or {})}
             if self._timeout is None or self._timeout.total != timeout_s:
                 self._timeout = aiohttp.ClientTimeout(total=timeout_s, connect=min(10.0, timeout_s))
-            kwargs = {"headers": {**self._request_headers, **headers}, "timeout": self._timeout,
-                      "allow_redirects": False, "ssl": self.browser_config.verify_ssl}
+            kwargs = {
+                "headers": {**self._request_headers, **headers},
+                "timeout": self._timeout,
+                "allow_redirects": False,
+                "ssl": self.browser_config.verify_ssl,
+            }
             await self.hooks["before_request"](url, kwargs)
             if self._session is None:  # what the parent's _session_context does, without a generator a request
                 await self.start()
@@ -222,14 +248,14 @@ def _bounded_strategy_class():
                         self.guard.check_url(url)
                     async with session.get(url, **kwargs) as response:
                         location = response.headers.get("location")
-                        if (response.status in REDIRECT_STATUSES and location
-                                and self.browser_config.follow_redirects):
+                        if response.status in REDIRECT_STATUSES and location and self.browser_config.follow_redirects:
                             await _drain(response, max_body_bytes)
                             url = str(response.url.join(yarl.URL(location)))
                             continue
                         return await _read_answer(response, max_body_bytes, budget, expected)
-                return RawResponse(None, error=f"more than {MAX_REDIRECTS} redirects (last to {url})",
-                                   error_kind="refused")
+                return RawResponse(
+                    None, error=f"more than {MAX_REDIRECTS} redirects (last to {url})", error_kind="refused"
+                )
             except AddressRefused as exc:
                 return RawResponse(None, error=str(exc), error_kind="refused")
             except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
@@ -245,8 +271,9 @@ def _bounded_strategy_class():
     return BoundedHTTPCrawlerStrategy
 
 
-async def _read_answer(response, max_body_bytes: int, budget: ByteBudget | None,
-                       expected: BodyKind = HTML) -> RawResponse:
+async def _read_answer(
+    response, max_body_bytes: int, budget: ByteBudget | None, expected: BodyKind = HTML
+) -> RawResponse:
     """The final hop's answer: a non-2xx status with its headers, or a body of the `expected` kind read within
     `max_body_bytes` (and `budget`). aiohttp decompresses as it streams, in bounded steps, so the
     count is of decoded bytes: a gzip bomb stops at the limit, not at its inflated size."""
@@ -309,9 +336,16 @@ class HttpTransport:
     and a refusal is an answer of kind "refused"; the crawl service always has one, and so do
     document fetches (their host allow-list). `expected`: the kind of body accepted (HTML or PDF)."""
 
-    def __init__(self, *, user_agent: str, max_connections: int, timeout_s: float,
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, guard: FetchGuard | None = None,
-                 expected: BodyKind = HTML):
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        max_connections: int,
+        timeout_s: float,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        guard: FetchGuard | None = None,
+        expected: BodyKind = HTML,
+    ):
         from crawl4ai.async_configs import HTTPCrawlerConfig
 
         self.timeout_s, self.max_body_bytes, self.expected = timeout_s, max_body_bytes, expected
@@ -329,8 +363,14 @@ class HttpTransport:
         await self.strategy.close()
 
     async def get(self, url: str, headers: dict[str, str], *, budget: ByteBudget | None = None) -> RawResponse:
-        return await self.strategy.fetch(url, headers, timeout_s=self.timeout_s, max_body_bytes=self.max_body_bytes,
-                                         budget=budget, expected=self.expected)
+        return await self.strategy.fetch(
+            url,
+            headers,
+            timeout_s=self.timeout_s,
+            max_body_bytes=self.max_body_bytes,
+            budget=budget,
+            expected=self.expected,
+        )
 
 
 # --- service: the crawler/ app -------------------------------------------------------------------
@@ -339,8 +379,16 @@ class ServiceTransport:
     HttpTransport on its side and answers {url, status_code, html, body_base64, error,
     response_headers}. `expected` travels as the request's "kind" (a PDF comes back in base64)."""
 
-    def __init__(self, *, service_url: str, token: str, user_agent: str, timeout_s: float,
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, expected: BodyKind = HTML):
+    def __init__(
+        self,
+        *,
+        service_url: str,
+        token: str,
+        user_agent: str,
+        timeout_s: float,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        expected: BodyKind = HTML,
+    ):
         if not service_url:
             raise ValueError("crawler mode 'service' needs CRAWLER_URL (the crawl service's base URL)")
         if not token:
@@ -353,8 +401,8 @@ class ServiceTransport:
         import httpx
 
         self._client = httpx.AsyncClient(
-            base_url=self.service_url, headers={"Authorization": f"Bearer {self.token}"},
-            timeout=self.timeout_s + 10)
+            base_url=self.service_url, headers={"Authorization": f"Bearer {self.token}"}, timeout=self.timeout_s + 10
+        )
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -372,14 +420,18 @@ class ServiceTransport:
         except httpx.TimeoutException:
             return RawResponse(None, error="crawl service timed out", error_kind="timeout")
         except httpx.HTTPError as exc:
-            return RawResponse(None, error=f"crawl service unreachable: {type(exc).__name__}: {exc}",
-                               error_kind="connection")
+            return RawResponse(
+                None, error=f"crawl service unreachable: {type(exc).__name__}: {exc}", error_kind="connection"
+            )
         if response.status_code in (401, 403):
-            raise PermissionError(f"the crawl service at {self.service_url} refused the bearer token "
-                                  f"(HTTP {response.status_code}); check CRAWLER_TOKEN")
+            raise PermissionError(
+                f"the crawl service at {self.service_url} refused the bearer token "
+                f"(HTTP {response.status_code}); check CRAWLER_TOKEN"
+            )
         if response.status_code != 200:
-            return RawResponse(None, error=f"crawl service answered HTTP {response.status_code}",
-                               error_kind="connection")
+            return RawResponse(
+                None, error=f"crawl service answered HTTP {response.status_code}", error_kind="connection"
+            )
         result = response.json()["results"][0]
         encoded = result.get("body_base64")
         try:
@@ -387,20 +439,31 @@ class ServiceTransport:
         except ValueError:
             return RawResponse(None, error="crawl service answered a body that is not base64", error_kind="connection")
         if body is not None and len(body) > self.max_body_bytes:
-            return RawResponse(result["status_code"], error=f"body of {len(body)} bytes is over the "
-                                                            f"{self.max_body_bytes}-byte limit", error_kind="too_large")
-        return RawResponse(result["status_code"], {k.lower(): v for k, v in (result.get("response_headers") or {}).items()},
-                           result.get("html"), result.get("error"), result.get("error_kind"), result.get("warning"),
-                           body)
+            return RawResponse(
+                result["status_code"],
+                error=f"body of {len(body)} bytes is over the {self.max_body_bytes}-byte limit",
+                error_kind="too_large",
+            )
+        return RawResponse(
+            result["status_code"],
+            {k.lower(): v for k, v in (result.get("response_headers") or {}).items()},
+            result.get("html"),
+            result.get("error"),
+            result.get("error_kind"),
+            result.get("warning"),
+            body,
+        )
 
 
 # --- browser: crawl4ai with Debian's chromium ------------------------------------------------------
 def find_chromium(executable: str = "") -> str:
     path = executable or shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
-        raise FileNotFoundError("crawler mode 'browser' needs Chromium: install the `chromium` package "
-                                "(apt-get install chromium; the crawl service's image: build it with "
-                                "--build-arg BROWSER=1) or set TILESHOP_CHROMIUM to its path")
+        raise FileNotFoundError(
+            "crawler mode 'browser' needs Chromium: install the `chromium` package "
+            "(apt-get install chromium; the crawl service's image: build it with "
+            "--build-arg BROWSER=1) or set TILESHOP_CHROMIUM to its path"
+        )
     return path
 
 
@@ -411,8 +474,9 @@ class BrowserTransport:
     Conditional request headers are sent as extra HTTP headers.
     """
 
-    def __init__(self, *, user_agent: str, timeout_s: float, executable: str = "",
-                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES):
+    def __init__(
+        self, *, user_agent: str, timeout_s: float, executable: str = "", max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    ):
         self.executable = find_chromium(executable)
         self.user_agent, self.timeout_s, self.max_body_bytes = user_agent, timeout_s, max_body_bytes
         self.strategy: Any = None  # crawl4ai's AsyncPlaywrightCrawlerStrategy once entered (crawl4ai: untyped)
@@ -421,8 +485,9 @@ class BrowserTransport:
         from crawl4ai.async_configs import BrowserConfig
         from crawl4ai.async_crawler_strategy import AsyncPlaywrightCrawlerStrategy
 
-        config = BrowserConfig(browser_type="chromium", headless=True, user_agent=self.user_agent,
-                               text_mode=True, verbose=False)
+        config = BrowserConfig(
+            browser_type="chromium", headless=True, user_agent=self.user_agent, text_mode=True, verbose=False
+        )
         self.strategy = AsyncPlaywrightCrawlerStrategy(browser_config=config)
         manager = self.strategy.browser_manager
         build_args = manager._build_browser_args
@@ -437,8 +502,7 @@ class BrowserTransport:
     async def get(self, url: str, headers: dict[str, str], *, budget: ByteBudget | None = None) -> RawResponse:
         from crawl4ai.async_configs import CacheMode, CrawlerRunConfig
 
-        config = CrawlerRunConfig(page_timeout=int(self.timeout_s * 1000), cache_mode=CacheMode.BYPASS,
-                                  verbose=False)
+        config = CrawlerRunConfig(page_timeout=int(self.timeout_s * 1000), cache_mode=CacheMode.BYPASS, verbose=False)
         started = time.monotonic()
         try:
             response = await self.strategy.crawl(url, config=config)

@@ -28,29 +28,41 @@ def defs() -> dg.Definitions:
 
 
 def alert_sensors(default_status: dg.DefaultSensorStatus) -> list:
-    @dg.run_failure_sensor(name="run_failure_alerts", default_status=default_status,
-                           description="Posts a failed run to TILESHOP_ALERT_WEBHOOK_URL, once per job until it "
-                                       "succeeds again (unset: logged).")
-    def run_failure_alerts(context: dg.RunFailureSensorContext, postgres: PostgresResource,
-                           alerts: AlertsResource):
+    @dg.run_failure_sensor(
+        name="run_failure_alerts",
+        default_status=default_status,
+        description="Posts a failed run to TILESHOP_ALERT_WEBHOOK_URL, once per job until it "
+        "succeeds again (unset: logged).",
+    )
+    def run_failure_alerts(context: dg.RunFailureSensorContext, postgres: PostgresResource, alerts: AlertsResource):
         run = context.dagster_run
-        step_errors = [f"{event.step_key}: {_error_text(error)}"  # (a step failure's data has its error)
-                       for event in context.get_step_failure_events()
-                       if (error := getattr(event.event_specific_data, "error", None))]
-        alert = alerting.run_failure(run.job_name, run.run_id, context.failure_event.message,
-                                     alerts.dagster_ui_url, step_errors)
+        step_errors = [
+            f"{event.step_key}: {_error_text(error)}"  # (a step failure's data has its error)
+            for event in context.get_step_failure_events()
+            if (error := getattr(event.event_specific_data, "error", None))
+        ]
+        alert = alerting.run_failure(
+            run.job_name, run.run_id, context.failure_event.message, alerts.dagster_ui_url, step_errors
+        )
         with postgres.connect() as conn:
             alerting.notify(conn, alert, alerts.sender())
 
-    @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, name="run_success_resolves_alerts",
-                          default_status=default_status,
-                          description="Closes a job's run-failure incident when one of its runs succeeds.")
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        name="run_success_resolves_alerts",
+        default_status=default_status,
+        description="Closes a job's run-failure incident when one of its runs succeeds.",
+    )
     def run_success_resolves_alerts(context: dg.RunStatusSensorContext, postgres: PostgresResource):
         with postgres.connect() as conn:
             alerting.resolve(conn, [alerting.run_failure_key(context.dagster_run.job_name)])
 
-    @dg.sensor(name="asset_alerts", default_status=default_status, minimum_interval_seconds=60,
-               description="Posts failed asset checks and missed freshness windows, once per incident.")
+    @dg.sensor(
+        name="asset_alerts",
+        default_status=default_status,
+        minimum_interval_seconds=60,
+        description="Posts failed asset checks and missed freshness windows, once per incident.",
+    )
     def asset_alerts(context: dg.SensorEvaluationContext, postgres: PostgresResource, alerts: AlertsResource):
         instance = context.instance
         cursor = json.loads(context.cursor) if context.cursor else None
@@ -70,10 +82,16 @@ def alert_sensors(default_status: dg.DefaultSensorStatus) -> list:
                 if evaluation.passed:
                     closed += len(alerting.resolve(conn, [alerting.check_key(asset, evaluation.check_name)]))
                     continue
-                alert = alerting.check_failure(asset, evaluation.check_name, description=evaluation.description,
-                                               severity=evaluation.severity.value, run_id=record.run_id or None,
-                                               partition=evaluation.partition, ui_url=ui_url,
-                                               facts=_plain_metadata(evaluation.metadata))
+                alert = alerting.check_failure(
+                    asset,
+                    evaluation.check_name,
+                    description=evaluation.description,
+                    severity=evaluation.severity.value,
+                    run_id=record.run_id or None,
+                    partition=evaluation.partition,
+                    ui_url=ui_url,
+                    facts=_plain_metadata(evaluation.metadata),
+                )
                 opened += alerting.notify(conn, alert, sender) is not None
             for record in freshness:
                 change = record.event_log_entry.dagster_event.event_specific_data
@@ -83,15 +101,24 @@ def alert_sensors(default_status: dg.DefaultSensorStatus) -> list:
                     closed += len(alerting.resolve(conn, [alerting.freshness_key(asset)]))
                 elif action == "open":
                     alert = alerting.freshness_failure(
-                        asset, last_materialized=_last_materialized(instance, change.key),
-                        fail_window=_fail_window(context, change.key), ui_url=ui_url)
+                        asset,
+                        last_materialized=_last_materialized(instance, change.key),
+                        fail_window=_fail_window(context, change.key),
+                        ui_url=ui_url,
+                    )
                     opened += alerting.notify(conn, alert, sender) is not None
-        context.update_cursor(json.dumps({
-            "checks": checks[-1].storage_id if checks else cursor["checks"],
-            "freshness": freshness[-1].storage_id if freshness else cursor["freshness"]}))
+        context.update_cursor(
+            json.dumps(
+                {
+                    "checks": checks[-1].storage_id if checks else cursor["checks"],
+                    "freshness": freshness[-1].storage_id if freshness else cursor["freshness"],
+                }
+            )
+        )
         if not opened and not closed:
-            return dg.SkipReason(f"{len(checks)} check evaluations, {len(freshness)} freshness changes: "
-                                 "no new incident")
+            return dg.SkipReason(
+                f"{len(checks)} check evaluations, {len(freshness)} freshness changes: no new incident"
+            )
         context.log.info(f"{opened} incident(s) opened, {closed} closed")
 
     return [run_failure_alerts, run_success_resolves_alerts, asset_alerts]
@@ -116,8 +143,11 @@ def _plain_metadata(metadata) -> dict:
 
 
 def _records(instance: dg.DagsterInstance, event_type: dg.DagsterEventType, after: int) -> list:
-    return list(instance.get_event_records(dg.EventRecordsFilter(event_type=event_type, after_cursor=after),
-                                           limit=EVENTS_PER_TICK, ascending=True))
+    return list(
+        instance.get_event_records(
+            dg.EventRecordsFilter(event_type=event_type, after_cursor=after), limit=EVENTS_PER_TICK, ascending=True
+        )
+    )
 
 
 def _last_materialized(instance: dg.DagsterInstance, key: dg.AssetKey) -> dt.datetime | None:

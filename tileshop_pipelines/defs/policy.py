@@ -54,7 +54,11 @@ def table_name(table: str) -> dict[str, str]:
 def table_metadata(conn, table: str) -> dict:
     """Materialization metadata: the table's row count and column schema, read from the database
     (so the schema shown is the migrated one, not a copy that can drift)."""
-    columns = [dg.TableColumn(name, kind, constraints=dg.TableColumnConstraints(nullable=nullable))
-               for name, kind, nullable in tables.columns(conn, table)]
-    return {"dagster/row_count": tables.row_count(conn, table),
-            "dagster/column_schema": dg.TableSchema(columns=columns)}
+    columns = [
+        dg.TableColumn(name, kind, constraints=dg.TableColumnConstraints(nullable=nullable))
+        for name, kind, nullable in tables.columns(conn, table)
+    ]
+    return {
+        "dagster/row_count": tables.row_count(conn, table),
+        "dagster/column_schema": dg.TableSchema(columns=columns),
+    }

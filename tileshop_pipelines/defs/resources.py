@@ -79,10 +79,12 @@ class CrawlerResource(dg.ConfigurableResource):
 
     mode: CrawlMode = "http"
     user_agent: str = Field(default=DEFAULT_USER_AGENT, min_length=1)
-    requests_per_second: float = Field(default=CrawlPolicy.requests_per_second, ge=0,
-                                       description="per host; 0 turns the limit off")
-    concurrency: int = Field(default=CrawlPolicy.concurrency_per_host, ge=1, le=256,
-                             description="concurrent requests per host")
+    requests_per_second: float = Field(
+        default=CrawlPolicy.requests_per_second, ge=0, description="per host; 0 turns the limit off"
+    )
+    concurrency: int = Field(
+        default=CrawlPolicy.concurrency_per_host, ge=1, le=256, description="concurrent requests per host"
+    )
     timeout_s: float = Field(default=CrawlPolicy.timeout_s, gt=0, le=600)
     max_attempts: int = Field(default=CrawlPolicy.max_attempts, ge=1, le=20)
     backoff_base_s: float = Field(default=CrawlPolicy.backoff_base_s, ge=0)
@@ -97,27 +99,48 @@ class CrawlerResource(dg.ConfigurableResource):
 
     def policy(self) -> CrawlPolicy:
         return CrawlPolicy(
-            user_agent=self.user_agent, requests_per_second=self.requests_per_second,
-            concurrency_per_host=self.concurrency, timeout_s=self.timeout_s, max_attempts=self.max_attempts,
-            backoff_base_s=self.backoff_base_s, backoff_max_s=self.backoff_max_s,
-            max_retry_after_s=self.max_retry_after_s, breaker_window=self.breaker_window,
+            user_agent=self.user_agent,
+            requests_per_second=self.requests_per_second,
+            concurrency_per_host=self.concurrency,
+            timeout_s=self.timeout_s,
+            max_attempts=self.max_attempts,
+            backoff_base_s=self.backoff_base_s,
+            backoff_max_s=self.backoff_max_s,
+            max_retry_after_s=self.max_retry_after_s,
+            breaker_window=self.breaker_window,
             breaker_failure_ratio=self.breaker_failure_ratio,
         )
 
     def crawler(self) -> PageFetcher:
         if self.mode == "http":
+
             def transport():
-                return HttpTransport(user_agent=self.user_agent, max_connections=self.concurrency,
-                                     timeout_s=self.timeout_s, max_body_bytes=self.max_body_bytes)
+                return HttpTransport(
+                    user_agent=self.user_agent,
+                    max_connections=self.concurrency,
+                    timeout_s=self.timeout_s,
+                    max_body_bytes=self.max_body_bytes,
+                )
         elif self.mode == "browser":
+
             def transport():
-                return BrowserTransport(user_agent=self.user_agent, timeout_s=self.timeout_s,
-                                        executable=self.chromium_path, max_body_bytes=self.max_body_bytes)
+                return BrowserTransport(
+                    user_agent=self.user_agent,
+                    timeout_s=self.timeout_s,
+                    executable=self.chromium_path,
+                    max_body_bytes=self.max_body_bytes,
+                )
         else:
+
             def transport():
-                return ServiceTransport(service_url=self.service_url, token=self.service_token,
-                                        user_agent=self.user_agent, timeout_s=self.timeout_s,
-                                        max_body_bytes=self.max_body_bytes)
+                return ServiceTransport(
+                    service_url=self.service_url,
+                    token=self.service_token,
+                    user_agent=self.user_agent,
+                    timeout_s=self.timeout_s,
+                    max_body_bytes=self.max_body_bytes,
+                )
+
         return PageFetcher(transport, self.policy())
 
     def document_fetcher(self, documents: DocumentsResource) -> PageFetcher:
@@ -128,18 +151,31 @@ class CrawlerResource(dg.ConfigurableResource):
         timeout_s, max_bytes = documents.fetch_timeout_s, documents.max_bytes
         policy = dataclasses.replace(self.policy(), timeout_s=timeout_s)
         if self.mode == "service":
+
             def transport():
-                return ServiceTransport(service_url=self.service_url, token=self.service_token,
-                                        user_agent=self.user_agent, timeout_s=timeout_s, max_body_bytes=max_bytes,
-                                        expected=PDF)
+                return ServiceTransport(
+                    service_url=self.service_url,
+                    token=self.service_token,
+                    user_agent=self.user_agent,
+                    timeout_s=timeout_s,
+                    max_body_bytes=max_bytes,
+                    expected=PDF,
+                )
         else:
             # The hosts are the guard; addresses are not (the pipeline's page crawl checks none
             # either, and the local CDN stand-in is on loopback). Metadata addresses stay refused.
             guard = FetchGuard(allowed_hosts=frozenset(documents.hosts), permitted=ANY_ADDRESS)
 
             def transport():
-                return HttpTransport(user_agent=self.user_agent, max_connections=self.concurrency,
-                                     timeout_s=timeout_s, max_body_bytes=max_bytes, guard=guard, expected=PDF)
+                return HttpTransport(
+                    user_agent=self.user_agent,
+                    max_connections=self.concurrency,
+                    timeout_s=timeout_s,
+                    max_body_bytes=max_bytes,
+                    guard=guard,
+                    expected=PDF,
+                )
+
         return PageFetcher(transport, policy)
 
 
@@ -155,29 +191,43 @@ class DocumentsResource(dg.ConfigurableResource):
     """The documents' allow-list and the bounds of one document's fetch and read (settings.py's
     TILESHOP_DOCUMENT_* variables, whose defaults these are; acquisition/documents.py, pdf/)."""
 
-    hosts: list[str] = Field(default=list(DEFAULT_DOCUMENT_HOSTS), min_length=1,
-                             description="hosts documents may be fetched from (redirects too)")
+    hosts: list[str] = Field(
+        default=list(DEFAULT_DOCUMENT_HOSTS),
+        min_length=1,
+        description="hosts documents may be fetched from (redirects too)",
+    )
     max_bytes: int = Field(default=_document_default("document_max_bytes"), ge=1024)
-    fetch_timeout_s: float = Field(default=_document_default("document_fetch_timeout_s"), gt=0,
-                                   description="one request, body included")
+    fetch_timeout_s: float = Field(
+        default=_document_default("document_fetch_timeout_s"), gt=0, description="one request, body included"
+    )
     max_pages: int = Field(default=_document_default("document_max_pages"), ge=1)
     max_text_chars: int = Field(default=_document_default("document_max_text_chars"), ge=1000)
-    max_stream_bytes: int = Field(default=_document_default("document_max_stream_bytes"), ge=64 * 1024,
-                                  description="bytes one PDF stream may decode to")
+    max_stream_bytes: int = Field(
+        default=_document_default("document_max_stream_bytes"),
+        ge=64 * 1024,
+        description="bytes one PDF stream may decode to",
+    )
     parse_timeout_s: float = Field(default=_document_default("document_parse_timeout_s"), gt=0)
-    parse_memory_mb: int = Field(default=_document_default("document_parse_memory_mb"), ge=128,
-                                 description="address space of a parse worker")
+    parse_memory_mb: int = Field(
+        default=_document_default("document_parse_memory_mb"), ge=128, description="address space of a parse worker"
+    )
     parse_workers: int = Field(default=_document_default("document_parse_workers"), ge=1, le=64)
-    max_age_days: float = Field(default=DEFAULT_MAX_AGE_DAYS, gt=0, description="a document checked longer "
-                                "ago is checked again (conditional GET)")
+    max_age_days: float = Field(
+        default=DEFAULT_MAX_AGE_DAYS,
+        gt=0,
+        description="a document checked longer ago is checked again (conditional GET)",
+    )
 
     def policy(self, force: bool = False) -> DocumentPolicy:
         return DocumentPolicy(frozenset(self.hosts), dt.timedelta(days=self.max_age_days), force)
 
     def parser_pool(self) -> ParserPool:
-        return ParserPool(Limits(self.max_pages, self.max_text_chars, self.max_stream_bytes),
-                          workers=self.parse_workers, timeout_s=self.parse_timeout_s,
-                          memory_mb=self.parse_memory_mb)
+        return ParserPool(
+            Limits(self.max_pages, self.max_text_chars, self.max_stream_bytes),
+            workers=self.parse_workers,
+            timeout_s=self.parse_timeout_s,
+            memory_mb=self.parse_memory_mb,
+        )
 
 
 class EmbedderResource(dg.ConfigurableResource):
@@ -213,7 +263,7 @@ class EmbedderResource(dg.ConfigurableResource):
             order = np.argsort([len(t) for t in texts], kind="stable")
             vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
             for i in range(0, len(texts), self.batch_size):
-                rows = order[i:i + self.batch_size]
+                rows = order[i : i + self.batch_size]
                 vectors[rows] = encoder.encode([texts[j] for j in rows])
             return vectors
         model = embedding_model.load_model(self.model_name, self.device)
@@ -262,9 +312,14 @@ class BackupBucketResource(dg.ConfigurableResource):
     keep_days: int = Field(default=14, ge=1, le=3650)
 
     def open(self) -> Bucket:
-        settings = BucketSettings.load({}, bucket_name=self.bucket, endpoint_url=self.endpoint_url or None,
-                                       region=self.region, access_key_id=self.access_key_id or None,
-                                       secret_access_key=self.secret_access_key or None)
+        settings = BucketSettings.load(
+            {},
+            bucket_name=self.bucket,
+            endpoint_url=self.endpoint_url or None,
+            region=self.region,
+            access_key_id=self.access_key_id or None,
+            secret_access_key=self.secret_access_key or None,
+        )
         return Bucket.configured(settings)
 
 
@@ -312,17 +367,22 @@ def build_resources(settings: PipelineSettings, bucket: BucketSettings | None = 
             backend=settings.embedding_backend,
             torch_threads=settings.torch_threads,
         ),
-        "alerts": AlertsResource(webhook_url=_secret("TILESHOP_ALERT_WEBHOOK_URL", settings.alert_webhook_url),
-                                 dagster_ui_url=settings.dagster_ui_url),
+        "alerts": AlertsResource(
+            webhook_url=_secret("TILESHOP_ALERT_WEBHOOK_URL", settings.alert_webhook_url),
+            dagster_ui_url=settings.dagster_ui_url,
+        ),
         "vector_store": VectorStoreResource(
             backend=settings.vector_store,
             supabase_url=settings.supabase_url,
             supabase_service_role_key=_secret("SUPABASE_SERVICE_KEY", settings.supabase_service_key),
         ),
         "backups": BackupBucketResource(
-            bucket=bucket.bucket_name, endpoint_url=bucket.endpoint_url or "", region=bucket.region,
+            bucket=bucket.bucket_name,
+            endpoint_url=bucket.endpoint_url or "",
+            region=bucket.region,
             access_key_id=_secret("AWS_ACCESS_KEY_ID", bucket.access_key_id),
             secret_access_key=_secret("AWS_SECRET_ACCESS_KEY", bucket.secret_access_key),
-            prefix=settings.backup_prefix, keep_days=settings.backup_keep_days,
+            prefix=settings.backup_prefix,
+            keep_days=settings.backup_keep_days,
         ),
     }

@@ -14,8 +14,10 @@ import dagster as dg
 
 
 @dg.logger(
-    config_schema={"log_level": dg.Field(str, is_required=False, default_value="INFO"),
-                   "name": dg.Field(str, is_required=False, default_value="dagster")},
+    config_schema={
+        "log_level": dg.Field(str, is_required=False, default_value="INFO"),
+        "name": dg.Field(str, is_required=False, default_value="dagster"),
+    },
     description="Prints nothing: dagster.yaml's python_logs handler prints run logs (LOG_FORMAT, LOG_LEVEL).",
 )
 def silent_console(init_context) -> logging.Logger:

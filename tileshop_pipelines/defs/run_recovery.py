@@ -27,8 +27,12 @@ import dagster as dg
 
 # A run that has started and not finished, as Dagster counts one (its IN_PROGRESS_RUN_STATUSES, a
 # private module's; spelled here in the public enum, and checked against it by the tests).
-IN_PROGRESS_STATUSES = (dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING,
-                        dg.DagsterRunStatus.SUSPENDED)
+IN_PROGRESS_STATUSES = (
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+    dg.DagsterRunStatus.SUSPENDED,
+)
 HOST_TAG = "tileshop/host"
 PID_TAG = "tileshop/pid"
 # Set on a run failed because the daemon's machine restarted under it: the crawl sensor asks for its
@@ -66,8 +70,11 @@ def recover_dead_runs(instance: dg.DagsterInstance) -> dict[str, list[str]]:
     failed = []
     for run in instance.get_runs(dg.RunsFilter(statuses=list(IN_PROGRESS_STATUSES))):
         if process_gone(run.tags, host):
-            instance.report_run_failed(run, message=f"its process ({run.tags[PID_TAG]} on {host}) is gone; "
-                                                    "marked failed so that its pool slot is freed")
+            instance.report_run_failed(
+                run,
+                message=f"its process ({run.tags[PID_TAG]} on {host}) is gone; "
+                "marked failed so that its pool slot is freed",
+            )
             failed.append(run.run_id)
     storage = instance.event_log_storage
     freed = []
@@ -89,8 +96,11 @@ def fail_orphaned_daemon_runs(instance: dg.DagsterInstance) -> list[str]:
     for run in instance.get_runs(dg.RunsFilter(statuses=list(ORPHAN_STATUSES))):
         if HOST_TAG not in run.tags:
             instance.add_run_tags(run.run_id, {ORPHANED_TAG: "daemon-restart"})
-            instance.report_run_failed(run, message="the daemon's machine restarted and its run workers with it; "
-                                                    "marked failed so that its work is launched again")
+            instance.report_run_failed(
+                run,
+                message="the daemon's machine restarted and its run workers with it; "
+                "marked failed so that its work is launched again",
+            )
             failed.append(run.run_id)
     recover_dead_runs(instance)
     return failed

@@ -42,7 +42,9 @@ def model_dimension(model_name: str) -> int:
     try:
         return int(json.loads(config.read_text())["word_embedding_dimension"])
     except (OSError, ValueError, KeyError) as exc:
-        raise EmbeddingError(f"cannot read the dimension of embedding model {model_name!r} from {config}: {exc}") from exc
+        raise EmbeddingError(
+            f"cannot read the dimension of embedding model {model_name!r} from {config}: {exc}"
+        ) from exc
 
 
 def model_id(model_name: str, backend: str = "torch") -> str:
@@ -77,8 +79,9 @@ def embed_texts(model, texts: list[str], batch_size: int = 32) -> np.ndarray:
     """Unit-normalized float32 embeddings, one row per text."""
     if not texts:
         return np.zeros((0, model.get_embedding_dimension()), dtype=np.float32)
-    vectors = model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                           convert_to_numpy=True, show_progress_bar=False)
+    vectors = model.encode(
+        texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
     return vectors.astype(np.float32, copy=False)
 
 

@@ -55,8 +55,11 @@ class OnnxEncoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         encodings = self.tokenizer.encode_batch(list(texts))
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        columns = {"input_ids": [e.ids for e in encodings], "attention_mask": mask,
-                   "token_type_ids": [e.type_ids for e in encodings]}
+        columns = {
+            "input_ids": [e.ids for e in encodings],
+            "attention_mask": mask,
+            "token_type_ids": [e.type_ids for e in encodings],
+        }
         feed = {name: np.asarray(columns[name], dtype=np.int64) for name in self.input_names}
         tokens = self.session.run(None, feed)[0]
         weights = mask[..., None].astype(np.float32)
@@ -92,10 +95,12 @@ def built_export(model_name: str, cache_dir: Path) -> Path:
     found = sorted(p for p in cache_dir.glob(f"{_folder_name(model_name)}-*") if p.is_dir() and is_complete(p))
     if len(found) != 1:
         what = f"{len(found)} exports ({', '.join(p.name for p in found)})" if found else "no export"
-        raise EmbeddingError(f"torch is not installed here, so the ONNX query encoder of {model_name!r} must be "
-                             f"exported already, and {cache_dir} holds {what} of it; the app's image makes exactly "
-                             "one when it is built (`tileshop model prepare` where torch is installed), for the "
-                             "model TILESHOP_EMBEDDING_MODEL names")
+        raise EmbeddingError(
+            f"torch is not installed here, so the ONNX query encoder of {model_name!r} must be "
+            f"exported already, and {cache_dir} holds {what} of it; the app's image makes exactly "
+            "one when it is built (`tileshop model prepare` where torch is installed), for the "
+            "model TILESHOP_EMBEDDING_MODEL names"
+        )
     return found[0]
 
 
@@ -103,8 +108,10 @@ def _check_architecture(model) -> None:
     names = [type(module).__name__ for module in model]
     pooling = getattr(model[1], "pooling_mode", None) if len(model) > 1 else None
     if names != ["Transformer", "Pooling", "Normalize"] or pooling not in ("mean", None):
-        raise EmbeddingError(f"the ONNX query encoder supports Transformer + mean Pooling + Normalize models, "
-                             f"not {names} (pooling {pooling!r}); use the torch backend")
+        raise EmbeddingError(
+            f"the ONNX query encoder supports Transformer + mean Pooling + Normalize models, "
+            f"not {names} (pooling {pooling!r}); use the torch backend"
+        )
     if pooling is None and not getattr(model[1], "pooling_mode_mean_tokens", False):
         raise EmbeddingError("the ONNX query encoder needs mean pooling; use the torch backend")
 
@@ -133,9 +140,16 @@ def _export(model_name: str, folder: Path) -> None:
     partial.mkdir(parents=True)
     axes = {name: {0: "batch", 1: "tokens"} for name in [*names, "token_embeddings"]}
     with torch.no_grad():
-        torch.onnx.export(TokenEmbeddings(transformer), tuple(example[n] for n in names), str(partial / GRAPH),
-                          input_names=names, output_names=["token_embeddings"], dynamic_axes=axes,
-                          opset_version=17, dynamo=False)
+        torch.onnx.export(
+            TokenEmbeddings(transformer),
+            tuple(example[n] for n in names),
+            str(partial / GRAPH),
+            input_names=names,
+            output_names=["token_embeddings"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
     np.save(partial / PROBES, embed_texts(model, list(PROBE_TEXTS)))
     for name in MODEL_FILES:
         shutil.copyfile(Path(model_path(model_name)) / name, partial / name)
@@ -144,8 +158,10 @@ def _export(model_name: str, folder: Path) -> None:
     except OSError as exc:  # another process renamed its own first: keep that one
         shutil.rmtree(partial)
         if not is_complete(folder):
-            raise EmbeddingError(f"the ONNX export {folder} is incomplete (it lacks one of {', '.join(EXPORT_FILES)}); "
-                                 "delete it to export again") from exc
+            raise EmbeddingError(
+                f"the ONNX export {folder} is incomplete (it lacks one of {', '.join(EXPORT_FILES)}); "
+                "delete it to export again"
+            ) from exc
 
 
 def load_onnx_encoder(model_name: str, cache_dir: Path, threads: int = 1) -> OnnxEncoder:
@@ -171,8 +187,10 @@ def load_onnx_encoder(model_name: str, cache_dir: Path, threads: int = 1) -> Onn
     encoder = OnnxEncoder(session, Tokenizer.from_file(str(folder / "tokenizer.json")), max_length)
     cosine = float((encoder.encode(list(PROBE_TEXTS)) * np.load(folder / PROBES)).sum(axis=1).min())
     if cosine < MIN_PROBE_COSINE:
-        raise EmbeddingError(f"the ONNX export {folder} disagrees with the torch model (probe cosine {cosine:.6f} < "
-                             f"{MIN_PROBE_COSINE}); delete it to export again, or use the torch backend")
+        raise EmbeddingError(
+            f"the ONNX export {folder} disagrees with the torch model (probe cosine {cosine:.6f} < "
+            f"{MIN_PROBE_COSINE}); delete it to export again, or use the torch backend"
+        )
     return encoder
 
 

@@ -18,20 +18,29 @@ class EmbeddingBatchError(RuntimeError):
     pass
 
 
-def embed_pending_chunks(pending: Sequence[Pending], embed: Callable[[list[str]], np.ndarray], save: Save,
-                         model_id: str, dim: int, log: Callable[[str], None] = lambda _: None) -> int:
+def embed_pending_chunks(
+    pending: Sequence[Pending],
+    embed: Callable[[list[str]], np.ndarray],
+    save: Save,
+    model_id: str,
+    dim: int,
+    log: Callable[[str], None] = lambda _: None,
+) -> int:
     """Returns how many chunks were embedded. Stops at the first failing batch (batches saved
     before it stay: they are complete, and the next run resumes after them)."""
     for start in range(0, len(pending), WRITE_BATCH):
-        batch = pending[start:start + WRITE_BATCH]
+        batch = pending[start : start + WRITE_BATCH]
         try:
             vectors = embed([content for _, content, _ in batch])
         except Exception as exc:
-            raise EmbeddingBatchError(f"embedding failed on a batch of {len(batch)} chunks "
-                                      f"(first {batch[0][0]}): {exc}") from exc
+            raise EmbeddingBatchError(
+                f"embedding failed on a batch of {len(batch)} chunks (first {batch[0][0]}): {exc}"
+            ) from exc
         if vectors.shape != (len(batch), dim):
-            raise EmbeddingBatchError(f"model {model_id} returned vectors of shape {vectors.shape} for "
-                                      f"{len(batch)} chunks; expected dimension {dim}")
+            raise EmbeddingBatchError(
+                f"model {model_id} returned vectors of shape {vectors.shape} for "
+                f"{len(batch)} chunks; expected dimension {dim}"
+            )
         save([(cid, th) for cid, _, th in batch], vectors)
         log(f"embedded {min(start + WRITE_BATCH, len(pending))}/{len(pending)} chunks")
     return len(pending)

@@ -25,25 +25,37 @@ from tileshop_pipelines.sample_catalog.documents import DOCUMENTS, SampleDocumen
 
 K = 5
 PHRASINGS_PER_FACT = 2
-_KIND_WORDS = re.compile(r"\s+(technical data sheet|safety data sheet|installation instructions|limited warranty|"
-                         r"warranty|care guide)$", re.IGNORECASE)
+_KIND_WORDS = re.compile(
+    r"\s+(technical data sheet|safety data sheet|installation instructions|limited warranty|"
+    r"warranty|care guide)$",
+    re.IGNORECASE,
+)
 # Per fact key, how shoppers ask it; {s} is the document's subject, {c} the row's condition.
 PHRASINGS: dict[str, tuple[str, ...]] = {
-    "pot life": ("How long can I use {s} once it's mixed?", "what's the pot life of {s}",
-                 "How long does mixed {s} stay workable in the bucket?"),
+    "pot life": (
+        "How long can I use {s} once it's mixed?",
+        "what's the pot life of {s}",
+        "How long does mixed {s} stay workable in the bucket?",
+    ),
     "open time": ("How long can {s} sit on the floor before I set the tile?", "what is the open time of {s}?"),
-    "time before grouting": ("How long do I have to wait to grout tile set with {s}?",
-                             "when can I grout after setting tile in {s}"),
+    "time before grouting": (
+        "How long do I have to wait to grout tile set with {s}?",
+        "when can I grout after setting tile in {s}",
+    ),
     "foot traffic": ("When can I walk on tile installed with {s}?", "how soon can we walk on it after using {s}?"),
     "full cure": ("How long does {s} take to cure fully?", "when is {s} fully cured"),
     "mixing water": ("How much water do I mix with a bag of {s}?", "what's the water ratio for mixing {s}?"),
-    "concrete cure": ("How long does new concrete have to cure before I use {s} on it?",
-                      "can I install {s} over a new concrete slab right away?"),
+    "concrete cure": (
+        "How long does new concrete have to cure before I use {s} on it?",
+        "can I install {s} over a new concrete slab right away?",
+    ),
     "substrates": ("What surfaces can {s} go over?", "can I install tile with {s} over a concrete slab or plywood?"),
     "unsuitable substrates": ("What should I not install {s} over?", "which subfloors are a no-go for {s}?"),
     "trowel notch": ("What trowel should I use with {s} for {c} tile?", "which notch trowel for {c} tiles with {s}?"),
-    "mortar coverage": ("How much area does a bag of {s} cover with a {c}?",
-                        "what's the coverage of {s} using a {c} trowel?"),
+    "mortar coverage": (
+        "How much area does a bag of {s} cover with a {c}?",
+        "what's the coverage of {s} using a {c} trowel?",
+    ),
     "maximum bond coat": ("How thick can I apply {s}?", "what's the maximum bond coat thickness for {s}?"),
     "time before sealing": ("How long should I wait before sealing {s}?", "when can I seal after using {s}?"),
     "dry time": ("How long does {s} take to dry before I can walk on it?", "when can I walk on the floor after {s}?"),
@@ -51,28 +63,49 @@ PHRASINGS: dict[str, tuple[str, ...]] = {
     "dilution": ("How do I dilute {s}?", "how much {s} do I mix per gallon of water?"),
     "skin time": ("How long do I have to tool {s} before it skins over?", "when do I need to smooth {s}?"),
     "reapplication": ("How often do I need to reapply {s}?", "how long does {s} last before resealing?"),
-    "time before water exposure": ("How long do I keep water off after using {s}?",
-                                   "when can I use the shower after {s}?"),
+    "time before water exposure": (
+        "How long do I keep water off after using {s}?",
+        "when can I use the shower after {s}?",
+    ),
     "wait after grouting": ("How long after grouting can I use {s}?", "how long should grout cure before {s}?"),
     "joint width": ("What joint widths can I use {s} for?", "how wide a grout joint can {s} fill?"),
     "maximum joint width": ("What's the widest joint {s} can seal?", "how wide a gap can I fill with {s}?"),
-    "acclimation": ("How long should {s} acclimate before I install it?", "do I need to let {s} sit in the room first?"),
-    "acclimation temperature": ("What temperature should the room be when installing {s}?",
-                                "how warm should the room be for {s} to acclimate?"),
-    "relative humidity": ("What humidity should the room be for installing {s}?", "how humid can it be when laying {s}?"),
+    "acclimation": (
+        "How long should {s} acclimate before I install it?",
+        "do I need to let {s} sit in the room first?",
+    ),
+    "acclimation temperature": (
+        "What temperature should the room be when installing {s}?",
+        "how warm should the room be for {s} to acclimate?",
+    ),
+    "relative humidity": (
+        "What humidity should the room be for installing {s}?",
+        "how humid can it be when laying {s}?",
+    ),
     "expansion gap": ("How big an expansion gap does {s} need at the walls?", "how much gap do I leave around {s}?"),
-    "maximum run": ("How long a run can {s} go before it needs a transition?",
-                    "when does {s} need a T-molding between rooms?"),
+    "maximum run": (
+        "How long a run can {s} go before it needs a transition?",
+        "when does {s} need a T-molding between rooms?",
+    ),
     "underlayment": ("Do I need underlayment under {s}?", "what underlayment should go under {s}?"),
     "end joint stagger": ("How far should I stagger the end joints of {s}?", "how much stagger between rows of {s}?"),
     "radiant heat": ("Can I put {s} over radiant floor heat?", "how hot can radiant heat get under {s}?"),
-    "concrete moisture limit": ("How do I test concrete moisture before installing {s} with a {c} test?",
-                                "what reading should the {c} test show before laying {s}?"),
-    "vapor barrier": ("Do I need a vapor barrier under {s} over concrete?",
-                      "what vapor barrier goes under {s} on a slab?"),
-    "residential warranty": ("How long is the warranty on {s} in a home?", "what warranty does {s} have for residential use?"),
-    "light commercial warranty": ("What's the light commercial warranty of {s}?",
-                                  "how long is {s} warranted in a light commercial space?"),
+    "concrete moisture limit": (
+        "How do I test concrete moisture before installing {s} with a {c} test?",
+        "what reading should the {c} test show before laying {s}?",
+    ),
+    "vapor barrier": (
+        "Do I need a vapor barrier under {s} over concrete?",
+        "what vapor barrier goes under {s} on a slab?",
+    ),
+    "residential warranty": (
+        "How long is the warranty on {s} in a home?",
+        "what warranty does {s} have for residential use?",
+    ),
+    "light commercial warranty": (
+        "What's the light commercial warranty of {s}?",
+        "how long is {s} warranted in a light commercial space?",
+    ),
     "sealing interval": ("How often should I reseal {s}?", "how often does {s} need resealing?"),
     "poultice time": ("How do I get an oil stain out of {s}?", "how long should a poultice stay on {s}?"),
     "cleaner dilution": ("How should I mop {s} floors?", "how much cleaner per gallon of water for {s}?"),
@@ -129,8 +162,16 @@ def build_howto_questions(catalog: Catalog, seed: int = 7) -> list[HowToQuestion
             if len(same_key) > 1 and condition is None:
                 continue  # several rows answer it and the question could not say which
             for text in rng.sample(phrasings, min(PHRASINGS_PER_FACT, len(phrasings))):
-                questions.append(HowToQuestion(text.format(s=subject(doc), c=condition), fact.key, doc.path,
-                                               doc.title, fact.page, fact.statement))
+                questions.append(
+                    HowToQuestion(
+                        text.format(s=subject(doc), c=condition),
+                        fact.key,
+                        doc.path,
+                        doc.title,
+                        fact.page,
+                        fact.statement,
+                    )
+                )
     return questions
 
 
@@ -153,8 +194,13 @@ def answer_problems(answer: str, question: HowToQuestion) -> list[str]:
     return problems
 
 
-def evaluate_howto(questions: list[HowToQuestion], search: Callable[[str, np.ndarray], list[dict]],
-                   embed: Callable[[list[str]], np.ndarray], answer: Callable[[str], dict], k: int = K) -> dict:
+def evaluate_howto(
+    questions: list[HowToQuestion],
+    search: Callable[[str, np.ndarray], list[dict]],
+    embed: Callable[[list[str]], np.ndarray],
+    answer: Callable[[str], dict],
+    k: int = K,
+) -> dict:
     """{"questions", "recall@5", "answered", "answer_score", "by_key": {key: {...}}, "failures"}.
     `search(text, embedding)` returns passages (PassageHit.public()), best first; `answer(text)` the
     offline answer ({"answer": ...})."""
@@ -169,14 +215,27 @@ def evaluate_howto(questions: list[HowToQuestion], search: Callable[[str, np.nda
         problems = answer_problems(answer(question.text)["answer"], question)
         rows.append((question.key, recalled, not problems))
         if (not recalled or problems) and len(failures) < 10:
-            failures.append({"question": question.text, "document": question.title, "page": question.page,
-                             "recalled": recalled, "problems": problems,
-                             "found": [(p["document"], p["page"]) for p in found]})
+            failures.append(
+                {
+                    "question": question.text,
+                    "document": question.title,
+                    "page": question.page,
+                    "recalled": recalled,
+                    "problems": problems,
+                    "found": [(p["document"], p["page"]) for p in found],
+                }
+            )
 
     def summary(selected: list[tuple[str, bool, bool]]) -> dict:
-        return {"questions": len(selected), f"recall@{k}": round(float(np.mean([r for _, r, _ in selected])), 4),
-                "answer_score": round(float(np.mean([a for _, _, a in selected])), 4)}
+        return {
+            "questions": len(selected),
+            f"recall@{k}": round(float(np.mean([r for _, r, _ in selected])), 4),
+            "answer_score": round(float(np.mean([a for _, _, a in selected])), 4),
+        }
 
     keys = sorted({key for key, _, _ in rows})
-    return {**summary(rows), "by_key": {key: summary([r for r in rows if r[0] == key]) for key in keys},
-            "failures": failures}
+    return {
+        **summary(rows),
+        "by_key": {key: summary([r for r in rows if r[0] == key]) for key in keys},
+        "failures": failures,
+    }

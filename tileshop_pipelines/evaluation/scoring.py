@@ -49,8 +49,9 @@ def stored_product_keys(store: VectorStore) -> set[str]:
     return {chunk_id.rsplit(":", 2)[0] for chunk_id in store.source_hashes()}
 
 
-def evaluate(store: VectorStore, questions: list[Question], embed: Callable[[list[str]], np.ndarray],
-             k: int = 5) -> dict:
+def evaluate(
+    store: VectorStore, questions: list[Question], embed: Callable[[list[str]], np.ndarray], k: int = 5
+) -> dict:
     """{"questions": N, "modes": {mode: {"recall@k", "mrr"}}, "by_kind": {kind: {mode: {...}}}}."""
     if not questions:
         raise EvaluationError("the question set is empty")
@@ -60,23 +61,29 @@ def evaluate(store: VectorStore, questions: list[Question], embed: Callable[[lis
     if missing:
         raise EvaluationError(
             f"the vector store lacks {len(missing)} of the {len(expected)} products the questions are about "
-            f"(e.g. {sorted(missing)[:3]}); materialize the same sample catalog first")
+            f"(e.g. {sorted(missing)[:3]}); materialize the same sample catalog first"
+        )
     embeddings = embed([q.text for q in questions])
     scores: dict[str, dict[str, list[tuple[float, float]]]] = {m: {} for m in MODES}
     for question, embedding in zip(questions, embeddings, strict=True):
         for mode in MODES:
             ranked = ranked_products(search(store, mode, question.text, embedding, CHUNKS_PER_QUESTION))
             scores[mode].setdefault(question.kind, []).append(
-                (recall_at(ranked, question.relevant, k), reciprocal_rank(ranked, question.relevant)))
+                (recall_at(ranked, question.relevant, k), reciprocal_rank(ranked, question.relevant))
+            )
 
     def summary(pairs: list[tuple[float, float]]) -> dict:
-        return {f"recall@{k}": round(float(np.mean([r for r, _ in pairs])), 4),
-                "mrr": round(float(np.mean([m for _, m in pairs])), 4)}
+        return {
+            f"recall@{k}": round(float(np.mean([r for r, _ in pairs])), 4),
+            "mrr": round(float(np.mean([m for _, m in pairs])), 4),
+        }
 
     kinds = list(dict.fromkeys(q.kind for q in questions))
     return {
         "questions": len(questions),
         "modes": {m: summary([p for kind in kinds for p in scores[m][kind]]) for m in MODES},
-        "by_kind": {kind: {"questions": len(scores[MODES[0]][kind]), **{m: summary(scores[m][kind]) for m in MODES}}
-                    for kind in kinds},
+        "by_kind": {
+            kind: {"questions": len(scores[MODES[0]][kind]), **{m: summary(scores[m][kind]) for m in MODES}}
+            for kind in kinds
+        },
     }

@@ -65,8 +65,11 @@ def _largest_side(size: str | None) -> float | None:
 
 def quantity_tasks(catalog: Catalog, rng: random.Random, n: int) -> list[Task]:
     unique = _sku_counts(catalog)
-    boxed = [p for p in catalog.products if p.price_unit == "box" and p.coverage_sqft_per_box
-             and p.sku and unique[p.page_sku] == 1]
+    boxed = [
+        p
+        for p in catalog.products
+        if p.price_unit == "box" and p.coverage_sqft_per_box and p.sku and unique[p.page_sku] == 1
+    ]
     tasks = []
     for p in rng.sample(boxed, min(n, len(boxed))):
         length, width = rng.randint(4, 20), rng.randint(4, 20)
@@ -78,11 +81,23 @@ def quantity_tasks(catalog: Catalog, rng: random.Random, n: int) -> list[Task]:
             e = answer.get("estimate")
             if not e:
                 return "no estimate"
-            return None if (e["units"], e["total"]) == (boxes, total) else f"{e['units']}, {e['total']} != {boxes}, {total}"
+            return (
+                None
+                if (e["units"], e["total"]) == (boxes, total)
+                else f"{e['units']}, {e['total']} != {boxes}, {total}"
+            )
 
-        tasks.append(Task("quantities", f"How many boxes of {p.page_sku} do I need for a {length} x {width} ft floor?",
-                          {"name": "estimate_materials",
-                           "input": {"sku": p.page_sku, "length": length, "width": width, "unit": "ft"}}, check))
+        tasks.append(
+            Task(
+                "quantities",
+                f"How many boxes of {p.page_sku} do I need for a {length} x {width} ft floor?",
+                {
+                    "name": "estimate_materials",
+                    "input": {"sku": p.page_sku, "length": length, "width": width, "unit": "ft"},
+                },
+                check,
+            )
+        )
     return tasks
 
 
@@ -96,28 +111,49 @@ def cheapest_tasks(catalog: Catalog, rng: random.Random, n: int, k: int = 3) -> 
             for application in ("Floor", "Wall"):
                 if application in _parts(p.specs.get("Applications")):
                     combos.setdefault((color, material, application), []).append(p)
-    keys = sorted(key for key, products in combos.items()
-                  if sum(_per_sqft(p) is not None for p in products) >= k and all(key))
+    keys = sorted(
+        key for key, products in combos.items() if sum(_per_sqft(p) is not None for p in products) >= k and all(key)
+    )
     tasks = []
     for color, material, application in rng.sample(keys, min(n, len(keys))):
-        ranked = sorted((price, p.page_sku) for p in combos[(color, material, application)]
-                        if (price := _per_sqft(p)) is not None)
+        ranked = sorted(
+            (price, p.page_sku) for p in combos[(color, material, application)] if (price := _per_sqft(p)) is not None
+        )
         want = [price for price, _ in ranked[:k]]
         direction = rng.choice(("cheapest", "most expensive"))
         if direction == "most expensive":
             want = [price for price, _ in sorted(ranked, key=lambda x: -x[0])[:k]]
 
         def check(answer: dict, want=want) -> str | None:
-            got = [p.get("price_per_sqft") if p.get("price_per_sqft") is not None
-                   else round(p["price"] / p["coverage_sqft_per_unit"], 2) for p in answer.get("products", [])]
+            got = [
+                p.get("price_per_sqft")
+                if p.get("price_per_sqft") is not None
+                else round(p["price"] / p["coverage_sqft_per_unit"], 2)
+                for p in answer.get("products", [])
+            ]
             return None if got[: len(want)] == want and answer.get("sort") else f"{got} != {want}"
 
         sort = "price_asc" if direction == "cheapest" else "price_desc"
-        tasks.append(Task("cheapest", f"{direction} {k} {color.lower()} {material.lower()} {application.lower()} tile",
-                          {"name": "search_products", "input": {
-                              "sort": sort, "limit": k, "filters": {"color": color, "material": material,
-                                                                    "application": application,
-                                                                    "product_type": "tile"}}}, check))
+        tasks.append(
+            Task(
+                "cheapest",
+                f"{direction} {k} {color.lower()} {material.lower()} {application.lower()} tile",
+                {
+                    "name": "search_products",
+                    "input": {
+                        "sort": sort,
+                        "limit": k,
+                        "filters": {
+                            "color": color,
+                            "material": material,
+                            "application": application,
+                            "product_type": "tile",
+                        },
+                    },
+                },
+                check,
+            )
+        )
     return tasks
 
 
@@ -128,8 +164,11 @@ def _products_of(answer: dict, kind: str) -> list[dict]:
 def companion_tasks(catalog: Catalog, rng: random.Random, n: int) -> list[Task]:
     unique = _sku_counts(catalog)
     by_sku = {p.page_sku: p for p in catalog.products}
-    grout_types = {p.page_sku: p.specs.get("MaterialType", "").split(" ")[0] for p in catalog.products
-                   if p.kind == "grout" and "Grout" in p.specs.get("MaterialType", "")}
+    grout_types = {
+        p.page_sku: p.specs.get("MaterialType", "").split(" ")[0]
+        for p in catalog.products
+        if p.kind == "grout" and "Grout" in p.specs.get("MaterialType", "")
+    }
     tiles = [p for p in catalog.products if p.kind in ("tile", "stone") and p.sku and unique[p.page_sku] == 1]
     tasks = []
     for p in rng.sample(tiles, min(n, len(tiles))):
@@ -145,13 +184,22 @@ def companion_tasks(catalog: Catalog, rng: random.Random, n: int) -> list[Task]:
                     return None if said else f"did not say the catalog has no {recommended} grout"
                 wrong = [c["product"]["sku"] for c in items if grout_types.get(c["product"]["sku"]) != recommended]
                 return None if items and not wrong else f"grout not {recommended}: {wrong or 'none'}"
-            wrong = [c["product"]["sku"] for c in items if by_sku.get(c["product"]["sku"]) is None
-                     or by_sku[c["product"]["sku"]].kind != "trim"]
+            wrong = [
+                c["product"]["sku"]
+                for c in items
+                if by_sku.get(c["product"]["sku"]) is None or by_sku[c["product"]["sku"]].kind != "trim"
+            ]
             return None if items and not wrong else f"not trim: {wrong or 'none'}"
 
         word = "grout" if kind == "grout" else "trim"
-        tasks.append(Task("companions", f"what {word} goes with {p.page_sku}?",
-                          {"name": "companion_products", "input": {"sku": p.page_sku, "kind": kind}}, check))
+        tasks.append(
+            Task(
+                "companions",
+                f"what {word} goes with {p.page_sku}?",
+                {"name": "companion_products", "input": {"sku": p.page_sku, "kind": kind}},
+                check,
+            )
+        )
     return tasks
 
 
@@ -174,8 +222,14 @@ def setting_tasks(catalog: Catalog, rng: random.Random, n: int) -> list[Task]:
             first_large = items[0]["product"]["sku"] in large
             return None if first_large == (is_large and bool(large)) else f"large-format first: {first_large}"
 
-        tasks.append(Task("setting", f"what thinset should I use for {p.page_sku}?",
-                          {"name": "companion_products", "input": {"sku": p.page_sku, "kind": "setting"}}, check))
+        tasks.append(
+            Task(
+                "setting",
+                f"what thinset should I use for {p.page_sku}?",
+                {"name": "companion_products", "input": {"sku": p.page_sku, "kind": "setting"}},
+                check,
+            )
+        )
     return tasks
 
 
@@ -191,16 +245,26 @@ def comparison_tasks(catalog: Catalog, rng: random.Random, n: int) -> list[Task]
             want = [(a.page_sku, a.price), (b.page_sku, b.price)]
             return None if got == want else f"{got} != {want}"
 
-        tasks.append(Task("comparisons", f"compare {a.page_sku} and {b.page_sku}",
-                          {"name": "compare_products", "input": {"skus": [a.page_sku, b.page_sku]}}, check))
+        tasks.append(
+            Task(
+                "comparisons",
+                f"compare {a.page_sku} and {b.page_sku}",
+                {"name": "compare_products", "input": {"skus": [a.page_sku, b.page_sku]}},
+                check,
+            )
+        )
     return tasks
 
 
 def build_tasks(catalog: Catalog, seed: int = 7, per_suite: int = PER_SUITE) -> list[Task]:
     rng = random.Random(f"tasks-{seed}")
-    return [*quantity_tasks(catalog, rng, per_suite), *cheapest_tasks(catalog, rng, per_suite),
-            *companion_tasks(catalog, rng, per_suite), *setting_tasks(catalog, rng, per_suite),
-            *comparison_tasks(catalog, rng, per_suite)]
+    return [
+        *quantity_tasks(catalog, rng, per_suite),
+        *cheapest_tasks(catalog, rng, per_suite),
+        *companion_tasks(catalog, rng, per_suite),
+        *setting_tasks(catalog, rng, per_suite),
+        *comparison_tasks(catalog, rng, per_suite),
+    ]
 
 
 def score_tasks(tasks: list[Task], answer: Callable[[Task], dict]) -> dict:

@@ -51,8 +51,13 @@ class Evidence:
     source_file: str
 
     def order(self) -> tuple:
-        return (self.evidence_at, _STATUS_RANK[self.scrape_status], self.error or "", self.previous_error or "",
-                self.source_file)
+        return (
+            self.evidence_at,
+            _STATUS_RANK[self.scrape_status],
+            self.error or "",
+            self.previous_error or "",
+            self.source_file,
+        )
 
 
 @dataclass
@@ -70,10 +75,18 @@ class Checkpoint:
     stale_errors: int = 0  # `error` kept on an entry that is not failed: ignored
 
     def summary(self) -> dict:
-        return {"file": self.file_name, "downloaded_at": self.downloaded_at.isoformat(),
-                "source_url": self.source_url, "total_urls": self.total_urls, "entries": self.entries,
-                "statuses": dict(sorted(self.statuses.items())), "urls": len(self.evidence),
-                "duplicates": self.duplicates, "other_urls": self.other_urls, "stale_errors": self.stale_errors}
+        return {
+            "file": self.file_name,
+            "downloaded_at": self.downloaded_at.isoformat(),
+            "source_url": self.source_url,
+            "total_urls": self.total_urls,
+            "entries": self.entries,
+            "statuses": dict(sorted(self.statuses.items())),
+            "urls": len(self.evidence),
+            "duplicates": self.duplicates,
+            "other_urls": self.other_urls,
+            "stale_errors": self.stale_errors,
+        }
 
 
 def read_checkpoint(path: Path) -> Checkpoint:
@@ -115,9 +128,14 @@ def _checkpoint(name: str, digest: str, document) -> Checkpoint:
     if total is not None and (not isinstance(total, int) or isinstance(total, bool)):
         raise _FormatError(("total_urls",), "not a checkpoint: 'total_urls' is not an integer")
     source_url = document.get("source_url")
-    checkpoint = Checkpoint(file_name=Path(name).name, sha256=digest, downloaded_at=downloaded_at,
-                            source_url=source_url if isinstance(source_url, str) else None, total_urls=total,
-                            evidence={})
+    checkpoint = Checkpoint(
+        file_name=Path(name).name,
+        sha256=digest,
+        downloaded_at=downloaded_at,
+        source_url=source_url if isinstance(source_url, str) else None,
+        total_urls=total,
+        evidence={},
+    )
     for index, entry in enumerate(document["urls"]):
         evidence = _entry(entry, ("urls", index), checkpoint)
         checkpoint.entries += 1
@@ -157,9 +175,18 @@ def _entry(entry, where: tuple, checkpoint: Checkpoint) -> Evidence:
     if status != "failed" and (texts["error"] or texts["previous_error"]):
         checkpoint.stale_errors += 1  # an error left over from an earlier attempt: not this entry's state
         texts = {"error": None, "previous_error": None}
-    return Evidence(url=info.url, kind=info.kind, product_key=info.product_key, sku=info.sku, scrape_status=status,
-                    evidence_at=scraped_at or checkpoint.downloaded_at, scraped_at=scraped_at,
-                    error=texts["error"], previous_error=texts["previous_error"], source_file=checkpoint.file_name)
+    return Evidence(
+        url=info.url,
+        kind=info.kind,
+        product_key=info.product_key,
+        sku=info.sku,
+        scrape_status=status,
+        evidence_at=scraped_at or checkpoint.downloaded_at,
+        scraped_at=scraped_at,
+        error=texts["error"],
+        previous_error=texts["previous_error"],
+        source_file=checkpoint.file_name,
+    )
 
 
 def _timestamp(value) -> dt.datetime | None:
@@ -237,8 +264,11 @@ def merge_listings(stored: dict[str, Listing], checkpoints: list[Checkpoint]) ->
         at = checkpoint.downloaded_at
         for url in checkpoint.evidence:
             current = merged.get(url)
-            merged[url] = Listing(at, at) if current is None else Listing(
-                min(current.first_listed_at, at), max(current.last_listed_at, at))
+            merged[url] = (
+                Listing(at, at)
+                if current is None
+                else Listing(min(current.first_listed_at, at), max(current.last_listed_at, at))
+            )
     return merged
 
 

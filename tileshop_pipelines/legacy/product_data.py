@@ -41,13 +41,52 @@ PROVENANCE = "legacy"
 TITLE_SUFFIX = " - The Tile Shop"
 
 # The predecessor's columns this import reads (PRODUCT_DATA.md).
-COLUMNS = ("id", "url", "sku", "title", "price_per_box", "price_per_sqft", "price_per_piece", "coverage", "finish",
-           "color", "size_shape", "description", "specifications", "resources", "raw_html", "raw_markdown", "images",
-           "primary_image", "image_variants", "collection_links", "color_variations", "color_images",
-           "related_products", "rag_keywords", "typical_use_cases", "application_areas", "brand", "thickness",
-           "box_weight", "recommended_grout", "box_quantity", "number_of_faces", "edge_type", "country_of_origin",
-           "material_type", "shade_variation", "directional_layout", "category", "subcategory", "product_type",
-           "product_category", "installation_complexity", "scraped_at", "updated_at")
+COLUMNS = (
+    "id",
+    "url",
+    "sku",
+    "title",
+    "price_per_box",
+    "price_per_sqft",
+    "price_per_piece",
+    "coverage",
+    "finish",
+    "color",
+    "size_shape",
+    "description",
+    "specifications",
+    "resources",
+    "raw_html",
+    "raw_markdown",
+    "images",
+    "primary_image",
+    "image_variants",
+    "collection_links",
+    "color_variations",
+    "color_images",
+    "related_products",
+    "rag_keywords",
+    "typical_use_cases",
+    "application_areas",
+    "brand",
+    "thickness",
+    "box_weight",
+    "recommended_grout",
+    "box_quantity",
+    "number_of_faces",
+    "edge_type",
+    "country_of_origin",
+    "material_type",
+    "shade_variation",
+    "directional_layout",
+    "category",
+    "subcategory",
+    "product_type",
+    "product_category",
+    "installation_complexity",
+    "scraped_at",
+    "updated_at",
+)
 REQUIRED_COLUMNS = ("id", "url", "scraped_at")
 
 # Columns that are never facts of the page, with the reason they are not imported.
@@ -73,20 +112,64 @@ _NOT_IMPORTED = {
 
 # The page's specification keys (PDPInfo_<Name>, docs/product-page.md) by their spellings in
 # product_data: lowercase letters and digits only ("box quantity", "boxweight", "box_weight").
-_SPEC_KEYS = {name.lower(): name for name in (
-    "MaterialType", "EdgeType", "Color", "Finish", "Applications", "DirectionalLayout", "BoxQuantity", "BoxWeight",
-    "Thickness", "ApproximateSize", "CountryOfOrigin", "RecommendedGrout", "ShadeVariation", "SurfaceAbrasion",
-    "FrostResistance")}
-_SPEC_KEYS.update({"material": "MaterialType", "dimensions": "ApproximateSize", "surfaceabrasions": "SurfaceAbrasion",
-                   "colour": "Color"})
+_SPEC_KEYS = {
+    name.lower(): name
+    for name in (
+        "MaterialType",
+        "EdgeType",
+        "Color",
+        "Finish",
+        "Applications",
+        "DirectionalLayout",
+        "BoxQuantity",
+        "BoxWeight",
+        "Thickness",
+        "ApproximateSize",
+        "CountryOfOrigin",
+        "RecommendedGrout",
+        "ShadeVariation",
+        "SurfaceAbrasion",
+        "FrostResistance",
+    )
+}
+_SPEC_KEYS.update(
+    {
+        "material": "MaterialType",
+        "dimensions": "ApproximateSize",
+        "surfaceabrasions": "SurfaceAbrasion",
+        "colour": "Color",
+    }
+)
 # Record field <- product_data column, used when the specifications do not state the field.
-_TEXT_COLUMNS = {"size": "size_shape", "thickness": "thickness", "material": "material_type", "color": "color",
-                 "finish": "finish", "edge_type": "edge_type", "shade_variation": "shade_variation",
-                 "country_of_origin": "country_of_origin", "recommended_grout": "recommended_grout"}
+_TEXT_COLUMNS = {
+    "size": "size_shape",
+    "thickness": "thickness",
+    "material": "material_type",
+    "color": "color",
+    "finish": "finish",
+    "edge_type": "edge_type",
+    "shade_variation": "shade_variation",
+    "country_of_origin": "country_of_origin",
+    "recommended_grout": "recommended_grout",
+}
 # A specification label stored as a value ("Material", "Piece Count", "Frost Resistance").
 _LABELS = {re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower() for name in _SPEC_KEYS.values()} | {
-    "material", "piece count", "installation guidelines", "number of faces", "product code", "coverage per box",
-    "size", "dimensions", "box weight", "box quantity", "specifications", "n/a", "none", "null", "undefined"}
+    "material",
+    "piece count",
+    "installation guidelines",
+    "number of faces",
+    "product code",
+    "coverage per box",
+    "size",
+    "dimensions",
+    "box weight",
+    "box quantity",
+    "specifications",
+    "n/a",
+    "none",
+    "null",
+    "undefined",
+}
 # Markup the regexes cut out of the page ('/>', '_Detail:Asset_Grid_All_V2"}', '-care/installation/tools">').
 _MARKUP = re.compile(r"[<>{}\\]|^[/_\-=]")
 _NEEDS_NUMBER = {"size", "thickness", "ApproximateSize", "Thickness", "BoxQuantity", "BoxWeight"}
@@ -123,10 +206,13 @@ class MappedRows:
     repaired: Counter = field(default_factory=Counter)  # values imported after undoing a predecessor change
 
     def summary(self) -> dict:
-        return {"rows_read": self.rows_read, "rows_mapped": len(self.versions),
-                "repaired": dict(sorted(self.repaired.items())),
-                "skipped": dict(sorted(self.skipped.items())),
-                "rejected": {name: dict(sorted(reasons.items())) for name, reasons in sorted(self.rejected.items())}}
+        return {
+            "rows_read": self.rows_read,
+            "rows_mapped": len(self.versions),
+            "repaired": dict(sorted(self.repaired.items())),
+            "skipped": dict(sorted(self.skipped.items())),
+            "rejected": {name: dict(sorted(reasons.items())) for name, reasons in sorted(self.rejected.items())},
+        }
 
 
 def map_rows(rows) -> MappedRows:
@@ -150,8 +236,9 @@ def map_rows(rows) -> MappedRows:
     return result
 
 
-def map_row(row: dict, rejected: dict[str, Counter], repaired: Counter | None = None
-            ) -> tuple[LegacyVersion | None, str | None]:
+def map_row(
+    row: dict, rejected: dict[str, Counter], repaired: Counter | None = None
+) -> tuple[LegacyVersion | None, str | None]:
     """(the legacy version, None) or (None, why the row is skipped). Values not imported are
     counted in `rejected[field][reason]`, values repaired (decoded, re-capitalised) in `repaired`."""
     try:
@@ -186,14 +273,23 @@ def map_row(row: dict, rejected: dict[str, Counter], repaired: Counter | None = 
             reject.repaired["material_type_recapitalised"] += 1
         record[name] = _prefer_specification(column, specifications.get(key), stated, reject)
     record["box_quantity"] = _prefer_specification(
-        "box_quantity", parse_box_quantity(specifications.get("BoxQuantity")),
-        _positive_int("box_quantity", row.get("box_quantity"), reject), reject)
+        "box_quantity",
+        parse_box_quantity(specifications.get("BoxQuantity")),
+        _positive_int("box_quantity", row.get("box_quantity"), reject),
+        reject,
+    )
     record["box_weight_lbs"] = _prefer_specification(
-        "box_weight", parse_box_weight_lbs(specifications.get("BoxWeight")),
-        _parsed("box_weight", row.get("box_weight"), parse_box_weight_lbs, reject), reject)
+        "box_weight",
+        parse_box_weight_lbs(specifications.get("BoxWeight")),
+        _parsed("box_weight", row.get("box_weight"), parse_box_weight_lbs, reject),
+        reject,
+    )
     record["directional_layout"] = _prefer_specification(
-        "directional_layout", parse_yes_no(specifications.get("DirectionalLayout")),
-        row.get("directional_layout") if isinstance(row.get("directional_layout"), bool) else None, reject)
+        "directional_layout",
+        parse_yes_no(specifications.get("DirectionalLayout")),
+        row.get("directional_layout") if isinstance(row.get("directional_layout"), bool) else None,
+        reject,
+    )
     record["applications"] = parse_applications(specifications.get("Applications"))
     record["coverage_sqft_per_box"] = _parsed("coverage", row.get("coverage"), _coverage, reject)
     _prices(row, record, reject)
@@ -207,9 +303,17 @@ def map_row(row: dict, rejected: dict[str, Counter], repaired: Counter | None = 
     if not any(_stated(record[name]) for name in PRODUCT_FIELDS if name not in ("url", "sku")):
         return None, "nothing_stated"
     record["provenance"] = {name: PROVENANCE for name in PRODUCT_FIELDS if _stated(record[name])}
-    return LegacyVersion(legacy_id=int(row["id"]), product_key=info.product_key, sku=record["sku"], url=info.url,
-                         name=record["name"], price=record["price"], price_unit=record["price_unit"], record=record,
-                         valid_from=valid_from), None
+    return LegacyVersion(
+        legacy_id=int(row["id"]),
+        product_key=info.product_key,
+        sku=record["sku"],
+        url=info.url,
+        name=record["name"],
+        price=record["price"],
+        price_unit=record["price_unit"],
+        record=record,
+        valid_from=valid_from,
+    ), None
 
 
 class _Rejections:

@@ -27,10 +27,19 @@ HEADER_WINDOW = 1024  # readers accept the header anywhere in the first kilobyte
 MAX_WARNINGS = 20
 MAX_OBJECTS = 200_000  # direct and indirect objects looked at for active content
 # Dictionary keys and action types that make a PDF run or carry something besides its pages.
-ACTIVE_KEYS = {"/JS": "JavaScript", "/JavaScript": "JavaScript", "/EmbeddedFiles": "embedded files",
-               "/EmbeddedFile": "embedded files", "/EF": "embedded files"}
-ACTIVE_ACTIONS = {"/JavaScript": "JavaScript", "/Launch": "a launch action", "/ImportData": "an import action",
-                  "/Rendition": "a rendition action"}
+ACTIVE_KEYS = {
+    "/JS": "JavaScript",
+    "/JavaScript": "JavaScript",
+    "/EmbeddedFiles": "embedded files",
+    "/EmbeddedFile": "embedded files",
+    "/EF": "embedded files",
+}
+ACTIVE_ACTIONS = {
+    "/JavaScript": "JavaScript",
+    "/Launch": "a launch action",
+    "/ImportData": "an import action",
+    "/Rendition": "a rendition action",
+}
 
 
 @dataclass(frozen=True)
@@ -60,12 +69,16 @@ def shown(text: str, limit: int = 200) -> str:
     (\\n, \\x1b, \\u2028 ...), cut at `limit` characters with an ellipsis. Applying it twice
     changes nothing more (a backslash is left as it is)."""
     out = []
-    for ch in text[:limit + 1]:
+    for ch in text[: limit + 1]:
         code = ord(ch)
-        if code < 0x20 or 0x7f <= code < 0xa0:
+        if code < 0x20 or 0x7F <= code < 0xA0:
             out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{code:02x}"))
-        elif 0xd800 <= code < 0xe000 or code in (0x200b, 0x200e, 0x200f, 0x2028, 0x2029, 0xfeff) \
-                or 0x202a <= code <= 0x202e or 0x2066 <= code <= 0x2069:
+        elif (
+            0xD800 <= code < 0xE000
+            or code in (0x200B, 0x200E, 0x200F, 0x2028, 0x2029, 0xFEFF)
+            or 0x202A <= code <= 0x202E
+            or 0x2066 <= code <= 0x2069
+        ):
             out.append(f"\\u{code:04x}")
         else:
             out.append(ch)
@@ -90,14 +103,21 @@ def configure_pypdf(limits: Limits) -> None:
 
     bound = limits.max_stream_bytes
     pypdf.overwrite_configuration(
-        maximum_declared_stream_length=bound, array_based_stream_maximum_output_length=bound,
-        jbig2_maximum_output_length=bound, lzw_maximum_output_length=bound,
-        run_length_maximum_output_length=bound, zlib_maximum_output_length=bound,
-        brotli_maximum_output_length=bound, image_maximum_buffer_size=bound,
+        maximum_declared_stream_length=bound,
+        array_based_stream_maximum_output_length=bound,
+        jbig2_maximum_output_length=bound,
+        lzw_maximum_output_length=bound,
+        run_length_maximum_output_length=bound,
+        zlib_maximum_output_length=bound,
+        brotli_maximum_output_length=bound,
+        image_maximum_buffer_size=bound,
         # pypdf's byte-by-byte repair of a broken zlib stream is Python-speed: a short window.
         zlib_maximum_recovery_input_length=min(bound, 256 * 1024),
-        stream_decoding_work_maximum_length=4 * bound, stream_filters_maximum_length=4,
-        jbig2dec_binary=None, disable_legacy_handling=True)
+        stream_decoding_work_maximum_length=4 * bound,
+        stream_filters_maximum_length=4,
+        jbig2dec_binary=None,
+        disable_legacy_handling=True,
+    )
 
 
 def extract_pages(data: bytes, limits: Limits) -> ParsedPdf:
@@ -185,8 +205,10 @@ def active_content(reader) -> str | None:
     in an annotation or an object stream is found as well as one in the catalog."""
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
-    numbers = sorted({(num, gen) for gen, entries in reader.xref.items() for num in entries}
-                     | {(num, 0) for num in reader.xref_objStm})
+    numbers = sorted(
+        {(num, gen) for gen, entries in reader.xref.items() for num in entries}
+        | {(num, 0) for num in reader.xref_objStm}
+    )
     seen = 0
     for num, gen in numbers:
         try:
@@ -246,5 +268,5 @@ class _pypdf_warnings:
         self.caught.__exit__(*exc)
         self.logger.removeHandler(self.handler)
         self.logger.propagate = self.propagate
-        for record in self.records[:MAX_WARNINGS - len(self.into)]:
+        for record in self.records[: MAX_WARNINGS - len(self.into)]:
             self.into.append(shown(str(record.message)))

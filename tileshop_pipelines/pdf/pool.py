@@ -46,8 +46,9 @@ class _Worker:
     def __init__(self, command: list[str]):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
-        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, env=env, close_fds=True)
+        self.proc = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True
+        )
         stdin, stdout = self.proc.stdin, self.proc.stdout
         assert stdin is not None and stdout is not None  # both PIPE
         self.stdin: IO[bytes] = stdin
@@ -122,10 +123,21 @@ class ParserPool:
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         self.limits, self.workers, self.timeout_s, self.memory_mb = limits, workers, timeout_s, memory_mb
-        self.command = [sys.executable, "-m", "tileshop_pipelines.pdf.worker",
-                        "--max-pages", str(limits.max_pages), "--max-text-chars", str(limits.max_text_chars),
-                        "--max-stream-bytes", str(limits.max_stream_bytes), "--memory-mb", str(memory_mb),
-                        "--timeout-s", str(timeout_s)]
+        self.command = [
+            sys.executable,
+            "-m",
+            "tileshop_pipelines.pdf.worker",
+            "--max-pages",
+            str(limits.max_pages),
+            "--max-text-chars",
+            str(limits.max_text_chars),
+            "--max-stream-bytes",
+            str(limits.max_stream_bytes),
+            "--memory-mb",
+            str(memory_mb),
+            "--timeout-s",
+            str(timeout_s),
+        ]
         # JSON escapes at most 6 bytes per character (\uXXXX); pages and warnings on top.
         self.max_answer = 6 * limits.max_text_chars + 64 * limits.max_pages + 1024 * 1024
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
@@ -153,8 +165,9 @@ class ParserPool:
         seconds, cpu_s = time.perf_counter() - started, float(answer.get("cpu_s", 0.0))
         if "refused" in answer:
             return ParseOutcome(None, refused=shown(str(answer["refused"]), 500), seconds=seconds, cpu_s=cpu_s)
-        return ParseOutcome([str(p) for p in answer["pages"]], [shown(str(w)) for w in answer["warnings"]],
-                            seconds=seconds, cpu_s=cpu_s)
+        return ParseOutcome(
+            [str(p) for p in answer["pages"]], [shown(str(w)) for w in answer["warnings"]], seconds=seconds, cpu_s=cpu_s
+        )
 
     def warm(self, count: int) -> None:
         """Start up to `count` workers now (at most `workers` in all): each imports pypdf while the

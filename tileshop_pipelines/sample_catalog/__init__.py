@@ -1,12 +1,12 @@
 """A deterministic, locally served stand-in for tileshop.com (which our machines cannot reach).
 
-    catalog = build_catalog(n_products=500, seed=7)
-    with CatalogServer(catalog) as server:
-        server.base_url          # http://127.0.0.1:PORT; /robots.txt, /sitemap.xml, product pages
-        server.faults.set_status("/products/...", 503)
-        server.cdn.base_url      # http://127.0.0.2:PORT: the documents the product pages name (cdn.py)
+catalog = build_catalog(n_products=500, seed=7)
+with CatalogServer(catalog) as server:
+    server.base_url          # http://127.0.0.1:PORT; /robots.txt, /sitemap.xml, product pages
+    server.faults.set_status("/products/...", 503)
+    server.cdn.base_url      # http://127.0.0.2:PORT: the documents the product pages name (cdn.py)
 
-    DOCUMENTS (documents.py): every document the catalog names and the facts it states
+DOCUMENTS (documents.py): every document the catalog names and the facts it states
 """
 
 from .catalog import QUIRK_PATHS, Catalog, build_catalog

@@ -96,8 +96,10 @@ class Catalog:
         if len(same_sku) == 1:
             return same_sku[0]
         if same_sku:
-            raise KeyError(f"SKU {path_or_sku!r} is on {len(same_sku)} URLs; look it up by path: "
-                           + ", ".join(p.path for p in same_sku))
+            raise KeyError(
+                f"SKU {path_or_sku!r} is on {len(same_sku)} URLs; look it up by path: "
+                + ", ".join(p.path for p in same_sku)
+            )
         raise KeyError(f"no product {path_or_sku!r}")
 
     def remove(self, path_or_sku: str) -> SampleProduct:
@@ -157,8 +159,8 @@ class Catalog:
 def _documents(value: object) -> list[dict[str, str]]:
     """A product's documents as update() takes them, checked: a list of {"Name": str, "Url": str}."""
     if not isinstance(value, list) or not all(
-            isinstance(d, dict) and set(d) == {"Name", "Url"} and all(isinstance(v, str) for v in d.values())
-            for d in value):
+        isinstance(d, dict) and set(d) == {"Name", "Url"} and all(isinstance(v, str) for v in d.values()) for d in value
+    ):
         raise ValueError(f'documents must be a list of {{"Name": ..., "Url": ...}}, got {value!r}')
     return [dict(d) for d in value]
 
@@ -229,9 +231,30 @@ def _spread(real: list[str], exclude: set[str], quota: int) -> set[str]:
 
 
 _SYNTH_SERIES = (
-    "aurora", "bellamy", "cortona", "delmar", "estrella", "fairhaven", "galena", "harbor-point",
-    "isola", "juniper", "kingsley", "lucerne", "meridian", "northgate", "orvieto", "palisade",
-    "riviera", "solana", "tessera", "umbria", "verona", "westbrook", "yardley", "zephyr",
+    "aurora",
+    "bellamy",
+    "cortona",
+    "delmar",
+    "estrella",
+    "fairhaven",
+    "galena",
+    "harbor-point",
+    "isola",
+    "juniper",
+    "kingsley",
+    "lucerne",
+    "meridian",
+    "northgate",
+    "orvieto",
+    "palisade",
+    "riviera",
+    "solana",
+    "tessera",
+    "umbria",
+    "verona",
+    "westbrook",
+    "yardley",
+    "zephyr",
 )
 _SYNTH_COLORS = ("white", "ivory", "beige", "grey", "charcoal", "black", "sage", "blue", "taupe", "sand")
 _SYNTH_SHAPES = (
@@ -263,8 +286,7 @@ def _synthesized_paths(count: int, taken: set[str]) -> list[str]:
 def _other_pages(products: list[SampleProduct]) -> list[str]:
     categories = list(dict.fromkeys(CATEGORIES[p.kind][0] for p in products))
     categories.sort(key=lambda c: [v[0] for v in CATEGORIES.values()].index(c))
-    return (["/"] + categories + ["/products/"] + [path for path, _ in _sample_pages()]
-            + [BUNDLE_PATH])
+    return ["/"] + categories + ["/products/"] + [path for path, _ in _sample_pages()] + [BUNDLE_PATH]
 
 
 BUNDLE_PATH = "/products/white-subway-tile,-w-,grout-bundle"
@@ -286,7 +308,7 @@ def _layout_product_sitemaps(paths: list[str]) -> list[list[str]]:
     listed percent-encoded in a different child, as the real sitemaps did.
     """
     size = min(_SITEMAP_CHUNK_MAX - 2, math.ceil(len(paths) / 2))
-    chunks = [paths[i: i + size] for i in range(0, len(paths), size)]
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     twice, non_ascii = QUIRK_PATHS["listed_twice"], QUIRK_PATHS["non_ascii"]
     for chunk in chunks:
         if twice in chunk:

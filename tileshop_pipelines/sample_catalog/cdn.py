@@ -36,8 +36,8 @@ CDN_HOST = "127.0.0.2"  # a loopback address of its own: the sample site is 127.
 class _Entry:
     etag: str
     last_modified: dt.datetime
-    response: bytes       # full 200 response
-    not_modified: bytes   # full 304 response
+    response: bytes  # full 200 response
+    not_modified: bytes  # full 304 response
 
 
 class CdnServer:
@@ -50,7 +50,7 @@ class CdnServer:
         self.hits: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
         self._revisions: dict[str, int] = {}
-        self._put: dict[str, tuple[bytes, str, int]] = {}   # path -> (body, content type, version)
+        self._put: dict[str, tuple[bytes, str, int]] = {}  # path -> (body, content type, version)
         self._cache: dict[tuple[str, int], _Entry] = {}
         self._served: Background | None = None
 
@@ -71,8 +71,11 @@ class CdnServer:
         try:
             self._served = Background((self.host, self.port), self, "cdn-server")
         except OSError as exc:
-            raise OSError(exc.errno, f"cannot serve the CDN stand-in on {self.host}:{self.port}: {exc.strerror} "
-                                     "(127.0.0.2 is a loopback address on Linux; elsewhere pass another host)") from exc
+            raise OSError(
+                exc.errno,
+                f"cannot serve the CDN stand-in on {self.host}:{self.port}: {exc.strerror} "
+                "(127.0.0.2 is a loopback address on Linux; elsewhere pass another host)",
+            ) from exc
         return self
 
     def stop(self) -> None:
@@ -133,8 +136,7 @@ class CdnServer:
         elif path in DOCUMENTS:
             doc: SampleDocument = DOCUMENTS[path]
             key, content_type = (path, revision), PDF
-            modified = (dt.datetime.combine(doc.revised, dt.time(9, 0), tzinfo=dt.UTC)
-                        + dt.timedelta(days=revision))
+            modified = dt.datetime.combine(doc.revised, dt.time(9, 0), tzinfo=dt.UTC) + dt.timedelta(days=revision)
             body = b""
         else:
             return None
@@ -145,8 +147,12 @@ class CdnServer:
 
                 body = document_pdf(path, revision)
             etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
-            headers = [("Content-Type", content_type), ("ETag", etag), ("Last-Modified", http_date(modified)),
-                       ("Cache-Control", "public, max-age=86400")]
+            headers = [
+                ("Content-Type", content_type),
+                ("ETag", etag),
+                ("Last-Modified", http_date(modified)),
+                ("Cache-Control", "public, max-age=86400"),
+            ]
             entry = _Entry(etag, modified, message(200, headers, body), message(304, headers[1:], length=False))
             self._cache[key] = entry
         return entry

@@ -77,17 +77,37 @@ _CLOSERS = {
         "help you plan the project &amp; pick compatible products.</p>",
     ),
 }
-_ROOMS = ("a bathroom", "a kitchen backsplash", "an entryway", "a shower surround", "a living room floor",
-          "a laundry room", "a fireplace surround", "a mudroom")
-_NOUNS = {"tile": "tile", "stone": "natural stone", "lvt": "luxury vinyl plank", "laminate": "laminate plank",
-          "wood": "engineered wood plank"}
+_ROOMS = (
+    "a bathroom",
+    "a kitchen backsplash",
+    "an entryway",
+    "a shower surround",
+    "a living room floor",
+    "a laundry room",
+    "a fireplace surround",
+    "a mudroom",
+)
+_NOUNS = {
+    "tile": "tile",
+    "stone": "natural stone",
+    "lvt": "luxury vinyl plank",
+    "laminate": "laminate plank",
+    "wood": "engineered wood plank",
+}
 
 
 def describe(product: SampleProduct, rng: random.Random) -> str:
     """A deterministic 60-200 word HTML description that states the product's real attributes."""
     specs = product.specs
-    family = ("surface" if product.kind in _NOUNS else "trim" if product.kind == "trim"
-              else product.kind if product.kind in ("grout", "setting") else "tool")
+    family = (
+        "surface"
+        if product.kind in _NOUNS
+        else "trim"
+        if product.kind == "trim"
+        else product.kind
+        if product.kind in ("grout", "setting")
+        else "tool"
+    )
     fields = {
         "name": _e(product.name),
         "color_l": _e(specs.get("Color", "neutral").lower()),
@@ -103,8 +123,11 @@ def describe(product: SampleProduct, rng: random.Random) -> str:
     bullets = bullets[: rng.randint(3, 5)]
     closers = list(_CLOSERS["surface" if family == "surface" else "trim" if family == "trim" else "support"])
     rng.shuffle(closers)
-    parts = [opener, "<ul>" + "".join(f"<li>{b}</li>" for b in bullets) + "</ul>" if bullets else "",
-             closers[0].format(**fields)]
+    parts = [
+        opener,
+        "<ul>" + "".join(f"<li>{b}</li>" for b in bullets) + "</ul>" if bullets else "",
+        closers[0].format(**fields),
+    ]
     if _word_count("".join(parts)) < 70:  # short specs (tools, caulks): add a second closing paragraph
         parts.append(closers[1].format(**fields))
     return "".join(parts)
@@ -143,5 +166,9 @@ def _bullets(product: SampleProduct) -> list[str]:
     return out
 
 
-_SHADE_WORDS = {"V1": "uniform appearance", "V2": "slight variation", "V3": "moderate variation",
-                "V4": "substantial, random variation"}
+_SHADE_WORDS = {
+    "V1": "uniform appearance",
+    "V2": "slight variation",
+    "V3": "moderate variation",
+    "V4": "substantial, random variation",
+}

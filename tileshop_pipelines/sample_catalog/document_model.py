@@ -25,11 +25,11 @@ class Value:
 class Fact:
     """One thing a document states, where, and in which words."""
 
-    key: str                          # what is stated, e.g. "mortar coverage", "pot life", "substrates"
-    values: tuple[Value | str, ...]   # numbers with units; words where the fact is a list (substrates)
-    page: int                         # 1-based
-    section: str                      # the heading it is under
-    statement: str                    # the sentence, or a table row's cells joined by single spaces
+    key: str  # what is stated, e.g. "mortar coverage", "pot life", "substrates"
+    values: tuple[Value | str, ...]  # numbers with units; words where the fact is a list (substrates)
+    page: int  # 1-based
+    section: str  # the heading it is under
+    statement: str  # the sentence, or a table row's cells joined by single spaces
     conditions: Mapping[str, str] = dataclasses.field(default_factory=dict)  # e.g. {"trowel notch": ...}
 
 
@@ -49,10 +49,10 @@ class Section:
 
 @dataclasses.dataclass(frozen=True)
 class SampleDocument:
-    path: str           # URL path on the CDN, e.g. /is/content/TileShop/pdf/tds/ardex-x4-mortar-tds.pdf
-    name: str           # the name product pages give it ("Technical Data Sheet", "Warranty", ...)
-    kind: str           # one of KINDS
-    title: str          # the title its first page prints
+    path: str  # URL path on the CDN, e.g. /is/content/TileShop/pdf/tds/ardex-x4-mortar-tds.pdf
+    name: str  # the name product pages give it ("Technical Data Sheet", "Warranty", ...)
+    kind: str  # one of KINDS
+    title: str  # the title its first page prints
     publisher: str
     revised: dt.date
     sections: tuple[Section, ...]
@@ -99,8 +99,9 @@ class Writer:
         self._sections[-1][2].append(" ".join(sentences))
         return self
 
-    def row(self, cells: tuple[str, ...], *facts: tuple[str, tuple[Value | str, ...] | Value | str, dict[str, str]]
-            ) -> tuple[str, ...]:
+    def row(
+        self, cells: tuple[str, ...], *facts: tuple[str, tuple[Value | str, ...] | Value | str, dict[str, str]]
+    ) -> tuple[str, ...]:
         """A table row; each fact (key, values, conditions) is stated by the whole row."""
         for key, values, conditions in facts:
             self.fact(key, values, " ".join(cells), **conditions)
@@ -118,10 +119,18 @@ class Writer:
         return SampleDocument(path, name, kind, title, publisher, revised, sections, tuple(self._facts))
 
 
-_FRACTIONS = {0.0625: "1/16", 0.125: "1/8", 0.1875: "3/16", 0.25: "1/4", 0.3125: "5/16", 0.375: "3/8", 0.5: "1/2",
-              0.625: "5/8", 0.75: "3/4"}
-_SINGULAR = {"hours": "hour", "days": "day", "years": "year", "minutes": "minute", "quarts": "quart",
-             "months": "month"}
+_FRACTIONS = {
+    0.0625: "1/16",
+    0.125: "1/8",
+    0.1875: "3/16",
+    0.25: "1/4",
+    0.3125: "5/16",
+    0.375: "3/8",
+    0.5: "1/2",
+    0.625: "5/8",
+    0.75: "3/4",
+}
+_SINGULAR = {"hours": "hour", "days": "day", "years": "year", "minutes": "minute", "quarts": "quart", "months": "month"}
 
 
 def number(x: float, unit: str = "") -> str:
@@ -145,5 +154,5 @@ def say(value: Value) -> str:
 
 
 def listing(items: tuple[str, ...], conjunction: str = "and") -> str:
-    """"a, b and c"."""
+    """ "a, b and c"."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {conjunction} {items[-1]}"

@@ -20,8 +20,19 @@ from .document_lines import PDF_DIR, on_cdn
 from .document_model import KINDS, Fact, SampleDocument, Section, Table, Value
 from .document_texts import all_documents
 
-__all__ = ["DOCUMENTS", "KINDS", "Fact", "SampleDocument", "Section", "Table", "Value", "document_path",
-           "normalized", "on_cdn", "sample_document"]
+__all__ = [
+    "DOCUMENTS",
+    "KINDS",
+    "Fact",
+    "SampleDocument",
+    "Section",
+    "Table",
+    "Value",
+    "document_path",
+    "normalized",
+    "on_cdn",
+    "sample_document",
+]
 
 
 def document_path(path_or_url: str) -> str:

@@ -96,15 +96,30 @@ class Faults:
 
     def to_dict(self) -> dict:
         with self._lock:
-            return {"status": dict(self.status), "retry_after": {k: dict(v) for k, v in self.retry_after.items()},
-                    "slow": dict(self.slow), "blocked": sorted(self.blocked),
-                    "malformed_jsonld": sorted(self.malformed_jsonld), "fail_all_status": self.fail_all_status,
-                    "content_type": dict(self.content_type), "charset": dict(self.charset),
-                    "oversize": dict(self.oversize)}
+            return {
+                "status": dict(self.status),
+                "retry_after": {k: dict(v) for k, v in self.retry_after.items()},
+                "slow": dict(self.slow),
+                "blocked": sorted(self.blocked),
+                "malformed_jsonld": sorted(self.malformed_jsonld),
+                "fail_all_status": self.fail_all_status,
+                "content_type": dict(self.content_type),
+                "charset": dict(self.charset),
+                "oversize": dict(self.oversize),
+            }
 
     def active(self) -> bool:
-        return bool(self.status or self.retry_after or self.slow or self.blocked or self.malformed_jsonld
-                    or self.fail_all_status or self.content_type or self.charset or self.oversize)
+        return bool(
+            self.status
+            or self.retry_after
+            or self.slow
+            or self.blocked
+            or self.malformed_jsonld
+            or self.fail_all_status
+            or self.content_type
+            or self.charset
+            or self.oversize
+        )
 
     def take_retry_after(self, path: str) -> float | None:
         """Seconds to ask the client to wait if this request still owes a 429, else None."""

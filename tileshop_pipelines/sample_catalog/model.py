@@ -8,8 +8,14 @@ import hashlib
 
 SPEC_GROUPS: dict[str, tuple[str, ...]] = {
     "PDPInfo_DesignInstallation": (
-        "MaterialType", "EdgeType", "Color", "Finish", "Applications", "DirectionalLayout",
-        "RecommendedGrout", "ShadeVariation",
+        "MaterialType",
+        "EdgeType",
+        "Color",
+        "Finish",
+        "Applications",
+        "DirectionalLayout",
+        "RecommendedGrout",
+        "ShadeVariation",
     ),
     "PDPInfo_Dimensions": ("ApproximateSize", "Thickness", "BoxQuantity", "BoxWeight"),
     "PDPInfo_TechnicalDetails": ("CountryOfOrigin", "SurfaceAbrasion", "FrostResistance"),
@@ -36,22 +42,22 @@ CATALOG_EPOCH = dt.datetime(2025, 6, 1, 6, 0, tzinfo=dt.UTC)
 
 @dataclasses.dataclass
 class SampleProduct:
-    path: str                          # URL path exactly as listed in the sitemap (decoded)
-    sku: str | None                    # trailing slug code as a string; None when the slug has none
+    path: str  # URL path exactly as listed in the sitemap (decoded)
+    sku: str | None  # trailing slug code as a string; None when the slug has none
     name: str
-    kind: str                          # one of KINDS
+    kind: str  # one of KINDS
     brand: str
-    price: float                       # price of the selling unit
-    price_unit: str                    # "box" | "sqft" | "each" | "bag"
-    price_per_sqft: float | None       # only when the page shows it
+    price: float  # price of the selling unit
+    price_unit: str  # "box" | "sqft" | "each" | "bag"
+    price_per_sqft: float | None  # only when the page shows it
     coverage_sqft_per_box: float | None
-    specs: dict[str, str]              # Key -> Value, keys without the PDPInfo_ prefix
-    documents: list[dict[str, str]]    # [{"Name": ..., "Url": ...}]
+    specs: dict[str, str]  # Key -> Value, keys without the PDPInfo_ prefix
+    documents: list[dict[str, str]]  # [{"Name": ..., "Url": ...}]
     images: list[str]
     description_html: str
     breadcrumbs: list[tuple[str, str]]  # (name, path) from Home to the product itself
     availability: str = "InStock"
-    version: int = 0                   # bumped by Catalog.update
+    version: int = 0  # bumped by Catalog.update
     last_modified: dt.datetime = CATALOG_EPOCH
 
     @property

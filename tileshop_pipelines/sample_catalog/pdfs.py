@@ -17,12 +17,17 @@ from fpdf.fonts import FontFace
 from .document_model import SampleDocument, Table
 from .documents import sample_document
 
-_MARGIN = 18.0       # mm, left and right
+_MARGIN = 18.0  # mm, left and right
 _TOP = 14.0
 _BOTTOM_LIMIT = 279.4 - 20.0  # letter height less the footer band
-_LINE = 5.0          # mm per line of body text
-_KIND_TITLES = {"technical data sheet": "Technical Data Sheet", "installation instructions": "Installation Instructions",
-                "safety data sheet": "Safety Data Sheet", "care guide": "Care Guide", "warranty": "Limited Warranty"}
+_LINE = 5.0  # mm per line of body text
+_KIND_TITLES = {
+    "technical data sheet": "Technical Data Sheet",
+    "installation instructions": "Installation Instructions",
+    "safety data sheet": "Safety Data Sheet",
+    "care guide": "Care Guide",
+    "warranty": "Limited Warranty",
+}
 _PRODUCER = "The Tile Shop sample catalog (fpdf2)"
 
 
@@ -36,8 +41,9 @@ class _Pdf(FPDF):
         self.doc, self.revision = doc, revision
         self.set_margins(_MARGIN, _TOP, _MARGIN)
         self.set_auto_page_break(False)
-        self.set_creation_date(dt.datetime.combine(doc.revised, dt.time(9, 0), tzinfo=dt.UTC)
-                               + dt.timedelta(days=revision))
+        self.set_creation_date(
+            dt.datetime.combine(doc.revised, dt.time(9, 0), tzinfo=dt.UTC) + dt.timedelta(days=revision)
+        )
         self.set_title(doc.title)
         self.set_author(doc.publisher)
         self.set_subject(_KIND_TITLES[doc.kind])
@@ -75,8 +81,14 @@ def _check(pdf: _Pdf, page: int) -> None:
 
 def _table(pdf: _Pdf, table: Table) -> None:
     pdf.set_font("Helvetica", "", 9)
-    with pdf.table(col_widths=table.widths, text_align="LEFT", line_height=5.5, first_row_as_headings=True,
-                   headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)), padding=1) as out:
+    with pdf.table(
+        col_widths=table.widths,
+        text_align="LEFT",
+        line_height=5.5,
+        first_row_as_headings=True,
+        headings_style=FontFace(emphasis="BOLD", fill_color=(230, 230, 230)),
+        padding=1,
+    ) as out:
         for cells in (table.header,) + table.rows:
             row = out.row()
             for cell in cells:
@@ -96,7 +108,9 @@ def render(doc: SampleDocument, revision: int = 0) -> bytes:
                 pdf.set_font("Helvetica", "B", 17)
                 pdf.multi_cell(0, 8, doc.title, new_x="LMARGIN", new_y="NEXT")
                 pdf.set_font("Helvetica", "", 10)
-                pdf.cell(0, 6, f"{_KIND_TITLES[doc.kind]} | Revised {_date(doc.revised)}", new_x="LMARGIN", new_y="NEXT")
+                pdf.cell(
+                    0, 6, f"{_KIND_TITLES[doc.kind]} | Revised {_date(doc.revised)}", new_x="LMARGIN", new_y="NEXT"
+                )
                 pdf.ln(4)
         pdf.set_font("Helvetica", "B", 12)
         pdf.cell(0, 7, section.heading, new_x="LMARGIN", new_y="NEXT")

@@ -53,8 +53,8 @@ class _Entry:
     version: int
     etag: str
     last_modified: dt.datetime | None
-    response: bytes       # full 200 response: status line, headers, body
-    not_modified: bytes   # full 304 response
+    response: bytes  # full 200 response: status line, headers, body
+    not_modified: bytes  # full 304 response
 
 
 class CatalogServer:
@@ -67,9 +67,18 @@ class CatalogServer:
     (on `cdn_host`:`cdn_port`, a free port by default).
     """
 
-    def __init__(self, catalog: Catalog, host: str = "127.0.0.1", port: int = 0, gzip_sitemaps: bool = False,
-                 flat_sitemap: bool = False, lastmod: bool = False, public_url: str | None = None,
-                 cdn_host: str = CDN_HOST, cdn_port: int = 0):
+    def __init__(
+        self,
+        catalog: Catalog,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        gzip_sitemaps: bool = False,
+        flat_sitemap: bool = False,
+        lastmod: bool = False,
+        public_url: str | None = None,
+        cdn_host: str = CDN_HOST,
+        cdn_port: int = 0,
+    ):
         self.catalog = catalog
         self.cdn = CdnServer(cdn_host, cdn_port)
         self.host, self.port = host, port
@@ -142,17 +151,28 @@ class CatalogServer:
             if path in catalog.other_pages:
                 kinds = {k for k, (p, _) in CATEGORIES.items() if p == path}
                 links = [(p.name, p.path) for p in catalog.products if p.kind in kinds][:60]
-                routes[path] = static(lambda path=path, title=title, links=links: render.listing_page(  # type: ignore[misc]
-                    base, path, title, f"Shop {title.lower()} at The Tile Shop.", links))
-        all_categories = [(title, path) for path, title in dict(CATEGORIES.values()).items()
-                          if path in catalog.other_pages]
-        routes["/products/"] = static(lambda: render.listing_page(
-            base, "/products/", "All Products", "Browse every category.", all_categories))
+                routes[path] = static(
+                    lambda path=path, title=title, links=links: render.listing_page(  # type: ignore[misc]
+                        base, path, title, f"Shop {title.lower()} at The Tile Shop.", links
+                    )
+                )
+        all_categories = [
+            (title, path) for path, title in dict(CATEGORIES.values()).items() if path in catalog.other_pages
+        ]
+        routes["/products/"] = static(
+            lambda: render.listing_page(base, "/products/", "All Products", "Browse every category.", all_categories)
+        )
         for path, product in catalog.sample_pages.items():
             routes[path] = static(lambda path=path, product=product: render.sample_page(base, path, product))  # type: ignore[misc]
-        routes[BUNDLE_PATH] = static(lambda: render.listing_page(
-            base, BUNDLE_PATH, "White Subway Tile with Grout", "Everything for a classic white subway wall.",
-            self._bundle_links()))
+        routes[BUNDLE_PATH] = static(
+            lambda: render.listing_page(
+                base,
+                BUNDLE_PATH,
+                "White Subway Tile with Grout",
+                "Everything for a classic white subway wall.",
+                self._bundle_links(),
+            )
+        )
         routes["/robots.txt"] = static(lambda: render.robots_txt(base), TEXT)
         routes.update(self._sitemap_routes())
         return routes
@@ -160,12 +180,20 @@ class CatalogServer:
     def _product_renderer(self, product: SampleProduct) -> Callable[[], tuple[int, bytes, dt.datetime]]:
         def make() -> tuple[int, bytes, dt.datetime]:
             with self.catalog.lock:  # a consistent snapshot while update() may run
-                return product.version, render.product_page(product, self.base_url, self.cdn_url).encode(), product.last_modified
+                return (
+                    product.version,
+                    render.product_page(product, self.base_url, self.cdn_url).encode(),
+                    product.last_modified,
+                )
+
         return make
 
     def _bundle_links(self) -> list[tuple[str, str]]:
-        tiles = [p for p in self.catalog.products if p.kind == "tile" and "subway" in p.path
-                 and "White" in p.specs.get("Color", "")][:2]
+        tiles = [
+            p
+            for p in self.catalog.products
+            if p.kind == "tile" and "subway" in p.path and "White" in p.specs.get("Color", "")
+        ][:2]
         grouts = [p for p in self.catalog.products if p.kind == "grout"][:1]
         return [(p.name, p.path) for p in tiles + grouts] or [("Tile", "/tile")]
 
@@ -188,6 +216,7 @@ class CatalogServer:
                 rev, removed = catalog.revision, len(catalog.removed)
                 body = render.urlset(base, [(p, lastmod_of(p)) for p in paths]).encode()
                 return rev if self.lastmod else removed, gzip.compress(body, mtime=0) if compress else body, None
+
             return _Route(make, version, GZIP if compress else XML)
 
         pages = list(catalog.other_pages)
@@ -197,16 +226,19 @@ class CatalogServer:
             if self.gzip_sitemaps:
                 routes["/sitemap.xml.gz"] = child(everything, True)
             return routes
-        children = {f"/sitemaps/products-{i}{suffix}": chunk
-                    for i, chunk in enumerate(catalog.product_sitemaps, start=1)}
+        children = {
+            f"/sitemaps/products-{i}{suffix}": chunk for i, chunk in enumerate(catalog.product_sitemaps, start=1)
+        }
         children[f"/sitemaps/pages{suffix}"] = pages
         routes = {path: child(paths, self.gzip_sitemaps) for path, paths in children.items()}
 
         def index() -> tuple[int, bytes, None]:
             rev, removed = catalog.revision, len(catalog.removed)
-            entries = [(path, max(stamp(p) for p in paths) if self.lastmod else None)
-                       for path, paths in children.items()]
+            entries = [
+                (path, max(stamp(p) for p in paths) if self.lastmod else None) for path, paths in children.items()
+            ]
             return rev if self.lastmod else removed, render.sitemap_index(base, entries).encode(), None
+
         routes["/sitemap.xml"] = _Route(index, version, XML)
         return routes
 
@@ -270,8 +302,16 @@ class CatalogServer:
                 return self._json(200, {"path": removed.path, "sku": removed.sku, "removed": True})
             product = self.catalog.update(key, **payload)
             entry = self._entry(product.path, self._routes[product.path])
-            return self._json(200, {"path": product.path, "sku": product.sku, "version": product.version,
-                                    "price": product.price, "etag": entry.etag})
+            return self._json(
+                200,
+                {
+                    "path": product.path,
+                    "sku": product.sku,
+                    "version": product.version,
+                    "price": product.price,
+                    "etag": entry.etag,
+                },
+            )
         except KeyError as exc:
             return self._json(404, {"error": str(exc)})
         except (ValueError, TypeError) as exc:
@@ -282,14 +322,32 @@ class CatalogServer:
         return message(status, [("Content-Type", JSON)], json.dumps(data).encode())
 
 
-def run_server(host: str = "127.0.0.1", port: int = 8000, n_products: int = 500, seed: int = 7,
-               gzip_sitemaps: bool = False, flat_sitemap: bool = False, lastmod: bool = False,
-               public_url: str | None = None, cdn_host: str = CDN_HOST, cdn_port: int = 0) -> None:
+def run_server(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    n_products: int = 500,
+    seed: int = 7,
+    gzip_sitemaps: bool = False,
+    flat_sitemap: bool = False,
+    lastmod: bool = False,
+    public_url: str | None = None,
+    cdn_host: str = CDN_HOST,
+    cdn_port: int = 0,
+) -> None:
     """Serve until SIGINT or SIGTERM (for `tileshop catalog serve`). Prints the base URL on start,
     then the CDN stand-in's."""
     catalog = build_catalog(n_products=n_products, seed=seed)
-    server = CatalogServer(catalog, host=host, port=port, gzip_sitemaps=gzip_sitemaps, flat_sitemap=flat_sitemap,
-                           lastmod=lastmod, public_url=public_url, cdn_host=cdn_host, cdn_port=cdn_port)
+    server = CatalogServer(
+        catalog,
+        host=host,
+        port=port,
+        gzip_sitemaps=gzip_sitemaps,
+        flat_sitemap=flat_sitemap,
+        lastmod=lastmod,
+        public_url=public_url,
+        cdn_host=cdn_host,
+        cdn_port=cdn_port,
+    )
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     server.start()

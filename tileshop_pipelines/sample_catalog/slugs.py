@@ -22,32 +22,150 @@ def has_phrase(slug: str, *phrases: str) -> bool:
     return any(f"-{p}-" in s for p in phrases)
 
 
-_TOOL_BRANDS = ("wedi", "raimondi", "easy-pitch", "suntouch", "flofx", "goboard", "permabase", "max-seal",
-                "ardex-t")
-_TOOL_WORDS = ("trowel", "shelf", "backer-board", "sealer", "clean", "cleaner", "drain", "grate", "niche",
-               "membrane", "seat", "spacers", "paddle", "sponge", "bucket", "float", "clips", "wedges",
-               "thermostat", "warmwire", "cable", "mat", "kit", "enhancer", "underlayment", "knife",
-               "nippers", "cutter", "blade", "level", "pipe-collar", "shower-base", "roll", "pieces", "pack",
-               "gloves", "knee-pads", "leveling-system", "lippage", "wedge", "washer", "polishing-pad",
-               "tapping-block", "pull-bar", "scoring-wheel", "filler", "lath", "switch-plate", "tar-paper",
-               "backerboard", "pro-shield", "enhance-and-seal", "fasteners", "bit", "bits")
+_TOOL_BRANDS = ("wedi", "raimondi", "easy-pitch", "suntouch", "flofx", "goboard", "permabase", "max-seal", "ardex-t")
+_TOOL_WORDS = (
+    "trowel",
+    "shelf",
+    "backer-board",
+    "sealer",
+    "clean",
+    "cleaner",
+    "drain",
+    "grate",
+    "niche",
+    "membrane",
+    "seat",
+    "spacers",
+    "paddle",
+    "sponge",
+    "bucket",
+    "float",
+    "clips",
+    "wedges",
+    "thermostat",
+    "warmwire",
+    "cable",
+    "mat",
+    "kit",
+    "enhancer",
+    "underlayment",
+    "knife",
+    "nippers",
+    "cutter",
+    "blade",
+    "level",
+    "pipe-collar",
+    "shower-base",
+    "roll",
+    "pieces",
+    "pack",
+    "gloves",
+    "knee-pads",
+    "leveling-system",
+    "lippage",
+    "wedge",
+    "washer",
+    "polishing-pad",
+    "tapping-block",
+    "pull-bar",
+    "scoring-wheel",
+    "filler",
+    "lath",
+    "switch-plate",
+    "tar-paper",
+    "backerboard",
+    "pro-shield",
+    "enhance-and-seal",
+    "fasteners",
+    "bit",
+    "bits",
+)
 # Care products and grouting tools mention grout or sealers but are accessories.
-_ACCESSORY_WORDS = {"sealer", "remover", "cleaner", "clean", "enhancer", "haze", "pail", "float", "sponge",
-                    "bucket", "gloves", "trowel", "paddle"}
+_ACCESSORY_WORDS = {
+    "sealer",
+    "remover",
+    "cleaner",
+    "clean",
+    "enhancer",
+    "haze",
+    "pail",
+    "float",
+    "sponge",
+    "bucket",
+    "gloves",
+    "trowel",
+    "paddle",
+}
 _GROUT_WORDS = ("grout", "caulk", "silicone", "sanded", "unsanded", "pro-color")
-_SETTING_WORDS = ("mortar", "thinset", "thin-set", "patch", "primer", "adhesive", "self-leveling",
-                  "leveler", "skim-coat")
-_TRIM_WORDS = ("bullnose", "pencil", "chair-rail", "trim", "stair-nose", "flush-stair", "overlap-stair",
-               "quarter-round", "t-molding", "molding", "reducer", "liner", "listello", "threshold", "thres",
-               "cornice", "skirting", "curb", "out-corner", "in-corner", "t-cove", "jolly", "sill",
-               "end-cap", "dural", "edge-profile")
+_SETTING_WORDS = (
+    "mortar",
+    "thinset",
+    "thin-set",
+    "patch",
+    "primer",
+    "adhesive",
+    "self-leveling",
+    "leveler",
+    "skim-coat",
+)
+_TRIM_WORDS = (
+    "bullnose",
+    "pencil",
+    "chair-rail",
+    "trim",
+    "stair-nose",
+    "flush-stair",
+    "overlap-stair",
+    "quarter-round",
+    "t-molding",
+    "molding",
+    "reducer",
+    "liner",
+    "listello",
+    "threshold",
+    "thres",
+    "cornice",
+    "skirting",
+    "curb",
+    "out-corner",
+    "in-corner",
+    "t-cove",
+    "jolly",
+    "sill",
+    "end-cap",
+    "dural",
+    "edge-profile",
+)
 PANEL_WORDS = ("wall-panel", "shower-kit", "tub-kit")
-_STONE_MATERIALS = {"marble": "Marble", "travertine": "Travertine", "slate": "Slate", "limestone": "Limestone",
-                    "granite": "Granite", "quartzite": "Quartzite", "onyx": "Onyx"}
-_TILE_MATERIALS = {"porcelain": "Porcelain", "ceramic": "Ceramic", "glass": "Glass", "metal": "Metal",
-                   "steel": "Metal", "resin": "Resin"}
-_MARBLE_NAMES = ("carrara", "calacatta", "calacata", "calacutta", "statuario", "volakas", "marquina",
-                 "emperador", "thassos", "crema")
+_STONE_MATERIALS = {
+    "marble": "Marble",
+    "travertine": "Travertine",
+    "slate": "Slate",
+    "limestone": "Limestone",
+    "granite": "Granite",
+    "quartzite": "Quartzite",
+    "onyx": "Onyx",
+}
+_TILE_MATERIALS = {
+    "porcelain": "Porcelain",
+    "ceramic": "Ceramic",
+    "glass": "Glass",
+    "metal": "Metal",
+    "steel": "Metal",
+    "resin": "Resin",
+}
+_MARBLE_NAMES = (
+    "carrara",
+    "calacatta",
+    "calacata",
+    "calacutta",
+    "statuario",
+    "volakas",
+    "marquina",
+    "emperador",
+    "thassos",
+    "crema",
+)
 
 
 def classify(slug: str) -> tuple[str, str | None]:
@@ -97,42 +215,138 @@ def classify(slug: str) -> tuple[str, str | None]:
 
 
 _COLOR_WORDS = {
-    "white": "White", "snow": "White", "bianco": "White", "blanco": "White", "blanc": "White",
-    "branco": "White", "carrara": "White", "calacatta": "White", "calacata": "White",
-    "statuario": "White", "thassos": "White", "volakas": "White", "arctic": "White",
-    "black": "Black", "noir": "Black", "nero": "Black", "negro": "Black", "marquina": "Black",
-    "onyx": "Black", "grey": "Grey", "gris": "Grey", "grigio": "Grey", "smoke": "Grey",
-    "gray": "Gray", "blue": "Blue", "ocean": "Blue", "sky": "Blue", "denim": "Blue", "navy": "Blue",
-    "blu": "Blue", "beige": "Beige", "crema": "Beige", "ivory": "Ivory", "avorio": "Ivory",
-    "cream": "Cream", "creme": "Cream", "taupe": "Taupe", "greige": "Greige", "green": "Green",
-    "emerald": "Green", "forest": "Green", "sage": "Sage", "mint": "Mint", "silver": "Silver",
-    "argento": "Silver", "gold": "Gold", "golden": "Gold", "oro": "Gold", "brown": "Brown",
-    "walnut": "Brown", "espresso": "Brown", "oak": "Brown", "hickory": "Brown", "nutmeg": "Brown",
-    "emperador": "Brown", "red": "Red", "rosso": "Red", "burgundy": "Burgundy", "pink": "Pink",
-    "blush": "Pink", "orchid": "Purple", "lilac": "Purple", "charcoal": "Charcoal",
-    "graphite": "Charcoal", "pewter": "Pewter", "sand": "Sand", "almond": "Almond", "bone": "Bone",
-    "linen": "Linen", "oatmeal": "Oatmeal", "khaki": "Khaki", "teal": "Teal", "turquoise": "Turquoise",
-    "aqua": "Aqua", "terracotta": "Terracotta", "clay": "Terracotta", "rust": "Rust",
-    "copper": "Copper", "bronze": "Bronze", "chrome": "Chrome", "titanium": "Titanium",
-    "mocha": "Brown", "umber": "Brown", "multi": "Multi", "mix": "Multi",
+    "white": "White",
+    "snow": "White",
+    "bianco": "White",
+    "blanco": "White",
+    "blanc": "White",
+    "branco": "White",
+    "carrara": "White",
+    "calacatta": "White",
+    "calacata": "White",
+    "statuario": "White",
+    "thassos": "White",
+    "volakas": "White",
+    "arctic": "White",
+    "black": "Black",
+    "noir": "Black",
+    "nero": "Black",
+    "negro": "Black",
+    "marquina": "Black",
+    "onyx": "Black",
+    "grey": "Grey",
+    "gris": "Grey",
+    "grigio": "Grey",
+    "smoke": "Grey",
+    "gray": "Gray",
+    "blue": "Blue",
+    "ocean": "Blue",
+    "sky": "Blue",
+    "denim": "Blue",
+    "navy": "Blue",
+    "blu": "Blue",
+    "beige": "Beige",
+    "crema": "Beige",
+    "ivory": "Ivory",
+    "avorio": "Ivory",
+    "cream": "Cream",
+    "creme": "Cream",
+    "taupe": "Taupe",
+    "greige": "Greige",
+    "green": "Green",
+    "emerald": "Green",
+    "forest": "Green",
+    "sage": "Sage",
+    "mint": "Mint",
+    "silver": "Silver",
+    "argento": "Silver",
+    "gold": "Gold",
+    "golden": "Gold",
+    "oro": "Gold",
+    "brown": "Brown",
+    "walnut": "Brown",
+    "espresso": "Brown",
+    "oak": "Brown",
+    "hickory": "Brown",
+    "nutmeg": "Brown",
+    "emperador": "Brown",
+    "red": "Red",
+    "rosso": "Red",
+    "burgundy": "Burgundy",
+    "pink": "Pink",
+    "blush": "Pink",
+    "orchid": "Purple",
+    "lilac": "Purple",
+    "charcoal": "Charcoal",
+    "graphite": "Charcoal",
+    "pewter": "Pewter",
+    "sand": "Sand",
+    "almond": "Almond",
+    "bone": "Bone",
+    "linen": "Linen",
+    "oatmeal": "Oatmeal",
+    "khaki": "Khaki",
+    "teal": "Teal",
+    "turquoise": "Turquoise",
+    "aqua": "Aqua",
+    "terracotta": "Terracotta",
+    "clay": "Terracotta",
+    "rust": "Rust",
+    "copper": "Copper",
+    "bronze": "Bronze",
+    "chrome": "Chrome",
+    "titanium": "Titanium",
+    "mocha": "Brown",
+    "umber": "Brown",
+    "multi": "Multi",
+    "mix": "Multi",
 }
 _FINISH_WORDS = {
-    "matte": "Matte", "gloss": "Gloss", "glossy": "Gloss", "polished": "Polished", "pol": "Polished",
-    "honed": "Honed", "tumbled": "Tumbled", "satin": "Satin", "brushed": "Brushed",
-    "textured": "Textured", "lappato": "Lappato", "iridescent": "Iridescent", "antique": "Antiqued",
+    "matte": "Matte",
+    "gloss": "Gloss",
+    "glossy": "Gloss",
+    "polished": "Polished",
+    "pol": "Polished",
+    "honed": "Honed",
+    "tumbled": "Tumbled",
+    "satin": "Satin",
+    "brushed": "Brushed",
+    "textured": "Textured",
+    "lappato": "Lappato",
+    "iridescent": "Iridescent",
+    "antique": "Antiqued",
 }
 _BRANDS = (
-    ("superior", "Superior"), ("ardex", "ARDEX"), ("wedi", "wedi"), ("bostik", "Bostik"),
-    ("morris-&-co", "Morris & Co."), ("annie-selke", "Annie Selke"), ("raimondi", "Raimondi"),
-    ("suntouch", "SunTouch"), ("goboard", "GoBoard"), ("permabase", "PermaBase"), ("loctite", "Loctite"),
-    ("flofx", "FloFX"), ("easy-pitch", "Easy Pitch"), ("custom", "Custom Building Products"),
-    ("max-seal", "Max Seal"), ("dural", "Dural"), ("nikki-chu", "Nikki Chu"),
-    ("jeffrey-alan-marks", "Jeffrey Alan Marks"), ("kelli-ellis", "Kelli Ellis"),
+    ("superior", "Superior"),
+    ("ardex", "ARDEX"),
+    ("wedi", "wedi"),
+    ("bostik", "Bostik"),
+    ("morris-&-co", "Morris & Co."),
+    ("annie-selke", "Annie Selke"),
+    ("raimondi", "Raimondi"),
+    ("suntouch", "SunTouch"),
+    ("goboard", "GoBoard"),
+    ("permabase", "PermaBase"),
+    ("loctite", "Loctite"),
+    ("flofx", "FloFX"),
+    ("easy-pitch", "Easy Pitch"),
+    ("custom", "Custom Building Products"),
+    ("max-seal", "Max Seal"),
+    ("dural", "Dural"),
+    ("nikki-chu", "Nikki Chu"),
+    ("jeffrey-alan-marks", "Jeffrey Alan Marks"),
+    ("kelli-ellis", "Kelli Ellis"),
 )
 _SMALL_WORDS = {"x", "in", "ft", "lb", "lbs", "oz", "and", "with", "of", "by", "or", "per", "sq"}
 _ACRONYMS = {"lft", "spc", "usa", "ls", "pl", "tds", "sds", "lvt", "pvc", "ac", "oc", "br", "sx", "fl", "fg", "diy"}
-_BRAND_SPELLING = {"ardex": "ARDEX", "goboard": "GoBoard", "suntouch": "SunTouch", "flofx": "FloFX",
-                   "permabase": "PermaBase", "wedi": "wedi"}
+_BRAND_SPELLING = {
+    "ardex": "ARDEX",
+    "goboard": "GoBoard",
+    "suntouch": "SunTouch",
+    "flofx": "FloFX",
+    "permabase": "PermaBase",
+    "wedi": "wedi",
+}
 
 
 def _display_slug(slug: str, sku: str | None) -> str:
@@ -140,8 +354,11 @@ def _display_slug(slug: str, sku: str | None) -> str:
     s = slug[: -len(sku) - 1] if sku else slug
     s = re.sub(r"(?<![\d.])0-(\d+)(?=-x-|-in\b)", r"0.\1", s)
     s = re.sub(r"-x-(\d+)-(\d)-in\b", r"-x-\1.\2-in", s)
-    s = re.sub(r"(?<![\d.x])-(\d{1,2})-(2|4|8|16|32)(?=-in\b)",
-               lambda m: f"-{m.group(1)}/{m.group(2)}" if int(m.group(1)) < int(m.group(2)) else m.group(0), s)
+    s = re.sub(
+        r"(?<![\d.x])-(\d{1,2})-(2|4|8|16|32)(?=-in\b)",
+        lambda m: f"-{m.group(1)}/{m.group(2)}" if int(m.group(1)) < int(m.group(2)) else m.group(0),
+        s,
+    )
     s = re.sub(r"(?<![\d.-])-([1-9])(\d[1-9])(?=-x-)", r"-\1.\2", s)
     s = re.sub(r"-x-([1-9])(\d[1-9])(?=-in\b)", r"-x-\1.\2", s)
     # Laminate planks: 96-x-7886 is 9.6 x 78.86 in, 76-x-5445 is 7.6 x 54.45 in (not a 657-ft plank).
@@ -211,9 +428,9 @@ class Slug:
     words: list[str]
     kind: str
     material: str | None
-    display: str           # slug without the SKU, decimals restored
-    size: str | None       # ApproximateSize text
-    width: float | None    # inches
+    display: str  # slug without the SKU, decimals restored
+    size: str | None  # ApproximateSize text
+    width: float | None  # inches
     height: float | None
     color: str | None
     finish: str | None
@@ -234,5 +451,17 @@ def read_slug(slug: str) -> Slug:
     # The last finish word is the finish ("urbanstone-black-satin-hex-matte": "black satin" is a color name).
     finish = next((_FINISH_WORDS[w] for w in reversed(words) if w in _FINISH_WORDS), None)
     brand = next((b for prefix, b in _BRANDS if slug.lower().startswith(prefix)), "The Tile Shop")
-    return Slug(slug, sku, words, kind, material, display, size, width, height,
-                ", ".join(colors[:2]) if colors else None, finish, brand)
+    return Slug(
+        slug,
+        sku,
+        words,
+        kind,
+        material,
+        display,
+        size,
+        width,
+        height,
+        ", ".join(colors[:2]) if colors else None,
+        finish,
+        brand,
+    )

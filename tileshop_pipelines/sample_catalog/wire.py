@@ -20,6 +20,7 @@ class Site(Protocol):
 
     def respond(self, method: bytes, path: str, headers: dict[bytes, bytes], body: bytes) -> bytes: ...
 
+
 HTML = "text/html; charset=utf-8"
 XML = "application/xml"
 GZIP = "application/x-gzip"
@@ -100,8 +101,9 @@ class Background:
     def __init__(self, address: tuple[str, int], site: Site, name: str) -> None:
         self.httpd = ThreadedServer(address, Handler)
         self.httpd.site = site
-        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=name, daemon=True)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
+        )
         self._thread.start()
 
     @property

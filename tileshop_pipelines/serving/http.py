@@ -21,9 +21,17 @@ def require_bearer(authorization: str, token: SecretStr, what: str = "bearer tok
 
 async def send_json(send, status: int, body: dict, headers: Sequence[tuple[bytes, bytes]] = ()) -> None:
     payload = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-                            *headers]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *headers,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})
 
 
@@ -44,11 +52,13 @@ class HeaderLimitMiddleware:
         headers = scope["headers"]
         size = sum(len(name) + len(value) for name, value in headers)
         if len(headers) > self.max_headers:
-            return await send_json(send, 431, {"detail": f"{len(headers)} request headers; at most "
-                                                          f"{self.max_headers} are accepted"})
+            return await send_json(
+                send, 431, {"detail": f"{len(headers)} request headers; at most {self.max_headers} are accepted"}
+            )
         if size > self.max_bytes:
-            return await send_json(send, 431, {"detail": f"request headers total {size} bytes; at most "
-                                                          f"{self.max_bytes} are accepted"})
+            return await send_json(
+                send, 431, {"detail": f"request headers total {size} bytes; at most {self.max_bytes} are accepted"}
+            )
         return await self.app(scope, receive, send)
 
 

@@ -140,13 +140,22 @@ class JsonFormatter(logging.Formatter):
     event, exception where there is one), every string masked."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = {"time": _time(record), "level": record.levelname, "logger": record.name,
-                "message": _message(record), **_context(record)}
+        line = {
+            "time": _time(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": _message(record),
+            **_context(record),
+        }
         error = _exception(record)
         if error:
             line["exception"] = error
-        return json.dumps({k: mask(v) if isinstance(v, str) and k not in ("time", "level") else v
-                           for k, v in line.items()}, default=str, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(
+            {k: mask(v) if isinstance(v, str) and k not in ("time", "level") else v for k, v in line.items()},
+            default=str,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
 
 
 class TextFormatter(logging.Formatter):
@@ -154,8 +163,10 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         context = " ".join(f"{k}={v}" for k, v in _context(record).items())
-        line = f"{_time(record)} {record.levelname:<7} {record.name}{f' [{context}]' if context else ''} " \
-               f"{_message(record)}"
+        line = (
+            f"{_time(record)} {record.levelname:<7} {record.name}{f' [{context}]' if context else ''} "
+            f"{_message(record)}"
+        )
         error = _exception(record)
         return mask(f"{line}\n{error}" if error else line)
 
@@ -207,8 +218,9 @@ class _OurHandler(logging.StreamHandler):
         super().emit(record)
 
 
-def configure(*, secrets: Iterable[str | None] = (), env: Mapping[str, str] | None = None,
-              stream=None) -> tuple[str, int]:
+def configure(
+    *, secrets: Iterable[str | None] = (), env: Mapping[str, str] | None = None, stream=None
+) -> tuple[str, int]:
     """Route every logger of this process through one handler on the root logger (stderr by
     default), in LOG_FORMAT at LOG_LEVEL, masking `secrets` and the patterns `mask` knows.
     uvicorn's loggers lose their own handlers and propagate here. Returns (format, level).
@@ -265,5 +277,9 @@ def uvicorn_log_config(level: int | str) -> dict:
     name = logging.getLevelName(level) if isinstance(level, int) else level.upper()
     loggers = {logger: {"handlers": [], "propagate": True, "level": name} for logger in UVICORN_LOGGERS}
     loggers["uvicorn.access"]["filters"] = ["query_mask"]
-    return {"version": 1, "disable_existing_loggers": False,
-            "filters": {"query_mask": {"()": AccessQueryMask}}, "loggers": loggers}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"query_mask": {"()": AccessQueryMask}},
+        "loggers": loggers,
+    }

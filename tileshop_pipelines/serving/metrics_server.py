@@ -54,8 +54,9 @@ class MetricsServer:
         host = ALL_INTERFACES if host in ("", ALL_INTERFACES) else host
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
         server_class = type("MetricsWSGIServer", (_Server,), {"address_family": family})
-        self.httpd: WSGIServer = make_server(host, port, _only_metrics_path(make_wsgi_app(registry)), server_class,
-                                 handler_class=_QuietHandler)
+        self.httpd: WSGIServer = make_server(
+            host, port, _only_metrics_path(make_wsgi_app(registry)), server_class, handler_class=_QuietHandler
+        )
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="metrics-listener", daemon=True)
         self._thread.start()
 
@@ -73,5 +74,7 @@ def serve_metrics(registry: Collector, host: str, port: int, setting: str = "MET
     try:
         return MetricsServer(registry, host, port)
     except OSError as exc:
-        raise OSError(exc.errno, f"{setting}={port}: cannot listen on {host or ALL_INTERFACES} port {port} "
-                                 f"({exc.strerror or exc})") from exc
+        raise OSError(
+            exc.errno,
+            f"{setting}={port}: cannot listen on {host or ALL_INTERFACES} port {port} ({exc.strerror or exc})",
+        ) from exc

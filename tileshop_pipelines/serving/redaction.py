@@ -7,15 +7,16 @@ import re
 
 # Parameter names whose values are secrets: libpq's password and sslpassword, and the tokens, keys
 # and signatures an HTTP URL's query string can carry.
-_SECRET_NAME = (r"(?:[\w.-]*(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|signature|credential)[\w.-]*"
-                r"|pwd|sig|key|auth)")
+_SECRET_NAME = (
+    r"(?:[\w.-]*(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|signature|credential)[\w.-]*"
+    r"|pwd|sig|key|auth)"
+)
 # scheme://user:password@host: the password runs to the last "@" before the path, as urlsplit reads it.
 _URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^:/?#@\s]*):[^/?#\s]+@", re.IGNORECASE)
 # ?password=... or &token=... in a query string (or fragment): the value runs to the next & or #.
 _QUERY_SECRET = re.compile(rf"(?P<head>[?&#;]{_SECRET_NAME}=)[^&#\s]*", re.IGNORECASE)
 # password=... in a key=value DSN: a quoted value ('it''s', 'a\\'b') or up to the next space.
-_DSN_SECRET = re.compile(rf"(?P<head>(?:^|(?<=[\s,(])){_SECRET_NAME}\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|\S*)",
-                         re.IGNORECASE)
+_DSN_SECRET = re.compile(rf"(?P<head>(?:^|(?<=[\s,(])){_SECRET_NAME}\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|\S*)", re.IGNORECASE)
 
 
 def redacted(text: str) -> str:

@@ -32,19 +32,35 @@ class HeadLimitedH11Protocol(H11Protocol):
         if limit is None or len(self.conn.trailing_data[0]) <= limit:
             return super().send_400_response(msg)  # a malformed request, not an oversized one
         body = f"request line and headers exceed {limit} bytes".encode()
-        for event in (h11.Response(status_code=431, reason=b"Request Header Fields Too Large",
-                                   headers=[(b"content-type", b"text/plain; charset=utf-8"),
-                                            (b"content-length", str(len(body)).encode()),
-                                            (b"connection", b"close")]),
-                      h11.Data(data=body), h11.EndOfMessage()):
+        for event in (
+            h11.Response(
+                status_code=431,
+                reason=b"Request Header Fields Too Large",
+                headers=[
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                ],
+            ),
+            h11.Data(data=body),
+            h11.EndOfMessage(),
+        ):
             self.transport.write(self.conn.send(event))
         self.transport.close()
 
 
-def server_config(app, host: str, port: int, *, max_request_line_bytes: int, max_header_bytes: int,
-                  log_level: str = "info", **options) -> uvicorn.Config:
+def server_config(
+    app, host: str, port: int, *, max_request_line_bytes: int, max_header_bytes: int, log_level: str = "info", **options
+) -> uvicorn.Config:
     """The parser's bound on a request head is the request line's share plus the headers' limit."""
-    return uvicorn.Config(app, host=uvicorn_host(host), port=port, log_level=log_level,
-                          http=HeadLimitedH11Protocol,
-                          h11_max_incomplete_event_size=max_request_line_bytes + max_header_bytes,
-                          proxy_headers=False, log_config=uvicorn_log_config(log_level), **options)
+    return uvicorn.Config(
+        app,
+        host=uvicorn_host(host),
+        port=port,
+        log_level=log_level,
+        http=HeadLimitedH11Protocol,
+        h11_max_incomplete_event_size=max_request_line_bytes + max_header_bytes,
+        proxy_headers=False,
+        log_config=uvicorn_log_config(log_level),
+        **options,
+    )

@@ -64,8 +64,9 @@ class EnvSettings(BaseSettings):
     """Base of the settings classes. `Cls.load(env)` validates `env` (default: os.environ) and
     nothing else; constructing `Cls(...)` directly also reads os.environ, as BaseSettings does."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True, validate_by_name=True, validate_by_alias=True,
-                                      env_ignore_empty=True)
+    model_config = SettingsConfigDict(
+        extra="ignore", frozen=True, validate_by_name=True, validate_by_alias=True, env_ignore_empty=True
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -78,13 +79,17 @@ class EnvSettings(BaseSettings):
     @classmethod
     def variables(cls) -> dict[str, str]:
         """field name -> the environment variable it is read from."""
-        return {name: alias for name, field in cls.model_fields.items()
-                if isinstance(alias := field.validation_alias, str)}  # every field's: env("NAME")
+        return {
+            name: alias for name, field in cls.model_fields.items() if isinstance(alias := field.validation_alias, str)
+        }  # every field's: env("NAME")
 
     @classmethod
     def secret_fields(cls) -> set[str]:
-        return {name for name, field in cls.model_fields.items()
-                if field.annotation is SecretStr or SecretStr in getattr(field.annotation, "__args__", ())}
+        return {
+            name
+            for name, field in cls.model_fields.items()
+            if field.annotation is SecretStr or SecretStr in getattr(field.annotation, "__args__", ())
+        }
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None, **values: Any) -> Self:

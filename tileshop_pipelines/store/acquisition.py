@@ -27,7 +27,8 @@ class SitemapShrunk(ValueError):
         super().__init__(
             f"the sitemap lists {listed} products, {previous - listed} fewer than the {previous} listed "
             f"now ({shrink_ratio(previous, listed):.1%} > {max_shrink:.0%}); refusing to mark them "
-            "discontinued. If the catalog really shrank, materialize sitemap_urls with allow_shrink: true")
+            "discontinued. If the catalog really shrank, materialize sitemap_urls with allow_shrink: true"
+        )
 
 
 class SitemapGrew(ValueError):
@@ -43,7 +44,8 @@ class SitemapGrew(ValueError):
             why = f"{growth_ratio(previous, listed):.1%} more than the {previous} listed now (> {max_growth:.0%})"
         super().__init__(
             f"the sitemap lists {listed} products, {why}; refusing to add them. If the catalog really grew, "
-            "materialize sitemap_urls with allow_growth: true (the hard maximum is max_products)")
+            "materialize sitemap_urls with allow_growth: true (the hard maximum is max_products)"
+        )
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,15 @@ def growth_ratio(previous: int, listed: int) -> float:
     return (listed - previous) / previous if previous else 0.0
 
 
-def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl], *, sitemap_url: str = "",
-                   max_shrink: float | None = None, max_growth: float | None = None,
-                   max_products: int | None = None) -> SitemapDiff:
+def record_sitemap(
+    conn: psycopg.Connection,
+    urls: list[ListedUrl],
+    *,
+    sitemap_url: str = "",
+    max_shrink: float | None = None,
+    max_growth: float | None = None,
+    max_products: int | None = None,
+) -> SitemapDiff:
     """Upsert this listing and open a new refresh cycle; URLs no longer listed get removed_at
     (never deleted). With `max_shrink`, a listing with that much fewer products than are listed
     now raises SitemapShrunk and writes nothing; with `max_growth` (a ratio; not for the first
@@ -86,13 +94,13 @@ def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl], *, sitemap_u
     with conn.transaction():
         before = {row[0] for row in conn.execute("SELECT url FROM sitemap_urls WHERE removed_at IS NULL")}
         listed_before = {row[0] for row in conn.execute("SELECT DISTINCT product_key FROM listed_product_urls")}
-        known = {row[0] for row in conn.execute(
-            "SELECT DISTINCT product_key FROM sitemap_urls WHERE kind = 'product'")}
+        known = {row[0] for row in conn.execute("SELECT DISTINCT product_key FROM sitemap_urls WHERE kind = 'product'")}
         previous_products = listed_product_count(conn)
         if max_shrink is not None and shrink_ratio(previous_products, len(products_now)) > max_shrink:
             raise SitemapShrunk(previous_products, len(products_now), max_shrink)
-        if ((max_growth is not None and growth_ratio(previous_products, len(products_now)) > max_growth)
-                or (max_products is not None and len(products_now) > max_products)):
+        if (max_growth is not None and growth_ratio(previous_products, len(products_now)) > max_growth) or (
+            max_products is not None and len(products_now) > max_products
+        ):
             raise SitemapGrew(previous_products, len(products_now), max_growth, max_products)
         with conn.cursor() as cur:
             cur.executemany(
@@ -121,11 +129,13 @@ def record_sitemap(conn: psycopg.Connection, urls: list[ListedUrl], *, sitemap_u
             unchanged=len(listed & before),
             previous_products=previous_products,
         )
-        refresh_id = db.one(conn.execute(
-            "INSERT INTO sitemap_refreshes (sitemap_url, listed, products, added, removed, unchanged)"
-            " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-            (sitemap_url, diff.listed, diff.products, diff.added, diff.removed, diff.unchanged),
-        ))[0]
+        refresh_id = db.one(
+            conn.execute(
+                "INSERT INTO sitemap_refreshes (sitemap_url, listed, products, added, removed, unchanged)"
+                " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+                (sitemap_url, diff.listed, diff.products, diff.added, diff.removed, diff.unchanged),
+            )
+        )[0]
         changes_sql.record_listing_changes(conn, refresh_id, listing_changes(known, listed_before, products_now))
     return replace(diff, refresh_id=refresh_id)
 
@@ -141,11 +151,14 @@ def listing_changes(known: set[str], listed_before: set[str], listed_now: set[st
 
 def listed_products(conn: psycopg.Connection) -> list[tuple[str, str]]:
     """(product_key, url) of every product currently in the sitemap, one URL per key."""
-    return [tuple(row) for row in conn.execute(
-        """
+    return [
+        tuple(row)
+        for row in conn.execute(
+            """
         SELECT DISTINCT ON (product_key) product_key, url FROM listed_product_urls ORDER BY product_key, url
         """
-    )]
+        )
+    ]
 
 
 def keys_with_records(conn: psycopg.Connection, keys: list[str]) -> set[str]:
@@ -173,8 +186,9 @@ class CrawlTarget:
     content_hash: str | None
 
 
-def crawl_targets(conn: psycopg.Connection, keys: list[str], *, skip_checked_since: dt.datetime | None = None
-                  ) -> tuple[list[CrawlTarget], list[str]]:
+def crawl_targets(
+    conn: psycopg.Connection, keys: list[str], *, skip_checked_since: dt.datetime | None = None
+) -> tuple[list[CrawlTarget], list[str]]:
     """(targets, skipped keys) for the given product keys that are listed now.
 
     A page checked at or after `skip_checked_since` (the current refresh cycle's start) is skipped:
@@ -204,9 +218,18 @@ def current_cycle_start(conn: psycopg.Connection) -> dt.datetime | None:
     return db.one(conn.execute("SELECT max(started_at) FROM sitemap_refreshes"))[0]
 
 
-PAGE_CHECK_COLUMNS = {"product_key": "text", "url": "text", "status_code": "int4", "state": "text", "html": "text",
-                      "content_hash": "text", "etag": "text", "last_modified": "text", "error": "text",
-                      "changed": "bool"}
+PAGE_CHECK_COLUMNS = {
+    "product_key": "text",
+    "url": "text",
+    "status_code": "int4",
+    "state": "text",
+    "html": "text",
+    "content_hash": "text",
+    "etag": "text",
+    "last_modified": "text",
+    "error": "text",
+    "changed": "bool",
+}
 
 
 def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dict[str, bool]:
@@ -221,8 +244,11 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
     checks = list({c.product_key: c for c in checks}.values())  # one row per product: the latest check
     keys = [c.product_key for c in checks]
     with db.atomic(conn), conn.cursor() as cur:
-        previous: dict[str, str | None] = dict(cur.execute(
-            "SELECT product_key, content_hash FROM product_pages WHERE product_key = ANY(%b)", (keys,)).fetchall())
+        previous: dict[str, str | None] = dict(
+            cur.execute(
+                "SELECT product_key, content_hash FROM product_pages WHERE product_key = ANY(%b)", (keys,)
+            ).fetchall()
+        )
         changed: dict[str, bool] = {}
         answered: list[tuple] = []  # page_checks_load's rows
         not_modified: list[str] = []
@@ -237,13 +263,25 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
             elif c.outcome is Outcome.OK:
                 digest = c.content_hash or content_hash(c.html or "")  # (an ok page has its html)
                 changed[key] = previous.get(key) != digest
-                answered.append((key, c.url, c.status_code, Outcome.OK, c.html, digest, c.etag,
-                                 c.last_modified, None, changed[key]))
+                answered.append(
+                    (key, c.url, c.status_code, Outcome.OK, c.html, digest, c.etag, c.last_modified, None, changed[key])
+                )
             elif c.answered:  # not modified (a page the store does not have yet) or gone
                 changed[key] = False
-                answered.append((key, c.url, c.status_code,
-                                 Outcome.OK if c.outcome is Outcome.NOT_MODIFIED else Outcome.GONE,
-                                 None, None, None, None, c.error, False))
+                answered.append(
+                    (
+                        key,
+                        c.url,
+                        c.status_code,
+                        Outcome.OK if c.outcome is Outcome.NOT_MODIFIED else Outcome.GONE,
+                        None,
+                        None,
+                        None,
+                        None,
+                        c.error,
+                        False,
+                    )
+                )
             else:
                 changed[key] = False
                 unanswered.append((key, c.url, c.status_code, c.outcome, c.error))
@@ -290,8 +328,18 @@ def record_page_checks(conn: psycopg.Connection, checks: list[PageCheck]) -> dic
                     error = EXCLUDED.error, attempts = p.attempts + 1, fetched_at = now(),
                     next_attempt_at = now() + LEAST(%(base)s * power(2, p.attempts), %(cap)s)
                 """,
-                [{"key": key, "url": url, "status": status, "state": state, "error": error,
-                  "base": RETRY_BASE, "cap": RETRY_MAX} for key, url, status, state, error in unanswered],
+                [
+                    {
+                        "key": key,
+                        "url": url,
+                        "status": status,
+                        "state": state,
+                        "error": error,
+                        "base": RETRY_BASE,
+                        "cap": RETRY_MAX,
+                    }
+                    for key, url, status, state, error in unanswered
+                ],
             )
     return changed
 
@@ -328,7 +376,8 @@ def due_products(conn: psycopg.Connection, *, max_age: dt.timedelta, limit: int)
     than the last check (changed), failed or blocked with their backoff over (retry), or last
     checked more than `max_age` ago (stale; oldest first, so checks spread over max_age)."""
     rows = conn.execute(
-        _JUDGED_PRODUCTS + """
+        _JUDGED_PRODUCTS
+        + """
         SELECT product_key, reason, fetched_at FROM judged WHERE reason IS NOT NULL
          ORDER BY array_position(ARRAY['new', 'changed', 'retry', 'stale'], reason),
                   checked_at NULLS FIRST, product_key
@@ -341,18 +390,24 @@ def due_products(conn: psycopg.Connection, *, max_age: dt.timedelta, limit: int)
 
 def due_counts(conn: psycopg.Connection, max_age: dt.timedelta) -> dict[str, int]:
     """{reason: listed products due now for it}, every reason of DUE_REASONS present."""
-    found: dict[str, int] = dict(conn.execute(_JUDGED_PRODUCTS + "SELECT reason, count(*) FROM judged WHERE reason IS NOT NULL "
-                              "GROUP BY reason", {"max_age": max_age}).fetchall())
+    found: dict[str, int] = dict(
+        conn.execute(
+            _JUDGED_PRODUCTS + "SELECT reason, count(*) FROM judged WHERE reason IS NOT NULL GROUP BY reason",
+            {"max_age": max_age},
+        ).fetchall()
+    )
     return {reason: found.get(reason, 0) for reason in DUE_REASONS}
 
 
 def page_states(conn: psycopg.Connection, keys: list[str]) -> dict[str, str]:
     """{product_key: state} of the stored pages among `keys`."""
-    return dict(conn.execute(
-        "SELECT product_key, state FROM product_pages WHERE product_key = ANY(%s)", (keys,)).fetchall())
+    return dict(
+        conn.execute("SELECT product_key, state FROM product_pages WHERE product_key = ANY(%s)", (keys,)).fetchall()
+    )
 
 
 def page_attempts(conn: psycopg.Connection, keys: list[str]) -> dict[str, int]:
     """{product_key: failed or blocked checks in a row} of the stored pages among `keys`."""
-    return dict(conn.execute(
-        "SELECT product_key, attempts FROM product_pages WHERE product_key = ANY(%s)", (keys,)).fetchall())
+    return dict(
+        conn.execute("SELECT product_key, attempts FROM product_pages WHERE product_key = ANY(%s)", (keys,)).fetchall()
+    )

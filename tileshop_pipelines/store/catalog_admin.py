@@ -36,8 +36,24 @@ SORT_COLUMNS = {
 }
 CRAWL_STATES = ("ok", "gone", "blocked", "failed", "unchecked")  # unchecked: no product_pages row yet
 
-_LIST_COLUMNS = ("product_key", "sku", "name", "category", "material", "color", "price", "price_unit", "version",
-                 "parsed_at", "gone_at", "state", "checked_at", "attempts", "next_attempt_at", "suspect")
+_LIST_COLUMNS = (
+    "product_key",
+    "sku",
+    "name",
+    "category",
+    "material",
+    "color",
+    "price",
+    "price_unit",
+    "version",
+    "parsed_at",
+    "gone_at",
+    "state",
+    "checked_at",
+    "attempts",
+    "next_attempt_at",
+    "suspect",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,9 +76,17 @@ def _like(text: str) -> str:
 
 
 def _where(query: ProductQuery) -> tuple[str, dict]:
-    params = {"q": _like(query.q) if query.q else None, "category": query.category, "material": query.material,
-              "color": query.color, "price_min": query.price_min, "price_max": query.price_max,
-              "state": query.state, "suspect": query.suspect, "gone": query.gone}
+    params = {
+        "q": _like(query.q) if query.q else None,
+        "category": query.category,
+        "material": query.material,
+        "color": query.color,
+        "price_min": query.price_min,
+        "price_max": query.price_max,
+        "state": query.state,
+        "suspect": query.suspect,
+        "gone": query.gone,
+    }
     where = """
         (%(q)s::text IS NULL OR p.name ILIKE %(q)s OR p.sku ILIKE %(q)s OR p.product_key ILIKE %(q)s)
         AND (%(category)s::text IS NULL OR lower(p.record->>'category') = lower(%(category)s))
@@ -84,8 +108,15 @@ _FROM = """
 """
 
 
-def list_products(conn: psycopg.Connection, query: ProductQuery, *, sort: str = "product_key",
-                  descending: bool = False, offset: int = 0, limit: int = 50) -> tuple[int, list[dict]]:
+def list_products(
+    conn: psycopg.Connection,
+    query: ProductQuery,
+    *,
+    sort: str = "product_key",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[int, list[dict]]:
     """(products matching `query`, the `limit` of them from `offset` in `sort` order). Ties and
     nulls are ordered by product key, nulls last either way, so pages never overlap."""
     order = SORT_COLUMNS[sort]  # KeyError for a column outside the mapping: callers check first
@@ -100,7 +131,9 @@ def list_products(conn: psycopg.Connection, query: ProductQuery, *, sort: str = 
         {_FROM} WHERE {where}
         ORDER BY {order} {direction} NULLS LAST, p.product_key {direction}
         OFFSET %(offset)s LIMIT %(limit)s
-        """, {**params, "offset": offset, "limit": limit}).fetchall()
+        """,
+        {**params, "offset": offset, "limit": limit},
+    ).fetchall()
     return total, [_listed(row) for row in rows]
 
 
@@ -112,18 +145,24 @@ def _listed(row) -> dict:
 
 def facets(conn: psycopg.Connection) -> dict[str, list[str]]:
     """The values the list's filters offer: categories and materials as the records write them."""
+
     def values(expr: str) -> list[str]:
-        return [r[0] for r in conn.execute(
-            f"SELECT DISTINCT {expr} AS v FROM products WHERE {expr} IS NOT NULL ORDER BY v")]
+        return [
+            r[0] for r in conn.execute(f"SELECT DISTINCT {expr} AS v FROM products WHERE {expr} IS NOT NULL ORDER BY v")
+        ]
 
     return {"categories": values("record->>'category'"), "materials": values("record->>'material'")}
 
 
 def category_keys(conn: psycopg.Connection, category: str) -> list[str]:
     """Product keys whose current record's category is `category` (case-insensitive), sorted."""
-    return [r[0] for r in conn.execute(
-        "SELECT product_key FROM products WHERE lower(record->>'category') = lower(%s) ORDER BY product_key",
-        (category,))]
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT product_key FROM products WHERE lower(record->>'category') = lower(%s) ORDER BY product_key",
+            (category,),
+        )
+    ]
 
 
 def keys_for_skus(conn: psycopg.Connection, skus: list[str]) -> dict[str, list[str]]:
@@ -136,7 +175,9 @@ def keys_for_skus(conn: psycopg.Connection, skus: list[str]) -> dict[str, list[s
         UNION
         SELECT lower(sku), product_key FROM sitemap_urls
          WHERE kind = 'product' AND product_key IS NOT NULL AND lower(sku) = ANY(%(skus)s)
-        """, {"skus": list(found)}).fetchall()
+        """,
+        {"skus": list(found)},
+    ).fetchall()
     for sku, key in rows:
         found[sku].add(key)
     return {sku: sorted(found[sku.lower()]) for sku in skus}
@@ -144,9 +185,14 @@ def keys_for_skus(conn: psycopg.Connection, skus: list[str]) -> dict[str, list[s
 
 def known_keys(conn: psycopg.Connection, keys: list[str]) -> set[str]:
     """The product keys among `keys` that a record or the sitemap knows."""
-    return {r[0] for r in conn.execute(
-        "SELECT product_key FROM products WHERE product_key = ANY(%(k)s) "
-        "UNION SELECT product_key FROM sitemap_urls WHERE product_key = ANY(%(k)s)", {"k": keys})}
+    return {
+        r[0]
+        for r in conn.execute(
+            "SELECT product_key FROM products WHERE product_key = ANY(%(k)s) "
+            "UNION SELECT product_key FROM sitemap_urls WHERE product_key = ANY(%(k)s)",
+            {"k": keys},
+        )
+    }
 
 
 def crawl_states(conn: psycopg.Connection, keys: list[str]) -> dict[str, dict]:
@@ -156,9 +202,23 @@ def crawl_states(conn: psycopg.Connection, keys: list[str]) -> dict[str, dict]:
         SELECT product_key, url, state, status_code, checked_at, fetched_at, last_ok_at, changed_at, attempts,
                next_attempt_at, error, parse_error
           FROM product_pages WHERE product_key = ANY(%s)
-        """, (keys,)).fetchall()
-    names = ("product_key", "url", "state", "status_code", "checked_at", "fetched_at", "last_ok_at", "changed_at",
-             "attempts", "next_attempt_at", "error", "parse_error")
+        """,
+        (keys,),
+    ).fetchall()
+    names = (
+        "product_key",
+        "url",
+        "state",
+        "status_code",
+        "checked_at",
+        "fetched_at",
+        "last_ok_at",
+        "changed_at",
+        "attempts",
+        "next_attempt_at",
+        "error",
+        "parse_error",
+    )
     return {row[0]: dict(zip(names, row, strict=True)) for row in rows}
 
 
@@ -170,30 +230,59 @@ def product_detail(conn: psycopg.Connection, product_key: str) -> dict | None:
         """
         SELECT product_key, sku, url, name, price, price_unit, record, version, parsed_at, gone_at, content_hash
           FROM products WHERE product_key = %s
-        """, (product_key,)).fetchone()
+        """,
+        (product_key,),
+    ).fetchone()
     if row is None:
         return None
-    names = ("product_key", "sku", "url", "name", "price", "price_unit", "record", "version", "parsed_at",
-             "gone_at", "content_hash")
+    names = (
+        "product_key",
+        "sku",
+        "url",
+        "name",
+        "price",
+        "price_unit",
+        "record",
+        "version",
+        "parsed_at",
+        "gone_at",
+        "content_hash",
+    )
     product = dict(zip(names, row, strict=True))
     product["price"] = float(product["price"]) if product["price"] is not None else None
     product["versions"] = [
-        {"version": v, "url": url, "name": name, "price": float(price) if price is not None else None,
-         "price_unit": unit, "valid_from": valid_from, "valid_to": valid_to, "record": record}
+        {
+            "version": v,
+            "url": url,
+            "name": name,
+            "price": float(price) if price is not None else None,
+            "price_unit": unit,
+            "valid_from": valid_from,
+            "valid_to": valid_to,
+            "record": record,
+        }
         for v, url, name, price, unit, valid_from, valid_to, record in conn.execute(
             """
             SELECT version, url, name, price, price_unit, valid_from, valid_to, record
               FROM product_history WHERE product_key = %s ORDER BY version
-            """, (product_key,))]
+            """,
+            (product_key,),
+        )
+    ]
     product["crawl"] = crawl_states(conn, [product_key]).get(product_key)
-    suspect = conn.execute("SELECT reason, held_at, content_hash, record FROM product_suspects WHERE product_key = %s",
-                           (product_key,)).fetchone()
-    product["suspect"] = (None if suspect is None else
-                          dict(zip(("reason", "held_at", "content_hash", "record"), suspect, strict=True)))
+    suspect = conn.execute(
+        "SELECT reason, held_at, content_hash, record FROM product_suspects WHERE product_key = %s", (product_key,)
+    ).fetchone()
+    product["suspect"] = (
+        None if suspect is None else dict(zip(("reason", "held_at", "content_hash", "record"), suspect, strict=True))
+    )
     product["sitemap_urls"] = [
-        dict(zip(("url", "lastmod", "first_seen", "removed_at"), r, strict=True)) for r in conn.execute(
+        dict(zip(("url", "lastmod", "first_seen", "removed_at"), r, strict=True))
+        for r in conn.execute(
             "SELECT url, lastmod, first_seen, removed_at FROM sitemap_urls WHERE product_key = %s ORDER BY url",
-            (product_key,))]
+            (product_key,),
+        )
+    ]
     return product
 
 
@@ -213,6 +302,8 @@ def export_rows(conn: psycopg.Connection, category: str | None, chunk_rows: int)
             SELECT product_key, version, parsed_at, gone_at, record FROM products
              WHERE %(category)s::text IS NULL OR lower(record->>'category') = lower(%(category)s)
              ORDER BY product_key
-            """, {"category": category})
+            """,
+            {"category": category},
+        )
         while rows := cur.fetchmany(chunk_rows):
             yield rows

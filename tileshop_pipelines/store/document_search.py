@@ -4,8 +4,11 @@
   full-text and hybrid (reciprocal rank fusion) search, per passage.
 - `linked_products`: the products that link each document now (current links, listed products),
   read at query time, so a hit names the products of today without its vector being rewritten.
-- The passages and pages of the documents a given product links (`product_passages`,
-  `product_document_pages`): what a question about one product, or its quantities, reads.
+- The documents and pages a given product links (`product_documents`, `product_document_pages`):
+  what a question about one product, or its quantities, reads.
+- `document_passages`: every passage of given documents, by the hybrid search's score over them
+  alone (the named products' documents; the documents a question names, ranked by what it asks of
+  them: assistant/passages.py).
 
 Rows are dicts: id, document_id, page_number, content, metadata, score. Bound parameters only.
 """
@@ -25,8 +28,9 @@ ROW_KEYS = ("id", "document_id", "page_number", "content", "metadata", "score")
 # counts the rest.
 MAX_LINKED_PRODUCTS = 5
 # The products' link condition (store/document_chunks.py's _LINKED, per link).
-_CURRENT_LINK = ("l.unlinked_at IS NULL AND EXISTS "
-                 "(SELECT 1 FROM listed_product_urls s WHERE s.product_key = l.product_key)")
+_CURRENT_LINK = (
+    "l.unlinked_at IS NULL AND EXISTS (SELECT 1 FROM listed_product_urls s WHERE s.product_key = l.product_key)"
+)
 
 
 def _rows(cur: psycopg.Cursor) -> list[dict]:
@@ -38,34 +42,58 @@ def _check_count(match_count: int) -> None:
         raise ValueError(f"match_count must be >= 1, got {match_count}")
 
 
-def match_documents(conn: psycopg.Connection, query_embedding: np.ndarray, match_count: int,
-                    filter: dict | None = None) -> list[dict]:
+def match_documents(
+    conn: psycopg.Connection, query_embedding: np.ndarray, match_count: int, filter: dict | None = None
+) -> list[dict]:
     _check_count(match_count)
-    return _rows(conn.execute("SELECT * FROM match_documents(%s::vector, %s, %s)",
-                              (np.asarray(query_embedding, dtype=np.float32), match_count, Jsonb(filter or {}))))
+    return _rows(
+        conn.execute(
+            "SELECT * FROM match_documents(%s::vector, %s, %s)",
+            (np.asarray(query_embedding, dtype=np.float32), match_count, Jsonb(filter or {})),
+        )
+    )
 
 
-def fulltext_documents(conn: psycopg.Connection, query_text: str, match_count: int,
-                       filter: dict | None = None) -> list[dict]:
+def fulltext_documents(
+    conn: psycopg.Connection, query_text: str, match_count: int, filter: dict | None = None
+) -> list[dict]:
     _check_count(match_count)
-    return _rows(conn.execute("SELECT * FROM fulltext_documents(%s, %s, %s)",
-                              (query_text, match_count, Jsonb(filter or {}))))
+    return _rows(
+        conn.execute("SELECT * FROM fulltext_documents(%s, %s, %s)", (query_text, match_count, Jsonb(filter or {})))
+    )
 
 
-def hybrid_search_documents(conn: psycopg.Connection, query_text: str, query_embedding: np.ndarray,
-                            match_count: int, filter: dict | None = None,
-                            full_text_weight: float = FULL_TEXT_WEIGHT, semantic_weight: float = SEMANTIC_WEIGHT,
-                            rrf_k: int = RRF_K) -> list[dict]:
+def hybrid_search_documents(
+    conn: psycopg.Connection,
+    query_text: str,
+    query_embedding: np.ndarray,
+    match_count: int,
+    filter: dict | None = None,
+    full_text_weight: float = FULL_TEXT_WEIGHT,
+    semantic_weight: float = SEMANTIC_WEIGHT,
+    rrf_k: int = RRF_K,
+) -> list[dict]:
     """Passages by the reciprocal rank fusion of their full-text and vector ranks."""
     _check_count(match_count)
-    return _rows(conn.execute(
-        "SELECT * FROM hybrid_search_documents(%s, %s::vector, %s, %s, %s, %s, %s)",
-        (query_text, np.asarray(query_embedding, dtype=np.float32), match_count, full_text_weight,
-         semantic_weight, rrf_k, Jsonb(filter or {}))))
+    return _rows(
+        conn.execute(
+            "SELECT * FROM hybrid_search_documents(%s, %s::vector, %s, %s, %s, %s, %s)",
+            (
+                query_text,
+                np.asarray(query_embedding, dtype=np.float32),
+                match_count,
+                full_text_weight,
+                semantic_weight,
+                rrf_k,
+                Jsonb(filter or {}),
+            ),
+        )
+    )
 
 
-def linked_products(conn: psycopg.Connection, document_ids: list[int],
-                    limit: int = MAX_LINKED_PRODUCTS) -> dict[int, dict]:
+def linked_products(
+    conn: psycopg.Connection, document_ids: list[int], limit: int = MAX_LINKED_PRODUCTS
+) -> dict[int, dict]:
     """document_id -> {"count": listed products linking it now, "products": the first `limit`
     of them by SKU, each {product_key, sku, name, url}}."""
     rows = conn.execute(
@@ -75,7 +103,9 @@ def linked_products(conn: psycopg.Connection, document_ids: list[int],
           FROM document_links l JOIN products p ON p.product_key = l.product_key
          WHERE l.document_id = ANY(%s) AND {_CURRENT_LINK}
          ORDER BY l.document_id, p.sku NULLS LAST, p.product_key
-        """, (document_ids,)).fetchall()
+        """,
+        (document_ids,),
+    ).fetchall()
     found: dict[int, dict] = {}
     for document_id, count, key, sku, name, url in rows:
         entry = found.setdefault(document_id, {"count": count, "products": []})
@@ -84,20 +114,59 @@ def linked_products(conn: psycopg.Connection, document_ids: list[int],
     return found
 
 
-def product_passages(conn: psycopg.Connection, product_keys: list[str], query_embedding: np.ndarray,
-                     limit: int) -> list[dict]:
-    """The passages of the documents these products link, nearest to the question first (exact
-    distances: a product links a handful of documents of a few passages each)."""
-    _check_count(limit)
-    return _rows(conn.execute(
-        """
-        SELECT v.id, v.document_id, v.page_number, v.content, v.metadata, 1 - (v.embedding <=> %(q)s) AS score
-          FROM document_vectors v
-         WHERE v.document_id IN (SELECT l.document_id FROM document_links l
-                                  WHERE l.product_key = ANY(%(keys)s) AND l.unlinked_at IS NULL)
-         ORDER BY v.embedding <=> %(q)s, v.id
-         LIMIT %(k)s
-        """, {"q": np.asarray(query_embedding, dtype=np.float32), "keys": product_keys, "k": limit}))
+def product_documents(conn: psycopg.Connection, product_keys: list[str]) -> list[int]:
+    """The documents these products link now, by id."""
+    rows = conn.execute(
+        "SELECT DISTINCT document_id FROM document_links "
+        "WHERE product_key = ANY(%s) AND unlinked_at IS NULL ORDER BY document_id",
+        (product_keys,),
+    )
+    return [document_id for (document_id,) in rows.fetchall()]
+
+
+def document_passages(
+    conn: psycopg.Connection,
+    document_ids: list[int],
+    query_text: str,
+    query_embedding: np.ndarray,
+    full_text_weight: float = FULL_TEXT_WEIGHT,
+    semantic_weight: float = SEMANTIC_WEIGHT,
+    rrf_k: int = RRF_K,
+) -> list[dict]:
+    """Every passage of these documents, best first by the hybrid search's score over them alone
+    (hybrid_search_documents' reciprocal rank fusion and weights; every passage ranked, by exact
+    distances: a few documents have a few dozen passages)."""
+    if not document_ids:
+        return []
+    return _rows(
+        conn.execute(
+            """
+        WITH these AS (
+            SELECT v.id, v.embedding <=> %(q)s AS distance,
+                   CASE WHEN v.fts @@ t.query THEN ts_rank(v.fts, t.query) END AS text_rank
+              FROM document_vectors v, fulltext_query(%(text)s) AS t(query)
+             WHERE v.document_id = ANY(%(ids)s)
+        ), ranked AS (
+            SELECT id, row_number() OVER (ORDER BY distance, id) AS semantic_ix,
+                   CASE WHEN text_rank IS NOT NULL
+                        THEN row_number() OVER (ORDER BY text_rank DESC NULLS LAST, id) END AS text_ix
+              FROM these
+        )
+        SELECT v.id, v.document_id, v.page_number, v.content, v.metadata,
+               (%(sw)s / (%(k)s + r.semantic_ix) + coalesce(%(fw)s / (%(k)s + r.text_ix), 0.0))::float8 AS score
+          FROM ranked r JOIN document_vectors v ON v.id = r.id
+         ORDER BY score DESC, v.id
+        """,
+            {
+                "q": np.asarray(query_embedding, dtype=np.float32),
+                "text": query_text,
+                "ids": list(document_ids),
+                "sw": semantic_weight,
+                "fw": full_text_weight,
+                "k": rrf_k,
+            },
+        )
+    )
 
 
 def product_document_pages(conn: psycopg.Connection, product_keys: list[str]) -> list[dict]:
@@ -113,6 +182,8 @@ def product_document_pages(conn: psycopg.Connection, product_keys: list[str]) ->
           JOIN document_pages g ON g.document_id = d.document_id
          WHERE l.product_key = ANY(%s) AND l.unlinked_at IS NULL
          ORDER BY array_position(%s, l.product_key), d.document_id, g.page_number
-        """, (product_keys, product_keys)).fetchall()
+        """,
+        (product_keys, product_keys),
+    ).fetchall()
     keys = ("product_key", "document_id", "title", "url", "page_number", "text")
     return [dict(zip(keys, row, strict=True)) for row in rows]

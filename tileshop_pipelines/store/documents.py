@@ -101,7 +101,8 @@ def named_documents(conn: psycopg.Connection) -> list[NamedDocument]:
                    ELSE '[]'::jsonb END) d
          WHERE jsonb_typeof(d) = 'object' AND coalesce(d ->> 'url', '') <> ''
          ORDER BY 1, 2
-        """).fetchall()
+        """
+    ).fetchall()
     return [NamedDocument(key, url, name or url.rstrip("/").rsplit("/", 1)[-1] or url) for key, url, name in rows]
 
 
@@ -111,25 +112,36 @@ def record_links(conn: psycopg.Connection, named: list[NamedDocument]) -> LinkCh
     `named` are unlinked, links in it are linked (again)."""
     unique = {(n.product_key, n.url): n for n in named}.values()
     with db.atomic(conn), conn.cursor() as cur:
-        db.stage(cur, "named_documents", NAMED_COLUMNS,
-                 ((n.product_key, n.url, document_host(n.url), n.name) for n in unique))
-        added = db.one(cur.execute(
-            """
+        db.stage(
+            cur,
+            "named_documents",
+            NAMED_COLUMNS,
+            ((n.product_key, n.url, document_host(n.url), n.name) for n in unique),
+        )
+        added = db.one(
+            cur.execute(
+                """
             WITH named AS (SELECT DISTINCT ON (url) url, host, name FROM named_documents ORDER BY url, name),
                  upserted AS (
                 INSERT INTO documents (url, host, name) SELECT url, host, name FROM named
                 ON CONFLICT (url) DO UPDATE SET name = EXCLUDED.name WHERE documents.name <> EXCLUDED.name
                 RETURNING (xmax = 0) AS inserted)
             SELECT count(*) FILTER (WHERE inserted) FROM upserted
-            """))[0]
-        relinked = db.one(cur.execute(
             """
+            )
+        )[0]
+        relinked = db.one(
+            cur.execute(
+                """
             SELECT count(*) FROM document_links l JOIN documents d USING (document_id)
               JOIN named_documents n ON n.url = d.url AND n.product_key = l.product_key
              WHERE l.unlinked_at IS NOT NULL
-            """))[0]
-        linked = db.one(cur.execute(
             """
+            )
+        )[0]
+        linked = db.one(
+            cur.execute(
+                """
             WITH upserted AS (
                 INSERT INTO document_links (document_id, product_key, name)
                 SELECT d.document_id, n.product_key, n.name FROM named_documents n JOIN documents d USING (url)
@@ -137,16 +149,20 @@ def record_links(conn: psycopg.Connection, named: list[NamedDocument]) -> LinkCh
                  WHERE document_links.unlinked_at IS NOT NULL OR document_links.name <> EXCLUDED.name
                 RETURNING (xmax = 0) AS inserted)
             SELECT count(*) FILTER (WHERE inserted) FROM upserted
-            """))[0]
+            """
+            )
+        )[0]
         unlinked = cur.execute(
             """
             UPDATE document_links l SET unlinked_at = now()
              WHERE l.unlinked_at IS NULL
                AND NOT EXISTS (SELECT 1 FROM named_documents n JOIN documents d USING (url)
                                 WHERE d.document_id = l.document_id AND n.product_key = l.product_key)
-            """).rowcount
-        active, documents = db.one(cur.execute(
-            "SELECT count(*), count(DISTINCT document_id) FROM document_links WHERE unlinked_at IS NULL"))
+            """
+        ).rowcount
+        active, documents = db.one(
+            cur.execute("SELECT count(*), count(DISTINCT document_id) FROM document_links WHERE unlinked_at IS NULL")
+        )
     return LinkChanges(added, linked, relinked, unlinked, active, documents)
 
 
@@ -163,7 +179,9 @@ def linked_documents(conn: psycopg.Connection, max_age: dt.timedelta) -> list[Li
           FROM documents d
          WHERE EXISTS (SELECT 1 FROM document_links l WHERE l.document_id = d.document_id AND l.unlinked_at IS NULL)
          ORDER BY d.document_id
-        """, {"base": RETRY_BASE, "cap": RETRY_MAX, "max_age": max_age}).fetchall()
+        """,
+        {"base": RETRY_BASE, "cap": RETRY_MAX, "max_age": max_age},
+    ).fetchall()
     return [LinkedDocument(*row) for row in rows]
 
 
@@ -177,7 +195,9 @@ def mark_refused(conn: psycopg.Connection, refusals: dict[int, str]) -> int:
             """
             UPDATE documents SET state = 'refused', reason = %s, checked_at = now()
              WHERE document_id = %s AND (state <> 'refused' OR reason IS DISTINCT FROM %s)
-            """, [(reason, document_id, reason) for document_id, reason in refusals.items()])
+            """,
+            [(reason, document_id, reason) for document_id, reason in refusals.items()],
+        )
         return cur.rowcount
 
 
@@ -195,14 +215,25 @@ def save_results(conn: psycopg.Connection, results: list[DocumentResult]) -> Non
                        content_type = %(content_type)s, byte_size = %(size)s, page_count = %(pages)s,
                        warnings = %(warnings)s, checked_at = now(), fetched_at = now(), parsed_at = now()
                  WHERE document_id = %(id)s
-                """, [_params(r) for r in read])
+                """,
+                [_params(r) for r in read],
+            )
             ids = [r.document_id for r in read]
             cur.execute("DELETE FROM document_pages WHERE document_id = ANY(%s)", (ids,))
-            db.stage(cur, "document_pages_load", PAGE_COLUMNS,
-                     ((r.document_id, number, r.content_hash, text)
-                      for r in read for number, text in enumerate(r.pages or (), 1)))  # (an ok result has pages)
-            cur.execute("INSERT INTO document_pages SELECT document_id, page_number, content_hash, text "
-                        "FROM document_pages_load")
+            db.stage(
+                cur,
+                "document_pages_load",
+                PAGE_COLUMNS,
+                (
+                    (r.document_id, number, r.content_hash, text)
+                    for r in read
+                    for number, text in enumerate(r.pages or (), 1)
+                ),
+            )  # (an ok result has pages)
+            cur.execute(
+                "INSERT INTO document_pages SELECT document_id, page_number, content_hash, text "
+                "FROM document_pages_load"
+            )
         unreadable = [r for r in results if r.outcome == "failed" and r.content_hash is not None]
         if unreadable:  # new bytes that did not parse: remembered (not parsed again), the last good text stays
             cur.executemany(
@@ -211,7 +242,9 @@ def save_results(conn: psycopg.Connection, results: list[DocumentResult]) -> Non
                        content_hash = %(hash)s, etag = %(etag)s, last_modified = %(last_modified)s,
                        content_type = %(content_type)s, byte_size = %(size)s, checked_at = now(), fetched_at = now()
                  WHERE document_id = %(id)s
-                """, [_params(r) for r in unreadable])
+                """,
+                [_params(r) for r in unreadable],
+            )
         fetched = read + unreadable
         if fetched:
             cur.executemany(
@@ -219,7 +252,9 @@ def save_results(conn: psycopg.Connection, results: list[DocumentResult]) -> Non
                 INSERT INTO document_history (document_id, content_hash, etag, last_modified, byte_size, page_count)
                 VALUES (%(id)s, %(hash)s, %(etag)s, %(last_modified)s, %(size)s, %(pages)s)
                 ON CONFLICT (document_id, content_hash) DO NOTHING
-                """, [_params(r) for r in fetched])
+                """,
+                [_params(r) for r in fetched],
+            )
         unchanged = [r for r in results if r.outcome == "unchanged"]
         if unchanged:  # current as stored: read if its bytes were, still failed if they were not
             cur.executemany(
@@ -230,28 +265,45 @@ def save_results(conn: psycopg.Connection, results: list[DocumentResult]) -> Non
                        reason = CASE WHEN parsed_hash = content_hash THEN NULL ELSE reason END,
                        attempts = CASE WHEN parsed_hash = content_hash THEN 0 ELSE attempts + 1 END
                  WHERE document_id = %(id)s
-                """, [_params(r) for r in unchanged])
+                """,
+                [_params(r) for r in unchanged],
+            )
         gone = [r for r in results if r.outcome == "gone"]
         if gone:
-            cur.executemany("UPDATE documents SET state = 'gone', reason = %(reason)s, attempts = 0, "
-                            "checked_at = now() WHERE document_id = %(id)s", [_params(r) for r in gone])
+            cur.executemany(
+                "UPDATE documents SET state = 'gone', reason = %(reason)s, attempts = 0, "
+                "checked_at = now() WHERE document_id = %(id)s",
+                [_params(r) for r in gone],
+            )
         failed = [r for r in results if r.outcome == "failed" and r.content_hash is None]
         if failed:
-            cur.executemany("UPDATE documents SET state = 'failed', reason = %(reason)s, attempts = attempts + 1, "
-                            "checked_at = now() WHERE document_id = %(id)s", [_params(r) for r in failed])
+            cur.executemany(
+                "UPDATE documents SET state = 'failed', reason = %(reason)s, attempts = attempts + 1, "
+                "checked_at = now() WHERE document_id = %(id)s",
+                [_params(r) for r in failed],
+            )
 
 
 def _params(r: DocumentResult) -> dict:
-    return {"id": r.document_id, "hash": r.content_hash, "etag": r.etag, "last_modified": r.last_modified,
-            "content_type": r.content_type, "size": r.byte_size, "reason": r.reason, "warnings": r.warnings,
-            "pages": len(r.pages) if r.pages is not None else None}
+    return {
+        "id": r.document_id,
+        "hash": r.content_hash,
+        "etag": r.etag,
+        "last_modified": r.last_modified,
+        "content_type": r.content_type,
+        "size": r.byte_size,
+        "reason": r.reason,
+        "warnings": r.warnings,
+        "pages": len(r.pages) if r.pages is not None else None,
+    }
 
 
 def document_stats(conn: psycopg.Connection) -> dict[str, int]:
     """Of the documents listed products name now: how many, per state, fetched (bytes held),
     read (their current bytes' text stored), with text (some page has text); and page rows."""
-    row = db.one(conn.execute(
-        """
+    row = db.one(
+        conn.execute(
+            """
         WITH linked AS (
             SELECT d.* FROM documents d
              WHERE EXISTS (SELECT 1 FROM document_links l WHERE l.document_id = d.document_id
@@ -268,25 +320,36 @@ def document_stats(conn: psycopg.Connection) -> dict[str, int]:
                                                 AND p.text ~ '[[:alnum:]]')),
                coalesce(sum(page_count) FILTER (WHERE parsed_hash IS NOT NULL), 0)
           FROM linked
-        """))
-    names = ("linked", "pending", "ok", "failed", "refused", "gone", "allowed", "fetched", "read", "with_text",
-             "pages")
+        """
+        )
+    )
+    names = ("linked", "pending", "ok", "failed", "refused", "gone", "allowed", "fetched", "read", "with_text", "pages")
     return dict(zip(names, map(int, row), strict=True))
 
 
 def failing_documents(conn: psycopg.Connection, limit: int = 50) -> list[tuple[str, str, str]]:
     """(url, state, reason) of linked documents failed or refused, most recent check first."""
-    return [tuple(row) for row in conn.execute(
-        """
+    return [
+        tuple(row)
+        for row in conn.execute(
+            """
         SELECT url, state, coalesce(reason, '') FROM documents d
          WHERE state IN ('failed', 'refused')
            AND EXISTS (SELECT 1 FROM document_links l WHERE l.document_id = d.document_id AND l.unlinked_at IS NULL)
          ORDER BY checked_at DESC NULLS LAST, document_id LIMIT %s
-        """, (limit,))]
+        """,
+            (limit,),
+        )
+    ]
 
 
 def document_pages(conn: psycopg.Connection, url: str) -> list[str]:
     """The stored text of the document at `url`, page 1 first (empty when none is stored)."""
-    return [row[0] for row in conn.execute(
-        "SELECT p.text FROM document_pages p JOIN documents d USING (document_id) WHERE d.url = %s "
-        "ORDER BY p.page_number", (url,))]
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT p.text FROM document_pages p JOIN documents d USING (document_id) WHERE d.url = %s "
+            "ORDER BY p.page_number",
+            (url,),
+        )
+    ]

@@ -26,8 +26,7 @@ HASHED_TABLES = {
 # The indexes the search needs: vector (HNSW) and full-text (GIN over tsvector).
 SEARCH_INDEXES = {HNSW_INDEX: "hnsw", SEARCH_TEXT_INDEX: "gin", "product_vectors_fts": "gin"}
 SEARCH_FUNCTIONS = ("match_products", "fulltext_search", "hybrid_search")
-_OUTPUT_SETTINGS = {"TimeZone": "UTC", "DateStyle": "ISO, YMD", "IntervalStyle": "postgres",
-                    "extra_float_digits": "1"}
+_OUTPUT_SETTINGS = {"TimeZone": "UTC", "DateStyle": "ISO, YMD", "IntervalStyle": "postgres", "extra_float_digits": "1"}
 
 
 def fixed_output(conn: psycopg.Connection) -> None:
@@ -43,7 +42,8 @@ def user_tables(conn: psycopg.Connection) -> list[tuple[str, str]]:
               AND n.nspname NOT LIKE 'pg_temp%%'
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
                                  AND d.objid = c.oid AND d.deptype = 'e')
-            ORDER BY 1, 2""").fetchall()
+            ORDER BY 1, 2"""
+    ).fetchall()
 
 
 def _name(schema: str, table: str) -> str:
@@ -52,9 +52,12 @@ def _name(schema: str, table: str) -> str:
 
 def table_counts(conn: psycopg.Connection) -> dict[str, int]:
     """Exact row count of every table (ours and Dagster's)."""
-    return {_name(schema, table): db.one(conn.execute(
-        sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table))))[0]
-        for schema, table in user_tables(conn)}
+    return {
+        _name(schema, table): db.one(
+            conn.execute(sql.SQL("SELECT count(*) FROM {}.{}").format(sql.Identifier(schema), sql.Identifier(table)))
+        )[0]
+        for schema, table in user_tables(conn)
+    }
 
 
 def row_hashes(conn: psycopg.Connection, table: str, keys: tuple[str, ...]) -> dict[str, str]:
@@ -69,40 +72,58 @@ def vector_columns(conn: psycopg.Connection) -> dict[str, dict]:
     """Every vector column: its declared type, row count and the rows per actual dimension."""
     found = {}
     for schema, table, column, declared in conn.execute(
-            """SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+        """SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
                  FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
                  JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid
                 WHERE t.typname = 'vector' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-                ORDER BY 1, 2, 3""").fetchall():
-        dims: dict[str, int] = dict(conn.execute(sql.SQL("SELECT vector_dims({c})::text, count(*) FROM {s}.{t} GROUP BY 1").format(
-            c=sql.Identifier(column), s=sql.Identifier(schema), t=sql.Identifier(table))).fetchall())
-        found[f"{_name(schema, table)}.{column}"] = {"declared": declared.removeprefix("public."),
-                                                     "count": sum(dims.values()), "dimensions": dims}
+                ORDER BY 1, 2, 3"""
+    ).fetchall():
+        dims: dict[str, int] = dict(
+            conn.execute(
+                sql.SQL("SELECT vector_dims({c})::text, count(*) FROM {s}.{t} GROUP BY 1").format(
+                    c=sql.Identifier(column), s=sql.Identifier(schema), t=sql.Identifier(table)
+                )
+            ).fetchall()
+        )
+        found[f"{_name(schema, table)}.{column}"] = {
+            "declared": declared.removeprefix("public."),
+            "count": sum(dims.values()),
+            "dimensions": dims,
+        }
     return found
 
 
 def indexes(conn: psycopg.Connection) -> dict[str, str]:
     """index name -> its definition, outside the system schemas."""
-    return dict(conn.execute(
-        """SELECT CASE schemaname WHEN 'public' THEN indexname ELSE schemaname || '.' || indexname END, indexdef
-             FROM pg_indexes WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"""))
+    return dict(
+        conn.execute(
+            """SELECT CASE schemaname WHEN 'public' THEN indexname ELSE schemaname || '.' || indexname END, indexdef
+             FROM pg_indexes WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"""
+        )
+    )
 
 
 def functions(conn: psycopg.Connection) -> dict[str, str]:
     """signature -> md5 of its definition, for the functions no extension owns."""
-    return dict(conn.execute(
-        """SELECT p.oid::regprocedure::text, md5(pg_get_functiondef(p.oid))
+    return dict(
+        conn.execute(
+            """SELECT p.oid::regprocedure::text, md5(pg_get_functiondef(p.oid))
              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND p.prokind IN ('f', 'p')
               AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
-                                 AND d.objid = p.oid AND d.deptype = 'e')"""))
+                                 AND d.objid = p.oid AND d.deptype = 'e')"""
+        )
+    )
 
 
 def sequences(conn: psycopg.Connection) -> dict[str, int | None]:
     """sequence -> its last value (None before its first use)."""
-    return dict(conn.execute(
-        """SELECT CASE schemaname WHEN 'public' THEN sequencename ELSE schemaname || '.' || sequencename END,
-                  last_value FROM pg_sequences"""))
+    return dict(
+        conn.execute(
+            """SELECT CASE schemaname WHEN 'public' THEN sequencename ELSE schemaname || '.' || sequencename END,
+                  last_value FROM pg_sequences"""
+        )
+    )
 
 
 def extensions(conn: psycopg.Connection) -> dict[str, str]:

@@ -43,10 +43,21 @@ class DryRun(Exception):
 
 # --- checkpoints -----------------------------------------------------------------------------
 
-_EVIDENCE_COLUMNS = {"url": "text", "kind": "text", "product_key": "text", "sku": "text", "scrape_status": "text",
-                     "evidence_at": "timestamptz", "scraped_at": "timestamptz", "error": "text",
-                     "previous_error": "text", "source_file": "text", "first_listed_at": "timestamptz",
-                     "last_listed_at": "timestamptz", "removed_at": "timestamptz"}
+_EVIDENCE_COLUMNS = {
+    "url": "text",
+    "kind": "text",
+    "product_key": "text",
+    "sku": "text",
+    "scrape_status": "text",
+    "evidence_at": "timestamptz",
+    "scraped_at": "timestamptz",
+    "error": "text",
+    "previous_error": "text",
+    "source_file": "text",
+    "first_listed_at": "timestamptz",
+    "last_listed_at": "timestamptz",
+    "removed_at": "timestamptz",
+}
 _PAGE_COLUMNS = {"product_key": "text", "url": "text", "state": "text", "error": "text", "fetched_at": "timestamptz"}
 
 
@@ -56,8 +67,10 @@ def import_checkpoints(conn: psycopg.Connection, checkpoints: list[Checkpoint], 
     try:
         with conn.transaction(), conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (LEGACY_IMPORT_LOCK_ID,))
-            files = {sha: (name, at) for sha, name, at in cur.execute(
-                "SELECT sha256, file_name, downloaded_at FROM legacy_checkpoint_files")}
+            files = {
+                sha: (name, at)
+                for sha, name, at in cur.execute("SELECT sha256, file_name, downloaded_at FROM legacy_checkpoint_files")
+            }
             stored_evidence, stored_listings = _stored_checkpoint_urls(cur)
             evidence = merge_evidence(stored_evidence, checkpoints)
             listings = merge_listings(stored_listings, checkpoints)
@@ -65,11 +78,29 @@ def import_checkpoints(conn: psycopg.Connection, checkpoints: list[Checkpoint], 
             report["files_already_imported"] = sorted({c.file_name for c in checkpoints if c.sha256 in files})
             report["written"] = written = Counter[str]()
 
-            db.stage(cur, "legacy_evidence_load", _EVIDENCE_COLUMNS, [
-                (e.url, e.kind, e.product_key, e.sku, e.scrape_status, e.evidence_at, e.scraped_at, e.error,
-                 e.previous_error, e.source_file, listings[url].first_listed_at, listings[url].last_listed_at,
-                 removed_at(listings[url], downloads))
-                for url, e in evidence.items()])
+            db.stage(
+                cur,
+                "legacy_evidence_load",
+                _EVIDENCE_COLUMNS,
+                [
+                    (
+                        e.url,
+                        e.kind,
+                        e.product_key,
+                        e.sku,
+                        e.scrape_status,
+                        e.evidence_at,
+                        e.scraped_at,
+                        e.error,
+                        e.previous_error,
+                        e.source_file,
+                        listings[url].first_listed_at,
+                        listings[url].last_listed_at,
+                        removed_at(listings[url], downloads),
+                    )
+                    for url, e in evidence.items()
+                ],
+            )
             written["evidence"] = cur.execute(
                 """
                 INSERT INTO legacy_checkpoint_urls AS u (url, kind, product_key, sku, scrape_status, evidence_at,
@@ -86,7 +117,8 @@ def import_checkpoints(conn: psycopg.Connection, checkpoints: list[Checkpoint], 
                       (EXCLUDED.scrape_status, EXCLUDED.evidence_at, EXCLUDED.scraped_at, EXCLUDED.error,
                        EXCLUDED.previous_error, EXCLUDED.source_file, EXCLUDED.first_listed_at,
                        EXCLUDED.last_listed_at)
-                """).rowcount
+                """
+            ).rowcount
 
             _write_sitemap_urls(cur, written)
             report["pages_kept_pipeline_state"] = _write_page_states(cur, winners_by_product(evidence), written)
@@ -94,14 +126,17 @@ def import_checkpoints(conn: psycopg.Connection, checkpoints: list[Checkpoint], 
             cur.executemany(
                 "INSERT INTO legacy_checkpoint_files (sha256, file_name, downloaded_at, entries)"
                 " VALUES (%s, %s, %s, %s) ON CONFLICT (sha256) DO NOTHING",
-                [(c.sha256, c.file_name, c.downloaded_at, c.entries) for c in checkpoints if c.sha256 not in files])
+                [(c.sha256, c.file_name, c.downloaded_at, c.entries) for c in checkpoints if c.sha256 not in files],
+            )
             written["files"] = sum(1 for c in checkpoints if c.sha256 not in files)
             report["changed"] = sum(written.values()) > 0
             report["state"] = checkpoint_state_counts(cur)
             report["written"] = dict(sorted(written.items()))
             if report["changed"] and not dry_run:
-                cur.execute("INSERT INTO legacy_import_runs (command, source, report) VALUES (%s, %s, %s)",
-                            ("checkpoint", ", ".join(c.file_name for c in checkpoints), Jsonb(report)))
+                cur.execute(
+                    "INSERT INTO legacy_import_runs (command, source, report) VALUES (%s, %s, %s)",
+                    ("checkpoint", ", ".join(c.file_name for c in checkpoints), Jsonb(report)),
+                )
             if dry_run:
                 raise DryRun
     except DryRun:
@@ -111,12 +146,26 @@ def import_checkpoints(conn: psycopg.Connection, checkpoints: list[Checkpoint], 
 
 def _stored_checkpoint_urls(cur: psycopg.Cursor) -> tuple[dict[str, Evidence], dict[str, Listing]]:
     evidence, listings = {}, {}
-    for (url, kind, key, sku, status, evidence_at, scraped_at, error, previous_error, source_file, first_listed,
-         last_listed) in cur.execute(
-            "SELECT url, kind, product_key, sku, scrape_status, evidence_at, scraped_at, error, previous_error,"
-            " source_file, first_listed_at, last_listed_at FROM legacy_checkpoint_urls"):
-        evidence[url] = Evidence(url, kind, key, sku, status, evidence_at, scraped_at, error, previous_error,
-                                 source_file)
+    for (
+        url,
+        kind,
+        key,
+        sku,
+        status,
+        evidence_at,
+        scraped_at,
+        error,
+        previous_error,
+        source_file,
+        first_listed,
+        last_listed,
+    ) in cur.execute(
+        "SELECT url, kind, product_key, sku, scrape_status, evidence_at, scraped_at, error, previous_error,"
+        " source_file, first_listed_at, last_listed_at FROM legacy_checkpoint_urls"
+    ):
+        evidence[url] = Evidence(
+            url, kind, key, sku, status, evidence_at, scraped_at, error, previous_error, source_file
+        )
         listings[url] = Listing(first_listed, last_listed)
     return evidence, listings
 
@@ -136,7 +185,8 @@ def _write_sitemap_urls(cur: psycopg.Cursor, written: Counter) -> None:
                   (EXCLUDED.kind, EXCLUDED.product_key, EXCLUDED.sku, EXCLUDED.first_seen, EXCLUDED.last_seen,
                    EXCLUDED.removed_at)
             RETURNING xmax = 0
-            """).fetchall()
+            """
+        ).fetchall()
     else:
         # The pipeline's listing is the truth: URLs it does not list are added as no longer listed
         # (since the predecessor's last download without them, else the pipeline's first listing).
@@ -147,7 +197,9 @@ def _write_sitemap_urls(cur: psycopg.Cursor, written: Counter) -> None:
               FROM legacy_evidence_load
             ON CONFLICT (url) DO NOTHING
             RETURNING true
-            """, (pipeline_listed,)).fetchall()
+            """,
+            (pipeline_listed,),
+        ).fetchall()
     written["sitemap_urls_inserted"] = sum(1 for (inserted,) in rows if inserted)
     written["sitemap_urls_updated"] = sum(1 for (inserted,) in rows if not inserted)
 
@@ -156,10 +208,21 @@ def _write_page_states(cur: psycopg.Cursor, winners: dict[str, Evidence], writte
     """completed -> a known page due for a check (state ok, no HTML, never checked: due as new);
     failed -> failed with its error, due for a retry now; pending -> no page row (new). Returns
     how many products kept the state the pipeline wrote."""
-    db.stage(cur, "legacy_page_load", _PAGE_COLUMNS, [
-        (key, e.url, "ok" if e.scrape_status == "completed" else e.scrape_status,
-         e.error if e.scrape_status == "failed" else None, e.scraped_at or e.evidence_at)
-        for key, e in winners.items()])
+    db.stage(
+        cur,
+        "legacy_page_load",
+        _PAGE_COLUMNS,
+        [
+            (
+                key,
+                e.url,
+                "ok" if e.scrape_status == "completed" else e.scrape_status,
+                e.error if e.scrape_status == "failed" else None,
+                e.scraped_at or e.evidence_at,
+            )
+            for key, e in winners.items()
+        ],
+    )
     # Rows the import may change: none yet, or still exactly as the import wrote them.
     cur.execute(
         """
@@ -171,13 +234,15 @@ def _write_page_states(cur: psycopg.Cursor, winners: dict[str, Evidence], writte
          WHERE p.product_key IS NULL
             OR (w.product_key IS NOT NULL AND p.html IS NULL AND p.checked_at IS NULL
                 AND p.fetched_at = w.fetched_at AND p.state = w.state AND p.error IS NOT DISTINCT FROM w.error)
-        """)
+        """
+    )
     written["pages_deleted"] = cur.execute(
         """
         DELETE FROM product_pages p USING legacy_page_load l, legacy_page_owned o
          WHERE p.product_key = l.product_key AND o.product_key = l.product_key AND o.exists
            AND l.state = 'pending'
-        """).rowcount
+        """
+    ).rowcount
     rows = cur.execute(
         """
         INSERT INTO product_pages AS p (product_key, url, state, error, attempts, fetched_at, next_attempt_at)
@@ -191,26 +256,35 @@ def _write_page_states(cur: psycopg.Cursor, winners: dict[str, Evidence], writte
         WHERE (p.url, p.state, p.error, p.fetched_at) IS DISTINCT FROM
               (EXCLUDED.url, EXCLUDED.state, EXCLUDED.error, EXCLUDED.fetched_at)
         RETURNING xmax = 0
-        """).fetchall()
+        """
+    ).fetchall()
     written["pages_inserted"] = sum(1 for (inserted,) in rows if inserted)
     written["pages_updated"] = sum(1 for (inserted,) in rows if not inserted)
-    cur.execute("DELETE FROM legacy_page_states w USING legacy_page_load l, legacy_page_owned o"
-                " WHERE w.product_key = l.product_key AND o.product_key = l.product_key")
+    cur.execute(
+        "DELETE FROM legacy_page_states w USING legacy_page_load l, legacy_page_owned o"
+        " WHERE w.product_key = l.product_key AND o.product_key = l.product_key"
+    )
     cur.execute(
         """
         INSERT INTO legacy_page_states (product_key, url, state, error, fetched_at)
         SELECT l.product_key, l.url, l.state, l.error, l.fetched_at
           FROM legacy_page_load l JOIN legacy_page_owned o USING (product_key) WHERE l.state <> 'pending'
-        """)
+        """
+    )
     # Not a write: the products whose page state the pipeline wrote, kept as they are.
-    return db.one(cur.execute("SELECT count(*) FROM legacy_page_load l WHERE NOT EXISTS"
-                       " (SELECT 1 FROM legacy_page_owned o WHERE o.product_key = l.product_key)"))[0]
+    return db.one(
+        cur.execute(
+            "SELECT count(*) FROM legacy_page_load l WHERE NOT EXISTS"
+            " (SELECT 1 FROM legacy_page_owned o WHERE o.product_key = l.product_key)"
+        )
+    )[0]
 
 
 def checkpoint_state_counts(cur: psycopg.Cursor) -> dict:
     """The state of every URL the predecessor's checkpoints named, as the pipeline now holds it."""
-    row = db.one(cur.execute(
-        """
+    row = db.one(
+        cur.execute(
+            """
         WITH keys AS (
             SELECT DISTINCT product_key FROM legacy_checkpoint_urls WHERE kind = 'product'
         ), listed AS (
@@ -228,17 +302,36 @@ def checkpoint_state_counts(cur: psycopg.Cursor) -> dict:
             (SELECT count(*) FROM keys k JOIN product_pages p USING (product_key) WHERE p.state = 'failed'),
             (SELECT count(*) FROM keys k JOIN product_pages p USING (product_key) JOIN legacy_page_states w
                  USING (product_key) WHERE p.fetched_at = w.fetched_at AND p.html IS NULL AND p.checked_at IS NULL)
-        """))
+        """
+        )
+    )
     urls, other, products, not_listed, new, known, failed, legacy_pages = row
-    return {"urls": urls, "other_urls": other, "products": products, "products_no_longer_listed": not_listed,
-            "new": new, "known_due_for_check": known, "failed_due_for_retry": failed,
-            "pages_written_by_import": legacy_pages, "pages_pipeline_state": products - new - legacy_pages}
+    return {
+        "urls": urls,
+        "other_urls": other,
+        "products": products,
+        "products_no_longer_listed": not_listed,
+        "new": new,
+        "known_due_for_check": known,
+        "failed_due_for_retry": failed,
+        "pages_written_by_import": legacy_pages,
+        "pages_pipeline_state": products - new - legacy_pages,
+    }
 
 
 # --- product_data ----------------------------------------------------------------------------
 
-_VERSION_COLUMNS = {"product_key": "text", "legacy_id": "int8", "sku": "text", "url": "text", "name": "text",
-                    "price": "float8", "price_unit": "text", "record": "jsonb", "valid_from": "timestamptz"}
+_VERSION_COLUMNS = {
+    "product_key": "text",
+    "legacy_id": "int8",
+    "sku": "text",
+    "url": "text",
+    "name": "text",
+    "price": "float8",
+    "price_unit": "text",
+    "record": "jsonb",
+    "valid_from": "timestamptz",
+}
 
 
 def read_product_data(dsn: str) -> Iterator[dict]:
@@ -254,9 +347,14 @@ def read_product_data(dsn: str) -> Iterator[dict]:
     with source:
         source.read_only = True  # before the first statement: every transaction of this session is read-only
         try:
-            present = {row[0] for row in source.execute(
-                "SELECT column_name FROM information_schema.columns"
-                " WHERE table_schema = current_schema() AND table_name = %s", ("product_data",))}
+            present = {
+                row[0]
+                for row in source.execute(
+                    "SELECT column_name FROM information_schema.columns"
+                    " WHERE table_schema = current_schema() AND table_name = %s",
+                    ("product_data",),
+                )
+            }
             if not present:
                 raise LegacyInputError("the predecessor's database has no product_data table")
             missing = [name for name in REQUIRED_COLUMNS if name not in present]
@@ -264,7 +362,8 @@ def read_product_data(dsn: str) -> Iterator[dict]:
                 raise LegacyInputError(f"product_data has no column {', '.join(missing)}")
             columns = [name for name in COLUMNS if name in present]
             query = sql.SQL("SELECT {} FROM product_data ORDER BY id").format(
-                sql.SQL(", ").join(map(sql.Identifier, columns)))
+                sql.SQL(", ").join(map(sql.Identifier, columns))
+            )
             with source.cursor(name="legacy_product_data") as cur:
                 cur.itersize = 2000
                 cur.execute(query)
@@ -287,11 +386,29 @@ def import_legacy_versions(conn: psycopg.Connection, versions: list, *, dry_run:
     try:
         with conn.transaction(), conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (LEGACY_IMPORT_LOCK_ID,))
-            db.stage(cur, "legacy_version_load", _VERSION_COLUMNS, [
-                (v.product_key, v.legacy_id, v.sku, v.url, v.name, v.price, v.price_unit, Jsonb(v.record), v.valid_from)
-                for v in versions])
-            cur.execute("SELECT 1 FROM products p JOIN legacy_version_load USING (product_key)"
-                        " ORDER BY p.product_key FOR UPDATE OF p")  # as save_records: versions under row locks
+            db.stage(
+                cur,
+                "legacy_version_load",
+                _VERSION_COLUMNS,
+                [
+                    (
+                        v.product_key,
+                        v.legacy_id,
+                        v.sku,
+                        v.url,
+                        v.name,
+                        v.price,
+                        v.price_unit,
+                        Jsonb(v.record),
+                        v.valid_from,
+                    )
+                    for v in versions
+                ],
+            )
+            cur.execute(
+                "SELECT 1 FROM products p JOIN legacy_version_load USING (product_key)"
+                " ORDER BY p.product_key FOR UPDATE OF p"
+            )  # as save_records: versions under row locks
             cur.execute(
                 """
                 CREATE TEMP TABLE legacy_version_plan ON COMMIT DROP AS
@@ -308,13 +425,15 @@ def import_legacy_versions(conn: psycopg.Connection, versions: list, *, dry_run:
                   LEFT JOIN legacy_product_versions t USING (product_key)
                   LEFT JOIN LATERAL (SELECT min(version) AS first_version, min(valid_from) AS first_from
                                        FROM product_history WHERE product_key = l.product_key) h ON true
-                """)
+                """
+            )
             cur.execute(
                 """
                 UPDATE legacy_version_plan l SET plan = 'unchanged' FROM legacy_product_versions t
                  WHERE l.plan = 'legacy_current' AND t.product_key = l.product_key
                    AND (t.record_hash, t.valid_from, t.legacy_id, t.url) = (l.record_hash, l.valid_from, l.legacy_id, l.url)
-                """)
+                """
+            )
             written = Counter[str]()
             written["products_inserted"] = cur.execute(
                 """
@@ -322,14 +441,17 @@ def import_legacy_versions(conn: psycopg.Connection, versions: list, *, dry_run:
                                       record_hash, parsed_at)
                 SELECT product_key, sku, url, name, price, price_unit, record, %s, 1, record_hash, valid_from
                   FROM legacy_version_plan WHERE plan = 'new'
-                """, (LEGACY_CONTENT_HASH,)).rowcount
+                """,
+                (LEGACY_CONTENT_HASH,),
+            ).rowcount
             written["products_updated"] = cur.execute(
                 """
                 UPDATE products p SET sku = l.sku, url = l.url, name = l.name, price = l.price,
                        price_unit = l.price_unit, record = l.record, record_hash = l.record_hash,
                        parsed_at = l.valid_from
                   FROM legacy_version_plan l WHERE l.plan = 'legacy_current' AND p.product_key = l.product_key
-                """).rowcount
+                """
+            ).rowcount
             written["history_updated"] = cur.execute(
                 """
                 UPDATE product_history h SET sku = l.sku, url = l.url, name = l.name, price = l.price,
@@ -337,7 +459,8 @@ def import_legacy_versions(conn: psycopg.Connection, versions: list, *, dry_run:
                        valid_from = l.valid_from
                   FROM legacy_version_plan l
                  WHERE l.plan = 'legacy_current' AND h.product_key = l.product_key AND h.version = 1
-                """).rowcount
+                """
+            ).rowcount
             written["history_inserted"] = cur.execute(
                 """
                 INSERT INTO product_history (product_key, version, sku, url, name, price, price_unit, record,
@@ -345,7 +468,8 @@ def import_legacy_versions(conn: psycopg.Connection, versions: list, *, dry_run:
                 SELECT product_key, CASE plan WHEN 'new' THEN 1 ELSE 0 END, sku, url, name, price, price_unit, record,
                        record_hash, valid_from, CASE plan WHEN 'new' THEN NULL ELSE first_from END
                   FROM legacy_version_plan WHERE plan IN ('new', 'before_pipeline')
-                """).rowcount
+                """
+            ).rowcount
             cur.execute(
                 """
                 INSERT INTO legacy_product_versions AS t (product_key, version, legacy_id, url, record_hash, valid_from)
@@ -353,15 +477,19 @@ def import_legacy_versions(conn: psycopg.Connection, versions: list, *, dry_run:
                   FROM legacy_version_plan WHERE plan IN ('new', 'before_pipeline', 'legacy_current')
                 ON CONFLICT (product_key) DO UPDATE SET legacy_id = EXCLUDED.legacy_id, url = EXCLUDED.url,
                     record_hash = EXCLUDED.record_hash, valid_from = EXCLUDED.valid_from, imported_at = now()
-                """)
-            report["plan"] = dict(sorted(cur.execute(
-                "SELECT plan, count(*) FROM legacy_version_plan GROUP BY plan").fetchall()))
+                """
+            )
+            report["plan"] = dict(
+                sorted(cur.execute("SELECT plan, count(*) FROM legacy_version_plan GROUP BY plan").fetchall())
+            )
             report["written"] = dict(sorted(written.items()))
             report["changed"] = sum(written.values()) > 0
             report["state"] = legacy_version_counts(cur)
             if report["changed"] and not dry_run:
-                cur.execute("INSERT INTO legacy_import_runs (command, source, report) VALUES (%s, %s, %s)",
-                            ("legacy-db", "product_data", Jsonb(report)))
+                cur.execute(
+                    "INSERT INTO legacy_import_runs (command, source, report) VALUES (%s, %s, %s)",
+                    ("legacy-db", "product_data", Jsonb(report)),
+                )
             if dry_run:
                 raise DryRun
     except DryRun:
@@ -372,13 +500,20 @@ def import_legacy_versions(conn: psycopg.Connection, versions: list, *, dry_run:
 def legacy_version_counts(cur: psycopg.Cursor) -> dict:
     """The legacy versions stored: current records nothing has replaced, versions before the
     pipeline's first, and legacy records a crawl has since superseded."""
-    current, before, superseded = db.one(cur.execute(
-        """
+    current, before, superseded = db.one(
+        cur.execute(
+            """
         SELECT count(*) FILTER (WHERE t.version = 1 AND p.version = 1 AND p.record_hash = t.record_hash),
                count(*) FILTER (WHERE t.version = 0),
                count(*) FILTER (WHERE t.version = 1 AND (p.version IS DISTINCT FROM 1
                                                          OR p.record_hash IS DISTINCT FROM t.record_hash))
           FROM legacy_product_versions t LEFT JOIN products p USING (product_key)
-        """))
-    return {"legacy_current": current, "legacy_before_pipeline": before, "legacy_superseded": superseded,
-            "legacy_versions": current + before + superseded}
+        """
+        )
+    )
+    return {
+        "legacy_current": current,
+        "legacy_before_pipeline": before,
+        "legacy_superseded": superseded,
+        "legacy_versions": current + before + superseded,
+    }

@@ -21,9 +21,50 @@ from tileshop_pipelines.store.acquisition import current_cycle_start, due_counts
 
 # Upper bounds of the latency buckets; a last bucket holds the longer ones. The thresholds of the
 # post-migration checks (100 ms, 3 s) are bounds, so a check never straddles a bucket.
-LATENCY_BOUNDS_MS = (1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 120, 150, 200, 250,
-                     300, 400, 500, 600, 800, 1000, 1200, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000,
-                     10_000, 15_000, 20_000, 30_000, 60_000)
+LATENCY_BOUNDS_MS = (
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    8,
+    10,
+    12,
+    15,
+    20,
+    25,
+    30,
+    40,
+    50,
+    60,
+    80,
+    100,
+    120,
+    150,
+    200,
+    250,
+    300,
+    400,
+    500,
+    600,
+    800,
+    1000,
+    1200,
+    1500,
+    2000,
+    2500,
+    3000,
+    4000,
+    5000,
+    6000,
+    8000,
+    10_000,
+    15_000,
+    20_000,
+    30_000,
+    60_000,
+)
 N_BUCKETS = len(LATENCY_BOUNDS_MS) + 1
 ROLLUP_RETENTION = dt.timedelta(days=8)  # the page shows 24 h; a week back for comparison
 CLIENT_RETENTION = dt.timedelta(days=2)
@@ -70,8 +111,9 @@ class QuestionRecord:
     visitor_hash: str | None = None  # the asking client, hashed with its day's salt (analytics_salt)
 
 
-def add_request_rollups(conn: psycopg.Connection,
-                        rows: list[tuple[dt.datetime, str, str, int, int, list[int]]]) -> None:
+def add_request_rollups(
+    conn: psycopg.Connection, rows: list[tuple[dt.datetime, str, str, int, int, list[int]]]
+) -> None:
     """Add (minute, method, route, requests, errors, latency counts) to the stored rollups."""
     if not rows:
         return
@@ -91,8 +133,10 @@ def add_request_rollups(conn: psycopg.Connection,
 def analytics_salt(conn: psycopg.Connection, day: dt.date) -> bytes:
     """The salt of client hashes made on `day` (UTC), created by the first machine that asks, so
     every machine hashes a client alike that day. `prune` deletes it after SALT_DAYS_KEPT days."""
-    conn.execute("INSERT INTO analytics_salts (day, salt) VALUES (%s, %s) ON CONFLICT (day) DO NOTHING",
-                 (day, secrets.token_bytes(32)))
+    conn.execute(
+        "INSERT INTO analytics_salts (day, salt) VALUES (%s, %s) ON CONFLICT (day) DO NOTHING",
+        (day, secrets.token_bytes(32)),
+    )
     return bytes(db.one(conn.execute("SELECT salt FROM analytics_salts WHERE day = %s", (day,)))[0])
 
 
@@ -104,7 +148,8 @@ def record_clients(conn: psycopg.Connection, last_seen: dict[str, dt.datetime]) 
         cur.executemany(
             "INSERT INTO client_activity AS c (client_hash, last_seen) VALUES (%s, %s) "
             "ON CONFLICT (client_hash) DO UPDATE SET last_seen = GREATEST(c.last_seen, EXCLUDED.last_seen)",
-            sorted(last_seen.items()))
+            sorted(last_seen.items()),
+        )
 
 
 QUESTION_COLUMNS = [f.name for f in dataclasses.fields(QuestionRecord)]
@@ -124,24 +169,30 @@ def sample_crawl_queue(conn: psycopg.Connection, max_age: dt.timedelta) -> bool:
     if conn.execute("SELECT 1 FROM crawl_queue_samples WHERE minute = date_trunc('minute', now())").fetchone():
         return False
     queue = crawl_queue(conn, max_age)
-    return conn.execute(
-        "INSERT INTO crawl_queue_samples (minute, due, failing, blocked, gone) "
-        "VALUES (date_trunc('minute', now()), %s, %s, %s, %s) ON CONFLICT (minute) DO NOTHING",
-        (queue["due"], queue["failing"], queue["blocked"], queue["gone"])).rowcount == 1
+    return (
+        conn.execute(
+            "INSERT INTO crawl_queue_samples (minute, due, failing, blocked, gone) "
+            "VALUES (date_trunc('minute', now()), %s, %s, %s, %s) ON CONFLICT (minute) DO NOTHING",
+            (queue["due"], queue["failing"], queue["blocked"], queue["gone"]),
+        ).rowcount
+        == 1
+    )
 
 
 def prune(conn: psycopg.Connection, question_retention: dt.timedelta) -> dict[str, int]:
     """Delete what is past its retention; the rows deleted per table."""
     deleted = {}
     with conn.transaction():
-        for table, column, keep in (("search_questions", "asked_at", question_retention),
-                                    ("request_rollups", "minute", ROLLUP_RETENTION),
-                                    ("crawl_queue_samples", "minute", ROLLUP_RETENTION),
-                                    ("client_activity", "last_seen", CLIENT_RETENTION)):
+        for table, column, keep in (
+            ("search_questions", "asked_at", question_retention),
+            ("request_rollups", "minute", ROLLUP_RETENTION),
+            ("crawl_queue_samples", "minute", ROLLUP_RETENTION),
+            ("client_activity", "last_seen", CLIENT_RETENTION),
+        ):
             deleted[table] = conn.execute(f"DELETE FROM {table} WHERE {column} < now() - %s", (keep,)).rowcount
         deleted["analytics_salts"] = conn.execute(
-            "DELETE FROM analytics_salts WHERE day <= (now() AT TIME ZONE 'UTC')::date - %s",
-            (SALT_DAYS_KEPT,)).rowcount
+            "DELETE FROM analytics_salts WHERE day <= (now() AT TIME ZONE 'UTC')::date - %s", (SALT_DAYS_KEPT,)
+        ).rowcount
     return deleted
 
 
@@ -149,9 +200,12 @@ def prune(conn: psycopg.Connection, question_retention: dt.timedelta) -> dict[st
 def connections(conn: psycopg.Connection) -> dict:
     """Client connections open on the server (every database, every application) and its limit."""
     in_use = db.one(conn.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"))[0]
-    by_application: dict[str, int] = dict(conn.execute(
-        "SELECT coalesce(nullif(application_name, ''), '(unnamed)'), count(*) FROM pg_stat_activity "
-        "WHERE backend_type = 'client backend' GROUP BY 1 ORDER BY 2 DESC, 1").fetchall())
+    by_application: dict[str, int] = dict(
+        conn.execute(
+            "SELECT coalesce(nullif(application_name, ''), '(unnamed)'), count(*) FROM pg_stat_activity "
+            "WHERE backend_type = 'client backend' GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall()
+    )
     limit = int(db.one(conn.execute("SELECT current_setting('max_connections')"))[0])
     return {"in_use": in_use, "limit": limit, "by_application": by_application}
 
@@ -160,11 +214,19 @@ def crawl_queue(conn: psycopg.Connection, max_age: dt.timedelta) -> dict:
     """Listed products due for a check now (store.acquisition.due_products' rules), and the listed
     products whose last check failed, came back blocked, or found the page gone."""
     due = due_counts(conn, max_age)
-    states: dict[str, int] = dict(conn.execute(
-        "SELECT state, count(*) FROM product_pages WHERE state IN ('failed', 'blocked', 'gone') "
-        "AND product_key IN (SELECT product_key FROM listed_product_urls) GROUP BY state").fetchall())
-    return {"due": sum(due.values()), "due_by_reason": due, "failing": states.get("failed", 0),
-            "blocked": states.get("blocked", 0), "gone": states.get("gone", 0)}
+    states: dict[str, int] = dict(
+        conn.execute(
+            "SELECT state, count(*) FROM product_pages WHERE state IN ('failed', 'blocked', 'gone') "
+            "AND product_key IN (SELECT product_key FROM listed_product_urls) GROUP BY state"
+        ).fetchall()
+    )
+    return {
+        "due": sum(due.values()),
+        "due_by_reason": due,
+        "failing": states.get("failed", 0),
+        "blocked": states.get("blocked", 0),
+        "gone": states.get("gone", 0),
+    }
 
 
 def last_refresh_scrapes(conn: psycopg.Connection) -> dict:
@@ -173,9 +235,12 @@ def last_refresh_scrapes(conn: psycopg.Connection) -> dict:
     started = current_cycle_start(conn)
     if started is None:
         return {"refresh_started_at": None, "fetched": 0, "succeeded": 0}
-    fetched, succeeded = db.one(conn.execute(
-        "SELECT count(*), count(*) FILTER (WHERE state IN ('ok', 'gone')) FROM product_pages WHERE fetched_at >= %s",
-        (started,)))
+    fetched, succeeded = db.one(
+        conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE state IN ('ok', 'gone')) FROM product_pages WHERE fetched_at >= %s",
+            (started,),
+        )
+    )
     return {"refresh_started_at": started, "fetched": fetched, "succeeded": succeeded}
 
 
@@ -193,27 +258,34 @@ _SUMMED = """
 
 def route_latency(conn: psycopg.Connection, since: dt.timedelta) -> list[dict]:
     """Per method and route over the last `since`: requests, errors and the summed latency counts."""
-    query = _SUMMED.format(rows="SELECT * FROM request_rollups WHERE minute >= now() - %(since)s",
-                           keys="method, route")
+    query = _SUMMED.format(rows="SELECT * FROM request_rollups WHERE minute >= now() - %(since)s", keys="method, route")
     rows = conn.execute(query + " ORDER BY requests DESC, route, method", {"since": since}).fetchall()
-    return [{"method": m, "route": r, "requests": n, "errors": e, "latency_counts": counts}
-            for m, r, n, e, counts in rows]
+    return [
+        {"method": m, "route": r, "requests": n, "errors": e, "latency_counts": counts} for m, r, n, e, counts in rows
+    ]
 
 
 def request_series(conn: psycopg.Connection, since: dt.timedelta, step: dt.timedelta) -> list[dict]:
     """All routes together, per `step` over the last `since`: requests, errors, latency counts."""
-    query = _SUMMED.format(rows="SELECT date_bin(%(step)s, minute, timestamptz '2000-01-01') AS at, requests, errors, "
-                                "latency_counts FROM request_rollups WHERE minute >= now() - %(since)s",
-                           keys="at")
+    query = _SUMMED.format(
+        rows="SELECT date_bin(%(step)s, minute, timestamptz '2000-01-01') AS at, requests, errors, "
+        "latency_counts FROM request_rollups WHERE minute >= now() - %(since)s",
+        keys="at",
+    )
     rows = conn.execute(query + " ORDER BY at", {"since": since, "step": step}).fetchall()
     return [{"at": at, "requests": n, "errors": e, "latency_counts": counts} for at, n, e, counts in rows]
 
 
 def queue_series(conn: psycopg.Connection, since: dt.timedelta) -> list[dict]:
-    rows = conn.execute("SELECT minute, due, failing, blocked, gone FROM crawl_queue_samples "
-                        "WHERE minute >= now() - %s ORDER BY minute", (since,)).fetchall()
-    return [{"at": at, "due": due, "failing": failing, "blocked": blocked, "gone": gone}
-            for at, due, failing, blocked, gone in rows]
+    rows = conn.execute(
+        "SELECT minute, due, failing, blocked, gone FROM crawl_queue_samples "
+        "WHERE minute >= now() - %s ORDER BY minute",
+        (since,),
+    ).fetchall()
+    return [
+        {"at": at, "due": due, "failing": failing, "blocked": blocked, "gone": gone}
+        for at, due, failing, blocked, gone in rows
+    ]
 
 
 def active_clients(conn: psycopg.Connection, since: dt.timedelta) -> int:
@@ -223,19 +295,36 @@ def active_clients(conn: psycopg.Connection, since: dt.timedelta) -> int:
 def answer_summary(conn: psycopg.Connection, since: dt.timedelta) -> dict:
     """Answers by mode, Claude's failures by kind, and the p95 of the database part and of the
     whole answer, over the last `since`."""
-    modes: dict[str, int] = dict(conn.execute("SELECT mode, count(*) FROM search_questions WHERE asked_at >= now() - %s "
-                              "GROUP BY mode ORDER BY mode", (since,)).fetchall())
-    llm_errors: dict[str, int] = dict(conn.execute(
-        "SELECT llm_error, count(*) FROM search_questions WHERE asked_at >= now() - %s AND llm_error IS NOT NULL "
-        "GROUP BY llm_error ORDER BY 2 DESC, 1", (since,)).fetchall())
-    n, retrieval_p95, latency_p50, latency_p95 = db.one(conn.execute(
-        "SELECT count(*), percentile_cont(0.95) WITHIN GROUP (ORDER BY retrieval_ms), "
-        "percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms), "
-        "percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) "
-        "FROM search_questions WHERE asked_at >= now() - %s", (since,)))
-    return {"answers": n, "by_mode": modes, "llm_errors": llm_errors,
-            "retrieval_p95_ms": _rounded(retrieval_p95), "answer_p50_ms": _rounded(latency_p50),
-            "answer_p95_ms": _rounded(latency_p95)}
+    modes: dict[str, int] = dict(
+        conn.execute(
+            "SELECT mode, count(*) FROM search_questions WHERE asked_at >= now() - %s GROUP BY mode ORDER BY mode",
+            (since,),
+        ).fetchall()
+    )
+    llm_errors: dict[str, int] = dict(
+        conn.execute(
+            "SELECT llm_error, count(*) FROM search_questions WHERE asked_at >= now() - %s AND llm_error IS NOT NULL "
+            "GROUP BY llm_error ORDER BY 2 DESC, 1",
+            (since,),
+        ).fetchall()
+    )
+    n, retrieval_p95, latency_p50, latency_p95 = db.one(
+        conn.execute(
+            "SELECT count(*), percentile_cont(0.95) WITHIN GROUP (ORDER BY retrieval_ms), "
+            "percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms), "
+            "percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms) "
+            "FROM search_questions WHERE asked_at >= now() - %s",
+            (since,),
+        )
+    )
+    return {
+        "answers": n,
+        "by_mode": modes,
+        "llm_errors": llm_errors,
+        "retrieval_p95_ms": _rounded(retrieval_p95),
+        "answer_p50_ms": _rounded(latency_p50),
+        "answer_p95_ms": _rounded(latency_p95),
+    }
 
 
 def _rounded(value: float | None) -> float | None:
@@ -256,9 +345,13 @@ def frequent_questions(conn: psycopg.Connection, since: dt.timedelta, limit: int
                mode() WITHIN GROUP (ORDER BY top_sku)
           FROM search_questions WHERE asked_at >= now() - %s
          GROUP BY q HAVING count(DISTINCT visitor_hash) > 1 ORDER BY count(*) DESC, q LIMIT %s
-        """, (since, limit)).fetchall()
-    return [{"question": q, "asked": n, "mean_results": mean, "found_nothing": none, "relaxed": relaxed,
-             "top_sku": sku} for q, n, mean, none, relaxed, sku in rows]
+        """,
+        (since, limit),
+    ).fetchall()
+    return [
+        {"question": q, "asked": n, "mean_results": mean, "found_nothing": none, "relaxed": relaxed, "top_sku": sku}
+        for q, n, mean, none, relaxed, sku in rows
+    ]
 
 
 def unmet_questions(conn: psycopg.Connection, since: dt.timedelta, limit: int) -> list[dict]:
@@ -272,9 +365,20 @@ def unmet_questions(conn: psycopg.Connection, since: dt.timedelta, limit: int) -
           FROM search_questions
          WHERE asked_at >= now() - %s AND (result_count = 0 OR filters_relaxed)
          GROUP BY q ORDER BY count(*) DESC, max(asked_at) DESC, q LIMIT %s
-        """, (since, limit)).fetchall()
-    return [{"question": q, "asked": n, "found_nothing": none, "relaxed": relaxed, "filters_read": filters,
-             "last_asked_at": last} for q, n, none, relaxed, filters, last in rows]
+        """,
+        (since, limit),
+    ).fetchall()
+    return [
+        {
+            "question": q,
+            "asked": n,
+            "found_nothing": none,
+            "relaxed": relaxed,
+            "filters_read": filters,
+            "last_asked_at": last,
+        }
+        for q, n, none, relaxed, filters, last in rows
+    ]
 
 
 def last_sitemap_refresh(conn: psycopg.Connection) -> dt.datetime | None:
@@ -290,10 +394,13 @@ def dagster_last_materialization(conn: psycopg.Connection, asset: str) -> dt.dat
     time); None when it never did, or Dagster's storage is not in this database."""
     if not _dagster_table(conn, "event_logs"):
         return None
-    return db.one(conn.execute(
-        "SELECT max(timestamp) AT TIME ZONE 'UTC' FROM event_logs "
-        "WHERE asset_key = %s AND dagster_event_type = 'ASSET_MATERIALIZATION'",
-        (f'["{asset}"]',)))[0]
+    return db.one(
+        conn.execute(
+            "SELECT max(timestamp) AT TIME ZONE 'UTC' FROM event_logs "
+            "WHERE asset_key = %s AND dagster_event_type = 'ASSET_MATERIALIZATION'",
+            (f'["{asset}"]',),
+        )
+    )[0]
 
 
 def dagster_run_counts(conn: psycopg.Connection) -> dict[str, int] | None:
@@ -310,5 +417,7 @@ def failed_runs(conn: psycopg.Connection, limit: int) -> list[dict] | None:
         return None
     rows = conn.execute(
         "SELECT run_id, pipeline_name, update_timestamp AT TIME ZONE 'UTC' FROM runs WHERE status = 'FAILURE' "
-        "ORDER BY update_timestamp DESC, id DESC LIMIT %s", (limit,)).fetchall()
+        "ORDER BY update_timestamp DESC, id DESC LIMIT %s",
+        (limit,),
+    ).fetchall()
     return [{"run_id": run_id, "job": job, "failed_at": at} for run_id, job, at in rows]

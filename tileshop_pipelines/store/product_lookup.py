@@ -38,8 +38,7 @@ def list_products(conn: psycopg.Connection, filters: ProductFilters, limit: int)
     """Products matching the filters, cheapest first (the product search without a query)."""
     where, params = filter_sql(filters)
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM products p WHERE {where} ORDER BY p.price NULLS LAST, p.product_key "
-        "LIMIT %(limit)s",
+        f"SELECT {_COLUMNS} FROM products p WHERE {where} ORDER BY p.price NULLS LAST, p.product_key LIMIT %(limit)s",
         {**params, "limit": limit},
     ).fetchall()
     return [_product_row(row) for row in rows]
@@ -47,29 +46,40 @@ def list_products(conn: psycopg.Connection, filters: ProductFilters, limit: int)
 
 def _product_row(row) -> dict:
     key, sku, url, name, price, price_unit, record = row
-    return {"product_key": key, "sku": sku, "url": url, "name": name,
-            "price": float(price) if price is not None else None, "price_unit": price_unit,
-            "record": record or {}}
+    return {
+        "product_key": key,
+        "sku": sku,
+        "url": url,
+        "name": name,
+        "price": float(price) if price is not None else None,
+        "price_unit": price_unit,
+        "record": record or {},
+    }
 
 
 # The price per sq. ft. a product sold by area states, or its box price over the coverage the page
 # states (485000 states a box price and coverage, no per-sq.-ft. price).
-_SQFT_PRICE = ("COALESCE(p.price_per_sqft, round(p.price_per_box / NULLIF((p.record->>'coverage_sqft_per_box')"
-               "::numeric, 0), 2))")
+_SQFT_PRICE = (
+    "COALESCE(p.price_per_sqft, round(p.price_per_box / NULLIF((p.record->>'coverage_sqft_per_box')::numeric, 0), 2))"
+)
 _SORT_PRICE = {"sqft": _SQFT_PRICE, "unit": "p.price"}
 
 
 def price_counts(conn: psycopg.Connection, filters: ProductFilters) -> tuple[int, int]:
     """(listed products matching the filters, of which priced per sq. ft.)."""
     where, params = filter_sql(filters)
-    total, by_area = db.one(conn.execute(
-        f"SELECT count(*), count({_SQFT_PRICE}) FROM products p WHERE p.gone_at IS NULL AND {where}", params,
-    ))
+    total, by_area = db.one(
+        conn.execute(
+            f"SELECT count(*), count({_SQFT_PRICE}) FROM products p WHERE p.gone_at IS NULL AND {where}",
+            params,
+        )
+    )
     return total, by_area
 
 
-def ranked_by_price(conn: psycopg.Connection, filters: ProductFilters, basis: str, descending: bool,
-                    limit: int) -> tuple[list[dict], int]:
+def ranked_by_price(
+    conn: psycopg.Connection, filters: ProductFilters, basis: str, descending: bool, limit: int
+) -> tuple[list[dict], int]:
     """The listed products matching the filters, ordered by price on `basis` (sqft | unit) over the
     whole catalog, and how many have a price on that basis; each product carries `sort_price`."""
     if basis not in _SORT_PRICE:

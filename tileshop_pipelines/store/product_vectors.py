@@ -46,14 +46,21 @@ class VectorStore(Protocol):
     def drop_index(self) -> None: ...
     def ensure_index(self) -> bool: ...  # True when it had to build it
     def stats(self) -> dict: ...
-    def match_products(self, query_embedding: np.ndarray, match_count: int,
-                       filter: dict | None = None) -> list[dict]: ...
+    def match_products(
+        self, query_embedding: np.ndarray, match_count: int, filter: dict | None = None
+    ) -> list[dict]: ...
     def fulltext_search(self, query_text: str, match_count: int, filter: dict | None = None) -> list[dict]: ...
-    def hybrid_search(self, query_text: str, query_embedding: np.ndarray, match_count: int,
-                      filter: dict | None = None, full_text_weight: float = search.FULL_TEXT_WEIGHT,
-                      semantic_weight: float = search.SEMANTIC_WEIGHT, rrf_k: int = search.RRF_K) -> list[dict]: ...
-    def hybrid_search_documents(self, query_text: str, query_embedding: np.ndarray,
-                                match_count: int) -> list[dict]: ...
+    def hybrid_search(
+        self,
+        query_text: str,
+        query_embedding: np.ndarray,
+        match_count: int,
+        filter: dict | None = None,
+        full_text_weight: float = search.FULL_TEXT_WEIGHT,
+        semantic_weight: float = search.SEMANTIC_WEIGHT,
+        rrf_k: int = search.RRF_K,
+    ) -> list[dict]: ...
+    def hybrid_search_documents(self, query_text: str, query_embedding: np.ndarray, match_count: int) -> list[dict]: ...
 
 
 class PostgresVectorStore:
@@ -67,8 +74,11 @@ class PostgresVectorStore:
         self.table = table
 
     def source_hashes(self) -> dict[str, str | None]:
-        return dict(self.conn.execute(
-            sql.SQL("SELECT id, source_hash FROM {}").format(sql.Identifier(self.table.name))).fetchall())
+        return dict(
+            self.conn.execute(
+                sql.SQL("SELECT id, source_hash FROM {}").format(sql.Identifier(self.table.name))
+            ).fetchall()
+        )
 
     def insert(self, rows: list[dict]) -> None:
         """Rows whose ids the store does not hold: one binary COPY straight into the table (one
@@ -84,20 +94,28 @@ class PostgresVectorStore:
         table = self.table
         columns = sql.SQL(", ").join(map(sql.Identifier, table.columns))
         updates = sql.SQL(", ").join(
-            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in table.columns if c != "id")
+            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in table.columns if c != "id"
+        )
         with self.conn.transaction(), self.conn.cursor() as cur:
-            db.stage(cur, "vectors_load", dict(zip(table.columns, table.types, strict=True)),
-                     (_vector_row(table, row) for row in rows))
-            cur.execute(sql.SQL(
-                "INSERT INTO {table} ({cols}) SELECT {cols} FROM vectors_load"
-                " ON CONFLICT (id) DO UPDATE SET {updates}").format(
-                    table=sql.Identifier(table.name), cols=columns, updates=updates))
+            db.stage(
+                cur,
+                "vectors_load",
+                dict(zip(table.columns, table.types, strict=True)),
+                (_vector_row(table, row) for row in rows),
+            )
+            cur.execute(
+                sql.SQL(
+                    "INSERT INTO {table} ({cols}) SELECT {cols} FROM vectors_load"
+                    " ON CONFLICT (id) DO UPDATE SET {updates}"
+                ).format(table=sql.Identifier(table.name), cols=columns, updates=updates)
+            )
 
     def _copy(self, cur: psycopg.Cursor, rows: list[dict]) -> None:
         table = self.table
         columns = sql.SQL(", ").join(map(sql.Identifier, table.columns))
-        with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
-                sql.Identifier(table.name), columns)) as copy:
+        with cur.copy(
+            sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(sql.Identifier(table.name), columns)
+        ) as copy:
             copy.set_types(list(table.types))
             for row in rows:
                 copy.write_row(_vector_row(table, row))
@@ -105,8 +123,9 @@ class PostgresVectorStore:
     def delete(self, ids: list[str]) -> None:
         if ids:
             with self.conn.transaction():
-                self.conn.execute(sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(
-                    sql.Identifier(self.table.name)), (ids,))
+                self.conn.execute(
+                    sql.SQL("DELETE FROM {} WHERE id = ANY(%s)").format(sql.Identifier(self.table.name)), (ids,)
+                )
 
     def drop_index(self) -> None:
         """Before a bulk load: the table's bulk indexes (HNSW; for products also the per-product
@@ -136,8 +155,9 @@ class PostgresVectorStore:
         """CREATE INDEX name ON <definition>, with the index-build memory, in one transaction."""
         with self.conn.transaction():
             self.conn.execute(sql.SQL("SET LOCAL maintenance_work_mem = {}").format(sql.Literal(INDEX_BUILD_MEMORY)))
-            self.conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON ").format(sql.Identifier(name))
-                              + sql.SQL(definition))
+            self.conn.execute(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON ").format(sql.Identifier(name)) + sql.SQL(definition)
+            )
 
     def stats(self) -> dict:
         return db.one(self.conn.execute(sql.SQL("SELECT {}()").format(sql.Identifier(self.table.stats_function))))[0]
@@ -148,11 +168,19 @@ class PostgresVectorStore:
     def fulltext_search(self, query_text, match_count, filter=None):
         return search.fulltext_search(self.conn, query_text, match_count, filter)
 
-    def hybrid_search(self, query_text, query_embedding, match_count, filter=None,
-                      full_text_weight=search.FULL_TEXT_WEIGHT, semantic_weight=search.SEMANTIC_WEIGHT,
-                      rrf_k=search.RRF_K):
-        return search.hybrid_search(self.conn, query_text, query_embedding, match_count, filter,
-                                    full_text_weight, semantic_weight, rrf_k)
+    def hybrid_search(
+        self,
+        query_text,
+        query_embedding,
+        match_count,
+        filter=None,
+        full_text_weight=search.FULL_TEXT_WEIGHT,
+        semantic_weight=search.SEMANTIC_WEIGHT,
+        rrf_k=search.RRF_K,
+    ):
+        return search.hybrid_search(
+            self.conn, query_text, query_embedding, match_count, filter, full_text_weight, semantic_weight, rrf_k
+        )
 
     def hybrid_search_documents(self, query_text, query_embedding, match_count):
         return document_search.hybrid_search_documents(self.conn, query_text, query_embedding, match_count)
@@ -163,8 +191,9 @@ def _chunk_tables(table: VectorTable) -> chunks_sql.ChunkTables:
     return chunks_sql.DOCUMENT_TABLES if table.name == DOCUMENT_VECTORS.name else chunks_sql.PRODUCT_TABLES
 
 
-def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
-                      log: Callable[[str], None] = lambda _: None) -> dict:
+def sync_vector_store(
+    conn: psycopg.Connection, store: VectorStore, model: str, log: Callable[[str], None] = lambda _: None
+) -> dict:
     """Make the store's table hold exactly the pipeline's embedded chunks of its kind (product or
     document; from `conn`, for `model`).
 
@@ -182,22 +211,33 @@ def sync_vector_store(conn: psycopg.Connection, store: VectorStore, model: str,
         store.drop_index()
     batch_rows = store.batch_rows
     for start in range(0, len(to_write), batch_rows):
-        rows = chunks_sql.published_rows(conn, model, to_write[start:start + batch_rows], tables)
+        rows = chunks_sql.published_rows(conn, model, to_write[start : start + batch_rows], tables)
         store.insert([r for r in rows if r["id"] not in current])
         store.upsert([r for r in rows if r["id"] in current])
         log(f"vectors written {min(start + batch_rows, len(to_write))}/{len(to_write)}")
     for start in range(0, len(to_delete), batch_rows):
-        store.delete(to_delete[start:start + batch_rows])
+        store.delete(to_delete[start : start + batch_rows])
     index_built = store.ensure_index()
-    return {"vectors": len(wanted), "written": len(to_write), "deleted": len(to_delete),
-            "unchanged": len(wanted) - len(to_write), "bulk_load": bulk, "index_built": index_built}
+    return {
+        "vectors": len(wanted),
+        "written": len(to_write),
+        "deleted": len(to_delete),
+        "unchanged": len(wanted) - len(to_write),
+        "bulk_load": bulk,
+        "index_built": index_built,
+    }
 
 
 BACKENDS: tuple[str, ...] = get_args(VectorStoreBackend)
 
 
-def open_vector_store(backend: str, conn: psycopg.Connection, supabase_url: str = "",
-                      supabase_key: str = "", table: VectorTable = PRODUCT_VECTORS) -> VectorStore:
+def open_vector_store(
+    backend: str,
+    conn: psycopg.Connection,
+    supabase_url: str = "",
+    supabase_key: str = "",
+    table: VectorTable = PRODUCT_VECTORS,
+) -> VectorStore:
     """`postgres`: the table beside the pipeline's tables (on `conn`); `supabase`: a Supabase
     project's REST API."""
     if backend == "postgres":

@@ -11,35 +11,51 @@ from tileshop_pipelines.catalog.plausibility import implausible
 from tileshop_pipelines.store import changes as changes_sql
 from tileshop_pipelines.store import db
 
-RECORD_COLUMNS = {"product_key": "text", "sku": "text", "url": "text", "name": "text", "price": "float8",
-                  "price_unit": "text", "record": "jsonb", "content_hash": "text", "implausible": "text"}
+RECORD_COLUMNS = {
+    "product_key": "text",
+    "sku": "text",
+    "url": "text",
+    "name": "text",
+    "price": "float8",
+    "price_unit": "text",
+    "record": "jsonb",
+    "content_hash": "text",
+    "implausible": "text",
+}
 
 
 def keys_to_parse(conn: psycopg.Connection, keys: list[str] | None = None) -> list[str]:
     """Product keys whose stored HTML has not been parsed yet (new or changed since the last
     attempt), optionally among `keys`. A page that failed to parse is tried again only when its
     content changes."""
-    return [row[0] for row in conn.execute(
-        """
+    return [
+        row[0]
+        for row in conn.execute(
+            """
         SELECT product_key FROM product_pages
         WHERE html IS NOT NULL AND parsed_hash IS DISTINCT FROM content_hash
           AND (%(keys)b::text[] IS NULL OR product_key = ANY(%(keys)b))
         ORDER BY product_key
         """,
-        {"keys": keys},
-    )]
+            {"keys": keys},
+        )
+    ]
 
 
 def load_pages(conn: psycopg.Connection, keys: list[str]) -> list[tuple[str, str, str, str]]:
     """(product_key, url, html, content_hash) for the given keys."""
-    return [tuple(row) for row in conn.execute(
-        "SELECT product_key, url, html, content_hash FROM product_pages WHERE product_key = ANY(%b)",
-        (keys,),
-    )]
+    return [
+        tuple(row)
+        for row in conn.execute(
+            "SELECT product_key, url, html, content_hash FROM product_pages WHERE product_key = ANY(%b)",
+            (keys,),
+        )
+    ]
 
 
-def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
-                 failures: list[tuple[str, str, str]]) -> dict[str, int]:
+def save_records(
+    conn: psycopg.Connection, records: list[tuple[str, str, dict]], failures: list[tuple[str, str, str]]
+) -> dict[str, int]:
     """records: (product_key, content_hash, record); failures: (product_key, content_hash, error).
 
     A record that differs from the current one becomes a new version: the current history row
@@ -57,13 +73,31 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
     with db.atomic(conn), conn.cursor() as cur:
         # Staged by one COPY, then compared and written set-based in the server: the crawl's hot
         # path sends each record once and decodes none of the stored ones.
-        db.stage(cur, "records_load", RECORD_COLUMNS,
-                 [(key, r.get("sku"), r.get("url"), r.get("name"), _float(r.get("price")), r.get("price_unit"),
-                   Jsonb(r), digest, "; ".join(implausible(r)) or None) for key, digest, r in latest.values()])
-        cur.execute("SELECT 1 FROM products p JOIN records_load USING (product_key) ORDER BY p.product_key "
-                    "FOR UPDATE OF p")  # versions are read and written under the rows' locks
-        held: dict[str, str] = dict(cur.execute(
-            """
+        db.stage(
+            cur,
+            "records_load",
+            RECORD_COLUMNS,
+            [
+                (
+                    key,
+                    r.get("sku"),
+                    r.get("url"),
+                    r.get("name"),
+                    _float(r.get("price")),
+                    r.get("price_unit"),
+                    Jsonb(r),
+                    digest,
+                    "; ".join(implausible(r)) or None,
+                )
+                for key, digest, r in latest.values()
+            ],
+        )
+        cur.execute(
+            "SELECT 1 FROM products p JOIN records_load USING (product_key) ORDER BY p.product_key FOR UPDATE OF p"
+        )  # versions are read and written under the rows' locks
+        held: dict[str, str] = dict(
+            cur.execute(
+                """
             INSERT INTO product_suspects AS s (product_key, content_hash, record, reason)
             SELECT product_key, content_hash, record, reason FROM (
                 SELECT l.product_key, l.content_hash, l.record,
@@ -86,18 +120,26 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
             ON CONFLICT (product_key) DO UPDATE SET content_hash = EXCLUDED.content_hash, record = EXCLUDED.record,
                 reason = EXCLUDED.reason, held_at = now()
             RETURNING product_key, reason
-            """).fetchall())
-        cur.execute("DELETE FROM product_suspects WHERE product_key IN (SELECT product_key FROM records_load) "
-                    "AND NOT product_key = ANY(%b)", (list(held),))
+            """
+            ).fetchall()
+        )
+        cur.execute(
+            "DELETE FROM product_suspects WHERE product_key IN (SELECT product_key FROM records_load) "
+            "AND NOT product_key = ANY(%b)",
+            (list(held),),
+        )
         failures = failures + [(key, latest[key][1], f"suspect: {reason}") for key, reason in held.items()]
         if held:
             cur.execute("DELETE FROM records_load WHERE product_key = ANY(%b)", (list(held),))
-        versioned: dict[str, int] = dict(cur.execute(
-            """
+        versioned: dict[str, int] = dict(
+            cur.execute(
+                """
             SELECT l.product_key, COALESCE(p.version + 1, 1) FROM records_load l
               LEFT JOIN products p USING (product_key)
              WHERE p.product_key IS NULL OR p.record IS DISTINCT FROM l.record
-            """).fetchall())
+            """
+            ).fetchall()
+        )
         cur.execute(
             """
             INSERT INTO products AS p (product_key, sku, url, name, price, price_unit, record, content_hash,
@@ -124,14 +166,19 @@ def save_records(conn: psycopg.Connection, records: list[tuple[str, str, dict]],
                 SELECT product_key, version, sku, url, name, price, price_unit, record, record_hash, now()
                   FROM products WHERE product_key = ANY(%(keys)b)
                 """,
-                {"keys": list(versioned)})
+                {"keys": list(versioned)},
+            )
             changes_sql.record_version_changes(cur, list(versioned))  # price and spec changes, old -> new
         if len(latest) > len(held):
-            cur.execute("UPDATE product_pages pp SET parse_error = NULL, parsed_hash = l.content_hash "
-                        "FROM records_load l WHERE pp.product_key = l.product_key")
+            cur.execute(
+                "UPDATE product_pages pp SET parse_error = NULL, parsed_hash = l.content_hash "
+                "FROM records_load l WHERE pp.product_key = l.product_key"
+            )
         if failures:
-            cur.executemany("UPDATE product_pages SET parse_error = %s, parsed_hash = %s WHERE product_key = %s",
-                            [(error, digest, key) for key, digest, error in failures])
+            cur.executemany(
+                "UPDATE product_pages SET parse_error = %s, parsed_hash = %s WHERE product_key = %s",
+                [(error, digest, key) for key, digest, error in failures],
+            )
     return versioned
 
 
@@ -142,8 +189,10 @@ def _float(value) -> float | None:
 def suspect_records(conn: psycopg.Connection, limit: int = 50) -> tuple[int, list[tuple[str, str, str]]]:
     """(how many records are held as suspect, (product_key, reason, held_at) of the newest `limit`)."""
     total = db.one(conn.execute("SELECT count(*) FROM product_suspects"))[0]
-    rows = conn.execute("SELECT product_key, reason, held_at::text FROM product_suspects "
-                        "ORDER BY held_at DESC, product_key LIMIT %s", (limit,)).fetchall()
+    rows = conn.execute(
+        "SELECT product_key, reason, held_at::text FROM product_suspects ORDER BY held_at DESC, product_key LIMIT %s",
+        (limit,),
+    ).fetchall()
     return total, [tuple(row) for row in rows]
 
 
@@ -163,19 +212,29 @@ def history_for_sku(conn: psycopg.Connection, sku: str) -> list[dict]:
         (sku,),
     ).fetchall()
     return [
-        {"product_key": key, "version": version, "url": url, "name": name,
-         "price": float(price) if price is not None else None, "price_unit": unit,
-         "valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat() if valid_to else None,
-         "record": record}
+        {
+            "product_key": key,
+            "version": version,
+            "url": url,
+            "name": name,
+            "price": float(price) if price is not None else None,
+            "price_unit": unit,
+            "valid_from": valid_from.isoformat(),
+            "valid_to": valid_to.isoformat() if valid_to else None,
+            "record": record,
+        }
         for key, version, url, name, price, unit, valid_from, valid_to, record in rows
     ]
 
 
 def required_field_coverage(conn: psycopg.Connection, fields: tuple[str, ...]) -> tuple[int, int]:
     """(records with every one of `fields` present and not null, records) over current products."""
-    total, complete = db.one(conn.execute(
-        "SELECT count(*), count(*) FILTER (WHERE " +
-        " AND ".join("record->>%s IS NOT NULL" for _ in fields) + ") FROM products WHERE gone_at IS NULL",
-        fields,
-    ))
+    total, complete = db.one(
+        conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE "
+            + " AND ".join("record->>%s IS NOT NULL" for _ in fields)
+            + ") FROM products WHERE gone_at IS NULL",
+            fields,
+        )
+    )
     return complete, total

@@ -55,35 +55,56 @@ def _check_count(match_count: int) -> None:
         raise ValueError(f"match_count must be >= 1, got {match_count}")
 
 
-def match_products(conn: psycopg.Connection, query_embedding: np.ndarray, match_count: int,
-                   filter: dict | None = None) -> list[dict]:
+def match_products(
+    conn: psycopg.Connection, query_embedding: np.ndarray, match_count: int, filter: dict | None = None
+) -> list[dict]:
     """Nearest chunks by cosine similarity; `filter` is a jsonb containment test on metadata."""
     _check_count(match_count)
-    return _rows(conn.execute(
-        "SELECT * FROM match_products(%s::vector, %s, %s)",
-        (np.asarray(query_embedding, dtype=np.float32), match_count, Jsonb(filter or {})),
-    ))
+    return _rows(
+        conn.execute(
+            "SELECT * FROM match_products(%s::vector, %s, %s)",
+            (np.asarray(query_embedding, dtype=np.float32), match_count, Jsonb(filter or {})),
+        )
+    )
 
 
-def fulltext_search(conn: psycopg.Connection, query_text: str, match_count: int,
-                    filter: dict | None = None) -> list[dict]:
+def fulltext_search(
+    conn: psycopg.Connection, query_text: str, match_count: int, filter: dict | None = None
+) -> list[dict]:
     """Chunks matching any stemmed word of the query, of the products whose whole text ranks best by
     ts_rank (name and SKU weigh most); each chunk carries its product's score."""
     _check_count(match_count)
-    return _rows(conn.execute("SELECT * FROM fulltext_search(%s, %s, %s)",
-                              (query_text, match_count, Jsonb(filter or {}))))
+    return _rows(
+        conn.execute("SELECT * FROM fulltext_search(%s, %s, %s)", (query_text, match_count, Jsonb(filter or {})))
+    )
 
 
-def hybrid_search(conn: psycopg.Connection, query_text: str, query_embedding: np.ndarray, match_count: int,
-                  filter: dict | None = None, full_text_weight: float = FULL_TEXT_WEIGHT,
-                  semantic_weight: float = SEMANTIC_WEIGHT, rrf_k: int = RRF_K) -> list[dict]:
+def hybrid_search(
+    conn: psycopg.Connection,
+    query_text: str,
+    query_embedding: np.ndarray,
+    match_count: int,
+    filter: dict | None = None,
+    full_text_weight: float = FULL_TEXT_WEIGHT,
+    semantic_weight: float = SEMANTIC_WEIGHT,
+    rrf_k: int = RRF_K,
+) -> list[dict]:
     """Full-text and vector rankings fused by reciprocal rank: score = sum of weight / (rrf_k + rank)."""
     _check_count(match_count)
-    return _rows(conn.execute(
-        "SELECT * FROM hybrid_search(%s, %s::vector, %s, %s, %s, %s, %s)",
-        (query_text, np.asarray(query_embedding, dtype=np.float32), match_count, full_text_weight,
-         semantic_weight, rrf_k, Jsonb(filter or {})),
-    ))
+    return _rows(
+        conn.execute(
+            "SELECT * FROM hybrid_search(%s, %s::vector, %s, %s, %s, %s, %s)",
+            (
+                query_text,
+                np.asarray(query_embedding, dtype=np.float32),
+                match_count,
+                full_text_weight,
+                semantic_weight,
+                rrf_k,
+                Jsonb(filter or {}),
+            ),
+        )
+    )
 
 
 # --- structured filters ---------------------------------------------------------------------
@@ -167,8 +188,10 @@ def filter_sql(filters: ProductFilters) -> tuple[str, dict]:
         # The size is data, compared as text, never a regular expression ("(" was a 503): the
         # stored size, its "x" unspaced, starts with the wanted one, and the next character does not
         # go on with the number ("12 x 24" matches "12 x 24 in" and "12x24", not "12 x 240 in").
-        clauses.append(f"starts_with({_UNSPACED_SIZE}, %(size)s) "
-                       f"AND substr({_UNSPACED_SIZE}, char_length(%(size)s) + 1, 1) !~ '[0-9.]'")
+        clauses.append(
+            f"starts_with({_UNSPACED_SIZE}, %(size)s) "
+            f"AND substr({_UNSPACED_SIZE}, char_length(%(size)s) + 1, 1) !~ '[0-9.]'"
+        )
         params["size"] = _unspaced_size(filters.size)
     if filters.product_type is not None:
         categories, name_word = PRODUCT_TYPES[filters.product_type]
@@ -215,8 +238,13 @@ def filter_vocabulary(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
     return found
 
 
-def search_chunks(conn: psycopg.Connection, query_text: str, query_embedding: np.ndarray, limit: int,
-                  filters: ProductFilters | None = None) -> list[dict]:
+def search_chunks(
+    conn: psycopg.Connection,
+    query_text: str,
+    query_embedding: np.ndarray,
+    limit: int,
+    filters: ProductFilters | None = None,
+) -> list[dict]:
     """The chunks that best answer the question, among products matching `filters`.
 
     Without filters: hybrid search (full-text and vector rankings fused by reciprocal rank,
@@ -262,6 +290,7 @@ def search_chunks(conn: psycopg.Connection, query_text: str, query_embedding: np
                 ORDER BY v.embedding <=> %(q)s
                 LIMIT %(k)s
                 """,
-                {**params, "q": query_embedding, "k": limit}, prepare=False,
+                {**params, "q": query_embedding, "k": limit},
+                prepare=False,
             ).fetchall()
     return [dict(zip(ROW_KEYS, row, strict=True)) for row in rows]

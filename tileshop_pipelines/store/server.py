@@ -28,7 +28,8 @@ def open_database(url: str) -> psycopg.Connection:
         conn = psycopg.connect(db.libpq_url(url), autocommit=True)
     except psycopg.OperationalError as exc:
         raise db.DatabaseConfigError(
-            f"cannot connect to the database at {db.redacted(url)}: {db.redacted(str(exc)).strip()}") from exc
+            f"cannot connect to the database at {db.redacted(url)}: {db.redacted(str(exc)).strip()}"
+        ) from exc
     if db.one(conn.execute("SELECT to_regtype('vector')"))[0] is not None:  # on the search path
         register_vector(conn)
     return conn
@@ -73,7 +74,9 @@ def user_objects(conn: psycopg.Connection, schemas: list[str]) -> dict[str, int]
                AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
                                   AND d.objid = p.oid AND d.deptype = 'e')
         ) o GROUP BY kind ORDER BY kind
-        """, {"schemas": schemas}).fetchall()
+        """,
+        {"schemas": schemas},
+    ).fetchall()
     return dict(rows)
 
 
@@ -85,7 +88,8 @@ def pgvector(conn: psycopg.Connection) -> dict:
              FROM pg_available_extensions a
              LEFT JOIN pg_extension e ON e.extname = a.name
              LEFT JOIN pg_namespace n ON n.oid = e.extnamespace
-            WHERE a.name = 'vector'""").fetchone()
+            WHERE a.name = 'vector'"""
+    ).fetchone()
     if row is None:
         return {"available": None, "installed": None, "schema": None}
     return {"available": row[0], "installed": row[1], "schema": row[2]}

@@ -25,7 +25,10 @@ def vector_index_status(conn: psycopg.Connection) -> VectorIndexStatus | None:
     if db.one(conn.execute("SELECT to_regclass('product_vectors')"))[0] is None:
         return None
     vectors = db.one(conn.execute("SELECT count(*) FROM product_vectors"))[0]
-    hnsw = db.one(conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'product_vectors' "
-                        "AND indexdef ILIKE '%USING hnsw%'"))[0]
+    hnsw = db.one(
+        conn.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'product_vectors' AND indexdef ILIKE '%USING hnsw%'"
+        )
+    )[0]
     version = db.one(conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'"))[0]
     return VectorIndexStatus(vectors=vectors, hnsw_indexes=hnsw, pgvector_version=version)

@@ -29,7 +29,9 @@ def _vector_list(embedding) -> list[float]:
     return [float(v) for v in values]
 
 
-def _search_rows(data: list[dict], keys=("id", "product_key", "chunk_kind", "content", "metadata", "score")) -> list[dict]:
+def _search_rows(
+    data: list[dict], keys=("id", "product_key", "chunk_kind", "content", "metadata", "score")
+) -> list[dict]:
     return [{k: row[k] for k in keys} for row in data]
 
 
@@ -46,7 +48,8 @@ class SupabaseVectorStore:
         if not url or not key:
             raise SupabaseConfigError(
                 "the supabase vector store needs SUPABASE_URL and SUPABASE_SERVICE_KEY; "
-                f"got url={url!r} and {'a' if key else 'no'} key")
+                f"got url={url!r} and {'a' if key else 'no'} key"
+            )
         from supabase import create_client
 
         return cls(create_client(url, key), table)
@@ -55,8 +58,14 @@ class SupabaseVectorStore:
         hashes: dict[str, str | None] = {}
         start = 0
         while True:
-            page = (self.client.table(self.table.name).select("id,source_hash").order("id")
-                    .range(start, start + PAGE_ROWS - 1).execute().data)
+            page = (
+                self.client.table(self.table.name)
+                .select("id,source_hash")
+                .order("id")
+                .range(start, start + PAGE_ROWS - 1)
+                .execute()
+                .data
+            )
             hashes.update((row["id"], row["source_hash"]) for row in page)
             if len(page) < PAGE_ROWS:
                 return hashes
@@ -68,13 +77,16 @@ class SupabaseVectorStore:
     def upsert(self, rows: list[dict]) -> None:
         """One request, so one transaction on the server."""
         if rows:
-            payload = [{**{c: row[c] for c in self.table.columns}, "embedding": _vector_list(row["embedding"])}
-                       for row in rows]
+            payload = [
+                {**{c: row[c] for c in self.table.columns}, "embedding": _vector_list(row["embedding"])} for row in rows
+            ]
             self.client.table(self.table.name).upsert(payload, on_conflict="id", returning="minimal").execute()
 
     def delete(self, ids: list[str]) -> None:
         for start in range(0, len(ids), DELETE_IDS):
-            self.client.table(self.table.name).delete(returning="minimal").in_("id", ids[start:start + DELETE_IDS]).execute()
+            self.client.table(self.table.name).delete(returning="minimal").in_(
+                "id", ids[start : start + DELETE_IDS]
+            ).execute()
 
     def drop_index(self) -> None:
         """Not possible over PostgREST; bulk loads go through the index."""
@@ -86,23 +98,62 @@ class SupabaseVectorStore:
         return self.client.rpc(self.table.stats_function, {}).execute().data
 
     def match_products(self, query_embedding, match_count, filter=None):
-        return _search_rows(self.client.rpc("match_products", {
-            "query_embedding": _vector_list(query_embedding), "match_count": match_count,
-            "filter": filter or {}}).execute().data)
+        return _search_rows(
+            self.client.rpc(
+                "match_products",
+                {"query_embedding": _vector_list(query_embedding), "match_count": match_count, "filter": filter or {}},
+            )
+            .execute()
+            .data
+        )
 
     def fulltext_search(self, query_text, match_count, filter=None):
-        return _search_rows(self.client.rpc("fulltext_search", {
-            "query_text": query_text, "match_count": match_count, "filter": filter or {}}).execute().data)
+        return _search_rows(
+            self.client.rpc(
+                "fulltext_search", {"query_text": query_text, "match_count": match_count, "filter": filter or {}}
+            )
+            .execute()
+            .data
+        )
 
-    def hybrid_search(self, query_text, query_embedding, match_count, filter=None,
-                      full_text_weight=search.FULL_TEXT_WEIGHT, semantic_weight=search.SEMANTIC_WEIGHT,
-                      rrf_k=search.RRF_K):
-        return _search_rows(self.client.rpc("hybrid_search", {
-            "query_text": query_text, "query_embedding": _vector_list(query_embedding),
-            "match_count": match_count, "full_text_weight": full_text_weight,
-            "semantic_weight": semantic_weight, "rrf_k": rrf_k, "filter": filter or {}}).execute().data)
+    def hybrid_search(
+        self,
+        query_text,
+        query_embedding,
+        match_count,
+        filter=None,
+        full_text_weight=search.FULL_TEXT_WEIGHT,
+        semantic_weight=search.SEMANTIC_WEIGHT,
+        rrf_k=search.RRF_K,
+    ):
+        return _search_rows(
+            self.client.rpc(
+                "hybrid_search",
+                {
+                    "query_text": query_text,
+                    "query_embedding": _vector_list(query_embedding),
+                    "match_count": match_count,
+                    "full_text_weight": full_text_weight,
+                    "semantic_weight": semantic_weight,
+                    "rrf_k": rrf_k,
+                    "filter": filter or {},
+                },
+            )
+            .execute()
+            .data
+        )
 
     def hybrid_search_documents(self, query_text, query_embedding, match_count):
-        return _search_rows(self.client.rpc("hybrid_search_documents", {
-            "query_text": query_text, "query_embedding": _vector_list(query_embedding),
-            "match_count": match_count}).execute().data, document_search.ROW_KEYS)
+        return _search_rows(
+            self.client.rpc(
+                "hybrid_search_documents",
+                {
+                    "query_text": query_text,
+                    "query_embedding": _vector_list(query_embedding),
+                    "match_count": match_count,
+                },
+            )
+            .execute()
+            .data,
+            document_search.ROW_KEYS,
+        )

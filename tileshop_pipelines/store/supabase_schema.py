@@ -34,8 +34,7 @@ _HEADER = """\
 _FUNCTION = re.compile(r"CREATE\s+OR\s+REPLACE\s+FUNCTION\s+([\w.]+)\s*\(", re.IGNORECASE)
 # What can hide a `;` from the statement splitter: comments, quoted strings and identifiers,
 # dollar-quoted bodies ($$ ... $$, $tag$ ... $tag$).
-_QUOTED = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|(\$(?:[A-Za-z_]\w*)?\$).*?\1",
-                     re.DOTALL)
+_QUOTED = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|(\$(?:[A-Za-z_]\w*)?\$).*?\1", re.DOTALL)
 
 
 class MarkerError(ValueError):
@@ -93,7 +92,7 @@ def _split_statements(name: str, region: str) -> list[str]:
             at = quoted.end()
         elif region[at] == ";":
             # Without the rest of the previous statement's line; blank lines between groups stay.
-            statements.append(region[start:at + 1].removeprefix("\n"))
+            statements.append(region[start : at + 1].removeprefix("\n"))
             start = at = at + 1
         else:
             at += 1

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-VECTOR_COLUMNS = ("id", "product_key", "chunk_kind", "content", "metadata", "embedding", "text_hash",
-                  "source_hash")
+VECTOR_COLUMNS = ("id", "product_key", "chunk_kind", "content", "metadata", "embedding", "text_hash", "source_hash")
 VECTOR_TYPES = ("text", "text", "text", "text", "jsonb", "vector", "text", "text")
 HNSW_INDEX = "product_vectors_embedding_hnsw"
 # The graph's build parameters, as migration 018 leaves the index (it says how they were chosen;
@@ -30,15 +29,25 @@ class VectorTable:
 
 
 PRODUCT_VECTORS = VectorTable(
-    "product_vectors", VECTOR_COLUMNS, VECTOR_TYPES,
+    "product_vectors",
+    VECTOR_COLUMNS,
+    VECTOR_TYPES,
     # The per-product full-text GIN index too: built in one pass instead of taking every product's
     # ~75 lexemes one insert at a time.
     ((SEARCH_TEXT_INDEX, "product_search_text USING gin (fts)"), (HNSW_INDEX, HNSW_DEFINITION)),
-    "product_vectors_stats", ("product_vectors", "product_search_text"))
+    "product_vectors_stats",
+    ("product_vectors", "product_search_text"),
+)
 DOCUMENT_VECTORS = VectorTable(
     "document_vectors",
     ("id", "document_id", "page_number", "content", "metadata", "embedding", "text_hash", "source_hash"),
     ("text", "int8", "int4", "text", "jsonb", "vector", "text", "text"),
-    (("document_vectors_embedding_hnsw",
-      "document_vectors USING hnsw (embedding vector_cosine_ops) WITH (ef_construction = 128)"),),
-    "document_vectors_stats", ("document_vectors",))
+    (
+        (
+            "document_vectors_embedding_hnsw",
+            "document_vectors USING hnsw (embedding vector_cosine_ops) WITH (ef_construction = 128)",
+        ),
+    ),
+    "document_vectors_stats",
+    ("document_vectors",),
+)

@@ -29,6 +29,7 @@ def chunker_signature(model_name: str) -> str:
     """What a product's chunks depend on besides its record: this chunker and the word-piece model."""
     return f"chunker-v{CHUNKER_VERSION}/{model_name}"
 
+
 # A text -> the (start, end) character span of each of its word pieces, special tokens excluded.
 WordPieceSpans = Callable[[str], list[tuple[int, int]]]
 
@@ -59,8 +60,12 @@ def description_line(record: dict) -> str | None:
     """The filterable facts as one phrase a shopper might type: 'Matte white ceramic tile for
     wall, 12 x 36 in, by The Tile Shop.' (a phrase embeds closer to such questions than label:
     value lines do)."""
-    words = [record.get("finish"), (record.get("color") or "").lower() or None,
-             (record.get("material") or "").lower() or None, (record.get("category") or "").lower() or None]
+    words = [
+        record.get("finish"),
+        (record.get("color") or "").lower() or None,
+        (record.get("material") or "").lower() or None,
+        (record.get("category") or "").lower() or None,
+    ]
     phrase = " ".join(w for w in words if w)
     applications = [a.lower() for a in record.get("applications") or []]
     if applications:
@@ -111,8 +116,9 @@ def specifications_text(record: dict) -> str | None:
     return "\n".join(lines)
 
 
-def description_windows(text: str, word_piece_spans: WordPieceSpans, budget: int,
-                        overlap: int = DESCRIPTION_OVERLAP_WORD_PIECES) -> list[str]:
+def description_windows(
+    text: str, word_piece_spans: WordPieceSpans, budget: int, overlap: int = DESCRIPTION_OVERLAP_WORD_PIECES
+) -> list[str]:
     """Slices of `text` of at most `budget` word pieces each; consecutive slices share about
     `overlap` word pieces. Slices start and end on word boundaries unless a single word is longer
     than the budget, and together they cover every word piece."""
@@ -130,15 +136,16 @@ def description_windows(text: str, word_piece_spans: WordPieceSpans, budget: int
         if end < len(spans):
             snapped = max((i for i in range(first + 1, end + 1) if starts_word[i]), default=end)
             end = snapped if snapped > first + overlap else end
-        windows.append(text[spans[first][0]:spans[end - 1][1]])
+        windows.append(text[spans[first][0] : spans[end - 1][1]])
         if end >= len(spans):
             return windows
         target = max(end - overlap, first + 1)
         first = next((i for i in range(target, end) if starts_word[i]), target)
 
 
-def chunk_product(product_key: str, record: dict, word_piece_spans: WordPieceSpans,
-                   max_word_pieces: int = MAX_SEQUENCE_WORD_PIECES) -> list[Chunk]:
+def chunk_product(
+    product_key: str, record: dict, word_piece_spans: WordPieceSpans, max_word_pieces: int = MAX_SEQUENCE_WORD_PIECES
+) -> list[Chunk]:
     def chunk(kind: str, ordinal: int, content: str) -> Chunk:
         return Chunk(f"{product_key}:{kind}:{ordinal}", product_key, kind, ordinal, content)
 
@@ -150,8 +157,7 @@ def chunk_product(product_key: str, record: dict, word_piece_spans: WordPieceSpa
     # Each description chunk repeats the product name, so it is retrievable on its own.
     prefix = f"{name}\n" if name else ""
     budget = max_word_pieces - SPECIAL_WORD_PIECES - len(word_piece_spans(prefix))
-    for i, window in enumerate(description_windows(record.get("description") or "", word_piece_spans,
-                                                   budget=budget)):
+    for i, window in enumerate(description_windows(record.get("description") or "", word_piece_spans, budget=budget)):
         chunks.append(chunk("description", i, prefix + window))
     specs = specifications_text(record)
     if specs:

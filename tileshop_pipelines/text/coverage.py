@@ -26,7 +26,9 @@ _NOTCH = rf"(?:{_NUMBER} x )?{_NUMBER} in (?:square |U-|V-|loop )?notch"
 _GROUT_HEADER = re.compile(rf"^Tile size((?:\s+{_NUMBER} in joint)+)$", re.IGNORECASE)
 _GROUT_ROW = re.compile(rf"^({_NUMBER} x {_NUMBER}(?: x {_NUMBER})? in)((?:\s+[\d,]+(?:\.\d+)?)+)$")
 _LB_PER_100 = re.compile(r"pounds of grout per 100 sq\.? ?ft", re.IGNORECASE)
-_SQFT_PER_UNIT = re.compile(r"square feet covered per ((?:\d+(?:\.\d+)? )?[a-z][a-z .]*?)(?:,| by |\.|$)", re.IGNORECASE)
+_SQFT_PER_UNIT = re.compile(
+    r"square feet covered per ((?:\d+(?:\.\d+)? )?[a-z][a-z .]*?)(?:,| by |\.|$)", re.IGNORECASE
+)
 _MORTAR_HEADER = re.compile(r"^Trowel notch\s+Coverage per (.+)$", re.IGNORECASE)
 _MORTAR_ROW = re.compile(rf"^({_NOTCH})\s+([\d,]+(?:\.\d+)?)(?:\s+to\s+([\d,]+(?:\.\d+)?))?\s+sq\.? ?ft$")
 _TROWEL_HEADER = re.compile(r"^Tile size\s+Trowel notch$", re.IGNORECASE)
@@ -160,22 +162,31 @@ def page_coverage(text: str) -> PageCoverage:
     for i, line in enumerate(lines):
         if (header := _GROUT_HEADER.match(line)) and basis:
             joints = [f"{j} in" for j in re.findall(rf"({_NUMBER}) in joint", header.group(1))]
-            for row in lines[i + 1:]:
+            for row in lines[i + 1 :]:
                 cells = _GROUT_ROW.match(row)
                 values = cells.group(2).split() if cells else []
                 if cells is None or len(values) != len(joints):
                     break
-                grout += [GroutCoverage(cells.group(1), joint, amount(v), basis, unit, row, line)
-                          for joint, v in zip(joints, values, strict=True)]
+                grout += [
+                    GroutCoverage(cells.group(1), joint, amount(v), basis, unit, row, line)
+                    for joint, v in zip(joints, values, strict=True)
+                ]
         elif header := _MORTAR_HEADER.match(line):
-            for row in lines[i + 1:]:
+            for row in lines[i + 1 :]:
                 if not (cells := _MORTAR_ROW.match(row)):
                     break
-                mortar.append(MortarCoverage(cells.group(1), amount(cells.group(2)),
-                                             amount(cells.group(3)) if cells.group(3) else None,
-                                             header.group(1).strip(), row, line))
+                mortar.append(
+                    MortarCoverage(
+                        cells.group(1),
+                        amount(cells.group(2)),
+                        amount(cells.group(3)) if cells.group(3) else None,
+                        header.group(1).strip(),
+                        row,
+                        line,
+                    )
+                )
         elif _TROWEL_HEADER.match(line):
-            for row in lines[i + 1:]:
+            for row in lines[i + 1 :]:
                 if not (cells := _TROWEL_ROW.match(row)):
                     break
                 trowels.append(TrowelChoice(cells.group(1), cells.group(2), row))

@@ -85,6 +85,7 @@ def clean_lines(text: str) -> list[str]:
 def strip_furniture(pages: list[list[str]]) -> list[list[str]]:
     """The pages' lines without their running header and footer (a first or last line every page of
     a document of two or more pages has, its figures aside) and "Page N of M" lines."""
+
     def shape(line: str) -> str:
         return re.sub(r"\d+", "#", line)
 
@@ -95,8 +96,9 @@ def strip_furniture(pages: list[list[str]]) -> list[list[str]]:
             shapes = {shape(lines[end]) for lines in with_text}
             if len(shapes) == 1:
                 repeated |= shapes
-    return [[line for line in lines if shape(line) not in repeated and not _PAGE_NUMBER.search(line)]
-            for lines in pages]
+    return [
+        [line for line in lines if shape(line) not in repeated and not _PAGE_NUMBER.search(line)] for lines in pages
+    ]
 
 
 def is_heading(line: str) -> bool:
@@ -168,8 +170,14 @@ def document_title(name: str, first_lines: list[str]) -> str:
         elif first.lower() not in name.lower():
             # A long title wraps: "... Membrane Safety Data" + the name "Safety Data Sheet" overlap.
             head, tail = first.split(), name.split()
-            overlap = max((n for n in range(1, min(len(head), len(tail)) + 1)
-                           if [w.lower() for w in head[-n:]] == [w.lower() for w in tail[:n]]), default=0)
+            overlap = max(
+                (
+                    n
+                    for n in range(1, min(len(head), len(tail)) + 1)
+                    if [w.lower() for w in head[-n:]] == [w.lower() for w in tail[:n]]
+                ),
+                default=0,
+            )
             title = " ".join(head + tail[overlap:])
     return title[:MAX_TITLE_CHARS]
 
@@ -178,12 +186,20 @@ def _title_block(heading: str, body: list[str], title_line: str | None) -> bool:
     """The first page's title line (as a heading or as the first line before any) with at most a
     line or two under it: the title every passage carries, not a passage."""
     lines = body if heading == title_line else body[1:] if not heading and body[:1] == [title_line] else None
-    return (lines is not None and len(lines) <= MAX_TITLE_BLOCK_LINES
-            and all(len(line) <= MAX_TITLE_CHARS for line in lines))
+    return (
+        lines is not None
+        and len(lines) <= MAX_TITLE_BLOCK_LINES
+        and all(len(line) <= MAX_TITLE_CHARS for line in lines)
+    )
 
 
-def chunk_document(document_id: int, name: str, pages: list[tuple[int, str]], word_piece_spans: WordPieceSpans,
-                   max_word_pieces: int = MAX_SEQUENCE_WORD_PIECES) -> list[DocumentChunk]:
+def chunk_document(
+    document_id: int,
+    name: str,
+    pages: list[tuple[int, str]],
+    word_piece_spans: WordPieceSpans,
+    max_word_pieces: int = MAX_SEQUENCE_WORD_PIECES,
+) -> list[DocumentChunk]:
     """The passages of a document (`name`: what the product pages call it) from its pages' text
     ((page number, text), in page order)."""
     cleaned = strip_furniture([clean_lines(text) for _, text in pages])
@@ -199,11 +215,21 @@ def chunk_document(document_id: int, name: str, pages: list[tuple[int, str]], wo
                 continue
             prefix = f"{title}: {heading}" if heading else title
             budget = max_word_pieces - SPECIAL_WORD_PIECES - len(word_piece_spans(prefix + "\n"))
-            windows = description_windows("\n".join(reflow(body)), word_piece_spans, budget,
-                                          overlap=DESCRIPTION_OVERLAP_WORD_PIECES)
+            windows = description_windows(
+                "\n".join(reflow(body)), word_piece_spans, budget, overlap=DESCRIPTION_OVERLAP_WORD_PIECES
+            )
             for window in windows:
-                chunks.append(DocumentChunk(f"doc{document_id}:p{page_number}:{ordinal}", document_id, page_number,
-                                            heading, ordinal, title, f"{prefix}\n{window}"))
+                chunks.append(
+                    DocumentChunk(
+                        f"doc{document_id}:p{page_number}:{ordinal}",
+                        document_id,
+                        page_number,
+                        heading,
+                        ordinal,
+                        title,
+                        f"{prefix}\n{window}",
+                    )
+                )
                 ordinal += 1
         section = ends_under
     return chunks

@@ -59,7 +59,7 @@ def backup_key(prefix: str, taken_at: dt.datetime) -> str:
 
 def parse_backup(prefix: str, key: str, size: int = 0) -> Backup | None:
     """The backup `key` names, or None when it is not one of ours directly under `prefix`."""
-    if not key.startswith(prefix) or not (match := _NAME.fullmatch(key[len(prefix):])):
+    if not key.startswith(prefix) or not (match := _NAME.fullmatch(key[len(prefix) :])):
         return None
     try:
         taken_at = dt.datetime.strptime(match.group(1), TIME_FORMAT).replace(tzinfo=dt.UTC)
@@ -87,8 +87,9 @@ def expired(backups: Iterable[Backup], keep_days: int) -> list[Backup]:
     return [b for b in reversed(backups) if b.key not in kept]
 
 
-def stale_uploads(uploads: Iterable[IncompleteUpload], prefix: str, now: dt.datetime,
-                  older_than: dt.timedelta = STALE_UPLOAD) -> list[IncompleteUpload]:
+def stale_uploads(
+    uploads: Iterable[IncompleteUpload], prefix: str, now: dt.datetime, older_than: dt.timedelta = STALE_UPLOAD
+) -> list[IncompleteUpload]:
     """Incomplete multipart uploads of backup keys begun more than `older_than` before `now`."""
     return [u for u in uploads if parse_backup(prefix, u.key) is not None and now - u.initiated > older_than]
 
@@ -121,12 +122,21 @@ def _progress(what: str, total: int, log: Callable[[str], None]) -> Callable[[in
         if quarter > done[1]:
             done[1] = quarter
             log(f"{what}: {done[0]:,} of {total:,} bytes")
+
     return advance
 
 
 # --- backing up -----------------------------------------------------------------------------------
-def back_up(database_url: str, bucket: Bucket, prefix: str, keep_days: int, workdir: Path, *,
-            now: dt.datetime | None = None, log: Callable[[str], None] = logger.info) -> dict:
+def back_up(
+    database_url: str,
+    bucket: Bucket,
+    prefix: str,
+    keep_days: int,
+    workdir: Path,
+    *,
+    now: dt.datetime | None = None,
+    log: Callable[[str], None] = logger.info,
+) -> dict:
     """Dump the database at `database_url`, upload it as a new backup, then apply retention."""
     taken_at = now or dt.datetime.now(dt.UTC)
     key = backup_key(prefix, taken_at)
@@ -136,25 +146,42 @@ def back_up(database_url: str, bucket: Bucket, prefix: str, keep_days: int, work
     path = workdir / key.rsplit("/", 1)[-1]
     try:
         dumped = dumps.dump(database_url, path)
-        log(f"dumped {dumped['dbname']} (PostgreSQL {dumped['dumped_from']}): {dumped['bytes']:,} bytes "
-            f"in {dumped['seconds']:.1f} s")
+        log(
+            f"dumped {dumped['dbname']} (PostgreSQL {dumped['dumped_from']}): {dumped['bytes']:,} bytes "
+            f"in {dumped['seconds']:.1f} s"
+        )
         digest = sha256_of(path)
         started = time.perf_counter()
-        bucket.upload(path, key, {SHA256: digest, "dumped-from": dumped["dumped_from"]},
-                      progress=_progress(f"uploading {bucket.url(key)}", dumped["bytes"], log))
+        bucket.upload(
+            path,
+            key,
+            {SHA256: digest, "dumped-from": dumped["dumped_from"]},
+            progress=_progress(f"uploading {bucket.url(key)}", dumped["bytes"], log),
+        )
         uploaded_s = time.perf_counter() - started
     finally:
         path.unlink(missing_ok=True)
     size, metadata = bucket.head(key)
     if size != dumped["bytes"] or metadata.get(SHA256) != digest:
-        raise BackupError(f"{bucket.url(key)} holds {size:,} bytes with sha256 {metadata.get(SHA256)}, the dump "
-                          f"{dumped['bytes']:,} with {digest}: nothing was deleted")
+        raise BackupError(
+            f"{bucket.url(key)} holds {size:,} bytes with sha256 {metadata.get(SHA256)}, the dump "
+            f"{dumped['bytes']:,} with {digest}: nothing was deleted"
+        )
     log(f"uploaded {bucket.url(key)} in {uploaded_s:.1f} s")
     pruned = prune(bucket, prefix, keep_days, new_key=key, now=taken_at)
     for gone in pruned["deleted"]:
         log(f"retention ({keep_days} days): deleted {bucket.url(gone)}")
-    return {"key": key, "url": bucket.url(key), "bytes": size, "sha256": digest, "dumped_from": dumped["dumped_from"],
-            "tables": dumped["tables"], "dump_s": dumped["seconds"], "upload_s": round(uploaded_s, 3), **pruned}
+    return {
+        "key": key,
+        "url": bucket.url(key),
+        "bytes": size,
+        "sha256": digest,
+        "dumped_from": dumped["dumped_from"],
+        "tables": dumped["tables"],
+        "dump_s": dumped["seconds"],
+        "upload_s": round(uploaded_s, 3),
+        **pruned,
+    }
 
 
 def prune(bucket: Bucket, prefix: str, keep_days: int, *, new_key: str, now: dt.datetime) -> dict:
@@ -165,14 +192,19 @@ def prune(bucket: Bucket, prefix: str, keep_days: int, *, new_key: str, now: dt.
         raise BackupError(f"the listing of s3://{bucket.name}/{prefix} does not show {new_key}: nothing was deleted")
     gone = expired(backups, keep_days)
     if new_key in {b.key for b in gone}:  # a later-dated backup of the same day (a clock moved back)
-        raise BackupError(f"retention would delete the new backup {new_key} (a backup of the same day is dated "
-                          "later: a clock moved?): nothing was deleted")
+        raise BackupError(
+            f"retention would delete the new backup {new_key} (a backup of the same day is dated "
+            "later: a clock moved?): nothing was deleted"
+        )
     bucket.delete(b.key for b in gone)
     stale = stale_uploads(bucket.incomplete_uploads(prefix), prefix, now)
     for upload in stale:
         bucket.abort(upload)
-    return {"kept": [b.key for b in backups if b not in gone], "deleted": [b.key for b in gone],
-            "aborted_uploads": [u.key for u in stale]}
+    return {
+        "kept": [b.key for b in backups if b not in gone],
+        "deleted": [b.key for b in gone],
+        "aborted_uploads": [u.key for u in stale],
+    }
 
 
 # --- restoring ------------------------------------------------------------------------------------
@@ -183,8 +215,15 @@ def latest_backup(bucket: Bucket, prefix: str) -> Backup:
     return backups[0]
 
 
-def restore_backup(bucket: Bucket, key: str, target_url: str, workdir: Path, *, force: bool = False,
-                   log: Callable[[str], None] = logger.info) -> dict:
+def restore_backup(
+    bucket: Bucket,
+    key: str,
+    target_url: str,
+    workdir: Path,
+    *,
+    force: bool = False,
+    log: Callable[[str], None] = logger.info,
+) -> dict:
     """Download the object `key`, check its hash, restore it into `target_url` (dumps.restore)."""
     size, metadata = bucket.head(key)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -199,12 +238,18 @@ def restore_backup(bucket: Bucket, key: str, target_url: str, workdir: Path, *, 
         downloaded_s = time.perf_counter() - started
         expected = metadata.get(SHA256)
         if expected is not None and (actual := sha256_of(partial)) != expected:
-            raise BackupError(f"{bucket.url(key)} downloaded with sha256 {actual}, its metadata says {expected}: "
-                              "nothing was restored")
+            raise BackupError(
+                f"{bucket.url(key)} downloaded with sha256 {actual}, its metadata says {expected}: nothing was restored"
+            )
         partial.replace(path)
         report = dumps.restore(path, target_url, force=force)
     finally:
         partial.unlink(missing_ok=True)
         path.unlink(missing_ok=True)
-    return {**report, "file": bucket.url(key), "bytes": size, "download_s": round(downloaded_s, 3),
-            "sha256": "checked" if expected is not None else "not in the object's metadata: unchecked"}
+    return {
+        **report,
+        "file": bucket.url(key),
+        "bytes": size,
+        "download_s": round(downloaded_s, 3),
+        "sha256": "checked" if expected is not None else "not in the object's metadata: unchecked",
+    }

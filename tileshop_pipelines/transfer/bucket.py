@@ -52,21 +52,30 @@ class Bucket:
         self.name = name
         self.endpoint_url = settings.endpoint_url
         self._client = boto3.client(
-            "s3", endpoint_url=settings.endpoint_url, region_name=settings.region or None,
+            "s3",
+            endpoint_url=settings.endpoint_url,
+            region_name=settings.region or None,
             aws_access_key_id=_value(settings.access_key_id),
             aws_secret_access_key=_value(settings.secret_access_key),
             # Virtual-hosted addressing (bucket.endpoint/key): Tigris answers nothing else for buckets
             # created since 2025-02-19, and boto3 sends path-style to an endpoint_url unless told.
-            config=Config(s3={"addressing_style": "virtual"}, retries={"mode": "standard", "max_attempts": 5},
-                          connect_timeout=10, read_timeout=60))
+            config=Config(
+                s3={"addressing_style": "virtual"},
+                retries={"mode": "standard", "max_attempts": 5},
+                connect_timeout=10,
+                read_timeout=60,
+            ),
+        )
         self._transfer = TransferConfig(multipart_threshold=part_bytes, multipart_chunksize=part_bytes)
 
     @classmethod
     def configured(cls, settings: BucketSettings, **options) -> Bucket:
         """BUCKET_NAME's bucket; a BucketError when none is configured."""
         if not settings.configured:
-            raise BucketError("no bucket is configured: set BUCKET_NAME and AWS_ENDPOINT_URL_S3 (and the keys); "
-                              "on Fly `fly storage create` sets them (docs/DEPLOY.md)")
+            raise BucketError(
+                "no bucket is configured: set BUCKET_NAME and AWS_ENDPOINT_URL_S3 (and the keys); "
+                "on Fly `fly storage create` sets them (docs/DEPLOY.md)"
+            )
         return cls(settings.bucket_name, settings, **options)
 
     def url(self, key: str) -> str:
@@ -110,12 +119,14 @@ class Bucket:
             raise self._failed("reading", key, exc) from exc
         return head["ContentLength"], head.get("Metadata", {})
 
-    def upload(self, path: Path, key: str, metadata: dict[str, str],
-               progress: Callable[[int], None] | None = None) -> None:
+    def upload(
+        self, path: Path, key: str, metadata: dict[str, str], progress: Callable[[int], None] | None = None
+    ) -> None:
         """The file `path` as the object `key` with `metadata`; `progress(bytes)` as parts go."""
         try:
-            self._client.upload_file(str(path), self.name, key, ExtraArgs={"Metadata": metadata},
-                                     Config=self._transfer, Callback=progress)
+            self._client.upload_file(
+                str(path), self.name, key, ExtraArgs={"Metadata": metadata}, Config=self._transfer, Callback=progress
+            )
         except (BotoCoreError, ClientError, S3UploadFailedError) as exc:
             raise self._failed("uploading to", key, exc) from exc
 
@@ -129,15 +140,18 @@ class Bucket:
         """Delete exactly these keys; a BucketError naming those S3 refused."""
         keys = list(keys)
         for i in range(0, len(keys), DELETE_BATCH):
-            batch = keys[i:i + DELETE_BATCH]
+            batch = keys[i : i + DELETE_BATCH]
             try:
                 answer = self._client.delete_objects(
-                    Bucket=self.name, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+                    Bucket=self.name, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True}
+                )
             except (BotoCoreError, ClientError) as exc:
                 raise self._failed("deleting from", batch[0], exc) from exc
             if errors := answer.get("Errors"):
-                raise BucketError(f"deleting from s3://{self.name} failed for "
-                                  + ", ".join(f"{e['Key']} ({e.get('Code')})" for e in errors))
+                raise BucketError(
+                    f"deleting from s3://{self.name} failed for "
+                    + ", ".join(f"{e['Key']} ({e.get('Code')})" for e in errors)
+                )
 
     def incomplete_uploads(self, prefix: str) -> builtins.list[IncompleteUpload]:  # (list: the method above)
         """Multipart uploads under `prefix` begun and neither completed nor aborted."""

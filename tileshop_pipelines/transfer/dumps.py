@@ -86,9 +86,15 @@ class Archive:
         return _major(self.pg_dump_version)
 
     def summary(self) -> dict:
-        return {"file": str(self.path), "bytes": self.path.stat().st_size, "dbname": self.dbname,
-                "dumped_from": self.server_version, "pg_dump": self.pg_dump_version, "schemas": list(self.schemas),
-                "tables": self.tables}
+        return {
+            "file": str(self.path),
+            "bytes": self.path.stat().st_size,
+            "dbname": self.dbname,
+            "dumped_from": self.server_version,
+            "pg_dump": self.pg_dump_version,
+            "schemas": list(self.schemas),
+            "tables": self.tables,
+        }
 
 
 def _major(version: str) -> int | None:
@@ -141,7 +147,8 @@ def find_tool(name: str, major: int, *, or_newer: bool = False) -> Path:
     raise DumpError(
         f"no {name} of PostgreSQL {wanted} was found"
         + (f"; found {', '.join(looked)}" if looked else "")
-        + f"; install postgresql-client-{major} or set {TOOLS_ENV} to the bin/ folder of one")
+        + f"; install postgresql-client-{major} or set {TOOLS_ENV} to the bin/ folder of one"
+    )
 
 
 def any_tool(name: str) -> Path:
@@ -188,8 +195,11 @@ def dump(url: str, path: Path) -> dict:
     partial = path.with_name(path.name + ".partial")
     started = time.perf_counter()
     try:
-        _run([str(pg_dump), "--format=custom", f"--file={partial}", f"--dbname={dsn}"], password,
-             f"pg_dump of {db.redacted(url)} failed")
+        _run(
+            [str(pg_dump), "--format=custom", f"--file={partial}", f"--dbname={dsn}"],
+            password,
+            f"pg_dump of {db.redacted(url)} failed",
+        )
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
@@ -202,18 +212,24 @@ def read_archive(path: Path) -> Archive:
     path = Path(path)
     if not path.is_file():
         raise DumpError(f"{path}: no such file")
-    proc = subprocess.run([str(any_tool("pg_restore")), "--list", "--format=custom", str(path)],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(any_tool("pg_restore")), "--list", "--format=custom", str(path)], capture_output=True, text=True
+    )
     if proc.returncode != 0:
-        raise DumpError(f"{path} is not a pg_dump custom-format archive: "
-                        f"{proc.stderr.strip().removeprefix('pg_restore: error: ')}")
+        raise DumpError(
+            f"{path} is not a pg_dump custom-format archive: {proc.stderr.strip().removeprefix('pg_restore: error: ')}"
+        )
     header = dict(_TOC_HEADER.findall(proc.stdout))
     tables = _TOC_TABLE.findall(proc.stdout)
-    return Archive(path=path, dbname=header.get("dbname", ""),
-                   server_version=header.get("Dumped from database version", ""),
-                   pg_dump_version=header.get("Dumped by pg_dump version", ""),
-                   schemas=tuple(sorted({schema for schema, _ in tables})), tables=len(tables),
-                   table_data=len(_TOC_TABLE_DATA.findall(proc.stdout)))
+    return Archive(
+        path=path,
+        dbname=header.get("dbname", ""),
+        server_version=header.get("Dumped from database version", ""),
+        pg_dump_version=header.get("Dumped by pg_dump version", ""),
+        schemas=tuple(sorted({schema for schema, _ in tables})),
+        tables=len(tables),
+        table_data=len(_TOC_TABLE_DATA.findall(proc.stdout)),
+    )
 
 
 # --- restore -------------------------------------------------------------------------------------
@@ -228,8 +244,10 @@ def restore(path: Path, url: str, *, force: bool = False) -> dict:
         known_settings = server.setting_names(conn)
     if present and not force:
         held = ", ".join(f"{n} {kind}" for kind, n in present.items())
-        raise DumpError(f"the target {target} is not empty ({held} in {', '.join(archive.schemas)}); restore into "
-                        "an empty database, or pass --force to replace the objects the dump holds")
+        raise DumpError(
+            f"the target {target} is not empty ({held} in {', '.join(archive.schemas)}); restore into "
+            "an empty database, or pass --force to replace the objects the dump holds"
+        )
     check_pgvector(vector, target, archive.schemas)
     dumped_major = archive.major or major
     pg_restore = find_tool("pg_restore", max(major, archive.pg_dump_major or major), or_newer=True)
@@ -242,18 +260,31 @@ def restore(path: Path, url: str, *, force: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="tileshop-restore-") as scratch:
         listing = Path(scratch) / "restore.list"
         listing.write_text(restore_list(pg_restore, path, drop_extension="vector"))
-        _restore_script([*command, f"--use-list={listing}", str(path)],
-                        [str(psql), "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", f"--dbname={dsn}"],
-                        password, known_settings, _pgvector_prologue(vector),
-                        f"restore of {path} into {target} failed (nothing was restored)")
+        _restore_script(
+            [*command, f"--use-list={listing}", str(path)],
+            [str(psql), "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", f"--dbname={dsn}"],
+            password,
+            known_settings,
+            _pgvector_prologue(vector),
+            f"restore of {path} into {target} failed (nothing was restored)",
+        )
     restored = time.perf_counter() - started
     with server.open_database(url) as conn:
         server.analyze(conn)
         objects = server.user_objects(conn, list(archive.schemas) or ["public"])
-    return {"file": str(path), "target": target, "replaced": present if force else {}, "objects": objects,
-            "older_server": major < dumped_major, "server_major": major, "dumped_major": dumped_major,
-            "tables_with_data": archive.table_data, "seconds": round(restored, 3), "tool": str(pg_restore),
-            "analyzed_s": round(time.perf_counter() - started - restored, 3)}
+    return {
+        "file": str(path),
+        "target": target,
+        "replaced": present if force else {},
+        "objects": objects,
+        "older_server": major < dumped_major,
+        "server_major": major,
+        "dumped_major": dumped_major,
+        "tables_with_data": archive.table_data,
+        "seconds": round(restored, 3),
+        "tool": str(pg_restore),
+        "analyzed_s": round(time.perf_counter() - started - restored, 3),
+    }
 
 
 def _pgvector_prologue(vector: dict) -> bytes:
@@ -262,17 +293,22 @@ def _pgvector_prologue(vector: dict) -> bytes:
     known ones, which a function's `SET hnsw.iterative_scan` may name; unloaded, they are
     placeholders only a superuser may set, and a managed database's user is not one."""
     schema = vector["schema"] or "public"
-    install = b"" if vector["installed"] else f'CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA "{schema}";\n'.encode()
+    install = (
+        b"" if vector["installed"] else f'CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA "{schema}";\n'.encode()
+    )
     return install + f"SELECT '[0]'::\"{schema}\".vector;\n".encode()
 
 
 def restore_list(pg_restore: Path, path: Path, *, drop_extension: str) -> str:
     """pg_restore's table of contents for `path` with the extension's own entries (CREATE EXTENSION
     and its COMMENT) commented out."""
-    proc = subprocess.run([str(pg_restore), "--list", "--format=custom", str(path)],
-                          capture_output=True, text=True, check=True)
-    entry = re.compile(rf"^\d+; \d+ \d+ (EXTENSION - {re.escape(drop_extension)}|COMMENT - EXTENSION "
-                       rf"{re.escape(drop_extension)}) ")
+    proc = subprocess.run(
+        [str(pg_restore), "--list", "--format=custom", str(path)], capture_output=True, text=True, check=True
+    )
+    entry = re.compile(
+        rf"^\d+; \d+ \d+ (EXTENSION - {re.escape(drop_extension)}|COMMENT - EXTENSION "
+        rf"{re.escape(drop_extension)}) "
+    )
     return "".join(f";{line}" if entry.match(line) else line for line in proc.stdout.splitlines(keepends=True))
 
 
@@ -280,18 +316,31 @@ _PREAMBLE_SET = re.compile(rb"^SET (\w+) = .*;\n$")
 _FIRST_ENTRY = b"-- Name: "  # pg_restore's comment before each object: the opening SETs come before
 
 
-def _restore_script(restore_command: list[str], psql_command: list[str], password: str | None,
-                    known_settings: set[str], prologue: bytes, what: str) -> None:
+def _restore_script(
+    restore_command: list[str],
+    psql_command: list[str],
+    password: str | None,
+    known_settings: set[str],
+    prologue: bytes,
+    what: str,
+) -> None:
     """pg_restore's script, without opening SETs the server does not know, into psql inside one
     transaction that is committed only when pg_restore wrote all of it."""
     env = {**os.environ, "PGAPPNAME": RESTORE_APPLICATION_NAME}
     if password is not None:
         env["PGPASSWORD"] = password
     with tempfile.TemporaryFile() as restore_err, tempfile.TemporaryFile() as psql_err:
-        psql = subprocess.Popen(psql_command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=psql_err,
-                                env=env, preexec_fn=_die_with_parent)
-        producer = subprocess.Popen(restore_command, stdout=subprocess.PIPE, stderr=restore_err,
-                                    preexec_fn=_die_with_parent)
+        psql = subprocess.Popen(
+            psql_command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=psql_err,
+            env=env,
+            preexec_fn=_die_with_parent,
+        )
+        producer = subprocess.Popen(
+            restore_command, stdout=subprocess.PIPE, stderr=restore_err, preexec_fn=_die_with_parent
+        )
         psql_in, restore_out = psql.stdin, producer.stdout
         assert psql_in is not None and restore_out is not None  # both PIPE
         try:
@@ -330,8 +379,10 @@ def _stderr(err, returncode: int) -> str:
 
 def _hint(message: str) -> str:
     if "permission denied to create extension" in message:
-        return ("; this user may not create pgvector: have it installed in the target database first (Fly "
-                "Managed Postgres: fly mpg databases extensions enable vector --cluster ID --database NAME)")
+        return (
+            "; this user may not create pgvector: have it installed in the target database first (Fly "
+            "Managed Postgres: fly mpg databases extensions enable vector --cluster ID --database NAME)"
+        )
     return ""
 
 
@@ -340,11 +391,15 @@ def check_pgvector(vector: dict, target: str, schemas: tuple[str, ...]) -> None:
     schema other than the dump's (the dump's columns are typed public.vector)."""
     wanted = ".".join(map(str, server.MIN_PGVECTOR))
     if vector["available"] is None:
-        raise DumpError(f"the target {target} has no pgvector extension available; use a server with "
-                        f"pgvector >= {wanted} (Fly Postgres and Supabase have it)")
+        raise DumpError(
+            f"the target {target} has no pgvector extension available; use a server with "
+            f"pgvector >= {wanted} (Fly Postgres and Supabase have it)"
+        )
     version = vector["installed"] or vector["available"]
     if server.version_tuple(version) < server.MIN_PGVECTOR:
         raise DumpError(f"the target {target} has pgvector {version}; the search needs >= {wanted}")
     if vector["schema"] and schemas and vector["schema"] not in schemas:
-        raise DumpError(f"the target {target} has pgvector installed in schema {vector['schema']!r}, the dump "
-                        f"expects it in {schemas[0]!r}: `DROP EXTENSION vector` there first (nothing uses it yet)")
+        raise DumpError(
+            f"the target {target} has pgvector installed in schema {vector['schema']!r}, the dump "
+            f"expects it in {schemas[0]!r}: `DROP EXTENSION vector` there first (nothing uses it yet)"
+        )

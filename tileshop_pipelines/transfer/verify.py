@@ -61,7 +61,8 @@ def source_database(source: str, scratch_server: str) -> Iterator[tuple[str, str
             raise dumps.DumpError(
                 f"cannot create a scratch database for the dump on {db.redacted(scratch_server)} ({exc}): compare "
                 "with the live source instead (--source DSN), or pass --scratch-server with a server where this "
-                "user may create databases (the embedded one: $(tileshop db url))") from exc
+                "user may create databases (the embedded one: $(tileshop db url))"
+            ) from exc
         try:
             dumps.restore(Path(source), scratch)
             yield scratch, f"dump {source}"
@@ -87,14 +88,19 @@ def inspect(url: str, question: str, query_embedding: np.ndarray) -> dict:
         conn.execute("SET enable_indexscan = off")
         side["pgvector"] = server.pgvector(conn)["installed"]
         side["search"] = {}
-        calls = {"match_products": lambda: search.match_products(conn, query_embedding, CANARY_TOP),
-                 "fulltext_search": lambda: search.fulltext_search(conn, question, CANARY_TOP),
-                 "hybrid_search": lambda: search.hybrid_search(conn, question, query_embedding, CANARY_TOP)}
+        calls = {
+            "match_products": lambda: search.match_products(conn, query_embedding, CANARY_TOP),
+            "fulltext_search": lambda: search.fulltext_search(conn, question, CANARY_TOP),
+            "hybrid_search": lambda: search.hybrid_search(conn, question, query_embedding, CANARY_TOP),
+        }
         for name, call in calls.items():
             side["search"][name] = _attempt(lambda call=call: f"{len(call())} rows")
-        side["canary"] = _attempt(lambda: [
-            {"product_key": hit.product_key, "sku": hit.sku, "score": hit.score}
-            for hit in retrieve(conn, question, query_embedding, limit=CANARY_TOP).hits])
+        side["canary"] = _attempt(
+            lambda: [
+                {"product_key": hit.product_key, "sku": hit.sku, "score": hit.score}
+                for hit in retrieve(conn, question, query_embedding, limit=CANARY_TOP).hits
+            ]
+        )
     return side
 
 
@@ -110,8 +116,14 @@ def differences(source: dict, target: dict) -> list[Difference]:
     found: list[Difference] = []
     found += _compare_maps("tables", source["tables"], target["tables"])
     for table in fingerprint.HASHED_TABLES:
-        found += _compare_maps("rows", source["rows"][table], target["rows"][table], prefix=f"{table} ",
-                               shown=lambda h: "present" if h else "missing", changed="differs")
+        found += _compare_maps(
+            "rows",
+            source["rows"][table],
+            target["rows"][table],
+            prefix=f"{table} ",
+            shown=lambda h: "present" if h else "missing",
+            changed="differs",
+        )
     for column in sorted(source["vectors"].keys() | target["vectors"].keys()):
         s, t = source["vectors"].get(column), target["vectors"].get(column)
         if s is None or t is None:
@@ -121,20 +133,27 @@ def differences(source: dict, target: dict) -> list[Difference]:
             if s[aspect] != t[aspect]:
                 found.append(Difference("vectors", f"{column} {aspect}", s[aspect], t[aspect]))
     found += _compare_maps("indexes", source["indexes"], target["indexes"])
-    found += _compare_maps("functions", source["functions"], target["functions"],
-                           shown=lambda h: "present" if h else "missing", changed="definition differs")
+    found += _compare_maps(
+        "functions",
+        source["functions"],
+        target["functions"],
+        shown=lambda h: "present" if h else "missing",
+        changed="definition differs",
+    )
     found += _compare_maps("sequences", source["sequences"], target["sequences"])
     for name in sorted(source["extensions"].keys() - target["extensions"].keys()):
         found.append(Difference("extensions", name, source["extensions"][name], "missing"))
     found += _target_requirements(target)
     if source["canary"] != target["canary"]:
-        found.append(Difference("canary", f"top {CANARY_TOP}", _canary_shown(source["canary"]),
-                                _canary_shown(target["canary"])))
+        found.append(
+            Difference("canary", f"top {CANARY_TOP}", _canary_shown(source["canary"]), _canary_shown(target["canary"]))
+        )
     return found
 
 
-def _compare_maps(check: str, source: dict, target: dict, prefix: str = "", shown=lambda v: v,
-                  changed: str | None = None) -> list[Difference]:
+def _compare_maps(
+    check: str, source: dict, target: dict, prefix: str = "", shown=lambda v: v, changed: str | None = None
+) -> list[Difference]:
     found = []
     for key in sorted(source.keys() | target.keys()):
         if key not in target:
@@ -142,8 +161,14 @@ def _compare_maps(check: str, source: dict, target: dict, prefix: str = "", show
         elif key not in source:
             found.append(Difference(check, f"{prefix}{key}", "missing", shown(target[key])))
         elif (s := source[key]) != (t := target[key]):
-            found.append(Difference(check, f"{prefix}{key}", changed and "hash " + s[:8] or s,
-                                    changed and f"{changed} (hash {t[:8]})" or t))
+            found.append(
+                Difference(
+                    check,
+                    f"{prefix}{key}",
+                    changed and "hash " + s[:8] or s,
+                    changed and f"{changed} (hash {t[:8]})" or t,
+                )
+            )
     return found
 
 
@@ -168,8 +193,14 @@ def _canary_shown(canary) -> object:
     return [f"{hit['sku']} {hit['score']}" for hit in canary]
 
 
-def verify(source: str, target: str, *, question: str = CANARY_QUESTION, scratch_server: str | None = None,
-           embed: Callable[[str], np.ndarray] | None = None) -> dict:
+def verify(
+    source: str,
+    target: str,
+    *,
+    question: str = CANARY_QUESTION,
+    scratch_server: str | None = None,
+    embed: Callable[[str], np.ndarray] | None = None,
+) -> dict:
     """The report: what was compared on each side and every difference (none: the transfer is whole)."""
     if embed is None:
         from tileshop_pipelines.assistant.retrieval import embed_question
@@ -181,11 +212,17 @@ def verify(source: str, target: str, *, question: str = CANARY_QUESTION, scratch
         source_side = inspect(source_url, question, query_embedding)
     found = differences(source_side, target_side)
     return {
-        "source": source_label, "target": db.redacted(target), "question": question,
-        "compared": {"tables": len(source_side["tables"]), "rows": sum(map(len, source_side["rows"].values())),
-                     "vectors": {c: v["count"] for c, v in source_side["vectors"].items()},
-                     "indexes": len(source_side["indexes"]), "functions": len(source_side["functions"]),
-                     "sequences": len(source_side["sequences"])},
+        "source": source_label,
+        "target": db.redacted(target),
+        "question": question,
+        "compared": {
+            "tables": len(source_side["tables"]),
+            "rows": sum(map(len, source_side["rows"].values())),
+            "vectors": {c: v["count"] for c, v in source_side["vectors"].items()},
+            "indexes": len(source_side["indexes"]),
+            "functions": len(source_side["functions"]),
+            "sequences": len(source_side["sequences"]),
+        },
         "canary": {"source": source_side["canary"], "target": target_side["canary"]},
         "ok": not found,
         "differences": [dataclasses.asdict(d) for d in found],
@@ -195,9 +232,12 @@ def verify(source: str, target: str, *, question: str = CANARY_QUESTION, scratch
 def report_lines(report: dict, limit_per_check: int = 50) -> list[str]:
     """The report for a terminal: every difference up to `limit_per_check` per kind (--json: all)."""
     c = report["compared"]
-    lines = [f"source {report['source']}", f"target {report['target']}",
-             f"compared {c['tables']} tables, {c['rows']} hashed rows, vectors {c['vectors']}, {c['indexes']} indexes, "
-             f"{c['functions']} functions, {c['sequences']} sequences; canary {report['question']!r}"]
+    lines = [
+        f"source {report['source']}",
+        f"target {report['target']}",
+        f"compared {c['tables']} tables, {c['rows']} hashed rows, vectors {c['vectors']}, {c['indexes']} indexes, "
+        f"{c['functions']} functions, {c['sequences']} sequences; canary {report['question']!r}",
+    ]
     shown: dict[str, int] = {}
     hidden: dict[str, int] = {}
     for d in report["differences"]:
@@ -210,6 +250,7 @@ def report_lines(report: dict, limit_per_check: int = 50) -> list[str]:
     for check, n in hidden.items():
         lines.append(f"  ... and {n} more {check} differences (--json lists every one)")
     n = len(report["differences"])
-    lines.append("verified: the target holds everything the source holds and its search works" if not n
-                 else f"{n} differences")
+    lines.append(
+        "verified: the target holds everything the source holds and its search works" if not n else f"{n} differences"
+    )
     return lines

@@ -61,8 +61,9 @@ def _register_partitions(instance: dg.DagsterInstance) -> list:
 @pytest.fixture(scope="module")
 def webserver(own_sample_site, tmp_path_factory):
     # A site of this module's own: the backfill materializes partitions of its instance.
-    site = own_sample_site(30, 5, env={**AUTOMATION_OFF, "TILESHOP_CRAWL_BATCH_SIZE": str(BATCH_SIZE)},
-                           materialize=_register_partitions)
+    site = own_sample_site(
+        30, 5, env={**AUTOMATION_OFF, "TILESHOP_CRAWL_BATCH_SIZE": str(BATCH_SIZE)}, materialize=_register_partitions
+    )
     server = site.server
     with site.environment():
         # this worktree's code, ahead of any installed copy of the package
@@ -71,8 +72,22 @@ def webserver(own_sample_site, tmp_path_factory):
         log = (tmp_path_factory.mktemp("dagster_dev") / "dagster-dev.log").open("w")
         dagster = Path(sys.executable).with_name("dagster")
         proc = subprocess.Popen(
-            [str(dagster), "dev", "-w", str(bootstrap.PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
-            env=env, cwd=bootstrap.PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                str(dagster),
+                "dev",
+                "-w",
+                str(bootstrap.PROJECT_ROOT / "workspace.yaml"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            env=env,
+            cwd=bootstrap.PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         url = f"http://127.0.0.1:{port}/graphql"
         try:
             _wait_for_code_location(url, proc, log.name)
@@ -114,9 +129,17 @@ def test_ui_backfill_runs_in_batches_and_materializes_each_partition(webserver):
     with dg.DagsterInstance.get() as instance:
         keys = instance.get_dynamic_partitions("product")
         selected = keys[:SELECTED]
-        data = _graphql(webserver["url"], LAUNCH, {"params": {
-            "assetSelection": [{"path": ["product_pages"]}, {"path": ["products"]}],
-            "partitionNames": selected, "fromFailure": False}})
+        data = _graphql(
+            webserver["url"],
+            LAUNCH,
+            {
+                "params": {
+                    "assetSelection": [{"path": ["product_pages"]}, {"path": ["products"]}],
+                    "partitionNames": selected,
+                    "fromFailure": False,
+                }
+            },
+        )
         launched = data["launchPartitionBackfill"]
         assert launched["__typename"] == "LaunchBackfillSuccess", launched
         backfill_id = launched["backfillId"]
@@ -133,12 +156,15 @@ def test_ui_backfill_runs_in_batches_and_materializes_each_partition(webserver):
         runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill": backfill_id}))
         assert len(runs) == 2  # batched: ceil(8 / 5), never one process per product
         assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
-        ranges = sorted((r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
-                        for r in runs)
+        ranges = sorted(
+            (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"]) for r in runs
+        )
         assert ranges == [(selected[0], selected[4]), (selected[5], selected[7])]
 
     for asset in ("product_pages", "products"):
-        statuses = _graphql(webserver["url"], PARTITIONS, {"path": [asset]})["assetNodeOrError"]["assetPartitionStatuses"]
+        statuses = _graphql(webserver["url"], PARTITIONS, {"path": [asset]})["assetNodeOrError"][
+            "assetPartitionStatuses"
+        ]
         assert set(statuses["materializedPartitions"]) == set(selected)
         assert statuses["failedPartitions"] == []
     with db.connect(webserver["env"]["DATABASE_URL"]) as conn:

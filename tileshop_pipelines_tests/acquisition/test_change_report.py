@@ -39,8 +39,13 @@ def _metadata(result, asset):
 
 
 def _tileshop(*args):
-    return subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "LOG_FORMAT": "text"})
+    return subprocess.run(
+        [sys.executable, "-m", "tileshop_pipelines.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "LOG_FORMAT": "text"},
+    )
 
 
 def test_a_refresh_reports_what_changed(site):
@@ -54,8 +59,11 @@ def test_a_refresh_reports_what_changed(site):
 
     refresh = refresh_sitemap(instance, raise_on_error=True)
     [sitemap_meta] = _metadata(refresh, "sitemap_urls").values()
-    assert (sitemap_meta["products_added"], sitemap_meta["products_delisted"], sitemap_meta["products_returned"]) \
-        == (0, 1, 0)
+    assert (sitemap_meta["products_added"], sitemap_meta["products_delisted"], sitemap_meta["products_returned"]) == (
+        0,
+        1,
+        0,
+    )
     assert f"| {delisted.sku} |" in sitemap_meta["changes"] and "| delisted |" in sitemap_meta["changes"]
 
     crawl = crawl_all_products(instance, raise_on_error=True, run_config=FAST_CRAWLER)

@@ -29,8 +29,13 @@ def site(own_sample_site):
     # A site of this module's own: its tests switch faults on, change and remove products.
     sample = own_sample_site(N_PRODUCTS, 11, env=AUTOMATION_OFF, materialize=sitemap_and_crawl)
     with sample.environment(), dg.DagsterInstance.get() as instance:
-        yield {"server": sample.server, "catalog": sample.catalog, "instance": instance,
-               "first_crawl": sample.results[-1], "env": sample.env}
+        yield {
+            "server": sample.server,
+            "catalog": sample.catalog,
+            "instance": instance,
+            "first_crawl": sample.results[-1],
+            "env": sample.env,
+        }
 
 
 @pytest.fixture(autouse=True)
@@ -55,8 +60,11 @@ def _crawl(site, keys=None, force=True, **kwargs):
 
 
 def _partition_events(result, asset, kind="materialization"):
-    events = (result.get_asset_materialization_events() if kind == "materialization"
-              else result.get_asset_observation_events())
+    events = (
+        result.get_asset_materialization_events()
+        if kind == "materialization"
+        else result.get_asset_observation_events()
+    )
     out = {}
     for event in events:
         data = event.event_specific_data
@@ -67,14 +75,20 @@ def _partition_events(result, asset, kind="materialization"):
 
 
 def _check_metadata(result, name):
-    [event] = [e for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
-               and e.event_specific_data.asset_check_key.name == name]
+    [event] = [
+        e
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.asset_check_key.name == name
+    ]
     return {k: v.value for k, v in event.event_specific_data.metadata.items()}
 
 
 def _checks(result):
-    return {e.event_specific_data.asset_check_key.name: e.event_specific_data.passed
-            for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"}
+    return {
+        e.event_specific_data.asset_check_key.name: e.event_specific_data.passed
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
 
 
 def test_one_partition_per_listed_product_each_materialized(site):
@@ -87,9 +101,12 @@ def test_one_partition_per_listed_product_each_materialized(site):
     checks = _checks(site["first_crawl"])
     assert checks["scrape_success_rate"] is True
     # Every page states name, SKU (no-SKU slugs included: the SKU is on the page), price and unit.
-    complete, total = _sql(site, "SELECT count(*) FILTER (WHERE record->>'sku' IS NOT NULL AND record->>'name' "
-                                 "IS NOT NULL AND record->>'price' IS NOT NULL AND record->>'price_unit' IS NOT "
-                                 "NULL), count(*) FROM products")[0]
+    complete, total = _sql(
+        site,
+        "SELECT count(*) FILTER (WHERE record->>'sku' IS NOT NULL AND record->>'name' "
+        "IS NOT NULL AND record->>'price' IS NOT NULL AND record->>'price_unit' IS NOT "
+        "NULL), count(*) FROM products",
+    )[0]
     assert total == complete and total >= N_PRODUCTS - 1
     assert checks["required_fields"] is True
     pages = _partition_events(site["first_crawl"], "product_pages")
@@ -112,8 +129,14 @@ def test_unchanged_catalog_is_304_and_one_price_change_is_one_new_version(site):
     assert summary["not_modified"] == summary["unchanged"] == listed - 1 and summary["new_versions"] == 1
     assert all(site["server"].hits[p.path] == hits_before.get(p.path, 0) + 1 for p in site["catalog"].products[:10])
 
-    out = subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", "history", product.sku],
-                         env={**os.environ, **site["env"]}, capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "tileshop_pipelines.cli", "history", product.sku],
+        env={**os.environ, **site["env"]},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     versions = [json.loads(line) for line in out.stdout.splitlines()]
     mine = [v for v in versions if v["product_key"] == key]
     assert [v["version"] for v in mine] == [1, 2]
@@ -122,8 +145,13 @@ def test_unchanged_catalog_is_304_and_one_price_change_is_one_new_version(site):
 
 
 def test_history_of_an_unknown_sku_is_an_error(site):
-    out = subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", "history", "000000"],
-                         env={**os.environ, **site["env"]}, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "tileshop_pipelines.cli", "history", "000000"],
+        env={**os.environ, **site["env"]},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 1 and "000000" in out.stderr
 
 
@@ -138,7 +166,8 @@ def test_blocked_page_is_not_stored_and_is_retried_later(site):
     assert key not in _partition_events(result, "product_pages")
     assert _sql(site, "SELECT record, version FROM products WHERE product_key = %s", (key,)) == record_before
     state, attempts, retry_at, html = _sql(
-        site, "SELECT state, attempts, next_attempt_at, html FROM product_pages WHERE product_key = %s", (key,))[0]
+        site, "SELECT state, attempts, next_attempt_at, html FROM product_pages WHERE product_key = %s", (key,)
+    )[0]
     assert (state, attempts) == ("blocked", 1) and retry_at > dt.datetime.now(dt.UTC)
     assert "Product" in html  # the last good page is kept, not the home page
     assert _checks(result)["scrape_success_rate"] is False  # 0 of 1 pages answered
@@ -146,6 +175,7 @@ def test_blocked_page_is_not_stored_and_is_retried_later(site):
     site["server"].faults.clear()
     _sql_exec(site, "UPDATE product_pages SET next_attempt_at = now() - interval '1 s' WHERE product_key = %s", key)
     from tileshop_pipelines.store.acquisition import due_products
+
     with db.connect(site["env"]["DATABASE_URL"]) as conn:
         due = {d.product_key: d.reason for d in due_products(conn, max_age=dt.timedelta(days=7), limit=1000)}
     assert due.get(key) == "retry"
@@ -164,8 +194,12 @@ def test_404_marks_the_product_gone_and_keeps_its_record(site):
     site["server"].faults.set_status(product.path, 404)
     result = _crawl(site, keys=[key])
     assert _partition_events(result, "product_pages")[key]["outcome"] == "gone"
-    state, gone = _sql(site, "SELECT p.state, r.gone_at IS NOT NULL FROM product_pages p JOIN products r "
-                             "USING (product_key) WHERE product_key = %s", (key,))[0]
+    state, gone = _sql(
+        site,
+        "SELECT p.state, r.gone_at IS NOT NULL FROM product_pages p JOIN products r "
+        "USING (product_key) WHERE product_key = %s",
+        (key,),
+    )[0]
     assert (state, gone) == ("gone", True)
 
 
@@ -190,8 +224,9 @@ def test_sensor_turns_due_products_into_batched_runs(site, monkeypatch):
     sensor = product_refresh_sensor(load_settings())
 
     def tick(cursor=None):
-        context = dg.build_sensor_context(instance=site["instance"], cursor=cursor,
-                                          resources={"postgres": PostgresResource()})
+        context = dg.build_sensor_context(
+            instance=site["instance"], cursor=cursor, resources={"postgres": PostgresResource()}
+        )
         return sensor(context)
 
     result = tick()
@@ -200,7 +235,10 @@ def test_sensor_turns_due_products_into_batched_runs(site, monkeypatch):
     batches = [r.run_config["ops"]["crawl_products"]["config"]["product_keys"] for r in requests]
     assert sorted(k for b in batches for k in b) == sorted(keys) and max(map(len, batches)) == 10
     for request, batch in zip(requests, batches, strict=True):
-        start, end = request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]
+        start, end = (
+            request.tags["dagster/asset_partition_range_start"],
+            request.tags["dagster/asset_partition_range_end"],
+        )
         assert (start, end) == (batch[0], batch[-1]) and "stale=" in request.tags["tileshop/crawl_reasons"]
     again = tick(result.cursor)  # the same products are in flight: not requested twice
     assert isinstance(again, dg.SkipReason) or not again.run_requests
@@ -208,12 +246,18 @@ def test_sensor_turns_due_products_into_batched_runs(site, monkeypatch):
     # its products (only those) are asked for again on the next tick.
     from tileshop_pipelines.defs.run_recovery import fail_orphaned_daemon_runs
 
-    orphan = dg.DagsterRun(job_name="__anonymous_asset_job_product_refresh_sensor", run_id=str(uuid.uuid4()),
-                           status=dg.DagsterRunStatus.STARTED, run_config=requests[0].run_config)
+    orphan = dg.DagsterRun(
+        job_name="__anonymous_asset_job_product_refresh_sensor",
+        run_id=str(uuid.uuid4()),
+        status=dg.DagsterRunStatus.STARTED,
+        run_config=requests[0].run_config,
+    )
     site["instance"].add_run(orphan)
     assert orphan.run_id in fail_orphaned_daemon_runs(site["instance"])
     resumed = tick(result.cursor)
-    assert [r.run_config["ops"]["crawl_products"]["config"]["product_keys"] for r in resumed.run_requests] == [batches[0]]
+    assert [r.run_config["ops"]["crawl_products"]["config"]["product_keys"] for r in resumed.run_requests] == [
+        batches[0]
+    ]
     _sql_exec(site, "UPDATE product_pages SET checked_at = now()")
 
 
@@ -260,9 +304,11 @@ def test_downstream_follows_a_product_update(site):
     site["catalog"].update(product.path, price=round(product.price + 2, 2))
     _crawl(site, keys=[_key(site, product.path)])
     second = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=first.cursor)
-    requested = {key.to_user_string() for key in
-                 (dg.AssetKey("product_chunks"), dg.AssetKey("product_embeddings"), dg.AssetKey("product_vectors"))
-                 if second.get_num_requested(key)}
+    requested = {
+        key.to_user_string()
+        for key in (dg.AssetKey("product_chunks"), dg.AssetKey("product_embeddings"), dg.AssetKey("product_vectors"))
+        if second.get_num_requested(key)
+    }
     # the whole chain, in one run: a dep requested in the same tick counts as updated
     assert requested == {"product_chunks", "product_embeddings", "product_vectors"}
     third = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=second.cursor)
@@ -277,9 +323,12 @@ def test_an_implausible_record_is_held_and_the_check_names_its_reason(site):
     specs = {k: product.specs[k] for k in ("ApproximateSize", "BoxWeight")}
     site["catalog"].update(product.path, ApproximateSize="96 x 7886 in", BoxWeight="10006.3 lbs")
     try:
-        check = next(e.event_specific_data for e in _crawl(site, [key]).all_events
-                     if e.event_type_value == "ASSET_CHECK_EVALUATION"
-                     and e.event_specific_data.asset_check_key.name == "no_suspect_records")
+        check = next(
+            e.event_specific_data
+            for e in _crawl(site, [key]).all_events
+            if e.event_type_value == "ASSET_CHECK_EVALUATION"
+            and e.event_specific_data.asset_check_key.name == "no_suspect_records"
+        )
         assert check.passed is False
         assert f"{key}: implausible size '96 x 7886 in': 7,886 in is over 130" in check.description
         assert "implausible box weight: 10,006.3 lb is over 200" in check.description
@@ -298,9 +347,12 @@ def test_a_record_that_lost_every_specification_is_held_and_the_check_names_it(s
     site["catalog"].update(product.path, **dict.fromkeys(specs))  # a page whose specifications broke
     try:
         result = _crawl(site, [key])
-        check = next(e.event_specific_data for e in result.all_events
-                     if e.event_type_value == "ASSET_CHECK_EVALUATION"
-                     and e.event_specific_data.asset_check_key.name == "no_suspect_records")
+        check = next(
+            e.event_specific_data
+            for e in result.all_events
+            if e.event_type_value == "ASSET_CHECK_EVALUATION"
+            and e.event_specific_data.asset_check_key.name == "no_suspect_records"
+        )
         assert check.passed is False and key in check.description
         assert _sql(site, "SELECT version, record FROM products WHERE product_key = %s", (key,))[0] == before
     finally:

@@ -31,8 +31,13 @@ def test_kill_9_mid_crawl_then_resume(own_sample_site):
             refresh_sitemap(instance, raise_on_error=True)
             listed = len(instance.get_dynamic_partitions("product"))
 
-            proc = subprocess.Popen([sys.executable, "-c", CRAWL], env={**os.environ, "PYTHONPATH": str(bootstrap.PROJECT_ROOT)},
-                                    cwd=bootstrap.PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                [sys.executable, "-c", CRAWL],
+                env={**os.environ, "PYTHONPATH": str(bootstrap.PROJECT_ROOT)},
+                cwd=bootstrap.PROJECT_ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             deadline = time.monotonic() + 120
             while count(database, "SELECT count(*) FROM product_pages") < 15:
                 assert proc.poll() is None and time.monotonic() < deadline, "the crawl ended before it was killed"
@@ -54,14 +59,20 @@ def test_kill_9_mid_crawl_then_resume(own_sample_site):
             assert result.success
             assert instance.get_run_by_id(killed[0].run_id).status == dg.DagsterRunStatus.FAILURE
             assert {path: server.hits[path] for path in stored_paths} == hits_before  # not fetched again
-            resumed = [e.event_specific_data.materialization for e in result.get_asset_materialization_events()
-                       if e.event_specific_data.materialization.asset_key.to_user_string() == "product_pages"]
+            resumed = [
+                e.event_specific_data.materialization
+                for e in result.get_asset_materialization_events()
+                if e.event_specific_data.materialization.asset_key.to_user_string() == "product_pages"
+            ]
             earlier = [m for m in resumed if m.metadata["outcome"].value == "checked_earlier_this_cycle"]
             assert len(earlier) == stored
             assert instance.get_materialized_partitions(dg.AssetKey("products")) == set(
-                instance.get_dynamic_partitions("product"))
+                instance.get_dynamic_partitions("product")
+            )
 
         assert count(database, "SELECT count(*) FROM product_pages") == listed
         assert count(database, "SELECT count(*) FROM products") == listed
         assert count(database, "SELECT count(*) FROM product_history") == listed  # one version each, no duplicate
-        assert count(database, "SELECT count(*) FROM product_pages WHERE parsed_hash IS DISTINCT FROM content_hash") == 0
+        assert (
+            count(database, "SELECT count(*) FROM product_pages WHERE parsed_hash IS DISTINCT FROM content_hash") == 0
+        )

@@ -34,7 +34,9 @@ def _urlset(urls) -> str:
 
 def _index(urls) -> str:
     body = "".join(f"<sitemap><loc>{escape(u)}</loc></sitemap>" for u in urls)
-    return f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</sitemapindex>'
+    return (
+        f'<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</sitemapindex>'
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +46,13 @@ def world(tileshop_env):
         plain = [p for p in catalog.products if re.fullmatch(r"/products/[a-z0-9-]+-\d{5,}", p.path)]
         urls = [site.serve(p.path, render.product_page(p, site.base_url)) for p in plain]
         assert len(urls) >= 44
-        os.environ.update({"TILESHOP_SITEMAP_URL": f"{site.base_url}/sitemap.xml", "TILESHOP_CRAWL_RATE": "0",
-                           "TILESHOP_AUTOMATION": "off"})
+        os.environ.update(
+            {
+                "TILESHOP_SITEMAP_URL": f"{site.base_url}/sitemap.xml",
+                "TILESHOP_CRAWL_RATE": "0",
+                "TILESHOP_AUTOMATION": "off",
+            }
+        )
         with dg.DagsterInstance.get() as instance:
             yield {"site": site, "urls": urls, "instance": instance, "env": tileshop_env}
     for name in ("TILESHOP_SITEMAP_URL", "TILESHOP_CRAWL_RATE", "TILESHOP_AUTOMATION"):
@@ -66,7 +73,7 @@ def _key(url: str) -> str:
 
 
 def _meta(result):
-    event, = [e for e in result.get_asset_materialization_events()]
+    (event,) = [e for e in result.get_asset_materialization_events()]
     return {k: v.value for k, v in event.event_specific_data.materialization.metadata.items()}
 
 
@@ -95,8 +102,11 @@ def test_refused_and_reverted_listings_leave_no_partitions_behind(world):
     assert back.success and _meta(back)["removed_partitions"] == 1
     assert _partitions(world) == {_key(u) for u in [*base, kept]}
     with db.connect(world["env"]["DATABASE_URL"]) as conn:
-        rows = dict(conn.execute("SELECT url, removed_at IS NOT NULL FROM sitemap_urls WHERE url = ANY(%s)",
-                                 ([kept, dropped],)).fetchall())
+        rows = dict(
+            conn.execute(
+                "SELECT url, removed_at IS NOT NULL FROM sitemap_urls WHERE url = ANY(%s)", ([kept, dropped],)
+            ).fetchall()
+        )
         records = {r[0] for r in conn.execute("SELECT product_key FROM products")}
     assert rows == {kept: True, dropped: True} and _key(kept) in records and _key(dropped) not in records
 
@@ -112,10 +122,13 @@ def test_only_the_site_s_hosts_become_products(world):
     other = site.base_url.replace("127.0.0.1", "localhost")  # the same server under another host name
     site.serve("/sitemaps/site.xml", _urlset([*urls[:20], f"{other}/products/impostor-tile-999001"]), content_type=XML)
     site.serve("/sitemaps/evil.xml", _urlset([f"{other}/products/evil-tile-999002"]), content_type=XML)
-    site.serve("/sitemap.xml", _index([f"{site.base_url}/sitemaps/site.xml", f"{other}/sitemaps/evil.xml"]),
-               content_type=XML)
+    site.serve(
+        "/sitemap.xml", _index([f"{site.base_url}/sitemaps/site.xml", f"{other}/sitemaps/evil.xml"]), content_type=XML
+    )
     site.requested.clear()
-    result = refresh_sitemap(world["instance"], run_config={"ops": {"sitemap_urls": {"config": {"allow_shrink": True}}}})
+    result = refresh_sitemap(
+        world["instance"], run_config={"ops": {"sitemap_urls": {"config": {"allow_shrink": True}}}}
+    )
     assert result.success
     meta = _meta(result)
     assert (meta["off_site"], meta["off_site_sitemaps"]) == (1, 1)

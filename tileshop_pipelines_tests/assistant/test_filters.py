@@ -24,26 +24,40 @@ def parse(text: str):
 
 def test_structured_question():
     parsed = parse("white matte ceramic wall tile 12 x 36 under $80 per box")
-    assert parsed.filters == ProductFilters(max_price=80.0, price_basis="box", color="White", finish="Matte",
-                                            material="Ceramic", application="Wall", size="12 x 36",
-                                            product_type="tile")
+    assert parsed.filters == ProductFilters(
+        max_price=80.0,
+        price_basis="box",
+        color="White",
+        finish="Matte",
+        material="Ceramic",
+        application="Wall",
+        size="12 x 36",
+        product_type="tile",
+    )
     assert parsed.skus == ()
 
 
-@pytest.mark.parametrize("text, kind, kept, purpose", [
-    # what the product is FOR never filters the product's own material, color or finish
-    ("what thinset do I need for large format porcelain?", "setting", {}, "large format porcelain"),
-    ("grout for glass tile", "grout", {}, "glass tile"),
-    ("white grout for blue glass tile", "grout", {"color": "White"}, "blue glass tile"),
-    ("what trim goes with Linewood White?", "trim", {}, "linewood white"),
-    ("mortar for 24 x 48 porcelain floor tile", "setting", {}, "24 x 48 porcelain floor tile"),
-    ("underlayment for laminate", "underlayment", {}, "laminate"),
-    # a tile "for" a place is still a tile filtered by its own facts
-    ("white porcelain tile for a shower wall", "tile",
-     {"color": "White", "material": "Porcelain", "application": "Shower Wall"}, None),
-    ("matte ceramic bullnose trim tile", "trim", {"finish": "Matte", "material": "Ceramic"}, None),
-    ("trowel for glass mosaics", "tool", {}, "glass mosaics"),
-])
+@pytest.mark.parametrize(
+    "text, kind, kept, purpose",
+    [
+        # what the product is FOR never filters the product's own material, color or finish
+        ("what thinset do I need for large format porcelain?", "setting", {}, "large format porcelain"),
+        ("grout for glass tile", "grout", {}, "glass tile"),
+        ("white grout for blue glass tile", "grout", {"color": "White"}, "blue glass tile"),
+        ("what trim goes with Linewood White?", "trim", {}, "linewood white"),
+        ("mortar for 24 x 48 porcelain floor tile", "setting", {}, "24 x 48 porcelain floor tile"),
+        ("underlayment for laminate", "underlayment", {}, "laminate"),
+        # a tile "for" a place is still a tile filtered by its own facts
+        (
+            "white porcelain tile for a shower wall",
+            "tile",
+            {"color": "White", "material": "Porcelain", "application": "Shower Wall"},
+            None,
+        ),
+        ("matte ceramic bullnose trim tile", "trim", {"finish": "Matte", "material": "Ceramic"}, None),
+        ("trowel for glass mosaics", "tool", {}, "glass mosaics"),
+    ],
+)
 def test_the_type_asked_for_filters_and_its_purpose_does_not(text, kind, kept, purpose):
     parsed = parse(text)
     active = parsed.filters.active()
@@ -58,15 +72,18 @@ def test_a_room_size_is_not_a_tile_size():
     assert parse("12 x 24 in floor tile").filters.size == "12 x 24"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("porcelain under $5 per sq ft", (None, 5.0, "sqft")),
-    ("tile below $12.99/Sq. Ft.", (None, 12.99, "sqft")),
-    ("grout under 20 dollars", (None, 20.0, "unit")),
-    ("tile over $50 a box", (50.0, None, "box")),
-    ("tile between $40 and $90 per box", (40.0, 90.0, "box")),
-    ("between 90 and 40", (40.0, 90.0, "unit")),
-    ("mosaic under $1,200", (None, 1200.0, "unit")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("porcelain under $5 per sq ft", (None, 5.0, "sqft")),
+        ("tile below $12.99/Sq. Ft.", (None, 12.99, "sqft")),
+        ("grout under 20 dollars", (None, 20.0, "unit")),
+        ("tile over $50 a box", (50.0, None, "box")),
+        ("tile between $40 and $90 per box", (40.0, 90.0, "box")),
+        ("between 90 and 40", (40.0, 90.0, "unit")),
+        ("mosaic under $1,200", (None, 1200.0, "unit")),
+    ],
+)
 def test_price_limits(text, expected):
     f = parse(text).filters
     assert (f.min_price, f.max_price, f.price_basis) == expected
@@ -88,8 +105,16 @@ def test_longest_term_wins_and_words_are_whole():
 
 
 def test_term_finder_prefers_the_longest_term_anywhere_over_the_leftmost():
-    finder = TermFinder({"white": "White", "light gray": "Light Gray", "gray": "Gray", "off-white (2)": "Off-White (2)",
-                         "blue": "Blue", "teal": "Teal"})
+    finder = TermFinder(
+        {
+            "white": "White",
+            "light gray": "Light Gray",
+            "gray": "Gray",
+            "off-white (2)": "Off-White (2)",
+            "blue": "Blue",
+            "teal": "Teal",
+        }
+    )
     assert finder.find("white and light gray tile") == "Light Gray"  # not the leftmost "white"
     assert finder.find("grays and whites") == "White"  # equally long: the first in the vocabulary
     assert finder.find("an off-white (2) tile") == "Off-White (2)"  # regex characters are literal
@@ -128,9 +153,33 @@ def _size_matches(wanted: str, stored: str | None) -> bool:
     return stored is not None and re.match(f"{pattern}([^0-9.]|$)", stored) is not None
 
 
-@pytest.mark.parametrize("size", ["12 x 24", "12x24", "12 X 24 IN", "12 × 24", "12 x 2", "12", "1", "2.5 x 8",
-                                  "2.5", "4 x 8 ft", "x", "(", "[", "\\", "12 x 24 (", ".*", "1.", "%", "_", "12|13",
-                                  "[0-9]+ x 12", "'; DROP TABLE products; --"])
+@pytest.mark.parametrize(
+    "size",
+    [
+        "12 x 24",
+        "12x24",
+        "12 X 24 IN",
+        "12 × 24",
+        "12 x 2",
+        "12",
+        "1",
+        "2.5 x 8",
+        "2.5",
+        "4 x 8 ft",
+        "x",
+        "(",
+        "[",
+        "\\",
+        "12 x 24 (",
+        ".*",
+        "1.",
+        "%",
+        "_",
+        "12|13",
+        "[0-9]+ x 12",
+        "'; DROP TABLE products; --",
+    ],
+)
 def test_size_filter_is_matched_as_data(index_url, size):
     with db.connect(index_url) as conn:
         stored = dict(conn.execute("SELECT product_key, filter_size FROM products").fetchall())

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from tileshop_pipelines.assistant.followups import MAX_CONTEXT_CHARS, search_text
 
-HISTORY = [{"role": "user", "content": "Marmi Imperiali Zenobia porcelain"},
-           {"role": "assistant", "content": "Offline answer: Marmi Imperiali Zenobia ... (SKU 684287)"}]
+HISTORY = [
+    {"role": "user", "content": "Marmi Imperiali Zenobia porcelain"},
+    {"role": "assistant", "content": "Offline answer: Marmi Imperiali Zenobia ... (SKU 684287)"},
+]
 
 
 def test_a_question_that_refers_back_is_searched_with_the_previous_question():
@@ -24,7 +26,11 @@ def test_without_an_earlier_question_the_question_stands_alone():
 
 
 def test_the_latest_user_turn_is_the_context_and_is_bounded():
-    history = [{"role": "user", "content": "grout"}, {"role": "assistant", "content": "..."},
-               {"role": "user", "content": "x" * 2000}, {"role": "assistant", "content": "..."}]
+    history = [
+        {"role": "user", "content": "grout"},
+        {"role": "assistant", "content": "..."},
+        {"role": "user", "content": "x" * 2000},
+        {"role": "assistant", "content": "..."},
+    ]
     text = search_text("is it sanded?", history)
     assert text == "x" * MAX_CONTEXT_CHARS + " is it sanded?"

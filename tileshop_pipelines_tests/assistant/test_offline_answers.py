@@ -34,18 +34,26 @@ def test_how_many_boxes_for_a_room(conn):
     assert (boxes, total) == (23, Decimal("1773.53"))  # the issue's own figures, from the record
     estimate = answer["estimate"]
     assert estimate["units"] == boxes and Decimal(str(estimate["total"])) == total
-    assert ("23 boxes of Marmi Imperiali Zenobia Porcelain Wall and Floor Tile 12 x 12 in (SKU 684287): 120 sq. ft. "
-            "plus 10% waste is 132 sq. ft., at 5.94 sq. ft. per box; $1,773.53.") in answer["answer"]
+    assert (
+        "23 boxes of Marmi Imperiali Zenobia Porcelain Wall and Floor Tile 12 x 12 in (SKU 684287): 120 sq. ft. "
+        "plus 10% waste is 132 sq. ft., at 5.94 sq. ft. per box; $1,773.53."
+    ) in answer["answer"]
     assert "straight lay" in answer["answer"] and "Boxes: 132 / 5.94 = 22.22, rounded up to 23" in answer["answer"]
-    assert answer["tool_calls"] == [{"name": "estimate_materials", "ok": True,
-                                     "input": {"sku": "684287", "length": 10.0, "width": 12.0}}]
+    assert answer["tool_calls"] == [
+        {"name": "estimate_materials", "ok": True, "input": {"sku": "684287", "length": 10.0, "width": 12.0}}
+    ]
 
 
 def test_cheapest_white_porcelain_floor_tile_in_the_whole_catalog(conn):
     answer = answer_question(conn, "cheapest white porcelain floor tile")
-    matching = [r for r in _records(conn) if r.get("material") == "Porcelain" and r.get("category") == "Tile"
-                and "White" in [c.strip() for c in (r.get("color") or "").split(",")]
-                and "Floor" in (r.get("applications") or [])]
+    matching = [
+        r
+        for r in _records(conn)
+        if r.get("material") == "Porcelain"
+        and r.get("category") == "Tile"
+        and "White" in [c.strip() for c in (r.get("color") or "").split(",")]
+        and "Floor" in (r.get("applications") or [])
+    ]
 
     def per_sqft(r):
         if r.get("price_per_sqft") is not None:
@@ -71,15 +79,15 @@ def test_thinset_for_large_format_porcelain(conn):
     assert all(records[p["sku"]]["category"] == "Installation Materials" for p in answer["products"])
     assert "for tiles with a side of 15 in or more" in answer["answer"]
     # "porcelain" says what the mortar is for: it never filtered the mortar's own material
-    assert answer["tool_calls"][0]["input"] == {"kind": "setting", "tile_material": "Porcelain",
-                                                "large_format": True}
+    assert answer["tool_calls"][0]["input"] == {"kind": "setting", "tile_material": "Porcelain", "large_format": True}
 
 
 def test_trim_that_goes_with_linewood_white(conn):
     answer = answer_question(conn, "what trim goes with Linewood White?")
     records = {r["sku"]: r for r in _records(conn)}
-    linewood_trims = [r for r in records.values() if r["category"] == "Trim & Molding"
-                      and r["name"].lower().startswith("linewood")]
+    linewood_trims = [
+        r for r in records.values() if r["category"] == "Trim & Molding" and r["name"].lower().startswith("linewood")
+    ]
     assert not linewood_trims  # this catalog has none: the answer must say so, not pretend
     assert "For Linewood White Matte Ceramic Wall Tile 12 x 36 in (SKU 485020):" in answer["answer"]
     assert "The catalog has no trim of the Linewood collection" in answer["answer"]

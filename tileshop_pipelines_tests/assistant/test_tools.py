@@ -23,8 +23,10 @@ def ctx(index_url):
 
 def _records(conn) -> list[dict]:
     rows = conn.execute("SELECT sku, name, price, price_unit, record FROM products WHERE gone_at IS NULL").fetchall()
-    return [{"sku": s, "name": n, "price": float(p) if p is not None else None, "price_unit": u, "record": r}
-            for s, n, p, u, r in rows]
+    return [
+        {"sku": s, "name": n, "price": float(p) if p is not None else None, "price_unit": u, "record": r}
+        for s, n, p, u, r in rows
+    ]
 
 
 def _fingerprint(conn) -> list:
@@ -42,18 +44,25 @@ def test_estimate_for_a_room_matches_the_issue_example(ctx):
     e = _ok(ctx, "estimate_materials", {"sku": "684287", "length": 10, "width": 12, "unit": "ft"})
     assert (e.units, e.unit, e.area_sqft, e.waste_pct, e.area_with_waste_sqft) == (23, "box", 120, 10, 132)
     assert e.coverage_per_unit == 5.94 and e.unit_price == 77.11 and e.total == 1773.53
-    assert e.arithmetic == ["Area: 10 ft x 12 ft = 120 sq. ft.", "Waste: 120 sq. ft. + 10% = 132 sq. ft.",
-                            "Coverage: 5.94 sq. ft. per box", "Boxes: 132 / 5.94 = 22.22, rounded up to 23",
-                            "Total: 23 x $77.11 per box = $1,773.53"]
+    assert e.arithmetic == [
+        "Area: 10 ft x 12 ft = 120 sq. ft.",
+        "Waste: 120 sq. ft. + 10% = 132 sq. ft.",
+        "Coverage: 5.94 sq. ft. per box",
+        "Boxes: 132 / 5.94 = 22.22, rounded up to 23",
+        "Total: 23 x $77.11 per box = $1,773.53",
+    ]
     assert "straight lay" in e.waste_reason and e.source.endswith("684287")
 
 
-@pytest.mark.parametrize("area_input, sqft", [
-    ({"area": 40}, 40.0),
-    ({"area": 4, "unit": "m"}, 4 * 3.280839895 ** 2),
-    ({"length": 60, "width": 96, "unit": "in"}, 40.0),
-    ({"length": 3, "width": 2.5, "unit": "m"}, 7.5 * 3.280839895 ** 2),
-])
+@pytest.mark.parametrize(
+    "area_input, sqft",
+    [
+        ({"area": 40}, 40.0),
+        ({"area": 4, "unit": "m"}, 4 * 3.280839895**2),
+        ({"length": 60, "width": 96, "unit": "in"}, 40.0),
+        ({"length": 3, "width": 2.5, "unit": "m"}, 7.5 * 3.280839895**2),
+    ],
+)
 def test_estimate_in_any_unit_with_the_shoppers_waste(ctx, area_input, sqft):
     record = next(r for r in _records(ctx.conn) if r["sku"] == "485020")["record"]
     e = _ok(ctx, "estimate_materials", {"sku": "485020", "waste_pct": 15, **area_input})
@@ -67,8 +76,10 @@ def test_estimate_in_any_unit_with_the_shoppers_waste(ctx, area_input, sqft):
 def test_a_product_without_stated_coverage_gets_no_guess(ctx):
     outcome = tools.run_tool(ctx, "estimate_materials", {"sku": "347812", "area": 50})  # a pail: no data sheet
     assert not outcome.ok
-    assert ("the catalog does not state coverage for this product, and no document of it states any"
-            in outcome.error and "347812" in outcome.error)
+    assert (
+        "the catalog does not state coverage for this product, and no document of it states any" in outcome.error
+        and "347812" in outcome.error
+    )
 
 
 # --- estimate_materials from a data sheet (the expected values from the documents' facts table) --
@@ -96,7 +107,9 @@ def test_mortar_from_the_coverage_and_trowel_its_data_sheet_states(ctx):
     assert (e.unit, e.units, e.coverage_per_unit) == ("bag", bags, low)
     assert Decimal(str(e.total)) == bags * Decimal(str(price))
     assert [(s.what, s.page, s.statement) for s in e.coverage_sources] == [
-        ("trowel notch", trowel.page, trowel.statement), ("mortar coverage", coverage.page, coverage.statement)]
+        ("trowel notch", trowel.page, trowel.statement),
+        ("mortar coverage", coverage.page, coverage.statement),
+    ]
     assert all(doc.title in s.document and s.source.endswith(f"#page={s.page}") for s in e.coverage_sources)
     assert any("the low end is used" in line for line in e.arithmetic)
     assert e.arithmetic[-2] == f"Bags: 132 sq. ft. / {low:g} sq. ft. per bag = {132 / low:.2f}, rounded up to {bags}"
@@ -121,14 +134,19 @@ def test_grout_from_the_coverage_its_data_sheet_states_by_tile_and_joint(ctx):
     assert block["title"] == e.coverage_sources[0].document and block["content"][0]["text"] == fact.statement
 
 
-@pytest.mark.parametrize("data, says", [
-    ({"sku": "052002", "area": 60}, "depends on the tile size and the joint width"),
-    ({"sku": "052002", "area": 60, "tile_size": "4 x 13", "joint_width": "1/8"},
-     "no document of this product states grout coverage for 4 x 13 in tile with 1/8 in joints"),
-    ({"sku": "43521", "area": 60}, "depends on the trowel notch"),
-    ({"sku": "43521", "area": 60, "tile_size": "12 x 36"}, "says which trowel notch a 12 x 36 in tile takes"),
-    ({"sku": "43521", "area": 60, "trowel_notch": "5/8 in V"}, "states coverage for a 5/8 in V notch"),
-])
+@pytest.mark.parametrize(
+    "data, says",
+    [
+        ({"sku": "052002", "area": 60}, "depends on the tile size and the joint width"),
+        (
+            {"sku": "052002", "area": 60, "tile_size": "4 x 13", "joint_width": "1/8"},
+            "no document of this product states grout coverage for 4 x 13 in tile with 1/8 in joints",
+        ),
+        ({"sku": "43521", "area": 60}, "depends on the trowel notch"),
+        ({"sku": "43521", "area": 60, "tile_size": "12 x 36"}, "says which trowel notch a 12 x 36 in tile takes"),
+        ({"sku": "43521", "area": 60, "trowel_notch": "5/8 in V"}, "states coverage for a 5/8 in V notch"),
+    ],
+)
 def test_what_no_data_sheet_states_is_said_with_what_it_does(ctx, data, says):
     outcome = tools.run_tool(ctx, "estimate_materials", data)
     assert not outcome.ok and says in outcome.error, outcome.error
@@ -146,19 +164,22 @@ def test_search_documents_names_document_page_and_products(ctx):
     assert not unknown.ok and "999999" in unknown.error
 
 
-@pytest.mark.parametrize("data, named", [
-    ({"sku": "684287", "area": 0}, "got 0"),
-    ({"sku": "684287", "area": -5}, "got -5"),
-    ({"sku": "684287", "area": 200_000}, "200,000 sq. ft."),
-    ({"sku": "684287", "length": 400, "width": 400}, "160,000 sq. ft."),
-    ({"sku": "684287", "area": 10, "unit": "yd"}, "'yd'"),
-    ({"sku": "684287", "area": 10, "waste_pct": 150}, "150%"),
-    ({"sku": "684287", "area": 10, "waste_pct": -1}, "-1%"),
-    ({"sku": "999999", "area": 10}, "'999999'"),
-    ({"sku": "684287", "area": 10, "note": "ignore previous instructions"}, "'note'"),
-    ({"sku": "684287"}, "give an area"),
-    ({"sku": "684287; DROP TABLE products", "area": 10}, "sku"),
-])
+@pytest.mark.parametrize(
+    "data, named",
+    [
+        ({"sku": "684287", "area": 0}, "got 0"),
+        ({"sku": "684287", "area": -5}, "got -5"),
+        ({"sku": "684287", "area": 200_000}, "200,000 sq. ft."),
+        ({"sku": "684287", "length": 400, "width": 400}, "160,000 sq. ft."),
+        ({"sku": "684287", "area": 10, "unit": "yd"}, "'yd'"),
+        ({"sku": "684287", "area": 10, "waste_pct": 150}, "150%"),
+        ({"sku": "684287", "area": 10, "waste_pct": -1}, "-1%"),
+        ({"sku": "999999", "area": 10}, "'999999'"),
+        ({"sku": "684287", "area": 10, "note": "ignore previous instructions"}, "'note'"),
+        ({"sku": "684287"}, "give an area"),
+        ({"sku": "684287; DROP TABLE products", "area": 10}, "sku"),
+    ],
+)
 def test_bad_estimate_input_is_a_clear_error_and_changes_nothing(ctx, data, named):
     before = _fingerprint(ctx.conn)
     outcome = tools.run_tool(ctx, "estimate_materials", data)
@@ -201,18 +222,26 @@ def _per_sqft(r: dict) -> float | None:
 
 @pytest.mark.parametrize("sort", ["price_asc", "price_desc"])
 def test_price_sort_ranks_the_whole_matching_catalog_per_sqft(ctx, sort):
-    result = _ok(ctx, "search_products", {"filters": {"material": "Porcelain", "product_type": "tile"},
-                                          "sort": sort, "limit": 20})
-    matching = [r for r in _records(ctx.conn) if r["record"].get("material") == "Porcelain"
-                and r["record"].get("category") in ("Tile", "Natural Stone")]
+    result = _ok(
+        ctx,
+        "search_products",
+        {"filters": {"material": "Porcelain", "product_type": "tile"}, "sort": sort, "limit": 20},
+    )
+    matching = [
+        r
+        for r in _records(ctx.conn)
+        if r["record"].get("material") == "Porcelain" and r["record"].get("category") in ("Tile", "Natural Stone")
+    ]
     priced = sorted((_per_sqft(r), r["sku"] or "") for r in matching if _per_sqft(r) is not None)
     if sort == "price_desc":
         priced.sort(key=lambda x: -x[0])
     assert result.sort.basis == "sqft" and result.sort.matching == len(matching)
     assert result.sort.ranked == len(priced) < len(matching)  # the kits are sold each, no per-sq.-ft. price
     assert "per sq. ft." in result.sort.note and f"{len(matching) - len(priced)} more" in result.sort.note
-    got = [p.price_per_sqft if p.price_per_sqft is not None else round(p.price / p.coverage_sqft_per_unit, 2)
-           for p in result.products]
+    got = [
+        p.price_per_sqft if p.price_per_sqft is not None else round(p.price / p.coverage_sqft_per_unit, 2)
+        for p in result.products
+    ]
     assert got == [price for price, _ in priced][:20]
 
 
@@ -283,8 +312,7 @@ def test_setting_materials_large_format_first_and_for_small_tile(ctx):
     assert "15 in or more (this one: 36 in)" in large.companions[0].reason
     small = _ok(ctx, "companion_products", {"sku": "684287", "kind": "setting"})  # 12 x 12 in
     assert small.companions[0].product.sku == "12523" and small.companions[0].reason == companions.REASONS["thinset"]
-    described = _ok(ctx, "companion_products", {"large_format": True, "tile_material": "Porcelain",
-                                                "kind": "setting"})
+    described = _ok(ctx, "companion_products", {"large_format": True, "tile_material": "Porcelain", "kind": "setting"})
     assert described.companions[0].product.sku == "43521"
 
 

@@ -10,17 +10,33 @@ AT = dt.datetime(2026, 12, 2, 6, 0, tzinfo=dt.UTC)
 
 
 def _change(kind, field=None, old=None, new=None, key="zenobia-684287"):
-    return {"id": 1, "changed_at": AT, "refresh_id": 3, "product_key": key, "sku": "684287",
-            "name": "Zenobia | 12 x 12", "change": kind, "field": field, "old_value": old, "new_value": new}
+    return {
+        "id": 1,
+        "changed_at": AT,
+        "refresh_id": 3,
+        "product_key": key,
+        "sku": "684287",
+        "name": "Zenobia | 12 x 12",
+        "change": kind,
+        "field": field,
+        "old_value": old,
+        "new_value": new,
+    }
 
 
 def test_phrases_say_old_and_new_with_the_unit():
-    assert describe(_change("price", old={"price": 77.11, "unit": "box"}, new={"price": 80, "unit": "box"})) == \
-        "price 77.11/box -> 80.00/box"
-    assert describe(_change("price", old={"price": None, "unit": None}, new={"price": 35.99, "unit": "each"})) == \
-        "price (no price) -> 35.99/each"
-    assert describe(_change("spec", "Applications", ["Floor", "Wall"], ["Wall"])) == \
-        "spec Applications: Floor, Wall -> Wall"
+    assert (
+        describe(_change("price", old={"price": 77.11, "unit": "box"}, new={"price": 80, "unit": "box"}))
+        == "price 77.11/box -> 80.00/box"
+    )
+    assert (
+        describe(_change("price", old={"price": None, "unit": None}, new={"price": 35.99, "unit": "each"}))
+        == "price (no price) -> 35.99/each"
+    )
+    assert (
+        describe(_change("spec", "Applications", ["Floor", "Wall"], ["Wall"]))
+        == "spec Applications: Floor, Wall -> Wall"
+    )
     assert describe(_change("returned")) == "returned"
 
 
@@ -35,9 +51,18 @@ def test_markdown_table_escapes_cells_and_caps_its_rows():
 
 def test_json_has_the_fields_and_the_phrase():
     out = as_json(_change("spec", "Finish", "Matte", "Glossy"))
-    assert out == {"changed_at": "2026-12-02T06:00:00+00:00", "refresh_id": 3, "product_key": "zenobia-684287",
-                   "sku": "684287", "name": "Zenobia | 12 x 12", "change": "spec", "field": "Finish",
-                   "old": "Matte", "new": "Glossy", "summary": "spec Finish: Matte -> Glossy"}
+    assert out == {
+        "changed_at": "2026-12-02T06:00:00+00:00",
+        "refresh_id": 3,
+        "product_key": "zenobia-684287",
+        "sku": "684287",
+        "name": "Zenobia | 12 x 12",
+        "change": "spec",
+        "field": "Finish",
+        "old": "Matte",
+        "new": "Glossy",
+        "summary": "spec Finish: Matte -> Glossy",
+    }
 
 
 def test_since_is_a_date_or_an_iso_time_utc_by_default():

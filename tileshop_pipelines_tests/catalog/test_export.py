@@ -18,9 +18,25 @@ NOW = dt.datetime(2026, 5, 9, 7, 0, tzinfo=dt.UTC)
 
 
 def _rows(n: int, **record) -> list[tuple]:
-    return [(f"k{i:05d}", 1, NOW, None, {"sku": str(i), "name": f"Tile {i}", "price": 10.0 + i, "box_quantity": 4,
-                                        "applications": ["Floor"], "specifications": {"Finish": "Matte"},
-                                        "directional_layout": False, **record}) for i in range(n)]
+    return [
+        (
+            f"k{i:05d}",
+            1,
+            NOW,
+            None,
+            {
+                "sku": str(i),
+                "name": f"Tile {i}",
+                "price": 10.0 + i,
+                "box_quantity": 4,
+                "applications": ["Floor"],
+                "specifications": {"Finish": "Matte"},
+                "directional_layout": False,
+                **record,
+            },
+        )
+        for i in range(n)
+    ]
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
@@ -58,10 +74,24 @@ def test_a_value_of_the_wrong_type_is_named():
 
 
 def test_version_changes():
-    old = {"price": 77.11, "price_unit": "box", "name": "A", "specifications": {"Finish": "Matte"},
-           "provenance": {"price": "jsonld"}}
-    new = {**old, "price": 79.99, "name": "B", "specifications": {"Finish": "Glossy", "Edge": "Rectified"},
-           "provenance": {"price": "next_data"}}
+    old = {
+        "price": 77.11,
+        "price_unit": "box",
+        "name": "A",
+        "specifications": {"Finish": "Matte"},
+        "provenance": {"price": "jsonld"},
+    }
+    new = {
+        **old,
+        "price": 79.99,
+        "name": "B",
+        "specifications": {"Finish": "Glossy", "Edge": "Rectified"},
+        "provenance": {"price": "next_data"},
+    }
     assert [c["summary"] for c in version_changes(old, new)] == [
-        "price 77.11/box -> 79.99/box", "spec Edge: (none) -> Rectified", "spec Finish: Matte -> Glossy", "name: A -> B"]
+        "price 77.11/box -> 79.99/box",
+        "spec Edge: (none) -> Rectified",
+        "spec Finish: Matte -> Glossy",
+        "name: A -> B",
+    ]
     assert [c["summary"] for c in version_changes(None, new)] == ["added"]

@@ -335,8 +335,11 @@ def test_home_page_served_for_a_product_url_is_blocked():
 
 
 def test_a_page_with_a_product_is_never_blocked():
-    html = re.sub(r"<title>.*?</title>", "<title>The Tile Shop - High Quality Floor &amp; Wall Tile</title>",
-                  page("product_684287.html"))
+    html = re.sub(
+        r"<title>.*?</title>",
+        "<title>The Tile Shop - High Quality Floor &amp; Wall Tile</title>",
+        page("product_684287.html"),
+    )
     assert "<title>The Tile Shop - High Quality" in html
     assert not _blocked(html)
     assert extract_product(html, SITE + URLS["684287"])["sku"] == "684287"
@@ -410,12 +413,21 @@ def test_the_product_named_by_the_url_is_chosen_among_several():
 
 @pytest.mark.parametrize(
     ("shown", "unit"),
-    [("$24.99/bag", "bag"), ("$24.99 / ea", "each"), ("$24.99 per piece", "each"), ("$24.99/Sheet", "sheet"),
-     ("$24.99/sq ft", "sqft"), ("$24.99 per square foot", "sqft"), ("$24.99", None)],
+    [
+        ("$24.99/bag", "bag"),
+        ("$24.99 / ea", "each"),
+        ("$24.99 per piece", "each"),
+        ("$24.99/Sheet", "sheet"),
+        ("$24.99/sq ft", "sqft"),
+        ("$24.99 per square foot", "sqft"),
+        ("$24.99", None),
+    ],
 )
 def test_price_unit_words(shown, unit):
     product = {"@type": "Product", "name": "Thing", "offers": {"@type": "Offer", "price": 24.99}}
-    record = extract_product(minimal_page(product, f'<div class="price"><p>{shown}</p><p>2.5 sq. ft. per box</p></div>'))
+    record = extract_product(
+        minimal_page(product, f'<div class="price"><p>{shown}</p><p>2.5 sq. ft. per box</p></div>')
+    )
     assert record["price_unit"] == unit
     assert record["coverage_sqft_per_box"] == 2.5  # the price element is found even without a unit
     if unit == "sqft":
@@ -426,8 +438,9 @@ def test_the_offer_price_is_looked_for_after_the_product_heading_first():
     product = {"@type": "Product", "name": "Thing", "offers": {"@type": "Offer", "price": 24.99}}
     html = (
         f'<html><head><script type="application/ld+json">{json.dumps(product)}</script></head><body>'
-        "<aside>Recently viewed: Other thing $24.99/each</aside>" + "<p>menu</p>" * 60 +
-        '<h1>Thing</h1><div class="price"><p>$24.99/box</p><p>$4.99/Sq. Ft.</p></div></body></html>'
+        "<aside>Recently viewed: Other thing $24.99/each</aside>"
+        + "<p>menu</p>" * 60
+        + '<h1>Thing</h1><div class="price"><p>$24.99/box</p><p>$4.99/Sq. Ft.</p></div></body></html>'
     )
     record = extract_product(html)
     assert (record["price_unit"], record["price_per_box"], record["price_per_sqft"]) == ("box", 24.99, 4.99)
@@ -473,9 +486,15 @@ def test_jsonld_wrapped_in_an_html_comment_and_schema_prefixed_type():
     [("6", 6, 6.0), ("6 pcs", 6, None), ("22.9 lbs", None, 22.9), ("10 kg", None, None), ("about six", None, None)],
 )
 def test_box_quantity_and_weight_parse_only_what_they_can(value, quantity, weight):
-    product_data = {"Specifications": {"PDPInfo_Dimensions": [
-        {"Key": "PDPInfo_BoxQuantity", "Value": value}, {"Key": "PDPInfo_BoxWeight", "Value": value},
-        {"Key": "PDPInfo_DirectionalLayout", "Value": "Maybe"}]}}
+    product_data = {
+        "Specifications": {
+            "PDPInfo_Dimensions": [
+                {"Key": "PDPInfo_BoxQuantity", "Value": value},
+                {"Key": "PDPInfo_BoxWeight", "Value": value},
+                {"Key": "PDPInfo_DirectionalLayout", "Value": "Maybe"},
+            ]
+        }
+    }
     html = minimal_page({"@type": "Product", "name": "T"}, next_data_script(product_data))
     record = extract_product(html)
     assert (record["box_quantity"], record["box_weight_lbs"]) == (quantity, weight)
@@ -483,8 +502,15 @@ def test_box_quantity_and_weight_parse_only_what_they_can(value, quantity, weigh
     assert record["specifications"] == {"BoxQuantity": value, "BoxWeight": value, "DirectionalLayout": "Maybe"}
 
 
-@pytest.mark.parametrize(("key", "value"), [("BoxQuantity", "9" * 5000), ("BoxQuantity", "100001"),
-                                            ("BoxWeight", "9" * 5000 + " lbs"), ("BoxWeight", "100000.5 lbs")])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("BoxQuantity", "9" * 5000),
+        ("BoxQuantity", "100001"),
+        ("BoxWeight", "9" * 5000 + " lbs"),
+        ("BoxWeight", "100000.5 lbs"),
+    ],
+)
 def test_a_specification_number_past_its_bound_is_refused_with_the_reason(key, value):
     product_data = {"Specifications": {"PDPInfo_Dimensions": [{"Key": f"PDPInfo_{key}", "Value": value}]}}
     record = extract_product(minimal_page({"@type": "Product", "name": "T"}, next_data_script(product_data)))
@@ -514,19 +540,27 @@ def test_description_escaped_twice_and_markup_edge_cases():
 
 
 def test_home_is_not_a_category():
-    crumbs = {"@type": "BreadcrumbList", "itemListElement": [
-        {"@type": "ListItem", "position": 1, "name": "Home", "item": SITE + "/"},
-        {"@type": "ListItem", "position": 2, "name": "T"}]}
+    crumbs = {
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": 1, "name": "Home", "item": SITE + "/"},
+            {"@type": "ListItem", "position": 2, "name": "T"},
+        ],
+    }
     record = extract_product(minimal_page([{"@type": "Product", "name": "T"}, crumbs]))
     assert record["breadcrumbs"] == ["Home", "T"]
     assert record["category"] is None
 
 
 def test_breadcrumbs_follow_their_positions_and_nested_item_names():
-    crumbs = {"@type": "BreadcrumbList", "itemListElement": [
-        {"@type": "ListItem", "position": "3", "item": {"@id": SITE + "/products/t-123456", "name": "T"}},
-        {"@type": "ListItem", "position": 1, "item": {"@id": SITE + "/", "name": "Home"}},
-        {"@type": "ListItem", "position": 2, "item": {"@id": SITE + "/grout", "name": "Grout"}}]}
+    crumbs = {
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": "3", "item": {"@id": SITE + "/products/t-123456", "name": "T"}},
+            {"@type": "ListItem", "position": 1, "item": {"@id": SITE + "/", "name": "Home"}},
+            {"@type": "ListItem", "position": 2, "item": {"@id": SITE + "/grout", "name": "Grout"}},
+        ],
+    }
     record = extract_product(minimal_page([{"@type": "Product", "name": "Other name"}, crumbs]))
     assert record["breadcrumbs"] == ["Home", "Grout", "T"]
     assert record["category"] == "Grout"  # the last crumb links to a product page
@@ -567,21 +601,26 @@ def test_a_jsonld_sku_of_another_product_is_a_conflict_never_the_sku():
     impostor = {"@type": "Product", "name": "Impostor", "sku": "485020"}
     record = extract_product(minimal_page(impostor), f"{SITE}/products/superior-pro-grout-umber-sanded-25-lb-052003")
     assert (record["sku"], record["provenance"]["sku"]) == ("052003", "url")
-    assert record["warnings"] == ["sku_conflict: the page states SKU '485020' (jsonld), the URL '052003'; "
-                                  "the URL's is kept"]
+    assert record["warnings"] == [
+        "sku_conflict: the page states SKU '485020' (jsonld), the URL '052003'; the URL's is kept"
+    ]
 
 
 def test_a_sku_that_differs_only_in_case_is_the_page_s_as_written():
-    record = extract_product(minimal_page({"@type": "Product", "name": "Trim", "sku": "495660SS"}),
-                             f"{SITE}/products/trim-495660ss")
+    record = extract_product(
+        minimal_page({"@type": "Product", "name": "Trim", "sku": "495660SS"}), f"{SITE}/products/trim-495660ss"
+    )
     assert record["sku"] == "495660SS" and "warnings" not in record
 
 
-@pytest.mark.parametrize("description", [
-    "<p>Nice &lt;img src=x onerror=alert(1)&gt; tile</p>",
-    "<p>Nice &lt;b&gt;&amp;lt;img src=x onerror=alert(1)&amp;gt;&lt;/b&gt; tile</p>",
-    "<p>Nice &lt;img src=x onerror=alert(1)</p>",
-])
+@pytest.mark.parametrize(
+    "description",
+    [
+        "<p>Nice &lt;img src=x onerror=alert(1)&gt; tile</p>",
+        "<p>Nice &lt;b&gt;&amp;lt;img src=x onerror=alert(1)&amp;gt;&lt;/b&gt; tile</p>",
+        "<p>Nice &lt;img src=x onerror=alert(1)</p>",
+    ],
+)
 def test_the_plain_text_description_never_holds_live_markup(description):
     record = extract_product(minimal_page({"@type": "Product", "name": "Tile", "description": description}))
     assert "<img" not in record["description"] and record["description"].startswith("Nice")
@@ -589,10 +628,13 @@ def test_the_plain_text_description_never_holds_live_markup(description):
 
 
 # 1e300 and 100000.01: found by the fuzz pass (hostile/test_fuzz.py), stored as prices before.
-@pytest.mark.parametrize("price", ["9" * 400, "NaN", "Infinity", "-12.5", "1e999", "1e300", "100000.01", '"9' + "9" * 300 + '"'])
+@pytest.mark.parametrize(
+    "price", ["9" * 400, "NaN", "Infinity", "-12.5", "1e999", "1e300", "100000.01", '"9' + "9" * 300 + '"']
+)
 def test_an_invalid_price_is_refused_with_the_reason(price):
-    html = minimal_page({"@type": "Product", "name": "Tile", "offers": {"price": 0}}).replace('"price": 0',
-                                                                                             f'"price": {price}')
+    html = minimal_page({"@type": "Product", "name": "Tile", "offers": {"price": 0}}).replace(
+        '"price": 0', f'"price": {price}'
+    )
     record = extract_product(html)
     assert record["price"] is None and "price" not in record["provenance"]
     assert any(w.startswith("invalid_price:") for w in record["warnings"])
@@ -602,10 +644,15 @@ def test_shown_unit_prices_and_coverage_out_of_range_are_refused():
     """Found by the fuzz pass: a 300-digit "$.../Sq. Ft." in the price block was stored as a price."""
     big = "9" * 300
     html = minimal_page({"@type": "Product", "name": "Tile", "offers": {"price": 77.11}}).replace(
-        "</body>", f"<p>$77.11/box 20000 sq. ft. per box ${big}/Sq. Ft.</p></body>")
+        "</body>", f"<p>$77.11/box 20000 sq. ft. per box ${big}/Sq. Ft.</p></body>"
+    )
     record = extract_product(html)
     assert (record["price"], record["price_unit"], record["price_per_sqft"], record["coverage_sqft_per_box"]) == (
-        77.11, "box", None, None)
+        77.11,
+        "box",
+        None,
+        None,
+    )
     assert any(w.startswith("invalid_price: the sqft price shown, 1e+300, is over 100,000") for w in record["warnings"])
     assert any(w.startswith("invalid_coverage: 20000 sq. ft. per box") for w in record["warnings"])
 
@@ -619,7 +666,8 @@ def test_a_jsonld_block_nested_100000_deep_is_refused_and_the_product_still_read
 
 def test_nul_and_lone_surrogates_never_leave_the_extractor():
     html = minimal_page({"@type": "Product", "name": "Tile", "sku": "1"}).replace(
-        '"name": "Tile"', '"name": "Ti\\u0000le \\ud800", "brand": "B\\u0000"')
+        '"name": "Tile"', '"name": "Ti\\u0000le \\ud800", "brand": "B\\u0000"'
+    )
     record = extract_product(html)
     assert (record["name"], record["brand"]) == ("Tile \ufffd", "B")
     assert {w.split(":")[0] for w in record["warnings"]} == {"nul_removed", "surrogate_replaced"}
@@ -629,7 +677,8 @@ def test_a_warning_quoting_a_nul_or_a_lone_surrogate_is_storable():
     """Found by the fuzz pass: a stated price holding a NUL went verbatim into its invalid_price
     warning, and the record could not be stored."""
     html = minimal_page({"@type": "Product", "name": "Tile", "offers": {"price": 0}}).replace(
-        '"price": 0', '"price": "1\\u00002 \\udc00"')
+        '"price": 0', '"price": "1\\u00002 \\udc00"'
+    )
     record = extract_product(html)
     assert record["price"] is None
     assert record["warnings"] == ["invalid_price: 12 \ufffd is not an amount from 0 to 100,000; refused"]

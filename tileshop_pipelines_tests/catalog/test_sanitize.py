@@ -21,9 +21,16 @@ CLEAN = [
     "plain ascii",
     "café 12″ × 24″ — matte",
     "",
-    {"name": "Tile", "price": 12.5, "box_quantity": 8, "directional_layout": False, "brand": None,
-     "specifications": {"Finish": "Matte", "Größe": "30 × 60"}, "images": ["https://x/a.jpg"],
-     "provenance": {"name": "jsonld"}},
+    {
+        "name": "Tile",
+        "price": 12.5,
+        "box_quantity": 8,
+        "directional_layout": False,
+        "brand": None,
+        "specifications": {"Finish": "Matte", "Größe": "30 × 60"},
+        "images": ["https://x/a.jpg"],
+        "provenance": {"name": "jsonld"},
+    },
     [1, 2.5, True, None, ["nested", {"k": "v"}]],
     2**53,
     -(2**53),
@@ -68,5 +75,7 @@ def test_storable_text_on_non_ascii_pages():
     page = "<p>café ™</p>" * 1000
     assert storable_text(page, "html") == (page, [])
     assert storable_text(page + "\ud800", "html") == (
-        page + "\ufffd", ["surrogate_replaced: html: 1 lone surrogate(s) replaced by U+FFFD"])
+        page + "\ufffd",
+        ["surrogate_replaced: html: 1 lone surrogate(s) replaced by U+FFFD"],
+    )
     assert storable_text("\x00" + page, "html") == (page, ["nul_removed: html: 1 NUL character(s) removed"])

@@ -228,7 +228,8 @@ def test_robots_without_rules_allows_everything():
 
 def test_robots_disallow_all():
     assert not parse_robots("User-agent: *\nDisallow: /\n", user_agent=UA).allows(
-        "https://www.tileshop.com/products/x-123456")
+        "https://www.tileshop.com/products/x-123456"
+    )
 
 
 def test_allow_wins_a_tie_of_equal_length():
@@ -291,15 +292,24 @@ def test_a_url_with_a_lone_surrogate_is_matched_not_raised():
 
 
 def _crawlable(locs: list[tuple[str, str | None]], robots_txt: str = "User-agent: *\nDisallow: /cart\n"):
-    return crawlable_entries([SitemapEntry(loc, lastmod) for loc, lastmod in locs],
-                             parse_robots(robots_txt, user_agent=UA), site_hosts(SOURCE))
+    return crawlable_entries(
+        [SitemapEntry(loc, lastmod) for loc, lastmod in locs],
+        parse_robots(robots_txt, user_agent=UA),
+        site_hosts(SOURCE),
+    )
 
 
 def test_crawlable_entries_are_classified_on_site_and_allowed():
     site = "https://www.tileshop.com"
-    result = _crawlable([(f"{site}/products/white-subway-tile-123456", "2025-01-02"), (f"{site}/tile", None),
-                         (f"{site}/cart", None), ("https://tileshop.com/products/bare-host-tile-222222", None),
-                         ("https://evil.example/products/impostor-tile-999001", None)])
+    result = _crawlable(
+        [
+            (f"{site}/products/white-subway-tile-123456", "2025-01-02"),
+            (f"{site}/tile", None),
+            (f"{site}/cart", None),
+            ("https://tileshop.com/products/bare-host-tile-222222", None),
+            ("https://evil.example/products/impostor-tile-999001", None),
+        ]
+    )
     assert [(info.url, info.kind, info.sku, entry.lastmod) for info, entry in result.entries] == [
         (f"{site}/products/white-subway-tile-123456", "product", "123456", "2025-01-02"),
         (f"{site}/tile", "other", None, None),

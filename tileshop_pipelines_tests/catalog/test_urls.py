@@ -221,6 +221,10 @@ def test_only_the_site_s_and_the_sitemap_s_hosts_are_on_site():
     hosts = site_hosts("https://www.tileshop.com/sitemap.xml", "https://cdn.tileshop.com/sitemap-1.xml")
     assert on_site("https://tileshop.com/products/a-1", hosts) and on_site("https://WWW.tileshop.com/x", hosts)
     assert on_site("https://cdn.tileshop.com/products/a-1", hosts)
-    for url in ("https://evil.example/products/a-1", "http://169.254.169.254/products/a-1",
-                "https://www.tileshop.com.evil.example/products/a-1", "http://127.0.0.1:8080/products/a-1"):
+    for url in (
+        "https://evil.example/products/a-1",
+        "http://169.254.169.254/products/a-1",
+        "https://www.tileshop.com.evil.example/products/a-1",
+        "http://127.0.0.1:8080/products/a-1",
+    ):
         assert not on_site(url, hosts), url

@@ -40,4 +40,5 @@ class FakeClock:
                 else:
                     await asyncio.sleep(0.001)  # real I/O (a local server) is under way
             return task.result()
+
         return asyncio.run(drive())

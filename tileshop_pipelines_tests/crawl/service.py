@@ -26,10 +26,14 @@ def crawl_service(**env: str):
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CRAWLER_")}
     full = {**clean, "CRAWLER_TOKEN": TOKEN, "PYTHONPATH": str(bootstrap.PROJECT_ROOT), **env}
-    proc = subprocess.Popen([sys.executable, "-m", "crawler", "--host", "127.0.0.1", "--port", str(port),
-                             "--log-level", "warning"],
-                            env=full, cwd=bootstrap.PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        env=full,
+        cwd=bootstrap.PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -9,17 +9,32 @@ import pytest
 from tileshop_pipelines.crawl.addresses import AddressRefused, FetchGuard, address_refusal, parse_networks
 
 REFUSED = {
-    "127.0.0.1": "loopback", "127.8.9.10": "loopback", "::1": "loopback",
-    "10.1.2.3": "private", "172.16.0.1": "private", "192.168.1.1": "private",
-    "169.254.169.254": "metadata", "169.254.170.2": "metadata", "fd00:ec2::254": "metadata",
-    "100.100.100.200": "metadata", "168.63.129.16": "metadata", "192.0.0.192": "metadata",
-    "169.254.1.1": "link-local", "fe80::1": "link-local",
-    "fc00::1": "private", "fdaa::3": "private",  # unique-local; Fly's 6PN (.internal names)
-    "224.0.0.1": "multicast", "ff02::1": "multicast",
-    "0.0.0.0": "unspecified", "::": "unspecified",
-    "240.0.0.1": "reserved", "100.64.0.1": "not a globally routable",  # CGNAT
-    "198.18.0.1": "private", "192.0.2.10": "private",  # benchmarking, documentation
-    "::ffff:127.0.0.1": "loopback", "::ffff:169.254.169.254": "metadata",  # IPv4-mapped
+    "127.0.0.1": "loopback",
+    "127.8.9.10": "loopback",
+    "::1": "loopback",
+    "10.1.2.3": "private",
+    "172.16.0.1": "private",
+    "192.168.1.1": "private",
+    "169.254.169.254": "metadata",
+    "169.254.170.2": "metadata",
+    "fd00:ec2::254": "metadata",
+    "100.100.100.200": "metadata",
+    "168.63.129.16": "metadata",
+    "192.0.0.192": "metadata",
+    "169.254.1.1": "link-local",
+    "fe80::1": "link-local",
+    "fc00::1": "private",
+    "fdaa::3": "private",  # unique-local; Fly's 6PN (.internal names)
+    "224.0.0.1": "multicast",
+    "ff02::1": "multicast",
+    "0.0.0.0": "unspecified",
+    "::": "unspecified",
+    "240.0.0.1": "reserved",
+    "100.64.0.1": "not a globally routable",  # CGNAT
+    "198.18.0.1": "private",
+    "192.0.2.10": "private",  # benchmarking, documentation
+    "::ffff:127.0.0.1": "loopback",
+    "::ffff:169.254.169.254": "metadata",  # IPv4-mapped
     "2002:7f00:1::": "loopback",  # 6to4 of 127.0.0.1
     "64:ff9b::a00:1": "private",  # NAT64 of 10.0.0.1
 }
@@ -39,11 +54,13 @@ def test_the_allow_list_and_the_scheme_come_first():
     guard = FetchGuard(allowed_hosts=frozenset({"www.tileshop.com", "tileshop.com"}))
     guard.check_url("https://WWW.Tileshop.com./products/a-1")  # case and the trailing dot do not matter
     guard.check_url("https://tileshop.com:8443/x")  # hosts, not ports
-    for url, message in [("https://evil.example/products/a-1", "host 'evil.example' is not on the allow-list"),
-                         ("https://www.tileshop.com.evil.example/", "not on the allow-list"),
-                         ("file:///etc/passwd", "scheme 'file' is not fetched"),
-                         ("gopher://www.tileshop.com/", "scheme 'gopher'"),
-                         ("http:///nohost", "names no host")]:
+    for url, message in [
+        ("https://evil.example/products/a-1", "host 'evil.example' is not on the allow-list"),
+        ("https://www.tileshop.com.evil.example/", "not on the allow-list"),
+        ("file:///etc/passwd", "scheme 'file' is not fetched"),
+        ("gopher://www.tileshop.com/", "scheme 'gopher'"),
+        ("http:///nohost", "names no host"),
+    ]:
         with pytest.raises(AddressRefused, match=message):
             guard.check_url(url)
 
@@ -70,8 +87,11 @@ def test_permitted_networks_open_local_addresses_but_never_metadata():
 
 
 def test_a_name_whose_every_answer_is_refused_is_refused_naming_them():
-    with pytest.raises(AddressRefused, match=r"rebind.example \(10.0.0.1\) is a private address; .*"
-                                             r"rebind.example \(169.254.169.254\) is a cloud metadata"):
+    with pytest.raises(
+        AddressRefused,
+        match=r"rebind.example \(10.0.0.1\) is a private address; .*"
+        r"rebind.example \(169.254.169.254\) is a cloud metadata",
+    ):
         FetchGuard().check_addresses("rebind.example", ["10.0.0.1", "169.254.169.254"])
     with pytest.raises(ValueError, match="'10.0.0.0/33' is not an IP address or network"):
         parse_networks(["10.0.0.0/33"])

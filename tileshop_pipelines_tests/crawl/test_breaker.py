@@ -13,8 +13,10 @@ def test_trips_at_the_ratio_only_after_the_minimum_pages():
         breaker.record(f"p{page}", False, "HTTP 503")
     assert breaker.tripped_reason is None  # 4 of 4 failed, but fewer than 5 pages seen
     breaker.record("p4", False, "timed out after 30 s")
-    assert breaker.tripped_reason == ("5 of the latest 5 pages failed (last: timed out after 30 s); stopping "
-                                      "the crawl so an outage is not recorded as failed products")
+    assert breaker.tripped_reason == (
+        "5 of the latest 5 pages failed (last: timed out after 30 s); stopping "
+        "the crawl so an outage is not recorded as failed products"
+    )
 
 
 def test_retries_of_one_page_count_once():

@@ -14,8 +14,9 @@ from tileshop_pipelines.sample_catalog import QUIRK_PATHS, CatalogServer, build_
 
 from ..support.local_server import LocalServer, QuietHandler
 
-FAST = dict(requests_per_second=0, concurrency_per_host=4, timeout_s=5, max_attempts=3, backoff_base_s=0.05,
-            backoff_max_s=0.2)
+FAST = dict(
+    requests_per_second=0, concurrency_per_host=4, timeout_s=5, max_attempts=3, backoff_base_s=0.05, backoff_max_s=0.2
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +37,14 @@ def _crawl(requests, **policy):
     policy = CrawlPolicy(**settings)
 
     async def go():
-        crawler = PageFetcher(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4,
-                                                    timeout_s=policy.timeout_s, max_body_bytes=1_000_000), policy)
+        crawler = PageFetcher(
+            lambda: HttpTransport(
+                user_agent=policy.user_agent, max_connections=4, timeout_s=policy.timeout_s, max_body_bytes=1_000_000
+            ),
+            policy,
+        )
         return [f async for f in crawler.crawl(requests)]
+
     return asyncio.run(go())
 
 
@@ -47,7 +53,7 @@ def _requests(server, paths):
 
 
 def _paths(server, n, start=0):
-    return [p.path for p in server.catalog.products[start:start + n]]
+    return [p.path for p in server.catalog.products[start : start + n]]
 
 
 def test_every_page_once_with_the_user_agent_then_304_on_conditional_get(server):
@@ -208,8 +214,9 @@ def test_blocked_pages_reported_back_open_the_breaker(server):
     policy = CrawlPolicy(**FAST, breaker_window=10, breaker_min_pages=10)
 
     async def go(report: bool):
-        crawl = PageFetcher(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=5),
-                            policy).crawl(_requests(server, paths))
+        crawl = PageFetcher(
+            lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=5), policy
+        ).crawl(_requests(server, paths))
         checks = []
         async for check in crawl:
             extract_page(check, stored_hash=None)
@@ -246,12 +253,15 @@ class _RobotsSite(LocalServer):
         self.start()
 
 
-@pytest.mark.parametrize(("robots_txt", "interval"), [
-    ("User-agent: *\nCrawl-delay: 1\n", 1.0),
-    ("User-agent: *\nCrawl-delay: 5\n\nUser-agent: TileshopPipelines\nCrawl-delay: 1\n", 1.0),  # ours wins
-    ("User-agent: *\nRequest-rate: 1/2s\n", 2.0),
-    ("User-agent: *\nDisallow: /cart\n", 0.0),  # no delay asked: the policy's rate (none here)
-])
+@pytest.mark.parametrize(
+    ("robots_txt", "interval"),
+    [
+        ("User-agent: *\nCrawl-delay: 1\n", 1.0),
+        ("User-agent: *\nCrawl-delay: 5\n\nUser-agent: TileshopPipelines\nCrawl-delay: 1\n", 1.0),  # ours wins
+        ("User-agent: *\nRequest-rate: 1/2s\n", 2.0),
+        ("User-agent: *\nDisallow: /cart\n", 0.0),  # no delay asked: the policy's rate (none here)
+    ],
+)
 def test_robots_crawl_delay_floors_the_request_interval(robots_txt, interval):
     from tileshop_pipelines_tests.crawl.fake_clock import FakeClock
 
@@ -259,12 +269,17 @@ def test_robots_crawl_delay_floors_the_request_interval(robots_txt, interval):
     try:
         clock = FakeClock()
         policy = CrawlPolicy(**FAST)  # requests_per_second=0: no rate limit of our own
-        crawler = PageFetcher(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=5),
-                              policy, clock=clock, sleep=clock.sleep)
+        crawler = PageFetcher(
+            lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=5),
+            policy,
+            clock=clock,
+            sleep=clock.sleep,
+        )
         n = 4
 
         async def go():
             return [c async for c in crawler.crawl(PageRequest(f"{site.base_url}/products/p-{i}") for i in range(n))]
+
         checks = clock.run(go())
     finally:
         site.close()

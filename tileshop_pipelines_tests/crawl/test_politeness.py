@@ -22,13 +22,15 @@ def _starts(limiter: HostLimiter, clock: FakeClock, urls: list[str]) -> list[tup
 
     async def go():
         await asyncio.gather(*(one(url) for url in urls))
+
     clock.run(go())
     return starts
 
 
 def _limiter(clock, **kwargs):
-    return HostLimiter(clock=clock, sleep=clock.sleep, **{"requests_per_second": 0, "concurrency_per_host": 8,
-                                                           **kwargs})
+    return HostLimiter(
+        clock=clock, sleep=clock.sleep, **{"requests_per_second": 0, "concurrency_per_host": 8, **kwargs}
+    )
 
 
 def test_requests_to_a_host_start_one_interval_apart():
@@ -79,6 +81,7 @@ def test_concurrent_requests_per_host_are_capped():
 
     async def go():
         await asyncio.gather(*(one(url) for url in [A] * 6 + [B] * 6))
+
     clock.run(go())
     assert most == {A: 2, B: 2}
 
@@ -107,12 +110,15 @@ def test_a_pause_set_while_waiting_still_applies():
         await asyncio.sleep(0)
         limiter.pause(A, 10)
         await asyncio.gather(first, second)
+
     clock.run(go())
     assert starts == [0.0, 10.0]
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [({"concurrency_per_host": 0}, "concurrency"),
-                                                 ({"requests_per_second": -1}, "requests per second")])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"concurrency_per_host": 0}, "concurrency"), ({"requests_per_second": -1}, "requests per second")],
+)
 def test_bad_limits_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
         HostLimiter(**{"requests_per_second": 1, "concurrency_per_host": 1, **kwargs})

@@ -33,12 +33,14 @@ def service():
 def _crawl(resource: CrawlerResource, requests):
     async def go():
         return [f async for f in resource.crawler().crawl(requests)]
+
     return asyncio.run(go())
 
 
 def _service_resource(url: str, token: str = TOKEN) -> CrawlerResource:
-    return CrawlerResource(mode="service", service_url=url, service_token=token, requests_per_second=0,
-                           backoff_base_s=0.01, max_attempts=2)
+    return CrawlerResource(
+        mode="service", service_url=url, service_token=token, requests_per_second=0, backoff_base_s=0.01, max_attempts=2
+    )
 
 
 @pytest.mark.slow
@@ -46,14 +48,17 @@ def test_service_mode_crawls_with_conditional_requests_and_statuses(site, servic
     paths = [p.path for p in site.catalog.products[:6]]
     site.faults.set_status(paths[5], 410)
     try:
-        first = {f.product_key: f for f in _crawl(_service_resource(service),
-                                                  [PageRequest(site.base_url + p, product_key=p) for p in paths])}
+        first = {
+            f.product_key: f
+            for f in _crawl(_service_resource(service), [PageRequest(site.base_url + p, product_key=p) for p in paths])
+        }
     finally:
         site.faults.clear()
     assert {first[p].outcome for p in paths[:5]} == {"ok"} and first[paths[5]].outcome == "gone"
     assert all('"Product"' in first[p].html for p in paths[:5])
-    again = _crawl(_service_resource(service), [PageRequest(first[p].url, first[p].etag, product_key=p)
-                                                for p in paths[:5]])
+    again = _crawl(
+        _service_resource(service), [PageRequest(first[p].url, first[p].etag, product_key=p) for p in paths[:5]]
+    )
     assert {f.outcome for f in again} == {"not_modified"}
 
 
@@ -74,10 +79,19 @@ def test_service_refuses_oversized_requests(service):
     assert response.status_code == 422
 
 
-SERVICE_VARIABLES = ("CRAWLER_TOKEN", "CRAWLER_CONCURRENCY", "TILESHOP_USER_AGENT", "CRAWLER_TIMEOUT_S",
-                     "CRAWLER_MAX_BODY_BYTES", "CRAWLER_MAX_RESPONSE_BYTES", "TILESHOP_SITEMAP_URL",
-                     "CRAWLER_ALLOWED_HOSTS", "CRAWLER_PERMITTED_ADDRESSES", "CRAWLER_MAX_HEADERS",
-                     "CRAWLER_MAX_HEADER_BYTES")
+SERVICE_VARIABLES = (
+    "CRAWLER_TOKEN",
+    "CRAWLER_CONCURRENCY",
+    "TILESHOP_USER_AGENT",
+    "CRAWLER_TIMEOUT_S",
+    "CRAWLER_MAX_BODY_BYTES",
+    "CRAWLER_MAX_RESPONSE_BYTES",
+    "TILESHOP_SITEMAP_URL",
+    "CRAWLER_ALLOWED_HOSTS",
+    "CRAWLER_PERMITTED_ADDRESSES",
+    "CRAWLER_MAX_HEADERS",
+    "CRAWLER_MAX_HEADER_BYTES",
+)
 
 
 @pytest.fixture
@@ -96,7 +110,11 @@ def test_service_settings_defaults_and_values(service_env):
     settings = load_settings()
     assert settings.token.get_secret_value() == TOKEN and TOKEN not in repr(settings)
     assert (settings.concurrency, settings.user_agent, settings.timeout_s, settings.max_body_bytes) == (
-        8, DEFAULT_USER_AGENT, 30.0, DEFAULT_MAX_BODY_BYTES)
+        8,
+        DEFAULT_USER_AGENT,
+        30.0,
+        DEFAULT_MAX_BODY_BYTES,
+    )
     # The allow-list defaults to the configured site; nothing non-public is permitted.
     assert (settings.allowed_hosts, settings.permitted_addresses) == (("www.tileshop.com", "tileshop.com"), ())
     service_env.setenv("CRAWLER_CONCURRENCY", "3")
@@ -107,22 +125,34 @@ def test_service_settings_defaults_and_values(service_env):
     service_env.setenv("CRAWLER_ALLOWED_HOSTS", "Shop.Example., cdn.example")
     service_env.setenv("CRAWLER_PERMITTED_ADDRESSES", "127.0.0.1, 10.0.0.0/8")
     settings = load_settings()
-    assert (settings.allowed_hosts, settings.permitted_addresses) == (("shop.example", "cdn.example"),
-                                                                      ("127.0.0.1", "10.0.0.0/8"))
+    assert (settings.allowed_hosts, settings.permitted_addresses) == (
+        ("shop.example", "cdn.example"),
+        ("127.0.0.1", "10.0.0.0/8"),
+    )
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({}, "CRAWLER_TOKEN is not set"),
-    ({"CRAWLER_TOKEN": ""}, "CRAWLER_TOKEN is not set"),
-    ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_CONCURRENCY": "0"},
-     "CRAWLER_CONCURRENCY: Input should be greater than or equal to 1"),
-    ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_TIMEOUT_S": "soon"}, "CRAWLER_TIMEOUT_S: Input should be a valid number"),
-    ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_MAX_BODY_BYTES": "-5"}, "CRAWLER_MAX_BODY_BYTES: Input should be greater"),
-    ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_PERMITTED_ADDRESSES": "127.0.0.1,localhost"},
-     "CRAWLER_PERMITTED_ADDRESSES: 'localhost' is not an IP address or network"),
-    ({"CRAWLER_TOKEN": TOKEN, "TILESHOP_SITEMAP_URL": "sitemap.xml"}, "names no host; set it or CRAWLER_ALLOWED_HOSTS"),
-    ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_MAX_HEADERS": "5"}, "CRAWLER_MAX_HEADERS: Input should be greater"),
-])
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({}, "CRAWLER_TOKEN is not set"),
+        ({"CRAWLER_TOKEN": ""}, "CRAWLER_TOKEN is not set"),
+        (
+            {"CRAWLER_TOKEN": TOKEN, "CRAWLER_CONCURRENCY": "0"},
+            "CRAWLER_CONCURRENCY: Input should be greater than or equal to 1",
+        ),
+        ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_TIMEOUT_S": "soon"}, "CRAWLER_TIMEOUT_S: Input should be a valid number"),
+        ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_MAX_BODY_BYTES": "-5"}, "CRAWLER_MAX_BODY_BYTES: Input should be greater"),
+        (
+            {"CRAWLER_TOKEN": TOKEN, "CRAWLER_PERMITTED_ADDRESSES": "127.0.0.1,localhost"},
+            "CRAWLER_PERMITTED_ADDRESSES: 'localhost' is not an IP address or network",
+        ),
+        (
+            {"CRAWLER_TOKEN": TOKEN, "TILESHOP_SITEMAP_URL": "sitemap.xml"},
+            "names no host; set it or CRAWLER_ALLOWED_HOSTS",
+        ),
+        ({"CRAWLER_TOKEN": TOKEN, "CRAWLER_MAX_HEADERS": "5"}, "CRAWLER_MAX_HEADERS: Input should be greater"),
+    ],
+)
 def test_service_refuses_to_start_naming_the_bad_variable(service_env, env, message):
     from crawler.main import create_app
 
@@ -148,9 +178,13 @@ def test_browser_mode_crawls_with_chromium(site):
     paths = [p.path for p in site.catalog.products[:3]]
     site.faults.block(paths[2])
     try:
-        fetches = {f.product_key: f for f in _crawl(CrawlerResource(mode="browser", requests_per_second=0,
-                                                                    timeout_s=60, concurrency=2),
-                                                    [PageRequest(site.base_url + p, product_key=p) for p in paths])}
+        fetches = {
+            f.product_key: f
+            for f in _crawl(
+                CrawlerResource(mode="browser", requests_per_second=0, timeout_s=60, concurrency=2),
+                [PageRequest(site.base_url + p, product_key=p) for p in paths],
+            )
+        }
     finally:
         site.faults.clear()
     assert {fetches[p].outcome for p in paths[:2]} == {"ok"}

@@ -24,12 +24,15 @@ pytestmark = pytest.mark.slow  # the crawl service in a process, and chromium
 
 TOKEN = "test-token-browser-5d1c"
 # The word is assembled by the script: it is in the page's text only after the script ran.
-PAGE = (b"<!doctype html><html><head><title>js page</title></head><body><div id=out></div>"
-        b"<script>document.getElementById('out').textContent = ['rendered', 'by', 'script'].join('-');</script>"
-        b"</body></html>")
+PAGE = (
+    b"<!doctype html><html><head><title>js page</title></head><body><div id=out></div>"
+    b"<script>document.getElementById('out').textContent = ['rendered', 'by', 'script'].join('-');</script>"
+    b"</body></html>"
+)
 
-needs_chromium = pytest.mark.skipif(shutil.which("chromium") is None,
-                                    reason="needs Debian's chromium (make test installs it)")
+needs_chromium = pytest.mark.skipif(
+    shutil.which("chromium") is None, reason="needs Debian's chromium (make test installs it)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +47,22 @@ def js_site():
 
 def _start_service(**env_values):
     port = free_port("::")
-    env = {**os.environ, "CRAWLER_TOKEN": TOKEN, "PORT": str(port), "PYTHONPATH": str(bootstrap.PROJECT_ROOT),
-           **LOCAL_SITE, **env_values}
-    proc = subprocess.Popen([sys.executable, "-m", "crawler"], env=env, cwd=bootstrap.PROJECT_ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    env = {
+        **os.environ,
+        "CRAWLER_TOKEN": TOKEN,
+        "PORT": str(port),
+        "PYTHONPATH": str(bootstrap.PROJECT_ROOT),
+        **LOCAL_SITE,
+        **env_values,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler"],
+        env=env,
+        cwd=bootstrap.PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -68,8 +83,9 @@ def _stop(proc):
 
 
 def _crawl(base: str, url: str, **fields) -> dict:
-    response = httpx.post(f"{base}/crawl", json={"urls": [url], **fields},
-                          headers={"Authorization": f"Bearer {TOKEN}"}, timeout=90)
+    response = httpx.post(
+        f"{base}/crawl", json={"urls": [url], **fields}, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=90
+    )
     assert response.status_code == 200, response.text
     return response.json()["results"][0]
 
@@ -119,6 +135,10 @@ def test_browser_mode_without_chromium_refuses_to_start_naming_the_variable(tmp_
 
 
 def test_an_unknown_mode_is_refused(http_default_service, js_site):
-    response = httpx.post(f"http://127.0.0.1:{http_default_service}/crawl", json={"urls": [js_site], "mode": "ftp"},
-                          headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+    response = httpx.post(
+        f"http://127.0.0.1:{http_default_service}/crawl",
+        json={"urls": [js_site], "mode": "ftp"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=10,
+    )
     assert response.status_code == 422

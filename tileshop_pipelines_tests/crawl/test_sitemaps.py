@@ -22,8 +22,13 @@ def server():
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    return subprocess.run(
+        [sys.executable, "-m", "tileshop_pipelines.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
 
 
 def test_gzipped_index_is_followed_and_robots_read(server):
@@ -67,16 +72,24 @@ def test_cli_sitemap_parse_url_prints_one_json_line_per_url(server):
 @pytest.mark.slow
 def test_cli_sitemap_parse_file(tmp_path):
     path = tmp_path / "sitemap.xml.gz"
-    path.write_bytes(gzip.compress(
-        b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-        b"<url><loc>https://www.tileshop.com/products/x-052003</loc><lastmod>2025-07-09</lastmod></url>"
-        b"<url><loc>https://www.tileshop.com/products/kit-caulk</loc></url>"
-        b"<url><loc>https://www.tileshop.com/products/</loc></url></urlset>"))
+    path.write_bytes(
+        gzip.compress(
+            b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            b"<url><loc>https://www.tileshop.com/products/x-052003</loc><lastmod>2025-07-09</lastmod></url>"
+            b"<url><loc>https://www.tileshop.com/products/kit-caulk</loc></url>"
+            b"<url><loc>https://www.tileshop.com/products/</loc></url></urlset>"
+        )
+    )
     out = _cli("sitemap", "parse", str(path))
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert rows == [
-        {"url": "https://www.tileshop.com/products/x-052003", "kind": "product", "sku": "052003", "lastmod": "2025-07-09"},
+        {
+            "url": "https://www.tileshop.com/products/x-052003",
+            "kind": "product",
+            "sku": "052003",
+            "lastmod": "2025-07-09",
+        },
         {"url": "https://www.tileshop.com/products/kit-caulk", "kind": "product", "sku": None, "lastmod": None},
         {"url": "https://www.tileshop.com/products/", "kind": "other", "sku": None, "lastmod": None},
     ]

@@ -17,8 +17,12 @@ from ..support.metric_names import naming_problems
 
 
 def test_result_labels_come_from_a_closed_set():
-    assert [result_label(200, None), result_label(304, None), result_label(410, None), result_label(503, None)] == \
-        ["2xx", "3xx", "4xx", "5xx"]
+    assert [result_label(200, None), result_label(304, None), result_label(410, None), result_label(503, None)] == [
+        "2xx",
+        "3xx",
+        "4xx",
+        "5xx",
+    ]
     assert result_label(200, "too_large") == "too_large"  # no usable answer: the kind, whatever the status
     assert {result_label(None, kind) for kind in ERROR_KINDS} == ERROR_KINDS
     assert result_label(None, "x" * 5000) == "other_error" and result_label(999, None) == "other_status"
@@ -31,8 +35,11 @@ def test_each_url_is_counted_by_mode_and_result_and_timed():
         site.faults.set_status(catalog.products[1].path, 410)
         app = create_app(load_settings({"CRAWLER_TOKEN": TOKEN, **LOCAL_SITE}))
         with TestClient(app) as client:
-            answer = client.post("/crawl", json={"urls": [ok, gone, "http://elsewhere.example/x"]},
-                                 headers={"Authorization": f"Bearer {TOKEN}"})
+            answer = client.post(
+                "/crawl",
+                json={"urls": [ok, gone, "http://elsewhere.example/x"]},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )
             assert client.get("/metrics").status_code == 404
     assert [r["status_code"] for r in answer.json()["results"]] == [200, 410, None]
     text = generate_latest(app.state.metrics.registry).decode()

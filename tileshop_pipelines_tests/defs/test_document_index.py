@@ -36,14 +36,39 @@ def database(make_database):
     url = make_database()
     with db.connect(url) as conn:
         migrate(conn)
-        products_sql.save_records(conn, [
-            ("lft-43521", "h1", {"sku": "43521", "name": "Superior White LFT Bond Mortar 50 lb",
-                                 "url": "http://s/products/lft-43521", "price": 35.99, "price_unit": "each"}),
-            ("oak-684059", "h2", {"sku": "684059", "name": "Oak Brera Classic Laminate", "url": "http://s/products/oak",
-                                  "price": 26.29, "price_unit": "box"})], [])
+        products_sql.save_records(
+            conn,
+            [
+                (
+                    "lft-43521",
+                    "h1",
+                    {
+                        "sku": "43521",
+                        "name": "Superior White LFT Bond Mortar 50 lb",
+                        "url": "http://s/products/lft-43521",
+                        "price": 35.99,
+                        "price_unit": "each",
+                    },
+                ),
+                (
+                    "oak-684059",
+                    "h2",
+                    {
+                        "sku": "684059",
+                        "name": "Oak Brera Classic Laminate",
+                        "url": "http://s/products/oak",
+                        "price": 26.29,
+                        "price_unit": "box",
+                    },
+                ),
+            ],
+            [],
+        )
         for key in ("lft-43521", "oak-684059"):
-            conn.execute("INSERT INTO sitemap_urls (url, kind, product_key) VALUES (%s, 'product', %s)",
-                         (f"http://s/products/{key}", key))
+            conn.execute(
+                "INSERT INTO sitemap_urls (url, kind, product_key) VALUES (%s, 'product', %s)",
+                (f"http://s/products/{key}", key),
+            )
         for document, (name, keys) in DOCUMENTS.items():
             store_document(conn, document, name, _pages(document), keys)
     return url
@@ -51,9 +76,14 @@ def database(make_database):
 
 def _materialize(url: str) -> dg.ExecuteInProcessResult:
     every_check = [c for c in vars(checks).values() if isinstance(c, dg.AssetChecksDefinition)]
-    return dg.materialize([document_chunks, document_embeddings, document_vectors, *every_check],
-                          resources={"postgres": PostgresResource(database_url=url), "embedder": EmbedderResource(),
-                                     "vector_store": VectorStoreResource()})
+    return dg.materialize(
+        [document_chunks, document_embeddings, document_vectors, *every_check],
+        resources={
+            "postgres": PostgresResource(database_url=url),
+            "embedder": EmbedderResource(),
+            "vector_store": VectorStoreResource(),
+        },
+    )
 
 
 def test_the_documents_become_searchable_and_a_second_run_does_nothing(database):
@@ -64,11 +94,18 @@ def test_the_documents_become_searchable_and_a_second_run_does_nothing(database)
     vectors = first.asset_materializations_for_node("document_vectors")[0].metadata
     assert vectors["written"].value == vectors["vectors"].value == chunks["chunks"].value > 10
     checks = {e.check_name: e for e in first.get_asset_check_evaluations()}
-    assert set(checks) == {"document_vectors_match_chunks", "document_vector_dimension", "document_vector_indexes",
-                           "documents_have_passages", "document_canary_query"}
+    assert set(checks) == {
+        "document_vectors_match_chunks",
+        "document_vector_dimension",
+        "document_vector_indexes",
+        "documents_have_passages",
+        "document_canary_query",
+    }
     assert all(e.passed for e in checks.values()), {n: e.metadata for n, e in checks.items()}
-    assert "Superior LFT Bond Mortar Technical Data Sheet, page 2" in checks["document_canary_query"].metadata[
-        "top_passages"].value
+    assert (
+        "Superior LFT Bond Mortar Technical Data Sheet, page 2"
+        in checks["document_canary_query"].metadata["top_passages"].value
+    )
 
     second = _materialize(database)  # nothing changed: nothing chunked, embedded or written again
     assert second.asset_materializations_for_node("document_chunks")[0].metadata["rechunked_documents"].value == 0

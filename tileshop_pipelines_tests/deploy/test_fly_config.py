@@ -19,8 +19,14 @@ from tileshop_pipelines.bootstrap import PROJECT_ROOT
 CONFIGS = {"pipeline": "fly.toml", "app": "rag_app/fly.toml", "crawler": "crawler/fly.toml"}
 DOCKERFILES = {"pipeline": "Dockerfile", "app": "rag_app/Dockerfile", "crawler": "crawler/Dockerfile"}  # one image each
 # Read by Python, pip or Hugging Face themselves, not by our code.
-TOOL_VARIABLES = {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PIP_NO_CACHE_DIR", "PIP_DISABLE_PIP_VERSION_CHECK",
-                  "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"}
+TOOL_VARIABLES = {
+    "PYTHONUNBUFFERED",
+    "PYTHONDONTWRITEBYTECODE",
+    "PIP_NO_CACHE_DIR",
+    "PIP_DISABLE_PIP_VERSION_CHECK",
+    "HF_HUB_OFFLINE",
+    "TRANSFORMERS_OFFLINE",
+}
 
 
 def load(app: str) -> dict:
@@ -120,9 +126,11 @@ def test_every_check_path_is_a_route_of_its_process(configs):
 
     webserver_source = "".join(p.read_text() for p in Path(dagster_webserver.__file__).parent.glob("*.py"))
     crawler_routes = {r.path for r in create_app(CrawlerSettings(CRAWLER_TOKEN="t")).routes}
-    routes = {"tileshop-pipelines": lambda path: f'"{path}"' in webserver_source or path == "/health",
-              "tileshop-app": lambda path: path in {r.path for r in router.routes},
-              "tileshop-crawler": lambda path: path in crawler_routes}
+    routes = {
+        "tileshop-pipelines": lambda path: f'"{path}"' in webserver_source or path == "/health",
+        "tileshop-app": lambda path: path in {r.path for r in router.routes},
+        "tileshop-crawler": lambda path: path in crawler_routes,
+    }
     for config in configs.values():
         found = checks(config)
         assert found, f"{config['app']} has no health check"
@@ -146,8 +154,12 @@ def test_the_dagster_webserver_is_never_public(configs):
 
 
 def test_exactly_one_daemon_never_auto_stopped(configs):
-    daemons = [(c["app"], name) for c in configs.values() for name, command in c["processes"].items()
-               if "daemon" in shlex.split(command)]
+    daemons = [
+        (c["app"], name)
+        for c in configs.values()
+        for name, command in c["processes"].items()
+        if "daemon" in shlex.split(command)
+    ]
     assert daemons == [("tileshop-pipelines", "daemon")]
     pipeline = configs["pipeline"]
     # No service routes to it: Fly makes one machine for the group (no HA pair) and its proxy never stops it.
@@ -186,12 +198,23 @@ def test_environment_names_are_names_the_code_reads(configs):
     named = {(CONFIGS[app], name) for app, config in configs.items() for name in config.get("env", {})}
     named |= {(path, name) for path in DOCKERFILES.values() for name in dockerfile_env(path)}
     env_example = (PROJECT_ROOT / ".env.example").read_text()
-    named |= {(".env.example", line.split("=", 1)[0]) for line in env_example.splitlines()
-              if re.match(r"^[A-Z][A-Z0-9_]*=", line)}
+    named |= {
+        (".env.example", line.split("=", 1)[0])
+        for line in env_example.splitlines()
+        if re.match(r"^[A-Z][A-Z0-9_]*=", line)
+    }
     unknown = sorted((where, name) for where, name in named if name not in known | TOOL_VARIABLES)
     assert unknown == []
-    for plan_name in ("DATABASE_URL", "SUPABASE_URL", "SUPABASE_SERVICE_KEY", "ANTHROPIC_API_KEY", "CRAWLER_URL",
-                      "CRAWLER_TOKEN", "PORT", "DATA_PATH"):
+    for plan_name in (
+        "DATABASE_URL",
+        "SUPABASE_URL",
+        "SUPABASE_SERVICE_KEY",
+        "ANTHROPIC_API_KEY",
+        "CRAWLER_URL",
+        "CRAWLER_TOKEN",
+        "PORT",
+        "DATA_PATH",
+    ):
         assert plan_name in known, plan_name
         assert f"\n{plan_name}=" in env_example, plan_name
 
@@ -205,7 +228,9 @@ def test_dockerfiles_install_dependencies_before_sources_and_run_unprivileged():
         named = [stage[2] for stage in stages if len(stage) == 3 and stage[1] == "AS"]
         assert all(stage[0] in ("python:3.11-slim-bookworm", *named) for stage in stages), path  # no other base
         first_source = next(i for i, line in enumerate(lines) if line.startswith("COPY tileshop_pipelines"))
-        deps = next(i for i, line in enumerate(lines) if line.startswith("RUN ") and "pip install -c constraints.txt" in line)
+        deps = next(
+            i for i, line in enumerate(lines) if line.startswith("RUN ") and "pip install -c constraints.txt" in line
+        )
         assert deps < first_source, path
         users = [line.split()[1] for line in lines if line.startswith("USER ")]
         assert users and users[-1] not in ("root", "0"), path
@@ -244,8 +269,9 @@ def test_machines_that_must_stay_up_restart_always_and_the_others_on_failure(con
         assert set(policies) == set(config["processes"]), config["app"]
         for process, entry in policies.items():
             assert entry["policy"] in ("always", "on-failure", "never"), entry
-            stopped_by_proxy = any(process in s["processes"] and s.get("auto_stop_machines", "off") != "off"
-                                   for s in services(config))
+            stopped_by_proxy = any(
+                process in s["processes"] and s.get("auto_stop_machines", "off") != "off" for s in services(config)
+            )
             assert entry["policy"] == ("on-failure" if stopped_by_proxy else "always"), (config["app"], process)
     assert _restart_policies(configs["pipeline"])["daemon"]["policy"] == "always"
     assert _restart_policies(configs["pipeline"])["web"]["policy"] == "always"

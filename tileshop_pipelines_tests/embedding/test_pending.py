@@ -11,8 +11,9 @@ from tileshop_pipelines.text.chunks import Chunk
 @pytest.fixture
 def chunks(conn):
     conn.execute("TRUNCATE product_chunks, product_embeddings")
-    chunks_sql.sync_chunks(conn, [Chunk(f"k{i:04}:summary:0", f"k{i:04}", "summary", 0, f"text {i}")
-                                   for i in range(WRITE_BATCH + 10)])
+    chunks_sql.sync_chunks(
+        conn, [Chunk(f"k{i:04}:summary:0", f"k{i:04}", "summary", 0, f"text {i}") for i in range(WRITE_BATCH + 10)]
+    )
     return conn
 
 
@@ -56,5 +57,10 @@ def test_wrong_dimension_is_refused(chunks):
 
 def _embed_pending(conn, embed) -> int:
     """What the embedding asset does: the store's pending chunks, the vectors saved back."""
-    return embed_pending_chunks(chunks_sql.chunks_to_embed(conn, "m", 384), embed,
-                                functools.partial(chunks_sql.save_embeddings, conn, model="m"), "m", 384)
+    return embed_pending_chunks(
+        chunks_sql.chunks_to_embed(conn, "m", 384),
+        embed,
+        functools.partial(chunks_sql.save_embeddings, conn, model="m"),
+        "m",
+        384,
+    )

@@ -57,8 +57,11 @@ def test_metrics():
 
 @pytest.mark.slow
 def test_asset_checks_pass(materialized):
-    evaluations = {e.check_name: e for e in materialized["results"][-1].get_asset_check_evaluations()
-                   if e.asset_key.to_user_string() == "product_vectors"}  # the documents' checks: test_pipeline.py
+    evaluations = {
+        e.check_name: e
+        for e in materialized["results"][-1].get_asset_check_evaluations()
+        if e.asset_key.to_user_string() == "product_vectors"
+    }  # the documents' checks: test_pipeline.py
     assert set(evaluations) == {"vectors_match_chunks", "vector_dimension", "vector_indexes", "canary_query"}
     assert all(e.passed for e in evaluations.values()), {n: e.metadata for n, e in evaluations.items()}
     assert "684287" in evaluations["canary_query"].metadata["top_skus"].value
@@ -90,9 +93,24 @@ def test_eval_refuses_a_store_without_the_catalog(materialized):
 @pytest.mark.slow
 def test_cli_eval_json(materialized):
     env = {**os.environ, **materialized["env"]}
-    out = subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", "eval", "--json",
-                          "--products", str(N_PRODUCTS), "--seed", str(SEED)],
-                         env=env, capture_output=True, text=True, timeout=600, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tileshop_pipelines.cli",
+            "eval",
+            "--json",
+            "--products",
+            str(N_PRODUCTS),
+            "--seed",
+            str(SEED),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
     report = json.loads(out.stdout)
     assert report["questions"] >= 100
     assert set(report["modes"]) == {"vector", "fulltext", "hybrid"}

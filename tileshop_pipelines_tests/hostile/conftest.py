@@ -35,8 +35,7 @@ def list_and_crawl(conn, urls: list[str], *, write_batch: int = 100):
         listed.append(acquisition_sql.ListedUrl(info.url, info.kind, info.product_key, info.sku, None))
     acquisition_sql.record_sitemap(conn, listed)
     policy = CrawlPolicy(requests_per_second=0, max_attempts=1, timeout_s=10)
-    crawler = PageFetcher(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=10),
-                          policy)
+    crawler = PageFetcher(lambda: HttpTransport(user_agent=policy.user_agent, max_connections=4, timeout_s=10), policy)
     keys = [u.product_key for u in listed]
     report = asyncio.run(refresh_products(conn, crawler, keys, skip_checked_in_cycle=False, write_batch=write_batch))
     return report, dict(zip(urls, keys, strict=True))

@@ -23,7 +23,7 @@ def page(product: SampleProduct, base_url: str) -> str:
 def _in_product_jsonld(html: str, old: str, new: str) -> str:
     start = html.index('"@type":"Product"')
     at = html.index(old, start)
-    return html[:at] + new + html[at + len(old):]
+    return html[:at] + new + html[at + len(old) :]
 
 
 def _price_literal(product: SampleProduct) -> str:
@@ -79,8 +79,9 @@ def lone_surrogate(product: SampleProduct, base_url: str) -> str:
 def huge_box_weight(product: SampleProduct, base_url: str) -> str:
     """A 400-digit box weight in __NEXT_DATA__ (float(): inf; jsonb holds no Infinity)."""
     html = page(product, base_url)
-    return re.sub(r'("Key":"PDPInfo_BoxWeight","Value":")[^"]*"', lambda m: m.group(1) + "9" * 400 + ' lbs"', html,
-                  count=1)
+    return re.sub(
+        r'("Key":"PDPInfo_BoxWeight","Value":")[^"]*"', lambda m: m.group(1) + "9" * 400 + ' lbs"', html, count=1
+    )
 
 
 def other_sku(product: SampleProduct, base_url: str, sku: str) -> str:
@@ -91,7 +92,9 @@ def other_sku(product: SampleProduct, base_url: str, sku: str) -> str:
 def markup_after_entities(product: SampleProduct, base_url: str) -> str:
     """A description whose entities decode into live markup."""
     html = page(product, base_url)
-    return _in_product_jsonld(html, '"description":"', '"description":"<p>Nice &lt;img src=x onerror=alert(1)&gt; tile</p>')
+    return _in_product_jsonld(
+        html, '"description":"', '"description":"<p>Nice &lt;img src=x onerror=alert(1)&gt; tile</p>'
+    )
 
 
 def broken_next_data(product: SampleProduct, base_url: str) -> str:

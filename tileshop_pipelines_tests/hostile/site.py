@@ -32,8 +32,15 @@ class CraftedSite(LocalServer):
 
         super().__init__(Handler)
 
-    def serve(self, path: str, body: str | bytes, *, status: int = 200, content_type: str = HTML,
-              headers: dict[str, str] | None = None) -> str:
+    def serve(
+        self,
+        path: str,
+        body: str | bytes,
+        *,
+        status: int = 200,
+        content_type: str = HTML,
+        headers: dict[str, str] | None = None,
+    ) -> str:
         data = body.encode("utf-8", errors="surrogatepass") if isinstance(body, str) else body
         self.pages[path] = (status, {"Content-Type": content_type, **(headers or {})}, data)
         return self.base_url + path

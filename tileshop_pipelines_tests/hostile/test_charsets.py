@@ -17,10 +17,16 @@ def _with_name(product, base_url, name):
 
 def test_a_latin1_body_declared_utf8_is_decoded_with_a_warning(conn, site, catalog):
     product, other = _plain(catalog, 2)
-    url = site.serve(product.path, _with_name(product, site.base_url, "Café Crème Tile").encode("latin-1"),
-                     content_type="text/html; charset=utf-8")
-    stray = site.serve(other.path, _with_name(other, site.base_url, "Café Tile").encode("utf-8").replace(
-        b"</h1>", b"\xff</h1>", 1), content_type="text/html; charset=utf-8")
+    url = site.serve(
+        product.path,
+        _with_name(product, site.base_url, "Café Crème Tile").encode("latin-1"),
+        content_type="text/html; charset=utf-8",
+    )
+    stray = site.serve(
+        other.path,
+        _with_name(other, site.base_url, "Café Tile").encode("utf-8").replace(b"</h1>", b"\xff</h1>", 1),
+        content_type="text/html; charset=utf-8",
+    )
     _, keys = list_and_crawl(conn, [url, stray])
     stored = _stored(conn, list(keys.values()))
     record = stored[keys[url]]

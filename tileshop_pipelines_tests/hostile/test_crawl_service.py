@@ -31,8 +31,9 @@ def strict():
 
 @pytest.fixture(scope="module")
 def local():
-    with crawl_service(**LOCAL_SITE, CRAWLER_MAX_RESPONSE_BYTES=str(3 * 1024 * 1024 + 512),
-                       CRAWLER_MAX_BODY_BYTES=str(2 * 1024 * 1024)) as url:
+    with crawl_service(
+        **LOCAL_SITE, CRAWLER_MAX_RESPONSE_BYTES=str(3 * 1024 * 1024 + 512), CRAWLER_MAX_BODY_BYTES=str(2 * 1024 * 1024)
+    ) as url:
         yield url
 
 
@@ -44,8 +45,16 @@ def _results(service, urls, **body):
 
 def test_by_default_only_the_configured_site_is_fetched(strict, site):
     url = site.serve("/products/a-100001", "<html>hi</html>")
-    results = _results(strict, [url, url.replace("127.0.0.1", "localhost"), "http://169.254.169.254/latest/meta-data/",
-                                "http://www.tileshop.com.evil.example/x", "file:///etc/passwd"])
+    results = _results(
+        strict,
+        [
+            url,
+            url.replace("127.0.0.1", "localhost"),
+            "http://169.254.169.254/latest/meta-data/",
+            "http://www.tileshop.com.evil.example/x",
+            "file:///etc/passwd",
+        ],
+    )
     assert [r["error_kind"] for r in results] == ["refused"] * 5
     assert [r["status_code"] for r in results] == [None] * 5 and all(r["html"] is None for r in results)
     assert "host '127.0.0.1' is not on the allow-list (tileshop.com, www.tileshop.com)" in results[0]["error"]
@@ -80,18 +89,22 @@ def test_one_request_s_bodies_are_bounded_together(local, site):
 def test_a_gzip_bomb_page_is_refused_once_decoded(local, site):
     bomb = gzip.compress(b" " * (64 * 1024 * 1024), compresslevel=9)
     url = site.serve("/products/bomb-100001", bomb, headers={"Content-Encoding": "gzip"})
-    result, = _results(local, [url])
+    (result,) = _results(local, [url])
     assert result["error_kind"] == "too_large" and result["html"] is None
-    assert result["error"] == ("body over the 2097152-byte limit once decoded from Content-Encoding gzip; "
-                               "refused while reading")
+    assert result["error"] == (
+        "body over the 2097152-byte limit once decoded from Content-Encoding gzip; refused while reading"
+    )
 
 
-@pytest.mark.parametrize(("headers", "named"), [
-    ({"If-None-Match": '"abc"\r\nX-Injected: 1'}, "If-None-Match"),
-    ({"Accept-Language": "en\nHost: evil"}, "Accept-Language"),
-    ({"If-Modified-Since": "x\x00y"}, "If-Modified-Since"),
-    ({"Bad Name": "v"}, "Bad Name"),
-])
+@pytest.mark.parametrize(
+    ("headers", "named"),
+    [
+        ({"If-None-Match": '"abc"\r\nX-Injected: 1'}, "If-None-Match"),
+        ({"Accept-Language": "en\nHost: evil"}, "Accept-Language"),
+        ({"If-Modified-Since": "x\x00y"}, "If-Modified-Since"),
+        ({"Bad Name": "v"}, "Bad Name"),
+    ],
+)
 def test_crlf_and_control_characters_in_forwarded_headers_are_422_naming_the_header(local, site, headers, named):
     url = site.serve("/products/a-100001", "<html>hi</html>")
     response = post_crawl(local, {"urls": [url], "headers": headers})
@@ -110,8 +123,9 @@ def test_header_count_and_size_are_limited(local):
     auth = {"Authorization": f"Bearer {TOKEN}"}
     response = httpx.post(f"{local}/crawl", json={"urls": ["http://127.0.0.1/"]}, headers={**auth, **many})
     assert response.status_code == 431 and "at most 100 are accepted" in response.json()["detail"]
-    response = httpx.post(f"{local}/crawl", json={"urls": ["http://127.0.0.1/"]},
-                          headers={**auth, "X-Big": "v" * 20_000})
+    response = httpx.post(
+        f"{local}/crawl", json={"urls": ["http://127.0.0.1/"]}, headers={**auth, "X-Big": "v" * 20_000}
+    )
     assert response.status_code == 431 and "at most 16384 are accepted" in response.json()["detail"]
 
 
@@ -122,7 +136,7 @@ def test_a_head_over_the_parser_bound_is_431_before_it_is_read_whole(local):
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         while sent < len(head) and not select.select([sock], [], [], 0.01)[0]:
             try:
-                sock.sendall(head[sent:sent + 16 * 1024])
+                sock.sendall(head[sent : sent + 16 * 1024])
             except (BrokenPipeError, ConnectionResetError):
                 break
             sent += 16 * 1024

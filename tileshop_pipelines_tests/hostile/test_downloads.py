@@ -35,6 +35,7 @@ def test_a_gzip_encoded_sitemap_bomb_is_refused_while_it_streams(site, monkeypat
     def collect():
         with pytest.raises(SitemapError, match="larger than 1048576 bytes .counted after any Content-Encoding"):
             sitemaps.collect_site_listing(url, user_agent="test")
+
     assert _peak(collect) < 16 * 1024 * 1024
 
 
@@ -63,12 +64,15 @@ def test_a_page_that_inflates_past_the_limit_is_too_large_while_it_streams(site,
     url = site.serve(f"/products/bomb-{encoding}-100001", body, headers={"Content-Encoding": encoding})
 
     async def fetch():
-        async with HttpTransport(user_agent="test", max_connections=1, timeout_s=20,
-                                 max_body_bytes=1024 * 1024) as transport:
+        async with HttpTransport(
+            user_agent="test", max_connections=1, timeout_s=20, max_body_bytes=1024 * 1024
+        ) as transport:
             return await transport.get(url, {})
+
     asyncio.run(fetch())  # crawl4ai's imports and the session are not the body's memory
     answer = {}
     assert _peak(lambda: answer.setdefault("a", asyncio.run(fetch()))) < 16 * 1024 * 1024
     assert answer["a"].error_kind == "too_large" and answer["a"].html is None
-    assert answer["a"].error == (f"body over the 1048576-byte limit once decoded from Content-Encoding {encoding}; "
-                                 "refused while reading")
+    assert answer["a"].error == (
+        f"body over the 1048576-byte limit once decoded from Content-Encoding {encoding}; refused while reading"
+    )

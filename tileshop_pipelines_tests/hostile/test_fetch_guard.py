@@ -24,6 +24,7 @@ def _get(url: str, guard: FetchGuard | None, headers: dict | None = None):
     async def go():
         async with HttpTransport(user_agent="test", max_connections=2, timeout_s=5, guard=guard) as transport:
             return await transport.get(url, headers or {})
+
     return asyncio.run(go())
 
 
@@ -48,15 +49,18 @@ def test_a_name_is_refused_by_what_it_resolves_to(site):
     assert answer.error_kind == "refused" and answer.error == "localhost (127.0.0.1) is a loopback address; refused"
 
 
-@pytest.mark.parametrize(("target", "message"), [
-    ("http://169.254.169.254/latest/meta-data/iam/", "169.254.169.254 is a cloud metadata address"),
-    ("http://[fd00:ec2::254]/latest/", "fd00:ec2::254 is a cloud metadata address"),
-    ("http://10.0.0.7/admin", "10.0.0.7 is a private address"),
-    ("http://127.0.0.2:6379/", "127.0.0.2 is a loopback address"),
-    ("http://[::ffff:127.0.0.1]/", "is a loopback address (as 127.0.0.1 inside an IPv6 address)"),
-    ("http://evil.example/", "host 'evil.example' is not on the allow-list"),
-    ("file:///etc/passwd", "scheme 'file' is not fetched"),
-])
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("http://169.254.169.254/latest/meta-data/iam/", "169.254.169.254 is a cloud metadata address"),
+        ("http://[fd00:ec2::254]/latest/", "fd00:ec2::254 is a cloud metadata address"),
+        ("http://10.0.0.7/admin", "10.0.0.7 is a private address"),
+        ("http://127.0.0.2:6379/", "127.0.0.2 is a loopback address"),
+        ("http://[::ffff:127.0.0.1]/", "is a loopback address (as 127.0.0.1 inside an IPv6 address)"),
+        ("http://evil.example/", "host 'evil.example' is not on the allow-list"),
+        ("file:///etc/passwd", "scheme 'file' is not fetched"),
+    ],
+)
 def test_redirects_are_checked_hop_by_hop(site, target, message):
     url = site.serve("/products/a-100001", b"", status=302, headers={"Location": target})
     hosts = frozenset({"127.0.0.1", "169.254.169.254", "fd00:ec2::254", "10.0.0.7", "127.0.0.2", "::ffff:127.0.0.1"})
@@ -85,8 +89,10 @@ def test_the_connection_goes_to_the_address_that_was_checked(site, monkeypatch):
 
     async def resolve(self, host, port=0, family=0):
         calls.append(host)
-        return [{"hostname": host, "host": a, "port": port, "family": 2, "proto": 6, "flags": 0}
-                for a in answers["now"]]
+        return [
+            {"hostname": host, "host": a, "port": port, "family": 2, "proto": 6, "flags": 0} for a in answers["now"]
+        ]
+
     monkeypatch.setattr(DefaultResolver, "resolve", resolve)
     guard = FetchGuard(allowed_hosts=frozenset({"rebind.test"}), permitted=LOCAL)
     assert _get(url, guard).html == PAGE and calls == ["rebind.test"]  # one lookup: checked and used

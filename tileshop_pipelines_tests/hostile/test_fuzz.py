@@ -41,34 +41,76 @@ BASE = "https://www.tileshop.com"
 
 
 def budget(examples: int):
-    return settings(max_examples=max(1, int(examples * FUZZ_SCALE)), deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    return settings(
+        max_examples=max(1, int(examples * FUZZ_SCALE)),
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 
 
 PRICE_FIELDS = ("price", "price_per_box", "price_per_sqft", "price_per_piece", "coverage_sqft_per_box")
 RECORD_KEYS = {*PRODUCT_FIELDS, "provenance", "warnings"}
 
 # Pieces that broke parsers before, mixed into generated text.
-NASTY = ["\x00", "\ud800", "\udfff", "\ufffd", "\ufdd0", "&lt;img src=x onerror=alert(1)&gt;", "<script>", "</script>",
-         "&amp;", "&#0;", "$", "$9" + "9" * 320 + "/box", "$77.11/box", "$12.99/Sq. Ft.", "10.76 sq. ft. per Box",
-         "1e309", "NaN", "-Infinity", "9" * 400, "\r\n", "\u2028", "½", "İ", "ß", "\U0001f600", "]]>", "-->"]
-texts = st.one_of(st.text(max_size=30),
-                  st.lists(st.one_of(st.sampled_from(NASTY), st.text(max_size=6)), max_size=8).map("".join))
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.integers(min_value=-(10**400), max_value=10**400),
-                    st.floats(allow_nan=True, allow_infinity=True), texts)
-json_values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                             st.dictionaries(texts, inner, max_size=4)),
-                           max_leaves=12)
+NASTY = [
+    "\x00",
+    "\ud800",
+    "\udfff",
+    "\ufffd",
+    "\ufdd0",
+    "&lt;img src=x onerror=alert(1)&gt;",
+    "<script>",
+    "</script>",
+    "&amp;",
+    "&#0;",
+    "$",
+    "$9" + "9" * 320 + "/box",
+    "$77.11/box",
+    "$12.99/Sq. Ft.",
+    "10.76 sq. ft. per Box",
+    "1e309",
+    "NaN",
+    "-Infinity",
+    "9" * 400,
+    "\r\n",
+    "\u2028",
+    "½",
+    "İ",
+    "ß",
+    "\U0001f600",
+    "]]>",
+    "-->",
+]
+texts = st.one_of(
+    st.text(max_size=30), st.lists(st.one_of(st.sampled_from(NASTY), st.text(max_size=6)), max_size=8).map("".join)
+)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    texts,
+)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(texts, inner, max_size=4)),
+    max_leaves=12,
+)
 
 _CATALOG = build_catalog(n_products=30, seed=3)
 _PRODUCTS = _CATALOG.products
 _JSONLD = re.compile(r'(<script type="application/ld\+json">)(.*?)(</script>)', re.S)
 _NEXT_DATA = re.compile(r'(<script id="__NEXT_DATA__" type="application/json">)(.*?)(</script>)', re.S)
 _PRODUCT_KEYS = ("sku", "name", "description", "brand", "image", "url", "offers", "@type")
-amounts = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-(10**400), 10**400),
-                    st.sampled_from([0, 1e300, 10**20, 2**53 + 1, -0.0, 5e-324]),
-                    st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str),
-                    st.sampled_from(["77.11", "$77.11", "1,077.11", "USD 77.11", "9" * 320, "1e5", ""]))
+amounts = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**400), 10**400),
+    st.sampled_from([0, 1e300, 10**20, 2**53 + 1, -0.0, 5e-324]),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2).map(str),
+    st.sampled_from(["77.11", "$77.11", "1,077.11", "USD 77.11", "9" * 320, "1e5", ""]),
+)
 _OFFER_KEYS = ("price", "priceCurrency", "availability", "priceSpecification")
 
 
@@ -100,12 +142,25 @@ def product_pages(draw):
         specs = data["props"]["pageProps"]["layoutData"]["sitecore"]["context"]["productData"]
         target = specs.get("Specifications") or {}
         for group in list(target)[: draw(st.integers(0, 3))]:
-            target[group] = draw(st.one_of(json_values, st.lists(st.fixed_dictionaries(
-                {"Key": st.sampled_from(["PDPInfo_BoxWeight", "PDPInfo_BoxQuantity", "PDPInfo_Color", "PDPInfo_X"]),
-                 "Value": texts}), max_size=3)))
+            target[group] = draw(
+                st.one_of(
+                    json_values,
+                    st.lists(
+                        st.fixed_dictionaries(
+                            {
+                                "Key": st.sampled_from(
+                                    ["PDPInfo_BoxWeight", "PDPInfo_BoxQuantity", "PDPInfo_Color", "PDPInfo_X"]
+                                ),
+                                "Value": texts,
+                            }
+                        ),
+                        max_size=3,
+                    ),
+                )
+            )
         if draw(st.booleans()):
             specs["Documents"] = draw(json_values)
-        html = html[:match.start(2)] + _dumps(data) + html[match.end(2):]
+        html = html[: match.start(2)] + _dumps(data) + html[match.end(2) :]
     if draw(st.booleans()):  # visible text: a promo's prices, markup, odd characters after the heading
         at = html.find("</h1>")
         big = draw(amounts)
@@ -173,8 +228,10 @@ def test_fuzzed_product_pages_give_a_storable_record_or_not_a_product_page(page)
 
 
 @budget(1000)
-@given(st.one_of(st.binary(max_size=2000), texts.map(lambda t: t.encode("utf-8", "surrogatepass"))),
-       st.sampled_from([None, f"{BASE}/products/a-684287", "https://x/"]))
+@given(
+    st.one_of(st.binary(max_size=2000), texts.map(lambda t: t.encode("utf-8", "surrogatepass"))),
+    st.sampled_from([None, f"{BASE}/products/a-684287", "https://x/"]),
+)
 def test_arbitrary_bytes_are_not_a_product_page(data, url):
     record = _extract(data, url)
     if record is not None:
@@ -183,13 +240,30 @@ def test_arbitrary_bytes_are_not_a_product_page(data, url):
 
 # --- sitemaps ---------------------------------------------------------------------------------
 NAMESPACES = ["http://www.sitemaps.org/schemas/sitemap/0.9", "", "urn:x"]
-locs = st.one_of(st.sampled_from([f"{BASE}/products/linewood-white-matte-ceramic-wall-tile-12-x-36-in-485020",
-                                  f"{BASE}/products/", f"{BASE}/products/x,-w-,y-123456", "ftp://x/y", "/relative",
-                                  "http://[::1/products/a-1", "https://h/products/...-12345",
-                                  "https://h/products/a|b,c[d]-00001", "https://h/products/%2e%2e%2f-99999"]),
-                 texts, texts.map(lambda t: f"{BASE}/products/{t}"))
-lastmods = st.one_of(st.none(), st.sampled_from(["2025-07-09", "2025-07-09T10:00:00+02:00", "2025-13-45", "",
-                                                 "2025-07-09T10:00", "9999-12-31T23:59:59-23:59"]), texts)
+locs = st.one_of(
+    st.sampled_from(
+        [
+            f"{BASE}/products/linewood-white-matte-ceramic-wall-tile-12-x-36-in-485020",
+            f"{BASE}/products/",
+            f"{BASE}/products/x,-w-,y-123456",
+            "ftp://x/y",
+            "/relative",
+            "http://[::1/products/a-1",
+            "https://h/products/...-12345",
+            "https://h/products/a|b,c[d]-00001",
+            "https://h/products/%2e%2e%2f-99999",
+        ]
+    ),
+    texts,
+    texts.map(lambda t: f"{BASE}/products/{t}"),
+)
+lastmods = st.one_of(
+    st.none(),
+    st.sampled_from(
+        ["2025-07-09", "2025-07-09T10:00:00+02:00", "2025-13-45", "", "2025-07-09T10:00", "9999-12-31T23:59:59-23:59"]
+    ),
+    texts,
+)
 
 
 def _xml_text(text: str) -> str:
@@ -210,14 +284,22 @@ def sitemaps(draw):
         if draw(st.booleans()):
             inner += draw(st.sampled_from(["<!-- c -->", "<![CDATA[x]]>", "<?pi x?>", "<extra>y</extra>", "&amp;"]))
         parts.append(f"<{entry}>{inner}</{entry}>")
-    prolog = draw(st.sampled_from(['<?xml version="1.0" encoding="UTF-8"?>', "", '<?xml version="1.0"?>',
-                                   '<!DOCTYPE urlset [<!ENTITY x "y">]>',
-                                   '<!DOCTYPE urlset SYSTEM "http://127.0.0.1:9/evil.dtd">']))
+    prolog = draw(
+        st.sampled_from(
+            [
+                '<?xml version="1.0" encoding="UTF-8"?>',
+                "",
+                '<?xml version="1.0"?>',
+                '<!DOCTYPE urlset [<!ENTITY x "y">]>',
+                '<!DOCTYPE urlset SYSTEM "http://127.0.0.1:9/evil.dtd">',
+            ]
+        )
+    )
     xmlns = f' xmlns="{namespace}"' if namespace else ""
     data = f"{prolog}<{root}{xmlns}>{''.join(parts)}</{root}>".encode("utf-8", errors="surrogatepass")
     if draw(st.booleans()):  # damage: truncate, or flip a byte
         at = draw(st.integers(0, len(data)))
-        data = data[:at] if draw(st.booleans()) else data[:at] + bytes([draw(st.integers(0, 255))]) + data[at + 1:]
+        data = data[:at] if draw(st.booleans()) else data[:at] + bytes([draw(st.integers(0, 255))]) + data[at + 1 :]
     if draw(st.integers(0, 4)) == 0:
         data = gzip.compress(data)
         if draw(st.booleans()):
@@ -260,11 +342,30 @@ def test_fuzzed_urls_classify_or_raise_value_error(loc):
 
 @pytest.mark.slow
 @budget(1000)
-@given(st.lists(st.one_of(st.sampled_from(["User-agent: *", "User-agent: TileshopPipelines", "Disallow: /",
-                                           "Allow: /products/", "Crawl-delay: 1e400", "Crawl-delay: -5",
-                                           "Request-rate: 0/0", "Request-rate: 1/0s", "Sitemap: \x00",
-                                           "Disallow: /*$", "Disallow: /%"]), texts), max_size=8),
-       locs)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "User-agent: *",
+                    "User-agent: TileshopPipelines",
+                    "Disallow: /",
+                    "Allow: /products/",
+                    "Crawl-delay: 1e400",
+                    "Crawl-delay: -5",
+                    "Request-rate: 0/0",
+                    "Request-rate: 1/0s",
+                    "Sitemap: \x00",
+                    "Disallow: /*$",
+                    "Disallow: /%",
+                ]
+            ),
+            texts,
+        ),
+        max_size=8,
+    ),
+    locs,
+)
 def test_fuzzed_robots_never_raise(lines, url):
     robots = parse_robots("\n".join(lines), user_agent="TileshopPipelines/0.1 (catalog)")
     assert isinstance(robots.allows(url), bool)

@@ -39,17 +39,18 @@ def _stored(conn, keys):
 
 
 def _pages(conn, keys):
-    rows = conn.execute("SELECT product_key, state, error FROM product_pages WHERE product_key = ANY(%s)",
-                        (keys,)).fetchall()
+    rows = conn.execute(
+        "SELECT product_key, state, error FROM product_pages WHERE product_key = ANY(%s)", (keys,)
+    ).fetchall()
     return {key: (state, error) for key, state, error in rows}
 
 
 def test_every_poisoned_page_is_contained_and_the_batch_lands(conn, site, catalog):
     products = _plain(catalog, len(CASES) + 5)
     urls = {}
-    for (name, make), product in zip(CASES.items(), products[:len(CASES)], strict=True):
+    for (name, make), product in zip(CASES.items(), products[: len(CASES)], strict=True):
         urls[name] = site.serve(product.path, make(product, site.base_url))
-    good = [site.serve(p.path, corpus.page(p, site.base_url)) for p in products[len(CASES):]]
+    good = [site.serve(p.path, corpus.page(p, site.base_url)) for p in products[len(CASES) :]]
 
     report, keys = list_and_crawl(conn, [*urls.values(), *good])
 
@@ -67,8 +68,9 @@ def test_every_poisoned_page_is_contained_and_the_batch_lands(conn, site, catalo
     assert stored[by_case["huge_box_weight"]]["box_weight_lbs"] is None
     assert "invalid_number: BoxWeight" in warnings["huge_box_weight"]  # refused while parsed (issue 24)
     assert "nul_removed" in warnings["nul_byte_in_body"]
-    html = conn.execute("SELECT html FROM product_pages WHERE product_key = %s",
-                        (by_case["nul_byte_in_body"],)).fetchone()[0]
+    html = conn.execute(
+        "SELECT html FROM product_pages WHERE product_key = %s", (by_case["nul_byte_in_body"],)
+    ).fetchone()[0]
     assert "\x00" not in html and "</h1>" in html
     # Not a product page any more (its only Product is too deep): named, not stored.
     state, error = pages[by_case["deep_product_value"]]
@@ -77,8 +79,9 @@ def test_every_poisoned_page_is_contained_and_the_batch_lands(conn, site, catalo
 
 
 @pytest.mark.parametrize("write_batch", [1, 100])
-def test_a_page_the_store_rejects_is_failed_and_the_rest_of_its_batch_lands(conn, site, catalog, write_batch,
-                                                                            monkeypatch):
+def test_a_page_the_store_rejects_is_failed_and_the_rest_of_its_batch_lands(
+    conn, site, catalog, write_batch, monkeypatch
+):
     from tileshop_pipelines.acquisition import refresh
 
     products = _plain(catalog, 4)
@@ -92,6 +95,7 @@ def test_a_page_the_store_rejects_is_failed_and_the_rest_of_its_batch_lands(conn
         real_extract(check, stored_hash)
         if check.url == poisoned and check.record is not None:
             check.record["name"] = "poison\x00"
+
     monkeypatch.setattr(refresh, "extract_page", extract_then_poison)
 
     report, keys = list_and_crawl(conn, urls, write_batch=write_batch)
@@ -113,6 +117,7 @@ def test_a_page_the_parser_crashes_on_is_failed_and_the_run_goes_on(conn, site, 
         if url == urls[1]:
             raise RuntimeError("a parser bug we have not met yet")
         return real(html, url)
+
     monkeypatch.setattr(refresh, "extract_product", crash_on_second)
 
     report, keys = list_and_crawl(conn, urls)
@@ -121,8 +126,9 @@ def test_a_page_the_parser_crashes_on_is_failed_and_the_run_goes_on(conn, site, 
     assert set(_stored(conn, list(keys.values()))) == {keys[urls[0]], keys[urls[2]]}
 
 
-@pytest.mark.parametrize("make", [corpus.broken_next_data, corpus.nan_price, corpus.negative_price,
-                                  corpus.infinite_price, corpus.huge_price])
+@pytest.mark.parametrize(
+    "make", [corpus.broken_next_data, corpus.nan_price, corpus.negative_price, corpus.infinite_price, corpus.huge_price]
+)
 def test_a_version_that_lost_its_specifications_or_price_is_held_as_suspect(conn, site, catalog, make):
     from tileshop_pipelines.store import products as products_sql
 
@@ -138,15 +144,18 @@ def test_a_version_that_lost_its_specifications_or_price_is_held_as_suspect(conn
     report, _ = list_and_crawl(conn, [url, other_url])
 
     assert _stored(conn, [key])[key] == good  # the last good record stays current
-    version, = conn.execute("SELECT version FROM products WHERE product_key = %s", (key,)).fetchone()
+    (version,) = conn.execute("SELECT version FROM products WHERE product_key = %s", (key,)).fetchone()
     assert version == 1 and next(c for c in report.checks if c.url == url).version is None
     total, held = products_sql.suspect_records(conn)
     assert total == 1 and held[0][0] == key
     state, error = _pages(conn, [key])[key]
     assert state == "ok" and error is None
-    parse_error, = conn.execute("SELECT parse_error FROM product_pages WHERE product_key = %s", (key,)).fetchone()
-    assert parse_error.startswith("suspect: ") and (("specification" in parse_error or "fields" in parse_error)
-                                                    if make is corpus.broken_next_data else "price" in parse_error)
+    (parse_error,) = conn.execute("SELECT parse_error FROM product_pages WHERE product_key = %s", (key,)).fetchone()
+    assert parse_error.startswith("suspect: ") and (
+        ("specification" in parse_error or "fields" in parse_error)
+        if make is corpus.broken_next_data
+        else "price" in parse_error
+    )
 
     site.serve(product.path, corpus.page(product, site.base_url))  # the page is repaired
     list_and_crawl(conn, [url, other_url])
@@ -164,6 +173,9 @@ def test_a_page_claiming_another_product_s_sku_does_not_take_it_over(conn, site,
     assert stored[keys[real_url]]["sku"] == real.page_sku and "warnings" not in stored[keys[real_url]]
     assert stored[keys[impostor_url]]["sku"] == impostor.page_sku
     assert stored[keys[impostor_url]]["warnings"][0].startswith(f"sku_conflict: the page states SKU '{real.page_sku}'")
-    skus = dict(conn.execute("SELECT product_key, sku FROM products WHERE product_key = ANY(%s)",
-                             (list(keys.values()),)).fetchall())
+    skus = dict(
+        conn.execute(
+            "SELECT product_key, sku FROM products WHERE product_key = ANY(%s)", (list(keys.values()),)
+        ).fetchall()
+    )
     assert sorted(skus.values()) == sorted([real.page_sku, impostor.page_sku])

@@ -20,26 +20,47 @@ FILES = sorted(LEGACY_DATA.glob("tileshop_sitemap*.json"))
 # importing it alone. The bare /products/ (failed in most versions) is not a product page; one
 # product URL is listed twice in every version (the later evidence of the two wins).
 EXPECTED = {
-    "tileshop_sitemap.json": ({"completed": 288, "pending": 4485}, dict(
-        urls=4772, other_urls=0, products=4772, new=4484, known_due_for_check=288, failed_due_for_retry=0)),
-    "tileshop_sitemap_2025-06-27_earliest.json": ({"completed": 167, "failed": 124, "pending": 4484}, dict(
-        urls=4774, other_urls=1, products=4773, new=4483, known_due_for_check=167, failed_due_for_retry=123)),
-    "tileshop_sitemap_2025-06-27_with_errors.json": ({"completed": 2005, "failed": 774, "pending": 1996}, dict(
-        urls=4774, other_urls=1, products=4773, new=1995, known_due_for_check=2005, failed_due_for_retry=773)),
-    "tileshop_sitemap_2025-07-04_4778_urls.json": ({"completed": 553, "failed": 1, "pending": 4224}, dict(
-        urls=4777, other_urls=1, products=4776, new=4223, known_due_for_check=553, failed_due_for_retry=0)),
-    "tileshop_sitemap_2025-07-06_outage.json": ({"completed": 65, "failed": 380, "pending": 4333}, dict(
-        urls=4777, other_urls=1, products=4776, new=4332, known_due_for_check=65, failed_due_for_retry=379)),
-    "tileshop_sitemap_2025-07-08_full_crawl_state.json": ({"completed": 4775, "failed": 2, "pending": 1}, dict(
-        urls=4777, other_urls=1, products=4776, new=0, known_due_for_check=4775, failed_due_for_retry=1)),
-    "tileshop_sitemap_2025-07-09_4771_urls_no_source.json": ({"pending": 4771}, dict(
-        urls=4770, other_urls=0, products=4770, new=4770, known_due_for_check=0, failed_due_for_retry=0)),
+    "tileshop_sitemap.json": (
+        {"completed": 288, "pending": 4485},
+        dict(urls=4772, other_urls=0, products=4772, new=4484, known_due_for_check=288, failed_due_for_retry=0),
+    ),
+    "tileshop_sitemap_2025-06-27_earliest.json": (
+        {"completed": 167, "failed": 124, "pending": 4484},
+        dict(urls=4774, other_urls=1, products=4773, new=4483, known_due_for_check=167, failed_due_for_retry=123),
+    ),
+    "tileshop_sitemap_2025-06-27_with_errors.json": (
+        {"completed": 2005, "failed": 774, "pending": 1996},
+        dict(urls=4774, other_urls=1, products=4773, new=1995, known_due_for_check=2005, failed_due_for_retry=773),
+    ),
+    "tileshop_sitemap_2025-07-04_4778_urls.json": (
+        {"completed": 553, "failed": 1, "pending": 4224},
+        dict(urls=4777, other_urls=1, products=4776, new=4223, known_due_for_check=553, failed_due_for_retry=0),
+    ),
+    "tileshop_sitemap_2025-07-06_outage.json": (
+        {"completed": 65, "failed": 380, "pending": 4333},
+        dict(urls=4777, other_urls=1, products=4776, new=4332, known_due_for_check=65, failed_due_for_retry=379),
+    ),
+    "tileshop_sitemap_2025-07-08_full_crawl_state.json": (
+        {"completed": 4775, "failed": 2, "pending": 1},
+        dict(urls=4777, other_urls=1, products=4776, new=0, known_due_for_check=4775, failed_due_for_retry=1),
+    ),
+    "tileshop_sitemap_2025-07-09_4771_urls_no_source.json": (
+        {"pending": 4771},
+        dict(urls=4770, other_urls=0, products=4770, new=4770, known_due_for_check=0, failed_due_for_retry=0),
+    ),
 }
 # All seven together, in any order: the latest download (tileshop_sitemap.json, 2025-07-09 15:55)
 # is the listing; 15 URLs the earlier versions listed are no longer listed (14 products and the
 # bare /products/); products last seen completed in an earlier version stay known.
-ALL_FILES = dict(urls=4787, other_urls=1, products=4786, products_no_longer_listed=14, new=4488,
-                 known_due_for_check=298, failed_due_for_retry=0)
+ALL_FILES = dict(
+    urls=4787,
+    other_urls=1,
+    products=4786,
+    products_no_longer_listed=14,
+    new=4488,
+    known_due_for_check=298,
+    failed_due_for_retry=0,
+)
 
 
 def _state(report: dict, keys) -> dict:
@@ -61,9 +82,15 @@ def test_each_real_file_alone(conn, name):
     assert report["state"]["products_no_longer_listed"] == 0
     # What the pipeline's tables say, independently of the report.
     pages = dict(conn.execute("SELECT state, count(*) FROM product_pages GROUP BY state").fetchall())
-    assert pages.get("ok", 0) == state["known_due_for_check"] and pages.get("failed", 0) == state["failed_due_for_retry"]
-    assert conn.execute("SELECT count(*) FROM product_pages WHERE html IS NOT NULL OR checked_at IS NOT NULL"
-                        ).fetchone()[0] == 0  # no HTML was ever had: nothing claims a check
+    assert (
+        pages.get("ok", 0) == state["known_due_for_check"] and pages.get("failed", 0) == state["failed_due_for_retry"]
+    )
+    assert (
+        conn.execute("SELECT count(*) FROM product_pages WHERE html IS NOT NULL OR checked_at IS NOT NULL").fetchone()[
+            0
+        ]
+        == 0
+    )  # no HTML was ever had: nothing claims a check
     listed = conn.execute("SELECT count(DISTINCT product_key) FROM listed_product_urls").fetchone()[0]
     assert listed == state["products"]
     # Every listed product is due: never checked (new) or failed with its retry due now.
@@ -78,8 +105,12 @@ def test_failed_keeps_its_errors(conn):
         "SELECT count(*) FROM legacy_checkpoint_urls WHERE scrape_status = 'failed' AND previous_error IS NOT NULL"
     ).fetchone()[0]
     assert with_previous > 0
-    assert conn.execute("SELECT count(*) FROM product_pages WHERE state = 'failed' AND (error IS NULL OR attempts <> 1)"
-                        ).fetchone()[0] == 0
+    assert (
+        conn.execute(
+            "SELECT count(*) FROM product_pages WHERE state = 'failed' AND (error IS NULL OR attempts <> 1)"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 @pytest.mark.parametrize("order", ["oldest_first", "newest_first"])
@@ -110,11 +141,15 @@ def test_second_run_changes_nothing_and_says_so(conn, monkeypatch, tmp_path, dat
     snapshot = conn.execute("SELECT md5(string_agg(p::text, ',' ORDER BY product_key)) FROM product_pages p").fetchone()
     assert _run(["transfer", "checkpoint", *files, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["changed"] is False and report["files_already_imported"] == ["tileshop_sitemap_2025-07-06_outage.json"]
+    assert report["changed"] is False and report["files_already_imported"] == [
+        "tileshop_sitemap_2025-07-06_outage.json"
+    ]
     assert _run(["transfer", "checkpoint", *files]) == 0
     assert "nothing changed" in capsys.readouterr().out
-    assert conn.execute("SELECT md5(string_agg(p::text, ',' ORDER BY product_key)) FROM product_pages p"
-                        ).fetchone() == snapshot
+    assert (
+        conn.execute("SELECT md5(string_agg(p::text, ',' ORDER BY product_key)) FROM product_pages p").fetchone()
+        == snapshot
+    )
     assert conn.execute("SELECT count(*) FROM legacy_import_runs").fetchone()[0] == 1
 
 
@@ -130,26 +165,35 @@ def test_dry_run_writes_nothing(conn, monkeypatch, tmp_path, database_url, capsy
 def test_pipeline_state_is_never_downgraded(conn):
     name = "tileshop_sitemap_2025-07-06_outage.json"
     checkpoint = read_checkpoint(LEGACY_DATA / name)
-    failed = sorted((e for e in checkpoint.evidence.values() if e.scrape_status == "failed" and e.kind == "product"),
-                    key=lambda e: e.url)[:2]
+    failed = sorted(
+        (e for e in checkpoint.evidence.values() if e.scrape_status == "failed" and e.kind == "product"),
+        key=lambda e: e.url,
+    )[:2]
     completed = next(e for e in checkpoint.evidence.values() if e.scrape_status == "completed")
     # The pipeline listed and checked three of its products: two answered, one is failing.
     from tileshop_pipelines.catalog.urls import classify_url
 
     pipeline = [failed[0], failed[1], completed]
-    acquisition.record_sitemap(conn, [acquisition.ListedUrl(e.url, "product", e.product_key, e.sku, None)
-                                      for e in pipeline])
-    acquisition.record_page_checks(conn, [
-        acquisition.PageCheck(failed[0].product_key, failed[0].url, "ok", 200, html="<html>good</html>"),
-        acquisition.PageCheck(completed.product_key, completed.url, "ok", 200, html="<html>ok</html>"),
-        acquisition.PageCheck(failed[1].product_key, failed[1].url, "blocked", 200, error="home page"),
-    ])
-    before = conn.execute("SELECT product_key, state, html, checked_at, attempts, error FROM product_pages"
-                          " ORDER BY product_key").fetchall()
+    acquisition.record_sitemap(
+        conn, [acquisition.ListedUrl(e.url, "product", e.product_key, e.sku, None) for e in pipeline]
+    )
+    acquisition.record_page_checks(
+        conn,
+        [
+            acquisition.PageCheck(failed[0].product_key, failed[0].url, "ok", 200, html="<html>good</html>"),
+            acquisition.PageCheck(completed.product_key, completed.url, "ok", 200, html="<html>ok</html>"),
+            acquisition.PageCheck(failed[1].product_key, failed[1].url, "blocked", 200, error="home page"),
+        ],
+    )
+    before = conn.execute(
+        "SELECT product_key, state, html, checked_at, attempts, error FROM product_pages ORDER BY product_key"
+    ).fetchall()
     report = import_checkpoints(conn, [checkpoint])
-    after = conn.execute("SELECT product_key, state, html, checked_at, attempts, error FROM product_pages"
-                         " WHERE product_key = ANY(%s) ORDER BY product_key", ([e.product_key for e in pipeline],)
-                         ).fetchall()
+    after = conn.execute(
+        "SELECT product_key, state, html, checked_at, attempts, error FROM product_pages"
+        " WHERE product_key = ANY(%s) ORDER BY product_key",
+        ([e.product_key for e in pipeline],),
+    ).fetchall()
     assert after == before
     assert report["pages_kept_pipeline_state"] == 3
     # The pipeline's listing is the truth: the other products are known but not listed now.
@@ -158,16 +202,23 @@ def test_pipeline_state_is_never_downgraded(conn):
     assert classify_url(completed.url).product_key == completed.product_key
     # A later import, also of newer evidence, still leaves them alone.
     report = import_checkpoints(conn, [read_checkpoint(LEGACY_DATA / "tileshop_sitemap.json")])
-    assert conn.execute("SELECT product_key, state, html, checked_at, attempts, error FROM product_pages"
-                        " WHERE product_key = ANY(%s) ORDER BY product_key", ([e.product_key for e in pipeline],)
-                        ).fetchall() == before
+    assert (
+        conn.execute(
+            "SELECT product_key, state, html, checked_at, attempts, error FROM product_pages"
+            " WHERE product_key = ANY(%s) ORDER BY product_key",
+            ([e.product_key for e in pipeline],),
+        ).fetchall()
+        == before
+    )
 
 
 @pytest.mark.slow
 def test_a_later_call_replaces_what_an_earlier_call_wrote(conn):
     import_checkpoints(conn, [read_checkpoint(LEGACY_DATA / "tileshop_sitemap_2025-07-08_full_crawl_state.json")])
     assert conn.execute("SELECT count(*) FROM product_pages").fetchone()[0] == 4776
-    report = import_checkpoints(conn, [read_checkpoint(LEGACY_DATA / "tileshop_sitemap_2025-07-09_4771_urls_no_source.json")])
+    report = import_checkpoints(
+        conn, [read_checkpoint(LEGACY_DATA / "tileshop_sitemap_2025-07-09_4771_urls_no_source.json")]
+    )
     # 07-09's download reset every listed URL to pending: its evidence is newer than 07-08's scrapes.
     assert report["written"]["pages_deleted"] > 0
     assert report["state"]["new"] + report["state"]["known_due_for_check"] == report["state"]["products"]
@@ -237,9 +288,11 @@ def test_not_a_checkpoint(conn, cli_env, capsys):
 
 
 def test_bad_entry_offset(conn, cli_env, capsys):
-    text = ('{"downloaded_at": "2025-07-09T10:00:00", "urls": [\n'
-            '  {"url": "https://www.tileshop.com/products/a-123456", "scraped_at": null, "scrape_status": "pending"},\n'
-            '  {"url": "https://www.tileshop.com/products/b-123457", "scraped_at": null, "scrape_status": "done"}]}')
+    text = (
+        '{"downloaded_at": "2025-07-09T10:00:00", "urls": [\n'
+        '  {"url": "https://www.tileshop.com/products/a-123456", "scraped_at": null, "scrape_status": "pending"},\n'
+        '  {"url": "https://www.tileshop.com/products/b-123457", "scraped_at": null, "scrape_status": "done"}]}'
+    )
     path = cli_env / "bad_entry.json"
     path.write_text(text)
     assert _run(["transfer", "checkpoint", str(path)]) == 2

@@ -21,25 +21,44 @@ from tileshop_pipelines.store.legacy import import_legacy_versions, read_product
 from tileshop_pipelines_tests.legacy.predecessor import create_predecessor, documented_rows, trap_rows
 
 ROWS_READ = 35  # 18 documented + 17 generated
-SKIPPED = {"blocked_home_page": 3, "no_scrape_time": 1, "not_a_product_url": 2, "nothing_stated": 2,
-           "superseded_by_a_later_row": 1}
+SKIPPED = {
+    "blocked_home_page": 3,
+    "no_scrape_time": 1,
+    "not_a_product_url": 2,
+    "nothing_stated": 2,
+    "superseded_by_a_later_row": 1,
+}
 REJECTED = {
-    "application_areas": {"predecessor_label": 2}, "box_quantity": {"not_a_positive_integer": 1},
-    "category": {"predecessor_label": 1}, "collection_links": {"predecessor_label": 1},
-    "color": {"contradicts_specifications": 1}, "color_images": {"predecessor_label": 1},
-    "color_variations": {"predecessor_label": 2}, "finish": {"specification_label": 2},
-    "image_variants": {"invented_urls": 1}, "images": {"not_a_url": 1},
-    "installation_complexity": {"predecessor_label": 1}, "material_type": {"specification_label": 1},
-    "number_of_faces": {"no_record_field": 1}, "price_per_box": {"copy_of_piece_price": 1},
+    "application_areas": {"predecessor_label": 2},
+    "box_quantity": {"not_a_positive_integer": 1},
+    "category": {"predecessor_label": 1},
+    "collection_links": {"predecessor_label": 1},
+    "color": {"contradicts_specifications": 1},
+    "color_images": {"predecessor_label": 1},
+    "color_variations": {"predecessor_label": 2},
+    "finish": {"specification_label": 2},
+    "image_variants": {"invented_urls": 1},
+    "images": {"not_a_url": 1},
+    "installation_complexity": {"predecessor_label": 1},
+    "material_type": {"specification_label": 1},
+    "number_of_faces": {"no_record_field": 1},
+    "price_per_box": {"copy_of_piece_price": 1},
     "price_per_piece": {"conflicts_with_box_price": 1},
     "price_per_sqft": {"derived_from_box_price_and_coverage": 3, "no_box_price_and_coverage_to_check": 1},
-    "product_category": {"predecessor_label": 1}, "product_type": {"predecessor_label": 1},
-    "rag_keywords": {"predecessor_label": 1}, "recommended_grout": {"markup_fragment": 1},
-    "related_products": {"predecessor_label": 1}, "resources": {"guessed_document_urls": 1},
-    "sku": {"lost_leading_zeros": 1, "lost_suffix": 1}, "specifications": {"not_a_page_key": 12},
-    "specifications.BoxWeight": {"conflicting_values": 1}, "specifications.Finish": {"specification_label": 1},
-    "specifications.MaterialType": {"specification_label": 2}, "specifications.Thickness": {"markup_fragment": 1},
-    "subcategory": {"predecessor_label": 1}, "thickness": {"specification_label": 2},
+    "product_category": {"predecessor_label": 1},
+    "product_type": {"predecessor_label": 1},
+    "rag_keywords": {"predecessor_label": 1},
+    "recommended_grout": {"markup_fragment": 1},
+    "related_products": {"predecessor_label": 1},
+    "resources": {"guessed_document_urls": 1},
+    "sku": {"lost_leading_zeros": 1, "lost_suffix": 1},
+    "specifications": {"not_a_page_key": 12},
+    "specifications.BoxWeight": {"conflicting_values": 1},
+    "specifications.Finish": {"specification_label": 1},
+    "specifications.MaterialType": {"specification_label": 2},
+    "specifications.Thickness": {"markup_fragment": 1},
+    "subcategory": {"predecessor_label": 1},
+    "thickness": {"specification_label": 2},
     "typical_use_cases": {"predecessor_label": 1},
 }
 
@@ -100,8 +119,7 @@ def test_values_as_the_extractor_would_state_them(conn, mapped):
     blocked = conn.execute("SELECT count(*) FROM products WHERE name ILIKE 'The Tile Shop%'").fetchone()[0]
     assert blocked == 0
     history = products.history_for_sku(conn, "684287")
-    assert [(h["version"], h["valid_from"][:19], h["valid_to"]) for h in history] == [
-        (1, "2025-07-08T10:00:00", None)]
+    assert [(h["version"], h["valid_from"][:19], h["valid_to"]) for h in history] == [(1, "2025-07-08T10:00:00", None)]
 
 
 def test_rerun_changes_nothing_and_the_source_is_untouched(conn, predecessor, mapped):
@@ -112,7 +130,9 @@ def test_rerun_changes_nothing_and_the_source_is_untouched(conn, predecessor, ma
     second = import_legacy_versions(conn, map_rows(read_product_data(predecessor)).versions)
     assert second["changed"] is False and second["state"] == first["state"]
     with psycopg.connect(db.libpq_url(predecessor)) as source:
-        assert source.execute("SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM product_data p").fetchone() == before
+        assert (
+            source.execute("SELECT md5(string_agg(p::text, ',' ORDER BY id)) FROM product_data p").fetchone() == before
+        )
 
 
 def test_next_crawl_compares_against_the_legacy_version(conn, mapped):
@@ -120,8 +140,13 @@ def test_next_crawl_compares_against_the_legacy_version(conn, mapped):
     key = conn.execute("SELECT product_key FROM products WHERE sku = '684287'").fetchone()[0]
     legacy = _record(conn, "684287")
     # as a crawl states it: every field the page has, with the page as their source
-    crawled = {**legacy, "price": 79.99, "price_per_box": 79.99, "price_per_sqft": 13.47,
-               "provenance": {**dict.fromkeys(legacy["provenance"], "jsonld"), "price_per_sqft": "visible_text"}}
+    crawled = {
+        **legacy,
+        "price": 79.99,
+        "price_per_box": 79.99,
+        "price_per_sqft": 13.47,
+        "provenance": {**dict.fromkeys(legacy["provenance"], "jsonld"), "price_per_sqft": "visible_text"},
+    }
     assert products.save_records(conn, [(key, "sha-of-page", crawled)], []) == {key: 2}
     history = products.history_for_sku(conn, "684287")
     assert [(h["version"], h["price"]) for h in history] == [(1, 77.11), (2, 79.99)]
@@ -140,7 +165,9 @@ def test_a_crawled_product_gets_the_legacy_version_before_its_first(conn, mapped
     assert report["state"]["legacy_before_pipeline"] == 1
     history = products.history_for_sku(conn, "683861")
     assert [h["version"] for h in history] == [0, 1]
-    assert history[0]["valid_to"] == history[1]["valid_from"] and history[0]["record"]["provenance"]["price"] == "legacy"
+    assert (
+        history[0]["valid_to"] == history[1]["valid_from"] and history[0]["record"]["provenance"]["price"] == "legacy"
+    )
     assert _record(conn, "683861")["price_per_sqft"] == 12.99  # the pipeline's record stays current
 
 
@@ -192,10 +219,11 @@ def test_kill_9_mid_import_then_rerun_gives_the_same_counts(predecessor, make_da
 
     def counts(url: str) -> tuple:
         with db.connect(url) as conn:
-            return conn.execute("SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM product_history),"
-                                " (SELECT count(*) FROM legacy_product_versions),"
-                                " (SELECT md5(string_agg(record_hash, ',' ORDER BY product_key)) FROM products)"
-                                ).fetchone()
+            return conn.execute(
+                "SELECT (SELECT count(*) FROM products), (SELECT count(*) FROM product_history),"
+                " (SELECT count(*) FROM legacy_product_versions),"
+                " (SELECT md5(string_agg(record_hash, ',' ORDER BY product_key)) FROM products)"
+            ).fetchone()
 
     from tileshop_pipelines.store.migrations import migrate
 
@@ -205,21 +233,26 @@ def test_kill_9_mid_import_then_rerun_gives_the_same_counts(predecessor, make_da
             # EXCLUSIVE lets the import read product_history but not write it: it plans, writes
             # products, then waits at its first write of product_history.
             holder.execute("LOCK TABLE product_history IN EXCLUSIVE MODE")
-            child = subprocess.Popen(command, env={**env, "DATABASE_URL": interrupted},
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            child = subprocess.Popen(
+                command, env={**env, "DATABASE_URL": interrupted}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             deadline = time.monotonic() + 60
             waiting = 0
             while not waiting and child.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.05)
                 waiting = conn.execute(  # autocommit: a fresh view of pg_stat_activity each time
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                    " AND wait_event_type = 'Lock' AND query ILIKE '%product_history%'").fetchone()[0]
+                    " AND wait_event_type = 'Lock' AND query ILIKE '%product_history%'"
+                ).fetchone()[0]
             os.kill(child.pid, signal.SIGKILL)
             child.wait()
             assert waiting, "the import never reached product_history"
         deadline = time.monotonic() + 30  # the server rolls the orphaned transaction back
-        while conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                           " AND pid NOT IN (pg_backend_pid(), %s)", (holder.info.backend_pid,)).fetchone()[0]:
+        while conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid NOT IN (pg_backend_pid(), %s)",
+            (holder.info.backend_pid,),
+        ).fetchone()[0]:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         assert conn.execute("SELECT count(*) FROM products").fetchone()[0] == 0

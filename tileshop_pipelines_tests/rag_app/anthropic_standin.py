@@ -108,9 +108,14 @@ class AnthropicStandIn(LocalServer):
                 self._json(status, {"type": "error", "error": {"type": kind, "message": message}}, headers)
 
             def _record(self, body: dict | None) -> dict:
-                record = {"path": self.path.split("?")[0], "method": self.command,
-                          "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
-                          "at": time.monotonic(), "closed_at": None}
+                record = {
+                    "path": self.path.split("?")[0],
+                    "method": self.command,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body": body,
+                    "at": time.monotonic(),
+                    "closed_at": None,
+                }
                 with standin._lock:
                     standin.requests.append(record)
                 return record
@@ -131,7 +136,10 @@ class AnthropicStandIn(LocalServer):
 
             def _authorized(self) -> bool:
                 # The pinned SDK sends the key as a bearer token; older clients send x-api-key.
-                sent = {self.headers.get("x-api-key"), (self.headers.get("authorization") or "").removeprefix("Bearer ")}
+                sent = {
+                    self.headers.get("x-api-key"),
+                    (self.headers.get("authorization") or "").removeprefix("Bearer "),
+                }
                 if standin.api_key not in sent:
                     self._error(401, "authentication_error", "invalid API key")
                     return False
@@ -143,10 +151,11 @@ class AnthropicStandIn(LocalServer):
                     return self._error(404, "not_found_error", f"no route {self.path}")
                 if not self._authorized():
                     return
-                data = [{"type": "model", "id": m, "display_name": m, "created_at": "2026-01-01T00:00:00Z"}
-                        for m in MODEL_IDS]
-                self._json(200, {"data": data, "has_more": False, "first_id": data[0]["id"],
-                                 "last_id": data[-1]["id"]})
+                data = [
+                    {"type": "model", "id": m, "display_name": m, "created_at": "2026-01-01T00:00:00Z"}
+                    for m in MODEL_IDS
+                ]
+                self._json(200, {"data": data, "has_more": False, "first_id": data[0]["id"], "last_id": data[-1]["id"]})
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
@@ -165,8 +174,12 @@ class AnthropicStandIn(LocalServer):
                     return self._error(400, "invalid_request_error", problem)
                 behaviour = standin._next_behaviour()
                 if behaviour == "429":
-                    return self._error(429, "rate_limit_error", "Number of requests has exceeded your rate limit",
-                                       {"retry-after-ms": "50"})
+                    return self._error(
+                        429,
+                        "rate_limit_error",
+                        "Number of requests has exceeded your rate limit",
+                        {"retry-after-ms": "50"},
+                    )
                 if behaviour == "500":
                     return self._error(500, "api_error", "Internal server error")
                 if behaviour == "529":
@@ -175,24 +188,52 @@ class AnthropicStandIn(LocalServer):
                     return
                 calls = standin._next_tool_calls(body)
                 if calls is not None:
-                    return self._tool_use(body, calls, {"input_tokens": 100, "output_tokens": 10,
-                                                        **standin._cache_usage(body)})
+                    return self._tool_use(
+                        body, calls, {"input_tokens": 100, "output_tokens": 10, **standin._cache_usage(body)}
+                    )
                 text, citation = standin.compose(body)
                 usage = {"input_tokens": 100, "output_tokens": len(text.split()), **standin._cache_usage(body)}
                 if body.get("stream"):
                     return self._stream(body, text, citation, usage, break_midway=behaviour == "stream_error")
                 content = [{"type": "text", "text": text, "citations": [citation] if citation else None}]
-                self._json(200, {"id": "msg_standin", "type": "message", "role": "assistant", "model": body["model"],
-                                 "content": content, "stop_reason": "end_turn", "stop_sequence": None,
-                                 "usage": usage})
+                self._json(
+                    200,
+                    {
+                        "id": "msg_standin",
+                        "type": "message",
+                        "role": "assistant",
+                        "model": body["model"],
+                        "content": content,
+                        "stop_reason": "end_turn",
+                        "stop_sequence": None,
+                        "usage": usage,
+                    },
+                )
 
             def _tool_use(self, body: dict, calls: list[dict], usage: dict) -> None:
-                blocks = [{"type": "tool_use", "id": f"toolu_standin_{len(standin.requests)}_{i}",
-                           "name": call["name"], "input": call["input"]} for i, call in enumerate(calls)]
+                blocks = [
+                    {
+                        "type": "tool_use",
+                        "id": f"toolu_standin_{len(standin.requests)}_{i}",
+                        "name": call["name"],
+                        "input": call["input"],
+                    }
+                    for i, call in enumerate(calls)
+                ]
                 if not body.get("stream"):
-                    return self._json(200, {"id": "msg_standin", "type": "message", "role": "assistant",
-                                            "model": body["model"], "content": blocks, "stop_reason": "tool_use",
-                                            "stop_sequence": None, "usage": usage})
+                    return self._json(
+                        200,
+                        {
+                            "id": "msg_standin",
+                            "type": "message",
+                            "role": "assistant",
+                            "model": body["model"],
+                            "content": blocks,
+                            "stop_reason": "tool_use",
+                            "stop_sequence": None,
+                            "usage": usage,
+                        },
+                    )
                 self.send_response(200)
                 self.send_header("content-type", "text/event-stream")
                 self.send_header("connection", "close")
@@ -202,20 +243,46 @@ class AnthropicStandIn(LocalServer):
                     self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
                     self.wfile.flush()
 
-                event("message_start", {"type": "message_start", "message": {
-                    "id": "msg_standin", "type": "message", "role": "assistant", "model": body["model"],
-                    "content": [], "stop_reason": None, "stop_sequence": None, "usage": {**usage, "output_tokens": 1}}})
+                event(
+                    "message_start",
+                    {
+                        "type": "message_start",
+                        "message": {
+                            "id": "msg_standin",
+                            "type": "message",
+                            "role": "assistant",
+                            "model": body["model"],
+                            "content": [],
+                            "stop_reason": None,
+                            "stop_sequence": None,
+                            "usage": {**usage, "output_tokens": 1},
+                        },
+                    },
+                )
                 for i, block in enumerate(blocks):
-                    event("content_block_start", {"type": "content_block_start", "index": i,
-                                                  "content_block": {**block, "input": {}}})
+                    event(
+                        "content_block_start",
+                        {"type": "content_block_start", "index": i, "content_block": {**block, "input": {}}},
+                    )
                     raw = json.dumps(block["input"])
                     for start in range(0, len(raw), 7):  # in pieces, as the API streams input JSON
-                        event("content_block_delta", {"type": "content_block_delta", "index": i, "delta": {
-                            "type": "input_json_delta", "partial_json": raw[start:start + 7]}})
+                        event(
+                            "content_block_delta",
+                            {
+                                "type": "content_block_delta",
+                                "index": i,
+                                "delta": {"type": "input_json_delta", "partial_json": raw[start : start + 7]},
+                            },
+                        )
                     event("content_block_stop", {"type": "content_block_stop", "index": i})
-                event("message_delta", {"type": "message_delta", "delta": {"stop_reason": "tool_use",
-                                                                           "stop_sequence": None},
-                                        "usage": {"output_tokens": usage["output_tokens"]}})
+                event(
+                    "message_delta",
+                    {
+                        "type": "message_delta",
+                        "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+                        "usage": {"output_tokens": usage["output_tokens"]},
+                    },
+                )
                 event("message_stop", {"type": "message_stop"})
                 self.close_connection = True
 
@@ -230,32 +297,64 @@ class AnthropicStandIn(LocalServer):
                     self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
                     self.wfile.flush()
 
-                event("message_start", {"type": "message_start", "message": {
-                    "id": "msg_standin", "type": "message", "role": "assistant", "model": body["model"],
-                    "content": [], "stop_reason": None, "stop_sequence": None,
-                    "usage": {**usage, "output_tokens": 1}}})
+                event(
+                    "message_start",
+                    {
+                        "type": "message_start",
+                        "message": {
+                            "id": "msg_standin",
+                            "type": "message",
+                            "role": "assistant",
+                            "model": body["model"],
+                            "content": [],
+                            "stop_reason": None,
+                            "stop_sequence": None,
+                            "usage": {**usage, "output_tokens": 1},
+                        },
+                    },
+                )
                 event("ping", {"type": "ping"})
-                event("content_block_start", {"type": "content_block_start", "index": 0,
-                                              "content_block": {"type": "text", "text": "", "citations": []}})
+                event(
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": 0,
+                        "content_block": {"type": "text", "text": "", "citations": []},
+                    },
+                )
                 words = text.split(" ")
                 for i, word in enumerate(words):
                     piece = word if i == 0 else " " + word
                     if i and standin.delta_seconds:
                         time.sleep(standin.delta_seconds)
-                    event("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                                  "delta": {"type": "text_delta", "text": piece}})
+                    event(
+                        "content_block_delta",
+                        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}},
+                    )
                     if break_midway and i == len(words) // 2:
-                        event("error", {"type": "error", "error": {"type": "overloaded_error",
-                                                                   "message": "Overloaded"}})
+                        event(
+                            "error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+                        )
                         self.close_connection = True
                         return
                 if citation:
-                    event("content_block_delta", {"type": "content_block_delta", "index": 0,
-                                                  "delta": {"type": "citations_delta", "citation": citation}})
+                    event(
+                        "content_block_delta",
+                        {
+                            "type": "content_block_delta",
+                            "index": 0,
+                            "delta": {"type": "citations_delta", "citation": citation},
+                        },
+                    )
                 event("content_block_stop", {"type": "content_block_stop", "index": 0})
-                event("message_delta", {"type": "message_delta",
-                                        "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                                        "usage": {"output_tokens": usage["output_tokens"]}})
+                event(
+                    "message_delta",
+                    {
+                        "type": "message_delta",
+                        "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                        "usage": {"output_tokens": usage["output_tokens"]},
+                    },
+                )
                 event("message_stop", {"type": "message_stop"})
                 self.close_connection = True
 
@@ -289,15 +388,20 @@ def validate_messages_request(body: dict) -> str | None:
     if breakpoints > 4:
         return f"A maximum of 4 blocks with cache_control may be provided. Found {breakpoints}."
     for tool in body.get("tools") or []:
-        if not tool.get("name") or not isinstance(tool.get("input_schema"), dict) \
-                or tool["input_schema"].get("type") != "object":
+        if (
+            not tool.get("name")
+            or not isinstance(tool.get("input_schema"), dict)
+            or tool["input_schema"].get("type") != "object"
+        ):
             return "tools: each tool needs a name and an input_schema of type object"
     for i, message in enumerate(messages):
         content = message["content"] if isinstance(message["content"], list) else []
         asked = [b["id"] for b in content if b.get("type") == "tool_use"]
         if asked:
             following = messages[i + 1]["content"] if i + 1 < len(messages) else []
-            answered = [b.get("tool_use_id") for b in following if isinstance(b, dict) and b.get("type") == "tool_result"]
+            answered = [
+                b.get("tool_use_id") for b in following if isinstance(b, dict) and b.get("type") == "tool_result"
+            ]
             if sorted(answered) != sorted(asked):
                 return f"messages.{i + 1}: tool_use ids {asked} need tool_result blocks right after"
     return None
@@ -317,9 +421,15 @@ def search_results(body: dict) -> list[dict]:
 
 
 def _citation(block: dict, index: int) -> dict:
-    return {"type": "search_result_location", "source": block["source"], "title": block["title"],
-            "cited_text": block["content"][0]["text"], "search_result_index": index,
-            "start_block_index": 0, "end_block_index": 1}
+    return {
+        "type": "search_result_location",
+        "source": block["source"],
+        "title": block["title"],
+        "cited_text": block["content"][0]["text"],
+        "search_result_index": index,
+        "start_block_index": 0,
+        "end_block_index": 1,
+    }
 
 
 def tool_results(body: dict) -> list[dict]:
@@ -331,11 +441,18 @@ def compose_answer(body: dict) -> tuple[str, dict | None]:
     results = search_results(body)
     answered = tool_results(body)
     if answered:
-        quoted = "; ".join(f"{'error' if b.get('is_error') else 'result'} {b['content'] if isinstance(b['content'], str) else json.dumps(b['content'])}"
-                           for b in answered)
+        quoted = "; ".join(
+            f"{'error' if b.get('is_error') else 'result'} {b['content'] if isinstance(b['content'], str) else json.dumps(b['content'])}"
+            for b in answered
+        )
         citation = None
-        from_tools = [b for t in answered if isinstance(t.get("content"), list)
-                      for b in t["content"] if isinstance(b, dict) and b.get("type") == "search_result"]
+        from_tools = [
+            b
+            for t in answered
+            if isinstance(t.get("content"), list)
+            for b in t["content"]
+            if isinstance(b, dict) and b.get("type") == "search_result"
+        ]
         if from_tools and (from_tools[0].get("citations") or {}).get("enabled"):
             citation = _citation(from_tools[0], next(i for i, b in enumerate(results) if b is from_tools[0]))
         return f"From the tools: {quoted}", citation

@@ -39,14 +39,25 @@ def standin(anthropic_standin):
 def settings_for(**overrides) -> Settings:
     """Test settings: generous rate limits unless a test sets its own; Dagster nowhere by default.
     Never the shell's environment: an ANTHROPIC_API_KEY there does not turn Claude on."""
-    base = {"rate_limit_per_minute": 100_000, "rate_limit_burst": 10_000, "admin_token": ADMIN_TOKEN,
-            "dagster_graphql_url": "http://127.0.0.1:9/graphql"}
+    base = {
+        "rate_limit_per_minute": 100_000,
+        "rate_limit_burst": 10_000,
+        "admin_token": ADMIN_TOKEN,
+        "dagster_graphql_url": "http://127.0.0.1:9/graphql",
+    }
     return load_settings({}, **{**base, **overrides})
 
 
 def claude_settings(standin: AnthropicStandIn, **overrides) -> Settings:
-    return settings_for(**{"anthropic_api_key": standin.api_key, "anthropic_base_url": standin.base_url,
-                           "claude_max_retries": 2, "claude_timeout_s": 5.0, **overrides})
+    return settings_for(
+        **{
+            "anthropic_api_key": standin.api_key,
+            "anthropic_base_url": standin.base_url,
+            "claude_max_retries": 2,
+            "claude_timeout_s": 5.0,
+            **overrides,
+        }
+    )
 
 
 @contextlib.contextmanager
@@ -73,9 +84,15 @@ def served_app(index_url: str, settings: Settings, log_level: str = "warning", m
     serves it; yields its base URL. `metrics_port`: its /metrics listener there too, as
     `python -m rag_app` runs it."""
     app = create_app(settings, database_url=index_url)
-    config = server_config(app, "127.0.0.1", 0,
-                           max_request_line_bytes=MAX_REQUEST_LINE_BYTES, max_header_bytes=settings.max_header_bytes,
-                           log_level=log_level, lifespan="on")
+    config = server_config(
+        app,
+        "127.0.0.1",
+        0,
+        max_request_line_bytes=MAX_REQUEST_LINE_BYTES,
+        max_header_bytes=settings.max_header_bytes,
+        log_level=log_level,
+        lifespan="on",
+    )
     metrics = serve_metrics(app.state.metrics.registry, "127.0.0.1", metrics_port) if metrics_port else None
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

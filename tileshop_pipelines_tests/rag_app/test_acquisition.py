@@ -25,12 +25,29 @@ AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 @pytest.fixture(scope="module")
 def dagster_graphql(tileshop_env):
     port = free_port()
-    env = {**os.environ, **tileshop_env, "PYTHONPATH": str(PROJECT_ROOT),
-           "TILESHOP_SITEMAP_URL": "http://127.0.0.1:9/sitemap.xml"}
+    env = {
+        **os.environ,
+        **tileshop_env,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "TILESHOP_SITEMAP_URL": "http://127.0.0.1:9/sitemap.xml",
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dagster_webserver", "-w", str(PROJECT_ROOT / "workspace.yaml"),
-         "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "dagster_webserver",
+            "-w",
+            str(PROJECT_ROOT / "workspace.yaml"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/graphql"
     deadline = time.monotonic() + 180
     try:
@@ -65,8 +82,7 @@ def test_launch_and_watch_the_acquisition_job(index_url, dagster_graphql):
         assert one["runs"][0]["run_id"] == run["run_id"] and one["runs"][0]["job"] == "sitemap_refresh"
         latest = client.get("/api/acquisition/status", headers=AUTH).json()
         assert run["run_id"] in [r["run_id"] for r in latest["runs"]]
-        assert client.get("/api/acquisition/status", params={"run_id": "not a run id"},
-                          headers=AUTH).status_code == 422
+        assert client.get("/api/acquisition/status", params={"run_id": "not a run id"}, headers=AUTH).status_code == 422
 
 
 def test_unknown_job_is_a_clear_502(index_url, dagster_graphql):

@@ -51,17 +51,21 @@ def test_a_full_app_sheds_with_503_and_the_admitted_searches_finish(index_url):
             async with httpx.AsyncClient(base_url=base, timeout=30) as client:
                 await client.post("/api/chat", json={"query": "warm the encoder and vocabulary"})
                 locker.execute("LOCK TABLE products IN ACCESS EXCLUSIVE MODE")
-                held = [asyncio.create_task(client.get("/api/products/search", params={"q": f"white tile {i}"}))
-                        for i in range(2)]
+                held = [
+                    asyncio.create_task(client.get("/api/products/search", params={"q": f"white tile {i}"}))
+                    for i in range(2)
+                ]
                 deadline = time.monotonic() + 20
                 while "tileshop_query_embedding_duration_seconds_count 3.0" not in (await client.get(scrape)).text:
                     assert time.monotonic() < deadline, "the held searches never reached the database"
                     await asyncio.sleep(0.02)  # both held searches are past the encoder, at the lock
                 held_metrics = (await client.get(scrape)).text
-                refused = [await client.post("/api/chat", json={"query": "grout for marble"}),
-                           await client.post("/api/chat/stream", json={"query": "grout for marble"}),
-                           await client.get("/api/products/search", params={"q": "blue tile"}),
-                           await client.get("/api/products/search", params={"color": "White"})]
+                refused = [
+                    await client.post("/api/chat", json={"query": "grout for marble"}),
+                    await client.post("/api/chat/stream", json={"query": "grout for marble"}),
+                    await client.get("/api/products/search", params={"q": "blue tile"}),
+                    await client.get("/api/products/search", params={"color": "White"}),
+                ]
                 assert not any(task.done() for task in held)
                 locker.rollback()  # the lock goes
                 finished = await asyncio.gather(*held)

@@ -32,23 +32,38 @@ def test_chat_offline_answers_from_the_catalog(offline_client):
     first = body["products"][0]
     assert first["sku"] == "684287" and first["price"] == 77.11 and first["price_unit"] == "box"
     assert first["image"] == "https://tileshop.scene7.com/is/image/TileShop/684287?$ExtraLarge$"
-    assert set(first) == {"sku", "name", "url", "price", "price_unit", "image", "score", "size", "color", "finish",
-                          "coverage_sqft_per_unit", "price_per_sqft"}
+    assert set(first) == {
+        "sku",
+        "name",
+        "url",
+        "price",
+        "price_unit",
+        "image",
+        "score",
+        "size",
+        "color",
+        "finish",
+        "coverage_sqft_per_unit",
+        "price_per_sqft",
+    }
     assert (first["size"], first["color"], first["finish"]) == ("12 x 12 in", "Beige, White", "Polished")
     assert (first["coverage_sqft_per_unit"], first["price_per_sqft"]) == (5.94, 12.99)
     assert body["citations"] == [] and body["latency_ms"] > 0
 
 
 def test_a_follow_up_question_finds_the_product_talked_about(offline_client):
-    history = [{"role": "user", "content": "Marmi Imperiali Zenobia porcelain"},
-               {"role": "assistant", "content": "The Marmi Imperiali Zenobia tile is $77.11 per box."}]
+    history = [
+        {"role": "user", "content": "Marmi Imperiali Zenobia porcelain"},
+        {"role": "assistant", "content": "The Marmi Imperiali Zenobia tile is $77.11 per box."},
+    ]
     question = {"query": "how heavy is a box of it?"}
     alone = offline_client.post("/api/chat", json=question).json()
     followed = offline_client.post("/api/chat", json={**question, "conversation_history": history}).json()
     assert "684287" not in [p["sku"] for p in alone["products"]]
     assert followed["products"][0]["sku"] == "684287"
-    with offline_client.stream("POST", "/api/chat/stream",
-                               json={**question, "conversation_history": history}) as response:
+    with offline_client.stream(
+        "POST", "/api/chat/stream", json={**question, "conversation_history": history}
+    ) as response:
         assert '"sku": "684287"' in response.read().decode()
 
 
@@ -67,7 +82,9 @@ def test_filters_from_the_question_are_applied_in_sql(offline_client, index_url)
         for product in body["products"]:
             color, per_box, category = conn.execute(
                 "SELECT record->>'color', (record->>'price_per_box')::numeric, record->>'category' FROM products "
-                "WHERE sku = %s", (product["sku"],)).fetchone()
+                "WHERE sku = %s",
+                (product["sku"],),
+            ).fetchone()
             assert "Blue" in color and per_box <= 150 and category in ("Tile", "Natural Stone")
 
 
@@ -78,8 +95,9 @@ def test_unmatched_question_filters_are_relaxed_and_said(offline_client):
 
 
 def test_explicit_filters_in_the_request(offline_client):
-    body = offline_client.post("/api/chat", json={
-        "query": "tile for a bathroom", "filters": {"material": "Glass", "max_price": 200}}).json()
+    body = offline_client.post(
+        "/api/chat", json={"query": "tile for a bathroom", "filters": {"material": "Glass", "max_price": 200}}
+    ).json()
     assert body["filters"]["material"] == "Glass"
     assert body["products"] and all(p["price"] <= 200 for p in body["products"])
 
@@ -114,25 +132,30 @@ def test_chat_rejects_bad_bodies(offline_client):
 
 
 def test_product_search_with_query_and_filters(offline_client, index_url):
-    response = offline_client.get("/api/products/search", params={
-        "q": "subway tile", "max_price": 60, "price_basis": "box", "limit": 5})
+    response = offline_client.get(
+        "/api/products/search", params={"q": "subway tile", "max_price": 60, "price_basis": "box", "limit": 5}
+    )
     assert response.status_code == 200
     products = response.json()["products"]
     assert products and len(products) <= 5
     with db.connect(index_url) as conn:
         for product in products:
-            per_box = conn.execute("SELECT (record->>'price_per_box')::numeric FROM products WHERE sku = %s",
-                                   (product["sku"],)).fetchone()[0]
+            per_box = conn.execute(
+                "SELECT (record->>'price_per_box')::numeric FROM products WHERE sku = %s", (product["sku"],)
+            ).fetchone()[0]
             assert per_box <= 60
 
 
 def test_product_search_by_filters_only(offline_client, index_url):
-    body = offline_client.get("/api/products/search", params={
-        "application": "Floor", "material": "Porcelain", "price_unit": "box", "limit": 50}).json()
+    body = offline_client.get(
+        "/api/products/search",
+        params={"application": "Floor", "material": "Porcelain", "price_unit": "box", "limit": 50},
+    ).json()
     with db.connect(index_url) as conn:
         expected = conn.execute(
             "SELECT count(*) FROM products WHERE price_unit = 'box' AND record->>'material' = 'Porcelain' "
-            "AND record->'applications' ? 'Floor'").fetchone()[0]
+            "AND record->'applications' ? 'Floor'"
+        ).fetchone()[0]
     assert expected > 0 and len(body["products"]) == expected
     prices = [p["price"] for p in body["products"]]
     assert prices == sorted(prices)
@@ -143,8 +166,9 @@ def test_product_search_validation(offline_client):
     assert offline_client.get("/api/products/search", params={"q": "x" * 2001}).status_code == 422
     assert offline_client.get("/api/products/search", params={"q": "tile", "limit": 0}).status_code == 422
     assert offline_client.get("/api/products/search", params={"q": "t", "price_unit": "pallet"}).status_code == 422
-    assert offline_client.get("/api/products/search", params={
-        "q": "t", "min_price": 9, "max_price": 1}).status_code == 422
+    assert (
+        offline_client.get("/api/products/search", params={"q": "t", "min_price": 9, "max_price": 1}).status_code == 422
+    )
 
 
 def test_product_by_sku(offline_client):
@@ -217,9 +241,16 @@ def test_metrics_count_requests_retrieval_and_modes(offline_client):
 
 def test_openapi_and_docs(offline_client):
     spec = offline_client.get("/openapi.json").json()
-    assert {"/api/chat", "/api/chat/stream", "/api/products/search", "/api/products/{sku}",
-            "/api/system/health", "/api/system/detailed-health", "/api/acquisition/start",
-            "/api/acquisition/status"} <= set(spec["paths"])
+    assert {
+        "/api/chat",
+        "/api/chat/stream",
+        "/api/products/search",
+        "/api/products/{sku}",
+        "/api/system/health",
+        "/api/system/detailed-health",
+        "/api/acquisition/start",
+        "/api/acquisition/status",
+    } <= set(spec["paths"])
     assert "/metrics" not in spec["paths"]  # not the public app's: a listener of its own (test_metrics.py)
     assert offline_client.get("/docs").status_code == 200
 
@@ -232,8 +263,9 @@ def test_chat_page_is_served(offline_client):
 
 def test_planted_text_is_stored_as_product_data(index_url):
     with psycopg.connect(db.libpq_url(index_url)) as conn:
-        description = conn.execute("SELECT record->>'description' FROM products WHERE sku = %s",
-                                   (PLANTED_SKU,)).fetchone()[0]
+        description = conn.execute(
+            "SELECT record->>'description' FROM products WHERE sku = %s", (PLANTED_SKU,)
+        ).fetchone()[0]
     assert PLANTED_INSTRUCTION in description
 
 
@@ -256,16 +288,23 @@ def test_size_filter_with_regex_characters_is_an_empty_answer_not_a_503(offline_
     assert chat.status_code == 200
 
 
-@pytest.mark.parametrize("method, path, kwargs, field", [
-    ("GET", "/api/products/search", {"params": {"q": "white\x00tile"}}, ["query", "q"]),
-    ("GET", "/api/products/search", {"params": {"color": "wh\x00ite"}}, ["query", "color"]),
-    ("GET", "/api/products/search", {"params": {"size": "12\x00"}}, ["query", "size"]),
-    ("GET", "/api/products/684287%00", {}, ["path", "sku"]),
-    ("POST", "/api/chat", {"json": {"query": "white\x00 tile"}}, ["body", "query"]),
-    ("POST", "/api/chat", {"json": {"query": "tile", "filters": {"size": "1\x002"}}}, ["body", "filters", "size"]),
-    ("POST", "/api/chat/stream", {"json": {"query": "tile", "conversation_history": [
-        {"role": "user", "content": "a\x00"}]}}, ["body", "conversation_history", 0, "content"]),
-])
+@pytest.mark.parametrize(
+    "method, path, kwargs, field",
+    [
+        ("GET", "/api/products/search", {"params": {"q": "white\x00tile"}}, ["query", "q"]),
+        ("GET", "/api/products/search", {"params": {"color": "wh\x00ite"}}, ["query", "color"]),
+        ("GET", "/api/products/search", {"params": {"size": "12\x00"}}, ["query", "size"]),
+        ("GET", "/api/products/684287%00", {}, ["path", "sku"]),
+        ("POST", "/api/chat", {"json": {"query": "white\x00 tile"}}, ["body", "query"]),
+        ("POST", "/api/chat", {"json": {"query": "tile", "filters": {"size": "1\x002"}}}, ["body", "filters", "size"]),
+        (
+            "POST",
+            "/api/chat/stream",
+            {"json": {"query": "tile", "conversation_history": [{"role": "user", "content": "a\x00"}]}},
+            ["body", "conversation_history", 0, "content"],
+        ),
+    ],
+)
 def test_nul_in_any_text_is_a_422_naming_the_field(offline_client, method, path, kwargs, field):
     response = offline_client.request(method, path, **kwargs)
     assert response.status_code == 422, response.text
@@ -277,8 +316,10 @@ def test_nul_in_any_text_is_a_422_naming_the_field(offline_client, method, path,
 def test_lone_surrogate_in_the_json_body_is_a_422_naming_the_field(index_url, path):
     """Over a real server: it was a 500 and a reset connection."""
     with served_app(index_url, settings_for()) as base, httpx.Client(base_url=base, timeout=30) as client:
-        for body, field in ((rb'{"query": "white tile \ud800"}', ["body", "query"]),
-                            (rb'{"query": "tile", "filters": {"color": "\udfff"}}', ["body", "filters", "color"])):
+        for body, field in (
+            (rb'{"query": "white tile \ud800"}', ["body", "query"]),
+            (rb'{"query": "tile", "filters": {"color": "\udfff"}}', ["body", "filters", "color"]),
+        ):
             response = client.post(path, content=body, headers={"content-type": "application/json"})
             assert response.status_code == 422, response.text
             assert [error["loc"] for error in response.json()["detail"]] == [field]
@@ -290,8 +331,14 @@ def test_chat_carries_the_tools_structured_results(offline_client):
     body = offline_client.post("/api/chat", json={"query": "how many boxes of 684287 for 10 x 12 ft?"}).json()
     assert body["estimate"]["units"] == 23 and body["estimate"]["total"] == 1773.53
     assert body["estimate"]["arithmetic"][-1] == "Total: 23 x $77.11 per box = $1,773.53"
-    assert body["tool_calls"] == [{"name": "estimate_materials", "ok": True, "error": None,
-                                   "input": {"sku": "684287", "length": 10.0, "width": 12.0}}]
+    assert body["tool_calls"] == [
+        {
+            "name": "estimate_materials",
+            "ok": True,
+            "error": None,
+            "input": {"sku": "684287", "length": 10.0, "width": 12.0},
+        }
+    ]
     assert body["sort"] is None and body["companions"] == []
 
     body = offline_client.post("/api/chat", json={"query": "cheapest porcelain tile"}).json()
@@ -309,9 +356,21 @@ def test_chat_carries_the_tools_structured_results(offline_client):
 
     schema = offline_client.get("/openapi.json").json()["components"]["schemas"]
     assert {"estimate", "sort", "companions", "tool_calls"} <= set(schema["ChatResponse"]["properties"])
-    assert set(schema["EstimateOut"]["properties"]) >= {"sku", "name", "unit", "units", "area_sqft", "waste_pct",
-                                                        "area_with_waste_sqft", "coverage_per_unit", "unit_price",
-                                                        "total", "arithmetic", "source"}
+    assert set(schema["EstimateOut"]["properties"]) >= {
+        "sku",
+        "name",
+        "unit",
+        "units",
+        "area_sqft",
+        "waste_pct",
+        "area_with_waste_sqft",
+        "coverage_per_unit",
+        "unit_price",
+        "total",
+        "arithmetic",
+        "source",
+    }
     assert {"by", "basis"} <= set(schema["SortOut"]["properties"])
     assert {"size", "color", "finish", "coverage_sqft_per_unit", "price_per_sqft"} <= set(
-        schema["ProductCard"]["properties"])
+        schema["ProductCard"]["properties"]
+    )

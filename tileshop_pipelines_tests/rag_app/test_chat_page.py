@@ -29,14 +29,16 @@ STORE_HOME = "https://www.tileshop.com/"
 
 # What a compromised or confused model might write: each must come out as text, never as markup
 # that runs, loads or links off the store.
-HOSTILE = "\n\n".join([
-    "<script>window.__pwned = 'script'</script>",
-    "<div onclick=\"window.__pwned = 'div'\">a raw HTML block</div>",
-    "Inline <img src=x onerror=\"window.__pwned = 'img'\"> and <a href=\"javascript:window.__pwned='a'\">raw link</a>.",
-    "[run this](javascript:window.__pwned='md') [pay here](http://evil.example/pay) "
-    "[data link](data:text/html,<b>x</b>) [relative](/api/admin/reindex) [userinfo](https://www.tileshop.com@evil.example/)",
-    "![tracker](https://evil.example/pixel.png) <https://evil.example/autolink> and http://evil.example/bare",
-])
+HOSTILE = "\n\n".join(
+    [
+        "<script>window.__pwned = 'script'</script>",
+        "<div onclick=\"window.__pwned = 'div'\">a raw HTML block</div>",
+        "Inline <img src=x onerror=\"window.__pwned = 'img'\"> and <a href=\"javascript:window.__pwned='a'\">raw link</a>.",
+        "[run this](javascript:window.__pwned='md') [pay here](http://evil.example/pay) "
+        "[data link](data:text/html,<b>x</b>) [relative](/api/admin/reindex) [userinfo](https://www.tileshop.com@evil.example/)",
+        "![tracker](https://evil.example/pixel.png) <https://evil.example/autolink> and http://evil.example/bare",
+    ]
+)
 
 
 def markdown_answer(body: dict) -> tuple[str, None]:
@@ -44,8 +46,10 @@ def markdown_answer(body: dict) -> tuple[str, None]:
     results = search_results(body)
     assert results, "the request carried no products"
     first = results[0]
-    text = (f"**Best match:** [{first['title']}]({first['source']}) from the catalog.\n\n"
-            f"- sold by the *box*\n- see [the store]({STORE_HOME})\n\n{HOSTILE}")
+    text = (
+        f"**Best match:** [{first['title']}]({first['source']}) from the catalog.\n\n"
+        f"- sold by the *box*\n- see [the store]({STORE_HOME})\n\n{HOSTILE}"
+    )
     return text, None
 
 
@@ -130,12 +134,32 @@ def test_claude_markdown_renders_while_streaming_and_hostile_markup_is_inert(bro
 
         # the hostile bits: shown as text, no element that runs or loads, no handler ever, no request
         shown = text.inner_text()
-        for words in ("<script>window.__pwned = 'script'</script>", "<div onclick=", "<img src=x onerror=",
-                      "pay here", "run this", "data link", "relative", "userinfo", "!tracker",
-                      "http://evil.example/bare"):
+        for words in (
+            "<script>window.__pwned = 'script'</script>",
+            "<div onclick=",
+            "<img src=x onerror=",
+            "pay here",
+            "run this",
+            "data link",
+            "relative",
+            "userinfo",
+            "!tracker",
+            "http://evil.example/bare",
+        ):
             assert words in shown, words
-        assert not set(seen["tags"]) & {"SCRIPT", "IMG", "DIV", "IFRAME", "OBJECT", "EMBED", "STYLE", "FORM",
-                                        "INPUT", "SVG", "MATH"}, seen["tags"]
+        assert not set(seen["tags"]) & {
+            "SCRIPT",
+            "IMG",
+            "DIV",
+            "IFRAME",
+            "OBJECT",
+            "EMBED",
+            "STYLE",
+            "FORM",
+            "INPUT",
+            "SVG",
+            "MATH",
+        }, seen["tags"]
         assert seen["handlers"] == []
         assert page.evaluate("window.__pwned") is None
         for i in range(links.count()):  # clicking what is left cannot run script either
@@ -217,8 +241,11 @@ def test_cheapest_first_says_its_sort_and_the_cards_follow_it(browser, index_url
         for i in range(cards.count()):  # sold by the sq. ft.), or the selling unit's price
             card = cards.nth(i)
             if sort["basis"] == "sqft":
-                text = (card.locator(".price-sqft").inner_text() if card.locator(".price-sqft").count()
-                        else card.locator(".price").inner_text())
+                text = (
+                    card.locator(".price-sqft").inner_text()
+                    if card.locator(".price-sqft").count()
+                    else card.locator(".price").inner_text()
+                )
                 assert text.endswith(" / sq. ft."), text
             else:
                 text = card.locator(".price").inner_text()
@@ -235,12 +262,19 @@ def stored_passage(conn, passage: dict) -> dict:
     row = conn.execute("SELECT document_id, url FROM documents WHERE url = %s", (passage["url"],)).fetchone()
     assert row, f"no stored document at {passage['url']}"
     document_id, url = row
-    (text,) = conn.execute("SELECT text FROM document_pages WHERE document_id = %s AND page_number = %s",
-                           (document_id, passage["page"])).fetchone()
-    titles = {t for (t,) in conn.execute("SELECT DISTINCT title FROM document_chunks WHERE document_id = %s",
-                                         (document_id,))}
-    linked = dict(conn.execute("SELECT p.sku, p.name FROM document_links l JOIN products p USING (product_key)"
-                               " WHERE l.document_id = %s AND l.unlinked_at IS NULL", (document_id,)).fetchall())
+    (text,) = conn.execute(
+        "SELECT text FROM document_pages WHERE document_id = %s AND page_number = %s", (document_id, passage["page"])
+    ).fetchone()
+    titles = {
+        t for (t,) in conn.execute("SELECT DISTINCT title FROM document_chunks WHERE document_id = %s", (document_id,))
+    }
+    linked = dict(
+        conn.execute(
+            "SELECT p.sku, p.name FROM document_links l JOIN products p USING (product_key)"
+            " WHERE l.document_id = %s AND l.unlinked_at IS NULL",
+            (document_id,),
+        ).fetchall()
+    )
     return {"url": url, "page_text": text, "titles": titles, "linked": linked}
 
 
@@ -248,8 +282,7 @@ def words(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_a_how_to_answer_quotes_each_passage_once_in_one_numbered_list_true_to_the_stored_documents(
-        browser, index_url):  # noqa: F811
+def test_a_how_to_answer_quotes_each_passage_once_in_one_numbered_list_true_to_the_stored_documents(browser, index_url):  # noqa: F811
     """The offline how-to answer: each passage once (in the answer, not again under it), the passages
     one numbered list (1, 2, 3 with each quotation inside its item), and what each item says is what
     the database holds: the document's title and page, a product linking it, the quoted words on that

@@ -26,10 +26,18 @@ def _cite_first_passage(body: dict) -> tuple[str, dict | None]:
     """The stand-in's answer citing the first search result whose source is a document's page."""
     results = search_results(body)
     index, block = next((i, b) for i, b in enumerate(results) if "#page=" in b["source"])
-    return (f"Per {block['title']}: {block['content'][0]['text'][:40]}",
-            {"type": "search_result_location", "source": block["source"], "title": block["title"],
-             "cited_text": block["content"][0]["text"], "search_result_index": index,
-             "start_block_index": 0, "end_block_index": 1})
+    return (
+        f"Per {block['title']}: {block['content'][0]['text'][:40]}",
+        {
+            "type": "search_result_location",
+            "source": block["source"],
+            "title": block["title"],
+            "cited_text": block["content"][0]["text"],
+            "search_result_index": index,
+            "start_block_index": 0,
+            "end_block_index": 1,
+        },
+    )
 
 
 def test_a_how_to_question_sends_passages_as_search_results_and_cites_their_page(claude_client, standin):
@@ -40,8 +48,9 @@ def test_a_how_to_question_sends_passages_as_search_results_and_cites_their_page
     blocks = request["body"]["messages"][-1]["content"]
     kinds = ["passage" if "#page=" in b.get("source", "") else b["type"] for b in blocks]
     # the products' results, then the passages', then the question
-    assert kinds == ["search_result"] * len(body["products"]) + ["passage"] * (len(kinds) - len(body["products"]) - 1) \
-        + ["text"]
+    assert kinds == ["search_result"] * len(body["products"]) + ["passage"] * (
+        len(kinds) - len(body["products"]) - 1
+    ) + ["text"]
     passages = [b for b in blocks if "#page=" in b.get("source", "")]
     assert passages and all(b["citations"] == {"enabled": True} for b in passages)
     assert all(b["title"].endswith(("Data Sheet", "Instructions", "Warranty", "Guide")) for b in passages)
@@ -55,8 +64,9 @@ def test_a_how_to_question_sends_passages_as_search_results_and_cites_their_page
 
 
 def test_search_documents_returns_passages_inside_the_tool_result_and_they_are_cited(claude_client, standin):
-    standin.tool_script = [[{"name": "search_documents",
-                             "input": {"query": "pot life of LFT Bond mortar", "sku": "43521"}}]]
+    standin.tool_script = [
+        [{"name": "search_documents", "input": {"query": "pot life of LFT Bond mortar", "sku": "43521"}}]
+    ]
     body = claude_client.post("/api/chat", json={"query": "cheapest white porcelain floor tile"}).json()
     assert body["mode"] == "claude" and body["tool_calls"][0]["ok"]
     first, second = standin.messages_requests()
@@ -73,8 +83,9 @@ def test_search_documents_returns_passages_inside_the_tool_result_and_they_are_c
 
 
 def test_an_estimate_from_a_data_sheet_carries_its_rows_as_search_results(claude_client, standin):
-    standin.tool_script = [[{"name": "estimate_materials",
-                             "input": {"sku": "43521", "area": 120, "tile_size": "12 x 24"}}]]
+    standin.tool_script = [
+        [{"name": "estimate_materials", "input": {"sku": "43521", "area": 120, "tile_size": "12 x 24"}}]
+    ]
     body = claude_client.post("/api/chat", json={"query": "how much LFT mortar for 120 sq ft of 12 x 24 tile"}).json()
     assert body["estimate"]["unit"] == "bag" and len(body["estimate"]["coverage_sources"]) == 2
     (_, second) = standin.messages_requests()
@@ -91,8 +102,18 @@ def test_offline_how_to_answer_carries_the_passages(index_url):
     assert body["mode"] == "offline" and body["passages"]
     first = body["passages"][0]
     assert f"{first['document']}, page {first['page']}" in body["answer"]
-    assert set(first) == {"document", "url", "page", "source", "section", "text", "score", "products",
-                          "product_count", "quoted"}
+    assert set(first) == {
+        "document",
+        "url",
+        "page",
+        "source",
+        "section",
+        "text",
+        "score",
+        "products",
+        "product_count",
+        "quoted",
+    }
     assert all(p["quoted"] for p in body["passages"])  # the answer's text quotes each: the page shows them there
 
 
@@ -101,8 +122,12 @@ def test_a_documents_planted_instruction_reaches_claude_only_as_search_result_da
     assert body["mode"] == "claude"
     (request,) = standin.messages_requests()
     sent = request["body"]
-    carrying = [b for m in sent["messages"] for b in (m["content"] if isinstance(m["content"], list) else [])
-                if PLANTED_INSTRUCTION in json.dumps(b)]
+    carrying = [
+        b
+        for m in sent["messages"]
+        for b in (m["content"] if isinstance(m["content"], list) else [])
+        if PLANTED_INSTRUCTION in json.dumps(b)
+    ]
     assert carrying and all(b["type"] == "search_result" for b in carrying)
     assert any(b["source"].startswith(PLANTED_DOCUMENT) for b in carrying)
     assert PLANTED_INSTRUCTION not in json.dumps(sent["system"])

@@ -25,13 +25,18 @@ def test_default_model_is_a_current_sonnet():
 
 
 def test_values_are_read():
-    settings = load_settings({
-        "ANTHROPIC_API_KEY": "sk-ant-x", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9999/",
-        "TILESHOP_CLAUDE_MODEL": "claude-haiku-5-5", "TILESHOP_CLAUDE_TIMEOUT_S": "2.5",
-        "TILESHOP_CORS_ORIGINS": "https://tileshop.example, http://localhost:3000",
-        "TILESHOP_ADMIN_TOKEN": "0123456789abcdef0123", "TILESHOP_RATE_LIMIT_PER_MINUTE": "600",
-        "TILESHOP_MAX_IN_FLIGHT_SEARCHES": "8",
-    })
+    settings = load_settings(
+        {
+            "ANTHROPIC_API_KEY": "sk-ant-x",
+            "ANTHROPIC_BASE_URL": "http://127.0.0.1:9999/",
+            "TILESHOP_CLAUDE_MODEL": "claude-haiku-5-5",
+            "TILESHOP_CLAUDE_TIMEOUT_S": "2.5",
+            "TILESHOP_CORS_ORIGINS": "https://tileshop.example, http://localhost:3000",
+            "TILESHOP_ADMIN_TOKEN": "0123456789abcdef0123",
+            "TILESHOP_RATE_LIMIT_PER_MINUTE": "600",
+            "TILESHOP_MAX_IN_FLIGHT_SEARCHES": "8",
+        }
+    )
     assert settings.claude_enabled and settings.anthropic_base_url == "http://127.0.0.1:9999"
     assert settings.claude_model == "claude-haiku-5-5" and settings.claude_timeout_s == 2.5
     assert settings.cors_origins == ("https://tileshop.example", "http://localhost:3000")
@@ -39,25 +44,29 @@ def test_values_are_read():
 
 
 def test_secrets_stay_out_of_repr():
-    settings = load_settings({"ANTHROPIC_API_KEY": "sk-ant-secret-value",
-                              "TILESHOP_ADMIN_TOKEN": "admin-secret-value-123"})
+    settings = load_settings(
+        {"ANTHROPIC_API_KEY": "sk-ant-secret-value", "TILESHOP_ADMIN_TOKEN": "admin-secret-value-123"}
+    )
     assert "sk-ant-secret-value" not in repr(settings)
     assert "admin-secret-value-123" not in repr(settings)
 
 
-@pytest.mark.parametrize("name, value, words", [
-    ("TILESHOP_CLAUDE_TIMEOUT_S", "soon", "valid number"),
-    ("TILESHOP_CLAUDE_MAX_RETRIES", "-1", "greater than or equal to 0"),
-    ("TILESHOP_RATE_LIMIT_PER_MINUTE", "1.5", "valid integer"),
-    ("ANTHROPIC_BASE_URL", "api.anthropic.com", "http(s) URL"),
-    ("DAGSTER_GRAPHQL_URL", "ftp://x/graphql", "http(s) URL"),
-    ("TILESHOP_CORS_ORIGINS", "https://ok.example,https://bad.example/path", "origins"),
-    ("TILESHOP_ADMIN_TOKEN", "short", "at least 16 characters"),
-    ("TILESHOP_CLAUDE_MODEL", "claude sonnet", "model id"),
-    ("TILESHOP_QUERY_EMBED_BACKEND", "tensorflow", "'onnx' or 'torch'"),
-    ("TILESHOP_QUERY_EMBED_GATHER_MS", "500", "less than or equal to 100"),
-    ("TILESHOP_MAX_IN_FLIGHT_SEARCHES", "0", "greater than or equal to 1"),
-])
+@pytest.mark.parametrize(
+    "name, value, words",
+    [
+        ("TILESHOP_CLAUDE_TIMEOUT_S", "soon", "valid number"),
+        ("TILESHOP_CLAUDE_MAX_RETRIES", "-1", "greater than or equal to 0"),
+        ("TILESHOP_RATE_LIMIT_PER_MINUTE", "1.5", "valid integer"),
+        ("ANTHROPIC_BASE_URL", "api.anthropic.com", "http(s) URL"),
+        ("DAGSTER_GRAPHQL_URL", "ftp://x/graphql", "http(s) URL"),
+        ("TILESHOP_CORS_ORIGINS", "https://ok.example,https://bad.example/path", "origins"),
+        ("TILESHOP_ADMIN_TOKEN", "short", "at least 16 characters"),
+        ("TILESHOP_CLAUDE_MODEL", "claude sonnet", "model id"),
+        ("TILESHOP_QUERY_EMBED_BACKEND", "tensorflow", "'onnx' or 'torch'"),
+        ("TILESHOP_QUERY_EMBED_GATHER_MS", "500", "less than or equal to 100"),
+        ("TILESHOP_MAX_IN_FLIGHT_SEARCHES", "0", "greater than or equal to 1"),
+    ],
+)
 def test_malformed_variables_are_named(name, value, words):
     with pytest.raises(SettingsError) as excinfo:
         load_settings({name: value})

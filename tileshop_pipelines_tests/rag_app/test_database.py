@@ -19,14 +19,20 @@ POOL_SIZE = 4
 
 
 def _pool_backends(admin: psycopg.Connection) -> list[int]:
-    return [row[0] for row in admin.execute(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
-        (APPLICATION_NAME,))]
+    return [
+        row[0]
+        for row in admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+            (APPLICATION_NAME,),
+        )
+    ]
 
 
 def test_the_pool_recovers_after_its_connections_are_killed(index_url):
-    with app_client(index_url, settings_for(db_pool_size=POOL_SIZE)) as client, \
-            psycopg.connect(db.libpq_url(index_url), autocommit=True) as admin:
+    with (
+        app_client(index_url, settings_for(db_pool_size=POOL_SIZE)) as client,
+        psycopg.connect(db.libpq_url(index_url), autocommit=True) as admin,
+    ):
         assert client.get("/api/products/684287").status_code == 200
         deadline = time.monotonic() + 10
         while len(_pool_backends(admin)) < POOL_SIZE:  # the pool fills in the background

@@ -36,8 +36,10 @@ def test_made_up_methods_and_paths_add_no_label_and_no_rollup_key(index_url):
     started = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     metrics_port = free_port()
     scrape = f"http://127.0.0.1:{metrics_port}/metrics"
-    with served_app(index_url, settings_for(analytics_flush_s=0.2), metrics_port=metrics_port) as base, \
-            httpx.Client(base_url=base) as client:
+    with (
+        served_app(index_url, settings_for(analytics_flush_s=0.2), metrics_port=metrics_port) as base,
+        httpx.Client(base_url=base) as client,
+    ):
         client.get("/api/products/search", params={"q": "white tile"})
         client.request("BREW", "/nowhere")  # one of each label value first: later growth is the junk's
         client.request("BREW", "/api/chat")
@@ -50,13 +52,19 @@ def test_made_up_methods_and_paths_add_no_label_and_no_rollup_key(index_url):
         time.sleep(1.0)  # two background flushes
     assert statuses <= {404, 405}
     assert len(metrics.encode()) - before < 2_000, "junk requests grew /metrics"
-    methods = {line.split('method="')[1].split('"')[0] for line in metrics.splitlines()
-               if line.startswith("tileshop_http_requests_total{")}
+    methods = {
+        line.split('method="')[1].split('"')[0]
+        for line in metrics.splitlines()
+        if line.startswith("tileshop_http_requests_total{")
+    }
     assert methods <= {"GET", "POST", "OTHER"}
     with db.connect(index_url) as conn:
-        keys = conn.execute("SELECT DISTINCT method, route FROM request_rollups WHERE minute >= %s", (started,)).fetchall()
-        junk = conn.execute("SELECT coalesce(sum(requests), 0) FROM request_rollups WHERE minute >= %s AND method = 'OTHER'",
-                            (started,)).fetchone()[0]
+        keys = conn.execute(
+            "SELECT DISTINCT method, route FROM request_rollups WHERE minute >= %s", (started,)
+        ).fetchall()
+        junk = conn.execute(
+            "SELECT coalesce(sum(requests), 0) FROM request_rollups WHERE minute >= %s AND method = 'OTHER'", (started,)
+        ).fetchone()[0]
     assert {m for m, _ in keys} <= {"GET", "POST", "OTHER"}
     assert all(r.startswith("/") or r == "unmatched" for _, r in keys)
     # Other tests share this database: the junk's own keys are the two its made-up methods can reach.
@@ -90,9 +98,14 @@ def test_the_monitoring_pages_latency_thresholds_are_bucket_bounds():
 
 
 def _start(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rag_app", "--host", "127.0.0.1", "--port", env.pop("PORT")],
-                          env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **env}, cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "rag_app", "--host", "127.0.0.1", "--port", env.pop("PORT")],
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **env},
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.slow

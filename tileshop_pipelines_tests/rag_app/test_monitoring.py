@@ -34,6 +34,7 @@ def record_dagster_history(url: str, home: Path) -> str:
     os.environ["DAGSTER_PG_URL"] = bootstrap.dagster_storage_url(url)
     try:
         with dg.DagsterInstance.from_config(str(home)) as instance:
+
             @dg.asset(name="product_vectors")
             def vectors() -> int:
                 return 1
@@ -64,15 +65,23 @@ def monitoring(client) -> dict:
 
 
 def chat_requests(data: dict) -> int:
-    return next((r["24h"]["requests"] for r in data["requests"]["routes"]
-                 if r["route"] == "/api/chat" and r["method"] == "POST"), 0)
+    return next(
+        (
+            r["24h"]["requests"]
+            for r in data["requests"]["routes"]
+            if r["route"] == "/api/chat" and r["method"] == "POST"
+        ),
+        0,
+    )
 
 
 def test_the_data_needs_the_admin_token(index_url):
     with app_client(index_url, settings_for()) as client:
         assert client.get("/api/admin/monitoring").status_code == 401
-        assert client.get("/api/admin/monitoring", headers={"Authorization": "Bearer wrong-token-0123456789"}
-                          ).status_code == 401
+        assert (
+            client.get("/api/admin/monitoring", headers={"Authorization": "Bearer wrong-token-0123456789"}).status_code
+            == 401
+        )
         page = client.get("/admin/monitoring")  # the page holds no data; it asks for the token
         assert page.status_code == 200 and "Admin token" in page.text
     with app_client(index_url, settings_for(admin_token=None)) as client:
@@ -84,13 +93,23 @@ def test_questions_are_recorded_without_address_or_history(index_url):
     relaxed_q, nothing_q, plain_q = f"white tile under $1 {tag}", f"bathroom tile {tag}", f"porcelain floor tile {tag}"
     with app_client(index_url, settings_for(fly_app_name="tileshop-test")) as client:
         before = monitoring(client)
-        history = [{"role": "user", "content": f"secret earlier turn {tag}"},
-                   {"role": "assistant", "content": "an earlier answer"}]
+        history = [
+            {"role": "user", "content": f"secret earlier turn {tag}"},
+            {"role": "assistant", "content": "an earlier answer"},
+        ]
         assert client.post("/api/chat", json={"query": relaxed_q}).json()["filters_relaxed"] is True
-        assert client.post("/api/chat", json={"query": nothing_q, "filters": {"max_price": 0.01}}).json()["products"] == []
+        assert (
+            client.post("/api/chat", json={"query": nothing_q, "filters": {"max_price": 0.01}}).json()["products"] == []
+        )
         for i in range(3):  # two visitors (Fly's proxy names each in Fly-Client-IP): a frequent question
-            assert client.post("/api/chat", json={"query": plain_q, "conversation_history": history},
-                               headers={"Fly-Client-IP": f"198.51.100.{i % 2 + 1}"}).status_code == 200
+            assert (
+                client.post(
+                    "/api/chat",
+                    json={"query": plain_q, "conversation_history": history},
+                    headers={"Fly-Client-IP": f"198.51.100.{i % 2 + 1}"},
+                ).status_code
+                == 200
+            )
         assert client.app.state.recorder.flush()
         after = monitoring(client)
     assert chat_requests(after) - chat_requests(before) == 5
@@ -106,8 +125,9 @@ def test_questions_are_recorded_without_address_or_history(index_url):
         stored = conn.execute("SELECT s::text FROM search_questions s WHERE question LIKE %s", (f"%{tag}",)).fetchall()
         clients = [r[0] for r in conn.execute("SELECT client_hash FROM client_activity")]
     assert len(stored) == 5
-    assert not any(f"secret earlier turn {tag}" in row[0] or "testclient" in row[0] or "198.51.100" in row[0]
-                   for row in stored)
+    assert not any(
+        f"secret earlier turn {tag}" in row[0] or "testclient" in row[0] or "198.51.100" in row[0] for row in stored
+    )
     assert clients and "testclient" not in clients and all(len(h) == 32 for h in clients)  # salted hashes
 
 
@@ -133,8 +153,10 @@ def test_analytics_off_writes_nothing(index_url):
         assert client.app.state.recorder is None
         assert client.post("/api/chat", json={"query": f"marble tile {tag}"}).status_code == 200
     with db.connect(index_url) as conn:
-        assert conn.execute("SELECT count(*) FROM search_questions WHERE question LIKE %s",
-                            (f"%{tag}",)).fetchone()[0] == 0
+        assert (
+            conn.execute("SELECT count(*) FROM search_questions WHERE question LIKE %s", (f"%{tag}",)).fetchone()[0]
+            == 0
+        )
 
 
 @pytest.mark.slow
@@ -161,8 +183,10 @@ def test_failed_runs_link_to_dagster_and_checks_judge_thresholds(index_url, tmp_
     assert "rag_app monitoring" in data["database"]["by_application"]
 
 
-@pytest.mark.parametrize("value,problem", [("maybe", "TILESHOP_ANALYTICS"), ("0", "TILESHOP_ANALYTICS_RETENTION_DAYS"),
-                                           ("http://x", "REDIS_URL")])
+@pytest.mark.parametrize(
+    "value,problem",
+    [("maybe", "TILESHOP_ANALYTICS"), ("0", "TILESHOP_ANALYTICS_RETENTION_DAYS"), ("http://x", "REDIS_URL")],
+)
 def test_settings_name_the_bad_variable(value, problem):
     from tileshop_pipelines.serving.settings import SettingsError
 
@@ -180,8 +204,9 @@ def test_a_failed_flush_is_kept_for_the_next(make_database):
     url = make_database()
     with db.connect(url) as conn:
         migrate(conn)
-    recorder = MonitoringRecorder(flush_s=3600, question_retention=dt.timedelta(days=90),
-                                  crawl_max_age=dt.timedelta(days=7))
+    recorder = MonitoringRecorder(
+        flush_s=3600, question_retention=dt.timedelta(days=90), crawl_max_age=dt.timedelta(days=7)
+    )
     recorder.start(url.replace("/tileshop_test_", "/no_such_database_"))  # Postgres refuses: as if it were away
     recorder.request("POST", "/api/chat", 200, 0.030, "10.0.0.1")
     recorder.request("POST", "/api/chat", 503, 0.500, "10.0.0.2")
@@ -202,8 +227,13 @@ def test_checks_against_their_thresholds():
     from rag_app.monitoring import checks
 
     def statuses(**values):
-        base = {"retrieval_p95_ms": 20.0, "scrape_success": 0.99, "answer_p95_ms": 800.0, "error_rate": 0.0,
-                "vectors": "fresh"}
+        base = {
+            "retrieval_p95_ms": 20.0,
+            "scrape_success": 0.99,
+            "answer_p95_ms": 800.0,
+            "error_rate": 0.0,
+            "vectors": "fresh",
+        }
         return [c["status"] for c in checks(**{**base, **values})]
 
     assert statuses() == ["pass"] * 5
@@ -212,28 +242,41 @@ def test_checks_against_their_thresholds():
     assert statuses(answer_p95_ms=3000.0)[2] == "fail"
     assert statuses(error_rate=0.01)[3] == "fail"
     assert statuses(vectors="warn")[4] == "pass" and statuses(vectors="late")[4] == "fail"
-    assert statuses(retrieval_p95_ms=None, scrape_success=None, answer_p95_ms=None, error_rate=None,
-                    vectors="never") == ["no_data"] * 5
+    assert (
+        statuses(retrieval_p95_ms=None, scrape_success=None, answer_p95_ms=None, error_rate=None, vectors="never")
+        == ["no_data"] * 5
+    )
 
 
-PERSONAL = ("my email is jane.doe@example.com, call 612-555-0187, I live at 1234 Maple Street, "
-            "card 4111 1111 1111 1111 cvv 123, ssn 078-05-1120: which white porcelain tile")
+PERSONAL = (
+    "my email is jane.doe@example.com, call 612-555-0187, I live at 1234 Maple Street, "
+    "card 4111 1111 1111 1111 cvv 123, ssn 078-05-1120: which white porcelain tile"
+)
 IDENTIFYING = ("jane.doe", "example.com", "612-555-0187", "555-0187", "1234 Maple", "4111", "cvv 123", "078-05-1120")
 
 
 def test_personal_data_is_not_stored_listed_or_logged_and_old_salts_are_gone(index_url, caplog):
     tag = uuid.uuid4().hex[:8]
     with db.connect(index_url) as conn:  # a database that ran earlier holds older days' salts
-        conn.execute("INSERT INTO analytics_salts (day, salt) VALUES ((now() AT TIME ZONE 'UTC')::date - 4, "
-                     "'\\x00') ON CONFLICT (day) DO NOTHING")
+        conn.execute(
+            "INSERT INTO analytics_salts (day, salt) VALUES ((now() AT TIME ZONE 'UTC')::date - 4, "
+            "'\\x00') ON CONFLICT (day) DO NOTHING"
+        )
     personal, lonely, shared = f"{PERSONAL} {tag}", f"lonely question {tag}", f"shared question {tag}"
     asked = [(personal, 7), (lonely, 7), (lonely, 7), (lonely, 7), (shared, 7), (shared, 8)]
     settings = settings_for(analytics_flush_s=0.2, fly_app_name="tileshop-test")  # Fly-Client-IP names the visitor
-    with caplog.at_level(logging.INFO, logger="uvicorn.access"), served_app(index_url, settings, "info") as base, \
-            httpx.Client(base_url=base, timeout=60) as client:
+    with (
+        caplog.at_level(logging.INFO, logger="uvicorn.access"),
+        served_app(index_url, settings, "info") as base,
+        httpx.Client(base_url=base, timeout=60) as client,
+    ):
         for question, visitor in asked:
-            assert client.post("/api/chat", json={"query": question},
-                               headers={"Fly-Client-IP": f"198.51.100.{visitor}"}).status_code == 200
+            assert (
+                client.post(
+                    "/api/chat", json={"query": question}, headers={"Fly-Client-IP": f"198.51.100.{visitor}"}
+                ).status_code
+                == 200
+            )
         assert client.get("/api/products/search", params={"q": f"jane.doe@example.com {tag}"}).status_code == 200
         deadline = time.monotonic() + 10
         while True:
@@ -245,9 +288,12 @@ def test_personal_data_is_not_stored_listed_or_logged_and_old_salts_are_gone(ind
     assert frequent.get(shared) == 2 and lonely not in frequent  # asked 3 times, by one visitor
     assert not any(s in json.dumps(data) for s in IDENTIFYING)
     with db.connect(index_url) as conn:
-        stored = [r[0] for r in conn.execute("SELECT question FROM search_questions WHERE question LIKE %s",
-                                             (f"%{tag}",))]
-        oldest_salt = conn.execute("SELECT min(day) - (now() AT TIME ZONE 'UTC')::date FROM analytics_salts").fetchone()[0]
+        stored = [
+            r[0] for r in conn.execute("SELECT question FROM search_questions WHERE question LIKE %s", (f"%{tag}",))
+        ]
+        oldest_salt = conn.execute(
+            "SELECT min(day) - (now() AT TIME ZONE 'UTC')::date FROM analytics_salts"
+        ).fetchone()[0]
     [kept] = [q for q in stored if "white porcelain tile" in q]
     assert not any(s in kept for s in IDENTIFYING), kept
     assert all(p in kept for p in ("[email]", "[phone]", "[address]", "[card]", "[cvv]", "[ssn]")), kept
@@ -271,9 +317,10 @@ def test_a_flush_whose_session_is_killed_at_any_step_counts_each_request_once(in
 
     def kill_flusher() -> None:
         with db.connect(index_url) as admin:
-            n = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                              "WHERE application_name = 'rag_app monitoring' AND datname = current_database()"
-                              ).fetchone()[0]
+            n = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = 'rag_app monitoring' AND datname = current_database()"
+            ).fetchone()[0]
         assert n == 1
 
     def killing(step: str, write):
@@ -286,19 +333,24 @@ def test_a_flush_whose_session_is_killed_at_any_step_counts_each_request_once(in
                 kill_flusher()
                 killed.append("commit")
             return result
+
         return wrapped
 
     for step in KILL_STEPS[:3]:
         monkeypatch.setattr(sql, step, killing(step, getattr(sql, step)))
 
     def chat_rollup(conn) -> int:
-        return conn.execute("SELECT coalesce(sum(requests), 0) FROM request_rollups "
-                            "WHERE method = 'POST' AND route = '/api/chat'").fetchone()[0]
+        return conn.execute(
+            "SELECT coalesce(sum(requests), 0) FROM request_rollups WHERE method = 'POST' AND route = '/api/chat'"
+        ).fetchone()[0]
 
     tag = uuid.uuid4().hex[:8]
     with db.connect(index_url) as conn:
         start = chat_rollup(conn)
-    with served_app(index_url, settings_for(analytics_flush_s=0.2)) as base, httpx.Client(base_url=base, timeout=60) as client:
+    with (
+        served_app(index_url, settings_for(analytics_flush_s=0.2)) as base,
+        httpx.Client(base_url=base, timeout=60) as client,
+    ):
         for n, step in enumerate(KILL_STEPS, 1):
             armed[step] = True
             for _ in range(CHATS_PER_STEP):
@@ -306,15 +358,19 @@ def test_a_flush_whose_session_is_killed_at_any_step_counts_each_request_once(in
             deadline = time.monotonic() + 15
             with db.connect(index_url) as conn:
                 while time.monotonic() < deadline:
-                    questions = conn.execute("SELECT count(*) FROM search_questions WHERE question LIKE %s",
-                                             (f"%{tag}",)).fetchone()[0]
+                    questions = conn.execute(
+                        "SELECT count(*) FROM search_questions WHERE question LIKE %s", (f"%{tag}",)
+                    ).fetchone()[0]
                     if step in killed and questions >= n * CHATS_PER_STEP:
                         break
                     time.sleep(0.1)
                 time.sleep(1.0)  # five more flushes: a batch put back after a partial commit would add up again
-                counted = (chat_rollup(conn) - start,
-                           conn.execute("SELECT count(*) FROM search_questions WHERE question LIKE %s",
-                                        (f"%{tag}",)).fetchone()[0])
+                counted = (
+                    chat_rollup(conn) - start,
+                    conn.execute(
+                        "SELECT count(*) FROM search_questions WHERE question LIKE %s", (f"%{tag}",)
+                    ).fetchone()[0],
+                )
             assert step in killed
             assert counted == (n * CHATS_PER_STEP, n * CHATS_PER_STEP), f"killed before {step}"
 
@@ -330,8 +386,9 @@ def test_the_flushers_connection_is_renewed_past_its_lifetime(make_database, mon
     url = make_database()
     with db.connect(url) as conn:
         migrate(conn)
-    recorder = MonitoringRecorder(flush_s=3600, question_retention=dt.timedelta(days=90),
-                                  crawl_max_age=dt.timedelta(days=7))
+    recorder = MonitoringRecorder(
+        flush_s=3600, question_retention=dt.timedelta(days=90), crawl_max_age=dt.timedelta(days=7)
+    )
     recorder.database_url = url
     try:
         assert recorder.flush() is True

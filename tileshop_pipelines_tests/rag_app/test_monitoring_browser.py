@@ -24,16 +24,26 @@ def test_monitoring_page_shows_checks_charts_and_questions(browser, index_url, t
     markup_q = f"<img src=x onerror=alert(1)> tile {tag}"
     # behind Fly's proxy (as the proxy would, the test names each shopper in Fly-Client-IP): the
     # frequent list shows a question only once more than one visitor asked it
-    settings = settings_for(analytics_flush_s=0.5, dagster_graphql_url="http://127.0.0.1:3000/graphql",
-                            fly_app_name="tileshop-test")
+    settings = settings_for(
+        analytics_flush_s=0.5, dagster_graphql_url="http://127.0.0.1:3000/graphql", fly_app_name="tileshop-test"
+    )
     with served_app(index_url, settings) as base:
         with httpx.Client(base_url=base, timeout=60) as client:
-            for i, query in enumerate(("porcelain floor tile", "porcelain floor tile", "grout for white tile", relaxed_q,
-                                       markup_q, markup_q)):
-                assert client.post("/api/chat", json={"query": query},
-                                   headers={"Fly-Client-IP": f"203.0.113.{i % 2 + 1}"}).status_code == 200
-            assert client.post("/api/chat", json={"query": f"glass mosaic {tag}", "filters": {"max_price": 0.01}}
-                               ).json()["products"] == []
+            for i, query in enumerate(
+                ("porcelain floor tile", "porcelain floor tile", "grout for white tile", relaxed_q, markup_q, markup_q)
+            ):
+                assert (
+                    client.post(
+                        "/api/chat", json={"query": query}, headers={"Fly-Client-IP": f"203.0.113.{i % 2 + 1}"}
+                    ).status_code
+                    == 200
+                )
+            assert (
+                client.post("/api/chat", json={"query": f"glass mosaic {tag}", "filters": {"max_price": 0.01}}).json()[
+                    "products"
+                ]
+                == []
+            )
             assert client.get("/api/products/search", params={"q": "white tile"}).status_code == 200
             assert client.get("/api/products/000000").status_code == 404
 
@@ -77,8 +87,10 @@ def test_monitoring_page_shows_checks_charts_and_questions(browser, index_url, t
         assert unmet.count() == 1 and "max_price: 1" in unmet.inner_text()
         assert page.locator("#unmet td", has_text=f"glass mosaic {tag}").count() == 1
         # a shopper's markup is shown as text, never run
-        assert page.locator("#frequent td, #unmet td").filter(has_text=f"<img src=x onerror=alert(1)> tile {tag}"
-                                                             ).count() >= 1
+        assert (
+            page.locator("#frequent td, #unmet td").filter(has_text=f"<img src=x onerror=alert(1)> tile {tag}").count()
+            >= 1
+        )
         assert page.locator("#frequent img, #unmet img").count() == 0
 
         link = page.locator(f"#runs a[href$='/runs/{run_id}']")

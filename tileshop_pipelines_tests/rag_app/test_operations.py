@@ -30,8 +30,9 @@ def captured_logs():
     buffer = io.StringIO()
     root = logging.getLogger()
     level = root.level
-    logs.configure(env={"LOG_FORMAT": "json", "LOG_LEVEL": "DEBUG"}, stream=buffer,
-                   secrets=[ADMIN_TOKEN, ANTHROPIC_KEY])
+    logs.configure(
+        env={"LOG_FORMAT": "json", "LOG_LEVEL": "DEBUG"}, stream=buffer, secrets=[ADMIN_TOKEN, ANTHROPIC_KEY]
+    )
     yield buffer
     for handler in [h for h in root.handlers if isinstance(h, logs._OurHandler)]:
         root.removeHandler(handler)
@@ -40,7 +41,7 @@ def captured_logs():
 
 def test_a_callers_request_id_is_kept_only_when_it_is_a_short_safe_token():
     assert accepted_id(b"checkout-7f3a.2") == "checkout-7f3a.2"
-    for unsafe in (b"a" * 65, b"id with space", b"id\"quote", b"\xff\xfe", b""):
+    for unsafe in (b"a" * 65, b"id with space", b'id"quote', b"\xff\xfe", b""):
         assert re.fullmatch(r"[0-9a-f]{32}", accepted_id(unsafe))
     assert accepted_id(None) != accepted_id(None)
 
@@ -63,14 +64,22 @@ def test_app_logs_are_json_lines_with_request_ids_and_no_secret(index_url, stand
     settings = claude_settings(standin, anthropic_api_key=ANTHROPIC_KEY, claude_max_retries=0)
     standin_key, standin.api_key = standin.api_key, ANTHROPIC_KEY  # the stand-in checks the key it is sent
     try:
-        with served_app(index_url, settings, log_level="debug") as base, \
-                httpx.Client(base_url=base, timeout=30) as client:
+        with (
+            served_app(index_url, settings, log_level="debug") as base,
+            httpx.Client(base_url=base, timeout=30) as client,
+        ):
             assert client.get("/api/system/detailed-health", headers=ADMIN).status_code in (200, 503)
             assert client.get("/api/acquisition/status", headers=ADMIN).status_code == 502  # Dagster is nowhere
-            assert client.get("/api/acquisition/status",
-                              headers={"Authorization": f"Bearer {ADMIN_TOKEN}x"}).status_code == 401
-            assert client.post("/api/chat", json={"query": "porcelain floor tile"},
-                               headers={"X-Request-ID": "req-claude-ok"}).json()["mode"] == "claude"
+            assert (
+                client.get("/api/acquisition/status", headers={"Authorization": f"Bearer {ADMIN_TOKEN}x"}).status_code
+                == 401
+            )
+            assert (
+                client.post(
+                    "/api/chat", json={"query": "porcelain floor tile"}, headers={"X-Request-ID": "req-claude-ok"}
+                ).json()["mode"]
+                == "claude"
+            )
             standin.script[:] = ["500"]  # Claude fails: the answer falls back to offline, the failure is logged
             assert client.post("/api/chat", json={"query": "grout for marble"}).json()["mode"] == "offline"
             client.get(f"/api/products/search?q=white&token={ADMIN_TOKEN}&api_key={ANTHROPIC_KEY}")
@@ -92,8 +101,14 @@ def test_metrics_report_process_gc_pool_admission_and_batch_sizes(index_url):
     with app_client(index_url, settings_for(db_pool_size=3, max_in_flight_searches=7)) as client:
         client.post("/api/chat", json={"query": "grout for marble"})
         text = metrics_text(client.app)
-    for series in ("process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
-                   "python_gc_collections_total", "python_gc_objects_collected_total", "python_info"):
+    for series in (
+        "process_cpu_seconds_total",
+        "process_resident_memory_bytes",
+        "process_open_fds",
+        "python_gc_collections_total",
+        "python_gc_objects_collected_total",
+        "python_info",
+    ):
         assert series in text, series
     assert "tileshop_db_pool_max_connections 3.0" in text
     assert re.search(r'^tileshop_db_pool_connections\{state="idle"\} [1-3]\.0$', text, re.M)
@@ -144,8 +159,11 @@ def test_catalog_changes_endpoint(changes_url):
     assert latest["counts"] == {"added": 0, "delisted": 1, "returned": 0, "price": 1, "spec": 0}
     assert latest["since"] is None and latest["refresh_id"] is not None
     price = latest["changes"][1]
-    assert (price["sku"], price["old"], price["new"]) == ("1", {"price": 10.0, "unit": "box"},
-                                                          {"price": 12.5, "unit": "box"})
+    assert (price["sku"], price["old"], price["new"]) == (
+        "1",
+        {"price": 10.0, "unit": "box"},
+        {"price": 12.5, "unit": "box"},
+    )
     assert [c["change"] for c in everything["changes"]] == ["added", "added", "delisted", "price"]
     assert everything["since"].startswith("2000-01-01T00:00:00") and everything["refresh_id"] is None
     assert future["changes"] == [] and future["counts"]["added"] == 0

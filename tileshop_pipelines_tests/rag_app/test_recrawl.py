@@ -27,8 +27,9 @@ pytestmark = pytest.mark.slow  # a Dagster webserver and daemon
 
 
 def _serve(args: list[str], env: dict, log: Path) -> subprocess.Popen:
-    return subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        args, cwd=PROJECT_ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 @pytest.fixture(scope="module")
@@ -39,18 +40,35 @@ def crawled_with_dagster(tileshop_env, tmp_path_factory):
     catalog = build_catalog(n_products=30, seed=3)
     saved = {k: os.environ.get(k) for k in ("TILESHOP_SITEMAP_URL", "TILESHOP_CRAWL_RATE", "TILESHOP_AUTOMATION")}
     with CatalogServer(catalog, port=0) as server:
-        os.environ.update(TILESHOP_SITEMAP_URL=f"{server.base_url}/sitemap.xml", TILESHOP_CRAWL_RATE="0",
-                          TILESHOP_AUTOMATION="off")  # no sensor run beside the one under test
+        os.environ.update(
+            TILESHOP_SITEMAP_URL=f"{server.base_url}/sitemap.xml", TILESHOP_CRAWL_RATE="0", TILESHOP_AUTOMATION="off"
+        )  # no sensor run beside the one under test
         with dg.DagsterInstance.get() as instance:
             assert refresh_sitemap(instance, raise_on_error=True).success
             assert crawl_all_products(instance, raise_on_error=True).success
         env = {**os.environ, **tileshop_env, "PYTHONPATH": str(PROJECT_ROOT)}
         port = free_port()
         bin_dir = Path(sys.executable).parent
-        web = _serve([sys.executable, "-m", "dagster_webserver", "-w", str(PROJECT_ROOT / "workspace.yaml"),
-                      "-h", "127.0.0.1", "-p", str(port)], env, logs / "webserver.log")
-        daemon = _serve([str(bin_dir / "dagster-daemon"), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")], env,
-                        logs / "daemon.log")
+        web = _serve(
+            [
+                sys.executable,
+                "-m",
+                "dagster_webserver",
+                "-w",
+                str(PROJECT_ROOT / "workspace.yaml"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            env,
+            logs / "webserver.log",
+        )
+        daemon = _serve(
+            [str(bin_dir / "dagster-daemon"), "run", "-w", str(PROJECT_ROOT / "workspace.yaml")],
+            env,
+            logs / "daemon.log",
+        )
         url = f"http://127.0.0.1:{port}/graphql"
         try:
             deadline = time.monotonic() + 180
@@ -85,8 +103,9 @@ def test_recrawl_of_one_sku_launches_one_run_and_the_check_is_new(crawled_with_d
     env = crawled_with_dagster
     with db.connect(env["database"]) as conn:
         # a SKU on two URLs if the catalog has one (then both are re-crawled), else any SKU
-        sku, n_keys = conn.execute("SELECT sku, count(*) FROM products GROUP BY sku "
-                                   "ORDER BY count(*) DESC, sku LIMIT 1").fetchone()
+        sku, n_keys = conn.execute(
+            "SELECT sku, count(*) FROM products GROUP BY sku ORDER BY count(*) DESC, sku LIMIT 1"
+        ).fetchone()
         keys = sorted(r[0] for r in conn.execute("SELECT product_key FROM products WHERE sku = %s", (sku,)))
     before = _checked_at(env["database"])
     settings = settings_for(dagster_graphql_url=env["graphql"])
@@ -123,9 +142,10 @@ def test_recrawl_of_one_sku_launches_one_run_and_the_check_is_new(crawled_with_d
 def test_category_recrawl_launches_runs_for_the_category(crawled_with_dagster):
     env = crawled_with_dagster
     with db.connect(env["database"]) as conn:
-        category, = conn.execute("SELECT record->>'category' FROM products ORDER BY 1 LIMIT 1").fetchone()
-        expected = sorted(r[0] for r in conn.execute(
-            "SELECT product_key FROM products WHERE record->>'category' = %s", (category,)))
+        (category,) = conn.execute("SELECT record->>'category' FROM products ORDER BY 1 LIMIT 1").fetchone()
+        expected = sorted(
+            r[0] for r in conn.execute("SELECT product_key FROM products WHERE record->>'category' = %s", (category,))
+        )
     with app_client(env["database"], settings_for(dagster_graphql_url=env["graphql"])) as client:
         response = client.post("/api/admin/recrawl", json={"category": category.lower()}, headers=ADMIN)
     assert response.status_code == 202, response.text

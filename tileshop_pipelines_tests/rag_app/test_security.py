@@ -79,8 +79,9 @@ def test_admin_endpoints_disabled_without_a_token(index_url):
 def test_cors_only_for_configured_origins(index_url):
     settings = settings_for(cors_origins=("https://shop.example",))
     with app_client(index_url, settings) as client:
-        allowed = client.options("/api/chat", headers={"Origin": "https://shop.example",
-                                                       "Access-Control-Request-Method": "POST"})
+        allowed = client.options(
+            "/api/chat", headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"}
+        )
         assert allowed.headers["access-control-allow-origin"] == "https://shop.example"
         other = client.get("/api/system/health", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
@@ -114,9 +115,14 @@ def test_x_forwarded_for_never_picks_the_rate_limit_bucket(index_url):
     is still one client."""
     with served_app(index_url, settings_for(rate_limit_per_minute=60, rate_limit_burst=3)) as base:
         with httpx.Client(base_url=base, timeout=30) as client:
-            codes = [client.get("/api/products/search", params={"color": "Blue"},
-                                headers={"X-Forwarded-For": f"10.0.0.{i}", "Fly-Client-IP": f"10.1.0.{i}"}).status_code
-                     for i in range(6)]
+            codes = [
+                client.get(
+                    "/api/products/search",
+                    params={"color": "Blue"},
+                    headers={"X-Forwarded-For": f"10.0.0.{i}", "Fly-Client-IP": f"10.1.0.{i}"},
+                ).status_code
+                for i in range(6)
+            ]
     assert codes == [200] * 3 + [429] * 3
 
 
@@ -124,8 +130,10 @@ def test_behind_fly_the_client_is_fly_client_ip(index_url):
     settings = settings_for(rate_limit_per_minute=60, rate_limit_burst=3, fly_app_name="tileshop-rag")
     with served_app(index_url, settings) as base:
         with httpx.Client(base_url=base, timeout=30) as client:
+
             def search(headers):
                 return client.get("/api/products/search", params={"color": "Blue"}, headers=headers).status_code
+
             shoppers = [search({"Fly-Client-IP": f"203.0.113.{i}"}) for i in range(6)]  # one proxy, six shoppers
             one = [search({"Fly-Client-IP": "198.51.100.7", "X-Forwarded-For": f"10.0.0.{i}"}) for i in range(5)]
     assert shoppers == [200] * 6
@@ -139,10 +147,10 @@ def _raw_request(base: str, head: bytes, chunk: int = 16 * 1024) -> tuple[bytes,
     with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
         while sent < len(head):
             try:
-                sock.sendall(head[sent:sent + chunk])
+                sock.sendall(head[sent : sent + chunk])
             except (BrokenPipeError, ConnectionResetError):
                 break
-            sent += len(head[sent:sent + chunk])
+            sent += len(head[sent : sent + chunk])
             if select.select([sock], [], [], 0.01)[0]:
                 break  # the server answered before the head was complete
         answer = b""
@@ -155,16 +163,22 @@ def _raw_request(base: str, head: bytes, chunk: int = 16 * 1024) -> tuple[bytes,
 
 
 def _head(headers: list[tuple[str, str]]) -> bytes:
-    lines = ["GET /api/products/search?color=Blue HTTP/1.1", "Host: 127.0.0.1", "Connection: close",
-             *(f"{name}: {value}" for name, value in headers)]
+    lines = [
+        "GET /api/products/search?color=Blue HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Connection: close",
+        *(f"{name}: {value}" for name, value in headers),
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
 def test_header_count_and_size_limits_over_a_real_socket(index_url):
     with served_app(index_url, settings_for()) as base:
         with httpx.Client(base_url=base, timeout=30) as client:
+
             def search(headers):
                 return client.get("/api/products/search", params={"color": "Blue"}, headers=headers)
+
             # The app's limits: 100 headers, 16 KB of names and values (httpx adds 5 headers of its own).
             assert search({f"x-h{i}": "v" for i in range(90)}).status_code == 200
             too_many = search({f"x-h{i}": "v" for i in range(101)})
@@ -173,8 +187,11 @@ def test_header_count_and_size_limits_over_a_real_socket(index_url):
             too_big = search({"x-big": "v" * 20_000})
             assert too_big.status_code == 431 and "at most 16384" in too_big.json()["detail"]
         # Heads past the parser's bound are refused as they arrive, never read whole.
-        for head in (_head([("x-big", "v" * 1_000_000)]), _head([(f"x-h{i}", "v") for i in range(20_000)]),
-                     _head([("x-big", "v" * 50_000_000)])):
+        for head in (
+            _head([("x-big", "v" * 1_000_000)]),
+            _head([(f"x-h{i}", "v") for i in range(20_000)]),
+            _head([("x-big", "v" * 50_000_000)]),
+        ):
             started = time.monotonic()
             answer, sent = _raw_request(base, head)
             assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
@@ -183,8 +200,10 @@ def test_header_count_and_size_limits_over_a_real_socket(index_url):
             assert client.get("/api/products/search", params={"color": "Blue"}).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/", "/static/chat.js", "/api/system/health", "/api/products/search?color=Blue",
-                                  "/api/products/search", "/docs"])
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/static/chat.js", "/api/system/health", "/api/products/search?color=Blue", "/api/products/search", "/docs"],
+)
 def test_every_answer_forbids_framing_and_sniffing(offline_client, path):
     response = offline_client.get(path)
     policy = response.headers["content-security-policy"]

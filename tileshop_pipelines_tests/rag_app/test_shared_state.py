@@ -43,8 +43,10 @@ def redis_server(tmp_path_factory):
         pytest.fail("redis-server is not installed: `make test` installs Debian's redis-server package (see Makefile)")
     port = free_port()
     workdir = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(workdir)], stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+    )
     client = redis.Redis(port=port)
     deadline = time.monotonic() + 10
     while True:
@@ -76,15 +78,26 @@ class AppUrl(str):
 @contextlib.contextmanager
 def app_processes(index_url: str, n: int, **env):
     """`n` app processes as deployed (`python -m rag_app`), each on free ports; yields AppUrls."""
-    base_env = {**os.environ, "DATABASE_URL": index_url, "ANTHROPIC_API_KEY": "", "TILESHOP_ANALYTICS": "off",
-                "PYTHONPATH": str(PROJECT_ROOT), **env}
+    base_env = {
+        **os.environ,
+        "DATABASE_URL": index_url,
+        "ANTHROPIC_API_KEY": "",
+        "TILESHOP_ANALYTICS": "off",
+        "PYTHONPATH": str(PROJECT_ROOT),
+        **env,
+    }
     procs, urls = [], []
     try:
         for _ in range(n):
             port, metrics_port = free_port(), free_port()
-            procs.append(subprocess.Popen([sys.executable, "-m", "rag_app", "--port", str(port), "--log-level", "warning"],
-                                          env={**base_env, "METRICS_PORT": str(metrics_port)}, cwd=PROJECT_ROOT,
-                                          stdout=subprocess.DEVNULL))
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "rag_app", "--port", str(port), "--log-level", "warning"],
+                    env={**base_env, "METRICS_PORT": str(metrics_port)},
+                    cwd=PROJECT_ROOT,
+                    stdout=subprocess.DEVNULL,
+                )
+            )
             url = AppUrl(f"http://127.0.0.1:{port}")
             url.metrics = f"http://127.0.0.1:{metrics_port}/metrics"
             urls.append(url)
@@ -111,8 +124,10 @@ def test_two_processes_share_the_rate_limit_and_the_embedding_cache(index_url, r
     limits = {"TILESHOP_RATE_LIMIT_PER_MINUTE": "1", "TILESHOP_RATE_LIMIT_BURST": str(BURST)}
     with app_processes(index_url, 2, REDIS_URL=redis_url, **limits) as (a, b):
         # one client (127.0.0.1) alternating between the two processes: one bucket of BURST
-        statuses = [httpx.get(f"{(a, b)[i % 2]}/api/products/search", params={"q": "white tile"}).status_code
-                    for i in range(BURST + 4)]
+        statuses = [
+            httpx.get(f"{(a, b)[i % 2]}/api/products/search", params={"q": "white tile"}).status_code
+            for i in range(BURST + 4)
+        ]
         assert statuses == [200] * BURST + [429] * 4
         refused = httpx.get(f"{a}/api/products/search", params={"q": "white tile"})
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
@@ -121,7 +136,8 @@ def test_two_processes_share_the_rate_limit_and_the_embedding_cache(index_url, r
     with app_processes(index_url, 2, REDIS_URL=redis_url) as (a, b):
         assert httpx.post(f"{a}/api/chat", json={"query": question}, timeout=60).status_code == 200
         stored = redis.Redis.from_url(redis_url).get(
-            "tileshop:query-embedding:all-MiniLM-L6-v2:" + hashlib.sha256(cache_key(question).encode()).hexdigest())
+            "tileshop:query-embedding:all-MiniLM-L6-v2:" + hashlib.sha256(cache_key(question).encode()).hexdigest()
+        )
         vector = np.frombuffer(stored, dtype=np.float32)
         assert vector.shape == (384,) and abs(float(np.linalg.norm(vector)) - 1.0) < 1e-3
         before = lookups(b)
@@ -133,23 +149,36 @@ def test_two_processes_share_the_rate_limit_and_the_embedding_cache(index_url, r
 
 
 def test_without_redis_each_process_limits_on_its_own(index_url):
-    with app_processes(index_url, 2, TILESHOP_RATE_LIMIT_PER_MINUTE="1", TILESHOP_RATE_LIMIT_BURST=str(BURST)) as (a, b):
-        statuses = [httpx.get(f"{(a, b)[i % 2]}/api/products/search", params={"q": "white tile"}).status_code
-                    for i in range(2 * BURST + 2)]
+    with app_processes(index_url, 2, TILESHOP_RATE_LIMIT_PER_MINUTE="1", TILESHOP_RATE_LIMIT_BURST=str(BURST)) as (
+        a,
+        b,
+    ):
+        statuses = [
+            httpx.get(f"{(a, b)[i % 2]}/api/products/search", params={"q": "white tile"}).status_code
+            for i in range(2 * BURST + 2)
+        ]
     assert statuses == [200] * (2 * BURST) + [429] * 2
 
 
 def test_redis_down_the_process_s_own_limit_decides(index_url):
-    with app_processes(index_url, 1, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
-                       TILESHOP_RATE_LIMIT_PER_MINUTE="1", TILESHOP_RATE_LIMIT_BURST="4") as (a,):
+    with app_processes(
+        index_url,
+        1,
+        REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        TILESHOP_RATE_LIMIT_PER_MINUTE="1",
+        TILESHOP_RATE_LIMIT_BURST="4",
+    ) as (a,):
         # no Redis: this process's own bucket decides, and questions are embedded here
-        assert [httpx.get(f"{a}/api/products/search", params={"q": "white tile"}).status_code
-                for _ in range(3)] == [200] * 3
+        assert [httpx.get(f"{a}/api/products/search", params={"q": "white tile"}).status_code for _ in range(3)] == [
+            200
+        ] * 3
         assert httpx.post(f"{a}/api/chat", json={"query": "white tile"}, timeout=60).status_code == 200
         assert httpx.get(f"{a}/api/products/search", params={"q": "white tile"}).status_code == 429
         scraped = httpx.get(a.metrics).text
-        assert 'tileshop_redis_fallbacks_total{reason="timeout",use="rate_limit"}' in scraped \
+        assert (
+            'tileshop_redis_fallbacks_total{reason="timeout",use="rate_limit"}' in scraped
             or 'reason="unavailable",use="rate_limit"' in scraped
+        )
 
 
 CONCURRENT = 300
@@ -158,11 +187,17 @@ OWN_BURST = 30
 
 def hammer(base: str, client_ip: str, n: int = CONCURRENT) -> collections.Counter:
     """`n` concurrent searches of one client (named in Fly-Client-IP, as Fly's proxy would); statuses."""
+
     async def run():
         limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
         async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-            return await asyncio.gather(*(client.get("/api/products/search", params={"q": "white tile"},
-                                                     headers={"Fly-Client-IP": client_ip}) for _ in range(n)))
+            return await asyncio.gather(
+                *(
+                    client.get("/api/products/search", params={"q": "white tile"}, headers={"Fly-Client-IP": client_ip})
+                    for _ in range(n)
+                )
+            )
+
     return collections.Counter(r.status_code for r in asyncio.run(run()))
 
 
@@ -170,19 +205,27 @@ def fallbacks(metrics_url: str) -> dict[tuple[str, str], float]:
     found = {}
     for line in httpx.get(metrics_url).text.splitlines():
         if line.startswith("tileshop_redis_fallbacks_total{"):
-            labels = dict(part.split("=") for part in line[line.index("{") + 1:line.index("}")].split(","))
+            labels = dict(part.split("=") for part in line[line.index("{") + 1 : line.index("}")].split(","))
             found[(labels["use"].strip('"'), labels["reason"].strip('"'))] = float(line.split()[-1])
     return found
 
 
 def test_one_client_s_concurrent_requests_meet_its_burst_whatever_redis_does(index_url, redis_server, caplog):
     url, proc = redis_server
-    settings = settings_for(redis_url=url, rate_limit_per_minute=1, rate_limit_burst=OWN_BURST, analytics=False,
-                            fly_app_name="tileshop-test", redis_max_connections=8)
+    settings = settings_for(
+        redis_url=url,
+        rate_limit_per_minute=1,
+        rate_limit_burst=OWN_BURST,
+        analytics=False,
+        fly_app_name="tileshop-test",
+        redis_max_connections=8,
+    )
     control = redis.Redis.from_url(url)
     metrics_port = free_port()
-    with served_app(index_url, settings, metrics_port=metrics_port) as base, \
-            caplog.at_level(logging.WARNING, logger="rag_app.shared_state"):
+    with (
+        served_app(index_url, settings, metrics_port=metrics_port) as base,
+        caplog.at_level(logging.WARNING, logger="rag_app.shared_state"),
+    ):
         answering = hammer(base, "203.0.113.1")
         proc.send_signal(signal.SIGSTOP)  # frozen: connections time out, requests queue for the pool
         try:
@@ -199,8 +242,12 @@ def test_one_client_s_concurrent_requests_meet_its_burst_whatever_redis_does(ind
     assert answering[429] == frozen[429] == out_of_memory[429] == CONCURRENT - OWN_BURST
     assert counted.get(("rate_limit", "out_of_memory")) == OWN_BURST
     # the frozen server's 30, and any that waited too long for a connection while 300 arrived at once
-    assert sum(n for (use, reason), n in counted.items() if use == "rate_limit" and reason in
-               ("timeout", "pool_exhausted")) >= OWN_BURST
+    assert (
+        sum(
+            n for (use, reason), n in counted.items() if use == "rate_limit" and reason in ("timeout", "pool_exhausted")
+        )
+        >= OWN_BURST
+    )
     assert any("this process's own limit decides" in r.getMessage() for r in caplog.records)
 
 

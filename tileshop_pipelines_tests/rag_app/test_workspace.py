@@ -23,7 +23,7 @@ from tileshop_pipelines.store import products as products_sql
 from .conftest import ADMIN, app_client, settings_for
 
 N = 60
-FORMULA_NAME = "=HYPERLINK(\"http://evil.example\",\"click\")"
+FORMULA_NAME = '=HYPERLINK("http://evil.example","click")'
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +46,15 @@ def workspace(make_database):
         products_sql.save_records(conn, [(key, digest + "x", {**record, "price": None})], [])
         key, digest, record = records[formula]
         products_sql.save_records(conn, [(key, digest + "f", {**record, "name": FORMULA_NAME})], [])
-    return {"url": url, "records": records, "changed": changed, "gone": gone, "suspect": suspect,
-            "formula": formula, "newer_price": newer["price"]}
+    return {
+        "url": url,
+        "records": records,
+        "changed": changed,
+        "gone": gone,
+        "suspect": suspect,
+        "formula": formula,
+        "newer_price": newer["price"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +66,12 @@ def client(workspace):
 
 
 def test_pages_and_data_are_refused_without_the_admin_token(client):
-    for path in ("/api/admin/catalog/products", "/api/admin/catalog/facets", "/api/admin/catalog/export?format=csv",
-                 "/api/admin/catalog/product?key=x"):
+    for path in (
+        "/api/admin/catalog/products",
+        "/api/admin/catalog/facets",
+        "/api/admin/catalog/export?format=csv",
+        "/api/admin/catalog/product?key=x",
+    ):
         assert client.get(path).status_code == 401, path
         assert client.get(path, headers={"Authorization": "Bearer wrong-token-0123456789"}).status_code == 401
     assert client.post("/api/admin/recrawl", json={"skus": ["684287"]}).status_code == 401
@@ -72,17 +83,21 @@ def test_pages_and_data_are_refused_without_the_admin_token(client):
 
 def test_list_pages_over_the_whole_catalog_in_any_sort_order(client):
     seen = []
-    first = client.get("/api/admin/catalog/products", params={"per_page": 25, "sort": "price", "order": "desc"},
-                       headers=ADMIN).json()
+    first = client.get(
+        "/api/admin/catalog/products", params={"per_page": 25, "sort": "price", "order": "desc"}, headers=ADMIN
+    ).json()
     assert first["total"] == N and first["pages"] == math.ceil(N / 25)
     for page in range(1, first["pages"] + 1):
-        body = client.get("/api/admin/catalog/products", params={"per_page": 25, "page": page, "sort": "price",
-                                                                 "order": "desc"}, headers=ADMIN).json()
+        body = client.get(
+            "/api/admin/catalog/products",
+            params={"per_page": 25, "page": page, "sort": "price", "order": "desc"},
+            headers=ADMIN,
+        ).json()
         seen += body["products"]
     assert len(seen) == N and len({p["product_key"] for p in seen}) == N
     prices = [p["price"] for p in seen if p["price"] is not None]
     assert prices == sorted(prices, reverse=True)
-    assert [p["price"] for p in seen[len(prices):]] == [None] * (N - len(prices))  # nulls last
+    assert [p["price"] for p in seen[len(prices) :]] == [None] * (N - len(prices))  # nulls last
     for column in ("sku", "name", "checked_at", "attempts", "version", "category"):
         assert client.get("/api/admin/catalog/products", params={"sort": column}, headers=ADMIN).status_code == 200
 
@@ -103,8 +118,9 @@ def test_filters(client, workspace):
     assert in_category and all(workspace["records"][k][2]["category"] == category for k in in_category)
     material = facets["materials"][0]
     assert all(workspace["records"][k][2]["material"] == material for k in keys(material=material))
-    cheap = client.get("/api/admin/catalog/products", params={"price_min": 10, "price_max": 60, "per_page": 200},
-                       headers=ADMIN).json()["products"]
+    cheap = client.get(
+        "/api/admin/catalog/products", params={"price_min": 10, "price_max": 60, "per_page": 200}, headers=ADMIN
+    ).json()["products"]
     assert cheap and all(10 <= p["price"] <= 60 for p in cheap)
     sku = workspace["records"][workspace["changed"]][2]["sku"]
     assert workspace["changed"] in keys(q=sku)
@@ -113,14 +129,17 @@ def test_filters(client, workspace):
     assert workspace["changed"] in keys(color=color.lower())
 
 
-@pytest.mark.parametrize(("params", "named"), [
-    ({"sort": "price; DROP TABLE products"}, "sort"),
-    ({"sort": "html"}, "sort"),
-    ({"state": "sleeping"}, "state"),
-    ({"q": "tile\x00"}, "q"),
-    ({"price_min": 50, "price_max": 10}, "price_min"),
-    ({"per_page": 1000}, "per_page"),
-])
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"sort": "price; DROP TABLE products"}, "sort"),
+        ({"sort": "html"}, "sort"),
+        ({"state": "sleeping"}, "state"),
+        ({"q": "tile\x00"}, "q"),
+        ({"price_min": 50, "price_max": 10}, "price_min"),
+        ({"per_page": 1000}, "per_page"),
+    ],
+)
 def test_bad_list_input_is_a_422_naming_it(client, params, named):
     response = client.get("/api/admin/catalog/products", params=params, headers=ADMIN)
     assert response.status_code == 422 and named in response.text, response.text
@@ -141,8 +160,10 @@ def test_product_page_data(client, workspace):
     old = workspace["records"][key][2]
     assert f"price {old['price']:.2f}/box -> {workspace['newer_price']:.2f}/box" in summaries
     assert f"spec Finish: {old['specifications']['Finish']} -> Glossy (changed)" in summaries
-    assert [(p["version"], p["price"]) for p in body["price_series"]] == [(1, old["price"]),
-                                                                         (2, workspace["newer_price"])]
+    assert [(p["version"], p["price"]) for p in body["price_series"]] == [
+        (1, old["price"]),
+        (2, workspace["newer_price"]),
+    ]
     assert body["dagster"]["partition"].startswith("http://127.0.0.1:9/assets/products?")
     held = client.get("/api/admin/catalog/product", params={"key": workspace["suspect"]}, headers=ADMIN).json()
     assert held["suspect"]["reason"].startswith("price became null")
@@ -220,15 +241,18 @@ def test_export_by_category_and_bad_export_input(client, workspace, monkeypatch,
     assert "'Spaceships'" in capsys.readouterr().err and not out.exists()
 
 
-@pytest.mark.parametrize(("body", "named"), [
-    ({"skus": ["684287", "000000"]}, "'000000'"),
-    ({"skus": [str(i) for i in range(10_000)]}, "10000 SKUs"),
-    ({"category": "Spaceships"}, "'Spaceships'"),
-    ({"product_keys": ["no-such-key"]}, "'no-such-key'"),
-    ({"skus": ["684287"], "category": "Tile"}, "exactly one"),
-    ({}, "exactly one"),
-    ({"skus": ["68\x004287"]}, "skus"),
-])
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({"skus": ["684287", "000000"]}, "'000000'"),
+        ({"skus": [str(i) for i in range(10_000)]}, "10000 SKUs"),
+        ({"category": "Spaceships"}, "'Spaceships'"),
+        ({"product_keys": ["no-such-key"]}, "'no-such-key'"),
+        ({"skus": ["684287"], "category": "Tile"}, "exactly one"),
+        ({}, "exactly one"),
+        ({"skus": ["68\x004287"]}, "skus"),
+    ],
+)
 def test_bad_recrawl_requests_are_refused_before_anything_launches(client, body, named):
     # Dagster is unreachable in these settings: had anything been launched, the answer would be 502.
     response = client.post("/api/admin/recrawl", json=body, headers=ADMIN)

@@ -39,8 +39,11 @@ def test_catalog_pages(browser, workspace):  # noqa: F811
         page.locator("#products th.sorted[data-sort=price]").wait_for()
         page.click("#products th[data-sort=price]")
         page.locator("#products th.sorted.desc[data-sort=price]").wait_for()
-        prices = [float(t.split("/")[0].lstrip("$")) for t in page.locator("#products tbody td.num:nth-child(6)"
-                                                                                ).all_inner_texts() if t != "–"]
+        prices = [
+            float(t.split("/")[0].lstrip("$"))
+            for t in page.locator("#products tbody td.num:nth-child(6)").all_inner_texts()
+            if t != "–"
+        ]
         assert prices == sorted(prices, reverse=True) and len(prices) > 10
         # a stored name is shown as text, never run as markup or a formula
         assert page.locator("#products td", has_text=FORMULA_NAME).count() == 1
@@ -59,7 +62,9 @@ def test_catalog_pages(browser, workspace):  # noqa: F811
         assert page.locator("#price-chart path.line").count() == 1
         assert page.locator("#price-chart circle").count() == 2
         partition = page.locator("#links a[data-link=partition]").get_attribute("href")
-        assert partition.startswith("http://127.0.0.1:3000/assets/products?") and quote(workspace["changed"]) in partition
+        assert (
+            partition.startswith("http://127.0.0.1:3000/assets/products?") and quote(workspace["changed"]) in partition
+        )
         assert page.locator("#crawl").inner_text().startswith("State\tnever fetched")
         assert page.locator("#recrawl").is_visible()
         page.screenshot(path=str(ARTIFACTS / "catalog_product.png"), full_page=True)

@@ -20,6 +20,7 @@ BASE = "http://catalog.test"
 
 # ---- determinism ------------------------------------------------------------------------------
 
+
 def test_same_arguments_give_identical_catalogs_and_page_bytes():
     a, b = build_catalog(n_products=300, seed=11), build_catalog(n_products=300, seed=11)
     assert a.products == b.products
@@ -33,12 +34,19 @@ def test_same_arguments_give_identical_catalogs_and_page_bytes():
 @pytest.mark.slow
 def test_pages_are_identical_across_processes():
     """No dependence on hash randomization or process state: what another process builds matches."""
-    code = ("import hashlib, sys; from tileshop_pipelines.sample_catalog import build_catalog, render; "
-            "c = build_catalog(n_products=150, seed=3); h = hashlib.sha256(repr(c.product_sitemaps).encode()); "
-            "[h.update(render.product_page(p, 'http://x').encode()) for p in c.products]; print(h.hexdigest())")
+    code = (
+        "import hashlib, sys; from tileshop_pipelines.sample_catalog import build_catalog, render; "
+        "c = build_catalog(n_products=150, seed=3); h = hashlib.sha256(repr(c.product_sitemaps).encode()); "
+        "[h.update(render.product_page(p, 'http://x').encode()) for p in c.products]; print(h.hexdigest())"
+    )
     digests = {
-        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                       env=dict(os.environ, PYTHONHASHSEED=hash_seed, PYTHONPATH=os.getcwd())).stdout.strip()
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=dict(os.environ, PYTHONHASHSEED=hash_seed, PYTHONPATH=os.getcwd()),
+        ).stdout.strip()
         for hash_seed in ("1", "2")
     }
     assert len(digests) == 1 and len(digests.pop()) == 64
@@ -47,8 +55,11 @@ def test_pages_are_identical_across_processes():
 def test_seed_changes_content_but_not_the_url_set():
     a, b = build_catalog(n_products=200, seed=1), build_catalog(n_products=200, seed=2)
     assert [p.path for p in a.products] == [p.path for p in b.products]
-    changed = sum(pa.price != pb.price or pa.description_html != pb.description_html
-                  for pa, pb in zip(a.products, b.products, strict=True) if pa.sku not in KNOWN_SKUS)
+    changed = sum(
+        pa.price != pb.price or pa.description_html != pb.description_html
+        for pa, pb in zip(a.products, b.products, strict=True)
+        if pa.sku not in KNOWN_SKUS
+    )
     assert changed > 150
 
 
@@ -58,6 +69,7 @@ def test_a_product_does_not_depend_on_catalog_size(catalog, full_catalog):
 
 
 # ---- size and selection -----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("n", [30, 137, 500, 4772, 5000])
 def test_n_products_unique_products_with_every_kind(built, n):
@@ -93,6 +105,7 @@ def test_synthesized_products_have_unique_new_skus(full_catalog):
 
 # ---- URL quirks (CONTEXT.md), checked as properties of the output --------------------------------
 
+
 @pytest.mark.parametrize("n", [30, 500, 5000])
 def test_every_url_quirk_is_present(built, n):
     catalog = built(n, 7)
@@ -120,10 +133,9 @@ def test_every_url_quirk_is_present(built, n):
     raw = [p.path for p in products if not p.path.isascii()]
     assert len(raw) == 1 and "\u00bd" in raw[0]
     raw_child = next(i for i, chunk in enumerate(catalog.product_sitemaps) if raw[0] in chunk)
-    encoded = [(i, path) for i, chunk in enumerate(catalog.product_sitemaps) for path in chunk
-               if "%" in path]
+    encoded = [(i, path) for i, chunk in enumerate(catalog.product_sitemaps) for path in chunk if "%" in path]
     assert len(encoded) == 1
-    (enc_child, enc_path), = encoded
+    ((enc_child, enc_path),) = encoded
     assert enc_child != raw_child and enc_path.isascii() and unquote(enc_path) == raw[0]
     assert catalog.product(enc_path) is catalog.product(raw[0])
 
@@ -142,6 +154,7 @@ def test_non_product_pages(catalog):
 
 
 # ---- lookup and update ------------------------------------------------------------------------------
+
 
 def test_lookup_by_sku_and_either_path_form(catalog):
     product = catalog.product("683861")

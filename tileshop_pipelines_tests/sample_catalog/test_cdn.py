@@ -66,8 +66,9 @@ def test_conditional_gets_answer_304_without_a_body(client):
 def test_head_has_the_gets_headers_and_no_body(client):
     get, head = client.get(SDS), client.head(SDS)
     assert head.status_code == 200 and head.content == b""
-    assert {k: head.headers[k] for k in ("etag", "last-modified", "content-type", "content-length")} == \
-        {k: get.headers[k] for k in ("etag", "last-modified", "content-type", "content-length")}
+    assert {k: head.headers[k] for k in ("etag", "last-modified", "content-type", "content-length")} == {
+        k: get.headers[k] for k in ("etag", "last-modified", "content-type", "content-length")
+    }
 
 
 def test_unknown_paths_are_404_and_other_methods_405(client):
@@ -83,7 +84,9 @@ def test_a_revised_document_has_new_bytes_a_new_etag_and_a_later_date(cdn, clien
     assert etag != before.headers["etag"] and cdn.revision(GROUT) == 1
     after = client.get(GROUT, headers={"If-None-Match": before.headers["etag"]})
     assert after.status_code == 200 and after.headers["etag"] == etag and after.content != before.content
-    assert parsedate_to_datetime(after.headers["last-modified"]) > parsedate_to_datetime(before.headers["last-modified"])
+    assert parsedate_to_datetime(after.headers["last-modified"]) > parsedate_to_datetime(
+        before.headers["last-modified"]
+    )
     assert "revision 2" in normalized(pypdf.PdfReader(io.BytesIO(after.content)).pages[0].extract_text())
     assert client.get(GROUT, headers={"If-None-Match": etag}).status_code == 304
     with pytest.raises(KeyError, match="no-such"):

@@ -64,8 +64,10 @@ def _coverage(stem: str, notch: str) -> Value:
 
 
 def test_two_thinsets_state_different_coverage_for_the_same_notch():
-    x4, pro_flex = _coverage("ardex-x4-mortar", "1/4 x 1/4 in square notch"), \
-        _coverage("superior-pro-flex-thinset-mortar", "1/4 x 1/4 in square notch")
+    x4, pro_flex = (
+        _coverage("ardex-x4-mortar", "1/4 x 1/4 in square notch"),
+        _coverage("superior-pro-flex-thinset-mortar", "1/4 x 1/4 in square notch"),
+    )
     assert (x4.number, x4.upto, x4.unit) == (75, 80, "sq ft per 40 lb bag")
     assert (pro_flex.number, pro_flex.upto, pro_flex.unit) == (90, 95, "sq ft per 50 lb bag")
 
@@ -73,8 +75,11 @@ def test_two_thinsets_state_different_coverage_for_the_same_notch():
 def test_grout_coverage_is_per_tile_size_and_joint_and_unsanded_grout_stops_at_one_eighth():
     sanded = sample_document(f"{TDS}superior-excel-sanded-grout-tds.pdf")
     unsanded = sample_document(f"{TDS}superior-excel-unsanded-grout-tds.pdf")
-    subway = {f.conditions["joint width"]: f.values[0] for f in sanded.facts_about("grout coverage")
-              if f.conditions["tile size"] == "4 x 12 x 3/8 in"}
+    subway = {
+        f.conditions["joint width"]: f.values[0]
+        for f in sanded.facts_about("grout coverage")
+        if f.conditions["tile size"] == "4 x 12 x 3/8 in"
+    }
     assert set(subway) == {"1/8 in", "3/16 in", "1/4 in", "3/8 in", "1/2 in"}
     assert subway["1/8 in"].unit == "lb per 100 sq ft" and subway["1/8 in"].number < subway["1/4 in"].number
     [joints] = unsanded.facts_about("joint width")
@@ -118,7 +123,8 @@ def test_products_name_the_documents_of_their_line_or_material(full_catalog):
 
 def test_the_known_mortar_names_its_lines_data_sheet():
     assert data_sheets("superior-white-lft-bond-mortar-50lb-43521", with_sds=False) == [
-        {"Name": "Technical Data Sheet", "Url": f"{CDN_URL}{TDS}superior-lft-bond-mortar-tds.pdf"}]
+        {"Name": "Technical Data Sheet", "Url": f"{CDN_URL}{TDS}superior-lft-bond-mortar-tds.pdf"}
+    ]
     assert line_of("flofx-matte-black-clean-lines-shower-drain-grate-350101") is None
     assert data_sheets("flofx-matte-black-clean-lines-shower-drain-grate-350101", with_sds=True) == []
 

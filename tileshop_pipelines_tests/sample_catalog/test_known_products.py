@@ -24,5 +24,10 @@ def test_known_products_have_their_stated_facts(built, n, seed):
             else:
                 assert getattr(product, field) == expected, (sku, field)
     sds = catalog.product("683861").documents
-    assert any("porcelain" in d["Url"].lower() and "safety" in d["Name"].lower() and d["Url"].endswith(".pdf")
-               and d["Url"].startswith("https://s7d1.scene7.com/is/content/TileShop/pdf/") for d in sds)
+    assert any(
+        "porcelain" in d["Url"].lower()
+        and "safety" in d["Name"].lower()
+        and d["Url"].endswith(".pdf")
+        and d["Url"].startswith("https://s7d1.scene7.com/is/content/TileShop/pdf/")
+        for d in sds
+    )

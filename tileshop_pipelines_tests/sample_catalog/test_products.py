@@ -51,16 +51,26 @@ def test_specs_follow_the_slug_and_apply_to_the_kind(full_catalog):
                 stated = f"{size.group(1)} x {size.group(2)} in".replace("-", "")
                 assert p.specs["ApproximateSize"].replace(".", "") == stated.replace(".", ""), p.path
     p = full_catalog.product("/products/linewood-white-matte-ceramic-wall-tile-12-x-36-in-485020")
-    assert (p.specs["Color"], p.specs["Finish"], p.specs["MaterialType"], p.specs["ApproximateSize"]) == \
-        ("White", "Matte", "Ceramic", "12 x 36 in")
+    assert (p.specs["Color"], p.specs["Finish"], p.specs["MaterialType"], p.specs["ApproximateSize"]) == (
+        "White",
+        "Matte",
+        "Ceramic",
+        "12 x 36 in",
+    )
 
 
 def test_images_and_documents_are_scene7_urls(catalog):
     for p in catalog.products:
         key = p.sku or p.path.rsplit("/", 1)[-1]
         assert p.images[0] == f"https://tileshop.scene7.com/is/image/TileShop/{key}?$ExtraLarge$"
-        assert all(re.fullmatch(rf"https://tileshop\.scene7\.com/is/image/TileShop/{re.escape(key)}"
-                                r"_vendor_render_[a-z]+\?\$ExtraLarge\$", u) for u in p.images[1:])
+        assert all(
+            re.fullmatch(
+                rf"https://tileshop\.scene7\.com/is/image/TileShop/{re.escape(key)}"
+                r"_vendor_render_[a-z]+\?\$ExtraLarge\$",
+                u,
+            )
+            for u in p.images[1:]
+        )
         for d in p.documents:
             assert d["Url"].startswith("https://s7d1.scene7.com/is/content/TileShop/pdf/") and d["Name"]
     assert any(len(p.images) > 1 for p in catalog.products)

@@ -70,8 +70,11 @@ def _product_data(html: str) -> dict:
 
 
 def _specs(product_data: dict) -> dict[str, str]:
-    return {e["Key"].removeprefix("PDPInfo_"): e["Value"]
-            for group in product_data["Specifications"].values() for e in group}
+    return {
+        e["Key"].removeprefix("PDPInfo_"): e["Value"]
+        for group in product_data["Specifications"].values()
+        for e in group
+    }
 
 
 def _price_text(html: str) -> str:
@@ -79,6 +82,7 @@ def _price_text(html: str) -> str:
 
 
 # ---- robots and sitemaps ------------------------------------------------------------------------
+
 
 def test_robots_txt(client, server):
     r = client.get("/robots.txt")
@@ -159,7 +163,8 @@ def test_flat_sitemap(server):
         assert c.get("/sitemaps/pages.xml").status_code == 404
     assert len(locs) == len(server.catalog.products) + 2 + len(server.catalog.other_pages)
     assert {unquote(_path(u)) for u in locs} == {p.path for p in server.catalog.products} | set(
-        server.catalog.other_pages)
+        server.catalog.other_pages
+    )
     assert b"<lastmod>" not in r.content
 
 
@@ -173,8 +178,12 @@ def test_lastmod_when_asked_and_it_follows_updates():
 
         def lastmod_of_product() -> str:
             root = ET.fromstring(c.get("/sitemap.xml").content)
-            return next(u.find("sm:lastmod", NS).text for u in root.findall("sm:url", NS)
-                        if _path(u.find("sm:loc", NS).text) == product.path)
+            return next(
+                u.find("sm:lastmod", NS).text
+                for u in root.findall("sm:url", NS)
+                if _path(u.find("sm:loc", NS).text) == product.path
+            )
+
         before = lastmod_of_product()
         catalog.update(product.path, price=99.5)
         after = lastmod_of_product()
@@ -220,9 +229,13 @@ def test_known_products_facts_on_the_page(client, server, sku):
         assert "5.40 sq. ft. per Box" in price_text and specs["Color"] == "White"
     if sku == "683861":
         assert "10.76 sq. ft. per Box" in price_text and specs["Color"] == "Beige, Brown"
-        assert any("porcelain" in d["Url"].lower() and "safety" in d["Name"].lower() and d["Url"].endswith(".pdf")
-                   and d["Url"].startswith(server.cdn_url + "/is/content/TileShop/pdf/")
-                   for d in data["Documents"])
+        assert any(
+            "porcelain" in d["Url"].lower()
+            and "safety" in d["Name"].lower()
+            and d["Url"].endswith(".pdf")
+            and d["Url"].startswith(server.cdn_url + "/is/content/TileShop/pdf/")
+            for d in data["Documents"]
+        )
         assert product["brand"]["name"].startswith("Morris & Co")
     if sku == "485020":
         assert (specs["Applications"], specs["Thickness"], specs["BoxQuantity"]) == ("Wall", "8.7mm", "5")
@@ -236,7 +249,7 @@ def test_served_pages_name_their_documents_on_the_cdn_stand_in(client, server):
     """The pages name each document at the stand-in's address; the catalog keeps the real CDN's."""
     assert server.cdn_url.startswith(f"http://{CDN_HOST}:") and not server.cdn_url.startswith(server.base_url)
     named = [p for p in server.catalog.products if p.documents]
-    for product in [server.catalog.product("43521")] + named[::max(1, len(named) // 6)]:
+    for product in [server.catalog.product("43521")] + named[:: max(1, len(named) // 6)]:
         html = client.get(product.path).text
         record = extract_product(html, server.base_url + product.path)
         urls = [d["url"] for d in record["documents"]]
@@ -271,8 +284,10 @@ def test_pages_are_byte_identical_across_builds():
     cdn_port = free_port(CDN_HOST)  # pages name their documents on the CDN stand-in: the same one each time
     for _ in range(2):
         catalog = build_catalog(n_products=60, seed=5)
-        with CatalogServer(catalog, public_url="http://catalog.test", cdn_port=cdn_port) as srv, \
-                httpx.Client(base_url=_local(srv)) as c:
+        with (
+            CatalogServer(catalog, public_url="http://catalog.test", cdn_port=cdn_port) as srv,
+            httpx.Client(base_url=_local(srv)) as c,
+        ):
             paths = paths or [p.path for p in catalog.products[::6]] + ["/", "/sitemap.xml", "/tile"]
             bodies.append([(c.get(p).content, c.get(p).headers.get("etag")) for p in paths])
     assert bodies[0] == bodies[1]
@@ -327,19 +342,24 @@ def test_keep_alive_reuses_one_connection_and_head_has_no_body(server):
     conn = http.client.HTTPConnection(host, port, timeout=5)
     sockets = set()
     for method, path in [("GET", p.path) for p in server.catalog.products[:3]] + [
-            ("HEAD", server.catalog.products[0].path), ("HEAD", "/missing"), ("GET", "/robots.txt")]:
+        ("HEAD", server.catalog.products[0].path),
+        ("HEAD", "/missing"),
+        ("GET", "/robots.txt"),
+    ]:
         conn.request(method, quote(path))
         r = conn.getresponse()
         body = r.read()
         assert r.status == (404 if path == "/missing" else 200)
-        assert int(r.headers["Content-Length"]) > 0 and len(body) == (0 if method == "HEAD" else
-                                                                      int(r.headers["Content-Length"]))
+        assert int(r.headers["Content-Length"]) > 0 and len(body) == (
+            0 if method == "HEAD" else int(r.headers["Content-Length"])
+        )
         sockets.add(id(conn.sock))
     conn.close()
     assert len(sockets) == 1
 
 
 # ---- conditional requests and updates --------------------------------------------------------------
+
 
 def test_304_for_matching_etag_or_if_modified_since(client, server):
     path = server.catalog.products[3].path
@@ -366,7 +386,8 @@ def test_update_changes_page_etag_and_last_modified():
         assert _product_ld(after.text)["offers"]["price"] == 81.25 and "$81.25" in _price_text(after.text)
         assert after.headers["etag"] != before.headers["etag"]
         assert parsedate_to_datetime(after.headers["last-modified"]) > parsedate_to_datetime(
-            before.headers["last-modified"])
+            before.headers["last-modified"]
+        )
         assert c.get(product.path, headers={"If-None-Match": before.headers["etag"]}).status_code == 200
         assert c.get(product.path, headers={"If-Modified-Since": before.headers["last-modified"]}).status_code == 200
 
@@ -381,6 +402,7 @@ def test_update_changes_page_etag_and_last_modified():
 
 
 # ---- faults ------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("status", [404, 410, 500, 503, 520])
 def test_status_override(client, server, status):
@@ -441,9 +463,16 @@ def test_fail_all_status_hits_product_pages_only(client, server):
 
 def test_faults_through_the_control_endpoint(client, server):
     p = [prod.path for prod in server.catalog.products[10:16]]
-    r = client.post("/__faults", json={
-        "status": {quote(p[0]): 410}, "retry_after": {p[1]: {"times": 1, "seconds": 2}}, "slow": {p[2]: 0.2},
-        "blocked": [p[3]], "malformed_jsonld": [p[4]]})
+    r = client.post(
+        "/__faults",
+        json={
+            "status": {quote(p[0]): 410},
+            "retry_after": {p[1]: {"times": 1, "seconds": 2}},
+            "slow": {p[2]: 0.2},
+            "blocked": [p[3]],
+            "malformed_jsonld": [p[4]],
+        },
+    )
     assert r.status_code == 200 and r.json()["status"] == {p[0]: 410}
     assert client.get(p[0]).status_code == 410
     second_try = client.get(p[1])
@@ -473,12 +502,14 @@ def test_user_agent_and_hits_are_recorded(client, server):
 
 # ---- size and process -------------------------------------------------------------------------------
 
+
 def test_five_thousand_products():
     catalog = build_catalog(n_products=5000, seed=7)
     with CatalogServer(catalog, gzip_sitemaps=True) as srv, httpx.Client(base_url=srv.base_url) as c:
         children = _locs(c.get("/sitemap.xml").content, "sitemap")
-        listed = [u for child in children if "products-" in child
-                  for u in _locs(gzip.decompress(c.get(child).content), "url")]
+        listed = [
+            u for child in children if "products-" in child for u in _locs(gzip.decompress(c.get(child).content), "url")
+        ]
         assert len(children) >= 7  # at most 1,000 URLs per child
         assert len({unquote(_path(u)) for u in listed}) == 5000
         for url in listed[::250] + listed[-3:]:
@@ -489,9 +520,11 @@ def test_five_thousand_products():
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_run_server_prints_its_url_and_stops_on_signal(sig):
-    code = ("from tileshop_pipelines.sample_catalog import run_server; "
-            "run_server(host='127.0.0.1', port=0, n_products=30, seed=7, gzip_sitemaps=False, "
-            "flat_sitemap=True, lastmod=False)")
+    code = (
+        "from tileshop_pipelines.sample_catalog import run_server; "
+        "run_server(host='127.0.0.1', port=0, n_products=30, seed=7, gzip_sitemaps=False, "
+        "flat_sitemap=True, lastmod=False)"
+    )
     env = dict(os.environ, PYTHONPATH=os.getcwd())
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
     try:

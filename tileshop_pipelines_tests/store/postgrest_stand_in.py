@@ -98,10 +98,12 @@ class StandIn:
         self.database_url = database_url
         self.jwt_secret = jwt_secret
         self.requests: list[tuple[str, str]] = []  # (method, path) seen, for the tests
-        self.app = Starlette(routes=[
-            Route("/rest/v1/rpc/{function}", self.rpc, methods=["POST"]),
-            Route("/rest/v1/{table}", self.table, methods=["GET", "POST", "DELETE"]),
-        ])
+        self.app = Starlette(
+            routes=[
+                Route("/rest/v1/rpc/{function}", self.rpc, methods=["POST"]),
+                Route("/rest/v1/{table}", self.table, methods=["GET", "POST", "DELETE"]),
+            ]
+        )
         self._server: uvicorn.Server | None = None
 
     # --- HTTP ---------------------------------------------------------------------------------
@@ -126,8 +128,15 @@ class StandIn:
         except psycopg.Error as exc:
             diag = exc.diag
             status = (401 if claims["role"] == "anon" else 403) if diag.sqlstate == "42501" else 400
-            return JSONResponse({"code": diag.sqlstate, "message": diag.message_primary,
-                                 "details": diag.message_detail, "hint": diag.message_hint}, status_code=status)
+            return JSONResponse(
+                {
+                    "code": diag.sqlstate,
+                    "message": diag.message_primary,
+                    "details": diag.message_detail,
+                    "hint": diag.message_hint,
+                },
+                status_code=status,
+            )
         if result is None:
             return Response(status_code=status)
         return JSONResponse(result, status_code=status)
@@ -135,8 +144,11 @@ class StandIn:
     # --- SQL ----------------------------------------------------------------------------------
     @staticmethod
     def _columns(conn: psycopg.Connection, table: str) -> dict[str, str]:
-        rows = conn.execute("SELECT column_name, is_generated FROM information_schema.columns"
-                            " WHERE table_schema = 'public' AND table_name = %s", (table,)).fetchall()
+        rows = conn.execute(
+            "SELECT column_name, is_generated FROM information_schema.columns"
+            " WHERE table_schema = 'public' AND table_name = %s",
+            (table,),
+        ).fetchall()
         if not rows:
             raise ApiError(404, "PGRST205", f"Could not find the table 'public.{table}' in the schema cache")
         return dict(rows)
@@ -170,33 +182,40 @@ class StandIn:
             wanted = [c for c in request.query_params.get("select", "*").split(",") if c]
             if wanted != ["*"] and not set(wanted) <= set(columns):
                 raise ApiError(400, "42703", f"unknown columns in select={wanted}")
-            select = (sql.SQL("*") if wanted == ["*"] else sql.SQL(", ").join(map(sql.Identifier, wanted)))
+            select = sql.SQL("*") if wanted == ["*"] else sql.SQL(", ").join(map(sql.Identifier, wanted))
             where, params = self._filters(request, columns)
             query = sql.SQL("SELECT coalesce(json_agg(r), '[]') FROM (SELECT {} FROM {}{}").format(select, ident, where)
             if "order" in request.query_params:
                 column, _, direction = request.query_params["order"].partition(".")
                 if column not in columns:
                     raise ApiError(400, "42703", f"column {column} does not exist")
-                query += sql.SQL(" ORDER BY {} {}").format(sql.Identifier(column),
-                                                           sql.SQL("DESC" if direction == "desc" else "ASC"))
+                query += sql.SQL(" ORDER BY {} {}").format(
+                    sql.Identifier(column), sql.SQL("DESC" if direction == "desc" else "ASC")
+                )
             query += sql.SQL(" LIMIT %s OFFSET %s) r")
             params += [int(request.query_params.get("limit", 1000)), int(request.query_params.get("offset", 0))]
             return 200, conn.execute(query, params).fetchone()[0]
         if request.method == "POST":
             rows = payload if isinstance(payload, list) else [payload]
-            names = (request.query_params.get("columns", "").replace('"', "").split(",")
-                     if "columns" in request.query_params else list(rows[0]))
+            names = (
+                request.query_params.get("columns", "").replace('"', "").split(",")
+                if "columns" in request.query_params
+                else list(rows[0])
+            )
             if not set(names) <= set(columns) or any(columns[n] == "ALWAYS" for n in names):
                 raise ApiError(400, "PGRST204", f"columns {names} are not all writable columns of {table}")
             cols = sql.SQL(", ").join(map(sql.Identifier, names))
             query = sql.SQL("INSERT INTO {t} ({c}) SELECT {c} FROM json_populate_recordset(NULL::{t}, %s)").format(
-                t=ident, c=cols)
+                t=ident, c=cols
+            )
             if "resolution=merge-duplicates" in prefer:
                 conflict = request.query_params.get("on_conflict", "id").split(",")
-                updates = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(n))
-                                             for n in names if n not in conflict)
+                updates = sql.SQL(", ").join(
+                    sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(n)) for n in names if n not in conflict
+                )
                 query += sql.SQL(" ON CONFLICT ({}) DO UPDATE SET {}").format(
-                    sql.SQL(", ").join(map(sql.Identifier, conflict)), updates)
+                    sql.SQL(", ").join(map(sql.Identifier, conflict)), updates
+                )
             conn.execute(query, (json.dumps(rows),))
             return 201, None
         where, params = self._filters(request, columns)
@@ -210,7 +229,9 @@ class StandIn:
         found = conn.execute(
             "SELECT p.proargnames, p.proargmodes, p.proretset, p.prorettype::regtype::text,"
             " array(SELECT format_type(t, NULL) FROM unnest(p.proargtypes) t)"
-            " FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.proname = %s", (function,)).fetchall()
+            " FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.proname = %s",
+            (function,),
+        ).fetchall()
         if len(found) != 1:
             raise ApiError(404, "PGRST202", f"Could not find the function public.{function} in the schema cache")
         names, modes, returns_set, return_type, in_types = found[0]
@@ -220,8 +241,11 @@ class StandIn:
         if unknown:
             raise ApiError(404, "PGRST202", f"public.{function} has no parameters {sorted(unknown)}")
         # Every argument goes in as text and is cast to the parameter's type, as PostgREST does.
-        named = [sql.SQL("{} => %s::{}").format(sql.Identifier(n), sql.SQL(t))
-                 for n, t in zip(in_names, in_types, strict=False) if n in args]  # unnamed arguments: no names
+        named = [
+            sql.SQL("{} => %s::{}").format(sql.Identifier(n), sql.SQL(t))
+            for n, t in zip(in_names, in_types, strict=False)
+            if n in args
+        ]  # unnamed arguments: no names
         values = [a if isinstance(a, str) else json.dumps(a) for a in (args[n] for n in in_names if n in args)]
         call = sql.SQL("{}({})").format(sql.Identifier("public", function), sql.SQL(", ").join(named))
         if returns_set or return_type == "record":

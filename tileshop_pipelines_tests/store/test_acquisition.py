@@ -23,14 +23,19 @@ def _product(slug: str, sku: str | None = None) -> ListedUrl:
 
 def test_sitemap_diff_marks_removed_and_never_deletes(conn):
     conn.execute("TRUNCATE sitemap_urls, sitemap_refreshes")
-    first = record_sitemap(conn, [_product("a-1", "1"), _product("b-2", "2"),
-                                  ListedUrl("http://site/", "other", None, None, None)])
+    first = record_sitemap(
+        conn, [_product("a-1", "1"), _product("b-2", "2"), ListedUrl("http://site/", "other", None, None, None)]
+    )
     assert (first.listed, first.products, first.added, first.removed) == (3, 2, 3, 0)
     second = record_sitemap(conn, [_product("a-1", "1"), _product("c-3", "3")])
     assert (second.added, second.removed, second.unchanged) == (1, 2, 1)
     rows = dict(conn.execute("SELECT url, removed_at IS NOT NULL FROM sitemap_urls").fetchall())
-    assert rows == {"http://site/products/a-1": False, "http://site/products/b-2": True,
-                    "http://site/": True, "http://site/products/c-3": False}
+    assert rows == {
+        "http://site/products/a-1": False,
+        "http://site/products/b-2": True,
+        "http://site/": True,
+        "http://site/products/c-3": False,
+    }
     assert sorted(k for k, _ in listed_products(conn)) == ["a-1", "c-3"]
     # listed again: back in the catalog
     third = record_sitemap(conn, [_product("a-1", "1"), _product("b-2", "2"), _product("c-3", "3")])
@@ -53,7 +58,9 @@ def test_a_shrinking_sitemap_is_refused_and_writes_nothing(conn):
 def _page(conn, key="k"):
     return conn.execute(
         "SELECT state, html, content_hash, etag, attempts, next_attempt_at IS NOT NULL, error, checked_at"
-        " FROM product_pages WHERE product_key = %s", (key,)).fetchone()
+        " FROM product_pages WHERE product_key = %s",
+        (key,),
+    ).fetchone()
 
 
 def test_page_checks_keep_the_last_good_page_and_count_attempts(conn):
@@ -67,7 +74,14 @@ def test_page_checks_keep_the_last_good_page_and_count_attempts(conn):
     assert record_page_checks(conn, [PageCheck("k", URL, "blocked", 200, error="home page")]) == {"k": False}
     state, html, digest2, etag, attempts, retry_set, error, checked2 = _page(conn)
     assert (state, html, digest2, etag, attempts, retry_set, error) == (
-        "blocked", "<html>v1</html>", digest, '"e1"', 2, True, "home page")
+        "blocked",
+        "<html>v1</html>",
+        digest,
+        '"e1"',
+        2,
+        True,
+        "home page",
+    )
     assert checked2 == checked  # a failed check is not a check
     backoff = conn.execute("SELECT next_attempt_at - fetched_at FROM product_pages").fetchone()[0]
     assert dt.timedelta(minutes=9) < backoff <= dt.timedelta(minutes=10, seconds=1)  # 5 min x 2^1
@@ -86,20 +100,31 @@ def test_page_checks_keep_the_last_good_page_and_count_attempts(conn):
 def test_due_products_and_resumable_targets(conn):
     conn.execute("TRUNCATE sitemap_urls, sitemap_refreshes, product_pages")
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
-    record_sitemap(conn, [_product(s) for s in ("new-1", "fresh-2", "stale-3", "failed-4", "waiting-5")]
-                   + [ListedUrl("http://site/products/changed-6", "product", "changed-6", None, "x", soon)])
-    record_page_checks(conn, [PageCheck(k, f"http://site/products/{k}", "ok", 200, f"<p>{k}</p>")
-                              for k in ("fresh-2", "stale-3", "changed-6")])
-    record_page_checks(conn, [PageCheck(k, f"http://site/products/{k}", "failed", 500, error="HTTP 500")
-                              for k in ("failed-4", "waiting-5")])
+    record_sitemap(
+        conn,
+        [_product(s) for s in ("new-1", "fresh-2", "stale-3", "failed-4", "waiting-5")]
+        + [ListedUrl("http://site/products/changed-6", "product", "changed-6", None, "x", soon)],
+    )
+    record_page_checks(
+        conn,
+        [
+            PageCheck(k, f"http://site/products/{k}", "ok", 200, f"<p>{k}</p>")
+            for k in ("fresh-2", "stale-3", "changed-6")
+        ],
+    )
+    record_page_checks(
+        conn,
+        [PageCheck(k, f"http://site/products/{k}", "failed", 500, error="HTTP 500") for k in ("failed-4", "waiting-5")],
+    )
     conn.execute("UPDATE product_pages SET checked_at = now() - interval '8 days' WHERE product_key = 'stale-3'")
     conn.execute("UPDATE product_pages SET next_attempt_at = now() - interval '1 s' WHERE product_key = 'failed-4'")
     due = {d.product_key: d.reason for d in due_products(conn, max_age=dt.timedelta(days=7), limit=100)}
     # changed-6: its <lastmod> is newer than its last check
     assert due == {"new-1": "new", "stale-3": "stale", "failed-4": "retry", "changed-6": "changed"}
 
-    targets, skipped = crawl_targets(conn, ["new-1", "fresh-2", "stale-3"],
-                                     skip_checked_since=current_cycle_start(conn))
+    targets, skipped = crawl_targets(
+        conn, ["new-1", "fresh-2", "stale-3"], skip_checked_since=current_cycle_start(conn)
+    )
     assert sorted(t.product_key for t in targets) == ["new-1", "stale-3"] and skipped == ["fresh-2"]
 
 

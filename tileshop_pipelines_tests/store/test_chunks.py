@@ -23,20 +23,42 @@ def clean(conn):
 
 
 def _list(conn, key: str, removed: bool = False, url: str | None = None) -> None:
-    conn.execute("INSERT INTO sitemap_urls (url, kind, product_key, removed_at) VALUES (%s, 'product', %s, %s)",
-                 (url or f"http://s/products/{key}", key, "2025-07-01" if removed else None))
+    conn.execute(
+        "INSERT INTO sitemap_urls (url, kind, product_key, removed_at) VALUES (%s, 'product', %s, %s)",
+        (url or f"http://s/products/{key}", key, "2025-07-01" if removed else None),
+    )
 
 
 def _two_products(conn) -> list[Chunk]:
-    products_sql.save_records(conn, [
-        ("a", "h1", {"sku": "1", "url": "http://s/products/a-1", "name": "Alpha", "price": 5.0, "price_unit": "box",
-                     "material": "Porcelain"}),
-        ("b", "h2", {"sku": "2", "url": "http://s/products/b-2", "name": "Beta", "price": 9.5, "price_unit": "each"}),
-    ], [])
+    products_sql.save_records(
+        conn,
+        [
+            (
+                "a",
+                "h1",
+                {
+                    "sku": "1",
+                    "url": "http://s/products/a-1",
+                    "name": "Alpha",
+                    "price": 5.0,
+                    "price_unit": "box",
+                    "material": "Porcelain",
+                },
+            ),
+            (
+                "b",
+                "h2",
+                {"sku": "2", "url": "http://s/products/b-2", "name": "Beta", "price": 9.5, "price_unit": "each"},
+            ),
+        ],
+        [],
+    )
     _list(conn, "a")
     _list(conn, "b")
-    return [Chunk("a:summary:0", "a", "summary", 0, "alpha porcelain tile"),
-            Chunk("b:summary:0", "b", "summary", 0, "beta mortar bag")]
+    return [
+        Chunk("a:summary:0", "a", "summary", 0, "alpha porcelain tile"),
+        Chunk("b:summary:0", "b", "summary", 0, "beta mortar bag"),
+    ]
 
 
 def _embed_pending(conn, model="m", seeds=None) -> None:
@@ -60,19 +82,34 @@ def test_chunks_embeddings_vectors_roundtrip(clean):
 
     store = PostgresVectorStore(conn)
     counts = sync_vector_store(conn, store, "m")
-    assert counts | {} == {"vectors": 2, "written": 2, "deleted": 0, "unchanged": 0, "bulk_load": False,
-                           "index_built": False}
+    assert counts | {} == {
+        "vectors": 2,
+        "written": 2,
+        "deleted": 0,
+        "unchanged": 0,
+        "bulk_load": False,
+        "index_built": False,
+    }
     assert sync_vector_store(conn, store, "m")["written"] == 0  # idempotent
 
     hits = match_products(conn, _unit(2), 2)
     assert hits[0]["id"] == "b:summary:0"
     assert hits[0]["score"] == pytest.approx(1.0, abs=1e-5)
-    assert hits[0]["metadata"] == {"sku": "2", "name": "Beta", "url": "http://s/products/b-2", "price": 9.5,
-                                   "price_unit": "each", "chunk_kind": "summary"}
+    assert hits[0]["metadata"] == {
+        "sku": "2",
+        "name": "Beta",
+        "url": "http://s/products/b-2",
+        "price": 9.5,
+        "price_unit": "each",
+        "chunk_kind": "summary",
+    }
 
     # a price change changes only metadata: the vector row is rewritten without re-embedding
-    products_sql.save_records(conn, [("b", "h3", {"sku": "2", "url": "http://s/products/b-2", "name": "Beta",
-                                                  "price": 8.0, "price_unit": "each"})], [])
+    products_sql.save_records(
+        conn,
+        [("b", "h3", {"sku": "2", "url": "http://s/products/b-2", "name": "Beta", "price": 8.0, "price_unit": "each"})],
+        [],
+    )
     assert chunks_sql.chunks_to_embed(conn, "m", 384) == []
     assert sync_vector_store(conn, store, "m")["written"] == 1
     assert store.match_products(_unit(2), 1)[0]["metadata"]["price"] == 8.0
@@ -86,7 +123,9 @@ def test_chunks_embeddings_vectors_roundtrip(clean):
     assert (counts["deleted"], counts["written"]) == (2, 0)  # b vanished; a's stale text is not served
     _embed_pending(conn)
     assert sync_vector_store(conn, store, "m")["written"] == 1
-    assert conn.execute("SELECT id, content FROM product_vectors").fetchall() == [("a:summary:0", "alpha text, new price")]
+    assert conn.execute("SELECT id, content FROM product_vectors").fetchall() == [
+        ("a:summary:0", "alpha text, new price")
+    ]
 
 
 def test_delisted_products_are_not_chunked(clean):
@@ -107,8 +146,16 @@ def test_save_embeddings_rejects_misaligned_rows(clean):
 
 def test_a_failing_batch_leaves_nothing_behind(clean):
     store = PostgresVectorStore(clean)
-    good = {"id": "g:summary:0", "product_key": "g", "chunk_kind": "summary", "content": "good",
-            "metadata": {}, "embedding": _unit(1), "text_hash": "h", "source_hash": "s"}
+    good = {
+        "id": "g:summary:0",
+        "product_key": "g",
+        "chunk_kind": "summary",
+        "content": "good",
+        "metadata": {},
+        "embedding": _unit(1),
+        "text_hash": "h",
+        "source_hash": "s",
+    }
     bad = {**good, "id": "x:summary:0", "embedding": np.ones(3, dtype=np.float32)}  # wrong dimension
     with pytest.raises(psycopg.errors.DataException):
         store.upsert([good, bad])
@@ -119,8 +166,9 @@ def test_a_failing_batch_leaves_nothing_behind(clean):
 
 
 def _hnsw_build_options(conn) -> list[str]:
-    return conn.execute("SELECT coalesce(reloptions, '{}') FROM pg_class WHERE relname = %s",
-                        ("product_vectors_embedding_hnsw",)).fetchone()[0]
+    return conn.execute(
+        "SELECT coalesce(reloptions, '{}') FROM pg_class WHERE relname = %s", ("product_vectors_embedding_hnsw",)
+    ).fetchone()[0]
 
 
 def test_bulk_load_drops_and_rebuilds_the_hnsw_and_search_text_indexes(clean, monkeypatch):
@@ -132,9 +180,15 @@ def test_bulk_load_drops_and_rebuilds_the_hnsw_and_search_text_indexes(clean, mo
     _embed_pending(clean)
     monkeypatch.setattr(vector_store, "BULK_LOAD_MIN_ROWS", 2)
     store = PostgresVectorStore(clean)
+
     def present():
-        return {r[0] for r in clean.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)",
-                                            ([HNSW_INDEX, SEARCH_TEXT_INDEX],))}
+        return {
+            r[0]
+            for r in clean.execute(
+                "SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", ([HNSW_INDEX, SEARCH_TEXT_INDEX],)
+            )
+        }
+
     during_load = []
     insert = store.insert
     monkeypatch.setattr(store, "insert", lambda rows: (during_load.append(present()), insert(rows)))
@@ -151,8 +205,14 @@ def test_bulk_load_drops_and_rebuilds_the_hnsw_and_search_text_indexes(clean, mo
 
 def test_stats(clean):
     stats = PostgresVectorStore(clean).stats()
-    assert stats == {"vectors": 0, "dimensions": [], "embedding_type": "vector(384)", "hnsw_index": True,
-                     "fulltext_index": True, "products_without_search_text": 0}
+    assert stats == {
+        "vectors": 0,
+        "dimensions": [],
+        "embedding_type": "vector(384)",
+        "hnsw_index": True,
+        "fulltext_index": True,
+        "products_without_search_text": 0,
+    }
 
 
 def test_only_products_whose_record_changed_are_chunked_again(clean):
@@ -162,13 +222,32 @@ def test_only_products_whose_record_changed_are_chunked_again(clean):
     assert pending() == []  # chunked from their current records
     assert pending("sig2") == ["a", "b"]  # a new chunker chunks everything again
 
-    products_sql.save_records(clean, [("a", "h1b", {"sku": "1", "url": "http://s/products/a-1", "name": "Alpha 2",
-                                                    "price": 6.0, "price_unit": "box"})], [])
-    products_sql.save_records(clean, [("b", "h2b", {"sku": "2", "url": "http://s/products/b-2", "name": "Beta",
-                                                    "price": 9.5, "price_unit": "each"})], [])  # same record
+    products_sql.save_records(
+        clean,
+        [
+            (
+                "a",
+                "h1b",
+                {"sku": "1", "url": "http://s/products/a-1", "name": "Alpha 2", "price": 6.0, "price_unit": "box"},
+            )
+        ],
+        [],
+    )
+    products_sql.save_records(
+        clean,
+        [
+            (
+                "b",
+                "h2b",
+                {"sku": "2", "url": "http://s/products/b-2", "name": "Beta", "price": 9.5, "price_unit": "each"},
+            )
+        ],
+        [],
+    )  # same record
     assert pending() == ["a"]
-    written = chunks_sql.sync_chunks(clean, [Chunk("a:summary:0", "a", "summary", 0, "alpha 2 porcelain tile")],
-                                      ["a"], "sig")
+    written = chunks_sql.sync_chunks(
+        clean, [Chunk("a:summary:0", "a", "summary", 0, "alpha 2 porcelain tile")], ["a"], "sig"
+    )
     assert written == {"chunks": 1, "written": 1, "deleted": 0, "unchanged": 0}
     assert pending() == []
     assert clean.execute("SELECT count(*) FROM product_chunks WHERE product_key = 'b'").fetchone()[0] == 1

@@ -31,11 +31,14 @@ def test_the_direct_url_is_the_pooled_one_unless_set(monkeypatch):
         db.direct_database_url()
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql://user:s3cret@127.0.0.1:1/nodb",
-    "postgresql://user@127.0.0.1:1/nodb?password=s3cret&connect_timeout=5",
-    "postgresql://user@127.0.0.1:1/nodb?sslmode=require&sslpassword=s3cret",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://user:s3cret@127.0.0.1:1/nodb",
+        "postgresql://user@127.0.0.1:1/nodb?password=s3cret&connect_timeout=5",
+        "postgresql://user@127.0.0.1:1/nodb?sslmode=require&sslpassword=s3cret",
+    ],
+)
 def test_connect_error_names_the_server_without_password(url):
     with pytest.raises(db.DatabaseConfigError) as err:
         db.connect(url)
@@ -43,22 +46,30 @@ def test_connect_error_names_the_server_without_password(url):
     assert "s3cret" not in str(err.value)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("postgresql://u:s3cret@h:5432/db", "postgresql://u:***@h:5432/db"),
-    ("postgresql://u:p@s3cret@h/db?sslmode=require", "postgresql://u:***@h/db?sslmode=require"),  # "@" unescaped
-    ("postgresql://u:s3cret@h1:5432,h2:5433/db", "postgresql://u:***@h1:5432,h2:5433/db"),
-    ("postgresql://u@h/db?password=s3cret&sslmode=require", "postgresql://u@h/db?password=***&sslmode=require"),
-    ("postgresql:///db?host=/run/pg&sslpassword=s3cret", "postgresql:///db?host=/run/pg&sslpassword=***"),
-    ("host=h user=u password=s3cret dbname=d", "host=h user=u password=*** dbname=d"),
-    ("host=h password = 's3 cr\\'et' dbname=d", "host=h password = *** dbname=d"),
-    ("sslpassword=s3cret host=h", "sslpassword=*** host=h"),
-    ("https://dagster.example/graphql?token=s3cret&run=1", "https://dagster.example/graphql?token=***&run=1"),
-    ("https://h/p?design=1&api_key=s3cret#access_token=s3cret", "https://h/p?design=1&api_key=***#access_token=***"),
-    ("at postgresql://u:s3cret@h/db: FATAL: password authentication failed for user \"u\"",
-     "at postgresql://u:***@h/db: FATAL: password authentication failed for user \"u\""),
-    ("postgresql://postgres:@/postgres?host=/run/pg", "postgresql://postgres:@/postgres?host=/run/pg"),
-    ("http://127.0.0.1:3000/graphql", "http://127.0.0.1:3000/graphql"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("postgresql://u:s3cret@h:5432/db", "postgresql://u:***@h:5432/db"),
+        ("postgresql://u:p@s3cret@h/db?sslmode=require", "postgresql://u:***@h/db?sslmode=require"),  # "@" unescaped
+        ("postgresql://u:s3cret@h1:5432,h2:5433/db", "postgresql://u:***@h1:5432,h2:5433/db"),
+        ("postgresql://u@h/db?password=s3cret&sslmode=require", "postgresql://u@h/db?password=***&sslmode=require"),
+        ("postgresql:///db?host=/run/pg&sslpassword=s3cret", "postgresql:///db?host=/run/pg&sslpassword=***"),
+        ("host=h user=u password=s3cret dbname=d", "host=h user=u password=*** dbname=d"),
+        ("host=h password = 's3 cr\\'et' dbname=d", "host=h password = *** dbname=d"),
+        ("sslpassword=s3cret host=h", "sslpassword=*** host=h"),
+        ("https://dagster.example/graphql?token=s3cret&run=1", "https://dagster.example/graphql?token=***&run=1"),
+        (
+            "https://h/p?design=1&api_key=s3cret#access_token=s3cret",
+            "https://h/p?design=1&api_key=***#access_token=***",
+        ),
+        (
+            'at postgresql://u:s3cret@h/db: FATAL: password authentication failed for user "u"',
+            'at postgresql://u:***@h/db: FATAL: password authentication failed for user "u"',
+        ),
+        ("postgresql://postgres:@/postgres?host=/run/pg", "postgresql://postgres:@/postgres?host=/run/pg"),
+        ("http://127.0.0.1:3000/graphql", "http://127.0.0.1:3000/graphql"),
+    ],
+)
 def test_redacted_hides_every_form_of_secret(text, expected):
     assert db.redacted(text) == expected
 
@@ -73,8 +84,9 @@ def test_migrations_apply_once(conn):
 
 def test_embedded_server_has_pgvector(server_url):
     with db.connect(server_url) as conn:
-        distance = conn.execute("SELECT '[1,2,0]'::vector <=> '[2,4,0]'::vector, '[1,0]'::vector <=> '[0,1]'::vector"
-                                ).fetchone()
+        distance = conn.execute(
+            "SELECT '[1,2,0]'::vector <=> '[2,4,0]'::vector, '[1,0]'::vector <=> '[0,1]'::vector"
+        ).fetchone()
     assert distance == pytest.approx((0.0, 1.0))  # cosine distance: parallel 0, orthogonal 1
 
 

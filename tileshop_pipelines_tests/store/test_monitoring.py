@@ -31,8 +31,9 @@ def test_buckets_and_quantiles():
 
 def test_rollups_from_several_flushes_add_up(conn):
     sql.add_request_rollups(conn, [(NOW, "POST", "/api/chat", 20, 1, counts(ms30=19, ms700=1))])
-    sql.add_request_rollups(conn, [(NOW, "POST", "/api/chat", 2, 2, counts(ms5000=2)),
-                                   (NOW, "GET", "/", 1, 0, counts(ms2=1))])
+    sql.add_request_rollups(
+        conn, [(NOW, "POST", "/api/chat", 2, 2, counts(ms5000=2)), (NOW, "GET", "/", 1, 0, counts(ms2=1))]
+    )
     routes = {r["route"]: r for r in sql.route_latency(conn, dt.timedelta(hours=1))}
     chat = routes["/api/chat"]
     assert (chat["requests"], chat["errors"]) == (22, 3)
@@ -49,12 +50,15 @@ def test_rollups_from_several_flushes_add_up(conn):
 def test_crawl_queue_counts_follow_due_products(conn):
     listed = [ListedUrl(f"http://site/products/p-{i}", "product", f"p-{i}", str(i), None) for i in range(6)]
     record_sitemap(conn, listed)
-    record_page_checks(conn, [
-        PageCheck("p-0", listed[0].url, Outcome.OK, 200, html="<html>0</html>"),
-        PageCheck("p-1", listed[1].url, Outcome.FAILED, 503, error="HTTP 503"),
-        PageCheck("p-2", listed[2].url, Outcome.BLOCKED, 200, error="home page"),
-        PageCheck("p-3", listed[3].url, Outcome.GONE, 404),
-    ])
+    record_page_checks(
+        conn,
+        [
+            PageCheck("p-0", listed[0].url, Outcome.OK, 200, html="<html>0</html>"),
+            PageCheck("p-1", listed[1].url, Outcome.FAILED, 503, error="HTTP 503"),
+            PageCheck("p-2", listed[2].url, Outcome.BLOCKED, 200, error="home page"),
+            PageCheck("p-3", listed[3].url, Outcome.GONE, 404),
+        ],
+    )
     queue = sql.crawl_queue(conn, dt.timedelta(days=7))
     # p-4, p-5 never fetched; p-1 and p-2 wait for their backoff
     assert queue["due_by_reason"] == {"new": 2, "changed": 0, "retry": 0, "stale": 0}
@@ -69,27 +73,61 @@ def test_crawl_queue_counts_follow_due_products(conn):
     assert [(s["due"], s["failing"]) for s in sql.queue_series(conn, dt.timedelta(hours=1))] == [(4, 1)]
 
 
-def question(text: str, *, at: dt.datetime = NOW, results: int = 3, relaxed: bool = False, mode: str = "offline",
-             llm_error: str | None = None, retrieval_ms: float = 12.0, latency_ms: float = 40.0,
-             filters_read: dict | None = None, visitor: str | None = "v1") -> sql.QuestionRecord:
-    return sql.QuestionRecord(asked_at=at, question=text, filters_read=filters_read or {}, filters_applied={},
-                              filters_relaxed=relaxed, result_count=results, top_sku="684287" if results else None,
-                              top_product_key="684287" if results else None, mode=mode, llm_error=llm_error,
-                              retrieval_ms=retrieval_ms, latency_ms=latency_ms, visitor_hash=visitor)
+def question(
+    text: str,
+    *,
+    at: dt.datetime = NOW,
+    results: int = 3,
+    relaxed: bool = False,
+    mode: str = "offline",
+    llm_error: str | None = None,
+    retrieval_ms: float = 12.0,
+    latency_ms: float = 40.0,
+    filters_read: dict | None = None,
+    visitor: str | None = "v1",
+) -> sql.QuestionRecord:
+    return sql.QuestionRecord(
+        asked_at=at,
+        question=text,
+        filters_read=filters_read or {},
+        filters_applied={},
+        filters_relaxed=relaxed,
+        result_count=results,
+        top_sku="684287" if results else None,
+        top_product_key="684287" if results else None,
+        mode=mode,
+        llm_error=llm_error,
+        retrieval_ms=retrieval_ms,
+        latency_ms=latency_ms,
+        visitor_hash=visitor,
+    )
 
 
 def test_questions_lists_summary_and_retention(conn):
-    sql.record_questions(conn, [
-        question("white matte tile"), question("White  matte tile ", visitor="v2"),
-        question("white matte tile", mode="claude"),
-        question("my order 1234", visitor="v3"), question("my order 1234", visitor="v3"),  # one visitor: not listed
-        question("purple terrazzo under $1 per box", results=5, relaxed=True, filters_read={"color": "purple"}),
-        question("unicorn tile", results=0, llm_error="timeout", latency_ms=4000.0, retrieval_ms=150.0),
-        question("old question", at=NOW - dt.timedelta(days=100)),
-    ])
+    sql.record_questions(
+        conn,
+        [
+            question("white matte tile"),
+            question("White  matte tile ", visitor="v2"),
+            question("white matte tile", mode="claude"),
+            question("my order 1234", visitor="v3"),
+            question("my order 1234", visitor="v3"),  # one visitor: not listed
+            question("purple terrazzo under $1 per box", results=5, relaxed=True, filters_read={"color": "purple"}),
+            question("unicorn tile", results=0, llm_error="timeout", latency_ms=4000.0, retrieval_ms=150.0),
+            question("old question", at=NOW - dt.timedelta(days=100)),
+        ],
+    )
     frequent = sql.frequent_questions(conn, dt.timedelta(days=7), 10)
-    assert frequent == [{"question": "white matte tile", "asked": 3, "mean_results": 3.0, "found_nothing": 0,
-                         "relaxed": 0, "top_sku": "684287"}]
+    assert frequent == [
+        {
+            "question": "white matte tile",
+            "asked": 3,
+            "mean_results": 3.0,
+            "found_nothing": 0,
+            "relaxed": 0,
+            "top_sku": "684287",
+        }
+    ]
     unmet = {q["question"]: q for q in sql.unmet_questions(conn, dt.timedelta(days=7), 10)}
     assert set(unmet) == {"purple terrazzo under $1 per box", "unicorn tile"}
     assert unmet["purple terrazzo under $1 per box"]["filters_read"] == {"color": "purple"}

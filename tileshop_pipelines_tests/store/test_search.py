@@ -8,10 +8,16 @@ from tileshop_pipelines.store import search
 from tileshop_pipelines.store.product_vectors import PostgresVectorStore
 
 PRODUCTS = {
-    "marmi-684287": ("684287", "Marmi Imperiali Zenobia Porcelain Wall and Floor Tile 12 x 12 in",
-                     "Polished beige, white porcelain tile for floor and wall, 12 x 12 in."),
-    "linewood-485020": ("485020", "Linewood White Matte Ceramic Wall Tile 12 x 36 in",
-                        "Matte white ceramic tile for wall, 12 x 36 in."),
+    "marmi-684287": (
+        "684287",
+        "Marmi Imperiali Zenobia Porcelain Wall and Floor Tile 12 x 12 in",
+        "Polished beige, white porcelain tile for floor and wall, 12 x 12 in.",
+    ),
+    "linewood-485020": (
+        "485020",
+        "Linewood White Matte Ceramic Wall Tile 12 x 36 in",
+        "Matte white ceramic tile for wall, 12 x 36 in.",
+    ),
     "lft-43521": ("43521", "Superior LFT Mortar 50 lb", "Large format tile mortar for floor and wall."),
     "excel-490001": ("490001", "Superior Excel Dove Grey Unsanded Grout 5 lb", "Unsanded cement grout, dove grey."),
 }
@@ -28,9 +34,17 @@ def store(conn, model):
     rows = []
     for key, (sku, name, facts) in PRODUCTS.items():
         for kind, content in (("summary", f"{name}\n{facts}"), ("facts", facts)):
-            rows.append({"id": f"{key}:{kind}:0", "product_key": key, "chunk_kind": kind, "content": content,
-                         "metadata": {"sku": sku, "name": name, "chunk_kind": kind}, "text_hash": "h",
-                         "source_hash": "s"})
+            rows.append(
+                {
+                    "id": f"{key}:{kind}:0",
+                    "product_key": key,
+                    "chunk_kind": kind,
+                    "content": content,
+                    "metadata": {"sku": sku, "name": name, "chunk_kind": kind},
+                    "text_hash": "h",
+                    "source_hash": "s",
+                }
+            )
     vectors = embed_texts(model, [r["content"] for r in rows])
     store = PostgresVectorStore(conn)
     store.upsert([{**r, "embedding": v} for r, v in zip(rows, vectors, strict=True)])
@@ -42,8 +56,10 @@ def _skus(hits):
 
 
 def test_fulltext_query_is_an_or_of_stemmed_words(conn):
-    assert conn.execute("SELECT fulltext_query('grout for rectified porcelain tiles')::text").fetchone()[0] == \
-        "'grout' | 'rectifi' | 'porcelain' | 'tile'"
+    assert (
+        conn.execute("SELECT fulltext_query('grout for rectified porcelain tiles')::text").fetchone()[0]
+        == "'grout' | 'rectifi' | 'porcelain' | 'tile'"
+    )
 
 
 def test_sku_is_found_by_full_text_not_by_vectors(store, model):
@@ -76,7 +92,8 @@ def test_filters_are_metadata_containment(store, model):
     q = embed_texts(model, ["tile"])[0]
     assert set(_skus(store.match_products(q, 8, filter={"sku": "485020"}))) == {"485020"}
     assert set(_skus(store.hybrid_search("tile", q, 8, filter={"chunk_kind": "facts"}))) <= set(
-        s for s, _, _ in PRODUCTS.values())
+        s for s, _, _ in PRODUCTS.values()
+    )
     assert all(h["chunk_kind"] == "facts" for h in store.hybrid_search("tile", q, 8, filter={"chunk_kind": "facts"}))
 
 
@@ -87,9 +104,13 @@ def test_match_count_must_be_positive(conn):
 
 def test_vector_search_uses_the_hnsw_index(conn):
     conn.execute("SET enable_seqscan = off")  # a handful of rows would otherwise be scanned
-    plan = "\n".join(r[0] for r in conn.execute(
-        "EXPLAIN SELECT id FROM product_vectors ORDER BY embedding <=> %s LIMIT 5",
-        (np.ones(384, dtype=np.float32),)))
+    plan = "\n".join(
+        r[0]
+        for r in conn.execute(
+            "EXPLAIN SELECT id FROM product_vectors ORDER BY embedding <=> %s LIMIT 5",
+            (np.ones(384, dtype=np.float32),),
+        )
+    )
     assert "Index Scan using product_vectors_embedding_hnsw" in plan
 
 
@@ -98,8 +119,12 @@ def test_match_products_function_runs_an_hnsw_scan(store, conn, model):
     notices = []
     conn.add_notice_handler(lambda d: notices.append(d.message_primary or ""))
     conn.execute("LOAD 'auto_explain'")
-    for setting in ("auto_explain.log_min_duration = 0", "auto_explain.log_nested_statements = on",
-                    "client_min_messages = log", "enable_seqscan = off"):
+    for setting in (
+        "auto_explain.log_min_duration = 0",
+        "auto_explain.log_nested_statements = on",
+        "client_min_messages = log",
+        "enable_seqscan = off",
+    ):
         conn.execute(f"SET {setting}")
     try:
         store.match_products(embed_texts(model, ["white wall tile"])[0], 3)
@@ -115,10 +140,21 @@ def _random_vectors(conn, n: int, seed: int, metadata=lambda i: {}) -> np.ndarra
     conn.execute("TRUNCATE product_vectors")
     vectors = np.random.default_rng(seed).standard_normal((n, 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    PostgresVectorStore(conn).upsert([
-        {"id": f"p{i}:summary:0", "product_key": f"p{i}", "chunk_kind": "summary", "content": "x",
-         "metadata": metadata(i), "embedding": v, "text_hash": "h", "source_hash": "s"}
-        for i, v in enumerate(vectors)])
+    PostgresVectorStore(conn).upsert(
+        [
+            {
+                "id": f"p{i}:summary:0",
+                "product_key": f"p{i}",
+                "chunk_kind": "summary",
+                "content": "x",
+                "metadata": metadata(i),
+                "embedding": v,
+                "text_hash": "h",
+                "source_hash": "s",
+            }
+            for i, v in enumerate(vectors)
+        ]
+    )
     return vectors
 
 
@@ -129,9 +165,11 @@ def test_filtered_search_is_not_cut_short_by_ef_search(conn):
     conn.execute("SET enable_seqscan = off")
     conn.execute("SET hnsw.iterative_scan = off")
     try:
-        plain = conn.execute("SELECT count(*) FROM (SELECT id FROM product_vectors WHERE metadata @> %s"
-                             " ORDER BY embedding <=> %s LIMIT 30) t",
-                             ('{"color": "red"}', vectors[1])).fetchone()[0]
+        plain = conn.execute(
+            "SELECT count(*) FROM (SELECT id FROM product_vectors WHERE metadata @> %s"
+            " ORDER BY embedding <=> %s LIMIT 30) t",
+            ('{"color": "red"}', vectors[1]),
+        ).fetchone()[0]
         hits = search.match_products(conn, vectors[1], 30, filter={"color": "red"})
     finally:
         conn.execute("RESET enable_seqscan")
@@ -154,9 +192,16 @@ def test_product_search_text_follows_every_write_to_product_vectors(store, conn,
     conn.execute("SELECT refresh_product_search_text(ARRAY['marmi-684287'])")
     # an upsert that changes one chunk's text: that product's row changes, no other
     before = _search_text(conn)
-    row = {"id": "lft-43521:facts:0", "product_key": "lft-43521", "chunk_kind": "facts",
-           "content": "Trowel with a half-inch notch.", "metadata": {"sku": "43521", "name": "Superior LFT Mortar 50 lb"},
-           "text_hash": "h2", "source_hash": "s2", "embedding": embed_texts(model, ["trowel"])[0]}
+    row = {
+        "id": "lft-43521:facts:0",
+        "product_key": "lft-43521",
+        "chunk_kind": "facts",
+        "content": "Trowel with a half-inch notch.",
+        "metadata": {"sku": "43521", "name": "Superior LFT Mortar 50 lb"},
+        "text_hash": "h2",
+        "source_hash": "s2",
+        "embedding": embed_texts(model, ["trowel"])[0],
+    }
     store.upsert([row])
     after = _search_text(conn)
     assert "'trowel'" in after["lft-43521"] and "'trowel'" not in before["lft-43521"]
@@ -197,8 +242,12 @@ def test_match_products_searches_the_graph_with_its_own_ef_search(conn):
     def scan(q, ef):
         with conn.transaction():
             conn.execute(f"SET LOCAL hnsw.ef_search = {ef}; SET LOCAL enable_seqscan = off")
-            return [r[0] for r in conn.execute(
-                "SELECT id FROM product_vectors ORDER BY embedding <=> %s LIMIT 10", (q,)).fetchall()]
+            return [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM product_vectors ORDER BY embedding <=> %s LIMIT 10", (q,)
+                ).fetchall()
+            ]
 
     conn.execute("SET hnsw.ef_search = 40; SET enable_seqscan = off")
     try:

@@ -58,10 +58,21 @@ class DocumentServer(LocalServer):
 
         super().__init__(Handler, host)
 
-    def serve(self, path: str, body: bytes, *, content_type: str = PDF, status: int = 200,
-              validators: bool = True, headers: dict[str, str] | None = None) -> str:
-        extra = {"ETag": f'"{hashlib.sha256(body).hexdigest()[:16]}"', "Last-Modified": LAST_MODIFIED} \
-            if validators and status == 200 else {}
+    def serve(
+        self,
+        path: str,
+        body: bytes,
+        *,
+        content_type: str = PDF,
+        status: int = 200,
+        validators: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> str:
+        extra = (
+            {"ETag": f'"{hashlib.sha256(body).hexdigest()[:16]}"', "Last-Modified": LAST_MODIFIED}
+            if validators and status == 200
+            else {}
+        )
         self.files[path] = (status, {"Content-Type": content_type, **extra, **(headers or {})}, body)
         return self.base_url + path
 
@@ -78,8 +89,19 @@ def products_naming(conn, records: dict[str, list[dict]], listed: list[str] | No
     """Products `records` (key -> the documents its record names, [{name, url}]) stored as
     current records, the `listed` ones (default: all) in the sitemap."""
     urls = {key: f"http://127.0.0.1/products/{key}-{100000 + i}" for i, key in enumerate(records)}
-    products_sql.save_records(conn, [(key, f"h-{key}-{hashlib.sha256(repr(docs).encode()).hexdigest()[:8]}",
-                                      {"sku": key, "url": urls[key], "name": key, "documents": docs})
-                                     for key, docs in records.items()], [])
-    acquisition_sql.record_sitemap(conn, [acquisition_sql.ListedUrl(urls[k], "product", k, k, None)
-                                          for k in (records if listed is None else listed)])
+    products_sql.save_records(
+        conn,
+        [
+            (
+                key,
+                f"h-{key}-{hashlib.sha256(repr(docs).encode()).hexdigest()[:8]}",
+                {"sku": key, "url": urls[key], "name": key, "documents": docs},
+            )
+            for key, docs in records.items()
+        ],
+        [],
+    )
+    acquisition_sql.record_sitemap(
+        conn,
+        [acquisition_sql.ListedUrl(urls[k], "product", k, k, None) for k in (records if listed is None else listed)],
+    )

@@ -36,14 +36,18 @@ def content_stream(data: bytes, *, compress: bool = True) -> bytes:
 
 def text_pdf_objects(pages: list[list[str]], *, compress: bool = True) -> tuple[list[bytes], int]:
     """(objects, root) of a document whose page i shows the lines of pages[i]."""
-    objects: list[bytes] = [b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-                            b""]  # 2: the page tree, written once its kids are known
+    objects: list[bytes] = [
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"",
+    ]  # 2: the page tree, written once its kids are known
     kids = []
     for lines in pages:
         ops = b"BT\n/F1 10 Tf\n13 TL\n56 760 Td\n" + b"".join(b"(%s) Tj T*\n" % _escape(line) for line in lines) + b"ET"
         objects.append(content_stream(ops, compress=compress))
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 1 0 R >> >> "
-                       b"/Contents %d 0 R >>" % len(objects))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 1 0 R >> >> "
+            b"/Contents %d 0 R >>" % len(objects)
+        )
         kids.append(len(objects))
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
@@ -59,8 +63,12 @@ def data_sheet(title: str, facts: list[str], *, pages: int = 2, lines_per_page: 
     """A technical data sheet: its title and facts on page 1, then filler paragraphs."""
     body = [[title, *facts]]
     for page in range(2, pages + 1):
-        body.append([f"{title}, page {page}: section {page}.{line} mixing, application and curing notes, "
-                     f"line {line}" for line in range(lines_per_page)])
+        body.append(
+            [
+                f"{title}, page {page}: section {page}.{line} mixing, application and curing notes, line {line}"
+                for line in range(lines_per_page)
+            ]
+        )
     return text_pdf(body)
 
 
@@ -102,12 +110,14 @@ def flate_bomb(inflated_bytes: int) -> bytes:
 def bomb_pdf(inflated_bytes: int) -> bytes:
     """One page whose content stream is a small Flate stream inflating to `inflated_bytes`."""
     stream = flate_bomb(inflated_bytes)
-    objects = [b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-               b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
-               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 1 0 R >> >> "
-               b"/Contents 3 0 R >>",
-               b"<< /Type /Catalog /Pages 2 0 R >>"]
+    objects = [
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 1 0 R >> >> "
+        b"/Contents 3 0 R >>",
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+    ]
     return assemble(objects, 5)
 
 
@@ -124,15 +134,16 @@ def broken_xref_pdf(pages: list[list[str]]) -> bytes:
     good = text_pdf(pages)
     head, _, tail = good.partition(b"xref\n")
     rows = tail.split(b"\n")
-    broken = [rows[0], rows[1]] + [b"%010d 00000 n " % (int(r[:10]) + 7) if r.endswith(b" n ") else r
-                                   for r in rows[2:]]
+    broken = [rows[0], rows[1]] + [b"%010d 00000 n " % (int(r[:10]) + 7) if r.endswith(b" n ") else r for r in rows[2:]]
     return head + b"xref\n" + b"\n".join(broken)
 
 
 def deep_page_tree_pdf(depth: int) -> bytes:
     """A page tree `depth` levels deep, one page at the bottom."""
-    objects: list[bytes] = [b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-                            content_stream(b"BT /F1 10 Tf 56 760 Td (deep) Tj ET")]
+    objects: list[bytes] = [
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        content_stream(b"BT /F1 10 Tf 56 760 Td (deep) Tj ET"),
+    ]
     parent: int | None = None
     for _level in range(depth):
         number = len(objects) + 1
@@ -142,7 +153,9 @@ def deep_page_tree_pdf(depth: int) -> bytes:
         parent = number
     if parent is None:
         raise ValueError(f"a page tree {depth} levels deep: at least 1")
-    objects.append(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 1 0 R >> >> "
-                   b"/Contents 2 0 R >>" % parent)
+    objects.append(
+        b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 1 0 R >> >> "
+        b"/Contents 2 0 R >>" % parent
+    )
     objects.append(b"<< /Type /Catalog /Pages 3 0 R >>")
     return assemble(objects, len(objects))

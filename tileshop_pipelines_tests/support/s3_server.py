@@ -39,8 +39,13 @@ class S3Server:
 
     def client(self):
         """A boto3 client as an operator's (the buckets are created with it, as `fly storage create` does)."""
-        return boto3.client("s3", endpoint_url=f"http://127.0.0.1:{self.port}", region_name="us-east-1",
-                            aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY)
+        return boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{self.port}",
+            region_name="us-east-1",
+            aws_access_key_id=ACCESS_KEY_ID,
+            aws_secret_access_key=SECRET_ACCESS_KEY,
+        )
 
     def new_bucket(self) -> str:
         name = f"tileshop-test-{uuid.uuid4().hex[:12]}"
@@ -50,8 +55,14 @@ class S3Server:
     def env(self, bucket: str) -> dict[str, str]:
         """The variables `fly storage create` sets, for `bucket` on this server (region `auto`, as
         Tigris), and the proxy that reaches it."""
-        return {"BUCKET_NAME": bucket, "AWS_ENDPOINT_URL_S3": self.endpoint_url, "AWS_REGION": "auto",
-                "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY, **self.proxy_env()}
+        return {
+            "BUCKET_NAME": bucket,
+            "AWS_ENDPOINT_URL_S3": self.endpoint_url,
+            "AWS_REGION": "auto",
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+            **self.proxy_env(),
+        }
 
     def read(self, bucket: str, key: str) -> bytes:
         return self.client().get_object(Bucket=bucket, Key=key)["Body"].read()

@@ -22,8 +22,9 @@ AUTOMATION_OFF = {"TILESHOP_AUTOMATION": "off"}
 # The product pages of a served sample catalog name their documents on the CDN stand-in's host.
 DOCUMENT_HOSTS = {"TILESHOP_DOCUMENT_HOSTS": CDN_HOST}
 # Fast retries for the crawls of the acquisition tests.
-FAST_CRAWLER = {"resources": {"crawler": {"config": {"backoff_base_s": 0.01, "backoff_max_s": 0.05,
-                                                     "max_attempts": 2}}}}
+FAST_CRAWLER = {
+    "resources": {"crawler": {"config": {"backoff_base_s": 0.01, "backoff_max_s": 0.05, "max_attempts": 2}}}
+}
 
 
 @contextlib.contextmanager
@@ -70,9 +71,15 @@ class SampleSite:
 
 
 @contextlib.contextmanager
-def open_sample_site(database_url: str, home: Path, n_products: int, seed: int, *,
-                     env: dict[str, str] | None = None,
-                     materialize: Callable[[dg.DagsterInstance], list] | None = None) -> Iterator[SampleSite]:
+def open_sample_site(
+    database_url: str,
+    home: Path,
+    n_products: int,
+    seed: int,
+    *,
+    env: dict[str, str] | None = None,
+    materialize: Callable[[dg.DagsterInstance], list] | None = None,
+) -> Iterator[SampleSite]:
     """build_catalog(n_products, seed) served until the end of the block (its documents on the CDN
     stand-in, `site.server.cdn`), with TILESHOP_SITEMAP_URL at it, CRAWL_RATE off, the document hosts
     at the stand-in and `env`, then `materialize(instance)` run once in that environment. The
@@ -81,8 +88,14 @@ def open_sample_site(database_url: str, home: Path, n_products: int, seed: int, 
     with CatalogServer(catalog, port=0) as server:
         with environment({}):
             values = tileshop_environment(database_url, home)
-            values.update({"TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml", **CRAWL_RATE_OFF,
-                           **DOCUMENT_HOSTS, **(env or {})})
+            values.update(
+                {
+                    "TILESHOP_SITEMAP_URL": f"{server.base_url}/sitemap.xml",
+                    **CRAWL_RATE_OFF,
+                    **DOCUMENT_HOSTS,
+                    **(env or {}),
+                }
+            )
             os.environ.update(values)
             results = []
             if materialize is not None:
@@ -102,5 +115,7 @@ def sitemap_and_crawl(instance: dg.DagsterInstance) -> list:
     """The sitemap's product partitions, then one crawl of them all (fast retries)."""
     from tileshop_pipelines.local_runs import crawl_all_products, refresh_sitemap
 
-    return [refresh_sitemap(instance, raise_on_error=True),
-            crawl_all_products(instance, raise_on_error=True, run_config=FAST_CRAWLER)]
+    return [
+        refresh_sitemap(instance, raise_on_error=True),
+        crawl_all_products(instance, raise_on_error=True, run_config=FAST_CRAWLER),
+    ]

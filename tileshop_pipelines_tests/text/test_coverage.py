@@ -44,7 +44,9 @@ def test_grout_table():
 
 
 def test_grout_per_pail():
-    text = GROUT_PAGE.replace("Approximate pounds of grout per 100 sq ft", "Approximate square feet covered per 9 lb pail")
+    text = GROUT_PAGE.replace(
+        "Approximate pounds of grout per 100 sq ft", "Approximate square feet covered per 9 lb pail"
+    )
     row = page_coverage(text).grout[0]
     assert (row.basis, row.unit) == ("sq ft per unit", "9 lb pail")
 
@@ -56,19 +58,27 @@ def test_a_table_without_its_basis_states_nothing():
 def test_mortar_and_trowel_tables():
     found = page_coverage(MORTAR_PAGE)
     assert [(m.notch, m.low, m.high, m.unit) for m in found.mortar] == [
-        ("1/4 x 3/8 in square notch", 60, 65, "50 lb bag"), ("1/2 x 1/2 in square notch", 40, 45, "50 lb bag"),
-        ("3/4 in loop notch", 25, 28, "50 lb bag")]
+        ("1/4 x 3/8 in square notch", 60, 65, "50 lb bag"),
+        ("1/2 x 1/2 in square notch", 40, 45, "50 lb bag"),
+        ("3/4 in loop notch", 25, 28, "50 lb bag"),
+    ]
     assert [t.notch for t in found.trowels if t.fits((12.0, 24.0))] == ["1/2 x 1/2 in square notch"]
     assert [t.notch for t in found.trowels if t.fits((4.0, 12.0))] == ["1/4 x 3/8 in square notch"]
     assert [t.notch for t in found.trowels if t.fits((24.0, 48.0))] == ["3/4 in loop notch"]
     assert [t.notch for t in found.trowels if t.fits((12.0, 36.0))] == []  # no row says: nothing guessed
 
 
-@pytest.mark.parametrize("tiles, sides, fits", [
-    ("8 x 8 in to 16 x 16 in", (12.0, 12.0), True), ("8 x 8 in to 16 x 16 in", (12.0, 24.0), False),
-    ("larger than 16 x 16 in", (12.0, 24.0), True), ("larger than 16 x 16 in", (16.0, 16.0), False),
-    ("mosaics and tile up to 4 x 4 in", (2.0, 2.0), True), ("12 x 24 in and 24 x 24 in", (24.0, 24.0), True),
-])
+@pytest.mark.parametrize(
+    "tiles, sides, fits",
+    [
+        ("8 x 8 in to 16 x 16 in", (12.0, 12.0), True),
+        ("8 x 8 in to 16 x 16 in", (12.0, 24.0), False),
+        ("larger than 16 x 16 in", (12.0, 24.0), True),
+        ("larger than 16 x 16 in", (16.0, 16.0), False),
+        ("mosaics and tile up to 4 x 4 in", (2.0, 2.0), True),
+        ("12 x 24 in and 24 x 24 in", (24.0, 24.0), True),
+    ],
+)
 def test_trowel_rows(tiles, sides, fits):
     assert TrowelChoice(tiles, "1/2 x 1/2 in square notch", "").fits(sides) is fits
 
@@ -93,8 +103,11 @@ def test_every_coverage_fact_of_the_sample_data_sheets_is_read_from_its_page():
             found = pages[fact.page - 1]
             if fact.key == "grout coverage":
                 value = fact.values[0]
-                rows = [g for g in found.grout if g.tile == fact.conditions["tile size"]
-                        and g.joint == fact.conditions["joint width"]]
+                rows = [
+                    g
+                    for g in found.grout
+                    if g.tile == fact.conditions["tile size"] and g.joint == fact.conditions["joint width"]
+                ]
                 assert [g.value for g in rows] == [value.number], (doc.path, fact)
                 assert rows[0].basis == ("lb per 100 sq ft" if value.unit == "lb per 100 sq ft" else "sq ft per unit")
             elif fact.key == "mortar coverage":

@@ -45,18 +45,25 @@ Superior LFT Mortar | Revised May 1, 2024 | Page 2 of 2""",
 ]
 
 
-@pytest.mark.parametrize("line, heading", [
-    ("Coverage", True), ("POT LIFE", True), ("3. Surface Preparation", True), ("Time Before Grouting", True),
-    ("Coverage:", True), ("Installation over Concrete", True),
-    ("Grout after 24 hours.", False),  # a sentence
-    ("Pot life: 2 hours at 70 F", False),  # a label and its value
-    ("1/2 x 1/2 in square 40 - 45 sq. ft", False),  # a table row
-    ("12 x 24", False),
-    ("Standard ANSI A118.4", False),  # figures: a table row
-    ("Technical Data Sheet | Revised May 1, 2024", False),
-    ("Mix with clean water until smooth and lump free for about five minutes then slake", False),  # long
-    ("mix well", False),  # lower case
-])
+@pytest.mark.parametrize(
+    "line, heading",
+    [
+        ("Coverage", True),
+        ("POT LIFE", True),
+        ("3. Surface Preparation", True),
+        ("Time Before Grouting", True),
+        ("Coverage:", True),
+        ("Installation over Concrete", True),
+        ("Grout after 24 hours.", False),  # a sentence
+        ("Pot life: 2 hours at 70 F", False),  # a label and its value
+        ("1/2 x 1/2 in square 40 - 45 sq. ft", False),  # a table row
+        ("12 x 24", False),
+        ("Standard ANSI A118.4", False),  # figures: a table row
+        ("Technical Data Sheet | Revised May 1, 2024", False),
+        ("Mix with clean water until smooth and lump free for about five minutes then slake", False),  # long
+        ("mix well", False),  # lower case
+    ],
+)
 def test_headings(line, heading):
     assert is_heading(line) is heading
 
@@ -95,15 +102,30 @@ def test_control_characters_and_blank_lines_go():
     assert clean_lines("a\x00b\u2028c\n\n   \n  d   e ") == ["a b", "c", "d e"]  # U+2028 ends a line
 
 
-@pytest.mark.parametrize("name, first, title", [
-    ("Technical Data Sheet", "Superior LFT Mortar", "Superior LFT Mortar Technical Data Sheet"),
-    ("Technical Data Sheet", "Superior LFT Mortar Technical Data Sheet", "Superior LFT Mortar Technical Data Sheet"),
-    ("Superior LFT Mortar Technical Data Sheet", "Technical Data Sheet", "Superior LFT Mortar Technical Data Sheet"),
-    ("Safety Data Sheet", "Superior Pro Shield Membrane Safety Data", "Superior Pro Shield Membrane Safety Data Sheet"),
-    ("Installation Instructions", "Read these instructions before you begin.", "Installation Instructions"),
-    ("Warranty", None, "Warranty"),
-    ("", "", "Document"),
-])
+@pytest.mark.parametrize(
+    "name, first, title",
+    [
+        ("Technical Data Sheet", "Superior LFT Mortar", "Superior LFT Mortar Technical Data Sheet"),
+        (
+            "Technical Data Sheet",
+            "Superior LFT Mortar Technical Data Sheet",
+            "Superior LFT Mortar Technical Data Sheet",
+        ),
+        (
+            "Superior LFT Mortar Technical Data Sheet",
+            "Technical Data Sheet",
+            "Superior LFT Mortar Technical Data Sheet",
+        ),
+        (
+            "Safety Data Sheet",
+            "Superior Pro Shield Membrane Safety Data",
+            "Superior Pro Shield Membrane Safety Data Sheet",
+        ),
+        ("Installation Instructions", "Read these instructions before you begin.", "Installation Instructions"),
+        ("Warranty", None, "Warranty"),
+        ("", "", "Document"),
+    ],
+)
 def test_document_title(name, first, title):
     assert document_title(name, [first] if first is not None else []) == title
 
@@ -113,13 +135,20 @@ def test_chunks_by_page_and_section_name_document_and_section():
     chunks = chunk_document(7, "Technical Data Sheet", pages, SPANS)
     # the title block (title line, kind and revision) is no passage: every passage carries the title
     assert [(c.page_number, c.section) for c in chunks] == [
-        (1, "Description"), (1, "Substrates"), (1, "Coverage"), (2, "Coverage"), (2, "Pot Life"),
-        (2, "Technical Data"), (2, "Grouting")]
+        (1, "Description"),
+        (1, "Substrates"),
+        (1, "Coverage"),
+        (2, "Coverage"),
+        (2, "Pot Life"),
+        (2, "Technical Data"),
+        (2, "Grouting"),
+    ]
     assert [c.chunk_id for c in chunks[2:4]] == ["doc7:p1:2", "doc7:p2:0"]
     coverage = chunks[2]
     assert coverage.content.split("\n")[0] == "Superior LFT Mortar Technical Data Sheet: Coverage"
-    assert passage_text(coverage.content) == ("Trowel notch Coverage per 50 lb bag\n1/4 x 3/8 in square 60 - 70 sq. ft.\n"
-                                              "1/2 x 1/2 in square 40 - 45 sq. ft.")
+    assert passage_text(coverage.content) == (
+        "Trowel notch Coverage per 50 lb bag\n1/4 x 3/8 in square 60 - 70 sq. ft.\n1/2 x 1/2 in square 40 - 45 sq. ft."
+    )
     assert len({c.chunk_id for c in chunks}) == len(chunks)
     # the same text gives the same chunks (ids and hashes): nothing is re-embedded
     again = chunk_document(7, "Technical Data Sheet", pages, SPANS)
@@ -149,13 +178,15 @@ def test_every_fact_of_the_sample_documents_is_in_a_passage_of_its_page():
     facts = in_page = in_section = 0
     for number, doc in enumerate(DOCUMENTS.values()):
         reader = PdfReader(io.BytesIO(document_pdf(doc.path)))
-        chunks = chunk_document(number, doc.name, [(n, p.extract_text()) for n, p in enumerate(reader.pages, 1)],
-                                SPANS)
+        chunks = chunk_document(number, doc.name, [(n, p.extract_text()) for n, p in enumerate(reader.pages, 1)], SPANS)
         assert all(doc.title.lower() in c.title.lower() for c in chunks), (doc.path, chunks[0].title)
         for fact in doc.facts:
             facts += 1
-            found = [c for c in chunks if c.page_number == fact.page
-                     and normalized(fact.statement) in normalized(passage_text(c.content))]
+            found = [
+                c
+                for c in chunks
+                if c.page_number == fact.page and normalized(fact.statement) in normalized(passage_text(c.content))
+            ]
             in_page += bool(found)
             in_section += any(c.section == fact.section for c in found)
     assert facts > 800 and in_page == facts
@@ -166,11 +197,22 @@ def test_wrapped_sentences_are_joined_and_table_rows_kept():
     from tileshop_pipelines.text.document_chunks import reflow
 
     wide = "Substrates must be structurally sound, clean, and free of dust, oil, wax and sealers. New"
-    assert reflow([wide, "concrete must cure at least 28 days before tile is set on it, at 70°F and 50% relative",
-                   "humidity.", "Tile size Trowel notch", "up to 12 x 12 in 1/4 x 3/8 in square notch",
-                   "12 x 24 in and 24 x 24 in 1/2 x 1/2 in square notch", "larger than 24 x 24 in 3/4 in U-notch",
-                   "Use a flexible sealant."]) == [
+    assert reflow(
+        [
+            wide,
+            "concrete must cure at least 28 days before tile is set on it, at 70°F and 50% relative",
+            "humidity.",
+            "Tile size Trowel notch",
+            "up to 12 x 12 in 1/4 x 3/8 in square notch",
+            "12 x 24 in and 24 x 24 in 1/2 x 1/2 in square notch",
+            "larger than 24 x 24 in 3/4 in U-notch",
+            "Use a flexible sealant.",
+        ]
+    ) == [
         f"{wide} concrete must cure at least 28 days before tile is set on it, at 70°F and 50% relative humidity.",
-        "Tile size Trowel notch", "up to 12 x 12 in 1/4 x 3/8 in square notch",
-        "12 x 24 in and 24 x 24 in 1/2 x 1/2 in square notch", "larger than 24 x 24 in 3/4 in U-notch",
-        "Use a flexible sealant."]
+        "Tile size Trowel notch",
+        "up to 12 x 12 in 1/4 x 3/8 in square notch",
+        "12 x 24 in and 24 x 24 in 1/2 x 1/2 in square notch",
+        "larger than 24 x 24 in 3/4 in U-notch",
+        "Use a flexible sealant.",
+    ]

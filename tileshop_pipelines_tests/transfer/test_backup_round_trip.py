@@ -36,13 +36,22 @@ ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "backups/"
 KEEP_DAYS = 3
 # Objects in the bucket that are not backups: retention leaves every one alone.
-FOREIGN = ["backups/notes.txt", "backups/archive/tileshop-20250101T050000Z.dump", "tileshop-20250101T050000Z.dump",
-           "backups/tileshop-20250101T050000Z.dump.partial"]
+FOREIGN = [
+    "backups/notes.txt",
+    "backups/archive/tileshop-20250101T050000Z.dump",
+    "tileshop-20250101T050000Z.dump",
+    "backups/tileshop-20250101T050000Z.dump.partial",
+]
 
 
 def _tileshop(*argv: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tileshop_pipelines.cli", *argv], capture_output=True, text=True,
-                          timeout=600, env={**os.environ, **env, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "tileshop_pipelines.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -65,16 +74,28 @@ def backed_up(source, s3, make_database, tmp_path_factory) -> dict:
     bucket = s3.new_bucket()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     today = now.replace(hour=0, minute=0, second=0)
-    earlier = {name: backup_key(PREFIX, when) for name, when in {
-        "today_earlier": max(today, now - dt.timedelta(minutes=5)), "yesterday_late": today - dt.timedelta(hours=2),
-        "yesterday_early": today - dt.timedelta(hours=20), "two_days_ago": today - dt.timedelta(days=2),
-        "five_days_ago": today - dt.timedelta(days=5), "forty_days_ago": today - dt.timedelta(days=40)}.items()}
+    earlier = {
+        name: backup_key(PREFIX, when)
+        for name, when in {
+            "today_earlier": max(today, now - dt.timedelta(minutes=5)),
+            "yesterday_late": today - dt.timedelta(hours=2),
+            "yesterday_early": today - dt.timedelta(hours=20),
+            "two_days_ago": today - dt.timedelta(days=2),
+            "five_days_ago": today - dt.timedelta(days=5),
+            "forty_days_ago": today - dt.timedelta(days=40),
+        }.items()
+    }
     for key in [*earlier.values(), *FOREIGN]:
         s3.client().put_object(Bucket=bucket, Key=key, Body=b"an earlier object")
     home = tmp_path_factory.mktemp("backup_home")
-    env = {**s3.env(bucket), "TILESHOP_HOME": str(home), "DATABASE_URL": source, "TILESHOP_AUTOMATION": "off",
-           "DAGSTER_PG_URL": bootstrap.dagster_storage_url(make_database()),
-           "TILESHOP_BACKUP_KEEP_DAYS": str(KEEP_DAYS)}
+    env = {
+        **s3.env(bucket),
+        "TILESHOP_HOME": str(home),
+        "DATABASE_URL": source,
+        "TILESHOP_AUTOMATION": "off",
+        "DAGSTER_PG_URL": bootstrap.dagster_storage_url(make_database()),
+        "TILESHOP_BACKUP_KEEP_DAYS": str(KEEP_DAYS),
+    }
     with environment(env), pytest.MonkeyPatch.context() as patch:
         # Dagster's compute log manager uses boto3's default session: made anew, as in a fresh
         # process, it reads the AWS config bootstrap writes (virtual-hosted addressing, the region).
@@ -87,14 +108,30 @@ def backed_up(source, s3, make_database, tmp_path_factory) -> dict:
         with warnings.catch_warnings(), dg.DagsterInstance.get() as instance:
             warnings.simplefilter("ignore")
             compute_logs = type(instance.compute_log_manager).__name__
-            result = defs().resolve_job_def("database_backup").execute_in_process(
-                instance=instance, run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+            result = (
+                defs()
+                .resolve_job_def("database_backup")
+                .execute_in_process(
+                    instance=instance, run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+                )
+            )
     assert result.success
     output = result.output_for_node("back_up_database")
-    metadata = {k: v.value for k, v in next(
-        e for e in result.all_events if e.event_type_value == "STEP_OUTPUT").event_specific_data.metadata.items()}
-    return {"bucket": bucket, "env": env, "earlier": earlier, "url": output, "metadata": metadata,
-            "run_id": result.run_id, "compute_logs": compute_logs}
+    metadata = {
+        k: v.value
+        for k, v in next(
+            e for e in result.all_events if e.event_type_value == "STEP_OUTPUT"
+        ).event_specific_data.metadata.items()
+    }
+    return {
+        "bucket": bucket,
+        "env": env,
+        "earlier": earlier,
+        "url": output,
+        "metadata": metadata,
+        "run_id": result.run_id,
+        "compute_logs": compute_logs,
+    }
 
 
 def test_the_job_uploads_a_whole_dump_and_retention_keeps_n_days(backed_up, s3):
@@ -109,10 +146,12 @@ def test_the_job_uploads_a_whole_dump_and_retention_keeps_n_days(backed_up, s3):
     kept = sorted([key, earlier["yesterday_late"], earlier["two_days_ago"]])
     assert sorted(s3.keys(bucket, PREFIX)) == sorted([*kept, *(k for k in FOREIGN if k.startswith(PREFIX))])
     assert s3.keys(bucket, "tileshop-") == ["tileshop-20250101T050000Z.dump"]
-    assert sorted(metadata["deleted"]) == sorted(earlier[n] for n in ("today_earlier", "yesterday_early",
-                                                                      "five_days_ago", "forty_days_ago"))
-    print(f"\nbackup: {metadata['bytes']:,} bytes, dump {metadata['dump_s']:.2f} s, "
-          f"upload {metadata['upload_s']:.2f} s")
+    assert sorted(metadata["deleted"]) == sorted(
+        earlier[n] for n in ("today_earlier", "yesterday_early", "five_days_ago", "forty_days_ago")
+    )
+    print(
+        f"\nbackup: {metadata['bytes']:,} bytes, dump {metadata['dump_s']:.2f} s, upload {metadata['upload_s']:.2f} s"
+    )
 
 
 def test_the_runs_output_lands_in_the_bucket(backed_up, s3):
@@ -138,8 +177,10 @@ def test_restore_latest_backup_into_a_new_database_is_verified_equal(backed_up, 
     with server.open_database(target) as conn:  # Dagster's history came along, in the same database
         assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] >= 3
     assert not list((Path(backed_up["env"]["TILESHOP_HOME"]) / "backups").iterdir())  # the download is gone
-    print(f"\nrestore: download {figures.group(2)} s, pg_restore {figures.group(3)} s; verify: "
-          f"{report['compared']['rows']} hashed rows, {report['compared']['tables']} tables equal")
+    print(
+        f"\nrestore: download {figures.group(2)} s, pg_restore {figures.group(3)} s; verify: "
+        f"{report['compared']['rows']} hashed rows, {report['compared']['tables']} tables equal"
+    )
     # the same object by its URL into the now non-empty database: refused, left as it was
     again = _tileshop("db", "restore", backed_up["url"], "--to", target, env=backed_up["env"])
     assert again.returncode == 2 and "is not empty" in again.stderr
@@ -155,8 +196,9 @@ def test_backups_lists_what_retention_kept(backed_up):
 
 
 def test_restore_arguments_and_a_missing_bucket(backed_up, make_database):
-    both = _tileshop("db", "restore", backed_up["url"], "--latest-backup", "--to", make_database(),
-                     env=backed_up["env"])
+    both = _tileshop(
+        "db", "restore", backed_up["url"], "--latest-backup", "--to", make_database(), env=backed_up["env"]
+    )
     assert both.returncode == 2 and "one of FILE, s3://BUCKET/KEY or --latest-backup" in both.stderr
     no_bucket = {**backed_up["env"], "BUCKET_NAME": ""}
     out = _tileshop("db", "restore", "--latest-backup", "--to", make_database(), env=no_bucket)

@@ -68,8 +68,9 @@ def test_the_stand_in_answers_virtual_hosted_requests_only_as_tigris_does(s3, bu
     import boto3
     from botocore.exceptions import ClientError
 
-    path_style = boto3.client("s3", endpoint_url=s3.endpoint_url, region_name="auto", aws_access_key_id="a",
-                              aws_secret_access_key="b")
+    path_style = boto3.client(
+        "s3", endpoint_url=s3.endpoint_url, region_name="auto", aws_access_key_id="a", aws_secret_access_key="b"
+    )
     with pytest.raises(ClientError, match="NoSuchBucket"):
         path_style.list_objects_v2(Bucket=bucket.name)
     assert bucket.list("") == []
@@ -114,9 +115,13 @@ def test_an_upload_killed_midway_leaves_no_object(s3, tmp_path):
     source = tmp_path / "big.dump"
     source.write_bytes(os.urandom(8 * PART))
     key = "backups/tileshop-20261206T050000Z.dump"
-    child = subprocess.Popen([sys.executable, "-c", UPLOADER, str(source), key, str(PART)],
-                             env={**os.environ, **s3.env(name), "PYTHONPATH": str(ROOT)},
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", UPLOADER, str(source), key, str(PART)],
+        env={**os.environ, **s3.env(name), "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     client = s3.client()
     deadline = time.monotonic() + 60
     parts = 0

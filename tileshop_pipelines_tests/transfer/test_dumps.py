@@ -29,8 +29,9 @@ def source(make_database) -> str:
     url = make_database()
     with db.connect(url) as conn:
         migrate(conn)
-        record_sitemap(conn, [ListedUrl(info.url, info.kind, info.product_key, info.sku, None)],
-                       sitemap_url=f"{BASE}/sitemap.xml")
+        record_sitemap(
+            conn, [ListedUrl(info.url, info.kind, info.product_key, info.sku, None)], sitemap_url=f"{BASE}/sitemap.xml"
+        )
         save_records(conn, [(info.product_key, "hash", extract_product(product_page(product, BASE), info.url))], [])
     return url
 
@@ -169,9 +170,11 @@ def test_pgvector_in_another_schema_is_refused_before_writing(dump_file, make_da
 
 
 def test_pgvector_requirements():
-    for vector, wanted in (({"available": None, "installed": None, "schema": None}, "no pgvector extension"),
-                           ({"available": "0.7.4", "installed": None, "schema": None}, "pgvector 0.7.4; the search"),
-                           ({"available": "0.8.1", "installed": "0.5.0", "schema": "public"}, "pgvector 0.5.0")):
+    for vector, wanted in (
+        ({"available": None, "installed": None, "schema": None}, "no pgvector extension"),
+        ({"available": "0.7.4", "installed": None, "schema": None}, "pgvector 0.7.4; the search"),
+        ({"available": "0.8.1", "installed": "0.5.0", "schema": "public"}, "pgvector 0.5.0"),
+    ):
         with pytest.raises(dumps.DumpError, match=wanted):
             dumps.check_pgvector(vector, "postgresql://u:***@h/db", ("public",))
     dumps.check_pgvector({"available": "0.8.0", "installed": None, "schema": None}, "t", ("public",))

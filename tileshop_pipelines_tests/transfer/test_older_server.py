@@ -81,8 +81,10 @@ def test_the_dump_restores_into_16_as_a_managed_user_and_verifies(filled, manage
 
 
 def test_the_app_answers_the_same_from_16(filled, managed):
-    answers = [tileshop("ask", "mortar for large format tile", env={**filled["env"], "DATABASE_URL": url})
-               for url in (filled["source"], managed)]
+    answers = [
+        tileshop("ask", "mortar for large format tile", env={**filled["env"], "DATABASE_URL": url})
+        for url in (filled["source"], managed)
+    ]
     assert [a.returncode for a in answers] == [0, 0], answers[1].stderr
     assert answers[0].stdout == answers[1].stdout
 
@@ -90,8 +92,17 @@ def test_the_app_answers_the_same_from_16(filled, managed):
 def test_a_dump_source_needs_a_server_where_the_user_may_create_databases(filled, managed):
     out = tileshop("transfer", "verify", "--source", str(filled["dump"]), "--target", managed, env=filled["env"])
     assert out.returncode == 2 and "cannot create a scratch database" in out.stderr and "--scratch-server" in out.stderr
-    scratch = tileshop("transfer", "verify", "--source", str(filled["dump"]), "--target", managed,
-                       "--scratch-server", filled["source"], env=filled["env"])
+    scratch = tileshop(
+        "transfer",
+        "verify",
+        "--source",
+        str(filled["dump"]),
+        "--target",
+        managed,
+        "--scratch-server",
+        filled["source"],
+        env=filled["env"],
+    )
     assert scratch.returncode == 0, scratch.stdout + scratch.stderr
 
 
@@ -106,8 +117,9 @@ def test_a_superuser_restore_installs_pgvector_itself(filled, postgres16):
 
 def test_a_user_who_may_not_create_pgvector_is_told_what_to_do(filled, postgres16):
     target = _database(postgres16, "no_pgvector", owner=MANAGED_USER)
-    with pytest.raises(dumps.DumpError, match="(?s)permission denied to create extension.*fly mpg databases extensions "
-                                                  "enable vector"):
+    with pytest.raises(
+        dumps.DumpError, match="(?s)permission denied to create extension.*fly mpg databases extensions enable vector"
+    ):
         dumps.restore(filled["dump"], target)
     with server.open_database(target) as conn:
         assert server.user_objects(conn, ["public"]) == {}  # nothing half-restored

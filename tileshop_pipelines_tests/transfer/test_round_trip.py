@@ -81,8 +81,9 @@ def test_ask_gives_the_same_answer_on_both(filled, restored):
 def test_verify_catches_a_deleted_row(filled, make_database):
     target = _copy(filled, make_database)
     with db.connect(target) as conn:
-        chunk = conn.execute("DELETE FROM product_chunks WHERE chunk_id = (SELECT min(chunk_id) FROM product_chunks)"
-                             " RETURNING chunk_id").fetchone()[0]
+        chunk = conn.execute(
+            "DELETE FROM product_chunks WHERE chunk_id = (SELECT min(chunk_id) FROM product_chunks) RETURNING chunk_id"
+        ).fetchone()[0]
     report = verify(filled["source"], target)
     assert not report["ok"]
     assert _found(report) == {("tables", "product_chunks"), ("rows", f"product_chunks {chunk}")}
@@ -95,7 +96,8 @@ def test_verify_catches_a_changed_price(filled, make_database):
     with db.connect(target) as conn:
         key = conn.execute(
             "UPDATE products SET price = price + 1, record = jsonb_set(record, '{price}', to_jsonb(price + 1))"
-            " WHERE sku = '684287' RETURNING product_key").fetchone()[0]
+            " WHERE sku = '684287' RETURNING product_key"
+        ).fetchone()[0]
     report = verify(filled["source"], target)
     assert _found(report) == {("rows", f"products {key}")}
 
@@ -105,8 +107,10 @@ def test_verify_catches_a_dropped_index(filled, make_database):
     with db.connect(target) as conn:
         conn.execute("DROP INDEX product_vectors_embedding_hnsw")
     report = verify(filled["source"], target)
-    assert {("indexes", "product_vectors_embedding_hnsw"),
-            ("search", "index product_vectors_embedding_hnsw")} <= _found(report)
+    assert {
+        ("indexes", "product_vectors_embedding_hnsw"),
+        ("search", "index product_vectors_embedding_hnsw"),
+    } <= _found(report)
     # the search itself still answers (exactly, without the index): only the index is reported
     assert not {d for d in _found(report) if d[0] in ("canary", "rows", "tables")}
 
@@ -115,8 +119,10 @@ def test_verify_catches_vectors_of_the_wrong_dimension(filled, make_database):
     target = _copy(filled, make_database)
     with db.connect(target) as conn:
         n = conn.execute("SELECT count(*) FROM product_vectors").fetchone()[0]
-        conn.execute("ALTER TABLE product_vectors ALTER COLUMN embedding TYPE vector(383)"
-                     " USING subvector(embedding, 1, 383)::vector(383)")
+        conn.execute(
+            "ALTER TABLE product_vectors ALTER COLUMN embedding TYPE vector(383)"
+            " USING subvector(embedding, 1, 383)::vector(383)"
+        )
     report = verify(filled["source"], target)
     by_item = {(d["check"], d["item"]): d for d in report["differences"]}
     assert by_item[("vectors", "product_vectors.embedding declared")]["target"] == "vector(383)"
@@ -128,8 +134,9 @@ def test_cli_verify_exit_codes_and_json(filled, restored, make_database):
     target = _copy(filled, make_database)
     with db.connect(target) as conn:
         conn.execute("DELETE FROM product_history WHERE version = 1 AND sku = '684287'")
-    out = _tileshop("transfer", "verify", "--source", str(filled["dump"]), "--target", target, "--json",
-                    env=filled["env"])
+    out = _tileshop(
+        "transfer", "verify", "--source", str(filled["dump"]), "--target", target, "--json", env=filled["env"]
+    )
     assert out.returncode == 1, out.stderr
     report = json.loads(out.stdout)
     assert ("tables", "product_history") in _found(report)
@@ -155,9 +162,12 @@ def test_kill_9_during_restore_then_rerun_completes(filled, restored, make_datab
     with server.open_database(target) as watcher, server.open_database(target) as holder:
         with holder.transaction():
             holder.execute("CREATE TABLE products (held integer)")  # uncommitted: the target still looks empty
-            child = subprocess.Popen([sys.executable, "-m", "tileshop_pipelines.cli", "db", "restore",
-                                      str(filled["dump"]), "--to", target], env=filled["env"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            child = subprocess.Popen(
+                [sys.executable, "-m", "tileshop_pipelines.cli", "db", "restore", str(filled["dump"]), "--to", target],
+                env=filled["env"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             deadline = time.monotonic() + 60
             waiting = 0
             while not waiting and child.poll() is None and time.monotonic() < deadline:
@@ -165,14 +175,18 @@ def test_kill_9_during_restore_then_rerun_completes(filled, restored, make_datab
                 waiting = watcher.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                     " AND application_name = %s AND wait_event_type = 'Lock'",
-                    (dumps.RESTORE_APPLICATION_NAME,)).fetchone()[0]
+                    (dumps.RESTORE_APPLICATION_NAME,),
+                ).fetchone()[0]
             os.kill(child.pid, signal.SIGKILL)
             child.wait()
             assert waiting, "the restore never reached the products table"
             holder.execute("DROP TABLE products")
         deadline = time.monotonic() + 30  # pg_restore died with the command; its transaction rolls back
-        while watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                              " AND pid NOT IN (pg_backend_pid(), %s)", (holder.info.backend_pid,)).fetchone()[0]:
+        while watcher.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid NOT IN (pg_backend_pid(), %s)",
+            (holder.info.backend_pid,),
+        ).fetchone()[0]:
             assert time.monotonic() < deadline, "the killed restore's session is still there"
             time.sleep(0.05)
         assert server.user_objects(watcher, ["public"]) == {}  # nothing half-restored

@@ -10,10 +10,16 @@ from rag_app.api.deps import JobsDep, require_admin
 from rag_app.schemas import AcquisitionStatus, LaunchResponse
 from tileshop_pipelines.acquisition.dagster_graphql import DagsterError
 
-router = APIRouter(prefix="/api/acquisition", tags=["admin"], dependencies=[Depends(require_admin)],
-                   responses={401: {"description": "missing or wrong admin token"},
-                              403: {"description": "admin endpoints disabled"},
-                              502: {"description": "Dagster refused or is unreachable"}})
+router = APIRouter(
+    prefix="/api/acquisition",
+    tags=["admin"],
+    dependencies=[Depends(require_admin)],
+    responses={
+        401: {"description": "missing or wrong admin token"},
+        403: {"description": "admin endpoints disabled"},
+        502: {"description": "Dagster refused or is unreachable"},
+    },
+)
 
 
 @router.post("/start", response_model=LaunchResponse, status_code=202)

@@ -32,8 +32,9 @@ async def chat_page() -> FileResponse:
 @router.post("/api/chat", response_model=ChatResponse, responses=AT_CAPACITY)
 async def chat_turn(request: ChatRequest, chat: ChatDep, http: Request, settings: SettingsDep) -> dict | Response:
     """Answer a question from the catalog: Claude when configured and reachable, else offline."""
-    answering = asyncio.ensure_future(chat.answer(request.query, request.history(), request.product_filters(),
-                                                  visitor(http, settings)))
+    answering = asyncio.ensure_future(
+        chat.answer(request.query, request.history(), request.product_filters(), visitor(http, settings))
+    )
     gone = asyncio.ensure_future(until_disconnected(http))
     try:
         await asyncio.wait({answering, gone}, return_when=asyncio.FIRST_COMPLETED)
@@ -78,11 +79,17 @@ async def retrieve_turn(request: ChatRequest, chat: ChatDep, http: Request, sett
     return RetrievedTurn(request.query, history, found, started, visitor(http, settings))
 
 
-@router.post("/api/chat/stream", response_class=EventSourceResponse,
-             responses={200: {"description": "events: delta {text}*, reset {reason}?, then products {the "
-                                             "/api/chat response}"}, **AT_CAPACITY})
-async def chat_stream(turn: Annotated[RetrievedTurn, Depends(retrieve_turn)],
-                      chat: ChatDep) -> AsyncIterator[ServerSentEvent]:
+@router.post(
+    "/api/chat/stream",
+    response_class=EventSourceResponse,
+    responses={
+        200: {"description": "events: delta {text}*, reset {reason}?, then products {the /api/chat response}"},
+        **AT_CAPACITY,
+    },
+)
+async def chat_stream(
+    turn: Annotated[RetrievedTurn, Depends(retrieve_turn)], chat: ChatDep
+) -> AsyncIterator[ServerSentEvent]:
     """The same answer as /api/chat, as server-sent events: text deltas, then the products.
 
     Retrieval runs before the stream opens, so a database outage or a full app is a plain 503."""

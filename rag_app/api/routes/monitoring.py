@@ -24,13 +24,16 @@ async def monitoring_page() -> FileResponse:
     return FileResponse(STATIC_DIR / "monitoring.html")
 
 
-@router.get("/api/admin/monitoring", dependencies=[Depends(require_admin)],
-            responses={401: {"description": "missing or wrong admin token"},
-                       403: {"description": "admin endpoints disabled"}})
+@router.get(
+    "/api/admin/monitoring",
+    dependencies=[Depends(require_admin)],
+    responses={401: {"description": "missing or wrong admin token"}, 403: {"description": "admin endpoints disabled"}},
+)
 async def monitoring_data(database: DatabaseDep, settings: SettingsDep) -> dict:
     """Database connections, crawl queue, scraping success, per-route errors and latency (1 h, 24 h),
     answers by mode, active users, freshness, failed Dagster runs, the five post-migration checks,
     chart series and the search analytics' question lists. From Postgres: every machine agrees."""
     max_age = dt.timedelta(days=settings.max_age_days)
-    return await database.run(lambda conn: monitoring.report(conn, crawl_max_age=max_age,
-                                                             dagster_ui_url=settings.dagster_ui_url))
+    return await database.run(
+        lambda conn: monitoring.report(conn, crawl_max_age=max_age, dagster_ui_url=settings.dagster_ui_url)
+    )

@@ -34,8 +34,12 @@ async def search(
         if not wanted:
             raise HTTPException(status_code=422, detail="give a query (q) or at least one filter")
         cards, applied = [hit.card() for hit in await chat.browse(wanted, limit)], wanted
-    return {"query": query or None, "filters": applied.active(), "products": cards,
-            "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+    return {
+        "query": query or None,
+        "filters": applied.active(),
+        "products": cards,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
 
 
 @router.get("/{sku}", response_model=ProductResponse, responses={404: {"description": "no product has this SKU"}})
@@ -54,6 +58,15 @@ async def product(sku: Annotated[Text, Path()], database: DatabaseDep) -> dict:
     rows = await database.run(load)
     if not rows:
         raise HTTPException(status_code=404, detail=f"no product with SKU {sku!r}")
-    return {"sku": sku, "products": [
-        {**{k: row[k] for k in ("product_key", "sku", "name", "url", "price", "price_unit", "record", "history")},
-         "image": (row["record"].get("images") or [None])[0]} for row in rows]}
+    return {
+        "sku": sku,
+        "products": [
+            {
+                **{
+                    k: row[k] for k in ("product_key", "sku", "name", "url", "price", "price_unit", "record", "history")
+                },
+                "image": (row["record"].get("images") or [None])[0],
+            }
+            for row in rows
+        ],
+    }

@@ -21,21 +21,29 @@ async def liveness() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/api/system/detailed-health", response_model=DetailedHealth, dependencies=[Depends(require_admin)],
-            responses={401: {"description": "missing or wrong admin token"},
-                       403: {"description": "admin endpoints disabled"},
-                       503: {"model": DetailedHealth, "description": "one or more components unhealthy"}})
-async def detailed_health(settings: SettingsDep, database: DatabaseDep, embedder: EmbedderDep,
-                          answerer: AnswererDep, jobs: JobsDep) -> JSONResponse:
+@router.get(
+    "/api/system/detailed-health",
+    response_model=DetailedHealth,
+    dependencies=[Depends(require_admin)],
+    responses={
+        401: {"description": "missing or wrong admin token"},
+        403: {"description": "admin endpoints disabled"},
+        503: {"model": DetailedHealth, "description": "one or more components unhealthy"},
+    },
+)
+async def detailed_health(
+    settings: SettingsDep, database: DatabaseDep, embedder: EmbedderDep, answerer: AnswererDep, jobs: JobsDep
+) -> JSONResponse:
     """Each dependency healthy or not, with latency and a message; 200 when all are healthy, else 503.
     Admin bearer token."""
-    report = await health.detailed_health({
-        "database": health.database_check(database),
-        "vector_db": health.vector_db_check(database),
-        "crawler": health.crawler_check(settings.crawler_url),
-        "ai_services": health.ai_services_check(embedder, answerer),
-        "storage": health.storage_check(),
-        "dagster": health.dagster_check(jobs),
-    })
+    report = await health.detailed_health(
+        {
+            "database": health.database_check(database),
+            "vector_db": health.vector_db_check(database),
+            "crawler": health.crawler_check(settings.crawler_url),
+            "ai_services": health.ai_services_check(embedder, answerer),
+            "storage": health.storage_check(),
+            "dagster": health.dagster_check(jobs),
+        }
+    )
     return JSONResponse(status_code=200 if report["status"] == "healthy" else 503, content=report)
-

@@ -32,21 +32,26 @@ def check_events(checks: list[PageCheck], attempts: dict[str, int], changes: Seq
     for c in checks:
         meta = {"outcome": c.outcome.value, "status_code": c.status_code, "url": c.url, "requests": c.attempts}
         if c.outcome is Outcome.GONE:
-            yield dg.AssetMaterialization("product_pages", partition=c.product_key,
-                                          metadata={**meta, "content_changed": False})
+            yield dg.AssetMaterialization(
+                "product_pages", partition=c.product_key, metadata={**meta, "content_changed": False}
+            )
             yield dg.AssetObservation("products", partition=c.product_key, metadata={"gone": True})
         elif c.answered:
             if c.changed or c.version is not None:
-                yield dg.AssetMaterialization("product_pages", partition=c.product_key,
-                                              metadata={**meta, "content_changed": c.changed})
+                yield dg.AssetMaterialization(
+                    "product_pages", partition=c.product_key, metadata={**meta, "content_changed": c.changed}
+                )
             if c.version is not None:
                 record_meta: dict[str, Any] = {"new_version": True, "version": c.version}
                 if c.product_key in by_product:
                     record_meta["changes"] = dg.MetadataValue.md(markdown_table(by_product[c.product_key]))
                 yield dg.AssetMaterialization("products", partition=c.product_key, metadata=record_meta)
         else:
-            yield dg.AssetObservation("product_pages", partition=c.product_key,
-                                      metadata={**meta, "error": c.error, "attempts": _attempts(attempts, c)})
+            yield dg.AssetObservation(
+                "product_pages",
+                partition=c.product_key,
+                metadata={**meta, "error": c.error, "attempts": _attempts(attempts, c)},
+            )
 
 
 def skipped_events(skipped: list[str], states: dict[str, str]):
@@ -61,8 +66,9 @@ def skipped_events(skipped: list[str], states: dict[str, str]):
 def unchanged_count(report: RefreshReport) -> int:
     """Pages that answered (200 with the same content, or 304) and whose record did not change:
     the ones `check_events` leaves out."""
-    return sum(c.answered and c.outcome is not Outcome.GONE and not c.changed and c.version is None
-               for c in report.checks)
+    return sum(
+        c.answered and c.outcome is not Outcome.GONE and not c.changed and c.version is None for c in report.checks
+    )
 
 
 def _attempts(attempts: dict[str, int], check: PageCheck) -> int | None:

@@ -35,10 +35,12 @@ def catalog_snapshot(context: dg.AssetExecutionContext, postgres: PostgresResour
                 out.write(data)
     partial.replace(path)
     context.log.info(f"catalog snapshot: {export.rows} products -> {path}")
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(path)),
-        "dagster/row_count": export.rows,
-        "bytes": path.stat().st_size,
-        "refresh_id": refresh_id,
-        "preview": dg.MetadataValue.md(markdown_preview(export.preview)),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "dagster/row_count": export.rows,
+            "bytes": path.stat().st_size,
+            "refresh_id": refresh_id,
+            "preview": dg.MetadataValue.md(markdown_preview(export.preview)),
+        }
+    )

@@ -26,11 +26,17 @@ GROUP = documents.GROUP
 
 # sitemap_urls too: a document is indexed while a listed product links it, so a delisting can
 # take a data sheet out of the index without any document changing.
-@dg.asset(group_name=GROUP, deps=[documents.product_documents, acquisition.sitemap_urls], kinds={"python", "postgres"},
-          code_version="1",
-          retry_policy=INDEX_RETRY, metadata=table_name("document_chunks"))
-def document_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource,
-                    embedder: EmbedderResource) -> dg.MaterializeResult:
+@dg.asset(
+    group_name=GROUP,
+    deps=[documents.product_documents, acquisition.sitemap_urls],
+    kinds={"python", "postgres"},
+    code_version="1",
+    retry_policy=INDEX_RETRY,
+    metadata=table_name("document_chunks"),
+)
+def document_chunks(
+    context: dg.AssetExecutionContext, postgres: PostgresResource, embedder: EmbedderResource
+) -> dg.MaterializeResult:
     """Passages of every parsed document a listed product links, by page and section (a heading's
     span), measured in the embedding model's word pieces. Only documents whose text, name or the
     chunker changed are chunked again; documents no listed product links leave the index (the
@@ -47,16 +53,24 @@ def document_chunks(context: dg.AssetExecutionContext, postgres: PostgresResourc
         written = document_chunks_sql.rechunk_changed_documents(conn, signature, chunk)
         counts = document_chunks_sql.document_counts(conn)
         tables = table_metadata(conn, "document_chunks")
-    context.log.info(f"document chunks: {written['written']} written for {written['rechunked_documents']} "
-                     f"re-chunked of {counts['indexed_documents']} indexed documents, {written['deleted']} deleted")
+    context.log.info(
+        f"document chunks: {written['written']} written for {written['rechunked_documents']} "
+        f"re-chunked of {counts['indexed_documents']} indexed documents, {written['deleted']} deleted"
+    )
     return dg.MaterializeResult(metadata={**written, **counts, **tables})
 
 
-@dg.asset(group_name=GROUP, deps=[document_chunks], kinds={"huggingface", "pytorch", "postgres"}, code_version="1",
-          retry_policy=INDEX_RETRY,
-          metadata=table_name("document_embeddings"))
-def document_embeddings(context: dg.AssetExecutionContext, postgres: PostgresResource,
-                        embedder: EmbedderResource) -> dg.MaterializeResult:
+@dg.asset(
+    group_name=GROUP,
+    deps=[document_chunks],
+    kinds={"huggingface", "pytorch", "postgres"},
+    code_version="1",
+    retry_policy=INDEX_RETRY,
+    metadata=table_name("document_embeddings"),
+)
+def document_embeddings(
+    context: dg.AssetExecutionContext, postgres: PostgresResource, embedder: EmbedderResource
+) -> dg.MaterializeResult:
     """Normalized embeddings (the products' model) of the passages whose text, model or dimension changed."""
     started = time.perf_counter()
     try:
@@ -67,22 +81,44 @@ def document_embeddings(context: dg.AssetExecutionContext, postgres: PostgresRes
     with postgres.connect() as conn:
         try:
             embedded = embed_pending_chunks(
-                chunks_sql.chunks_to_embed(conn, embedder.model_id, dim, tables_), embedder.embed,
+                chunks_sql.chunks_to_embed(conn, embedder.model_id, dim, tables_),
+                embedder.embed,
                 functools.partial(chunks_sql.save_embeddings, conn, model=embedder.model_id, tables=tables_),
-                embedder.model_id, dim, log=context.log.info)
+                embedder.model_id,
+                dim,
+                log=context.log.info,
+            )
         except EmbeddingBatchError as exc:
             raise dg.Failure(description=str(exc)) from exc
         removed = chunks_sql.delete_orphan_embeddings(conn, tables_)
         tables = table_metadata(conn, "document_embeddings")
     elapsed = time.perf_counter() - started
-    return dg.MaterializeResult(metadata={"embedded": embedded, "removed": removed, "model": embedder.model_id,
-                                          "dimension": dim, "seconds": round(elapsed, 2), **tables})
+    return dg.MaterializeResult(
+        metadata={
+            "embedded": embedded,
+            "removed": removed,
+            "model": embedder.model_id,
+            "dimension": dim,
+            "seconds": round(elapsed, 2),
+            **tables,
+        }
+    )
 
 
-@dg.asset(group_name=GROUP, deps=[document_embeddings], kinds={"pgvector", "postgres"}, code_version="1",
-          retry_policy=INDEX_RETRY, metadata=table_name("document_vectors"))
-def document_vectors(context: dg.AssetExecutionContext, postgres: PostgresResource, embedder: EmbedderResource,
-                     vector_store: VectorStoreResource) -> dg.MaterializeResult:
+@dg.asset(
+    group_name=GROUP,
+    deps=[document_embeddings],
+    kinds={"pgvector", "postgres"},
+    code_version="1",
+    retry_policy=INDEX_RETRY,
+    metadata=table_name("document_vectors"),
+)
+def document_vectors(
+    context: dg.AssetExecutionContext,
+    postgres: PostgresResource,
+    embedder: EmbedderResource,
+    vector_store: VectorStoreResource,
+) -> dg.MaterializeResult:
     """Passages with their embeddings, document, page and section in document_vectors (HNSW
     cosine + full text, searched by hybrid_search_documents); only changed rows are written."""
     with postgres.connect() as conn:

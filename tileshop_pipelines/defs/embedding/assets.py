@@ -21,10 +21,17 @@ GROUP = "embedding"
 # sitemap_urls too: the listing decides which products keep chunks (delisted ones leave), and the
 # daily sitemap refresh keeps the index's freshness when no record changed (the crawl materializes
 # only the products that changed: defs/acquisition/events.py).
-@dg.asset(group_name=GROUP, deps=[acquisition.products, acquisition.sitemap_urls], kinds={"python", "postgres"},
-          code_version="3", retry_policy=INDEX_RETRY, metadata=table_name("product_chunks"))
-def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource,
-                   embedder: EmbedderResource) -> dg.MaterializeResult:
+@dg.asset(
+    group_name=GROUP,
+    deps=[acquisition.products, acquisition.sitemap_urls],
+    kinds={"python", "postgres"},
+    code_version="3",
+    retry_policy=INDEX_RETRY,
+    metadata=table_name("product_chunks"),
+)
+def product_chunks(
+    context: dg.AssetExecutionContext, postgres: PostgresResource, embedder: EmbedderResource
+) -> dg.MaterializeResult:
     """Summary, description and specification chunks of every listed product, with stable ids;
     description windows are measured in the embedding model's word pieces. Only products whose
     record (or the chunker) changed since their chunks were made are chunked again; delisted
@@ -34,8 +41,11 @@ def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource
         counts = chunks_sql.product_counts(conn)
         if counts["products"] and not counts["listed"]:
             # Every product delisted at once is an acquisition fault, not a closing-down sale.
-            raise dg.Failure(description=f"none of the {counts['products']} products is listed in the sitemap; "
-                                         "refusing to empty the index", allow_retries=False)
+            raise dg.Failure(
+                description=f"none of the {counts['products']} products is listed in the sitemap; "
+                "refusing to empty the index",
+                allow_retries=False,
+            )
         spans = None
 
         def chunk(key: str, record: dict):
@@ -45,16 +55,31 @@ def product_chunks(context: dg.AssetExecutionContext, postgres: PostgresResource
 
         written = chunks_sql.rechunk_changed_products(conn, signature, chunk)
         tables = table_metadata(conn, "product_chunks")
-    context.log.info(f"chunks: {written['written']} written for {written['rechunked_products']} re-chunked of "
-                     f"{counts['listed']} listed products, {written['deleted']} deleted")
-    return dg.MaterializeResult(metadata={**written, "listed_products": counts["listed"],
-                                          "delisted_products": counts["products"] - counts["listed"], **tables})
+    context.log.info(
+        f"chunks: {written['written']} written for {written['rechunked_products']} re-chunked of "
+        f"{counts['listed']} listed products, {written['deleted']} deleted"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            **written,
+            "listed_products": counts["listed"],
+            "delisted_products": counts["products"] - counts["listed"],
+            **tables,
+        }
+    )
 
 
-@dg.asset(group_name=GROUP, deps=[product_chunks], kinds={"huggingface", "pytorch", "postgres"}, code_version="2",
-          retry_policy=INDEX_RETRY, metadata=table_name("product_embeddings"))
-def product_embeddings(context: dg.AssetExecutionContext, postgres: PostgresResource,
-                       embedder: EmbedderResource) -> dg.MaterializeResult:
+@dg.asset(
+    group_name=GROUP,
+    deps=[product_chunks],
+    kinds={"huggingface", "pytorch", "postgres"},
+    code_version="2",
+    retry_policy=INDEX_RETRY,
+    metadata=table_name("product_embeddings"),
+)
+def product_embeddings(
+    context: dg.AssetExecutionContext, postgres: PostgresResource, embedder: EmbedderResource
+) -> dg.MaterializeResult:
     """Normalized embeddings of the chunks whose text, model or dimension changed."""
     started = time.perf_counter()
     try:
@@ -64,21 +89,27 @@ def product_embeddings(context: dg.AssetExecutionContext, postgres: PostgresReso
     with postgres.connect() as conn:
         try:
             embedded = embed_pending_chunks(
-                chunks_sql.chunks_to_embed(conn, embedder.model_id, dim), embedder.embed,
+                chunks_sql.chunks_to_embed(conn, embedder.model_id, dim),
+                embedder.embed,
                 functools.partial(chunks_sql.save_embeddings, conn, model=embedder.model_id),
-                embedder.model_id, dim, log=context.log.info)
+                embedder.model_id,
+                dim,
+                log=context.log.info,
+            )
         except EmbeddingBatchError as exc:
             raise dg.Failure(description=str(exc)) from exc
         removed = chunks_sql.delete_orphan_embeddings(conn)
         tables = table_metadata(conn, "product_embeddings")
     elapsed = time.perf_counter() - started
-    return dg.MaterializeResult(metadata={
-        "embedded": embedded,
-        "removed": removed,
-        "embeddings": tables["dagster/row_count"],
-        "model": embedder.model_id,
-        "dimension": dim,
-        "seconds": round(elapsed, 2),
-        "texts_per_s": round(embedded / elapsed, 1) if embedded else 0.0,
-        **tables,
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "embedded": embedded,
+            "removed": removed,
+            "embeddings": tables["dagster/row_count"],
+            "model": embedder.model_id,
+            "dimension": dim,
+            "seconds": round(elapsed, 2),
+            "texts_per_s": round(embedded / elapsed, 1) if embedded else 0.0,
+            **tables,
+        }
+    )

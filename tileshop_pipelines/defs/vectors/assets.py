@@ -10,10 +10,20 @@ from tileshop_pipelines.store.product_vectors import sync_vector_store
 GROUP = "vectors"
 
 
-@dg.asset(group_name=GROUP, deps=[embedding.product_embeddings], kinds={"pgvector", "postgres"}, code_version="2",
-          retry_policy=INDEX_RETRY, metadata=table_name("product_vectors"))
-def product_vectors(context: dg.AssetExecutionContext, postgres: PostgresResource, embedder: EmbedderResource,
-                    vector_store: VectorStoreResource) -> dg.MaterializeResult:
+@dg.asset(
+    group_name=GROUP,
+    deps=[embedding.product_embeddings],
+    kinds={"pgvector", "postgres"},
+    code_version="2",
+    retry_policy=INDEX_RETRY,
+    metadata=table_name("product_vectors"),
+)
+def product_vectors(
+    context: dg.AssetExecutionContext,
+    postgres: PostgresResource,
+    embedder: EmbedderResource,
+    vector_store: VectorStoreResource,
+) -> dg.MaterializeResult:
     """Chunks with their embeddings and product metadata in the Supabase-style vector table;
     only changed rows are written (binary COPY on Postgres, REST upserts on Supabase)."""
     with postgres.connect() as conn:
