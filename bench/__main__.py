@@ -20,9 +20,9 @@
    query embedding and search SQL latency measured in the same run; saturation point.
 7. transfer (bench/transfer.py): `tileshop db dump` + `db restore` + `transfer verify` of a
    5,000-product database with vectors vs raw pg_dump + pg_restore of the same database.
-8. monitoring: chat p50/p95 at --rag-rate with the operations writes (monitoring rollups, search
-   analytics, JSON log lines at INFO to a file) and without (TILESHOP_ANALYTICS=off, warnings only),
-   alternating fresh app processes in the same run.
+8. monitoring (bench/monitoring_overhead.py): chat p50/p95 at --rag-rate with the operations
+   writes (monitoring rollups, search analytics, JSON log lines at INFO to a file) and without
+   (TILESHOP_ANALYTICS=off, warnings only), alternating fresh app processes in the same run.
 9. production (bench/production.py): a full and a no-change catalog refresh through dagster-daemon
    and sensor-launched runs, vs N/rate and vs the same pages crawled in one step; run launch time,
    the handover between crawl runs, events per run and the cost per partition event.
@@ -168,7 +168,7 @@ def _transfer(args):
 
 
 def _monitoring(args):
-    from bench.load_rag import bench_monitoring_overhead
+    from bench.monitoring_overhead import bench_monitoring_overhead
 
     return bench_monitoring_overhead(
         args.rag_products, args.rag_rate, args.rag_duration, args.rag_users, args.monitoring_rounds

@@ -15,26 +15,23 @@
   the answers to requests sent in its first 10 s are also summarized on their own; the ratios
   are to the raw parts (ONNX encoding + hybrid search SQL) measured in the same run.
 - Saturation: the arrival rate is raised step by step until p95 passes 500 ms.
+
+The load generator is app_load.py; what the operations writes cost, monitoring_overhead.py (over
+the same index).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import statistics
-import subprocess
-import sys
 import time
-import urllib.request
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.app_load import app_counters, open_loop, saturation, start_app, summarize_ms
 from tileshop_pipelines import bootstrap
-from tileshop_pipelines.processes import wait_until_serving
 
 SATURATION_START_RATE = 5.0  # requests/s; raised by half each step
-FIRST_WINDOW_S = 10.0  # the seconds right after the app starts serving, reported on their own
 
 QUESTION_TEMPLATES = (
     "{color} {material} tile for a {application}",
@@ -46,24 +43,6 @@ QUESTION_TEMPLATES = (
     "grout for {color} {material} tile",
     "{name} price",
 )
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def summarize_ms(values: list[float]) -> dict:
-    return {
-        "n": len(values),
-        "p50_ms": round(percentile(values, 50), 2),
-        "p95_ms": round(percentile(values, 95), 2),
-        "p99_ms": round(percentile(values, 99), 2),
-        "mean_ms": round(statistics.fmean(values), 2) if values else None,
-    }
 
 
 # --- the index ------------------------------------------------------------------------------
@@ -203,143 +182,6 @@ def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
     }
 
 
-# --- the app under load ---------------------------------------------------------------------
-def start_app(
-    url: str,
-    port: int,
-    max_in_flight: int | None = None,
-    analytics: bool = True,
-    log_to: str | None = None,
-    metrics_port: int = 0,
-) -> subprocess.Popen:
-    """The app as deployed, but for rate limits (every simulated user shares one address) and,
-    when given, the admission limit (a very high one measures the app without shedding);
-    `analytics` False: no monitoring rollups or search analytics written (TILESHOP_ANALYTICS=off);
-    `log_to`: a file for its log lines as the image writes them (LOG_FORMAT=json at INFO: one access
-    line per request), else warnings only; `metrics_port`: its /metrics listener's (0: none)."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "TILESHOP_RATE_LIMIT_PER_MINUTE": "1000000",
-        "TILESHOP_RATE_LIMIT_BURST": "1000000",
-        "ANTHROPIC_API_KEY": "",
-        "TILESHOP_ANALYTICS": "on" if analytics else "off",
-        "LOG_FORMAT": "json",
-        "METRICS_PORT": str(metrics_port),
-    }
-    if max_in_flight is not None:
-        env["TILESHOP_MAX_IN_FLIGHT_SEARCHES"] = str(max_in_flight)
-    stderr = open(log_to, "ab") if log_to else None
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "rag_app", "--port", str(port), "--log-level", "info" if log_to else "warning"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
-    finally:
-        if stderr is not None:
-            stderr.close()
-    return wait_until_serving(proc, f"http://127.0.0.1:{port}/api/system/health", "the app", 120)
-
-
-async def open_loop(
-    base: str, endpoint: str, payloads: list, rate: float, duration_s: float, users: int, seed: int
-) -> dict:
-    """`users` simulated users with exponential think times (mean users/rate s) for `duration_s`.
-
-    The client is aiohttp: it shares the two cores with the app, and costs a fraction of httpx's
-    CPU per request, so less of the measurement is the load generator itself."""
-    import aiohttp
-
-    rng = random.Random(seed)
-    latencies: list[float] = []
-    first_window: list[float] = []  # answers to requests sent in the first FIRST_WINDOW_S
-    errors: dict[str, int] = {}
-    pending: set[asyncio.Task] = set()
-    mean_pause = users / rate
-    timeout = aiohttp.ClientTimeout(total=10)
-    async with aiohttp.ClientSession(
-        base_url=base, timeout=timeout, connector=aiohttp.TCPConnector(limit=1000)
-    ) as client:
-
-        async def one(payload) -> None:
-            t = time.perf_counter()
-            try:
-                if endpoint == "/api/chat":
-                    request = client.post(endpoint, json={"query": payload})
-                else:
-                    request = client.get(endpoint, params={k: str(v) for k, v in payload.items()})
-                async with request as response:
-                    await response.read()
-                    if response.status != 200:
-                        errors[str(response.status)] = errors.get(str(response.status), 0) + 1
-                        return
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
-                return
-            latencies.append(1000 * (time.perf_counter() - t))
-            if t - started < FIRST_WINDOW_S:
-                first_window.append(latencies[-1])
-
-        async def user(index: int) -> None:
-            end = started + duration_s
-            await asyncio.sleep(rng.uniform(0, mean_pause))
-            while time.perf_counter() < end:
-                task = asyncio.create_task(one(rng.choice(payloads)))
-                pending.add(task)
-                task.add_done_callback(pending.discard)
-                await asyncio.sleep(rng.expovariate(1 / mean_pause))
-
-        started = time.perf_counter()
-        await asyncio.gather(*(user(i) for i in range(users)))  # every send falls inside duration_s
-        if pending:
-            await asyncio.gather(*pending)
-    sent = len(latencies) + sum(errors.values())
-    return {
-        "endpoint": endpoint,
-        "target_rate": rate,
-        "users": users,
-        "duration_s": duration_s,
-        "sent": sent,
-        "achieved_rate": round(sent / duration_s, 1),
-        "ok": len(latencies),
-        "errors": errors,
-        "error_rate": round(sum(errors.values()) / sent, 4) if sent else None,
-        **summarize_ms(latencies),
-        "first_10s": summarize_ms(first_window),
-    }
-
-
-def app_counters(metrics_url: str) -> dict:
-    text = urllib.request.urlopen(metrics_url, timeout=5).read().decode()
-    wanted = (
-        "tileshop_query_embedding_duration_seconds_sum",
-        "tileshop_query_embedding_duration_seconds_count",
-        "tileshop_retrieval_duration_seconds_sum",
-        "tileshop_retrieval_duration_seconds_count",
-    )
-    return {line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line.split(" ")[0] in wanted}
-
-
-def saturation(base: str, endpoint: str, payloads: list, start_rate: float, step_s: float, seed: int) -> dict:
-    """Raise the arrival rate by half each step until p95 passes 500 ms (or errors pass 1%)."""
-    steps = []
-    rate = start_rate
-    while rate <= 2000:
-        row = asyncio.run(open_loop(base, endpoint, payloads, rate, step_s, users=max(50, int(rate * 2)), seed=seed))
-        steps.append({k: row[k] for k in ("target_rate", "achieved_rate", "p50_ms", "p95_ms", "error_rate", "errors")})
-        print(f"  {endpoint} at {rate:.0f}/s: p95 {row['p95_ms']} ms, errors {row['error_rate']}", flush=True)
-        if row["p95_ms"] > 500 or (row["error_rate"] or 0) > 0.01:
-            return {
-                "saturation_rate": rate,
-                "last_good_rate": steps[-2]["target_rate"] if len(steps) > 1 else None,
-                "steps": steps,
-            }
-        rate *= 1.5
-    return {"saturation_rate": None, "steps": steps}
-
-
 def bench_rag_load(
     products: int,
     duration_s: float,
@@ -431,118 +273,4 @@ def bench_rag_load(
             "chat_first_10s_p95_vs_raw_p50": round(chat["first_10s"]["p95_ms"] / raw_pipeline_ms, 2),
             "search_p50_vs_raw_embedding_plus_hybrid_sql_p50": round(search["p50_ms"] / raw_pipeline_ms, 2),
         },
-    }
-
-
-def bench_monitoring_overhead(
-    products: int, rate: float, duration_s: float, users: int, rounds: int = 2, seed: int = 7
-) -> dict:
-    """Chat p50/p95 at `rate` with the operations writes (monitoring rollups, search analytics, and
-    JSON log lines at INFO, one access line per request, to a file) and without (TILESHOP_ANALYTICS
-    off, warnings only), in the same run: a fresh app process per measurement, on and off
-    alternating over `rounds`, so drift on a shared machine falls on both alike."""
-    import tempfile
-
-    from bench.harness import free_port
-
-    log_dir = tempfile.mkdtemp(prefix="bench-app-logs-")
-
-    url = bench_database_url(products, seed)
-    questions, _ = question_pool(url, 3000, seed)
-    runs = []
-    for round_ in range(rounds):
-        for analytics in (True, False) if round_ % 2 == 0 else (False, True):
-            port = free_port()
-            base = f"http://127.0.0.1:{port}"
-            proc = start_app(
-                url, port, analytics=analytics, log_to=os.path.join(log_dir, f"app-{round_}.log") if analytics else None
-            )
-            try:
-                asyncio.run(open_loop(base, "/api/chat", questions, rate=10, duration_s=5, users=10, seed=seed + 1))
-                row = asyncio.run(open_loop(base, "/api/chat", questions, rate, duration_s, users, seed + round_))
-            finally:
-                proc.terminate()
-                proc.wait(timeout=20)
-            runs.append(
-                {
-                    "analytics": analytics,
-                    **{k: row[k] for k in ("achieved_rate", "ok", "error_rate", "p50_ms", "p95_ms", "p99_ms")},
-                }
-            )
-            print(
-                f"  writes (analytics + INFO logs) {'on ' if analytics else 'off'}: p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
-                f"errors {row['error_rate']}",
-                flush=True,
-            )
-
-    log_lines = 0
-    for name in os.listdir(log_dir):
-        with open(os.path.join(log_dir, name), "rb") as f:
-            log_lines += sum(1 for _ in f)
-        os.remove(os.path.join(log_dir, name))
-    os.rmdir(log_dir)
-    print(f"  log lines written by the 'on' runs: {log_lines}", flush=True)
-    paired = paired_monitoring_cost(url, questions, pairs=1000, seed=seed)
-    print(f"  paired in one process: {paired}", flush=True)
-
-    def median(analytics: bool, key: str) -> float:
-        return statistics.median(r[key] for r in runs if r["analytics"] is analytics)
-
-    summary = {
-        mode: {"p50_ms": median(on, "p50_ms"), "p95_ms": median(on, "p95_ms")}
-        for mode, on in (("analytics_on", True), ("analytics_off", False))
-    }
-    return {
-        "products": products,
-        "rate": rate,
-        "duration_s": duration_s,
-        "users": users,
-        "rounds": rounds,
-        "runs": runs,
-        **summary,
-        "log_lines_on": log_lines,
-        "paired_in_process": paired,
-        "ratios": {
-            "p50_on_vs_off": round(summary["analytics_on"]["p50_ms"] / summary["analytics_off"]["p50_ms"], 3),
-            "p95_on_vs_off": round(summary["analytics_on"]["p95_ms"] / summary["analytics_off"]["p95_ms"], 3),
-        },
-        "added_ms": {
-            "p50": round(summary["analytics_on"]["p50_ms"] - summary["analytics_off"]["p50_ms"], 2),
-            "p95": round(summary["analytics_on"]["p95_ms"] - summary["analytics_off"]["p95_ms"], 2),
-        },
-    }
-
-
-def paired_monitoring_cost(url: str, questions: list[str], pairs: int, seed: int) -> dict:
-    """The same question to an app with the writes and to one without, in one process, one after
-    the other in random order, `pairs` times: the per-request difference with the machine's drift
-    (other processes on the two cores) shared by both sides of each pair."""
-    from fastapi.testclient import TestClient
-
-    from rag_app.config import load_settings
-    from rag_app.main import create_app
-
-    limits = {"rate_limit_per_minute": 1_000_000, "rate_limit_burst": 1_000_000}
-    apps = {on: create_app(load_settings({}, **limits, analytics=on), database_url=url) for on in (True, False)}
-    rng = random.Random(seed)
-    latencies: dict[bool, list[float]] = {True: [], False: []}
-    with TestClient(apps[True]) as with_writes, TestClient(apps[False]) as without:
-        clients = {True: with_writes, False: without}
-        for question in questions[:100]:  # warm both
-            for client in clients.values():
-                client.post("/api/chat", json={"query": question})
-        for question in questions[100 : 100 + pairs]:
-            order = [True, False]
-            rng.shuffle(order)
-            for on in order:
-                t = time.perf_counter()
-                clients[on].post("/api/chat", json={"query": question}).raise_for_status()
-                latencies[on].append(1000 * (time.perf_counter() - t))
-    differences = [a - b for a, b in zip(latencies[True], latencies[False], strict=True)]
-    return {
-        "pairs": len(differences),
-        "on": summarize_ms(latencies[True]),
-        "off": summarize_ms(latencies[False]),
-        "paired_difference_median_ms": round(percentile(differences, 50), 3),
-        "paired_difference_mean_ms": round(statistics.fmean(differences), 3),
     }
