@@ -8,7 +8,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 
-from .document_lines import CDN_URL, PDF_DIR, CareLine, CaulkLine, GroutLine, MortarLine, safety_data_sheet, sds_path
+from .document_line_kinds import CareLine, CaulkLine, GroutLine, MortarLine
+from .document_lines import CDN_URL, PDF_DIR, safety_data_sheet, sds_path
 from .document_model import SampleDocument, Value, Writer, listing, number, say
 
 Revised = Callable[[str], dt.date]

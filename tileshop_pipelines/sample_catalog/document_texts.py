@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
+from .document_care_products import CARE
+from .document_grouts import CAULKS, GROUTS
 from .document_guides import (
     care_guide,
     installation_instructions,
@@ -15,20 +17,10 @@ from .document_guides import (
     tile_safety_data_sheet,
     warranty,
 )
-from .document_lines import (
-    CARE,
-    CAULKS,
-    FLOORING_STEMS,
-    GROUTS,
-    MORTARS,
-    TILE_SDS_MATERIALS,
-    CareLine,
-    CaulkLine,
-    GroutLine,
-    MortarLine,
-    tds_path,
-)
+from .document_line_kinds import CareLine, CaulkLine, GroutLine, MortarLine
+from .document_lines import FLOORING_STEMS, TILE_SDS_MATERIALS, tds_path
 from .document_model import SampleDocument, Value, Writer, listing, number, say
+from .document_mortars import MORTARS
 
 # Tile sizes of the grout coverage tables: (width, length, thickness) in inches.
 GROUT_TILES = ((2, 2, 0.25), (3, 6, 0.3125), (4, 12, 0.375), (12, 12, 0.375), (12, 24, 0.375), (24, 24, 0.375))
