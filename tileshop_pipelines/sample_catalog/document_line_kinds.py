@@ -30,7 +30,7 @@ class MortarLine:
     substrates: tuple[str, ...]
     not_over: tuple[str, ...]
     standards: tuple[str, ...]
-    chemistry: str = "cement"  # its safety data sheet's (document_guides.SDS_CHEMISTRY)
+    chemistry: str = "cement"  # its safety data sheet's (document_safety_sheets.SDS_CHEMISTRY)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .document_lines import CDN_URL
 
 KINDS = ("technical data sheet", "installation instructions", "safety data sheet", "care guide", "warranty")
+TILE_SHOP = "The Tile Shop"  # the publisher of the documents that are the store's own
+Revised = Callable[[str], dt.date]  # a document's path -> its revision date (document_texts.revised)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The technical data sheets of the product lines (document_lines.py): mortars, grouts, caulks, and
 sealers, cleaners and other installation products; every stated figure recorded as a fact where it
-is written. all_documents() adds the safety data sheets, installation instructions, warranties and
-the care guide (document_guides.py)."""
+is written. all_documents() adds the safety data sheets (document_safety_sheets.py), installation
+instructions, warranties and the care guide (document_guides.py)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,12 @@ import hashlib
 
 from .document_care_products import CARE
 from .document_grouts import CAULKS, GROUTS
-from .document_guides import (
-    care_guide,
-    installation_instructions,
-    line_safety_data_sheet,
-    tile_safety_data_sheet,
-    warranty,
-)
+from .document_guides import care_guide, installation_instructions, warranty
 from .document_line_kinds import CareLine, CaulkLine, GroutLine, MortarLine
 from .document_lines import FLOORING_STEMS, TILE_SDS_MATERIALS, tds_path
 from .document_model import SampleDocument, Value, Writer, listing, number, say
 from .document_mortars import MORTARS
+from .document_safety_sheets import line_safety_data_sheet, tile_safety_data_sheet
 
 # Tile sizes of the grout coverage tables: (width, length, thickness) in inches.
 GROUT_TILES = ((2, 2, 0.25), (3, 6, 0.3125), (4, 12, 0.375), (12, 12, 0.375), (12, 24, 0.375), (24, 24, 0.375))
