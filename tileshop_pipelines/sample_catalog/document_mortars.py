@@ -1,6 +1,5 @@
 """The mortar lines of the sample documents (thin-set, medium-bed, lightweight and rapid-setting
-mortars and a mastic), with the
-figures their technical data sheets state."""
+mortars and a mastic), with the figures their technical data sheets state."""
 
 from __future__ import annotations
 
