@@ -15,7 +15,7 @@ import re
 
 from crawler.settings import CrawlerSettings
 from tileshop_pipelines.crawl.addresses import AddressRefused, FetchGuard, parse_networks
-from tileshop_pipelines.crawl.transports import ByteBudget
+from tileshop_pipelines.crawl.responses import ByteBudget
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 field-name
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # RFC 9110 field-value: no CTLs but HTAB

@@ -36,7 +36,8 @@ from pydantic import BaseModel, Field, field_validator
 from crawler.guard import check_header, fetch_guard, refusal, response_budget
 from crawler.metrics import CrawlerMetrics
 from crawler.settings import CrawlerSettings, load_settings
-from tileshop_pipelines.crawl.transports import BODY_KINDS, BrowserTransport, HttpTransport, find_chromium
+from tileshop_pipelines.crawl.responses import BODY_KINDS
+from tileshop_pipelines.crawl.transports import BrowserTransport, HttpTransport, find_chromium
 from tileshop_pipelines.serving import logs
 from tileshop_pipelines.serving.http import BodySizeLimitMiddleware, HeaderLimitMiddleware, require_bearer
 

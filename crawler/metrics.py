@@ -18,7 +18,7 @@ from prometheus_client import (
     ProcessCollector,
 )
 
-# RawResponse.error_kind's values (tileshop_pipelines.crawl.transports): no usable answer arrived.
+# RawResponse.error_kind's values (tileshop_pipelines.crawl.responses): no usable answer arrived.
 ERROR_KINDS = frozenset({"timeout", "connection", "too_large", "content_type", "charset", "refused"})
 # One URL: a cached 304 takes milliseconds, a slow page in browser mode up to CRAWLER_TIMEOUT_S (30 s).
 FETCH_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)

@@ -14,7 +14,8 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
 from tileshop_pipelines.crawl.addresses import normalized_host, parse_networks
-from tileshop_pipelines.crawl.transports import DEFAULT_MAX_BODY_BYTES, DEFAULT_SITEMAP_URL, DEFAULT_USER_AGENT
+from tileshop_pipelines.crawl.responses import DEFAULT_MAX_BODY_BYTES
+from tileshop_pipelines.crawl.transports import DEFAULT_SITEMAP_URL, DEFAULT_USER_AGENT
 from tileshop_pipelines.serving.settings import EnvSettings
 
 DEFAULT_PORT = 11235

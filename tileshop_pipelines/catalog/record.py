@@ -1,5 +1,5 @@
 """The product record's fields and the parsers of its values, shared by the page extractor
-(catalog/extract.py) and the predecessor's import (legacy/product_data.py).
+(catalog/extract.py) and the predecessor's import (legacy/product_data.py, legacy/product_values.py).
 
 A parser returns None for a value it cannot read: nothing is guessed or derived.
 """

@@ -41,7 +41,7 @@ def register(sub) -> None:
 
 def cmd_parse(args) -> int:
     from tileshop_pipelines.catalog.extract import NotAProductPage, extract_product
-    from tileshop_pipelines.crawl.transports import decode_html
+    from tileshop_pipelines.crawl.responses import decode_html
 
     path = Path(args.page)
     try:

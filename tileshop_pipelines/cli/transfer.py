@@ -249,7 +249,7 @@ def cmd_transfer_checkpoint(args) -> int:
 
 def cmd_transfer_legacy_db(args) -> int:
     from tileshop_pipelines.legacy.product_data import LegacyInputError, map_rows
-    from tileshop_pipelines.store.legacy import import_legacy_versions, read_product_data
+    from tileshop_pipelines.store.legacy_versions import import_legacy_versions, read_product_data
     from tileshop_pipelines.transfer.predecessor import legacy_db_summary
 
     try:

@@ -38,8 +38,9 @@ from urllib.parse import urlsplit
 from tileshop_pipelines.catalog.sitemap import SitemapError
 from tileshop_pipelines.crawl.checks import Outcome, PageCheck
 from tileshop_pipelines.crawl.politeness import DEFAULT_CONCURRENCY_PER_HOST, DEFAULT_REQUESTS_PER_SECOND, HostLimiter
+from tileshop_pipelines.crawl.responses import RawResponse
 from tileshop_pipelines.crawl.sitemaps import read_robots, robots_url
-from tileshop_pipelines.crawl.transports import DEFAULT_USER_AGENT, RawResponse, Transport
+from tileshop_pipelines.crawl.transports import DEFAULT_USER_AGENT, Transport
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 GONE_STATUSES = frozenset({404, 410})

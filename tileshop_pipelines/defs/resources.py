@@ -17,13 +17,8 @@ from tileshop_pipelines.acquisition.documents import DocumentPolicy
 from tileshop_pipelines.bootstrap import BucketSettings, bucket_settings
 from tileshop_pipelines.crawl.addresses import FetchGuard, parse_networks
 from tileshop_pipelines.crawl.fetcher import CrawlPolicy, PageFetcher
-from tileshop_pipelines.crawl.transports import (
-    DEFAULT_MAX_BODY_BYTES,
-    PDF,
-    BrowserTransport,
-    HttpTransport,
-    ServiceTransport,
-)
+from tileshop_pipelines.crawl.responses import DEFAULT_MAX_BODY_BYTES, PDF
+from tileshop_pipelines.crawl.transports import BrowserTransport, HttpTransport, ServiceTransport
 from tileshop_pipelines.embedding import model as embedding_model
 from tileshop_pipelines.pdf.extract import Limits
 from tileshop_pipelines.pdf.pool import ParserPool

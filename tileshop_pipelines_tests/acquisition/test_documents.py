@@ -12,7 +12,8 @@ import pytest
 from tileshop_pipelines.acquisition.documents import DocumentPolicy, host_refusal, refresh_documents
 from tileshop_pipelines.crawl.addresses import FetchGuard, parse_networks
 from tileshop_pipelines.crawl.fetcher import CrawlPolicy, PageFetcher
-from tileshop_pipelines.crawl.transports import PDF, HttpTransport
+from tileshop_pipelines.crawl.responses import PDF
+from tileshop_pipelines.crawl.transports import HttpTransport
 from tileshop_pipelines.pdf.extract import Limits
 from tileshop_pipelines.pdf.pool import ParserPool
 from tileshop_pipelines.store import documents as documents_sql

@@ -103,7 +103,8 @@ def service_env(monkeypatch):
 
 def test_service_settings_defaults_and_values(service_env):
     from crawler.settings import load_settings
-    from tileshop_pipelines.crawl.transports import DEFAULT_MAX_BODY_BYTES, DEFAULT_USER_AGENT
+    from tileshop_pipelines.crawl.responses import DEFAULT_MAX_BODY_BYTES
+    from tileshop_pipelines.crawl.transports import DEFAULT_USER_AGENT
 
     service_env.setenv("CRAWLER_TOKEN", TOKEN)
     service_env.setenv("CRAWLER_TIMEOUT_S", "")  # empty: the default

@@ -17,7 +17,7 @@ import pytest
 from tileshop_pipelines.cli import transfer as transfer_cli
 from tileshop_pipelines.legacy.product_data import map_rows
 from tileshop_pipelines.store import db, products
-from tileshop_pipelines.store.legacy import import_legacy_versions, read_product_data
+from tileshop_pipelines.store.legacy_versions import import_legacy_versions, read_product_data
 from tileshop_pipelines_tests.legacy.predecessor import create_predecessor, documented_rows, trap_rows
 
 ROWS_READ = 35  # 18 documented + 17 generated
