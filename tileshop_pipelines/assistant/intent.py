@@ -33,6 +33,7 @@ from tileshop_pipelines.assistant.answer import (
 from tileshop_pipelines.assistant.filters import ParsedQuestion, Vocabulary, parse_question
 from tileshop_pipelines.assistant.quantities import money, number
 from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval, embed_question, load_vocabulary, retrieve
+from tileshop_pipelines.assistant.tool_inputs import MAX_COMPARE, MAX_LIMIT, MAX_TEXT
 from tileshop_pipelines.store.product_lookup import products_by_key, products_of_type
 from tileshop_pipelines.store.search import PRODUCT_TYPES, fulltext_search
 
@@ -192,7 +193,7 @@ def _job_input(text: str, area: dict) -> dict:
 def _top_k(text: str, default: int = 5) -> int:
     m = _TOP_K.search(text)
     value = int(m.group(1) or m.group(2)) if m else default
-    return min(max(value, 1), tools.MAX_LIMIT)
+    return min(max(value, 1), MAX_LIMIT)
 
 
 def _described(purpose: str, vocabulary: Vocabulary) -> dict | None:
@@ -238,7 +239,7 @@ def plan(question: str, parsed: ParsedQuestion, vocabulary: Vocabulary) -> Plan 
         return Plan(
             "search_products",
             {
-                "query": text[: tools.MAX_TEXT],
+                "query": text[:MAX_TEXT],
                 "limit": _top_k(text),
                 "sort": "price_desc" if _DEAR.search(text) else "price_asc",
             },
@@ -252,11 +253,11 @@ def plan(question: str, parsed: ParsedQuestion, vocabulary: Vocabulary) -> Plan 
         return Plan("companion_products", {"kind": kind}, anchor=parsed.purpose)
     if m := _COMPARE.search(text):
         if len(parsed.skus) >= 2:
-            return Plan("compare_products", {"skus": list(parsed.skus[: tools.MAX_COMPARE])})
+            return Plan("compare_products", {"skus": list(parsed.skus[:MAX_COMPARE])})
         rest = re.sub(r"^(?:the\s+)?", "", text[m.end() :].strip(" ?.!:"), flags=re.IGNORECASE)
         sides = [s for s in _COMPARE_SIDES.split(rest) if s.strip()]
         if len(sides) >= 2:
-            return Plan("compare_products", {"skus": []}, anchor="|".join(sides[: tools.MAX_COMPARE]))
+            return Plan("compare_products", {"skus": []}, anchor="|".join(sides[:MAX_COMPARE]))
     return None
 
 
@@ -266,7 +267,7 @@ def find_named(conn, words: str, exclude_type: str | None = None) -> dict | None
     from tileshop_pipelines.store.search import PRODUCT_TYPES
 
     excluded = set(PRODUCT_TYPES[exclude_type][0]) if exclude_type else set()
-    keys = list(dict.fromkeys(row["product_key"] for row in fulltext_search(conn, words[: tools.MAX_TEXT], 20)))
+    keys = list(dict.fromkeys(row["product_key"] for row in fulltext_search(conn, words[:MAX_TEXT], 20)))
     products = products_by_key(conn, keys)
     for key in keys:
         product = products.get(key)
