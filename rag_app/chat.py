@@ -23,9 +23,10 @@ from rag_app.monitoring import MonitoringRecorder, question_record
 from rag_app.query_embedding import QueryEmbedder
 from tileshop_pipelines.assistant import tool_loop
 from tileshop_pipelines.assistant.followups import search_text
-from tileshop_pipelines.assistant.intent import Turn, merged_turn, offline_turn
+from tileshop_pipelines.assistant.intent import offline_turn
 from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval, VocabularyCache, hit_from_product, retrieve
 from tileshop_pipelines.assistant.tools import ToolContext, ToolOutcome, run_tool
+from tileshop_pipelines.assistant.turns import Turn, merged_turn
 from tileshop_pipelines.store.product_lookup import list_products
 from tileshop_pipelines.store.search import ProductFilters
 

@@ -1,4 +1,4 @@
-"""The typed results of the assistant's tools (tools.py): what the offline answer (intent.py) writes
+"""The typed results of the assistant's tools (tools.py): what the offline answer (turns.py) writes
 sentences from, what Claude reads as JSON and what the API returns."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from tileshop_pipelines.assistant import companions, tools
+from tileshop_pipelines.assistant import companions, tool_inputs, tools
 from tileshop_pipelines.assistant.retrieval import embed_question, load_vocabulary
 from tileshop_pipelines.store import db
 
@@ -202,7 +202,7 @@ def test_tools_run_read_only(ctx):
     def writes(ctx, params):
         ctx.conn.execute("UPDATE products SET price = 0")
 
-    tools.TOOLS["_probe"] = tools.Tool("_probe", tools.SkusInput, writes)
+    tools.TOOLS["_probe"] = tools.Tool("_probe", tool_inputs.SkusInput, writes)
     try:
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
             tools.run_tool(ctx, "_probe", {"skus": ["684287"]})
