@@ -163,12 +163,12 @@ def raw_baselines(url: str, questions: list[str], samples: int) -> dict:
             t = time.perf_counter()
             match_products(conn, e, 20)
             sql_ms.append(1000 * (time.perf_counter() - t))
-        for question, e in zip(questions, embeddings, strict=True):
+        for question, e in zip(questions[:samples], embeddings, strict=True):
             t = time.perf_counter()
             hybrid_search(conn, question, e, match_count=chunks_wanted)
             hybrid_ms.append(1000 * (time.perf_counter() - t))
         filters = ProductFilters(max_price=120, price_basis="box", material="Porcelain")
-        for question, e in zip(questions, embeddings, strict=True):
+        for question, e in zip(questions[:samples], embeddings, strict=True):
             t = time.perf_counter()
             search_chunks(conn, question, e, chunks_wanted, filters)
             filtered_ms.append(1000 * (time.perf_counter() - t))

@@ -23,7 +23,6 @@ import re
 
 from tileshop_pipelines.assistant import tools
 from tileshop_pipelines.assistant.answer import (
-    OFFLINE_NOTICE,
     PASSAGES_QUOTED,
     offline_answer,
     one_line,
@@ -31,7 +30,7 @@ from tileshop_pipelines.assistant.answer import (
     passage_lines,
 )
 from tileshop_pipelines.assistant.filters import ParsedQuestion, Vocabulary, parse_question
-from tileshop_pipelines.assistant.retrieval import ProductHit, Retrieval, embed_question, load_vocabulary, retrieve
+from tileshop_pipelines.assistant.retrieval import Retrieval, embed_question, load_vocabulary, retrieve
 from tileshop_pipelines.assistant.tool_inputs import MAX_COMPARE, MAX_LIMIT, MAX_TEXT
 from tileshop_pipelines.assistant.turns import TOOL_NOTICE, Turn, turn_from_outcome
 from tileshop_pipelines.store.product_lookup import products_by_key, products_of_type
@@ -361,13 +360,3 @@ def answer_question(conn, question: str, limit: int = 5) -> dict:
         "companions": turn.companions,
         "tool_calls": turn.tool_calls,
     }
-
-
-__all__ = [
-    "OFFLINE_NOTICE",
-    "Plan",
-    "answer_question",
-    "offline_turn",
-    "plan",
-    "ProductHit",
-]

@@ -22,7 +22,8 @@ from urllib.parse import quote, unquote, urlsplit
 from .known_products import KNOWN_BY_PATH, KNOWN_PATHS, KNOWN_SKUS, known_product
 from .model import CATEGORIES, SPEC_KEYS, SampleProduct
 from .products import product_from_slug
-from .slugs import classify, slug_of
+from .slug_kinds import classify
+from .slugs import slug_of
 
 PRODUCT_PATHS_FILE = Path(__file__).parent / "data" / "product_paths.txt"
 

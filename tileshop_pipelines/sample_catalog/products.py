@@ -15,7 +15,8 @@ from collections.abc import Mapping
 from .descriptions import describe
 from .document_lines import CARE_GUIDE, FLOORING_STEMS, data_sheets, flooring_documents, safety_data_sheet
 from .model import CATALOG_EPOCH, CATEGORIES, SPEC_KEYS, SampleProduct
-from .slugs import PANEL_WORDS, Slug, has_phrase, product_name, read_slug, slug_of
+from .slug_kinds import PANEL_WORDS, has_phrase
+from .slugs import Slug, product_name, read_slug, slug_of
 
 SCENE7_IMAGE = "https://tileshop.scene7.com/is/image/TileShop/{}?$ExtraLarge$"
 
