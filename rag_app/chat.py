@@ -114,7 +114,8 @@ class ChatService:
             embeddings = await asyncio.gather(*(self.embedder.embed(text) for text in texts))
 
         def search_all(conn) -> None:
-            for question, embedding in zip(WARM_UP_QUESTIONS, embeddings, strict=True):
+            # The batch's embeddings (after the questions') warm the encoder only.
+            for question, embedding in zip(WARM_UP_QUESTIONS, embeddings[: len(WARM_UP_QUESTIONS)], strict=True):
                 retrieve(
                     conn, question, embedding, limit=self.products_per_answer, vocabulary=self.vocabulary.get(conn)
                 )
