@@ -31,6 +31,14 @@ ASSETS = sorted(json.loads(SNAPSHOT.read_text())["assets"])
 BIN = Path(sys.executable).parent
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """The child's SIGINT at its default, as a terminal's command has it. A suite started in the
+    background by a script (`make test &` without job control) runs with SIGINT ignored, the child
+    inherits that, Python then installs no KeyboardInterrupt handler, and `dagster dev` never hears
+    the Ctrl-C the test sends (seen here: 90 s without a line in its log)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_with_a_database_configured_the_storage_uses_it_and_leaves_its_schema_to_the_release(make_database):
     """DATABASE_URL set (a deployment, or a `tileshop` command's children): Dagster's storage on it,
     or on DAGSTER_PG_URL when that is set; exported for the processes started from here; our schema
@@ -153,6 +161,7 @@ def test_the_ui_serves_the_project_on_the_embedded_database(clean, launched, com
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     try:
         data = _wait_for_location(f"http://127.0.0.1:{port}", proc, log.name)
